@@ -1,0 +1,197 @@
+// Reference data that arrives as actions: localities, their UTC offsets, ДО and their groups,
+// the working-day calendar, and the priority policy (tiers, their order, an optional ratio).
+#include <set>
+
+#include "engine/assert.h"
+#include "engine/civil_time.h"
+#include "engine/limits.h"
+#include "engine/rules.h"
+
+namespace kezek::rules {
+
+Verdict CheckText(const flatbuffers::String* text, const char* field, bool required) {
+  if (text == nullptr || text->size() == 0) {
+    if (required) return Reject(fb::RejectionCode::MissingField, "{} is required", field);
+    return std::nullopt;
+  }
+  if (text->size() > limits::kTextFieldBytesMax) {
+    return Reject(fb::RejectionCode::LimitExceeded, "{} has {} bytes, at most {} allowed", field, text->size(),
+                  limits::kTextFieldBytesMax);
+  }
+  return std::nullopt;
+}
+
+uint32_t QueueFor(State& s, const QueueKey& key) {
+  const auto [it, inserted] = s.queue_index.try_emplace(key, static_cast<uint32_t>(s.queues.size()));
+  if (inserted) s.queues.emplace_back(key);
+  return it->second;
+}
+
+Verdict UpsertLocality(Context& c, const fb::UpsertLocality& a) {
+  if (a.locality() == 0) return Reject(fb::RejectionCode::InvalidField, "locality 0 is reserved for defaults");
+  if (auto v = CheckText(a.name_ru(), "name_ru", true)) return v;
+  if (auto v = CheckText(a.name_kk(), "name_kk", true)) return v;
+  if (auto v = CheckText(a.region_code(), "region_code", false)) return v;
+  Locality& locality = c.state.localities[LocalityId{a.locality()}];
+  locality.name_ru = a.name_ru()->str();
+  locality.name_kk = a.name_kk()->str();
+  locality.region_code = a.region_code() ? a.region_code()->str() : std::string{};
+  return std::nullopt;
+}
+
+Verdict SetUtcOffset(Context& c, const fb::SetUtcOffset& a) {
+  if (a.locality() != 0 && !c.state.localities.contains(LocalityId{a.locality()})) {
+    return Reject(fb::RejectionCode::UnknownLocality, "locality {} is not in the catalogue", a.locality());
+  }
+  if (a.offset_minutes() < limits::kUtcOffsetMinutesMin || a.offset_minutes() > limits::kUtcOffsetMinutesMax) {
+    return Reject(fb::RejectionCode::InvalidField, "offset_minutes {} is outside -720..840", a.offset_minutes());
+  }
+  if (a.effective_from_ms() < limits::kInstantMsMin || a.effective_from_ms() > limits::kInstantMsMax) {
+    return Reject(fb::RejectionCode::InvalidField, "effective_from_ms {} is outside 2000-2100", a.effective_from_ms());
+  }
+  c.state.offsets.Set(LocalityId{a.locality()}, InstantMs{a.effective_from_ms()}, a.offset_minutes());
+  return std::nullopt;
+}
+
+Verdict UpsertKindergarten(Context& c, const fb::UpsertKindergarten& a) {
+  if (a.kindergarten() == 0) return Reject(fb::RejectionCode::InvalidField, "kindergarten 0 does not exist");
+  if (!c.state.localities.contains(LocalityId{a.locality()})) {
+    return Reject(fb::RejectionCode::UnknownLocality, "locality {} is not in the catalogue", a.locality());
+  }
+  if (auto v = CheckText(a.name_ru(), "name_ru", true)) return v;
+  if (auto v = CheckText(a.name_kk(), "name_kk", true)) return v;
+  const auto existing = c.state.kindergartens.find(KindergartenId{a.kindergarten()});
+  if (existing != c.state.kindergartens.end() && existing->second.locality.value != a.locality()) {
+    return Reject(fb::RejectionCode::InvalidField, "kindergarten {} cannot move to another locality", a.kindergarten());
+  }
+  c.state.kindergartens[KindergartenId{a.kindergarten()}] =
+      Kindergarten{LocalityId{a.locality()}, a.name_ru()->str(), a.name_kk()->str()};
+  return std::nullopt;
+}
+
+Verdict UpsertGroup(Context& c, const fb::UpsertGroup& a) {
+  if (a.group() == 0) return Reject(fb::RejectionCode::InvalidField, "group 0 does not exist");
+  if (!c.state.kindergartens.contains(KindergartenId{a.kindergarten()})) {
+    return Reject(fb::RejectionCode::UnknownKindergarten, "kindergarten {} is not in the catalogue", a.kindergarten());
+  }
+  if (!fb::EnumNameLanguage(a.language())[0] || !fb::EnumNameCorrectionType(a.correction_type())[0]) {
+    return Reject(fb::RejectionCode::InvalidField, "an enum field holds a value the schema does not define");
+  }
+  if (a.min_age_years() > a.max_age_years() || a.max_age_years() > limits::kMaxAgeAtFilingYears) {
+    return Reject(fb::RejectionCode::InvalidField, "ages {}-{} are no preschool group", a.min_age_years(),
+                  a.max_age_years());
+  }
+  if (a.capacity() > limits::kGroupCapacityMax) {
+    return Reject(fb::RejectionCode::LimitExceeded, "capacity {} exceeds {}", a.capacity(), limits::kGroupCapacityMax);
+  }
+  Group& group = c.state.groups[GroupId{a.group()}];
+  if (group.taken > 0 && group.kindergarten.value != a.kindergarten()) {
+    return Reject(fb::RejectionCode::InvalidField, "group {} holds children and cannot move to another kindergarten",
+                  a.group());
+  }
+  // A capacity below the places taken is allowed (the group shrinks as children leave).
+  group.kindergarten = KindergartenId{a.kindergarten()};
+  group.language = a.language();
+  group.min_age_years = a.min_age_years();
+  group.max_age_years = a.max_age_years();
+  group.correction = a.correction_type();
+  group.capacity = a.capacity();
+  return std::nullopt;
+}
+
+Verdict UpdateCalendar(Context& c, const fb::UpdateCalendar& a) {
+  if (a.days() == nullptr || a.days()->size() == 0) {
+    return Reject(fb::RejectionCode::MissingField, "days is required");
+  }
+  if (a.days()->size() > limits::kCalendarDaysPerUpdateMax) {
+    return Reject(fb::RejectionCode::LimitExceeded, "{} days exceed {} per update", a.days()->size(),
+                  limits::kCalendarDaysPerUpdateMax);
+  }
+  for (const fb::CalendarDay* day : *a.days()) {
+    const auto date = civil::FromYyyymmdd(day->date());
+    if (!date) return Reject(fb::RejectionCode::InvalidCalendar, "{} is not a date (yyyymmdd)", day->date());
+    if (!fb::EnumNameDayKind(day->kind())[0]) {
+      return Reject(fb::RejectionCode::InvalidCalendar, "day {}: unknown kind", day->date());
+    }
+    if (!WorkingCalendar::KindFitsDay(*date, day->kind())) {
+      return Reject(fb::RejectionCode::InvalidCalendar, "day {}: {} does not fall on a {}", day->date(),
+                    fb::EnumNameDayKind(day->kind()), civil::IsoWeekday(*date) >= 6 ? "weekend" : "weekday");
+    }
+    if (auto v = CheckText(day->note(), "note", false)) return v;
+  }
+  for (const fb::CalendarDay* day : *a.days()) {
+    c.state.calendar.SetDay(*civil::FromYyyymmdd(day->date()), day->kind());
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+Verdict CheckPolicy(const fb::SetPriorityPolicy& a) {
+  if (a.tiers() == nullptr || a.tiers()->size() == 0) return Reject(fb::RejectionCode::InvalidPolicy, "no tiers");
+  if (a.tiers()->size() > limits::kPriorityTiersMax) {
+    return Reject(fb::RejectionCode::LimitExceeded, "{} tiers exceed {}", a.tiers()->size(), limits::kPriorityTiersMax);
+  }
+  if ((a.ratio_priority() == 0) != (a.ratio_general() == 0) || a.ratio_priority() > limits::kRatioPartMax ||
+      a.ratio_general() > limits::kRatioPartMax) {
+    return Reject(fb::RejectionCode::InvalidPolicy, "a ratio has both parts 1..{}, or neither", limits::kRatioPartMax);
+  }
+  std::set<std::string_view> seen;
+  bool has_general_line = false;
+  for (const fb::PriorityTier* tier : *a.tiers()) {
+    if (auto v = CheckText(tier->code(), "tier code", true)) return v;
+    has_general_line |= tier->general_line();
+    if (tier->categories() == nullptr || tier->categories()->size() == 0 ||
+        tier->categories()->size() > limits::kCategoriesPerTierMax) {
+      return Reject(fb::RejectionCode::InvalidPolicy, "tier {} needs 1..{} categories", tier->code()->string_view(),
+                    limits::kCategoriesPerTierMax);
+    }
+    for (const flatbuffers::String* category : *tier->categories()) {
+      if (auto v = CheckText(category, "category", true)) return v;
+      if (!seen.insert(category->string_view()).second) {
+        return Reject(fb::RejectionCode::InvalidPolicy, "category {} is in two tiers", category->string_view());
+      }
+    }
+  }
+  if (!has_general_line) return Reject(fb::RejectionCode::InvalidPolicy, "no tier is the general line");
+  return std::nullopt;
+}
+
+}  // namespace
+
+Verdict SetPriorityPolicy(Context& c, const fb::SetPriorityPolicy& a) {
+  State& s = c.state;
+  const LocalityId locality{a.locality()};
+  if (locality.value != 0 && !s.localities.contains(locality)) {
+    return Reject(fb::RejectionCode::UnknownLocality, "locality {} is not in the catalogue", a.locality());
+  }
+  if (auto v = CheckPolicy(a)) return v;
+  PriorityPolicy policy;
+  for (const fb::PriorityTier* tier : *a.tiers()) {
+    Tier t{tier->code()->str(), {}, tier->general_line()};
+    for (const flatbuffers::String* category : *tier->categories()) t.categories.push_back(category->str());
+    policy.tiers.push_back(std::move(t));
+  }
+  policy.ratio = Ratio{a.ratio_priority(), a.ratio_general()};
+  s.policies[locality] = std::move(policy);
+
+  // Re-rank every queue the policy governs; applications not waiting take their new place too,
+  // for when they (re-)enter a queue.
+  const auto governed = [&](LocalityId owner) {
+    return owner == locality || (locality.value == 0 && !s.policies.contains(owner));
+  };
+  for (Queue& queue : s.queues) {
+    if (governed(queue.key().locality)) queue.Clear();
+  }
+  for (size_t i = 1; i < s.applications.size(); ++i) {
+    Application& app = s.applications[i];
+    if (app.status == fb::ApplicationStatus::Archived || !governed(app.locality)) continue;
+    app.place = PlaceOrLast(PolicyOf(s, app.locality), s.categories[app.category]);
+    if (app.status == fb::ApplicationStatus::InQueue) {
+      s.queues[app.queue].Insert(QueueEntry{app.place.tier, app.filed_at, app.id}, app.place.line);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace kezek::rules

@@ -1,0 +1,93 @@
+// The deadlines: 2 working days to answer, 5 (+2 once) to enroll, 5 to sign, 10 calendar days
+// on the stop-list; and the school-age archival. A deadline is the end of a local day; it is
+// fixed when set (a later calendar correction does not move it: the citizen was told the date).
+#include "engine/assert.h"
+#include "engine/civil_time.h"
+#include "engine/limits.h"
+#include "engine/rules.h"
+
+namespace kezek::rules {
+namespace {
+
+void Arm(State& s, Application& app) {
+  ++app.deadline_generation;
+  s.timers.push(Timer{app.deadline_at, app.id, false, app.deadline_generation});
+}
+
+}  // namespace
+
+void SetWorkingDayDeadlineAfterDate(State& s, Application& app, fb::DeadlineKind kind, LocalDate date, int n) {
+  // A calendar of nothing but days off would have no n-th working day; the search limit then
+  // stands in for it rather than leaving the application without a deadline.
+  const LocalDate due = s.calendar.NthWorkingDayAfter(date, n)
+                            .value_or(LocalDate{date.value + limits::kWorkingDaySearchMax});
+  app.deadline = kind;
+  app.deadline_date = due;
+  app.deadline_at = s.offsets.EndOfLocalDay(app.locality, due);
+  Arm(s, app);
+}
+
+void SetWorkingDayDeadline(State& s, Application& app, fb::DeadlineKind kind, InstantMs from, int n) {
+  SetWorkingDayDeadlineAfterDate(s, app, kind, s.offsets.LocalDateOf(app.locality, from), n);
+}
+
+void SetInstantDeadline(State& s, Application& app, fb::DeadlineKind kind, InstantMs at) {
+  app.deadline = kind;
+  app.deadline_at = at;
+  app.deadline_date = s.offsets.LocalDateOf(app.locality, at);
+  Arm(s, app);
+}
+
+void ClearDeadline(Application& app) {
+  app.deadline = fb::DeadlineKind::None;
+  app.deadline_at = InstantMs{};
+  app.deadline_date = LocalDate{};
+  ++app.deadline_generation;  // whatever timer is pending is now stale
+}
+
+InstantMs SchoolAgeAt(const State& s, LocalityId locality, LocalDate birth_date) {
+  const civil::Ymd birth = civil::ToYmd(birth_date);
+  const bool six_by_september = birth.month < 9 || (birth.month == 9 && birth.day == 1);
+  const int year = birth.year + limits::kSchoolAgeYears + (six_by_september ? 0 : 1);
+  return s.offsets.StartOfLocalDay(locality, civil::FromYmd({year, 9, 1}));
+}
+
+void ArmSchoolAgeTimer(State& s, const Application& app) {
+  s.timers.push(Timer{app.school_age_at, app.id, true, 0});
+}
+
+void ExpireDue(Context& c, InstantMs now) {
+  State& s = c.state;
+  while (!s.timers.empty() && s.timers.top().at <= now) {
+    const Timer timer = s.timers.top();
+    s.timers.pop();
+    Application& app = s.app(timer.application);
+    if (app.status == fb::ApplicationStatus::Archived) continue;
+    if (timer.school_age) {
+      ArchiveApplication(c, app, fb::ArchiveReason::SchoolAge, timer.at);
+      continue;
+    }
+    if (timer.generation != app.deadline_generation) continue;  // superseded
+    KEZEK_ASSERT(app.deadline_at == timer.at);
+    switch (app.deadline) {
+      case fb::DeadlineKind::Interest:
+        ExpireInterest(c, app, timer.at);
+        break;
+      case fb::DeadlineKind::Enrollment:
+      case fb::DeadlineKind::ParentSignature:
+        ExpireEnrollment(c, app, timer.at);
+        break;
+      case fb::DeadlineKind::KindergartenSignature:
+        LapseKindergartenSignature(c, app, timer.at);
+        break;
+      case fb::DeadlineKind::StopList:
+        ReturnFromStopList(c, app, timer.at);
+        break;
+      case fb::DeadlineKind::None:
+        KEZEK_ASSERT(false && "armed timer without a deadline");
+        break;
+    }
+  }
+}
+
+}  // namespace kezek::rules

@@ -1,0 +1,245 @@
+#include "engine/engine.h"
+
+#include <openssl/evp.h>
+#include <xxhash.h>
+
+#include "engine/assert.h"
+#include "engine/limits.h"
+#include "engine/rules.h"
+
+namespace kezek {
+namespace {
+
+using Digest = std::array<uint64_t, 2>;
+
+Digest ToDigest(XXH128_hash_t hash) { return {hash.low64, hash.high64}; }
+
+// The digest of an action's content apart from its instant: a retry that re-stamps the instant is
+// the same action. REQUIRES: the action is in canonical encoding (events::Canonicalize), so equal
+// content gives equal bytes.
+Digest ActionDigest(std::span<const uint8_t> bytes, const fb::Action& action) {
+  XXH3_state_t* state = XXH3_createState();
+  KEZEK_ASSERT(state != nullptr);
+  XXH3_128bits_reset(state);
+  const uint8_t* instant =
+      reinterpret_cast<const flatbuffers::Table*>(&action)->GetAddressOf(fb::Action::VT_INSTANT_MS);
+  if (instant == nullptr) {
+    XXH3_128bits_update(state, bytes.data(), bytes.size());
+  } else {
+    const size_t at = static_cast<size_t>(instant - bytes.data());
+    const uint64_t zero = 0;
+    XXH3_128bits_update(state, bytes.data(), at);
+    XXH3_128bits_update(state, &zero, sizeof zero);
+    XXH3_128bits_update(state, bytes.data() + at + sizeof zero, bytes.size() - at - sizeof zero);
+  }
+  const Digest digest = ToDigest(XXH3_128bits_digest(state));
+  XXH3_freeState(state);
+  return digest;
+}
+
+Sha256 Sha256Of(std::span<const uint8_t> bytes) {
+  Sha256 out{};
+  unsigned int length = 0;
+  const int ok = EVP_Digest(bytes.data(), bytes.size(), out.data(), &length, EVP_sha256(), nullptr);
+  KEZEK_ASSERT(ok == 1 && length == out.size());
+  return out;
+}
+
+std::optional<Rejection> CheckEnvelope(const fb::Action& action) {
+  if (action.schema_version() != kSchemaVersion) {
+    return Reject(fb::RejectionCode::UnknownSchemaVersion, "schema_version {} is not {}", action.schema_version(),
+                  kSchemaVersion);
+  }
+  const auto* key = action.idempotency_key();
+  if (key == nullptr || key->size() == 0) return Reject(fb::RejectionCode::MissingField, "idempotency_key is required");
+  if (key->size() > limits::kIdempotencyKeyBytesMax) {
+    return Reject(fb::RejectionCode::LimitExceeded, "idempotency_key has {} bytes, at most {}", key->size(),
+                  limits::kIdempotencyKeyBytesMax);
+  }
+  if (action.instant_ms() < limits::kInstantMsMin || action.instant_ms() > limits::kInstantMsMax) {
+    return Reject(fb::RejectionCode::InvalidField, "instant_ms {} is outside 2000-01-01..2100-01-01",
+                  action.instant_ms());
+  }
+  if (action.actor() == nullptr) return Reject(fb::RejectionCode::MissingField, "actor is required");
+  if (!fb::EnumNameRole(action.actor()->role())[0]) {
+    return Reject(fb::RejectionCode::InvalidField, "actor.role {} is not a role",
+                  static_cast<int>(action.actor()->role()));
+  }
+  const auto kind = action.body_type();
+  if (kind == fb::ActionBody::NONE || kind > fb::ActionBody::MAX) {
+    return Reject(fb::RejectionCode::UnknownActionKind, "body_type {} is no action this schema version knows",
+                  static_cast<int>(kind));
+  }
+  if (action.body() == nullptr) return Reject(fb::RejectionCode::MissingField, "body is required");
+  if (!rules::RoleMayPost(action.actor()->role(), kind)) {
+    return Reject(fb::RejectionCode::RoleNotAllowed, "role {} may not post {}", fb::EnumNameRole(action.actor()->role()),
+                  fb::EnumNameActionBody(kind));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Engine::Engine() = default;
+
+ApplyResult Engine::Apply(std::span<const uint8_t> bytes, uint64_t input_offset) {
+  builder_.Clear();
+  decisions_.Clear();
+  if (bytes.size() > limits::kActionBytesMax) {
+    const Rejection r = Reject(fb::RejectionCode::LimitExceeded, "an action has {} bytes, at most {}", bytes.size(),
+                               limits::kActionBytesMax);
+    return Finish(fb::Outcome::Rejected, &r, {}, bytes.first(0), 0, input_offset);
+  }
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), /*max_depth=*/16, /*max_tables=*/4096);
+  if (!fb::VerifyActionBuffer(verifier)) {
+    const Rejection r = Reject(fb::RejectionCode::VerifierFailed, "the bytes are no valid Action buffer (identifier KZAC)");
+    return Finish(fb::Outcome::Rejected, &r, {}, bytes, 0, input_offset);
+  }
+  const fb::Action& action = *fb::GetAction(bytes.data());
+  if (auto r = CheckEnvelope(action)) return Finish(fb::Outcome::Rejected, &*r, bytes, {}, 0, input_offset);
+
+  const auto* key = action.idempotency_key();
+  const Digest key_hash = ToDigest(XXH3_128bits(key->data(), key->size()));
+  const Digest digest = ActionDigest(bytes, action);
+  if (const auto it = state_.idempotency.find(key_hash); it != state_.idempotency.end()) {
+    if (it->second.action_digest == digest) {
+      return Finish(fb::Outcome::Duplicate, nullptr, bytes, {}, it->second.sequence, input_offset);
+    }
+    const Rejection r = Reject(fb::RejectionCode::IdempotencyKeyReused,
+                               "idempotency_key was used by record {} for a different action", it->second.sequence);
+    return Finish(fb::Outcome::Rejected, &r, bytes, {}, 0, input_offset);
+  }
+
+  Context context{state_, decisions_};
+  const InstantMs instant{action.instant_ms()};
+  if (instant > state_.now) {
+    state_.now = instant;
+    rules::ExpireDue(context, instant);
+  }
+  const size_t decisions_before = decisions_.count();
+  const std::optional<Rejection> rejection = Dispatch(action);
+  KEZEK_ASSERT(!rejection || decisions_.count() == decisions_before);  // nothing half-applied
+  state_.idempotency.emplace(key_hash, IdempotencyEntry{digest, state_.next_sequence});
+  return Finish(rejection ? fb::Outcome::Rejected : fb::Outcome::Applied, rejection ? &*rejection : nullptr, bytes,
+                {}, 0, input_offset);
+}
+
+std::optional<Rejection> Engine::Dispatch(const fb::Action& action) {
+  Context c{state_, decisions_};
+  const InstantMs at{action.instant_ms()};
+  const fb::Actor& actor = *action.actor();
+  // Actions on one application find it first (unknown application, applicant mismatch).
+  Application* app = nullptr;
+  const auto find = [&](uint64_t id) { return rules::FindApplication(state_, actor, id, &app); };
+  switch (action.body_type()) {
+    case fb::ActionBody::FileApplication:
+      return rules::FileApplication(c, at, actor, *action.body_as_FileApplication());
+    case fb::ActionBody::ConfirmDocuments:
+      return rules::ConfirmDocuments(c, at, actor, *action.body_as_ConfirmDocuments());
+    case fb::ActionBody::RejectDocuments:
+      return rules::RejectDocuments(c, at, actor, *action.body_as_RejectDocuments());
+    case fb::ActionBody::Withdraw:
+      return rules::Withdraw(c, at, actor, *action.body_as_Withdraw());
+    case fb::ActionBody::AllocateVouchers:
+      return rules::AllocateVouchers(c, at, *action.body_as_AllocateVouchers());
+    case fb::ActionBody::AnswerInterest: {
+      const auto* body = action.body_as_AnswerInterest();
+      if (auto v = find(body->application())) return v;
+      return rules::AnswerInterest(c, at, *app, *body);
+    }
+    case fb::ActionBody::ExtendVoucher:
+      if (auto v = find(action.body_as_ExtendVoucher()->application())) return v;
+      return rules::ExtendVoucher(c, at, *app);
+    case fb::ActionBody::ChooseKindergarten: {
+      const auto* body = action.body_as_ChooseKindergarten();
+      if (auto v = find(body->application())) return v;
+      return rules::ChooseKindergarten(c, at, *app, *body);
+    }
+    case fb::ActionBody::SendContract: {
+      const auto* body = action.body_as_SendContract();
+      if (auto v = find(body->application())) return v;
+      return rules::SendContract(c, at, actor, *app, *body);
+    }
+    case fb::ActionBody::ParentSigns: {
+      const auto* body = action.body_as_ParentSigns();
+      if (auto v = find(body->application())) return v;
+      return rules::ParentSigns(c, at, *app, *body);
+    }
+    case fb::ActionBody::KindergartenSigns: {
+      const auto* body = action.body_as_KindergartenSigns();
+      if (auto v = find(body->application())) return v;
+      return rules::KindergartenSigns(c, at, actor, *app, *body);
+    }
+    case fb::ActionBody::UpsertLocality:
+      return rules::UpsertLocality(c, *action.body_as_UpsertLocality());
+    case fb::ActionBody::SetUtcOffset:
+      return rules::SetUtcOffset(c, *action.body_as_SetUtcOffset());
+    case fb::ActionBody::UpsertKindergarten:
+      return rules::UpsertKindergarten(c, *action.body_as_UpsertKindergarten());
+    case fb::ActionBody::UpsertGroup:
+      return rules::UpsertGroup(c, *action.body_as_UpsertGroup());
+    case fb::ActionBody::UpdateCalendar:
+      return rules::UpdateCalendar(c, *action.body_as_UpdateCalendar());
+    case fb::ActionBody::SetPriorityPolicy:
+      return rules::SetPriorityPolicy(c, *action.body_as_SetPriorityPolicy());
+    case fb::ActionBody::ArchiveChild:
+      return rules::ArchiveChild(c, at, *action.body_as_ArchiveChild());
+    case fb::ActionBody::ClockTick:
+      return std::nullopt;  // time has already advanced
+    case fb::ActionBody::NONE:
+      break;
+  }
+  KEZEK_ASSERT(false && "CheckEnvelope admits only known action kinds");
+  return std::nullopt;
+}
+
+ApplyResult Engine::RejectInput(std::span<const uint8_t> raw_input, fb::RejectionCode code, std::string_view reason,
+                                uint64_t input_offset) {
+  builder_.Clear();
+  decisions_.Clear();
+  const Rejection r{code, std::string(reason)};
+  return Finish(fb::Outcome::Rejected, &r, {}, raw_input, 0, input_offset);
+}
+
+ApplyResult Engine::Finish(fb::Outcome outcome, const Rejection* rejection, std::span<const uint8_t> action,
+                           std::span<const uint8_t> raw, uint64_t duplicate_of, uint64_t input_offset) {
+  const auto decisions = decisions_.Finish();
+  const auto prev = builder_.CreateVector(state_.head_sha256.data(), state_.head_sha256.size());
+  const auto action_bytes = action.empty() ? 0 : builder_.CreateVector(action.data(), action.size());
+  const auto raw_bytes = raw.empty() ? 0 : builder_.CreateVector(raw.data(), raw.size());
+  flatbuffers::Offset<fb::Rejection> rejection_table = 0;
+  if (rejection != nullptr) {
+    rejection_table = fb::CreateRejection(builder_, rejection->code, builder_.CreateString(rejection->reason));
+  }
+  fb::JournalRecordBuilder record(builder_);
+  record.add_schema_version(kSchemaVersion);
+  record.add_sequence(state_.next_sequence);
+  record.add_input_offset(input_offset);
+  record.add_engine_time_ms(state_.now.value);
+  record.add_prev_sha256(prev);
+  record.add_outcome(outcome);
+  if (!action.empty()) record.add_action(action_bytes);
+  if (!raw.empty()) record.add_raw_input(raw_bytes);
+  record.add_duplicate_of(duplicate_of);
+  if (rejection != nullptr) record.add_rejection(rejection_table);
+  record.add_decisions(decisions);
+  fb::FinishJournalRecordBuffer(builder_, record.Finish());
+
+  ApplyResult result;
+  result.outcome = outcome;
+  result.code = rejection != nullptr ? rejection->code : fb::RejectionCode::None;
+  result.record = builder_.GetBufferSpan();
+  result.record_sha256 = Sha256Of(result.record);
+  state_.head_sha256 = result.record_sha256;
+  ++state_.next_sequence;
+  return result;
+}
+
+std::optional<uint64_t> Engine::PositionOf(ApplicationId id) const {
+  if (!state_.has_app(id)) return std::nullopt;
+  const Application& app = state_.app(id);
+  if (app.status != fb::ApplicationStatus::InQueue) return std::nullopt;
+  return rules::PositionOf(state_, app);
+}
+
+}  // namespace kezek

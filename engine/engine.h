@@ -1,0 +1,68 @@
+// The engine: a pure fold from (state, action) to decisions, written as hash-chained journal
+// records. It reads no clock, randomness, environment or file: time comes only from actions.
+// Same inputs in the same order give byte-identical records and an equal state hash.
+//
+// Thread-safety: none; one engine per partition, driven by one thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include <flatbuffers/flatbuffers.h>
+
+#include "engine/schemas_fwd.h"
+#include "engine/decision_writer.h"
+#include "engine/state.h"
+
+namespace kezek {
+
+struct Rejection;
+
+inline constexpr uint16_t kSchemaVersion = 1;
+
+using Sha256 = std::array<uint8_t, 32>;
+
+struct ApplyResult {
+  fb::Outcome outcome = fb::Outcome::Applied;
+  fb::RejectionCode code = fb::RejectionCode::None;
+  std::span<const uint8_t> record;  // the journal record; valid until the next call
+  Sha256 record_sha256{};
+};
+
+class Engine {
+ public:
+  Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Folds one input, the bytes of an Action buffer, taken from position `input_offset` of the
+  // actions log. Verifies it (FlatBuffers Verifier, size, schema version, required fields), then
+  // answers a repeated idempotency key with its original outcome, or advances time (expiring
+  // every deadline due), checks the role and applies the action. Every outcome, including every
+  // rejection, is one journal record; a rejection leaves the state as it was.
+  ApplyResult Apply(std::span<const uint8_t> action_bytes, uint64_t input_offset);
+
+  // Journals an input that never became an action (e.g. malformed JSON), keeping its bytes.
+  ApplyResult RejectInput(std::span<const uint8_t> raw_input, fb::RejectionCode code,
+                          std::string_view reason, uint64_t input_offset);
+
+  const State& state() const { return state_; }
+  // The application's 1-based position in its queue; nullopt unless it is waiting in one.
+  std::optional<uint64_t> PositionOf(ApplicationId id) const;
+  // SHA-256 over a canonical encoding of the whole state (engine/state_hash.cc).
+  Sha256 StateHash() const;
+
+ private:
+  ApplyResult Finish(fb::Outcome outcome, const Rejection* rejection, std::span<const uint8_t> action,
+                     std::span<const uint8_t> raw, uint64_t duplicate_of, uint64_t input_offset);
+  std::optional<Rejection> Dispatch(const fb::Action& action);
+
+  State state_;
+  flatbuffers::FlatBufferBuilder builder_{4096};
+  DecisionWriter decisions_{builder_};
+};
+
+}  // namespace kezek

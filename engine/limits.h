@@ -1,0 +1,33 @@
+// Every limit of the engine, named in one place. Inputs beyond a limit are rejected with
+// RejectionCode::LimitExceeded; a limit reached by the engine itself is an assertion.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace kezek::limits {
+
+inline constexpr uint32_t kVouchersPerAllocationMax = 100'000;
+inline constexpr uint32_t kGroupCapacityMax = 1'000;
+inline constexpr size_t kCalendarDaysPerUpdateMax = 1'000;
+inline constexpr size_t kPriorityTiersMax = 32;
+inline constexpr size_t kCategoriesPerTierMax = 64;
+inline constexpr uint16_t kRatioPartMax = 100;
+inline constexpr size_t kTextFieldBytesMax = 512;           // names, reasons, document ids
+inline constexpr size_t kIdempotencyKeyBytesMax = 128;
+inline constexpr size_t kActionBytesMax = 64 * 1024;        // one encoded action
+inline constexpr size_t kJsonLineBytesMax = 256 * 1024;     // one JSON line of input
+inline constexpr int kWorkingDaySearchMax = 400;            // calendar days scanned for N working days
+inline constexpr int kStopListDays = 10;                    // calendar days before returning to the queue
+inline constexpr int kInterestWorkingDays = 2;
+inline constexpr int kEnrollmentWorkingDays = 5;
+inline constexpr int kExtensionWorkingDays = 2;
+inline constexpr int kSignatureWorkingDays = 5;
+inline constexpr int kSchoolAgeYears = 6;                   // first grade at 6 by 1 September
+inline constexpr int kMaxAgeAtFilingYears = 7;
+inline constexpr int16_t kUtcOffsetMinutesMin = -12 * 60;
+inline constexpr int16_t kUtcOffsetMinutesMax = 14 * 60;
+inline constexpr int64_t kInstantMsMin = 946'684'800'000;   // 2000-01-01T00:00Z
+inline constexpr int64_t kInstantMsMax = 4'102'444'800'000; // 2100-01-01T00:00Z
+
+}  // namespace kezek::limits

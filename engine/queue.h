@@ -1,0 +1,92 @@
+// The queue order: within one queue (locality x queue type x age group x language, and correction
+// type for the special queue) by priority tier, then filing time, then application number.
+// Positions are computed on read in O(log n) from order-statistics trees; nothing is stored per
+// application, so positions change for everyone behind when someone ahead leaves.
+//
+// With a ratio policy (e.g. Astana: 1 place to the priority tiers for every 3 to the general
+// line), the queue keeps two lines and a cycle counter; a position is then the place in the order
+// in which vouchers will be issued: own rank plus the other line's places served before it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+
+#include <ext/pb_ds/assoc_container.hpp>
+#include <ext/pb_ds/tree_policy.hpp>
+
+#include "engine/schemas_fwd.h"
+#include "engine/types.h"
+
+namespace kezek {
+
+struct QueueKey {
+  LocalityId locality;
+  fb::QueueType type = fb::QueueType::General;
+  uint16_t birth_year = 0;
+  fb::Language language = fb::Language::Kk;
+  fb::CorrectionType correction = fb::CorrectionType::None;
+  auto operator<=>(const QueueKey&) const = default;
+};
+
+struct QueueEntry {
+  uint8_t tier = 0;
+  InstantMs filed_at;
+  ApplicationId application;
+  auto operator<=>(const QueueEntry&) const = default;
+};
+
+// Places handed out: `priority` to the priority tiers for every `general` to the general line.
+// Both zero: the priority tiers always go first.
+struct Ratio {
+  uint16_t priority = 0;
+  uint16_t general = 0;
+  bool active() const { return priority > 0 && general > 0; }
+  auto operator<=>(const Ratio&) const = default;
+};
+
+enum class Line : uint8_t { Priority, General };
+
+class Queue {
+ public:
+  explicit Queue(QueueKey key) : key_(key) {}
+
+  const QueueKey& key() const { return key_; }
+  // REQUIRES: entry not present (Insert) / present (Erase).
+  void Insert(const QueueEntry& entry, Line line);
+  void Erase(const QueueEntry& entry, Line line);
+  uint64_t size() const { return priority_.size() + general_.size(); }
+  uint64_t size(Line line) const { return line == Line::Priority ? priority_.size() : general_.size(); }
+  // 1-based place in the order of issue. REQUIRES: entry present in `line`.
+  uint64_t PositionOf(const QueueEntry& entry, Line line, Ratio ratio) const;
+  // The next to receive a voucher and its line, without removing it; nullopt if empty.
+  std::optional<std::pair<QueueEntry, Line>> Head(Ratio ratio) const;
+  // Removes the head and advances the ratio cycle. REQUIRES: not empty.
+  QueueEntry PopHead(Ratio ratio);
+  // Empties both lines and restarts the cycle (a policy change rebuilds the queue).
+  void Clear();
+
+  uint32_t cycle() const { return cycle_; }
+  std::set<VoucherId>& free_vouchers() { return free_vouchers_; }
+  const std::set<VoucherId>& free_vouchers() const { return free_vouchers_; }
+
+  template <typename Visit>
+  void ForEach(Visit&& visit) const {
+    for (const auto& e : priority_) visit(e, Line::Priority);
+    for (const auto& e : general_) visit(e, Line::General);
+  }
+
+ private:
+  using Tree = __gnu_pbds::tree<QueueEntry, __gnu_pbds::null_type, std::less<QueueEntry>,
+                                __gnu_pbds::rb_tree_tag,
+                                __gnu_pbds::tree_order_statistics_node_update>;
+  Line SlotLine(uint64_t slot, Ratio ratio) const;
+
+  QueueKey key_;
+  Tree priority_;
+  Tree general_;
+  uint32_t cycle_ = 0;  // index of the next slot within one ratio cycle
+  std::set<VoucherId> free_vouchers_;  // lowest id is issued first
+};
+
+}  // namespace kezek

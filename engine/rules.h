@@ -1,0 +1,105 @@
+// The domain rules, one home each, shared by the fold (engine.cc). Internal to engine/.
+//
+// Every handler validates first and changes the state only when it accepts: a rejection leaves
+// the state exactly as it was. Handlers take the instant `at` at which they act: the action's
+// instant, or a deadline's when time passes it.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "engine/decision_writer.h"
+#include "engine/schemas_fwd.h"
+#include "engine/state.h"
+
+namespace kezek {
+
+struct Rejection {
+  fb::RejectionCode code = fb::RejectionCode::None;
+  std::string reason;
+};
+using Verdict = std::optional<Rejection>;  // nullopt: accepted and applied
+
+template <typename... Args>
+Rejection Reject(fb::RejectionCode code, fmt::format_string<Args...> format, Args&&... args) {
+  return Rejection{code, fmt::format(format, std::forward<Args>(args)...)};
+}
+
+struct Context {
+  State& state;
+  DecisionWriter& out;
+};
+
+namespace rules {
+
+// --- access (access.cc) --------------------------------------------------------------------
+// Whether `role` may post an action of kind `body`.
+bool RoleMayPost(fb::Role role, fb::ActionBody body);
+
+// --- applications (applications.cc) --------------------------------------------------------
+Verdict FileApplication(Context& c, InstantMs at, const fb::Actor& actor, const fb::FileApplication& a);
+Verdict ConfirmDocuments(Context& c, InstantMs at, const fb::Actor& actor, const fb::ConfirmDocuments& a);
+Verdict RejectDocuments(Context& c, InstantMs at, const fb::Actor& actor, const fb::RejectDocuments& a);
+Verdict Withdraw(Context& c, InstantMs at, const fb::Actor& actor, const fb::Withdraw& a);
+Verdict ArchiveChild(Context& c, InstantMs at, const fb::ArchiveChild& a);
+// Puts an application (back) into its queue and issues any free voucher it meets.
+void EnterQueue(Context& c, Application& app, InstantMs at, fb::NotificationKind kind);
+// Ends an application: releases what it holds, archives it, and hands its voucher on.
+void ArchiveApplication(Context& c, Application& app, fb::ArchiveReason reason, InstantMs at);
+// Finds an application the actor may act on, checking the applicant for portal actions.
+Verdict FindApplication(State& s, const fb::Actor& actor, uint64_t id, Application** found);
+uint64_t PositionOf(const State& s, const Application& app);
+
+// --- vouchers (vouchers.cc) ----------------------------------------------------------------
+Verdict AllocateVouchers(Context& c, InstantMs at, const fb::AllocateVouchers& a);
+Verdict AnswerInterest(Context& c, InstantMs at, Application& app, const fb::AnswerInterest& a);
+Verdict ExtendVoucher(Context& c, InstantMs at, Application& app);
+// Issues free vouchers of queue `queue` to the heads of that queue while both last.
+void IssueVouchers(Context& c, uint32_t queue, InstantMs at);
+// Annuls the application's voucher (if any) back into its queue's pool and frees its place.
+// The caller issues the pool afterwards (IssueVouchers) once its own decisions are written.
+void ReleaseVoucher(Context& c, Application& app, fb::AnnulReason reason);
+void ExpireInterest(Context& c, Application& app, InstantMs at);
+void ReturnFromStopList(Context& c, Application& app, InstantMs at);
+
+// --- enrollment (enrollment.cc) ------------------------------------------------------------
+Verdict ChooseKindergarten(Context& c, InstantMs at, Application& app, const fb::ChooseKindergarten& a);
+Verdict SendContract(Context& c, InstantMs at, const fb::Actor& actor, Application& app, const fb::SendContract& a);
+Verdict ParentSigns(Context& c, InstantMs at, Application& app, const fb::ParentSigns& a);
+Verdict KindergartenSigns(Context& c, InstantMs at, const fb::Actor& actor, Application& app,
+                          const fb::KindergartenSigns& a);
+void ExpireEnrollment(Context& c, Application& app, InstantMs at);
+void LapseKindergartenSignature(Context& c, Application& app, InstantMs at);
+// The child's age in whole years on 1 September of the school year that contains `on`.
+int AgeOnFirstSeptember(LocalDate birth_date, LocalDate on);
+
+// --- deadlines (deadlines.cc) --------------------------------------------------------------
+// Sets the application's deadline to the end of the n-th working day after the local date of
+// `from`, and arms its timer.
+void SetWorkingDayDeadline(State& s, Application& app, fb::DeadlineKind kind, InstantMs from, int n);
+// Sets the deadline to the end of the n-th working day after `date` (an extension).
+void SetWorkingDayDeadlineAfterDate(State& s, Application& app, fb::DeadlineKind kind, LocalDate date, int n);
+void SetInstantDeadline(State& s, Application& app, fb::DeadlineKind kind, InstantMs at);
+void ClearDeadline(Application& app);
+void ArmSchoolAgeTimer(State& s, const Application& app);
+// Fires every timer due at or before `now`, each at its own instant, in (instant, application) order.
+void ExpireDue(Context& c, InstantMs now);
+// 00:00 local on the 1 September the child starts school (6 by that day).
+InstantMs SchoolAgeAt(const State& s, LocalityId locality, LocalDate birth_date);
+
+// --- catalogue, calendar and policy (catalogue.cc) ------------------------------------------
+Verdict UpsertLocality(Context& c, const fb::UpsertLocality& a);
+Verdict SetUtcOffset(Context& c, const fb::SetUtcOffset& a);
+Verdict UpsertKindergarten(Context& c, const fb::UpsertKindergarten& a);
+Verdict UpsertGroup(Context& c, const fb::UpsertGroup& a);
+Verdict UpdateCalendar(Context& c, const fb::UpdateCalendar& a);
+Verdict SetPriorityPolicy(Context& c, const fb::SetPriorityPolicy& a);
+// The queue index for a key, created empty if new.
+uint32_t QueueFor(State& s, const QueueKey& key);
+// Checks a text field: present if `required`, and within limits::kTextFieldBytesMax.
+Verdict CheckText(const flatbuffers::String* text, const char* field, bool required);
+
+}  // namespace rules
+}  // namespace kezek

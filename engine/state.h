@@ -1,0 +1,160 @@
+// The engine's state: plain records, one map or vector per entity kind, so that each batch's
+// changes can be written as key/value pairs (one column family per kind in RocksDB) and a
+// country's applications fit in memory (~200 bytes each plus their strings).
+// The state holds no clock and no I/O; it is changed only by the fold (engine/engine.h).
+#pragma once
+
+#include <array>
+#include <map>
+#include <memory>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/calendar.h"
+#include "engine/iin.h"
+#include "engine/queue.h"
+#include "engine/schemas_fwd.h"
+#include "engine/types.h"
+
+namespace kezek {
+
+struct Locality {
+  std::string name_ru;
+  std::string name_kk;
+  std::string region_code;
+};
+
+struct Kindergarten {
+  LocalityId locality;
+  std::string name_ru;
+  std::string name_kk;
+};
+
+struct Group {
+  KindergartenId kindergarten;
+  fb::Language language = fb::Language::Kk;
+  uint8_t min_age_years = 0;
+  uint8_t max_age_years = 0;
+  fb::CorrectionType correction = fb::CorrectionType::None;
+  uint32_t capacity = 0;
+  uint32_t taken = 0;  // places reserved by an enrollment request or held by an enrolled child
+};
+
+struct Tier {
+  std::string code;
+  std::vector<std::string> categories;
+  bool general_line = false;
+};
+
+struct PriorityPolicy {
+  std::vector<Tier> tiers;
+  Ratio ratio;
+};
+
+// Where a priority category stands under a policy.
+struct TierPlace {
+  uint8_t tier = 0;
+  Line line = Line::General;
+};
+
+enum class VoucherState : uint8_t { Free, Held, InUse, Used };
+
+struct Voucher {
+  uint32_t queue = 0;  // index into State::queues
+  VoucherState state = VoucherState::Free;
+  ApplicationId holder;  // 0 unless Held / InUse / Used
+};
+
+struct Application {
+  ApplicationId id;
+  Iin child;
+  Iin applicant;
+  std::string child_name;
+  LocalDate birth_date;
+  InstantMs filed_at;
+  InstantMs school_age_at;  // 00:00 local on the 1 September the child starts school
+  LocalityId locality;
+  uint32_t queue = 0;       // index into State::queues
+  uint16_t category = 0;    // index into State::categories
+  TierPlace place;
+  fb::QueueType type = fb::QueueType::General;
+  fb::Language language = fb::Language::Kk;
+  fb::CorrectionType correction = fb::CorrectionType::None;
+  KindergartenId chosen_kindergarten;  // special queue: chosen at filing
+  std::string conclusion_document;
+  fb::ApplicationStatus status = fb::ApplicationStatus::AwaitingDocuments;
+  fb::ArchiveReason archive_reason = fb::ArchiveReason::DocumentsRejected;  // when Archived
+  bool annulled_by_deadline = false;  // the last voucher was annulled because a deadline passed
+  bool extension_used = false;
+  VoucherId voucher;                  // 0 when none
+  GroupId group;                      // 0 when none
+  std::string contract_number;
+  std::string parent_document_sha256;
+  std::string kindergarten_document_sha256;
+  fb::DeadlineKind deadline = fb::DeadlineKind::None;
+  InstantMs deadline_at;
+  LocalDate deadline_date;
+  uint32_t deadline_generation = 0;   // timers of older generations are stale
+};
+
+struct Timer {
+  InstantMs at;
+  ApplicationId application;
+  bool school_age = false;     // otherwise the application's deadline of `generation`
+  uint32_t generation = 0;
+  auto operator<=>(const Timer&) const = default;
+};
+
+struct ChildEntry {
+  std::array<ApplicationId, 2> active{};  // by queue type; 0 when none
+};
+
+// An idempotency key's outcome: the digest of its action and the journal record that answered it.
+struct IdempotencyEntry {
+  std::array<uint64_t, 2> action_digest{};
+  uint64_t sequence = 0;
+};
+
+struct Hash128 {
+  size_t operator()(const std::array<uint64_t, 2>& key) const noexcept { return key[0] ^ (key[1] * 0x9E3779B97F4A7C15ull); }
+};
+
+struct State {
+  InstantMs now;                  // the latest instant seen
+  uint64_t next_sequence = 0;     // of the next journal record
+  std::array<uint8_t, 32> head_sha256{};  // of the last journal record
+
+  WorkingCalendar calendar;
+  UtcOffsets offsets;
+  std::map<LocalityId, Locality> localities;
+  std::map<KindergartenId, Kindergarten> kindergartens;
+  std::map<GroupId, Group> groups;
+  std::map<LocalityId, PriorityPolicy> policies;  // LocalityId{0}: the default
+  std::vector<std::string> categories;            // interned priority category codes
+  std::map<std::string, uint16_t, std::less<>> category_index;
+
+  std::vector<Application> applications;  // [0] unused: ids are 1-based
+  std::vector<Voucher> vouchers;          // [0] unused
+  std::vector<Queue> queues;
+  std::map<QueueKey, uint32_t> queue_index;
+  std::unordered_map<Iin, ChildEntry> children;
+  std::unordered_map<std::array<uint64_t, 2>, IdempotencyEntry, Hash128> idempotency;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
+
+  State();
+  Application& app(ApplicationId id);
+  const Application& app(ApplicationId id) const;
+  bool has_app(ApplicationId id) const { return id.value >= 1 && id.value < applications.size(); }
+};
+
+// The policy in force for a locality: its own, else the default, else the built-in one tier.
+const PriorityPolicy& PolicyOf(const State& state, LocalityId locality);
+// Where `category` stands; nullopt if the policy does not name it.
+std::optional<TierPlace> PlaceOf(const PriorityPolicy& policy, std::string_view category);
+// Where `category` stands, a category the policy does not name falling to its last general-line
+// tier (a policy change may drop a category that waiting applications still carry).
+TierPlace PlaceOrLast(const PriorityPolicy& policy, std::string_view category);
+
+}  // namespace kezek

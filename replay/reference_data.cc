@@ -1,0 +1,118 @@
+#include "replay/reference_data.h"
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace kezek::replay {
+namespace {
+
+std::vector<std::string> SplitCsv(const std::string& line) {
+  // The reference files quote no field; a note may hold no comma either (checked on load).
+  std::vector<std::string> fields;
+  std::stringstream stream(line);
+  std::string field;
+  while (std::getline(stream, field, ',')) fields.push_back(field);
+  return fields;
+}
+
+bool ParseKind(const std::string& text, fb::DayKind* kind) {
+  static const std::map<std::string, fb::DayKind> kinds = {{"holiday", fb::DayKind::Holiday},
+                                                           {"rollover", fb::DayKind::Rollover},
+                                                           {"transfer_off", fb::DayKind::TransferOff},
+                                                           {"transfer_work", fb::DayKind::TransferWork}};
+  const auto it = kinds.find(text);
+  if (it == kinds.end()) return false;
+  *kind = it->second;
+  return true;
+}
+
+}  // namespace
+
+std::string DefaultDataDir() { return KEZEK_DEFAULT_DATA_DIR; }
+
+bool LoadCalendarCsv(const std::string& path, std::vector<CalendarRow>* rows, std::string* error) {
+  std::ifstream in(path);
+  if (!in) {
+    *error = fmt::format("{}: cannot open", path);
+    return false;
+  }
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (number == 1 || line.empty()) continue;  // header
+    const auto fields = SplitCsv(line);
+    CalendarRow row;
+    int y = 0, m = 0, d = 0;
+    if (fields.size() < 3 || std::sscanf(fields[0].c_str(), "%d-%d-%d", &y, &m, &d) != 3 ||
+        !ParseKind(fields[1], &row.kind)) {
+      *error = fmt::format("{}:{}: expected date,kind,note,source", path, number);
+      return false;
+    }
+    row.date = y * 10000 + m * 100 + d;
+    row.note = fields[2];
+    rows->push_back(std::move(row));
+  }
+  return true;
+}
+
+bool LoadRegionsCsv(const std::string& path, std::vector<Region>* regions, std::string* error) {
+  std::ifstream in(path);
+  if (!in) {
+    *error = fmt::format("{}: cannot open", path);
+    return false;
+  }
+  std::string line;
+  int number = 0;
+  bool header_seen = false;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty() || line[0] == '#') continue;
+    if (!header_seen) {
+      header_seen = true;
+      continue;
+    }
+    const auto fields = SplitCsv(line);
+    int hours = 0, minutes = 0;
+    if (fields.size() != 7 || std::sscanf(fields[6].c_str(), "+%d:%d", &hours, &minutes) != 2) {
+      *error = fmt::format("{}:{}: expected 7 fields ending in +HH:MM", path, number);
+      return false;
+    }
+    Region region{fields[0], fields[1], fields[2], std::stoull(fields[3]),
+                  static_cast<int16_t>(hours * 60 + minutes)};
+    regions->push_back(std::move(region));
+  }
+  return true;
+}
+
+std::vector<fb::ActionT> CalendarActions(const std::vector<CalendarRow>& rows, int64_t instant_ms,
+                                         const std::string& key_prefix) {
+  std::map<int, std::vector<const CalendarRow*>> by_year;
+  for (const auto& row : rows) by_year[row.date / 10000].push_back(&row);
+  std::vector<fb::ActionT> actions;
+  for (const auto& [year, days] : by_year) {
+    fb::ActionT action;
+    action.schema_version = 1;
+    action.idempotency_key = fmt::format("{}calendar-{}", key_prefix, year);
+    action.instant_ms = instant_ms;
+    action.actor = std::make_unique<fb::ActorT>();
+    action.actor->role = fb::Role::EducationDepartment;
+    action.actor->name = "Ministry of Labour and Social Protection";
+    fb::UpdateCalendarT update;
+    for (const CalendarRow* row : days) {
+      auto day = std::make_unique<fb::CalendarDayT>();
+      day->date = row->date;
+      day->kind = row->kind;
+      day->note = row->note;
+      update.days.push_back(std::move(day));
+    }
+    action.body.Set(std::move(update));
+    actions.push_back(std::move(action));
+  }
+  return actions;
+}
+
+}  // namespace kezek::replay

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Configures and builds one flavour: scripts/build.sh [release|sanitize] -> build/ or build-sanitize/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+flavour=${1:-release}
+case "$flavour" in
+  release) dir=build; extra=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+  sanitize) dir=build-sanitize; extra=(-DCMAKE_BUILD_TYPE=Debug -DKEZEK_SANITIZE=ON) ;;
+  *) echo "usage: scripts/build.sh [release|sanitize]" >&2; exit 2 ;;
+esac
+cmake -S . -B "$dir" -G Ninja "${extra[@]}" > /dev/null
+ninja -C "$dir" -j2

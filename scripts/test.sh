@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The README's second command (and .ci/run's): set up, build, and run every test, first in the
+# release build, then under AddressSanitizer and UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/check-core-purity.sh
+scripts/build.sh release
+ctest --test-dir build --output-on-failure -j2
+scripts/build.sh sanitize
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-sanitize --output-on-failure -j2
+echo "test: all suites passed (release and ASan+UBSan)"

@@ -1,0 +1,131 @@
+#include "tests/harness.h"
+
+#include <fmt/format.h>
+
+#include "engine/iin.h"
+
+namespace kezek::test {
+
+std::string MakeIin(int year, unsigned month, unsigned day, bool male, unsigned serial) {
+  const int century = year < 1900 ? 1 : year < 2000 ? 3 : 5;
+  for (unsigned s = serial;; ++s) {
+    const std::string first11 =
+        fmt::format("{:02}{:02}{:02}{}{:04}", year % 100, month, day, century + (male ? 0 : 1), s % 10000);
+    for (int check = 0; check <= 9; ++check) {
+      const std::string iin = first11 + static_cast<char>('0' + check);
+      if (std::holds_alternative<IinInfo>(ParseIin(iin))) return iin;
+    }
+  }
+}
+
+std::vector<std::string> Outcome::NotificationsRu() const {
+  std::vector<std::string> texts;
+  for (const auto* n : All<fb::Notification>()) texts.push_back(n->text_ru()->str());
+  return texts;
+}
+
+std::string Outcome::reason() const {
+  const auto* r = journal()->rejection();
+  return r && r->reason() ? r->reason()->str() : std::string{};
+}
+
+World::World(bool catalogue) {
+  if (!catalogue) return;
+  std::vector<replay::CalendarRow> rows;
+  std::string error;
+  REQUIRE_MESSAGE(replay::LoadCalendarCsv(replay::DefaultDataDir() + "/kz-calendar-2020-2026.csv", &rows, &error), error);
+  const int64_t setup = Utc(2020, 1, 1);
+  for (auto& action : replay::CalendarActions(rows, setup, "setup-")) REQUIRE(Do(std::move(action), setup).code == fb::RejectionCode::None);
+
+  auto admin = [&](auto body) { REQUIRE(Do(Action(fb::Role::EducationDepartment, std::move(body)), setup).code == fb::RejectionCode::None); };
+  admin(fb::UpsertLocalityT{{}, kLocality, "г. Алматы", "Алматы қаласы", "ALA"});
+  fb::SetUtcOffsetT before;
+  before.locality = kLocality; before.effective_from_ms = Utc(2000, 1, 1); before.offset_minutes = 360;
+  admin(before);
+  fb::SetUtcOffsetT after;
+  after.locality = kLocality; after.effective_from_ms = replay::kSingleZoneFromMs; after.offset_minutes = 300;
+  admin(after);
+  admin(fb::UpsertKindergartenT{{}, kKindergarten, kLocality, "Ботакоз", "Бөбек"});
+  auto group = [&](uint32_t id, fb::Language language, fb::CorrectionType correction, uint32_t capacity) {
+    fb::UpsertGroupT g;
+    g.group = id; g.kindergarten = kKindergarten; g.language = language; g.min_age_years = 2; g.max_age_years = 5;
+    g.correction_type = correction; g.capacity = capacity;
+    admin(g);
+  };
+  group(kGroupKk, fb::Language::Kk, fb::CorrectionType::None, 2);
+  group(kGroupRu, fb::Language::Ru, fb::CorrectionType::None, 1);
+  group(kGroupSpeech, fb::Language::Kk, fb::CorrectionType::Speech, 1);
+  fb::SetPriorityPolicyT policy;
+  auto tier = [](std::string code, std::vector<std::string> categories, bool general) {
+    auto t = std::make_unique<fb::PriorityTierT>();
+    t->code = std::move(code); t->categories = std::move(categories); t->general_line = general;
+    return t;
+  };
+  policy.tiers.push_back(tier("extraordinary", {"servicemen_children"}, false));
+  policy.tiers.push_back(tier("primary", {"disabled_parents", "orphans", "large_families", "special_needs"}, false));
+  policy.tiers.push_back(tier("general", {"general"}, true));
+  admin(std::move(policy));
+}
+
+Outcome World::Bytes(const std::vector<uint8_t>& bytes) {
+  const ApplyResult result = engine.Apply(bytes, next_offset++);
+  return Outcome{result.outcome, result.code, {result.record.begin(), result.record.end()}};
+}
+
+Outcome World::Do(fb::ActionT action, int64_t instant_ms) {
+  if (action.idempotency_key.empty()) action.idempotency_key = fmt::format("test-{}", next_key++);
+  action.instant_ms = instant_ms;
+  return Bytes(events::Codec::Pack(action));
+}
+
+Outcome World::Json(const std::string& json) {
+  std::vector<uint8_t> bytes;
+  const events::CodecError error = codec.ParseAction(json, &bytes);
+  if (error.code != fb::RejectionCode::None) {
+    const std::vector<uint8_t> raw(json.begin(), json.end());
+    const ApplyResult result = engine.RejectInput(raw, error.code, error.reason, next_offset++);
+    return Outcome{result.outcome, result.code, {result.record.begin(), result.record.end()}};
+  }
+  return Bytes(bytes);
+}
+
+fb::ActionT World::Action(fb::Role role, std::string iin) {
+  fb::ActionT action;
+  action.schema_version = kSchemaVersion;
+  action.actor = std::make_unique<fb::ActorT>();
+  action.actor->role = role;
+  action.actor->iin = std::move(iin);
+  return action;
+}
+
+uint64_t World::FileGeneral(int64_t at, int y, unsigned m, unsigned d, unsigned serial, const std::string& category,
+                            fb::Language language) {
+  fb::FileApplicationT file;
+  file.child_iin = MakeIin(y, m, d, true, serial);
+  file.child_name = fmt::format("Тест Тест {}", serial);
+  file.locality = kLocality;
+  file.queue_type = fb::QueueType::General;
+  file.language = language;
+  file.priority_category = category;
+  const Outcome outcome = Do(Action(fb::Role::Portal, std::move(file), kParent), at);
+  REQUIRE_MESSAGE(outcome.code == fb::RejectionCode::None, outcome.reason());
+  return outcome.First<fb::ApplicationAccepted>()->application();
+}
+
+Outcome World::Allocate(int64_t at, uint16_t birth_year, uint32_t count, fb::Language language) {
+  fb::AllocateVouchersT allocation;
+  allocation.locality = kLocality;
+  allocation.queue_type = fb::QueueType::General;
+  allocation.birth_year = birth_year;
+  allocation.language = language;
+  allocation.count = count;
+  return Do(Action(fb::Role::EducationDepartment, allocation), at);
+}
+
+Outcome World::Answer(int64_t at, uint64_t application, bool interested) {
+  return Do(Action(fb::Role::Portal, fb::AnswerInterestT{{}, application, interested}, kParent), at);
+}
+
+Outcome World::Tick(int64_t at) { return Do(Action(fb::Role::System, fb::ClockTickT{}), at); }
+
+}  // namespace kezek::test

@@ -1,0 +1,89 @@
+// A small world for tests: an engine, the codec, the real calendar from shared/data, and builders
+// for actions. Every action goes through the canonical encoding, as in production.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "engine/civil_time.h"
+#include "engine/engine.h"
+#include "events/codec.h"
+#include "replay/reference_data.h"
+
+namespace kezek::test {
+
+// 2025-02-06T11:46Z = 16:46 at UTC+5, the seed's voucher instant.
+inline int64_t Utc(int y, unsigned m, unsigned d, int hh = 0, int mm = 0) {
+  return int64_t{civil::FromYmd({y, m, d}).value} * kMsPerDay + (int64_t{hh} * 60 + mm) * kMsPerMinute;
+}
+
+// A valid IIN for a birth date, century/sex digit and serial (skipping serials with no check digit).
+std::string MakeIin(int year, unsigned month, unsigned day, bool male = true, unsigned serial = 1);
+
+struct Outcome {
+  fb::Outcome outcome = fb::Outcome::Applied;
+  fb::RejectionCode code = fb::RejectionCode::None;
+  std::vector<uint8_t> record;
+  const fb::JournalRecord* journal() const { return fb::GetJournalRecord(record.data()); }
+  template <typename T>
+  std::vector<const T*> All() const {
+    std::vector<const T*> found;
+    const auto* decisions = journal()->decisions();
+    if (decisions == nullptr) return found;
+    for (const fb::Decision* d : *decisions) {
+      if (const auto* body = d->body_as<T>()) found.push_back(body);
+    }
+    return found;
+  }
+  template <typename T>
+  const T* First() const {
+    auto all = All<T>();
+    return all.empty() ? nullptr : all.front();
+  }
+  std::vector<std::string> NotificationsRu() const;
+  std::string reason() const;
+};
+
+class World {
+ public:
+  static constexpr uint32_t kLocality = 1;
+  static constexpr uint32_t kKindergarten = 10;
+  static constexpr uint32_t kGroupKk = 100;   // ages 2-5, kk, 2 places
+  static constexpr uint32_t kGroupRu = 101;   // ages 2-5, ru, 1 place
+  static constexpr uint32_t kGroupSpeech = 102;  // ages 2-5, kk, speech correction, 1 place
+  inline static const std::string kParent = MakeIin(1990, 4, 27, false, 17);
+
+  // With `catalogue`, posts the real calendar, the locality (UTC+6 before 1 March 2024, then
+  // UTC+5), one ДО with three groups and a policy with the three tiers of Kazakhstan's law.
+  explicit World(bool catalogue = true);
+
+  // Applies an action with the next idempotency key (unless set) at `instant_ms`.
+  Outcome Do(fb::ActionT action, int64_t instant_ms);
+  Outcome Json(const std::string& json);
+  Outcome Bytes(const std::vector<uint8_t>& bytes);
+
+  static fb::ActionT Action(fb::Role role, std::string iin = "");
+  template <typename BodyT>
+  static fb::ActionT Action(fb::Role role, BodyT body, std::string iin = "") {
+    fb::ActionT action = Action(role, std::move(iin));
+    action.body.Set(std::move(body));
+    return action;
+  }
+
+  // Files a general-queue application for a child born on the date; returns its id.
+  uint64_t FileGeneral(int64_t at, int y, unsigned m, unsigned d, unsigned serial = 1,
+                       const std::string& category = "general", fb::Language language = fb::Language::Kk);
+  Outcome Allocate(int64_t at, uint16_t birth_year, uint32_t count, fb::Language language = fb::Language::Kk);
+  Outcome Answer(int64_t at, uint64_t application, bool interested);
+  Outcome Tick(int64_t at);
+
+  Engine engine;
+  events::Codec codec;
+  uint64_t next_key = 1;
+  uint64_t next_offset = 0;
+};
+
+}  // namespace kezek::test
