@@ -2,20 +2,12 @@
 
 #include <fmt/format.h>
 
-#include "engine/iin.h"
+#include "replay/simulation.h"
 
 namespace kezek::test {
 
 std::string MakeIin(int year, unsigned month, unsigned day, bool male, unsigned serial) {
-  const int century = year < 1900 ? 1 : year < 2000 ? 3 : 5;
-  for (unsigned s = serial;; ++s) {
-    const std::string first11 =
-        fmt::format("{:02}{:02}{:02}{}{:04}", year % 100, month, day, century + (male ? 0 : 1), s % 10000);
-    for (int check = 0; check <= 9; ++check) {
-      const std::string iin = first11 + static_cast<char>('0' + check);
-      if (std::holds_alternative<IinInfo>(ParseIin(iin))) return iin;
-    }
-  }
+  return replay::MakeIin(year, month, day, male, serial);
 }
 
 std::vector<std::string> Outcome::NotificationsRu() const {

@@ -1,0 +1,459 @@
+#include "replay/simulation.h"
+
+#include <map>
+#include <queue>
+#include <variant>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "engine/civil_time.h"
+#include "engine/engine.h"
+#include "engine/iin.h"
+#include "events/codec.h"
+#include "replay/reference_data.h"
+
+namespace kezek::replay {
+
+uint64_t Random::Next() {
+  uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+uint64_t Random::Below(uint64_t bound) { return Next() % bound; }  // bias < 2^-40 for our bounds
+
+std::string MakeIin(int year, unsigned month, unsigned day, bool male, unsigned serial) {
+  const int century = year < 1900 ? 1 : year < 2000 ? 3 : 5;
+  for (unsigned s = serial;; ++s) {
+    const std::string first11 =
+        fmt::format("{:02}{:02}{:02}{}{:04}", year % 100, month, day, century + (male ? 0 : 1), s % 10000);
+    for (int check = 0; check <= 9; ++check) {
+      std::string iin = first11 + static_cast<char>('0' + check);
+      if (std::holds_alternative<IinInfo>(ParseIin(iin))) return iin;
+    }
+  }
+}
+
+namespace {
+
+constexpr uint32_t kLocality = 1;
+constexpr int64_t kHourMs = 3'600'000;
+constexpr const char* kSurnames[] = {"Ахметов", "Серикбаев", "Нурланов", "Иванов", "Касымов", "Жумабаев",
+                                     "Омаров", "Петров", "Абенов", "Сагинтаев", "Ким", "Токаев"};
+constexpr const char* kNames[] = {"Алихан", "Айлин", "Нурислам", "Амина", "Данияр", "Мадина",
+                                  "Арсен", "София", "Ерасыл", "Томирис", "Айару", "Марк"};
+constexpr fb::CorrectionType kCorrections[] = {fb::CorrectionType::Speech, fb::CorrectionType::Hearing,
+                                               fb::CorrectionType::Vision, fb::CorrectionType::Musculoskeletal,
+                                               fb::CorrectionType::Intellectual, fb::CorrectionType::Autism,
+                                               fb::CorrectionType::DelayedDevelopment};
+constexpr const char* kPrimary[] = {"disabled_parents", "orphans", "large_families", "special_needs"};
+constexpr const char* kExtraordinary[] = {"servicemen_children", "special_state_bodies_children"};
+
+enum class Step : uint8_t { File, Pmpk, Answer, Extend, Choose, SendContract, ParentSign, KindergartenSign,
+                            Withdraw, Allocate, Tick, Policy };
+
+struct Event {
+  int64_t at = 0;
+  uint64_t order = 0;  // ties: scheduling order
+  Step step = Step::Tick;
+  uint64_t subject = 0;  // filing index, or application id
+  auto operator<=>(const Event& other) const { return std::tie(at, order) <=> std::tie(other.at, other.order); }
+  bool operator==(const Event& other) const { return at == other.at && order == other.order; }
+};
+
+struct Family {
+  std::string parent_iin;
+  std::string child_iin;
+  std::string child_name;
+  fb::Language language = fb::Language::Kk;
+  fb::QueueType queue_type = fb::QueueType::General;
+  fb::CorrectionType correction = fb::CorrectionType::None;
+  uint32_t kindergarten = 0;
+  std::string category;
+  bool will_withdraw = false;
+};
+
+class Simulator {
+ public:
+  Simulator(const SimulationOptions& options, const std::function<void(std::span<const uint8_t>)>& emit,
+            SimulationSummary* summary)
+      : options_(options), emit_(emit), summary_(summary), random_(options.seed) {}
+
+  bool Run(std::string* error) {
+    const std::string dir = options_.data_dir.empty() ? DefaultDataDir() : options_.data_dir;
+    std::vector<CalendarRow> rows;
+    if (!LoadCalendarCsv(dir + "/kz-calendar-2020-2026.csv", &rows, error)) return false;
+    start_ = int64_t{civil::FromYmd({options_.first_year, 1, 1}).value} * kMsPerDay;
+    const int total_months = options_.first_year * 12 + options_.months;
+    end_ = int64_t{civil::FromYmd({total_months / 12, static_cast<unsigned>(total_months % 12) + 1, 1}).value} * kMsPerDay;
+    for (auto& action : CalendarActions(rows, start_, "ministry-")) Send(std::move(action));
+    SetUpCatalogue();
+    PlanFamilies();
+    for (int64_t day = start_ + 19 * kHourMs + 60'000; day < end_; day += kMsPerDay) Schedule(day, Step::Tick, 0);
+    for (int64_t month = start_; month < end_;) {
+      const civil::Ymd ymd = civil::ToYmd(LocalDate{static_cast<int32_t>(month / kMsPerDay)});
+      Schedule(month + 5 * kMsPerDay + 5 * kHourMs, Step::Allocate, 0);
+      const civil::Ymd next{ymd.month == 12 ? ymd.year + 1 : ymd.year, ymd.month % 12 + 1, 1};
+      month = int64_t{civil::FromYmd(next).value} * kMsPerDay;
+    }
+    Schedule(start_ + 366 * kMsPerDay + 4 * kHourMs, Step::Policy, 0);
+    while (!events_.empty()) {
+      const Event event = events_.top();
+      events_.pop();
+      if (event.at >= end_) break;
+      Handle(event);
+    }
+    summary_->state_sha256 = engine_.StateHash();
+    return true;
+  }
+
+ private:
+  void Schedule(int64_t at, Step step, uint64_t subject) { events_.push(Event{at, next_order_++, step, subject}); }
+
+  fb::ActionT Make(fb::Role role, std::string iin = "") {
+    fb::ActionT action;
+    action.schema_version = kSchemaVersion;
+    action.idempotency_key = fmt::format("sim-{}-{}", options_.seed, next_key_++);
+    action.actor = std::make_unique<fb::ActorT>();
+    action.actor->role = role;
+    action.actor->iin = std::move(iin);
+    return action;
+  }
+
+  // Applies the action to the simulator's own engine (to learn what it decided) and emits it.
+  void Send(fb::ActionT action, int64_t at = 0) {
+    if (at != 0) action.instant_ms = at;
+    const std::vector<uint8_t> bytes = events::Codec::Pack(action);
+    emit_(bytes);
+    ++summary_->actions;
+    const ApplyResult result = engine_.Apply(bytes, summary_->actions - 1);
+    React(fb::GetJournalRecord(result.record.data()), action.instant_ms);
+    if (random_.Chance(5) && action.body.type != fb::ActionBody::ClockTick) {  // a portal retry
+      emit_(bytes);
+      ++summary_->actions;
+      ++summary_->duplicates_sent;
+      engine_.Apply(bytes, summary_->actions - 1);
+    }
+  }
+
+  template <typename Body>
+  void SendBody(fb::Role role, Body body, int64_t at, std::string iin = "", uint32_t kindergarten = 0) {
+    fb::ActionT action = Make(role, std::move(iin));
+    action.actor->kindergarten = kindergarten;
+    if (role == fb::Role::PmpkSpecialist) action.actor->name = "Сейткали Айгерим Болатовна";
+    action.body.Set(std::move(body));
+    Send(std::move(action), at);
+  }
+
+  void SetUpCatalogue() {
+    const int64_t at = start_;
+    SendBody(fb::Role::EducationDepartment, fb::UpsertLocalityT{{}, kLocality, "г. Алматы", "Алматы қаласы", "ALA"}, at);
+    fb::SetUtcOffsetT before;
+    before.locality = kLocality; before.effective_from_ms = 946'684'800'000; before.offset_minutes = 360;
+    SendBody(fb::Role::EducationDepartment, before, at);
+    fb::SetUtcOffsetT after;
+    after.locality = kLocality; after.effective_from_ms = kSingleZoneFromMs; after.offset_minutes = 300;
+    SendBody(fb::Role::EducationDepartment, after, at);
+    SetPolicy(at, false);
+    const uint32_t kindergartens = std::max<uint32_t>(4, options_.applications / 50);
+    uint32_t group_id = 1;
+    for (uint32_t k = 1; k <= kindergartens; ++k) {
+      SendBody(fb::Role::EducationDepartment,
+               fb::UpsertKindergartenT{{}, k, kLocality, fmt::format("Ясли-сад №{}", k), fmt::format("№{} балабақша", k)}, at);
+      for (uint8_t age = 1; age <= 5; ++age) {
+        for (const fb::Language language : {fb::Language::Kk, fb::Language::Ru}) {
+          if (language == fb::Language::Ru && random_.Chance(400)) continue;
+          fb::UpsertGroupT group;
+          group.group = group_id++; group.kindergarten = k; group.language = language;
+          group.min_age_years = age; group.max_age_years = static_cast<uint8_t>(age + 1);
+          group.capacity = static_cast<uint32_t>(15 + random_.Below(16));
+          SendBody(fb::Role::EducationDepartment, group, at);
+        }
+      }
+      if (k % 8 == 0) {
+        fb::UpsertGroupT group;
+        group.group = group_id++; group.kindergarten = k; group.language = fb::Language::Kk;
+        group.min_age_years = 2; group.max_age_years = 6; group.capacity = 12;
+        group.correction_type = kCorrections[(k / 8) % std::size(kCorrections)];
+        special_groups_.emplace_back(k, group.correction_type);
+        SendBody(fb::Role::EducationDepartment, group, at);
+      }
+    }
+  }
+
+  void SetPolicy(int64_t at, bool with_ratio) {
+    fb::SetPriorityPolicyT policy;
+    auto tier = [](std::string code, std::vector<std::string> categories, bool general) {
+      auto t = std::make_unique<fb::PriorityTierT>();
+      t->code = std::move(code); t->categories = std::move(categories); t->general_line = general;
+      return t;
+    };
+    policy.tiers.push_back(tier("extraordinary", {std::begin(kExtraordinary), std::end(kExtraordinary)}, false));
+    policy.tiers.push_back(tier("primary", {std::begin(kPrimary), std::end(kPrimary)}, false));
+    policy.tiers.push_back(tier("general", {"general"}, true));
+    if (with_ratio) { policy.ratio_priority = 1; policy.ratio_general = 3; }
+    policy.locality = kLocality;
+    SendBody(fb::Role::EducationDepartment, std::move(policy), at);
+  }
+
+  void PlanFamilies() {
+    const int64_t span = end_ - start_ - 90 * kMsPerDay;
+    families_.reserve(options_.applications);
+    for (uint32_t i = 0; i < options_.applications; ++i) {
+      Family family;
+      const int64_t day = (start_ + kMsPerDay + static_cast<int64_t>(random_.Below(static_cast<uint64_t>(span)))) / kMsPerDay;
+      const int32_t filed_day = static_cast<int32_t>(day);
+      // 08:00-20:00 local time.
+      const int64_t filed = day * kMsPerDay + static_cast<int64_t>(3 + random_.Below(12)) * kHourMs +
+                            static_cast<int64_t>(random_.Below(kHourMs));
+      const LocalDate birth{filed_day - 30 - static_cast<int32_t>(random_.Below(4 * 365))};
+      const civil::Ymd b = civil::ToYmd(birth);
+      family.child_iin = MakeIin(b.year, b.month, b.day, random_.Chance(510), static_cast<unsigned>(random_.Below(9000)));
+      const int parent_year = 1980 + static_cast<int>(random_.Below(22));
+      family.parent_iin = MakeIin(parent_year, 1 + static_cast<unsigned>(random_.Below(12)),
+                                  1 + static_cast<unsigned>(random_.Below(28)), random_.Chance(300),
+                                  static_cast<unsigned>(random_.Below(9000)));
+      family.child_name = fmt::format("{} {}", kSurnames[random_.Below(std::size(kSurnames))],
+                                      kNames[random_.Below(std::size(kNames))]);
+      family.language = random_.Chance(650) ? fb::Language::Kk : fb::Language::Ru;
+      const uint64_t roll = random_.Below(1000);
+      family.category = roll < 30   ? kExtraordinary[random_.Below(std::size(kExtraordinary))]
+                        : roll < 150 ? kPrimary[random_.Below(std::size(kPrimary))]
+                                     : "general";
+      if (random_.Chance(50) && !special_groups_.empty()) {
+        const auto& [kindergarten, correction] = special_groups_[random_.Below(special_groups_.size())];
+        family.queue_type = fb::QueueType::Special;
+        family.correction = correction;
+        family.kindergarten = kindergarten;
+        family.language = fb::Language::Kk;
+      }
+      family.will_withdraw = random_.Chance(20);
+      families_.push_back(std::move(family));
+      Schedule(filed, Step::File, i);
+    }
+  }
+
+  void Handle(const Event& e) {
+    switch (e.step) {
+      case Step::Tick: SendBody(fb::Role::System, fb::ClockTickT{}, e.at); break;
+      case Step::Policy: SetPolicy(e.at, true); break;
+      case Step::File: File(e); break;
+      case Step::Allocate: Allocate(e.at); break;
+      case Step::Pmpk: Pmpk(e); break;
+      case Step::Answer: {
+        const bool yes = random_.Chance(900);
+        SendBody(fb::Role::Portal, fb::AnswerInterestT{{}, e.subject, yes}, e.at, ParentOf(e.subject));
+        break;
+      }
+      case Step::Extend:
+        SendBody(fb::Role::Portal, fb::ExtendVoucherT{{}, e.subject}, e.at, ParentOf(e.subject));
+        Schedule(e.at + 20 * kHourMs, Step::Choose, e.subject);
+        break;
+      case Step::Choose: Choose(e); break;
+      case Step::SendContract: {
+        const auto& app = engine_.state().app(ApplicationId{e.subject});
+        if (app.group.value == 0) break;
+        const uint32_t kindergarten = engine_.state().groups.at(app.group).kindergarten.value;
+        SendBody(fb::Role::Kindergarten, fb::SendContractT{{}, e.subject, fmt::format("Д-{}", e.subject)}, e.at, "",
+                 kindergarten);
+        break;
+      }
+      case Step::ParentSign:
+        SendBody(fb::Role::Portal, fb::ParentSignsT{{}, e.subject, Digest(e.subject, 1)}, e.at, ParentOf(e.subject));
+        break;
+      case Step::KindergartenSign: {
+        const auto& app = engine_.state().app(ApplicationId{e.subject});
+        if (app.group.value == 0) break;
+        const uint32_t kindergarten = engine_.state().groups.at(app.group).kindergarten.value;
+        SendBody(fb::Role::Kindergarten, fb::KindergartenSignsT{{}, e.subject, Digest(e.subject, 2)}, e.at, "", kindergarten);
+        break;
+      }
+      case Step::Withdraw:
+        if (engine_.state().app(ApplicationId{e.subject}).status != fb::ApplicationStatus::Archived) {
+          SendBody(fb::Role::Portal, fb::WithdrawT{{}, e.subject}, e.at, ParentOf(e.subject));
+        }
+        break;
+    }
+  }
+
+  static std::string Digest(uint64_t application, int party) {
+    return fmt::format("{:016x}{:016x}{:016x}{:016x}", application, party, application * 31 + party, 0xCAFEull);
+  }
+
+  std::string ParentOf(uint64_t application) const { return parent_of_.at(application); }
+
+  void File(const Event& e) {
+    const Family& family = families_[e.subject];
+    fb::FileApplicationT file;
+    file.child_iin = family.child_iin;
+    if (random_.Chance(3)) {  // a typo reaches the engine: a clear rejection, nothing lost
+      file.child_iin[11] = static_cast<char>('0' + (file.child_iin[11] - '0' + 1) % 10);
+      ++summary_->invalid_sent;
+    }
+    file.child_name = family.child_name;
+    file.locality = kLocality;
+    file.queue_type = family.queue_type;
+    file.language = family.language;
+    file.priority_category = family.category;
+    file.correction_type = family.correction;
+    if (family.queue_type == fb::QueueType::Special) {
+      file.conclusion_document = fmt::format("ПМПК-{}", e.subject);
+      file.kindergarten = family.kindergarten;
+    }
+    pending_parent_ = family.parent_iin;
+    pending_withdraw_ = family.will_withdraw;
+    ++summary_->filed;
+    SendBody(fb::Role::Portal, std::move(file), e.at, family.parent_iin);
+  }
+
+  void Pmpk(const Event& e) {
+    if (random_.Chance(850)) {
+      SendBody(fb::Role::PmpkSpecialist, fb::ConfirmDocumentsT{{}, e.subject}, e.at);
+    } else {
+      SendBody(fb::Role::PmpkSpecialist, fb::RejectDocumentsT{{}, e.subject, "заключение ПМПК не читается"}, e.at);
+    }
+  }
+
+  void Allocate(int64_t at) {
+    const State& s = engine_.state();
+    std::vector<fb::AllocateVouchersT> allocations;
+    for (const Queue& queue : s.queues) {
+      if (queue.size() == 0) continue;
+      fb::AllocateVouchersT a;
+      a.locality = queue.key().locality.value;
+      a.queue_type = queue.key().type;
+      a.birth_year = queue.key().birth_year;
+      a.language = queue.key().language;
+      a.correction_type = queue.key().correction;
+      a.count = static_cast<uint32_t>(1 + queue.size() * (60 + random_.Below(80)) / 1000);
+      // Places go to age groups whose youngest is at least 1 on 1 September of this school year.
+      const civil::Ymd today = civil::ToYmd(LocalDate{static_cast<int32_t>(at / kMsPerDay)});
+      const int school_year = today.month >= 9 ? today.year : today.year - 1;
+      if (school_year < a.birth_year + 2) continue;
+      allocations.push_back(a);
+    }
+    for (auto& a : allocations) SendBody(fb::Role::EducationDepartment, a, at);
+  }
+
+  void Choose(const Event& e) {
+    const State& s = engine_.state();
+    const Application& app = s.app(ApplicationId{e.subject});
+    if (app.status != fb::ApplicationStatus::VoucherInUse) return;
+    const LocalDate today{static_cast<int32_t>((e.at + 5 * kHourMs) / kMsPerDay)};
+    const civil::Ymd t = civil::ToYmd(today);
+    const int school_year = t.month >= 9 ? t.year : t.year - 1;
+    const civil::Ymd b = civil::ToYmd(app.birth_date);
+    const int age = school_year - b.year - ((b.month < 9 || (b.month == 9 && b.day == 1)) ? 0 : 1);
+    // Families look at a few kindergartens; the first suitable group with a free place wins.
+    const uint64_t start = random_.Below(s.groups.size());
+    uint64_t looked = 0;
+    for (auto it = std::next(s.groups.begin(), static_cast<int64_t>(start)); looked < s.groups.size(); ++looked) {
+      if (it == s.groups.end()) it = s.groups.begin();
+      const Group& g = it->second;
+      if (g.language == app.language && g.correction == app.correction && g.taken < g.capacity &&
+          age >= g.min_age_years && age <= g.max_age_years) {
+        SendBody(fb::Role::Portal, fb::ChooseKindergartenT{{}, e.subject, it->first.value}, e.at, ParentOf(e.subject));
+        return;
+      }
+      ++it;
+    }
+  }
+
+  void React(const fb::JournalRecord* record, int64_t at) {
+    if (record->decisions() == nullptr) return;
+    for (const fb::Decision* d : *record->decisions()) {
+      switch (d->body_type()) {
+        case fb::DecisionBody::ApplicationAccepted: {
+          const uint64_t id = d->body_as_ApplicationAccepted()->application();
+          parent_of_[id] = pending_parent_;
+          if (pending_withdraw_) Schedule(at + static_cast<int64_t>(30 + random_.Below(300)) * kMsPerDay, Step::Withdraw, id);
+          break;
+        }
+        case fb::DecisionBody::AwaitingDocuments:
+          Schedule(at + static_cast<int64_t>(1 + random_.Below(96)) * kHourMs, Step::Pmpk,
+                   d->body_as_AwaitingDocuments()->application());
+          break;
+        case fb::DecisionBody::VoucherIssued: {
+          const uint64_t id = d->body_as_VoucherIssued()->application();
+          const uint64_t roll = random_.Below(1000);
+          if (roll < 800) {
+            Schedule(at + static_cast<int64_t>(1 + random_.Below(30)) * kHourMs, Step::Answer, id);
+          } else if (roll < 830) {  // answers after the deadline: AnswerAfterDeadline
+            Schedule(d->body_as_VoucherIssued()->deadline_ms() + 26 * kHourMs, Step::Answer, id);
+          }  // else: silence, the stop-list
+          break;
+        }
+        case fb::DecisionBody::InterestConfirmed: {
+          const auto* c = d->body_as_InterestConfirmed();
+          const uint64_t roll = random_.Below(1000);
+          if (roll < 850) {
+            Schedule(at + static_cast<int64_t>(2 + random_.Below(70)) * kHourMs, Step::Choose, c->application());
+          } else if (roll < 930) {  // takes the extension on the 5th day, local morning
+            Schedule(c->deadline_ms() - 14 * kHourMs, Step::Extend, c->application());
+          }
+          break;
+        }
+        case fb::DecisionBody::EnrollmentRequested:
+          Schedule(at + static_cast<int64_t>(3 + random_.Below(40)) * kHourMs, Step::SendContract,
+                   d->body_as_EnrollmentRequested()->application());
+          break;
+        case fb::DecisionBody::ContractSent:
+          if (random_.Chance(960)) {
+            Schedule(at + static_cast<int64_t>(2 + random_.Below(60)) * kHourMs, Step::ParentSign,
+                     d->body_as_ContractSent()->application());
+          }
+          break;
+        case fb::DecisionBody::ParentSigned:
+          if (random_.Chance(980)) {
+            Schedule(at + static_cast<int64_t>(2 + random_.Below(40)) * kHourMs, Step::KindergartenSign,
+                     d->body_as_ParentSigned()->application());
+          }
+          break;
+        case fb::DecisionBody::EnrollmentRequestLapsed:
+          Schedule(at + static_cast<int64_t>(2 + random_.Below(48)) * kHourMs, Step::Choose,
+                   d->body_as_EnrollmentRequestLapsed()->application());
+          break;
+        case fb::DecisionBody::NONE:
+        case fb::DecisionBody::EnteredQueue:
+        case fb::DecisionBody::DocumentsRejected:
+        case fb::DecisionBody::ExtensionGranted:
+        case fb::DecisionBody::Enrolled:
+        case fb::DecisionBody::VoucherAnnulled:
+        case fb::DecisionBody::VouchersAllocated:
+        case fb::DecisionBody::StopListed:
+        case fb::DecisionBody::ReturnedToQueue:
+        case fb::DecisionBody::Archived:
+        case fb::DecisionBody::Notification:
+          break;
+      }
+    }
+  }
+
+  const SimulationOptions& options_;
+  const std::function<void(std::span<const uint8_t>)>& emit_;
+  SimulationSummary* summary_;
+  Random random_;
+  Engine engine_;
+  int64_t start_ = 0;
+  int64_t end_ = 0;
+  uint64_t next_order_ = 0;
+  uint64_t next_key_ = 1;
+  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
+  std::vector<Family> families_;
+  std::vector<std::pair<uint32_t, fb::CorrectionType>> special_groups_;
+  std::map<uint64_t, std::string> parent_of_;
+  std::string pending_parent_;
+  bool pending_withdraw_ = false;
+};
+
+}  // namespace
+
+bool Simulate(const SimulationOptions& options, const std::function<void(std::span<const uint8_t>)>& emit,
+              SimulationSummary* summary, std::string* error) {
+  Simulator simulator(options, emit, summary);
+  return simulator.Run(error);
+}
+
+}  // namespace kezek::replay
