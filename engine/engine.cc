@@ -1,6 +1,6 @@
 #include "engine/engine.h"
 
-#include <openssl/evp.h>
+#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack: no allocation per action
 #include <xxhash.h>
 
 #include "engine/assert.h"
@@ -18,8 +18,9 @@ Digest ToDigest(XXH128_hash_t hash) { return {hash.low64, hash.high64}; }
 // the same action. REQUIRES: the action is in canonical encoding (events::Canonicalize), so equal
 // content gives equal bytes.
 Digest ActionDigest(std::span<const uint8_t> bytes, const fb::Action& action) {
-  XXH3_state_t* state = XXH3_createState();
-  KEZEK_ASSERT(state != nullptr);
+  XXH3_state_t storage;
+  XXH3_state_t* state = &storage;
+  XXH3_INITSTATE(state);
   XXH3_128bits_reset(state);
   const uint8_t* instant =
       reinterpret_cast<const flatbuffers::Table*>(&action)->GetAddressOf(fb::Action::VT_INSTANT_MS);
@@ -32,17 +33,7 @@ Digest ActionDigest(std::span<const uint8_t> bytes, const fb::Action& action) {
     XXH3_128bits_update(state, &zero, sizeof zero);
     XXH3_128bits_update(state, bytes.data() + at + sizeof zero, bytes.size() - at - sizeof zero);
   }
-  const Digest digest = ToDigest(XXH3_128bits_digest(state));
-  XXH3_freeState(state);
-  return digest;
-}
-
-Sha256 Sha256Of(std::span<const uint8_t> bytes) {
-  Sha256 out{};
-  unsigned int length = 0;
-  const int ok = EVP_Digest(bytes.data(), bytes.size(), out.data(), &length, EVP_sha256(), nullptr);
-  KEZEK_ASSERT(ok == 1 && length == out.size());
-  return out;
+  return ToDigest(XXH3_128bits_digest(state));
 }
 
 std::optional<Rejection> CheckEnvelope(const fb::Action& action) {
@@ -229,7 +220,7 @@ ApplyResult Engine::Finish(fb::Outcome outcome, const Rejection* rejection, std:
   result.outcome = outcome;
   result.code = rejection != nullptr ? rejection->code : fb::RejectionCode::None;
   result.record = builder_.GetBufferSpan();
-  result.record_sha256 = Sha256Of(result.record);
+  result.record_sha256 = sha256_.Of(result.record);
   state_.head_sha256 = result.record_sha256;
   ++state_.next_sequence;
   return result;

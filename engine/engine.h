@@ -15,6 +15,7 @@
 
 #include "engine/schemas_fwd.h"
 #include "engine/decision_writer.h"
+#include "engine/sha256.h"
 #include "engine/state.h"
 
 namespace kezek {
@@ -22,8 +23,6 @@ namespace kezek {
 struct Rejection;
 
 inline constexpr uint16_t kSchemaVersion = 1;
-
-using Sha256 = std::array<uint8_t, 32>;
 
 struct ApplyResult {
   fb::Outcome outcome = fb::Outcome::Applied;
@@ -60,6 +59,7 @@ class Engine {
                      std::span<const uint8_t> raw, uint64_t duplicate_of, uint64_t input_offset);
   std::optional<Rejection> Dispatch(const fb::Action& action);
 
+  Sha256Hasher sha256_;
   State state_;
   flatbuffers::FlatBufferBuilder builder_{4096};
   DecisionWriter decisions_{builder_};

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <memory>
 
-#include <openssl/evp.h>
 
 #include "engine/assert.h"
 #include "engine/civil_time.h"
@@ -15,9 +14,7 @@ namespace {
 
 class Hasher {
  public:
-  Hasher() : context_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
-    KEZEK_ASSERT(context_ != nullptr && EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr) == 1);
-  }
+  Hasher() { sha256_.Begin(); }
   void Bytes(const void* data, size_t size) {
     buffer_.insert(buffer_.end(), static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + size);
     if (buffer_.size() >= kFlushBytes) Flush();
@@ -37,19 +34,16 @@ class Hasher {
   void Tag(const char* section) { Text(section); }
   Sha256 Done() {
     Flush();
-    Sha256 out{};
-    unsigned int length = 0;
-    KEZEK_ASSERT(EVP_DigestFinal_ex(context_.get(), out.data(), &length) == 1 && length == out.size());
-    return out;
+    return sha256_.End();
   }
 
  private:
   static constexpr size_t kFlushBytes = 1 << 16;
   void Flush() {
-    KEZEK_ASSERT(EVP_DigestUpdate(context_.get(), buffer_.data(), buffer_.size()) == 1);
+    sha256_.Update(buffer_);
     buffer_.clear();
   }
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context_;
+  Sha256Hasher sha256_;
   std::vector<uint8_t> buffer_;
 };
 

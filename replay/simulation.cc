@@ -346,18 +346,21 @@ class Simulator {
     const int school_year = t.month >= 9 ? t.year : t.year - 1;
     const civil::Ymd b = civil::ToYmd(app.birth_date);
     const int age = school_year - b.year - ((b.month < 9 || (b.month == 9 && b.day == 1)) ? 0 : 1);
-    // Families look at a few kindergartens; the first suitable group with a free place wins.
-    const uint64_t start = random_.Below(s.groups.size());
-    uint64_t looked = 0;
-    for (auto it = std::next(s.groups.begin(), static_cast<int64_t>(start)); looked < s.groups.size(); ++looked) {
-      if (it == s.groups.end()) it = s.groups.begin();
-      const Group& g = it->second;
+    // Families look through the catalogue from a random kindergarten on; the first suitable group
+    // with a free place wins.
+    if (group_ids_.size() != s.groups.size()) {
+      group_ids_.clear();
+      for (const auto& [id, group] : s.groups) group_ids_.push_back(id);
+    }
+    const uint64_t start = random_.Below(group_ids_.size());
+    for (uint64_t looked = 0; looked < group_ids_.size(); ++looked) {
+      const GroupId id = group_ids_[(start + looked) % group_ids_.size()];
+      const Group& g = s.groups.at(id);
       if (g.language == app.language && g.correction == app.correction && g.taken < g.capacity &&
           age >= g.min_age_years && age <= g.max_age_years) {
-        SendBody(fb::Role::Portal, fb::ChooseKindergartenT{{}, e.subject, it->first.value}, e.at, ParentOf(e.subject));
+        SendBody(fb::Role::Portal, fb::ChooseKindergartenT{{}, e.subject, id.value}, e.at, ParentOf(e.subject));
         return;
       }
-      ++it;
     }
   }
 
@@ -444,6 +447,7 @@ class Simulator {
   std::vector<Family> families_;
   std::vector<std::pair<uint32_t, fb::CorrectionType>> special_groups_;
   std::map<uint64_t, std::string> parent_of_;
+  std::vector<GroupId> group_ids_;
   std::string pending_parent_;
   bool pending_withdraw_ = false;
 };
