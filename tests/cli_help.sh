@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Every command answers --help with its usage and exit status 0; an unknown command or option is
+# a usage error (exit status 2), never a crash.
+set -euo pipefail
+kezek=$1
+for command in demo sample fold journal; do
+  "$kezek" "$command" --help | grep -q "usage: kezek $command" || { echo "FAIL: $command --help"; exit 1; }
+done
+"$kezek" --help | grep -q "commands:"
+set +e
+"$kezek" frobnicate > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: unknown command"; exit 1; }
+"$kezek" fold --bogus > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: unknown option"; exit 1; }
+"$kezek" sample --seed abc > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: bad number"; exit 1; }
+"$kezek" fold /nonexistent/file > /dev/null 2>&1; [ $? -eq 1 ] || { echo "FAIL: missing input"; exit 1; }
+echo "cli_help: every command has --help; usage errors exit 2"
