@@ -54,12 +54,14 @@ int main(int argc, char** argv) {
   using namespace kezek;
   replay::SimulationOptions options;
   int repeats = 3;
+  int only_fold = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string arg = argv[i];
     if (arg == "--applications") options.applications = static_cast<uint32_t>(std::stoul(argv[i + 1]));
     else if (arg == "--months") options.months = std::stoi(argv[i + 1]);
     else if (arg == "--repeats") repeats = std::stoi(argv[i + 1]);
     else if (arg == "--seed") options.seed = std::stoull(argv[i + 1]);
+    else if (arg == "--fold-repeats-only") only_fold = std::stoi(argv[i + 1]);  // for profilers
     else return fmt::print(stderr, "usage: fold_bench [--applications N] [--months N] [--repeats N] [--seed N]\n"), 2;
   }
   std::vector<std::vector<uint8_t>> log;
@@ -69,6 +71,11 @@ int main(int argc, char** argv) {
     return fmt::print(stderr, "fold_bench: {}\n", error), 1;
   }
   const double n = static_cast<double>(log.size());
+  for (int r = 0; r < only_fold; ++r) {
+    Engine engine;
+    for (size_t i = 0; i < log.size(); ++i) (void)engine.Apply(log[i], i);
+  }
+  if (only_fold > 0) return 0;
   events::Codec codec;
   std::vector<std::string> json;
   json.reserve(log.size());

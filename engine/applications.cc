@@ -32,8 +32,8 @@ Verdict CheckSpecialChoice(const State& s, const fb::FileApplication& a) {
   if (kg->second.locality.value != a.locality()) {
     return Reject(fb::RejectionCode::InvalidField, "kindergarten {} is not in locality {}", a.kindergarten(), a.locality());
   }
-  for (const auto& [id, group] : s.groups) {
-    if (group.kindergarten == kg->first && group.correction == a.correction_type()) return std::nullopt;
+  for (const GroupId id : kg->second.groups) {
+    if (s.groups.at(id).correction == a.correction_type()) return std::nullopt;
   }
   return Reject(fb::RejectionCode::CorrectionTypeNotServed, "kindergarten {} has no group for correction type {}",
                 a.kindergarten(), fb::EnumNameCorrectionType(a.correction_type()));

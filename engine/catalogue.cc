@@ -1,5 +1,6 @@
 // Reference data that arrives as actions: localities, their UTC offsets, ДО and their groups,
 // the working-day calendar, and the priority policy (tiers, their order, an optional ratio).
+#include <algorithm>
 #include <set>
 
 #include "engine/assert.h"
@@ -64,8 +65,10 @@ Verdict UpsertKindergarten(Context& c, const fb::UpsertKindergarten& a) {
   if (existing != c.state.kindergartens.end() && existing->second.locality.value != a.locality()) {
     return Reject(fb::RejectionCode::InvalidField, "kindergarten {} cannot move to another locality", a.kindergarten());
   }
-  c.state.kindergartens[KindergartenId{a.kindergarten()}] =
-      Kindergarten{LocalityId{a.locality()}, a.name_ru()->str(), a.name_kk()->str()};
+  Kindergarten& kindergarten = c.state.kindergartens[KindergartenId{a.kindergarten()}];
+  kindergarten.locality = LocalityId{a.locality()};
+  kindergarten.name_ru = a.name_ru()->str();
+  kindergarten.name_kk = a.name_kk()->str();
   return std::nullopt;
 }
 
@@ -84,10 +87,18 @@ Verdict UpsertGroup(Context& c, const fb::UpsertGroup& a) {
   if (a.capacity() > limits::kGroupCapacityMax) {
     return Reject(fb::RejectionCode::LimitExceeded, "capacity {} exceeds {}", a.capacity(), limits::kGroupCapacityMax);
   }
-  Group& group = c.state.groups[GroupId{a.group()}];
-  if (group.taken > 0 && group.kindergarten.value != a.kindergarten()) {
+  const GroupId id{a.group()};
+  const auto existing = c.state.groups.find(id);
+  if (existing != c.state.groups.end() && existing->second.taken > 0 &&
+      existing->second.kindergarten.value != a.kindergarten()) {
     return Reject(fb::RejectionCode::InvalidField, "group {} holds children and cannot move to another kindergarten",
                   a.group());
+  }
+  Group& group = c.state.groups[id];
+  if (group.kindergarten.value != a.kindergarten()) {
+    if (group.kindergarten.value != 0) std::erase(c.state.kindergartens.at(group.kindergarten).groups, id);
+    auto& list = c.state.kindergartens.at(KindergartenId{a.kindergarten()}).groups;
+    list.insert(std::upper_bound(list.begin(), list.end(), id), id);
   }
   // A capacity below the places taken is allowed (the group shrinks as children leave).
   group.kindergarten = KindergartenId{a.kindergarten()};

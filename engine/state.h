@@ -30,6 +30,7 @@ struct Kindergarten {
   LocalityId locality;
   std::string name_ru;
   std::string name_kk;
+  std::vector<GroupId> groups;  // derived from State::groups, ascending: the ДО's own groups
 };
 
 struct Group {
