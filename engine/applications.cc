@@ -130,7 +130,8 @@ Verdict FileApplication(Context& c, InstantMs at, const fb::Actor& actor, const 
   if (a.conclusion_document()) app.conclusion_document = a.conclusion_document()->str();
   s.applications.push_back(std::move(app));
   Application& stored = s.applications.back();
-  s.children[child.iin].active[QueueTypeIndex(stored.type)] = stored.id;
+  s.changes.applications.push_back(stored.id);
+  s.child(child.iin).active[QueueTypeIndex(stored.type)] = stored.id;
   ArmSchoolAgeTimer(s, stored);
 
   c.out.ApplicationAccepted(stored);
@@ -148,7 +149,7 @@ void EnterQueue(Context& c, Application& app, InstantMs at, fb::NotificationKind
   State& s = c.state;
   app.status = fb::ApplicationStatus::InQueue;
   ClearDeadline(app);
-  s.queues[app.queue].Insert(QueueEntry{app.place.tier, app.filed_at, app.id}, app.place.line);
+  s.queue(app.queue).Insert(QueueEntry{app.place.tier, app.filed_at, app.id}, app.place.line);
   const uint64_t position = PositionOf(s, app);
   switch (kind) {
     case fb::NotificationKind::ApplicationAccepted:
@@ -241,7 +242,7 @@ void ArchiveApplication(Context& c, Application& app, fb::ArchiveReason reason, 
   State& s = c.state;
   KEZEK_ASSERT(app.status != fb::ApplicationStatus::Archived);
   if (app.status == fb::ApplicationStatus::InQueue) {
-    s.queues[app.queue].Erase(QueueEntry{app.place.tier, app.filed_at, app.id}, app.place.line);
+    s.queue(app.queue).Erase(QueueEntry{app.place.tier, app.filed_at, app.id}, app.place.line);
   }
   const bool had_voucher = app.voucher.value != 0 && reason != fb::ArchiveReason::Enrolled;
   if (had_voucher) {
@@ -254,7 +255,7 @@ void ArchiveApplication(Context& c, Application& app, fb::ArchiveReason reason, 
   ClearDeadline(app);
   app.status = fb::ApplicationStatus::Archived;
   app.archive_reason = reason;
-  ChildEntry& child = s.children[app.child];
+  ChildEntry& child = s.child(app.child);
   child.active[QueueTypeIndex(app.type)] = ApplicationId{};
   c.out.Archived(app);
   c.out.Notify(app, fb::NotificationKind::Archived, messages::Archived(reason));

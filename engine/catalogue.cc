@@ -24,7 +24,10 @@ Verdict CheckText(const flatbuffers::String* text, const char* field, bool requi
 
 uint32_t QueueFor(State& s, const QueueKey& key) {
   const auto [it, inserted] = s.queue_index.try_emplace(key, static_cast<uint32_t>(s.queues.size()));
-  if (inserted) s.queues.emplace_back(key);
+  if (inserted) {
+    s.queues.emplace_back(key);
+    s.changes.queues.push_back(it->second);
+  }
   return it->second;
 }
 
@@ -33,6 +36,7 @@ Verdict UpsertLocality(Context& c, const fb::UpsertLocality& a) {
   if (auto v = CheckText(a.name_ru(), "name_ru", true)) return v;
   if (auto v = CheckText(a.name_kk(), "name_kk", true)) return v;
   if (auto v = CheckText(a.region_code(), "region_code", false)) return v;
+  c.state.changes.localities.push_back(LocalityId{a.locality()});
   Locality& locality = c.state.localities[LocalityId{a.locality()}];
   locality.name_ru = a.name_ru()->str();
   locality.name_kk = a.name_kk()->str();
@@ -50,6 +54,7 @@ Verdict SetUtcOffset(Context& c, const fb::SetUtcOffset& a) {
   if (a.effective_from_ms() < limits::kInstantMsMin || a.effective_from_ms() > limits::kInstantMsMax) {
     return Reject(fb::RejectionCode::InvalidField, "effective_from_ms {} is outside 2000-2100", a.effective_from_ms());
   }
+  c.state.changes.offsets.push_back(LocalityId{a.locality()});
   c.state.offsets.Set(LocalityId{a.locality()}, InstantMs{a.effective_from_ms()}, a.offset_minutes());
   return std::nullopt;
 }
@@ -65,6 +70,7 @@ Verdict UpsertKindergarten(Context& c, const fb::UpsertKindergarten& a) {
   if (existing != c.state.kindergartens.end() && existing->second.locality.value != a.locality()) {
     return Reject(fb::RejectionCode::InvalidField, "kindergarten {} cannot move to another locality", a.kindergarten());
   }
+  c.state.changes.kindergartens.push_back(KindergartenId{a.kindergarten()});
   Kindergarten& kindergarten = c.state.kindergartens[KindergartenId{a.kindergarten()}];
   kindergarten.locality = LocalityId{a.locality()};
   kindergarten.name_ru = a.name_ru()->str();
@@ -94,6 +100,7 @@ Verdict UpsertGroup(Context& c, const fb::UpsertGroup& a) {
     return Reject(fb::RejectionCode::InvalidField, "group {} holds children and cannot move to another kindergarten",
                   a.group());
   }
+  c.state.changes.groups.push_back(id);
   Group& group = c.state.groups[id];
   if (group.kindergarten.value != a.kindergarten()) {
     if (group.kindergarten.value != 0) std::erase(c.state.kindergartens.at(group.kindergarten).groups, id);
@@ -131,6 +138,7 @@ Verdict UpdateCalendar(Context& c, const fb::UpdateCalendar& a) {
     if (auto v = CheckText(day->note(), "note", false)) return v;
   }
   for (const fb::CalendarDay* day : *a.days()) {
+    c.state.changes.calendar.push_back(*civil::FromYyyymmdd(day->date()));
     c.state.calendar.SetDay(*civil::FromYyyymmdd(day->date()), day->kind());
   }
   return std::nullopt;
@@ -184,6 +192,7 @@ Verdict SetPriorityPolicy(Context& c, const fb::SetPriorityPolicy& a) {
     policy.tiers.push_back(std::move(t));
   }
   policy.ratio = Ratio{a.ratio_priority(), a.ratio_general()};
+  s.changes.policies.push_back(locality);
   s.policies[locality] = std::move(policy);
 
   // Re-rank every queue the policy governs; applications not waiting take their new place too,
@@ -191,15 +200,15 @@ Verdict SetPriorityPolicy(Context& c, const fb::SetPriorityPolicy& a) {
   const auto governed = [&](LocalityId owner) {
     return owner == locality || (locality.value == 0 && !s.policies.contains(owner));
   };
-  for (Queue& queue : s.queues) {
-    if (governed(queue.key().locality)) queue.Clear();
+  for (uint32_t i = 0; i < s.queues.size(); ++i) {
+    if (governed(s.queues[i].key().locality)) s.queue(i).Clear();
   }
   for (size_t i = 1; i < s.applications.size(); ++i) {
-    Application& app = s.applications[i];
-    if (app.status == fb::ApplicationStatus::Archived || !governed(app.locality)) continue;
+    if (s.applications[i].status == fb::ApplicationStatus::Archived || !governed(s.applications[i].locality)) continue;
+    Application& app = s.app(ApplicationId{i});
     app.place = PlaceOrLast(PolicyOf(s, app.locality), s.categories[app.category]);
     if (app.status == fb::ApplicationStatus::InQueue) {
-      s.queues[app.queue].Insert(QueueEntry{app.place.tier, app.filed_at, app.id}, app.place.line);
+      s.queue(app.queue).Insert(QueueEntry{app.place.tier, app.filed_at, app.id}, app.place.line);
     }
   }
   return std::nullopt;

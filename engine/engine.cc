@@ -111,6 +111,7 @@ ApplyResult Engine::Apply(std::span<const uint8_t> bytes, uint64_t input_offset)
   const std::optional<Rejection> rejection = Dispatch(action);
   KEZEK_ASSERT(!rejection || decisions_.count() == decisions_before);  // nothing half-applied
   state_.idempotency.emplace(key_hash, IdempotencyEntry{digest, state_.next_sequence});
+  state_.changes.idempotency.push_back(key_hash);
   return Finish(rejection ? fb::Outcome::Rejected : fb::Outcome::Applied, rejection ? &*rejection : nullptr, bytes,
                 {}, 0, input_offset);
 }
@@ -224,6 +225,18 @@ ApplyResult Engine::Finish(fb::Outcome outcome, const Rejection* rejection, std:
   state_.head_sha256 = result.record_sha256;
   ++state_.next_sequence;
   return result;
+}
+
+void Engine::DrainChanges(const std::function<void(const state_codec::Put&)>& put) {
+  state_codec::ChangedEntries(state_, put);
+  state_.changes.Clear(state_.categories.size());
+}
+
+bool Engine::Restore(const std::function<bool(State*)>& fill) {
+  state_ = State();
+  if (fill(&state_) && state_codec::FinishLoad(&state_)) return true;
+  state_ = State();
+  return false;
 }
 
 std::optional<uint64_t> Engine::PositionOf(ApplicationId id) const {

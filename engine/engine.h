@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -17,6 +18,7 @@
 #include "engine/decision_writer.h"
 #include "engine/sha256.h"
 #include "engine/state.h"
+#include "engine/state_codec.h"
 
 namespace kezek {
 
@@ -53,6 +55,13 @@ class Engine {
   std::optional<uint64_t> PositionOf(ApplicationId id) const;
   // SHA-256 over a canonical encoding of the whole state (engine/state_hash.cc).
   Sha256 StateHash() const;
+
+  // Calls `put` for every store entry changed since the last call (the meta entries always), then
+  // forgets the changes. A store that applies these after each batch holds the state.
+  void DrainChanges(const std::function<void(const state_codec::Put&)>& put);
+  // Replaces the state with one rebuilt from stored entries: `fill` calls state_codec::LoadEntry
+  // for each. False (and an empty state) if an entry does not decode or the entries disagree.
+  [[nodiscard]] bool Restore(const std::function<bool(State*)>& fill);
 
  private:
   ApplyResult Finish(fb::Outcome outcome, const Rejection* rejection, std::span<const uint8_t> action,

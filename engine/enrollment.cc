@@ -53,7 +53,7 @@ Verdict ChooseKindergarten(Context& c, InstantMs at, Application& app, const fb:
   if (group_it == s.groups.end()) {
     return Reject(fb::RejectionCode::UnknownGroup, "group {} is not in the catalogue", a.group());
   }
-  Group& group = group_it->second;
+  Group& group = s.group(group_it->first);
   const Kindergarten& kindergarten = s.kindergartens.at(group.kindergarten);
   if (kindergarten.locality != app.locality) {
     return Reject(fb::RejectionCode::GroupNotSuitable, "group {} is in locality {}, the voucher in {}", a.group(),
@@ -113,7 +113,7 @@ Verdict KindergartenSigns(Context& c, InstantMs at, const fb::Actor& actor, Appl
   if (auto v = CheckDigest(a.document_sha256())) return v;
   State& s = c.state;
   app.kindergarten_document_sha256 = a.document_sha256()->str();
-  s.vouchers[app.voucher.value].state = VoucherState::Used;
+  s.voucher(app.voucher).state = VoucherState::Used;
   const KindergartenId kindergarten_id = s.groups.at(app.group).kindergarten;
   const Kindergarten& kindergarten = s.kindergartens.at(kindergarten_id);
   c.out.Enrolled(app, kindergarten_id);
@@ -132,7 +132,7 @@ void ExpireEnrollment(Context& c, Application& app, InstantMs at) {
 
 void LapseKindergartenSignature(Context& c, Application& app, InstantMs at) {
   KEZEK_ASSERT(app.status == fb::ApplicationStatus::ParentSigned);
-  Group& group = c.state.groups.at(app.group);
+  Group& group = c.state.group(app.group);
   KEZEK_ASSERT(group.taken > 0);
   --group.taken;
   app.group = GroupId{};

@@ -67,6 +67,8 @@ class Queue {
   void Clear();
 
   uint32_t cycle() const { return cycle_; }
+  // Restores the ratio cycle from a stored state (engine/state_codec.cc).
+  void RestoreCycle(uint32_t cycle) { cycle_ = cycle; }
   std::set<VoucherId>& free_vouchers() { return free_vouchers_; }
   const std::set<VoucherId>& free_vouchers() const { return free_vouchers_; }
 

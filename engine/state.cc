@@ -9,9 +9,49 @@ State::State() {
   vouchers.emplace_back();
 }
 
+void ChangeSet::Clear(size_t categories_size) {
+  applications.clear();
+  vouchers.clear();
+  queues.clear();
+  groups.clear();
+  kindergartens.clear();
+  localities.clear();
+  policies.clear();
+  offsets.clear();
+  calendar.clear();
+  children.clear();
+  idempotency.clear();
+  categories_from = categories_size;
+}
+
 Application& State::app(ApplicationId id) {
   KEZEK_ASSERT(has_app(id));
+  changes.applications.push_back(id);
   return applications[id.value];
+}
+
+Voucher& State::voucher(VoucherId id) {
+  KEZEK_ASSERT(id.value >= 1 && id.value < vouchers.size());
+  changes.vouchers.push_back(id);
+  return vouchers[id.value];
+}
+
+Queue& State::queue(uint32_t index) {
+  KEZEK_ASSERT(index < queues.size());
+  changes.queues.push_back(index);
+  return queues[index];
+}
+
+Group& State::group(GroupId id) {
+  const auto it = groups.find(id);
+  KEZEK_ASSERT(it != groups.end());
+  changes.groups.push_back(id);
+  return it->second;
+}
+
+ChildEntry& State::child(Iin iin) {
+  changes.children.push_back(iin);
+  return children[iin];
 }
 
 const Application& State::app(ApplicationId id) const {

@@ -122,6 +122,25 @@ struct Hash128 {
   size_t operator()(const std::array<uint64_t, 2>& key) const noexcept { return key[0] ^ (key[1] * 0x9E3779B97F4A7C15ull); }
 };
 
+// The keys a batch of actions changed, so that a store writes only those (engine/state_codec.h).
+// Mutable accessors of State record the keys they hand out; containers changed directly (the
+// catalogue) record theirs at the change. Duplicates are allowed.
+struct ChangeSet {
+  std::vector<ApplicationId> applications;
+  std::vector<VoucherId> vouchers;
+  std::vector<uint32_t> queues;
+  std::vector<GroupId> groups;
+  std::vector<KindergartenId> kindergartens;
+  std::vector<LocalityId> localities;
+  std::vector<LocalityId> policies;
+  std::vector<LocalityId> offsets;      // a locality's whole timeline
+  std::vector<LocalDate> calendar;
+  std::vector<Iin> children;
+  std::vector<std::array<uint64_t, 2>> idempotency;
+  size_t categories_from = 0;           // categories at and after this index are new
+  void Clear(size_t categories_size);
+};
+
 struct State {
   InstantMs now;                  // the latest instant seen
   uint64_t next_sequence = 0;     // of the next journal record
@@ -144,9 +163,16 @@ struct State {
   std::unordered_map<std::array<uint64_t, 2>, IdempotencyEntry, Hash128> idempotency;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
 
+  ChangeSet changes;  // since the last ChangeSet::Clear
+
   State();
+  // Mutable accessors record the key in `changes`.
   Application& app(ApplicationId id);
   const Application& app(ApplicationId id) const;
+  Voucher& voucher(VoucherId id);
+  Queue& queue(uint32_t index);
+  Group& group(GroupId id);              // REQUIRES: the group exists
+  ChildEntry& child(Iin iin);            // created empty if new
   bool has_app(ApplicationId id) const { return id.value >= 1 && id.value < applications.size(); }
 };
 

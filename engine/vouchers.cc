@@ -34,9 +34,11 @@ Verdict AllocateVouchers(Context& c, InstantMs at, const fb::AllocateVouchers& a
   const uint32_t queue = QueueFor(s, QueueKey{LocalityId{a.locality()}, a.queue_type(), a.birth_year(),
                                               a.language(), a.correction_type()});
   const VoucherId first{s.vouchers.size()};
+  Queue& pool = s.queue(queue);
   for (uint32_t i = 0; i < a.count(); ++i) {
     s.vouchers.push_back(Voucher{queue, VoucherState::Free, ApplicationId{}});
-    s.queues[queue].free_vouchers().insert(VoucherId{first.value + i});
+    s.changes.vouchers.push_back(VoucherId{first.value + i});
+    pool.free_vouchers().insert(VoucherId{first.value + i});
   }
   c.out.VouchersAllocated(a, first);
   IssueVouchers(c, queue, at);
@@ -45,7 +47,7 @@ Verdict AllocateVouchers(Context& c, InstantMs at, const fb::AllocateVouchers& a
 
 void IssueVouchers(Context& c, uint32_t queue_index, InstantMs at) {
   State& s = c.state;
-  Queue& queue = s.queues[queue_index];
+  Queue& queue = s.queue(queue_index);
   const Ratio ratio = PolicyOf(s, queue.key().locality).ratio;
   while (!queue.free_vouchers().empty() && queue.size() > 0) {
     const VoucherId voucher_id = *queue.free_vouchers().begin();
@@ -53,7 +55,7 @@ void IssueVouchers(Context& c, uint32_t queue_index, InstantMs at) {
     const QueueEntry head = queue.PopHead(ratio);
     Application& app = s.app(head.application);
     KEZEK_ASSERT(app.status == fb::ApplicationStatus::InQueue);
-    Voucher& voucher = s.vouchers[voucher_id.value];
+    Voucher& voucher = s.voucher(voucher_id);
     KEZEK_ASSERT(voucher.state == VoucherState::Free && voucher.queue == queue_index);
     voucher.state = VoucherState::Held;
     voucher.holder = app.id;
@@ -69,17 +71,17 @@ void IssueVouchers(Context& c, uint32_t queue_index, InstantMs at) {
 void ReleaseVoucher(Context& c, Application& app, fb::AnnulReason reason) {
   State& s = c.state;
   KEZEK_ASSERT(app.voucher.value != 0);
-  Voucher& voucher = s.vouchers[app.voucher.value];
+  Voucher& voucher = s.voucher(app.voucher);
   KEZEK_ASSERT(voucher.holder == app.id && voucher.state != VoucherState::Used);
   if (app.group.value != 0) {
-    Group& group = s.groups.at(app.group);
+    Group& group = s.group(app.group);
     KEZEK_ASSERT(group.taken > 0);
     --group.taken;
     app.group = GroupId{};
   }
   voucher.state = VoucherState::Free;
   voucher.holder = ApplicationId{};
-  s.queues[voucher.queue].free_vouchers().insert(app.voucher);
+  s.queue(voucher.queue).free_vouchers().insert(app.voucher);
   c.out.VoucherAnnulled(app, app.voucher, reason);
   c.out.Notify(app, fb::NotificationKind::VoucherAnnulled, messages::VoucherAnnulled(reason));
   app.voucher = VoucherId{};
@@ -102,7 +104,7 @@ Verdict AnswerInterest(Context& c, InstantMs at, Application& app, const fb::Ans
     return std::nullopt;
   }
   app.status = fb::ApplicationStatus::VoucherInUse;
-  c.state.vouchers[app.voucher.value].state = VoucherState::InUse;
+  c.state.voucher(app.voucher).state = VoucherState::InUse;
   SetWorkingDayDeadline(c.state, app, fb::DeadlineKind::Enrollment, at, limits::kEnrollmentWorkingDays);
   c.out.InterestConfirmed(app);
   c.out.Notify(app, fb::NotificationKind::InterestConfirmed, messages::InterestConfirmed(app.deadline_date));

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "engine/iin.h"
+#include "engine/state_codec.h"
 #include "replay/simulation.h"
 #include "tests/harness.h"
 
@@ -138,11 +139,20 @@ TEST_CASE("invariants: hold after every action of a seeded history with random i
 
   replay::Random random(seed);
   Engine engine;
+  // What a store would hold, written from the changes after every action (engine/state_codec.h).
+  std::map<std::pair<int, std::string>, std::string> store;
+  const auto drain = [&] {
+    engine.DrainChanges([&](const state_codec::Put& put) {
+      const auto key = std::make_pair(static_cast<int>(put.family), put.key);
+      if (put.erase) store.erase(key); else store[key] = put.value;
+    });
+  };
   uint64_t offset = 0, chaos = 0, chaos_applied = 0;
   std::map<fb::RejectionCode, uint64_t> codes;
   for (const auto& bytes : log) {
     const int64_t at = fb::GetAction(bytes.data())->instant_ms();
     (void)engine.Apply(bytes, offset++);
+    drain();
     std::string broken = Check(engine);
     REQUIRE_MESSAGE(broken.empty(), "after input ", offset - 1, ": ", broken);
     if (random.Chance(250)) {
@@ -152,12 +162,18 @@ TEST_CASE("invariants: hold after every action of a seeded history with random i
       const ApplyResult result = engine.Apply(events::Codec::Pack(action), offset++);
       ++codes[result.code];
       chaos_applied += result.outcome == fb::Outcome::Applied;
+      drain();
       broken = Check(engine);
       REQUIRE_MESSAGE(broken.empty(), "after chaos input ", offset - 1, ": ", broken);
     }
   }
   MESSAGE(log.size(), " generated and ", chaos, " random actions; ", chaos_applied, " random ones applied; ",
           codes.size() - 1, " distinct rejection codes");
+  std::map<std::pair<int, std::string>, std::string> snapshot;
+  state_codec::AllEntries(engine.state(), [&](const state_codec::Put& put) {
+    snapshot[{static_cast<int>(put.family), put.key}] = put.value;
+  });
+  CHECK_MESSAGE(store == snapshot, "the entries written after each action do not add up to the state");
   CHECK(chaos > 300);
   CHECK(chaos_applied > 0);
   CHECK(codes.size() > 4);  // the interference reached several rules, not one refusal

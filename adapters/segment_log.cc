@@ -1,0 +1,272 @@
+#include "adapters/segment_log.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <xxhash.h>
+
+namespace kezek::adapters {
+namespace {
+
+namespace fs = std::filesystem;
+
+void PutU32(std::vector<uint8_t>& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+
+uint32_t GetU32(const uint8_t* p) {
+  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+}
+
+std::string Errno(const std::string& what, const std::string& path) {
+  return fmt::format("{} {}: {}", what, path, std::strerror(errno));
+}
+
+Status ReadWhole(const std::string& path, std::vector<uint8_t>* out) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(Errno("cannot open", path));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return Status::IoError(Errno("cannot stat", path));
+  }
+  out->resize(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < out->size()) {
+    const ssize_t n = ::read(fd, out->data() + done, out->size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      return Status::IoError(Errno("cannot read", path));
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return Status::Ok();
+}
+
+Status WriteAll(int fd, const uint8_t* data, size_t size, const std::string& path) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IoError(Errno("cannot write", path));
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+Status SyncDirectory(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(Errno("cannot open directory", dir));
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  return rc == 0 ? Status::Ok() : Status::IoError(Errno("cannot fsync directory", dir));
+}
+
+// What is wrong with the frame at `pos`, or empty if it is whole and its checksum holds.
+std::string CheckFrame(const std::vector<uint8_t>& data, size_t pos, uint32_t* length) {
+  if (data.size() - pos < SegmentLog::kFrameHeaderBytes) {
+    return fmt::format("a {}-byte frame header, found {} bytes", SegmentLog::kFrameHeaderBytes, data.size() - pos);
+  }
+  const uint8_t* p = data.data() + pos;
+  if (GetU32(p) != SegmentLog::kMagic) return fmt::format("magic {:08x}, found {:08x}", SegmentLog::kMagic, GetU32(p));
+  *length = GetU32(p + 4);
+  if (*length > SegmentLog::kRecordBytesMax) return fmt::format("a length of at most {}, found {}", SegmentLog::kRecordBytesMax, *length);
+  if (data.size() - pos - SegmentLog::kFrameHeaderBytes < *length) {
+    return fmt::format("{} bytes of payload, found {}", *length, data.size() - pos - SegmentLog::kFrameHeaderBytes);
+  }
+  const uint32_t expected = GetU32(p + 8);
+  const uint32_t actual = FrameChecksum(*length, {p + SegmentLog::kFrameHeaderBytes, *length});
+  if (expected != actual) return fmt::format("checksum {:08x}, computed {:08x}", expected, actual);
+  return {};
+}
+
+std::string SegmentName(uint64_t first) { return fmt::format("{:020}.seg", first); }
+
+}  // namespace
+
+uint32_t FrameChecksum(uint32_t length, std::span<const uint8_t> payload) {
+  return static_cast<uint32_t>(XXH3_64bits_withSeed(payload.data(), payload.size(), 0x4B5A0000ull + length));
+}
+
+SegmentLog::~SegmentLog() {
+  if (fd_ >= 0) {
+    (void)WriteBuffer();
+    ::close(fd_);
+  }
+}
+
+Status SegmentLog::Open(const std::string& dir, const Options& options, std::unique_ptr<SegmentLog>* log,
+                        Recovery* recovery) {
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) return Status::IoError(fmt::format("cannot create {}: {}", dir, error.message()));
+  std::unique_ptr<SegmentLog> opened(new SegmentLog(dir, options));
+  *recovery = Recovery{};
+  if (Status s = opened->Recover(recovery); !s.ok()) return s;
+  *log = std::move(opened);
+  return Status::Ok();
+}
+
+Status SegmentLog::Recover(Recovery* recovery) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir_, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() != 24 || !name.ends_with(".seg")) continue;
+    if (name.find_first_not_of("0123456789") != 20) {
+      return Status::Corruption(fmt::format("{}: {} is no segment name", dir_, name));
+    }
+    segments_.push_back(Segment{std::stoull(name.substr(0, 20)), 0, 0, entry.path().string()});
+  }
+  if (error) return Status::IoError(fmt::format("cannot list {}: {}", dir_, error.message()));
+  std::sort(segments_.begin(), segments_.end(), [](const Segment& a, const Segment& b) { return a.first < b.first; });
+  uint64_t expected_first = 0;
+  for (size_t i = 0; i < segments_.size(); ++i) {
+    Segment& segment = segments_[i];
+    if (segment.first != expected_first) {
+      return Status::Corruption(fmt::format("{}: starts at record {}, expected {} (a segment is missing)", segment.path,
+                                            segment.first, expected_first));
+    }
+    if (Status s = ScanSegment(segment, i + 1 == segments_.size(), recovery); !s.ok()) return s;
+    expected_first = segment.first + segment.records;
+  }
+  end_ = expected_first;
+  recovery->records = end_;
+  if (segments_.empty()) return Roll();
+  const Segment& last = segments_.back();
+  fd_ = ::open(last.path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd_ < 0 || ::lseek(fd_, static_cast<off_t>(last.bytes), SEEK_SET) < 0) {
+    return Status::IoError(Errno("cannot open for appending", last.path));
+  }
+  return Status::Ok();
+}
+
+Status SegmentLog::ScanSegment(Segment& segment, bool last, Recovery* recovery) {
+  std::vector<uint8_t> data;
+  if (Status s = ReadWhole(segment.path, &data); !s.ok()) return s;
+  size_t pos = 0;
+  while (pos < data.size()) {
+    uint32_t length = 0;
+    const std::string problem = CheckFrame(data, pos, &length);
+    if (problem.empty()) {
+      pos += kFrameHeaderBytes + length;
+      ++segment.records;
+      continue;
+    }
+    // Is any whole frame after the bad one? Then this is damage in the middle, not a torn tail.
+    bool valid_after = false;
+    for (size_t probe = pos + 1; probe + kFrameHeaderBytes <= data.size() && !valid_after; ++probe) {
+      uint32_t ignored = 0;
+      valid_after = GetU32(data.data() + probe) == kMagic && CheckFrame(data, probe, &ignored).empty();
+    }
+    if (!last || valid_after) {
+      return Status::Corruption(fmt::format("{}: byte offset {} (record {}): expected {}; {}", segment.path, pos,
+                                            segment.first + segment.records, problem,
+                                            last ? "valid records follow, so this is no torn tail"
+                                                 : "this is not the last segment"));
+    }
+    recovery->dropped_bytes = data.size() - pos;
+    recovery->dropped_from = fmt::format("{} @ {}", segment.path, pos);
+    if (::truncate(segment.path.c_str(), static_cast<off_t>(pos)) != 0) {
+      return Status::IoError(Errno("cannot truncate torn tail of", segment.path));
+    }
+    const int fd = ::open(segment.path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || ::fdatasync(fd) != 0) {
+      if (fd >= 0) ::close(fd);
+      return Status::IoError(Errno("cannot sync", segment.path));
+    }
+    ::close(fd);
+    break;
+  }
+  segment.bytes = std::min<uint64_t>(pos, data.size());
+  return Status::Ok();
+}
+
+Status SegmentLog::Roll() {
+  if (fd_ >= 0) {
+    if (Status s = WriteBuffer(); !s.ok()) return s;
+    if (options_.sync && ::fdatasync(fd_) != 0) return Status::IoError(Errno("cannot sync", segments_.back().path));
+    ::close(fd_);
+    fd_ = -1;
+  }
+  Segment segment{end_, 0, 0, (fs::path(dir_) / SegmentName(end_)).string()};
+  fd_ = ::open(segment.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd_ < 0) return Status::IoError(Errno("cannot create", segment.path));
+  segments_.push_back(std::move(segment));
+  dir_dirty_ = true;
+  return Status::Ok();
+}
+
+Status SegmentLog::Append(std::span<const uint8_t> payload) {
+  if (payload.size() > kRecordBytesMax) {
+    return Status::InvalidArgument(fmt::format("a record of {} bytes exceeds {}", payload.size(), kRecordBytesMax));
+  }
+  const uint64_t frame = kFrameHeaderBytes + payload.size();
+  Segment& current = segments_.back();
+  if (current.records > 0 && current.bytes + frame > options_.segment_bytes) {
+    if (Status s = Roll(); !s.ok()) return s;
+  }
+  const uint32_t length = static_cast<uint32_t>(payload.size());
+  PutU32(buffer_, kMagic);
+  PutU32(buffer_, length);
+  PutU32(buffer_, FrameChecksum(length, payload));
+  buffer_.insert(buffer_.end(), payload.begin(), payload.end());
+  Segment& target = segments_.back();
+  target.bytes += frame;
+  ++target.records;
+  ++end_;
+  return Status::Ok();
+}
+
+Status SegmentLog::WriteBuffer() {
+  if (buffer_.empty()) return Status::Ok();
+  Status s = WriteAll(fd_, buffer_.data(), buffer_.size(), segments_.back().path);
+  buffer_.clear();
+  return s;
+}
+
+Status SegmentLog::Sync() {
+  if (Status s = WriteBuffer(); !s.ok()) return s;
+  if (options_.sync && ::fdatasync(fd_) != 0) return Status::IoError(Errno("cannot sync", segments_.back().path));
+  if (dir_dirty_ && options_.sync) {
+    if (Status s = SyncDirectory(dir_); !s.ok()) return s;
+  }
+  dir_dirty_ = false;
+  return Status::Ok();
+}
+
+uint64_t SegmentLog::bytes() const {
+  uint64_t total = 0;
+  for (const Segment& s : segments_) total += s.bytes;
+  return total;
+}
+
+Status SegmentLog::Read(uint64_t from, const std::function<bool(uint64_t, std::span<const uint8_t>)>& visit) {
+  if (Status s = WriteBuffer(); !s.ok()) return s;
+  std::vector<uint8_t> data;
+  for (const Segment& segment : segments_) {
+    if (segment.first + segment.records <= from) continue;
+    if (Status s = ReadWhole(segment.path, &data); !s.ok()) return s;
+    size_t pos = 0;
+    for (uint64_t index = segment.first; index < segment.first + segment.records; ++index) {
+      uint32_t length = 0;
+      const std::string problem = CheckFrame(data, pos, &length);
+      if (!problem.empty()) {
+        return Status::Corruption(fmt::format("{}: byte offset {} (record {}): expected {}", segment.path, pos, index, problem));
+      }
+      if (index >= from && !visit(index, {data.data() + pos + kFrameHeaderBytes, length})) return Status::Ok();
+      pos += kFrameHeaderBytes + length;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace kezek::adapters

@@ -1,0 +1,441 @@
+#include "engine/state_codec.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/assert.h"
+
+namespace kezek::state_codec {
+namespace {
+
+class Out {
+ public:
+  Out& U8(uint64_t v) { s_.push_back(static_cast<char>(v)); return *this; }
+  Out& U16(uint64_t v) { return Le(v, 2); }
+  Out& U32(uint64_t v) { return Le(v, 4); }
+  Out& U64(uint64_t v) { return Le(v, 8); }
+  Out& I64(int64_t v) { return Le(static_cast<uint64_t>(v), 8); }
+  Out& Str(std::string_view v) { U32(v.size()); s_.append(v); return *this; }
+  Out& Raw(const void* data, size_t size) { s_.append(static_cast<const char*>(data), size); return *this; }
+  std::string Take() { return std::move(s_); }
+
+ private:
+  Out& Le(uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) s_.push_back(static_cast<char>(v >> (8 * i)));
+    return *this;
+  }
+  std::string s_;
+};
+
+class In {
+ public:
+  explicit In(std::string_view data) : d_(data) {}
+  uint8_t U8() { return static_cast<uint8_t>(Le(1)); }
+  uint16_t U16() { return static_cast<uint16_t>(Le(2)); }
+  uint32_t U32() { return static_cast<uint32_t>(Le(4)); }
+  uint64_t U64() { return Le(8); }
+  int64_t I64() { return static_cast<int64_t>(Le(8)); }
+  std::string Str() {
+    const uint32_t n = U32();
+    if (!ok_ || d_.size() < n) return ok_ = false, std::string{};
+    std::string v(d_.substr(0, n));
+    d_.remove_prefix(n);
+    return v;
+  }
+  void Raw(void* out, size_t size) {
+    if (d_.size() < size) { ok_ = false; return; }
+    std::memcpy(out, d_.data(), size);
+    d_.remove_prefix(size);
+  }
+  bool done() const { return ok_ && d_.empty(); }
+  bool ok() const { return ok_; }
+
+ private:
+  uint64_t Le(int bytes) {
+    if (d_.size() < static_cast<size_t>(bytes)) { ok_ = false; return 0; }
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v |= uint64_t{static_cast<uint8_t>(d_[static_cast<size_t>(i)])} << (8 * i);
+    d_.remove_prefix(static_cast<size_t>(bytes));
+    return v;
+  }
+  std::string_view d_;
+  bool ok_ = true;
+};
+
+std::string Be(uint64_t v, int bytes) {
+  std::string k(static_cast<size_t>(bytes), '\0');
+  for (int i = 0; i < bytes; ++i) k[static_cast<size_t>(bytes - 1 - i)] = static_cast<char>(v >> (8 * i));
+  return k;
+}
+
+uint64_t FromBe(std::string_view k) {
+  uint64_t v = 0;
+  for (const char c : k) v = v << 8 | static_cast<uint8_t>(c);
+  return v;
+}
+
+std::string EncodeApplication(const Application& a) {
+  return Out()
+      .U64(a.id.value).U64(a.child.value).U64(a.applicant.value).Str(a.child_name).I64(a.birth_date.value)
+      .I64(a.filed_at.value).I64(a.school_age_at.value).U32(a.locality.value).U32(a.queue).U16(a.category)
+      .U8(a.place.tier).U8(static_cast<uint8_t>(a.place.line)).U8(static_cast<uint8_t>(a.type))
+      .U8(static_cast<uint8_t>(a.language)).U8(static_cast<uint8_t>(a.correction)).U32(a.chosen_kindergarten.value)
+      .Str(a.conclusion_document).U8(static_cast<uint8_t>(a.status)).U8(static_cast<uint8_t>(a.archive_reason))
+      .U8(a.annulled_by_deadline).U8(a.extension_used).U64(a.voucher.value).U32(a.group.value).Str(a.contract_number)
+      .Str(a.parent_document_sha256).Str(a.kindergarten_document_sha256).U8(static_cast<uint8_t>(a.deadline))
+      .I64(a.deadline_at.value).I64(a.deadline_date.value).U32(a.deadline_generation)
+      .Take();
+}
+
+bool DecodeApplication(std::string_view value, Application* a) {
+  In in(value);
+  a->id = ApplicationId{in.U64()};
+  a->child = Iin{in.U64()};
+  a->applicant = Iin{in.U64()};
+  a->child_name = in.Str();
+  a->birth_date = LocalDate{static_cast<int32_t>(in.I64())};
+  a->filed_at = InstantMs{in.I64()};
+  a->school_age_at = InstantMs{in.I64()};
+  a->locality = LocalityId{in.U32()};
+  a->queue = in.U32();
+  a->category = in.U16();
+  a->place.tier = in.U8();
+  a->place.line = static_cast<Line>(in.U8());
+  a->type = static_cast<fb::QueueType>(in.U8());
+  a->language = static_cast<fb::Language>(in.U8());
+  a->correction = static_cast<fb::CorrectionType>(in.U8());
+  a->chosen_kindergarten = KindergartenId{in.U32()};
+  a->conclusion_document = in.Str();
+  a->status = static_cast<fb::ApplicationStatus>(in.U8());
+  a->archive_reason = static_cast<fb::ArchiveReason>(in.U8());
+  a->annulled_by_deadline = in.U8() != 0;
+  a->extension_used = in.U8() != 0;
+  a->voucher = VoucherId{in.U64()};
+  a->group = GroupId{in.U32()};
+  a->contract_number = in.Str();
+  a->parent_document_sha256 = in.Str();
+  a->kindergarten_document_sha256 = in.Str();
+  a->deadline = static_cast<fb::DeadlineKind>(in.U8());
+  a->deadline_at = InstantMs{in.I64()};
+  a->deadline_date = LocalDate{static_cast<int32_t>(in.I64())};
+  a->deadline_generation = in.U32();
+  return in.done();
+}
+
+std::string EncodeQueue(const Queue& q) {
+  Out out;
+  const QueueKey& k = q.key();
+  out.U32(k.locality.value).U8(static_cast<uint8_t>(k.type)).U16(k.birth_year).U8(static_cast<uint8_t>(k.language))
+      .U8(static_cast<uint8_t>(k.correction)).U32(q.cycle()).U64(q.free_vouchers().size());
+  for (const VoucherId v : q.free_vouchers()) out.U64(v.value);
+  return out.Take();
+}
+
+std::string EncodePolicy(const PriorityPolicy& p) {
+  Out out;
+  out.U16(p.ratio.priority).U16(p.ratio.general).U32(p.tiers.size());
+  for (const Tier& t : p.tiers) {
+    out.Str(t.code).U8(t.general_line).U32(t.categories.size());
+    for (const auto& c : t.categories) out.Str(c);
+  }
+  return out.Take();
+}
+
+std::string EncodeTimeline(const std::map<InstantMs, int16_t>& timeline) {
+  Out out;
+  out.U32(timeline.size());
+  for (const auto& [from, minutes] : timeline) out.I64(from.value).U16(static_cast<uint16_t>(minutes));
+  return out.Take();
+}
+
+std::string IdempotencyKey(const std::array<uint64_t, 2>& k) { return Be(k[0], 8) + Be(k[1], 8); }
+
+std::string EncodeIdempotency(const IdempotencyEntry& e) {
+  return Out().U64(e.action_digest[0]).U64(e.action_digest[1]).U64(e.sequence).Take();
+}
+
+template <typename T>
+std::vector<T> Unique(std::vector<T> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+void Meta(const State& s, const std::function<void(const Put&)>& put) {
+  put({Family::kMeta, "format", Out().U32(kStateFormatVersion).Take()});
+  put({Family::kMeta, "head", Out().Raw(s.head_sha256.data(), s.head_sha256.size()).Take()});
+  put({Family::kMeta, "next_sequence", Out().U64(s.next_sequence).Take()});
+  put({Family::kMeta, "now", Out().I64(s.now.value).Take()});
+}
+
+// The entry for one key of each kind: written if present in the state, else erased.
+void ApplicationEntry(const State& s, ApplicationId id, const std::function<void(const Put&)>& put) {
+  put({Family::kApplications, Be(id.value, 8), EncodeApplication(s.applications[id.value])});
+}
+void VoucherEntry(const State& s, VoucherId id, const std::function<void(const Put&)>& put) {
+  const Voucher& v = s.vouchers[id.value];
+  put({Family::kVouchers, Be(id.value, 8), Out().U32(v.queue).U8(static_cast<uint8_t>(v.state)).U64(v.holder.value).Take()});
+}
+void QueueEntryOf(const State& s, uint32_t index, const std::function<void(const Put&)>& put) {
+  put({Family::kQueues, Be(index, 4), EncodeQueue(s.queues[index])});
+}
+void GroupEntry(const State& s, GroupId id, const std::function<void(const Put&)>& put) {
+  const auto it = s.groups.find(id);
+  if (it == s.groups.end()) return put({Family::kGroups, Be(id.value, 4), {}, true});
+  const Group& g = it->second;
+  put({Family::kGroups, Be(id.value, 4),
+       Out().U32(g.kindergarten.value).U8(static_cast<uint8_t>(g.language)).U8(g.min_age_years).U8(g.max_age_years)
+           .U8(static_cast<uint8_t>(g.correction)).U32(g.capacity).U32(g.taken).Take()});
+}
+void KindergartenEntry(const State& s, KindergartenId id, const std::function<void(const Put&)>& put) {
+  const auto it = s.kindergartens.find(id);
+  if (it == s.kindergartens.end()) return put({Family::kKindergartens, Be(id.value, 4), {}, true});
+  put({Family::kKindergartens, Be(id.value, 4),
+       Out().U32(it->second.locality.value).Str(it->second.name_ru).Str(it->second.name_kk).Take()});
+}
+void LocalityEntry(const State& s, LocalityId id, const std::function<void(const Put&)>& put) {
+  const auto it = s.localities.find(id);
+  if (it == s.localities.end()) return put({Family::kLocalities, Be(id.value, 4), {}, true});
+  put({Family::kLocalities, Be(id.value, 4),
+       Out().Str(it->second.name_ru).Str(it->second.name_kk).Str(it->second.region_code).Take()});
+}
+void PolicyEntry(const State& s, LocalityId id, const std::function<void(const Put&)>& put) {
+  const auto it = s.policies.find(id);
+  if (it == s.policies.end()) return put({Family::kPolicies, Be(id.value, 4), {}, true});
+  put({Family::kPolicies, Be(id.value, 4), EncodePolicy(it->second)});
+}
+void OffsetEntry(const State& s, LocalityId id, const std::function<void(const Put&)>& put) {
+  const auto it = s.offsets.entries().find(id);
+  if (it == s.offsets.entries().end()) return put({Family::kOffsets, Be(id.value, 4), {}, true});
+  put({Family::kOffsets, Be(id.value, 4), EncodeTimeline(it->second)});
+}
+void CalendarEntry(const State& s, LocalDate date, const std::function<void(const Put&)>& put) {
+  const std::string key = Be(static_cast<uint32_t>(date.value) ^ 0x80000000u, 4);
+  const auto it = s.calendar.marked_days().find(date);
+  if (it == s.calendar.marked_days().end()) return put({Family::kCalendar, key, {}, true});
+  put({Family::kCalendar, key, Out().U8(static_cast<uint8_t>(it->second)).Take()});
+}
+void CategoryEntry(const State& s, size_t index, const std::function<void(const Put&)>& put) {
+  put({Family::kCategories, Be(index, 2), Out().Str(s.categories[index]).Take()});
+}
+void ChildEntryOf(const State& s, Iin iin, const std::function<void(const Put&)>& put) {
+  const auto it = s.children.find(iin);
+  if (it == s.children.end()) return put({Family::kChildren, Be(iin.value, 8), {}, true});
+  put({Family::kChildren, Be(iin.value, 8), Out().U64(it->second.active[0].value).U64(it->second.active[1].value).Take()});
+}
+
+}  // namespace
+
+const char* FamilyName(Family family) {
+  switch (family) {
+    case Family::kMeta: return "meta";
+    case Family::kApplications: return "applications";
+    case Family::kVouchers: return "vouchers";
+    case Family::kQueues: return "queues";
+    case Family::kGroups: return "groups";
+    case Family::kKindergartens: return "kindergartens";
+    case Family::kLocalities: return "localities";
+    case Family::kPolicies: return "policies";
+    case Family::kOffsets: return "offsets";
+    case Family::kCalendar: return "calendar";
+    case Family::kCategories: return "categories";
+    case Family::kChildren: return "children";
+    case Family::kIdempotency: return "idempotency";
+  }
+  return "?";
+}
+
+void ChangedEntries(const State& s, const std::function<void(const Put&)>& put) {
+  const ChangeSet& c = s.changes;
+  Meta(s, put);
+  for (const auto id : Unique(c.applications)) ApplicationEntry(s, id, put);
+  for (const auto id : Unique(c.vouchers)) VoucherEntry(s, id, put);
+  for (const auto index : Unique(c.queues)) QueueEntryOf(s, index, put);
+  for (const auto id : Unique(c.groups)) GroupEntry(s, id, put);
+  for (const auto id : Unique(c.kindergartens)) KindergartenEntry(s, id, put);
+  for (const auto id : Unique(c.localities)) LocalityEntry(s, id, put);
+  for (const auto id : Unique(c.policies)) PolicyEntry(s, id, put);
+  for (const auto id : Unique(c.offsets)) OffsetEntry(s, id, put);
+  for (const auto date : Unique(c.calendar)) CalendarEntry(s, date, put);
+  for (size_t i = c.categories_from; i < s.categories.size(); ++i) CategoryEntry(s, i, put);
+  for (const auto iin : Unique(c.children)) ChildEntryOf(s, iin, put);
+  for (const auto& key : Unique(c.idempotency)) {
+    put({Family::kIdempotency, IdempotencyKey(key), EncodeIdempotency(s.idempotency.at(key))});
+  }
+}
+
+void AllEntries(const State& s, const std::function<void(const Put&)>& put) {
+  Meta(s, put);
+  for (size_t i = 1; i < s.applications.size(); ++i) ApplicationEntry(s, ApplicationId{i}, put);
+  for (size_t i = 1; i < s.vouchers.size(); ++i) VoucherEntry(s, VoucherId{i}, put);
+  for (uint32_t i = 0; i < s.queues.size(); ++i) QueueEntryOf(s, i, put);
+  for (const auto& [id, g] : s.groups) GroupEntry(s, id, put);
+  for (const auto& [id, k] : s.kindergartens) KindergartenEntry(s, id, put);
+  for (const auto& [id, l] : s.localities) LocalityEntry(s, id, put);
+  for (const auto& [id, p] : s.policies) PolicyEntry(s, id, put);
+  for (const auto& [id, t] : s.offsets.entries()) OffsetEntry(s, id, put);
+  for (const auto& [date, kind] : s.calendar.marked_days()) CalendarEntry(s, date, put);
+  for (size_t i = 0; i < s.categories.size(); ++i) CategoryEntry(s, i, put);
+  std::vector<Iin> children;
+  children.reserve(s.children.size());
+  for (const auto& [iin, entry] : s.children) children.push_back(iin);
+  std::sort(children.begin(), children.end());
+  for (const Iin iin : children) ChildEntryOf(s, iin, put);
+  std::vector<std::array<uint64_t, 2>> keys;
+  keys.reserve(s.idempotency.size());
+  for (const auto& [key, entry] : s.idempotency) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  for (const auto& key : keys) put({Family::kIdempotency, IdempotencyKey(key), EncodeIdempotency(s.idempotency.at(key))});
+}
+
+bool LoadEntry(Family family, std::string_view key, std::string_view value, State* s) {
+  In in(value);
+  switch (family) {
+    case Family::kMeta:
+      if (key == "format") return in.U32() == kStateFormatVersion && in.done();
+      if (key == "head") return in.Raw(s->head_sha256.data(), s->head_sha256.size()), in.done();
+      if (key == "next_sequence") return s->next_sequence = in.U64(), in.done();
+      if (key == "now") return s->now = InstantMs{in.I64()}, in.done();
+      return true;  // the runtime's own entries
+    case Family::kApplications: {
+      const uint64_t id = FromBe(key);
+      if (key.size() != 8 || id == 0 || id > (1ull << 40)) return false;
+      if (s->applications.size() <= id) s->applications.resize(id + 1);
+      return DecodeApplication(value, &s->applications[id]) && s->applications[id].id.value == id;
+    }
+    case Family::kVouchers: {
+      const uint64_t id = FromBe(key);
+      if (key.size() != 8 || id == 0 || id > (1ull << 40)) return false;
+      if (s->vouchers.size() <= id) s->vouchers.resize(id + 1);
+      Voucher& v = s->vouchers[id];
+      v.queue = in.U32();
+      v.state = static_cast<VoucherState>(in.U8());
+      v.holder = ApplicationId{in.U64()};
+      return in.done();
+    }
+    case Family::kQueues: {
+      const uint64_t index = FromBe(key);
+      if (key.size() != 4 || index != s->queues.size()) return false;  // dense, in order
+      QueueKey k;
+      k.locality = LocalityId{in.U32()};
+      k.type = static_cast<fb::QueueType>(in.U8());
+      k.birth_year = in.U16();
+      k.language = static_cast<fb::Language>(in.U8());
+      k.correction = static_cast<fb::CorrectionType>(in.U8());
+      Queue& q = s->queues.emplace_back(k);
+      q.RestoreCycle(in.U32());
+      const uint64_t free = in.U64();
+      for (uint64_t i = 0; i < free && in.ok(); ++i) q.free_vouchers().insert(VoucherId{in.U64()});
+      return in.done() && q.free_vouchers().size() == free;
+    }
+    case Family::kGroups: {
+      Group& g = s->groups[GroupId{static_cast<uint32_t>(FromBe(key))}];
+      g.kindergarten = KindergartenId{in.U32()};
+      g.language = static_cast<fb::Language>(in.U8());
+      g.min_age_years = in.U8();
+      g.max_age_years = in.U8();
+      g.correction = static_cast<fb::CorrectionType>(in.U8());
+      g.capacity = in.U32();
+      g.taken = in.U32();
+      return key.size() == 4 && in.done();
+    }
+    case Family::kKindergartens: {
+      Kindergarten& k = s->kindergartens[KindergartenId{static_cast<uint32_t>(FromBe(key))}];
+      k.locality = LocalityId{in.U32()};
+      k.name_ru = in.Str();
+      k.name_kk = in.Str();
+      return key.size() == 4 && in.done();
+    }
+    case Family::kLocalities: {
+      Locality& l = s->localities[LocalityId{static_cast<uint32_t>(FromBe(key))}];
+      l.name_ru = in.Str();
+      l.name_kk = in.Str();
+      l.region_code = in.Str();
+      return key.size() == 4 && in.done();
+    }
+    case Family::kPolicies: {
+      PriorityPolicy& p = s->policies[LocalityId{static_cast<uint32_t>(FromBe(key))}];
+      p.ratio.priority = in.U16();
+      p.ratio.general = in.U16();
+      const uint32_t tiers = in.U32();
+      for (uint32_t i = 0; i < tiers && in.ok(); ++i) {
+        Tier t;
+        t.code = in.Str();
+        t.general_line = in.U8() != 0;
+        const uint32_t n = in.U32();
+        for (uint32_t j = 0; j < n && in.ok(); ++j) t.categories.push_back(in.Str());
+        p.tiers.push_back(std::move(t));
+      }
+      return key.size() == 4 && in.done() && p.tiers.size() == tiers;
+    }
+    case Family::kOffsets: {
+      const LocalityId locality{static_cast<uint32_t>(FromBe(key))};
+      const uint32_t n = in.U32();
+      for (uint32_t i = 0; i < n; ++i) {
+        const int64_t from = in.I64();
+        const int16_t minutes = static_cast<int16_t>(in.U16());
+        s->offsets.Set(locality, InstantMs{from}, minutes);
+      }
+      return key.size() == 4 && in.done();
+    }
+    case Family::kCalendar: {
+      const LocalDate date{static_cast<int32_t>(static_cast<uint32_t>(FromBe(key)) ^ 0x80000000u)};
+      s->calendar.SetDay(date, static_cast<fb::DayKind>(in.U8()));
+      return key.size() == 4 && in.done();
+    }
+    case Family::kCategories: {
+      if (key.size() != 2 || FromBe(key) != s->categories.size()) return false;
+      s->categories.push_back(in.Str());
+      return in.done();
+    }
+    case Family::kChildren: {
+      ChildEntry& c = s->children[Iin{FromBe(key)}];
+      c.active[0] = ApplicationId{in.U64()};
+      c.active[1] = ApplicationId{in.U64()};
+      return key.size() == 8 && in.done();
+    }
+    case Family::kIdempotency: {
+      if (key.size() != 16) return false;
+      IdempotencyEntry e;
+      e.action_digest[0] = in.U64();
+      e.action_digest[1] = in.U64();
+      e.sequence = in.U64();
+      s->idempotency[{FromBe(key.substr(0, 8)), FromBe(key.substr(8))}] = e;
+      return in.done();
+    }
+  }
+  return false;
+}
+
+bool FinishLoad(State* s) {
+  for (size_t i = 1; i < s->applications.size(); ++i) {
+    if (s->applications[i].id.value != i) return false;
+  }
+  for (size_t i = 0; i < s->categories.size(); ++i) {
+    s->category_index[s->categories[i]] = static_cast<uint16_t>(i);
+  }
+  for (uint32_t i = 0; i < s->queues.size(); ++i) s->queue_index[s->queues[i].key()] = i;
+  for (const auto& [id, g] : s->groups) {
+    const auto k = s->kindergartens.find(g.kindergarten);
+    if (k == s->kindergartens.end()) return false;
+    k->second.groups.push_back(id);  // map order: ascending
+  }
+  for (size_t i = 1; i < s->applications.size(); ++i) {
+    const Application& a = s->applications[i];
+    if (a.queue >= s->queues.size() || a.category >= s->categories.size()) return false;
+    if (a.status == fb::ApplicationStatus::InQueue) {
+      s->queues[a.queue].Insert(QueueEntry{a.place.tier, a.filed_at, a.id}, a.place.line);
+    }
+    if (a.status != fb::ApplicationStatus::Archived) {
+      s->timers.push(Timer{a.school_age_at, a.id, true, 0});
+      if (a.deadline != fb::DeadlineKind::None) s->timers.push(Timer{a.deadline_at, a.id, false, a.deadline_generation});
+    }
+  }
+  for (size_t v = 1; v < s->vouchers.size(); ++v) {
+    if (s->vouchers[v].queue >= s->queues.size()) return false;
+  }
+  s->changes.Clear(s->categories.size());
+  return true;
+}
+
+}  // namespace kezek::state_codec

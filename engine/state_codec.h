@@ -1,0 +1,48 @@
+// The canonical binary encoding of every state entity: what the RocksDB store writes (one column
+// family per kind, big-endian keys so that RocksDB's order is id order) and what the state hash
+// hashes. Little-endian fixed-width integers, strings as u32 length + bytes. Pure: no I/O.
+//
+// DO NOT CHANGE an entity's encoding without raising kStateFormatVersion.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "engine/state.h"
+
+namespace kezek::state_codec {
+
+inline constexpr uint32_t kStateFormatVersion = 1;
+
+// Column families, in a fixed order.
+enum class Family : uint8_t {
+  kMeta, kApplications, kVouchers, kQueues, kGroups, kKindergartens, kLocalities, kPolicies,
+  kOffsets, kCalendar, kCategories, kChildren, kIdempotency,
+};
+inline constexpr Family kFamilies[] = {Family::kMeta, Family::kApplications, Family::kVouchers, Family::kQueues,
+                                       Family::kGroups, Family::kKindergartens, Family::kLocalities, Family::kPolicies,
+                                       Family::kOffsets, Family::kCalendar, Family::kCategories, Family::kChildren,
+                                       Family::kIdempotency};
+const char* FamilyName(Family family);
+
+// One key/value write: value empty with erase = true deletes the key.
+struct Put {
+  Family family;
+  std::string key;
+  std::string value;
+  bool erase = false;
+};
+
+// The writes that persist `state.changes` (and the meta entries, always), in a deterministic order.
+void ChangedEntries(const State& state, const std::function<void(const Put&)>& put);
+// Every entry of the state, family by family in key order (a full snapshot; the state hash).
+void AllEntries(const State& state, const std::function<void(const Put&)>& put);
+
+// Loads one entry into a State being rebuilt. False if the bytes do not decode (corruption).
+[[nodiscard]] bool LoadEntry(Family family, std::string_view key, std::string_view value, State* state);
+// After every entry is loaded: rebuilds what is derived (queue trees, indexes, timers).
+// False if the entries are inconsistent (e.g. an application id missing).
+[[nodiscard]] bool FinishLoad(State* state);
+
+}  // namespace kezek::state_codec
