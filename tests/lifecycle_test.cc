@@ -157,7 +157,7 @@ std::vector<uint64_t> FileMany(World& w, int64_t at, int count, const std::strin
   return ids;
 }
 
-// A voucher for the first waiting application of the 2021 kk queue, issued Thu 06.02.2025 16:46.
+// Filings on Mon 03.02.2025 10:00 local; vouchers allocated Thu 06.02.2025 16:46 local, due Mon 10.02.
 const int64_t kIssuedAt = Kz(2025, 2, 6, 16, 46);
 const int64_t kFiledAt = Kz(2025, 2, 3, 10, 0);
 
@@ -224,7 +224,7 @@ TEST_CASE("lifecycle: a special filing waits for documents until the PMPK specia
         std::vector<std::string>{"Ваша заявка на получение ваучера подтверждена. Место в очереди: 2"});
 }
 
-TEST_CASE("lifecycle: the special queue's position counts from confirmation order by filing time") {
+TEST_CASE("lifecycle: a special application confirmed later still ranks by its filing time") {
   World world;
   const uint64_t early = FiledId(Ok(File(world, kFiledAt, Special(2021, 5, 10, 1))));
   const uint64_t late = FiledId(Ok(File(world, kFiledAt + kHourMs, Special(2021, 7, 1, 1))));
@@ -267,6 +267,23 @@ TEST_CASE("lifecycle: a child may wait in the general and the special queue at o
   Ok(File(world, kFiledAt, General(2021, 5, 10, 1)));
   Ok(File(world, kFiledAt + kHourMs, Special(2021, 5, 10, 1)));
   CHECK(world.engine.state().applications.size() == 3);  // [0] unused
+}
+
+TEST_CASE("lifecycle: the special queue offers the ДО whose groups serve the correction type, as the catalogue changes") {
+  World world;
+  const auto admin = [&world](auto body) {
+    Ok(world.Do(World::Action(fb::Role::EducationDepartment, std::move(body)), kFiledAt - kHourMs));
+  };
+  // Renaming the ДО keeps its groups.
+  admin(fb::UpsertKindergartenT{{}, World::kKindergarten, World::kLocality, "Ботакоз-2", "Бөбек-2"});
+  Ok(File(world, kFiledAt, Special(2021, 5, 10, 1)));
+  // The speech group moves (it holds no child) to a new ДО: the old one no longer serves speech.
+  admin(fb::UpsertKindergartenT{{}, 11, World::kLocality, "Айгөлек", "Айгөлек"});
+  admin(fb::UpsertGroupT{{}, World::kGroupSpeech, 11, fb::Language::Kk, 2, 5, fb::CorrectionType::Speech, 1});
+  CHECK(File(world, kFiledAt + kHourMs, Special(2021, 7, 1, 1)).code == fb::RejectionCode::CorrectionTypeNotServed);
+  fb::FileApplicationT at_new = Special(2021, 7, 1, 1);
+  at_new.kindergarten = 11;
+  Ok(File(world, kFiledAt + 2 * kHourMs, std::move(at_new)));
 }
 
 // --- the queue order -------------------------------------------------------------------------
@@ -575,7 +592,8 @@ TEST_CASE("lifecycle: a tick long after several deadlines plays them out in time
   CHECK(Kinds(late) ==
         "VoucherAnnulled,Notification,StopListed,Notification,VoucherIssued,Notification,"
         "VoucherAnnulled,Notification,StopListed,Notification");
-  const auto issued = late.First<fb::VoucherIssued>();
+  const auto* issued = late.First<fb::VoucherIssued>();
+  REQUIRE(issued != nullptr);
   CHECK(issued->application() == ids[1]);
   CHECK(issued->deadline_ms() == EndOfDayKz(2025, 2, 13));
   const auto stops = late.All<fb::StopListed>();
@@ -1025,7 +1043,8 @@ std::vector<std::vector<uint8_t>> PlayHistory(World& w) {
 TEST_CASE("lifecycle: the same actions give byte-identical journal records and state hashes") {
   World first;
   World second;
-  CHECK(first.engine.StateHash() == second.engine.StateHash());  // the set-up too
+  // The set-up's records are chained into the head the state hash covers: equal hashes, equal set-ups.
+  CHECK(first.engine.StateHash() == second.engine.StateHash());
   const auto a = PlayHistory(first);
   const auto b = PlayHistory(second);
   REQUIRE(a.size() == b.size());

@@ -56,7 +56,10 @@ std::string Fingerprint(const State& s) {
   out += "localities:";
   for (const auto& [id, l] : s.localities) { Put(out, id.value); Put(out, std::string_view(l.name_ru)); Put(out, std::string_view(l.name_kk)); Put(out, std::string_view(l.region_code)); }
   out += "kindergartens:";
-  for (const auto& [id, k] : s.kindergartens) { Put(out, id.value); Put(out, k.locality.value); Put(out, std::string_view(k.name_ru)); Put(out, std::string_view(k.name_kk)); }
+  for (const auto& [id, k] : s.kindergartens) {
+    Put(out, id.value); Put(out, k.locality.value); Put(out, std::string_view(k.name_ru)); Put(out, std::string_view(k.name_kk));
+    for (const GroupId g : k.groups) Put(out, g.value);
+  }
   out += "groups:";
   for (const auto& [id, g] : s.groups) {
     Put(out, id.value); Put(out, g.kindergarten.value); Put(out, g.language); Put(out, g.min_age_years);

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "adapters/journal_file.h"
+#include "adapters/runtime.h"
 #include "engine/civil_time.h"
 #include "engine/engine.h"
 #include "events/codec.h"
@@ -31,7 +32,11 @@ commands:
   demo       generate a city's history from a seed, fold it, print what was decided
   sample     write a generated city history as JSON lines of actions
   fold       fold actions (JSON lines) into a journal; print the outcome and state hash
-  journal    print a binary journal as JSON lines, checking its hash chain
+  journal    print a journal as JSON lines, checking its hash chain
+  append     log actions durably in a data directory, fold them, answer each with its outcome
+  run        fold every logged action a data directory's state does not reflect yet
+  backup     copy a data directory (RocksDB checkpoint plus both logs), restorable
+  status     offsets, hashes and sizes of a data directory
 
 'kezek <command> --help' tells each command's options.
 )";
@@ -76,10 +81,47 @@ throughput, and the state hash; the fold is checked against the generator's own 
 options: --seed N, --applications N, --months N, --first-year Y, --data DIR (as for sample), --help
 )";
 
-constexpr const char* kJournalUsage = R"(usage: kezek journal FILE
+constexpr const char* kJournalUsage = R"(usage: kezek journal FILE | --data DIR
 
-Prints each record of a binary journal (written by 'kezek fold --journal') as a JSON line, after
-checking the FlatBuffers Verifier and the SHA-256 hash chain of every record.
+Prints each record of a journal as a JSON line, after checking the FlatBuffers Verifier and the
+SHA-256 hash chain of every record: FILE is a journal written by 'kezek fold --journal'; --data
+reads the durable journal of a data directory.
+)";
+
+constexpr const char* kAppendUsage = R"(usage: kezek append --data DIR [options] [INPUT]
+
+Reads actions as JSON lines from INPUT or standard input, appends them to DIR's actions log (fsync
+once per batch: an input is acknowledged only when it is on disk), folds them, writes their journal
+records and the state, and prints one JSON line per input: its offset, journal sequence, outcome,
+decisions, and rejection code and reason. Creates DIR if it does not exist.
+
+options:
+  --data DIR        the data directory (required)
+  --batch N         inputs per batch (group commit), default 1000
+  --log-only        only log the inputs durably; 'kezek run' folds them
+  --quiet           no line per input, only the summary on standard error
+  --no-sync         no fsync (benchmarks and tests only: an acknowledged input may be lost)
+  --help            this text
+)";
+
+constexpr const char* kRunUsage = R"(usage: kezek run --data DIR [--batch N]
+
+Opens DIR (recovering torn log tails), and folds every logged input that the state does not
+reflect yet, committing every --batch inputs. Prints what it did and the resulting status.
+)";
+
+constexpr const char* kBackupUsage = R"(usage: kezek backup --data DIR --to DEST
+
+Writes DEST (which must not exist): a RocksDB checkpoint of DIR's state and copies of its actions
+log and journal. DEST is a data directory: 'kezek status --data DEST' and 'kezek run --data DEST'
+work on it, and it can take DIR's place.
+)";
+
+constexpr const char* kStatusUsage = R"(usage: kezek status --data DIR
+
+Prints the data directory's offsets (logged inputs, applied inputs, journal records), hashes
+(journal head, state hash) and sizes (logs, state on disk). Recovers torn tails and catches up
+first, as any opening of a data directory does. Refused while another process has DIR open.
 )";
 
 struct Args {
@@ -262,16 +304,17 @@ int Fold(int argc, char** argv) {
 }
 
 int Journal(int argc, char** argv) {
-  const auto args = Parse(argc, argv, 2, {}, {});
+  const auto args = Parse(argc, argv, 2, {"--data"}, {});
   if (!args) return 2;
   if (args->help) return fmt::print("{}", kJournalUsage), 0;
-  if (args->positional.size() != 1) return fmt::print(stderr, "{}", kJournalUsage), 2;
+  const bool from_data = args->options.contains("--data");
+  if (args->positional.size() != (from_data ? 0u : 1u)) return fmt::print(stderr, "{}", kJournalUsage), 2;
   events::Codec codec;
   Sha256 previous{};
   uint64_t sequence = 0;
   std::string problem;
   std::string error;
-  const bool read = adapters::ReadJournalFile(args->positional[0], [&](std::span<const uint8_t> bytes) {
+  const auto visit = [&](std::span<const uint8_t> bytes) {
     if (!problem.empty()) return;
     flatbuffers::Verifier verifier(bytes.data(), bytes.size());
     if (!fb::VerifyJournalRecordBuffer(verifier)) {
@@ -290,10 +333,161 @@ int Journal(int argc, char** argv) {
     unsigned int length = 0;
     EVP_Digest(bytes.data(), bytes.size(), previous.data(), &length, EVP_sha256(), nullptr);
     ++sequence;
-  }, &error);
-  if (!read) return fmt::print(stderr, "kezek journal: {}\n", error), 1;
+  };
+  if (from_data) {
+    std::unique_ptr<adapters::Runtime> runtime;
+    adapters::Runtime::Options options;
+    if (const auto s = adapters::Runtime::Open(args->options.at("--data"), options, &runtime); !s.ok()) {
+      return fmt::print(stderr, "kezek journal: {}\n", s.ToString()), 1;
+    }
+    if (const auto s = runtime->journal_log().Read(0, [&](uint64_t, std::span<const uint8_t> r) { visit(r); return problem.empty(); }); !s.ok()) {
+      return fmt::print(stderr, "kezek journal: {}\n", s.ToString()), 1;
+    }
+  } else if (!adapters::ReadJournalFile(args->positional[0], visit, &error)) {
+    return fmt::print(stderr, "kezek journal: {}\n", error), 1;
+  }
   if (!problem.empty()) return fmt::print(stderr, "kezek journal: {}\n", problem), 1;
   fmt::print(stderr, "kezek journal: {} records, chain intact, head {}\n", sequence, projections::Hex(previous));
+  return 0;
+}
+
+std::string AnswerJson(const adapters::Runtime::Answer& answer) {
+  const fb::JournalRecord* record = fb::GetJournalRecord(answer.record.data());
+  std::string decisions;
+  if (record->decisions() != nullptr) {
+    for (const fb::Decision* d : *record->decisions()) {
+      if (!decisions.empty()) decisions += ",";
+      decisions += fmt::format("\"{}\"", fb::EnumNameDecisionBody(d->body_type()));
+    }
+  }
+  std::string out = fmt::format("{{\"input\":{},\"sequence\":{},\"outcome\":\"{}\",\"decisions\":[{}]", answer.input,
+                                record->sequence(), fb::EnumNameOutcome(record->outcome()), decisions);
+  if (record->outcome() == fb::Outcome::Duplicate) out += fmt::format(",\"duplicate_of\":{}", record->duplicate_of());
+  if (const auto* r = record->rejection()) {
+    std::string reason = r->reason() ? r->reason()->str() : "";
+    for (size_t at = 0; (at = reason.find_first_of("\"\\", at)) != std::string::npos; at += 2) reason.insert(at, "\\");
+    out += fmt::format(",\"code\":\"{}\",\"code_number\":{},\"reason\":\"{}\"", fb::EnumNameRejectionCode(r->code()),
+                       static_cast<int>(r->code()), reason);
+  }
+  return out + "}";
+}
+
+std::optional<adapters::Runtime::Options> RuntimeOptions(const Args& args) {
+  adapters::Runtime::Options options;
+  const auto batch = Number(args, "--batch", options.batch_max);
+  const auto crash = Number(args, "--crash-at", 0);
+  if (!batch || !crash || *batch == 0 || *batch > 1'000'000) {
+    fmt::print(stderr, "kezek: --batch takes 1..1000000\n");
+    return std::nullopt;
+  }
+  options.batch_max = *batch;
+  options.crash_at = *crash;
+  options.log.sync = !args.options.contains("--no-sync");
+  options.say = [](const std::string& message) { fmt::print(stderr, "kezek: {}\n", message); };
+  return options;
+}
+
+std::string StatusText(const adapters::Runtime& runtime) {
+  const State& s = runtime.engine().state();
+  return fmt::format(
+      "data directory: {}\n"
+      "actions log:    {} inputs, {} bytes\n"
+      "applied:        {} inputs ({} pending)\n"
+      "journal:        {} records, {} bytes, head {}\n"
+      "state:          {} applications, {} vouchers, engine time {} ms, {} bytes on disk\n"
+      "state hash:     {}\n",
+      runtime.dir(), runtime.actions().end(), runtime.actions().bytes(), runtime.applied(),
+      runtime.actions().end() - runtime.applied(), runtime.journal().end(), runtime.journal().bytes(),
+      projections::Hex(s.head_sha256), s.applications.size() - 1, s.vouchers.size() - 1, s.now.value,
+      runtime.StateBytesOnDisk(), projections::Hex(runtime.engine().StateHash()));
+}
+
+int OpenData(const Args& args, const char* command, bool create, std::unique_ptr<adapters::Runtime>* runtime) {
+  if (!args.options.contains("--data")) return fmt::print(stderr, "kezek {}: --data DIR is required\n", command), 2;
+  auto options = RuntimeOptions(args);
+  if (!options) return 2;
+  options->create = create;
+  if (const auto s = adapters::Runtime::Open(args.options.at("--data"), *options, runtime); !s.ok()) {
+    return fmt::print(stderr, "kezek {}: {}\n", command, s.ToString()), 1;
+  }
+  return 0;
+}
+
+int Append(int argc, char** argv) {
+  const auto args = Parse(argc, argv, 2, {"--data", "--batch", "--crash-at"}, {"--quiet", "--log-only", "--no-sync"});
+  if (!args) return 2;
+  if (args->help) return fmt::print("{}", kAppendUsage), 0;
+  if (args->positional.size() > 1) return fmt::print(stderr, "kezek append: one INPUT at most\n"), 2;
+  std::unique_ptr<adapters::Runtime> runtime;
+  if (const int rc = OpenData(*args, "append", true, &runtime); rc != 0) return rc;
+  const std::string input = args->positional.empty() ? "-" : args->positional.front();
+  std::ifstream file;
+  if (input != "-" && (file.open(input), !file)) return fmt::print(stderr, "kezek append: {}: cannot open\n", input), 1;
+  std::istream& in = input == "-" ? std::cin : file;
+  const bool quiet = args->options.contains("--quiet");
+  const bool log_only = args->options.contains("--log-only");
+  const size_t batch = RuntimeOptions(*args)->batch_max;
+  std::vector<std::string> lines;
+  uint64_t inputs = 0;
+  const auto started = std::chrono::steady_clock::now();
+  const auto flush = [&]() -> adapters::Status {
+    inputs += lines.size();
+    adapters::Status s = log_only ? runtime->LogOnly(lines) : runtime->Append(lines, [&](const adapters::Runtime::Answer& a) {
+      if (!quiet) fmt::print("{}\n", AnswerJson(a));
+    });
+    lines.clear();
+    return s;
+  };
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    lines.push_back(std::move(line));
+    if (lines.size() == batch) {
+      if (const auto s = flush(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
+    }
+  }
+  if (const auto s = flush(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  fmt::print(stderr, "kezek append: {} inputs {} in {:.3f} s ({:.0f}/s)\n", inputs, log_only ? "logged" : "logged and folded",
+             seconds, static_cast<double>(inputs) / std::max(seconds, 1e-9));
+  return 0;
+}
+
+int Run(int argc, char** argv) {
+  const auto args = Parse(argc, argv, 2, {"--data", "--batch", "--crash-at"}, {"--no-sync"});
+  if (!args) return 2;
+  if (args->help) return fmt::print("{}", kRunUsage), 0;
+  const auto started = std::chrono::steady_clock::now();
+  std::unique_ptr<adapters::Runtime> runtime;  // opening catches up
+  if (const int rc = OpenData(*args, "run", false, &runtime); rc != 0) return rc;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  fmt::print("{}opened and caught up in {:.3f} s\n", StatusText(*runtime), seconds);
+  return 0;
+}
+
+int Backup(int argc, char** argv) {
+  const auto args = Parse(argc, argv, 2, {"--data", "--to"}, {});
+  if (!args) return 2;
+  if (args->help) return fmt::print("{}", kBackupUsage), 0;
+  if (!args->options.contains("--to")) return fmt::print(stderr, "kezek backup: --to DEST is required\n"), 2;
+  std::unique_ptr<adapters::Runtime> runtime;
+  if (const int rc = OpenData(*args, "backup", false, &runtime); rc != 0) return rc;
+  if (const auto s = runtime->Backup(args->options.at("--to")); !s.ok()) {
+    return fmt::print(stderr, "kezek backup: {}\n", s.ToString()), 1;
+  }
+  fmt::print("backup of {} written to {}: {} inputs, {} journal records, state hash {}\n", runtime->dir(),
+             args->options.at("--to"), runtime->actions().end(), runtime->journal().end(),
+             projections::Hex(runtime->engine().StateHash()));
+  return 0;
+}
+
+int StatusCommand(int argc, char** argv) {
+  const auto args = Parse(argc, argv, 2, {"--data"}, {});
+  if (!args) return 2;
+  if (args->help) return fmt::print("{}", kStatusUsage), 0;
+  std::unique_ptr<adapters::Runtime> runtime;
+  if (const int rc = OpenData(*args, "status", false, &runtime); rc != 0) return rc;
+  fmt::print("{}", StatusText(*runtime));
   return 0;
 }
 
@@ -375,6 +569,10 @@ int main(int argc, char** argv) {
   if (command == "sample") return kezek::Sample(argc, argv);
   if (command == "demo") return kezek::Demo(argc, argv);
   if (command == "journal") return kezek::Journal(argc, argv);
+  if (command == "append") return kezek::Append(argc, argv);
+  if (command == "run") return kezek::Run(argc, argv);
+  if (command == "backup") return kezek::Backup(argc, argv);
+  if (command == "status") return kezek::StatusCommand(argc, argv);
   fmt::print(stderr, "kezek: unknown command '{}'\n\n{}", command, kezek::kUsage);
   return 2;
 }

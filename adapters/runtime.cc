@@ -1,0 +1,343 @@
+#include "adapters/runtime.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/write_batch.h>
+
+#include "engine/assert.h"
+#include "engine/state_codec.h"
+
+namespace kezek::adapters {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kMarker = "kezek data directory, format 1\n";
+constexpr const char* kAppliedKey = "applied";
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::Ok();
+  if (s.IsCorruption()) return Status::Corruption(fmt::format("{}: {}", what, s.ToString()));
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) return Status::Busy(fmt::format("{}: {}", what, s.ToString()));
+  return Status::IoError(fmt::format("{}: {}", what, s.ToString()));
+}
+
+std::string U64Le(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[static_cast<size_t>(i)] = static_cast<char>(v >> (8 * i));
+  return out;
+}
+
+uint64_t FromU64Le(std::string_view s) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < s.size(); ++i) v |= uint64_t{static_cast<uint8_t>(s[i])} << (8 * i);
+  return v;
+}
+
+Status CheckDirectory(const std::string& dir, bool create) {
+  std::error_code error;
+  if (!fs::exists(dir, error)) {
+    if (!create) return Status::NotFound(fmt::format("{}: no such data directory (kezek append creates one)", dir));
+    fs::create_directories(dir, error);
+    if (error) return Status::IoError(fmt::format("cannot create {}: {}", dir, error.message()));
+  }
+  if (!fs::is_directory(dir, error)) return Status::InvalidArgument(fmt::format("{}: not a directory", dir));
+  const fs::path marker = fs::path(dir) / "KEZEK";
+  if (fs::exists(marker, error)) {
+    std::ifstream in(marker);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text != kMarker) {
+      return Status::InvalidArgument(fmt::format("{}: marker says '{}', expected '{}'", marker.string(),
+                                                 text.substr(0, 60), std::string(kMarker, std::strlen(kMarker) - 1)));
+    }
+    return Status::Ok();
+  }
+  if (!fs::is_empty(dir, error)) {
+    return Status::InvalidArgument(fmt::format("{}: a foreign directory (it has files but no KEZEK marker); "
+                                               "refusing to use it as a data directory", dir));
+  }
+  std::ofstream out(marker);
+  out << kMarker;
+  out.close();
+  if (!out) return Status::IoError(fmt::format("cannot write {}", marker.string()));
+  return Status::Ok();
+}
+
+Status Lock(const std::string& dir, int* fd) {
+  const std::string path = (fs::path(dir) / "LOCK").string();
+  *fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (*fd < 0) return Status::IoError(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+  if (::flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+    char holder[32] = {0};
+    (void)!::pread(*fd, holder, sizeof holder - 1, 0);
+    ::close(*fd);
+    *fd = -1;
+    return Status::Busy(fmt::format("{} is in use by another process (pid {}); one process at a time may open a "
+                                    "data directory", dir, std::string(holder).substr(0, std::string(holder).find('\n'))));
+  }
+  const std::string pid = fmt::format("{}\n", ::getpid());
+  if (::ftruncate(*fd, 0) != 0 || ::pwrite(*fd, pid.data(), pid.size(), 0) < 0) {
+    return Status::IoError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Runtime::~Runtime() {
+  for (auto* handle : families_) (void)db_->DestroyColumnFamilyHandle(handle);
+  delete db_;
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the lock
+}
+
+Status Runtime::Open(const std::string& dir, const Options& options, std::unique_ptr<Runtime>* out) {
+  std::unique_ptr<Runtime> r(new Runtime());
+  r->dir_ = dir;
+  r->options_ = options;
+  if (!r->options_.say) r->options_.say = [](const std::string&) {};
+  r->codec_ = std::make_unique<events::Codec>();
+  if (Status s = CheckDirectory(dir, options.create); !s.ok()) return s;
+  if (Status s = Lock(dir, &r->lock_fd_); !s.ok()) return s;
+  SegmentLog::Recovery recovery;
+  if (Status s = SegmentLog::Open((fs::path(dir) / "actions").string(), options.log, &r->actions_, &recovery); !s.ok()) return s;
+  if (recovery.dropped_bytes > 0) {
+    r->options_.say(fmt::format("actions log: torn tail of {} bytes dropped at {}", recovery.dropped_bytes, recovery.dropped_from));
+  }
+  if (Status s = SegmentLog::Open((fs::path(dir) / "journal").string(), options.log, &r->journal_, &recovery); !s.ok()) return s;
+  if (recovery.dropped_bytes > 0) {
+    r->options_.say(fmt::format("journal: torn tail of {} bytes dropped at {}", recovery.dropped_bytes, recovery.dropped_from));
+  }
+  if (Status s = r->LoadState(); !s.ok()) return s;
+  if (r->applied_ > r->actions_->end()) {
+    return Status::Corruption(fmt::format("{}: the state reflects {} inputs but the actions log holds {}", dir,
+                                          r->applied_, r->actions_->end()));
+  }
+  if (r->engine_.state().next_sequence > r->journal_->end()) {
+    return Status::Corruption(fmt::format("{}: the state reflects {} journal records but the journal holds {}", dir,
+                                          r->engine_.state().next_sequence, r->journal_->end()));
+  }
+  if (r->engine_.state().next_sequence < r->journal_->end()) {
+    if (Status s = r->journal_->Read(r->engine_.state().next_sequence, [&](uint64_t, std::span<const uint8_t> record) {
+          r->ahead_.emplace_back(record.begin(), record.end());
+          return true;
+        }); !s.ok()) return s;
+    r->options_.say(fmt::format("journal is {} records ahead of the state: they will be re-derived and compared",
+                                r->ahead_.size()));
+  }
+  if (Status s = r->CatchUp({}); !s.ok()) return s;
+  if (!r->ahead_.empty()) {
+    return Status::Corruption(fmt::format("{}/journal: {} records more than the actions log explains", dir, r->ahead_.size()));
+  }
+  *out = std::move(r);
+  return Status::Ok();
+}
+
+Status Runtime::LoadState() {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_options.keep_log_file_num = 2;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {{rocksdb::kDefaultColumnFamilyName, {}}};
+  for (const auto family : state_codec::kFamilies) descriptors.push_back({state_codec::FamilyName(family), {}});
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  const std::string path = (fs::path(dir_) / "state").string();
+  if (Status s = FromRocks(rocksdb::DB::Open(db_options, path, descriptors, &handles, &db_), "opening " + path); !s.ok()) return s;
+  families_ = handles;
+  std::string value;
+  Status problem;
+  const bool loaded = engine_.Restore([&](State* state) {
+    for (size_t f = 0; f < std::size(state_codec::kFamilies); ++f) {
+      const auto family = state_codec::kFamilies[f];
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, families_[f + 1]));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        const std::string_view key(it->key().data(), it->key().size());
+        const std::string_view entry(it->value().data(), it->value().size());
+        if (family == state_codec::Family::kMeta && key == kAppliedKey) {
+          applied_ = FromU64Le(entry);
+          continue;
+        }
+        if (!state_codec::LoadEntry(family, key, entry, state)) {
+          problem = Status::Corruption(fmt::format("{}: column family {}: an entry of {} bytes does not decode", path,
+                                                   state_codec::FamilyName(family), entry.size()));
+          return false;
+        }
+      }
+      if (!it->status().ok()) {
+        problem = FromRocks(it->status(), "reading " + path);
+        return false;
+      }
+    }
+    return true;
+  });
+  if (!loaded) return problem.ok() ? Status::Corruption(path + ": the stored entries disagree with each other") : problem;
+  return Status::Ok();
+}
+
+void Runtime::CrashPoint() {
+  if (options_.crash_at != 0 && ++crash_points_ == options_.crash_at) ::raise(SIGKILL);
+}
+
+Status Runtime::LogInputs(std::span<const std::string> json_lines, std::vector<std::vector<uint8_t>>* payloads) {
+  std::vector<uint8_t> bytes;
+  for (const std::string& line : json_lines) {
+    const events::CodecError error = codec_->ParseAction(line, &bytes);
+    std::vector<uint8_t>& payload = payloads->emplace_back();
+    if (error.code == fb::RejectionCode::None) {
+      payload.reserve(bytes.size() + 1);
+      payload.push_back(kInputAction);
+      payload.insert(payload.end(), bytes.begin(), bytes.end());
+    } else {
+      const std::string reason = error.reason.substr(0, 1000);
+      const uint16_t code = static_cast<uint16_t>(error.code);
+      payload.push_back(kInputRejected);
+      payload.push_back(static_cast<uint8_t>(code));
+      payload.push_back(static_cast<uint8_t>(code >> 8));
+      for (int i = 0; i < 4; ++i) payload.push_back(static_cast<uint8_t>(reason.size() >> (8 * i)));
+      payload.insert(payload.end(), reason.begin(), reason.end());
+      payload.insert(payload.end(), line.begin(), line.end());
+    }
+    if (Status s = actions_->Append(payload); !s.ok()) return s;
+  }
+  Status s = actions_->Sync();
+  CrashPoint();  // inputs durable, not yet folded
+  return s;
+}
+
+Status Runtime::LogOnly(std::span<const std::string> json_lines) {
+  std::vector<std::vector<uint8_t>> payloads;
+  return LogInputs(json_lines, &payloads);
+}
+
+Status Runtime::Append(std::span<const std::string> json_lines, const std::function<void(const Answer&)>& answer) {
+  if (applied_ != actions_->end()) {
+    if (Status s = CatchUp({}); !s.ok()) return s;
+  }
+  std::vector<std::vector<uint8_t>> payloads;
+  for (size_t done = 0; done < json_lines.size(); done += options_.batch_max) {
+    const auto batch = json_lines.subspan(done, std::min(options_.batch_max, json_lines.size() - done));
+    payloads.clear();
+    const uint64_t first = actions_->end();
+    if (Status s = LogInputs(batch, &payloads); !s.ok()) return s;
+    for (size_t i = 0; i < payloads.size(); ++i) {
+      if (Status s = FoldOne(first + i, payloads[i], answer); !s.ok()) return s;
+    }
+    if (Status s = Commit(); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status Runtime::CatchUp(const std::function<void(const Answer&)>& answer) {
+  const uint64_t behind = actions_->end() - applied_;
+  if (behind == 0) return Status::Ok();
+  options_.say(fmt::format("catching up: folding {} logged inputs from input {}", behind, applied_));
+  Status failure;
+  size_t in_batch = 0;
+  const Status read = actions_->Read(applied_, [&](uint64_t index, std::span<const uint8_t> payload) {
+    failure = FoldOne(index, payload, answer);
+    if (failure.ok() && ++in_batch == options_.batch_max) {
+      in_batch = 0;
+      failure = Commit();
+    }
+    return failure.ok();
+  });
+  if (!read.ok()) return read;
+  if (!failure.ok()) return failure;
+  return Commit();
+}
+
+Status Runtime::FoldOne(uint64_t index, std::span<const uint8_t> payload, const std::function<void(const Answer&)>& answer) {
+  KEZEK_ASSERT(index == applied_);
+  ApplyResult result;
+  if (payload.empty() || (payload[0] != kInputAction && payload[0] != kInputRejected)) {
+    return Status::Corruption(fmt::format("{}/actions: input {} has an unknown tag", dir_, index));
+  }
+  if (payload[0] == kInputAction) {
+    result = engine_.Apply(payload.subspan(1), index);
+  } else {
+    if (payload.size() < 7) return Status::Corruption(fmt::format("{}/actions: input {} is cut short", dir_, index));
+    const uint16_t code = static_cast<uint16_t>(payload[1] | payload[2] << 8);
+    const uint32_t length = uint32_t{payload[3]} | uint32_t{payload[4]} << 8 | uint32_t{payload[5]} << 16 | uint32_t{payload[6]} << 24;
+    if (payload.size() < 7 + size_t{length}) return Status::Corruption(fmt::format("{}/actions: input {} is cut short", dir_, index));
+    const std::string reason(payload.begin() + 7, payload.begin() + 7 + length);
+    result = engine_.RejectInput(payload.subspan(7 + length), static_cast<fb::RejectionCode>(code), reason, index);
+  }
+  const uint64_t sequence = engine_.state().next_sequence - 1;
+  if (!ahead_.empty()) {
+    // The journal already holds this record (written before a crash): it must be the same bytes.
+    if (!std::equal(ahead_.front().begin(), ahead_.front().end(), result.record.begin(), result.record.end())) {
+      return Status::Corruption(fmt::format("{}/journal: record {} differs from the fold of input {}: the journal or "
+                                            "the actions log was altered", dir_, sequence, index));
+    }
+    ahead_.pop_front();
+  } else if (Status s = journal_->Append(result.record); !s.ok()) {
+    return s;
+  }
+  if (answer) answer(Answer{index, result.record});
+  applied_ = index + 1;
+  return Status::Ok();
+}
+
+Status Runtime::Commit() {
+  CrashPoint();  // records buffered, not yet written
+  if (Status s = journal_->Sync(); !s.ok()) return s;
+  CrashPoint();  // journal durable, state not yet written
+  rocksdb::WriteBatch batch;
+  engine_.DrainChanges([&](const state_codec::Put& put) {
+    rocksdb::ColumnFamilyHandle* family = families_[static_cast<size_t>(put.family) + 1];
+    if (put.erase) {
+      batch.Delete(family, put.key);
+    } else {
+      batch.Put(family, put.key, put.value);
+    }
+  });
+  batch.Put(families_[static_cast<size_t>(state_codec::Family::kMeta) + 1], kAppliedKey, U64Le(applied_));
+  rocksdb::WriteOptions write;
+  write.sync = options_.log.sync;
+  if (Status s = FromRocks(db_->Write(write, &batch), "writing the state"); !s.ok()) return s;
+  CrashPoint();  // state written
+  return Status::Ok();
+}
+
+Status Runtime::Backup(const std::string& destination) {
+  std::error_code error;
+  if (fs::exists(destination, error)) return Status::InvalidArgument(fmt::format("{}: already exists", destination));
+  fs::create_directories(destination, error);
+  if (error) return Status::IoError(fmt::format("cannot create {}: {}", destination, error.message()));
+  rocksdb::Checkpoint* raw = nullptr;
+  if (Status s = FromRocks(rocksdb::Checkpoint::Create(db_, &raw), "checkpoint"); !s.ok()) return s;
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  if (Status s = FromRocks(checkpoint->CreateCheckpoint((fs::path(destination) / "state").string()), "checkpoint"); !s.ok()) return s;
+  if (Status s = actions_->Sync(); !s.ok()) return s;
+  if (Status s = journal_->Sync(); !s.ok()) return s;
+  for (const char* log : {"actions", "journal"}) {
+    fs::copy(fs::path(dir_) / log, fs::path(destination) / log, fs::copy_options::recursive, error);
+    if (error) return Status::IoError(fmt::format("cannot copy {}/{}: {}", dir_, log, error.message()));
+  }
+  std::ofstream marker(fs::path(destination) / "KEZEK");
+  marker << kMarker;
+  marker.close();
+  if (!marker) return Status::IoError(fmt::format("cannot write {}/KEZEK", destination));
+  return Status::Ok();
+}
+
+uint64_t Runtime::StateBytesOnDisk() const {
+  uint64_t total = 0;
+  std::error_code error;
+  for (const auto& entry : fs::recursive_directory_iterator(fs::path(dir_) / "state", error)) {
+    if (entry.is_regular_file(error)) total += entry.file_size(error);
+  }
+  return total;
+}
+
+}  // namespace kezek::adapters

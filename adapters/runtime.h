@@ -1,0 +1,110 @@
+// The embedded durable runtime: the engine on one machine with no broker (DESIGN §3, embedded
+// default). A data directory holds
+//
+//   KEZEK      marker: "kezek data directory, format 1"
+//   LOCK       held (flock) by the one process that has the directory open
+//   actions/   segment log of inputs: each an action's canonical bytes, or an input that never
+//              became one (its bytes, code and reason)
+//   journal/   segment log of journal records (the engine's output, SHA-256 chained)
+//   state/     RocksDB: one column family per entity kind (engine/state_codec.h); the meta family
+//              also holds "applied", the count of inputs the state reflects
+//
+// Order of writes for a batch: inputs are appended to actions/ and fsync'd (an input is
+// acknowledged only after that); the engine folds them; their records are appended to journal/
+// and fsync'd; then the state's changes, "applied" and the journal head go to RocksDB in one
+// WriteBatch with sync. So the state never runs ahead of the journal, and the journal never runs
+// ahead of the actions. On open, inputs past "applied" are folded again; records the journal
+// already holds are compared byte for byte (a difference is corruption) and not appended twice.
+//
+// Thread-safety: one Runtime per directory per process, used from one thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "adapters/segment_log.h"
+#include "adapters/status.h"
+#include "engine/engine.h"
+#include "events/codec.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace kezek::adapters {
+
+class Runtime {
+ public:
+  struct Options {
+    bool create = false;            // create the directory if it does not exist
+    size_t batch_max = 1000;        // inputs folded per batch (one fsync each for log and journal)
+    SegmentLog::Options log;        // segment size, fsync
+    uint64_t crash_at = 0;          // tests: SIGKILL at the n-th crash point (0: never)
+    std::function<void(const std::string&)> say;  // recovery and progress messages (logs)
+  };
+
+  struct Answer {                   // the outcome of one input
+    uint64_t input = 0;             // its index in actions/
+    std::span<const uint8_t> record;  // its journal record; valid until the next call
+  };
+
+  ~Runtime();
+  // Opens `dir`: checks it is a Kezek data directory (or creates one), takes its lock, recovers
+  // both logs, loads the state and catches up with the actions already logged.
+  // Failure: NotFound (missing), InvalidArgument (foreign), Busy (locked), Corruption, IoError.
+  static Status Open(const std::string& dir, const Options& options, std::unique_ptr<Runtime>* runtime);
+
+  // Logs the inputs durably (one fsync), folds them, and answers each. A line that is no valid
+  // action is logged and answered with its rejection like any other input.
+  Status Append(std::span<const std::string> json_lines, const std::function<void(const Answer&)>& answer);
+  // Appends inputs to the actions log only (durably), without folding: `run` folds them later.
+  Status LogOnly(std::span<const std::string> json_lines);
+  // Folds every logged input the state does not reflect yet. `answer` may be empty.
+  Status CatchUp(const std::function<void(const Answer&)>& answer);
+
+  // A RocksDB checkpoint of the state plus copies of both logs in `destination` (which must not
+  // exist): a data directory that opens like this one.
+  Status Backup(const std::string& destination);
+
+  const Engine& engine() const { return engine_; }
+  uint64_t applied() const { return applied_; }
+  const SegmentLog& actions() const { return *actions_; }
+  const SegmentLog& journal() const { return *journal_; }
+  SegmentLog& journal_log() { return *journal_; }
+  std::string dir() const { return dir_; }
+  uint64_t StateBytesOnDisk() const;
+
+ private:
+  Runtime() = default;
+  Status LoadState();
+  Status FoldOne(uint64_t index, std::span<const uint8_t> payload, const std::function<void(const Answer&)>& answer);
+  Status Commit();
+  Status LogInputs(std::span<const std::string> json_lines, std::vector<std::vector<uint8_t>>* payloads);
+  void CrashPoint();
+
+  std::string dir_;
+  Options options_;
+  int lock_fd_ = -1;
+  std::unique_ptr<SegmentLog> actions_;
+  std::unique_ptr<SegmentLog> journal_;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> families_;
+  Engine engine_;
+  std::unique_ptr<events::Codec> codec_;
+  uint64_t applied_ = 0;
+  uint64_t crash_points_ = 0;
+  std::deque<std::vector<uint8_t>> ahead_;  // journal records past the state, to compare
+};
+
+// The payload of an actions/ record (DO NOT CHANGE): tag 1 + an action's canonical bytes, or
+// tag 2 + u16 code + u32 reason length + reason + the raw input.
+inline constexpr uint8_t kInputAction = 1;
+inline constexpr uint8_t kInputRejected = 2;
+
+}  // namespace kezek::adapters

@@ -1,0 +1,200 @@
+// The segment log: framing, rolling, reading from an offset, and recovery — a torn tail is cut to
+// the last good record, damage in the middle stops with the segment, offset and what was expected.
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "adapters/segment_log.h"
+#include "tests/harness.h"
+
+namespace kezek::test {
+namespace {
+
+namespace fs = std::filesystem;
+using adapters::SegmentLog;
+
+std::string TempDir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / fmt::format("kezek-test-{}-{}", name, ::getpid());
+  fs::remove_all(dir);
+  return dir.string();
+}
+
+std::vector<uint8_t> Payload(uint64_t i) {
+  std::vector<uint8_t> p(10 + i % 37);
+  for (size_t j = 0; j < p.size(); ++j) p[j] = static_cast<uint8_t>(i * 31 + j);
+  return p;
+}
+
+std::unique_ptr<SegmentLog> OpenLog(const std::string& dir, SegmentLog::Recovery* recovery, uint64_t segment_bytes = 1 << 20) {
+  std::unique_ptr<SegmentLog> log;
+  SegmentLog::Options options;
+  options.segment_bytes = segment_bytes;
+  const adapters::Status s = SegmentLog::Open(dir, options, &log, recovery);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  return log;
+}
+
+void Fill(const std::string& dir, uint64_t records, uint64_t segment_bytes = 1 << 20) {
+  SegmentLog::Recovery recovery;
+  auto log = OpenLog(dir, &recovery, segment_bytes);
+  for (uint64_t i = 0; i < records; ++i) REQUIRE(log->Append(Payload(i)).ok());
+  REQUIRE(log->Sync().ok());
+}
+
+std::vector<std::vector<uint8_t>> ReadAll(SegmentLog& log, uint64_t from = 0) {
+  std::vector<std::vector<uint8_t>> out;
+  const adapters::Status s = log.Read(from, [&](uint64_t, std::span<const uint8_t> p) {
+    out.emplace_back(p.begin(), p.end());
+    return true;
+  });
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  return out;
+}
+
+std::string OnlySegment(const std::string& dir) {
+  std::vector<std::string> segments;
+  for (const auto& e : fs::directory_iterator(dir)) segments.push_back(e.path().string());
+  std::sort(segments.begin(), segments.end());
+  return segments.back();
+}
+
+}  // namespace
+
+TEST_CASE("segment log: records come back in order across rolled segments, from any offset") {
+  const std::string dir = TempDir("roll");
+  Fill(dir, 500, /*segment_bytes=*/2048);
+  SegmentLog::Recovery recovery;
+  auto log = OpenLog(dir, &recovery, 2048);
+  CHECK(recovery.records == 500);
+  CHECK(recovery.dropped_bytes == 0);
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}) >= 10);
+  const auto all = ReadAll(*log);
+  REQUIRE(all.size() == 500);
+  for (uint64_t i = 0; i < 500; ++i) CHECK(all[i] == Payload(i));
+  const auto tail = ReadAll(*log, 321);
+  REQUIRE(tail.size() == 179);
+  CHECK(tail.front() == Payload(321));
+  REQUIRE(log->Append(Payload(500)).ok());  // appends continue after reopening
+  REQUIRE(log->Sync().ok());
+  CHECK(ReadAll(*log, 500).front() == Payload(500));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("segment log: a torn tail, cut at every byte of the last record, recovers to the last good record") {
+  const std::string dir = TempDir("torn");
+  Fill(dir, 20);
+  const std::string segment = OnlySegment(dir);
+  std::vector<uint8_t> original;
+  {
+    std::ifstream in(segment, std::ios::binary);
+    original.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const size_t last_size = SegmentLog::kFrameHeaderBytes + Payload(19).size();
+  const size_t last_start = original.size() - last_size;
+  for (size_t cut = last_start; cut < original.size(); ++cut) {
+    CAPTURE(cut);
+    {
+      std::ofstream out(segment, std::ios::binary | std::ios::trunc);
+      out.write(reinterpret_cast<const char*>(original.data()), static_cast<std::streamsize>(cut));
+    }
+    SegmentLog::Recovery recovery;
+    auto log = OpenLog(dir, &recovery);
+    CHECK(recovery.records == 19);
+    CHECK(recovery.dropped_bytes == cut - last_start);
+    CHECK(fs::file_size(segment) == last_start);
+    CHECK(ReadAll(*log).size() == 19);
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("segment log: a flipped bit in the last record recovers to the last good record") {
+  const std::string dir = TempDir("flip-last");
+  Fill(dir, 20);
+  const std::string segment = OnlySegment(dir);
+  std::vector<uint8_t> original;
+  {
+    std::ifstream in(segment, std::ios::binary);
+    original.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const size_t last_start = original.size() - (SegmentLog::kFrameHeaderBytes + Payload(19).size());
+  for (size_t byte = last_start; byte < original.size(); ++byte) {
+    for (const int bit : {0, 5}) {
+      CAPTURE(byte);
+      CAPTURE(bit);
+      std::vector<uint8_t> damaged = original;
+      damaged[byte] ^= static_cast<uint8_t>(1 << bit);
+      {
+        std::ofstream out(segment, std::ios::binary | std::ios::trunc);
+        out.write(reinterpret_cast<const char*>(damaged.data()), static_cast<std::streamsize>(damaged.size()));
+      }
+      SegmentLog::Recovery recovery;
+      auto log = OpenLog(dir, &recovery);
+      CHECK(recovery.records == 19);
+      CHECK(recovery.dropped_bytes == original.size() - last_start);
+      const auto all = ReadAll(*log);
+      REQUIRE(all.size() == 19);
+      CHECK(all.back() == Payload(18));
+    }
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("segment log: a flipped bit in the middle stops with the segment, offset and what was expected") {
+  const std::string dir = TempDir("flip-middle");
+  Fill(dir, 20);
+  const std::string segment = OnlySegment(dir);
+  std::vector<uint8_t> bytes;
+  {
+    std::ifstream in(segment, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  // Record 5 starts after five frames.
+  size_t offset = 0;
+  for (uint64_t i = 0; i < 5; ++i) offset += SegmentLog::kFrameHeaderBytes + Payload(i).size();
+  bytes[offset + SegmentLog::kFrameHeaderBytes + 2] ^= 0x10;  // a payload bit of record 5
+  {
+    std::ofstream out(segment, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  }
+  std::unique_ptr<SegmentLog> log;
+  SegmentLog::Recovery recovery;
+  const adapters::Status s = SegmentLog::Open(dir, {}, &log, &recovery);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.code() == adapters::Status::Code::kCorruption);
+  CHECK(s.message().find(segment) != std::string::npos);
+  CHECK(s.message().find(fmt::format("byte offset {}", offset)) != std::string::npos);
+  CHECK(s.message().find("record 5") != std::string::npos);
+  CHECK(s.message().find("checksum") != std::string::npos);
+  CHECK(fs::file_size(segment) == bytes.size());  // nothing was truncated
+  fs::remove_all(dir);
+}
+
+TEST_CASE("segment log: damage in an earlier segment, or a missing segment, is corruption") {
+  const std::string dir = TempDir("earlier");
+  Fill(dir, 200, 1024);
+  std::vector<std::string> segments;
+  for (const auto& e : fs::directory_iterator(dir)) segments.push_back(e.path().string());
+  std::sort(segments.begin(), segments.end());
+  REQUIRE(segments.size() > 3);
+  SUBCASE("a cut-short earlier segment") {
+    fs::resize_file(segments[1], fs::file_size(segments[1]) - 3);
+    std::unique_ptr<SegmentLog> log;
+    SegmentLog::Recovery recovery;
+    const adapters::Status s = SegmentLog::Open(dir, {}, &log, &recovery);
+    CHECK(s.code() == adapters::Status::Code::kCorruption);
+    CHECK(s.message().find(segments[1]) != std::string::npos);
+  }
+  SUBCASE("a missing segment") {
+    fs::remove(segments[2]);
+    std::unique_ptr<SegmentLog> log;
+    SegmentLog::Recovery recovery;
+    const adapters::Status s = SegmentLog::Open(dir, {}, &log, &recovery);
+    CHECK(s.code() == adapters::Status::Code::kCorruption);
+    CHECK(s.message().find("missing") != std::string::npos);
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace kezek::test
