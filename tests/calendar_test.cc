@@ -2,12 +2,13 @@
 // calendar from shared/data (kz-calendar-2020-2026.csv): the figures and worked examples of
 // shared/data/README.md, the rules that break naive code (rollovers that skip holidays, Sunday
 // working days, a transfer that moves a rollover), and the move to one zone on 1 March 2024.
-#include <string>
-#include <vector>
+#include "engine/calendar.h"
 
 #include <doctest/doctest.h>
 
-#include "engine/calendar.h"
+#include <string>
+#include <vector>
+
 #include "engine/civil_time.h"
 #include "engine/schemas_fwd.h"
 #include "replay/reference_data.h"

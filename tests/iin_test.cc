@@ -4,16 +4,17 @@
 //
 // The literal IINs below were computed outside the engine (by hand from DESIGN §2's rule), so the
 // tests do not check the parser against itself.
+#include "engine/iin.h"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
 #include <array>
 #include <optional>
 #include <string>
 #include <variant>
 
-#include <doctest/doctest.h>
-#include <fmt/format.h>
-
 #include "engine/civil_time.h"
-#include "engine/iin.h"
 #include "engine/schemas_fwd.h"
 
 namespace kezek::test {
@@ -122,7 +123,7 @@ TEST_CASE("iin: exactly one check digit fits eleven digits, as the reference rul
     for (int digit = 0; digit <= 9; ++digit) {
       const std::string iin = first11 + static_cast<char>('0' + digit);
       const auto parsed = ParseIin(iin);
-      const fb::RejectionCode expected = !check             ? fb::RejectionCode::IinCheckDigitUndefined
+      const fb::RejectionCode expected = !check            ? fb::RejectionCode::IinCheckDigitUndefined
                                          : digit != *check ? fb::RejectionCode::IinBadCheckDigit
                                                            : fb::RejectionCode::None;
       const fb::RejectionCode got =
@@ -137,9 +138,9 @@ TEST_CASE("iin: exactly one check digit fits eleven digits, as the reference rul
 
 TEST_CASE("iin: IinWrongLength: anything but 12 characters") {
   CHECK(ErrorOf("") == fb::RejectionCode::IinWrongLength);
-  CHECK(ErrorOf("90042730017") == fb::RejectionCode::IinWrongLength);     // 11
-  CHECK(ErrorOf("9004273001790") == fb::RejectionCode::IinWrongLength);   // 13
-  CHECK(ErrorOf(" 900427300179") == fb::RejectionCode::IinWrongLength);   // padded
+  CHECK(ErrorOf("90042730017") == fb::RejectionCode::IinWrongLength);    // 11
+  CHECK(ErrorOf("9004273001790") == fb::RejectionCode::IinWrongLength);  // 13
+  CHECK(ErrorOf(" 900427300179") == fb::RejectionCode::IinWrongLength);  // padded
   CHECK(ErrorOf("900427-300179") == fb::RejectionCode::IinWrongLength);
   CHECK(ErrorOf("abc") == fb::RejectionCode::IinWrongLength);  // length is checked first
 }
@@ -150,7 +151,7 @@ TEST_CASE("iin: IinNotDigits: 12 characters that are not all digits 0-9") {
   CHECK(ErrorOf("+90042730017") == fb::RejectionCode::IinNotDigits);
   CHECK(ErrorOf("-90042730017") == fb::RejectionCode::IinNotDigits);
   CHECK(ErrorOf(std::string("90042730017\0", 12)) == fb::RejectionCode::IinNotDigits);
-  CHECK(ErrorOf("ИИНИИН") == fb::RejectionCode::IinNotDigits);  // 6 Cyrillic letters = 12 bytes
+  CHECK(ErrorOf("ИИНИИН") == fb::RejectionCode::IinNotDigits);          // 6 Cyrillic letters = 12 bytes
   CHECK(ErrorOf("９００４２７") == fb::RejectionCode::IinWrongLength);  // full-width digits: 18 bytes
 }
 
@@ -215,8 +216,8 @@ TEST_CASE("iin: IinCheckDigitUndefined: eleven digits whose both weighted sums g
 TEST_CASE("iin: the checks run in order: length, digits, century, birth date, check digit") {
   CHECK(ErrorOf("99999999999") == fb::RejectionCode::IinWrongLength);
   CHECK(ErrorOf("x99999999999") == fb::RejectionCode::IinNotDigits);
-  CHECK(ErrorOf("999999999999") == fb::RejectionCode::IinBadCenturyDigit);   // month 99 too
-  CHECK(ErrorOf("991399599999") == fb::RejectionCode::IinBadBirthDate);      // check digit wrong too
+  CHECK(ErrorOf("999999999999") == fb::RejectionCode::IinBadCenturyDigit);  // month 99 too
+  CHECK(ErrorOf("991399599999") == fb::RejectionCode::IinBadBirthDate);     // check digit wrong too
 }
 
 TEST_CASE("iin: FormatIin writes 12 digits with leading zeros") {

@@ -5,10 +5,10 @@
 // Dates: the scenarios run in February 2025 (UTC+5; no holiday between 3.02 and 7.03), unless a
 // test is about a holiday or the zone change. Children born in 2021 are 3 on 1 September 2024
 // and fit the harness's groups (ages 2-5).
+#include <fmt/format.h>
+
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "tests/harness.h"
 
@@ -103,9 +103,9 @@ fb::ActionT AsKindergarten(fb::ActionT action, uint32_t kindergarten) {
 }
 
 Outcome SendContract(World& w, int64_t at, uint64_t app, const std::string& number = "Д-2025/17") {
-  return w.Do(AsKindergarten(World::Action(fb::Role::Kindergarten, fb::SendContractT{{}, app, number}),
-                             World::kKindergarten),
-              at);
+  return w.Do(
+      AsKindergarten(World::Action(fb::Role::Kindergarten, fb::SendContractT{{}, app, number}), World::kKindergarten),
+      at);
 }
 
 Outcome ParentSigns(World& w, int64_t at, uint64_t app) {
@@ -113,9 +113,10 @@ Outcome ParentSigns(World& w, int64_t at, uint64_t app) {
 }
 
 Outcome KindergartenSigns(World& w, int64_t at, uint64_t app) {
-  return w.Do(AsKindergarten(World::Action(fb::Role::Kindergarten, fb::KindergartenSignsT{{}, app, kKindergartenDigest}),
-                             World::kKindergarten),
-              at);
+  return w.Do(
+      AsKindergarten(World::Action(fb::Role::Kindergarten, fb::KindergartenSignsT{{}, app, kKindergartenDigest}),
+                     World::kKindergarten),
+      at);
 }
 
 fb::SetPriorityPolicyT Policy(uint32_t locality, uint16_t ratio_priority, uint16_t ratio_general) {
@@ -269,7 +270,8 @@ TEST_CASE("lifecycle: a child may wait in the general and the special queue at o
   CHECK(world.engine.state().applications.size() == 3);  // [0] unused
 }
 
-TEST_CASE("lifecycle: the special queue offers the ДО whose groups serve the correction type, as the catalogue changes") {
+TEST_CASE(
+    "lifecycle: the special queue offers the ДО whose groups serve the correction type, as the catalogue changes") {
   World world;
   const auto admin = [&world](auto body) {
     Ok(world.Do(World::Action(fb::Role::EducationDepartment, std::move(body)), kFiledAt - kHourMs));
@@ -539,9 +541,9 @@ TEST_CASE("lifecycle: an answer in the deadline's last millisecond counts") {
 TEST_CASE("lifecycle: after 10 days on the stop-list the child returns keeping the original filing time") {
   World world;
   const auto ids = FileMany(world, kFiledAt, 4);  // a, b, c, d
-  Ok(world.Allocate(kIssuedAt, 2021, 1));          // a holds the voucher
+  Ok(world.Allocate(kIssuedAt, 2021, 1));         // a holds the voucher
   const int64_t deadline = EndOfDayKz(2025, 2, 10);
-  Ok(world.Tick(deadline));                        // a stop-listed, b holds the voucher
+  Ok(world.Tick(deadline));  // a stop-listed, b holds the voucher
   REQUIRE(StatusOf(world, ids[1]) == fb::ApplicationStatus::VoucherIssued);
   // b uses the voucher: enrolled before a returns.
   Ok(world.Answer(Kz(2025, 2, 11, 9, 0), ids[1], true));
@@ -575,8 +577,8 @@ TEST_CASE("lifecycle: a child returning from the stop-list meets a free voucher 
   const auto ids = FileMany(world, kFiledAt, 2);
   Ok(world.Allocate(kIssuedAt, 2021, 1));
   const int64_t deadline = EndOfDayKz(2025, 2, 10);
-  Ok(world.Tick(deadline));                                  // a stop-listed, b holds it
-  Ok(world.Answer(Kz(2025, 2, 11, 9, 0), ids[1], false));    // b declines: the voucher is free
+  Ok(world.Tick(deadline));                                // a stop-listed, b holds it
+  Ok(world.Answer(Kz(2025, 2, 11, 9, 0), ids[1], false));  // b declines: the voucher is free
   const Outcome returned = Ok(world.Tick(deadline + 10 * kMsPerDay));
   CHECK(Kinds(returned) == "ReturnedToQueue,Notification,VoucherIssued,Notification");
   CHECK(returned.First<fb::VoucherIssued>()->application() == ids[0]);
@@ -642,7 +644,8 @@ TEST_CASE("lifecycle: answer «Да»: the voucher is in use with 5 working days
   CHECK(confirmed->deadline_date() == 20250214);  // Mon 10 .. Fri 14
   CHECK(confirmed->deadline_ms() == EndOfDayKz(2025, 2, 14));
   CHECK(yes.NotificationsRu() ==
-        std::vector<std::string>{"Заинтересованность подтверждена. Выберите детский сад и заключите договор до 14.02.2025"});
+        std::vector<std::string>{
+            "Заинтересованность подтверждена. Выберите детский сад и заключите договор до 14.02.2025"});
   CHECK(StatusOf(world, ids[0]) == fb::ApplicationStatus::VoucherInUse);
   CHECK(world.engine.state().vouchers[1].state == VoucherState::InUse);
   // The interest deadline no longer applies.
@@ -664,7 +667,8 @@ TEST_CASE("lifecycle: the voucher is extended by 2 working days only on its 5th 
     CHECK(Ok(Extend(world, Kz(2025, 2, 14, 0, 0), ids[0])).First<fb::ExtensionGranted>()->deadline_date() == 20250218);
   }
   SUBCASE("at 23:59 on the 5th day (local)") {
-    CHECK(Ok(Extend(world, Kz(2025, 2, 14, 23, 59), ids[0])).First<fb::ExtensionGranted>()->deadline_date() == 20250218);
+    CHECK(Ok(Extend(world, Kz(2025, 2, 14, 23, 59), ids[0])).First<fb::ExtensionGranted>()->deadline_date() ==
+          20250218);
   }
   SUBCASE("on the 5th day: +2 working days (Mon 17, Tue 18), then never again") {
     const Outcome extended = Ok(Extend(world, Kz(2025, 2, 14, 9, 0), ids[0]));
@@ -745,7 +749,8 @@ TEST_CASE("lifecycle: contract sent, signed by the parent and the ДО: enrolled
   CHECK(contract->contract_number()->str() == "Д-2025/17");
   CHECK(contract->deadline_date() == 20250218);  // 12, 13, 14, 17, 18
   CHECK(contract->deadline_ms() == EndOfDayKz(2025, 2, 18));
-  CHECK(sent.NotificationsRu() == std::vector<std::string>{"Подпишите договор в течение 5 рабочих дней (до 18.02.2025)"});
+  CHECK(sent.NotificationsRu() ==
+        std::vector<std::string>{"Подпишите договор в течение 5 рабочих дней (до 18.02.2025)"});
   CHECK(StatusOf(world, app) == fb::ApplicationStatus::ContractSent);
 
   const Outcome signed_by_parent = Ok(ParentSigns(world, Kz(2025, 2, 12, 10, 0), app));
@@ -765,8 +770,8 @@ TEST_CASE("lifecycle: contract sent, signed by the parent and the ДО: enrolled
   CHECK(done->group() == World::kGroupKk);
   CHECK(done->voucher() == 1);
   CHECK(done->document_sha256()->str() == kKindergartenDigest);
-  CHECK(enrolled.NotificationsRu() == std::vector<std::string>{"Ребенок зачислен в ДО «Ботакоз»",
-                                                               "Заявление перемещено в архив: ребенок зачислен"});
+  CHECK(enrolled.NotificationsRu() ==
+        std::vector<std::string>{"Ребенок зачислен в ДО «Ботакоз»", "Заявление перемещено в архив: ребенок зачислен"});
   CHECK(enrolled.First<fb::Archived>()->reason() == fb::ArchiveReason::Enrolled);
   CHECK(StatusOf(world, app) == fb::ApplicationStatus::Archived);
   CHECK(world.engine.state().vouchers[1].state == VoucherState::Used);
@@ -801,7 +806,7 @@ TEST_CASE("lifecycle: not enrolled in time: voucher annulled, archived, the plac
   }
   SUBCASE("the parent does not sign the contract in 5 working days") {
     Ok(Choose(world, Kz(2025, 2, 10, 10, 0), ids[0], World::kGroupKk));
-    Ok(SendContract(world, Kz(2025, 2, 11, 10, 0), ids[0]));  // sign by 18.02
+    Ok(SendContract(world, Kz(2025, 2, 11, 10, 0), ids[0]));        // sign by 18.02
     CHECK(Kinds(Ok(world.Tick(EndOfDayKz(2025, 2, 14)))).empty());  // the contract's deadline replaces it
     const Outcome expired = Ok(world.Tick(EndOfDayKz(2025, 2, 18)));
     CHECK(expired.First<fb::Archived>()->reason() == fb::ArchiveReason::NotEnrolledInTime);

@@ -7,12 +7,12 @@
 // compared, because it covers the journal head. Time may still pass before a rejected action
 // (deadlines due before it expire in its record): the tests below act where no deadline is due,
 // except the one that shows exactly that.
+#include <flatbuffers/flatbuffers.h>
+#include <fmt/format.h>
+
 #include <queue>
 #include <string>
 #include <vector>
-
-#include <flatbuffers/flatbuffers.h>
-#include <fmt/format.h>
 
 #include "engine/iin.h"
 #include "engine/limits.h"
@@ -22,7 +22,7 @@ namespace kezek::test {
 namespace {
 
 constexpr int64_t kHourMs = 3'600'000;
-const int64_t kFiledAt = Utc(2025, 2, 3, 5, 0);    // Mon 03.02.2025 10:00 local
+const int64_t kFiledAt = Utc(2025, 2, 3, 5, 0);     // Mon 03.02.2025 10:00 local
 const int64_t kIssuedAt = Utc(2025, 2, 6, 11, 46);  // Thu 06.02.2025 16:46 local, due 10.02
 const std::string kDigest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 const std::string kOtherParent = MakeIin(1988, 11, 2, true, 5);
@@ -32,7 +32,9 @@ int64_t Kz(int y, unsigned m, unsigned d, int hh = 0, int mm = 0) { return Utc(y
 
 // --- the state's fingerprint ---------------------------------------------------------------------
 
-void Put(std::string& out, std::string_view text) { fmt::format_to(std::back_inserter(out), "{}|{};", text.size(), text); }
+void Put(std::string& out, std::string_view text) {
+  fmt::format_to(std::back_inserter(out), "{}|{};", text.size(), text);
+}
 template <typename T>
 void Put(std::string& out, T value) {
   if constexpr (std::is_enum_v<T>) {
@@ -47,29 +49,52 @@ void Put(std::string& out, T value) {
 std::string Fingerprint(const State& s) {
   std::string out;
   out += "calendar:";
-  for (const auto& [date, kind] : s.calendar.marked_days()) { Put(out, date.value); Put(out, kind); }
+  for (const auto& [date, kind] : s.calendar.marked_days()) {
+    Put(out, date.value);
+    Put(out, kind);
+  }
   out += "offsets:";
   for (const auto& [locality, timeline] : s.offsets.entries()) {
     Put(out, locality.value);
-    for (const auto& [from, minutes] : timeline) { Put(out, from.value); Put(out, minutes); }
+    for (const auto& [from, minutes] : timeline) {
+      Put(out, from.value);
+      Put(out, minutes);
+    }
   }
   out += "localities:";
-  for (const auto& [id, l] : s.localities) { Put(out, id.value); Put(out, std::string_view(l.name_ru)); Put(out, std::string_view(l.name_kk)); Put(out, std::string_view(l.region_code)); }
+  for (const auto& [id, l] : s.localities) {
+    Put(out, id.value);
+    Put(out, std::string_view(l.name_ru));
+    Put(out, std::string_view(l.name_kk));
+    Put(out, std::string_view(l.region_code));
+  }
   out += "kindergartens:";
   for (const auto& [id, k] : s.kindergartens) {
-    Put(out, id.value); Put(out, k.locality.value); Put(out, std::string_view(k.name_ru)); Put(out, std::string_view(k.name_kk));
+    Put(out, id.value);
+    Put(out, k.locality.value);
+    Put(out, std::string_view(k.name_ru));
+    Put(out, std::string_view(k.name_kk));
     for (const GroupId g : k.groups) Put(out, g.value);
   }
   out += "groups:";
   for (const auto& [id, g] : s.groups) {
-    Put(out, id.value); Put(out, g.kindergarten.value); Put(out, g.language); Put(out, g.min_age_years);
-    Put(out, g.max_age_years); Put(out, g.correction); Put(out, g.capacity); Put(out, g.taken);
+    Put(out, id.value);
+    Put(out, g.kindergarten.value);
+    Put(out, g.language);
+    Put(out, g.min_age_years);
+    Put(out, g.max_age_years);
+    Put(out, g.correction);
+    Put(out, g.capacity);
+    Put(out, g.taken);
   }
   out += "policies:";
   for (const auto& [id, p] : s.policies) {
-    Put(out, id.value); Put(out, p.ratio.priority); Put(out, p.ratio.general);
+    Put(out, id.value);
+    Put(out, p.ratio.priority);
+    Put(out, p.ratio.general);
     for (const auto& t : p.tiers) {
-      Put(out, std::string_view(t.code)); Put(out, t.general_line);
+      Put(out, std::string_view(t.code));
+      Put(out, t.general_line);
       for (const auto& c : t.categories) Put(out, std::string_view(c));
     }
   }
@@ -78,33 +103,70 @@ std::string Fingerprint(const State& s) {
   out += "applications:";
   for (size_t i = 1; i < s.applications.size(); ++i) {
     const Application& a = s.applications[i];
-    Put(out, a.id.value); Put(out, a.child.value); Put(out, a.applicant.value); Put(out, std::string_view(a.child_name));
-    Put(out, a.birth_date.value); Put(out, a.filed_at.value); Put(out, a.school_age_at.value); Put(out, a.locality.value);
-    Put(out, a.queue); Put(out, a.category); Put(out, a.place.tier); Put(out, a.place.line); Put(out, a.type);
-    Put(out, a.language); Put(out, a.correction); Put(out, a.chosen_kindergarten.value);
-    Put(out, std::string_view(a.conclusion_document)); Put(out, a.status); Put(out, a.archive_reason);
-    Put(out, a.annulled_by_deadline); Put(out, a.extension_used); Put(out, a.voucher.value); Put(out, a.group.value);
-    Put(out, std::string_view(a.contract_number)); Put(out, std::string_view(a.parent_document_sha256));
-    Put(out, std::string_view(a.kindergarten_document_sha256)); Put(out, a.deadline); Put(out, a.deadline_at.value);
-    Put(out, a.deadline_date.value); Put(out, a.deadline_generation);
+    Put(out, a.id.value);
+    Put(out, a.child.value);
+    Put(out, a.applicant.value);
+    Put(out, std::string_view(a.child_name));
+    Put(out, a.birth_date.value);
+    Put(out, a.filed_at.value);
+    Put(out, a.school_age_at.value);
+    Put(out, a.locality.value);
+    Put(out, a.queue);
+    Put(out, a.category);
+    Put(out, a.place.tier);
+    Put(out, a.place.line);
+    Put(out, a.type);
+    Put(out, a.language);
+    Put(out, a.correction);
+    Put(out, a.chosen_kindergarten.value);
+    Put(out, std::string_view(a.conclusion_document));
+    Put(out, a.status);
+    Put(out, a.archive_reason);
+    Put(out, a.annulled_by_deadline);
+    Put(out, a.extension_used);
+    Put(out, a.voucher.value);
+    Put(out, a.group.value);
+    Put(out, std::string_view(a.contract_number));
+    Put(out, std::string_view(a.parent_document_sha256));
+    Put(out, std::string_view(a.kindergarten_document_sha256));
+    Put(out, a.deadline);
+    Put(out, a.deadline_at.value);
+    Put(out, a.deadline_date.value);
+    Put(out, a.deadline_generation);
   }
   out += "vouchers:";
   for (size_t i = 1; i < s.vouchers.size(); ++i) {
-    Put(out, s.vouchers[i].queue); Put(out, s.vouchers[i].state); Put(out, s.vouchers[i].holder.value);
+    Put(out, s.vouchers[i].queue);
+    Put(out, s.vouchers[i].state);
+    Put(out, s.vouchers[i].holder.value);
   }
   out += "queues:";
   for (const Queue& q : s.queues) {
     const QueueKey& k = q.key();
-    Put(out, k.locality.value); Put(out, k.type); Put(out, k.birth_year); Put(out, k.language); Put(out, k.correction);
-    Put(out, q.cycle()); Put(out, q.size());
-    q.ForEach([&out](const QueueEntry& e, Line line) { Put(out, e.application.value); Put(out, e.tier); Put(out, e.filed_at.value); Put(out, line); });
+    Put(out, k.locality.value);
+    Put(out, k.type);
+    Put(out, k.birth_year);
+    Put(out, k.language);
+    Put(out, k.correction);
+    Put(out, q.cycle());
+    Put(out, q.size());
+    q.ForEach([&out](const QueueEntry& e, Line line) {
+      Put(out, e.application.value);
+      Put(out, e.tier);
+      Put(out, e.filed_at.value);
+      Put(out, line);
+    });
     for (const VoucherId v : q.free_vouchers()) Put(out, v.value);
   }
   out += "children:";
   std::vector<std::pair<uint64_t, ChildEntry>> children;
   for (const auto& [iin, entry] : s.children) children.emplace_back(iin.value, entry);
   std::sort(children.begin(), children.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [iin, entry] : children) { Put(out, iin); Put(out, entry.active[0].value); Put(out, entry.active[1].value); }
+  for (const auto& [iin, entry] : children) {
+    Put(out, iin);
+    Put(out, entry.active[0].value);
+    Put(out, entry.active[1].value);
+  }
   // The live timers only: a superseded one is dropped whenever time passes it, rejection or not.
   out += "timers:";
   auto timers = s.timers;
@@ -112,9 +174,13 @@ std::string Fingerprint(const State& s) {
     const Timer t = timers.top();
     timers.pop();
     const Application& a = s.app(t.application);
-    const bool live = a.status != fb::ApplicationStatus::Archived && (t.school_age || t.generation == a.deadline_generation);
+    const bool live =
+        a.status != fb::ApplicationStatus::Archived && (t.school_age || t.generation == a.deadline_generation);
     if (!live) continue;
-    Put(out, t.at.value); Put(out, t.application.value); Put(out, t.school_age); Put(out, t.generation);
+    Put(out, t.at.value);
+    Put(out, t.application.value);
+    Put(out, t.school_age);
+    Put(out, t.generation);
   }
   return out;
 }
@@ -288,8 +354,8 @@ fb::UpdateCalendarT Calendar(std::vector<std::pair<int32_t, fb::DayKind>> days) 
 TEST_CASE("rejection: MalformedJson: input that is no JSON action is journaled with its raw bytes") {
   World world;
   for (const std::string& text : {std::string("{not json"), std::string(""), std::string("[1, 2, 3]"),
-                                 std::string(R"({"schema_version": 1, "no_such_field": 2})"),
-                                 std::string(R"({"schema_version": 1, "body_type": "NoSuchAction", "body": {}})")}) {
+                                  std::string(R"({"schema_version": 1, "no_such_field": 2})"),
+                                  std::string(R"({"schema_version": 1, "body_type": "NoSuchAction", "body": {}})")}) {
     CAPTURE(text);
     const Outcome outcome = Refused(world, fb::RejectionCode::MalformedJson, [&] { return world.Json(text); });
     const auto* raw = outcome.journal()->raw_input();
@@ -307,7 +373,8 @@ TEST_CASE("rejection: VerifierFailed: bytes that are no valid Action buffer") {
     const std::vector<uint8_t> garbage = {0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07};
     const Outcome outcome = Refused(world, fb::RejectionCode::VerifierFailed, [&] { return world.Bytes(garbage); });
     REQUIRE(outcome.journal()->raw_input() != nullptr);
-    CHECK(std::vector<uint8_t>(outcome.journal()->raw_input()->begin(), outcome.journal()->raw_input()->end()) == garbage);
+    CHECK(std::vector<uint8_t>(outcome.journal()->raw_input()->begin(), outcome.journal()->raw_input()->end()) ==
+          garbage);
   }
   SUBCASE("no bytes at all") {
     Refused(world, fb::RejectionCode::VerifierFailed, [&] { return world.Bytes({}); });
@@ -379,7 +446,8 @@ TEST_CASE("rejection: MissingField: a required field is absent or empty") {
   SUBCASE("the PMPK specialist's name on a rejection of documents") {
     const uint64_t app = FiledIdOf(Ok(File(world, kFiledAt, Special(kChild))));
     Refused(world, fb::RejectionCode::MissingField, [&] {
-      return world.Do(World::Action(fb::Role::PmpkSpecialist, fb::RejectDocumentsT{{}, app, "причина"}), kFiledAt + kHourMs);
+      return world.Do(World::Action(fb::Role::PmpkSpecialist, fb::RejectDocumentsT{{}, app, "причина"}),
+                      kFiledAt + kHourMs);
     });
   }
   SUBCASE("contract_number") {
@@ -436,8 +504,8 @@ TEST_CASE("rejection: InvalidField: a field holds a value it may not") {
     Refused(world, fb::RejectionCode::InvalidField, [&] { return world.Allocate(kIssuedAt, 2021, 0); });
     Refused(world, fb::RejectionCode::InvalidField, [&] { return world.Allocate(kIssuedAt, 2016, 1); });
     Refused(world, fb::RejectionCode::InvalidField, [&] { return world.Allocate(kIssuedAt, 2026, 1); });
-    fb::AllocateVouchersT allocation{{}, World::kLocality, fb::QueueType::General, 2021, fb::Language::Kk,
-                                     fb::CorrectionType::Speech, 1};
+    fb::AllocateVouchersT allocation{
+        {}, World::kLocality, fb::QueueType::General, 2021, fb::Language::Kk, fb::CorrectionType::Speech, 1};
     Refused(world, fb::RejectionCode::InvalidField, [&] { return Admin(world, kIssuedAt, allocation); });
     allocation.queue_type = fb::QueueType::Special;
     allocation.correction_type = fb::CorrectionType::None;
@@ -495,8 +563,9 @@ TEST_CASE("rejection: UnknownActionKind: a body_type this schema version does no
   SUBCASE("a tag past the last action") {
     const auto kind = static_cast<fb::ActionBody>(200);
     REQUIRE(kind > fb::ActionBody::MAX);
-    const Outcome outcome = Refused(world, fb::RejectionCode::UnknownActionKind,
-                                    [&] { return world.Bytes(RawAction(fb::Role::System, kind, true, kFiledAt, "raw-1")); });
+    const Outcome outcome = Refused(world, fb::RejectionCode::UnknownActionKind, [&] {
+      return world.Bytes(RawAction(fb::Role::System, kind, true, kFiledAt, "raw-1"));
+    });
     CHECK(outcome.journal()->action() != nullptr);
   }
   SUBCASE("no body_type at all (NONE)") {
@@ -512,7 +581,7 @@ namespace {
 void RefusedIin(const std::string& iin, fb::RejectionCode code) {
   World world;
   CAPTURE(iin);
-  Refused(world, code, [&] { return File(world, kFiledAt, General(iin)); });       // the child's
+  Refused(world, code, [&] { return File(world, kFiledAt, General(iin)); });          // the child's
   Refused(world, code, [&] { return File(world, kFiledAt, General(kChild), iin); });  // the applicant's
   // Staff archival names a child by IIN too.
   Refused(world, code,
@@ -552,7 +621,8 @@ TEST_CASE("rejection: IinBornInFuture: the child's birth date is after the filin
   World world;
   const std::string newborn = MakeIin(2025, 2, 4, true, 1);
   // 23:59 on 03.02 local is too early; 00:00 on 04.02 local (still 03.02 in UTC) is the day itself.
-  Refused(world, fb::RejectionCode::IinBornInFuture, [&] { return File(world, Kz(2025, 2, 3, 23, 59), General(newborn)); });
+  Refused(world, fb::RejectionCode::IinBornInFuture,
+          [&] { return File(world, Kz(2025, 2, 3, 23, 59), General(newborn)); });
   Refused(world, fb::RejectionCode::IinBornInFuture,
           [&] { return File(world, kFiledAt, General(MakeIin(2026, 1, 1, false, 1))); });
   Ok(File(world, Kz(2025, 2, 4, 0, 0), General(newborn)));
@@ -578,7 +648,8 @@ TEST_CASE("rejection: UnknownApplication: an application number the engine never
     Refused(world, fb::RejectionCode::UnknownApplication, [&] { return Parent(world, at, fb::WithdrawT{{}, id}); });
     Refused(world, fb::RejectionCode::UnknownApplication,
             [&] { return Parent(world, at, fb::AnswerInterestT{{}, id, true}); });
-    Refused(world, fb::RejectionCode::UnknownApplication, [&] { return Parent(world, at, fb::ExtendVoucherT{{}, id}); });
+    Refused(world, fb::RejectionCode::UnknownApplication,
+            [&] { return Parent(world, at, fb::ExtendVoucherT{{}, id}); });
     Refused(world, fb::RejectionCode::UnknownApplication,
             [&] { return Parent(world, at, fb::ChooseKindergartenT{{}, id, World::kGroupKk}); });
     Refused(world, fb::RejectionCode::UnknownApplication,
@@ -597,8 +668,9 @@ TEST_CASE("rejection: UnknownLocality: a locality not in the catalogue") {
   file.locality = 99;
   Refused(world, fb::RejectionCode::UnknownLocality, [&] { return File(world, kFiledAt, std::move(file)); });
   Refused(world, fb::RejectionCode::UnknownLocality, [&] {
-    return Admin(world, kIssuedAt,
-                 fb::AllocateVouchersT{{}, 99, fb::QueueType::General, 2021, fb::Language::Kk, fb::CorrectionType::None, 1});
+    return Admin(
+        world, kIssuedAt,
+        fb::AllocateVouchersT{{}, 99, fb::QueueType::General, 2021, fb::Language::Kk, fb::CorrectionType::None, 1});
   });
   Refused(world, fb::RejectionCode::UnknownLocality,
           [&] { return Admin(world, kFiledAt, fb::UpsertKindergartenT{{}, 11, 99, "Айгөлек", "Айгөлек"}); });
@@ -618,8 +690,7 @@ TEST_CASE("rejection: UnknownKindergarten: a ДО not in the catalogue") {
   file.kindergarten = 99;
   Refused(world, fb::RejectionCode::UnknownKindergarten, [&] { return File(world, kFiledAt, std::move(file)); });
   Refused(world, fb::RejectionCode::UnknownKindergarten, [&] {
-    return Admin(world, kFiledAt,
-                 fb::UpsertGroupT{{}, 200, 99, fb::Language::Kk, 2, 5, fb::CorrectionType::None, 10});
+    return Admin(world, kFiledAt, fb::UpsertGroupT{{}, 200, 99, fb::Language::Kk, 2, 5, fb::CorrectionType::None, 10});
   });
 }
 
@@ -632,7 +703,8 @@ TEST_CASE("rejection: UnknownGroup: choosing a group not in the catalogue") {
 
 TEST_CASE("rejection: UnknownPriorityCategory: a category the policy in force does not name") {
   World world;
-  Refused(world, fb::RejectionCode::UnknownPriorityCategory, [&] { return File(world, kFiledAt, General(kChild, "vip")); });
+  Refused(world, fb::RejectionCode::UnknownPriorityCategory,
+          [&] { return File(world, kFiledAt, General(kChild, "vip")); });
   Refused(world, fb::RejectionCode::UnknownPriorityCategory,
           [&] { return File(world, kFiledAt, General(kChild, "GENERAL")); });  // codes are case-sensitive
   // A locality's own policy replaces the default one for it.
@@ -668,7 +740,8 @@ TEST_CASE("rejection: TransitionNotAllowed: an action the application's status d
     Refused(world, fb::RejectionCode::TransitionNotAllowed, [&] { return Pmpk(world, kFiledAt + kHourMs, 1); });
     const uint64_t special = FiledIdOf(Ok(File(world, kFiledAt, Special(kChild))));
     Ok(Pmpk(world, kFiledAt + kHourMs, special));
-    Refused(world, fb::RejectionCode::TransitionNotAllowed, [&] { return Pmpk(world, kFiledAt + 2 * kHourMs, special); });
+    Refused(world, fb::RejectionCode::TransitionNotAllowed,
+            [&] { return Pmpk(world, kFiledAt + 2 * kHourMs, special); });
     fb::ActionT reject = World::Action(fb::Role::PmpkSpecialist, fb::RejectDocumentsT{{}, special, ""});
     reject.actor->name = "Ахметова А. С.";
     Refused(world, fb::RejectionCode::TransitionNotAllowed,
@@ -678,7 +751,8 @@ TEST_CASE("rejection: TransitionNotAllowed: an action the application's status d
     Ok(File(world, kFiledAt, General(kChild)));
     const int64_t at = kFiledAt + kHourMs;
     Refused(world, fb::RejectionCode::TransitionNotAllowed, [&] { return world.Answer(at, 1, true); });
-    Refused(world, fb::RejectionCode::TransitionNotAllowed, [&] { return Parent(world, at, fb::ExtendVoucherT{{}, 1}); });
+    Refused(world, fb::RejectionCode::TransitionNotAllowed,
+            [&] { return Parent(world, at, fb::ExtendVoucherT{{}, 1}); });
     Refused(world, fb::RejectionCode::TransitionNotAllowed,
             [&] { return Parent(world, at, fb::ChooseKindergartenT{{}, 1, World::kGroupKk}); });
   }
@@ -687,7 +761,8 @@ TEST_CASE("rejection: TransitionNotAllowed: an action the application's status d
     const int64_t at = Kz(2025, 2, 7, 10, 0);
     Refused(world, fb::RejectionCode::TransitionNotAllowed,
             [&] { return Parent(world, at, fb::ChooseKindergartenT{{}, app, World::kGroupKk}); });
-    Refused(world, fb::RejectionCode::TransitionNotAllowed, [&] { return Parent(world, at, fb::ExtendVoucherT{{}, app}); });
+    Refused(world, fb::RejectionCode::TransitionNotAllowed,
+            [&] { return Parent(world, at, fb::ExtendVoucherT{{}, app}); });
     Ok(world.Answer(at, app, true));
     Refused(world, fb::RejectionCode::TransitionNotAllowed, [&] { return world.Answer(at + 1, app, true); });
     Refused(world, fb::RejectionCode::TransitionNotAllowed, [&] { return world.Answer(at + 2, app, false); });
@@ -707,7 +782,8 @@ TEST_CASE("rejection: TransitionNotAllowed: an action the application's status d
     Ok(AsKindergarten(world, at, fb::SendContractT{{}, app, "Д-1"}));
     Refused(world, fb::RejectionCode::TransitionNotAllowed,
             [&] { return AsKindergarten(world, at, fb::SendContractT{{}, app, "Д-2"}); });
-    Refused(world, fb::RejectionCode::TransitionNotAllowed, [&] { return Parent(world, at, fb::ExtendVoucherT{{}, app}); });
+    Refused(world, fb::RejectionCode::TransitionNotAllowed,
+            [&] { return Parent(world, at, fb::ExtendVoucherT{{}, app}); });
   }
   SUBCASE("withdrawing an archived application; archiving a child with none active") {
     Ok(File(world, kFiledAt, General(kChild)));
@@ -726,8 +802,10 @@ TEST_CASE("rejection: AnswerAfterDeadline: acting on a voucher its deadline has 
     const uint64_t app = WithVoucher(world);
     Ok(world.Tick(Utc(2025, 2, 10, 19, 0)));
     REQUIRE(world.engine.state().app(ApplicationId{app}).status == fb::ApplicationStatus::StopListed);
-    Refused(world, fb::RejectionCode::AnswerAfterDeadline, [&] { return world.Answer(Kz(2025, 2, 11, 9, 0), app, true); });
-    Refused(world, fb::RejectionCode::AnswerAfterDeadline, [&] { return world.Answer(Kz(2025, 2, 11, 9, 1), app, false); });
+    Refused(world, fb::RejectionCode::AnswerAfterDeadline,
+            [&] { return world.Answer(Kz(2025, 2, 11, 9, 0), app, true); });
+    Refused(world, fb::RejectionCode::AnswerAfterDeadline,
+            [&] { return world.Answer(Kz(2025, 2, 11, 9, 1), app, false); });
   }
   SUBCASE("choosing, extending, contracting, signing after the enrollment window closed") {
     const uint64_t app = UsingVoucher(world);
@@ -736,7 +814,8 @@ TEST_CASE("rejection: AnswerAfterDeadline: acting on a voucher its deadline has 
     const int64_t at = Kz(2025, 2, 15, 10, 0);
     Refused(world, fb::RejectionCode::AnswerAfterDeadline,
             [&] { return Parent(world, at, fb::ChooseKindergartenT{{}, app, World::kGroupKk}); });
-    Refused(world, fb::RejectionCode::AnswerAfterDeadline, [&] { return Parent(world, at, fb::ExtendVoucherT{{}, app}); });
+    Refused(world, fb::RejectionCode::AnswerAfterDeadline,
+            [&] { return Parent(world, at, fb::ExtendVoucherT{{}, app}); });
     Refused(world, fb::RejectionCode::AnswerAfterDeadline,
             [&] { return Parent(world, at, fb::ParentSignsT{{}, app, kDigest}); });
   }
@@ -773,7 +852,8 @@ TEST_CASE("rejection: NoFreePlace: every place of the group is taken or reserved
           [&] { return Parent(world, Kz(2025, 2, 10, 11, 0), fb::ChooseKindergartenT{{}, b, World::kGroupRu}); });
   // A group shrunk below its places taken refuses too.
   Ok(Admin(world, Kz(2025, 2, 10, 12, 0),
-           fb::UpsertGroupT{{}, World::kGroupRu, World::kKindergarten, fb::Language::Ru, 2, 5, fb::CorrectionType::None, 0}));
+           fb::UpsertGroupT{
+               {}, World::kGroupRu, World::kKindergarten, fb::Language::Ru, 2, 5, fb::CorrectionType::None, 0}));
   Refused(world, fb::RejectionCode::NoFreePlace,
           [&] { return Parent(world, Kz(2025, 2, 10, 13, 0), fb::ChooseKindergartenT{{}, b, World::kGroupRu}); });
 }
@@ -795,8 +875,8 @@ TEST_CASE("rejection: CorrectionTypeNotServed: no group for the child's correcti
     const uint64_t app = FiledIdOf(Ok(File(world, kFiledAt, Special(kChild))));
     Ok(Pmpk(world, kFiledAt + kHourMs, app));
     Ok(Admin(world, kIssuedAt,
-             fb::AllocateVouchersT{{}, World::kLocality, fb::QueueType::Special, 2021, fb::Language::Kk,
-                                   fb::CorrectionType::Speech, 1}));
+             fb::AllocateVouchersT{
+                 {}, World::kLocality, fb::QueueType::Special, 2021, fb::Language::Kk, fb::CorrectionType::Speech, 1}));
     Ok(world.Answer(Kz(2025, 2, 7, 10, 0), app, true));
     Refused(world, fb::RejectionCode::CorrectionTypeNotServed,
             [&] { return Parent(world, Kz(2025, 2, 10, 10, 0), fb::ChooseKindergartenT{{}, app, World::kGroupKk}); });
@@ -861,7 +941,8 @@ TEST_CASE("rejection: IdempotencyKeyReused; a repeat of the same action is a Dup
     fb::ActionT tick = World::Action(fb::Role::System, fb::ClockTickT{});
     tick.idempotency_key = "portal-7f3a";
     const int64_t now = world.engine.state().now.value;
-    Refused(world, fb::RejectionCode::IdempotencyKeyReused, [&] { return world.Do(std::move(tick), kFiledAt + kHourMs); });
+    Refused(world, fb::RejectionCode::IdempotencyKeyReused,
+            [&] { return world.Do(std::move(tick), kFiledAt + kHourMs); });
     CHECK(world.engine.state().now.value == now);  // time did not pass
   }
   SUBCASE("the same key for the same action (a retry, even re-stamped): a Duplicate, nothing re-applied") {
@@ -903,13 +984,11 @@ TEST_CASE("rejection: IdempotencyKeyReused; a repeat of the same action is a Dup
 
 TEST_CASE("rejection: a retry whose JSON lists the fields in another order is the same action") {
   World world;
-  const Outcome first = world.Json(
-      R"({"schema_version": 1, "idempotency_key": "j-1", "instant_ms": 1738558800000,)"
-      R"( "actor": {"role": "System"}, "body_type": "ClockTick", "body": {}})");
+  const Outcome first = world.Json(R"({"schema_version": 1, "idempotency_key": "j-1", "instant_ms": 1738558800000,)"
+                                   R"( "actor": {"role": "System"}, "body_type": "ClockTick", "body": {}})");
   REQUIRE(first.code == fb::RejectionCode::None);
-  const Outcome again = world.Json(
-      R"({"body": {}, "body_type": "ClockTick", "actor": {"role": "System"},)"
-      R"( "instant_ms": 1738558860000, "idempotency_key": "j-1", "schema_version": 1})");
+  const Outcome again = world.Json(R"({"body": {}, "body_type": "ClockTick", "actor": {"role": "System"},)"
+                                   R"( "instant_ms": 1738558860000, "idempotency_key": "j-1", "schema_version": 1})");
   CHECK(again.outcome == fb::Outcome::Duplicate);
   CHECK(again.journal()->duplicate_of() == first.journal()->sequence());
 }
@@ -923,18 +1002,27 @@ TEST_CASE("rejection: RoleNotAllowed: a role posting another role's action") {
     fb::ActionT action;
   };
   std::vector<Case> cases;
-  cases.push_back({"portal allocates vouchers", World::Action(fb::Role::Portal,
-                                                             fb::AllocateVouchersT{{}, World::kLocality, fb::QueueType::General, 2021, fb::Language::Kk, fb::CorrectionType::None, 1},
-                                                             World::kParent)});
-  cases.push_back({"portal confirms documents", World::Action(fb::Role::Portal, fb::ConfirmDocumentsT{{}, 1}, World::kParent)});
-  cases.push_back({"portal sends a contract", World::Action(fb::Role::Portal, fb::SendContractT{{}, 1, "Д-1"}, World::kParent)});
+  cases.push_back(
+      {"portal allocates vouchers",
+       World::Action(
+           fb::Role::Portal,
+           fb::AllocateVouchersT{
+               {}, World::kLocality, fb::QueueType::General, 2021, fb::Language::Kk, fb::CorrectionType::None, 1},
+           World::kParent)});
+  cases.push_back(
+      {"portal confirms documents", World::Action(fb::Role::Portal, fb::ConfirmDocumentsT{{}, 1}, World::kParent)});
+  cases.push_back(
+      {"portal sends a contract", World::Action(fb::Role::Portal, fb::SendContractT{{}, 1, "Д-1"}, World::kParent)});
   cases.push_back({"portal ticks the clock", World::Action(fb::Role::Portal, fb::ClockTickT{}, World::kParent)});
   cases.push_back({"PMPK files an application", World::Action(fb::Role::PmpkSpecialist, General(kChild))});
-  cases.push_back({"kindergarten confirms documents", World::Action(fb::Role::Kindergarten, fb::ConfirmDocumentsT{{}, 1})});
+  cases.push_back(
+      {"kindergarten confirms documents", World::Action(fb::Role::Kindergarten, fb::ConfirmDocumentsT{{}, 1})});
   cases.push_back({"kindergarten chooses for the parent",
                    World::Action(fb::Role::Kindergarten, fb::ChooseKindergartenT{{}, 1, World::kGroupKk})});
-  cases.push_back({"education department withdraws", World::Action(fb::Role::EducationDepartment, fb::WithdrawT{{}, 1})});
-  cases.push_back({"education department ticks the clock", World::Action(fb::Role::EducationDepartment, fb::ClockTickT{})});
+  cases.push_back(
+      {"education department withdraws", World::Action(fb::Role::EducationDepartment, fb::WithdrawT{{}, 1})});
+  cases.push_back(
+      {"education department ticks the clock", World::Action(fb::Role::EducationDepartment, fb::ClockTickT{})});
   cases.push_back({"system edits the catalogue",
                    World::Action(fb::Role::System, fb::UpsertLocalityT{{}, 2, "г. Астана", "Астана қаласы", "AST"})});
   cases.push_back({"auditor ticks the clock", World::Action(fb::Role::Auditor, fb::ClockTickT{})});
@@ -952,7 +1040,8 @@ TEST_CASE("rejection: ApplicantMismatch: a portal acting on another applicant's 
   const int64_t at = Kz(2025, 2, 7, 10, 0);
   Refused(world, fb::RejectionCode::ApplicantMismatch,
           [&] { return Parent(world, at, fb::AnswerInterestT{{}, app, false}, kOtherParent); });
-  Refused(world, fb::RejectionCode::ApplicantMismatch, [&] { return Parent(world, at, fb::WithdrawT{{}, app}, kOtherParent); });
+  Refused(world, fb::RejectionCode::ApplicantMismatch,
+          [&] { return Parent(world, at, fb::WithdrawT{{}, app}, kOtherParent); });
   Refused(world, fb::RejectionCode::ApplicantMismatch, [&] { return Parent(world, at, fb::WithdrawT{{}, app}, ""); });
   Refused(world, fb::RejectionCode::ApplicantMismatch,
           [&] { return Parent(world, at, fb::WithdrawT{{}, app}, "not-an-iin"); });
@@ -977,10 +1066,11 @@ TEST_CASE("rejection: KindergartenMismatch: a ДО acting for another ДО's gro
 TEST_CASE("rejection: InvalidCalendar: a day that is no date, or a kind that does not fit it") {
   World world;
   const auto refused = [&](std::vector<std::pair<int32_t, fb::DayKind>> days) {
-    Refused(world, fb::RejectionCode::InvalidCalendar, [&] { return Admin(world, kFiledAt, Calendar(std::move(days))); });
+    Refused(world, fb::RejectionCode::InvalidCalendar,
+            [&] { return Admin(world, kFiledAt, Calendar(std::move(days))); });
   };
-  refused({{20250230, fb::DayKind::Holiday}});       // 30 February
-  refused({{20251301, fb::DayKind::Holiday}});       // month 13
+  refused({{20250230, fb::DayKind::Holiday}});  // 30 February
+  refused({{20251301, fb::DayKind::Holiday}});  // month 13
   refused({{0, fb::DayKind::Holiday}});
   refused({{2025021, fb::DayKind::Holiday}});        // seven digits
   refused({{20250210, fb::DayKind::TransferWork}});  // a Monday made a working day
@@ -997,11 +1087,11 @@ TEST_CASE("rejection: InvalidPolicy: a priority policy that cannot order a queue
   const auto refused = [&](fb::SetPriorityPolicyT policy) {
     Refused(world, fb::RejectionCode::InvalidPolicy, [&] { return Admin(world, kFiledAt, std::move(policy)); });
   };
-  refused(Policy({}));                                                  // no tiers
-  refused(Policy({{{"orphans"}, false}}));                              // no general line
-  refused(Policy({{{}, false}, {{"general"}, true}}));                  // a tier without categories
+  refused(Policy({}));                                                      // no tiers
+  refused(Policy({{{"orphans"}, false}}));                                  // no general line
+  refused(Policy({{{}, false}, {{"general"}, true}}));                      // a tier without categories
   refused(Policy({{{"orphans", "general"}, false}, {{"general"}, true}}));  // a category in two tiers
-  refused(Policy({{{"orphans"}, false}, {{"general"}, true}}, 1, 0));   // half a ratio
+  refused(Policy({{{"orphans"}, false}, {{"general"}, true}}, 1, 0));       // half a ratio
   refused(Policy({{{"orphans"}, false}, {{"general"}, true}}, 0, 3));
   refused(Policy({{{"orphans"}, false}, {{"general"}, true}}, 101, 1));  // a part over 100
   std::vector<std::string> many(limits::kCategoriesPerTierMax + 1);
@@ -1046,7 +1136,13 @@ TEST_CASE("rejection: LimitExceeded: an input over one of limits.h's limits") {
   SUBCASE("a group over 1 000 places") {
     Refused(world, fb::RejectionCode::LimitExceeded, [&] {
       return Admin(world, kFiledAt,
-                   fb::UpsertGroupT{{}, 200, World::kKindergarten, fb::Language::Kk, 2, 5, fb::CorrectionType::None,
+                   fb::UpsertGroupT{{},
+                                    200,
+                                    World::kKindergarten,
+                                    fb::Language::Kk,
+                                    2,
+                                    5,
+                                    fb::CorrectionType::None,
                                     limits::kGroupCapacityMax + 1});
     });
   }
@@ -1070,8 +1166,8 @@ TEST_CASE("rejection: LimitExceeded: an input over one of limits.h's limits") {
 TEST_CASE("rejection: a refused action still lets time pass: deadlines due before it expire in its record") {
   World world;
   const uint64_t app = WithVoucher(world);  // due 10.02 19:00Z
-  const Outcome outcome = world.Do(World::Action(fb::Role::Portal, fb::WithdrawT{{}, 999}, World::kParent),
-                                   Utc(2025, 2, 11, 5, 0));
+  const Outcome outcome =
+      world.Do(World::Action(fb::Role::Portal, fb::WithdrawT{{}, 999}, World::kParent), Utc(2025, 2, 11, 5, 0));
   CHECK(outcome.code == fb::RejectionCode::UnknownApplication);
   CHECK(outcome.outcome == fb::Outcome::Rejected);
   CHECK(outcome.All<fb::VoucherAnnulled>().size() == 1);
@@ -1099,18 +1195,40 @@ TEST_CASE("rejection: the state fingerprint these tests rely on sees an applied 
 TEST_CASE("rejection: every code but None is given by some test above, and has a name") {
   // The schema's list, so that a new code without a test or a documented row stands out here.
   const fb::RejectionCode codes[] = {
-      fb::RejectionCode::MalformedJson, fb::RejectionCode::VerifierFailed, fb::RejectionCode::UnknownSchemaVersion,
-      fb::RejectionCode::MissingField, fb::RejectionCode::InvalidField, fb::RejectionCode::UnknownActionKind,
-      fb::RejectionCode::IinWrongLength, fb::RejectionCode::IinNotDigits, fb::RejectionCode::IinBadCenturyDigit,
-      fb::RejectionCode::IinBadBirthDate, fb::RejectionCode::IinBadCheckDigit, fb::RejectionCode::IinCheckDigitUndefined,
-      fb::RejectionCode::IinBornInFuture, fb::RejectionCode::UnknownChild, fb::RejectionCode::UnknownApplication,
-      fb::RejectionCode::UnknownLocality, fb::RejectionCode::UnknownKindergarten, fb::RejectionCode::UnknownGroup,
-      fb::RejectionCode::UnknownPriorityCategory, fb::RejectionCode::DuplicateActiveApplication,
-      fb::RejectionCode::TransitionNotAllowed, fb::RejectionCode::AnswerAfterDeadline,
-      fb::RejectionCode::ExtensionAlreadyUsed, fb::RejectionCode::ExtensionNotOnFifthDay, fb::RejectionCode::NoFreePlace,
-      fb::RejectionCode::CorrectionTypeNotServed, fb::RejectionCode::GroupNotSuitable, fb::RejectionCode::ChildOfSchoolAge,
-      fb::RejectionCode::IdempotencyKeyReused, fb::RejectionCode::RoleNotAllowed, fb::RejectionCode::ApplicantMismatch,
-      fb::RejectionCode::KindergartenMismatch, fb::RejectionCode::InvalidCalendar, fb::RejectionCode::InvalidPolicy,
+      fb::RejectionCode::MalformedJson,
+      fb::RejectionCode::VerifierFailed,
+      fb::RejectionCode::UnknownSchemaVersion,
+      fb::RejectionCode::MissingField,
+      fb::RejectionCode::InvalidField,
+      fb::RejectionCode::UnknownActionKind,
+      fb::RejectionCode::IinWrongLength,
+      fb::RejectionCode::IinNotDigits,
+      fb::RejectionCode::IinBadCenturyDigit,
+      fb::RejectionCode::IinBadBirthDate,
+      fb::RejectionCode::IinBadCheckDigit,
+      fb::RejectionCode::IinCheckDigitUndefined,
+      fb::RejectionCode::IinBornInFuture,
+      fb::RejectionCode::UnknownChild,
+      fb::RejectionCode::UnknownApplication,
+      fb::RejectionCode::UnknownLocality,
+      fb::RejectionCode::UnknownKindergarten,
+      fb::RejectionCode::UnknownGroup,
+      fb::RejectionCode::UnknownPriorityCategory,
+      fb::RejectionCode::DuplicateActiveApplication,
+      fb::RejectionCode::TransitionNotAllowed,
+      fb::RejectionCode::AnswerAfterDeadline,
+      fb::RejectionCode::ExtensionAlreadyUsed,
+      fb::RejectionCode::ExtensionNotOnFifthDay,
+      fb::RejectionCode::NoFreePlace,
+      fb::RejectionCode::CorrectionTypeNotServed,
+      fb::RejectionCode::GroupNotSuitable,
+      fb::RejectionCode::ChildOfSchoolAge,
+      fb::RejectionCode::IdempotencyKeyReused,
+      fb::RejectionCode::RoleNotAllowed,
+      fb::RejectionCode::ApplicantMismatch,
+      fb::RejectionCode::KindergartenMismatch,
+      fb::RejectionCode::InvalidCalendar,
+      fb::RejectionCode::InvalidPolicy,
       fb::RejectionCode::LimitExceeded,
   };
   size_t named = 0;

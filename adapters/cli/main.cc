@@ -99,6 +99,8 @@ options:
   --data DIR        the data directory (required)
   --batch N         inputs per batch (group commit), default 1000
   --log-only        only log the inputs durably; 'kezek run' folds them
+  --resume          skip as many input lines as DIR's actions log already holds (to finish an
+                    interrupted import of the same INPUT)
   --quiet           no line per input, only the summary on standard error
   --no-sync         no fsync (benchmarks and tests only: an acknowledged input may be lost)
   --help            this text
@@ -414,7 +416,7 @@ int OpenData(const Args& args, const char* command, bool create, std::unique_ptr
 }
 
 int Append(int argc, char** argv) {
-  const auto args = Parse(argc, argv, 2, {"--data", "--batch", "--crash-at"}, {"--quiet", "--log-only", "--no-sync"});
+  const auto args = Parse(argc, argv, 2, {"--data", "--batch", "--crash-at"}, {"--quiet", "--log-only", "--no-sync", "--resume"});
   if (!args) return 2;
   if (args->help) return fmt::print("{}", kAppendUsage), 0;
   if (args->positional.size() > 1) return fmt::print(stderr, "kezek append: one INPUT at most\n"), 2;
@@ -439,8 +441,13 @@ int Append(int argc, char** argv) {
     return s;
   };
   std::string line;
+  uint64_t skip = args->options.contains("--resume") ? runtime->actions().end() : 0;
   while (std::getline(in, line)) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (skip > 0) {
+      --skip;
+      continue;
+    }
     lines.push_back(std::move(line));
     if (lines.size() == batch) {
       if (const auto s = flush(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
