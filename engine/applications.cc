@@ -64,7 +64,8 @@ Verdict FindApplication(State& s, const fb::Actor& actor, uint64_t id, Applicati
   return std::nullopt;
 }
 
-Verdict FileApplication(Context& c, InstantMs at, const fb::Actor& actor, const fb::FileApplication& a) {
+Verdict FileApplication(Context& c, InstantMs at, InstantMs filed_at, const fb::Actor& actor,
+                        const fb::FileApplication& a) {
   State& s = c.state;
   IinInfo applicant{}, child{};
   if (auto v = CheckIin(actor.iin(), "actor.iin", &applicant)) return v;
@@ -79,7 +80,7 @@ Verdict FileApplication(Context& c, InstantMs at, const fb::Actor& actor, const 
   if (!s.localities.contains(locality)) {
     return Reject(fb::RejectionCode::UnknownLocality, "locality {} is not in the catalogue", a.locality());
   }
-  if (child.birth_date > s.offsets.LocalDateOf(locality, at)) {
+  if (child.birth_date > s.offsets.LocalDateOf(locality, filed_at)) {
     return Reject(fb::RejectionCode::IinBornInFuture, "child_iin names a birth date after the filing date");
   }
   const InstantMs school_age_at = SchoolAgeAt(s, locality, child.birth_date);
@@ -114,7 +115,7 @@ Verdict FileApplication(Context& c, InstantMs at, const fb::Actor& actor, const 
   app.applicant = applicant.iin;
   app.child_name = a.child_name()->str();
   app.birth_date = child.birth_date;
-  app.filed_at = at;
+  app.filed_at = filed_at;
   app.school_age_at = school_age_at;
   app.locality = locality;
   app.queue = QueueFor(s, key);

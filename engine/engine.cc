@@ -118,14 +118,14 @@ ApplyResult Engine::Apply(std::span<const uint8_t> bytes, uint64_t input_offset)
 
 std::optional<Rejection> Engine::Dispatch(const fb::Action& action) {
   Context c{state_, decisions_};
-  const InstantMs at{action.instant_ms()};
+  const InstantMs at = state_.now;  // never behind a deadline that already fired
   const fb::Actor& actor = *action.actor();
   // Actions on one application find it first (unknown application, applicant mismatch).
   Application* app = nullptr;
   const auto find = [&](uint64_t id) { return rules::FindApplication(state_, actor, id, &app); };
   switch (action.body_type()) {
     case fb::ActionBody::FileApplication:
-      return rules::FileApplication(c, at, actor, *action.body_as_FileApplication());
+      return rules::FileApplication(c, at, InstantMs{action.instant_ms()}, actor, *action.body_as_FileApplication());
     case fb::ActionBody::ConfirmDocuments:
       return rules::ConfirmDocuments(c, at, actor, *action.body_as_ConfirmDocuments());
     case fb::ActionBody::RejectDocuments:

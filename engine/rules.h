@@ -1,8 +1,10 @@
 // The domain rules, one home each, shared by the fold (engine.cc). Internal to engine/.
 //
 // Every handler validates first and changes the state only when it accepts: a rejection leaves
-// the state exactly as it was. Handlers take the instant `at` at which they act: the action's
-// instant, or a deadline's when time passes it.
+// the state exactly as it was. Handlers take the instant `at` at which they act: the engine's time
+// (the latest instant seen, so never a moment whose deadlines have already passed), or a
+// deadline's own instant when time passes it. Only a filing keeps its action's instant, as the
+// filing time that orders the queue.
 #pragma once
 
 #include <optional>
@@ -39,7 +41,8 @@ namespace rules {
 bool RoleMayPost(fb::Role role, fb::ActionBody body);
 
 // --- applications (applications.cc) --------------------------------------------------------
-Verdict FileApplication(Context& c, InstantMs at, const fb::Actor& actor, const fb::FileApplication& a);
+Verdict FileApplication(Context& c, InstantMs at, InstantMs filed_at, const fb::Actor& actor,
+                        const fb::FileApplication& a);
 Verdict ConfirmDocuments(Context& c, InstantMs at, const fb::Actor& actor, const fb::ConfirmDocuments& a);
 Verdict RejectDocuments(Context& c, InstantMs at, const fb::Actor& actor, const fb::RejectDocuments& a);
 Verdict Withdraw(Context& c, InstantMs at, const fb::Actor& actor, const fb::Withdraw& a);

@@ -144,8 +144,10 @@ void ExpireInterest(Context& c, Application& app, InstantMs at) {
   ReleaseVoucher(c, app, fb::AnnulReason::InterestNotConfirmed);
   app.status = fb::ApplicationStatus::StopListed;
   app.annulled_by_deadline = true;
+  // 10 local calendar days: back at the start of the 10th local day after today.
+  const LocalDate today = c.state.offsets.LocalDateOf(app.locality, at);
   SetInstantDeadline(c.state, app, fb::DeadlineKind::StopList,
-                     InstantMs{at.value + int64_t{limits::kStopListDays} * kMsPerDay});
+                     c.state.offsets.StartOfLocalDay(app.locality, LocalDate{today.value + limits::kStopListDays}));
   c.out.StopListed(app);
   c.out.Notify(app, fb::NotificationKind::StopListed, messages::StopListed(app.deadline_date));
   IssueVouchers(c, queue, at);
