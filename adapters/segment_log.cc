@@ -135,7 +135,19 @@ Status SegmentLog::Recover(Recovery* recovery) {
       return Status::Corruption(fmt::format("{}: starts at record {}, expected {} (a segment is missing)", segment.path,
                                             segment.first, expected_first));
     }
-    if (Status s = ScanSegment(segment, i + 1 == segments_.size(), recovery); !s.ok()) return s;
+    if (i + 1 == segments_.size()) {
+      if (Status s = ScanSegment(segment, true, recovery); !s.ok()) return s;
+    } else {
+      // A sealed segment was fsync'd before the next was created: its count follows from the
+      // next one's name, and its frames are verified whenever they are read (Read).
+      const uint64_t next_first = segments_[i + 1].first;
+      if (next_first <= segment.first) {
+        return Status::Corruption(fmt::format("{}: holds no record before {}", segment.path, segments_[i + 1].path));
+      }
+      segment.records = next_first - segment.first;
+      segment.bytes = fs::file_size(segment.path, error);
+      if (error) return Status::IoError(fmt::format("cannot stat {}: {}", segment.path, error.message()));
+    }
     expected_first = segment.first + segment.records;
   }
   end_ = expected_first;
@@ -259,11 +271,19 @@ Status SegmentLog::Read(uint64_t from, const std::function<bool(uint64_t, std::s
     for (uint64_t index = segment.first; index < segment.first + segment.records; ++index) {
       uint32_t length = 0;
       const std::string problem = CheckFrame(data, pos, &length);
+      // (A sealed segment's count comes from the next segment's name: a frame missing here is
+      // reported as cut short, with the offset where it should be.)
       if (!problem.empty()) {
-        return Status::Corruption(fmt::format("{}: byte offset {} (record {}): expected {}", segment.path, pos, index, problem));
+        const std::string hint = pos == data.size() ? " (the segment ends early: cut short, or a segment after it is missing)" : "";
+        return Status::Corruption(fmt::format("{}: byte offset {} (record {}): expected {}{}", segment.path, pos, index, problem, hint));
       }
       if (index >= from && !visit(index, {data.data() + pos + kFrameHeaderBytes, length})) return Status::Ok();
       pos += kFrameHeaderBytes + length;
+    }
+    if (pos != data.size() && &segment != &segments_.back()) {
+      return Status::Corruption(fmt::format("{}: byte offset {}: expected the end of the segment after record {}, "
+                                            "found {} more bytes", segment.path, pos,
+                                            segment.first + segment.records - 1, data.size() - pos));
     }
   }
   return Status::Ok();

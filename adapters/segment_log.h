@@ -18,9 +18,11 @@
 //
 // Recovery (Open): the last segment is scanned. A bad frame there (cut short, wrong magic or
 // checksum) after which no valid frame follows is a torn tail: it is truncated and the bytes
-// dropped are reported. A bad frame with a valid frame after it, or in any earlier segment, is
-// damage in the middle: Open fails with Corruption naming the segment, the byte offset and what
-// was expected. Nothing is skipped silently.
+// dropped are reported. A bad frame with a valid frame after it is damage in the middle: Open
+// fails with Corruption naming the segment, the byte offset and what was expected. Earlier
+// (sealed) segments are not read at Open, so that opening costs one segment however long the log;
+// their count follows from the names, and every frame is verified when Read reaches it: damage
+// there stops the Read with the same precision. Nothing is skipped silently.
 //
 // Thread-safety: one writer; Read may run in the same thread between Appends.
 #pragma once

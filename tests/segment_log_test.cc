@@ -178,21 +178,58 @@ TEST_CASE("segment log: damage in an earlier segment, or a missing segment, is c
   for (const auto& e : fs::directory_iterator(dir)) segments.push_back(e.path().string());
   std::sort(segments.begin(), segments.end());
   REQUIRE(segments.size() > 3);
-  SUBCASE("a cut-short earlier segment") {
+  SUBCASE("a cut-short earlier segment stops the read that reaches it") {
     fs::resize_file(segments[1], fs::file_size(segments[1]) - 3);
-    std::unique_ptr<SegmentLog> log;
     SegmentLog::Recovery recovery;
-    const adapters::Status s = SegmentLog::Open(dir, {}, &log, &recovery);
+    auto log = OpenLog(dir, &recovery, 1024);
+    uint64_t read = 0;
+    const adapters::Status s = log->Read(0, [&](uint64_t, std::span<const uint8_t>) { return ++read, true; });
     CHECK(s.code() == adapters::Status::Code::kCorruption);
     CHECK(s.message().find(segments[1]) != std::string::npos);
+    CHECK(s.message().find("byte offset") != std::string::npos);
+    CHECK(read > 0);
   }
-  SUBCASE("a missing segment") {
+  SUBCASE("a flipped bit in an earlier segment stops the read with its offset") {
+    std::vector<uint8_t> bytes;
+    {
+      std::ifstream in(segments[0], std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    bytes[SegmentLog::kFrameHeaderBytes + 1] ^= 0x04;  // the first record's payload
+    {
+      std::ofstream out(segments[0], std::ios::binary | std::ios::trunc);
+      out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    }
+    SegmentLog::Recovery recovery;
+    auto log = OpenLog(dir, &recovery, 1024);
+    const adapters::Status s = log->Read(0, [](uint64_t, std::span<const uint8_t>) { return true; });
+    CHECK(s.code() == adapters::Status::Code::kCorruption);
+    CHECK(s.message().find(segments[0] + ": byte offset 0 (record 0)") != std::string::npos);
+  }
+  SUBCASE("a sealed segment with bytes past its records") {
+    std::ofstream(segments[1], std::ios::binary | std::ios::app) << "extra";
+    SegmentLog::Recovery recovery;
+    auto log = OpenLog(dir, &recovery, 1024);
+    const adapters::Status s = log->Read(0, [](uint64_t, std::span<const uint8_t>) { return true; });
+    CHECK(s.code() == adapters::Status::Code::kCorruption);
+    CHECK(s.message().find("expected the end of the segment") != std::string::npos);
+  }
+  SUBCASE("a missing segment stops the read where its records should begin") {
     fs::remove(segments[2]);
+    SegmentLog::Recovery recovery;
+    auto log = OpenLog(dir, &recovery, 1024);
+    const adapters::Status s = log->Read(0, [](uint64_t, std::span<const uint8_t>) { return true; });
+    CHECK(s.code() == adapters::Status::Code::kCorruption);
+    CHECK(s.message().find(segments[1]) != std::string::npos);
+    CHECK(s.message().find("a segment after it is missing") != std::string::npos);
+  }
+  SUBCASE("a missing first segment is found at open") {
+    fs::remove(segments[0]);
     std::unique_ptr<SegmentLog> log;
     SegmentLog::Recovery recovery;
     const adapters::Status s = SegmentLog::Open(dir, {}, &log, &recovery);
     CHECK(s.code() == adapters::Status::Code::kCorruption);
-    CHECK(s.message().find("missing") != std::string::npos);
+    CHECK(s.message().find("a segment is missing") != std::string::npos);
   }
   fs::remove_all(dir);
 }
