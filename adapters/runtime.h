@@ -43,7 +43,7 @@ class Runtime {
  public:
   struct Options {
     bool create = false;            // create the directory if it does not exist
-    size_t batch_max = 1000;        // inputs folded per batch (one fsync each for log and journal)
+    size_t batch_max = 4096;        // inputs folded per batch (one fsync each for log and journal)
     SegmentLog::Options log;        // segment size, fsync
     uint64_t crash_at = 0;          // tests: SIGKILL at the n-th crash point (0: never)
     std::function<void(const std::string&)> say;  // recovery and progress messages (logs)
