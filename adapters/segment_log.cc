@@ -264,6 +264,7 @@ uint64_t SegmentLog::bytes() const {
 Status SegmentLog::Read(uint64_t from, const std::function<bool(uint64_t, std::span<const uint8_t>)>& visit) {
   if (Status s = WriteBuffer(); !s.ok()) return s;
   std::vector<uint8_t> data;
+  std::vector<uint8_t> aligned;
   for (const Segment& segment : segments_) {
     if (segment.first + segment.records <= from) continue;
     if (Status s = ReadWhole(segment.path, &data); !s.ok()) return s;
@@ -277,7 +278,12 @@ Status SegmentLog::Read(uint64_t from, const std::function<bool(uint64_t, std::s
         const std::string hint = pos == data.size() ? " (the segment ends early: cut short, or a segment after it is missing)" : "";
         return Status::Corruption(fmt::format("{}: byte offset {} (record {}): expected {}{}", segment.path, pos, index, problem, hint));
       }
-      if (index >= from && !visit(index, {data.data() + pos + kFrameHeaderBytes, length})) return Status::Ok();
+      if (index >= from) {
+        // Handed out from its own allocation: FlatBuffers want their buffers aligned.
+        aligned.assign(data.begin() + static_cast<long>(pos + kFrameHeaderBytes),
+                       data.begin() + static_cast<long>(pos + kFrameHeaderBytes + length));
+        if (!visit(index, aligned)) return Status::Ok();
+      }
       pos += kFrameHeaderBytes + length;
     }
     if (pos != data.size() && &segment != &segments_.back()) {

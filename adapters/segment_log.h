@@ -72,7 +72,8 @@ class SegmentLog {
   // Bytes in all segments, buffered bytes included.
   uint64_t bytes() const;
 
-  // Calls visit(index, payload) for records [from, end()) in order until it returns false.
+  // Calls visit(index, payload) for records [from, end()) in order until it returns false. The
+  // payload is 8-byte aligned (a FlatBuffer may be read in place) and valid during the call.
   // Buffered records are synced first. Damage found while reading is Corruption.
   Status Read(uint64_t from, const std::function<bool(uint64_t, std::span<const uint8_t>)>& visit);
 

@@ -1,5 +1,8 @@
 #include "engine/engine.h"
 
+#include <cstddef>
+#include <cstdint>
+
 #define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack: no allocation per action
 #include <xxhash.h>
 
@@ -76,6 +79,10 @@ Engine::Engine() = default;
 ApplyResult Engine::Apply(std::span<const uint8_t> bytes, uint64_t input_offset) {
   builder_.Clear();
   decisions_.Clear();
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(std::max_align_t) != 0) {
+    aligned_input_.assign(bytes.begin(), bytes.end());  // FlatBuffers are read in place, aligned
+    bytes = aligned_input_;
+  }
   if (bytes.size() > limits::kActionBytesMax) {
     const Rejection r = Reject(fb::RejectionCode::LimitExceeded, "an action has {} bytes, at most {}", bytes.size(),
                                limits::kActionBytesMax);

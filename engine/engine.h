@@ -39,7 +39,7 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Folds one input, the bytes of an Action buffer, taken from position `input_offset` of the
+  // Folds one input, the bytes of an Action buffer (copied first if not aligned), taken from position `input_offset` of the
   // actions log. Verifies it (FlatBuffers Verifier, size, schema version, required fields), then
   // answers a repeated idempotency key with its original outcome, or advances time (expiring
   // every deadline due), checks the role and applies the action. Every outcome, including every
@@ -71,6 +71,7 @@ class Engine {
   Sha256Hasher sha256_;
   State state_;
   flatbuffers::FlatBufferBuilder builder_{4096};
+  std::vector<uint8_t> aligned_input_;  // a copy of a misaligned input
   DecisionWriter decisions_{builder_};
 };
 
