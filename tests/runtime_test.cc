@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -145,8 +146,9 @@ TEST_CASE("runtime: a durable fold equals the in-memory fold, and resumes after 
 }
 
 TEST_CASE("runtime: crash campaign: SIGKILL at seeded points, journal byte-identical after every restart") {
-  const uint64_t seed = 4242;
-  MESSAGE("crash campaign seed ", seed);
+  const char* seed_text = std::getenv("KEZEK_TEST_SEED");
+  const uint64_t seed = seed_text == nullptr ? 4242 : std::strtoull(seed_text, nullptr, 10);
+  MESSAGE("crash campaign seed ", seed, " (replay with KEZEK_TEST_SEED=", seed, ")");
   replay::Random random(seed);
   uint64_t crashes = 0;
   for (int pass = 0; pass < 3; ++pass) {
