@@ -10,6 +10,7 @@
 #include "engine/civil_time.h"
 #include "engine/engine.h"
 #include "engine/iin.h"
+#include "engine/rules.h"
 #include "events/codec.h"
 #include "replay/reference_data.h"
 
@@ -341,11 +342,7 @@ class Simulator {
     const State& s = engine_.state();
     const Application& app = s.app(ApplicationId{e.subject});
     if (app.status != fb::ApplicationStatus::VoucherInUse) return;
-    const LocalDate today{static_cast<int32_t>((e.at + 5 * kHourMs) / kMsPerDay)};
-    const civil::Ymd t = civil::ToYmd(today);
-    const int school_year = t.month >= 9 ? t.year : t.year - 1;
-    const civil::Ymd b = civil::ToYmd(app.birth_date);
-    const int age = school_year - b.year - ((b.month < 9 || (b.month == 9 && b.day == 1)) ? 0 : 1);
+    const int age = rules::AgeOnFirstSeptember(app.birth_date, s.offsets.LocalDateOf(app.locality, InstantMs{e.at}));
     // Families look through the catalogue from a random kindergarten on; the first suitable group
     // with a free place wins.
     if (group_ids_.size() != s.groups.size()) {

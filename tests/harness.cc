@@ -1,5 +1,9 @@
 #include "tests/harness.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "replay/simulation.h"
@@ -8,6 +12,13 @@ namespace kezek::test {
 
 std::string MakeIin(int year, unsigned month, unsigned day, bool male, unsigned serial) {
   return replay::MakeIin(year, month, day, male, serial);
+}
+
+std::string TempDir(const std::string& name) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / fmt::format("kezek-test-{}-{}", name, ::getpid());
+  std::filesystem::remove_all(dir);
+  return dir.string();
 }
 
 std::vector<std::string> Outcome::NotificationsRu() const {

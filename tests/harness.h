@@ -23,6 +23,9 @@ inline int64_t Utc(int y, unsigned m, unsigned d, int hh = 0, int mm = 0) {
 // A valid IIN for a birth date, century/sex digit and serial (skipping serials with no check digit).
 std::string MakeIin(int year, unsigned month, unsigned day, bool male = true, unsigned serial = 1);
 
+// A fresh directory under the system's temporary directory, unique to this process.
+std::string TempDir(const std::string& name);
+
 struct Outcome {
   fb::Outcome outcome = fb::Outcome::Applied;
   fb::RejectionCode code = fb::RejectionCode::None;

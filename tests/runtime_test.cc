@@ -23,11 +23,6 @@ namespace {
 namespace fs = std::filesystem;
 using adapters::Runtime;
 
-std::string TempDir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / fmt::format("kezek-runtime-{}-{}", name, ::getpid());
-  fs::remove_all(dir);
-  return dir.string();
-}
 
 struct History {
   std::vector<std::string> lines;

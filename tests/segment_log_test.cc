@@ -15,11 +15,6 @@ namespace {
 namespace fs = std::filesystem;
 using adapters::SegmentLog;
 
-std::string TempDir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / fmt::format("kezek-test-{}-{}", name, ::getpid());
-  fs::remove_all(dir);
-  return dir.string();
-}
 
 std::vector<uint8_t> Payload(uint64_t i) {
   std::vector<uint8_t> p(10 + i % 37);
