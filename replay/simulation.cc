@@ -1,5 +1,6 @@
 #include "replay/simulation.h"
 
+#include <algorithm>
 #include <map>
 #include <queue>
 #include <variant>
@@ -39,7 +40,6 @@ std::string MakeIin(int year, unsigned month, unsigned day, bool male, unsigned 
 
 namespace {
 
-constexpr uint32_t kLocality = 1;
 constexpr int64_t kHourMs = 3'600'000;
 constexpr const char* kSurnames[] = {"Ахметов", "Серикбаев", "Нурланов", "Иванов", "Касымов", "Жумабаев",
                                      "Омаров", "Петров", "Абенов", "Сагинтаев", "Ким", "Токаев"};
@@ -64,6 +64,11 @@ struct Event {
   bool operator==(const Event& other) const { return at == other.at && order == other.order; }
 };
 
+struct Place {
+  uint32_t locality = 0;
+  Region region;
+};
+
 struct Family {
   std::string parent_iin;
   std::string child_iin;
@@ -72,6 +77,7 @@ struct Family {
   fb::QueueType queue_type = fb::QueueType::General;
   fb::CorrectionType correction = fb::CorrectionType::None;
   uint32_t kindergarten = 0;
+  uint32_t locality = 0;
   std::string category;
   bool will_withdraw = false;
 };
@@ -86,6 +92,18 @@ class Simulator {
     const std::string dir = options_.data_dir.empty() ? DefaultDataDir() : options_.data_dir;
     std::vector<CalendarRow> rows;
     if (!LoadCalendarCsv(dir + "/kz-calendar-2020-2026.csv", &rows, error)) return false;
+    std::vector<Region> regions;
+    if (options_.country) {
+      if (!LoadRegionsCsv(dir + "/kz-regions.csv", &regions, error)) return false;
+    } else {
+      regions.push_back(Region{"ALA", "Алматы қаласы", "г. Алматы", 2292333, 360});
+    }
+    uint64_t total = 0;
+    for (size_t i = 0; i < regions.size(); ++i) {
+      places_.push_back(Place{static_cast<uint32_t>(i + 1), regions[i]});
+      total += regions[i].population;
+      cumulative_population_.push_back(total);
+    }
     start_ = int64_t{civil::FromYmd({options_.first_year, 1, 1}).value} * kMsPerDay;
     const int total_months = options_.first_year * 12 + options_.months;
     end_ = int64_t{civil::FromYmd({total_months / 12, static_cast<unsigned>(total_months % 12) + 1, 1}).value} * kMsPerDay;
@@ -99,7 +117,7 @@ class Simulator {
       const civil::Ymd next{ymd.month == 12 ? ymd.year + 1 : ymd.year, ymd.month % 12 + 1, 1};
       month = int64_t{civil::FromYmd(next).value} * kMsPerDay;
     }
-    Schedule(start_ + 366 * kMsPerDay + 4 * kHourMs, Step::Policy, 0);
+    Schedule(start_ + 366 * kMsPerDay + 4 * kHourMs, Step::Policy, 0);  // a ratio policy arrives
     while (!events_.empty()) {
       const Event event = events_.top();
       events_.pop();
@@ -150,41 +168,52 @@ class Simulator {
 
   void SetUpCatalogue() {
     const int64_t at = start_;
-    SendBody(fb::Role::EducationDepartment, fb::UpsertLocalityT{{}, kLocality, "г. Алматы", "Алматы қаласы", "ALA"}, at);
-    fb::SetUtcOffsetT before;
-    before.locality = kLocality; before.effective_from_ms = 946'684'800'000; before.offset_minutes = 360;
-    SendBody(fb::Role::EducationDepartment, before, at);
-    fb::SetUtcOffsetT after;
-    after.locality = kLocality; after.effective_from_ms = kSingleZoneFromMs; after.offset_minutes = 300;
-    SendBody(fb::Role::EducationDepartment, after, at);
-    SetPolicy(at, false);
-    const uint32_t kindergartens = std::max<uint32_t>(4, options_.applications / 50);
+    uint32_t kindergarten = 1;
     uint32_t group_id = 1;
-    for (uint32_t k = 1; k <= kindergartens; ++k) {
-      SendBody(fb::Role::EducationDepartment,
-               fb::UpsertKindergartenT{{}, k, kLocality, fmt::format("Ясли-сад №{}", k), fmt::format("№{} балабақша", k)}, at);
-      for (uint8_t age = 1; age <= 5; ++age) {
-        for (const fb::Language language : {fb::Language::Kk, fb::Language::Ru}) {
-          if (language == fb::Language::Ru && random_.Chance(400)) continue;
+    const uint64_t total = cumulative_population_.back();
+    for (const Place& place : places_) {
+      const Region& r = place.region;
+      SendBody(fb::Role::EducationDepartment, fb::UpsertLocalityT{{}, place.locality, r.name_ru, r.name_kk, r.code}, at);
+      fb::SetUtcOffsetT before;
+      before.locality = place.locality; before.effective_from_ms = 946'684'800'000;
+      before.offset_minutes = r.offset_before_2024_03_01_minutes;
+      SendBody(fb::Role::EducationDepartment, before, at);
+      fb::SetUtcOffsetT after;
+      after.locality = place.locality; after.effective_from_ms = kSingleZoneFromMs; after.offset_minutes = 300;
+      SendBody(fb::Role::EducationDepartment, after, at);
+      const uint64_t share = options_.applications * r.population / total;
+      const uint32_t kindergartens = std::max<uint32_t>(4, static_cast<uint32_t>(share / 50));
+      for (uint32_t n = 1; n <= kindergartens; ++n, ++kindergarten) {
+        const uint32_t k = kindergarten;
+        SendBody(fb::Role::EducationDepartment,
+                 fb::UpsertKindergartenT{{}, k, place.locality, fmt::format("Ясли-сад №{}", n), fmt::format("№{} балабақша", n)}, at);
+        for (uint8_t age = 1; age <= 5; ++age) {
+          for (const fb::Language language : {fb::Language::Kk, fb::Language::Ru}) {
+            if (language == fb::Language::Ru && random_.Chance(400)) continue;
+            fb::UpsertGroupT group;
+            group.group = group_id++; group.kindergarten = k; group.language = language;
+            group.min_age_years = age; group.max_age_years = static_cast<uint8_t>(age + 1);
+            group.capacity = static_cast<uint32_t>(15 + random_.Below(16));
+            groups_of_[place.locality].push_back(GroupId{group.group});
+            SendBody(fb::Role::EducationDepartment, group, at);
+          }
+        }
+        if (n % 8 == 0) {
           fb::UpsertGroupT group;
-          group.group = group_id++; group.kindergarten = k; group.language = language;
-          group.min_age_years = age; group.max_age_years = static_cast<uint8_t>(age + 1);
-          group.capacity = static_cast<uint32_t>(15 + random_.Below(16));
+          group.group = group_id++; group.kindergarten = k; group.language = fb::Language::Kk;
+          group.min_age_years = 2; group.max_age_years = 6; group.capacity = 12;
+          group.correction_type = kCorrections[(n / 8) % std::size(kCorrections)];
+          special_groups_[place.locality].emplace_back(k, group.correction_type);
+          groups_of_[place.locality].push_back(GroupId{group.group});
           SendBody(fb::Role::EducationDepartment, group, at);
         }
       }
-      if (k % 8 == 0) {
-        fb::UpsertGroupT group;
-        group.group = group_id++; group.kindergarten = k; group.language = fb::Language::Kk;
-        group.min_age_years = 2; group.max_age_years = 6; group.capacity = 12;
-        group.correction_type = kCorrections[(k / 8) % std::size(kCorrections)];
-        special_groups_.emplace_back(k, group.correction_type);
-        SendBody(fb::Role::EducationDepartment, group, at);
-      }
     }
+    // The country's default policy; a one-city history keeps its own.
+    SetPolicy(at, options_.country ? 0 : places_.front().locality, false);
   }
 
-  void SetPolicy(int64_t at, bool with_ratio) {
+  void SetPolicy(int64_t at, uint32_t locality, bool with_ratio) {
     fb::SetPriorityPolicyT policy;
     auto tier = [](std::string code, std::vector<std::string> categories, bool general) {
       auto t = std::make_unique<fb::PriorityTierT>();
@@ -195,7 +224,7 @@ class Simulator {
     policy.tiers.push_back(tier("primary", {std::begin(kPrimary), std::end(kPrimary)}, false));
     policy.tiers.push_back(tier("general", {"general"}, true));
     if (with_ratio) { policy.ratio_priority = 1; policy.ratio_general = 3; }
-    policy.locality = kLocality;
+    policy.locality = locality;
     SendBody(fb::Role::EducationDepartment, std::move(policy), at);
   }
 
@@ -216,6 +245,10 @@ class Simulator {
       family.parent_iin = MakeIin(parent_year, 1 + static_cast<unsigned>(random_.Below(12)),
                                   1 + static_cast<unsigned>(random_.Below(28)), random_.Chance(300),
                                   static_cast<unsigned>(random_.Below(9000)));
+      const uint64_t pick = random_.Below(cumulative_population_.back());
+      family.locality = places_[static_cast<size_t>(std::upper_bound(cumulative_population_.begin(),
+                                                                     cumulative_population_.end(), pick) -
+                                                    cumulative_population_.begin())].locality;
       family.child_name = fmt::format("{} {}", kSurnames[random_.Below(std::size(kSurnames))],
                                       kNames[random_.Below(std::size(kNames))]);
       family.language = random_.Chance(650) ? fb::Language::Kk : fb::Language::Ru;
@@ -223,8 +256,9 @@ class Simulator {
       family.category = roll < 30   ? kExtraordinary[random_.Below(std::size(kExtraordinary))]
                         : roll < 150 ? kPrimary[random_.Below(std::size(kPrimary))]
                                      : "general";
-      if (random_.Chance(50) && !special_groups_.empty()) {
-        const auto& [kindergarten, correction] = special_groups_[random_.Below(special_groups_.size())];
+      const auto& specials = special_groups_[family.locality];
+      if (random_.Chance(50) && !specials.empty()) {
+        const auto& [kindergarten, correction] = specials[random_.Below(specials.size())];
         family.queue_type = fb::QueueType::Special;
         family.correction = correction;
         family.kindergarten = kindergarten;
@@ -239,7 +273,15 @@ class Simulator {
   void Handle(const Event& e) {
     switch (e.step) {
       case Step::Tick: SendBody(fb::Role::System, fb::ClockTickT{}, e.at); break;
-      case Step::Policy: SetPolicy(e.at, true); break;
+      case Step::Policy: {
+        // Astana's practice: 1 place to the priority tiers for every 3 to the general line.
+        uint32_t locality = places_.front().locality;
+        for (const Place& place : places_) {
+          if (place.region.code == "AST") locality = place.locality;
+        }
+        SetPolicy(e.at, locality, true);
+        break;
+      }
       case Step::File: File(e); break;
       case Step::Allocate: Allocate(e.at); break;
       case Step::Pmpk: Pmpk(e); break;
@@ -294,7 +336,7 @@ class Simulator {
       ++summary_->invalid_sent;
     }
     file.child_name = family.child_name;
-    file.locality = kLocality;
+    file.locality = family.locality;
     file.queue_type = family.queue_type;
     file.language = family.language;
     file.priority_category = family.category;
@@ -345,13 +387,11 @@ class Simulator {
     const int age = rules::AgeOnFirstSeptember(app.birth_date, s.offsets.LocalDateOf(app.locality, InstantMs{e.at}));
     // Families look through the catalogue from a random kindergarten on; the first suitable group
     // with a free place wins.
-    if (group_ids_.size() != s.groups.size()) {
-      group_ids_.clear();
-      for (const auto& [id, group] : s.groups) group_ids_.push_back(id);
-    }
-    const uint64_t start = random_.Below(group_ids_.size());
-    for (uint64_t looked = 0; looked < group_ids_.size(); ++looked) {
-      const GroupId id = group_ids_[(start + looked) % group_ids_.size()];
+    const std::vector<GroupId>& groups = groups_of_[app.locality.value];
+    if (groups.empty()) return;
+    const uint64_t start = random_.Below(groups.size());
+    for (uint64_t looked = 0; looked < groups.size(); ++looked) {
+      const GroupId id = groups[(start + looked) % groups.size()];
       const Group& g = s.groups.at(id);
       if (g.language == app.language && g.correction == app.correction && g.taken < g.capacity &&
           age >= g.min_age_years && age <= g.max_age_years) {
@@ -442,9 +482,11 @@ class Simulator {
   uint64_t next_key_ = 1;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   std::vector<Family> families_;
-  std::vector<std::pair<uint32_t, fb::CorrectionType>> special_groups_;
+  std::vector<Place> places_;
+  std::vector<uint64_t> cumulative_population_;
+  std::map<uint32_t, std::vector<std::pair<uint32_t, fb::CorrectionType>>> special_groups_;  // by locality
+  std::map<uint32_t, std::vector<GroupId>> groups_of_;                                        // by locality
   std::map<uint64_t, std::string> parent_of_;
-  std::vector<GroupId> group_ids_;
   std::string pending_parent_;
   bool pending_withdraw_ = false;
 };

@@ -1,4 +1,4 @@
-// A city's queue history, generated deterministically from a seed: the catalogue, the real
+// A city's (or the whole country's) queue history, generated deterministically from a seed: the catalogue, the real
 // calendar, a priority policy that gains a ratio mid-way, and families, PMPK specialists,
 // kindergartens and the education department acting as they do on the portal. It is a closed
 // loop: an engine of its own tells it which application got a voucher and when, so that answers,
@@ -19,6 +19,10 @@ struct SimulationOptions {
   int first_year = 2024;    // history starts 1 January (so it crosses the 1 March 2024 change)
   int months = 24;
   std::string data_dir;     // shared/data; empty: DefaultDataDir()
+  // false: one city (г. Алматы). true: every region and city of republican significance of
+  // kz-regions.csv as a locality, with its UTC offset before 1 March 2024, applications and
+  // kindergartens shared out by population; Astana's policy gains the 1:3 ratio mid-way.
+  bool country = false;
 };
 
 struct SimulationSummary {

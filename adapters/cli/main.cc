@@ -70,6 +70,8 @@ options:
   --first-year Y       default 2024
   --output FILE        default standard output
   --data DIR           shared/data (default: the one this build was configured with)
+  --country            every region and city of republican significance (kz-regions.csv) as a
+                       locality with its own UTC offset before 1 March 2024, sized by population
   --help               this text
 )";
 
@@ -84,7 +86,7 @@ runtime: logged with fsync'd group commit, folded, journaled and kept in RocksDB
 'kezek status/run/backup --data DIR' then work on; its state hash is checked against the fold's.
 
 options: --seed N, --applications N, --months N, --first-year Y, --data DIR (shared/data, as for
-sample), --store DIR, --help
+sample), --country, --store DIR, --help
 )";
 
 constexpr const char* kJournalUsage = R"(usage: kezek journal FILE | --data DIR
@@ -193,11 +195,12 @@ std::optional<replay::SimulationOptions> SimulationFrom(const Args& args) {
   options.months = static_cast<int>(*months);
   options.first_year = static_cast<int>(*first_year);
   if (args.options.contains("--data")) options.data_dir = args.options.at("--data");
+  options.country = args.options.contains("--country");
   return options;
 }
 
 int Sample(int argc, char** argv) {
-  const auto args = Parse(argc, argv, 2, {"--seed", "--applications", "--months", "--first-year", "--output", "--data"}, {});
+  const auto args = Parse(argc, argv, 2, {"--seed", "--applications", "--months", "--first-year", "--output", "--data"}, {"--country"});
   if (!args) return 2;
   if (args->help) return fmt::print("{}", kSampleUsage), 0;
   const auto options = SimulationFrom(*args);
@@ -505,7 +508,7 @@ int StatusCommand(int argc, char** argv) {
 }
 
 int Demo(int argc, char** argv) {
-  const auto args = Parse(argc, argv, 2, {"--seed", "--applications", "--months", "--first-year", "--data", "--store"}, {});
+  const auto args = Parse(argc, argv, 2, {"--seed", "--applications", "--months", "--first-year", "--data", "--store"}, {"--country"});
   if (!args) return 2;
   if (args->help) return fmt::print("{}", kDemoUsage), 0;
   const std::string store = args->options.contains("--store") ? args->options.at("--store") : "";
@@ -514,8 +517,9 @@ int Demo(int argc, char** argv) {
   }
   const auto options = SimulationFrom(*args);
   if (!options) return 2;
-  fmt::print("Kezek demo: {} applications in г. Алматы over {} months from {}-01-01, seed {}\n",
-             options->applications, options->months, options->first_year, options->seed);
+  fmt::print("Kezek demo: {} applications in {} over {} months from {}-01-01, seed {}\n", options->applications,
+             options->country ? "Kazakhstan's 20 regions and cities" : "г. Алматы", options->months,
+             options->first_year, options->seed);
   std::vector<std::vector<uint8_t>> log;
   replay::SimulationSummary generated;
   std::string error;
