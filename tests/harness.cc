@@ -14,6 +14,17 @@ std::string MakeIin(int year, unsigned month, unsigned day, bool male, unsigned 
   return replay::MakeIin(year, month, day, male, serial);
 }
 
+std::vector<std::vector<uint8_t>> SimulatedLog(const replay::SimulationOptions& options,
+                                               replay::SimulationSummary* summary) {
+  std::vector<std::vector<uint8_t>> log;
+  replay::SimulationSummary ignored;
+  std::string error;
+  REQUIRE_MESSAGE(replay::Simulate(options, [&](std::span<const uint8_t> b) { log.emplace_back(b.begin(), b.end()); },
+                                   summary != nullptr ? summary : &ignored, &error),
+                  error);
+  return log;
+}
+
 std::string TempDir(const std::string& name) {
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / fmt::format("kezek-test-{}-{}", name, ::getpid());

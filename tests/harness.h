@@ -12,6 +12,7 @@
 #include "engine/engine.h"
 #include "events/codec.h"
 #include "replay/reference_data.h"
+#include "replay/simulation.h"
 
 namespace kezek::test {
 
@@ -22,6 +23,10 @@ inline int64_t Utc(int y, unsigned m, unsigned d, int hh = 0, int mm = 0) {
 
 // A valid IIN for a birth date, century/sex digit and serial (skipping serials with no check digit).
 std::string MakeIin(int year, unsigned month, unsigned day, bool male = true, unsigned serial = 1);
+
+// The canonical actions of a generated history (replay::Simulate), in log order; REQUIREs success.
+std::vector<std::vector<uint8_t>> SimulatedLog(const replay::SimulationOptions& options,
+                                               replay::SimulationSummary* summary = nullptr);
 
 // A fresh directory under the system's temporary directory, unique to this process.
 std::string TempDir(const std::string& name);

@@ -131,10 +131,7 @@ TEST_CASE("invariants: hold after every action of a seeded history with random i
   options.seed = seed;
   options.applications = 600;
   options.months = 14;
-  std::vector<std::vector<uint8_t>> log;
-  replay::SimulationSummary summary;
-  std::string error;
-  REQUIRE_MESSAGE(replay::Simulate(options, [&](std::span<const uint8_t> b) { log.emplace_back(b.begin(), b.end()); }, &summary, &error), error);
+  const auto log = SimulatedLog(options);
   REQUIRE(log.size() > 2000);
 
   replay::Random random(seed);

@@ -13,11 +13,7 @@ TEST_CASE("simulation: the same seed gives the same actions; another seed other 
     options.seed = seed;
     options.applications = 300;
     options.months = 6;
-    std::vector<std::vector<uint8_t>> log;
-    replay::SimulationSummary summary;
-    std::string error;
-    REQUIRE(replay::Simulate(options, [&](std::span<const uint8_t> b) { log.emplace_back(b.begin(), b.end()); }, &summary, &error));
-    return log;
+    return SimulatedLog(options);
   };
   CHECK(run(5) == run(5));
   CHECK(run(5) != run(6));

@@ -31,10 +31,8 @@ TEST_CASE("state store: changed entries after each action add up to the full sna
   options.seed = 99;
   options.applications = 400;
   options.months = 13;
-  std::vector<std::vector<uint8_t>> log;
   replay::SimulationSummary summary;
-  std::string error;
-  REQUIRE(replay::Simulate(options, [&](std::span<const uint8_t> b) { log.emplace_back(b.begin(), b.end()); }, &summary, &error));
+  const auto log = SimulatedLog(options, &summary);
 
   Engine engine;
   Store store;
