@@ -28,6 +28,10 @@ std::string MakeIin(int year, unsigned month, unsigned day, bool male = true, un
 std::vector<std::vector<uint8_t>> SimulatedLog(const replay::SimulationOptions& options,
                                                replay::SimulationSummary* summary = nullptr);
 
+// A whole file's bytes, and writing them back (replacing the file): for damaging logs on purpose.
+std::vector<uint8_t> ReadFileBytes(const std::string& path);
+void WriteFileBytes(const std::string& path, const std::vector<uint8_t>& bytes);
+
 // A fresh directory under the system's temporary directory, unique to this process.
 std::string TempDir(const std::string& name);
 

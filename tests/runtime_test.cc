@@ -256,20 +256,13 @@ TEST_CASE("runtime: a journal altered behind the state's back is found when the 
   // Alter one byte of the first journal record's payload (its frame checksum updated to match).
   std::string segment;
   for (const auto& e : fs::directory_iterator(fs::path(dir) / "journal")) segment = e.path().string();
-  std::vector<uint8_t> bytes;
-  {
-    std::ifstream in(segment, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  std::vector<uint8_t> bytes = ReadFileBytes(segment);
   REQUIRE(bytes.size() > 100);
   const uint32_t length = uint32_t{bytes[4]} | uint32_t{bytes[5]} << 8 | uint32_t{bytes[6]} << 16 | uint32_t{bytes[7]} << 24;
   bytes[12 + length - 1] ^= 0x01;
   const uint32_t check = adapters::FrameChecksum(length, {bytes.data() + 12, length});
   for (int i = 0; i < 4; ++i) bytes[8 + static_cast<size_t>(i)] = static_cast<uint8_t>(check >> (8 * i));
-  {
-    std::ofstream out(segment, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  }
+  WriteFileBytes(segment, bytes);
   std::unique_ptr<Runtime> runtime;
   const adapters::Status s = Runtime::Open(dir, Quiet(50), &runtime);
   CHECK(s.code() == adapters::Status::Code::kCorruption);

@@ -81,11 +81,7 @@ TEST_CASE("segment log: a torn tail, cut at every byte of the last record, recov
   const std::string dir = TempDir("torn");
   Fill(dir, 20);
   const std::string segment = OnlySegment(dir);
-  std::vector<uint8_t> original;
-  {
-    std::ifstream in(segment, std::ios::binary);
-    original.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  std::vector<uint8_t> original = ReadFileBytes(segment);
   const size_t last_size = SegmentLog::kFrameHeaderBytes + Payload(19).size();
   const size_t last_start = original.size() - last_size;
   for (size_t cut = last_start; cut < original.size(); ++cut) {
@@ -108,11 +104,7 @@ TEST_CASE("segment log: a flipped bit in the last record recovers to the last go
   const std::string dir = TempDir("flip-last");
   Fill(dir, 20);
   const std::string segment = OnlySegment(dir);
-  std::vector<uint8_t> original;
-  {
-    std::ifstream in(segment, std::ios::binary);
-    original.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  std::vector<uint8_t> original = ReadFileBytes(segment);
   const size_t last_start = original.size() - (SegmentLog::kFrameHeaderBytes + Payload(19).size());
   for (size_t byte = last_start; byte < original.size(); ++byte) {
     for (const int bit : {0, 5}) {
@@ -120,10 +112,7 @@ TEST_CASE("segment log: a flipped bit in the last record recovers to the last go
       CAPTURE(bit);
       std::vector<uint8_t> damaged = original;
       damaged[byte] ^= static_cast<uint8_t>(1 << bit);
-      {
-        std::ofstream out(segment, std::ios::binary | std::ios::trunc);
-        out.write(reinterpret_cast<const char*>(damaged.data()), static_cast<std::streamsize>(damaged.size()));
-      }
+      WriteFileBytes(segment, damaged);
       SegmentLog::Recovery recovery;
       auto log = OpenLog(dir, &recovery);
       CHECK(recovery.records == 19);
@@ -140,19 +129,12 @@ TEST_CASE("segment log: a flipped bit in the middle stops with the segment, offs
   const std::string dir = TempDir("flip-middle");
   Fill(dir, 20);
   const std::string segment = OnlySegment(dir);
-  std::vector<uint8_t> bytes;
-  {
-    std::ifstream in(segment, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  std::vector<uint8_t> bytes = ReadFileBytes(segment);
   // Record 5 starts after five frames.
   size_t offset = 0;
   for (uint64_t i = 0; i < 5; ++i) offset += SegmentLog::kFrameHeaderBytes + Payload(i).size();
   bytes[offset + SegmentLog::kFrameHeaderBytes + 2] ^= 0x10;  // a payload bit of record 5
-  {
-    std::ofstream out(segment, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  }
+  WriteFileBytes(segment, bytes);
   std::unique_ptr<SegmentLog> log;
   SegmentLog::Recovery recovery;
   const adapters::Status s = SegmentLog::Open(dir, {}, &log, &recovery);
@@ -185,16 +167,9 @@ TEST_CASE("segment log: damage in an earlier segment, or a missing segment, is c
     CHECK(read > 0);
   }
   SUBCASE("a flipped bit in an earlier segment stops the read with its offset") {
-    std::vector<uint8_t> bytes;
-    {
-      std::ifstream in(segments[0], std::ios::binary);
-      bytes.assign(std::istreambuf_iterator<char>(in), {});
-    }
+    std::vector<uint8_t> bytes = ReadFileBytes(segments[0]);
     bytes[SegmentLog::kFrameHeaderBytes + 1] ^= 0x04;  // the first record's payload
-    {
-      std::ofstream out(segments[0], std::ios::binary | std::ios::trunc);
-      out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    }
+    WriteFileBytes(segments[0], bytes);
     SegmentLog::Recovery recovery;
     auto log = OpenLog(dir, &recovery, 1024);
     const adapters::Status s = log->Read(0, [](uint64_t, std::span<const uint8_t>) { return true; });

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include "adapters/journal_file.h"
 #include "adapters/runtime.h"
@@ -321,6 +320,7 @@ int Journal(int argc, char** argv) {
   const bool from_data = args->options.contains("--data");
   if (args->positional.size() != (from_data ? 0u : 1u)) return fmt::print(stderr, "{}", kJournalUsage), 2;
   events::Codec codec;
+  Sha256Hasher sha256;
   Sha256 previous{};
   uint64_t sequence = 0;
   std::string problem;
@@ -341,8 +341,7 @@ int Journal(int argc, char** argv) {
       return;
     }
     fmt::print("{}\n", codec.RecordToJson(bytes));
-    unsigned int length = 0;
-    EVP_Digest(bytes.data(), bytes.size(), previous.data(), &length, EVP_sha256(), nullptr);
+    previous = sha256.Of(bytes);
     ++sequence;
   };
   if (from_data) {
