@@ -8,6 +8,7 @@ packages=(
   flatbuffers-compiler libflatbuffers-dev
   librocksdb-dev librdkafka-dev libfmt-dev doctest-dev
   libboost-dev libboost-system-dev libssl-dev libxxhash-dev
+  postgresql libpq-dev   # the PostgreSQL baseline of benchmarks/country.sh
 )
 
 missing=()

@@ -1,0 +1,431 @@
+// The country suite: one generated history of the whole country, measured on Kezek and on the
+// PostgreSQL baseline (benchmarks/pg_baseline.h) side by side, with the check that both decide
+// the same. Prints a table and writes JSON; asserts nothing about time, but exits 1 when the
+// decisions (or the positions read) differ, or the durable replay's state differs from the fold's.
+//
+//   country_bench [--applications N] [--seed N] [--pg CONNINFO] [--pg-seconds S]
+//                 [--durable-seconds S] [--reads N] [--work DIR] [--json FILE] [--data DIR]
+//
+// Measures (each for Kezek and the baseline, with the ratio):
+//   fold     the rules applied to every input, state in memory (Kezek) / in PostgreSQL with
+//            synchronous_commit off (the baseline's fastest honest setting)
+//   ingest   durable: Kezek's runtime (JSON in, fsync'd group commit of actions, journal and
+//            RocksDB state) / the baseline with synchronous_commit on, one transaction an action
+//   replay   the full history rebuilt from the durable log (Kezek), and the baseline's time for
+//            the same history at its measured fold rate (run in full when it fits the budget)
+//   reads    position of a waiting application: Kezek's order-statistics trees in-process / the
+//            baseline's ranking query over loopback; p50, p99 and reads per second
+//   memory   peak RSS of the Kezek process during the fold and the state's growth / the
+//            PostgreSQL server processes' RSS and the database size
+// The baseline runs on the history's first inputs for at most --pg-seconds (and --durable-seconds
+// durable); the decision check covers exactly the inputs it ran, and the reads compare positions
+// with a Kezek engine stopped at the same input.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <dirent.h>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <rocksdb/version.h>
+
+#include "adapters/runtime.h"
+#include "benchmarks/decision_words.h"
+#include "benchmarks/pg_baseline.h"
+#include "engine/engine.h"
+#include "events/codec.h"
+#include "replay/simulation.h"
+
+namespace kezek {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+
+struct Options {
+  uint64_t applications = 1'000'000;
+  uint64_t seed = 2025;
+  std::string pg = "host=127.0.0.1 port=54329 user=postgres dbname=postgres";
+  double pg_seconds = 150;
+  double durable_seconds = 45;
+  uint64_t reads = 20'000;
+  std::string work = "out/country";
+  std::string json = "out/country/country.json";
+  std::string data;
+  int first_year = 2024;
+  int months = 24;
+};
+
+uint64_t StatusKb(const char* field, const std::string& path = "/proc/self/status") {
+  std::ifstream status(path);
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind(field, 0) == 0) return std::stoull(line.substr(std::string(field).size()));
+  }
+  return 0;
+}
+void ResetPeakRss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+std::string CpuModel() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown";
+}
+
+// RSS of every process named "postgres" (the server and its backends; shared buffers are
+// counted in each process that touched them, so this overstates rather than flatters).
+uint64_t PostgresRssKb() {
+  uint64_t total = 0;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream comm(entry.path() / "comm");
+    std::string command;
+    std::getline(comm, command);
+    if (command == "postgres") total += StatusKb("VmRSS:", entry.path() / "status");
+  }
+  return total;
+}
+
+uint64_t DirBytes(const fs::path& dir) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::recursive_directory_iterator(dir, ec)) {
+    if (entry.is_regular_file(ec)) total += entry.file_size(ec);
+  }
+  return total;
+}
+
+struct Latency {
+  double p50_us = 0, p99_us = 0, per_second = 0;
+  uint64_t count = 0;
+};
+Latency Summarize(std::vector<double>& nanos, double total_seconds) {
+  Latency l;
+  if (nanos.empty()) return l;
+  std::sort(nanos.begin(), nanos.end());
+  l.count = nanos.size();
+  l.p50_us = nanos[nanos.size() / 2] / 1000;
+  l.p99_us = nanos[std::min(nanos.size() - 1, nanos.size() * 99 / 100)] / 1000;
+  l.per_second = static_cast<double>(nanos.size()) / total_seconds;
+  return l;
+}
+
+std::string TallyJson(const bench::DecisionTally& t) {
+  std::string decisions;
+  for (size_t i = 1; i < t.decisions.size(); ++i) {
+    if (t.decisions[i] == 0) continue;
+    decisions += fmt::format("{}\"{}\": {}", decisions.empty() ? "" : ", ",
+                             fb::EnumNameDecisionBody(static_cast<fb::DecisionBody>(i)), t.decisions[i]);
+  }
+  return fmt::format(R"({{"inputs": {}, "applied": {}, "rejected": {}, "duplicate": {}, "decisions": {{{}}}}})",
+                     t.inputs, t.outcomes[0], t.outcomes[1], t.outcomes[2], decisions);
+}
+
+int Run(const Options& o) {
+  fs::create_directories(o.work);
+  std::string error;
+  fmt::print("country suite: {} applications (seed {}), baseline budget {} s + {} s durable\n", o.applications,
+             o.seed, o.pg_seconds, o.durable_seconds);
+
+  // --- the workload -------------------------------------------------------------------------
+  std::vector<std::vector<uint8_t>> actions;
+  replay::SimulationOptions sim;
+  sim.seed = o.seed;
+  sim.applications = static_cast<uint32_t>(o.applications);
+  sim.country = true;
+  sim.data_dir = o.data;
+  sim.first_year = o.first_year;
+  sim.months = o.months;
+  replay::SimulationSummary summary;
+  auto started = Clock::now();
+  if (!replay::Simulate(sim, [&](std::span<const uint8_t> a) { actions.emplace_back(a.begin(), a.end()); },
+                        &summary, &error)) {
+    fmt::print(stderr, "country_bench: {}\n", error);
+    return 2;
+  }
+  const double generate_s = Seconds(started);
+  const uint64_t n = actions.size();
+  fmt::print("generated {} actions ({} applications filed) in {:.1f} s\n", n, summary.filed, generate_s);
+
+  // --- Kezek: fold in memory ----------------------------------------------------------------
+  auto engine = std::make_unique<Engine>();
+  ResetPeakRss();
+  const uint64_t rss_before_kb = StatusKb("VmRSS:");
+  started = Clock::now();
+  for (uint64_t i = 0; i < n; ++i) engine->Apply(actions[i], i);
+  const double kezek_fold_s = Seconds(started);
+  const uint64_t kezek_peak_kb = StatusKb("VmHWM:");
+  const uint64_t kezek_state_kb = StatusKb("VmRSS:") - rss_before_kb;
+  const auto kezek_hash = engine->StateHash();
+  if (kezek_hash != summary.state_sha256) {
+    fmt::print(stderr, "country_bench: the fold's state hash differs from the generator's engine\n");
+    return 1;
+  }
+  fmt::print("kezek fold: {:.2f} s, {:.0f} actions/s\n", kezek_fold_s, static_cast<double>(n) / kezek_fold_s);
+
+  // --- Kezek: position reads ----------------------------------------------------------------
+  std::vector<uint64_t> waiting;
+  for (size_t id = 1; id < engine->state().applications.size(); ++id) {
+    if (engine->state().applications[id].status == fb::ApplicationStatus::InQueue) waiting.push_back(id);
+  }
+  replay::Random random(o.seed ^ 0x5EAD);
+  std::vector<double> nanos;
+  uint64_t checksum = 0;
+  started = Clock::now();
+  for (uint64_t r = 0; r < o.reads && !waiting.empty(); ++r) {
+    const ApplicationId id{waiting[random.Below(waiting.size())]};
+    const auto t0 = Clock::now();
+    checksum += engine->PositionOf(id).value_or(0);
+    nanos.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count());
+  }
+  const Latency kezek_reads = Summarize(nanos, Seconds(started));
+  const uint64_t kezek_waiting = waiting.size();
+  engine.reset();
+
+  // --- Kezek: durable ingest and replay from the durable log ---------------------------------
+  const fs::path data = fs::path(o.work) / "kezek-data";
+  fs::remove_all(data);
+  double ingest_s = 0;
+  Sha256 durable_hash{};
+  {
+    events::Codec codec;
+    adapters::Runtime::Options ro;
+    ro.create = true;
+    std::unique_ptr<adapters::Runtime> runtime;
+    if (auto s = adapters::Runtime::Open(data, ro, &runtime); !s.ok()) {
+      fmt::print(stderr, "country_bench: {}\n", s.ToString());
+      return 2;
+    }
+    std::vector<std::string> lines;
+    for (uint64_t i = 0; i < n;) {
+      lines.clear();
+      for (; i < n && lines.size() < ro.batch_max; ++i) lines.push_back(codec.ActionToJson(actions[i]));
+      const auto t0 = Clock::now();  // the portal's JSON is made before; Kezek's work is timed
+      if (auto s = runtime->Append(lines, [](const adapters::Runtime::Answer&) {}); !s.ok()) {
+        fmt::print(stderr, "country_bench: {}\n", s.ToString());
+        return 2;
+      }
+      ingest_s += Seconds(t0);
+    }
+    durable_hash = runtime->engine().StateHash();
+  }
+  const uint64_t kezek_disk = DirBytes(data);
+  fmt::print("kezek durable ingest: {:.2f} s, {:.0f} actions/s\n", ingest_s, static_cast<double>(n) / ingest_s);
+  double replay_s = 0;
+  {
+    started = Clock::now();
+    std::unique_ptr<adapters::SegmentLog> log;
+    adapters::SegmentLog::Recovery recovery;
+    Engine replayed;
+    auto s = adapters::SegmentLog::Open((data / "actions").string(), {}, &log, &recovery);
+    uint64_t count = 0;
+    if (s.ok()) {
+      s = log->Read(0, [&](uint64_t index, std::span<const uint8_t> payload) {
+        if (!payload.empty() && payload[0] == adapters::kInputAction) replayed.Apply(payload.subspan(1), index);
+        ++count;
+        return true;
+      });
+    }
+    replay_s = Seconds(started);
+    if (!s.ok() || count != n || replayed.StateHash() != durable_hash || durable_hash != kezek_hash) {
+      fmt::print(stderr, "country_bench: the replay of the durable log differs ({}; {} of {} inputs)\n",
+                 s.ToString(), count, n);
+      return 1;
+    }
+  }
+  fmt::print("kezek replay of the durable log: {:.2f} s\n", replay_s);
+
+  // --- the baseline: fold (synchronous_commit off) -------------------------------------------
+  bench::PgBaseline pg;
+  if (!pg.Open(o.pg, /*synchronous_commit=*/false, &error)) {
+    fmt::print(stderr, "country_bench: {}\n", error);
+    return 2;
+  }
+  const std::string pg_version = pg.ServerVersion();
+  std::vector<uint64_t> pg_words_at;  // offsets of each input's words
+  bench::Words pg_words;
+  started = Clock::now();
+  uint64_t pg_n = 0;
+  for (; pg_n < n; ++pg_n) {
+    if (pg_n % 256 == 0 && Seconds(started) > o.pg_seconds) break;
+    pg_words_at.push_back(pg_words.size());
+    if (!pg.Apply(actions[pg_n], &pg_words, &error)) {
+      fmt::print(stderr, "country_bench: baseline input {}: {}\n", pg_n, error);
+      return 2;
+    }
+  }
+  const double pg_fold_s = Seconds(started);
+  pg_words_at.push_back(pg_words.size());
+  const uint64_t pg_rss_kb = PostgresRssKb();
+  const uint64_t pg_disk = pg.DatabaseBytes();
+  fmt::print("baseline fold: {} inputs in {:.1f} s, {:.0f} actions/s\n", pg_n, pg_fold_s,
+             static_cast<double>(pg_n) / pg_fold_s);
+
+  // Kezek again over the same inputs, for the decision check and positions at the same point.
+  Engine same_point;
+  bench::Words kezek_words;
+  bench::DecisionTally kezek_tally, pg_tally;
+  uint64_t mismatches = 0;
+  for (uint64_t i = 0; i < pg_n; ++i) {
+    kezek_words.clear();
+    const ApplyResult result = same_point.Apply(actions[i], i);
+    bench::RecordWords(*fb::GetJournalRecord(result.record.data()), &kezek_words);
+    const std::span<const uint64_t> theirs(pg_words.data() + pg_words_at[i], pg_words_at[i + 1] - pg_words_at[i]);
+    kezek_tally.Add(kezek_words);
+    pg_tally.Add(theirs);
+    if (!std::equal(kezek_words.begin(), kezek_words.end(), theirs.begin(), theirs.end()) && mismatches++ < 3) {
+      fmt::print(stderr, "decision mismatch at input {}:\n  kezek:    {}\n  baseline: {}\n", i,
+                 bench::DescribeWords(kezek_words), bench::DescribeWords(theirs));
+    }
+  }
+
+  // --- the baseline: position reads, compared with Kezek at the same input ----------------------
+  const std::vector<uint64_t> pg_waiting = pg.WaitingApplications(&error);
+  nanos.clear();
+  uint64_t position_mismatches = 0;
+  started = Clock::now();
+  const uint64_t pg_reads = std::min<uint64_t>(o.reads, pg_waiting.empty() ? 0 : o.reads);
+  for (uint64_t r = 0; r < pg_reads; ++r) {
+    const uint64_t id = pg_waiting[random.Below(pg_waiting.size())];
+    const auto t0 = Clock::now();
+    const auto position = pg.PositionOf(id, &error);
+    nanos.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count());
+    if (position != same_point.PositionOf(ApplicationId{id})) ++position_mismatches;
+  }
+  const Latency pg_read = Summarize(nanos, Seconds(started));
+
+  // --- the baseline: durable ingest (synchronous_commit on) -----------------------------------
+  bench::PgBaseline durable;
+  if (!durable.Open(o.pg, /*synchronous_commit=*/true, &error)) {
+    fmt::print(stderr, "country_bench: {}\n", error);
+    return 2;
+  }
+  events::Codec codec;
+  bench::Words durable_words;
+  std::vector<uint8_t> parsed;
+  uint64_t durable_n = 0, durable_mismatches = 0;
+  double durable_s = 0;
+  for (; durable_n < pg_n && durable_s < o.durable_seconds; ++durable_n) {
+    const std::string json = codec.ActionToJson(actions[durable_n]);
+    durable_words.clear();
+    const auto t0 = Clock::now();  // JSON in, as for Kezek's runtime
+    if (codec.ParseAction(json, &parsed).code != fb::RejectionCode::None ||
+        !durable.Apply(parsed, &durable_words, &error)) {
+      fmt::print(stderr, "country_bench: durable baseline input {}: {}\n", durable_n, error);
+      return 2;
+    }
+    durable_s += Seconds(t0);
+    const std::span<const uint64_t> expected(pg_words.data() + pg_words_at[durable_n],
+                                             pg_words_at[durable_n + 1] - pg_words_at[durable_n]);
+    if (!std::equal(durable_words.begin(), durable_words.end(), expected.begin(), expected.end())) ++durable_mismatches;
+  }
+
+  // --- report -------------------------------------------------------------------------------
+  const double kezek_fold_rate = static_cast<double>(n) / kezek_fold_s;
+  const double pg_fold_rate = static_cast<double>(pg_n) / pg_fold_s;
+  const double kezek_ingest_rate = static_cast<double>(n) / ingest_s;
+  const double pg_ingest_rate = static_cast<double>(durable_n) / durable_s;
+  const double pg_replay_s = static_cast<double>(n) / pg_fold_rate;
+  const bool pg_full = pg_n == n;
+  const bool equal = mismatches == 0 && durable_mismatches == 0 && kezek_tally == pg_tally && position_mismatches == 0;
+
+  fmt::print("\n{:<34} {:>16} {:>16} {:>10}\n", "measure", "kezek", "postgresql", "ratio");
+  const auto row = [](std::string_view name, double k, double p, std::string_view unit, bool higher_better) {
+    fmt::print("{:<34} {:>16} {:>16} {:>9.1f}x\n", name, fmt::format("{:.1f} {}", k, unit),
+               fmt::format("{:.1f} {}", p, unit), higher_better ? k / p : p / k);
+  };
+  row("fold (actions/s)", kezek_fold_rate, pg_fold_rate, "", true);
+  row("durable ingest (actions/s)", kezek_ingest_rate, pg_ingest_rate, "", true);
+  row(pg_full ? "replay, full history (s)" : "replay, full history (s; pg est.)", replay_s, pg_replay_s, "", false);
+  row("position read p50 (us)", kezek_reads.p50_us, pg_read.p50_us, "", false);
+  row("position read p99 (us)", kezek_reads.p99_us, pg_read.p99_us, "", false);
+  row("position reads (per s)", kezek_reads.per_second, pg_read.per_second, "", true);
+  fmt::print("{:<34} {:>16} {:>16}\n", "peak memory (MiB)", fmt::format("{:.0f}", kezek_peak_kb / 1024.0),
+             fmt::format("{:.0f}", pg_rss_kb / 1024.0));
+  fmt::print("{:<34} {:>16} {:>16}\n", "state in memory / on disk (MiB)", fmt::format("{:.0f}", kezek_state_kb / 1024.0),
+             fmt::format("{:.0f}", pg_disk / 1048576.0));
+  fmt::print("{:<34} {:>16}\n", "kezek data directory (MiB)", fmt::format("{:.0f}", kezek_disk / 1048576.0));
+  fmt::print("\nbaseline ran {} of {} inputs ({:.1f}%) in its fold budget, {} durably; waiting applications: "
+             "kezek {} at the end, baseline {} at its last input\n",
+             pg_n, n, 100.0 * static_cast<double>(pg_n) / static_cast<double>(n), durable_n, kezek_waiting,
+             pg_waiting.size());
+  fmt::print("decision check over {} inputs: {} ({} mismatching inputs, {} in the durable run, {} positions differ)\n",
+             pg_n, equal ? "EQUAL" : "DIFFERENT", mismatches, durable_mismatches, position_mismatches);
+  fmt::print("  kezek:    {}\n  baseline: {}\n", TallyJson(kezek_tally), TallyJson(pg_tally));
+  fmt::print("machine: {}, {} cores, {:.0f} GiB; postgresql {}, rocksdb {}.{}.{}, {}\n", CpuModel(),
+             sysconf(_SC_NPROCESSORS_ONLN),
+             static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE)) / (1 << 30),
+             pg_version, ROCKSDB_MAJOR, ROCKSDB_MINOR, ROCKSDB_PATCH, "gcc " __VERSION__);
+
+  std::ofstream json(o.json);
+  json << fmt::format(
+      R"({{"applications": {}, "actions": {}, "seed": {}, "generate_s": {:.2f},
+ "kezek": {{"fold_actions_per_s": {:.0f}, "ingest_actions_per_s": {:.0f}, "replay_s": {:.2f},
+   "read_p50_us": {:.3f}, "read_p99_us": {:.3f}, "reads_per_s": {:.0f}, "peak_rss_mib": {:.0f},
+   "state_mib": {:.0f}, "data_dir_mib": {:.0f}, "waiting": {}}},
+ "postgresql": {{"inputs_folded": {}, "fold_actions_per_s": {:.0f}, "inputs_durable": {}, "ingest_actions_per_s": {:.0f},
+   "replay_s": {:.2f}, "replay_estimated": {}, "read_p50_us": {:.3f}, "read_p99_us": {:.3f}, "reads_per_s": {:.0f},
+   "server_rss_mib": {:.0f}, "database_mib": {:.0f}, "waiting": {}}},
+ "ratio": {{"fold": {:.1f}, "ingest": {:.1f}, "replay": {:.1f}, "read_p50": {:.1f}, "read_p99": {:.1f}, "reads_per_s": {:.1f}}},
+ "decisions_equal": {}, "mismatching_inputs": {}, "durable_mismatching_inputs": {}, "position_mismatches": {},
+ "kezek_decisions": {}, "baseline_decisions": {},
+ "machine": {{"cpu": "{}", "cores": {}}}, "versions": {{"postgresql": "{}", "rocksdb": "{}.{}.{}", "compiler": "gcc {}"}}}}
+)",
+      o.applications, n, o.seed, generate_s, kezek_fold_rate, kezek_ingest_rate, replay_s, kezek_reads.p50_us,
+      kezek_reads.p99_us, kezek_reads.per_second, kezek_peak_kb / 1024.0, kezek_state_kb / 1024.0,
+      kezek_disk / 1048576.0, kezek_waiting, pg_n, pg_fold_rate, durable_n, pg_ingest_rate, pg_replay_s,
+      pg_full ? "false" : "true", pg_read.p50_us, pg_read.p99_us, pg_read.per_second, pg_rss_kb / 1024.0,
+      pg_disk / 1048576.0, pg_waiting.size(), kezek_fold_rate / pg_fold_rate, kezek_ingest_rate / pg_ingest_rate,
+      pg_replay_s / replay_s, pg_read.p50_us / kezek_reads.p50_us, pg_read.p99_us / kezek_reads.p99_us,
+      kezek_reads.per_second / pg_read.per_second, equal ? "true" : "false", mismatches, durable_mismatches,
+      position_mismatches, TallyJson(kezek_tally), TallyJson(pg_tally), CpuModel(),
+      sysconf(_SC_NPROCESSORS_ONLN), pg_version, ROCKSDB_MAJOR, ROCKSDB_MINOR, ROCKSDB_PATCH, __VERSION__);
+  json.close();
+  fmt::print("JSON: {}\n", o.json);
+  (void)checksum;
+  return equal ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace kezek
+
+int main(int argc, char** argv) {
+  kezek::Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        fmt::print(stderr, "country_bench: {} needs a value\n", arg);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (arg == "--applications") o.applications = std::stoull(value());
+    else if (arg == "--seed") o.seed = std::stoull(value());
+    else if (arg == "--pg") o.pg = value();
+    else if (arg == "--pg-seconds") o.pg_seconds = std::stod(value());
+    else if (arg == "--durable-seconds") o.durable_seconds = std::stod(value());
+    else if (arg == "--reads") o.reads = std::stoull(value());
+    else if (arg == "--work") o.work = value();
+    else if (arg == "--json") o.json = value();
+    else if (arg == "--data") o.data = value();
+    else if (arg == "--months") o.months = std::stoi(value());
+    else if (arg == "--first-year") o.first_year = std::stoi(value());
+    else {
+      fmt::print(stderr, "usage: country_bench [--applications N] [--seed N] [--pg CONNINFO] [--pg-seconds S] "
+                         "[--durable-seconds S] [--reads N] [--work DIR] [--json FILE] [--data DIR] [--months N] "
+                         "[--first-year Y]\n");
+      return 2;
+    }
+  }
+  return kezek::Run(o);
+}
