@@ -7,7 +7,10 @@ scripts/setup.sh
 scripts/check-core-purity.sh
 scripts/build.sh release
 ctest --test-dir build --output-on-failure -j2
+# The country suite's smoke size against a real PostgreSQL server: figures are printed, not
+# asserted; it fails if Kezek and the baseline decide differently.
+benchmarks/country.sh --quick
 scripts/build.sh sanitize
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-sanitize --output-on-failure -j2
-echo "test: all suites passed (release and ASan+UBSan)"
+echo "test: all suites passed (release, the country suite's decision check, and ASan+UBSan)"
