@@ -55,14 +55,20 @@ int main(int argc, char** argv) {
   replay::SimulationOptions options;
   int repeats = 3;
   int only_fold = 0;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
     const std::string arg = argv[i];
+    if (arg == "--country") {  // a flag: no value
+      options.country = true;
+      --i;
+      continue;
+    }
+    if (i + 1 >= argc) return fmt::print(stderr, "fold_bench: {} needs a value\n", arg), 2;
     if (arg == "--applications") options.applications = static_cast<uint32_t>(std::stoul(argv[i + 1]));
     else if (arg == "--months") options.months = std::stoi(argv[i + 1]);
     else if (arg == "--repeats") repeats = std::stoi(argv[i + 1]);
     else if (arg == "--seed") options.seed = std::stoull(argv[i + 1]);
     else if (arg == "--fold-repeats-only") only_fold = std::stoi(argv[i + 1]);  // for profilers
-    else return fmt::print(stderr, "usage: fold_bench [--applications N] [--months N] [--repeats N] [--seed N]\n"), 2;
+    else return fmt::print(stderr, "usage: fold_bench [--applications N] [--months N] [--repeats N] [--seed N] [--country]\n"), 2;
   }
   std::vector<std::vector<uint8_t>> log;
   replay::SimulationSummary generated;

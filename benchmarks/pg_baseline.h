@@ -48,6 +48,9 @@ class PgBaseline {
 
   // The application's position by the ranking query; nullopt unless it waits in a queue.
   [[nodiscard]] std::optional<uint64_t> PositionOf(uint64_t application, std::string* error);
+  // The ranking query for many applications in one statement (its cost without a round trip
+  // each); returns the sum of the ranks, so that the work cannot be skipped.
+  uint64_t RanksOf(std::span<const uint64_t> applications, std::string* error);
   // Ids of applications waiting in a queue, ascending (to pick reads from).
   std::vector<uint64_t> WaitingApplications(std::string* error);
   // Bytes of the database on disk (pg_database_size).
