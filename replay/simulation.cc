@@ -11,6 +11,7 @@
 #include "engine/civil_time.h"
 #include "engine/engine.h"
 #include "engine/iin.h"
+#include "engine/limits.h"
 #include "engine/rules.h"
 #include "events/codec.h"
 #include "replay/reference_data.h"
@@ -51,6 +52,28 @@ constexpr fb::CorrectionType kCorrections[] = {fb::CorrectionType::Speech, fb::C
                                                fb::CorrectionType::DelayedDevelopment};
 constexpr const char* kPrimary[] = {"disabled_parents", "orphans", "large_families", "special_needs"};
 constexpr const char* kExtraordinary[] = {"servicemen_children", "special_state_bodies_children"};
+
+// Filing ages, in days since birth, of the age groups of WorkloadRates::filing_age_per_mille:
+// [0,1), [1,2), [2,3) and [3,6) years. Nobody files before the child is 30 days old (the IIN and
+// the birth certificate come first); a child of school age is never filed (the engine refuses).
+constexpr std::array<std::pair<int32_t, int32_t>, 4> kFilingAgeDays = {{{30, 365}, {365, 730}, {730, 1096}, {1096, 2192}}};
+
+// The places a history covers: г. Алматы alone, or every region and city of kz-regions.csv.
+bool LoadPlaces(const SimulationOptions& options, std::vector<Region>* regions, std::string* error) {
+  const std::string dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
+  if (options.country) return LoadRegionsCsv(dir + "/kz-regions.csv", regions, error);
+  regions->push_back(Region{"ALA", "Алматы қаласы", "г. Алматы", 2292333, 360});
+  return true;
+}
+
+uint64_t BirthsSized(const SimulationOptions& options, const std::vector<Region>& regions) {
+  uint64_t people = 0;
+  for (const Region& r : regions) people += r.population * options.population_scale_per_mille / 1000;
+  // 2.1e7 people x 19,700 x 1000 x 84 months is 3.5e16: far from overflowing 64 bits.
+  const WorkloadRates& rates = options.rates;
+  return people * rates.births_per_million_people * rates.takeup_per_mille * static_cast<uint64_t>(options.months) /
+         (uint64_t{1'000'000} * 1000 * 12);
+}
 
 enum class Step : uint8_t { File, Pmpk, Answer, Extend, Choose, SendContract, ParentSign, KindergartenSign,
                             Withdraw, Allocate, Tick, Policy };
@@ -93,11 +116,9 @@ class Simulator {
     std::vector<CalendarRow> rows;
     if (!LoadCalendarCsv(dir + "/kz-calendar-2020-2026.csv", &rows, error)) return false;
     std::vector<Region> regions;
-    if (options_.country) {
-      if (!LoadRegionsCsv(dir + "/kz-regions.csv", &regions, error)) return false;
-    } else {
-      regions.push_back(Region{"ALA", "Алматы қаласы", "г. Алматы", 2292333, 360});
-    }
+    if (!LoadPlaces(options_, &regions, error)) return false;
+    planned_ = options_.births_sized ? BirthsSized(options_, regions) : options_.applications;
+    summary_->planned = planned_;
     uint64_t total = 0;
     for (size_t i = 0; i < regions.size(); ++i) {
       places_.push_back(Place{static_cast<uint32_t>(i + 1), regions[i]});
@@ -149,7 +170,7 @@ class Simulator {
     ++summary_->actions;
     const ApplyResult result = engine_.Apply(bytes, summary_->actions - 1);
     React(fb::GetJournalRecord(result.record.data()), action.instant_ms);
-    if (random_.Chance(5) && action.body.type != fb::ActionBody::ClockTick) {  // a portal retry
+    if (random_.Chance(rates_.portal_retry_per_mille) && action.body.type != fb::ActionBody::ClockTick) {  // a portal retry
       emit_(bytes);
       ++summary_->actions;
       ++summary_->duplicates_sent;
@@ -181,8 +202,9 @@ class Simulator {
       fb::SetUtcOffsetT after;
       after.locality = place.locality; after.effective_from_ms = kSingleZoneFromMs; after.offset_minutes = 300;
       SendBody(fb::Role::EducationDepartment, after, at);
-      const uint64_t share = options_.applications * r.population / total;
+      const uint64_t share = planned_ * r.population / total;
       const uint32_t kindergartens = std::max<uint32_t>(4, static_cast<uint32_t>(share / 50));
+      const uint32_t first_kindergarten = kindergarten;
       for (uint32_t n = 1; n <= kindergartens; ++n, ++kindergarten) {
         const uint32_t k = kindergarten;
         SendBody(fb::Role::EducationDepartment,
@@ -198,15 +220,20 @@ class Simulator {
             SendBody(fb::Role::EducationDepartment, group, at);
           }
         }
-        if (n % 8 == 0) {
-          fb::UpsertGroupT group;
-          group.group = group_id++; group.kindergarten = k; group.language = fb::Language::Kk;
-          group.min_age_years = 2; group.max_age_years = 6; group.capacity = 12;
-          group.correction_type = kCorrections[(n / 8) % std::size(kCorrections)];
-          special_groups_[place.locality].emplace_back(k, group.correction_type);
-          groups_of_[place.locality].push_back(GroupId{group.group});
-          SendBody(fb::Role::EducationDepartment, group, at);
-        }
+      }
+      // Special groups: one in every eighth kindergarten, and at least one of every correction type
+      // in each locality, so that every family of the special queue finds a kindergarten to name;
+      // beyond the first of each type, types as common as the families' conclusions.
+      const uint32_t specials = std::max<uint32_t>(std::size(kCorrections), kindergartens / 8);
+      for (uint32_t n = 0; n < specials; ++n) {
+        fb::UpsertGroupT group;
+        group.group = group_id++; group.kindergarten = first_kindergarten + (n * 8) % kindergartens;
+        group.language = fb::Language::Kk;
+        group.min_age_years = 2; group.max_age_years = 6; group.capacity = 12;
+        group.correction_type = kCorrections[n < std::size(kCorrections) ? n : Weighted(rates_.correction_per_mille)];
+        special_groups_[place.locality].emplace_back(group.kindergarten, group.correction_type);
+        groups_of_[place.locality].push_back(GroupId{group.group});
+        SendBody(fb::Role::EducationDepartment, group, at);
       }
     }
     // The country's default policy; a one-city history keeps its own.
@@ -228,20 +255,54 @@ class Simulator {
     SendBody(fb::Role::EducationDepartment, std::move(policy), at);
   }
 
+  // An index in [0, weights.size()) drawn in proportion to the weights (0 if they are all 0).
+  size_t Weighted(std::span<const uint32_t> weights) {
+    uint64_t total = 0;
+    for (const uint32_t w : weights) total += w;
+    if (total == 0) return 0;
+    uint64_t roll = random_.Below(total);
+    for (size_t i = 0; i < weights.size(); ++i) {
+      if (roll < weights[i]) return i;
+      roll -= weights[i];
+    }
+    return weights.size() - 1;
+  }
+
+  // A child of the birth cohorts and the day the family files: births spread evenly over the six
+  // years before the filing window and the window itself, the filing age drawn from the age groups.
+  // A filing outside the window, or at school age, is drawn again: since every child who could
+  // file in the window was born in the cohorts' range, the filings kept still follow the age groups.
+  std::pair<LocalDate, int32_t> DrawBirthAndFiling(int32_t first_day, int32_t end_day) {
+    const int32_t born_from = first_day - kFilingAgeDays.back().second;
+    for (;;) {
+      const LocalDate birth{born_from + static_cast<int32_t>(random_.Below(static_cast<uint64_t>(end_day - born_from)))};
+      const auto [youngest, oldest] = kFilingAgeDays[Weighted(rates_.filing_age_per_mille)];
+      const int32_t filed = birth.value + youngest + static_cast<int32_t>(random_.Below(static_cast<uint64_t>(oldest - youngest)));
+      if (filed < first_day || filed >= end_day) continue;
+      const civil::Ymd b = civil::ToYmd(birth);
+      const bool six_by_september = b.month < 9 || (b.month == 9 && b.day == 1);
+      const int32_t school_day = civil::FromYmd({b.year + limits::kSchoolAgeYears + (six_by_september ? 0 : 1), 9, 1}).value;
+      if (filed >= school_day) continue;
+      return {birth, filed};
+    }
+  }
+
   void PlanFamilies() {
-    const int64_t span = end_ - start_ - 90 * kMsPerDay;
-    families_.reserve(options_.applications);
-    for (uint32_t i = 0; i < options_.applications; ++i) {
+    // Filings stop a little before the end (90 days, or a quarter of a short history) so that the
+    // last families still meet the lifecycle.
+    const int32_t first_day = static_cast<int32_t>(start_ / kMsPerDay) + 1;
+    const int32_t end_day = static_cast<int32_t>(end_ / kMsPerDay);
+    const int32_t last_day = end_day - std::min<int32_t>(90, (end_day - first_day) / 4);
+    families_.reserve(planned_);
+    for (uint64_t i = 0; i < planned_; ++i) {
       Family family;
-      const int64_t day = (start_ + kMsPerDay + static_cast<int64_t>(random_.Below(static_cast<uint64_t>(span)))) / kMsPerDay;
-      const int32_t filed_day = static_cast<int32_t>(day);
+      const auto [birth, filed_day] = DrawBirthAndFiling(first_day, last_day);
       // 08:00-20:00 local time.
-      const int64_t filed = day * kMsPerDay + static_cast<int64_t>(3 + random_.Below(12)) * kHourMs +
+      const int64_t filed = int64_t{filed_day} * kMsPerDay + static_cast<int64_t>(3 + random_.Below(12)) * kHourMs +
                             static_cast<int64_t>(random_.Below(kHourMs));
-      const LocalDate birth{filed_day - 30 - static_cast<int32_t>(random_.Below(4 * 365))};
       const civil::Ymd b = civil::ToYmd(birth);
       family.child_iin = MakeIin(b.year, b.month, b.day, random_.Chance(510), static_cast<unsigned>(random_.Below(9000)));
-      const int parent_year = 1980 + static_cast<int>(random_.Below(22));
+      const int parent_year = std::min(b.year - 18, 1980 + static_cast<int>(random_.Below(22)));
       family.parent_iin = MakeIin(parent_year, 1 + static_cast<unsigned>(random_.Below(12)),
                                   1 + static_cast<unsigned>(random_.Below(28)), random_.Chance(300),
                                   static_cast<unsigned>(random_.Below(9000)));
@@ -251,20 +312,26 @@ class Simulator {
                                                     cumulative_population_.begin())].locality;
       family.child_name = fmt::format("{} {}", kSurnames[random_.Below(std::size(kSurnames))],
                                       kNames[random_.Below(std::size(kNames))]);
-      family.language = random_.Chance(650) ? fb::Language::Kk : fb::Language::Ru;
+      family.language = random_.Chance(rates_.kazakh_language_per_mille) ? fb::Language::Kk : fb::Language::Ru;
       const uint64_t roll = random_.Below(1000);
-      family.category = roll < 30   ? kExtraordinary[random_.Below(std::size(kExtraordinary))]
-                        : roll < 150 ? kPrimary[random_.Below(std::size(kPrimary))]
-                                     : "general";
-      const auto& specials = special_groups_[family.locality];
-      if (random_.Chance(50) && !specials.empty()) {
-        const auto& [kindergarten, correction] = specials[random_.Below(specials.size())];
+      family.category = roll < rates_.extraordinary_category_per_mille
+                            ? kExtraordinary[random_.Below(std::size(kExtraordinary))]
+                        : roll < rates_.extraordinary_category_per_mille + rates_.primary_category_per_mille
+                            ? kPrimary[random_.Below(std::size(kPrimary))]
+                            : "general";
+      if (random_.Chance(rates_.special_queue_per_mille)) {
+        // Every locality has a special group of every correction type (SetUpCatalogue).
+        const fb::CorrectionType correction = kCorrections[Weighted(rates_.correction_per_mille)];
+        std::vector<uint32_t> serving;
+        for (const auto& [kindergarten, served] : special_groups_[family.locality]) {
+          if (served == correction) serving.push_back(kindergarten);
+        }
         family.queue_type = fb::QueueType::Special;
         family.correction = correction;
-        family.kindergarten = kindergarten;
-        family.language = fb::Language::Kk;
+        family.kindergarten = serving.at(random_.Below(serving.size()));
+        family.language = fb::Language::Kk;  // special groups teach in Kazakh
       }
-      family.will_withdraw = random_.Chance(20);
+      family.will_withdraw = random_.Chance(rates_.withdraw_per_mille);
       families_.push_back(std::move(family));
       Schedule(filed, Step::File, i);
     }
@@ -286,7 +353,7 @@ class Simulator {
       case Step::Allocate: Allocate(e.at); break;
       case Step::Pmpk: Pmpk(e); break;
       case Step::Answer: {
-        const bool yes = random_.Chance(900);
+        const bool yes = random_.Chance(rates_.interest_yes_per_mille);
         SendBody(fb::Role::Portal, fb::AnswerInterestT{{}, e.subject, yes}, e.at, ParentOf(e.subject));
         break;
       }
@@ -331,7 +398,7 @@ class Simulator {
     const Family& family = families_[e.subject];
     fb::FileApplicationT file;
     file.child_iin = family.child_iin;
-    if (random_.Chance(3)) {  // a typo reaches the engine: a clear rejection, nothing lost
+    if (random_.Chance(rates_.mistyped_iin_per_mille)) {  // a typo reaches the engine: a clear rejection, nothing lost
       file.child_iin[11] = static_cast<char>('0' + (file.child_iin[11] - '0' + 1) % 10);
       ++summary_->invalid_sent;
     }
@@ -352,7 +419,7 @@ class Simulator {
   }
 
   void Pmpk(const Event& e) {
-    if (random_.Chance(850)) {
+    if (random_.Chance(rates_.documents_confirmed_per_mille)) {
       SendBody(fb::Role::PmpkSpecialist, fb::ConfirmDocumentsT{{}, e.subject}, e.at);
     } else {
       SendBody(fb::Role::PmpkSpecialist, fb::RejectDocumentsT{{}, e.subject, "заключение ПМПК не читается"}, e.at);
@@ -361,6 +428,10 @@ class Simulator {
 
   void Allocate(int64_t at) {
     const State& s = engine_.state();
+    const civil::Ymd today = civil::ToYmd(LocalDate{static_cast<int32_t>(at / kMsPerDay)});
+    const uint64_t share = rates_.allocation_per_mille_by_month[today.month - 1];
+    const uint64_t jitter = std::min<uint64_t>(rates_.allocation_jitter_per_mille, 1000);
+    if (share == 0) return;
     std::vector<fb::AllocateVouchersT> allocations;
     for (const Queue& queue : s.queues) {
       if (queue.size() == 0) continue;
@@ -370,9 +441,9 @@ class Simulator {
       a.birth_year = queue.key().birth_year;
       a.language = queue.key().language;
       a.correction_type = queue.key().correction;
-      a.count = static_cast<uint32_t>(1 + queue.size() * (60 + random_.Below(80)) / 1000);
+      a.count = static_cast<uint32_t>(1 + queue.size() * share * (1000 - jitter + random_.Below(2 * jitter + 1)) /
+                                              1'000'000);
       // Places go to age groups whose youngest is at least 1 on 1 September of this school year.
-      const civil::Ymd today = civil::ToYmd(LocalDate{static_cast<int32_t>(at / kMsPerDay)});
       const int school_year = today.month >= 9 ? today.year : today.year - 1;
       if (school_year < a.birth_year + 2) continue;
       allocations.push_back(a);
@@ -418,9 +489,9 @@ class Simulator {
         case fb::DecisionBody::VoucherIssued: {
           const uint64_t id = d->body_as_VoucherIssued()->application();
           const uint64_t roll = random_.Below(1000);
-          if (roll < 800) {
+          if (roll < rates_.answer_in_time_per_mille) {
             Schedule(at + static_cast<int64_t>(1 + random_.Below(30)) * kHourMs, Step::Answer, id);
-          } else if (roll < 830) {  // answers after the deadline: AnswerAfterDeadline
+          } else if (roll < rates_.answer_in_time_per_mille + rates_.answer_late_per_mille) {  // answers after the deadline: AnswerAfterDeadline
             Schedule(d->body_as_VoucherIssued()->deadline_ms() + 26 * kHourMs, Step::Answer, id);
           }  // else: silence, the stop-list
           break;
@@ -428,9 +499,9 @@ class Simulator {
         case fb::DecisionBody::InterestConfirmed: {
           const auto* c = d->body_as_InterestConfirmed();
           const uint64_t roll = random_.Below(1000);
-          if (roll < 850) {
+          if (roll < rates_.choose_in_time_per_mille) {
             Schedule(at + static_cast<int64_t>(2 + random_.Below(70)) * kHourMs, Step::Choose, c->application());
-          } else if (roll < 930) {  // takes the extension on the 5th day, local morning
+          } else if (roll < rates_.choose_in_time_per_mille + rates_.extend_per_mille) {  // takes the extension on the 5th day, local morning
             Schedule(c->deadline_ms() - 14 * kHourMs, Step::Extend, c->application());
           }
           break;
@@ -440,13 +511,13 @@ class Simulator {
                    d->body_as_EnrollmentRequested()->application());
           break;
         case fb::DecisionBody::ContractSent:
-          if (random_.Chance(960)) {
+          if (random_.Chance(rates_.parent_signs_per_mille)) {
             Schedule(at + static_cast<int64_t>(2 + random_.Below(60)) * kHourMs, Step::ParentSign,
                      d->body_as_ContractSent()->application());
           }
           break;
         case fb::DecisionBody::ParentSigned:
-          if (random_.Chance(980)) {
+          if (random_.Chance(rates_.kindergarten_signs_per_mille)) {
             Schedule(at + static_cast<int64_t>(2 + random_.Below(40)) * kHourMs, Step::KindergartenSign,
                      d->body_as_ParentSigned()->application());
           }
@@ -472,6 +543,8 @@ class Simulator {
   }
 
   const SimulationOptions& options_;
+  const WorkloadRates& rates_ = options_.rates;
+  uint64_t planned_ = 0;  // families to plan
   const std::function<void(std::span<const uint8_t>)>& emit_;
   SimulationSummary* summary_;
   Random random_;
@@ -492,6 +565,13 @@ class Simulator {
 };
 
 }  // namespace
+
+bool BirthsSizedApplications(const SimulationOptions& options, uint64_t* applications, std::string* error) {
+  std::vector<Region> regions;
+  if (!LoadPlaces(options, &regions, error)) return false;
+  *applications = BirthsSized(options, regions);
+  return true;
+}
 
 bool Simulate(const SimulationOptions& options, const std::function<void(std::span<const uint8_t>)>& emit,
               SimulationSummary* summary, std::string* error) {

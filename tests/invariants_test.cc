@@ -129,7 +129,7 @@ TEST_CASE("invariants: hold after every action of a seeded history with random i
   MESSAGE("seed ", seed, " (replay with KEZEK_TEST_SEED=", seed, ")");
   replay::SimulationOptions options;
   options.seed = seed;
-  options.applications = 600;
+  options.applications = 700;  // most families file for a baby, served a year or two later
   options.months = 14;
   const auto log = SimulatedLog(options);
   REQUIRE(log.size() > 2000);

@@ -1,6 +1,11 @@
 // The generated histories: deterministic from the seed, and the country mode spreads applications
-// over every region of kz-regions.csv with its own offset before 1 March 2024.
+// over every region of kz-regions.csv with its own offset before 1 March 2024; births size a
+// history; the shares and rates of WorkloadRates show in what the generator sends.
+#include <cmath>
 #include <set>
+#include <variant>
+
+#include "engine/iin.h"
 
 #include "replay/simulation.h"
 #include "tests/harness.h"
@@ -51,6 +56,153 @@ TEST_CASE("simulation: the country mode has every region as a locality, sized by
   CHECK(s.offsets.OffsetAt(code_of("ALA"), InstantMs{replay::kSingleZoneFromMs}) == 300);
   CHECK(s.policies.contains(LocalityId{0}));
   CHECK(s.policies.at(code_of("AST")).ratio.active());
+}
+
+namespace {
+
+// The distinct actions of a log (a portal retry sends an action's bytes twice) of one body type.
+std::vector<const fb::Action*> Distinct(const std::vector<std::vector<uint8_t>>& log, fb::ActionBody type) {
+  std::vector<const fb::Action*> found;
+  std::set<std::string> keys;
+  for (const auto& bytes : log) {
+    const fb::Action* action = fb::GetAction(bytes.data());
+    if (action->body_type() == type && keys.insert(action->idempotency_key()->str()).second) found.push_back(action);
+  }
+  return found;
+}
+
+double Share(uint64_t part, uint64_t whole) { return whole == 0 ? 0.0 : static_cast<double>(part) / static_cast<double>(whole); }
+
+// An observed share against the configured one, give or take an absolute tolerance (about three
+// standard deviations of the sample).
+bool Near(double observed, double configured, double tolerance) { return std::abs(observed - configured) <= tolerance; }
+
+}  // namespace
+
+TEST_CASE("simulation: births size the history: population x birth rate x take-up over the months") {
+  replay::SimulationOptions options;
+  options.seed = 11;
+  options.country = true;
+  options.births_sized = true;
+  options.population_scale_per_mille = 5;  // 101,430 people: about 1,600 filings a year
+  options.months = 24;
+  options.applications = 1;                // ignored
+  std::vector<replay::Region> regions;
+  std::string error;
+  REQUIRE(replay::LoadRegionsCsv(replay::DefaultDataDir() + "/kz-regions.csv", &regions, &error));
+  double people = 0;
+  for (const auto& r : regions) people += static_cast<double>(r.population) * 5 / 1000;
+  const double expected = people * 19.7 / 1000 * 0.8 * 2;  // DESIGN.md's ~400 k births a year, 80% file, 2 years
+  replay::SimulationSummary summary;
+  const auto log = SimulatedLog(options, &summary);
+  const size_t filed = Distinct(log, fb::ActionBody::FileApplication).size();
+  CAPTURE(expected);
+  CAPTURE(filed);
+  CHECK(static_cast<double>(filed) > expected * 0.97);
+  CHECK(static_cast<double>(filed) < expected * 1.03);
+  CHECK(summary.planned == filed);
+  uint64_t sized = 0;
+  REQUIRE(replay::BirthsSizedApplications(options, &sized, &error));
+  CHECK(sized == summary.planned);
+  CHECK(SimulatedLog(options) == log);
+
+  options.rates.takeup_per_mille = 400;  // half the families: half the filings
+  REQUIRE(replay::BirthsSizedApplications(options, &sized, &error));
+  CHECK(static_cast<double>(sized) > expected * 0.47);
+  CHECK(static_cast<double>(sized) < expected * 0.53);
+}
+
+TEST_CASE("simulation: the generated shares follow the configured rates; filing ages follow the age groups") {
+  replay::SimulationOptions options;
+  options.seed = 21;
+  options.applications = 5000;
+  options.months = 24;
+  // Not the defaults, so that the rates must reach what is sent; a large special queue to count.
+  replay::WorkloadRates& rates = options.rates;
+  rates.kazakh_language_per_mille = 700;
+  rates.extraordinary_category_per_mille = 50;
+  rates.primary_category_per_mille = 150;
+  rates.special_queue_per_mille = 200;
+  rates.documents_confirmed_per_mille = 700;
+  rates.interest_yes_per_mille = 800;
+  rates.filing_age_per_mille = {400, 300, 200, 100};
+  const auto log = SimulatedLog(options);
+
+  const auto filings = Distinct(log, fb::ActionBody::FileApplication);
+  REQUIRE(filings.size() == 5000);
+  uint64_t general = 0, kazakh = 0, extraordinary = 0, primary = 0, special = 0, speech = 0;
+  std::array<uint64_t, 4> age_groups{};
+  uint64_t aged = 0;
+  for (const fb::Action* action : filings) {
+    const fb::FileApplication* file = action->body_as_FileApplication();
+    if (file->queue_type() == fb::QueueType::Special) {
+      ++special;
+      speech += file->correction_type() == fb::CorrectionType::Speech;
+    } else {
+      ++general;
+      kazakh += file->language() == fb::Language::Kk;
+    }
+    const std::string category = file->priority_category()->str();
+    extraordinary += category == "servicemen_children" || category == "special_state_bodies_children";
+    primary += category == "disabled_parents" || category == "orphans" || category == "large_families" ||
+               category == "special_needs";
+    const auto iin = ParseIin(file->child_iin()->str());
+    if (!std::holds_alternative<IinInfo>(iin)) continue;  // the mistyped ones
+    const LocalDate birth = std::get<IinInfo>(iin).birth_date;
+    const int32_t filed_day = static_cast<int32_t>(action->instant_ms() / kMsPerDay);  // 08-20 local is the same UTC day
+    const int32_t age_days = filed_day - birth.value;
+    CHECK(age_days >= 30);
+    const civil::Ymd b = civil::ToYmd(birth);
+    const int school_year = b.year + 6 + (b.month < 9 || (b.month == 9 && b.day == 1) ? 0 : 1);
+    CHECK(filed_day < civil::FromYmd({school_year, 9, 1}).value);
+    ++age_groups[static_cast<size_t>(std::min(age_days / 365, 3))];
+    ++aged;
+  }
+  MESSAGE("kazakh ", Share(kazakh, general), ", extraordinary ", Share(extraordinary, filings.size()), ", primary ",
+          Share(primary, filings.size()), ", special ", Share(special, filings.size()), ", speech ", Share(speech, special),
+          ", age groups ", Share(age_groups[0], aged), " ", Share(age_groups[1], aged), " ", Share(age_groups[2], aged), " ",
+          Share(age_groups[3], aged));
+  CHECK(Near(Share(kazakh, general), 0.70, 0.025));
+  CHECK(Near(Share(extraordinary, filings.size()), 0.05, 0.012));
+  CHECK(Near(Share(primary, filings.size()), 0.15, 0.02));
+  CHECK(Near(Share(special, filings.size()), 0.20, 0.02));
+  CHECK(Near(Share(speech, special), 0.45, 0.05));
+  CHECK(aged > 4950);
+  CHECK(Near(Share(age_groups[0], aged), 0.40, 0.025));
+  CHECK(Near(Share(age_groups[1], aged), 0.30, 0.025));
+  CHECK(Near(Share(age_groups[2], aged), 0.20, 0.02));
+  CHECK(Near(Share(age_groups[3], aged), 0.10, 0.015));
+
+  const size_t confirmed = Distinct(log, fb::ActionBody::ConfirmDocuments).size();
+  const size_t rejected = Distinct(log, fb::ActionBody::RejectDocuments).size();
+  CHECK(confirmed + rejected > 800);
+  CHECK(Near(Share(confirmed, confirmed + rejected), 0.70, 0.045));
+  uint64_t yes = 0;
+  const auto answers = Distinct(log, fb::ActionBody::AnswerInterest);
+  for (const fb::Action* action : answers) yes += action->body_as_AnswerInterest()->interested();
+  CHECK(answers.size() > 1000);
+  CHECK(Near(Share(yes, answers.size()), 0.80, 0.03));
+
+  // Allocations weighted to the school year: August (320 per mille of each queue) against March (60),
+  // the same queues being eligible in both (the school year 2024/25).
+  uint64_t march = 0, august = 0;
+  for (const fb::Action* action : Distinct(log, fb::ActionBody::AllocateVouchers)) {
+    const civil::Ymd day = civil::ToYmd(LocalDate{static_cast<int32_t>(action->instant_ms() / kMsPerDay)});
+    if (day.year != 2025) continue;
+    if (day.month == 3) march += action->body_as_AllocateVouchers()->count();
+    if (day.month == 8) august += action->body_as_AllocateVouchers()->count();
+  }
+  CAPTURE(march);
+  CAPTURE(august);
+  MESSAGE("documents confirmed ", Share(confirmed, confirmed + rejected), " of ", confirmed + rejected, ", yes ",
+          Share(yes, answers.size()), " of ", answers.size(), ", vouchers allocated in March 2025 ", march, ", August ", august);
+  CHECK(august > 2 * march);  // 5x by the weights, less by the one voucher each small queue gets anyway
+
+  // The engine agrees that nobody was filed at school age.
+  Engine engine;
+  uint64_t offset = 0, school_age = 0;
+  for (const auto& bytes : log) school_age += engine.Apply(bytes, offset++).code == fb::RejectionCode::ChildOfSchoolAge;
+  CHECK(school_age == 0);
 }
 
 }  // namespace kezek::test

@@ -65,6 +65,10 @@ as JSON lines of actions, generated deterministically from the seed.
 options:
   --seed N             default 2025
   --applications N     default 20000
+  --births             size the history from births instead: every locality's population x
+                       19.7 births a year per 1000 people x 80% of families filing, over the
+                       months covered (about 2.2 million applications for the country over 84
+                       months); children are born in the cohorts and file at 0-6 years
   --months N           default 24
   --first-year Y       default 2024
   --output FILE        default standard output
@@ -84,8 +88,8 @@ With --store DIR (a new directory), the same history then goes through the embed
 runtime: logged with fsync'd group commit, folded, journaled and kept in RocksDB in DIR, which
 'kezek status/run/backup --data DIR' then work on; its state hash is checked against the fold's.
 
-options: --seed N, --applications N, --months N, --first-year Y, --data DIR (shared/data, as for
-sample), --country, --store DIR, --help
+options: --seed N, --applications N, --births, --months N, --first-year Y, --data DIR (shared/data,
+as for sample), --country, --store DIR, --help
 )";
 
 constexpr const char* kJournalUsage = R"(usage: kezek journal FILE | --data DIR
@@ -195,11 +199,17 @@ std::optional<replay::SimulationOptions> SimulationFrom(const Args& args) {
   options.first_year = static_cast<int>(*first_year);
   if (args.options.contains("--data")) options.data_dir = args.options.at("--data");
   options.country = args.options.contains("--country");
+  options.births_sized = args.options.contains("--births");
+  if (options.births_sized && args.options.contains("--applications")) {
+    fmt::print(stderr, "kezek: --births sizes the history itself; leave out --applications\n");
+    return std::nullopt;
+  }
   return options;
 }
 
 int Sample(int argc, char** argv) {
-  const auto args = Parse(argc, argv, 2, {"--seed", "--applications", "--months", "--first-year", "--output", "--data"}, {"--country"});
+  const auto args = Parse(argc, argv, 2, {"--seed", "--applications", "--months", "--first-year", "--output", "--data"},
+                          {"--country", "--births"});
   if (!args) return 2;
   if (args->help) return fmt::print("{}", kSampleUsage), 0;
   const auto options = SimulationFrom(*args);
@@ -507,7 +517,8 @@ int StatusCommand(int argc, char** argv) {
 }
 
 int Demo(int argc, char** argv) {
-  const auto args = Parse(argc, argv, 2, {"--seed", "--applications", "--months", "--first-year", "--data", "--store"}, {"--country"});
+  const auto args = Parse(argc, argv, 2, {"--seed", "--applications", "--months", "--first-year", "--data", "--store"},
+                          {"--country", "--births"});
   if (!args) return 2;
   if (args->help) return fmt::print("{}", kDemoUsage), 0;
   const std::string store = args->options.contains("--store") ? args->options.at("--store") : "";
@@ -516,12 +527,16 @@ int Demo(int argc, char** argv) {
   }
   const auto options = SimulationFrom(*args);
   if (!options) return 2;
-  fmt::print("Kezek demo: {} applications in {} over {} months from {}-01-01, seed {}\n", options->applications,
-             options->country ? "Kazakhstan's 20 regions and cities" : "г. Алматы", options->months,
+  uint64_t applications = options->applications;
+  std::string error;
+  if (options->births_sized && !replay::BirthsSizedApplications(*options, &applications, &error)) {
+    return fmt::print(stderr, "kezek demo: {}\n", error), 1;
+  }
+  fmt::print("Kezek demo: {} applications{} in {} over {} months from {}-01-01, seed {}\n", applications,
+             options->births_sized ? " (sized by births)" : "", options->country ? "Kazakhstan's 20 regions and cities" : "г. Алматы", options->months,
              options->first_year, options->seed);
   std::vector<std::vector<uint8_t>> log;
   replay::SimulationSummary generated;
-  std::string error;
   auto t0 = std::chrono::steady_clock::now();
   if (!replay::Simulate(*options, [&](std::span<const uint8_t> b) { log.emplace_back(b.begin(), b.end()); }, &generated, &error)) {
     return fmt::print(stderr, "kezek demo: {}\n", error), 1;
