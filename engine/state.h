@@ -9,8 +9,9 @@
 #include <memory>
 #include <queue>
 #include <string>
-#include <unordered_map>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "engine/calendar.h"
 #include "engine/iin.h"
@@ -118,6 +119,19 @@ struct IdempotencyEntry {
   uint64_t sequence = 0;
 };
 
+// Open addressing (Abseil's Swiss tables) for the two tables that grow with every action: one
+// probe, no node per entry. Their iteration order is never observed: the state codec sorts.
+struct IinHash {
+  size_t operator()(Iin iin) const noexcept {  // IINs are decimal digits: mix them (murmur3's fmix64)
+    uint64_t x = iin.value;
+    x ^= x >> 33;
+    x *= 0xFF51AFD7ED558CCDull;
+    x ^= x >> 33;
+    x *= 0xC4CEB9FE1A85EC53ull;
+    return x ^ (x >> 33);
+  }
+};
+
 struct Hash128 {
   size_t operator()(const std::array<uint64_t, 2>& key) const noexcept { return key[0] ^ (key[1] * 0x9E3779B97F4A7C15ull); }
 };
@@ -159,8 +173,8 @@ struct State {
   std::vector<Voucher> vouchers;          // [0] unused
   std::vector<Queue> queues;
   std::map<QueueKey, uint32_t> queue_index;
-  std::unordered_map<Iin, ChildEntry> children;
-  std::unordered_map<std::array<uint64_t, 2>, IdempotencyEntry, Hash128> idempotency;
+  absl::flat_hash_map<Iin, ChildEntry, IinHash> children;
+  absl::flat_hash_map<std::array<uint64_t, 2>, IdempotencyEntry, Hash128> idempotency;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
 
   ChangeSet changes;  // since the last ChangeSet::Clear

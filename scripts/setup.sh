@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache
   flatbuffers-compiler libflatbuffers-dev
   librocksdb-dev librdkafka-dev libfmt-dev doctest-dev
-  libboost-dev libboost-system-dev libssl-dev libxxhash-dev
+  libboost-dev libboost-system-dev libssl-dev libxxhash-dev libabsl-dev
   postgresql libpq-dev   # the PostgreSQL baseline of benchmarks/country.sh
 )
 
