@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 #include <rocksdb/db.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
@@ -148,8 +149,16 @@ Status Runtime::LoadState() {
   db_options.create_missing_column_families = true;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_options.keep_log_file_num = 2;
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {{rocksdb::kDefaultColumnFamilyName, {}}};
-  for (const auto family : state_codec::kFamilies) descriptors.push_back({state_codec::FamilyName(family), {}});
+  // The state is written a batch at a time and read only when the directory is opened: a
+  // vector memtable (sorted once, when flushed) takes the inserts at a fraction of a skip
+  // list's cost, which the profile of a country's ingest showed as a quarter of the time.
+  db_options.allow_concurrent_memtable_write = false;
+  rocksdb::ColumnFamilyOptions family_options;
+  family_options.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {{rocksdb::kDefaultColumnFamilyName, family_options}};
+  for (const auto family : state_codec::kFamilies) {
+    descriptors.push_back({state_codec::FamilyName(family), family_options});
+  }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   const std::string path = (fs::path(dir_) / "state").string();
   if (Status s = FromRocks(rocksdb::DB::Open(db_options, path, descriptors, &handles, &db_), "opening " + path); !s.ok()) return s;

@@ -271,11 +271,12 @@ int Run(const Options& o) {
     }
   }
   const double pg_fold_s = Seconds(started);
+  const double pg_statements_per_input = static_cast<double>(pg.Statements()) / static_cast<double>(std::max<uint64_t>(pg_n, 1));
   pg_words_at.push_back(pg_words.size());
   const uint64_t pg_rss_kb = PostgresRssKb();
   const uint64_t pg_disk = pg.DatabaseBytes();
-  Say("baseline fold: {} inputs in {:.1f} s, {:.0f} actions/s\n", pg_n, pg_fold_s,
-             static_cast<double>(pg_n) / pg_fold_s);
+  Say("baseline fold: {} inputs in {:.1f} s, {:.0f} actions/s, {:.1f} statements an input\n", pg_n, pg_fold_s,
+      static_cast<double>(pg_n) / pg_fold_s, pg_statements_per_input);
 
   // Kezek again over the same inputs, for the decision check and positions at the same point.
   Engine same_point;
@@ -395,7 +396,7 @@ int Run(const Options& o) {
    "read_p50_us": {:.3f}, "read_p99_us": {:.3f}, "reads_per_s": {:.0f}, "peak_rss_mib": {:.0f},
    "state_mib": {:.0f}, "data_dir_mib": {:.0f}, "waiting": {}}},
  "postgresql": {{"inputs_folded": {}, "fold_actions_per_s": {:.0f}, "inputs_durable": {}, "ingest_actions_per_s": {:.0f},
-   "replay_s": {:.2f}, "replay_estimated": {}, "read_p50_us": {:.3f}, "read_p99_us": {:.3f}, "reads_per_s": {:.0f},
+   "statements_per_input": {:.1f}, "replay_s": {:.2f}, "replay_estimated": {}, "read_p50_us": {:.3f}, "read_p99_us": {:.3f}, "reads_per_s": {:.0f},
    "rank_query_batched_us": {:.3f}, "server_rss_mib": {:.0f}, "database_mib": {:.0f}, "waiting": {}}},
  "ratio": {{"fold": {:.1f}, "ingest": {:.1f}, "replay": {:.1f}, "read_p50": {:.1f}, "read_p99": {:.1f}, "reads_per_s": {:.1f}}},
  "decisions_equal": {}, "mismatching_inputs": {}, "durable_mismatching_inputs": {}, "position_mismatches": {},
@@ -404,7 +405,7 @@ int Run(const Options& o) {
 )",
       o.applications, n, o.seed, generate_s, kezek_fold_rate, kezek_ingest_rate, replay_s, kezek_reads.p50_us,
       kezek_reads.p99_us, kezek_reads.per_second, kezek_peak_kb / 1024.0, kezek_state_kb / 1024.0,
-      kezek_disk / 1048576.0, kezek_waiting, pg_n, pg_fold_rate, durable_n, pg_ingest_rate, pg_replay_s,
+      kezek_disk / 1048576.0, kezek_waiting, pg_n, pg_fold_rate, durable_n, pg_ingest_rate, pg_statements_per_input, pg_replay_s,
       pg_full ? "false" : "true", pg_read.p50_us, pg_read.p99_us, pg_read.per_second, pg_batched_us, pg_rss_kb / 1024.0,
       pg_disk / 1048576.0, pg_waiting.size(), kezek_fold_rate / pg_fold_rate, kezek_ingest_rate / pg_ingest_rate,
       pg_replay_s / replay_s, pg_read.p50_us / kezek_reads.p50_us, pg_read.p99_us / kezek_reads.p99_us,

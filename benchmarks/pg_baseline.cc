@@ -76,7 +76,7 @@ struct Statement {
   std::string sql;
 };
 
-const std::vector<Statement>& Statements() {
+const std::vector<Statement>& PreparedStatements() {
   static const std::vector<Statement> kStatements = {
       {"idem_get", "SELECT digest, sequence FROM idempotency WHERE key = $1"},
       {"idem_put", "INSERT INTO idempotency VALUES ($1, $2, $3)"},
@@ -379,7 +379,10 @@ struct PgBaseline::Impl {
     if (conn != nullptr) PQfinish(conn);
   }
 
+  uint64_t statements = 0;  // round trips to the server
+
   PGresult* Raw(const char* name, Params& p) {
+    ++statements;
     p.Finish();
     PGresult* r = PQexecPrepared(conn, name, p.size(), p.pointers(), p.lengths(), p.formats(), 0);
     const auto status = PQresultStatus(r);
@@ -393,6 +396,7 @@ struct PgBaseline::Impl {
   Result Query(const char* name, Params p) { return Result(Raw(name, p)); }
   void Exec(const char* name, Params p) { PQclear(Raw(name, p)); }
   void Simple(const char* sql) {
+    ++statements;
     PGresult* r = PQexec(conn, sql);
     const auto status = PQresultStatus(r);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
@@ -1257,7 +1261,7 @@ bool PgBaseline::Open(const std::string& conninfo, bool synchronous_commit, std:
     impl_->Simple("SET client_min_messages = warning");
     impl_->Simple(synchronous_commit ? "SET synchronous_commit = on" : "SET synchronous_commit = off");
     impl_->Simple(kSchema);
-    for (const Statement& s : Statements()) {
+    for (const Statement& s : PreparedStatements()) {
       PGresult* r = PQprepare(impl_->conn, s.name, s.sql.c_str(), 0, nullptr);
       const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
       const std::string message = ok ? "" : PQresultErrorMessage(r);
@@ -1326,6 +1330,8 @@ std::vector<uint64_t> PgBaseline::WaitingApplications(std::string* error) {
   PQclear(r);
   return ids;
 }
+
+uint64_t PgBaseline::Statements() const { return impl_->statements; }
 
 uint64_t PgBaseline::DatabaseBytes() {
   PGresult* r = PQexec(impl_->conn, "SELECT pg_database_size(current_database())");

@@ -53,6 +53,8 @@ class PgBaseline {
   uint64_t RanksOf(std::span<const uint64_t> applications, std::string* error);
   // Ids of applications waiting in a queue, ascending (to pick reads from).
   std::vector<uint64_t> WaitingApplications(std::string* error);
+  // Statements sent so far (each a round trip to the server).
+  uint64_t Statements() const;
   // Bytes of the database on disk (pg_database_size).
   uint64_t DatabaseBytes();
   std::string ServerVersion();
