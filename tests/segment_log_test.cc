@@ -77,6 +77,35 @@ TEST_CASE("segment log: records come back in order across rolled segments, from 
   fs::remove_all(dir);
 }
 
+TEST_CASE("segment log: a record larger than a segment (and than 16 MiB) fills a segment alone; over the cap is refused") {
+  const std::string dir = TempDir("large");
+  std::vector<uint8_t> large(20u << 20);
+  for (size_t j = 0; j < large.size(); ++j) large[j] = static_cast<uint8_t>(j * 7 + j / 4096);
+  {
+    SegmentLog::Recovery recovery;
+    auto log = OpenLog(dir, &recovery, /*segment_bytes=*/1 << 20);
+    REQUIRE(log->Append(Payload(0)).ok());
+    REQUIRE(log->Append(large).ok());
+    REQUIRE(log->Append(Payload(2)).ok());
+    REQUIRE(log->Sync().ok());
+    const std::vector<uint8_t> too_large(SegmentLog::kRecordBytesMax + 1u);
+    const adapters::Status refused = log->Append(too_large);
+    CHECK(refused.code() == adapters::Status::Code::kInvalidArgument);
+    CHECK(log->end() == 3);
+  }
+  SegmentLog::Recovery recovery;
+  auto log = OpenLog(dir, &recovery, 1 << 20);
+  CHECK(recovery.records == 3);
+  CHECK(recovery.dropped_bytes == 0);
+  const auto all = ReadAll(*log);
+  REQUIRE(all.size() == 3);
+  CHECK(all[0] == Payload(0));
+  CHECK(all[1] == large);
+  CHECK(all[2] == Payload(2));
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}) == 3);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("segment log: a torn tail, cut at every byte of the last record, recovers to the last good record") {
   const std::string dir = TempDir("torn");
   Fill(dir, 20);
