@@ -17,7 +17,7 @@
 //            baseline's ranking query over loopback; p50, p99 and reads per second
 //   memory   peak RSS of the Kezek process during the fold and the state's growth / the
 //            PostgreSQL server processes' RSS and the database size
-// The baseline runs on the history's first inputs for at most --pg-seconds (and --durable-seconds
+// The baseline runs on the history's first inputs: the catalogue, then --pg-seconds more (and --durable-seconds
 // durable); the decision check covers exactly the inputs it ran, and the reads compare positions
 // with a Kezek engine stopped at the same input.
 #include <sys/resource.h>
@@ -260,10 +260,22 @@ int Run(const Options& o) {
   const std::string pg_version = pg.ServerVersion();
   std::vector<uint64_t> pg_words_at;  // offsets of each input's words
   bench::Words pg_words;
+  // The budget counts from the first filing: the catalogue before it (every kindergarten and
+  // group, one action each) must not use it up, or a large history's check would see no family.
   started = Clock::now();
+  auto budget_from = started;
+  double pg_catalogue_s = 0;
+  uint64_t pg_catalogue_n = 0;
   uint64_t pg_n = 0;
   for (; pg_n < n; ++pg_n) {
-    if (pg_n % 256 == 0 && Seconds(started) > o.pg_seconds) break;
+    if (pg_catalogue_n == 0 &&
+        fb::GetAction(actions[pg_n].data())->body_type() == fb::ActionBody::FileApplication) {
+      pg_catalogue_n = pg_n;
+      pg_catalogue_s = Seconds(started);
+      budget_from = Clock::now();
+      Say("baseline catalogue and calendar: {} inputs in {:.1f} s\n", pg_n, pg_catalogue_s);
+    }
+    if (pg_n % 256 == 0 && pg_catalogue_n > 0 && Seconds(budget_from) > o.pg_seconds) break;
     pg_words_at.push_back(pg_words.size());
     if (!pg.Apply(actions[pg_n], &pg_words, &error)) {
       fmt::print(stderr, "country_bench: baseline input {}: {}\n", pg_n, error);
@@ -396,7 +408,7 @@ int Run(const Options& o) {
    "read_p50_us": {:.3f}, "read_p99_us": {:.3f}, "reads_per_s": {:.0f}, "peak_rss_mib": {:.0f},
    "state_mib": {:.0f}, "data_dir_mib": {:.0f}, "waiting": {}}},
  "postgresql": {{"inputs_folded": {}, "fold_actions_per_s": {:.0f}, "inputs_durable": {}, "ingest_actions_per_s": {:.0f},
-   "statements_per_input": {:.1f}, "replay_s": {:.2f}, "replay_estimated": {}, "read_p50_us": {:.3f}, "read_p99_us": {:.3f}, "reads_per_s": {:.0f},
+   "statements_per_input": {:.1f}, "catalogue_inputs": {}, "catalogue_s": {:.2f}, "replay_s": {:.2f}, "replay_estimated": {}, "read_p50_us": {:.3f}, "read_p99_us": {:.3f}, "reads_per_s": {:.0f},
    "rank_query_batched_us": {:.3f}, "server_rss_mib": {:.0f}, "database_mib": {:.0f}, "waiting": {}}},
  "ratio": {{"fold": {:.1f}, "ingest": {:.1f}, "replay": {:.1f}, "read_p50": {:.1f}, "read_p99": {:.1f}, "reads_per_s": {:.1f}}},
  "decisions_equal": {}, "mismatching_inputs": {}, "durable_mismatching_inputs": {}, "position_mismatches": {},
@@ -405,7 +417,7 @@ int Run(const Options& o) {
 )",
       o.applications, n, o.seed, generate_s, kezek_fold_rate, kezek_ingest_rate, replay_s, kezek_reads.p50_us,
       kezek_reads.p99_us, kezek_reads.per_second, kezek_peak_kb / 1024.0, kezek_state_kb / 1024.0,
-      kezek_disk / 1048576.0, kezek_waiting, pg_n, pg_fold_rate, durable_n, pg_ingest_rate, pg_statements_per_input, pg_replay_s,
+      kezek_disk / 1048576.0, kezek_waiting, pg_n, pg_fold_rate, durable_n, pg_ingest_rate, pg_statements_per_input, pg_catalogue_n, pg_catalogue_s, pg_replay_s,
       pg_full ? "false" : "true", pg_read.p50_us, pg_read.p99_us, pg_read.per_second, pg_batched_us, pg_rss_kb / 1024.0,
       pg_disk / 1048576.0, pg_waiting.size(), kezek_fold_rate / pg_fold_rate, kezek_ingest_rate / pg_ingest_rate,
       pg_replay_s / replay_s, pg_read.p50_us / kezek_reads.p50_us, pg_read.p99_us / kezek_reads.p99_us,

@@ -203,7 +203,9 @@ class Simulator {
       after.locality = place.locality; after.effective_from_ms = kSingleZoneFromMs; after.offset_minutes = 300;
       SendBody(fb::Role::EducationDepartment, after, at);
       const uint64_t share = planned_ * r.population / total;
-      const uint32_t kindergartens = std::max<uint32_t>(4, static_cast<uint32_t>(share / 50));
+      const uint64_t by_applications = share / std::max<uint32_t>(1, rates_.applications_per_kindergarten);
+      const uint64_t by_population = r.population / std::max<uint32_t>(1, rates_.people_per_kindergarten);
+      const uint32_t kindergartens = std::max<uint32_t>(4, static_cast<uint32_t>(std::min(by_applications, by_population)));
       const uint32_t first_kindergarten = kindergarten;
       for (uint32_t n = 1; n <= kindergartens; ++n, ++kindergarten) {
         const uint32_t k = kindergarten;

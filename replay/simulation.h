@@ -28,6 +28,12 @@ struct WorkloadRates {
   // child has an IIN): [0,1), [1,2), [2,3) and [3,6) years; never before 30 days, never at school age.
   std::array<uint32_t, 4> filing_age_per_mille = {550, 250, 120, 80};
 
+  // Kindergartens (ДО): one per 50 applications of a locality (at least 4), but no more than one
+  // per this many people (assumption: Kazakhstan has about 11,000 preschool organisations for
+  // 20.3 M people). Without the cap a large history's catalogue would outgrow the country's.
+  uint32_t applications_per_kindergarten = 50;
+  uint32_t people_per_kindergarten = 1'850;
+
   // Language of instruction (assumption: about two thirds of preschool groups teach in Kazakh).
   uint32_t kazakh_language_per_mille = 650;
   // Priority categories (assumption): the extraordinary tier (servicemen's children...) and the
