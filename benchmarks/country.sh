@@ -2,7 +2,7 @@
 # The country suite in one command: Kezek against the PostgreSQL baseline on one generated
 # history of the whole country, with the decision-equality check (benchmarks/country_bench.cc).
 #
-#   benchmarks/country.sh            default size: 1,000,000 applications (about 12 minutes)
+#   benchmarks/country.sh            default size: 1,000,000 applications (about 9 minutes)
 #   benchmarks/country.sh --quick    10,000 applications, the baseline runs the whole history
 #                                    (the CI smoke test: figures printed, not asserted; the
 #                                    decision check must pass)
