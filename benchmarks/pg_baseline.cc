@@ -17,6 +17,7 @@
 #include "engine/iin.h"
 #include "engine/limits.h"
 #include "engine/messages.h"
+#include "engine/rules.h"  // pure helpers only: who may post what, the age on 1 September
 
 namespace kezek::bench {
 namespace {
@@ -291,38 +292,6 @@ std::array<uint8_t, 16> ActionDigest(std::span<const uint8_t> bytes, const fb::A
   return out;
 }
 
-bool MayPost(fb::Role role, fb::ActionBody body) {
-  switch (body) {
-    case fb::ActionBody::FileApplication:
-    case fb::ActionBody::Withdraw:
-    case fb::ActionBody::AnswerInterest:
-    case fb::ActionBody::ExtendVoucher:
-    case fb::ActionBody::ChooseKindergarten:
-    case fb::ActionBody::ParentSigns:
-      return role == fb::Role::Portal;
-    case fb::ActionBody::ConfirmDocuments:
-    case fb::ActionBody::RejectDocuments:
-      return role == fb::Role::PmpkSpecialist;
-    case fb::ActionBody::SendContract:
-    case fb::ActionBody::KindergartenSigns:
-      return role == fb::Role::Kindergarten;
-    case fb::ActionBody::AllocateVouchers:
-    case fb::ActionBody::UpsertLocality:
-    case fb::ActionBody::SetUtcOffset:
-    case fb::ActionBody::UpsertKindergarten:
-    case fb::ActionBody::UpsertGroup:
-    case fb::ActionBody::UpdateCalendar:
-    case fb::ActionBody::SetPriorityPolicy:
-    case fb::ActionBody::ArchiveChild:
-      return role == fb::Role::EducationDepartment;
-    case fb::ActionBody::ClockTick:
-      return role == fb::Role::System;
-    case fb::ActionBody::NONE:
-      return false;
-  }
-  return false;
-}
-
 void CheckText(const flatbuffers::String* text, bool required) {
   if (text == nullptr || text->size() == 0) {
     if (required) throw Rejected{Code::MissingField};
@@ -344,14 +313,6 @@ void CheckDigest(const flatbuffers::String* digest) {
   if (text.size() != 64 || text.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
     throw Rejected{Code::InvalidField};
   }
-}
-
-int AgeOnFirstSeptember(LocalDate birth_date, LocalDate on) {
-  const civil::Ymd today = civil::ToYmd(on);
-  const int school_year = today.month >= 9 ? today.year : today.year - 1;
-  const civil::Ymd birth = civil::ToYmd(birth_date);
-  const bool birthday_passed = birth.month < 9 || (birth.month == 9 && birth.day == 1);
-  return school_year - birth.year - (birthday_passed ? 0 : 1);
 }
 
 }  // namespace
@@ -467,55 +428,46 @@ struct PgBaseline::Impl {
     a.deadline_date = static_cast<int32_t>(r.Int(0, 28));
     return a;
   }
+  // The columns an action may change, in the order both statements below take them.
+  static Params& Changeable(Params& p, const App& a) {
+    return p.Int(static_cast<int>(a.status))
+        .Int(static_cast<int>(a.archive_reason))
+        .Bool(a.annulled_by_deadline)
+        .Bool(a.extension_used)
+        .Int(static_cast<int64_t>(a.voucher))
+        .Int(a.group)
+        .Text(a.contract_number)
+        .Text(a.parent_sha)
+        .Text(a.kg_sha)
+        .Int(static_cast<int>(a.deadline))
+        .Int(a.deadline_at)
+        .Int(a.deadline_date);
+  }
   void Save(const App& a) {
-    Exec("app_set", Params()
-                        .Int(static_cast<int64_t>(a.id))
-                        .Int(a.tier)
-                        .Int(static_cast<int>(a.line))
-                        .Int(static_cast<int>(a.status))
-                        .Int(static_cast<int>(a.archive_reason))
-                        .Bool(a.annulled_by_deadline)
-                        .Bool(a.extension_used)
-                        .Int(static_cast<int64_t>(a.voucher))
-                        .Int(a.group)
-                        .Text(a.contract_number)
-                        .Text(a.parent_sha)
-                        .Text(a.kg_sha)
-                        .Int(static_cast<int>(a.deadline))
-                        .Int(a.deadline_at)
-                        .Int(a.deadline_date));
+    Params p;
+    p.Int(static_cast<int64_t>(a.id)).Int(a.tier).Int(static_cast<int>(a.line));
+    Exec("app_set", std::move(Changeable(p, a)));
   }
   void Insert(const App& a) {
-    Exec("app_put", Params()
-                        .Int(static_cast<int64_t>(a.id))
-                        .Int(static_cast<int64_t>(a.child))
-                        .Int(static_cast<int64_t>(a.applicant))
-                        .Text(a.child_name)
-                        .Int(a.birth_date)
-                        .Int(a.filed_at)
-                        .Int(a.school_age_at)
-                        .Int(a.locality)
-                        .Int(a.queue)
-                        .Text(a.category)
-                        .Int(a.tier)
-                        .Int(static_cast<int>(a.line))
-                        .Int(static_cast<int>(a.type))
-                        .Int(static_cast<int>(a.language))
-                        .Int(static_cast<int>(a.correction))
-                        .Int(a.kindergarten)
-                        .Text(a.conclusion)
-                        .Int(static_cast<int>(a.status))
-                        .Int(static_cast<int>(a.archive_reason))
-                        .Bool(a.annulled_by_deadline)
-                        .Bool(a.extension_used)
-                        .Int(static_cast<int64_t>(a.voucher))
-                        .Int(a.group)
-                        .Text(a.contract_number)
-                        .Text(a.parent_sha)
-                        .Text(a.kg_sha)
-                        .Int(static_cast<int>(a.deadline))
-                        .Int(a.deadline_at)
-                        .Int(a.deadline_date));
+    Params p;
+    p.Int(static_cast<int64_t>(a.id))
+        .Int(static_cast<int64_t>(a.child))
+        .Int(static_cast<int64_t>(a.applicant))
+        .Text(a.child_name)
+        .Int(a.birth_date)
+        .Int(a.filed_at)
+        .Int(a.school_age_at)
+        .Int(a.locality)
+        .Int(a.queue)
+        .Text(a.category)
+        .Int(a.tier)
+        .Int(static_cast<int>(a.line))
+        .Int(static_cast<int>(a.type))
+        .Int(static_cast<int>(a.language))
+        .Int(static_cast<int>(a.correction))
+        .Int(a.kindergarten)
+        .Text(a.conclusion);
+    Exec("app_put", std::move(Changeable(p, a)));
   }
   App Find(const fb::Actor& actor, uint64_t id) {
     std::optional<App> app = Load(id);
@@ -915,7 +867,7 @@ struct PgBaseline::Impl {
         if (g.empty()) throw Rejected{Code::UnknownGroup};
         if (g.Int(0, 7) != a.locality) throw Rejected{Code::GroupNotSuitable};
         if (g.Int(0, 1) != static_cast<int>(a.language)) throw Rejected{Code::GroupNotSuitable};
-        const int age = AgeOnFirstSeptember(LocalDate{a.birth_date}, LocalDateOf(a.locality, at));
+        const int age = rules::AgeOnFirstSeptember(LocalDate{a.birth_date}, LocalDateOf(a.locality, at));
         if (age < g.Int(0, 2) || age > g.Int(0, 3)) throw Rejected{Code::GroupNotSuitable};
         if (g.Int(0, 4) != static_cast<int>(a.correction)) throw Rejected{Code::CorrectionTypeNotServed};
         if (g.Int(0, 6) >= g.Int(0, 5)) throw Rejected{Code::NoFreePlace};
@@ -1242,7 +1194,7 @@ struct PgBaseline::Impl {
     const auto kind = action.body_type();
     if (kind == fb::ActionBody::NONE || kind > fb::ActionBody::MAX) return Code::UnknownActionKind;
     if (action.body() == nullptr) return Code::MissingField;
-    if (!MayPost(action.actor()->role(), kind)) return Code::RoleNotAllowed;
+    if (!rules::RoleMayPost(action.actor()->role(), kind)) return Code::RoleNotAllowed;
     return Code::None;
   }
 };

@@ -8,9 +8,9 @@
 // Reference data that the service only reads while deciding (the working-day calendar, UTC
 // offsets, the priority policies) is written to its tables and also cached in the service, as a
 // team would cache it; everything a decision changes is read and written inside the action's
-// transaction. Pure helpers (IIN check, civil time, calendar arithmetic, citizen texts) are the
-// project's own: a team would have the same library. It answers each input with the same
-// decisions as Kezek (benchmarks/decision_words.h), which the country suite checks.
+// transaction. Pure helpers (IIN check, civil time, calendar arithmetic, citizen texts, who may
+// post what, the age on 1 September) are the project's own: a team would have the same library.
+// It answers each input with the same decisions as Kezek (benchmarks/decision_words.h), which the country suite checks.
 //
 // Not thread-safe; one writer per database, as one engine per partition.
 #pragma once
