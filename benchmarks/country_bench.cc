@@ -313,7 +313,7 @@ int Run(const Options& o) {
   nanos.clear();
   uint64_t position_mismatches = 0;
   started = Clock::now();
-  const uint64_t pg_reads = std::min<uint64_t>(o.reads, pg_waiting.empty() ? 0 : o.reads);
+  const uint64_t pg_reads = pg_waiting.empty() ? 0 : o.reads;
   for (uint64_t r = 0; r < pg_reads; ++r) {
     const uint64_t id = pg_waiting[random.Below(pg_waiting.size())];
     const auto t0 = Clock::now();
@@ -434,33 +434,37 @@ int Run(const Options& o) {
 }  // namespace kezek
 
 int main(int argc, char** argv) {
+  constexpr const char* kUsage =
+      "usage: country_bench [--applications N] [--seed N] [--pg CONNINFO] [--pg-seconds S] "
+      "[--durable-seconds S] [--reads N] [--work DIR] [--json FILE] [--data DIR] [--months N] [--first-year Y]\n";
   kezek::Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    const auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        fmt::print(stderr, "country_bench: {} needs a value\n", arg);
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (arg == "--applications") o.applications = std::stoull(value());
-    else if (arg == "--seed") o.seed = std::stoull(value());
-    else if (arg == "--pg") o.pg = value();
-    else if (arg == "--pg-seconds") o.pg_seconds = std::stod(value());
-    else if (arg == "--durable-seconds") o.durable_seconds = std::stod(value());
-    else if (arg == "--reads") o.reads = std::stoull(value());
-    else if (arg == "--work") o.work = value();
-    else if (arg == "--json") o.json = value();
-    else if (arg == "--data") o.data = value();
-    else if (arg == "--months") o.months = std::stoi(value());
-    else if (arg == "--first-year") o.first_year = std::stoi(value());
-    else {
-      fmt::print(stderr, "usage: country_bench [--applications N] [--seed N] [--pg CONNINFO] [--pg-seconds S] "
-                         "[--durable-seconds S] [--reads N] [--work DIR] [--json FILE] [--data DIR] [--months N] "
-                         "[--first-year Y]\n");
-      return 2;
+    if (i + 1 >= argc) return fmt::print(stderr, "country_bench: {} needs a value\n{}", arg, kUsage), 2;
+    const std::string value = argv[++i];
+    try {
+      size_t used = 0;
+      const auto number = [&]() { const uint64_t v = std::stoull(value, &used); return used == value.size() ? v : throw std::invalid_argument(value); };
+      const auto seconds = [&]() { const double v = std::stod(value, &used); return used == value.size() && v >= 0 ? v : throw std::invalid_argument(value); };
+      if (arg == "--applications") o.applications = number();
+      else if (arg == "--seed") o.seed = number();
+      else if (arg == "--pg") o.pg = value;
+      else if (arg == "--pg-seconds") o.pg_seconds = seconds();
+      else if (arg == "--durable-seconds") o.durable_seconds = seconds();
+      else if (arg == "--reads") o.reads = number();
+      else if (arg == "--work") o.work = value;
+      else if (arg == "--json") o.json = value;
+      else if (arg == "--data") o.data = value;
+      else if (arg == "--months") o.months = static_cast<int>(number());
+      else if (arg == "--first-year") o.first_year = static_cast<int>(number());
+      else return fmt::print(stderr, "country_bench: unknown option {}\n{}", arg, kUsage), 2;
+    } catch (const std::exception&) {
+      return fmt::print(stderr, "country_bench: {} takes a number, not '{}'\n{}", arg, value, kUsage), 2;
     }
+  }
+  if (o.applications == 0 || o.applications > 20'000'000 || o.months < 1 || o.months > 84 || o.first_year < 2020 ||
+      o.first_year > 2026) {
+    return fmt::print(stderr, "country_bench: --applications 1..20000000, --months 1..84, --first-year 2020..2026\n"), 2;
   }
   return kezek::Run(o);
 }

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <set>
 #include <stdexcept>
 #include <variant>
 
@@ -58,7 +57,8 @@ CREATE INDEX applications_deadline ON applications(deadline_at, id) WHERE deadli
 CREATE INDEX applications_school_age ON applications(school_age_at, id) WHERE status <> 8;
 CREATE TABLE vouchers(id bigint PRIMARY KEY, queue_id int NOT NULL, state smallint NOT NULL, holder bigint NOT NULL);
 CREATE INDEX vouchers_free ON vouchers(queue_id, id) WHERE state = 0;
-CREATE TABLE idempotency(key text PRIMARY KEY, digest bytea NOT NULL, sequence bigint NOT NULL);
+CREATE TABLE idempotency(key text PRIMARY KEY, digest_low bigint NOT NULL, digest_high bigint NOT NULL,
+  sequence bigint NOT NULL);
 CREATE TABLE journal(sequence bigint PRIMARY KEY, engine_time bigint NOT NULL, action bytea, outcome smallint NOT NULL,
   code smallint NOT NULL, decisions bytea NOT NULL);
 CREATE TABLE notifications(id bigserial PRIMARY KEY, sequence bigint NOT NULL, application bigint NOT NULL,
@@ -79,8 +79,8 @@ struct Statement {
 
 const std::vector<Statement>& PreparedStatements() {
   static const std::vector<Statement> kStatements = {
-      {"idem_get", "SELECT digest, sequence FROM idempotency WHERE key = $1"},
-      {"idem_put", "INSERT INTO idempotency VALUES ($1, $2, $3)"},
+      {"idem_get", "SELECT digest_low, digest_high, sequence FROM idempotency WHERE key = $1"},
+      {"idem_put", "INSERT INTO idempotency VALUES ($1, $2, $3, $4)"},
       {"journal_put", "INSERT INTO journal VALUES ($1, $2, $3, $4, $5, $6)"},
       {"notify", "INSERT INTO notifications(sequence, application, recipient, kind, text_ru, text_kk) "
                  "VALUES ($1, $2, $3, $4, $5, $6)"},
@@ -266,38 +266,9 @@ struct App {
   int32_t deadline_date = 0;
 };
 
-// The idempotency digest of an action apart from its instant (as the engine's: a retry that
-// re-stamps the instant is the same request).
-std::array<uint8_t, 16> ActionDigest(std::span<const uint8_t> bytes, const fb::Action& action) {
-  XXH3_state_t state;
-  XXH3_INITSTATE(&state);
-  XXH3_128bits_reset(&state);
-  const uint8_t* instant =
-      reinterpret_cast<const flatbuffers::Table*>(&action)->GetAddressOf(fb::Action::VT_INSTANT_MS);
-  if (instant == nullptr) {
-    XXH3_128bits_update(&state, bytes.data(), bytes.size());
-  } else {
-    const size_t at = static_cast<size_t>(instant - bytes.data());
-    const uint64_t zero = 0;
-    XXH3_128bits_update(&state, bytes.data(), at);
-    XXH3_128bits_update(&state, &zero, sizeof zero);
-    XXH3_128bits_update(&state, bytes.data() + at + sizeof zero, bytes.size() - at - sizeof zero);
-  }
-  const XXH128_hash_t h = XXH3_128bits_digest(&state);
-  std::array<uint8_t, 16> out{};
-  for (int i = 0; i < 8; ++i) {
-    out[static_cast<size_t>(i)] = static_cast<uint8_t>(h.low64 >> (8 * i));
-    out[static_cast<size_t>(8 + i)] = static_cast<uint8_t>(h.high64 >> (8 * i));
-  }
-  return out;
-}
-
+// The engine's checks of a field, answered as the team's service answers: by the code.
 void CheckText(const flatbuffers::String* text, bool required) {
-  if (text == nullptr || text->size() == 0) {
-    if (required) throw Rejected{Code::MissingField};
-    return;
-  }
-  if (text->size() > limits::kTextFieldBytesMax) throw Rejected{Code::LimitExceeded};
+  if (auto v = rules::CheckText(text, "", required)) throw Rejected{v->code};
 }
 
 IinInfo CheckIin(const flatbuffers::String* text) {
@@ -374,6 +345,12 @@ struct PgBaseline::Impl {
     out->push_back(static_cast<uint64_t>(tag));
     out->push_back(sizeof...(words));
     (out->push_back(static_cast<uint64_t>(words)), ...);
+  }
+  // Saves the application, then decides `tag` with its id, the given words and its new deadline.
+  template <typename... W>
+  void SaveAndDecideDeadline(const App& a, fb::DecisionBody tag, W... words) {
+    Save(a);
+    Decide(tag, a.id, words..., a.deadline_at, civil::ToYyyymmdd(LocalDate{a.deadline_date}));
   }
   void Notify(const App& app, fb::NotificationKind kind, messages::Text text) {
     Decide(fb::DecisionBody::Notification, app.id, kind);
@@ -541,30 +518,9 @@ struct PgBaseline::Impl {
     const Line other = a.line == Line::Priority ? Line::General : Line::Priority;
     // The other line's size matters only to the general line, or under a ratio.
     const bool need_other = ratio.active() || a.line == Line::General;
-    return Interleave(rank, a.line, need_other ? LineSize(a.queue, other) : 0, ratio,
-                      static_cast<uint64_t>(q.Int(0, 1)));
+    return Queue::PlaceInIssueOrder(rank, a.line, need_other ? LineSize(a.queue, other) : 0, ratio,
+                                    static_cast<uint32_t>(q.Int(0, 1)));
   }
-  // The place in the order of issue of the rank-th of `line`, with `other_size` in the other
-  // line: the engine's rule (engine/queue.cc), as the team's service code.
-  static uint64_t Interleave(uint64_t rank, Line line, uint64_t other_size, Ratio ratio, uint64_t cycle) {
-    if (!ratio.active()) return line == Line::Priority ? rank : other_size + rank;
-    const uint64_t length = uint64_t{ratio.priority} + ratio.general;
-    const auto slot_line = [&](uint64_t slot) {
-      return (cycle + slot) % length < ratio.priority ? Line::Priority : Line::General;
-    };
-    const uint64_t own_per_cycle = line == Line::Priority ? ratio.priority : ratio.general;
-    uint64_t wanted = (rank - 1) % own_per_cycle;
-    uint64_t offset = 0;
-    for (;; ++offset) {
-      if (slot_line(offset) == line) {
-        if (wanted == 0) break;
-        --wanted;
-      }
-    }
-    const uint64_t slot = (rank - 1) / own_per_cycle * length + offset;
-    return rank + std::min(other_size, slot - (rank - 1));
-  }
-
   void IssueVouchers(uint32_t queue, int64_t at) {
     const Result q = Query("queue_get", Params().Int(queue));
     const Ratio ratio = PolicyOf(static_cast<uint32_t>(q.Int(0, 0))).ratio;
@@ -573,7 +529,7 @@ struct PgBaseline::Impl {
     for (;;) {
       const Result free = Query("voucher_free", Params().Int(queue));
       if (free.empty()) break;
-      Line line = ratio.active() && cycle % length >= ratio.priority ? Line::General : Line::Priority;
+      Line line = Queue::TurnOf(cycle, ratio);
       uint64_t head = 0;
       {
         const Result first = Query("head", Params().Int(queue).Int(static_cast<int>(line)));
@@ -602,8 +558,7 @@ struct PgBaseline::Impl {
     a.status = Status::VoucherIssued;
     a.annulled_by_deadline = false;
     WorkingDayDeadline(a, fb::DeadlineKind::Interest, at, limits::kInterestWorkingDays);
-    Save(a);
-    Decide(fb::DecisionBody::VoucherIssued, a.id, a.voucher, a.deadline_at, civil::ToYyyymmdd(LocalDate{a.deadline_date}));
+    SaveAndDecideDeadline(a, fb::DecisionBody::VoucherIssued, a.voucher);
     Notify(a, fb::NotificationKind::VoucherIssued,
            messages::VoucherIssued(a.child_name, LocalDate{a.deadline_date}));
   }
@@ -697,9 +652,7 @@ struct PgBaseline::Impl {
           a.parent_sha.clear();
           a.status = Status::VoucherInUse;
           WorkingDayDeadline(a, fb::DeadlineKind::Enrollment, at, limits::kEnrollmentWorkingDays);
-          Save(a);
-          Decide(fb::DecisionBody::EnrollmentRequestLapsed, a.id, a.deadline_at,
-                 civil::ToYyyymmdd(LocalDate{a.deadline_date}));
+          SaveAndDecideDeadline(a, fb::DecisionBody::EnrollmentRequestLapsed);
           Notify(a, fb::NotificationKind::InterestConfirmed, messages::InterestConfirmed(LocalDate{a.deadline_date}));
           break;
         case fb::DeadlineKind::StopList:
@@ -835,9 +788,7 @@ struct PgBaseline::Impl {
                                 .Int(static_cast<int>(VoucherState::InUse))
                                 .Int(static_cast<int64_t>(a.id)));
         WorkingDayDeadline(a, fb::DeadlineKind::Enrollment, at, limits::kEnrollmentWorkingDays);
-        Save(a);
-        Decide(fb::DecisionBody::InterestConfirmed, a.id, a.voucher, a.deadline_at,
-               civil::ToYyyymmdd(LocalDate{a.deadline_date}));
+        SaveAndDecideDeadline(a, fb::DecisionBody::InterestConfirmed, a.voucher);
         Notify(a, fb::NotificationKind::InterestConfirmed, messages::InterestConfirmed(LocalDate{a.deadline_date}));
         return;
       }
@@ -854,8 +805,7 @@ struct PgBaseline::Impl {
         if (LocalDateOf(a.locality, at).value != a.deadline_date) throw Rejected{Code::ExtensionNotOnFifthDay};
         a.extension_used = true;
         DeadlineAfterDate(a, fb::DeadlineKind::Enrollment, LocalDate{a.deadline_date}, limits::kExtensionWorkingDays);
-        Save(a);
-        Decide(fb::DecisionBody::ExtensionGranted, a.id, a.deadline_at, civil::ToYyyymmdd(LocalDate{a.deadline_date}));
+        SaveAndDecideDeadline(a, fb::DecisionBody::ExtensionGranted);
         Notify(a, fb::NotificationKind::ExtensionGranted, messages::ExtensionGranted(LocalDate{a.deadline_date}));
         return;
       }
@@ -888,8 +838,7 @@ struct PgBaseline::Impl {
         a.status = Status::ContractSent;
         a.contract_number = b->contract_number()->str();
         WorkingDayDeadline(a, fb::DeadlineKind::ParentSignature, at, limits::kSignatureWorkingDays);
-        Save(a);
-        Decide(fb::DecisionBody::ContractSent, a.id, a.deadline_at, civil::ToYyyymmdd(LocalDate{a.deadline_date}));
+        SaveAndDecideDeadline(a, fb::DecisionBody::ContractSent);
         Notify(a, fb::NotificationKind::ContractSent, messages::ContractSent(LocalDate{a.deadline_date}));
         return;
       }
@@ -901,8 +850,7 @@ struct PgBaseline::Impl {
         a.status = Status::ParentSigned;
         a.parent_sha = b->document_sha256()->str();
         WorkingDayDeadline(a, fb::DeadlineKind::KindergartenSignature, at, limits::kSignatureWorkingDays);
-        Save(a);
-        Decide(fb::DecisionBody::ParentSigned, a.id, a.deadline_at, civil::ToYyyymmdd(LocalDate{a.deadline_date}));
+        SaveAndDecideDeadline(a, fb::DecisionBody::ParentSigned);
         return;
       }
       case fb::ActionBody::KindergartenSigns: {
@@ -1055,27 +1003,7 @@ struct PgBaseline::Impl {
 
   void SetPolicy(const fb::SetPriorityPolicy& b) {
     if (b.locality() != 0 && !LocalityExists(b.locality())) throw Rejected{Code::UnknownLocality};
-    if (b.tiers() == nullptr || b.tiers()->size() == 0) throw Rejected{Code::InvalidPolicy};
-    if (b.tiers()->size() > limits::kPriorityTiersMax) throw Rejected{Code::LimitExceeded};
-    if ((b.ratio_priority() == 0) != (b.ratio_general() == 0) || b.ratio_priority() > limits::kRatioPartMax ||
-        b.ratio_general() > limits::kRatioPartMax) {
-      throw Rejected{Code::InvalidPolicy};
-    }
-    std::set<std::string_view> seen;
-    bool has_general_line = false;
-    for (const fb::PriorityTier* tier : *b.tiers()) {
-      CheckText(tier->code(), true);
-      has_general_line |= tier->general_line();
-      if (tier->categories() == nullptr || tier->categories()->size() == 0 ||
-          tier->categories()->size() > limits::kCategoriesPerTierMax) {
-        throw Rejected{Code::InvalidPolicy};
-      }
-      for (const flatbuffers::String* category : *tier->categories()) {
-        CheckText(category, true);
-        if (!seen.insert(category->string_view()).second) throw Rejected{Code::InvalidPolicy};
-      }
-    }
-    if (!has_general_line) throw Rejected{Code::InvalidPolicy};
+    if (auto v = rules::CheckPolicy(b)) throw Rejected{v->code};
 
     PriorityPolicy policy;
     std::string tiers_text;
@@ -1145,17 +1073,16 @@ struct PgBaseline::Impl {
     if (bytes.size() > limits::kActionBytesMax) return finish(fb::Outcome::Rejected, Code::LimitExceeded, 0);
     if (!fb::VerifyActionBuffer(verifier)) return finish(fb::Outcome::Rejected, Code::VerifierFailed, 0);
     const fb::Action& action = *fb::GetAction(bytes.data());
-    const Code envelope = CheckEnvelope(action);
-    if (envelope != Code::None) return finish(fb::Outcome::Rejected, envelope, 0);
+    if (const auto envelope = rules::CheckEnvelope(action)) return finish(fb::Outcome::Rejected, envelope->code, 0);
 
     const std::string_view key = action.idempotency_key()->string_view();
-    const auto digest = ActionDigest(bytes, action);
+    const auto digest = rules::ActionDigest(bytes, action);
+    const auto low = static_cast<int64_t>(digest[0]), high = static_cast<int64_t>(digest[1]);
     const Result seen = Query("idem_get", Params().Text(key));
     if (!seen.empty()) {
-      const std::string stored = seen.Text(0, 0);  // bytea in text form: \x + hex
-      std::string wanted = "\\x";
-      for (const uint8_t b : digest) wanted += fmt::format("{:02x}", b);
-      if (stored == wanted) return finish(fb::Outcome::Duplicate, Code::None, static_cast<uint64_t>(seen.Int(0, 1)));
+      if (seen.Int(0, 0) == low && seen.Int(0, 1) == high) {
+        return finish(fb::Outcome::Duplicate, Code::None, static_cast<uint64_t>(seen.Int(0, 2)));
+      }
       return finish(fb::Outcome::Rejected, Code::IdempotencyKeyReused, 0);
     }
     if (action.instant_ms() > now) {
@@ -1177,26 +1104,10 @@ struct PgBaseline::Impl {
       notes.resize(notes_before);
       code = r.code;
     }
-    Exec("idem_put", Params().Text(key).Bytes(digest).Int(static_cast<int64_t>(sequence)));
+    Exec("idem_put", Params().Text(key).Int(low).Int(high).Int(static_cast<int64_t>(sequence)));
     finish(code == Code::None ? fb::Outcome::Applied : fb::Outcome::Rejected, code, 0);
   }
 
-  static Code CheckEnvelope(const fb::Action& action) {
-    if (action.schema_version() != kSchemaVersion) return Code::UnknownSchemaVersion;
-    const auto* key = action.idempotency_key();
-    if (key == nullptr || key->size() == 0) return Code::MissingField;
-    if (key->size() > limits::kIdempotencyKeyBytesMax) return Code::LimitExceeded;
-    if (action.instant_ms() < limits::kInstantMsMin || action.instant_ms() > limits::kInstantMsMax) {
-      return Code::InvalidField;
-    }
-    if (action.actor() == nullptr) return Code::MissingField;
-    if (!fb::EnumNameRole(action.actor()->role())[0]) return Code::InvalidField;
-    const auto kind = action.body_type();
-    if (kind == fb::ActionBody::NONE || kind > fb::ActionBody::MAX) return Code::UnknownActionKind;
-    if (action.body() == nullptr) return Code::MissingField;
-    if (!rules::RoleMayPost(action.actor()->role(), kind)) return Code::RoleNotAllowed;
-    return Code::None;
-  }
 };
 
 PgBaseline::PgBaseline() = default;
@@ -1246,8 +1157,8 @@ std::optional<uint64_t> PgBaseline::PositionOf(uint64_t application, std::string
     const Result r = impl_->Query("position", Params().Int(static_cast<int64_t>(application)));
     if (r.empty()) return std::nullopt;  // not waiting in a queue
     const Ratio ratio = impl_->PolicyOf(static_cast<uint32_t>(r.Int(0, 3))).ratio;
-    return Impl::Interleave(static_cast<uint64_t>(r.Int(0, 0)) + 1, static_cast<Line>(r.Int(0, 2)),
-                            static_cast<uint64_t>(r.Int(0, 1)), ratio, static_cast<uint64_t>(r.Int(0, 4)));
+    return Queue::PlaceInIssueOrder(static_cast<uint64_t>(r.Int(0, 0)) + 1, static_cast<Line>(r.Int(0, 2)),
+                                    static_cast<uint64_t>(r.Int(0, 1)), ratio, static_cast<uint32_t>(r.Int(0, 4)));
   } catch (const DbError& e) {
     *error = e.what();
     return std::nullopt;

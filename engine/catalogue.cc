@@ -144,8 +144,6 @@ Verdict UpdateCalendar(Context& c, const fb::UpdateCalendar& a) {
   return std::nullopt;
 }
 
-namespace {
-
 Verdict CheckPolicy(const fb::SetPriorityPolicy& a) {
   if (a.tiers() == nullptr || a.tiers()->size() == 0) return Reject(fb::RejectionCode::InvalidPolicy, "no tiers");
   if (a.tiers()->size() > limits::kPriorityTiersMax) {
@@ -176,7 +174,6 @@ Verdict CheckPolicy(const fb::SetPriorityPolicy& a) {
   return std::nullopt;
 }
 
-}  // namespace
 
 Verdict SetPriorityPolicy(Context& c, const fb::SetPriorityPolicy& a) {
   State& s = c.state;

@@ -17,10 +17,14 @@ using Digest = std::array<uint64_t, 2>;
 
 Digest ToDigest(XXH128_hash_t hash) { return {hash.low64, hash.high64}; }
 
+}  // namespace
+
+namespace rules {
+
 // The digest of an action's content apart from its instant: a retry that re-stamps the instant is
 // the same action. REQUIRES: the action is in canonical encoding (events::Canonicalize), so equal
 // content gives equal bytes.
-Digest ActionDigest(std::span<const uint8_t> bytes, const fb::Action& action) {
+std::array<uint64_t, 2> ActionDigest(std::span<const uint8_t> bytes, const fb::Action& action) {
   XXH3_state_t storage;
   XXH3_state_t* state = &storage;
   XXH3_INITSTATE(state);
@@ -39,7 +43,7 @@ Digest ActionDigest(std::span<const uint8_t> bytes, const fb::Action& action) {
   return ToDigest(XXH3_128bits_digest(state));
 }
 
-std::optional<Rejection> CheckEnvelope(const fb::Action& action) {
+Verdict CheckEnvelope(const fb::Action& action) {
   if (action.schema_version() != kSchemaVersion) {
     return Reject(fb::RejectionCode::UnknownSchemaVersion, "schema_version {} is not {}", action.schema_version(),
                   kSchemaVersion);
@@ -72,7 +76,7 @@ std::optional<Rejection> CheckEnvelope(const fb::Action& action) {
   return std::nullopt;
 }
 
-}  // namespace
+}  // namespace rules
 
 Engine::Engine() = default;
 
@@ -94,11 +98,11 @@ ApplyResult Engine::Apply(std::span<const uint8_t> bytes, uint64_t input_offset)
     return Finish(fb::Outcome::Rejected, &r, {}, bytes, 0, input_offset);
   }
   const fb::Action& action = *fb::GetAction(bytes.data());
-  if (auto r = CheckEnvelope(action)) return Finish(fb::Outcome::Rejected, &*r, bytes, {}, 0, input_offset);
+  if (auto r = rules::CheckEnvelope(action)) return Finish(fb::Outcome::Rejected, &*r, bytes, {}, 0, input_offset);
 
   const auto* key = action.idempotency_key();
   const Digest key_hash = ToDigest(XXH3_128bits(key->data(), key->size()));
-  const Digest digest = ActionDigest(bytes, action);
+  const Digest digest = rules::ActionDigest(bytes, action);
   if (const auto it = state_.idempotency.find(key_hash); it != state_.idempotency.end()) {
     if (it->second.action_digest == digest) {
       return Finish(fb::Outcome::Duplicate, nullptr, bytes, {}, it->second.sequence, input_offset);

@@ -16,18 +16,21 @@ void Queue::Erase(const QueueEntry& entry, Line line) {
   KEZEK_ASSERT(erased == 1);
 }
 
-Line Queue::SlotLine(uint64_t slot, Ratio ratio) const {
+namespace {
+
+Line SlotLine(uint32_t cycle, uint64_t slot, Ratio ratio) {
   const uint64_t cycle_length = uint64_t{ratio.priority} + ratio.general;
-  return (cycle_ + slot) % cycle_length < ratio.priority ? Line::Priority : Line::General;
+  return (cycle + slot) % cycle_length < ratio.priority ? Line::Priority : Line::General;
 }
 
-uint64_t Queue::PositionOf(const QueueEntry& entry, Line line, Ratio ratio) const {
-  const Tree& own = line == Line::Priority ? priority_ : general_;
-  // No find() to check the REQUIRES: it would walk the tree a second time on every read (the
-  // invariant tests check positions are exactly 1..n in every queue).
-  const uint64_t rank = own.order_of_key(entry) + 1;
-  const uint64_t other_size = size(line == Line::Priority ? Line::General : Line::Priority);
-  if (!ratio.active()) return line == Line::Priority ? rank : priority_.size() + rank;
+}  // namespace
+
+Line Queue::TurnOf(uint32_t cycle, Ratio ratio) {
+  return ratio.active() ? SlotLine(cycle, 0, ratio) : Line::Priority;
+}
+
+uint64_t Queue::PlaceInIssueOrder(uint64_t rank, Line line, uint64_t other_size, Ratio ratio, uint32_t cycle) {
+  if (!ratio.active()) return line == Line::Priority ? rank : other_size + rank;
   // Slot index (0-based, from the current cycle position) of this line's rank-th slot.
   const uint64_t cycle_length = uint64_t{ratio.priority} + ratio.general;
   const uint64_t own_per_cycle = line == Line::Priority ? ratio.priority : ratio.general;
@@ -35,7 +38,7 @@ uint64_t Queue::PositionOf(const QueueEntry& entry, Line line, Ratio ratio) cons
   uint64_t wanted = (rank - 1) % own_per_cycle;  // own slots to skip within the last cycle
   uint64_t offset = 0;
   for (;; ++offset) {
-    if (SlotLine(offset, ratio) == line) {
+    if (SlotLine(cycle, offset, ratio) == line) {
       if (wanted == 0) break;
       --wanted;
     }
@@ -46,10 +49,17 @@ uint64_t Queue::PositionOf(const QueueEntry& entry, Line line, Ratio ratio) cons
   return rank + std::min(other_size, other_slots_before);
 }
 
+uint64_t Queue::PositionOf(const QueueEntry& entry, Line line, Ratio ratio) const {
+  const Tree& own = line == Line::Priority ? priority_ : general_;
+  // No find() to check the REQUIRES: it would walk the tree a second time on every read (the
+  // invariant tests check positions are exactly 1..n in every queue).
+  const uint64_t rank = own.order_of_key(entry) + 1;
+  return PlaceInIssueOrder(rank, line, size(line == Line::Priority ? Line::General : Line::Priority), ratio, cycle_);
+}
+
 std::optional<std::pair<QueueEntry, Line>> Queue::Head(Ratio ratio) const {
   if (size() == 0) return std::nullopt;
-  Line line = Line::Priority;
-  if (ratio.active()) line = SlotLine(0, ratio);
+  Line line = TurnOf(cycle_, ratio);
   if (size(line) == 0) line = line == Line::Priority ? Line::General : Line::Priority;
   const Tree& tree = line == Line::Priority ? priority_ : general_;
   return std::make_pair(*tree.begin(), line);

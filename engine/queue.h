@@ -59,6 +59,12 @@ class Queue {
   uint64_t size(Line line) const { return line == Line::Priority ? priority_.size() : general_.size(); }
   // 1-based place in the order of issue. REQUIRES: entry present in `line`.
   uint64_t PositionOf(const QueueEntry& entry, Line line, Ratio ratio) const;
+  // The order of issue as arithmetic, for any store of the two lines (the PostgreSQL baseline
+  // keeps them in a table): the line whose turn it is at ratio cycle position `cycle`, and the
+  // place in the order of issue of the rank-th (1-based) of `line` with `other_size` waiting in
+  // the other line.
+  static Line TurnOf(uint32_t cycle, Ratio ratio);
+  static uint64_t PlaceInIssueOrder(uint64_t rank, Line line, uint64_t other_size, Ratio ratio, uint32_t cycle);
   // The next to receive a voucher and its line, without removing it; nullopt if empty.
   std::optional<std::pair<QueueEntry, Line>> Head(Ratio ratio) const;
   // Removes the head and advances the ratio cycle. REQUIRES: not empty.
@@ -82,7 +88,6 @@ class Queue {
   using Tree = __gnu_pbds::tree<QueueEntry, __gnu_pbds::null_type, std::less<QueueEntry>,
                                 __gnu_pbds::rb_tree_tag,
                                 __gnu_pbds::tree_order_statistics_node_update>;
-  Line SlotLine(uint64_t slot, Ratio ratio) const;
 
   QueueKey key_;
   Tree priority_;

@@ -7,7 +7,9 @@
 // filing time that orders the queue.
 #pragma once
 
+#include <array>
 #include <optional>
+#include <span>
 #include <string>
 
 #include <fmt/format.h>
@@ -35,6 +37,14 @@ struct Context {
 };
 
 namespace rules {
+
+// --- the envelope (engine.cc) --------------------------------------------------------------
+// Schema version, idempotency key, instant, actor, kind and role of a verified action.
+Verdict CheckEnvelope(const fb::Action& action);
+// The idempotency digest of an action's content apart from its instant: a retry that re-stamps
+// the instant is the same action. REQUIRES: canonical encoding (events::Codec), so equal content
+// gives equal bytes.
+std::array<uint64_t, 2> ActionDigest(std::span<const uint8_t> bytes, const fb::Action& action);
 
 // --- access (access.cc) --------------------------------------------------------------------
 // Whether `role` may post an action of kind `body`.
@@ -99,6 +109,8 @@ Verdict UpsertKindergarten(Context& c, const fb::UpsertKindergarten& a);
 Verdict UpsertGroup(Context& c, const fb::UpsertGroup& a);
 Verdict UpdateCalendar(Context& c, const fb::UpdateCalendar& a);
 Verdict SetPriorityPolicy(Context& c, const fb::SetPriorityPolicy& a);
+// The policy's own consistency: tiers, categories (each in one tier), a general line, the ratio.
+Verdict CheckPolicy(const fb::SetPriorityPolicy& a);
 // The queue index for a key, created empty if new.
 uint32_t QueueFor(State& s, const QueueKey& key);
 // Checks a text field: present if `required`, and within limits::kTextFieldBytesMax.
