@@ -21,7 +21,7 @@ void RecordWords(const fb::JournalRecord& record, Words* out) {
     switch (d->body_type()) {
       case fb::DecisionBody::ApplicationAccepted: {
         const auto* b = d->body_as_ApplicationAccepted();
-        add(b->application(), b->queue_type(), b->filed_at_ms());
+        add(b->application(), b->queue_type(), b->filed_at_ms(), b->stamped_ms());
         break;
       }
       case fb::DecisionBody::AwaitingDocuments: add(d->body_as_AwaitingDocuments()->application()); break;

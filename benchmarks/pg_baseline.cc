@@ -521,7 +521,13 @@ struct PgBaseline::Impl {
     return Queue::PlaceInIssueOrder(rank, a.line, need_other ? LineSize(a.queue, other) : 0, ratio,
                                     static_cast<uint32_t>(q.Int(0, 1)));
   }
+  // While timers fire, the queues to issue once every due timer has fired (engine/deadlines.cc).
+  std::vector<uint32_t>* deferred_issues = nullptr;
   void IssueVouchers(uint32_t queue, int64_t at) {
+    if (deferred_issues != nullptr) {
+      deferred_issues->push_back(queue);
+      return;
+    }
     const Result q = Query("queue_get", Params().Int(queue));
     const Ratio ratio = PolicyOf(static_cast<uint32_t>(q.Int(0, 0))).ratio;
     uint32_t cycle = static_cast<uint32_t>(q.Int(0, 1));
@@ -614,13 +620,16 @@ struct PgBaseline::Impl {
 
   // Fires every deadline and school age due at or before `until`, earliest first.
   void ExpireDue(int64_t until) {
+    std::vector<uint32_t> deferred;
+    deferred_issues = &deferred;
     for (;;) {
       const Result r = Query("due", Params().Int(until));
-      if (r.empty()) return;
+      if (r.empty()) break;
       App a = *Load(static_cast<uint64_t>(r.Int(0, 0)));
       const int64_t at = r.Int(0, 1);
+      // Each fires at its own instant `at`; a deadline it sets for anyone counts from `until`.
       if (r.Int(0, 2) == 1) {
-        Archive(a, fb::ArchiveReason::SchoolAge, at);
+        Archive(a, fb::ArchiveReason::SchoolAge, until);
         continue;
       }
       switch (a.deadline) {
@@ -637,13 +646,13 @@ struct PgBaseline::Impl {
           Save(a);
           Decide(fb::DecisionBody::StopListed, a.id, a.deadline_at);
           Notify(a, fb::NotificationKind::StopListed, messages::StopListed(LocalDate{a.deadline_date}));
-          IssueVouchers(queue, at);
+          IssueVouchers(queue, until);
           break;
         }
         case fb::DeadlineKind::Enrollment:
         case fb::DeadlineKind::ParentSignature:
           a.annulled_by_deadline = true;
-          Archive(a, fb::ArchiveReason::NotEnrolledInTime, at);
+          Archive(a, fb::ArchiveReason::NotEnrolledInTime, until);
           break;
         case fb::DeadlineKind::KindergartenSignature:
           Exec("group_taken", Params().Int(a.group).Int(-1));
@@ -651,22 +660,28 @@ struct PgBaseline::Impl {
           a.contract_number.clear();
           a.parent_sha.clear();
           a.status = Status::VoucherInUse;
-          WorkingDayDeadline(a, fb::DeadlineKind::Enrollment, at, limits::kEnrollmentWorkingDays);
+          WorkingDayDeadline(a, fb::DeadlineKind::Enrollment, until, limits::kEnrollmentWorkingDays);
           SaveAndDecideDeadline(a, fb::DecisionBody::EnrollmentRequestLapsed);
           Notify(a, fb::NotificationKind::InterestConfirmed, messages::InterestConfirmed(LocalDate{a.deadline_date}));
           break;
         case fb::DeadlineKind::StopList:
           a.annulled_by_deadline = false;
-          EnterQueue(a, at, fb::NotificationKind::ReturnedToQueue);
+          EnterQueue(a, until, fb::NotificationKind::ReturnedToQueue);
           break;
         case fb::DeadlineKind::None:
+          deferred_issues = nullptr;
           throw DbError(fmt::format("application {} is due without a deadline", a.id));
       }
     }
+    deferred_issues = nullptr;
+    std::sort(deferred.begin(), deferred.end());
+    deferred.erase(std::unique(deferred.begin(), deferred.end()), deferred.end());
+    for (const uint32_t queue : deferred) IssueVouchers(queue, until);
   }
 
   // --- actions ------------------------------------------------------------------------------
-  void File(int64_t at, int64_t filed_at, const fb::Actor& actor, const fb::FileApplication& f) {
+  void File(int64_t at, int64_t stamped, const fb::Actor& actor, const fb::FileApplication& f) {
+    const int64_t filed_at = rules::RankingInstant(InstantMs{at}, InstantMs{stamped}).value;
     const IinInfo applicant = CheckIin(actor.iin());
     const IinInfo child = CheckIin(f.child_iin());
     CheckText(f.child_name(), true);
@@ -720,7 +735,7 @@ struct PgBaseline::Impl {
     if (f.conclusion_document()) a.conclusion = f.conclusion_document()->str();
     a.status = Status::AwaitingDocuments;
     Insert(a);
-    Decide(fb::DecisionBody::ApplicationAccepted, a.id, a.type, a.filed_at);
+    Decide(fb::DecisionBody::ApplicationAccepted, a.id, a.type, a.filed_at, stamped);
     if (a.type == fb::QueueType::General) {
       EnterQueue(a, at, fb::NotificationKind::ApplicationAccepted);
     } else {
@@ -1084,6 +1099,9 @@ struct PgBaseline::Impl {
         return finish(fb::Outcome::Duplicate, Code::None, static_cast<uint64_t>(seen.Int(0, 2)));
       }
       return finish(fb::Outcome::Rejected, Code::IdempotencyKeyReused, 0);
+    }
+    if (const auto refused = rules::AdmitInstant(InstantMs{now}, action)) {
+      return finish(fb::Outcome::Rejected, refused->code, 0);  // time does not move; the key stays free
     }
     if (action.instant_ms() > now) {
       now = action.instant_ms();

@@ -64,9 +64,10 @@ Verdict FindApplication(State& s, const fb::Actor& actor, uint64_t id, Applicati
   return std::nullopt;
 }
 
-Verdict FileApplication(Context& c, InstantMs at, InstantMs filed_at, const fb::Actor& actor,
+Verdict FileApplication(Context& c, InstantMs at, InstantMs stamped, const fb::Actor& actor,
                         const fb::FileApplication& a) {
   State& s = c.state;
+  const InstantMs filed_at = RankingInstant(at, stamped);
   IinInfo applicant{}, child{};
   if (auto v = CheckIin(actor.iin(), "actor.iin", &applicant)) return v;
   if (auto v = CheckIin(a.child_iin(), "child_iin", &child)) return v;
@@ -135,7 +136,7 @@ Verdict FileApplication(Context& c, InstantMs at, InstantMs filed_at, const fb::
   s.child(child.iin).active[QueueTypeIndex(stored.type)] = stored.id;
   ArmSchoolAgeTimer(s, stored);
 
-  c.out.ApplicationAccepted(stored);
+  c.out.ApplicationAccepted(stored, stamped);
   if (stored.type == fb::QueueType::General) {
     EnterQueue(c, stored, at, fb::NotificationKind::ApplicationAccepted);
   } else {

@@ -1,6 +1,9 @@
 // The deadlines: 2 working days to answer, 5 (+2 once) to enroll, 5 to sign, 10 calendar days
 // on the stop-list; and the school-age archival. A deadline is the end of a local day; it is
 // fixed when set (a later calendar correction does not move it: the citizen was told the date).
+#include <algorithm>
+#include <vector>
+
 #include "engine/assert.h"
 #include "engine/civil_time.h"
 #include "engine/limits.h"
@@ -58,36 +61,44 @@ void ArmSchoolAgeTimer(State& s, const Application& app) {
 
 void ExpireDue(Context& c, InstantMs now) {
   State& s = c.state;
+  KEZEK_ASSERT(c.deferred_issues == nullptr);
+  std::vector<uint32_t> deferred;
+  c.deferred_issues = &deferred;
   while (!s.timers.empty() && s.timers.top().at <= now) {
     const Timer timer = s.timers.top();
     s.timers.pop();
     Application& app = s.app(timer.application);
     if (app.status == fb::ApplicationStatus::Archived) continue;
+    // Each timer fires at its own instant (timer.at); whatever deadline it sets counts from now.
     if (timer.school_age) {
-      ArchiveApplication(c, app, fb::ArchiveReason::SchoolAge, timer.at);
+      ArchiveApplication(c, app, fb::ArchiveReason::SchoolAge, now);
       continue;
     }
     if (timer.generation != app.deadline_generation) continue;  // superseded
     KEZEK_ASSERT(app.deadline_at == timer.at);
     switch (app.deadline) {
       case fb::DeadlineKind::Interest:
-        ExpireInterest(c, app, timer.at);
+        ExpireInterest(c, app, timer.at, now);
         break;
       case fb::DeadlineKind::Enrollment:
       case fb::DeadlineKind::ParentSignature:
-        ExpireEnrollment(c, app, timer.at);
+        ExpireEnrollment(c, app, now);
         break;
       case fb::DeadlineKind::KindergartenSignature:
-        LapseKindergartenSignature(c, app, timer.at);
+        LapseKindergartenSignature(c, app, now);
         break;
       case fb::DeadlineKind::StopList:
-        ReturnFromStopList(c, app, timer.at);
+        ReturnFromStopList(c, app, now);
         break;
       case fb::DeadlineKind::None:
         KEZEK_ASSERT(false && "armed timer without a deadline");
         break;
     }
   }
+  c.deferred_issues = nullptr;
+  std::sort(deferred.begin(), deferred.end());
+  deferred.erase(std::unique(deferred.begin(), deferred.end()), deferred.end());
+  for (const uint32_t queue : deferred) IssueVouchers(c, queue, now);
 }
 
 }  // namespace kezek::rules

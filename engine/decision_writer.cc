@@ -5,9 +5,9 @@
 
 namespace kezek {
 
-void DecisionWriter::ApplicationAccepted(const Application& app) {
+void DecisionWriter::ApplicationAccepted(const Application& app, InstantMs stamped) {
   const auto iin = builder_.CreateString(FormatIin(app.child));
-  Add(fb::CreateApplicationAccepted(builder_, app.id.value, iin, app.type, app.filed_at.value));
+  Add(fb::CreateApplicationAccepted(builder_, app.id.value, iin, app.type, app.filed_at.value, stamped.value));
 }
 
 void DecisionWriter::AwaitingDocuments(const Application& app) {

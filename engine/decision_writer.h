@@ -26,7 +26,8 @@ class DecisionWriter {
     return builder_.CreateVector(decisions_);
   }
 
-  void ApplicationAccepted(const Application& app);
+  // `stamped`: the instant the sender stamped; app.filed_at is the instant that ranks it.
+  void ApplicationAccepted(const Application& app, InstantMs stamped);
   void AwaitingDocuments(const Application& app);
   void EnteredQueue(const Application& app, uint64_t position);
   void DocumentsRejected(const Application& app, std::string_view specialist, std::string_view reason);

@@ -112,7 +112,12 @@ ApplyResult Engine::Apply(std::span<const uint8_t> bytes, uint64_t input_offset)
     return Finish(fb::Outcome::Rejected, &r, bytes, {}, 0, input_offset);
   }
 
-  Context context{state_, decisions_};
+  // Time's authority (DESIGN §4): a refused instant moves nothing and does not take the key, so
+  // the sender may post the action again with a corrected instant.
+  if (auto r = rules::AdmitInstant(state_.now, action)) {
+    return Finish(fb::Outcome::Rejected, &*r, bytes, {}, 0, input_offset);
+  }
+  Context context{state_, decisions_, nullptr};
   const InstantMs instant{action.instant_ms()};
   if (instant > state_.now) {
     state_.now = instant;
@@ -128,7 +133,7 @@ ApplyResult Engine::Apply(std::span<const uint8_t> bytes, uint64_t input_offset)
 }
 
 std::optional<Rejection> Engine::Dispatch(const fb::Action& action) {
-  Context c{state_, decisions_};
+  Context c{state_, decisions_, nullptr};
   const InstantMs at = state_.now;  // never behind a deadline that already fired
   const fb::Actor& actor = *action.actor();
   // Actions on one application find it first (unknown application, applicant mismatch).
@@ -136,7 +141,8 @@ std::optional<Rejection> Engine::Dispatch(const fb::Action& action) {
   const auto find = [&](uint64_t id) { return rules::FindApplication(state_, actor, id, &app); };
   switch (action.body_type()) {
     case fb::ActionBody::FileApplication:
-      return rules::FileApplication(c, at, InstantMs{action.instant_ms()}, actor, *action.body_as_FileApplication());
+      return rules::FileApplication(c, at, InstantMs{action.instant_ms()}, actor,
+                                    *action.body_as_FileApplication());
     case fb::ActionBody::ConfirmDocuments:
       return rules::ConfirmDocuments(c, at, actor, *action.body_as_ConfirmDocuments());
     case fb::ActionBody::RejectDocuments:

@@ -30,4 +30,15 @@ inline constexpr int16_t kUtcOffsetMinutesMax = 14 * 60;
 inline constexpr int64_t kInstantMsMin = 946'684'800'000;   // 2000-01-01T00:00Z
 inline constexpr int64_t kInstantMsMax = 4'102'444'800'000; // 2100-01-01T00:00Z
 
+// Time's authority and speed limit (DESIGN §4; engine/engine_time.cc, docs/domain.md "Time").
+// An action other than the System clock's tick may be stamped at most this far ahead of engine
+// time; it moves engine time to its stamp. Further ahead is InstantInFuture and moves nothing.
+inline constexpr int64_t kActionSkewAheadMs = 5 * 60'000;
+// A filing ranks by its stamp only within this far behind engine time: an older stamp is
+// clamped to engine time minus this (a portal's ordinary delay, never a week's backdating).
+inline constexpr int64_t kFilingSkewBehindMs = 5 * 60'000;
+// One System clock tick moves engine time at most this far: a real outage (weeks), never years.
+// The first tick of a journal (engine time not yet set) starts time and has no bound.
+inline constexpr int64_t kTickAdvanceMaxMs = 35 * 86'400'000LL;
+
 }  // namespace kezek::limits

@@ -3,12 +3,13 @@
 // Every handler validates first and changes the state only when it accepts: a rejection leaves
 // the state exactly as it was. Handlers take the instant `at` at which they act: the engine's time
 // (the latest instant seen, so never a moment whose deadlines have already passed), or a
-// deadline's own instant when time passes it. Only a filing keeps its action's instant, as the
-// filing time that orders the queue.
+// deadline's own instant when time passes it. Only a filing keeps its action's instant (within
+// a skew behind engine time, RankingInstant), as the filing time that orders the queue.
 #pragma once
 
 #include <array>
 #include <optional>
+#include <vector>
 #include <span>
 #include <string>
 
@@ -34,6 +35,9 @@ Rejection Reject(fb::RejectionCode code, fmt::format_string<Args...> format, Arg
 struct Context {
   State& state;
   DecisionWriter& out;
+  // While timers fire (ExpireDue), the queues whose free vouchers are to be issued once every due
+  // timer has fired, at the input's instant; null otherwise (IssueVouchers issues at once).
+  std::vector<uint32_t>* deferred_issues = nullptr;
 };
 
 namespace rules {
@@ -46,12 +50,24 @@ Verdict CheckEnvelope(const fb::Action& action);
 // gives equal bytes.
 std::array<uint64_t, 2> ActionDigest(std::span<const uint8_t> bytes, const fb::Action& action);
 
+// --- time (engine_time.cc) ----------------------------------------------------------------
+// Whether an action stamped at its instant may act at engine time `now` (0: time not started).
+// A ClockTick starts time, then moves it at most limits::kTickAdvanceMaxMs; any other action is
+// refused before the first tick and when stamped over limits::kActionSkewAheadMs ahead of `now`.
+// A refused instant is InstantInFuture: the action is journaled, and time does not move.
+Verdict AdmitInstant(InstantMs now, const fb::Action& action);
+// The instant a filing stamped `stamped` ranks by at engine time `now`: its stamp, clamped to no
+// earlier than `now` minus limits::kFilingSkewBehindMs.
+InstantMs RankingInstant(InstantMs now, InstantMs stamped);
+
 // --- access (access.cc) --------------------------------------------------------------------
 // Whether `role` may post an action of kind `body`.
 bool RoleMayPost(fb::Role role, fb::ActionBody body);
 
 // --- applications (applications.cc) --------------------------------------------------------
-Verdict FileApplication(Context& c, InstantMs at, InstantMs filed_at, const fb::Actor& actor,
+// Files at engine time `at` an application its sender stamped `stamped`; it ranks by
+// RankingInstant(at, stamped), and the decision carries both.
+Verdict FileApplication(Context& c, InstantMs at, InstantMs stamped, const fb::Actor& actor,
                         const fb::FileApplication& a);
 Verdict ConfirmDocuments(Context& c, InstantMs at, const fb::Actor& actor, const fb::ConfirmDocuments& a);
 Verdict RejectDocuments(Context& c, InstantMs at, const fb::Actor& actor, const fb::RejectDocuments& a);
@@ -69,12 +85,15 @@ uint64_t PositionOf(const State& s, const Application& app);
 Verdict AllocateVouchers(Context& c, InstantMs at, const fb::AllocateVouchers& a);
 Verdict AnswerInterest(Context& c, InstantMs at, Application& app, const fb::AnswerInterest& a);
 Verdict ExtendVoucher(Context& c, InstantMs at, Application& app);
-// Issues free vouchers of queue `queue` to the heads of that queue while both last.
+// Issues free vouchers of queue `queue` to the heads of that queue while both last; while timers
+// fire, notes the queue instead (Context::deferred_issues).
 void IssueVouchers(Context& c, uint32_t queue, InstantMs at);
 // Annuls the application's voucher (if any) back into its queue's pool and frees its place.
 // The caller issues the pool afterwards (IssueVouchers) once its own decisions are written.
 void ReleaseVoucher(Context& c, Application& app, fb::AnnulReason reason);
-void ExpireInterest(Context& c, Application& app, InstantMs at);
+// The interest deadline passed at `fired_at`: the voucher is annulled and the application stop-listed
+// for limits::kStopListDays from that day; the voucher is handed on with deadlines from `now`.
+void ExpireInterest(Context& c, Application& app, InstantMs fired_at, InstantMs now);
 void ReturnFromStopList(Context& c, Application& app, InstantMs at);
 
 // --- enrollment (enrollment.cc) ------------------------------------------------------------
@@ -98,6 +117,12 @@ void SetInstantDeadline(State& s, Application& app, fb::DeadlineKind kind, Insta
 void ClearDeadline(Application& app);
 void ArmSchoolAgeTimer(State& s, const Application& app);
 // Fires every timer due at or before `now`, each at its own instant, in (instant, application) order.
+// What a firing sets in motion for anyone counts its deadline from `now`, the instant of the input
+// being processed, the first moment that family can be told (DESIGN §4): a fresh enrollment window
+// counts from it, and a voucher returned by a firing is handed on only after every due timer has
+// fired (so to the head of the queue as it stands at `now`, never to a child who reached school
+// age meanwhile), queue by queue in index order. Nobody is told a deadline already gone, and no
+// voucher is issued and annulled in one input.
 void ExpireDue(Context& c, InstantMs now);
 // 00:00 local on the 1 September the child starts school (6 by that day).
 InstantMs SchoolAgeAt(const State& s, LocalityId locality, LocalDate birth_date);

@@ -46,6 +46,10 @@ Verdict AllocateVouchers(Context& c, InstantMs at, const fb::AllocateVouchers& a
 }
 
 void IssueVouchers(Context& c, uint32_t queue_index, InstantMs at) {
+  if (c.deferred_issues != nullptr) {
+    c.deferred_issues->push_back(queue_index);
+    return;
+  }
   State& s = c.state;
   Queue& queue = s.queue(queue_index);
   const Ratio ratio = PolicyOf(s, queue.key().locality).ratio;
@@ -138,19 +142,21 @@ Verdict ExtendVoucher(Context& c, InstantMs at, Application& app) {
   return std::nullopt;
 }
 
-void ExpireInterest(Context& c, Application& app, InstantMs at) {
+void ExpireInterest(Context& c, Application& app, InstantMs fired_at, InstantMs now) {
   KEZEK_ASSERT(app.status == fb::ApplicationStatus::VoucherIssued);
   const uint32_t queue = app.queue;
   ReleaseVoucher(c, app, fb::AnnulReason::InterestNotConfirmed);
   app.status = fb::ApplicationStatus::StopListed;
   app.annulled_by_deadline = true;
-  // 10 local calendar days: back at the start of the 10th local day after today.
-  const LocalDate today = c.state.offsets.LocalDateOf(app.locality, at);
+  // 10 local calendar days from the day the deadline passed: back at the start of the 10th local
+  // day after it. An expiry is exact; if a late tick has passed that instant too, the return fires
+  // in the same input, at its own instant.
+  const LocalDate today = c.state.offsets.LocalDateOf(app.locality, fired_at);
   SetInstantDeadline(c.state, app, fb::DeadlineKind::StopList,
                      c.state.offsets.StartOfLocalDay(app.locality, LocalDate{today.value + limits::kStopListDays}));
   c.out.StopListed(app);
   c.out.Notify(app, fb::NotificationKind::StopListed, messages::StopListed(app.deadline_date));
-  IssueVouchers(c, queue, at);
+  IssueVouchers(c, queue, now);
 }
 
 void ReturnFromStopList(Context& c, Application& app, InstantMs at) {

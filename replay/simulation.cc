@@ -165,12 +165,18 @@ class Simulator {
   // Applies the action to the simulator's own engine (to learn what it decided) and emits it.
   void Send(fb::ActionT action, int64_t at = 0) {
     if (at != 0) action.instant_ms = at;
+    const InstantMs now = engine_.state().now;
+    if (action.body.type != fb::ActionBody::ClockTick &&
+        (now.value == 0 || action.instant_ms - now.value > limits::kActionSkewAheadMs)) {
+      // The server's ticker runs on the real clock: engine time is there before the action.
+      SendBody(fb::Role::System, fb::ClockTickT{}, action.instant_ms);
+    }
     const std::vector<uint8_t> bytes = events::Codec::Pack(action);
     emit_(bytes);
     ++summary_->actions;
     const ApplyResult result = engine_.Apply(bytes, summary_->actions - 1);
     React(fb::GetJournalRecord(result.record.data()), action.instant_ms);
-    if (random_.Chance(rates_.portal_retry_per_mille) && action.body.type != fb::ActionBody::ClockTick) {  // a portal retry
+    if (action.body.type != fb::ActionBody::ClockTick && random_.Chance(rates_.portal_retry_per_mille)) {  // a portal retry
       emit_(bytes);
       ++summary_->actions;
       ++summary_->duplicates_sent;

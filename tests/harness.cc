@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/limits.h"
 #include "replay/simulation.h"
 
 namespace kezek::test {
@@ -43,6 +44,32 @@ std::string TempDir(const std::string& name) {
       std::filesystem::temp_directory_path() / fmt::format("kezek-test-{}-{}", name, ::getpid());
   std::filesystem::remove_all(dir);
   return dir.string();
+}
+
+Outcome Ok(Outcome outcome) {
+  REQUIRE_MESSAGE(outcome.code == fb::RejectionCode::None, outcome.reason());
+  REQUIRE(outcome.outcome == fb::Outcome::Applied);
+  return outcome;
+}
+
+std::string Kinds(const Outcome& outcome) {
+  std::string kinds;
+  for (const std::vector<uint8_t>* bytes : outcome.Records()) {
+    const auto* decisions = fb::GetJournalRecord(bytes->data())->decisions();
+    if (decisions == nullptr) continue;
+    for (const fb::Decision* d : *decisions) {
+      if (!kinds.empty()) kinds += ",";
+      kinds += fb::EnumNameDecisionBody(d->body_type());
+    }
+  }
+  return kinds;
+}
+
+std::vector<const std::vector<uint8_t>*> Outcome::Records() const {
+  std::vector<const std::vector<uint8_t>*> records;
+  for (const auto& tick : tick_records) records.push_back(&tick);
+  records.push_back(&record);
+  return records;
 }
 
 std::vector<std::string> Outcome::NotificationsRu() const {
@@ -96,13 +123,35 @@ World::World(bool catalogue) {
 
 Outcome World::Bytes(const std::vector<uint8_t>& bytes) {
   const ApplyResult result = engine.Apply(bytes, next_offset++);
-  return Outcome{result.outcome, result.code, {result.record.begin(), result.record.end()}};
+  return Outcome{result.outcome, result.code, {result.record.begin(), result.record.end()}, {}};
 }
 
 Outcome World::Do(fb::ActionT action, int64_t instant_ms) {
   if (action.idempotency_key.empty()) action.idempotency_key = fmt::format("test-{}", next_key++);
   action.instant_ms = instant_ms;
-  return Bytes(events::Codec::Pack(action));
+  std::vector<std::vector<uint8_t>> ticks = TicksBefore(action.body.type, instant_ms);
+  Outcome outcome = Bytes(events::Codec::Pack(action));
+  outcome.tick_records = std::move(ticks);
+  return outcome;
+}
+
+std::vector<std::vector<uint8_t>> World::TicksBefore(fb::ActionBody kind, int64_t instant_ms) {
+  std::vector<std::vector<uint8_t>> records;
+  if (!ticker || instant_ms < limits::kInstantMsMin || instant_ms > limits::kInstantMsMax) return records;
+  // A tick itself may move time kTickAdvanceMaxMs; any other action needs time within the skew.
+  const bool tick = kind == fb::ActionBody::ClockTick;
+  for (;;) {
+    const int64_t now = engine.state().now.value;
+    if (now == 0 ? tick : instant_ms - now <= (tick ? limits::kTickAdvanceMaxMs : limits::kActionSkewAheadMs)) {
+      return records;
+    }
+    fb::ActionT step = Action(fb::Role::System, fb::ClockTickT{});
+    step.idempotency_key = fmt::format("ticker-{}", next_tick_key++);
+    step.instant_ms = now == 0 ? instant_ms : std::min(instant_ms, now + limits::kTickAdvanceMaxMs);
+    Outcome outcome = Bytes(events::Codec::Pack(step));
+    REQUIRE_MESSAGE(outcome.code == fb::RejectionCode::None, outcome.reason());
+    records.push_back(std::move(outcome.record));
+  }
 }
 
 Outcome World::Json(const std::string& json) {
@@ -111,9 +160,17 @@ Outcome World::Json(const std::string& json) {
   if (error.code != fb::RejectionCode::None) {
     const std::vector<uint8_t> raw(json.begin(), json.end());
     const ApplyResult result = engine.RejectInput(raw, error.code, error.reason, next_offset++);
-    return Outcome{result.outcome, result.code, {result.record.begin(), result.record.end()}};
+    return Outcome{result.outcome, result.code, {result.record.begin(), result.record.end()}, {}};
   }
-  return Bytes(bytes);
+  std::vector<std::vector<uint8_t>> ticks;
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size());
+  if (fb::VerifyActionBuffer(verifier)) {
+    const fb::Action* action = fb::GetAction(bytes.data());
+    ticks = TicksBefore(action->body_type(), action->instant_ms());
+  }
+  Outcome outcome = Bytes(bytes);
+  outcome.tick_records = std::move(ticks);
+  return outcome;
 }
 
 fb::ActionT World::Action(fb::Role role, std::string iin) {

@@ -21,6 +21,12 @@ inline int64_t Utc(int y, unsigned m, unsigned d, int hh = 0, int mm = 0) {
   return int64_t{civil::FromYmd({y, m, d}).value} * kMsPerDay + (int64_t{hh} * 60 + mm) * kMsPerMinute;
 }
 
+inline constexpr int64_t kHourMs = 3'600'000;
+// Local time in Almaty since 1 March 2024 (UTC+5), as UTC milliseconds.
+inline int64_t Kz(int y, unsigned m, unsigned d, int hh = 0, int mm = 0) { return Utc(y, m, d, hh, mm) - 5 * kHourMs; }
+// The end of a local day at UTC+5: 00:00 of the next day.
+inline int64_t EndOfDayKz(int y, unsigned m, unsigned d) { return Utc(y, m, d, 19, 0); }
+
 // A valid IIN for a birth date, century/sex digit and serial (skipping serials with no check digit).
 std::string MakeIin(int year, unsigned month, unsigned day, bool male = true, unsigned serial = 1);
 
@@ -39,14 +45,19 @@ struct Outcome {
   fb::Outcome outcome = fb::Outcome::Applied;
   fb::RejectionCode code = fb::RejectionCode::None;
   std::vector<uint8_t> record;
+  // The records of the ticker's ticks that World::Do posted just before the action, if it did.
+  std::vector<std::vector<uint8_t>> tick_records;
   const fb::JournalRecord* journal() const { return fb::GetJournalRecord(record.data()); }
+  // The decisions of the tick before the action (expiries as time reached it), then the action's.
   template <typename T>
   std::vector<const T*> All() const {
     std::vector<const T*> found;
-    const auto* decisions = journal()->decisions();
-    if (decisions == nullptr) return found;
-    for (const fb::Decision* d : *decisions) {
-      if (const auto* body = d->body_as<T>()) found.push_back(body);
+    for (const std::vector<uint8_t>* bytes : Records()) {
+      const auto* decisions = fb::GetJournalRecord(bytes->data())->decisions();
+      if (decisions == nullptr) continue;
+      for (const fb::Decision* d : *decisions) {
+        if (const auto* body = d->body_as<T>()) found.push_back(body);
+      }
     }
     return found;
   }
@@ -56,8 +67,16 @@ struct Outcome {
     return all.empty() ? nullptr : all.front();
   }
   std::vector<std::string> NotificationsRu() const;
+  // The ticks' records, then the action's.
+  std::vector<const std::vector<uint8_t>*> Records() const;
   std::string reason() const;
 };
+
+// REQUIREs that the action was applied (not rejected), and passes the outcome on.
+Outcome Ok(Outcome outcome);
+// The decision kinds of an outcome (the ticker's tick first, then the action), in order, e.g.
+// "ApplicationAccepted,EnteredQueue,Notification".
+std::string Kinds(const Outcome& outcome);
 
 class World {
  public:
@@ -72,7 +91,11 @@ class World {
   // UTC+5), one ДО with three groups and a policy with the three tiers of Kazakhstan's law.
   explicit World(bool catalogue = true);
 
-  // Applies an action with the next idempotency key (unless set) at `instant_ms`.
+  // Applies an action with the next idempotency key (unless set) at `instant_ms`. With `ticker`
+  // on, it stands in for the server's ticker on the real clock (DESIGN §4): when the action is
+  // stamped further ahead of engine time than limits::kActionSkewAheadMs (a tick: further than
+  // limits::kTickAdvanceMaxMs), System ClockTicks go first (keys "ticker-N"), each at most
+  // limits::kTickAdvanceMaxMs on; the Outcome shows those ticks' decisions too.
   Outcome Do(fb::ActionT action, int64_t instant_ms);
   Outcome Json(const std::string& json);
   Outcome Bytes(const std::vector<uint8_t>& bytes);
@@ -90,10 +113,17 @@ class World {
                        const std::string& category = "general", fb::Language language = fb::Language::Kk);
   Outcome Allocate(int64_t at, uint16_t birth_year, uint32_t count, fb::Language language = fb::Language::Kk);
   Outcome Answer(int64_t at, uint64_t application, bool interested);
+  // A System ClockTick at `at`; with `ticker` on, ticks at most limits::kTickAdvanceMaxMs apart
+  // lead up to it when it is further ahead (the Outcome shows their decisions too).
   Outcome Tick(int64_t at);
+
+  // The ticker's ticks before an action of `kind` stamped `instant_ms`, if any are due (see Do).
+  std::vector<std::vector<uint8_t>> TicksBefore(fb::ActionBody kind, int64_t instant_ms);
 
   Engine engine;
   events::Codec codec;
+  bool ticker = true;
+  uint64_t next_tick_key = 1;
   uint64_t next_key = 1;
   uint64_t next_offset = 0;
 };

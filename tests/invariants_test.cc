@@ -7,7 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "engine/civil_time.h"
 #include "engine/iin.h"
+#include "engine/limits.h"
 #include "engine/state_codec.h"
 #include "replay/simulation.h"
 #include "tests/harness.h"
@@ -23,6 +25,73 @@ uint64_t SeedFromEnvironmentOr(uint64_t fallback) {
 bool Holds(fb::ApplicationStatus status) {
   return status == fb::ApplicationStatus::VoucherInUse || status == fb::ApplicationStatus::AwaitingContract ||
          status == fb::ApplicationStatus::ContractSent || status == fb::ApplicationStatus::ParentSigned;
+}
+
+// The rules of time (DESIGN §4) for one input's record, given engine time before it; returns the
+// first broken one, or empty.
+std::string CheckTime(const fb::JournalRecord& record, int64_t now_before) {
+  const int64_t now = record.engine_time_ms();
+  if (now < now_before) return "engine time went back";
+  const auto code = record.rejection() ? record.rejection()->code() : fb::RejectionCode::None;
+  const bool refused_before_time = code == fb::RejectionCode::InstantInFuture || code == fb::RejectionCode::RoleNotAllowed ||
+                                   code == fb::RejectionCode::UnknownSchemaVersion ||
+                                   code == fb::RejectionCode::IdempotencyKeyReused;
+  if (refused_before_time && now != now_before) {
+    return fmt::format("engine time moved on an input refused {}", fb::EnumNameRejectionCode(code));
+  }
+  if (code == fb::RejectionCode::InstantInFuture && record.decisions() && record.decisions()->size() != 0) {
+    return "an input refused for its instant has decisions";
+  }
+  if (record.decisions() == nullptr) return {};
+  std::set<uint64_t> issued;
+  for (const fb::Decision* d : *record.decisions()) {
+    int64_t deadline = 0;
+    switch (d->body_type()) {
+      case fb::DecisionBody::VoucherIssued:
+        deadline = d->body_as_VoucherIssued()->deadline_ms();
+        issued.insert(d->body_as_VoucherIssued()->application());
+        break;
+      case fb::DecisionBody::InterestConfirmed: deadline = d->body_as_InterestConfirmed()->deadline_ms(); break;
+      case fb::DecisionBody::ExtensionGranted: deadline = d->body_as_ExtensionGranted()->deadline_ms(); break;
+      case fb::DecisionBody::ContractSent: deadline = d->body_as_ContractSent()->deadline_ms(); break;
+      case fb::DecisionBody::ParentSigned: deadline = d->body_as_ParentSigned()->deadline_ms(); break;
+      case fb::DecisionBody::EnrollmentRequestLapsed: deadline = d->body_as_EnrollmentRequestLapsed()->deadline_ms(); break;
+      case fb::DecisionBody::VoucherAnnulled:
+        if (issued.contains(d->body_as_VoucherAnnulled()->application())) {
+          return fmt::format("application {}: a voucher issued and annulled in one record",
+                             d->body_as_VoucherAnnulled()->application());
+        }
+        break;
+      case fb::DecisionBody::ApplicationAccepted: {
+        const auto* a = d->body_as_ApplicationAccepted();
+        if (a->filed_at_ms() < now - limits::kFilingSkewBehindMs) {
+          return fmt::format("application {}: filing time {} older than engine time {} minus the skew", a->application(),
+                             a->filed_at_ms(), now);
+        }
+        if (a->filed_at_ms() != std::max(a->stamped_ms(), now - limits::kFilingSkewBehindMs)) {
+          return fmt::format("application {}: ranks by {}, stamped {}", a->application(), a->filed_at_ms(), a->stamped_ms());
+        }
+        break;
+      }
+      case fb::DecisionBody::NONE:
+      case fb::DecisionBody::AwaitingDocuments:
+      case fb::DecisionBody::EnteredQueue:
+      case fb::DecisionBody::DocumentsRejected:
+      case fb::DecisionBody::EnrollmentRequested:
+      case fb::DecisionBody::Enrolled:
+      case fb::DecisionBody::VouchersAllocated:
+      case fb::DecisionBody::StopListed:
+      case fb::DecisionBody::ReturnedToQueue:
+      case fb::DecisionBody::Archived:
+      case fb::DecisionBody::Notification:
+        break;
+    }
+    if (deadline != 0 && deadline <= now) {
+      return fmt::format("a deadline {} set at or before engine time {} ({})", deadline, now,
+                         fb::EnumNameDecisionBody(d->body_type()));
+    }
+  }
+  return {};
 }
 
 // Every invariant of the state; returns the first broken one, or empty.
@@ -97,7 +166,7 @@ fb::ActionT Chaos(replay::Random& random, const State& s, int64_t at) {
   std::string parent = known && random.Chance(850) ? FormatIin(s.app(ApplicationId{id}).applicant) : World::kParent;
   const uint32_t group = s.groups.empty() ? 1 : static_cast<uint32_t>(1 + random.Below(s.groups.size() + 1));
   fb::ActionT action;
-  switch (random.Below(9)) {
+  switch (random.Below(11)) {
     case 0: action = World::Action(fb::Role::Portal, fb::AnswerInterestT{{}, id, random.Chance(700)}, parent); break;
     case 1: action = World::Action(fb::Role::Portal, fb::ExtendVoucherT{{}, id}, parent); break;
     case 2: action = World::Action(fb::Role::Portal, fb::ChooseKindergartenT{{}, id, group}, parent); break;
@@ -113,6 +182,23 @@ fb::ActionT Chaos(replay::Random& random, const State& s, int64_t at) {
       action = World::Action(fb::Role::Kindergarten, fb::KindergartenSignsT{{}, id, std::string(64, 'b')});
       if (known && s.app(ApplicationId{id}).group.value != 0) action.actor->kindergarten = s.groups.at(s.app(ApplicationId{id}).group).kindergarten.value;
       break;
+    }
+    case 8: {  // a portal whose clock is wrong: years ahead (the 2099 withdrawal of DESIGN §4)
+      action = World::Action(fb::Role::Portal, fb::WithdrawT{{}, id}, parent);
+      action.instant_ms = 4'070'908'800'000;
+      return action;
+    }
+    case 9: {  // a filing stamped a week back, for a child born last year
+      fb::FileApplicationT file;
+      const int year = civil::ToYmd(LocalDate{static_cast<int32_t>(at / kMsPerDay)}).year - 1;
+      file.child_iin = MakeIin(year, 1 + static_cast<unsigned>(random.Below(12)), 1 + static_cast<unsigned>(random.Below(28)),
+                               random.Chance(500), 900 + static_cast<unsigned>(random.Below(90)));
+      file.child_name = "Хаос Хаос";
+      file.locality = 1;
+      file.priority_category = "general";
+      action = World::Action(fb::Role::Portal, std::move(file), World::kParent);
+      action.instant_ms = at - 7 * 86'400'000LL;
+      return action;
     }
     default: action = World::Action(random.Chance(500) ? fb::Role::Auditor : fb::Role::System, fb::ClockTickT{}); break;
   }
@@ -148,19 +234,25 @@ TEST_CASE("invariants: hold after every action of a seeded history with random i
   std::map<fb::RejectionCode, uint64_t> codes;
   for (const auto& bytes : log) {
     const int64_t at = fb::GetAction(bytes.data())->instant_ms();
-    (void)engine.Apply(bytes, offset++);
+    int64_t now_before = engine.state().now.value;
+    const ApplyResult generated = engine.Apply(bytes, offset++);
     drain();
-    std::string broken = Check(engine);
+    std::string broken = CheckTime(*fb::GetJournalRecord(generated.record.data()), now_before);
+    if (broken.empty()) broken = Check(engine);
     REQUIRE_MESSAGE(broken.empty(), "after input ", offset - 1, ": ", broken);
     if (random.Chance(250)) {
-      fb::ActionT action = Chaos(random, engine.state(), at + static_cast<int64_t>(random.Below(3 * 3'600'000)));
+      // Within the skew ahead mostly; past it sometimes (refused: InstantInFuture).
+      const int64_t ahead = static_cast<int64_t>(random.Below(static_cast<uint64_t>(limits::kActionSkewAheadMs) * 5 / 4));
+      fb::ActionT action = Chaos(random, engine.state(), std::max(at, engine.state().now.value) + ahead);
       action.schema_version = kSchemaVersion;
       action.idempotency_key = fmt::format("chaos-{}", chaos++);
+      now_before = engine.state().now.value;
       const ApplyResult result = engine.Apply(events::Codec::Pack(action), offset++);
       ++codes[result.code];
       chaos_applied += result.outcome == fb::Outcome::Applied;
       drain();
-      broken = Check(engine);
+      broken = CheckTime(*fb::GetJournalRecord(result.record.data()), now_before);
+      if (broken.empty()) broken = Check(engine);
       REQUIRE_MESSAGE(broken.empty(), "after chaos input ", offset - 1, ": ", broken);
     }
   }
@@ -174,6 +266,7 @@ TEST_CASE("invariants: hold after every action of a seeded history with random i
   CHECK(chaos > 300);
   CHECK(chaos_applied > 0);
   CHECK(codes.size() > 4);  // the interference reached several rules, not one refusal
+  CHECK(codes[fb::RejectionCode::InstantInFuture] > 0);
   }
 }
 

@@ -21,14 +21,11 @@
 namespace kezek::test {
 namespace {
 
-constexpr int64_t kHourMs = 3'600'000;
 const int64_t kFiledAt = Utc(2025, 2, 3, 5, 0);     // Mon 03.02.2025 10:00 local
 const int64_t kIssuedAt = Utc(2025, 2, 6, 11, 46);  // Thu 06.02.2025 16:46 local, due 10.02
 const std::string kDigest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 const std::string kOtherParent = MakeIin(1988, 11, 2, true, 5);
 
-// Local time in Almaty since 1 March 2024 (UTC+5), as UTC milliseconds.
-int64_t Kz(int y, unsigned m, unsigned d, int hh = 0, int mm = 0) { return Utc(y, m, d, hh, mm) - 5 * kHourMs; }
 
 // --- the state's fingerprint ---------------------------------------------------------------------
 
@@ -207,11 +204,14 @@ Outcome Refused(World& w, fb::RejectionCode code, Act&& act) {
   CHECK(record->rejection()->code() == code);
   CHECK_FALSE(outcome.reason().empty());
   CHECK((record->decisions() == nullptr || record->decisions()->size() == 0));
-  // One journal record like any other, chained to the one before.
-  CHECK(record->sequence() == sequence);
-  CHECK(s.next_sequence == sequence + 1);
+  // One journal record like any other, chained to the one before (the ticker's, if it ticked:
+  // World::Do; a tick moves time, never anything the fingerprint covers but due deadlines).
+  const uint64_t ticks = outcome.tick_records.size();
+  CHECK(record->sequence() == sequence + ticks);
+  CHECK(s.next_sequence == sequence + ticks + 1);
   REQUIRE(record->prev_sha256() != nullptr);
-  CHECK(std::equal(head.begin(), head.end(), record->prev_sha256()->begin(), record->prev_sha256()->end()));
+  const Sha256 prev = ticks == 0 ? head : Sha256Hasher().Of(outcome.tick_records.back());
+  CHECK(std::equal(prev.begin(), prev.end(), record->prev_sha256()->begin(), record->prev_sha256()->end()));
   // The state untouched.
   CHECK(s.applications.size() == applications);
   const bool untouched = Fingerprint(s) == before;
@@ -221,10 +221,6 @@ Outcome Refused(World& w, fb::RejectionCode code, Act&& act) {
 
 // --- building actions ----------------------------------------------------------------------------
 
-Outcome Ok(Outcome outcome) {
-  REQUIRE_MESSAGE(outcome.code == fb::RejectionCode::None, outcome.reason());
-  return outcome;
-}
 
 uint64_t FiledIdOf(const Outcome& outcome) {
   const auto* accepted = outcome.First<fb::ApplicationAccepted>();
@@ -955,7 +951,7 @@ TEST_CASE("rejection: IdempotencyKeyReused; a repeat of the same action is a Dup
       CHECK(repeat.code == fb::RejectionCode::None);
       CHECK(repeat.journal()->outcome() == fb::Outcome::Duplicate);
       CHECK(repeat.journal()->duplicate_of() == original_sequence);
-      CHECK(repeat.journal()->sequence() == sequence);
+      CHECK(repeat.journal()->sequence() == sequence + repeat.tick_records.size());
       CHECK(repeat.journal()->rejection() == nullptr);
       CHECK((repeat.journal()->decisions() == nullptr || repeat.journal()->decisions()->size() == 0));
       CHECK(repeat.journal()->action() != nullptr);
@@ -993,6 +989,36 @@ TEST_CASE("rejection: a retry whose JSON lists the fields in another order is th
   CHECK(again.journal()->duplicate_of() == first.journal()->sequence());
 }
 
+TEST_CASE("rejection: InstantInFuture: an action stamped ahead of engine time, or any before time starts") {
+  SUBCASE("before the System clock's first tick, every other action") {
+    World world(false);
+    world.ticker = false;
+    Refused(world, fb::RejectionCode::InstantInFuture, [&] {
+      return Admin(world, kFiledAt, fb::UpsertLocalityT{{}, 1, "г. Алматы", "Алматы қаласы", "ALA"});
+    });
+    CHECK(world.engine.state().now.value == 0);
+  }
+  World world;
+  Ok(File(world, kFiledAt, General(kChild)));
+  world.ticker = false;
+  const int64_t now = world.engine.state().now.value;
+  SUBCASE("a portal's action more than 5 minutes ahead") {
+    const Outcome refused = Refused(world, fb::RejectionCode::InstantInFuture, [&] {
+      return Parent(world, now + limits::kActionSkewAheadMs + 1, fb::WithdrawT{{}, 1});
+    });
+    CHECK(refused.journal()->engine_time_ms() == now);
+    CHECK(refused.reason().find("ahead of engine time") != std::string::npos);
+    Ok(Parent(world, now + limits::kActionSkewAheadMs, fb::WithdrawT{{}, 1}));  // at the skew: accepted
+  }
+  SUBCASE("a clock tick more than 35 days ahead") {
+    fb::ActionT tick = World::Action(fb::Role::System, fb::ClockTickT{});
+    Refused(world, fb::RejectionCode::InstantInFuture,
+            [&] { return world.Do(fb::ActionT(tick), now + limits::kTickAdvanceMaxMs + 1); });
+    CHECK(world.engine.state().now.value == now);
+    Ok(world.Do(fb::ActionT(tick), now + limits::kTickAdvanceMaxMs));
+  }
+}
+
 TEST_CASE("rejection: RoleNotAllowed: a role posting another role's action") {
   World world;
   Ok(File(world, kFiledAt, General(kChild)));
@@ -1027,6 +1053,7 @@ TEST_CASE("rejection: RoleNotAllowed: a role posting another role's action") {
                    World::Action(fb::Role::System, fb::UpsertLocalityT{{}, 2, "г. Астана", "Астана қаласы", "AST"})});
   cases.push_back({"auditor ticks the clock", World::Action(fb::Role::Auditor, fb::ClockTickT{})});
   cases.push_back({"auditor withdraws", World::Action(fb::Role::Auditor, fb::WithdrawT{{}, 1}, World::kParent)});
+  world.ticker = false;  // nothing else moves time: the refusals alone must not
   for (Case& c : cases) {
     CAPTURE(c.what);
     Refused(world, fb::RejectionCode::RoleNotAllowed, [&] { return world.Do(std::move(c.action), at); });
@@ -1201,6 +1228,7 @@ TEST_CASE("rejection: every code but None is given by some test above, and has a
       fb::RejectionCode::MissingField,
       fb::RejectionCode::InvalidField,
       fb::RejectionCode::UnknownActionKind,
+      fb::RejectionCode::InstantInFuture,
       fb::RejectionCode::IinWrongLength,
       fb::RejectionCode::IinNotDigits,
       fb::RejectionCode::IinBadCenturyDigit,
