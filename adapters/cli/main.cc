@@ -1,5 +1,6 @@
 // kezek: the command line. Each command has --help. Exit status: 0 success, 1 failure (the
 // message says what and where), 2 usage error.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include "adapters/runtime.h"
 #include "engine/civil_time.h"
 #include "engine/engine.h"
+#include "engine/limits.h"
 #include "events/codec.h"
 #include "projections/summary.h"
 #include "replay/reference_data.h"
@@ -52,7 +54,9 @@ options:
   --journal FILE        write the binary journal (length-framed JournalRecord buffers)
   --journal-json FILE   write the journal as JSON lines
   --calendar [FILE]     first post the working-day calendar from FILE (default:
-                        shared/data/kz-calendar-2020-2026.csv) as UpdateCalendar actions
+                        shared/data/kz-calendar-2020-2026.csv) as UpdateCalendar actions,
+                        at the first input's instant, after a System ClockTick that
+                        starts engine time there
   --quiet               print only the state hash
   --help                this text
 )";
@@ -294,17 +298,35 @@ int Fold(int argc, char** argv) {
     if (folder.journal_json == nullptr) return fmt::print(stderr, "kezek fold: {}: cannot create\n", path), 1;
   }
   const auto started = std::chrono::steady_clock::now();
+  std::string line;
+  bool have_line = static_cast<bool>(std::getline(in, line));
   if (!calendar.empty()) {
     std::vector<replay::CalendarRow> rows;
     if (!replay::LoadCalendarCsv(calendar, &rows, &error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
-    for (const auto& action : replay::CalendarActions(rows, 946'684'800'000, "default-")) {
+    // Engine time starts with a System clock tick (DESIGN §4): the calendar is posted at the first
+    // input's instant (2000-01-01 if it has none), after the tick that starts time there.
+    int64_t at = limits::kInstantMsMin;
+    std::vector<uint8_t> first;
+    if (have_line && folder.codec.ParseAction(line, &first).code == fb::RejectionCode::None) {
+      at = std::clamp(fb::GetAction(first.data())->instant_ms(), limits::kInstantMsMin, limits::kInstantMsMax);
+    }
+    std::vector<fb::ActionT> preload;
+    fb::ActionT tick;
+    tick.schema_version = kSchemaVersion;
+    tick.idempotency_key = "default-clock";
+    tick.instant_ms = at;
+    tick.actor = std::make_unique<fb::ActorT>();
+    tick.actor->role = fb::Role::System;
+    tick.body.Set(fb::ClockTickT{});
+    preload.push_back(std::move(tick));
+    for (auto& action : replay::CalendarActions(rows, at, "default-")) preload.push_back(std::move(action));
+    for (const auto& action : preload) {
       if (!folder.Take(folder.engine.Apply(events::Codec::Pack(action), folder.offset++), &error)) {
         return fmt::print(stderr, "kezek fold: {}\n", error), 1;
       }
     }
   }
-  std::string line;
-  while (std::getline(in, line)) {
+  for (; have_line; have_line = static_cast<bool>(std::getline(in, line))) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) {
       ++folder.offset;
       continue;
