@@ -112,7 +112,10 @@ Status Lock(const std::string& dir, int* fd) {
 Runtime::~Runtime() {
   for (auto* handle : families_) (void)db_->DestroyColumnFamilyHandle(handle);
   delete db_;
-  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the lock
+  if (lock_fd_ >= 0) {
+    (void)!::ftruncate(lock_fd_, 0);  // no stale pid: a later holder that is not kezek shows as such
+    ::close(lock_fd_);                // releases the lock
+  }
 }
 
 Status Runtime::Open(const std::string& dir, const Options& options, std::unique_ptr<Runtime>* out) {

@@ -33,6 +33,7 @@ namespace {
 constexpr const char* kUsage = R"(kezek: the event-sourced queue and voucher engine for kindergarten vouchers
 
 usage: kezek <command> [options]
+       kezek --version
 
 commands:
   demo       generate a city's history from a seed, fold it, print what was decided
@@ -187,11 +188,12 @@ std::optional<Args> Parse(int argc, char** argv, int first, const std::vector<st
 std::optional<uint64_t> Number(const Args& args, const std::string& name, uint64_t fallback) {
   const auto it = args.options.find(name);
   if (it == args.options.end()) return fallback;
-  try {
-    size_t used = 0;
-    const uint64_t value = std::stoull(it->second, &used);
-    if (used == it->second.size()) return value;
-  } catch (const std::exception&) {
+  // Digits only: std::stoull would take "-1" as 18446744073709551615.
+  if (!it->second.empty() && it->second.find_first_not_of("0123456789") == std::string::npos) {
+    try {
+      return std::stoull(it->second);
+    } catch (const std::exception&) {  // out of range
+    }
   }
   fmt::print(stderr, "kezek: {} takes a whole number, not '{}'\n", name, it->second);
   return std::nullopt;
@@ -710,6 +712,11 @@ int main(int argc, char** argv) {
   if (argc < 2) return fmt::print(stderr, "{}", kezek::kUsage), 2;
   const std::string command = argv[1];
   if (command == "--help" || command == "-h" || command == "help") return fmt::print("{}", kezek::kUsage), 0;
+  if (command == "--version" || command == "version") {
+    fmt::print("kezek {} (action and journal schema version {}, state format {})\n", KEZEK_VERSION, kezek::kSchemaVersion,
+               kezek::state_codec::kStateFormatVersion);
+    return 0;
+  }
   if (command == "fold") return kezek::Fold(argc, argv);
   if (command == "sample") return kezek::Sample(argc, argv);
   if (command == "demo") return kezek::Demo(argc, argv);
