@@ -396,3 +396,22 @@ TEST_CASE("state codec: a stored count larger than the bytes left is refused at 
 }
 
 }  // namespace kezek::test
+
+namespace kezek::test {
+
+TEST_CASE("simulation: only Astana has the 1:3 ratio; a city history of Almaty has none") {
+  replay::SimulationOptions options;
+  options.seed = 5;
+  options.applications = 200;
+  options.months = 14;  // the ratio policy would arrive a year in
+  Engine engine;
+  const auto log = SimulatedLog(options);
+  for (size_t i = 0; i < log.size(); ++i) (void)engine.Apply(log[i], i);
+  REQUIRE_FALSE(engine.state().policies.empty());
+  for (const auto& [locality, policy] : engine.state().policies) {
+    CAPTURE(locality.value);
+    CHECK_FALSE(policy.ratio.active());
+  }
+}
+
+}  // namespace kezek::test
