@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/memtablerep.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
@@ -45,12 +46,21 @@ uint64_t FromU64Le(std::string_view s) {
   return v;
 }
 
-Status CheckDirectory(const std::string& dir, bool create) {
+// RocksDB's informational log, silenced: a read-only opening writes no file at all.
+class SilentLogger : public rocksdb::Logger {
+ public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char* /*format*/, va_list /*ap*/) override {}
+};
+
+Status CheckDirectory(const std::string& dir, bool create, bool read_only, bool* created) {
   std::error_code error;
+  *created = false;
   if (!fs::exists(dir, error)) {
     if (!create) return Status::NotFound(fmt::format("{}: no such data directory (kezek append creates one)", dir));
     fs::create_directories(dir, error);
     if (error) return Status::IoError(fmt::format("cannot create {}: {}", dir, error.message()));
+    *created = true;
   }
   if (!fs::is_directory(dir, error)) return Status::InvalidArgument(fmt::format("{}: not a directory", dir));
   const fs::path marker = fs::path(dir) / "KEZEK";
@@ -67,6 +77,7 @@ Status CheckDirectory(const std::string& dir, bool create) {
     return Status::InvalidArgument(fmt::format("{}: a foreign directory (it has files but no KEZEK marker); "
                                                "refusing to use it as a data directory", dir));
   }
+  if (read_only) return Status::NotFound(fmt::format("{}: an empty directory, no data directory (kezek append makes one)", dir));
   std::ofstream out(marker);
   out << kMarker;
   out.close();
@@ -79,12 +90,15 @@ Status Lock(const std::string& dir, int* fd) {
   *fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (*fd < 0) return Status::IoError(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
   if (::flock(*fd, LOCK_EX | LOCK_NB) != 0) {
-    char holder[32] = {0};
-    (void)!::pread(*fd, holder, sizeof holder - 1, 0);
+    char text[32] = {0};
+    (void)!::pread(*fd, text, sizeof text - 1, 0);
     ::close(*fd);
     *fd = -1;
-    return Status::Busy(fmt::format("{} is in use by another process (pid {}); one process at a time may open a "
-                                    "data directory", dir, std::string(holder).substr(0, std::string(holder).find('\n'))));
+    const std::string first_line = std::string(text).substr(0, std::string(text).find('\n'));
+    const bool pid = !first_line.empty() && first_line.find_first_not_of("0123456789") == std::string::npos;
+    const std::string holder = pid ? fmt::format("pid {}", first_line) : "a process that wrote no pid in LOCK: not kezek?";
+    return Status::Busy(fmt::format("{} is in use by another process ({}); one process at a time may open a "
+                                    "data directory", dir, holder));
   }
   const std::string pid = fmt::format("{}\n", ::getpid());
   if (::ftruncate(*fd, 0) != 0 || ::pwrite(*fd, pid.data(), pid.size(), 0) < 0) {
@@ -98,49 +112,100 @@ Status Lock(const std::string& dir, int* fd) {
 Runtime::~Runtime() {
   for (auto* handle : families_) (void)db_->DestroyColumnFamilyHandle(handle);
   delete db_;
-  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the lock
+  if (lock_fd_ >= 0) {
+    (void)!::ftruncate(lock_fd_, 0);  // no stale pid: a later holder that is not kezek shows as such
+    ::close(lock_fd_);                // releases the lock
+  }
 }
 
 Status Runtime::Open(const std::string& dir, const Options& options, std::unique_ptr<Runtime>* out) {
+  return OpenIn(dir, options, false, out);
+}
+
+Status Runtime::OpenReadOnly(const std::string& dir, const Options& options, std::unique_ptr<Runtime>* out) {
+  return OpenIn(dir, options, true, out);
+}
+
+Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read_only, std::unique_ptr<Runtime>* out) {
   std::unique_ptr<Runtime> r(new Runtime());
   r->dir_ = dir;
   r->options_ = options;
+  r->options_.log.read_only = read_only;
+  r->read_only_ = read_only;
   if (!r->options_.say) r->options_.say = [](const std::string&) {};
   r->codec_ = std::make_unique<events::Codec>();
-  if (Status s = CheckDirectory(dir, options.create); !s.ok()) return s;
-  if (Status s = Lock(dir, &r->lock_fd_); !s.ok()) return s;
-  SegmentLog::Recovery recovery;
-  if (Status s = SegmentLog::Open((fs::path(dir) / "actions").string(), options.log, &r->actions_, &recovery); !s.ok()) return s;
-  if (recovery.dropped_bytes > 0) {
-    r->options_.say(fmt::format("actions log: torn tail of {} bytes dropped at {}", recovery.dropped_bytes, recovery.dropped_from));
-  }
-  if (Status s = SegmentLog::Open((fs::path(dir) / "journal").string(), options.log, &r->journal_, &recovery); !s.ok()) return s;
-  if (recovery.dropped_bytes > 0) {
-    r->options_.say(fmt::format("journal: torn tail of {} bytes dropped at {}", recovery.dropped_bytes, recovery.dropped_from));
-  }
-  if (Status s = r->LoadState(); !s.ok()) return s;
-  if (r->applied_ > r->actions_->end()) {
-    return Status::Corruption(fmt::format("{}: the state reflects {} inputs but the actions log holds {}", dir,
-                                          r->applied_, r->actions_->end()));
-  }
-  if (r->engine_.state().next_sequence > r->journal_->end()) {
-    return Status::Corruption(fmt::format("{}: the state reflects {} journal records but the journal holds {}", dir,
-                                          r->engine_.state().next_sequence, r->journal_->end()));
-  }
-  if (r->engine_.state().next_sequence < r->journal_->end()) {
-    if (Status s = r->journal_->Read(r->engine_.state().next_sequence, [&](uint64_t, std::span<const uint8_t> record) {
-          r->ahead_.emplace_back(record.begin(), record.end());
-          return true;
-        }); !s.ok()) return s;
-    r->options_.say(fmt::format("journal is {} records ahead of the state: they will be re-derived and compared",
-                                r->ahead_.size()));
-  }
-  if (Status s = r->CatchUp({}); !s.ok()) return s;
-  if (!r->ahead_.empty()) {
-    return Status::Corruption(fmt::format("{}/journal: {} records more than the actions log explains", dir, r->ahead_.size()));
+  bool created = false;
+  Status s = CheckDirectory(dir, options.create && !read_only, read_only, &created);
+  const auto opened = [&]() -> Status {
+    if (!read_only) {
+      if (Status l = Lock(dir, &r->lock_fd_); !l.ok()) return l;
+    }
+    SegmentLog::Recovery recovery;
+    const char* torn = read_only ? "a torn tail (or a record being written) of" : "torn tail of";
+    if (Status l = SegmentLog::Open((fs::path(dir) / "actions").string(), r->options_.log, &r->actions_, &recovery); !l.ok()) return l;
+    if (recovery.dropped_bytes > 0) {
+      r->options_.say(fmt::format("actions log: {} {} bytes {} at {}", torn, recovery.dropped_bytes,
+                                  read_only ? "left" : "dropped", recovery.dropped_from));
+    }
+    if (Status l = SegmentLog::Open((fs::path(dir) / "journal").string(), r->options_.log, &r->journal_, &recovery); !l.ok()) return l;
+    if (recovery.dropped_bytes > 0) {
+      r->options_.say(fmt::format("journal: {} {} bytes {} at {}", torn, recovery.dropped_bytes,
+                                  read_only ? "left" : "dropped", recovery.dropped_from));
+    }
+    if (Status l = r->LoadState(); !l.ok()) return l;
+    if (r->applied_ > r->actions_->end()) {
+      return Status::Corruption(fmt::format("{}: the state reflects {} inputs but the actions log holds {}", dir,
+                                            r->applied_, r->actions_->end()));
+    }
+    if (r->engine_.state().next_sequence > r->journal_->end()) {
+      return Status::Corruption(fmt::format("{}: the state reflects {} journal records but the journal holds {}", dir,
+                                            r->engine_.state().next_sequence, r->journal_->end()));
+    }
+    if (Status l = r->CheckHead(); !l.ok()) return l;
+    if (read_only) return Status::Ok();
+    if (r->engine_.state().next_sequence < r->journal_->end()) {
+      if (Status l = r->journal_->Read(r->engine_.state().next_sequence, [&](uint64_t, std::span<const uint8_t> record) {
+            r->ahead_.emplace_back(record.begin(), record.end());
+            return true;
+          }); !l.ok()) return l;
+      r->options_.say(fmt::format("journal is {} records ahead of the state: they will be re-derived and compared",
+                                  r->ahead_.size()));
+    }
+    if (Status l = r->CatchUp({}); !l.ok()) return l;
+    if (!r->ahead_.empty()) {
+      return Status::Corruption(fmt::format("{}/journal: {} records more than the actions log explains", dir, r->ahead_.size()));
+    }
+    return Status::Ok();
+  };
+  if (s.ok()) s = opened();
+  if (!s.ok()) {
+    if (created) {  // leave nothing behind: the directory did not exist before this call
+      r.reset();
+      std::error_code ignored;
+      fs::remove_all(dir, ignored);
+    }
+    return s;
   }
   *out = std::move(r);
   return Status::Ok();
+}
+
+Status Runtime::CheckHead() {
+  const uint64_t records = engine_.state().next_sequence;
+  if (records == 0) return Status::Ok();
+  std::vector<uint8_t> last;
+  if (Status s = journal_->ReadRecord(records - 1, &last); !s.ok()) return s;
+  Sha256Hasher sha256;
+  const Sha256 found = sha256.Of(last);
+  const Sha256& stored = engine_.state().head_sha256;
+  if (found == stored) return Status::Ok();
+  const auto hex = [](const Sha256& h) {
+    std::string out;
+    for (const uint8_t b : h) out += fmt::format("{:02x}", b);
+    return out;
+  };
+  return Status::Corruption(fmt::format("{}/journal: record {} hashes to {}, but the state's journal head is {}: the "
+                                        "journal or the state was altered", dir_, records - 1, hex(found), hex(stored)));
 }
 
 Status Runtime::LoadState() {
@@ -161,7 +226,14 @@ Status Runtime::LoadState() {
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   const std::string path = (fs::path(dir_) / "state").string();
-  if (Status s = FromRocks(rocksdb::DB::Open(db_options, path, descriptors, &handles, &db_), "opening " + path); !s.ok()) return s;
+  if (read_only_) {
+    db_options.create_if_missing = false;
+    db_options.info_log = std::make_shared<SilentLogger>();
+    if (Status s = FromRocks(rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles, &db_),
+                             "opening " + path + " read-only"); !s.ok()) return s;
+  } else if (Status s = FromRocks(rocksdb::DB::Open(db_options, path, descriptors, &handles, &db_), "opening " + path); !s.ok()) {
+    return s;
+  }
   families_ = handles;
   std::string value;
   Status problem;
@@ -197,44 +269,45 @@ void Runtime::CrashPoint() {
   if (options_.crash_at != 0 && ++crash_points_ == options_.crash_at) ::raise(SIGKILL);
 }
 
-Status Runtime::LogInputs(std::span<const std::string> json_lines, std::vector<std::vector<uint8_t>>* payloads) {
-  std::vector<uint8_t> bytes;
-  for (const std::string& line : json_lines) {
-    const events::CodecError error = codec_->ParseAction(line, &bytes);
-    std::vector<uint8_t>& payload = payloads->emplace_back();
-    if (error.code == fb::RejectionCode::None) {
-      payload.reserve(bytes.size() + 1);
-      payload.push_back(kInputAction);
-      payload.insert(payload.end(), bytes.begin(), bytes.end());
-    } else {
-      const std::string reason = error.reason.substr(0, 1000);
-      const uint16_t code = static_cast<uint16_t>(error.code);
-      payload.push_back(kInputRejected);
-      payload.push_back(static_cast<uint8_t>(code));
-      payload.push_back(static_cast<uint8_t>(code >> 8));
-      for (int i = 0; i < 4; ++i) payload.push_back(static_cast<uint8_t>(reason.size() >> (8 * i)));
-      payload.insert(payload.end(), reason.begin(), reason.end());
-      payload.insert(payload.end(), line.begin(), line.end());
-    }
-    if (Status s = actions_->Append(payload); !s.ok()) return s;
+Status Runtime::LogInputs(std::span<const events::InputLine> lines, std::vector<std::vector<uint8_t>>* payloads) {
+  for (const events::InputLine& line : lines) {
+    payloads->push_back(events::EncodeInput(*codec_, line));
+    if (Status s = actions_->Append(payloads->back()); !s.ok()) return s;
   }
   Status s = actions_->Sync();
   CrashPoint();  // inputs durable, not yet folded
   return s;
 }
 
-Status Runtime::LogOnly(std::span<const std::string> json_lines) {
+namespace {
+std::vector<events::InputLine> LinesOf(std::span<const std::string> json_lines) {
+  std::vector<events::InputLine> lines;
+  lines.reserve(json_lines.size());
+  for (const std::string& text : json_lines) lines.push_back(events::LineOf(text));
+  return lines;
+}
+}  // namespace
+
+Status Runtime::LogOnly(std::span<const std::string> json_lines) { return LogOnly(LinesOf(json_lines)); }
+
+Status Runtime::LogOnly(std::span<const events::InputLine> lines) {
+  if (read_only_) return Status::InvalidArgument(fmt::format("{}: opened read-only", dir_));
   std::vector<std::vector<uint8_t>> payloads;
-  return LogInputs(json_lines, &payloads);
+  return LogInputs(lines, &payloads);
 }
 
 Status Runtime::Append(std::span<const std::string> json_lines, const std::function<void(const Answer&)>& answer) {
+  return Append(LinesOf(json_lines), answer);
+}
+
+Status Runtime::Append(std::span<const events::InputLine> lines, const std::function<void(const Answer&)>& answer) {
+  if (read_only_) return Status::InvalidArgument(fmt::format("{}: opened read-only", dir_));
   if (applied_ != actions_->end()) {
     if (Status s = CatchUp({}); !s.ok()) return s;
   }
   std::vector<std::vector<uint8_t>> payloads;
-  for (size_t done = 0; done < json_lines.size(); done += options_.batch_max) {
-    const auto batch = json_lines.subspan(done, std::min(options_.batch_max, json_lines.size() - done));
+  for (size_t done = 0; done < lines.size(); done += options_.batch_max) {
+    const auto batch = lines.subspan(done, std::min(options_.batch_max, lines.size() - done));
     payloads.clear();
     const uint64_t first = actions_->end();
     if (Status s = LogInputs(batch, &payloads); !s.ok()) return s;
@@ -247,6 +320,7 @@ Status Runtime::Append(std::span<const std::string> json_lines, const std::funct
 }
 
 Status Runtime::CatchUp(const std::function<void(const Answer&)>& answer) {
+  if (read_only_) return Status::InvalidArgument(fmt::format("{}: opened read-only", dir_));
   const uint64_t behind = actions_->end() - applied_;
   if (behind == 0) return Status::Ok();
   options_.say(fmt::format("catching up: folding {} logged inputs from input {}", behind, applied_));
@@ -268,18 +342,9 @@ Status Runtime::CatchUp(const std::function<void(const Answer&)>& answer) {
 Status Runtime::FoldOne(uint64_t index, std::span<const uint8_t> payload, const std::function<void(const Answer&)>& answer) {
   KEZEK_ASSERT(index == applied_);
   ApplyResult result;
-  if (payload.empty() || (payload[0] != kInputAction && payload[0] != kInputRejected)) {
-    return Status::Corruption(fmt::format("{}/actions: input {} has an unknown tag", dir_, index));
-  }
-  if (payload[0] == kInputAction) {
-    result = engine_.Apply(payload.subspan(1), index);
-  } else {
-    if (payload.size() < 7) return Status::Corruption(fmt::format("{}/actions: input {} is cut short", dir_, index));
-    const uint16_t code = static_cast<uint16_t>(payload[1] | payload[2] << 8);
-    const uint32_t length = uint32_t{payload[3]} | uint32_t{payload[4]} << 8 | uint32_t{payload[5]} << 16 | uint32_t{payload[6]} << 24;
-    if (payload.size() < 7 + size_t{length}) return Status::Corruption(fmt::format("{}/actions: input {} is cut short", dir_, index));
-    const std::string reason(payload.begin() + 7, payload.begin() + 7 + length);
-    result = engine_.RejectInput(payload.subspan(7 + length), static_cast<fb::RejectionCode>(code), reason, index);
+  std::string problem;
+  if (!events::FoldInput(engine_, payload, index, &result, &problem)) {
+    return Status::Corruption(fmt::format("{}/actions: {}", dir_, problem));
   }
   const uint64_t sequence = engine_.state().next_sequence - 1;
   if (!ahead_.empty()) {
@@ -292,7 +357,15 @@ Status Runtime::FoldOne(uint64_t index, std::span<const uint8_t> payload, const 
   } else if (Status s = journal_->Append(result.record); !s.ok()) {
     return s;
   }
-  if (answer) answer(Answer{index, result.record});
+  if (answer) {
+    std::span<const uint8_t> original;
+    if (result.outcome == fb::Outcome::Duplicate) {
+      const uint64_t of = fb::GetJournalRecord(result.record.data())->duplicate_of();
+      if (Status s = journal_->ReadRecord(of, &original_); !s.ok()) return s;
+      original = original_;
+    }
+    answer(Answer{index, result.record, original});
+  }
   applied_ = index + 1;
   return Status::Ok();
 }
@@ -319,6 +392,7 @@ Status Runtime::Commit() {
 }
 
 Status Runtime::Backup(const std::string& destination) {
+  if (read_only_) return Status::InvalidArgument(fmt::format("{}: opened read-only", dir_));
   std::error_code error;
   if (fs::exists(destination, error)) return Status::InvalidArgument(fmt::format("{}: already exists", destination));
   fs::create_directories(destination, error);

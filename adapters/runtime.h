@@ -15,6 +15,13 @@
 // WriteBatch with sync. So the state never runs ahead of the journal, and the journal never runs
 // ahead of the actions. On open, inputs past "applied" are folded again; records the journal
 // already holds are compared byte for byte (a difference is corruption) and not appended twice.
+// Opening also hashes the journal's record the state's head names (the last record the state
+// reflects) and compares it with the head the state stored: a difference is corruption.
+//
+// Read-only (OpenReadOnly: status, journal, and the readers to come): no lock, no recovery, no
+// truncation, no fold, no byte written; it works while another process appends, and for a user
+// who may not write the directory. It shows the state as stored, and inputs not yet folded as
+// pending.
 //
 // Thread-safety: one Runtime per directory per process, used from one thread.
 #pragma once
@@ -27,10 +34,12 @@
 #include <span>
 #include <string>
 
+#include "adapters/limits.h"
 #include "adapters/segment_log.h"
 #include "adapters/status.h"
 #include "engine/engine.h"
 #include "events/codec.h"
+#include "events/input.h"
 
 namespace rocksdb {
 class DB;
@@ -43,7 +52,7 @@ class Runtime {
  public:
   struct Options {
     bool create = false;            // create the directory if it does not exist
-    size_t batch_max = 4096;        // inputs folded per batch (one fsync each for log and journal)
+    size_t batch_max = limits::kBatchInputsDefault;  // inputs per batch (one fsync each for log and journal)
     SegmentLog::Options log;        // segment size, fsync
     uint64_t crash_at = 0;          // tests: SIGKILL at the n-th crash point (0: never)
     std::function<void(const std::string&)> say;  // recovery and progress messages (logs)
@@ -52,18 +61,26 @@ class Runtime {
   struct Answer {                   // the outcome of one input
     uint64_t input = 0;             // its index in actions/
     std::span<const uint8_t> record;  // its journal record; valid until the next call
+    std::span<const uint8_t> original;  // for a repeat (Duplicate): the original's record
   };
 
   ~Runtime();
   // Opens `dir`: checks it is a Kezek data directory (or creates one), takes its lock, recovers
   // both logs, loads the state and catches up with the actions already logged.
   // Failure: NotFound (missing), InvalidArgument (foreign), Busy (locked), Corruption, IoError.
+  // A directory this call created is removed again when it fails.
   static Status Open(const std::string& dir, const Options& options, std::unique_ptr<Runtime>* runtime);
+  // Opens `dir` read-only (see the top of this file). Append, LogOnly, CatchUp and Backup refuse.
+  // Failure: NotFound (missing, or no KEZEK marker), InvalidArgument (foreign), Corruption, IoError.
+  static Status OpenReadOnly(const std::string& dir, const Options& options, std::unique_ptr<Runtime>* runtime);
 
-  // Logs the inputs durably (one fsync), folds them, and answers each. A line that is no valid
-  // action is logged and answered with its rejection like any other input.
+  // Logs the inputs durably (one fsync), folds them, and answers each. Every line becomes an input
+  // (events::EncodeInput): a line that is no valid action is logged and answered with its
+  // rejection like any other. A repeat's answer carries the original's record.
+  Status Append(std::span<const events::InputLine> lines, const std::function<void(const Answer&)>& answer);
   Status Append(std::span<const std::string> json_lines, const std::function<void(const Answer&)>& answer);
   // Appends inputs to the actions log only (durably), without folding: `run` folds them later.
+  Status LogOnly(std::span<const events::InputLine> lines);
   Status LogOnly(std::span<const std::string> json_lines);
   // Folds every logged input the state does not reflect yet. `answer` may be empty.
   Status CatchUp(const std::function<void(const Answer&)>& answer);
@@ -77,19 +94,25 @@ class Runtime {
   const SegmentLog& actions() const { return *actions_; }
   const SegmentLog& journal() const { return *journal_; }
   SegmentLog& journal_log() { return *journal_; }
+  SegmentLog& actions_log() { return *actions_; }
+  bool read_only() const { return read_only_; }
   std::string dir() const { return dir_; }
   uint64_t StateBytesOnDisk() const;
 
  private:
   Runtime() = default;
+  static Status OpenIn(const std::string& dir, const Options& options, bool read_only, std::unique_ptr<Runtime>* out);
   Status LoadState();
+  Status CheckHead();
   Status FoldOne(uint64_t index, std::span<const uint8_t> payload, const std::function<void(const Answer&)>& answer);
   Status Commit();
-  Status LogInputs(std::span<const std::string> json_lines, std::vector<std::vector<uint8_t>>* payloads);
+  Status LogInputs(std::span<const events::InputLine> lines, std::vector<std::vector<uint8_t>>* payloads);
   void CrashPoint();
 
   std::string dir_;
   Options options_;
+  bool read_only_ = false;
+  std::vector<uint8_t> original_;           // the record a repeat's answer carries
   int lock_fd_ = -1;
   std::unique_ptr<SegmentLog> actions_;
   std::unique_ptr<SegmentLog> journal_;
@@ -102,9 +125,6 @@ class Runtime {
   std::deque<std::vector<uint8_t>> ahead_;  // journal records past the state, to compare
 };
 
-// The payload of an actions/ record (DO NOT CHANGE): tag 1 + an action's canonical bytes, or
-// tag 2 + u16 code + u32 reason length + reason + the raw input.
-inline constexpr uint8_t kInputAction = 1;
-inline constexpr uint8_t kInputRejected = 2;
+// The payload of an actions/ record is events::EncodeInput's (events/input.h).
 
 }  // namespace kezek::adapters

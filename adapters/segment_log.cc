@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include <fmt/format.h>
 #include <xxhash.h>
@@ -107,13 +109,69 @@ SegmentLog::~SegmentLog() {
 Status SegmentLog::Open(const std::string& dir, const Options& options, std::unique_ptr<SegmentLog>* log,
                         Recovery* recovery) {
   std::error_code error;
-  fs::create_directories(dir, error);
-  if (error) return Status::IoError(fmt::format("cannot create {}: {}", dir, error.message()));
+  if (options.read_only) {
+    if (!fs::is_directory(dir, error)) return Status::NotFound(fmt::format("{}: no such log directory", dir));
+  } else {
+    fs::create_directories(dir, error);
+    if (error) return Status::IoError(fmt::format("cannot create {}: {}", dir, error.message()));
+  }
   std::unique_ptr<SegmentLog> opened(new SegmentLog(dir, options));
   *recovery = Recovery{};
   if (Status s = opened->Recover(recovery); !s.ok()) return s;
   *log = std::move(opened);
   return Status::Ok();
+}
+
+namespace {
+
+constexpr const char* kSealedFile = "SEALED";
+
+struct SealedEntry {
+  uint64_t records = 0;
+  uint64_t bytes = 0;
+};
+
+// DIR/SEALED: first index -> (records, bytes) of each sealed segment. Absent: empty.
+Status ReadSealed(const std::string& dir, std::map<uint64_t, SealedEntry>* sealed) {
+  const std::string path = (fs::path(dir) / kSealedFile).string();
+  std::error_code error;
+  if (!fs::exists(path, error)) return Status::Ok();
+  std::vector<uint8_t> data;
+  if (Status s = ReadWhole(path, &data); !s.ok()) return s;
+  const std::string text(data.begin(), data.end());
+  size_t line_start = 0;
+  for (size_t line = 1; line_start < text.size(); ++line) {
+    const size_t end = text.find('\n', line_start);
+    if (end == std::string::npos) return Status::Corruption(fmt::format("{}: line {} has no end", path, line));
+    unsigned long long first = 0, records = 0, bytes = 0;
+    char extra = 0;
+    const std::string row = text.substr(line_start, end - line_start);
+    if (std::sscanf(row.c_str(), "%llu %llu %llu%c", &first, &records, &bytes, &extra) != 3 || records == 0) {
+      return Status::Corruption(fmt::format("{}: line {} is no \"first records bytes\": '{}'", path, line, row.substr(0, 80)));
+    }
+    (*sealed)[first] = SealedEntry{records, bytes};
+    line_start = end + 1;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status SegmentLog::WriteSealed() const {
+  std::string text;
+  for (size_t i = 0; i + 1 < segments_.size(); ++i) {
+    text += fmt::format("{} {} {}\n", segments_[i].first, segments_[i].records, segments_[i].bytes);
+  }
+  const std::string path = (fs::path(dir_) / kSealedFile).string();
+  const std::string temporary = path + ".new";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError(Errno("cannot create", temporary));
+  Status s = WriteAll(fd, reinterpret_cast<const uint8_t*>(text.data()), text.size(), temporary);
+  if (s.ok() && options_.sync && ::fdatasync(fd) != 0) s = Status::IoError(Errno("cannot sync", temporary));
+  ::close(fd);
+  if (!s.ok()) return s;
+  if (::rename(temporary.c_str(), path.c_str()) != 0) return Status::IoError(Errno("cannot rename to", path));
+  return options_.sync ? SyncDirectory(dir_) : Status::Ok();
 }
 
 Status SegmentLog::Recover(Recovery* recovery) {
@@ -124,34 +182,52 @@ Status SegmentLog::Recover(Recovery* recovery) {
     if (name.find_first_not_of("0123456789") != 20) {
       return Status::Corruption(fmt::format("{}: {} is no segment name", dir_, name));
     }
-    segments_.push_back(Segment{std::stoull(name.substr(0, 20)), 0, 0, entry.path().string()});
+    segments_.push_back(Segment{std::stoull(name.substr(0, 20)), 0, 0, entry.path().string(), {}, 0});
   }
   if (error) return Status::IoError(fmt::format("cannot list {}: {}", dir_, error.message()));
   std::sort(segments_.begin(), segments_.end(), [](const Segment& a, const Segment& b) { return a.first < b.first; });
+  std::map<uint64_t, SealedEntry> sealed;
+  if (Status s = ReadSealed(dir_, &sealed); !s.ok()) return s;
+  // Every sealed segment SEALED names must be there. (The last file is scanned as the open one
+  // even if SEALED names it.)
+  for (const auto& [first, entry] : sealed) {
+    const bool present = std::any_of(segments_.begin(), segments_.end(), [&](const Segment& s) { return s.first == first; });
+    if (!present) {
+      return Status::Corruption(fmt::format("{}: records {}..{} are missing: their sealed segment {} is not there", dir_,
+                                            first, first + entry.records - 1, SegmentName(first)));
+    }
+  }
+  bool unnamed_sealed = false;
   uint64_t expected_first = 0;
   for (size_t i = 0; i < segments_.size(); ++i) {
     Segment& segment = segments_[i];
     if (segment.first != expected_first) {
-      return Status::Corruption(fmt::format("{}: starts at record {}, expected {} (a segment is missing)", segment.path,
-                                            segment.first, expected_first));
+      return Status::Corruption(fmt::format("{}: starts at record {}, expected {}: records {}..{} are missing", segment.path,
+                                            segment.first, expected_first, expected_first, segment.first - 1));
     }
-    if (i + 1 == segments_.size()) {
-      if (Status s = ScanSegment(segment, true, recovery); !s.ok()) return s;
-    } else {
-      // A sealed segment was fsync'd before the next was created: its count follows from the
-      // next one's name, and its frames are verified whenever they are read (Read).
-      const uint64_t next_first = segments_[i + 1].first;
-      if (next_first <= segment.first) {
-        return Status::Corruption(fmt::format("{}: holds no record before {}", segment.path, segments_[i + 1].path));
-      }
-      segment.records = next_first - segment.first;
+    const bool last = i + 1 == segments_.size();
+    const auto named = sealed.find(segment.first);
+    if (!last && named != sealed.end()) {
+      // Sealed and named: its count and size are known without reading it.
+      segment.records = named->second.records;
       segment.bytes = fs::file_size(segment.path, error);
       if (error) return Status::IoError(fmt::format("cannot stat {}: {}", segment.path, error.message()));
+      if (segment.bytes != named->second.bytes) {
+        return Status::Corruption(fmt::format("{}: a sealed segment of {} bytes, {} says {} bytes", segment.path,
+                                              segment.bytes, kSealedFile, named->second.bytes));
+      }
+    } else {
+      unnamed_sealed = unnamed_sealed || !last;
+      if (Status s = ScanSegment(segment, last, recovery); !s.ok()) return s;
     }
     expected_first = segment.first + segment.records;
   }
   end_ = expected_first;
   recovery->records = end_;
+  if (options_.read_only) return Status::Ok();
+  if (unnamed_sealed) {
+    if (Status s = WriteSealed(); !s.ok()) return s;
+  }
   if (segments_.empty()) return Roll();
   const Segment& last = segments_.back();
   fd_ = ::open(last.path.c_str(), O_WRONLY | O_CLOEXEC);
@@ -187,6 +263,7 @@ Status SegmentLog::ScanSegment(Segment& segment, bool last, Recovery* recovery) 
     }
     recovery->dropped_bytes = data.size() - pos;
     recovery->dropped_from = fmt::format("{} @ {}", segment.path, pos);
+    if (options_.read_only) break;  // reported, left as it is
     if (::truncate(segment.path.c_str(), static_cast<off_t>(pos)) != 0) {
       return Status::IoError(Errno("cannot truncate torn tail of", segment.path));
     }
@@ -209,15 +286,18 @@ Status SegmentLog::Roll() {
     ::close(fd_);
     fd_ = -1;
   }
-  Segment segment{end_, 0, 0, (fs::path(dir_) / SegmentName(end_)).string()};
+  Segment segment{end_, 0, 0, (fs::path(dir_) / SegmentName(end_)).string(), {}, 0};
   fd_ = ::open(segment.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd_ < 0) return Status::IoError(Errno("cannot create", segment.path));
   segments_.push_back(std::move(segment));
   dir_dirty_ = true;
-  return Status::Ok();
+  // The segment before is sealed now: SEALED names it (after the new file exists, so a crash in
+  // between leaves a sealed segment SEALED does not name, which the next Open scans and adds).
+  return segments_.size() > 1 ? WriteSealed() : Status::Ok();
 }
 
 Status SegmentLog::Append(std::span<const uint8_t> payload) {
+  if (options_.read_only) return Status::InvalidArgument(fmt::format("{}: opened read-only", dir_));
   if (payload.size() > kRecordBytesMax) {
     return Status::InvalidArgument(fmt::format("a record of {} bytes exceeds {}", payload.size(), kRecordBytesMax));
   }
@@ -239,13 +319,14 @@ Status SegmentLog::Append(std::span<const uint8_t> payload) {
 }
 
 Status SegmentLog::WriteBuffer() {
-  if (buffer_.empty()) return Status::Ok();
+  if (buffer_.empty() || fd_ < 0) return Status::Ok();
   Status s = WriteAll(fd_, buffer_.data(), buffer_.size(), segments_.back().path);
   buffer_.clear();
   return s;
 }
 
 Status SegmentLog::Sync() {
+  if (options_.read_only) return Status::Ok();
   if (Status s = WriteBuffer(); !s.ok()) return s;
   if (options_.sync && ::fdatasync(fd_) != 0) return Status::IoError(Errno("cannot sync", segments_.back().path));
   if (dir_dirty_ && options_.sync) {
@@ -292,6 +373,43 @@ Status SegmentLog::Read(uint64_t from, const std::function<bool(uint64_t, std::s
                                             segment.first + segment.records - 1, data.size() - pos));
     }
   }
+  return Status::Ok();
+}
+
+Status SegmentLog::ReadRecord(uint64_t index, std::vector<uint8_t>* payload) {
+  if (index >= end_) return Status::InvalidArgument(fmt::format("{}: no record {} (the log holds {})", dir_, index, end_));
+  if (Status s = WriteBuffer(); !s.ok()) return s;
+  auto it = std::upper_bound(segments_.begin(), segments_.end(), index,
+                             [](uint64_t i, const Segment& segment) { return i < segment.first; });
+  Segment& segment = *std::prev(it);
+  const int fd = ::open(segment.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(Errno("cannot open", segment.path));
+  uint8_t header[kFrameHeaderBytes];
+  const auto read_at = [&](uint8_t* into, size_t size, uint64_t at) {
+    return ::pread(fd, into, size, static_cast<off_t>(at)) == static_cast<ssize_t>(size);
+  };
+  const auto corrupt = [&](uint64_t at, uint64_t record, const std::string& what) {
+    ::close(fd);
+    return Status::Corruption(fmt::format("{}: byte offset {} (record {}): expected {}", segment.path, at, record, what));
+  };
+  while (segment.frames.size() <= index - segment.first) {
+    const uint64_t at = segment.next_frame;
+    const uint64_t record = segment.first + segment.frames.size();
+    if (!read_at(header, sizeof header, at)) return corrupt(at, record, "a frame header");
+    const uint32_t length = GetU32(header + 4);
+    if (GetU32(header) != kMagic || length > kRecordBytesMax) return corrupt(at, record, "a frame (magic, length)");
+    segment.frames.push_back(at);
+    segment.next_frame = at + kFrameHeaderBytes + length;
+  }
+  const uint64_t at = segment.frames[index - segment.first];
+  if (!read_at(header, sizeof header, at)) return corrupt(at, index, "a frame header");
+  const uint32_t length = GetU32(header + 4);
+  payload->resize(length);
+  if (length > kRecordBytesMax || !read_at(payload->data(), length, at + kFrameHeaderBytes) ||
+      FrameChecksum(length, *payload) != GetU32(header + 8)) {
+    return corrupt(at, index, "a whole frame whose checksum holds");
+  }
+  ::close(fd);
   return Status::Ok();
 }
 

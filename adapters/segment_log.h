@@ -16,13 +16,24 @@
 // (group commit), and fsyncs the directory when a segment was created. A record is durable, and
 // may be acknowledged, once the Sync after its Append returned OK.
 //
+// Sealed segments: when a segment is rolled, its first index, record count and size are added to
+// DIR/SEALED (text, one "first records bytes" line per sealed segment, replaced atomically by
+// rename). Opening checks, without reading them, that every sealed segment SEALED names is there
+// with its size, and that the segments are contiguous: a missing segment or a gap between two is
+// Corruption naming the records missing. A sealed segment SEALED does not name (a log written
+// before SEALED existed, or a crash between a roll and its SEALED) is scanned frame by frame once.
+//
 // Recovery (Open): the last segment is scanned. A bad frame there (cut short, wrong magic or
 // checksum) after which no valid frame follows is a torn tail: it is truncated and the bytes
 // dropped are reported. A bad frame with a valid frame after it is damage in the middle: Open
-// fails with Corruption naming the segment, the byte offset and what was expected. Earlier
-// (sealed) segments are not read at Open, so that opening costs one segment however long the log;
-// their count follows from the names, and every frame is verified when Read reaches it: damage
-// there stops the Read with the same precision. Nothing is skipped silently.
+// fails with Corruption naming the segment, the byte offset and what was expected. Sealed segments
+// are not read at Open, so that opening costs one segment however long the log; every frame is
+// verified when Read reaches it: damage there stops the Read with the same precision. Nothing is
+// skipped silently.
+//
+// Read-only (Options::read_only): Open changes nothing: no directory or segment is created, a torn
+// tail is reported and left (the records before it are the log), SEALED is not written. It may
+// run while a writer appends: a frame being written reads as a torn tail. Append and Sync refuse.
 //
 // Thread-safety: one writer; Read may run in the same thread between Appends.
 #pragma once
@@ -50,6 +61,7 @@ class SegmentLog {
   struct Options {
     uint64_t segment_bytes = 64ull * 1024 * 1024;
     bool sync = true;  // false only for tests and benchmarks that measure without fsync
+    bool read_only = false;
   };
 
   struct Recovery {
@@ -62,7 +74,8 @@ class SegmentLog {
   SegmentLog(const SegmentLog&) = delete;
   SegmentLog& operator=(const SegmentLog&) = delete;
 
-  // Opens (creating if needed) the log in `dir` and recovers its tail.
+  // Opens (creating if needed, unless read-only) the log in `dir` and recovers its tail.
+  // Failure: NotFound (read-only, no such directory), Corruption, IoError.
   static Status Open(const std::string& dir, const Options& options, std::unique_ptr<SegmentLog>* log,
                      Recovery* recovery);
 
@@ -79,6 +92,9 @@ class SegmentLog {
   // payload is 8-byte aligned (a FlatBuffer may be read in place) and valid during the call.
   // Buffered records are synced first. Damage found while reading is Corruption.
   Status Read(uint64_t from, const std::function<bool(uint64_t, std::span<const uint8_t>)>& visit);
+  // One record, by index, into *payload (checksum verified): reads its frame alone (the frame
+  // offsets of a segment are learnt once, header by header, and kept). REQUIRES: index < end().
+  Status ReadRecord(uint64_t index, std::vector<uint8_t>* payload);
 
   const std::string& dir() const { return dir_; }
 
@@ -88,12 +104,15 @@ class SegmentLog {
     uint64_t records = 0;
     uint64_t bytes = 0;   // durable + written
     std::string path;
+    std::vector<uint64_t> frames;  // byte offsets of its first frames, learnt by ReadRecord
+    uint64_t next_frame = 0;       // byte offset of the frame after the last in `frames`
   };
   SegmentLog(std::string dir, Options options) : dir_(std::move(dir)), options_(options) {}
   Status Recover(Recovery* recovery);
   Status ScanSegment(Segment& segment, bool last, Recovery* recovery);
   Status Roll();
   Status WriteBuffer();
+  Status WriteSealed() const;
 
   std::string dir_;
   Options options_;

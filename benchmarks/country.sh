@@ -8,8 +8,9 @@
 #                                    decision check must pass)
 #   extra options go to country_bench, e.g. --applications 3000000 --pg-seconds 300
 #
-# Starts a PostgreSQL server of its own (benchmarks/pg.sh, fresh data directory, loopback) and
-# stops it on exit. Prints a table and writes JSON to out/country[-quick]/country.json. Exits
+# Starts a PostgreSQL server of its own (benchmarks/pg.sh, fresh data directory, loopback, on the
+# first free port from 54329, or KEZEK_PG_PORT) and stops it on exit, keeping its logs in
+# out/country[-quick]/pg-*.log. Prints a table and writes JSON to out/country[-quick]/country.json. Exits
 # non-zero if Kezek and the baseline decide differently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,15 +21,35 @@ for a in "$@"; do
 done
 scripts/setup.sh > /dev/null
 scripts/build.sh release > /dev/null
+if [ "$quick" = 1 ]; then out=out/country-quick; else out=out/country; fi
+mkdir -p "$out"
 pgdir=${KEZEK_PG_DIR:-${TMPDIR:-/tmp}/kezek-pg-$$}
-port=${KEZEK_PG_PORT:-54329}
-trap 'benchmarks/pg.sh stop "$pgdir" "$port" || true; rm -rf "$pgdir" "$pgdir.initdb.log"' EXIT
-conninfo=$(benchmarks/pg.sh start "$pgdir" "$port")
+# A free loopback port (another suite, or another user's server, may hold 54329).
+port_free() { ! (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; }
+port=${KEZEK_PG_PORT:-}
+if [ -z "$port" ]; then
+  for candidate in $(seq 54329 54428); do
+    if port_free "$candidate"; then port=$candidate; break; fi
+  done
+  [ -n "$port" ] || { echo "country.sh: no free port in 54329..54428 (set KEZEK_PG_PORT)" >&2; exit 1; }
+fi
+# On exit the server stops and its data directory goes, but its logs are kept in $out.
+keep_logs() {
+  benchmarks/pg.sh stop "$pgdir" "$port" || true
+  [ -f "$pgdir/server.log" ] && cp "$pgdir/server.log" "$out/pg-server.log"
+  [ -f "$pgdir.initdb.log" ] && cp "$pgdir.initdb.log" "$out/pg-initdb.log"
+  rm -rf "$pgdir" "$pgdir.initdb.log"
+}
+trap keep_logs EXIT
+if ! conninfo=$(benchmarks/pg.sh start "$pgdir" "$port"); then
+  echo "country.sh: PostgreSQL did not start on port $port; its log is kept in $out/pg-server.log" >&2
+  exit 1
+fi
 if [ "$quick" = 1 ]; then
   size=(--applications 10000 --pg-seconds 600 --durable-seconds 5 --reads 2000
-        --work out/country-quick --json out/country-quick/country.json)
+        --work "$out" --json "$out/country.json")
 else
   size=(--applications 1000000 --pg-seconds 150 --durable-seconds 45 --reads 20000
-        --work out/country --json out/country/country.json)
+        --work "$out" --json "$out/country.json")
 fi
 build/benchmarks/country_bench "${size[@]}" --pg "$conninfo" "${args[@]}"

@@ -237,7 +237,7 @@ int Run(const Options& o) {
     uint64_t count = 0;
     if (s.ok()) {
       s = log->Read(0, [&](uint64_t index, std::span<const uint8_t> payload) {
-        if (!payload.empty() && payload[0] == adapters::kInputAction) replayed.Apply(payload.subspan(1), index);
+        if (!payload.empty() && payload[0] == events::kInputAction) replayed.Apply(payload.subspan(1), index);
         ++count;
         return true;
       });

@@ -4,6 +4,7 @@
 #include "engine/civil_time.h"
 #include "engine/limits.h"
 #include "engine/rules.h"
+#include "engine/utf8.h"
 
 namespace kezek::rules {
 namespace {
@@ -14,7 +15,7 @@ Verdict CheckIin(const flatbuffers::String* text, const char* field, IinInfo* in
   if (text == nullptr) return Reject(fb::RejectionCode::MissingField, "{} is required", field);
   auto parsed = ParseIin(text->string_view());
   if (const auto* error = std::get_if<IinError>(&parsed)) {
-    return Rejection{error->code, fmt::format("{} '{}': {}", field, text->string_view().substr(0, 32), error->reason)};
+    return Rejection{error->code, fmt::format("{} '{}': {}", field, Utf8Prefix(text->string_view(), 32), error->reason)};
   }
   *info = std::get<IinInfo>(parsed);
   return std::nullopt;
@@ -92,7 +93,7 @@ Verdict FileApplication(Context& c, InstantMs at, InstantMs stamped, const fb::A
   const auto place = PlaceOf(PolicyOf(s, locality), a.priority_category()->string_view());
   if (!place) {
     return Reject(fb::RejectionCode::UnknownPriorityCategory, "priority category '{}' is not in the policy in force",
-                  a.priority_category()->string_view().substr(0, 64));
+                  Utf8Prefix(a.priority_category()->string_view(), 64));
   }
   if (a.queue_type() == fb::QueueType::Special) {
     if (auto v = CheckSpecialChoice(s, a)) return v;

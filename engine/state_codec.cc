@@ -47,6 +47,12 @@ class In {
     std::memcpy(out, d_.data(), size);
     d_.remove_prefix(size);
   }
+  // A stored count of items each at least `item_bytes` long: refused (0, and not ok) when the
+  // bytes left cannot hold that many, so that a damaged count never drives a loop.
+  uint64_t Count(uint64_t stored, size_t item_bytes) {
+    if (!ok_ || stored > d_.size() / item_bytes) return ok_ = false, 0;
+    return stored;
+  }
   bool done() const { return ok_ && d_.empty(); }
   bool ok() const { return ok_; }
 
@@ -324,7 +330,7 @@ bool LoadEntry(Family family, std::string_view key, std::string_view value, Stat
       k.correction = static_cast<fb::CorrectionType>(in.U8());
       Queue& q = s->queues.emplace_back(k);
       q.RestoreCycle(in.U32());
-      const uint64_t free = in.U64();
+      const uint64_t free = in.Count(in.U64(), 8);
       for (uint64_t i = 0; i < free && in.ok(); ++i) q.free_vouchers().insert(VoucherId{in.U64()});
       return in.done() && q.free_vouchers().size() == free;
     }
@@ -357,12 +363,12 @@ bool LoadEntry(Family family, std::string_view key, std::string_view value, Stat
       PriorityPolicy& p = s->policies[LocalityId{static_cast<uint32_t>(FromBe(key))}];
       p.ratio.priority = in.U16();
       p.ratio.general = in.U16();
-      const uint32_t tiers = in.U32();
+      const auto tiers = static_cast<uint32_t>(in.Count(in.U32(), 9));  // code, general_line, count
       for (uint32_t i = 0; i < tiers && in.ok(); ++i) {
         Tier t;
         t.code = in.Str();
         t.general_line = in.U8() != 0;
-        const uint32_t n = in.U32();
+        const auto n = static_cast<uint32_t>(in.Count(in.U32(), 4));
         for (uint32_t j = 0; j < n && in.ok(); ++j) t.categories.push_back(in.Str());
         p.tiers.push_back(std::move(t));
       }
@@ -370,8 +376,8 @@ bool LoadEntry(Family family, std::string_view key, std::string_view value, Stat
     }
     case Family::kOffsets: {
       const LocalityId locality{static_cast<uint32_t>(FromBe(key))};
-      const uint32_t n = in.U32();
-      for (uint32_t i = 0; i < n; ++i) {
+      const auto n = static_cast<uint32_t>(in.Count(in.U32(), 10));  // from, minutes
+      for (uint32_t i = 0; i < n && in.ok(); ++i) {
         const int64_t from = in.I64();
         const int16_t minutes = static_cast<int16_t>(in.U16());
         s->offsets.Set(locality, InstantMs{from}, minutes);

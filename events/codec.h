@@ -37,22 +37,37 @@ class Codec {
   Codec& operator=(const Codec&) = delete;
 
   // Parses one action in JSON into its canonical binary encoding in *out.
-  // Failure: MalformedJson (with the parser's line and message), LimitExceeded for an oversize
-  // line, VerifierFailed if the parsed buffer does not verify. *out is then empty.
+  // Failure: MalformedJson (with the parser's line and message, cut at
+  // limits::kParserMessageBytesMax on a character boundary), UnknownActionKind for a numeric
+  // body_type this schema does not know (the parser cannot read its body), LimitExceeded for an
+  // oversize line, VerifierFailed if the parsed buffer does not verify. *out is then empty.
   [[nodiscard]] CodecError ParseAction(std::string_view json, std::vector<uint8_t>* out);
 
-  // Re-encodes an action buffer canonically. Failure: VerifierFailed.
+  // Re-encodes an action buffer canonically. Failure: VerifierFailed. A body_type without its body
+  // stays so (the engine refuses it as MissingField).
   [[nodiscard]] static CodecError Canonicalize(std::span<const uint8_t> bytes, std::vector<uint8_t>* out);
   // Packs an action object canonically (how generators build actions).
   static std::vector<uint8_t> Pack(const fb::ActionT& action);
 
-  // One-line JSON of an action / a journal record. REQUIRES: the buffer verified.
+  // One-line JSON of an action / a journal record / an answer (schemas/answers.fbs), by
+  // FlatBuffers' printer. REQUIRES: the buffer verified.
+  //
+  // Always valid JSON, whatever strings the buffer holds: characters are printed as UTF-8 (not
+  // \u escapes); a byte that is not part of valid UTF-8 is printed as \u00XX (unambiguous, since
+  // every real character U+0080..U+00FF is printed as itself), a control character as \u00XX.
+  // Records and answers print default values ("outcome": "Applied", "sequence": 0), and a record's
+  // prev_sha256 as 64 hex digits and its raw_input as a string (the person-facing form,
+  // docs/architecture.md "JSON"). Actions print only the fields that are set (the form
+  // `kezek sample` writes), since a reader fills in the defaults.
   std::string ActionToJson(std::span<const uint8_t> bytes) const;
   std::string RecordToJson(std::span<const uint8_t> bytes) const;
+  std::string AnswerToJson(std::span<const uint8_t> bytes) const;
 
  private:
-  std::unique_ptr<flatbuffers::Parser> actions_;
-  std::unique_ptr<flatbuffers::Parser> journal_;
+  std::unique_ptr<flatbuffers::Parser> actions_;         // parses input (strict UTF-8)
+  std::unique_ptr<flatbuffers::Parser> actions_text_;    // the printers
+  std::unique_ptr<flatbuffers::Parser> journal_text_;
+  std::unique_ptr<flatbuffers::Parser> answers_text_;
 };
 
 }  // namespace kezek::events

@@ -349,12 +349,11 @@ class Simulator {
     switch (e.step) {
       case Step::Tick: SendBody(fb::Role::System, fb::ClockTickT{}, e.at); break;
       case Step::Policy: {
-        // Astana's practice: 1 place to the priority tiers for every 3 to the general line.
-        uint32_t locality = places_.front().locality;
+        // Astana's practice: 1 place to the priority tiers for every 3 to the general line. Only
+        // Astana has it (docs/domain.md): a history without Astana gets no ratio.
         for (const Place& place : places_) {
-          if (place.region.code == "AST") locality = place.locality;
+          if (place.region.code == "AST") SetPolicy(e.at, place.locality, true);
         }
-        SetPolicy(e.at, locality, true);
         break;
       }
       case Step::File: File(e); break;

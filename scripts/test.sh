@@ -7,10 +7,16 @@ scripts/setup.sh
 scripts/check-core-purity.sh
 scripts/build.sh release
 ctest --test-dir build --output-on-failure -j2
+# ctest counts suites ("6 tests"); doctest's own totals say what ran inside kezek_tests.
+doctest_totals() {
+  grep -h '^\[doctest\] \(test cases\|assertions\):' "$1/Testing/Temporary/LastTest.log" | tr -s ' ' | sed 's/^\[doctest\] /  /'
+}
+echo "test: release: kezek_tests ran"; doctest_totals build
 # The country suite's smoke size against a real PostgreSQL server: figures are printed, not
 # asserted; it fails if Kezek and the baseline decide differently.
 benchmarks/country.sh --quick
 scripts/build.sh sanitize
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-sanitize --output-on-failure -j2
-echo "test: all suites passed (release, the country suite's decision check, and ASan+UBSan)"
+echo "test: all suites passed (release, the country suite's decision check, and ASan+UBSan); kezek_tests under ASan+UBSan ran"
+doctest_totals build-sanitize

@@ -180,10 +180,10 @@ TEST_CASE("runtime: a second process on the same data directory is refused with 
   const std::string binary = KEZEK_BINARY;
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
-  if (pid == 0) {  // another process: kezek status on the same directory
+  if (pid == 0) {  // another process: kezek run (a writer) on the same directory
     ::dup2(pipe_fds[1], 2);
     ::close(pipe_fds[0]);
-    ::execl(binary.c_str(), binary.c_str(), "status", "--data", dir.c_str(), static_cast<char*>(nullptr));
+    ::execl(binary.c_str(), binary.c_str(), "run", "--data", dir.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::close(pipe_fds[1]);

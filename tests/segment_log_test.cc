@@ -48,11 +48,24 @@ std::vector<std::vector<uint8_t>> ReadAll(SegmentLog& log, uint64_t from = 0) {
   return out;
 }
 
-std::string OnlySegment(const std::string& dir) {
+// The segment files of a log directory, in order (SEALED, beside them, is no segment).
+std::vector<std::string> Segments(const std::string& dir) {
   std::vector<std::string> segments;
-  for (const auto& e : fs::directory_iterator(dir)) segments.push_back(e.path().string());
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".seg") segments.push_back(e.path().string());
+  }
   std::sort(segments.begin(), segments.end());
-  return segments.back();
+  return segments;
+}
+
+std::string OnlySegment(const std::string& dir) { return Segments(dir).back(); }
+
+adapters::Status OpenStatus(const std::string& dir) {
+  std::unique_ptr<SegmentLog> log;
+  SegmentLog::Recovery recovery;
+  SegmentLog::Options options;
+  options.segment_bytes = 1024;
+  return SegmentLog::Open(dir, options, &log, &recovery);
 }
 
 }  // namespace
@@ -102,7 +115,7 @@ TEST_CASE("segment log: a record larger than a segment (and than 16 MiB) fills a
   CHECK(all[0] == Payload(0));
   CHECK(all[1] == large);
   CHECK(all[2] == Payload(2));
-  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}) == 3);
+  CHECK(Segments(dir).size() == 3);
   fs::remove_all(dir);
 }
 
@@ -180,20 +193,14 @@ TEST_CASE("segment log: a flipped bit in the middle stops with the segment, offs
 TEST_CASE("segment log: damage in an earlier segment, or a missing segment, is corruption") {
   const std::string dir = TempDir("earlier");
   Fill(dir, 200, 1024);
-  std::vector<std::string> segments;
-  for (const auto& e : fs::directory_iterator(dir)) segments.push_back(e.path().string());
-  std::sort(segments.begin(), segments.end());
+  const std::vector<std::string> segments = Segments(dir);
   REQUIRE(segments.size() > 3);
-  SUBCASE("a cut-short earlier segment stops the read that reaches it") {
+  SUBCASE("a cut-short sealed segment is found at open: its size is not the one SEALED recorded") {
     fs::resize_file(segments[1], fs::file_size(segments[1]) - 3);
-    SegmentLog::Recovery recovery;
-    auto log = OpenLog(dir, &recovery, 1024);
-    uint64_t read = 0;
-    const adapters::Status s = log->Read(0, [&](uint64_t, std::span<const uint8_t>) { return ++read, true; });
+    const adapters::Status s = OpenStatus(dir);
     CHECK(s.code() == adapters::Status::Code::kCorruption);
     CHECK(s.message().find(segments[1]) != std::string::npos);
-    CHECK(s.message().find("byte offset") != std::string::npos);
-    CHECK(read > 0);
+    CHECK(s.message().find("SEALED says") != std::string::npos);
   }
   SUBCASE("a flipped bit in an earlier segment stops the read with its offset") {
     std::vector<uint8_t> bytes = ReadFileBytes(segments[0]);
@@ -205,31 +212,81 @@ TEST_CASE("segment log: damage in an earlier segment, or a missing segment, is c
     CHECK(s.code() == adapters::Status::Code::kCorruption);
     CHECK(s.message().find(segments[0] + ": byte offset 0 (record 0)") != std::string::npos);
   }
-  SUBCASE("a sealed segment with bytes past its records") {
+  SUBCASE("a sealed segment with bytes past its records is found at open") {
     std::ofstream(segments[1], std::ios::binary | std::ios::app) << "extra";
-    SegmentLog::Recovery recovery;
-    auto log = OpenLog(dir, &recovery, 1024);
-    const adapters::Status s = log->Read(0, [](uint64_t, std::span<const uint8_t>) { return true; });
-    CHECK(s.code() == adapters::Status::Code::kCorruption);
-    CHECK(s.message().find("expected the end of the segment") != std::string::npos);
-  }
-  SUBCASE("a missing segment stops the read where its records should begin") {
-    fs::remove(segments[2]);
-    SegmentLog::Recovery recovery;
-    auto log = OpenLog(dir, &recovery, 1024);
-    const adapters::Status s = log->Read(0, [](uint64_t, std::span<const uint8_t>) { return true; });
+    const adapters::Status s = OpenStatus(dir);
     CHECK(s.code() == adapters::Status::Code::kCorruption);
     CHECK(s.message().find(segments[1]) != std::string::npos);
-    CHECK(s.message().find("a segment after it is missing") != std::string::npos);
+  }
+  SUBCASE("segment log: a missing middle segment is found at open, naming the records missing") {
+    const uint64_t first = std::stoull(fs::path(segments[2]).filename().string().substr(0, 20));
+    const uint64_t next = std::stoull(fs::path(segments[3]).filename().string().substr(0, 20));
+    fs::remove(segments[2]);
+    const adapters::Status s = OpenStatus(dir);
+    CHECK(s.code() == adapters::Status::Code::kCorruption);
+    CHECK(s.message().find(fmt::format("records {}..{} are missing", first, next - 1)) != std::string::npos);
+  }
+  SUBCASE("segment log: without SEALED (a log written before it), a missing segment is found by scanning") {
+    const uint64_t first = std::stoull(fs::path(segments[2]).filename().string().substr(0, 20));
+    const uint64_t next = std::stoull(fs::path(segments[3]).filename().string().substr(0, 20));
+    fs::remove(fs::path(dir) / "SEALED");
+    fs::remove(segments[2]);
+    const adapters::Status s = OpenStatus(dir);
+    CHECK(s.code() == adapters::Status::Code::kCorruption);
+    CHECK(s.message().find(fmt::format("records {}..{} are missing", first, next - 1)) != std::string::npos);
+  }
+  SUBCASE("segment log: without SEALED, an intact log opens, and writes SEALED for the next time") {
+    fs::remove(fs::path(dir) / "SEALED");
+    SegmentLog::Recovery recovery;
+    auto log = OpenLog(dir, &recovery, 1024);
+    CHECK(recovery.records == 200);
+    CHECK(fs::exists(fs::path(dir) / "SEALED"));
   }
   SUBCASE("a missing first segment is found at open") {
     fs::remove(segments[0]);
-    std::unique_ptr<SegmentLog> log;
-    SegmentLog::Recovery recovery;
-    const adapters::Status s = SegmentLog::Open(dir, {}, &log, &recovery);
+    const adapters::Status s = OpenStatus(dir);
     CHECK(s.code() == adapters::Status::Code::kCorruption);
-    CHECK(s.message().find("a segment is missing") != std::string::npos);
+    CHECK(s.message().find("records 0..") != std::string::npos);
   }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("segment log: a record is read alone by its index, from any segment") {
+  const std::string dir = TempDir("read-one");
+  Fill(dir, 200, 1024);
+  SegmentLog::Recovery recovery;
+  auto log = OpenLog(dir, &recovery, 1024);
+  std::vector<uint8_t> payload;
+  for (const uint64_t i : {199ull, 0ull, 57ull, 58ull, 3ull, 150ull}) {
+    CAPTURE(i);
+    REQUIRE(log->ReadRecord(i, &payload).ok());
+    CHECK(payload == Payload(i));
+  }
+  REQUIRE(log->Append(Payload(200)).ok());  // buffered, not yet synced: readable too
+  REQUIRE(log->ReadRecord(200, &payload).ok());
+  CHECK(payload == Payload(200));
+  CHECK(log->ReadRecord(201, &payload).code() == adapters::Status::Code::kInvalidArgument);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("segment log: read-only: a torn tail is reported and left, nothing is created or written") {
+  const std::string dir = TempDir("read-only");
+  Fill(dir, 20);
+  const std::string segment = OnlySegment(dir);
+  std::ofstream(segment, std::ios::binary | std::ios::app) << "KZLG torn";
+  const auto size = fs::file_size(segment);
+  std::unique_ptr<SegmentLog> log;
+  SegmentLog::Recovery recovery;
+  SegmentLog::Options options;
+  options.read_only = true;
+  REQUIRE(SegmentLog::Open(dir, options, &log, &recovery).ok());
+  CHECK(recovery.records == 20);
+  CHECK(recovery.dropped_bytes == 9);
+  CHECK(fs::file_size(segment) == size);
+  CHECK(ReadAll(*log).size() == 20);
+  CHECK(log->Append(Payload(20)).code() == adapters::Status::Code::kInvalidArgument);
+  CHECK(SegmentLog::Open(dir + "-none", options, &log, &recovery).code() == adapters::Status::Code::kNotFound);
+  CHECK_FALSE(fs::exists(dir + "-none"));
   fs::remove_all(dir);
 }
 

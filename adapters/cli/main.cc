@@ -1,7 +1,9 @@
 // kezek: the command line. Each command has --help. Exit status: 0 success, 1 failure (the
 // message says what and where), 2 usage error.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <cstdio>
 #include <fstream>
@@ -14,11 +16,15 @@
 #include <fmt/format.h>
 
 #include "adapters/journal_file.h"
+#include "adapters/limits.h"
+#include "adapters/line_reader.h"
 #include "adapters/runtime.h"
 #include "engine/civil_time.h"
 #include "engine/engine.h"
 #include "engine/limits.h"
+#include "events/answer.h"
 #include "events/codec.h"
+#include "events/input.h"
 #include "projections/summary.h"
 #include "replay/reference_data.h"
 #include "replay/simulation.h"
@@ -29,6 +35,7 @@ namespace {
 constexpr const char* kUsage = R"(kezek: the event-sourced queue and voucher engine for kindergarten vouchers
 
 usage: kezek <command> [options]
+       kezek --version
 
 commands:
   demo       generate a city's history from a seed, fold it, print what was decided
@@ -47,8 +54,11 @@ constexpr const char* kFoldUsage = R"(usage: kezek fold [options] [INPUT]
 
 Folds actions, one JSON object per line (FlatBuffers' JSON form of schemas/actions.fbs), from
 INPUT or standard input ("-"). Every line gets one journal record: applied, rejected (with a
-stable code, docs/rejections.md) or duplicate. Blank lines are skipped. Prints a summary and the
-final state hash; the exit status is 0 even when inputs are rejected (rejections are outcomes).
+stable code, docs/rejections.md) or duplicate; a blank line is rejected (MalformedJson), a line
+over 256 KiB is rejected (LimitExceeded) and kept as its size, SHA-256 and first bytes. The
+journal equals, byte for byte, the one 'kezek append' writes for the same input. Prints a summary
+and the final state hash; the exit status is 0 even when inputs are rejected (rejections are
+outcomes). An output file may not be the input.
 
 options:
   --journal FILE        write the binary journal (length-framed JournalRecord buffers)
@@ -100,22 +110,28 @@ constexpr const char* kJournalUsage = R"(usage: kezek journal FILE | --data DIR
 
 Prints each record of a journal as a JSON line, after checking the FlatBuffers Verifier and the
 SHA-256 hash chain of every record: FILE is a journal written by 'kezek fold --journal'; --data
-reads the durable journal of a data directory.
+reads the durable journal of a data directory, read-only (no lock: it works while 'kezek append'
+runs). The JSON prints every field, text as UTF-8, prev_sha256 as hex digits and raw_input as a
+string (docs/architecture.md, "JSON").
 )";
 
 constexpr const char* kAppendUsage = R"(usage: kezek append --data DIR [options] [INPUT]
 
 Reads actions as JSON lines from INPUT or standard input, appends them to DIR's actions log (fsync
 once per batch: an input is acknowledged only when it is on disk), folds them, writes their journal
-records and the state, and prints one JSON line per input: its offset, journal sequence, outcome,
-decisions, and rejection code and reason. Creates DIR if it does not exist.
+records and the state, and prints one answer per input: a JSON line of schemas/answers.fbs (its
+input offset, journal sequence, idempotency key, outcome, rejection code and reason, decisions; a
+repeat gets the original's outcome and decisions). Every line is an input, as in 'kezek fold'. A
+batch closes when it is full or when no more input arrives within 10 ms (a pipe is answered line
+by line). Creates DIR if it does not exist (and leaves nothing behind if it then fails).
 
 options:
   --data DIR        the data directory (required)
   --batch N         inputs per batch (group commit), default 4096
   --log-only        only log the inputs durably; 'kezek run' folds them
   --resume          skip as many input lines as DIR's actions log already holds (to finish an
-                    interrupted import of the same INPUT)
+                    interrupted import of the same INPUT); refused unless those lines are, input
+                    for input, what the log holds
   --quiet           no line per input, only the summary on standard error
   --no-sync         no fsync (benchmarks and tests only: an acknowledged input may be lost)
   --help            this text
@@ -137,8 +153,9 @@ work on it, and it can take DIR's place.
 constexpr const char* kStatusUsage = R"(usage: kezek status --data DIR
 
 Prints the data directory's offsets (logged inputs, applied inputs, journal records), hashes
-(journal head, state hash) and sizes (logs, state on disk). Recovers torn tails and catches up
-first, as any opening of a data directory does. Refused while another process has DIR open.
+(journal head, state hash), the engine's time and sizes (logs, state on disk). Read-only: takes no
+lock, recovers, cuts and folds nothing (inputs not folded yet show as pending); it works while
+another process appends, and for a user who may not write DIR.
 )";
 
 struct Args {
@@ -175,11 +192,12 @@ std::optional<Args> Parse(int argc, char** argv, int first, const std::vector<st
 std::optional<uint64_t> Number(const Args& args, const std::string& name, uint64_t fallback) {
   const auto it = args.options.find(name);
   if (it == args.options.end()) return fallback;
-  try {
-    size_t used = 0;
-    const uint64_t value = std::stoull(it->second, &used);
-    if (used == it->second.size()) return value;
-  } catch (const std::exception&) {
+  // Digits only: std::stoull would take "-1" as 18446744073709551615.
+  if (!it->second.empty() && it->second.find_first_not_of("0123456789") == std::string::npos) {
+    try {
+      return std::stoull(it->second);
+    } catch (const std::exception&) {  // out of range
+    }
   }
   fmt::print(stderr, "kezek: {} takes a whole number, not '{}'\n", name, it->second);
   return std::nullopt;
@@ -245,22 +263,24 @@ struct Folder {
   bool write_journal = false;
   uint64_t offset = 0;
 
-  bool Take(const ApplyResult& result, std::string* error) {
+  // One input, as the actions log of a data directory would hold it (events/input.h).
+  bool Fold(std::span<const uint8_t> payload, std::string* error) {
+    ApplyResult result;
+    if (!events::FoldInput(engine, payload, offset++, &result, error)) return false;
     summary.Add(*fb::GetJournalRecord(result.record.data()));
     if (write_journal && !journal.Append(result.record, error)) return false;
     if (journal_json != nullptr) fmt::print(journal_json, "{}\n", codec.RecordToJson(result.record));
     return true;
   }
-  bool FoldJson(const std::string& line, std::string* error) {
-    std::vector<uint8_t> bytes;
-    const events::CodecError parse = codec.ParseAction(line, &bytes);
-    if (parse.code != fb::RejectionCode::None) {
-      const std::span<const uint8_t> raw(reinterpret_cast<const uint8_t*>(line.data()), line.size());
-      return Take(engine.RejectInput(raw, parse.code, parse.reason, offset++), error);
-    }
-    return Take(engine.Apply(bytes, offset++), error);
-  }
 };
+
+// Whether two paths name the same file (or would: one of them need not exist yet).
+bool SameFile(const std::string& a, const std::string& b) {
+  if (a == "-" || b == "-") return false;
+  std::error_code error;
+  if (std::filesystem::exists(a, error) && std::filesystem::exists(b, error)) return std::filesystem::equivalent(a, b, error);
+  return std::filesystem::weakly_canonical(a, error) == std::filesystem::weakly_canonical(b, error);
+}
 
 int Fold(int argc, char** argv) {
   const auto args = Parse(argc, argv, 2, {"--journal", "--journal-json"}, {"--quiet", "--calendar"});
@@ -279,12 +299,24 @@ int Fold(int argc, char** argv) {
   }
   if (positional.size() > 1) return fmt::print(stderr, "kezek fold: one INPUT at most\n"), 2;
   const std::string input = positional.empty() ? "-" : positional.front();
-  std::ifstream file;
-  if (input != "-") {
-    file.open(input);
-    if (!file) return fmt::print(stderr, "kezek fold: {}: cannot open\n", input), 1;
+  std::vector<std::string> outputs;
+  for (const char* option : {"--journal", "--journal-json"}) {
+    if (args->options.contains(option)) outputs.push_back(args->options.at(option));
   }
-  std::istream& in = input == "-" ? std::cin : file;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    for (const std::string& other : {input, calendar}) {
+      if (!other.empty() && SameFile(outputs[i], other)) {
+        return fmt::print(stderr, "kezek fold: {} is an input; an output may not overwrite it\n", outputs[i]), 2;
+      }
+    }
+    if (i == 1 && SameFile(outputs[0], outputs[1])) {
+      return fmt::print(stderr, "kezek fold: --journal and --journal-json name the same file {}\n", outputs[1]), 2;
+    }
+  }
+  std::unique_ptr<adapters::LineReader> reader;
+  if (const auto s = adapters::LineReader::Open(input, &reader); !s.ok()) {
+    return fmt::print(stderr, "kezek fold: {}\n", s.message()), 1;
+  }
 
   Folder folder;
   std::string error;
@@ -298,8 +330,9 @@ int Fold(int argc, char** argv) {
     if (folder.journal_json == nullptr) return fmt::print(stderr, "kezek fold: {}: cannot create\n", path), 1;
   }
   const auto started = std::chrono::steady_clock::now();
-  std::string line;
-  bool have_line = static_cast<bool>(std::getline(in, line));
+  events::InputLine line;
+  bool got = true;
+  if (const auto s = reader->Next(&line, &got); !s.ok()) return fmt::print(stderr, "kezek fold: {}\n", s.message()), 1;
   if (!calendar.empty()) {
     std::vector<replay::CalendarRow> rows;
     if (!replay::LoadCalendarCsv(calendar, &rows, &error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
@@ -307,7 +340,7 @@ int Fold(int argc, char** argv) {
     // input's instant (2000-01-01 if it has none), after the tick that starts time there.
     int64_t at = limits::kInstantMsMin;
     std::vector<uint8_t> first;
-    if (have_line && folder.codec.ParseAction(line, &first).code == fb::RejectionCode::None) {
+    if (got && !line.oversize && folder.codec.ParseAction(line.text, &first).code == fb::RejectionCode::None) {
       at = std::clamp(fb::GetAction(first.data())->instant_ms(), limits::kInstantMsMin, limits::kInstantMsMax);
     }
     std::vector<fb::ActionT> preload;
@@ -321,17 +354,14 @@ int Fold(int argc, char** argv) {
     preload.push_back(std::move(tick));
     for (auto& action : replay::CalendarActions(rows, at, "default-")) preload.push_back(std::move(action));
     for (const auto& action : preload) {
-      if (!folder.Take(folder.engine.Apply(events::Codec::Pack(action), folder.offset++), &error)) {
+      if (!folder.Fold(events::EncodeAction(events::Codec::Pack(action)), &error)) {
         return fmt::print(stderr, "kezek fold: {}\n", error), 1;
       }
     }
   }
-  for (; have_line; have_line = static_cast<bool>(std::getline(in, line))) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) {
-      ++folder.offset;
-      continue;
-    }
-    if (!folder.FoldJson(line, &error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
+  for (; got;) {
+    if (!folder.Fold(events::EncodeInput(folder.codec, line), &error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
+    if (const auto s = reader->Next(&line, &got); !s.ok()) return fmt::print(stderr, "kezek fold: {}\n", s.message()), 1;
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!folder.journal.Close(&error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
@@ -343,6 +373,31 @@ int Fold(int argc, char** argv) {
     fmt::print("folded {} inputs in {:.3f} s\n", folder.summary.records(), seconds);
   }
   return 0;
+}
+
+// What a file that is no journal file is, and which command reads it (kezek journal FILE).
+std::string WhatFileIs(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return "";
+  unsigned char head[12] = {0};  // a journal file: u32 length, then the record (identifier at 4)
+  const size_t n = std::fread(head, 1, sizeof head, file);
+  std::fclose(file);
+  if (n >= 4 && std::memcmp(head, "KZLG", 4) == 0) {
+    return "it is a segment of a data directory's log (actions/ or journal/): 'kezek journal --data DIR' reads a "
+           "data directory's journal";
+  }
+  if (n >= 8 && std::memcmp(head + 4, "KZAC", 4) == 0) return "it is an action buffer, not a journal";
+  size_t first = 0;
+  while (first < n && std::isspace(head[first])) ++first;
+  if (first < n && head[first] == '{') {
+    return "it holds JSON lines (actions, or a journal printed as JSON): 'kezek fold FILE' folds actions; 'kezek "
+           "journal' reads the binary journal 'kezek fold --journal' writes";
+  }
+  if (n > 0 && (n < 12 || std::memcmp(head + 8, "KZJR", 4) != 0)) {
+    return "it is no journal file (a journal file's first record is a KZJR buffer framed by its length, as 'kezek fold "
+           "--journal' writes)";
+  }
+  return "";
 }
 
 int Journal(int argc, char** argv) {
@@ -379,12 +434,15 @@ int Journal(int argc, char** argv) {
   if (from_data) {
     std::unique_ptr<adapters::Runtime> runtime;
     adapters::Runtime::Options options;
-    if (const auto s = adapters::Runtime::Open(args->options.at("--data"), options, &runtime); !s.ok()) {
+    options.say = [](const std::string& message) { fmt::print(stderr, "kezek journal: {}\n", message); };
+    if (const auto s = adapters::Runtime::OpenReadOnly(args->options.at("--data"), options, &runtime); !s.ok()) {
       return fmt::print(stderr, "kezek journal: {}\n", s.ToString()), 1;
     }
     if (const auto s = runtime->journal_log().Read(0, [&](uint64_t, std::span<const uint8_t> r) { visit(r); return problem.empty(); }); !s.ok()) {
       return fmt::print(stderr, "kezek journal: {}\n", s.ToString()), 1;
     }
+  } else if (const std::string what = WhatFileIs(args->positional[0]); !what.empty()) {
+    return fmt::print(stderr, "kezek journal: {}: {}\n", args->positional[0], what), 1;
   } else if (!adapters::ReadJournalFile(args->positional[0], visit, &error)) {
     return fmt::print(stderr, "kezek journal: {}\n", error), 1;
   }
@@ -393,33 +451,12 @@ int Journal(int argc, char** argv) {
   return 0;
 }
 
-std::string AnswerJson(const adapters::Runtime::Answer& answer) {
-  const fb::JournalRecord* record = fb::GetJournalRecord(answer.record.data());
-  std::string decisions;
-  if (record->decisions() != nullptr) {
-    for (const fb::Decision* d : *record->decisions()) {
-      if (!decisions.empty()) decisions += ",";
-      decisions += fmt::format("\"{}\"", fb::EnumNameDecisionBody(d->body_type()));
-    }
-  }
-  std::string out = fmt::format("{{\"input\":{},\"sequence\":{},\"outcome\":\"{}\",\"decisions\":[{}]", answer.input,
-                                record->sequence(), fb::EnumNameOutcome(record->outcome()), decisions);
-  if (record->outcome() == fb::Outcome::Duplicate) out += fmt::format(",\"duplicate_of\":{}", record->duplicate_of());
-  if (const auto* r = record->rejection()) {
-    std::string reason = r->reason() ? r->reason()->str() : "";
-    for (size_t at = 0; (at = reason.find_first_of("\"\\", at)) != std::string::npos; at += 2) reason.insert(at, "\\");
-    out += fmt::format(",\"code\":\"{}\",\"code_number\":{},\"reason\":\"{}\"", fb::EnumNameRejectionCode(r->code()),
-                       static_cast<int>(r->code()), reason);
-  }
-  return out + "}";
-}
-
 std::optional<adapters::Runtime::Options> RuntimeOptions(const Args& args) {
   adapters::Runtime::Options options;
   const auto batch = Number(args, "--batch", options.batch_max);
   const auto crash = Number(args, "--crash-at", 0);
-  if (!batch || !crash || *batch == 0 || *batch > 1'000'000) {
-    fmt::print(stderr, "kezek: --batch takes 1..1000000\n");
+  if (!batch || !crash || *batch == 0 || *batch > limits::kBatchInputsMax) {
+    fmt::print(stderr, "kezek: --batch takes 1..{}\n", limits::kBatchInputsMax);
     return std::nullopt;
   }
   options.batch_max = *batch;
@@ -429,19 +466,31 @@ std::optional<adapters::Runtime::Options> RuntimeOptions(const Args& args) {
   return options;
 }
 
+// An instant as a person reads it: ISO 8601 in UTC, to the second ("-" before any action).
+std::string IsoUtc(InstantMs instant) {
+  if (instant.value <= 0) return "-";
+  const int64_t day = instant.value >= 0 ? instant.value / kMsPerDay : (instant.value - kMsPerDay + 1) / kMsPerDay;
+  const int64_t ms_of_day = instant.value - day * kMsPerDay;
+  const int64_t seconds = ms_of_day / 1000;
+  return fmt::format("{}T{:02}:{:02}:{:02}Z", civil::FormatIso(LocalDate{static_cast<int32_t>(day)}), seconds / 3600,
+                     seconds / 60 % 60, seconds % 60);
+}
+
 std::string StatusText(const adapters::Runtime& runtime) {
   const State& s = runtime.engine().state();
+  const uint64_t journal_ahead = runtime.journal().end() - s.next_sequence;
   return fmt::format(
       "data directory: {}\n"
       "actions log:    {} inputs, {} bytes\n"
       "applied:        {} inputs ({} pending)\n"
-      "journal:        {} records, {} bytes, head {}\n"
-      "state:          {} applications, {} vouchers, engine time {} ms, {} bytes on disk\n"
+      "journal:        {} records{}, {} bytes, head {}\n"
+      "state:          {} applications, {} vouchers, engine time {}, {} bytes on disk\n"
       "state hash:     {}\n",
       runtime.dir(), runtime.actions().end(), runtime.actions().bytes(), runtime.applied(),
-      runtime.actions().end() - runtime.applied(), runtime.journal().end(), runtime.journal().bytes(),
-      projections::Hex(s.head_sha256), s.applications.size() - 1, s.vouchers.size() - 1, s.now.value,
-      runtime.StateBytesOnDisk(), projections::Hex(runtime.engine().StateHash()));
+      runtime.actions().end() - runtime.applied(), runtime.journal().end(),
+      journal_ahead == 0 ? "" : fmt::format(" ({} past the state: re-derived when a writer opens it)", journal_ahead),
+      runtime.journal().bytes(), projections::Hex(s.head_sha256), s.applications.size() - 1, s.vouchers.size() - 1,
+      IsoUtc(s.now), runtime.StateBytesOnDisk(), projections::Hex(runtime.engine().StateHash()));
 }
 
 int OpenData(const Args& args, const char* command, bool create, std::unique_ptr<adapters::Runtime>* runtime) {
@@ -455,39 +504,74 @@ int OpenData(const Args& args, const char* command, bool create, std::unique_ptr
   return 0;
 }
 
+// --resume: the logged inputs must be, input for input, the first lines of INPUT (each line made
+// an input again and compared with what the log holds). Reads those lines from `reader`.
+adapters::Status CheckResume(adapters::Runtime& runtime, adapters::LineReader& reader, const std::string& input) {
+  events::Codec codec;
+  events::InputLine line;
+  adapters::Status problem;
+  const adapters::Status read = runtime.actions_log().Read(0, [&](uint64_t index, std::span<const uint8_t> logged) {
+    bool got = false;
+    if (problem = reader.Next(&line, &got); !problem.ok()) return false;
+    if (!got) {
+      problem = adapters::Status::InvalidArgument(fmt::format(
+          "--resume: {} has {} lines, but {}'s actions log holds {} inputs: it is not the INPUT they came from", input,
+          index, runtime.dir(), runtime.actions().end()));
+      return false;
+    }
+    const std::vector<uint8_t> again = events::EncodeInput(codec, line);
+    if (!std::equal(again.begin(), again.end(), logged.begin(), logged.end())) {
+      problem = adapters::Status::InvalidArgument(fmt::format(
+          "--resume: line {} of {} is not input {} of {}'s actions log: it is not the INPUT they came from; nothing "
+          "was appended", index + 1, input, index, runtime.dir()));
+      return false;
+    }
+    return true;
+  });
+  return read.ok() ? problem : read;
+}
+
 int Append(int argc, char** argv) {
   const auto args = Parse(argc, argv, 2, {"--data", "--batch", "--crash-at"}, {"--quiet", "--log-only", "--no-sync", "--resume"});
   if (!args) return 2;
   if (args->help) return fmt::print("{}", kAppendUsage), 0;
   if (args->positional.size() > 1) return fmt::print(stderr, "kezek append: one INPUT at most\n"), 2;
+  const std::string input = args->positional.empty() ? "-" : args->positional.front();
+  std::unique_ptr<adapters::LineReader> reader;  // opened first: a missing INPUT creates no data directory
+  if (const auto s = adapters::LineReader::Open(input, &reader); !s.ok()) {
+    return fmt::print(stderr, "kezek append: {}\n", s.message()), 1;
+  }
   std::unique_ptr<adapters::Runtime> runtime;
   if (const int rc = OpenData(*args, "append", true, &runtime); rc != 0) return rc;
-  const std::string input = args->positional.empty() ? "-" : args->positional.front();
-  std::ifstream file;
-  if (input != "-" && (file.open(input), !file)) return fmt::print(stderr, "kezek append: {}: cannot open\n", input), 1;
-  std::istream& in = input == "-" ? std::cin : file;
   const bool quiet = args->options.contains("--quiet");
   const bool log_only = args->options.contains("--log-only");
   const size_t batch = RuntimeOptions(*args)->batch_max;
-  std::vector<std::string> lines;
+  if (args->options.contains("--resume")) {
+    if (const auto s = CheckResume(*runtime, *reader, input); !s.ok()) {
+      return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
+    }
+  }
+  events::Codec codec;
+  std::vector<events::InputLine> lines;
   uint64_t inputs = 0;
   const auto started = std::chrono::steady_clock::now();
   const auto flush = [&]() -> adapters::Status {
     inputs += lines.size();
     adapters::Status s = log_only ? runtime->LogOnly(lines) : runtime->Append(lines, [&](const adapters::Runtime::Answer& a) {
-      if (!quiet) fmt::print("{}\n", AnswerJson(a));
+      if (!quiet) fmt::print("{}\n", codec.AnswerToJson(events::AnswerOf(a.input, a.record, a.original)));
     });
     lines.clear();
+    std::fflush(stdout);
     return s;
   };
-  std::string line;
-  uint64_t skip = args->options.contains("--resume") ? runtime->actions().end() : 0;
-  while (std::getline(in, line)) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    if (skip > 0) {
-      --skip;
-      continue;
+  events::InputLine line;
+  for (bool got = true;;) {
+    // A batch closes when it is full, or when the writer of a pipe has nothing more for now.
+    if (!lines.empty() && !reader->Ready(limits::kBatchWaitMsMax)) {
+      if (const auto s = flush(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
     }
+    if (const auto s = reader->Next(&line, &got); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.message()), 1;
+    if (!got) break;
     lines.push_back(std::move(line));
     if (lines.size() == batch) {
       if (const auto s = flush(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
@@ -532,8 +616,13 @@ int StatusCommand(int argc, char** argv) {
   const auto args = Parse(argc, argv, 2, {"--data"}, {});
   if (!args) return 2;
   if (args->help) return fmt::print("{}", kStatusUsage), 0;
+  if (!args->options.contains("--data")) return fmt::print(stderr, "kezek status: --data DIR is required\n"), 2;
+  adapters::Runtime::Options options;
+  options.say = [](const std::string& message) { fmt::print(stderr, "kezek status: {}\n", message); };
   std::unique_ptr<adapters::Runtime> runtime;
-  if (const int rc = OpenData(*args, "status", false, &runtime); rc != 0) return rc;
+  if (const auto s = adapters::Runtime::OpenReadOnly(args->options.at("--data"), options, &runtime); !s.ok()) {
+    return fmt::print(stderr, "kezek status: {}\n", s.ToString()), 1;
+  }
   fmt::print("{}", StatusText(*runtime));
   return 0;
 }
@@ -645,6 +734,11 @@ int main(int argc, char** argv) {
   if (argc < 2) return fmt::print(stderr, "{}", kezek::kUsage), 2;
   const std::string command = argv[1];
   if (command == "--help" || command == "-h" || command == "help") return fmt::print("{}", kezek::kUsage), 0;
+  if (command == "--version" || command == "version") {
+    fmt::print("kezek {} (action and journal schema version {}, state format {})\n", KEZEK_VERSION, kezek::kSchemaVersion,
+               kezek::state_codec::kStateFormatVersion);
+    return 0;
+  }
   if (command == "fold") return kezek::Fold(argc, argv);
   if (command == "sample") return kezek::Sample(argc, argv);
   if (command == "demo") return kezek::Demo(argc, argv);

@@ -1,0 +1,20 @@
+// The limits of the adapters (the runtime and the CLI), named in one place. The engine's are in
+// engine/limits.h, the codec's in events/limits.h.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace kezek::limits {
+
+// Inputs folded per batch of the durable runtime (one fsync each for the actions log and the
+// journal): the group commit's size.
+inline constexpr size_t kBatchInputsDefault = 4'096;
+inline constexpr size_t kBatchInputsMax = 1'000'000;
+// A streaming `kezek append` closes a batch when it is full or when no more input arrives within
+// this many milliseconds: one line through a pipe is answered at once, not after 4,096 lines.
+inline constexpr int kBatchWaitMsMax = 10;
+// The line reader's read size.
+inline constexpr size_t kLineReadChunkBytes = 64 * 1024;
+
+}  // namespace kezek::limits

@@ -1,0 +1,103 @@
+#include "events/input.h"
+
+#include <fmt/format.h>
+
+#include "engine/limits.h"
+#include "engine/utf8.h"
+#include "events/limits.h"
+
+namespace kezek::events {
+namespace {
+
+std::vector<uint8_t> Rejected(fb::RejectionCode code, std::string_view reason, std::string_view kept) {
+  std::vector<uint8_t> payload;
+  payload.reserve(7 + reason.size() + kept.size());
+  const auto number = static_cast<uint16_t>(code);
+  payload.push_back(kInputRejected);
+  payload.push_back(static_cast<uint8_t>(number));
+  payload.push_back(static_cast<uint8_t>(number >> 8));
+  for (int i = 0; i < 4; ++i) payload.push_back(static_cast<uint8_t>(reason.size() >> (8 * i)));
+  payload.insert(payload.end(), reason.begin(), reason.end());
+  payload.insert(payload.end(), kept.begin(), kept.end());
+  return payload;
+}
+
+std::string Hex(const Sha256& digest) {
+  std::string out;
+  for (const uint8_t b : digest) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+}  // namespace
+
+InputLine LineOf(std::string text) {
+  InputLine line;
+  line.bytes = text.size();
+  line.oversize = text.size() > limits::kJsonLineBytesMax;
+  if (line.oversize) {
+    Sha256Hasher sha256;
+    line.sha256 = sha256.Of({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+    text.resize(Utf8Prefix(text, limits::kOversizeLineHeadBytes).size());
+  }
+  line.text = std::move(text);
+  return line;
+}
+
+std::vector<uint8_t> EncodeInput(Codec& codec, const InputLine& line) {
+  if (line.oversize) {
+    const std::string_view head = Utf8Prefix(line.text, limits::kOversizeLineHeadBytes);
+    return Rejected(fb::RejectionCode::LimitExceeded,
+                    fmt::format("a JSON line of {} bytes (SHA-256 {}) is over the limit of {} bytes; its first {} "
+                                "bytes are kept",
+                                line.bytes, Hex(line.sha256), limits::kJsonLineBytesMax, head.size()),
+                    head);
+  }
+  if (line.text.find_first_not_of(" \t\r") == std::string::npos) {
+    return Rejected(fb::RejectionCode::MalformedJson, "a blank line holds no action", line.text);
+  }
+  std::vector<uint8_t> bytes;
+  const CodecError error = codec.ParseAction(line.text, &bytes);
+  if (error.code != fb::RejectionCode::None) return Rejected(error.code, error.reason, line.text);
+  return EncodeAction(bytes);
+}
+
+std::vector<uint8_t> EncodeAction(std::span<const uint8_t> canonical) {
+  std::vector<uint8_t> payload;
+  payload.reserve(canonical.size() + 1);
+  payload.push_back(kInputAction);
+  payload.insert(payload.end(), canonical.begin(), canonical.end());
+  return payload;
+}
+
+bool FoldInput(Engine& engine, std::span<const uint8_t> payload, uint64_t input_offset, ApplyResult* result,
+               std::string* error) {
+  if (payload.empty() || (payload[0] != kInputAction && payload[0] != kInputRejected)) {
+    *error = fmt::format("input {} has an unknown tag", input_offset);
+    return false;
+  }
+  if (payload[0] == kInputAction) {
+    *result = engine.Apply(payload.subspan(1), input_offset);
+    return true;
+  }
+  if (payload.size() < 7) {
+    *error = fmt::format("input {} is cut short", input_offset);
+    return false;
+  }
+  const auto code = static_cast<uint16_t>(payload[1] | payload[2] << 8);
+  const uint32_t length =
+      uint32_t{payload[3]} | uint32_t{payload[4]} << 8 | uint32_t{payload[5]} << 16 | uint32_t{payload[6]} << 24;
+  if (payload.size() - 7 < size_t{length}) {
+    *error = fmt::format("input {} is cut short: a reason of {} bytes, {} left", input_offset, length, payload.size() - 7);
+    return false;
+  }
+  const auto rejection = static_cast<fb::RejectionCode>(code);
+  if (rejection == fb::RejectionCode::None || fb::EnumNameRejectionCode(rejection)[0] == '\0') {
+    *error = fmt::format("input {} has rejection code {}, which no schema defines", input_offset, code);
+    return false;
+  }
+  const std::string_view reason(reinterpret_cast<const char*>(payload.data()) + 7, length);
+  *result = engine.RejectInput(payload.subspan(7 + length), rejection, reason, input_offset);
+  return true;
+}
+
+}  // namespace kezek::events

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The command line as a new user meets it (issue #15), one specification per check: one journal
+# for every path, bounded lines, answers that are JSON, read-only commands, commands that create
+# or destroy nothing they should not, streaming answers, and the smaller edges.
+# usage: edges_cli.sh KEZEK_BINARY WORK_DIR
+set -euo pipefail
+K=$1
+work=$2
+rm -rf "$work" && mkdir -p "$work" && cd "$work"
+spec() { current="$*"; }
+fail() { echo "FAIL: $current${1:+: $1}"; exit 1; }
+json_lines() {  # every line of $1 is one JSON value (checked when python3 is present)
+  command -v python3 > /dev/null || return 0
+  python3 -c 'import json,sys
+for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
+    try: json.loads(line)
+    except Exception as e: sys.exit(f"{sys.argv[1]}:{n}: {e}")' "$1"
+}
+hash_of() { "$K" status --data "$1" | sed -n 's/^state hash: *//p'; }
+
+"$K" sample --seed 7 --applications 150 --output a.jsonl 2> /dev/null
+(head -200 a.jsonl; echo; printf ' \t\r\n'; echo '{ garbage'; head -c 1048576 /dev/zero | tr '\0' 'x'; echo; sed -n '201,400p' a.jsonl) > wb.jsonl
+
+spec "cli: append: a blank line gets a rejection record like fold; fold and append journal every line byte for byte alike"
+fold_hash=$("$K" fold --quiet --journal-json fold.jsonl wb.jsonl)
+"$K" append --data D wb.jsonl > answers.jsonl 2> /dev/null
+"$K" journal --data D > append.jsonl 2> /dev/null
+cmp -s fold.jsonl append.jsonl || fail "the journals differ"
+[ "$(hash_of D)" = "$fold_hash" ] || fail "the state hashes differ"
+[ "$(wc -l < append.jsonl)" -eq "$(wc -l < wb.jsonl)" ] || fail "not one record per line"
+[ "$(grep -c '"reason": "a blank line holds no action"' append.jsonl)" -eq 2 ] || fail "blank lines not journaled"
+
+spec "cli: an over-limit line is logged as its size, digest and first bytes, not whole"
+actions_bytes=$("$K" status --data D | sed -n 's/^actions log: *[0-9]* inputs, \([0-9]*\) bytes/\1/p')
+[ "$actions_bytes" -lt 1000000 ] || fail "the actions log holds $actions_bytes bytes: the 1 MiB line was kept whole"
+grep -q '"code": "LimitExceeded","reason": "a JSON line of 1048576 bytes (SHA-256 [0-9a-f]\{64\})' append.jsonl || fail
+
+spec "cli: append: a 260 MiB line is rejected LimitExceeded and the import goes on"
+(echo "$(sed -n 1p a.jsonl)"; head -c 272629760 /dev/zero | tr '\0' 'y'; echo; sed -n 2p a.jsonl) \
+  | "$K" append --data BIG > big.jsonl 2> /dev/null || fail "append exits $?"
+[ "$(wc -l < big.jsonl)" -eq 3 ] || fail "$(wc -l < big.jsonl) answers, 3 expected"
+sed -n 2p big.jsonl | grep -q '"code": "LimitExceeded"' || fail "the line is not LimitExceeded"
+sed -n 3p big.jsonl | grep -q '"input": 2' || fail "the line after it was not taken"
+
+spec "cli: append answers are JSON lines: a key with a newline stays on one line"
+printf '{"bogus\\n":1}\n' | "$K" append --data D > bogus.jsonl 2> /dev/null
+[ "$(wc -l < bogus.jsonl)" -eq 1 ] || fail "the answer spans lines"
+json_lines bogus.jsonl || fail
+json_lines answers.jsonl || fail
+
+spec "cli: append: a repeated filing is answered with the original's outcome and decisions"
+grep -m1 '"FileApplication"' a.jsonl > filing.jsonl
+"$K" append --data D filing.jsonl > repeat.jsonl 2> /dev/null
+grep -q '"outcome": "Applied","repeat": true,"original_sequence": [0-9]*,"decisions": \[{"body_type": "ApplicationAccepted"' repeat.jsonl \
+  || fail "$(cut -c1-300 repeat.jsonl)"
+
+spec "cli: journal JSON prints defaults, UTF-8 and hex hashes"
+grep -q '"outcome": "Applied"' fold.jsonl || fail "no \"outcome\": \"Applied\""
+grep -q '"sequence": 0,' fold.jsonl || fail "sequence 0 not printed"
+grep -q '"prev_sha256": "[0-9a-f]\{64\}"' fold.jsonl || fail "prev_sha256 is not hex"
+grep -q 'Ваша заявка принята' fold.jsonl || fail "Russian text is escaped"
+if grep -q '\\u04' fold.jsonl; then fail "Cyrillic printed as \\u escapes"; fi
+json_lines fold.jsonl || fail
+
+spec "cli: status and journal --data read while another process holds the lock, and never write"
+touch D/LOCK.hold
+flock -x D/LOCK sleep 2 &
+holder=$!
+sleep 0.3
+before=$(find D -type f -newer D/LOCK.hold | wc -l)
+"$K" status --data D > /dev/null 2>&1 || fail "status refused while the lock is held"
+"$K" journal --data D > /dev/null 2>&1 || fail "journal --data refused while the lock is held"
+[ "$(find D -type f -newer D/LOCK.hold | wc -l)" -eq "$before" ] || fail "a file changed"
+
+spec "cli: the lock message names a holder that is not kezek as such"
+msg=$("$K" run --data D 2>&1) && fail "run opened a locked directory"
+echo "$msg" | grep -q "wrote no pid" || fail "$msg"
+wait "$holder"
+rm -f D/LOCK.hold
+
+spec "cli: status works for a user who may not write the data directory"
+if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null; then
+  chmod -R a+rX "$work"
+  setpriv --reuid=65534 --regid=65534 --clear-groups "$K" status --data D > /dev/null 2> status-nobody.txt \
+    || fail "$(cat status-nobody.txt)"
+else
+  echo "(skipped: needs root and setpriv to act as another user)"
+fi
+
+spec "cli: append --data NEW with a missing INPUT leaves nothing behind"
+"$K" append --data NEW /nonexistent > /dev/null 2>&1 && fail "exit 0"
+[ ! -e NEW ] || fail "NEW was created"
+
+spec "cli: status --data EMPTYDIR does not make it a data directory"
+mkdir EMPTY
+"$K" status --data EMPTY > /dev/null 2>&1 && fail "exit 0"
+[ -z "$(ls -A EMPTY)" ] || fail "EMPTY holds $(ls -A EMPTY)"
+
+spec "cli: fold refuses an output that is its input"
+cp a.jsonl x.jsonl
+"$K" fold --journal-json x.jsonl x.jsonl > /dev/null 2>&1 && fail "exit 0"
+cmp -s a.jsonl x.jsonl || fail "the input was changed"
+
+spec "cli: append --resume refuses a file whose first lines are not what the log holds"
+records=$("$K" status --data D | sed -n 's/^journal: *\([0-9]*\) records.*/\1/p')
+sed -n '5,20p' a.jsonl > other.jsonl
+"$K" append --data D --resume other.jsonl > /dev/null 2> resume.txt && fail "exit 0"
+grep -q "not the INPUT they came from" resume.txt || fail "$(cat resume.txt)"
+[ "$("$K" status --data D | sed -n 's/^journal: *\([0-9]*\) records.*/\1/p')" -eq "$records" ] || fail "records appended"
+spec "cli: append --resume finishes an import of the same INPUT"
+head -100 a.jsonl | "$K" append --data R --quiet 2> /dev/null
+"$K" append --data R --resume --quiet a.jsonl 2> /dev/null
+[ "$(hash_of R)" = "$("$K" fold --quiet a.jsonl)" ] || fail
+
+spec "cli: a streaming append answers a line as soon as no more input is waiting"
+mkfifo pipe
+"$K" append --data S < pipe > stream.jsonl 2> /dev/null &
+appender=$!
+exec 8> pipe
+sed -n 1p a.jsonl >&8
+for _ in $(seq 1 30); do [ -s stream.jsonl ] && break; sleep 0.1; done
+[ -s stream.jsonl ] || { exec 8>&-; fail "no answer after 3 s"; }
+exec 8>&-
+wait "$appender"
+
+spec "cli: journal on a file that is no journal says what it is and which command reads it"
+{ "$K" journal a.jsonl 2>&1 || true; } | grep -q "'kezek fold FILE'" || fail
+seg=$(ls D/journal/*.seg | head -1)
+{ "$K" journal "$seg" 2>&1 || true; } | grep -q "kezek journal --data DIR" || fail
+
+spec "cli: --seed -1 is refused; --version answers"
+rc=0; "$K" sample --seed -1 --applications 5 > /dev/null 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || fail "exit $rc"
+"$K" --version | grep -q '^kezek [0-9]' || fail
+
+spec "cli: status prints the engine's time as ISO UTC"
+"$K" status --data D | grep -q 'engine time 20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z' || fail
+echo "edges_cli: every specification holds"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Every README example of the kezek command runs: each line of the README's ```sh blocks that
+# starts with `$K ` (or pipes into `$K`) is run, in order, in a fresh directory, and must exit 0.
+# For the test's time, sizes are cut (--applications at most 2000, --months at most 1); every
+# option and file name is taken as written. (scripts/ and benchmarks/ lines are not run here:
+# scripts/test.sh runs them.)
+# usage: readme_cli.sh KEZEK_BINARY README WORK_DIR
+set -euo pipefail
+K=$1
+readme=$2
+work=$3
+rm -rf "$work" && mkdir -p "$work" && cd "$work"
+export K
+count=0
+while IFS= read -r line; do
+  command=${line%%  #*}  # the comment after two spaces goes
+  command=$(echo "$command" | sed -E 's/--applications [0-9]+/--applications 2000/; s/--months [0-9]+/--months 1/')
+  count=$((count + 1))
+  if ! bash -c "set -o pipefail; $command" > "out-$count.txt" 2>&1; then
+    echo "FAIL: README example $count: $line"
+    cat "out-$count.txt"
+    exit 1
+  fi
+done < <(awk '/^```sh$/ {inside = 1; next} /^```$/ {inside = 0} inside' "$readme" | grep -E '^\$K |\| \$K ')
+[ "$count" -ge 10 ] || { echo "FAIL: only $count README examples found"; exit 1; }
+echo "readme_cli: $count README examples of the kezek command ran"
