@@ -151,7 +151,8 @@ Codec::Codec()
     : actions_(MakeParser("actions.fbs", "kezek.fb.Action", Printing::kInput)),
       actions_text_(MakeParser("actions.fbs", "kezek.fb.Action", Printing::kCompact)),
       journal_text_(MakeParser("decisions.fbs", "kezek.fb.JournalRecord", Printing::kEveryField)),
-      answers_text_(MakeParser("answers.fbs", "kezek.fb.Answer", Printing::kEveryField)) {}
+      answers_text_(MakeParser("answers.fbs", "kezek.fb.Answer", Printing::kEveryField)),
+      views_text_(MakeParser("http.fbs", "kezek.fb.HttpError", Printing::kEveryField)) {}
 
 Codec::~Codec() = default;
 
@@ -215,5 +216,11 @@ std::string Codec::RecordToJson(std::span<const uint8_t> bytes) const {
 }
 
 std::string Codec::AnswerToJson(std::span<const uint8_t> bytes) const { return Repaired(Print(*answers_text_, bytes)); }
+
+std::string Codec::ViewToJson(std::string_view table, std::span<const uint8_t> bytes) {
+  const std::string root = "kezek.fb." + std::string(table);
+  KEZEK_ASSERT(views_text_->SetRootType(root.c_str()));
+  return Repaired(Print(*views_text_, bytes));
+}
 
 }  // namespace kezek::events

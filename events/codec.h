@@ -62,12 +62,17 @@ class Codec {
   std::string ActionToJson(std::span<const uint8_t> bytes) const;
   std::string RecordToJson(std::span<const uint8_t> bytes) const;
   std::string AnswerToJson(std::span<const uint8_t> bytes) const;
+  // One-line JSON of a finished buffer whose root is `table`, a table of schemas/http.fbs or of
+  // the views it includes (kezek serve's bodies), e.g. "HttpError". REQUIRES: the buffer verified
+  // or built in this process.
+  std::string ViewToJson(std::string_view table, std::span<const uint8_t> bytes);
 
  private:
   std::unique_ptr<flatbuffers::Parser> actions_;         // parses input (strict UTF-8)
   std::unique_ptr<flatbuffers::Parser> actions_text_;    // the printers
   std::unique_ptr<flatbuffers::Parser> journal_text_;
   std::unique_ptr<flatbuffers::Parser> answers_text_;
+  std::unique_ptr<flatbuffers::Parser> views_text_;
 };
 
 }  // namespace kezek::events

@@ -52,6 +52,7 @@ std::vector<uint8_t> EncodeInput(Codec& codec, const InputLine& line) {
                                 line.bytes, Hex(line.sha256), limits::kJsonLineBytesMax, head.size()),
                     head);
   }
+  if (line.refused != fb::RejectionCode::None) return Rejected(line.refused, line.refusal, line.text);
   if (line.text.find_first_not_of(" \t\r") == std::string::npos) {
     return Rejected(fb::RejectionCode::MalformedJson, "a blank line holds no action", line.text);
   }

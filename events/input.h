@@ -28,6 +28,10 @@ struct InputLine {
   uint64_t bytes = 0;      // the whole line's size in bytes
   bool oversize = false;   // bytes > limits::kJsonLineBytesMax
   Sha256 sha256{};         // of the whole line, when oversize
+  // An adapter's own refusal of the line before the engine sees it (e.g. an HTTP key posting
+  // another role's action): not None, the line is journaled as this rejection with `refusal`.
+  fb::RejectionCode refused = fb::RejectionCode::None;
+  std::string refusal;
 };
 
 // A line held whole in memory (a test, a generator, an HTTP body), bounded like a streamed one.

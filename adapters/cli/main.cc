@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "adapters/cli/commands.h"
 #include "adapters/journal_file.h"
 #include "adapters/limits.h"
 #include "adapters/line_reader.h"
@@ -46,6 +47,7 @@ commands:
   run        fold every logged action a data directory's state does not reflect yet
   backup     copy a data directory (RocksDB checkpoint plus both logs), restorable
   status     offsets, hashes and sizes of a data directory
+  serve      the HTTP API for portal backends and staff systems, on a data directory
 
 'kezek <command> --help' tells each command's options.
 )";
@@ -747,6 +749,7 @@ int main(int argc, char** argv) {
   if (command == "run") return kezek::Run(argc, argv);
   if (command == "backup") return kezek::Backup(argc, argv);
   if (command == "status") return kezek::StatusCommand(argc, argv);
+  if (command == "serve") return kezek::cli::Serve(argc, argv);
   fmt::print(stderr, "kezek: unknown command '{}'\n\n{}", command, kezek::kUsage);
   return 2;
 }

@@ -1,0 +1,125 @@
+// kezek serve: the HTTP API on a data directory (adapters/http/server.h).
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "adapters/cli/commands.h"
+#include "adapters/http/keys.h"
+#include "adapters/http/server.h"
+#include "adapters/runtime.h"
+
+namespace kezek::cli {
+namespace {
+
+constexpr const char* kServeUsage = R"(usage: kezek serve --data DIR --keys FILE [options]
+
+Serves the HTTP API (docs/http.md) on the data directory DIR (created if missing): portal
+backends and staff systems post actions and read the read models. Each answer to a post comes
+once the journal holds its record durably. The server's ticker posts the System clock's ticks
+from the real clock, so deadlines expire while nobody acts. SIGTERM or SIGINT (Ctrl-C) stops it
+gracefully: no new connections, what is in flight is committed and answered, the lock released.
+
+  --data DIR            the data directory (created if missing)
+  --keys FILE           API keys: one calling system a line, "NAME ROLE SHA256HEX [KINDERGARTEN]"
+                        (the key's SHA-256, never the key; "!NAME ..." is a revoked key)
+  --listen ADDR:PORT    where to listen (default 127.0.0.1:8080; port 0: any free port)
+  --port-file FILE      write the port listened on to FILE once listening
+  --tick-interval SEC   seconds between the ticker's ticks (default 60; 0: no ticker)
+  --help                this text
+)";
+
+}  // namespace
+
+int Serve(int argc, char** argv) {
+  std::string data, keys_path, listen = "127.0.0.1:8080", port_file;
+  int64_t tick_seconds = 60;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") return fmt::print("{}", kServeUsage), 0;
+    const bool takes_value = arg == "--data" || arg == "--keys" || arg == "--listen" || arg == "--port-file" ||
+                             arg == "--tick-interval";
+    if (!takes_value) return fmt::print(stderr, "kezek serve: unknown option '{}'\n{}", arg, kServeUsage), 2;
+    if (i + 1 >= argc) return fmt::print(stderr, "kezek serve: {} needs a value\n", arg), 2;
+    const std::string value = argv[++i];
+    if (arg == "--data") data = value;
+    if (arg == "--keys") keys_path = value;
+    if (arg == "--listen") listen = value;
+    if (arg == "--port-file") port_file = value;
+    if (arg == "--tick-interval") {
+      char* end = nullptr;
+      const long long v = std::strtoll(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || v < 0 || v > 86'400) {
+        return fmt::print(stderr, "kezek serve: --tick-interval: seconds, 0..86400\n"), 2;
+      }
+      tick_seconds = v;
+    }
+  }
+  if (data.empty() || keys_path.empty()) return fmt::print(stderr, "kezek serve: --data and --keys are required\n{}", kServeUsage), 2;
+  http::ServerOptions options;
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return fmt::print(stderr, "kezek serve: --listen ADDR:PORT\n"), 2;
+  options.address = listen.substr(0, colon);
+  {
+    char* end = nullptr;
+    const std::string port = listen.substr(colon + 1);
+    const long v = std::strtol(port.c_str(), &end, 10);
+    if (port.empty() || *end != '\0' || v < 0 || v > 65535) return fmt::print(stderr, "kezek serve: --listen: a port 0..65535\n"), 2;
+    options.port = static_cast<uint16_t>(v);
+  }
+  options.tick_interval_ms = tick_seconds * 1000;
+  options.say = [](const std::string& line) { fmt::print(stderr, "kezek serve: {}\n", line); };
+  options.on_listening = [&](uint16_t port) {
+    if (port_file.empty()) return;
+    std::ofstream out(port_file + ".tmp");
+    out << port << "\n";
+    out.close();
+    std::rename((port_file + ".tmp").c_str(), port_file.c_str());
+  };
+
+  http::KeyRing keys;
+  if (const adapters::Status s = http::KeyRing::Load(keys_path, &keys); !s.ok()) {
+    return fmt::print(stderr, "kezek serve: {}\n", s.ToString()), 1;
+  }
+  // Signals are taken by one thread (sigwait), so the server's threads never see them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  adapters::Runtime::Options runtime_options;
+  runtime_options.create = true;
+  runtime_options.say = options.say;
+  std::unique_ptr<adapters::Runtime> runtime;
+  if (const adapters::Status s = adapters::Runtime::Open(data, runtime_options, &runtime); !s.ok()) {
+    return fmt::print(stderr, "kezek serve: {}\n", s.ToString()), 1;
+  }
+  http::Server server(*runtime, std::move(keys), options);
+  std::atomic<bool> done{false};
+  std::thread waiter([&] {
+    const timespec period{0, 200'000'000};
+    while (!done) {
+      const int signal = sigtimedwait(&signals, nullptr, &period);
+      if (signal == SIGINT || signal == SIGTERM) {
+        options.say(fmt::format("{}: stopping gracefully", signal == SIGINT ? "SIGINT" : "SIGTERM"));
+        server.Stop();
+        return;
+      }
+    }
+  });
+  const adapters::Status status = server.Run();
+  done = true;
+  waiter.join();
+  if (!status.ok()) return fmt::print(stderr, "kezek serve: {}\n", status.ToString()), 1;
+  options.say(fmt::format("stopped; journal {} records", runtime->journal().end()));
+  return 0;
+}
+
+}  // namespace kezek::cli

@@ -1,0 +1,22 @@
+// Every limit of the HTTP edge, named in one place (STYLE: a limit on everything).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace kezek::adapters::http::limits {
+
+inline constexpr size_t kHeaderBytesMax = 8 * 1024;          // all request headers together
+inline constexpr size_t kBodyBytesMax = 1024 * 1024;         // one request body
+inline constexpr size_t kBatchActionsMax = 1'000;            // actions in one NDJSON batch
+inline constexpr size_t kConnectionsMax = 1'024;             // open connections; more are closed at once
+inline constexpr size_t kActionsInFlightMax = 50'000;        // accepted, not yet answered; beyond: 503
+inline constexpr size_t kBatchInputsMax = 4'096;             // inputs in one group commit
+inline constexpr int kHeaderTimeoutSeconds = 10;             // to receive the request line and headers
+inline constexpr int kBodyTimeoutSeconds = 30;               // to receive the body
+inline constexpr int kIdleTimeoutSeconds = 60;               // keep-alive between requests
+inline constexpr int kRetryAfterSeconds = 1;                 // told to a client answered 503
+inline constexpr uint32_t kPageSizeMax = 1'000;              // items on one page of a list
+inline constexpr uint32_t kPageSizeDefault = 100;
+
+}  // namespace kezek::adapters::http::limits

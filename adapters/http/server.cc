@@ -1,0 +1,820 @@
+#include "adapters/http/server.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <thread>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include "adapters/http/limits.h"
+#include "adapters/http/views_json.h"
+#include "engine/civil_time.h"
+#include "events/answer.h"
+#include "events/codec.h"
+#include "events/input.h"
+#include "projections/read_models.h"
+
+namespace kezek::adapters::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using Request = bhttp::request<bhttp::string_body>;
+using Response = bhttp::response<bhttp::string_body>;
+
+// --- metrics (Prometheus text format) --------------------------------------------------------
+
+// A histogram with fixed upper bounds (seconds or counts).
+class Histogram {
+ public:
+  explicit Histogram(std::vector<double> bounds) : bounds_(std::move(bounds)), counts_(bounds_.size() + 1, 0) {}
+  void Observe(double value) {
+    const size_t i = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
+    ++counts_[i];
+    sum_ += value;
+    ++count_;
+  }
+  void Render(std::string& out, std::string_view name, std::string_view labels) const {
+    uint64_t cumulative = 0;
+    const std::string sep = labels.empty() ? "" : ",";
+    for (size_t i = 0; i < bounds_.size(); ++i) {
+      cumulative += counts_[i];
+      out += fmt::format("{}_bucket{{{}{}le=\"{}\"}} {}\n", name, labels, sep, bounds_[i], cumulative);
+    }
+    out += fmt::format("{}_bucket{{{}{}le=\"+Inf\"}} {}\n", name, labels, sep, count_);
+    out += fmt::format("{}_sum{{{}}} {}\n{}_count{{{}}} {}\n", name, labels, sum_, name, labels, count_);
+  }
+
+ private:
+  std::vector<double> bounds_;
+  std::vector<uint64_t> counts_;
+  double sum_ = 0;
+  uint64_t count_ = 0;
+};
+
+struct Metrics {
+  std::mutex mutex;
+  std::map<std::pair<std::string, std::string>, uint64_t> actions;  // (kind, outcome)
+  std::map<std::string, uint64_t> rejections;                       // code
+  std::map<std::pair<std::string, int>, uint64_t> responses;        // (route, status)
+  std::map<std::string, Histogram> latency;                         // route
+  Histogram batch_inputs{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096}};
+  Histogram commit_seconds{{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1}};
+  uint64_t reads_refused = 0;
+  uint64_t busy = 0;
+
+  void Response(const std::string& route, int status, double seconds) {
+    std::lock_guard lock(mutex);
+    ++responses[{route, status}];
+    auto it = latency.find(route);
+    if (it == latency.end()) {
+      it = latency.emplace(route, Histogram({0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                             0.25, 0.5, 1, 2.5}))
+               .first;
+    }
+    it->second.Observe(seconds);
+  }
+};
+
+std::string Escape(std::string_view text) {  // a Prometheus label value
+  std::string out;
+  for (const char c : text) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') { out += "\\n"; continue; }
+    out += c;
+  }
+  return out;
+}
+
+// --- the partition loop's work -----------------------------------------------------------------
+
+struct Answered {
+  fb::Outcome outcome = fb::Outcome::Applied;
+  fb::RejectionCode code = fb::RejectionCode::None;
+  std::string json;  // the answer as one JSON line
+};
+
+struct PostJob {
+  std::vector<events::InputLine> inputs;
+  std::function<void(std::vector<Answered>)> done;  // called on the partition thread
+};
+
+int StatusFor(const Answered& a) {
+  if (a.outcome != fb::Outcome::Rejected) return 200;
+  switch (a.code) {
+    case fb::RejectionCode::RoleNotAllowed:
+    case fb::RejectionCode::ApplicantMismatch:
+    case fb::RejectionCode::KindergartenMismatch:
+      return 403;
+    default:
+      return 422;
+  }
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(Runtime& r, KeyRing k, ServerOptions o) : runtime(r), keys(std::move(k)), options(std::move(o)) {}
+
+  Runtime& runtime;
+  KeyRing keys;
+  ServerOptions options;
+  asio::io_context io{1};
+  std::optional<tcp::acceptor> acceptor;
+  std::atomic<bool> stopping{false};
+  std::atomic<size_t> connections{0};
+  std::atomic<size_t> in_flight{0};
+  Metrics metrics;
+
+  std::shared_mutex models_mutex;
+  projections::ReadModels models;
+  std::atomic<uint64_t> journal_records{0};
+  std::atomic<int64_t> engine_time_ms{0};
+
+  std::mutex jobs_mutex;
+  std::condition_variable jobs_ready;
+  std::deque<PostJob> jobs;
+  Status partition_failure;
+  std::atomic<bool> partition_failed{false};
+
+  events::Codec io_codec;    // I/O thread only: parses posted actions, prints bodies
+
+  // --- the partition thread ---------------------------------------------------------------------
+  void PartitionLoop();
+  static events::InputLine TickInput(int64_t instant_ms) {
+    return events::LineOf(fmt::format(R"({{"schema_version":1,"idempotency_key":"clock-{}","instant_ms":{},)"
+                                      R"("actor":{{"role":"System"}},"body_type":"ClockTick","body":{{}}}})",
+                                      instant_ms, instant_ms));
+  }
+  bool Enqueue(PostJob job) {
+    const size_t n = job.inputs.size();
+    if (in_flight.fetch_add(n) + n > limits::kActionsInFlightMax) {
+      in_flight.fetch_sub(n);
+      return false;
+    }
+    {
+      std::lock_guard lock(jobs_mutex);
+      jobs.push_back(std::move(job));
+    }
+    jobs_ready.notify_one();
+    return true;
+  }
+
+  // --- HTTP ---------------------------------------------------------------------------------------
+  void Accept();
+  Response Route(const Request& request, const std::function<void(Response)>& later, std::string* route);
+  Response Error(const Request& request, bhttp::status status, std::string_view code, std::string_view message) {
+    Response response{status, request.version()};
+    response.set(bhttp::field::content_type, "application/json");
+    response.body() = ErrorJson(io_codec, code, message);
+    if (status == bhttp::status::service_unavailable) {
+      response.set(bhttp::field::retry_after, std::to_string(limits::kRetryAfterSeconds));
+    }
+    response.keep_alive(request.keep_alive());
+    response.prepare_payload();
+    return response;
+  }
+  Response Json(const Request& request, bhttp::status status, std::string body) {
+    Response response{status, request.version()};
+    response.set(bhttp::field::content_type, "application/json");
+    response.body() = std::move(body);
+    response.keep_alive(request.keep_alive());
+    response.prepare_payload();
+    return response;
+  }
+  Response Post(const Request& request, const Caller& caller, const std::function<void(Response)>& later);
+  Response Read(const Request& request, const Caller& caller, std::string_view target, std::string* route);
+  std::string MetricsText();
+};
+
+// --- the partition loop -------------------------------------------------------------------------
+
+void Server::Impl::PartitionLoop() {
+  events::Codec codec;  // this thread's
+  int64_t next_tick = 0;
+  const auto real_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  };
+  for (;;) {
+    std::vector<PostJob> batch;
+    std::vector<events::InputLine> inputs;
+    {
+      std::unique_lock lock(jobs_mutex);
+      const auto wake = [&] { return !jobs.empty() || stopping.load(); };
+      if (options.tick_interval_ms > 0) {
+        const int64_t wait_ms = std::max<int64_t>(0, next_tick - real_ms());
+        jobs_ready.wait_for(lock, std::chrono::milliseconds(wait_ms), wake);
+      } else {
+        jobs_ready.wait(lock, wake);
+      }
+      if (jobs.empty() && stopping.load()) return;
+      while (!jobs.empty() && inputs.size() + jobs.front().inputs.size() <= limits::kBatchInputsMax) {
+        for (auto& input : jobs.front().inputs) inputs.push_back(std::move(input));
+        batch.push_back(std::move(jobs.front()));
+        jobs.pop_front();
+      }
+    }
+    // The ticker: the System clock's tick from the real clock, first in the batch.
+    std::vector<size_t> owner;  // input index -> job index (npos for the tick)
+    if (options.tick_interval_ms > 0 && real_ms() >= next_tick) {
+      const int64_t now = real_ms();
+      inputs.insert(inputs.begin(), TickInput(now));
+      next_tick = now + options.tick_interval_ms;
+      owner.push_back(SIZE_MAX);
+    }
+    for (size_t j = 0; j < batch.size(); ++j) {
+      for (size_t k = 0; k < batch[j].inputs.size(); ++k) owner.push_back(j);
+    }
+    if (inputs.empty()) continue;
+    std::vector<std::vector<uint8_t>> records;
+    std::vector<std::string> answer_json;
+    records.reserve(inputs.size());
+    answer_json.reserve(inputs.size());
+    const auto started = Clock::now();
+    Status status = runtime.Append(std::span<const events::InputLine>(inputs), [&](const Runtime::Answer& answer) {
+      records.emplace_back(answer.record.begin(), answer.record.end());
+      answer_json.push_back(codec.AnswerToJson(events::AnswerOf(answer.input, answer.record, answer.original)));
+    });
+    const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    if (!status.ok()) {
+      partition_failure = status;
+      partition_failed = true;
+      options.say(fmt::format("the partition stopped: {}", status.ToString()));
+      for (PostJob& job : batch) job.done({});
+      stopping = true;
+      asio::post(io, [this] { if (acceptor) acceptor->close(); });
+      return;
+    }
+    // Every record is durable: the read models take the whole batch at once.
+    {
+      std::unique_lock lock(models_mutex);
+      for (const auto& record : records) models.Apply(record);
+    }
+    journal_records = runtime.journal().end();
+    engine_time_ms = runtime.engine().state().now.value;
+    std::vector<std::vector<Answered>> answers(batch.size());
+    {
+      std::lock_guard lock(metrics.mutex);
+      metrics.batch_inputs.Observe(static_cast<double>(inputs.size()));
+      metrics.commit_seconds.Observe(seconds);
+      for (size_t i = 0; i < records.size(); ++i) {
+        const fb::JournalRecord* record = fb::GetJournalRecord(records[i].data());
+        const fb::Action* action = record->action_nested_root();
+        const std::string kind = action ? fb::EnumNameActionBody(action->body_type()) : "(not an action)";
+        ++metrics.actions[{kind, fb::EnumNameOutcome(record->outcome())}];
+        if (record->rejection()) ++metrics.rejections[fb::EnumNameRejectionCode(record->rejection()->code())];
+        if (owner[i] == SIZE_MAX) continue;
+        answers[owner[i]].push_back(Answered{record->outcome(),
+                                             record->rejection() ? record->rejection()->code() : fb::RejectionCode::None,
+                                             std::move(answer_json[i])});
+      }
+    }
+    for (size_t j = 0; j < batch.size(); ++j) {
+      in_flight.fetch_sub(batch[j].inputs.size());
+      batch[j].done(std::move(answers[j]));
+    }
+  }
+}
+
+// --- HTTP sessions --------------------------------------------------------------------------
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {}
+  ~Session() { --server_.connections; }
+
+  void Start() { ReadHeader(true); }
+
+ private:
+  void ReadHeader(bool first) {
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(limits::kHeaderBytesMax));
+    parser_->body_limit(limits::kBodyBytesMax);
+    stream_.expires_after(std::chrono::seconds(first ? limits::kHeaderTimeoutSeconds : limits::kIdleTimeoutSeconds));
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code error, size_t) { self->OnHeader(error); });
+  }
+  void OnHeader(beast::error_code error) {
+    if (error == bhttp::error::header_limit) {
+      Request head;
+      head.keep_alive(false);
+      return Write(server_.Error(head, bhttp::status::request_header_fields_too_large, "HeaderTooLarge",
+                                 fmt::format("request headers have at most {} bytes", limits::kHeaderBytesMax)),
+                   "(header too large)");
+    }
+    if (IsMalformed(error)) return BadRequest(error);
+    if (error) return Fail(error);
+    stream_.expires_after(std::chrono::seconds(limits::kBodyTimeoutSeconds));
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code e, size_t) { self->OnBody(e); });
+  }
+  void OnBody(beast::error_code error) {
+    if (error == bhttp::error::body_limit) {
+      Request head;
+      head.base() = parser_->get().base();
+      head.keep_alive(false);
+      return Write(server_.Error(head, bhttp::status::payload_too_large, "BodyTooLarge",
+                                 fmt::format("a request body has at most {} bytes", limits::kBodyBytesMax)),
+                   "(body too large)");
+    }
+    if (IsMalformed(error)) return BadRequest(error);
+    if (error) return Fail(error);
+    request_ = parser_->release();
+    started_ = Clock::now();
+    stream_.expires_never();  // the answer may wait for a group commit; the client may not
+    std::string route;
+    auto self = shared_from_this();
+    auto later = [self](Response response) {
+      asio::post(self->stream_.get_executor(),
+                 [self, response = std::move(response)]() mutable { self->Write(std::move(response), self->route_); });
+    };
+    Response now = server_.Route(request_, later, &route);
+    route_ = route;
+    if (now.result() == bhttp::status::processing) return;  // answered later, after the commit
+    Write(std::move(now), route_);
+  }
+  void Write(Response response, const std::string& route) {
+    server_.metrics.Response(route, static_cast<int>(response.result_int()),
+                             std::chrono::duration<double>(Clock::now() - started_).count());
+    response_ = std::make_shared<Response>(std::move(response));
+    stream_.expires_after(std::chrono::seconds(limits::kBodyTimeoutSeconds));
+    bhttp::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code error, size_t) {
+      if (error) return self->Fail(error);
+      if (!self->response_->keep_alive() || self->server_.stopping) {
+        beast::error_code ignored;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        return;
+      }
+      self->ReadHeader(false);
+    });
+  }
+  // A request HTTP's grammar refuses (not a closed connection or a timeout): answered 400, closed.
+  static bool IsMalformed(beast::error_code error) {
+    return error && error.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+           error != bhttp::error::end_of_stream && error != bhttp::error::partial_message;
+  }
+  void BadRequest(beast::error_code error) {
+    Request head;
+    head.keep_alive(false);
+    Write(server_.Error(head, bhttp::status::bad_request, "MalformedHttp", fmt::format("the request is no valid HTTP/1.1: {}", error.message())),
+          "(malformed)");
+  }
+  void Fail(beast::error_code) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
+  beast::tcp_stream stream_;
+  Server::Impl& server_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Request request_;
+  std::shared_ptr<Response> response_;
+  std::string route_;
+  Clock::time_point started_ = Clock::now();
+};
+
+}  // namespace
+
+void Server::Impl::Accept() {
+  acceptor->async_accept([this](beast::error_code error, tcp::socket socket) {
+    if (error) {
+      if (!stopping) Accept();
+      return;
+    }
+    if (connections.load() >= limits::kConnectionsMax || stopping) {
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else {
+      ++connections;
+      std::make_shared<Session>(std::move(socket), *this)->Start();
+    }
+    if (!stopping) Accept();
+  });
+}
+
+// --- routing ---------------------------------------------------------------------------------
+
+namespace {
+
+// Text from a request echoed in a message: printable ASCII kept, any other byte shown as '?'.
+std::string Printable(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c < 0x20 || c > 0x7e) c = '?';
+  }
+  return out;
+}
+
+std::optional<uint64_t> ParseU64(std::string_view text) {
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  uint64_t value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return value;
+}
+
+std::map<std::string, std::string> QueryOf(std::string_view target) {
+  std::map<std::string, std::string> query;
+  const size_t q = target.find('?');
+  if (q == std::string_view::npos) return query;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const size_t eq = pair.find('=');
+    query[std::string(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    rest = rest.substr(amp + 1);
+  }
+  return query;
+}
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> segments;
+  while (!path.empty()) {
+    if (path.front() == '/') { path.remove_prefix(1); continue; }
+    const size_t slash = path.find('/');
+    segments.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash);
+  }
+  return segments;
+}
+
+std::string_view KeyOf(const Request& request) {
+  const auto auth = request.find(bhttp::field::authorization);
+  if (auth != request.end()) {
+    const std::string_view value(auth->value().data(), auth->value().size());
+    if (value.starts_with("Bearer ")) return value.substr(7);
+  }
+  const auto key = request.find("X-Api-Key");
+  if (key != request.end()) return {key->value().data(), key->value().size()};
+  return {};
+}
+
+}  // namespace
+
+Response Server::Impl::Route(const Request& request, const std::function<void(Response)>& later, std::string* route) {
+  const std::string_view target(request.target().data(), request.target().size());
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
+    *route = std::string(path);
+    if (request.method() != bhttp::verb::get) return Error(request, bhttp::status::method_not_allowed, "MethodNotAllowed", "only GET");
+    if (path == "/metrics") {
+      Response r = Json(request, bhttp::status::ok, MetricsText());
+      r.set(bhttp::field::content_type, "text/plain; version=0.0.4");
+      return r;
+    }
+    uint64_t projected = 0;
+    {
+      std::shared_lock lock(models_mutex);
+      projected = models.next_sequence();
+    }
+    const bool ready = !stopping && !partition_failed && projected == journal_records.load();
+    const char* status = path == "/healthz" ? (partition_failed ? "failed" : "ok")
+                                              : (stopping ? "stopping" : ready ? "ok" : "catching up");
+    const bool good = path == "/healthz" ? !partition_failed : ready;
+    return Json(request, good ? bhttp::status::ok : bhttp::status::service_unavailable,
+                StatusJson(io_codec, status, journal_records.load(), projected, engine_time_ms.load()));
+  }
+  if (!path.starts_with("/v1/")) {
+    *route = "(unknown)";
+    return Error(request, bhttp::status::not_found, "UnknownRoute", fmt::format("no route {}", Printable(path.substr(0, 200))));
+  }
+  Caller caller;
+  const std::string_view key = KeyOf(request);
+  switch (keys.Find(key, &caller)) {
+    case KeyRing::Verdict::kKnown: break;
+    case KeyRing::Verdict::kUnknown:
+      *route = "(unauthenticated)";
+      return Error(request, bhttp::status::unauthorized, key.empty() ? "MissingKey" : "UnknownKey",
+                   key.empty() ? "send the API key as 'Authorization: Bearer KEY' or 'X-Api-Key: KEY'"
+                               : "the API key is not known");
+    case KeyRing::Verdict::kRevoked:
+      *route = "(unauthenticated)";
+      return Error(request, bhttp::status::unauthorized, "RevokedKey", "the API key was revoked");
+  }
+  if (path == "/v1/actions") {
+    *route = "/v1/actions";
+    if (request.method() != bhttp::verb::post) return Error(request, bhttp::status::method_not_allowed, "MethodNotAllowed", "only POST");
+    return Post(request, caller, later);
+  }
+  if (request.method() != bhttp::verb::get) {
+    *route = "(read)";
+    return Error(request, bhttp::status::method_not_allowed, "MethodNotAllowed", "only GET");
+  }
+  return Read(request, caller, target, route);
+}
+
+Response Server::Impl::Post(const Request& request, const Caller& caller, const std::function<void(Response)>& later) {
+  const auto type = request.find(bhttp::field::content_type);
+  const std::string_view content_type = type == request.end() ? std::string_view{} : std::string_view(type->value().data(), type->value().size());
+  const bool batch = content_type.starts_with("application/x-ndjson");
+  if (!batch && !content_type.starts_with("application/json")) {
+    return Error(request, bhttp::status::unsupported_media_type, "UnsupportedMediaType",
+                 "post one action as application/json, or a batch as application/x-ndjson (one action a line)");
+  }
+  std::vector<std::string_view> lines;
+  std::string_view body = request.body();
+  if (batch) {
+    while (!body.empty()) {
+      const size_t end = body.find('\n');
+      const std::string_view line = body.substr(0, end);
+      if (line.find_first_not_of(" \t\r") != std::string_view::npos) lines.push_back(line);
+      if (end == std::string_view::npos) break;
+      body.remove_prefix(end + 1);
+    }
+    if (lines.empty()) return Error(request, bhttp::status::bad_request, "EmptyBatch", "the batch holds no action");
+    if (lines.size() > limits::kBatchActionsMax) {
+      return Error(request, bhttp::status::payload_too_large, "BatchTooLarge",
+                   fmt::format("a batch holds at most {} actions, this one {}", limits::kBatchActionsMax, lines.size()));
+    }
+  } else {
+    lines.push_back(body);
+  }
+  if (stopping || partition_failed) return Error(request, bhttp::status::service_unavailable, "Stopping", "the server is stopping");
+  // Each input is journaled, whatever it is: access is checked here, the rest by the engine.
+  PostJob job;
+  std::vector<uint8_t> bytes;
+  for (const std::string_view line : lines) {
+    events::InputLine input = events::LineOf(std::string(line));
+    if (!input.oversize && io_codec.ParseAction(line, &bytes).code == fb::RejectionCode::None) {
+      const fb::Actor* actor = fb::GetAction(bytes.data())->actor();
+      const fb::Role role = actor ? actor->role() : fb::Role::Auditor;
+      if (actor != nullptr && role != caller.role) {
+        input.refused = fb::RejectionCode::RoleNotAllowed;
+        input.refusal = fmt::format("the key '{}' is the {} role's; the action's actor claims {}", caller.name,
+                                   fb::EnumNameRole(caller.role), fb::EnumNameRole(role));
+      } else if (actor != nullptr && role == fb::Role::Kindergarten && actor->kindergarten() != caller.kindergarten) {
+        input.refused = fb::RejectionCode::KindergartenMismatch;
+        input.refusal = fmt::format("the key '{}' speaks for kindergarten {}; the action's actor claims {}", caller.name,
+                                   caller.kindergarten, actor->kindergarten());
+      }
+    }
+    job.inputs.push_back(std::move(input));
+  }
+  const unsigned version = request.version();
+  const bool keep_alive = request.keep_alive();
+  job.done = [later, batch, version, keep_alive](std::vector<Answered> answers) {
+    Response response;
+    response.version(version);
+    response.keep_alive(keep_alive);
+    response.set(bhttp::field::content_type, batch ? "application/x-ndjson" : "application/json");
+    if (answers.empty()) {
+      response.result(bhttp::status::service_unavailable);
+      response.set(bhttp::field::retry_after, std::to_string(limits::kRetryAfterSeconds));
+      response.body() = R"({"code": "PartitionStopped", "message": "the partition stopped; see the server's log"})";
+    } else if (batch) {
+      response.result(bhttp::status::ok);
+      for (const Answered& a : answers) response.body() += a.json + "\n";
+    } else {
+      response.result(static_cast<bhttp::status>(StatusFor(answers.front())));
+      response.body() = answers.front().json;
+    }
+    response.prepare_payload();
+    later(std::move(response));
+  };
+  if (!Enqueue(std::move(job))) {
+    std::lock_guard lock(metrics.mutex);
+    ++metrics.busy;
+    return Error(request, bhttp::status::service_unavailable, "Busy",
+                 fmt::format("{} actions are in flight, at most {}: retry shortly", in_flight.load(), limits::kActionsInFlightMax));
+  }
+  Response pending;
+  pending.result(bhttp::status::processing);
+  return pending;
+}
+
+Response Server::Impl::Read(const Request& request, const Caller& caller, std::string_view target, std::string* route) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  const auto query = QueryOf(target);
+  const auto segments = Segments(path);  // "v1", ...
+  const auto refused = [&](std::string_view message) {
+    {
+      std::lock_guard lock(metrics.mutex);
+      ++metrics.reads_refused;
+    }
+    return Error(request, bhttp::status::forbidden, "ReadNotAllowed", message);
+  };
+  const auto page = [&](uint64_t* after, uint32_t* limit) -> std::optional<Response> {
+    *after = 0;
+    *limit = limits::kPageSizeDefault;
+    if (query.contains("after")) {
+      const auto v = ParseU64(query.at("after"));
+      if (!v) return Error(request, bhttp::status::bad_request, "InvalidParameter", "after: a cursor, a whole number");
+      *after = *v;
+    }
+    if (query.contains("limit")) {
+      const auto v = ParseU64(query.at("limit"));
+      if (!v || *v == 0 || *v > limits::kPageSizeMax) {
+        return Error(request, bhttp::status::bad_request, "InvalidParameter",
+                     fmt::format("limit: 1..{}", limits::kPageSizeMax));
+      }
+      *limit = static_cast<uint32_t>(*v);
+    }
+    return std::nullopt;
+  };
+  const auto applicant_header = [&]() -> std::string {
+    const auto it = request.find("X-Applicant-Iin");
+    return it == request.end() ? std::string{} : std::string(it->value().data(), it->value().size());
+  };
+  std::shared_lock lock(models_mutex);
+  // /v1/applications/{id}[/position]
+  if (segments.size() >= 3 && segments.size() <= 4 && segments[1] == "applications") {
+    *route = segments.size() == 3 ? "/v1/applications/{id}" : "/v1/applications/{id}/position";
+    if (segments.size() == 4 && segments[3] != "position") return Error(request, bhttp::status::not_found, "UnknownRoute", "no such route");
+    const auto id = ParseU64(segments[2]);
+    if (!id) return Error(request, bhttp::status::bad_request, "InvalidParameter", "the application number is a whole number");
+    const auto applicant = models.ApplicantOf(*id);
+    if (!applicant) return Error(request, bhttp::status::not_found, "UnknownApplication", fmt::format("application {} does not exist", *id));
+    if (caller.role == fb::Role::Portal && applicant_header() != *applicant) {
+      return refused("a portal reads only for the applicant it names in X-Applicant-Iin");
+    }
+    if (caller.role == fb::Role::Kindergarten && models.KindergartenOf(*id) != caller.kindergarten) {
+      return refused("a kindergarten reads only the applications that chose it");
+    }
+    if (caller.role == fb::Role::System) return refused("the System role reads nothing");
+    const auto view = segments.size() == 3 ? models.Card(*id) : models.Position(*id);
+    return Json(request, bhttp::status::ok, io_codec.ViewToJson(segments.size() == 3 ? "ApplicationCard" : "PositionView", *view));
+  }
+  // /v1/applicants/{iin}/applications | notifications
+  if (segments.size() == 4 && segments[1] == "applicants") {
+    const std::string iin(segments[2]);
+    *route = fmt::format("/v1/applicants/{{iin}}/{}", segments[3]);
+    if (caller.role == fb::Role::Portal && applicant_header() != iin) {
+      return refused("a portal reads only for the applicant it names in X-Applicant-Iin");
+    }
+    if (caller.role == fb::Role::Kindergarten || caller.role == fb::Role::System) {
+      return refused("this role reads no applicant's list");
+    }
+    if (segments[3] == "applications") return Json(request, bhttp::status::ok, io_codec.ViewToJson("ApplicationList", models.Applications(iin)));
+    if (segments[3] == "notifications") {
+      uint64_t after = 0;
+      uint32_t limit = 0;
+      if (auto bad = page(&after, &limit)) return std::move(*bad);
+      return Json(request, bhttp::status::ok, io_codec.ViewToJson("Inbox", models.Inbox(iin, after, limit)));
+    }
+    return Error(request, bhttp::status::not_found, "UnknownRoute", "no such route");
+  }
+  if (segments.size() == 2 && segments[1] == "catalogue") {
+    *route = "/v1/catalogue";
+    projections::CatalogueFilter filter;
+    for (const auto& [name, value] : query) {
+      if (name == "locality" || name == "kindergarten") {
+        const auto v = ParseU64(value);
+        if (!v || *v > UINT32_MAX) return Error(request, bhttp::status::bad_request, "InvalidParameter", fmt::format("{}: a number", name));
+        (name == "locality" ? filter.locality : filter.kindergarten) = static_cast<uint32_t>(*v);
+      } else if (name == "language") {
+        if (value != "Kk" && value != "Ru") return Error(request, bhttp::status::bad_request, "InvalidParameter", "language: Kk or Ru");
+        filter.language = value == "Kk" ? fb::Language::Kk : fb::Language::Ru;
+      } else if (name == "correction_type") {
+        std::optional<fb::CorrectionType> found;
+        for (const auto c : fb::EnumValuesCorrectionType()) {
+          if (value == fb::EnumNameCorrectionType(c)) found = c;
+        }
+        if (!found) return Error(request, bhttp::status::bad_request, "InvalidParameter", "correction_type: a CorrectionType name");
+        filter.correction_type = *found;
+      } else if (name == "free") {
+        filter.free_only = value == "true" || value == "1";
+      } else {
+        return Error(request, bhttp::status::bad_request, "InvalidParameter", fmt::format("no parameter '{}'", Printable(std::string_view(name).substr(0, 64))));
+      }
+    }
+    return Json(request, bhttp::status::ok, io_codec.ViewToJson("Catalogue", models.Catalogue(filter)));
+  }
+  if (segments.size() == 2 && segments[1] == "statistics") {
+    *route = "/v1/statistics";
+    return Json(request, bhttp::status::ok, io_codec.ViewToJson("QueueStatistics", models.Statistics()));
+  }
+  if (segments.size() == 2 && segments[1] == "feed") {
+    *route = "/v1/feed";
+    if (caller.role != fb::Role::Portal && caller.role != fb::Role::EducationDepartment && caller.role != fb::Role::Auditor) {
+      return refused("the notification feed is read by the portal's sender, the education department and auditors");
+    }
+    uint64_t after = 0;
+    uint32_t limit = 0;
+    if (auto bad = page(&after, &limit)) return std::move(*bad);
+    return Json(request, bhttp::status::ok, io_codec.ViewToJson("NotificationFeed", models.Feed(after, limit)));
+  }
+  *route = "(unknown)";
+  return Error(request, bhttp::status::not_found, "UnknownRoute", fmt::format("no route {}", Printable(path.substr(0, 200))));
+}
+
+std::string Server::Impl::MetricsText() {
+  std::string out;
+  uint64_t projected = 0, waiting = 0;
+  {
+    std::shared_lock lock(models_mutex);
+    projected = models.next_sequence();
+    waiting = models.waiting();
+  }
+  std::lock_guard lock(metrics.mutex);
+  out += "# HELP kezek_actions_total Inputs journaled, by action kind and outcome.\n# TYPE kezek_actions_total counter\n";
+  for (const auto& [key, n] : metrics.actions) {
+    out += fmt::format("kezek_actions_total{{kind=\"{}\",outcome=\"{}\"}} {}\n", Escape(key.first), key.second, n);
+  }
+  out += "# HELP kezek_rejections_total Rejections journaled, by code.\n# TYPE kezek_rejections_total counter\n";
+  for (const auto& [code, n] : metrics.rejections) out += fmt::format("kezek_rejections_total{{code=\"{}\"}} {}\n", code, n);
+  out += "# HELP kezek_http_responses_total Responses by route and status.\n# TYPE kezek_http_responses_total counter\n";
+  for (const auto& [key, n] : metrics.responses) {
+    out += fmt::format("kezek_http_responses_total{{route=\"{}\",status=\"{}\"}} {}\n", Escape(key.first), key.second, n);
+  }
+  out += "# HELP kezek_http_request_seconds Request latency, from the whole request read to the answer written.\n"
+         "# TYPE kezek_http_request_seconds histogram\n";
+  for (const auto& [route, h] : metrics.latency) h.Render(out, "kezek_http_request_seconds", fmt::format("route=\"{}\"", Escape(route)));
+  out += "# HELP kezek_batch_inputs Inputs per group commit.\n# TYPE kezek_batch_inputs histogram\n";
+  metrics.batch_inputs.Render(out, "kezek_batch_inputs", "");
+  out += "# HELP kezek_commit_seconds One group commit: log, fold, journal fsync, state commit.\n"
+         "# TYPE kezek_commit_seconds histogram\n";
+  metrics.commit_seconds.Render(out, "kezek_commit_seconds", "");
+  out += fmt::format("# HELP kezek_reads_refused_total Reads refused for access.\n# TYPE kezek_reads_refused_total counter\n"
+                     "kezek_reads_refused_total {}\n", metrics.reads_refused);
+  out += fmt::format("# HELP kezek_busy_total Posts answered 503 for too many actions in flight.\n# TYPE kezek_busy_total counter\n"
+                     "kezek_busy_total {}\n", metrics.busy);
+  out += fmt::format("# HELP kezek_queue_waiting Applications waiting in all queues.\n# TYPE kezek_queue_waiting gauge\n"
+                     "kezek_queue_waiting {}\n", waiting);
+  out += fmt::format("# HELP kezek_journal_records Records in the journal.\n# TYPE kezek_journal_records gauge\n"
+                     "kezek_journal_records {}\n", journal_records.load());
+  out += fmt::format("# HELP kezek_projection_lag_records Journal records the read models do not reflect yet.\n"
+                     "# TYPE kezek_projection_lag_records gauge\nkezek_projection_lag_records {}\n",
+                     journal_records.load() - std::min(projected, journal_records.load()));
+  out += fmt::format("# HELP kezek_actions_in_flight Actions accepted and not yet answered.\n# TYPE kezek_actions_in_flight gauge\n"
+                     "kezek_actions_in_flight {}\n", in_flight.load());
+  out += fmt::format("# HELP kezek_connections Open connections.\n# TYPE kezek_connections gauge\nkezek_connections {}\n",
+                     connections.load());
+  return out;
+}
+
+// --- the server -------------------------------------------------------------------------------
+
+Server::Server(Runtime& runtime, KeyRing keys, ServerOptions options)
+    : impl_(std::make_unique<Impl>(runtime, std::move(keys), std::move(options))) {
+  if (!impl_->options.say) impl_->options.say = [](const std::string&) {};
+}
+
+Server::~Server() = default;
+
+void Server::Stop() {
+  impl_->stopping = true;
+  impl_->jobs_ready.notify_all();
+  asio::post(impl_->io, [impl = impl_.get()] {
+    beast::error_code ignored;
+    if (impl->acceptor) impl->acceptor->close(ignored);
+  });
+}
+
+Status Server::Run() {
+  Impl& s = *impl_;
+  // The read models catch up with the journal before anything is served.
+  {
+    std::unique_lock lock(s.models_mutex);
+    const Status read = s.runtime.journal().Read(0, [&](uint64_t, std::span<const uint8_t> record) {
+      s.models.Apply(record);
+      return true;
+    });
+    if (!read.ok()) return read;
+  }
+  s.journal_records = s.runtime.journal().end();
+  s.engine_time_ms = s.runtime.engine().state().now.value;
+  beast::error_code error;
+  const auto address = asio::ip::make_address(s.options.address, error);
+  if (error) return Status::InvalidArgument(fmt::format("{}: not an IP address", s.options.address));
+  s.acceptor.emplace(s.io);
+  const tcp::endpoint endpoint(address, s.options.port);
+  s.acceptor->open(endpoint.protocol(), error);
+  if (!error) s.acceptor->set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) s.acceptor->bind(endpoint, error);
+  if (!error) s.acceptor->listen(asio::socket_base::max_listen_connections, error);
+  if (error) return Status::IoError(fmt::format("cannot listen on {}:{}: {}", s.options.address, s.options.port, error.message()));
+  const uint16_t port = s.acceptor->local_endpoint().port();
+  s.options.say(fmt::format("listening on http://{}:{}", s.options.address, port));
+  if (s.options.on_listening) s.options.on_listening(port);
+  std::thread partition([&s] { s.PartitionLoop(); });
+  s.Accept();
+  // The I/O thread runs until Stop closes the acceptor and every session has answered.
+  while (!s.stopping) s.io.run_for(std::chrono::milliseconds(200));
+  s.jobs_ready.notify_all();
+  partition.join();      // what is in flight is committed and answered
+  s.io.restart();
+  s.io.run_for(std::chrono::seconds(2));  // the last answers are written
+  return s.partition_failed ? s.partition_failure : Status::Ok();
+}
+
+}  // namespace kezek::adapters::http

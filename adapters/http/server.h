@@ -1,0 +1,54 @@
+// `kezek serve`: the HTTP API that portal backends and staff systems use (DESIGN §3), on
+// Boost.Beast over Asio. One I/O thread accepts, reads, routes and answers; one partition thread
+// owns the embedded runtime: it takes every action waiting, logs the batch durably, folds it,
+// appends and syncs the journal, commits the state (one group commit for many concurrent
+// requests), feeds the journal's records to the read models, and only then answers the requests
+// of that batch. Reads are served on the I/O thread from the read models under a shared lock that
+// the partition thread holds only while it applies a whole batch's records: a read never waits
+// for an fsync and never sees half a batch. A ticker on the partition thread posts the System
+// clock's ticks from the real clock (DESIGN §4), so deadlines expire while nobody acts.
+//
+// Routes, status codes and bodies are documented in docs/http.md and docs/openapi.yaml.
+//
+// Thread-safety: Run blocks the calling thread until Stop (from any thread or a signal handler's
+// flag) and returns after a graceful shutdown: stop accepting, finish what is in flight, commit.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "adapters/http/keys.h"
+#include "adapters/runtime.h"
+#include "adapters/status.h"
+
+namespace kezek::adapters::http {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8080;          // 0: any free port (the bound one is reported by on_listening)
+  int64_t tick_interval_ms = 60'000;  // the ticker's period; 0: no ticker
+  std::function<void(uint16_t port)> on_listening;
+  std::function<void(const std::string&)> say;  // log lines
+};
+
+class Server {
+ public:
+  Server(Runtime& runtime, KeyRing keys, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Serves until Stop. Failure: IoError (cannot bind), or the runtime's failure (the server then
+  // stops answering posts with 503 and shuts down).
+  Status Run();
+  // Asks Run to shut down gracefully; safe from any thread.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kezek::adapters::http

@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""kezek serve over real HTTP on loopback: the seed's whole journey, access, and bad input.
+
+Usage: serve_test.py KEZEK_BINARY WORK_DIR
+Starts `kezek serve` on a free port with a fresh data directory and a keys file, drives it with
+urllib and raw sockets, stops it with SIGTERM, restarts it and checks what survived. Prints
+'N passed, N failed' and exits 1 on any failure.
+"""
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+KEZEK, WORK = sys.argv[1], sys.argv[2]
+passed, failed = 0, 0
+
+
+def check(what, condition, detail=""):
+    global passed, failed
+    if condition:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAILED: {what} {detail}", flush=True)
+
+
+KEYS = {
+    "portal": ("Portal", None), "pmpk": ("PmpkSpecialist", None), "kg10": ("Kindergarten", 10),
+    "kg11": ("Kindergarten", 11), "edu": ("EducationDepartment", None), "audit": ("Auditor", None),
+}
+SECRET = {name: f"test-key-{name}-0123456789abcdef" for name in KEYS}
+REVOKED = "test-key-revoked-0123456789abcdef"
+PARENT = "900427400177"       # a valid IIN (born 27.04.1990)
+OTHER_PARENT = "881102300055"
+
+
+def iin(yymmdd, century, serial):
+    """A valid IIN for a birth date (YYMMDD), century/sex digit and serial; None if none exists."""
+    digits = [int(c) for c in f"{yymmdd}{century}{serial:04d}"]
+    for weights in (range(1, 12), [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2]):
+        check_digit = sum(d * w for d, w in zip(digits, weights)) % 11
+        if check_digit != 10:
+            return "".join(map(str, digits)) + str(check_digit)
+    return None
+
+
+def write_keys(path):
+    with open(path, "w") as out:
+        out.write("# test keys\n")
+        for name, (role, kg) in KEYS.items():
+            sha = hashlib.sha256(SECRET[name].encode()).hexdigest()
+            out.write(f"{name} {role} {sha}" + (f" {kg}" if kg else "") + "\n")
+        out.write(f"!old-portal Portal {hashlib.sha256(REVOKED.encode()).hexdigest()}\n")
+
+
+class Server:
+    def __init__(self, data, keys):
+        self.port_file = os.path.join(WORK, "port")
+        if os.path.exists(self.port_file):
+            os.remove(self.port_file)
+        self.log = open(os.path.join(WORK, "serve.log"), "a")
+        self.process = subprocess.Popen(
+            [KEZEK, "serve", "--data", data, "--keys", keys, "--listen", "127.0.0.1:0", "--port-file",
+             self.port_file, "--tick-interval", "1"], stdout=self.log, stderr=self.log)
+        for _ in range(300):
+            if os.path.exists(self.port_file):
+                break
+            if self.process.poll() is not None:
+                raise SystemExit(f"kezek serve exited {self.process.returncode}; see {WORK}/serve.log")
+            time.sleep(0.05)
+        self.port = int(open(self.port_file).read())
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def stop(self, sig=signal.SIGTERM):
+        self.process.send_signal(sig)
+        return self.process.wait(timeout=30)
+
+
+def call(server, method, path, key=None, body=None, content_type="application/json", headers=None):
+    data = body.encode() if isinstance(body, str) else body
+    request = urllib.request.Request(server.base + path, data=data, method=method)
+    if key:
+        request.add_header("Authorization", f"Bearer {key}")
+    if data is not None:
+        request.add_header("Content-Type", content_type)
+    for k, v in (headers or {}).items():
+        request.add_header(k, v)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+counter = [0]
+
+
+def action(role, body_type, body, actor=None):
+    counter[0] += 1
+    a = {"schema_version": 1, "idempotency_key": f"e2e-{counter[0]}", "instant_ms": now_ms(),
+         "actor": dict(actor or {}, role=role), "body_type": body_type, "body": body}
+    return a
+
+
+def post(server, key, a):
+    status, text = call(server, "POST", "/v1/actions", key, json.dumps(a, ensure_ascii=False))
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, {"unparsed": text}
+
+
+def decisions(answer, kind):
+    return [d["body"] for d in answer.get("decisions", []) if d.get("body_type") == kind]
+
+
+def main():
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK)
+    keys = os.path.join(WORK, "keys")
+    write_keys(keys)
+    data = os.path.join(WORK, "data")
+    server = Server(data, keys)
+
+    # Health, readiness and metrics need no key.
+    status, text = call(server, "GET", "/healthz")
+    check("healthz is 200", status == 200, text)
+    for _ in range(100):
+        status, text = call(server, "GET", "/readyz")
+        if status == 200:
+            break
+        time.sleep(0.05)
+    check("readyz is 200 once caught up", status == 200, text)
+
+    edu, portal, pmpk, kg10 = SECRET["edu"], SECRET["portal"], SECRET["pmpk"], SECRET["kg10"]
+    # The catalogue: a locality (UTC+5), a ДО with a group, the calendar is the engine's default.
+    for body_type, body in [
+        ("UpsertLocality", {"locality": 1, "name_ru": "г. Алматы", "name_kk": "Алматы қаласы", "region_code": "ALA"}),
+        ("SetUtcOffset", {"locality": 1, "effective_from_ms": 946684800000, "offset_minutes": 300}),
+        ("UpsertKindergarten", {"kindergarten": 10, "locality": 1, "name_ru": "Ботакоз", "name_kk": "Бөбек"}),
+        ("UpsertGroup", {"group": 100, "kindergarten": 10, "language": "Ru", "min_age_years": 1, "max_age_years": 6,
+                         "capacity": 2}),
+        ("SetPriorityPolicy", {"locality": 0, "tiers": [{"code": "general", "categories": ["general"],
+                                                         "general_line": True}]}),
+    ]:
+        status, answer = post(server, edu, action("EducationDepartment", body_type, body))
+        check(f"{body_type} applied", status == 200 and answer.get("outcome") == "Applied", f"{status} {answer}")
+
+    # The seed's journey: file, voucher, «Да», choose, contract, both sign: enrolled.
+    child = iin("230515", 6, 1)
+    filing = action("Portal", "FileApplication",
+                    {"child_iin": child, "child_name": "Иванов Алихан", "locality": 1, "queue_type": "General",
+                     "language": "Ru", "priority_category": "general", "financing": "VirtualVoucher"},
+                    {"iin": PARENT})
+    status, answer = post(server, portal, filing)
+    check("filing applied", status == 200 and answer.get("outcome") == "Applied", f"{status} {answer}")
+    accepted = decisions(answer, "ApplicationAccepted")
+    app = accepted[0]["application"] if accepted else 0
+    check("the answer carries the application number", app > 0, str(answer))
+    texts = [n["text_ru"] for n in decisions(answer, "Notification")]
+    check("the answer carries the notification", texts == ["Ваша заявка принята. Место в очереди 1"], str(texts))
+
+    # A retry with the same key gets the same answer, and nothing is applied twice.
+    status, again = post(server, portal, filing)
+    check("a retry is answered as a Duplicate", status == 200 and again.get("outcome") == "Duplicate", str(again))
+    check("a retry carries the original's decisions",
+          decisions(again, "ApplicationAccepted") == accepted, str(again))
+
+    status, answer = post(server, edu, action("EducationDepartment", "AllocateVouchers",
+                                              {"locality": 1, "queue_type": "General", "birth_year": 2023,
+                                               "language": "Ru", "count": 1}))
+    issued = decisions(answer, "VoucherIssued")
+    check("the allocation issues the voucher to the head", len(issued) == 1 and issued[0]["application"] == app,
+          str(answer))
+    status, answer = post(server, portal, action("Portal", "AnswerInterest", {"application": app, "interested": True},
+                                                 {"iin": PARENT}))
+    check("«Да» applied", answer.get("outcome") == "Applied", str(answer))
+    status, answer = post(server, portal, action("Portal", "ChooseKindergarten", {"application": app, "group": 100},
+                                                 {"iin": PARENT}))
+    check("choose applied", answer.get("outcome") == "Applied", str(answer))
+    status, answer = post(server, kg10, action("Kindergarten", "SendContract",
+                                               {"application": app, "contract_number": "Д-2026/001"},
+                                               {"kindergarten": 10}))
+    check("contract sent", answer.get("outcome") == "Applied", str(answer))
+    digest = hashlib.sha256(b"contract").hexdigest()
+    status, answer = post(server, portal, action("Portal", "ParentSigns", {"application": app, "document_sha256": digest},
+                                                 {"iin": PARENT}))
+    check("parent signed", answer.get("outcome") == "Applied", str(answer))
+    status, answer = post(server, kg10, action("Kindergarten", "KindergartenSigns",
+                                               {"application": app, "document_sha256": digest}, {"kindergarten": 10}))
+    check("enrolled", decisions(answer, "Enrolled") != [], str(answer))
+
+    # The inbox and the card, read back.
+    status, text = call(server, "GET", f"/v1/applicants/{PARENT}/notifications", portal,
+                        headers={"X-Applicant-Iin": PARENT})
+    check("inbox is 200", status == 200, text)
+    inbox = json.loads(text) if status == 200 else {}
+    ru = [n.get("text_ru") for n in inbox.get("notifications", [])]
+    check("the inbox has the acceptance text", "Ваша заявка принята. Место в очереди 1" in ru, str(ru))
+    check("the inbox has the voucher text",
+          any(t and t.startswith("Ребенку Иванов Алихан выдан ваучер. Подтвердите заинтересованность до ") for t in ru), str(ru))
+    check("the inbox has the enrollment text", "Ребенок зачислен в ДО «Ботакоз»" in ru, str(ru))
+    status, text = call(server, "GET", f"/v1/applications/{app}", portal, headers={"X-Applicant-Iin": PARENT})
+    check("card is 200", status == 200, text)
+    card = json.loads(text) if status == 200 else {}
+    check("the card says archived: enrolled", card.get("status") == "Archived" and card.get("archive_reason") == "Enrolled",
+          text)
+
+    # Access.
+    status, text = call(server, "GET", f"/v1/applications/{app}", portal, headers={"X-Applicant-Iin": OTHER_PARENT})
+    check("a portal reading for another IIN is 403", status == 403 and json.loads(text)["code"] == "ReadNotAllowed", text)
+    status, text = call(server, "GET", f"/v1/applications/{app}", SECRET["kg11"])
+    check("another ДО reading the card is 403", status == 403, text)
+    status, text = call(server, "GET", "/v1/catalogue")
+    check("no key is 401 MissingKey", status == 401 and json.loads(text)["code"] == "MissingKey", text)
+    status, text = call(server, "GET", "/v1/catalogue", "not-a-key")
+    check("an unknown key is 401 UnknownKey", status == 401 and json.loads(text)["code"] == "UnknownKey", text)
+    status, text = call(server, "GET", "/v1/catalogue", REVOKED)
+    check("a revoked key is 401 RevokedKey", status == 401 and json.loads(text)["code"] == "RevokedKey", text)
+    status, answer = post(server, portal, action("EducationDepartment", "AllocateVouchers",
+                                                 {"locality": 1, "queue_type": "General", "birth_year": 2023,
+                                                  "language": "Ru", "count": 5}))
+    check("a portal key posting the department's action: 403, journaled RoleNotAllowed",
+          status == 403 and answer.get("rejection", {}).get("code") == "RoleNotAllowed", f"{status} {answer}")
+    status, answer = post(server, SECRET["audit"], action("Auditor", "ClockTick", {}))
+    check("an auditor posting anything is refused", status == 403, f"{status} {answer}")
+    status, answer = post(server, SECRET["kg11"], action("Kindergarten", "SendContract",
+                                                         {"application": app, "contract_number": "x"},
+                                                         {"kindergarten": 10}))
+    check("a ДО key speaking for another ДО: 403 KindergartenMismatch",
+          status == 403 and answer.get("rejection", {}).get("code") == "KindergartenMismatch", f"{status} {answer}")
+
+    # Bad input.
+    status, text = call(server, "POST", "/v1/actions", portal, "{not json")
+    check("malformed JSON is journaled and answered 422 MalformedJson",
+          status == 422 and json.loads(text).get("rejection", {}).get("code") == "MalformedJson", text)
+    status, text = call(server, "POST", "/v1/actions", portal, "{}", content_type="text/plain")
+    check("a wrong content type is 415", status == 415 and json.loads(text)["code"] == "UnsupportedMediaType", text)
+    status, text = call(server, "GET", "/v1/nowhere", portal)
+    check("an unknown route is 404", status == 404 and json.loads(text)["code"] == "UnknownRoute", text)
+    status, text = call(server, "DELETE", "/v1/actions", portal)
+    check("a wrong method is 405", status == 405 and json.loads(text)["code"] == "MethodNotAllowed", text)
+    status, text = call(server, "POST", "/v1/actions", portal, "x" * (2 * 1024 * 1024))
+    check("an oversized body is 413", status == 413 and json.loads(text)["code"] == "BodyTooLarge", text)
+    batch = "\n".join(json.dumps(action("System", "ClockTick", {})) for _ in range(1001))
+    status, text = call(server, "POST", "/v1/actions", SECRET["edu"], batch, content_type="application/x-ndjson")
+    check("a batch over 1,000 actions is 413", status == 413 and json.loads(text)["code"] == "BatchTooLarge", text)
+    status, text = call(server, "GET", "/v1/applicants/" + PARENT + "/notifications?limit=0", portal,
+                        headers={"X-Applicant-Iin": PARENT})
+    check("a limit of 0 is 400", status == 400 and json.loads(text)["code"] == "InvalidParameter", text)
+    big_header = urllib.request.Request(server.base + "/v1/catalogue", headers={"X-Big": "y" * 20000,
+                                                                                "Authorization": f"Bearer {edu}"})
+    try:
+        urllib.request.urlopen(big_header, timeout=10)
+        status = 200
+    except urllib.error.HTTPError as error:
+        status = error.code
+    except (ConnectionError, urllib.error.URLError):
+        status = 0
+    check("an oversized header is 431", status == 431, str(status))
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"GARBAGE\x01\x02 / HTTP/9\r\n\r\n")
+        reply = s.recv(4096).decode(errors="replace")
+    check("malformed HTTP is 400 MalformedHttp", reply.startswith("HTTP/1.1 400") and "MalformedHttp" in reply, reply[:200])
+    # A batch as NDJSON: one answer a line.
+    batch = "\n".join(json.dumps(action("System", "ClockTick", {})) for _ in range(3))
+    status, text = call(server, "GET", "/v1/catalogue", edu)
+    status, text = call(server, "POST", "/v1/actions", SECRET["edu"], batch, content_type="application/x-ndjson")
+    check("an NDJSON batch gets one answer a line", status == 200 and len(text.strip().split("\n")) == 3, text[:300])
+
+    # A client that disconnects before its answer: the action commits once; a retry gets the answer.
+    lost = action("Portal", "FileApplication",
+                  {"child_iin": iin("240101", 5, 7), "child_name": "Сейткали Айя", "locality": 1,
+                   "queue_type": "General", "language": "Ru", "priority_category": "general"}, {"iin": PARENT})
+    body = json.dumps(lost, ensure_ascii=False).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer "
+                  + portal.encode() + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    time.sleep(0.5)
+    status, answer = post(server, portal, lost)
+    check("the retry after a disconnect is a Duplicate of the committed filing",
+          answer.get("outcome") == "Duplicate", str(answer))
+
+    status, text = call(server, "GET", "/metrics")
+    check("metrics count actions by kind and outcome",
+          status == 200 and 'kezek_actions_total{kind="FileApplication",outcome="Applied"}' in text, text[:500])
+
+    # Graceful stop, then a restart serves the same read models.
+    before_status, before = call(server, "GET", f"/v1/applications/{app}", portal, headers={"X-Applicant-Iin": PARENT})
+    check("SIGTERM stops gracefully (exit 0)", server.stop() == 0)
+    server = Server(data, keys)
+    after_status, after = call(server, "GET", f"/v1/applications/{app}", portal, headers={"X-Applicant-Iin": PARENT})
+    check("after a restart the card is the same", before_status == after_status == 200 and before == after,
+          f"{before} / {after}")
+    server.stop()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
