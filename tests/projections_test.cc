@@ -4,12 +4,14 @@
 // policy change re-ranks the mirrored queues as the engine does.
 #include <malloc.h>
 
+#include <flatbuffers/idl.h>
 #include <fmt/format.h>
 
 #include <string>
 #include <vector>
 
 #include "projections/read_models.h"
+#include "schema_text.h"
 #include "tests/harness.h"
 
 namespace kezek::test {
@@ -90,6 +92,35 @@ uint32_t FreePlaces(const ReadModels& models, uint32_t group) {
   }
   FAIL("group ", group, " is not in the catalogue");
   return 0;
+}
+
+bool LoadEmbedded(const char* name, bool /*binary*/, std::string* out) {
+  for (const auto& file : schema_text::kFiles) {
+    if (std::string_view(name).ends_with(file.name)) {
+      out->assign(file.text);
+      return true;
+    }
+  }
+  return false;
+}
+
+// A view as the HTTP server prints it: FlatBuffers' printer, defaults shown, Cyrillic as UTF-8.
+std::string Json(const std::vector<uint8_t>& bytes, const char* root) {
+  flatbuffers::IDLOptions options;
+  options.strict_json = true;
+  options.indent_step = -1;
+  options.output_default_scalars_in_json = true;
+  options.natural_utf8 = true;
+  flatbuffers::Parser parser(options);
+  flatbuffers::SetLoadFileFunction(LoadEmbedded);
+  std::string text;
+  REQUIRE(LoadEmbedded("views.fbs", false, &text));
+  const char* include_paths[] = {"", nullptr};
+  REQUIRE_MESSAGE(parser.Parse(text.c_str(), include_paths, "views.fbs"), parser.error_);
+  REQUIRE(parser.SetRootType(root));
+  std::string json;
+  REQUIRE(flatbuffers::GenerateText(parser, bytes.data(), &json));
+  return json;
 }
 
 std::string StepTexts(const fb::ApplicationCard& card) {
@@ -301,6 +332,14 @@ TEST_CASE("projections: the seed's journey reads back on the card and in the inb
   CHECK(history.Get(1)->event() == fb::PositionEvent::VoucherIssued);
   CHECK(history.Get(1)->at_ms() == Kz(2025, 2, 6, 16, 46));
   CHECK(!models.Card(app + 1).has_value());
+  const std::string card_json = Json(*models.Card(app), "kezek.fb.ApplicationCard");
+  CHECK(card_json.find("\"status\": \"Archived\"") != std::string::npos);
+  CHECK(card_json.find("\"archive_reason\": \"Enrolled\"") != std::string::npos);
+  CHECK(card_json.find("\"filed_at_local\": \"06.02.2025 16:16:55\"") != std::string::npos);
+  CHECK(card_json.find("\"position\": null") != std::string::npos);  // not waiting
+  CHECK(card_json.find("Выбран Ботакоз") != std::string::npos);
+  CHECK(Json(models.Inbox(World::kParent, 0, 1), "kezek.fb.Inbox").find("Ваша заявка принята. Место в очереди 1") !=
+        std::string::npos);
   CHECK(View<fb::Inbox>(models.Inbox("not an iin", 0, 10))->total() == 0);
 }
 
