@@ -85,7 +85,6 @@ void ReadModels::Apply(std::span<const uint8_t> bytes) {
   record_time_ms_ = record.engine_time_ms();
   if (const auto* decisions = record.decisions()) {
     KEZEK_ASSERT(decisions->size() <= kCursorIndexMax + 1);
-    pending_arg_ = 0;
     for (uint32_t i = 0; i < decisions->size(); ++i) ApplyDecision(record, *decisions->Get(i), i);
   }
   // A rejected action changes nothing (the decisions it carries are expiries that came first).

@@ -214,7 +214,9 @@ class ReadModels {
   std::map<uint32_t, GroupInfo> groups_;
   std::map<uint32_t, Popularity> popularity_;
 
-  // Scratch of the record being applied: what a notification's text needs from the decision before it.
+  // What a notification's text needs from the decision just before it (the engine writes each
+  // notification right after the decision it tells of); kept across records, so that a split of
+  // one input's decisions over consecutive records (DESIGN §5) cannot separate the two.
   uint32_t pending_arg_ = 0;
   int64_t record_time_ms_ = 0;
 };
