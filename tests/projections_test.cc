@@ -519,24 +519,37 @@ TEST_CASE("projections: memory per application on a generated country history" *
   replay::SimulationOptions options;
   options.seed = 2025;
   options.country = true;
-  options.applications = 200'000;
+  options.applications = 400'000;
   options.months = 24;
   const auto log = SimulatedLog(options);
-  Engine engine;
-  ReadModels models;
-  uint64_t offset = 0;
-  int64_t allocated = 0;  // by the read models alone: the heap's growth across their Apply calls
-  for (const auto& action : log) {
-    const ApplyResult result = engine.Apply(action, offset++);
-    const size_t before = mallinfo2().uordblks;
-    models.Apply(result.record);
-    allocated += static_cast<int64_t>(mallinfo2().uordblks) - static_cast<int64_t>(before);
-  }
-  const uint64_t applications = engine.state().applications.size() - 1;
-  MESSAGE(fmt::format("{} records, {} applications, {} waiting; read models: {} bytes allocated ({} per "
-                      "application), {} by their own count",
-                      models.next_sequence(), applications, models.waiting(), allocated,
-                      allocated / static_cast<int64_t>(applications), models.MemoryBytes()));
+  // The heap's growth over a fold by the engine alone, then by the engine and the read models.
+  const auto heap = [] {  // in use: from the arenas and mmap'd (large vectors)
+    const struct mallinfo2 info = mallinfo2();
+    return static_cast<int64_t>(info.uordblks + info.hblkhd);
+  };
+  const auto fold = [&](bool with_models, uint64_t* applications, uint64_t* memory_bytes, uint64_t* waiting) {
+    const int64_t before = heap();
+    auto engine = std::make_unique<Engine>();
+    auto models = std::make_unique<ReadModels>();
+    uint64_t offset = 0;
+    for (const auto& action : log) {
+      const ApplyResult result = engine->Apply(action, offset++);
+      if (with_models) models->Apply(result.record);
+    }
+    const int64_t after = heap();
+    *applications = engine->state().applications.size() - 1;
+    *memory_bytes = models->MemoryBytes();
+    *waiting = models->waiting();
+    return after - before;
+  };
+  uint64_t applications = 0, memory_bytes = 0, waiting = 0;
+  const int64_t engine_only = fold(false, &applications, &memory_bytes, &waiting);
+  const int64_t both = fold(true, &applications, &memory_bytes, &waiting);
+  const int64_t models = both - engine_only;
+  MESSAGE(fmt::format("{} actions, {} applications, {} waiting at the end; engine state {} bytes; read models {} "
+                      "bytes allocated ({} per application), {} by their own count",
+                      log.size(), applications, waiting, engine_only, models,
+                      models / static_cast<int64_t>(applications), memory_bytes));
 }
 
 }  // namespace kezek::test
