@@ -156,15 +156,15 @@ void EnterQueue(Context& c, Application& app, InstantMs at, fb::NotificationKind
   const uint64_t position = PositionOf(s, app);
   switch (kind) {
     case fb::NotificationKind::ApplicationAccepted:
-      c.out.EnteredQueue(app, position);
+      c.out.EnteredQueue(app, s.queues[app.queue].key(), position);
       c.out.Notify(app, kind, messages::ApplicationAccepted(position));
       break;
     case fb::NotificationKind::DocumentsConfirmed:
-      c.out.EnteredQueue(app, position);
+      c.out.EnteredQueue(app, s.queues[app.queue].key(), position);
       c.out.Notify(app, kind, messages::DocumentsConfirmed(position));
       break;
     case fb::NotificationKind::ReturnedToQueue:
-      c.out.ReturnedToQueue(app, position);
+      c.out.ReturnedToQueue(app, s.queues[app.queue].key(), position);
       c.out.Notify(app, kind, messages::ReturnedToQueue(position));
       break;
     case fb::NotificationKind::AwaitingDocuments:

@@ -14,8 +14,16 @@ void DecisionWriter::AwaitingDocuments(const Application& app) {
   Add(fb::CreateAwaitingDocuments(builder_, app.id.value));
 }
 
-void DecisionWriter::EnteredQueue(const Application& app, uint64_t position) {
-  Add(fb::CreateEnteredQueue(builder_, app.id.value, position));
+namespace {
+
+fb::QueueLine LineOf(Line line) { return line == Line::Priority ? fb::QueueLine::Priority : fb::QueueLine::General; }
+
+}  // namespace
+
+void DecisionWriter::EnteredQueue(const Application& app, const QueueKey& key, uint64_t position) {
+  Add(fb::CreateEnteredQueue(builder_, app.id.value, position, key.locality.value, key.type, key.birth_year,
+                             key.language, key.correction, app.place.tier, LineOf(app.place.line),
+                             app.filed_at.value));
 }
 
 void DecisionWriter::DocumentsRejected(const Application& app, std::string_view specialist,
@@ -80,8 +88,10 @@ void DecisionWriter::StopListed(const Application& app) {
   Add(fb::CreateStopListed(builder_, app.id.value, app.deadline_at.value));
 }
 
-void DecisionWriter::ReturnedToQueue(const Application& app, uint64_t position) {
-  Add(fb::CreateReturnedToQueue(builder_, app.id.value, position));
+void DecisionWriter::ReturnedToQueue(const Application& app, const QueueKey& key, uint64_t position) {
+  Add(fb::CreateReturnedToQueue(builder_, app.id.value, position, key.locality.value, key.type, key.birth_year,
+                                key.language, key.correction, app.place.tier, LineOf(app.place.line),
+                                app.filed_at.value));
 }
 
 void DecisionWriter::Archived(const Application& app) {

@@ -9,6 +9,7 @@
 #include <flatbuffers/flatbuffers.h>
 
 #include "engine/messages.h"
+#include "engine/queue.h"
 #include "engine/schemas_fwd.h"
 #include "engine/types.h"
 
@@ -29,7 +30,9 @@ class DecisionWriter {
   // `stamped`: the instant the sender stamped; app.filed_at is the instant that ranks it.
   void ApplicationAccepted(const Application& app, InstantMs stamped);
   void AwaitingDocuments(const Application& app);
-  void EnteredQueue(const Application& app, uint64_t position);
+  // Entering or returning to the queue `key` (the application's): the decision carries the key, tier,
+  // line and ranking instant, so that a read model mirrors the queue from the journal alone.
+  void EnteredQueue(const Application& app, const QueueKey& key, uint64_t position);
   void DocumentsRejected(const Application& app, std::string_view specialist, std::string_view reason);
   void VoucherIssued(const Application& app);
   void InterestConfirmed(const Application& app);
@@ -42,7 +45,7 @@ class DecisionWriter {
   void VoucherAnnulled(const Application& app, VoucherId voucher, fb::AnnulReason reason);
   void VouchersAllocated(const fb::AllocateVouchers& allocation, VoucherId first);
   void StopListed(const Application& app);
-  void ReturnedToQueue(const Application& app, uint64_t position);
+  void ReturnedToQueue(const Application& app, const QueueKey& key, uint64_t position);
   void Archived(const Application& app);
   void Notify(const Application& app, fb::NotificationKind kind, const messages::Text& text);
 

@@ -123,6 +123,7 @@ World::World(bool catalogue) {
 
 Outcome World::Bytes(const std::vector<uint8_t>& bytes) {
   const ApplyResult result = engine.Apply(bytes, next_offset++);
+  journal.emplace_back(result.record.begin(), result.record.end());
   return Outcome{result.outcome, result.code, {result.record.begin(), result.record.end()}, {}};
 }
 
@@ -160,6 +161,7 @@ Outcome World::Json(const std::string& json) {
   if (error.code != fb::RejectionCode::None) {
     const std::vector<uint8_t> raw(json.begin(), json.end());
     const ApplyResult result = engine.RejectInput(raw, error.code, error.reason, next_offset++);
+    journal.emplace_back(result.record.begin(), result.record.end());
     return Outcome{result.outcome, result.code, {result.record.begin(), result.record.end()}, {}};
   }
   std::vector<std::vector<uint8_t>> ticks;

@@ -122,6 +122,7 @@ class World {
 
   Engine engine;
   events::Codec codec;
+  std::vector<std::vector<uint8_t>> journal;  // every record the engine wrote, in sequence order
   bool ticker = true;
   uint64_t next_tick_key = 1;
   uint64_t next_key = 1;

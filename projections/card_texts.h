@@ -1,0 +1,30 @@
+// What a «Мои заявки» card says, in Russian and Kazakh, in one file so that review is one file
+// (as engine/messages.h for notifications). Russian marked "seed" is the portal guide's to the
+// letter (shared/seed); Kazakh follows shared/GLOSSARY.md and awaits a native speaker's review.
+#pragma once
+
+#include <string_view>
+
+#include "engine/messages.h"
+#include "engine/schemas_fwd.h"
+#include "views_generated.h"
+
+namespace kezek::projections::card_texts {
+
+// seed: «Ожидание подтверждения документов», «Ваучер используется», «Ожидайте договор от ДО»,
+// «В архиве», «Стоп-лист».
+messages::Text Status(fb::ApplicationStatus status);
+// seed: «Общеобразовательная очередь»; «Специальная очередь».
+messages::Text QueueType(fb::QueueType type);
+// seed: «Казахский».
+messages::Text Language(fb::Language language);
+// seed: «Виртуальный ваучер».
+messages::Text Financing(fb::Financing financing);
+// seed: Очередь → Ваучер → Выбор сада → Тип финансирования → Зачисление.
+messages::Text StepName(fb::StatusStep step);
+// What a step shows in its state. `status`: the application's (before archival, when archived);
+// `kindergarten_ru/kk`: the ДО chosen, for «Выбран ...». Empty for a pending step.
+messages::Text StepText(fb::StatusStep step, fb::StepState state, fb::ApplicationStatus status,
+                        std::string_view kindergarten_ru, std::string_view kindergarten_kk);
+
+}  // namespace kezek::projections::card_texts

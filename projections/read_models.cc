@@ -1,0 +1,974 @@
+#include "projections/read_models.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "engine/assert.h"
+#include "engine/civil_time.h"
+#include "engine/iin.h"
+#include "projections/card_texts.h"
+
+namespace kezek::projections {
+namespace {
+
+constexpr uint64_t kCursorIndexMax = (uint64_t{1} << kCursorIndexBits) - 1;
+constexpr uint64_t kCursorSequenceMax = (uint64_t{1} << (64 - kCursorIndexBits)) - 2;
+
+Line LineOf(fb::QueueLine line) { return line == fb::QueueLine::Priority ? Line::Priority : Line::General; }
+
+std::optional<uint64_t> IinNumber(std::string_view text) {
+  const auto parsed = ParseIin(text);
+  const auto* info = std::get_if<IinInfo>(&parsed);
+  if (info == nullptr) return std::nullopt;
+  return info->iin.value;
+}
+
+fb::NotificationKind KindOf(uint32_t index_and_kind) { return static_cast<fb::NotificationKind>(index_and_kind & 0xFF); }
+uint32_t IndexOf(uint32_t index_and_kind) { return index_and_kind >> 8; }
+
+// Little-endian bytes of every field, streamed into SHA-256 in chunks (ReadModels::Hash).
+class Canon {
+ public:
+  Canon() { hasher_.Begin(); }
+  template <typename T>
+  void Int(T value) {
+    static_assert(std::is_integral_v<T> || std::is_enum_v<T>);
+    uint64_t v = static_cast<uint64_t>(value);
+    for (size_t i = 0; i < sizeof(T); ++i) buffer_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    Flush(false);
+  }
+  void Text(std::string_view text) {
+    Int(uint64_t{text.size()});
+    buffer_.insert(buffer_.end(), text.begin(), text.end());
+    Flush(false);
+  }
+  Sha256 End() {
+    Flush(true);
+    return hasher_.End();
+  }
+
+ private:
+  void Flush(bool all) {
+    if (!all && buffer_.size() < 64 * 1024) return;
+    hasher_.Update(buffer_);
+    buffer_.clear();
+  }
+  Sha256Hasher hasher_;
+  std::vector<uint8_t> buffer_;
+};
+
+}  // namespace
+
+uint64_t CursorOf(uint64_t sequence, uint32_t decision_index) {
+  KEZEK_ASSERT(decision_index <= kCursorIndexMax);
+  KEZEK_ASSERT(sequence <= kCursorSequenceMax);
+  return ((sequence << kCursorIndexBits) | decision_index) + 1;
+}
+
+ReadModels::ReadModels() { apps_.emplace_back(); }
+
+// --- feeding ------------------------------------------------------------------------------------
+
+void ReadModels::Apply(std::span<const uint8_t> bytes) {
+  std::vector<uint8_t> aligned;
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(std::max_align_t) != 0) {
+    aligned.assign(bytes.begin(), bytes.end());  // FlatBuffers are read in place, aligned
+    bytes = aligned;
+  }
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), /*max_depth=*/64, /*max_tables=*/1'000'000'000);
+  KEZEK_ASSERT(fb::VerifyJournalRecordBuffer(verifier));
+  const fb::JournalRecord& record = *fb::GetJournalRecord(bytes.data());
+  KEZEK_ASSERT(record.sequence() == next_sequence_);
+  record_time_ms_ = record.engine_time_ms();
+  if (const auto* decisions = record.decisions()) {
+    KEZEK_ASSERT(decisions->size() <= kCursorIndexMax + 1);
+    for (uint32_t i = 0; i < decisions->size(); ++i) ApplyDecision(record, *decisions->Get(i), i);
+  }
+  // A rejected action changes nothing (the decisions it carries are expiries that came first).
+  if (record.outcome() == fb::Outcome::Applied && record.action() != nullptr) {
+    ApplyAction(record.sequence(), *record.action_nested_root());
+  }
+  ++next_sequence_;
+}
+
+void ReadModels::ApplyDecision(const fb::JournalRecord& record, const fb::Decision& decision, uint32_t index) {
+  const uint64_t sequence = record.sequence();
+  switch (decision.body_type()) {
+    case fb::DecisionBody::ApplicationAccepted:
+      Accept(record, *decision.body_as_ApplicationAccepted());
+      pending_arg_ = 0;
+      break;
+    case fb::DecisionBody::AwaitingDocuments:
+      app(decision.body_as_AwaitingDocuments()->application()).status = fb::ApplicationStatus::AwaitingDocuments;
+      pending_arg_ = 0;
+      break;
+    case fb::DecisionBody::EnteredQueue: {
+      const auto& d = *decision.body_as_EnteredQueue();
+      Enter(sequence, d.application(),
+            QueueKey{LocalityId{d.locality()}, d.queue_type(), d.birth_year(), d.language(), d.correction_type()},
+            d.tier(), d.line(), d.filed_at_ms(), d.position(), fb::PositionEvent::EnteredQueue);
+      break;
+    }
+    case fb::DecisionBody::ReturnedToQueue: {
+      const auto& d = *decision.body_as_ReturnedToQueue();
+      Enter(sequence, d.application(),
+            QueueKey{LocalityId{d.locality()}, d.queue_type(), d.birth_year(), d.language(), d.correction_type()},
+            d.tier(), d.line(), d.filed_at_ms(), d.position(), fb::PositionEvent::ReturnedToQueue);
+      break;
+    }
+    case fb::DecisionBody::DocumentsRejected: {
+      const auto& d = *decision.body_as_DocumentsRejected();
+      KEZEK_ASSERT(find(d.application()) != nullptr);
+      pending_arg_ = Intern(d.specialist_name() ? d.specialist_name()->string_view() : std::string_view{});
+      break;
+    }
+    case fb::DecisionBody::VoucherIssued: {
+      const auto& d = *decision.body_as_VoucherIssued();
+      App& a = app(d.application());
+      KEZEK_ASSERT(a.status == fb::ApplicationStatus::InQueue && a.queue != kNoQueue);
+      const uint64_t position = LivePosition(a, d.application());
+      KEZEK_ASSERT(position == 1);  // a voucher goes to the head of the order of issue
+      const QueueEntry popped = queues_[a.queue].PopHead(RatioOf(a.locality));
+      KEZEK_ASSERT(popped.application.value == d.application());
+      --waiting_;
+      AddHistory(sequence, a, d.application(), position, fb::PositionEvent::VoucherIssued);
+      a.status = fb::ApplicationStatus::VoucherIssued;
+      a.voucher = d.voucher();
+      a.deadline = fb::DeadlineKind::Interest;
+      a.deadline_ms = d.deadline_ms();
+      a.deadline_date = civil::FromYyyymmdd(d.deadline_date()).value_or(LocalDate{}).value;
+      pending_arg_ = static_cast<uint32_t>(a.deadline_date);
+      break;
+    }
+    case fb::DecisionBody::InterestConfirmed: {
+      const auto& d = *decision.body_as_InterestConfirmed();
+      App& a = app(d.application());
+      a.status = fb::ApplicationStatus::VoucherInUse;
+      a.deadline = fb::DeadlineKind::Enrollment;
+      a.deadline_ms = d.deadline_ms();
+      a.deadline_date = civil::FromYyyymmdd(d.deadline_date()).value_or(LocalDate{}).value;
+      pending_arg_ = static_cast<uint32_t>(a.deadline_date);
+      break;
+    }
+    case fb::DecisionBody::ExtensionGranted: {
+      const auto& d = *decision.body_as_ExtensionGranted();
+      App& a = app(d.application());
+      a.extension_used = true;
+      a.deadline = fb::DeadlineKind::Enrollment;
+      a.deadline_ms = d.deadline_ms();
+      a.deadline_date = civil::FromYyyymmdd(d.deadline_date()).value_or(LocalDate{}).value;
+      pending_arg_ = static_cast<uint32_t>(a.deadline_date);
+      break;
+    }
+    case fb::DecisionBody::EnrollmentRequested: {
+      const auto& d = *decision.body_as_EnrollmentRequested();
+      App& a = app(d.application());
+      a.status = fb::ApplicationStatus::AwaitingContract;
+      a.group = d.group();
+      const auto group = groups_.find(d.group());
+      KEZEK_ASSERT(group != groups_.end() && group->second.kindergarten == d.kindergarten());
+      ++group->second.taken;
+      ++popularity_[d.kindergarten()].requests;
+      pending_arg_ = 0;
+      break;
+    }
+    case fb::DecisionBody::ContractSent: {
+      const auto& d = *decision.body_as_ContractSent();
+      App& a = app(d.application());
+      a.status = fb::ApplicationStatus::ContractSent;
+      a.deadline = fb::DeadlineKind::ParentSignature;
+      a.deadline_ms = d.deadline_ms();
+      a.deadline_date = civil::FromYyyymmdd(d.deadline_date()).value_or(LocalDate{}).value;
+      pending_arg_ = static_cast<uint32_t>(a.deadline_date);
+      break;
+    }
+    case fb::DecisionBody::ParentSigned: {
+      const auto& d = *decision.body_as_ParentSigned();
+      App& a = app(d.application());
+      a.status = fb::ApplicationStatus::ParentSigned;
+      a.deadline = fb::DeadlineKind::KindergartenSignature;
+      a.deadline_ms = d.deadline_ms();
+      a.deadline_date = civil::FromYyyymmdd(d.deadline_date()).value_or(LocalDate{}).value;
+      pending_arg_ = static_cast<uint32_t>(a.deadline_date);
+      break;
+    }
+    case fb::DecisionBody::EnrollmentRequestLapsed: {
+      const auto& d = *decision.body_as_EnrollmentRequestLapsed();
+      App& a = app(d.application());
+      KEZEK_ASSERT(a.group != 0);
+      GroupInfo& group = groups_.at(a.group);
+      KEZEK_ASSERT(group.taken > 0);
+      --group.taken;
+      a.group = 0;
+      a.status = fb::ApplicationStatus::VoucherInUse;
+      a.deadline = fb::DeadlineKind::Enrollment;
+      a.deadline_ms = d.deadline_ms();
+      a.deadline_date = civil::FromYyyymmdd(d.deadline_date()).value_or(LocalDate{}).value;
+      pending_arg_ = static_cast<uint32_t>(a.deadline_date);
+      break;
+    }
+    case fb::DecisionBody::Enrolled: {
+      const auto& d = *decision.body_as_Enrolled();
+      App& a = app(d.application());
+      KEZEK_ASSERT(a.group == d.group());
+      ++popularity_[d.kindergarten()].enrollments;
+      const KindergartenInfo& kindergarten = kindergartens_.at(d.kindergarten());
+      std::string names = kindergarten.name_ru;
+      names.push_back('\0');
+      names += kindergarten.name_kk;
+      pending_arg_ = Intern(names);
+      break;
+    }
+    case fb::DecisionBody::VoucherAnnulled: {
+      const auto& d = *decision.body_as_VoucherAnnulled();
+      App& a = app(d.application());
+      KEZEK_ASSERT(a.voucher == d.voucher());
+      if (a.group != 0) {
+        GroupInfo& group = groups_.at(a.group);
+        KEZEK_ASSERT(group.taken > 0);
+        --group.taken;
+        a.group = 0;
+      }
+      a.voucher = 0;
+      a.extension_used = false;
+      pending_arg_ = static_cast<uint32_t>(d.reason());
+      break;
+    }
+    case fb::DecisionBody::VouchersAllocated: {
+      const auto& d = *decision.body_as_VouchersAllocated();
+      QueueFor(QueueKey{LocalityId{d.locality()}, d.queue_type(), d.birth_year(), d.language(), d.correction_type()});
+      pending_arg_ = 0;
+      break;
+    }
+    case fb::DecisionBody::StopListed: {
+      const auto& d = *decision.body_as_StopListed();
+      App& a = app(d.application());
+      a.status = fb::ApplicationStatus::StopListed;
+      a.deadline = fb::DeadlineKind::StopList;
+      a.deadline_ms = d.return_at_ms();
+      a.deadline_date = offsets_.LocalDateOf(LocalityId{a.locality}, InstantMs{d.return_at_ms()}).value;
+      pending_arg_ = static_cast<uint32_t>(a.deadline_date);
+      break;
+    }
+    case fb::DecisionBody::Archived: {
+      const auto& d = *decision.body_as_Archived();
+      App& a = app(d.application());
+      KEZEK_ASSERT(a.status != fb::ApplicationStatus::Archived);
+      if (a.status == fb::ApplicationStatus::InQueue) {
+        const uint64_t position = LivePosition(a, d.application());
+        queues_[a.queue].Erase(EntryOf(a, d.application()), a.line);
+        --waiting_;
+        AddHistory(sequence, a, d.application(), position, fb::PositionEvent::LeftQueue);
+      }
+      a.status_before_archive = a.status;
+      a.status = fb::ApplicationStatus::Archived;
+      a.archive_reason = d.reason();
+      a.deadline = fb::DeadlineKind::None;
+      a.deadline_ms = 0;
+      a.deadline_date = 0;
+      pending_arg_ = static_cast<uint32_t>(d.reason());
+      break;
+    }
+    case fb::DecisionBody::Notification:
+      Notify(record, *decision.body_as_Notification(), index);
+      break;
+    case fb::DecisionBody::NONE:
+      KEZEK_ASSERT(false && "a journal decision without a body");
+      break;
+  }
+}
+
+void ReadModels::Accept(const fb::JournalRecord& record, const fb::ApplicationAccepted& accepted) {
+  const fb::Action* action = record.action_nested_root();
+  KEZEK_ASSERT(action != nullptr && action->body_type() == fb::ActionBody::FileApplication);
+  const fb::FileApplication& file = *action->body_as_FileApplication();
+  const uint64_t id = accepted.application();
+  KEZEK_ASSERT(id >= 1);
+  if (id >= apps_.size()) apps_.resize(id + 1);
+  App& a = apps_[id];
+  KEZEK_ASSERT(a.applicant == 0);  // each application is accepted once
+  const auto applicant = IinNumber(action->actor()->iin()->string_view());
+  const auto child = IinNumber(accepted.child_iin()->string_view());
+  KEZEK_ASSERT(applicant.has_value() && child.has_value());
+  a.applicant = *applicant;
+  a.child = *child;
+  a.filed_at_ms = accepted.filed_at_ms();
+  a.stamped_ms = accepted.stamped_ms();
+  const std::string_view name = file.child_name()->string_view();
+  KEZEK_ASSERT(name.size() <= UINT16_MAX && names_.size() + name.size() <= UINT32_MAX);
+  a.name_offset = static_cast<uint32_t>(names_.size());
+  a.name_length = static_cast<uint16_t>(name.size());
+  names_.append(name);
+  const std::string_view category = file.priority_category()->string_view();
+  auto it = category_index_.find(category);
+  if (it == category_index_.end()) {
+    KEZEK_ASSERT(categories_.size() < UINT16_MAX);
+    it = category_index_.emplace(std::string(category), static_cast<uint16_t>(categories_.size())).first;
+    categories_.emplace_back(category);
+  }
+  a.category = it->second;
+  a.locality = file.locality();
+  a.type = accepted.queue_type();
+  a.language = file.language();
+  a.correction = file.correction_type();
+  a.financing = file.financing();
+  a.preferred_kindergarten = a.type == fb::QueueType::Special ? file.kindergarten() : 0;
+  const TierPlace place = PlaceOrLast(PolicyOf(a.locality), category);
+  a.tier = place.tier;
+  a.line = place.line;
+}
+
+void ReadModels::Enter(uint64_t sequence, uint64_t id, const QueueKey& key, uint8_t tier, fb::QueueLine line,
+                       int64_t filed_at_ms, uint64_t position, fb::PositionEvent event) {
+  App& a = app(id);
+  KEZEK_ASSERT(a.status != fb::ApplicationStatus::InQueue && a.status != fb::ApplicationStatus::Archived);
+  KEZEK_ASSERT(a.filed_at_ms == filed_at_ms && key.locality.value == a.locality && key.type == a.type);
+  const uint32_t queue = QueueFor(key);
+  KEZEK_ASSERT(a.queue == kNoQueue || a.queue == queue);  // an application has one queue
+  a.queue = queue;
+  a.tier = tier;
+  a.line = LineOf(line);
+  a.status = fb::ApplicationStatus::InQueue;
+  a.deadline = fb::DeadlineKind::None;
+  a.deadline_ms = 0;
+  a.deadline_date = 0;
+  queues_[queue].Insert(EntryOf(a, id), a.line);
+  ++waiting_;
+  // The pair of the engine's own count: the mirrored queue must rank it where the engine did.
+  KEZEK_ASSERT(LivePosition(a, id) == position);
+  AddHistory(sequence, a, id, position, event);
+  KEZEK_ASSERT(position <= UINT32_MAX);
+  pending_arg_ = static_cast<uint32_t>(position);
+}
+
+void ReadModels::Notify(const fb::JournalRecord& record, const fb::Notification& n, uint32_t index) {
+  const App& a = app(n.application());
+  KEZEK_ASSERT(IinNumber(n.recipient_iin()->string_view()) == a.applicant);
+  KEZEK_ASSERT(notes_.size() < UINT32_MAX);
+  const uint32_t note_index = static_cast<uint32_t>(notes_.size());
+  notes_.push_back(Note{record.sequence(), n.application(), index << 8 | static_cast<uint32_t>(n.kind()), pending_arg_});
+  // Texts are rendered again on read; where the renderer would not give the journal's words
+  // (a message catalogue changed since), the journal's are kept.
+  const messages::Text rendered = Render(notes_.back());
+  const std::string_view ru = n.text_ru() ? n.text_ru()->string_view() : std::string_view{};
+  const std::string_view kk = n.text_kk() ? n.text_kk()->string_view() : std::string_view{};
+  if (rendered.ru != ru || rendered.kk != kk) spelled_.emplace(note_index, messages::Text{std::string(ru), std::string(kk)});
+  inbox_[a.applicant].push_back(note_index);
+  NoteTime(record.sequence());
+}
+
+void ReadModels::ApplyAction(uint64_t sequence, const fb::Action& action) {
+  switch (action.body_type()) {
+    case fb::ActionBody::UpsertLocality: {
+      const auto& a = *action.body_as_UpsertLocality();
+      LocalityInfo& locality = localities_[a.locality()];
+      locality.name_ru = a.name_ru()->str();
+      locality.name_kk = a.name_kk()->str();
+      locality.region_code = a.region_code() ? a.region_code()->str() : std::string{};
+      break;
+    }
+    case fb::ActionBody::SetUtcOffset: {
+      const auto& a = *action.body_as_SetUtcOffset();
+      offsets_.Set(LocalityId{a.locality()}, InstantMs{a.effective_from_ms()}, a.offset_minutes());
+      break;
+    }
+    case fb::ActionBody::UpsertKindergarten: {
+      const auto& a = *action.body_as_UpsertKindergarten();
+      KindergartenInfo& kindergarten = kindergartens_[a.kindergarten()];
+      kindergarten.locality = a.locality();
+      kindergarten.name_ru = a.name_ru()->str();
+      kindergarten.name_kk = a.name_kk()->str();
+      break;
+    }
+    case fb::ActionBody::UpsertGroup:
+      UpsertGroup(*action.body_as_UpsertGroup());
+      break;
+    case fb::ActionBody::SetPriorityPolicy:
+      SetPolicy(sequence, *action.body_as_SetPriorityPolicy());
+      break;
+    // Everything else the read models need from these is in their decisions.
+    case fb::ActionBody::FileApplication:
+    case fb::ActionBody::ConfirmDocuments:
+    case fb::ActionBody::RejectDocuments:
+    case fb::ActionBody::Withdraw:
+    case fb::ActionBody::AllocateVouchers:
+    case fb::ActionBody::AnswerInterest:
+    case fb::ActionBody::ExtendVoucher:
+    case fb::ActionBody::ChooseKindergarten:
+    case fb::ActionBody::SendContract:
+    case fb::ActionBody::ParentSigns:
+    case fb::ActionBody::KindergartenSigns:
+    case fb::ActionBody::UpdateCalendar:
+    case fb::ActionBody::ArchiveChild:
+    case fb::ActionBody::ClockTick:
+      break;
+    case fb::ActionBody::NONE:
+      KEZEK_ASSERT(false && "an applied action without a body");
+      break;
+  }
+}
+
+void ReadModels::UpsertGroup(const fb::UpsertGroup& a) {
+  GroupInfo& group = groups_[a.group()];
+  if (group.kindergarten != a.kindergarten()) {
+    if (group.kindergarten != 0) std::erase(kindergartens_.at(group.kindergarten).groups, a.group());
+    auto& list = kindergartens_.at(a.kindergarten()).groups;
+    list.insert(std::upper_bound(list.begin(), list.end(), a.group()), a.group());
+  }
+  group.kindergarten = a.kindergarten();
+  group.language = a.language();
+  group.min_age_years = a.min_age_years();
+  group.max_age_years = a.max_age_years();
+  group.correction = a.correction_type();
+  group.capacity = a.capacity();
+}
+
+// The engine re-ranks every queue a policy governs (engine/catalogue.cc SetPriorityPolicy): the
+// queues are emptied (their ratio cycle restarts) and every application not archived takes its
+// category's place under the new policy; those waiting re-enter. The same, from the categories
+// the FileApplication actions named.
+void ReadModels::SetPolicy(uint64_t sequence, const fb::SetPriorityPolicy& a) {
+  PriorityPolicy policy;
+  for (const fb::PriorityTier* tier : *a.tiers()) {
+    Tier t{tier->code()->str(), {}, tier->general_line()};
+    for (const flatbuffers::String* category : *tier->categories()) t.categories.push_back(category->str());
+    policy.tiers.push_back(std::move(t));
+  }
+  policy.ratio = Ratio{a.ratio_priority(), a.ratio_general()};
+  const uint32_t locality = a.locality();
+  policies_[locality] = std::move(policy);
+  const auto governed = [&](uint32_t owner) {
+    return owner == locality || (locality == 0 && !policies_.contains(owner));
+  };
+  std::vector<std::pair<uint64_t, uint64_t>> before;  // (application, position) of those waiting
+  for (uint64_t id = 1; id < apps_.size(); ++id) {
+    const App& x = apps_[id];
+    if (x.applicant != 0 && x.status == fb::ApplicationStatus::InQueue && governed(x.locality)) {
+      before.emplace_back(id, LivePosition(x, id));
+    }
+  }
+  for (Queue& queue : queues_) {
+    if (governed(queue.key().locality.value)) queue.Clear();
+  }
+  for (uint64_t id = 1; id < apps_.size(); ++id) {
+    App& x = apps_[id];
+    if (x.applicant == 0 || x.status == fb::ApplicationStatus::Archived || !governed(x.locality)) continue;
+    const TierPlace place = PlaceOrLast(PolicyOf(x.locality), categories_[x.category]);
+    x.tier = place.tier;
+    x.line = place.line;
+    if (x.status == fb::ApplicationStatus::InQueue) queues_[x.queue].Insert(EntryOf(x, id), x.line);
+  }
+  for (const auto& [id, old_position] : before) {
+    App& x = apps_[id];
+    const uint64_t position = LivePosition(x, id);
+    if (position != old_position) AddHistory(sequence, x, id, position, fb::PositionEvent::PolicyReranked);
+  }
+}
+
+void ReadModels::AddHistory(uint64_t sequence, App& a, uint64_t id, uint64_t position, fb::PositionEvent event) {
+  (void)id;
+  KEZEK_ASSERT(history_.size() < UINT32_MAX && position <= UINT32_MAX);
+  history_.push_back(HistoryEntry{sequence, static_cast<uint32_t>(position), a.last_history, event});
+  a.last_history = static_cast<uint32_t>(history_.size());
+  NoteTime(sequence);
+}
+
+void ReadModels::NoteTime(uint64_t sequence) {
+  if (times_.empty() || times_.back().first != sequence) times_.emplace_back(sequence, record_time_ms_);
+}
+
+// --- helpers ------------------------------------------------------------------------------------
+
+ReadModels::App& ReadModels::app(uint64_t id) {
+  KEZEK_ASSERT(id >= 1 && id < apps_.size() && apps_[id].applicant != 0);
+  return apps_[id];
+}
+
+const ReadModels::App* ReadModels::find(uint64_t id) const {
+  if (id < 1 || id >= apps_.size() || apps_[id].applicant == 0) return nullptr;
+  return &apps_[id];
+}
+
+QueueEntry ReadModels::EntryOf(const App& a, uint64_t id) const {
+  return QueueEntry{a.tier, InstantMs{a.filed_at_ms}, ApplicationId{id}};
+}
+
+const PriorityPolicy& ReadModels::PolicyOf(uint32_t locality) const {
+  static const PriorityPolicy kBuiltIn{{Tier{"general", {"general"}, true}}, Ratio{}};  // as engine/state.cc
+  auto it = policies_.find(locality);
+  if (it == policies_.end()) it = policies_.find(0);
+  return it == policies_.end() ? kBuiltIn : it->second;
+}
+
+Ratio ReadModels::RatioOf(uint32_t locality) const { return PolicyOf(locality).ratio; }
+
+uint64_t ReadModels::LivePosition(const App& a, uint64_t id) const {
+  KEZEK_ASSERT(a.status == fb::ApplicationStatus::InQueue);
+  return queues_[a.queue].PositionOf(EntryOf(a, id), a.line, RatioOf(a.locality));
+}
+
+uint32_t ReadModels::QueueFor(const QueueKey& key) {
+  const auto [it, inserted] = queue_index_.try_emplace(key, static_cast<uint32_t>(queues_.size()));
+  if (inserted) queues_.emplace_back(key);
+  return it->second;
+}
+
+uint32_t ReadModels::Intern(std::string_view text) {
+  auto it = pool_index_.find(text);
+  if (it == pool_index_.end()) {
+    KEZEK_ASSERT(pool_.size() < UINT32_MAX);
+    it = pool_index_.emplace(std::string(text), static_cast<uint32_t>(pool_.size())).first;
+    pool_.emplace_back(text);
+  }
+  return it->second;
+}
+
+std::string_view ReadModels::ChildName(const App& a) const {
+  return std::string_view(names_).substr(a.name_offset, a.name_length);
+}
+
+int64_t ReadModels::TimeOf(uint64_t sequence) const {
+  const auto it = std::lower_bound(times_.begin(), times_.end(), std::make_pair(sequence, INT64_MIN));
+  KEZEK_ASSERT(it != times_.end() && it->first == sequence);
+  return it->second;
+}
+
+std::string ReadModels::LocalText(uint32_t locality, int64_t instant_ms, bool seconds) const {
+  const int64_t offset_ms = int64_t{offsets_.OffsetAt(LocalityId{locality}, InstantMs{instant_ms})} * kMsPerMinute;
+  const int64_t local_ms = instant_ms + offset_ms;
+  const LocalDate date = civil::DateOf(InstantMs{instant_ms}, static_cast<int32_t>(offset_ms / kMsPerMinute));
+  const int64_t in_day_s = (local_ms - int64_t{date.value} * kMsPerDay) / 1000;
+  const std::string day = civil::FormatDotted(date);
+  if (seconds) return fmt::format("{} {:02}:{:02}:{:02}", day, in_day_s / 3600, in_day_s / 60 % 60, in_day_s % 60);
+  return fmt::format("{} {:02}:{:02}", day, in_day_s / 3600, in_day_s / 60 % 60);
+}
+
+messages::Text ReadModels::Render(const Note& note) const {
+  const uint32_t arg = note.arg;
+  const LocalDate date{static_cast<int32_t>(arg)};
+  switch (KindOf(note.index_and_kind)) {
+    case fb::NotificationKind::ApplicationAccepted:
+      return messages::ApplicationAccepted(arg);
+    case fb::NotificationKind::AwaitingDocuments:
+      return messages::AwaitingDocuments();
+    case fb::NotificationKind::DocumentsConfirmed:
+      return messages::DocumentsConfirmed(arg);
+    case fb::NotificationKind::DocumentsRejected:
+      return messages::DocumentsRejected(arg < pool_.size() ? pool_[arg] : std::string{});
+    case fb::NotificationKind::VoucherIssued:
+      return messages::VoucherIssued(ChildName(apps_[note.application]), date);
+    case fb::NotificationKind::AwaitingContract:
+      return messages::AwaitingContract();
+    case fb::NotificationKind::ContractSent:
+      return messages::ContractSent(date);
+    case fb::NotificationKind::Enrolled: {
+      const std::string_view names = arg < pool_.size() ? std::string_view(pool_[arg]) : std::string_view{};
+      const size_t split = std::min(names.find('\0'), names.size());
+      return messages::Enrolled(names.substr(0, split), names.substr(std::min(split + 1, names.size())));
+    }
+    case fb::NotificationKind::VoucherAnnulled:
+      return messages::VoucherAnnulled(static_cast<fb::AnnulReason>(arg));
+    case fb::NotificationKind::StopListed:
+      return messages::StopListed(date);
+    case fb::NotificationKind::ReturnedToQueue:
+      return messages::ReturnedToQueue(arg);
+    case fb::NotificationKind::Archived:
+      return messages::Archived(static_cast<fb::ArchiveReason>(arg));
+    case fb::NotificationKind::ExtensionGranted:
+      return messages::ExtensionGranted(date);
+    case fb::NotificationKind::InterestConfirmed:
+      return messages::InterestConfirmed(date);
+  }
+  return {"", ""};
+}
+
+// --- views --------------------------------------------------------------------------------------
+
+flatbuffers::Offset<fb::QueueKeyView> ReadModels::BuildKey(flatbuffers::FlatBufferBuilder& b, const QueueKey& key) const {
+  return fb::CreateQueueKeyView(b, key.locality.value, key.type, key.birth_year, key.language, key.correction);
+}
+
+flatbuffers::Offset<fb::ApplicationCard> ReadModels::BuildCard(flatbuffers::FlatBufferBuilder& b, uint64_t id) const {
+  const App& a = apps_[id];
+  const bool archived = a.status == fb::ApplicationStatus::Archived;
+  const fb::ApplicationStatus stage_status = archived ? a.status_before_archive : a.status;
+  // The step it stands at: choosing a ДО and group assigns the voucher's financing, so a request
+  // moves from «Выбор сада» straight to «Зачисление» with «Тип финансирования» done.
+  fb::StatusStep stage = fb::StatusStep::Queue;
+  switch (stage_status) {
+    case fb::ApplicationStatus::AwaitingDocuments:
+    case fb::ApplicationStatus::InQueue:
+    case fb::ApplicationStatus::StopListed:
+    case fb::ApplicationStatus::Archived:
+      stage = fb::StatusStep::Queue;
+      break;
+    case fb::ApplicationStatus::VoucherIssued:
+      stage = fb::StatusStep::Voucher;
+      break;
+    case fb::ApplicationStatus::VoucherInUse:
+      stage = fb::StatusStep::KindergartenChoice;
+      break;
+    case fb::ApplicationStatus::AwaitingContract:
+    case fb::ApplicationStatus::ContractSent:
+    case fb::ApplicationStatus::ParentSigned:
+      stage = fb::StatusStep::Enrollment;
+      break;
+  }
+  const bool enrolled = archived && a.archive_reason == fb::ArchiveReason::Enrolled;
+  const std::optional<uint32_t> kindergarten_id = KindergartenOf(id);
+  const KindergartenInfo* kindergarten = nullptr;
+  if (kindergarten_id) {
+    const auto it = kindergartens_.find(*kindergarten_id);
+    if (it != kindergartens_.end()) kindergarten = &it->second;
+  }
+  const std::string_view kg_ru = kindergarten ? std::string_view(kindergarten->name_ru) : std::string_view{};
+  const std::string_view kg_kk = kindergarten ? std::string_view(kindergarten->name_kk) : std::string_view{};
+
+  std::vector<flatbuffers::Offset<fb::StatusLineStep>> steps;
+  for (int i = 0; i <= static_cast<int>(fb::StatusStep::MAX); ++i) {
+    const auto step = static_cast<fb::StatusStep>(i);
+    fb::StepState state = fb::StepState::Pending;
+    if (enrolled || i < static_cast<int>(stage)) {
+      state = fb::StepState::Done;
+    } else if (i == static_cast<int>(stage)) {
+      state = archived ? fb::StepState::Stopped : fb::StepState::Current;
+    }
+    const messages::Text name = card_texts::StepName(step);
+    const messages::Text text = card_texts::StepText(step, state, stage_status, kg_ru, kg_kk);
+    steps.push_back(fb::CreateStatusLineStepDirect(b, step, state, name.ru.c_str(), name.kk.c_str(), text.ru.c_str(),
+                                                   text.kk.c_str()));
+  }
+  const auto locality = localities_.find(a.locality);
+  const messages::Text queue_type = card_texts::QueueType(a.type);
+  const messages::Text language = card_texts::Language(a.language);
+  const messages::Text financing = card_texts::Financing(a.financing);
+  const messages::Text status = card_texts::Status(a.status);
+  const auto o_queue_ru = b.CreateString(queue_type.ru), o_queue_kk = b.CreateString(queue_type.kk);
+  const auto o_filed = b.CreateString(LocalText(a.locality, a.filed_at_ms, true));
+  const auto o_stamped = b.CreateString(LocalText(a.locality, a.stamped_ms, true));
+  const auto o_applicant = b.CreateString(FormatIin(Iin{a.applicant}));
+  const auto o_child = b.CreateString(FormatIin(Iin{a.child}));
+  const auto o_name = b.CreateString(ChildName(a));
+  const auto o_loc_ru = b.CreateString(locality != localities_.end() ? locality->second.name_ru : std::string{});
+  const auto o_loc_kk = b.CreateString(locality != localities_.end() ? locality->second.name_kk : std::string{});
+  const auto o_lang_ru = b.CreateString(language.ru), o_lang_kk = b.CreateString(language.kk);
+  const auto o_category = b.CreateString(categories_[a.category]);
+  const auto o_fin_ru = b.CreateString(financing.ru), o_fin_kk = b.CreateString(financing.kk);
+  const auto o_status_ru = b.CreateString(status.ru), o_status_kk = b.CreateString(status.kk);
+  const auto o_steps = b.CreateVector(steps);
+  const auto o_deadline_date = b.CreateString(
+      a.deadline == fb::DeadlineKind::None ? std::string{} : civil::FormatDotted(LocalDate{a.deadline_date}));
+  const auto o_kg_ru = b.CreateString(kg_ru), o_kg_kk = b.CreateString(kg_kk);
+
+  fb::ApplicationCardBuilder card(b);
+  card.add_application(id);
+  card.add_queue_type(a.type);
+  card.add_queue_type_ru(o_queue_ru);
+  card.add_queue_type_kk(o_queue_kk);
+  card.add_filed_at_ms(a.filed_at_ms);
+  card.add_filed_at_local(o_filed);
+  card.add_stamped_ms(a.stamped_ms);
+  card.add_stamped_local(o_stamped);
+  card.add_applicant_iin(o_applicant);
+  card.add_child_iin(o_child);
+  card.add_child_name(o_name);
+  card.add_locality(a.locality);
+  card.add_locality_ru(o_loc_ru);
+  card.add_locality_kk(o_loc_kk);
+  card.add_language(a.language);
+  card.add_language_ru(o_lang_ru);
+  card.add_language_kk(o_lang_kk);
+  card.add_priority_category(o_category);
+  card.add_financing(a.financing);
+  card.add_financing_ru(o_fin_ru);
+  card.add_financing_kk(o_fin_kk);
+  card.add_correction_type(a.correction);
+  card.add_status(a.status);
+  card.add_status_ru(o_status_ru);
+  card.add_status_kk(o_status_kk);
+  card.add_current_step(stage);
+  card.add_steps(o_steps);
+  card.add_deadline(a.deadline);
+  card.add_deadline_ms(a.deadline_ms);
+  card.add_deadline_date(o_deadline_date);
+  card.add_voucher(a.voucher);
+  card.add_kindergarten(kindergarten_id.value_or(0));
+  card.add_kindergarten_ru(o_kg_ru);
+  card.add_kindergarten_kk(o_kg_kk);
+  card.add_group(a.group);
+  card.add_extension_used(a.extension_used);
+  if (archived) card.add_archive_reason(a.archive_reason);
+  if (a.status == fb::ApplicationStatus::InQueue) card.add_position(LivePosition(a, id));
+  card.add_sequence(next_sequence_);
+  return card.Finish();
+}
+
+std::optional<std::vector<uint8_t>> ReadModels::Card(uint64_t application) const {
+  if (find(application) == nullptr) return std::nullopt;
+  flatbuffers::FlatBufferBuilder b(1024);
+  b.Finish(BuildCard(b, application));
+  return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+std::vector<uint8_t> ReadModels::Applications(std::string_view applicant_iin) const {
+  flatbuffers::FlatBufferBuilder b(4096);
+  std::vector<uint64_t> ids;
+  const auto iin = IinNumber(applicant_iin);
+  if (iin) {
+    // Every application's first decision notifies its applicant, so the inbox lists them all.
+    if (const auto it = inbox_.find(*iin); it != inbox_.end()) {
+      for (const uint32_t note : it->second) ids.push_back(notes_[note].application);
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<flatbuffers::Offset<fb::ApplicationCard>> cards;
+  for (const uint64_t id : ids) cards.push_back(BuildCard(b, id));
+  const auto o_iin = b.CreateString(iin ? FormatIin(Iin{*iin}) : std::string{});
+  b.Finish(fb::CreateApplicationList(b, o_iin, b.CreateVector(cards), next_sequence_));
+  return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+flatbuffers::Offset<fb::NotificationItem> ReadModels::BuildItem(flatbuffers::FlatBufferBuilder& b,
+                                                                 uint32_t note_index) const {
+  const Note& note = notes_[note_index];
+  const App& a = apps_[note.application];
+  const auto spelled = spelled_.find(note_index);
+  const messages::Text text = spelled != spelled_.end() ? spelled->second : Render(note);
+  const int64_t at = TimeOf(note.sequence);
+  const uint32_t index = IndexOf(note.index_and_kind);
+  return fb::CreateNotificationItemDirect(b, CursorOf(note.sequence, index), note.sequence, index, note.application,
+                                          FormatIin(Iin{a.applicant}).c_str(), KindOf(note.index_and_kind),
+                                          text.ru.c_str(), text.kk.c_str(), at,
+                                          LocalText(a.locality, at, false).c_str());
+}
+
+std::vector<uint8_t> ReadModels::Inbox(std::string_view applicant_iin, uint64_t after_cursor, uint32_t limit) const {
+  limit = std::min(limit, kPageLimitMax);
+  flatbuffers::FlatBufferBuilder b(4096);
+  const auto iin = IinNumber(applicant_iin);
+  static const std::vector<uint32_t> kNone;
+  const std::vector<uint32_t>* list = &kNone;
+  if (iin) {
+    if (const auto it = inbox_.find(*iin); it != inbox_.end()) list = &it->second;
+  }
+  const auto cursor_of = [&](uint32_t note) {
+    return CursorOf(notes_[note].sequence, IndexOf(notes_[note].index_and_kind));
+  };
+  auto from = std::upper_bound(list->begin(), list->end(), after_cursor,
+                               [&](uint64_t cursor, uint32_t note) { return cursor < cursor_of(note); });
+  std::vector<flatbuffers::Offset<fb::NotificationItem>> items;
+  uint64_t next = after_cursor;
+  for (; from != list->end() && items.size() < limit; ++from) {
+    items.push_back(BuildItem(b, *from));
+    next = cursor_of(*from);
+  }
+  const auto o_iin = b.CreateString(iin ? FormatIin(Iin{*iin}) : std::string{});
+  b.Finish(fb::CreateInbox(b, o_iin, b.CreateVector(items), next, from != list->end(), list->size(), next_sequence_));
+  return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+std::vector<uint8_t> ReadModels::Feed(uint64_t after_cursor, uint32_t limit) const {
+  limit = std::min(limit, kPageLimitMax);
+  flatbuffers::FlatBufferBuilder b(4096);
+  const auto cursor_of = [](const Note& note) { return CursorOf(note.sequence, IndexOf(note.index_and_kind)); };
+  auto from = std::upper_bound(notes_.begin(), notes_.end(), after_cursor,
+                               [&](uint64_t cursor, const Note& note) { return cursor < cursor_of(note); });
+  std::vector<flatbuffers::Offset<fb::NotificationItem>> items;
+  uint64_t next = after_cursor;
+  for (; from != notes_.end() && items.size() < limit; ++from) {
+    items.push_back(BuildItem(b, static_cast<uint32_t>(from - notes_.begin())));
+    next = cursor_of(*from);
+  }
+  b.Finish(fb::CreateNotificationFeed(b, b.CreateVector(items), next, from != notes_.end(), next_sequence_));
+  return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+std::optional<std::vector<uint8_t>> ReadModels::Position(uint64_t application) const {
+  const App* a = find(application);
+  if (a == nullptr) return std::nullopt;
+  flatbuffers::FlatBufferBuilder b(512);
+  std::vector<uint32_t> chain;  // newest first
+  for (uint32_t at = a->last_history; at != 0; at = history_[at - 1].previous) chain.push_back(at - 1);
+  std::vector<flatbuffers::Offset<fb::PositionChange>> history;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    const HistoryEntry& e = history_[*it];
+    history.push_back(fb::CreatePositionChange(b, e.sequence, TimeOf(e.sequence), e.position, e.event));
+  }
+  const auto o_history = b.CreateVector(history);
+  flatbuffers::Offset<fb::QueueKeyView> o_key = 0;
+  if (a->queue != kNoQueue) o_key = BuildKey(b, queues_[a->queue].key());
+  fb::PositionViewBuilder view(b);
+  view.add_application(application);
+  if (a->status == fb::ApplicationStatus::InQueue) view.add_position(LivePosition(*a, application));
+  if (a->queue != kNoQueue) {
+    view.add_queue(o_key);
+    view.add_queue_length(queues_[a->queue].size());
+  }
+  view.add_history(o_history);
+  view.add_sequence(next_sequence_);
+  b.Finish(view.Finish());
+  return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+std::vector<uint8_t> ReadModels::Catalogue(const CatalogueFilter& filter) const {
+  flatbuffers::FlatBufferBuilder b(4096);
+  const bool group_filter = filter.language || filter.correction_type || filter.free_only;
+  std::vector<flatbuffers::Offset<fb::LocalityView>> localities;
+  for (const auto& [id, locality] : localities_) {
+    if (filter.locality && *filter.locality != id) continue;
+    localities.push_back(fb::CreateLocalityViewDirect(b, id, locality.name_ru.c_str(), locality.name_kk.c_str(),
+                                                      locality.region_code.c_str()));
+  }
+  std::vector<flatbuffers::Offset<fb::KindergartenView>> kindergartens;
+  for (const auto& [id, kindergarten] : kindergartens_) {
+    if (filter.locality && *filter.locality != kindergarten.locality) continue;
+    if (filter.kindergarten && *filter.kindergarten != id) continue;
+    std::vector<flatbuffers::Offset<fb::GroupView>> groups;
+    for (const uint32_t group_id : kindergarten.groups) {
+      const GroupInfo& g = groups_.at(group_id);
+      const uint32_t free_places = g.capacity > g.taken ? g.capacity - g.taken : 0;
+      if (filter.language && *filter.language != g.language) continue;
+      if (filter.correction_type && *filter.correction_type != g.correction) continue;
+      if (filter.free_only && free_places == 0) continue;
+      groups.push_back(fb::CreateGroupView(b, group_id, id, g.language, g.min_age_years, g.max_age_years, g.correction,
+                                           g.capacity, g.taken, free_places));
+    }
+    if (group_filter && groups.empty()) continue;
+    kindergartens.push_back(fb::CreateKindergartenViewDirect(b, id, kindergarten.locality, kindergarten.name_ru.c_str(),
+                                                             kindergarten.name_kk.c_str(), &groups));
+  }
+  b.Finish(fb::CreateCatalogueDirect(b, &localities, &kindergartens, next_sequence_));
+  return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+std::vector<uint8_t> ReadModels::Statistics() const {
+  flatbuffers::FlatBufferBuilder b(4096);
+  std::vector<flatbuffers::Offset<fb::QueueLength>> queues;
+  for (const auto& [key, index] : queue_index_) {
+    const Queue& q = queues_[index];
+    queues.push_back(fb::CreateQueueLength(b, BuildKey(b, key), q.size(), q.size(Line::Priority), q.size(Line::General)));
+  }
+  std::vector<std::pair<uint32_t, Popularity>> ranked(popularity_.begin(), popularity_.end());
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& x, const auto& y) { return x.second.requests > y.second.requests; });
+  std::vector<flatbuffers::Offset<fb::KindergartenPopularity>> popular;
+  for (const auto& [id, p] : ranked) {
+    const auto it = kindergartens_.find(id);
+    const KindergartenInfo empty;
+    const KindergartenInfo& k = it != kindergartens_.end() ? it->second : empty;
+    popular.push_back(fb::CreateKindergartenPopularityDirect(b, id, k.locality, k.name_ru.c_str(), k.name_kk.c_str(),
+                                                             p.requests, p.enrollments));
+  }
+  b.Finish(fb::CreateQueueStatisticsDirect(b, &queues, waiting_, &popular, next_sequence_));
+  return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+std::optional<std::string> ReadModels::ApplicantOf(uint64_t application) const {
+  const App* a = find(application);
+  if (a == nullptr) return std::nullopt;
+  return FormatIin(Iin{a->applicant});
+}
+
+std::optional<uint32_t> ReadModels::KindergartenOf(uint64_t application) const {
+  const App* a = find(application);
+  if (a == nullptr) return std::nullopt;
+  if (a->group != 0) return groups_.at(a->group).kindergarten;
+  if (a->preferred_kindergarten != 0) return a->preferred_kindergarten;
+  return std::nullopt;
+}
+
+// --- hash and memory ----------------------------------------------------------------------------
+
+// The canonical encoding: every model in a fixed order, each container in its key order, every
+// field little-endian, strings length-prefixed. The inbox index is left out: it is derived from
+// the notes (and hashing a hash table would need a sort).
+Sha256 ReadModels::Hash() const {
+  Canon c;
+  c.Int(next_sequence_);
+  c.Int(waiting_);
+  c.Int(uint64_t{apps_.size()});
+  for (const App& a : apps_) {
+    c.Int(a.applicant), c.Int(a.child), c.Int(a.filed_at_ms), c.Int(a.stamped_ms), c.Int(a.deadline_ms);
+    c.Int(a.voucher), c.Int(a.name_offset), c.Int(a.locality), c.Int(a.queue), c.Int(a.preferred_kindergarten);
+    c.Int(a.group), c.Int(a.last_history), c.Int(a.deadline_date), c.Int(a.name_length), c.Int(a.category);
+    c.Int(a.tier), c.Int(a.line), c.Int(a.type), c.Int(a.language), c.Int(a.correction), c.Int(a.financing);
+    c.Int(a.status), c.Int(a.status_before_archive), c.Int(a.archive_reason), c.Int(a.deadline);
+    c.Int(a.extension_used);
+  }
+  c.Text(names_);
+  c.Int(uint64_t{categories_.size()});
+  for (const std::string& category : categories_) c.Text(category);
+  c.Int(uint64_t{pool_.size()});
+  for (const std::string& text : pool_) c.Text(text);
+  c.Int(uint64_t{notes_.size()});
+  for (const Note& n : notes_) c.Int(n.sequence), c.Int(n.application), c.Int(n.index_and_kind), c.Int(n.arg);
+  c.Int(uint64_t{spelled_.size()});
+  for (const auto& [index, text] : spelled_) c.Int(index), c.Text(text.ru), c.Text(text.kk);
+  c.Int(uint64_t{history_.size()});
+  for (const HistoryEntry& e : history_) c.Int(e.sequence), c.Int(e.position), c.Int(e.previous), c.Int(e.event);
+  c.Int(uint64_t{times_.size()});
+  for (const auto& [sequence, time] : times_) c.Int(sequence), c.Int(time);
+  c.Int(uint64_t{queues_.size()});
+  for (const Queue& q : queues_) {
+    const QueueKey& k = q.key();
+    c.Int(k.locality.value), c.Int(k.type), c.Int(k.birth_year), c.Int(k.language), c.Int(k.correction);
+    c.Int(q.cycle()), c.Int(q.size());
+    q.ForEach([&](const QueueEntry& e, Line line) {
+      c.Int(e.tier), c.Int(e.filed_at.value), c.Int(e.application.value), c.Int(line);
+    });
+  }
+  c.Int(uint64_t{policies_.size()});
+  for (const auto& [locality, policy] : policies_) {
+    c.Int(locality), c.Int(policy.ratio.priority), c.Int(policy.ratio.general), c.Int(uint64_t{policy.tiers.size()});
+    for (const Tier& tier : policy.tiers) {
+      c.Text(tier.code), c.Int(tier.general_line), c.Int(uint64_t{tier.categories.size()});
+      for (const std::string& category : tier.categories) c.Text(category);
+    }
+  }
+  c.Int(uint64_t{offsets_.entries().size()});
+  for (const auto& [locality, timeline] : offsets_.entries()) {
+    c.Int(locality.value), c.Int(uint64_t{timeline.size()});
+    for (const auto& [from, minutes] : timeline) c.Int(from.value), c.Int(minutes);
+  }
+  c.Int(uint64_t{localities_.size()});
+  for (const auto& [id, l] : localities_) c.Int(id), c.Text(l.name_ru), c.Text(l.name_kk), c.Text(l.region_code);
+  c.Int(uint64_t{kindergartens_.size()});
+  for (const auto& [id, k] : kindergartens_) {
+    c.Int(id), c.Int(k.locality), c.Text(k.name_ru), c.Text(k.name_kk), c.Int(uint64_t{k.groups.size()});
+    for (const uint32_t group : k.groups) c.Int(group);
+  }
+  c.Int(uint64_t{groups_.size()});
+  for (const auto& [id, g] : groups_) {
+    c.Int(id), c.Int(g.kindergarten), c.Int(g.language), c.Int(g.min_age_years), c.Int(g.max_age_years);
+    c.Int(g.correction), c.Int(g.capacity), c.Int(g.taken);
+  }
+  c.Int(uint64_t{popularity_.size()});
+  for (const auto& [id, p] : popularity_) c.Int(id), c.Int(p.requests), c.Int(p.enrollments);
+  return c.End();
+}
+
+uint64_t ReadModels::MemoryBytes() const {
+  const auto heap = [](const std::string& s) -> uint64_t { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
+  uint64_t bytes = sizeof(*this);
+  bytes += apps_.capacity() * sizeof(App) + names_.capacity();
+  for (const std::string& s : categories_) bytes += sizeof(s) + heap(s);
+  for (const std::string& s : pool_) bytes += 2 * (sizeof(s) + heap(s)) + 48;  // vector + map node
+  bytes += notes_.capacity() * sizeof(Note) + history_.capacity() * sizeof(HistoryEntry);
+  bytes += times_.capacity() * sizeof(times_[0]);
+  for (const auto& [index, text] : spelled_) bytes += 48 + sizeof(text) + heap(text.ru) + heap(text.kk);
+  bytes += inbox_.capacity() * (sizeof(std::pair<uint64_t, std::vector<uint32_t>>) + 1);
+  for (const auto& [iin, list] : inbox_) bytes += list.capacity() * sizeof(uint32_t);
+  // Queue trees: one node per waiting application (key, three pointers, colour, subtree size).
+  bytes += waiting_ * (sizeof(QueueEntry) + 4 * sizeof(void*));
+  bytes += queues_.capacity() * sizeof(Queue) + queue_index_.size() * (sizeof(QueueKey) + 48);
+  for (const auto& [id, k] : kindergartens_) bytes += 48 + sizeof(k) + heap(k.name_ru) + heap(k.name_kk) + k.groups.capacity() * 4;
+  bytes += groups_.size() * (48 + sizeof(GroupInfo)) + popularity_.size() * (48 + sizeof(Popularity));
+  for (const auto& [id, l] : localities_) bytes += 48 + sizeof(l) + heap(l.name_ru) + heap(l.name_kk) + heap(l.region_code);
+  return bytes;
+}
+
+}  // namespace kezek::projections

@@ -1,0 +1,224 @@
+// The read models behind the portal's screens, fed by journal records alone (DESIGN §5): the
+// «Мои заявки» cards, each applicant's «Входящие», live positions and their history, the
+// catalogue with free places, queue statistics and «Статистика популярных ДО», and the feed of
+// every notification for a sender. No model reads the engine's State: what a record lacks, its
+// decisions gained (schemas/decisions.fbs), or the record's verbatim action holds.
+//
+// Views are finished FlatBuffers of schemas/views.fbs tables: the HTTP server prints them as they
+// are. Pure: no clock, no I/O; the same records give the same views and the same Hash().
+//
+// Positions are the engine's own: each queue is mirrored with engine/queue.h's Queue (order
+// statistics, O(log n) per read), entered on EnteredQueue/ReturnedToQueue, popped on VoucherIssued,
+// erased on an archival while waiting; a priority-policy change re-ranks the queues it governs with
+// the engine's pure PlaceOrLast, exactly as the engine does (docs/architecture.md, "Read models").
+// Every entering and popping is checked against the decision (assertions stay on in release).
+//
+// Thread-safety: none; the caller serialises Apply and the reads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "engine/calendar.h"
+#include "engine/messages.h"
+#include "engine/schemas_fwd.h"
+#include "engine/sha256.h"
+#include "engine/state.h"
+#include "views_generated.h"
+
+namespace kezek::projections {
+
+// Every field unset: the whole catalogue. Groups must pass all the group fields that are set; a
+// kindergarten is listed if it passes locality/kindergarten and, when a group field is set, has a
+// group that passes.
+struct CatalogueFilter {
+  std::optional<uint32_t> locality;
+  std::optional<uint32_t> kindergarten;
+  std::optional<fb::Language> language;
+  std::optional<fb::CorrectionType> correction_type;
+  bool free_only = false;  // only groups with a free place
+};
+
+// A notification's cursor: (sequence << kCursorIndexBits | decision index) + 1; 0 is the start.
+inline constexpr int kCursorIndexBits = 24;
+// The most items one page of an inbox or the feed holds; a larger limit is cut to it.
+inline constexpr uint32_t kPageLimitMax = 1'000;
+uint64_t CursorOf(uint64_t sequence, uint32_t decision_index);
+
+class ReadModels {
+ public:
+  ReadModels();
+  ReadModels(const ReadModels&) = delete;
+  ReadModels& operator=(const ReadModels&) = delete;
+
+  // Applies one journal record (a verified JournalRecord buffer).
+  // REQUIRES: records in sequence order, each once (asserted), from an engine's journal (a
+  // decision that contradicts the mirrored queues is an assertion).
+  void Apply(std::span<const uint8_t> record);
+  // The sequence of the next record expected (0 before any).
+  uint64_t next_sequence() const { return next_sequence_; }
+
+  // Views as finished FlatBuffers of schemas/views.fbs tables; nullopt when the application is unknown.
+  std::optional<std::vector<uint8_t>> Card(uint64_t application) const;     // fb::ApplicationCard
+  std::optional<std::vector<uint8_t>> Position(uint64_t application) const; // fb::PositionView
+  // fb::Inbox: the applicant's notifications with a cursor above `after_cursor`, oldest first, at
+  // most `limit` (0: none, only the totals). An unknown IIN gives an empty inbox.
+  std::vector<uint8_t> Inbox(std::string_view applicant_iin, uint64_t after_cursor, uint32_t limit) const;
+  // fb::ApplicationList: the «Мои заявки» list of cards, in application order.
+  std::vector<uint8_t> Applications(std::string_view applicant_iin) const;
+  std::vector<uint8_t> Catalogue(const CatalogueFilter& filter) const;     // fb::Catalogue
+  std::vector<uint8_t> Statistics() const;                                 // fb::QueueStatistics
+  // fb::NotificationFeed: every notification with a cursor above `after_cursor`, in journal order.
+  std::vector<uint8_t> Feed(uint64_t after_cursor, uint32_t limit) const;
+
+  // The applicant's IIN (12 digits), for the server's access check; nullopt when unknown.
+  std::optional<std::string> ApplicantOf(uint64_t application) const;
+  // The ДО the application asked for enrollment in (or is enrolled in; for the special queue,
+  // chosen at filing until then); nullopt when none or unknown.
+  std::optional<uint32_t> KindergartenOf(uint64_t application) const;
+  // Applications waiting in all queues, for /metrics.
+  uint64_t waiting() const { return waiting_; }
+  // SHA-256 of a canonical encoding of every read model: equal after a rebuild from the same journal.
+  Sha256 Hash() const;
+  // Bytes held by the read models (containers' capacity and heap strings; an estimate of the
+  // allocator's view), for docs/architecture.md's memory figures and /metrics.
+  uint64_t MemoryBytes() const;
+
+ private:
+  static constexpr uint32_t kNoQueue = UINT32_MAX;
+
+  // One application, compact: ids, enums and offsets only; strings live in arenas or pools.
+  struct App {
+    uint64_t applicant = 0;   // IIN as a number; 0: no such application
+    uint64_t child = 0;
+    int64_t filed_at_ms = 0;
+    int64_t stamped_ms = 0;
+    int64_t deadline_ms = 0;
+    uint64_t voucher = 0;
+    uint32_t name_offset = 0;  // child's name in names_
+    uint32_t locality = 0;
+    uint32_t queue = kNoQueue;  // index into queues_ once it entered one
+    uint32_t preferred_kindergarten = 0;  // special queue: the ДО chosen at filing
+    uint32_t group = 0;
+    uint32_t last_history = 0;  // index + 1 into history_ of its latest entry; 0: none
+    int32_t deadline_date = 0;  // LocalDate
+    uint16_t name_length = 0;
+    uint16_t category = 0;      // index into categories_
+    uint8_t tier = 0;
+    Line line = Line::General;
+    fb::QueueType type = fb::QueueType::General;
+    fb::Language language = fb::Language::Kk;
+    fb::CorrectionType correction = fb::CorrectionType::None;
+    fb::Financing financing = fb::Financing::VirtualVoucher;
+    fb::ApplicationStatus status = fb::ApplicationStatus::AwaitingDocuments;
+    fb::ApplicationStatus status_before_archive = fb::ApplicationStatus::AwaitingDocuments;
+    fb::ArchiveReason archive_reason = fb::ArchiveReason::DocumentsRejected;
+    fb::DeadlineKind deadline = fb::DeadlineKind::None;
+    bool extension_used = false;
+  };
+
+  // A notification without its texts: they are re-rendered by engine/messages.h from `arg` and
+  // the application, checked at Apply against the record's texts (else kept verbatim in spelled_).
+  struct Note {
+    uint64_t sequence = 0;
+    uint64_t application = 0;
+    uint32_t index_and_kind = 0;  // decision index << 8 | NotificationKind
+    uint32_t arg = 0;             // position, date, reason or pool index, by kind
+  };
+
+  struct HistoryEntry {
+    uint64_t sequence = 0;
+    uint32_t position = 0;
+    uint32_t previous = 0;  // index + 1 of the application's previous entry; 0: none
+    fb::PositionEvent event = fb::PositionEvent::EnteredQueue;
+  };
+
+  struct LocalityInfo {
+    std::string name_ru, name_kk, region_code;
+  };
+  struct KindergartenInfo {
+    uint32_t locality = 0;
+    std::string name_ru, name_kk;
+    std::vector<uint32_t> groups;  // ascending
+  };
+  struct GroupInfo {
+    uint32_t kindergarten = 0;
+    fb::Language language = fb::Language::Kk;
+    uint8_t min_age_years = 0, max_age_years = 0;
+    fb::CorrectionType correction = fb::CorrectionType::None;
+    uint32_t capacity = 0, taken = 0;
+  };
+  struct Popularity {
+    uint64_t requests = 0, enrollments = 0;
+  };
+
+  // Applying one record: its decisions in order (expiries first, then the action's), then what
+  // the applied action itself changes (catalogue, offsets, policy).
+  void ApplyDecision(const fb::JournalRecord& record, const fb::Decision& decision, uint32_t index);
+  void ApplyAction(uint64_t sequence, const fb::Action& action);
+  void Accept(const fb::JournalRecord& record, const fb::ApplicationAccepted& accepted);
+  void Enter(uint64_t sequence, uint64_t id, const QueueKey& key, uint8_t tier, fb::QueueLine line,
+             int64_t filed_at_ms, uint64_t position, fb::PositionEvent event);
+  void Notify(const fb::JournalRecord& record, const fb::Notification& n, uint32_t index);
+  void SetPolicy(uint64_t sequence, const fb::SetPriorityPolicy& a);
+  void UpsertGroup(const fb::UpsertGroup& a);
+  void AddHistory(uint64_t sequence, App& app, uint64_t id, uint64_t position, fb::PositionEvent event);
+  // Remembers the engine time of the record being applied, for the notes and history it leaves.
+  void NoteTime(uint64_t sequence);
+
+  App& app(uint64_t id);
+  const App* find(uint64_t id) const;
+  QueueEntry EntryOf(const App& app, uint64_t id) const;
+  Ratio RatioOf(uint32_t locality) const;
+  const PriorityPolicy& PolicyOf(uint32_t locality) const;
+  uint64_t LivePosition(const App& app, uint64_t id) const;
+  uint32_t QueueFor(const QueueKey& key);
+  uint32_t Intern(std::string_view text);
+  std::string_view ChildName(const App& app) const;
+  int64_t TimeOf(uint64_t sequence) const;
+  std::string LocalText(uint32_t locality, int64_t instant_ms, bool seconds) const;
+  messages::Text Render(const Note& note) const;
+  flatbuffers::Offset<fb::ApplicationCard> BuildCard(flatbuffers::FlatBufferBuilder& b, uint64_t id) const;
+  flatbuffers::Offset<fb::NotificationItem> BuildItem(flatbuffers::FlatBufferBuilder& b, uint32_t note_index) const;
+  flatbuffers::Offset<fb::QueueKeyView> BuildKey(flatbuffers::FlatBufferBuilder& b, const QueueKey& key) const;
+
+  uint64_t next_sequence_ = 0;
+  uint64_t waiting_ = 0;
+
+  std::vector<App> apps_;       // by application id; [0] unused
+  std::string names_;           // children's names, back to back (App::name_offset/name_length)
+  std::vector<std::string> categories_;  // interned priority category codes
+  std::map<std::string, uint16_t, std::less<>> category_index_;
+  std::vector<std::string> pool_;        // interned texts of notifications (specialists, ДО names)
+  std::map<std::string, uint32_t, std::less<>> pool_index_;
+
+  std::vector<Note> notes_;     // every notification, in journal order
+  std::map<uint32_t, messages::Text> spelled_;  // notes_ index -> texts the renderer does not reproduce
+  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> inbox_;  // applicant IIN -> notes_ indexes
+  std::vector<HistoryEntry> history_;
+  std::vector<std::pair<uint64_t, int64_t>> times_;  // (sequence, engine time) of records that left notes or history
+
+  std::vector<Queue> queues_;
+  std::map<QueueKey, uint32_t> queue_index_;
+  std::map<uint32_t, PriorityPolicy> policies_;  // locality 0: the default
+  UtcOffsets offsets_;
+  std::map<uint32_t, LocalityInfo> localities_;
+  std::map<uint32_t, KindergartenInfo> kindergartens_;
+  std::map<uint32_t, GroupInfo> groups_;
+  std::map<uint32_t, Popularity> popularity_;
+
+  // What a notification's text needs from the decision just before it (the engine writes each
+  // notification right after the decision it tells of); kept across records, so that a split of
+  // one input's decisions over consecutive records (DESIGN §5) cannot separate the two.
+  uint32_t pending_arg_ = 0;
+  int64_t record_time_ms_ = 0;
+};
+
+}  // namespace kezek::projections

@@ -1,0 +1,555 @@
+// The read models (projections/read_models.h), fed by journal records alone: positions equal the
+// engine's after every record, a rebuild is identical, the seed's journey reads back as the portal
+// shows it, the feed resumes exactly, the catalogue's free places follow the places taken, and a
+// policy change re-ranks the mirrored queues as the engine does.
+#include <malloc.h>
+
+#include <flatbuffers/idl.h>
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+#include "projections/read_models.h"
+#include "schema_text.h"
+#include "tests/harness.h"
+
+namespace kezek::test {
+namespace {
+
+using projections::ReadModels;
+
+const std::string kParentDigest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+const std::string kKindergartenDigest = "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
+
+// Feeds the world's journal records the models have not seen yet.
+void CatchUp(const World& world, ReadModels& models) {
+  for (uint64_t s = models.next_sequence(); s < world.journal.size(); ++s) models.Apply(world.journal[s]);
+}
+
+template <typename T>
+const T* View(const std::vector<uint8_t>& bytes) {
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size());
+  REQUIRE(verifier.VerifyBuffer<T>(nullptr));
+  return flatbuffers::GetRoot<T>(bytes.data());
+}
+
+std::optional<uint64_t> ProjectedPosition(const ReadModels& models, uint64_t id) {
+  const auto bytes = models.Position(id);
+  if (!bytes) return std::nullopt;
+  const auto position = View<fb::PositionView>(*bytes)->position();
+  return position.has_value() ? std::optional<uint64_t>(*position) : std::nullopt;
+}
+
+void CheckPositions(const Engine& engine, const ReadModels& models, uint64_t first, uint64_t step) {
+  const uint64_t count = engine.state().applications.size();
+  for (uint64_t id = first; id < count; id += step) {
+    CAPTURE(id);
+    REQUIRE(ProjectedPosition(models, id) == engine.PositionOf(ApplicationId{id}));
+  }
+}
+
+// Folds a generated history, feeding every record to `models` and calling `after` after each.
+template <typename After>
+std::vector<std::vector<uint8_t>> FoldInto(const replay::SimulationOptions& options, ReadModels& models, Engine& engine,
+                                           After&& after) {
+  std::vector<std::vector<uint8_t>> journal;
+  uint64_t offset = 0;
+  for (const auto& action : SimulatedLog(options)) {
+    const ApplyResult result = engine.Apply(action, offset++);
+    journal.emplace_back(result.record.begin(), result.record.end());
+    models.Apply(result.record);
+    after(journal.size());
+  }
+  return journal;
+}
+
+std::vector<std::string> InboxRu(const ReadModels& models, const std::string& iin) {
+  std::vector<std::string> texts;
+  const auto bytes = models.Inbox(iin, 0, projections::kPageLimitMax);
+  for (const auto* item : *View<fb::Inbox>(bytes)->notifications()) texts.push_back(item->text_ru()->str());
+  return texts;
+}
+
+fb::ActionT AsKindergarten(fb::ActionT action) {
+  action.actor->kindergarten = World::kKindergarten;
+  return action;
+}
+
+template <typename Set>
+projections::CatalogueFilter Filter(Set&& set) {
+  projections::CatalogueFilter filter;
+  set(filter);
+  return filter;
+}
+
+uint32_t FreePlaces(const ReadModels& models, uint32_t group) {
+  const auto bytes = models.Catalogue({});
+  for (const auto* kindergarten : *View<fb::Catalogue>(bytes)->kindergartens()) {
+    for (const auto* g : *kindergarten->groups()) {
+      if (g->group() == group) return g->free_places();
+    }
+  }
+  FAIL("group ", group, " is not in the catalogue");
+  return 0;
+}
+
+bool LoadEmbedded(const char* name, bool /*binary*/, std::string* out) {
+  for (const auto& file : schema_text::kFiles) {
+    if (std::string_view(name).ends_with(file.name)) {
+      out->assign(file.text);
+      return true;
+    }
+  }
+  return false;
+}
+
+// A view as the HTTP server prints it: FlatBuffers' printer, defaults shown, Cyrillic as UTF-8.
+std::string Json(const std::vector<uint8_t>& bytes, const char* root) {
+  flatbuffers::IDLOptions options;
+  options.strict_json = true;
+  options.indent_step = -1;
+  options.output_default_scalars_in_json = true;
+  options.natural_utf8 = true;
+  flatbuffers::Parser parser(options);
+  flatbuffers::SetLoadFileFunction(LoadEmbedded);
+  std::string text;
+  REQUIRE(LoadEmbedded("views.fbs", false, &text));
+  const char* include_paths[] = {"", nullptr};
+  REQUIRE_MESSAGE(parser.Parse(text.c_str(), include_paths, "views.fbs"), parser.error_);
+  REQUIRE(parser.SetRootType(root));
+  std::string json;
+  REQUIRE(flatbuffers::GenerateText(parser, bytes.data(), &json));
+  return json;
+}
+
+std::string StepTexts(const fb::ApplicationCard& card) {
+  std::string out;
+  for (const auto* step : *card.steps()) {
+    out += fmt::format("{}:{}:{}|", step->name_ru()->str(), fb::EnumNameStepState(step->state()), step->text_ru()->str());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("projections: after every record of a small history every application's position is the engine's") {
+  replay::SimulationOptions options;
+  options.seed = 11;
+  options.applications = 300;
+  options.months = 14;
+  ReadModels models;
+  Engine engine;
+  uint64_t records = 0;
+  FoldInto(options, models, engine, [&](uint64_t n) {
+    records = n;
+    CheckPositions(engine, models, 1, 1);
+  });
+  CHECK(records > 1000);
+  uint64_t waiting = 0;
+  for (const Queue& q : engine.state().queues) waiting += q.size();
+  CHECK(models.waiting() == waiting);
+}
+
+TEST_CASE("projections: on a 2,000-application history with a mid-way ratio, sampled positions match after every record") {
+  replay::SimulationOptions options;
+  options.seed = 2025;
+  options.applications = 2'000;
+  options.months = 24;
+  ReadModels models;
+  Engine engine;
+  FoldInto(options, models, engine, [&](uint64_t n) {
+    CheckPositions(engine, models, 1 + n % 97, 97);          // a rotating sample after every record
+    if (n % 1'000 == 0) CheckPositions(engine, models, 1, 1);  // all of them now and then
+  });
+  CheckPositions(engine, models, 1, 1);
+}
+
+TEST_CASE("projections: a rebuild from the same journal is identical; another journal differs") {
+  replay::SimulationOptions options;
+  options.seed = 7;
+  options.applications = 400;
+  options.months = 14;
+  ReadModels live;
+  Engine engine;
+  const auto journal = FoldInto(options, live, engine, [](uint64_t) {});
+  ReadModels rebuilt;
+  for (const auto& record : journal) rebuilt.Apply(record);
+  CHECK(rebuilt.Hash() == live.Hash());
+  CHECK(rebuilt.next_sequence() == journal.size());
+  for (uint64_t id = 1; id < engine.state().applications.size(); ++id) {
+    CAPTURE(id);
+    REQUIRE(rebuilt.Card(id) == live.Card(id));
+    REQUIRE(rebuilt.Position(id) == live.Position(id));
+  }
+  CHECK(rebuilt.Feed(0, projections::kPageLimitMax) == live.Feed(0, projections::kPageLimitMax));
+  CHECK(rebuilt.Statistics() == live.Statistics());
+  CHECK(rebuilt.Catalogue({}) == live.Catalogue({}));
+  CHECK(rebuilt.Inbox(World::kParent, 0, 10) == live.Inbox(World::kParent, 0, 10));
+
+  SUBCASE("one record fewer") {
+    ReadModels shorter;
+    for (size_t i = 0; i + 1 < journal.size(); ++i) shorter.Apply(journal[i]);
+    CHECK(shorter.Hash() != live.Hash());
+  }
+  SUBCASE("another seed") {
+    options.seed = 8;
+    ReadModels other;
+    Engine other_engine;
+    FoldInto(options, other, other_engine, [](uint64_t) {});
+    CHECK(other.Hash() != live.Hash());
+  }
+}
+
+TEST_CASE("projections: the seed's journey reads back on the card and in the inbox as the portal shows it") {
+  World world;
+  ReadModels models;
+  fb::FileApplicationT file;
+  file.child_iin = MakeIin(2021, 5, 10, true, 1);
+  file.child_name = "Тест Тест 1";
+  file.locality = World::kLocality;
+  file.queue_type = fb::QueueType::General;
+  file.language = fb::Language::Kk;
+  file.priority_category = "general";
+  const int64_t filed_at = Kz(2025, 2, 6, 16, 16) + 55'153;  // «#257062 от 06.02.2025 16:16:55.153600»
+  const uint64_t app =
+      Ok(world.Do(World::Action(fb::Role::Portal, std::move(file), World::kParent), filed_at)).First<fb::ApplicationAccepted>()->application();
+  CatchUp(world, models);
+  {
+    const auto bytes = *models.Card(app);
+    const auto& card = *View<fb::ApplicationCard>(bytes);
+    CHECK(card.filed_at_local()->str() == "06.02.2025 16:16:55");
+    CHECK(card.filed_at_ms() == filed_at);
+    CHECK(card.queue_type_ru()->str() == "Общеобразовательная очередь");
+    CHECK(card.locality_ru()->str() == "г. Алматы");
+    CHECK(card.language_ru()->str() == "Казахский");
+    CHECK(card.financing_ru()->str() == "Виртуальный ваучер");
+    CHECK(card.applicant_iin()->str() == World::kParent);
+    CHECK(card.child_name()->str() == "Тест Тест 1");
+    CHECK(card.status() == fb::ApplicationStatus::InQueue);
+    CHECK(card.current_step() == fb::StatusStep::Queue);
+    REQUIRE(card.position().has_value());
+    CHECK(*card.position() == 1);
+    CHECK(!card.archive_reason().has_value());
+  }
+
+  Ok(world.Allocate(Kz(2025, 2, 6, 16, 46), 2021, 1));
+  CatchUp(world, models);
+  {
+    const auto bytes = *models.Card(app);
+    const auto& card = *View<fb::ApplicationCard>(bytes);
+    CHECK(card.status() == fb::ApplicationStatus::VoucherIssued);
+    CHECK(card.current_step() == fb::StatusStep::Voucher);
+    CHECK(card.deadline() == fb::DeadlineKind::Interest);
+    CHECK(card.deadline_date()->str() == "10.02.2025");
+    CHECK(card.deadline_ms() == EndOfDayKz(2025, 2, 10));
+    CHECK(card.voucher() == 1);
+    CHECK(!card.position().has_value());
+    const auto inbox_bytes = models.Inbox(World::kParent, 0, 10);
+    const auto& inbox = *View<fb::Inbox>(inbox_bytes);
+    REQUIRE(inbox.notifications()->size() == 2);
+    CHECK(inbox.notifications()->Get(0)->at_local()->str() == "06.02.2025 16:16");
+    CHECK(inbox.notifications()->Get(1)->at_local()->str() == "06.02.2025 16:46");
+    CHECK(inbox.notifications()->Get(1)->kind() == fb::NotificationKind::VoucherIssued);
+  }
+
+  Ok(world.Answer(Kz(2025, 2, 7, 10, 0), app, true));
+  CatchUp(world, models);
+  {
+    const auto bytes = *models.Card(app);
+    const auto& card = *View<fb::ApplicationCard>(bytes);
+    CHECK(card.status() == fb::ApplicationStatus::VoucherInUse);
+    CHECK(card.status_ru()->str() == "Ваучер используется");
+    CHECK(card.current_step() == fb::StatusStep::KindergartenChoice);
+    CHECK(card.deadline() == fb::DeadlineKind::Enrollment);
+    CHECK(card.deadline_date()->str() == "14.02.2025");
+  }
+
+  Ok(world.Do(World::Action(fb::Role::Portal, fb::ChooseKindergartenT{{}, app, World::kGroupKk}, World::kParent),
+              Kz(2025, 2, 10, 10, 0)));
+  CatchUp(world, models);
+  {
+    const auto bytes = *models.Card(app);
+    const auto& card = *View<fb::ApplicationCard>(bytes);
+    CHECK(card.status() == fb::ApplicationStatus::AwaitingContract);
+    CHECK(card.status_ru()->str() == "Ожидайте договор от ДО");
+    CHECK(card.current_step() == fb::StatusStep::Enrollment);
+    CHECK(card.kindergarten() == World::kKindergarten);
+    CHECK(card.kindergarten_ru()->str() == "Ботакоз");
+    CHECK(card.group() == World::kGroupKk);
+    CHECK(StepTexts(card) ==
+          "Очередь:Done:В архиве|Ваучер:Done:Ваучер используется|Выбор сада:Done:Выбран Ботакоз|"
+          "Тип финансирования:Done:Ваучер присвоен|Зачисление:Current:Ожидайте договор от ДО|");
+    CHECK(models.KindergartenOf(app) == World::kKindergarten);
+    CHECK(models.ApplicantOf(app) == World::kParent);
+  }
+
+  Ok(world.Do(AsKindergarten(World::Action(fb::Role::Kindergarten, fb::SendContractT{{}, app, "Д-2025/17"})),
+              Kz(2025, 2, 11, 10, 0)));
+  Ok(world.Do(World::Action(fb::Role::Portal, fb::ParentSignsT{{}, app, kParentDigest}, World::kParent),
+              Kz(2025, 2, 12, 10, 0)));
+  CatchUp(world, models);
+  {
+    const auto bytes = *models.Card(app);
+    const auto& card = *View<fb::ApplicationCard>(bytes);
+    CHECK(card.status() == fb::ApplicationStatus::ParentSigned);
+    CHECK(card.deadline() == fb::DeadlineKind::KindergartenSignature);
+    CHECK(card.deadline_date()->str() == "19.02.2025");
+  }
+  Ok(world.Do(AsKindergarten(World::Action(fb::Role::Kindergarten, fb::KindergartenSignsT{{}, app, kKindergartenDigest})),
+              Kz(2025, 2, 13, 10, 0)));
+  CatchUp(world, models);
+  {
+    const auto bytes = *models.Card(app);
+    const auto& card = *View<fb::ApplicationCard>(bytes);
+    CHECK(card.status() == fb::ApplicationStatus::Archived);
+    CHECK(card.status_ru()->str() == "В архиве");
+    REQUIRE(card.archive_reason().has_value());
+    CHECK(*card.archive_reason() == fb::ArchiveReason::Enrolled);
+    CHECK(card.deadline() == fb::DeadlineKind::None);
+    CHECK(card.deadline_date()->str().empty());
+    for (const auto* step : *card.steps()) CHECK(step->state() == fb::StepState::Done);
+  }
+  CHECK(InboxRu(models, World::kParent) ==
+        std::vector<std::string>{
+            "Ваша заявка принята. Место в очереди 1",
+            "Ребенку Тест Тест 1 выдан ваучер. Подтвердите заинтересованность до 10.02.2025",
+            "Заинтересованность подтверждена. Выберите детский сад и заключите договор до 14.02.2025",
+            "Ожидайте договор от ДО",
+            "Подпишите договор в течение 5 рабочих дней (до 18.02.2025)",
+            "Ребенок зачислен в ДО «Ботакоз»",
+            "Заявление перемещено в архив: ребенок зачислен",
+        });
+  const auto list_bytes = models.Applications(World::kParent);
+  const auto& list = *View<fb::ApplicationList>(list_bytes);
+  REQUIRE(list.applications()->size() == 1);
+  CHECK(list.applications()->Get(0)->application() == app);
+  const auto position_bytes = *models.Position(app);
+  const auto& history = *View<fb::PositionView>(position_bytes)->history();
+  REQUIRE(history.size() == 2);
+  CHECK(history.Get(0)->event() == fb::PositionEvent::EnteredQueue);
+  CHECK(history.Get(0)->position() == 1);
+  CHECK(history.Get(1)->event() == fb::PositionEvent::VoucherIssued);
+  CHECK(history.Get(1)->at_ms() == Kz(2025, 2, 6, 16, 46));
+  CHECK(!models.Card(app + 1).has_value());
+  const std::string card_json = Json(*models.Card(app), "kezek.fb.ApplicationCard");
+  CHECK(card_json.find("\"status\": \"Archived\"") != std::string::npos);
+  CHECK(card_json.find("\"archive_reason\": \"Enrolled\"") != std::string::npos);
+  CHECK(card_json.find("\"filed_at_local\": \"06.02.2025 16:16:55\"") != std::string::npos);
+  CHECK(card_json.find("\"position\": null") != std::string::npos);  // not waiting
+  CHECK(card_json.find("Выбран Ботакоз") != std::string::npos);
+  CHECK(Json(models.Inbox(World::kParent, 0, 1), "kezek.fb.Inbox").find("Ваша заявка принята. Место в очереди 1") !=
+        std::string::npos);
+  CHECK(View<fb::Inbox>(models.Inbox("not an iin", 0, 10))->total() == 0);
+}
+
+TEST_CASE("projections: the feed resumes from a cursor without repeating or missing a notification") {
+  replay::SimulationOptions options;
+  options.seed = 5;
+  options.applications = 300;
+  options.months = 14;
+  ReadModels models;
+  Engine engine;
+  const auto journal = FoldInto(options, models, engine, [](uint64_t) {});
+  std::vector<std::pair<uint64_t, uint32_t>> expected;  // (sequence, decision index) of every notification
+  for (const auto& bytes : journal) {
+    const auto* record = fb::GetJournalRecord(bytes.data());
+    if (record->decisions() == nullptr) continue;
+    for (uint32_t i = 0; i < record->decisions()->size(); ++i) {
+      if (record->decisions()->Get(i)->body_type() == fb::DecisionBody::Notification) expected.emplace_back(record->sequence(), i);
+    }
+  }
+  REQUIRE(expected.size() > 500);
+
+  SUBCASE("pages of 7 from the start") {
+    std::vector<std::pair<uint64_t, uint32_t>> seen;
+    uint64_t cursor = 0;
+    for (bool more = true; more;) {
+      const auto bytes = models.Feed(cursor, 7);
+      const auto& feed = *View<fb::NotificationFeed>(bytes);
+      for (const auto* item : *feed.notifications()) {
+        CHECK(item->cursor() > cursor);
+        seen.emplace_back(item->sequence(), item->index());
+      }
+      cursor = feed.next_cursor();
+      more = feed.has_more();
+    }
+    CHECK(seen == expected);
+  }
+  SUBCASE("a sender that crashed resumes on rebuilt models from its stored cursor") {
+    const auto first = models.Feed(0, 500);
+    const uint64_t stored = View<fb::NotificationFeed>(first)->next_cursor();
+    ReadModels rebuilt;
+    for (size_t i = 0; i < journal.size() / 2; ++i) rebuilt.Apply(journal[i]);  // behind the sender? catch up
+    for (size_t i = journal.size() / 2; i < journal.size(); ++i) rebuilt.Apply(journal[i]);
+    std::vector<std::pair<uint64_t, uint32_t>> seen;
+    for (const auto* item : *View<fb::NotificationFeed>(first)->notifications()) seen.emplace_back(item->sequence(), item->index());
+    uint64_t cursor = stored;
+    for (bool more = true; more;) {
+      const auto bytes = rebuilt.Feed(cursor, projections::kPageLimitMax);
+      const auto& feed = *View<fb::NotificationFeed>(bytes);
+      for (const auto* item : *feed.notifications()) seen.emplace_back(item->sequence(), item->index());
+      cursor = feed.next_cursor();
+      more = feed.has_more();
+    }
+    CHECK(seen == expected);
+  }
+  SUBCASE("texts in the feed are the journal's") {
+    const auto bytes = models.Feed(0, projections::kPageLimitMax);
+    for (const auto* item : *View<fb::NotificationFeed>(bytes)->notifications()) {
+      const auto* record = fb::GetJournalRecord(journal[item->sequence()].data());
+      const auto* n = record->decisions()->Get(item->index())->body_as_Notification();
+      REQUIRE(n != nullptr);
+      CHECK(item->text_ru()->str() == n->text_ru()->str());
+      CHECK(item->text_kk()->str() == n->text_kk()->str());
+      CHECK(item->at_ms() == record->engine_time_ms());
+    }
+  }
+}
+
+TEST_CASE("projections: the catalogue's free places follow choosing, releasing and enrolling") {
+  World world;
+  ReadModels models;
+  std::vector<uint64_t> ids;
+  for (unsigned i = 0; i < 3; ++i) ids.push_back(world.FileGeneral(Kz(2025, 2, 3, 10, 0) + i * kHourMs, 2021, 5, 10, 1 + 10 * i));
+  Ok(world.Allocate(Kz(2025, 2, 6, 16, 46), 2021, 3));
+  for (const uint64_t id : ids) Ok(world.Answer(Kz(2025, 2, 7, 10, 0), id, true));
+  CatchUp(world, models);
+  CHECK(FreePlaces(models, World::kGroupKk) == 2);
+
+  const auto choose = [&](uint64_t id, int hour) {
+    return world.Do(World::Action(fb::Role::Portal, fb::ChooseKindergartenT{{}, id, World::kGroupKk}, World::kParent),
+                    Kz(2025, 2, 10, hour, 0));
+  };
+  Ok(choose(ids[0], 10));
+  CatchUp(world, models);
+  CHECK(FreePlaces(models, World::kGroupKk) == 1);
+  Ok(choose(ids[1], 11));
+  CatchUp(world, models);
+  CHECK(FreePlaces(models, World::kGroupKk) == 0);
+  CHECK(View<fb::Catalogue>(models.Catalogue(Filter([](auto& f) { f.free_only = true; })))->kindergartens()->Get(0)->groups()->size() == 2);
+
+  Ok(world.Do(World::Action(fb::Role::Portal, fb::WithdrawT{{}, ids[0]}, World::kParent), Kz(2025, 2, 10, 13, 0)));
+  CatchUp(world, models);
+  CHECK(FreePlaces(models, World::kGroupKk) == 1);
+
+  Ok(world.Do(AsKindergarten(World::Action(fb::Role::Kindergarten, fb::SendContractT{{}, ids[1], "Д-1"})), Kz(2025, 2, 11, 10, 0)));
+  Ok(world.Do(World::Action(fb::Role::Portal, fb::ParentSignsT{{}, ids[1], kParentDigest}, World::kParent), Kz(2025, 2, 12, 10, 0)));
+  Ok(world.Do(AsKindergarten(World::Action(fb::Role::Kindergarten, fb::KindergartenSignsT{{}, ids[1], kKindergartenDigest})),
+              Kz(2025, 2, 13, 10, 0)));
+  CatchUp(world, models);
+  CHECK(FreePlaces(models, World::kGroupKk) == 1);  // the enrolled child keeps the place
+  CHECK(FreePlaces(models, World::kGroupKk) ==
+        world.engine.state().groups.at(GroupId{World::kGroupKk}).capacity -
+            world.engine.state().groups.at(GroupId{World::kGroupKk}).taken);
+
+  SUBCASE("filters") {
+    const auto ru = models.Catalogue(Filter([](auto& f) { f.language = fb::Language::Ru; }));
+    const auto& groups = *View<fb::Catalogue>(ru)->kindergartens()->Get(0)->groups();
+    REQUIRE(groups.size() == 1);
+    CHECK(groups.Get(0)->group() == World::kGroupRu);
+    const auto speech = models.Catalogue(Filter([](auto& f) { f.correction_type = fb::CorrectionType::Speech; }));
+    CHECK(View<fb::Catalogue>(speech)->kindergartens()->Get(0)->groups()->Get(0)->group() == World::kGroupSpeech);
+    CHECK(View<fb::Catalogue>(models.Catalogue(Filter([](auto& f) { f.locality = 99; })))->kindergartens()->size() == 0);
+    CHECK(View<fb::Catalogue>(models.Catalogue(Filter([](auto& f) { f.kindergarten = World::kKindergarten; })))->kindergartens()->size() == 1);
+  }
+  SUBCASE("popular kindergartens count requests and enrollments") {
+    const auto bytes = models.Statistics();
+    const auto& popular = *View<fb::QueueStatistics>(bytes)->popular_kindergartens();
+    REQUIRE(popular.size() == 1);
+    CHECK(popular.Get(0)->kindergarten() == World::kKindergarten);
+    CHECK(popular.Get(0)->enrollment_requests() == 2);
+    CHECK(popular.Get(0)->enrollments() == 1);
+  }
+}
+
+TEST_CASE("projections: a policy change that re-ranks a queue keeps projected positions equal to the engine's") {
+  World world;
+  ReadModels models;
+  std::vector<uint64_t> ids;
+  const char* categories[] = {"general", "orphans", "general", "servicemen_children", "general", "large_families",
+                              "general", "general"};
+  for (unsigned i = 0; i < 8; ++i) {
+    ids.push_back(world.FileGeneral(Kz(2025, 2, 3, 10, 0) + i * kHourMs, 2021, 5, 10, 1 + 10 * i, categories[i]));
+  }
+  CatchUp(world, models);
+  CheckPositions(world.engine, models, 1, 1);
+
+  const auto policy = [](uint16_t ratio_priority, uint16_t ratio_general, bool orphans_first) {
+    fb::SetPriorityPolicyT p;
+    p.locality = World::kLocality;
+    auto tier = [](std::string code, std::vector<std::string> cats, bool general) {
+      auto t = std::make_unique<fb::PriorityTierT>();
+      t->code = std::move(code);
+      t->categories = std::move(cats);
+      t->general_line = general;
+      return t;
+    };
+    if (orphans_first) p.tiers.push_back(tier("orphans", {"orphans"}, false));
+    p.tiers.push_back(tier("extraordinary", {"servicemen_children"}, false));
+    // large_families is dropped: it falls to the last general-line tier.
+    p.tiers.push_back(tier("general", {"general"}, true));
+    p.ratio_priority = ratio_priority;
+    p.ratio_general = ratio_general;
+    return p;
+  };
+  Ok(world.Do(World::Action(fb::Role::EducationDepartment, policy(1, 3, true)), Kz(2025, 2, 4, 10, 0)));
+  CatchUp(world, models);
+  CheckPositions(world.engine, models, 1, 1);
+  const auto bytes = *models.Position(ids[5]);
+  const auto& history = *View<fb::PositionView>(bytes)->history();
+  REQUIRE(history.size() == 2);
+  CHECK(history.Get(1)->event() == fb::PositionEvent::PolicyReranked);
+  CHECK(history.Get(1)->position() == *world.engine.PositionOf(ApplicationId{ids[5]}));
+
+  // Vouchers are handed out in the new order of issue, and the mirror pops the same heads.
+  Ok(world.Allocate(Kz(2025, 2, 6, 16, 46), 2021, 3));
+  CatchUp(world, models);
+  CheckPositions(world.engine, models, 1, 1);
+  Ok(world.Do(World::Action(fb::Role::EducationDepartment, policy(0, 0, false)), Kz(2025, 2, 7, 9, 0)));
+  CatchUp(world, models);
+  CheckPositions(world.engine, models, 1, 1);
+  Ok(world.Allocate(Kz(2025, 2, 7, 16, 46), 2021, 2));
+  CatchUp(world, models);
+  CheckPositions(world.engine, models, 1, 1);
+}
+
+// Run by hand for docs/architecture.md: kezek_tests -tc="projections: memory*" --no-skip
+TEST_CASE("projections: memory per application on a generated country history" * doctest::skip()) {
+  replay::SimulationOptions options;
+  options.seed = 2025;
+  options.country = true;
+  options.applications = 400'000;
+  options.months = 24;
+  const auto log = SimulatedLog(options);
+  // The heap's growth over a fold by the engine alone, then by the engine and the read models.
+  const auto heap = [] {  // in use: from the arenas and mmap'd (large vectors)
+    const struct mallinfo2 info = mallinfo2();
+    return static_cast<int64_t>(info.uordblks + info.hblkhd);
+  };
+  const auto fold = [&](bool with_models, uint64_t* applications, uint64_t* memory_bytes, uint64_t* waiting) {
+    const int64_t before = heap();
+    auto engine = std::make_unique<Engine>();
+    auto models = std::make_unique<ReadModels>();
+    uint64_t offset = 0;
+    for (const auto& action : log) {
+      const ApplyResult result = engine->Apply(action, offset++);
+      if (with_models) models->Apply(result.record);
+    }
+    const int64_t after = heap();
+    *applications = engine->state().applications.size() - 1;
+    *memory_bytes = models->MemoryBytes();
+    *waiting = models->waiting();
+    return after - before;
+  };
+  uint64_t applications = 0, memory_bytes = 0, waiting = 0;
+  const int64_t engine_only = fold(false, &applications, &memory_bytes, &waiting);
+  const int64_t both = fold(true, &applications, &memory_bytes, &waiting);
+  const int64_t models = both - engine_only;
+  MESSAGE(fmt::format("{} actions, {} applications, {} waiting at the end; engine state {} bytes; read models {} "
+                      "bytes allocated ({} per application), {} by their own count",
+                      log.size(), applications, waiting, engine_only, models,
+                      models / static_cast<int64_t>(applications), memory_bytes));
+}
+
+}  // namespace kezek::test
