@@ -16,6 +16,8 @@
 #include "adapters/runtime.h"
 
 namespace kezek::cli {
+
+namespace http = adapters::http;
 namespace {
 
 constexpr const char* kServeUsage = R"(usage: kezek serve --data DIR --keys FILE [options]

@@ -15,7 +15,9 @@ inline constexpr size_t kBatchInputsMax = 4'096;             // inputs in one gr
 inline constexpr int kHeaderTimeoutSeconds = 10;             // to receive the request line and headers
 inline constexpr int kBodyTimeoutSeconds = 30;               // to receive the body
 inline constexpr int kIdleTimeoutSeconds = 60;               // keep-alive between requests
-inline constexpr int kRetryAfterSeconds = 1;                 // told to a client answered 503
+inline constexpr int kRetryAfterSeconds = 1;
+inline constexpr int kDrainTimeoutSeconds = 5;               // reading what a refused client still sends
+inline constexpr size_t kDrainBytesMax = 16 * 1024 * 1024;   // ... at most this much, then the socket closes                 // told to a client answered 503
 inline constexpr uint32_t kPageSizeMax = 1'000;              // items on one page of a list
 inline constexpr uint32_t kPageSizeDefault = 100;
 

@@ -1,6 +1,7 @@
 #include "adapters/http/server.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -113,14 +114,9 @@ struct PostJob {
 
 int StatusFor(const Answered& a) {
   if (a.outcome != fb::Outcome::Rejected) return 200;
-  switch (a.code) {
-    case fb::RejectionCode::RoleNotAllowed:
-    case fb::RejectionCode::ApplicantMismatch:
-    case fb::RejectionCode::KindergartenMismatch:
-      return 403;
-    default:
-      return 422;
-  }
+  const bool access = a.code == fb::RejectionCode::RoleNotAllowed || a.code == fb::RejectionCode::ApplicantMismatch ||
+                      a.code == fb::RejectionCode::KindergartenMismatch;
+  return access ? 403 : 422;
 }
 
 }  // namespace
@@ -271,7 +267,7 @@ void Server::Impl::PartitionLoop() {
       metrics.commit_seconds.Observe(seconds);
       for (size_t i = 0; i < records.size(); ++i) {
         const fb::JournalRecord* record = fb::GetJournalRecord(records[i].data());
-        const fb::Action* action = record->action_nested_root();
+        const fb::Action* action = record->action() ? record->action_nested_root() : nullptr;
         const std::string kind = action ? fb::EnumNameActionBody(action->body_type()) : "(not an action)";
         ++metrics.actions[{kind, fb::EnumNameOutcome(record->outcome())}];
         if (record->rejection()) ++metrics.rejections[fb::EnumNameRejectionCode(record->rejection()->code())];
@@ -316,6 +312,7 @@ class Session : public std::enable_shared_from_this<Session> {
                                  fmt::format("request headers have at most {} bytes", limits::kHeaderBytesMax)),
                    "(header too large)");
     }
+    if (error == bhttp::error::body_limit) return TooLarge();
     if (IsMalformed(error)) return BadRequest(error);
     if (error) return Fail(error);
     stream_.expires_after(std::chrono::seconds(limits::kBodyTimeoutSeconds));
@@ -323,14 +320,7 @@ class Session : public std::enable_shared_from_this<Session> {
                       [self = shared_from_this()](beast::error_code e, size_t) { self->OnBody(e); });
   }
   void OnBody(beast::error_code error) {
-    if (error == bhttp::error::body_limit) {
-      Request head;
-      head.base() = parser_->get().base();
-      head.keep_alive(false);
-      return Write(server_.Error(head, bhttp::status::payload_too_large, "BodyTooLarge",
-                                 fmt::format("a request body has at most {} bytes", limits::kBodyBytesMax)),
-                   "(body too large)");
-    }
+    if (error == bhttp::error::body_limit) return TooLarge();
     if (IsMalformed(error)) return BadRequest(error);
     if (error) return Fail(error);
     request_ = parser_->release();
@@ -357,9 +347,28 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!self->response_->keep_alive() || self->server_.stopping) {
         beast::error_code ignored;
         self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        return;
+        return self->Drain();
       }
       self->ReadHeader(false);
+    });
+  }
+  void TooLarge() {
+    Request head;
+    head.keep_alive(false);
+    Write(server_.Error(head, bhttp::status::payload_too_large, "BodyTooLarge",
+                        fmt::format("a request body has at most {} bytes", limits::kBodyBytesMax)),
+          "(body too large)");
+  }
+  // After refusing a request whose body is still arriving: the answer is written, then what the
+  // client still sends is read and dropped (bounded in bytes and time) before the socket closes,
+  // so that closing with unread data does not reset the connection before the client reads the
+  // answer.
+  void Drain() {
+    stream_.expires_after(std::chrono::seconds(limits::kDrainTimeoutSeconds));
+    stream_.async_read_some(asio::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code error, size_t n) {
+      self->drained_ += n;
+      if (error || self->drained_ > limits::kDrainBytesMax) return self->Fail(error);
+      self->Drain();
     });
   }
   // A request HTTP's grammar refuses (not a closed connection or a timeout): answered 400, closed.
@@ -386,6 +395,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<Response> response_;
   std::string route_;
   Clock::time_point started_ = Clock::now();
+  std::array<char, 16 * 1024> drain_buffer_{};
+  size_t drained_ = 0;
 };
 
 }  // namespace
@@ -785,7 +796,7 @@ Status Server::Run() {
   // The read models catch up with the journal before anything is served.
   {
     std::unique_lock lock(s.models_mutex);
-    const Status read = s.runtime.journal().Read(0, [&](uint64_t, std::span<const uint8_t> record) {
+    const Status read = s.runtime.journal_log().Read(0, [&](uint64_t, std::span<const uint8_t> record) {
       s.models.Apply(record);
       return true;
     });

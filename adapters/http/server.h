@@ -46,8 +46,9 @@ class Server {
   // Asks Run to shut down gracefully; safe from any thread.
   void Stop();
 
+  struct Impl;  // adapters/http/server.cc (named here for its connection class)
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
