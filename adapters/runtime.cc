@@ -140,6 +140,11 @@ Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read
     if (!read_only) {
       if (Status l = Lock(dir, &r->lock_fd_); !l.ok()) return l;
     }
+    // Read-only, a writer may be appending meanwhile: the state is read first, then the logs,
+    // which only grow, so they hold at least what that state reflects.
+    if (read_only) {
+      if (Status l = r->LoadState(); !l.ok()) return l;
+    }
     SegmentLog::Recovery recovery;
     const char* torn = read_only ? "a torn tail (or a record being written) of" : "torn tail of";
     if (Status l = SegmentLog::Open((fs::path(dir) / "actions").string(), r->options_.log, &r->actions_, &recovery); !l.ok()) return l;
@@ -152,7 +157,9 @@ Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read
       r->options_.say(fmt::format("journal: {} {} bytes {} at {}", torn, recovery.dropped_bytes,
                                   read_only ? "left" : "dropped", recovery.dropped_from));
     }
-    if (Status l = r->LoadState(); !l.ok()) return l;
+    if (!read_only) {
+      if (Status l = r->LoadState(); !l.ok()) return l;
+    }
     if (r->applied_ > r->actions_->end()) {
       return Status::Corruption(fmt::format("{}: the state reflects {} inputs but the actions log holds {}", dir,
                                             r->applied_, r->actions_->end()));
