@@ -9,7 +9,7 @@ packages=(
   librocksdb-dev librdkafka-dev libfmt-dev doctest-dev
   libboost-dev libboost-system-dev libssl-dev libxxhash-dev libabsl-dev
   postgresql libpq-dev   # the PostgreSQL baseline of benchmarks/country.sh
-  curl jq python3        # the HTTP demo (scripts/run.sh) and its end-to-end test
+  curl jq python3 wrk bc  # the HTTP demo (scripts/run.sh), its tests, benchmarks/http.sh
 )
 
 missing=()
