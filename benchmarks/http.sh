@@ -49,12 +49,14 @@ for connections in 1 16 64; do
   rows+=("$(printf '%-34s %12.0f %10.0f %10.0f' "position reads, $connections connections" "$(rate "$f")" "$(micros 50% "$f")" "$(micros 99% "$f")")")
   json+=", \"read_c$connections\": {\"per_s\": $(rate "$f"), \"p50_us\": $(micros 50% "$f"), \"p99_us\": $(micros 99% "$f")}"
 done
+run=0
 for connections in 16 64; do
   f="$out/post-$connections.txt"
-  KEY=$portal PARENT=$parent wrk -t2 -c"$connections" -d"${duration}s" --latency \
+  KEY=$portal PARENT=$parent RUN=$run wrk -t2 -c"$connections" -d"${duration}s" --latency \
     -s benchmarks/http/post_filing.lua "$base" > "$f"
   bad=$(errors "$f"); bad=${bad:-0}
   rows+=("$(printf '%-34s %12.0f %10.0f %10.0f' "durable posts, $connections connections" "$(rate "$f")" "$(micros 50% "$f")" "$(micros 99% "$f")")")
+  run=$((run + 1))
   json+=", \"post_c$connections\": {\"per_s\": $(rate "$f"), \"p50_us\": $(micros 50% "$f"), \"p99_us\": $(micros 99% "$f"), \"non_2xx\": $bad}"
 done
 json+="}"

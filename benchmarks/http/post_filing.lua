@@ -2,18 +2,20 @@
 -- Each answer comes once the journal holds the record durably (group commit).
 local key = os.getenv("KEY")
 local parent = os.getenv("PARENT")
+local run = tonumber(os.getenv("RUN") or "0")  -- each run of the script files other children
 local counter = 0
 local thread_id = 0
 local threads = {}
 local next_id = 1
 
 setup = function(thread)
-  thread:set("thread_id", next_id)
+  thread:set("thread_id", run * 2 + next_id)
   next_id = next_id + 1
   table.insert(threads, thread)
 end
 
--- A valid IIN for a birth date in 2024 and a serial (nil when no check digit exists).
+-- A valid IIN for a birth date in 2024 and a serial, one per n < 12 * 28 * 10000 (nil when no
+-- check digit exists).
 local function iin(n)
   local month = (n % 12) + 1
   local day = (math.floor(n / 12) % 28) + 1
@@ -36,7 +38,7 @@ request = function()
   local child
   repeat
     counter = counter + 1
-    child = iin(thread_id * 1000000 + counter)
+    child = iin(thread_id * 400000 + counter)  -- a thread files at most 400,000 in one run
   until child
   local body = string.format(
     '{"schema_version":1,"idempotency_key":"bench-%d-%d","instant_ms":%d,"actor":{"role":"Portal","iin":"%s"},' ..
