@@ -50,7 +50,7 @@ for connections in 1 16 64; do
   json+=", \"read_c$connections\": {\"per_s\": $(rate "$f"), \"p50_us\": $(micros 50% "$f"), \"p99_us\": $(micros 99% "$f")}"
 done
 run=0
-for connections in 16 64; do
+for connections in 16 64 256; do
   f="$out/post-$connections.txt"
   KEY=$portal PARENT=$parent RUN=$run wrk -t2 -c"$connections" -d"${duration}s" --latency \
     -s benchmarks/http/post_filing.lua "$base" > "$f"
