@@ -6,6 +6,9 @@
 
 namespace kezek::adapters::http::limits {
 
+// I/O threads (accept, parse, route, print, write; each connection on its strand); the partition
+// thread that logs, folds and commits is one more.
+inline constexpr size_t kIoThreads = 2;
 inline constexpr size_t kHeaderBytesMax = 8 * 1024;          // all request headers together
 inline constexpr size_t kBodyBytesMax = 1024 * 1024;         // one request body
 inline constexpr size_t kBatchActionsMax = 1'000;            // actions in one NDJSON batch

@@ -127,7 +127,7 @@ struct Server::Impl {
   Runtime& runtime;
   KeyRing keys;
   ServerOptions options;
-  asio::io_context io{1};
+  asio::io_context io{static_cast<int>(limits::kIoThreads)};
   std::optional<tcp::acceptor> acceptor;
   std::atomic<bool> stopping{false};
   std::atomic<size_t> connections{0};
@@ -145,7 +145,12 @@ struct Server::Impl {
   Status partition_failure;
   std::atomic<bool> partition_failed{false};
 
-  events::Codec io_codec;    // I/O thread only: parses posted actions, prints bodies
+  // Each I/O thread's own codec (a Codec is used by one thread at a time): parses posted
+  // actions, prints bodies.
+  static events::Codec& IoCodec() {
+    thread_local events::Codec codec;
+    return codec;
+  }
 
   // --- the partition thread ---------------------------------------------------------------------
   void PartitionLoop();
@@ -174,7 +179,7 @@ struct Server::Impl {
   Response Error(const Request& request, bhttp::status status, std::string_view code, std::string_view message) {
     Response response{status, request.version()};
     response.set(bhttp::field::content_type, "application/json");
-    response.body() = ErrorJson(io_codec, code, message);
+    response.body() = ErrorJson(IoCodec(), code, message);
     if (status == bhttp::status::service_unavailable) {
       response.set(bhttp::field::retry_after, std::to_string(limits::kRetryAfterSeconds));
     }
@@ -250,7 +255,10 @@ void Server::Impl::PartitionLoop() {
       options.say(fmt::format("the partition stopped: {}", status.ToString()));
       for (PostJob& job : batch) job.done({});
       stopping = true;
-      asio::post(io, [this] { if (acceptor) acceptor->close(); });
+      asio::post(acceptor->get_executor(), [this] {
+        beast::error_code ignored;
+        acceptor->close(ignored);
+      });
       return;
     }
     // Every record is durable: the read models take the whole batch at once.
@@ -402,7 +410,7 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void Server::Impl::Accept() {
-  acceptor->async_accept([this](beast::error_code error, tcp::socket socket) {
+  acceptor->async_accept(asio::make_strand(io), [this](beast::error_code error, tcp::socket socket) {
     if (error) {
       if (!stopping) Accept();
       return;
@@ -503,7 +511,7 @@ Response Server::Impl::Route(const Request& request, const std::function<void(Re
                                               : (stopping ? "stopping" : ready ? "ok" : "catching up");
     const bool good = path == "/healthz" ? !partition_failed : ready;
     return Json(request, good ? bhttp::status::ok : bhttp::status::service_unavailable,
-                StatusJson(io_codec, status, journal_records.load(), projected, engine_time_ms.load()));
+                StatusJson(IoCodec(), status, journal_records.load(), projected, engine_time_ms.load()));
   }
   if (!path.starts_with("/v1/")) {
     *route = "(unknown)";
@@ -566,7 +574,7 @@ Response Server::Impl::Post(const Request& request, const Caller& caller, const 
   std::vector<uint8_t> bytes;
   for (const std::string_view line : lines) {
     events::InputLine input = events::LineOf(std::string(line));
-    if (!input.oversize && io_codec.ParseAction(line, &bytes).code == fb::RejectionCode::None) {
+    if (!input.oversize && IoCodec().ParseAction(line, &bytes).code == fb::RejectionCode::None) {
       const fb::Actor* actor = fb::GetAction(bytes.data())->actor();
       const fb::Role role = actor ? actor->role() : fb::Role::Auditor;
       if (actor != nullptr && role != caller.role) {
@@ -663,7 +671,7 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     }
     if (caller.role == fb::Role::System) return refused("the System role reads nothing");
     const auto view = segments.size() == 3 ? models.Card(*id) : models.Position(*id);
-    return Json(request, bhttp::status::ok, io_codec.ViewToJson(segments.size() == 3 ? "ApplicationCard" : "PositionView", *view));
+    return Json(request, bhttp::status::ok, IoCodec().ViewToJson(segments.size() == 3 ? "ApplicationCard" : "PositionView", *view));
   }
   // /v1/applicants/{iin}/applications | notifications
   if (segments.size() == 4 && segments[1] == "applicants") {
@@ -675,12 +683,12 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     if (caller.role == fb::Role::Kindergarten || caller.role == fb::Role::System) {
       return refused("this role reads no applicant's list");
     }
-    if (segments[3] == "applications") return Json(request, bhttp::status::ok, io_codec.ViewToJson("ApplicationList", models.Applications(iin)));
+    if (segments[3] == "applications") return Json(request, bhttp::status::ok, IoCodec().ViewToJson("ApplicationList", models.Applications(iin)));
     if (segments[3] == "notifications") {
       uint64_t after = 0;
       uint32_t limit = 0;
       if (auto bad = page(&after, &limit)) return std::move(*bad);
-      return Json(request, bhttp::status::ok, io_codec.ViewToJson("Inbox", models.Inbox(iin, after, limit)));
+      return Json(request, bhttp::status::ok, IoCodec().ViewToJson("Inbox", models.Inbox(iin, after, limit)));
     }
     return Error(request, bhttp::status::not_found, "UnknownRoute", "no such route");
   }
@@ -708,11 +716,11 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
         return Error(request, bhttp::status::bad_request, "InvalidParameter", fmt::format("no parameter '{}'", Printable(std::string_view(name).substr(0, 64))));
       }
     }
-    return Json(request, bhttp::status::ok, io_codec.ViewToJson("Catalogue", models.Catalogue(filter)));
+    return Json(request, bhttp::status::ok, IoCodec().ViewToJson("Catalogue", models.Catalogue(filter)));
   }
   if (segments.size() == 2 && segments[1] == "statistics") {
     *route = "/v1/statistics";
-    return Json(request, bhttp::status::ok, io_codec.ViewToJson("QueueStatistics", models.Statistics()));
+    return Json(request, bhttp::status::ok, IoCodec().ViewToJson("QueueStatistics", models.Statistics()));
   }
   if (segments.size() == 2 && segments[1] == "feed") {
     *route = "/v1/feed";
@@ -722,7 +730,7 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     uint64_t after = 0;
     uint32_t limit = 0;
     if (auto bad = page(&after, &limit)) return std::move(*bad);
-    return Json(request, bhttp::status::ok, io_codec.ViewToJson("NotificationFeed", models.Feed(after, limit)));
+    return Json(request, bhttp::status::ok, IoCodec().ViewToJson("NotificationFeed", models.Feed(after, limit)));
   }
   *route = "(unknown)";
   return Error(request, bhttp::status::not_found, "UnknownRoute", fmt::format("no route {}", Printable(path.substr(0, 200))));
@@ -785,7 +793,8 @@ Server::~Server() = default;
 void Server::Stop() {
   impl_->stopping = true;
   impl_->jobs_ready.notify_all();
-  asio::post(impl_->io, [impl = impl_.get()] {
+  if (!impl_->acceptor) return;
+  asio::post(impl_->acceptor->get_executor(), [impl = impl_.get()] {
     beast::error_code ignored;
     if (impl->acceptor) impl->acceptor->close(ignored);
   });
@@ -807,7 +816,7 @@ Status Server::Run() {
   beast::error_code error;
   const auto address = asio::ip::make_address(s.options.address, error);
   if (error) return Status::InvalidArgument(fmt::format("{}: not an IP address", s.options.address));
-  s.acceptor.emplace(s.io);
+  s.acceptor.emplace(asio::make_strand(s.io));
   const tcp::endpoint endpoint(address, s.options.port);
   s.acceptor->open(endpoint.protocol(), error);
   if (!error) s.acceptor->set_option(asio::socket_base::reuse_address(true), error);
@@ -820,7 +829,13 @@ Status Server::Run() {
   std::thread partition([&s] { s.PartitionLoop(); });
   s.Accept();
   // The I/O thread runs until Stop closes the acceptor and every session has answered.
-  while (!s.stopping) s.io.run_for(std::chrono::milliseconds(200));
+  const auto serve = [&s] {
+    while (!s.stopping) s.io.run_for(std::chrono::milliseconds(200));
+  };
+  std::vector<std::thread> io_threads;
+  for (size_t i = 1; i < limits::kIoThreads; ++i) io_threads.emplace_back(serve);
+  serve();
+  for (std::thread& thread : io_threads) thread.join();
   s.jobs_ready.notify_all();
   partition.join();      // what is in flight is committed and answered
   s.io.restart();

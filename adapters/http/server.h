@@ -1,9 +1,10 @@
 // `kezek serve`: the HTTP API that portal backends and staff systems use (DESIGN §3), on
-// Boost.Beast over Asio. One I/O thread accepts, reads, routes and answers; one partition thread
+// Boost.Beast over Asio. Two I/O threads accept, read, route and answer (a strand per connection);
+// one partition thread
 // owns the embedded runtime: it takes every action waiting, logs the batch durably, folds it,
 // appends and syncs the journal, commits the state (one group commit for many concurrent
 // requests), feeds the journal's records to the read models, and only then answers the requests
-// of that batch. Reads are served on the I/O thread from the read models under a shared lock that
+// of that batch. Reads are served on the I/O threads from the read models under a shared lock that
 // the partition thread holds only while it applies a whole batch's records: a read never waits
 // for an fsync and never sees half a batch. A ticker on the partition thread posts the System
 // clock's ticks from the real clock (DESIGN §4), so deadlines expire while nobody acts.
