@@ -182,15 +182,8 @@ Verdict SetPriorityPolicy(Context& c, const fb::SetPriorityPolicy& a) {
     return Reject(fb::RejectionCode::UnknownLocality, "locality {} is not in the catalogue", a.locality());
   }
   if (auto v = CheckPolicy(a)) return v;
-  PriorityPolicy policy;
-  for (const fb::PriorityTier* tier : *a.tiers()) {
-    Tier t{tier->code()->str(), {}, tier->general_line()};
-    for (const flatbuffers::String* category : *tier->categories()) t.categories.push_back(category->str());
-    policy.tiers.push_back(std::move(t));
-  }
-  policy.ratio = Ratio{a.ratio_priority(), a.ratio_general()};
   s.changes.policies.push_back(locality);
-  s.policies[locality] = std::move(policy);
+  s.policies[locality] = PolicyFrom(a);
 
   // Re-rank every queue the policy governs; applications not waiting take their new place too,
   // for when they (re-)enter a queue.

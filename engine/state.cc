@@ -78,6 +78,17 @@ std::optional<TierPlace> PlaceOf(const PriorityPolicy& policy, std::string_view 
   return std::nullopt;
 }
 
+PriorityPolicy PolicyFrom(const fb::SetPriorityPolicy& action) {
+  PriorityPolicy policy;
+  for (const fb::PriorityTier* tier : *action.tiers()) {
+    Tier t{tier->code()->str(), {}, tier->general_line()};
+    for (const flatbuffers::String* category : *tier->categories()) t.categories.push_back(category->str());
+    policy.tiers.push_back(std::move(t));
+  }
+  policy.ratio = Ratio{action.ratio_priority(), action.ratio_general()};
+  return policy;
+}
+
 TierPlace PlaceOrLast(const PriorityPolicy& policy, std::string_view category) {
   if (auto place = PlaceOf(policy, category)) return *place;
   uint8_t last_general = 0;

@@ -192,6 +192,8 @@ struct State {
 
 // The policy in force for a locality: its own, else the default, else the built-in one tier.
 const PriorityPolicy& PolicyOf(const State& state, LocalityId locality);
+// The policy a SetPriorityPolicy action sets (REQUIRES: it passed rules::CheckPolicy).
+PriorityPolicy PolicyFrom(const fb::SetPriorityPolicy& action);
 // Where `category` stands; nullopt if the policy does not name it.
 std::optional<TierPlace> PlaceOf(const PriorityPolicy& policy, std::string_view category);
 // Where `category` stands, a category the policy does not name falling to its last general-line

@@ -137,30 +137,21 @@ void ReadModels::ApplyDecision(const fb::JournalRecord& record, const fb::Decisi
       AddHistory(sequence, a, d.application(), position, fb::PositionEvent::VoucherIssued);
       a.status = fb::ApplicationStatus::VoucherIssued;
       a.voucher = d.voucher();
-      a.deadline = fb::DeadlineKind::Interest;
-      a.deadline_ms = d.deadline_ms();
-      a.deadline_date = civil::FromYyyymmdd(d.deadline_date()).value_or(LocalDate{}).value;
-      pending_arg_ = static_cast<uint32_t>(a.deadline_date);
+      SetDeadline(a, fb::DeadlineKind::Interest, d.deadline_ms(), d.deadline_date());
       break;
     }
     case fb::DecisionBody::InterestConfirmed: {
       const auto& d = *decision.body_as_InterestConfirmed();
       App& a = app(d.application());
       a.status = fb::ApplicationStatus::VoucherInUse;
-      a.deadline = fb::DeadlineKind::Enrollment;
-      a.deadline_ms = d.deadline_ms();
-      a.deadline_date = civil::FromYyyymmdd(d.deadline_date()).value_or(LocalDate{}).value;
-      pending_arg_ = static_cast<uint32_t>(a.deadline_date);
+      SetDeadline(a, fb::DeadlineKind::Enrollment, d.deadline_ms(), d.deadline_date());
       break;
     }
     case fb::DecisionBody::ExtensionGranted: {
       const auto& d = *decision.body_as_ExtensionGranted();
       App& a = app(d.application());
       a.extension_used = true;
-      a.deadline = fb::DeadlineKind::Enrollment;
-      a.deadline_ms = d.deadline_ms();
-      a.deadline_date = civil::FromYyyymmdd(d.deadline_date()).value_or(LocalDate{}).value;
-      pending_arg_ = static_cast<uint32_t>(a.deadline_date);
+      SetDeadline(a, fb::DeadlineKind::Enrollment, d.deadline_ms(), d.deadline_date());
       break;
     }
     case fb::DecisionBody::EnrollmentRequested: {
@@ -179,20 +170,14 @@ void ReadModels::ApplyDecision(const fb::JournalRecord& record, const fb::Decisi
       const auto& d = *decision.body_as_ContractSent();
       App& a = app(d.application());
       a.status = fb::ApplicationStatus::ContractSent;
-      a.deadline = fb::DeadlineKind::ParentSignature;
-      a.deadline_ms = d.deadline_ms();
-      a.deadline_date = civil::FromYyyymmdd(d.deadline_date()).value_or(LocalDate{}).value;
-      pending_arg_ = static_cast<uint32_t>(a.deadline_date);
+      SetDeadline(a, fb::DeadlineKind::ParentSignature, d.deadline_ms(), d.deadline_date());
       break;
     }
     case fb::DecisionBody::ParentSigned: {
       const auto& d = *decision.body_as_ParentSigned();
       App& a = app(d.application());
       a.status = fb::ApplicationStatus::ParentSigned;
-      a.deadline = fb::DeadlineKind::KindergartenSignature;
-      a.deadline_ms = d.deadline_ms();
-      a.deadline_date = civil::FromYyyymmdd(d.deadline_date()).value_or(LocalDate{}).value;
-      pending_arg_ = static_cast<uint32_t>(a.deadline_date);
+      SetDeadline(a, fb::DeadlineKind::KindergartenSignature, d.deadline_ms(), d.deadline_date());
       break;
     }
     case fb::DecisionBody::EnrollmentRequestLapsed: {
@@ -204,10 +189,7 @@ void ReadModels::ApplyDecision(const fb::JournalRecord& record, const fb::Decisi
       --group.taken;
       a.group = 0;
       a.status = fb::ApplicationStatus::VoucherInUse;
-      a.deadline = fb::DeadlineKind::Enrollment;
-      a.deadline_ms = d.deadline_ms();
-      a.deadline_date = civil::FromYyyymmdd(d.deadline_date()).value_or(LocalDate{}).value;
-      pending_arg_ = static_cast<uint32_t>(a.deadline_date);
+      SetDeadline(a, fb::DeadlineKind::Enrollment, d.deadline_ms(), d.deadline_date());
       break;
     }
     case fb::DecisionBody::Enrolled: {
@@ -430,16 +412,16 @@ void ReadModels::UpsertGroup(const fb::UpsertGroup& a) {
 // queues are emptied (their ratio cycle restarts) and every application not archived takes its
 // category's place under the new policy; those waiting re-enter. The same, from the categories
 // the FileApplication actions named.
+void ReadModels::SetDeadline(App& a, fb::DeadlineKind kind, int64_t deadline_ms, int32_t deadline_yyyymmdd) {
+  a.deadline = kind;
+  a.deadline_ms = deadline_ms;
+  a.deadline_date = civil::FromYyyymmdd(deadline_yyyymmdd).value_or(LocalDate{}).value;
+  pending_arg_ = static_cast<uint32_t>(a.deadline_date);  // the notification after it tells the date
+}
+
 void ReadModels::SetPolicy(uint64_t sequence, const fb::SetPriorityPolicy& a) {
-  PriorityPolicy policy;
-  for (const fb::PriorityTier* tier : *a.tiers()) {
-    Tier t{tier->code()->str(), {}, tier->general_line()};
-    for (const flatbuffers::String* category : *tier->categories()) t.categories.push_back(category->str());
-    policy.tiers.push_back(std::move(t));
-  }
-  policy.ratio = Ratio{a.ratio_priority(), a.ratio_general()};
   const uint32_t locality = a.locality();
-  policies_[locality] = std::move(policy);
+  policies_[locality] = PolicyFrom(a);
   const auto governed = [&](uint32_t owner) {
     return owner == locality || (locality == 0 && !policies_.contains(owner));
   };

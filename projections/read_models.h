@@ -168,6 +168,8 @@ class ReadModels {
              int64_t filed_at_ms, uint64_t position, fb::PositionEvent event);
   void Notify(const fb::JournalRecord& record, const fb::Notification& n, uint32_t index);
   void SetPolicy(uint64_t sequence, const fb::SetPriorityPolicy& a);
+  // A deadline from a decision's fields; the date is also what the next notification tells.
+  void SetDeadline(App& a, fb::DeadlineKind kind, int64_t deadline_ms, int32_t deadline_yyyymmdd);
   void UpsertGroup(const fb::UpsertGroup& a);
   void AddHistory(uint64_t sequence, App& app, uint64_t id, uint64_t position, fb::PositionEvent event);
   // Remembers the engine time of the record being applied, for the notes and history it leaves.
