@@ -8,5 +8,7 @@ case "$flavour" in
   sanitize) dir=build-sanitize; extra=(-DCMAKE_BUILD_TYPE=Debug -DKEZEK_SANITIZE=ON) ;;
   *) echo "usage: scripts/build.sh [release|sanitize]" >&2; exit 2 ;;
 esac
+# ccache: paths relative to the checkout, so every clone (CI's, a helper's) shares one cache.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 cmake -S . -B "$dir" -G Ninja "${extra[@]}" > /dev/null
 ninja -C "$dir" -j2
