@@ -4,81 +4,15 @@
 #include <cstring>
 
 #include "engine/assert.h"
+#include "engine/bytes.h"
 
 namespace kezek::state_codec {
 namespace {
 
-class Out {
- public:
-  Out& U8(uint64_t v) { s_.push_back(static_cast<char>(v)); return *this; }
-  Out& U16(uint64_t v) { return Le(v, 2); }
-  Out& U32(uint64_t v) { return Le(v, 4); }
-  Out& U64(uint64_t v) { return Le(v, 8); }
-  Out& I64(int64_t v) { return Le(static_cast<uint64_t>(v), 8); }
-  Out& Str(std::string_view v) { U32(v.size()); s_.append(v); return *this; }
-  Out& Raw(const void* data, size_t size) { s_.append(static_cast<const char*>(data), size); return *this; }
-  std::string Take() { return std::move(s_); }
-
- private:
-  Out& Le(uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) s_.push_back(static_cast<char>(v >> (8 * i)));
-    return *this;
-  }
-  std::string s_;
-};
-
-class In {
- public:
-  explicit In(std::string_view data) : d_(data) {}
-  uint8_t U8() { return static_cast<uint8_t>(Le(1)); }
-  uint16_t U16() { return static_cast<uint16_t>(Le(2)); }
-  uint32_t U32() { return static_cast<uint32_t>(Le(4)); }
-  uint64_t U64() { return Le(8); }
-  int64_t I64() { return static_cast<int64_t>(Le(8)); }
-  std::string Str() {
-    const uint32_t n = U32();
-    if (!ok_ || d_.size() < n) return ok_ = false, std::string{};
-    std::string v(d_.substr(0, n));
-    d_.remove_prefix(n);
-    return v;
-  }
-  void Raw(void* out, size_t size) {
-    if (d_.size() < size) { ok_ = false; return; }
-    std::memcpy(out, d_.data(), size);
-    d_.remove_prefix(size);
-  }
-  // A stored count of items each at least `item_bytes` long: refused (0, and not ok) when the
-  // bytes left cannot hold that many, so that a damaged count never drives a loop.
-  uint64_t Count(uint64_t stored, size_t item_bytes) {
-    if (!ok_ || stored > d_.size() / item_bytes) return ok_ = false, 0;
-    return stored;
-  }
-  bool done() const { return ok_ && d_.empty(); }
-  bool ok() const { return ok_; }
-
- private:
-  uint64_t Le(int bytes) {
-    if (d_.size() < static_cast<size_t>(bytes)) { ok_ = false; return 0; }
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; ++i) v |= uint64_t{static_cast<uint8_t>(d_[static_cast<size_t>(i)])} << (8 * i);
-    d_.remove_prefix(static_cast<size_t>(bytes));
-    return v;
-  }
-  std::string_view d_;
-  bool ok_ = true;
-};
-
-std::string Be(uint64_t v, int bytes) {
-  std::string k(static_cast<size_t>(bytes), '\0');
-  for (int i = 0; i < bytes; ++i) k[static_cast<size_t>(bytes - 1 - i)] = static_cast<char>(v >> (8 * i));
-  return k;
-}
-
-uint64_t FromBe(std::string_view k) {
-  uint64_t v = 0;
-  for (const char c : k) v = v << 8 | static_cast<uint8_t>(c);
-  return v;
-}
+using bytes::Be;
+using bytes::FromBe;
+using bytes::In;
+using bytes::Out;
 
 std::string EncodeApplication(const Application& a) {
   return Out()
@@ -134,16 +68,6 @@ std::string EncodeQueue(const Queue& q) {
   out.U32(k.locality.value).U8(static_cast<uint8_t>(k.type)).U16(k.birth_year).U8(static_cast<uint8_t>(k.language))
       .U8(static_cast<uint8_t>(k.correction)).U32(q.cycle()).U64(q.free_vouchers().size());
   for (const VoucherId v : q.free_vouchers()) out.U64(v.value);
-  return out.Take();
-}
-
-std::string EncodePolicy(const PriorityPolicy& p) {
-  Out out;
-  out.U16(p.ratio.priority).U16(p.ratio.general).U32(p.tiers.size());
-  for (const Tier& t : p.tiers) {
-    out.Str(t.code).U8(t.general_line).U32(t.categories.size());
-    for (const auto& c : t.categories) out.Str(c);
-  }
   return out.Take();
 }
 
@@ -231,6 +155,32 @@ void ChildEntryOf(const State& s, Iin iin, const std::function<void(const Put&)>
 }
 
 }  // namespace
+
+std::string EncodePolicy(const PriorityPolicy& p) {
+  Out out;
+  out.U16(p.ratio.priority).U16(p.ratio.general).U32(p.tiers.size());
+  for (const Tier& t : p.tiers) {
+    out.Str(t.code).U8(t.general_line).U32(t.categories.size());
+    for (const auto& c : t.categories) out.Str(c);
+  }
+  return out.Take();
+}
+
+bool DecodePolicy(std::string_view value, PriorityPolicy* p) {
+  In in(value);
+  p->ratio.priority = in.U16();
+  p->ratio.general = in.U16();
+  const auto tiers = static_cast<uint32_t>(in.Count(in.U32(), 9));  // code, general_line, count
+  for (uint32_t i = 0; i < tiers && in.ok(); ++i) {
+    Tier t;
+    t.code = in.Str();
+    t.general_line = in.U8() != 0;
+    const auto n = static_cast<uint32_t>(in.Count(in.U32(), 4));
+    for (uint32_t j = 0; j < n && in.ok(); ++j) t.categories.push_back(in.Str());
+    p->tiers.push_back(std::move(t));
+  }
+  return in.done() && p->tiers.size() == tiers;
+}
 
 const char* FamilyName(Family family) {
   switch (family) {
@@ -359,21 +309,8 @@ bool LoadEntry(Family family, std::string_view key, std::string_view value, Stat
       l.region_code = in.Str();
       return key.size() == 4 && in.done();
     }
-    case Family::kPolicies: {
-      PriorityPolicy& p = s->policies[LocalityId{static_cast<uint32_t>(FromBe(key))}];
-      p.ratio.priority = in.U16();
-      p.ratio.general = in.U16();
-      const auto tiers = static_cast<uint32_t>(in.Count(in.U32(), 9));  // code, general_line, count
-      for (uint32_t i = 0; i < tiers && in.ok(); ++i) {
-        Tier t;
-        t.code = in.Str();
-        t.general_line = in.U8() != 0;
-        const auto n = static_cast<uint32_t>(in.Count(in.U32(), 4));
-        for (uint32_t j = 0; j < n && in.ok(); ++j) t.categories.push_back(in.Str());
-        p.tiers.push_back(std::move(t));
-      }
-      return key.size() == 4 && in.done() && p.tiers.size() == tiers;
-    }
+    case Family::kPolicies:
+      return key.size() == 4 && DecodePolicy(value, &s->policies[LocalityId{static_cast<uint32_t>(FromBe(key))}]);
     case Family::kOffsets: {
       const LocalityId locality{static_cast<uint32_t>(FromBe(key))};
       const auto n = static_cast<uint32_t>(in.Count(in.U32(), 10));  // from, minutes

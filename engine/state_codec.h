@@ -39,6 +39,10 @@ void ChangedEntries(const State& state, const std::function<void(const Put&)>& p
 // Every entry of the state, family by family in key order (a full snapshot; the state hash).
 void AllEntries(const State& state, const std::function<void(const Put&)>& put);
 
+// A priority policy's bytes (its entry in the policies family; the projections store them too).
+std::string EncodePolicy(const PriorityPolicy& policy);
+[[nodiscard]] bool DecodePolicy(std::string_view value, PriorityPolicy* policy);
+
 // Loads one entry into a State being rebuilt. False if the bytes do not decode (corruption).
 [[nodiscard]] bool LoadEntry(Family family, std::string_view key, std::string_view value, State* state);
 // After every entry is loaded: rebuilds what is derived (queue trees, indexes, timers).

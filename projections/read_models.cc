@@ -132,6 +132,7 @@ void ReadModels::ApplyDecision(const fb::JournalRecord& record, const fb::Decisi
       const uint64_t position = LivePosition(a, d.application());
       KEZEK_ASSERT(position == 1);  // a voucher goes to the head of the order of issue
       const QueueEntry popped = queues_[a.queue].PopHead(RatioOf(a.locality));
+      Touch('Q', a.queue);  // its ratio cycle moved
       KEZEK_ASSERT(popped.application.value == d.application());
       --waiting_;
       AddHistory(sequence, a, d.application(), position, fb::PositionEvent::VoucherIssued);
@@ -163,6 +164,8 @@ void ReadModels::ApplyDecision(const fb::JournalRecord& record, const fb::Decisi
       KEZEK_ASSERT(group != groups_.end() && group->second.kindergarten == d.kindergarten());
       ++group->second.taken;
       ++popularity_[d.kindergarten()].requests;
+      Touch('G', d.group());
+      Touch('Y', d.kindergarten());
       pending_arg_ = 0;
       break;
     }
@@ -187,6 +190,7 @@ void ReadModels::ApplyDecision(const fb::JournalRecord& record, const fb::Decisi
       GroupInfo& group = groups_.at(a.group);
       KEZEK_ASSERT(group.taken > 0);
       --group.taken;
+      Touch('G', a.group);
       a.group = 0;
       a.status = fb::ApplicationStatus::VoucherInUse;
       SetDeadline(a, fb::DeadlineKind::Enrollment, d.deadline_ms(), d.deadline_date());
@@ -197,6 +201,7 @@ void ReadModels::ApplyDecision(const fb::JournalRecord& record, const fb::Decisi
       App& a = app(d.application());
       KEZEK_ASSERT(a.group == d.group());
       ++popularity_[d.kindergarten()].enrollments;
+      Touch('Y', d.kindergarten());
       const KindergartenInfo& kindergarten = kindergartens_.at(d.kindergarten());
       std::string names = kindergarten.name_ru;
       names.push_back('\0');
@@ -212,6 +217,7 @@ void ReadModels::ApplyDecision(const fb::JournalRecord& record, const fb::Decisi
         GroupInfo& group = groups_.at(a.group);
         KEZEK_ASSERT(group.taken > 0);
         --group.taken;
+        Touch('G', a.group);
         a.group = 0;
       }
       a.voucher = 0;
@@ -271,6 +277,7 @@ void ReadModels::Accept(const fb::JournalRecord& record, const fb::ApplicationAc
   KEZEK_ASSERT(id >= 1);
   if (id >= apps_.size()) apps_.resize(id + 1);
   App& a = apps_[id];
+  Touch('A', id);
   KEZEK_ASSERT(a.applicant == 0);  // each application is accepted once
   const auto applicant = IinNumber(action->actor()->iin()->string_view());
   const auto child = IinNumber(accepted.child_iin()->string_view());
@@ -327,7 +334,9 @@ void ReadModels::Enter(uint64_t sequence, uint64_t id, const QueueKey& key, uint
 }
 
 void ReadModels::Notify(const fb::JournalRecord& record, const fb::Notification& n, uint32_t index) {
-  const App& a = app(n.application());
+  const App* found = find(n.application());
+  KEZEK_ASSERT(found != nullptr);
+  const App& a = *found;
   KEZEK_ASSERT(IinNumber(n.recipient_iin()->string_view()) == a.applicant);
   KEZEK_ASSERT(notes_.size() < UINT32_MAX);
   const uint32_t note_index = static_cast<uint32_t>(notes_.size());
@@ -337,7 +346,10 @@ void ReadModels::Notify(const fb::JournalRecord& record, const fb::Notification&
   const messages::Text rendered = Render(notes_.back());
   const std::string_view ru = n.text_ru() ? n.text_ru()->string_view() : std::string_view{};
   const std::string_view kk = n.text_kk() ? n.text_kk()->string_view() : std::string_view{};
-  if (rendered.ru != ru || rendered.kk != kk) spelled_.emplace(note_index, messages::Text{std::string(ru), std::string(kk)});
+  if (rendered.ru != ru || rendered.kk != kk) {
+    spelled_.emplace(note_index, messages::Text{std::string(ru), std::string(kk)});
+    Touch('S', note_index);
+  }
   inbox_[a.applicant].push_back(note_index);
   NoteTime(record.sequence());
 }
@@ -350,11 +362,13 @@ void ReadModels::ApplyAction(uint64_t sequence, const fb::Action& action) {
       locality.name_ru = a.name_ru()->str();
       locality.name_kk = a.name_kk()->str();
       locality.region_code = a.region_code() ? a.region_code()->str() : std::string{};
+      Touch('L', a.locality());
       break;
     }
     case fb::ActionBody::SetUtcOffset: {
       const auto& a = *action.body_as_SetUtcOffset();
       offsets_.Set(LocalityId{a.locality()}, InstantMs{a.effective_from_ms()}, a.offset_minutes());
+      Touch('O', a.locality());
       break;
     }
     case fb::ActionBody::UpsertKindergarten: {
@@ -363,6 +377,7 @@ void ReadModels::ApplyAction(uint64_t sequence, const fb::Action& action) {
       kindergarten.locality = a.locality();
       kindergarten.name_ru = a.name_ru()->str();
       kindergarten.name_kk = a.name_kk()->str();
+      Touch('K', a.kindergarten());
       break;
     }
     case fb::ActionBody::UpsertGroup:
@@ -395,7 +410,10 @@ void ReadModels::ApplyAction(uint64_t sequence, const fb::Action& action) {
 
 void ReadModels::UpsertGroup(const fb::UpsertGroup& a) {
   GroupInfo& group = groups_[a.group()];
+  Touch('G', a.group());
   if (group.kindergarten != a.kindergarten()) {
+    Touch('K', group.kindergarten);
+    Touch('K', a.kindergarten());
     if (group.kindergarten != 0) std::erase(kindergartens_.at(group.kindergarten).groups, a.group());
     auto& list = kindergartens_.at(a.kindergarten()).groups;
     list.insert(std::upper_bound(list.begin(), list.end(), a.group()), a.group());
@@ -422,6 +440,7 @@ void ReadModels::SetDeadline(App& a, fb::DeadlineKind kind, int64_t deadline_ms,
 void ReadModels::SetPolicy(uint64_t sequence, const fb::SetPriorityPolicy& a) {
   const uint32_t locality = a.locality();
   policies_[locality] = PolicyFrom(a);
+  Touch('R', locality);
   const auto governed = [&](uint32_t owner) {
     return owner == locality || (locality == 0 && !policies_.contains(owner));
   };
@@ -432,13 +451,16 @@ void ReadModels::SetPolicy(uint64_t sequence, const fb::SetPriorityPolicy& a) {
       before.emplace_back(id, LivePosition(x, id));
     }
   }
-  for (Queue& queue : queues_) {
-    if (governed(queue.key().locality.value)) queue.Clear();
+  for (uint32_t q = 0; q < queues_.size(); ++q) {
+    if (!governed(queues_[q].key().locality.value)) continue;
+    queues_[q].Clear();
+    Touch('Q', q);
   }
   for (uint64_t id = 1; id < apps_.size(); ++id) {
     App& x = apps_[id];
     if (x.applicant == 0 || x.status == fb::ApplicationStatus::Archived || !governed(x.locality)) continue;
     const TierPlace place = PlaceOrLast(PolicyOf(x.locality), categories_[x.category]);
+    if (x.tier != place.tier || x.line != place.line) Touch('A', id);
     x.tier = place.tier;
     x.line = place.line;
     if (x.status == fb::ApplicationStatus::InQueue) queues_[x.queue].Insert(EntryOf(x, id), x.line);
@@ -451,7 +473,7 @@ void ReadModels::SetPolicy(uint64_t sequence, const fb::SetPriorityPolicy& a) {
 }
 
 void ReadModels::AddHistory(uint64_t sequence, App& a, uint64_t id, uint64_t position, fb::PositionEvent event) {
-  (void)id;
+  Touch('A', id);
   KEZEK_ASSERT(history_.size() < UINT32_MAX && position <= UINT32_MAX);
   history_.push_back(HistoryEntry{sequence, static_cast<uint32_t>(position), a.last_history, event});
   a.last_history = static_cast<uint32_t>(history_.size());
@@ -466,6 +488,7 @@ void ReadModels::NoteTime(uint64_t sequence) {
 
 ReadModels::App& ReadModels::app(uint64_t id) {
   KEZEK_ASSERT(id >= 1 && id < apps_.size() && apps_[id].applicant != 0);
+  Touch('A', id);
   return apps_[id];
 }
 
@@ -494,7 +517,10 @@ uint64_t ReadModels::LivePosition(const App& a, uint64_t id) const {
 
 uint32_t ReadModels::QueueFor(const QueueKey& key) {
   const auto [it, inserted] = queue_index_.try_emplace(key, static_cast<uint32_t>(queues_.size()));
-  if (inserted) queues_.emplace_back(key);
+  if (inserted) {
+    queues_.emplace_back(key);
+    Touch('Q', it->second);
+  }
   return it->second;
 }
 

@@ -17,8 +17,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -57,6 +59,8 @@ class ReadModels {
   ReadModels();
   ReadModels(const ReadModels&) = delete;
   ReadModels& operator=(const ReadModels&) = delete;
+  ReadModels(ReadModels&&) = default;
+  ReadModels& operator=(ReadModels&&) = default;
 
   // Applies one journal record (a verified JournalRecord buffer).
   // REQUIRES: records in sequence order, each once (asserted), from an engine's journal (a
@@ -85,6 +89,23 @@ class ReadModels {
   std::optional<uint32_t> KindergartenOf(uint64_t application) const;
   // Applications waiting in all queues, for /metrics.
   uint64_t waiting() const { return waiting_; }
+  // --- The stored form (projections/read_models_store.cc; adapters keep it in RocksDB) ----------
+  // One keyspace of entries: a kind byte and a big-endian id or index as the key, bytes::Out
+  // encodings as values (docs/architecture.md, "Read models"). A function of the records applied:
+  // the entries after the same records are the same bytes, however they were drained.
+  using PutEntry = std::function<void(std::string_view key, std::string_view value)>;
+  // The entries changed since the last drain (or load), in key order, the meta entry last.
+  void DrainChanges(const PutEntry& put);
+  // Every entry, in key order.
+  void AllEntries(const PutEntry& put) const;
+  // Loading into a new ReadModels: every stored entry in key order, then FinishLoad, which
+  // rebuilds what is derived (inboxes, queue trees, indexes). False: the entries do not decode or
+  // disagree with each other (the caller rebuilds from the journal).
+  [[nodiscard]] bool LoadEntry(std::string_view key, std::string_view value);
+  [[nodiscard]] bool FinishLoad();
+  // The stored form's version; a store of another version is rebuilt.
+  static constexpr uint32_t kStoreFormat = 1;
+
   // SHA-256 of a canonical encoding of every read model: equal after a rebuild from the same journal.
   Sha256 Hash() const;
   // Bytes held by the read models (containers' capacity and heap strings; an estimate of the
@@ -190,6 +211,16 @@ class ReadModels {
   flatbuffers::Offset<fb::ApplicationCard> BuildCard(flatbuffers::FlatBufferBuilder& b, uint64_t id) const;
   flatbuffers::Offset<fb::NotificationItem> BuildItem(flatbuffers::FlatBufferBuilder& b, uint32_t note_index) const;
   flatbuffers::Offset<fb::QueueKeyView> BuildKey(flatbuffers::FlatBufferBuilder& b, const QueueKey& key) const;
+
+  // The stored form: what changed since the last drain. Keyed kinds are marked here; append-only
+  // vectors are drained from the count already stored.
+  void Touch(char kind, uint64_t id) { dirty_.emplace(kind, id); }
+  void PutEntryOf(char kind, uint64_t id, const PutEntry& put) const;
+  void PutMeta(const PutEntry& put) const;
+  std::set<std::pair<char, uint64_t>> dirty_;
+  struct Stored {
+    uint64_t categories = 0, pool = 0, notes = 0, history = 0, times = 0;
+  } stored_;
 
   uint64_t next_sequence_ = 0;
   uint64_t waiting_ = 0;

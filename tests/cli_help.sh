@@ -3,7 +3,7 @@
 # a usage error (exit status 2), never a crash.
 set -euo pipefail
 kezek=$1
-for command in demo sample fold journal; do
+for command in demo sample fold journal serve projections; do
   "$kezek" "$command" --help | grep -q "usage: kezek $command" || { echo "FAIL: $command --help"; exit 1; }
 done
 "$kezek" --help | grep -q "commands:"
@@ -12,4 +12,6 @@ set +e
 "$kezek" fold --bogus > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: unknown option"; exit 1; }
 "$kezek" sample --seed abc > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: bad number"; exit 1; }
 "$kezek" fold /nonexistent/file > /dev/null 2>&1; [ $? -eq 1 ] || { echo "FAIL: missing input"; exit 1; }
+"$kezek" projections frobnicate --data /tmp > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: projections unknown action"; exit 1; }
+"$kezek" projections verify --data /nonexistent/dir > /dev/null 2>&1; [ $? -eq 1 ] || { echo "FAIL: projections verify missing"; exit 1; }
 echo "cli_help: every command has --help; usage errors exit 2"

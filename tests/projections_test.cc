@@ -7,6 +7,7 @@
 #include <flatbuffers/idl.h>
 #include <fmt/format.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -198,6 +199,80 @@ TEST_CASE("projections: a rebuild from the same journal is identical; another jo
     Engine other_engine;
     FoldInto(options, other, other_engine, [](uint64_t) {});
     CHECK(other.Hash() != live.Hash());
+  }
+}
+
+TEST_CASE("projections: the stored entries drained batch by batch equal a rebuild's, and a loaded store goes on as the live models") {
+  replay::SimulationOptions options;
+  options.seed = 11;
+  options.applications = 600;
+  options.months = 14;
+  using Store = std::map<std::string, std::string>;
+  const auto into = [](Store& store) {
+    return [&store](std::string_view key, std::string_view value) { store[std::string(key)] = std::string(value); };
+  };
+  ReadModels live;
+  Engine engine;
+  Store drained, halfway_store;
+  uint64_t halfway = 0;
+  Sha256 halfway_hash{};
+  const auto journal = FoldInto(options, live, engine, [&](uint64_t n) {
+    if (n % 37 == 0) live.DrainChanges(into(drained));  // batches of the partition loop
+    if (n == 2'000) {
+      halfway = n;
+      live.DrainChanges(into(drained));
+      halfway_store = drained;
+      halfway_hash = live.Hash();
+    }
+  });
+  live.DrainChanges(into(drained));
+  REQUIRE(halfway > 0);
+  Store all;
+  live.AllEntries(into(all));
+  CHECK(drained == all);
+  CHECK(drained.size() > 1'000);
+
+  ReadModels rebuilt;
+  for (const auto& record : journal) rebuilt.Apply(record);
+  Store rebuilt_store;
+  rebuilt.DrainChanges(into(rebuilt_store));
+  CHECK(rebuilt_store == drained);  // byte for byte, however the batches fell
+
+  // A store written half-way loads into models equal to the live ones then, which go on equal.
+  ReadModels loaded;
+  for (const auto& [key, value] : halfway_store) REQUIRE_MESSAGE(loaded.LoadEntry(key, value), key.substr(0, 1));
+  REQUIRE(loaded.FinishLoad());
+  CHECK(loaded.next_sequence() == halfway);
+  CHECK(loaded.Hash() == halfway_hash);
+  for (uint64_t s = loaded.next_sequence(); s < journal.size(); ++s) loaded.Apply(journal[s]);
+  CHECK(loaded.Hash() == live.Hash());
+  CheckPositions(engine, loaded, 1, 1);
+  loaded.DrainChanges(into(halfway_store));
+  CHECK(halfway_store == drained);
+
+  SUBCASE("damaged entries are refused, not believed") {
+    const auto refuses = [&](const std::string& key, std::string value) {
+      ReadModels fresh;
+      bool ok = true;
+      for (const auto& [k, v] : all) ok = ok && fresh.LoadEntry(k, k == key ? value : v);
+      return !(ok && fresh.FinishLoad());
+    };
+    const std::string app = std::string("A") + std::string(7, '\0') + std::string(1, '\1');
+    REQUIRE(all.contains(app));
+    std::string bad_status = all.at(app);
+    bad_status[80] = static_cast<char>(200);  // the status byte (after 72 of ids and times, 8 of small fields), out of range
+    CHECK(refuses(app, bad_status));
+    CHECK(refuses(app, all.at(app).substr(0, 20)));  // cut short
+    std::string other_format = all.at("M");
+    other_format[0] = 99;
+    CHECK(refuses("M", other_format));
+    ReadModels fresh;
+    CHECK_FALSE(fresh.LoadEntry("Z1234", "x"));  // an unknown kind
+    ReadModels orphan_note;  // a notification of an application the store does not hold
+    for (const auto& [k, v] : all) {
+      if (k[0] != 'A') REQUIRE(orphan_note.LoadEntry(k, v));
+    }
+    CHECK_FALSE(orphan_note.FinishLoad());
   }
 }
 

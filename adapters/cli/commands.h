@@ -5,5 +5,6 @@
 namespace kezek::cli {
 
 int Serve(int argc, char** argv);
+int Projections(int argc, char** argv);
 
 }  // namespace kezek::cli

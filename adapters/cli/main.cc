@@ -48,6 +48,7 @@ commands:
   backup     copy a data directory (RocksDB checkpoint plus both logs), restorable
   status     offsets, hashes and sizes of a data directory
   serve      the HTTP API for portal backends and staff systems, on a data directory
+  projections  rebuild the read models' store from the journal, or verify it against a rebuild
 
 'kezek <command> --help' tells each command's options.
 )";
@@ -750,6 +751,7 @@ int main(int argc, char** argv) {
   if (command == "backup") return kezek::Backup(argc, argv);
   if (command == "status") return kezek::StatusCommand(argc, argv);
   if (command == "serve") return kezek::cli::Serve(argc, argv);
+  if (command == "projections") return kezek::cli::Projections(argc, argv);
   fmt::print(stderr, "kezek: unknown command '{}'\n\n{}", command, kezek::kUsage);
   return 2;
 }

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -27,6 +28,9 @@ backends and staff systems post actions and read the read models. Each answer to
 once the journal holds its record durably. The server's ticker posts the System clock's ticks
 from the real clock, so deadlines expire while nobody acts. SIGTERM or SIGINT (Ctrl-C) stops it
 gracefully: no new connections, what is in flight is committed and answered, the lock released.
+The read models are kept in DIR/projections with the journal sequence they reflect: at start they
+are loaded and only the journal's newer records applied (a store that is missing, damaged or of
+another journal is rebuilt from the journal; see kezek projections).
 
   --data DIR            the data directory (created if missing)
   --keys FILE           API keys: one calling system a line, "NAME ROLE SHA256HEX [KINDERGARTEN]"
@@ -103,6 +107,7 @@ int Serve(int argc, char** argv) {
   if (const adapters::Status s = adapters::Runtime::Open(data, runtime_options, &runtime); !s.ok()) {
     return fmt::print(stderr, "kezek serve: {}\n", s.ToString()), 1;
   }
+  options.projections_path = (std::filesystem::path(data) / "projections").string();
   http::Server server(*runtime, std::move(keys), options);
   std::atomic<bool> done{false};
   std::thread waiter([&] {

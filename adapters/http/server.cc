@@ -18,6 +18,7 @@
 
 #include "adapters/http/limits.h"
 #include "adapters/http/views_json.h"
+#include "adapters/projection_store.h"
 #include "engine/civil_time.h"
 #include "events/answer.h"
 #include "events/codec.h"
@@ -136,7 +137,9 @@ struct Server::Impl {
 
   std::shared_mutex models_mutex;
   projections::ReadModels models;
+  std::unique_ptr<ProjectionStore> store;  // null: the models are not stored
   std::atomic<uint64_t> journal_records{0};
+  std::atomic<uint64_t> metrics_store_failures{0};
   std::atomic<int64_t> engine_time_ms{0};
 
   std::mutex jobs_mutex;
@@ -204,6 +207,7 @@ struct Server::Impl {
 
 void Server::Impl::PartitionLoop() {
   events::Codec codec;  // this thread's
+  Sha256Hasher hasher;
   int64_t next_tick = 0;
   const auto real_ms = [] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -288,6 +292,15 @@ void Server::Impl::PartitionLoop() {
     for (size_t j = 0; j < batch.size(); ++j) {
       in_flight.fetch_sub(batch[j].inputs.size());
       batch[j].done(std::move(answers[j]));
+    }
+    // Answered; now the stored read models follow (only this thread changes the models, so no
+    // lock: readers never touch what a drain writes). A failure here loses nothing: the store is
+    // caught up from the journal at the next start.
+    if (store && !records.empty()) {
+      if (const Status stored = store->Commit(models, hasher.Of(records.back())); !stored.ok()) {
+        ++metrics_store_failures;
+        if (metrics_store_failures == 1) options.say(fmt::format("storing the read models: {}", stored.ToString()));
+      }
     }
   }
 }
@@ -774,6 +787,10 @@ std::string Server::Impl::MetricsText() {
   out += fmt::format("# HELP kezek_projection_lag_records Journal records the read models do not reflect yet.\n"
                      "# TYPE kezek_projection_lag_records gauge\nkezek_projection_lag_records {}\n",
                      journal_records.load() - std::min(projected, journal_records.load()));
+  out += fmt::format("# HELP kezek_projection_store_failures_total Batches whose read models could not be stored "
+                     "(the store catches up from the journal at the next start).\n"
+                     "# TYPE kezek_projection_store_failures_total counter\nkezek_projection_store_failures_total {}\n",
+                     metrics_store_failures.load());
   out += fmt::format("# HELP kezek_actions_in_flight Actions accepted and not yet answered.\n# TYPE kezek_actions_in_flight gauge\n"
                      "kezek_actions_in_flight {}\n", in_flight.load());
   out += fmt::format("# HELP kezek_connections Open connections.\n# TYPE kezek_connections gauge\nkezek_connections {}\n",
@@ -805,11 +822,18 @@ Status Server::Run() {
   // The read models catch up with the journal before anything is served.
   {
     std::unique_lock lock(s.models_mutex);
-    const Status read = s.runtime.journal_log().Read(0, [&](uint64_t, std::span<const uint8_t> record) {
-      s.models.Apply(record);
-      return true;
-    });
-    if (!read.ok()) return read;
+    if (!s.options.projections_path.empty()) {
+      if (Status opened = OpenProjections(s.options.projections_path, s.runtime.journal_log(), /*rebuild=*/false,
+                                          &s.store, &s.models, s.options.say); !opened.ok()) {
+        return opened;
+      }
+    } else {
+      const Status read = s.runtime.journal_log().Read(0, [&](uint64_t, std::span<const uint8_t> record) {
+        s.models.Apply(record);
+        return true;
+      });
+      if (!read.ok()) return read;
+    }
   }
   s.journal_records = s.runtime.journal().end();
   s.engine_time_ms = s.runtime.engine().state().now.value;

@@ -1,0 +1,136 @@
+// kezek projections: the read models' store (adapters/projection_store.h) rebuilt from the
+// journal alone, or checked against such a rebuild.
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "adapters/cli/commands.h"
+#include "adapters/projection_store.h"
+#include "adapters/runtime.h"
+
+namespace kezek::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kProjectionsUsage = R"(usage: kezek projections rebuild --data DIR [--out PATH]
+       kezek projections verify --data DIR
+
+The read models behind the HTTP API («Мои заявки» cards, inboxes, positions and their history,
+the catalogue, statistics, the notification feed) are fed by the journal alone and kept in
+DIR/projections (RocksDB) with the journal sequence they reflect; 'kezek serve' loads them and
+applies only the records after it.
+
+  rebuild   makes the store anew from the journal: into DIR/projections (not while 'kezek serve'
+            runs on DIR), or into PATH with --out (a directory that must not exist). Prints the
+            entries' SHA-256: a rebuild's entries are byte for byte those of a live store at the
+            same journal sequence.
+  verify    rebuilds the read models in memory from the journal up to the sequence the store
+            reflects and compares every entry with the store's (read-only; works beside a
+            running server). Exit 0 when equal, 1 when they differ.
+
+  --data DIR    the data directory
+  --out PATH    (rebuild) where to write the store instead of DIR/projections
+  --help        this text
+)";
+
+std::string Hex(const Sha256& h) {
+  std::string out;
+  for (const uint8_t b : h) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+int Fail(const adapters::Status& s) { return fmt::print(stderr, "kezek projections: {}\n", s.ToString()), 1; }
+
+int Rebuild(const std::string& data, const std::string& out) {
+  adapters::Runtime::Options options;
+  std::unique_ptr<adapters::Runtime> runtime;
+  if (const auto s = adapters::Runtime::OpenReadOnly(data, options, &runtime); !s.ok()) return Fail(s);
+  const std::string path = out.empty() ? (fs::path(data) / "projections").string() : out;
+  std::error_code error;
+  if (!out.empty() && fs::exists(out, error)) {
+    return fmt::print(stderr, "kezek projections: {}: already exists\n", out), 2;
+  }
+  // Not beside a server: it holds the store's lock (and the data directory's).
+  std::unique_ptr<adapters::ProjectionStore> store;
+  if (const auto s = adapters::ProjectionStore::Open(path, &store); s.code() == adapters::Status::Code::kBusy) return Fail(s);
+  store.reset();
+  projections::ReadModels models;
+  const auto say = [](const std::string& line) { fmt::print(stderr, "kezek projections: {}\n", line); };
+  if (const auto s = adapters::OpenProjections(path, runtime->journal_log(), /*rebuild=*/true, &store, &models, say);
+      !s.ok()) {
+    return Fail(s);
+  }
+  Sha256 hash{};
+  uint64_t entries = 0;
+  if (const auto s = store->ContentHash(&hash, &entries); !s.ok()) return Fail(s);
+  fmt::print("rebuilt {} at journal sequence {}: {} entries, sha256 {}\n", path, models.next_sequence(), entries, Hex(hash));
+  return 0;
+}
+
+int Verify(const std::string& data) {
+  std::unique_ptr<adapters::ProjectionStore> store;
+  const std::string path = (fs::path(data) / "projections").string();
+  if (const auto s = adapters::ProjectionStore::OpenReadOnly(path, &store); !s.ok()) return Fail(s);
+  // The store first, then the journal (which only grows): it holds every record the store reflects.
+  projections::ReadModels stored;
+  Sha256 head{};
+  if (const auto s = store->Load(&stored, &head); !s.ok()) return Fail(s);
+  Sha256 stored_hash{};
+  uint64_t stored_entries = 0;
+  if (const auto s = store->ContentHash(&stored_hash, &stored_entries); !s.ok()) return Fail(s);
+  adapters::Runtime::Options options;
+  std::unique_ptr<adapters::Runtime> runtime;
+  if (const auto s = adapters::Runtime::OpenReadOnly(data, options, &runtime); !s.ok()) return Fail(s);
+  const uint64_t upto = stored.next_sequence();
+  if (upto > runtime->journal().end()) {
+    return fmt::print("differ: the store reflects {} journal records, the journal holds {}\n", upto, runtime->journal().end()), 1;
+  }
+  projections::ReadModels rebuilt;
+  Sha256Hasher hasher;
+  Sha256 last{};
+  const auto read = runtime->journal_log().Read(0, [&](uint64_t index, std::span<const uint8_t> record) {
+    if (index >= upto) return false;
+    rebuilt.Apply(record);
+    if (index + 1 == upto) last = hasher.Of(record);
+    return true;
+  });
+  if (!read.ok()) return Fail(read);
+  // The rebuilt entries hashed as the store hashes its own: (length, key, length, value) in key order.
+  std::map<std::string, std::string> entries;
+  rebuilt.AllEntries([&](std::string_view key, std::string_view value) { entries.emplace(key, value); });
+  entries.emplace("head", std::string(reinterpret_cast<const char*>(last.data()), last.size()));
+  adapters::EntryHasher entry_hasher;
+  for (const auto& [key, value] : entries) entry_hasher.Add(key, value);
+  const Sha256 rebuilt_hash = entry_hasher.End();
+  const bool equal = rebuilt_hash == stored_hash && entries.size() == stored_entries && rebuilt.Hash() == stored.Hash();
+  fmt::print("{}: store at journal sequence {} ({} entries, sha256 {}); rebuilt from the journal: {} entries, sha256 {}\n",
+             equal ? "equal" : "differ", upto, stored_entries, Hex(stored_hash), entries.size(), Hex(rebuilt_hash));
+  return equal ? 0 : 1;
+}
+
+}  // namespace
+
+int Projections(int argc, char** argv) {
+  if (argc < 3) return fmt::print(stderr, "{}", kProjectionsUsage), 2;
+  const std::string action = argv[2];
+  if (action == "--help" || action == "-h") return fmt::print("{}", kProjectionsUsage), 0;
+  std::string data, out;
+  for (int i = 3; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") return fmt::print("{}", kProjectionsUsage), 0;
+    if ((arg == "--data" || arg == "--out") && i + 1 < argc) {
+      (arg == "--data" ? data : out) = argv[++i];
+      continue;
+    }
+    return fmt::print(stderr, "kezek projections: unknown or incomplete option '{}'\n{}", arg, kProjectionsUsage), 2;
+  }
+  if (data.empty()) return fmt::print(stderr, "kezek projections: --data is required\n{}", kProjectionsUsage), 2;
+  if (action == "rebuild") return Rebuild(data, out);
+  if (action == "verify" && out.empty()) return Verify(data);
+  return fmt::print(stderr, "kezek projections: unknown action '{}'\n{}", action, kProjectionsUsage), 2;
+}
+
+}  // namespace kezek::cli

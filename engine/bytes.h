@@ -1,0 +1,86 @@
+// Fixed-width little-endian values and length-prefixed strings, and big-endian keys (RocksDB
+// orders them as numbers): the byte forms of engine/state_codec.h and projections' stored models.
+// Pure: no I/O.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace kezek::bytes {
+
+class Out {
+ public:
+  Out& U8(uint64_t v) { s_.push_back(static_cast<char>(v)); return *this; }
+  Out& U16(uint64_t v) { return Le(v, 2); }
+  Out& U32(uint64_t v) { return Le(v, 4); }
+  Out& U64(uint64_t v) { return Le(v, 8); }
+  Out& I64(int64_t v) { return Le(static_cast<uint64_t>(v), 8); }
+  Out& Str(std::string_view v) { U32(v.size()); s_.append(v); return *this; }
+  Out& Raw(const void* data, size_t size) { s_.append(static_cast<const char*>(data), size); return *this; }
+  std::string Take() { return std::move(s_); }
+
+ private:
+  Out& Le(uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) s_.push_back(static_cast<char>(v >> (8 * i)));
+    return *this;
+  }
+  std::string s_;
+};
+
+class In {
+ public:
+  explicit In(std::string_view data) : d_(data) {}
+  uint8_t U8() { return static_cast<uint8_t>(Le(1)); }
+  uint16_t U16() { return static_cast<uint16_t>(Le(2)); }
+  uint32_t U32() { return static_cast<uint32_t>(Le(4)); }
+  uint64_t U64() { return Le(8); }
+  int64_t I64() { return static_cast<int64_t>(Le(8)); }
+  std::string Str() {
+    const uint32_t n = U32();
+    if (!ok_ || d_.size() < n) return ok_ = false, std::string{};
+    std::string v(d_.substr(0, n));
+    d_.remove_prefix(n);
+    return v;
+  }
+  void Raw(void* out, size_t size) {
+    if (d_.size() < size) { ok_ = false; return; }
+    std::memcpy(out, d_.data(), size);
+    d_.remove_prefix(size);
+  }
+  // A stored count of items each at least `item_bytes` long: refused (0, and not ok) when the
+  // bytes left cannot hold that many, so that a damaged count never drives a loop.
+  uint64_t Count(uint64_t stored, size_t item_bytes) {
+    if (!ok_ || stored > d_.size() / item_bytes) return ok_ = false, 0;
+    return stored;
+  }
+  bool done() const { return ok_ && d_.empty(); }
+  bool ok() const { return ok_; }
+
+ private:
+  uint64_t Le(int bytes) {
+    if (d_.size() < static_cast<size_t>(bytes)) { ok_ = false; return 0; }
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v |= uint64_t{static_cast<uint8_t>(d_[static_cast<size_t>(i)])} << (8 * i);
+    d_.remove_prefix(static_cast<size_t>(bytes));
+    return v;
+  }
+  std::string_view d_;
+  bool ok_ = true;
+};
+
+inline std::string Be(uint64_t v, int width) {
+  std::string k(static_cast<size_t>(width), '\0');
+  for (int i = 0; i < width; ++i) k[static_cast<size_t>(width - 1 - i)] = static_cast<char>(v >> (8 * i));
+  return k;
+}
+
+inline uint64_t FromBe(std::string_view k) {
+  uint64_t v = 0;
+  for (const char c : k) v = v << 8 | static_cast<uint8_t>(c);
+  return v;
+}
+
+}  // namespace kezek::bytes
