@@ -21,7 +21,7 @@
 #include <string>
 
 #include "adapters/http/keys.h"
-#include "adapters/runtime.h"
+#include "adapters/embedded/runtime.h"
 #include "adapters/status.h"
 
 namespace kezek::adapters::http {
