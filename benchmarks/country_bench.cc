@@ -35,7 +35,7 @@
 #include <fmt/format.h>
 #include <rocksdb/version.h>
 
-#include "adapters/runtime.h"
+#include "adapters/embedded/runtime.h"
 #include "benchmarks/decision_words.h"
 #include "benchmarks/pg_baseline.h"
 #include "engine/engine.h"

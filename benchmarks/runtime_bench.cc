@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "adapters/runtime.h"
+#include "adapters/embedded/runtime.h"
 #include "replay/simulation.h"
 
 namespace kezek {

@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "adapters/runtime.h"
-#include "adapters/segment_log.h"
+#include "adapters/embedded/runtime.h"
+#include "adapters/embedded/segment_log.h"
 #include "engine/limits.h"
 #include "engine/state_codec.h"
 #include "events/answer.h"

@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "adapters/runtime.h"
+#include "adapters/embedded/runtime.h"
 #include "replay/simulation.h"
 #include "tests/harness.h"
 

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include "adapters/segment_log.h"
+#include "adapters/embedded/segment_log.h"
 #include "tests/harness.h"
 
 namespace kezek::test {

@@ -1,10 +1,19 @@
-// The kezek commands that live in files of their own (adapters/cli/<command>.cc); each takes
-// main's argc/argv (argv[1] is the command) and returns the process's exit code.
+// The kezek commands, one file each (adapters/cli/<command>.cc). Each takes main's argc/argv
+// (argv[1] is the command) and returns the process's exit status: 0 success, 1 failure (the
+// message says what and where), 2 usage error. main.cc lists them in its table of commands.
 #pragma once
 
 namespace kezek::cli {
 
+int Append(int argc, char** argv);
+int Backup(int argc, char** argv);
+int Demo(int argc, char** argv);
+int Fold(int argc, char** argv);
+int Journal(int argc, char** argv);
+int Run(int argc, char** argv);
+int Sample(int argc, char** argv);
 int Serve(int argc, char** argv);
+int StatusCommand(int argc, char** argv);
 int Projections(int argc, char** argv);
 
 }  // namespace kezek::cli

@@ -1,4 +1,4 @@
-// kezek projections: the read models' store (adapters/projection_store.h) rebuilt from the
+// kezek projections: the read models' store (adapters/embedded/projection_store.h) rebuilt from the
 // journal alone, or checked against such a rebuild.
 #include <filesystem>
 #include <map>
@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 
 #include "adapters/cli/commands.h"
-#include "adapters/projection_store.h"
-#include "adapters/runtime.h"
+#include "adapters/embedded/projection_store.h"
+#include "adapters/embedded/runtime.h"
 
 namespace kezek::cli {
 namespace {

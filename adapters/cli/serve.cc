@@ -12,9 +12,9 @@
 #include <fmt/format.h>
 
 #include "adapters/cli/commands.h"
+#include "adapters/embedded/runtime.h"
 #include "adapters/http/keys.h"
 #include "adapters/http/server.h"
-#include "adapters/runtime.h"
 
 namespace kezek::cli {
 

@@ -18,7 +18,7 @@
 
 #include "adapters/http/limits.h"
 #include "adapters/http/views_json.h"
-#include "adapters/projection_store.h"
+#include "adapters/embedded/projection_store.h"
 #include "engine/civil_time.h"
 #include "events/answer.h"
 #include "events/codec.h"

@@ -20,8 +20,8 @@
 #include <memory>
 #include <string>
 
+#include "adapters/embedded/runtime.h"
 #include "adapters/http/keys.h"
-#include "adapters/runtime.h"
 #include "adapters/status.h"
 
 namespace kezek::adapters::http {
@@ -30,7 +30,7 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 8080;          // 0: any free port (the bound one is reported by on_listening)
   int64_t tick_interval_ms = 60'000;  // the ticker's period; 0: no ticker
-  // Where the read models are stored (adapters/projection_store.h): loaded at start, caught up
+  // Where the read models are stored (adapters/embedded/projection_store.h): loaded at start, caught up
   // from the journal, written after every batch. Empty: rebuilt in memory at every start.
   std::string projections_path;
   std::function<void(uint16_t port)> on_listening;

@@ -1,4 +1,4 @@
-#include "adapters/runtime.h"
+#include "adapters/embedded/runtime.h"
 
 #include <fcntl.h>
 #include <signal.h>

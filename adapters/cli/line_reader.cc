@@ -1,4 +1,4 @@
-#include "adapters/line_reader.h"
+#include "adapters/cli/line_reader.h"
 
 #include <fcntl.h>
 #include <poll.h>

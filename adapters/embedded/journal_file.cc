@@ -1,4 +1,4 @@
-#include "adapters/journal_file.h"
+#include "adapters/embedded/journal_file.h"
 
 #include <cerrno>
 #include <cstring>

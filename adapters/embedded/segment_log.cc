@@ -1,4 +1,4 @@
-#include "adapters/segment_log.h"
+#include "adapters/embedded/segment_log.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

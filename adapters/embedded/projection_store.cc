@@ -1,10 +1,10 @@
-#include "adapters/projection_store.h"
+#include "adapters/embedded/projection_store.h"
 
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
-#include "adapters/segment_log.h"
+#include "adapters/embedded/segment_log.h"
 #include "engine/bytes.h"
 
 namespace kezek::adapters {

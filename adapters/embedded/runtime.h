@@ -35,7 +35,7 @@
 #include <string>
 
 #include "adapters/limits.h"
-#include "adapters/segment_log.h"
+#include "adapters/embedded/segment_log.h"
 #include "adapters/status.h"
 #include "engine/engine.h"
 #include "events/codec.h"

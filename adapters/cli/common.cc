@@ -1,0 +1,132 @@
+#include "adapters/cli/common.h"
+
+#include <algorithm>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "adapters/limits.h"
+#include "engine/civil_time.h"
+#include "engine/state.h"
+#include "projections/summary.h"
+
+namespace kezek::cli {
+
+std::optional<Args> Parse(int argc, char** argv, int first, const std::vector<std::string>& with_value,
+                          const std::vector<std::string>& flags) {
+  Args args;
+  for (int i = first; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      args.help = true;
+    } else if (std::find(with_value.begin(), with_value.end(), arg) != with_value.end()) {
+      if (i + 1 >= argc) {
+        fmt::print(stderr, "kezek: {} needs a value\n", arg);
+        return std::nullopt;
+      }
+      args.options[arg] = argv[++i];
+    } else if (std::find(flags.begin(), flags.end(), arg) != flags.end()) {
+      args.options[arg] = "";
+    } else if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
+      fmt::print(stderr, "kezek: unknown option {}\n", arg);
+      return std::nullopt;
+    } else {
+      args.positional.push_back(arg);
+    }
+  }
+  return args;
+}
+
+std::optional<uint64_t> Number(const Args& args, const std::string& name, uint64_t fallback) {
+  const auto it = args.options.find(name);
+  if (it == args.options.end()) return fallback;
+  // Digits only: std::stoull would take "-1" as 18446744073709551615.
+  if (!it->second.empty() && it->second.find_first_not_of("0123456789") == std::string::npos) {
+    try {
+      return std::stoull(it->second);
+    } catch (const std::exception&) {  // out of range
+    }
+  }
+  fmt::print(stderr, "kezek: {} takes a whole number, not '{}'\n", name, it->second);
+  return std::nullopt;
+}
+
+std::optional<replay::SimulationOptions> SimulationFrom(const Args& args) {
+  replay::SimulationOptions options;
+  const auto seed = Number(args, "--seed", options.seed);
+  const auto applications = Number(args, "--applications", options.applications);
+  const auto months = Number(args, "--months", static_cast<uint64_t>(options.months));
+  const auto first_year = Number(args, "--first-year", static_cast<uint64_t>(options.first_year));
+  if (!seed || !applications || !months || !first_year) return std::nullopt;
+  if (*applications == 0 || *applications > 20'000'000 || *months == 0 || *months > 84 || *first_year < 2020 ||
+      *first_year > 2026) {
+    fmt::print(stderr, "kezek: --applications 1..20000000, --months 1..84, --first-year 2020..2026\n");
+    return std::nullopt;
+  }
+  options.seed = *seed;
+  options.applications = static_cast<uint32_t>(*applications);
+  options.months = static_cast<int>(*months);
+  options.first_year = static_cast<int>(*first_year);
+  if (args.options.contains("--data")) options.data_dir = args.options.at("--data");
+  options.country = args.options.contains("--country");
+  options.births_sized = args.options.contains("--births");
+  if (options.births_sized && args.options.contains("--applications")) {
+    fmt::print(stderr, "kezek: --births sizes the history itself; leave out --applications\n");
+    return std::nullopt;
+  }
+  return options;
+}
+
+std::optional<adapters::Runtime::Options> RuntimeOptions(const Args& args) {
+  adapters::Runtime::Options options;
+  const auto batch = Number(args, "--batch", options.batch_max);
+  const auto crash = Number(args, "--crash-at", 0);
+  if (!batch || !crash || *batch == 0 || *batch > limits::kBatchInputsMax) {
+    fmt::print(stderr, "kezek: --batch takes 1..{}\n", limits::kBatchInputsMax);
+    return std::nullopt;
+  }
+  options.batch_max = *batch;
+  options.crash_at = *crash;
+  options.log.sync = !args.options.contains("--no-sync");
+  options.say = [](const std::string& message) { fmt::print(stderr, "kezek: {}\n", message); };
+  return options;
+}
+
+std::string IsoUtc(InstantMs instant) {
+  if (instant.value <= 0) return "-";
+  const int64_t day = instant.value >= 0 ? instant.value / kMsPerDay : (instant.value - kMsPerDay + 1) / kMsPerDay;
+  const int64_t ms_of_day = instant.value - day * kMsPerDay;
+  const int64_t seconds = ms_of_day / 1000;
+  return fmt::format("{}T{:02}:{:02}:{:02}Z", civil::FormatIso(LocalDate{static_cast<int32_t>(day)}), seconds / 3600,
+                     seconds / 60 % 60, seconds % 60);
+}
+
+std::string StatusText(const adapters::Runtime& runtime) {
+  const State& s = runtime.engine().state();
+  const uint64_t journal_ahead = runtime.journal().end() - s.next_sequence;
+  return fmt::format(
+      "data directory: {}\n"
+      "actions log:    {} inputs, {} bytes\n"
+      "applied:        {} inputs ({} pending)\n"
+      "journal:        {} records{}, {} bytes, head {}\n"
+      "state:          {} applications, {} vouchers, engine time {}, {} bytes on disk\n"
+      "state hash:     {}\n",
+      runtime.dir(), runtime.actions().end(), runtime.actions().bytes(), runtime.applied(),
+      runtime.actions().end() - runtime.applied(), runtime.journal().end(),
+      journal_ahead == 0 ? "" : fmt::format(" ({} past the state: re-derived when a writer opens it)", journal_ahead),
+      runtime.journal().bytes(), projections::Hex(s.head_sha256), s.applications.size() - 1, s.vouchers.size() - 1,
+      IsoUtc(s.now), runtime.StateBytesOnDisk(), projections::Hex(runtime.engine().StateHash()));
+}
+
+int OpenData(const Args& args, const char* command, bool create, std::unique_ptr<adapters::Runtime>* runtime) {
+  if (!args.options.contains("--data")) return fmt::print(stderr, "kezek {}: --data DIR is required\n", command), 2;
+  auto options = RuntimeOptions(args);
+  if (!options) return 2;
+  options->create = create;
+  if (const auto s = adapters::Runtime::Open(args.options.at("--data"), *options, runtime); !s.ok()) {
+    return fmt::print(stderr, "kezek {}: {}\n", command, s.ToString()), 1;
+  }
+  return 0;
+}
+
+}  // namespace kezek::cli

@@ -1,0 +1,43 @@
+// What the kezek commands share: parsing their arguments, the runtime's options from them, opening
+// a data directory, and the status text that status, run and demo print.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapters/embedded/runtime.h"
+#include "engine/types.h"
+#include "replay/simulation.h"
+
+namespace kezek::cli {
+
+struct Args {
+  std::map<std::string, std::string> options;
+  std::vector<std::string> positional;
+  bool help = false;
+};
+
+// argv[first..argc): the options in `with_value` take the next argument, those in `flags` none;
+// "--help"/"-h" sets help; anything else starting with '-' (but "-") is a usage error, printed.
+std::optional<Args> Parse(int argc, char** argv, int first, const std::vector<std::string>& with_value,
+                          const std::vector<std::string>& flags);
+// The option `name` as a whole number (`fallback` when absent); nullopt, printed, if it is none.
+std::optional<uint64_t> Number(const Args& args, const std::string& name, uint64_t fallback);
+// The generator's options (--seed, --applications, --months, --first-year, --data, --country,
+// --births), checked; nullopt, printed, on a usage error.
+std::optional<replay::SimulationOptions> SimulationFrom(const Args& args);
+// The runtime's options (--batch, --crash-at, --no-sync), checked; nullopt, printed, on a usage error.
+std::optional<adapters::Runtime::Options> RuntimeOptions(const Args& args);
+// Opens --data for writing (creating it if `create`): 0, or the exit status, the failure printed.
+int OpenData(const Args& args, const char* command, bool create, std::unique_ptr<adapters::Runtime>* runtime);
+
+// An instant as a person reads it: ISO 8601 in UTC, to the second ("-" before any action).
+std::string IsoUtc(InstantMs instant);
+// A data directory's offsets, hashes and sizes, one line each (kezek status).
+std::string StatusText(const adapters::Runtime& runtime);
+
+}  // namespace kezek::cli

@@ -1,0 +1,171 @@
+// kezek fold: actions (JSON lines) folded in memory into a journal file, the summary and the state hash.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "adapters/cli/commands.h"
+#include "adapters/cli/common.h"
+#include "adapters/cli/line_reader.h"
+#include "adapters/embedded/journal_file.h"
+#include "engine/engine.h"
+#include "engine/limits.h"
+#include "events/codec.h"
+#include "events/input.h"
+#include "projections/summary.h"
+#include "replay/reference_data.h"
+
+namespace kezek::cli {
+namespace {
+
+constexpr const char* kFoldUsage = R"(usage: kezek fold [options] [INPUT]
+
+Folds actions, one JSON object per line (FlatBuffers' JSON form of schemas/actions.fbs), from
+INPUT or standard input ("-"). Every line gets one journal record: applied, rejected (with a
+stable code, docs/rejections.md) or duplicate; a blank line is rejected (MalformedJson), a line
+over 256 KiB is rejected (LimitExceeded) and kept as its size, SHA-256 and first bytes. The
+journal equals, byte for byte, the one 'kezek append' writes for the same input. Prints a summary
+and the final state hash; the exit status is 0 even when inputs are rejected (rejections are
+outcomes). An output file may not be the input.
+
+options:
+  --journal FILE        write the binary journal (length-framed JournalRecord buffers)
+  --journal-json FILE   write the journal as JSON lines
+  --calendar [FILE]     first post the working-day calendar from FILE (default:
+                        shared/data/kz-calendar-2020-2026.csv) as UpdateCalendar actions,
+                        at the first input's instant, after a System ClockTick that
+                        starts engine time there
+  --quiet               print only the state hash
+  --help                this text
+)";
+
+struct Folder {
+  Engine engine;
+  events::Codec codec;
+  projections::Summary summary;
+  adapters::JournalFileWriter journal;
+  std::FILE* journal_json = nullptr;
+  bool write_journal = false;
+  uint64_t offset = 0;
+
+  // One input, as the actions log of a data directory would hold it (events/input.h).
+  bool Fold(std::span<const uint8_t> payload, std::string* error) {
+    ApplyResult result;
+    if (!events::FoldInput(engine, payload, offset++, &result, error)) return false;
+    summary.Add(*fb::GetJournalRecord(result.record.data()));
+    if (write_journal && !journal.Append(result.record, error)) return false;
+    if (journal_json != nullptr) fmt::print(journal_json, "{}\n", codec.RecordToJson(result.record));
+    return true;
+  }
+};
+
+// Whether two paths name the same file (or would: one of them need not exist yet).
+bool SameFile(const std::string& a, const std::string& b) {
+  if (a == "-" || b == "-") return false;
+  std::error_code error;
+  if (std::filesystem::exists(a, error) && std::filesystem::exists(b, error)) return std::filesystem::equivalent(a, b, error);
+  return std::filesystem::weakly_canonical(a, error) == std::filesystem::weakly_canonical(b, error);
+}
+
+}  // namespace
+
+int Fold(int argc, char** argv) {
+  const auto args = Parse(argc, argv, 2, {"--journal", "--journal-json"}, {"--quiet", "--calendar"});
+  if (!args) return 2;
+  if (args->help) return fmt::print("{}", kFoldUsage), 0;
+  std::vector<std::string> positional = args->positional;
+  std::string calendar;
+  if (args->options.contains("--calendar")) {
+    // "--calendar FILE" or "--calendar" alone: a following .csv positional is the calendar.
+    if (!positional.empty() && positional.front().ends_with(".csv")) {
+      calendar = positional.front();
+      positional.erase(positional.begin());
+    } else {
+      calendar = replay::DefaultDataDir() + "/kz-calendar-2020-2026.csv";
+    }
+  }
+  if (positional.size() > 1) return fmt::print(stderr, "kezek fold: one INPUT at most\n"), 2;
+  const std::string input = positional.empty() ? "-" : positional.front();
+  std::vector<std::string> outputs;
+  for (const char* option : {"--journal", "--journal-json"}) {
+    if (args->options.contains(option)) outputs.push_back(args->options.at(option));
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    for (const std::string& other : {input, calendar}) {
+      if (!other.empty() && SameFile(outputs[i], other)) {
+        return fmt::print(stderr, "kezek fold: {} is an input; an output may not overwrite it\n", outputs[i]), 2;
+      }
+    }
+    if (i == 1 && SameFile(outputs[0], outputs[1])) {
+      return fmt::print(stderr, "kezek fold: --journal and --journal-json name the same file {}\n", outputs[1]), 2;
+    }
+  }
+  std::unique_ptr<adapters::LineReader> reader;
+  if (const auto s = adapters::LineReader::Open(input, &reader); !s.ok()) {
+    return fmt::print(stderr, "kezek fold: {}\n", s.message()), 1;
+  }
+
+  Folder folder;
+  std::string error;
+  if (args->options.contains("--journal")) {
+    if (!folder.journal.Open(args->options.at("--journal"), &error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
+    folder.write_journal = true;
+  }
+  if (args->options.contains("--journal-json")) {
+    const std::string& path = args->options.at("--journal-json");
+    folder.journal_json = path == "-" ? stdout : std::fopen(path.c_str(), "w");
+    if (folder.journal_json == nullptr) return fmt::print(stderr, "kezek fold: {}: cannot create\n", path), 1;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  events::InputLine line;
+  bool got = true;
+  if (const auto s = reader->Next(&line, &got); !s.ok()) return fmt::print(stderr, "kezek fold: {}\n", s.message()), 1;
+  if (!calendar.empty()) {
+    std::vector<replay::CalendarRow> rows;
+    if (!replay::LoadCalendarCsv(calendar, &rows, &error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
+    // Engine time starts with a System clock tick (DESIGN §4): the calendar is posted at the first
+    // input's instant (2000-01-01 if it has none), after the tick that starts time there.
+    int64_t at = limits::kInstantMsMin;
+    std::vector<uint8_t> first;
+    if (got && !line.oversize && folder.codec.ParseAction(line.text, &first).code == fb::RejectionCode::None) {
+      at = std::clamp(fb::GetAction(first.data())->instant_ms(), limits::kInstantMsMin, limits::kInstantMsMax);
+    }
+    std::vector<fb::ActionT> preload;
+    fb::ActionT tick;
+    tick.schema_version = kSchemaVersion;
+    tick.idempotency_key = "default-clock";
+    tick.instant_ms = at;
+    tick.actor = std::make_unique<fb::ActorT>();
+    tick.actor->role = fb::Role::System;
+    tick.body.Set(fb::ClockTickT{});
+    preload.push_back(std::move(tick));
+    for (auto& action : replay::CalendarActions(rows, at, "default-")) preload.push_back(std::move(action));
+    for (const auto& action : preload) {
+      if (!folder.Fold(events::EncodeAction(events::Codec::Pack(action)), &error)) {
+        return fmt::print(stderr, "kezek fold: {}\n", error), 1;
+      }
+    }
+  }
+  for (; got;) {
+    if (!folder.Fold(events::EncodeInput(folder.codec, line), &error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
+    if (const auto s = reader->Next(&line, &got); !s.ok()) return fmt::print(stderr, "kezek fold: {}\n", s.message()), 1;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!folder.journal.Close(&error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
+  if (folder.journal_json != nullptr && folder.journal_json != stdout) std::fclose(folder.journal_json);
+  if (args->options.contains("--quiet")) {
+    fmt::print("{}\n", projections::Hex(folder.engine.StateHash()));
+  } else {
+    fmt::print("{}", folder.summary.Render(folder.engine));
+    fmt::print("folded {} inputs in {:.3f} s\n", folder.summary.records(), seconds);
+  }
+  return 0;
+}
+
+}  // namespace kezek::cli

@@ -1,0 +1,63 @@
+// kezek sample: a generated city history as JSON lines of actions (replay/simulation.h).
+#include <cstdio>
+#include <span>
+
+#include <fmt/format.h>
+
+#include "adapters/cli/commands.h"
+#include "adapters/cli/common.h"
+#include "events/codec.h"
+#include "replay/simulation.h"
+
+namespace kezek::cli {
+namespace {
+
+constexpr const char* kSampleUsage = R"(usage: kezek sample [options]
+
+Writes a city's queue history (Almaty, with the real calendar, from 1 January of --first-year)
+as JSON lines of actions, generated deterministically from the seed.
+
+options:
+  --seed N             default 2025
+  --applications N     default 20000
+  --births             size the history from births instead: every locality's population x
+                       19.7 births a year per 1000 people x 80% of families filing, over the
+                       months covered (about 2.2 million applications for the country over 84
+                       months); children are born in the cohorts and file at 0-6 years
+  --months N           default 24
+  --first-year Y       default 2024
+  --output FILE        default standard output
+  --data DIR           shared/data (default: the one this build was configured with)
+  --country            every region and city of republican significance (kz-regions.csv) as a
+                       locality with its own UTC offset before 1 March 2024, sized by population
+  --help               this text
+)";
+
+}  // namespace
+
+int Sample(int argc, char** argv) {
+  const auto args = Parse(argc, argv, 2, {"--seed", "--applications", "--months", "--first-year", "--output", "--data"},
+                          {"--country", "--births"});
+  if (!args) return 2;
+  if (args->help) return fmt::print("{}", kSampleUsage), 0;
+  const auto options = SimulationFrom(*args);
+  if (!options) return 2;
+  std::FILE* out = stdout;
+  const std::string path = args->options.contains("--output") ? args->options.at("--output") : "-";
+  if (path != "-" && (out = std::fopen(path.c_str(), "w")) == nullptr) {
+    fmt::print(stderr, "kezek: {}: cannot create\n", path);
+    return 1;
+  }
+  events::Codec codec;
+  replay::SimulationSummary summary;
+  std::string error;
+  const bool ok = replay::Simulate(*options, [&](std::span<const uint8_t> bytes) {
+    fmt::print(out, "{}\n", codec.ActionToJson(bytes));
+  }, &summary, &error);
+  if (out != stdout) std::fclose(out);
+  if (!ok) return fmt::print(stderr, "kezek: {}\n", error), 1;
+  fmt::print(stderr, "kezek sample: {} actions ({} applications filed)\n", summary.actions, summary.filed);
+  return 0;
+}
+
+}  // namespace kezek::cli
