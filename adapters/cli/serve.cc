@@ -38,19 +38,21 @@ another journal is rebuilt from the journal; see kezek projections).
   --listen ADDR:PORT    where to listen (default 127.0.0.1:8080; port 0: any free port)
   --port-file FILE      write the port listened on to FILE once listening
   --tick-interval SEC   seconds between the ticker's ticks (default 60; 0: no ticker)
+  --tls-cert FILE       serve HTTPS (TLS 1.2 or later): the PEM certificate chain, leaf first
+  --tls-key FILE        the certificate's PEM private key (both or neither)
   --help                this text
 )";
 
 }  // namespace
 
 int Serve(int argc, char** argv) {
-  std::string data, keys_path, listen = "127.0.0.1:8080", port_file;
+  std::string data, keys_path, listen = "127.0.0.1:8080", port_file, tls_cert, tls_key;
   int64_t tick_seconds = 60;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") return fmt::print("{}", kServeUsage), 0;
     const bool takes_value = arg == "--data" || arg == "--keys" || arg == "--listen" || arg == "--port-file" ||
-                             arg == "--tick-interval";
+                             arg == "--tick-interval" || arg == "--tls-cert" || arg == "--tls-key";
     if (!takes_value) return fmt::print(stderr, "kezek serve: unknown option '{}'\n{}", arg, kServeUsage), 2;
     if (i + 1 >= argc) return fmt::print(stderr, "kezek serve: {} needs a value\n", arg), 2;
     const std::string value = argv[++i];
@@ -58,6 +60,8 @@ int Serve(int argc, char** argv) {
     if (arg == "--keys") keys_path = value;
     if (arg == "--listen") listen = value;
     if (arg == "--port-file") port_file = value;
+    if (arg == "--tls-cert") tls_cert = value;
+    if (arg == "--tls-key") tls_key = value;
     if (arg == "--tick-interval") {
       char* end = nullptr;
       const long long v = std::strtoll(value.c_str(), &end, 10);
@@ -68,7 +72,12 @@ int Serve(int argc, char** argv) {
     }
   }
   if (data.empty() || keys_path.empty()) return fmt::print(stderr, "kezek serve: --data and --keys are required\n{}", kServeUsage), 2;
+  if (tls_cert.empty() != tls_key.empty()) {
+    return fmt::print(stderr, "kezek serve: --tls-cert and --tls-key go together\n{}", kServeUsage), 2;
+  }
   http::ServerOptions options;
+  options.tls_certificate = tls_cert;
+  options.tls_private_key = tls_key;
   const size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return fmt::print(stderr, "kezek serve: --listen ADDR:PORT\n"), 2;
   options.address = listen.substr(0, colon);

@@ -14,11 +14,12 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
 
+#include "adapters/embedded/projection_store.h"
 #include "adapters/http/limits.h"
 #include "adapters/http/views_json.h"
-#include "adapters/embedded/projection_store.h"
 #include "engine/civil_time.h"
 #include "events/answer.h"
 #include "events/codec.h"
@@ -130,6 +131,7 @@ struct Server::Impl {
   ServerOptions options;
   asio::io_context io{static_cast<int>(limits::kIoThreads)};
   std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::ssl::context> tls;  // set when a certificate and key were given
   std::atomic<bool> stopping{false};
   std::atomic<size_t> connections{0};
   std::atomic<size_t> in_flight{0};
@@ -309,19 +311,39 @@ void Server::Impl::PartitionLoop() {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection, plain (beast::tcp_stream) or TLS (beast::ssl_stream over it): the same
+// requests, limits and timeouts; TLS adds the handshake (under the header timeout) and a
+// close_notify before closing.
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {}
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  template <typename... TlsContext>
+  Session(tcp::socket socket, Server::Impl& server, TlsContext&... tls) : stream_(std::move(socket), tls...), server_(server) {}
   ~Session() { --server_.connections; }
 
-  void Start() { ReadHeader(true); }
+  void Start() {
+    if constexpr (kTls) {
+      Lowest().expires_after(std::chrono::seconds(limits::kHeaderTimeoutSeconds));
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code error) {
+        if (error) return self->Fail(error);  // not TLS, a certificate the client refused, too slow
+        self->ReadHeader(true);
+      });
+    } else {
+      ReadHeader(true);
+    }
+  }
 
  private:
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
   void ReadHeader(bool first) {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(limits::kHeaderBytesMax));
     parser_->body_limit(limits::kBodyBytesMax);
-    stream_.expires_after(std::chrono::seconds(first ? limits::kHeaderTimeoutSeconds : limits::kIdleTimeoutSeconds));
+    Lowest().expires_after(std::chrono::seconds(first ? limits::kHeaderTimeoutSeconds : limits::kIdleTimeoutSeconds));
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code error, size_t) { self->OnHeader(error); });
   }
@@ -336,7 +358,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (error == bhttp::error::body_limit) return TooLarge();
     if (IsMalformed(error)) return BadRequest(error);
     if (error) return Fail(error);
-    stream_.expires_after(std::chrono::seconds(limits::kBodyTimeoutSeconds));
+    Lowest().expires_after(std::chrono::seconds(limits::kBodyTimeoutSeconds));
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code e, size_t) { self->OnBody(e); });
   }
@@ -346,7 +368,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (error) return Fail(error);
     request_ = parser_->release();
     started_ = Clock::now();
-    stream_.expires_never();  // the answer may wait for a group commit; the client may not
+    Lowest().expires_never();  // the answer may wait for a group commit; the client may not
     std::string route;
     auto self = shared_from_this();
     auto later = [self](Response response) {
@@ -362,14 +384,10 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.metrics.Response(route, static_cast<int>(response.result_int()),
                              std::chrono::duration<double>(Clock::now() - started_).count());
     response_ = std::make_shared<Response>(std::move(response));
-    stream_.expires_after(std::chrono::seconds(limits::kBodyTimeoutSeconds));
+    Lowest().expires_after(std::chrono::seconds(limits::kBodyTimeoutSeconds));
     bhttp::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code error, size_t) {
       if (error) return self->Fail(error);
-      if (!self->response_->keep_alive() || self->server_.stopping) {
-        beast::error_code ignored;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        return self->Drain();
-      }
+      if (!self->response_->keep_alive() || self->server_.stopping) return self->Close();
       self->ReadHeader(false);
     });
   }
@@ -380,12 +398,22 @@ class Session : public std::enable_shared_from_this<Session> {
                         fmt::format("a request body has at most {} bytes", limits::kBodyBytesMax)),
           "(body too large)");
   }
+  void Close() {
+    if constexpr (kTls) {
+      Lowest().expires_after(std::chrono::seconds(limits::kDrainTimeoutSeconds));
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code error) { self->Fail(error); });
+    } else {
+      beast::error_code ignored;
+      Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      Drain();
+    }
+  }
   // After refusing a request whose body is still arriving: the answer is written, then what the
   // client still sends is read and dropped (bounded in bytes and time) before the socket closes,
   // so that closing with unread data does not reset the connection before the client reads the
   // answer.
   void Drain() {
-    stream_.expires_after(std::chrono::seconds(limits::kDrainTimeoutSeconds));
+    Lowest().expires_after(std::chrono::seconds(limits::kDrainTimeoutSeconds));
     stream_.async_read_some(asio::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code error, size_t n) {
       self->drained_ += n;
       if (error || self->drained_ > limits::kDrainBytesMax) return self->Fail(error);
@@ -405,10 +433,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
   void Fail(beast::error_code) {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   Server::Impl& server_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -433,7 +461,11 @@ void Server::Impl::Accept() {
       socket.close(ignored);
     } else {
       ++connections;
-      std::make_shared<Session>(std::move(socket), *this)->Start();
+      if (tls) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *this, *tls)->Start();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), *this)->Start();
+      }
     }
     if (!stopping) Accept();
   });
@@ -837,6 +869,20 @@ Status Server::Run() {
   }
   s.journal_records = s.runtime.journal().end();
   s.engine_time_ms = s.runtime.engine().state().now.value;
+  if (!s.options.tls_certificate.empty() || !s.options.tls_private_key.empty()) {
+    // TLS 1.2 and later only; the certificate file may hold a chain (leaf first).
+    try {
+      s.tls.emplace(asio::ssl::context::tls_server);
+      s.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                         asio::ssl::context::single_dh_use);
+      s.tls->use_certificate_chain_file(s.options.tls_certificate);
+      s.tls->use_private_key_file(s.options.tls_private_key, asio::ssl::context::pem);
+    } catch (const boost::system::system_error& e) {
+      return Status::InvalidArgument(fmt::format("TLS certificate {} and key {}: {}", s.options.tls_certificate,
+                                                 s.options.tls_private_key, e.code().message()));
+    }
+  }
   beast::error_code error;
   const auto address = asio::ip::make_address(s.options.address, error);
   if (error) return Status::InvalidArgument(fmt::format("{}: not an IP address", s.options.address));
@@ -848,7 +894,7 @@ Status Server::Run() {
   if (!error) s.acceptor->listen(asio::socket_base::max_listen_connections, error);
   if (error) return Status::IoError(fmt::format("cannot listen on {}:{}: {}", s.options.address, s.options.port, error.message()));
   const uint16_t port = s.acceptor->local_endpoint().port();
-  s.options.say(fmt::format("listening on http://{}:{}", s.options.address, port));
+  s.options.say(fmt::format("listening on {}://{}:{}", s.tls ? "https" : "http", s.options.address, port));
   if (s.options.on_listening) s.options.on_listening(port);
   std::thread partition([&s] { s.PartitionLoop(); });
   s.Accept();

@@ -33,6 +33,8 @@ struct ServerOptions {
   // Where the read models are stored (adapters/embedded/projection_store.h): loaded at start, caught up
   // from the journal, written after every batch. Empty: rebuilt in memory at every start.
   std::string projections_path;
+  // TLS (HTTPS) when both are set: a PEM certificate chain and its PEM private key.
+  std::string tls_certificate, tls_private_key;
   std::function<void(uint16_t port)> on_listening;
   std::function<void(const std::string&)> say;  // log lines
 };
