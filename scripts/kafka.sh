@@ -14,7 +14,7 @@
 #
 # Environment: KEZEK_KAFKA_VERSION (default 3.9.1), KEZEK_KAFKA_CACHE (default
 # ~/.cache/kezek/kafka-VERSION), KEZEK_KAFKA_HEAP (default 512m), KEZEK_KAFKA_START_TIMEOUT (120 s),
-# KEZEK_KAFKA_STOP_TIMEOUT (30 s).
+# KEZEK_KAFKA_STOP_TIMEOUT (30 s), KEZEK_KAFKA_JVM_OPTS (more options for the broker's JVM).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -121,7 +121,7 @@ EOF
 java_opts() { # DIR
   echo "-Xms128m -Xmx$heap -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35" \
        "-XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true" \
-       "-Dlog4j.configuration=file:$here/kafka/log4j.properties -Dkezek.kafka.dir=$1"
+       "-Dlog4j.configuration=file:$here/kafka/log4j.properties -Dkezek.kafka.dir=$1 ${KEZEK_KAFKA_JVM_OPTS:-}"
 }
 
 # The broker's pid if it runs (and is ours: its command line names DIR), else nothing.
@@ -242,8 +242,15 @@ cmd_run() { # DIR -- CMD...
   trap 'exit 130' INT
   trap 'exit 143' TERM
   cmd_start "$dir"
+  # CMD runs in the background so that a signal to this script is handled at once (bash runs a
+  # trap only after its foreground command ends): CMD is sent SIGTERM and waited for, then the
+  # broker stops. Its standard input stays this script's.
+  KEZEK_KAFKA_BOOTSTRAP=$(cat "$dir/bootstrap") "$@" <&0 &
+  child=$!
+  trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 130' INT
+  trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 143' TERM
   set +e
-  KEZEK_KAFKA_BOOTSTRAP=$(cat "$dir/bootstrap") "$@"
+  wait "$child"
   rc=$?
   set -e
   exit "$rc"
