@@ -10,6 +10,7 @@ packages=(
   libboost-dev libboost-system-dev libssl-dev libxxhash-dev libabsl-dev
   postgresql libpq-dev   # the PostgreSQL baseline of benchmarks/country.sh
   curl jq python3 wrk bc  # the HTTP demo (scripts/run.sh), its tests, benchmarks/http.sh
+  maven openjdk-17-jre-headless  # the Apache Kafka broker of the tests (scripts/kafka.sh)
 )
 
 missing=()
