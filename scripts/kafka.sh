@@ -22,6 +22,15 @@ version=${KEZEK_KAFKA_VERSION:-3.9.1}
 cache=${KEZEK_KAFKA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kezek/kafka-$version}
 libs=$cache/libs
 heap=${KEZEK_KAFKA_HEAP:-512m}
+# Kafka 4 logs through log4j 2, Kafka 3 through reload4j (log4j 1.2): the pom's profile and the
+# logging configuration follow the major version.
+if [ "${version%%.*}" -ge 4 ]; then
+  profile=kafka4
+  log_config="-Dlog4j2.configurationFile=$here/kafka/log4j2.properties"
+else
+  profile=kafka3
+  log_config="-Dlog4j.configuration=file:$here/kafka/log4j.properties"
+fi
 start_timeout=${KEZEK_KAFKA_START_TIMEOUT:-120}
 stop_timeout=${KEZEK_KAFKA_STOP_TIMEOUT:-30}
 
@@ -49,7 +58,7 @@ cmd_fetch() {
   say "fetching org.apache.kafka:kafka_2.13:$version and its runtime dependencies into $cache"
   rm -rf "$cache/libs.tmp"
   # Maven's own repository lives inside the cache too, so removing the cache folder is a cold start.
-  if ! mvn -B -q -Dstyle.color=never -f "$here/kafka/pom.xml" -Dkafka.version="$version" \
+  if ! mvn -B -q -Dstyle.color=never -f "$here/kafka/pom.xml" -P"$profile" -Dkafka.version="$version" \
       -Dmaven.repo.local="$cache/m2" dependency:copy-dependencies -DincludeScope=runtime \
       -DoutputDirectory="$cache/libs.tmp" > "$cache/fetch.log" 2>&1; then
     tail -n 30 "$cache/fetch.log" >&2
@@ -121,7 +130,7 @@ EOF
 java_opts() { # DIR
   echo "-Xms128m -Xmx$heap -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35" \
        "-XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true" \
-       "-Dlog4j.configuration=file:$here/kafka/log4j.properties -Dkezek.kafka.dir=$1 ${KEZEK_KAFKA_JVM_OPTS:-}"
+       "$log_config -Dkezek.kafka.dir=$1 ${KEZEK_KAFKA_JVM_OPTS:-}"
 }
 
 # The broker's pid if it runs (and is ours: its command line names DIR), else nothing.
@@ -183,7 +192,7 @@ cmd_start() { # DIR
     t0=$(now)
     cid=$(cluster_id)
     if ! java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-        -Dlog4j.configuration="file:$here/kafka/log4j.properties" -cp "$libs/*" \
+        "$log_config" -cp "$libs/*" \
         kafka.tools.StorageTool format -t "$cid" -c "$dir/server.properties" > "$dir/format.log" 2>&1; then
       cat "$dir/format.log" >&2
       die "formatting the store failed"
