@@ -19,7 +19,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 version=${KEZEK_KAFKA_VERSION:-3.9.1}
-cache=${KEZEK_KAFKA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kezek/kafka-$version}
+home=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
+cache=${KEZEK_KAFKA_CACHE:-${XDG_CACHE_HOME:-$home/.cache}/kezek/kafka-$version}
 libs=$cache/libs
 heap=${KEZEK_KAFKA_HEAP:-512m}
 # Kafka 4 logs through log4j 2, Kafka 3 through reload4j (log4j 1.2): the pom's profile and the
@@ -127,12 +128,6 @@ group.initial.rebalance.delay.ms=0
 EOF
 }
 
-java_opts() { # DIR
-  echo "-Xms128m -Xmx$heap -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35" \
-       "-XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true" \
-       "$log_config -Dkezek.kafka.dir=$1 ${KEZEK_KAFKA_JVM_OPTS:-}"
-}
-
 # The broker's pid if it runs (and is ours: its command line names DIR), else nothing.
 broker_pid() { # DIR
   local dir=$1 pid state
@@ -151,8 +146,11 @@ launch() { # DIR: start the JVM, wait until it serves
   local dir=$1 t0 pid port
   t0=$(now)
   : > "$dir/server.log"
-  # shellcheck disable=SC2046
-  nohup java $(java_opts "$dir") -cp "$libs/*" kafka.Kafka "$dir/server.properties" \
+  local extra=()
+  read -r -a extra <<< "${KEZEK_KAFKA_JVM_OPTS:-}"   # split on blanks, as a shell would
+  nohup java -Xms128m "-Xmx$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
+    -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true "$log_config" "-Dkezek.kafka.dir=$dir" \
+    ${extra[@]+"${extra[@]}"} -cp "$libs/*" kafka.Kafka "$dir/server.properties" \
     >> "$dir/server.log" 2>&1 < /dev/null &
   pid=$!
   echo "$pid" > "$dir/pid"
