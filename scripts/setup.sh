@@ -11,6 +11,7 @@ packages=(
   postgresql libpq-dev   # the PostgreSQL baseline of benchmarks/country.sh
   curl jq python3 wrk bc  # the HTTP demo (scripts/run.sh), its tests, benchmarks/http.sh
   openssl                # the TLS test's self-signed certificate
+  maven openjdk-17-jre-headless  # the Apache Kafka broker of the tests (scripts/kafka.sh)
 )
 
 missing=()
