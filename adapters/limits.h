@@ -14,6 +14,9 @@ inline constexpr size_t kBatchInputsMax = 1'000'000;
 // A streaming `kezek append` closes a batch when it is full or when no more input arrives within
 // this many milliseconds: one line through a pipe is answered at once, not after 4,096 lines.
 inline constexpr int kBatchWaitMsMax = 10;
+// A read-only opening (status, journal, projections verify) beside a live writer: attempts to
+// load the state when the writer's flush or compaction removed a file the view named.
+inline constexpr int kReadOnlyOpenAttempts = 5;
 // The line reader's read size.
 inline constexpr size_t kLineReadChunkBytes = 64 * 1024;
 

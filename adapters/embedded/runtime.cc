@@ -7,8 +7,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <fmt/format.h>
 #include <rocksdb/db.h>
@@ -109,9 +111,16 @@ Status Lock(const std::string& dir, int* fd) {
 
 }  // namespace
 
-Runtime::~Runtime() {
+void Runtime::CloseState() {
   for (auto* handle : families_) (void)db_->DestroyColumnFamilyHandle(handle);
+  families_.clear();
   delete db_;
+  db_ = nullptr;
+  applied_ = 0;
+}
+
+Runtime::~Runtime() {
+  CloseState();
   if (lock_fd_ >= 0) {
     (void)!::ftruncate(lock_fd_, 0);  // no stale pid: a later holder that is not kezek shows as such
     ::close(lock_fd_);                // releases the lock
@@ -142,8 +151,18 @@ Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read
     }
     // Read-only, a writer may be appending meanwhile: the state is read first, then the logs,
     // which only grow, so they hold at least what that state reflects.
+    // A writer may flush or compact meanwhile and delete files the read-only view names ("No
+    // such file", "Column family not found"): such an opening is tried again on a fresh view; a
+    // failure that persists is reported.
     if (read_only) {
-      if (Status l = r->LoadState(); !l.ok()) return l;
+      Status l;
+      for (int attempt = 1; attempt <= limits::kReadOnlyOpenAttempts; ++attempt) {
+        l = r->LoadState();
+        if (l.ok() || attempt == limits::kReadOnlyOpenAttempts) break;
+        r->CloseState();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
+      }
+      if (!l.ok()) return l;
     }
     SegmentLog::Recovery recovery;
     const char* torn = read_only ? "a torn tail (or a record being written) of" : "torn tail of";

@@ -103,6 +103,7 @@ class Runtime {
   Runtime() = default;
   static Status OpenIn(const std::string& dir, const Options& options, bool read_only, std::unique_ptr<Runtime>* out);
   Status LoadState();
+  void CloseState();
   Status CheckHead();
   Status FoldOne(uint64_t index, std::span<const uint8_t> payload, const std::function<void(const Answer&)>& answer);
   Status Commit();
