@@ -1,59 +1,23 @@
 #include "adapters/embedded/runtime.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include <fmt/format.h>
-#include <rocksdb/db.h>
-#include <rocksdb/env.h>
-#include <rocksdb/memtablerep.h>
-#include <rocksdb/utilities/checkpoint.h>
-#include <rocksdb/write_batch.h>
-
-#include "engine/assert.h"
-#include "engine/state_codec.h"
 
 namespace kezek::adapters {
 namespace {
 
 namespace fs = std::filesystem;
 constexpr const char* kMarker = "kezek data directory, format 1\n";
-constexpr const char* kAppliedKey = "applied";
-
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::Ok();
-  if (s.IsCorruption()) return Status::Corruption(fmt::format("{}: {}", what, s.ToString()));
-  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) return Status::Busy(fmt::format("{}: {}", what, s.ToString()));
-  return Status::IoError(fmt::format("{}: {}", what, s.ToString()));
-}
-
-std::string U64Le(uint64_t v) {
-  std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i) out[static_cast<size_t>(i)] = static_cast<char>(v >> (8 * i));
-  return out;
-}
-
-uint64_t FromU64Le(std::string_view s) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8 && i < s.size(); ++i) v |= uint64_t{static_cast<uint8_t>(s[i])} << (8 * i);
-  return v;
-}
-
-// RocksDB's informational log, silenced: a read-only opening writes no file at all.
-class SilentLogger : public rocksdb::Logger {
- public:
-  using rocksdb::Logger::Logv;
-  void Logv(const char* /*format*/, va_list /*ap*/) override {}
-};
 
 Status CheckDirectory(const std::string& dir, bool create, bool read_only, bool* created) {
   std::error_code error;
@@ -109,18 +73,43 @@ Status Lock(const std::string& dir, int* fd) {
   return Status::Ok();
 }
 
+// actions/ as the partition's input log.
+class SegmentInputs final : public InputLog {
+ public:
+  explicit SegmentInputs(SegmentLog* log) : log_(log) {}
+  Status Append(std::span<const uint8_t> payload) override { return log_->Append(payload); }
+  Status Sync() override { return log_->Sync(); }
+  uint64_t end() const override { return log_->end(); }
+  Status Read(uint64_t from, const RecordVisitor& visit) override { return log_->Read(from, visit); }
+
+ private:
+  SegmentLog* log_;
+};
+
+// journal/ as the partition's journal sink.
+class SegmentJournal final : public JournalSink {
+ public:
+  explicit SegmentJournal(SegmentLog* log) : log_(log) {}
+  Status Append(std::span<const uint8_t> record) override { return log_->Append(record); }
+  Status Sync() override { return log_->Sync(); }
+  uint64_t end() const override { return log_->end(); }
+  Status ReadRecord(uint64_t sequence, std::vector<uint8_t>* record) override { return log_->ReadRecord(sequence, record); }
+  Status Read(uint64_t from, const RecordVisitor& visit) override { return log_->Read(from, visit); }
+
+ private:
+  SegmentLog* log_;
+};
+
 }  // namespace
 
-void Runtime::CloseState() {
-  for (auto* handle : families_) (void)db_->DestroyColumnFamilyHandle(handle);
-  families_.clear();
-  delete db_;
-  db_ = nullptr;
-  applied_ = 0;
-}
-
 Runtime::~Runtime() {
-  CloseState();
+  // The partition first (it refers to the pieces), the lock last: nothing is written after it.
+  partition_.reset();
+  state_.reset();
+  sink_.reset();
+  inputs_.reset();
+  journal_.reset();
+  actions_.reset();
   if (lock_fd_ >= 0) {
     (void)!::ftruncate(lock_fd_, 0);  // no stale pid: a later holder that is not kezek shows as such
     ::close(lock_fd_);                // releases the lock
@@ -142,7 +131,6 @@ Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read
   r->options_.log.read_only = read_only;
   r->read_only_ = read_only;
   if (!r->options_.say) r->options_.say = [](const std::string&) {};
-  r->codec_ = std::make_unique<events::Codec>();
   bool created = false;
   Status s = CheckDirectory(dir, options.create && !read_only, read_only, &created);
   const auto opened = [&]() -> Status {
@@ -151,57 +139,26 @@ Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read
     }
     // Read-only, a writer may be appending meanwhile: the state is read first, then the logs,
     // which only grow, so they hold at least what that state reflects.
-    // A writer may flush or compact meanwhile and delete files the read-only view names ("No
+    // A writer may also flush or compact meanwhile and delete files the read-only view names ("No
     // such file", "Column family not found"): such an opening is tried again on a fresh view; a
     // failure that persists is reported.
     if (read_only) {
       Status l;
       for (int attempt = 1; attempt <= limits::kReadOnlyOpenAttempts; ++attempt) {
-        l = r->LoadState();
+        l = r->OpenState();
         if (l.ok() || attempt == limits::kReadOnlyOpenAttempts) break;
-        r->CloseState();
+        r->partition_.reset();
+        r->state_.reset();
         std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
       }
       if (!l.ok()) return l;
     }
-    SegmentLog::Recovery recovery;
-    const char* torn = read_only ? "a torn tail (or a record being written) of" : "torn tail of";
-    if (Status l = SegmentLog::Open((fs::path(dir) / "actions").string(), r->options_.log, &r->actions_, &recovery); !l.ok()) return l;
-    if (recovery.dropped_bytes > 0) {
-      r->options_.say(fmt::format("actions log: {} {} bytes {} at {}", torn, recovery.dropped_bytes,
-                                  read_only ? "left" : "dropped", recovery.dropped_from));
-    }
-    if (Status l = SegmentLog::Open((fs::path(dir) / "journal").string(), r->options_.log, &r->journal_, &recovery); !l.ok()) return l;
-    if (recovery.dropped_bytes > 0) {
-      r->options_.say(fmt::format("journal: {} {} bytes {} at {}", torn, recovery.dropped_bytes,
-                                  read_only ? "left" : "dropped", recovery.dropped_from));
-    }
+    if (Status l = r->OpenLogs(); !l.ok()) return l;
     if (!read_only) {
-      if (Status l = r->LoadState(); !l.ok()) return l;
+      if (Status l = r->OpenState(); !l.ok()) return l;
     }
-    if (r->applied_ > r->actions_->end()) {
-      return Status::Corruption(fmt::format("{}: the state reflects {} inputs but the actions log holds {}", dir,
-                                            r->applied_, r->actions_->end()));
-    }
-    if (r->engine_.state().next_sequence > r->journal_->end()) {
-      return Status::Corruption(fmt::format("{}: the state reflects {} journal records but the journal holds {}", dir,
-                                            r->engine_.state().next_sequence, r->journal_->end()));
-    }
-    if (Status l = r->CheckHead(); !l.ok()) return l;
-    if (read_only) return Status::Ok();
-    if (r->engine_.state().next_sequence < r->journal_->end()) {
-      if (Status l = r->journal_->Read(r->engine_.state().next_sequence, [&](uint64_t, std::span<const uint8_t> record) {
-            r->ahead_.emplace_back(record.begin(), record.end());
-            return true;
-          }); !l.ok()) return l;
-      r->options_.say(fmt::format("journal is {} records ahead of the state: they will be re-derived and compared",
-                                  r->ahead_.size()));
-    }
-    if (Status l = r->CatchUp({}); !l.ok()) return l;
-    if (!r->ahead_.empty()) {
-      return Status::Corruption(fmt::format("{}/journal: {} records more than the actions log explains", dir, r->ahead_.size()));
-    }
-    return Status::Ok();
+    return r->partition_->Open(r->inputs_.get(), r->sink_.get(),
+                               read_only ? Partition::Mode::kReadOnly : Partition::Mode::kRecover);
   };
   if (s.ok()) s = opened();
   if (!s.ok()) {
@@ -216,93 +173,39 @@ Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read
   return Status::Ok();
 }
 
-Status Runtime::CheckHead() {
-  const uint64_t records = engine_.state().next_sequence;
-  if (records == 0) return Status::Ok();
-  std::vector<uint8_t> last;
-  if (Status s = journal_->ReadRecord(records - 1, &last); !s.ok()) return s;
-  Sha256Hasher sha256;
-  const Sha256 found = sha256.Of(last);
-  const Sha256& stored = engine_.state().head_sha256;
-  if (found == stored) return Status::Ok();
-  const auto hex = [](const Sha256& h) {
-    std::string out;
-    for (const uint8_t b : h) out += fmt::format("{:02x}", b);
-    return out;
-  };
-  return Status::Corruption(fmt::format("{}/journal: record {} hashes to {}, but the state's journal head is {}: the "
-                                        "journal or the state was altered", dir_, records - 1, hex(found), hex(stored)));
+// The state store, and the partition loaded from it.
+Status Runtime::OpenState() {
+  RocksDbStateStore::Options store_options;
+  store_options.read_only = read_only_;
+  store_options.sync = options_.log.sync;
+  if (Status s = RocksDbStateStore::Open((fs::path(dir_) / "state").string(), store_options, &state_); !s.ok()) return s;
+  Partition::Options partition_options;
+  partition_options.batch_max = options_.batch_max;
+  partition_options.crash_at = options_.crash_at;
+  partition_options.say = options_.say;
+  partition_options.name = dir_;
+  partition_options.input_name = fmt::format("{}/actions", dir_);
+  partition_options.journal_name = fmt::format("{}/journal", dir_);
+  partition_ = std::make_unique<Partition>(state_.get(), std::move(partition_options));
+  return partition_->LoadState();
 }
 
-Status Runtime::LoadState() {
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
-  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  db_options.keep_log_file_num = 2;
-  // The state is written a batch at a time and read only when the directory is opened: a
-  // vector memtable (sorted once, when flushed) takes the inserts at a fraction of a skip
-  // list's cost, which the profile of a country's ingest showed as a quarter of the time.
-  db_options.allow_concurrent_memtable_write = false;
-  rocksdb::ColumnFamilyOptions family_options;
-  family_options.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {{rocksdb::kDefaultColumnFamilyName, family_options}};
-  for (const auto family : state_codec::kFamilies) {
-    descriptors.push_back({state_codec::FamilyName(family), family_options});
+// Both segment logs, their torn tails cut (read-only: reported and left).
+Status Runtime::OpenLogs() {
+  SegmentLog::Recovery recovery;
+  const char* torn = read_only_ ? "a torn tail (or a record being written) of" : "torn tail of";
+  const char* done = read_only_ ? "left" : "dropped";
+  if (Status s = SegmentLog::Open((fs::path(dir_) / "actions").string(), options_.log, &actions_, &recovery); !s.ok()) return s;
+  if (recovery.dropped_bytes > 0) {
+    options_.say(fmt::format("actions log: {} {} bytes {} at {}", torn, recovery.dropped_bytes, done, recovery.dropped_from));
   }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  const std::string path = (fs::path(dir_) / "state").string();
-  if (read_only_) {
-    db_options.create_if_missing = false;
-    db_options.info_log = std::make_shared<SilentLogger>();
-    if (Status s = FromRocks(rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles, &db_),
-                             "opening " + path + " read-only"); !s.ok()) return s;
-  } else if (Status s = FromRocks(rocksdb::DB::Open(db_options, path, descriptors, &handles, &db_), "opening " + path); !s.ok()) {
-    return s;
+  if (Status s = SegmentLog::Open((fs::path(dir_) / "journal").string(), options_.log, &journal_, &recovery); !s.ok()) return s;
+  if (recovery.dropped_bytes > 0) {
+    options_.say(fmt::format("journal: {} {} bytes {} at {}", torn, recovery.dropped_bytes, done, recovery.dropped_from));
   }
-  families_ = handles;
-  std::string value;
-  Status problem;
-  const bool loaded = engine_.Restore([&](State* state) {
-    for (size_t f = 0; f < std::size(state_codec::kFamilies); ++f) {
-      const auto family = state_codec::kFamilies[f];
-      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, families_[f + 1]));
-      for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        const std::string_view key(it->key().data(), it->key().size());
-        const std::string_view entry(it->value().data(), it->value().size());
-        if (family == state_codec::Family::kMeta && key == kAppliedKey) {
-          applied_ = FromU64Le(entry);
-          continue;
-        }
-        if (!state_codec::LoadEntry(family, key, entry, state)) {
-          problem = Status::Corruption(fmt::format("{}: column family {}: an entry of {} bytes does not decode", path,
-                                                   state_codec::FamilyName(family), entry.size()));
-          return false;
-        }
-      }
-      if (!it->status().ok()) {
-        problem = FromRocks(it->status(), "reading " + path);
-        return false;
-      }
-    }
-    return true;
-  });
-  if (!loaded) return problem.ok() ? Status::Corruption(path + ": the stored entries disagree with each other") : problem;
+  inputs_ = std::make_unique<SegmentInputs>(actions_.get());
+  sink_ = std::make_unique<SegmentJournal>(journal_.get());
   return Status::Ok();
-}
-
-void Runtime::CrashPoint() {
-  if (options_.crash_at != 0 && ++crash_points_ == options_.crash_at) ::raise(SIGKILL);
-}
-
-Status Runtime::LogInputs(std::span<const events::InputLine> lines, std::vector<std::vector<uint8_t>>* payloads) {
-  for (const events::InputLine& line : lines) {
-    payloads->push_back(events::EncodeInput(*codec_, line));
-    if (Status s = actions_->Append(payloads->back()); !s.ok()) return s;
-  }
-  Status s = actions_->Sync();
-  CrashPoint();  // inputs durable, not yet folded
-  return s;
 }
 
 namespace {
@@ -317,9 +220,7 @@ std::vector<events::InputLine> LinesOf(std::span<const std::string> json_lines) 
 Status Runtime::LogOnly(std::span<const std::string> json_lines) { return LogOnly(LinesOf(json_lines)); }
 
 Status Runtime::LogOnly(std::span<const events::InputLine> lines) {
-  if (read_only_) return Status::InvalidArgument(fmt::format("{}: opened read-only", dir_));
-  std::vector<std::vector<uint8_t>> payloads;
-  return LogInputs(lines, &payloads);
+  return partition_->LogOnly(lines);
 }
 
 Status Runtime::Append(std::span<const std::string> json_lines, const std::function<void(const Answer&)>& answer) {
@@ -327,94 +228,11 @@ Status Runtime::Append(std::span<const std::string> json_lines, const std::funct
 }
 
 Status Runtime::Append(std::span<const events::InputLine> lines, const std::function<void(const Answer&)>& answer) {
-  if (read_only_) return Status::InvalidArgument(fmt::format("{}: opened read-only", dir_));
-  if (applied_ != actions_->end()) {
-    if (Status s = CatchUp({}); !s.ok()) return s;
-  }
-  std::vector<std::vector<uint8_t>> payloads;
-  for (size_t done = 0; done < lines.size(); done += options_.batch_max) {
-    const auto batch = lines.subspan(done, std::min(options_.batch_max, lines.size() - done));
-    payloads.clear();
-    const uint64_t first = actions_->end();
-    if (Status s = LogInputs(batch, &payloads); !s.ok()) return s;
-    for (size_t i = 0; i < payloads.size(); ++i) {
-      if (Status s = FoldOne(first + i, payloads[i], answer); !s.ok()) return s;
-    }
-    if (Status s = Commit(); !s.ok()) return s;
-  }
-  return Status::Ok();
+  return partition_->Append(lines, answer);
 }
 
 Status Runtime::CatchUp(const std::function<void(const Answer&)>& answer) {
-  if (read_only_) return Status::InvalidArgument(fmt::format("{}: opened read-only", dir_));
-  const uint64_t behind = actions_->end() - applied_;
-  if (behind == 0) return Status::Ok();
-  options_.say(fmt::format("catching up: folding {} logged inputs from input {}", behind, applied_));
-  Status failure;
-  size_t in_batch = 0;
-  const Status read = actions_->Read(applied_, [&](uint64_t index, std::span<const uint8_t> payload) {
-    failure = FoldOne(index, payload, answer);
-    if (failure.ok() && ++in_batch == options_.batch_max) {
-      in_batch = 0;
-      failure = Commit();
-    }
-    return failure.ok();
-  });
-  if (!read.ok()) return read;
-  if (!failure.ok()) return failure;
-  return Commit();
-}
-
-Status Runtime::FoldOne(uint64_t index, std::span<const uint8_t> payload, const std::function<void(const Answer&)>& answer) {
-  KEZEK_ASSERT(index == applied_);
-  ApplyResult result;
-  std::string problem;
-  if (!events::FoldInput(engine_, payload, index, &result, &problem)) {
-    return Status::Corruption(fmt::format("{}/actions: {}", dir_, problem));
-  }
-  const uint64_t sequence = engine_.state().next_sequence - 1;
-  if (!ahead_.empty()) {
-    // The journal already holds this record (written before a crash): it must be the same bytes.
-    if (!std::equal(ahead_.front().begin(), ahead_.front().end(), result.record.begin(), result.record.end())) {
-      return Status::Corruption(fmt::format("{}/journal: record {} differs from the fold of input {}: the journal or "
-                                            "the actions log was altered", dir_, sequence, index));
-    }
-    ahead_.pop_front();
-  } else if (Status s = journal_->Append(result.record); !s.ok()) {
-    return s;
-  }
-  if (answer) {
-    std::span<const uint8_t> original;
-    if (result.outcome == fb::Outcome::Duplicate) {
-      const uint64_t of = fb::GetJournalRecord(result.record.data())->duplicate_of();
-      if (Status s = journal_->ReadRecord(of, &original_); !s.ok()) return s;
-      original = original_;
-    }
-    answer(Answer{index, result.record, original});
-  }
-  applied_ = index + 1;
-  return Status::Ok();
-}
-
-Status Runtime::Commit() {
-  CrashPoint();  // records buffered, not yet written
-  if (Status s = journal_->Sync(); !s.ok()) return s;
-  CrashPoint();  // journal durable, state not yet written
-  rocksdb::WriteBatch batch;
-  engine_.DrainChanges([&](const state_codec::Put& put) {
-    rocksdb::ColumnFamilyHandle* family = families_[static_cast<size_t>(put.family) + 1];
-    if (put.erase) {
-      batch.Delete(family, put.key);
-    } else {
-      batch.Put(family, put.key, put.value);
-    }
-  });
-  batch.Put(families_[static_cast<size_t>(state_codec::Family::kMeta) + 1], kAppliedKey, U64Le(applied_));
-  rocksdb::WriteOptions write;
-  write.sync = options_.log.sync;
-  if (Status s = FromRocks(db_->Write(write, &batch), "writing the state"); !s.ok()) return s;
-  CrashPoint();  // state written
-  return Status::Ok();
+  return partition_->CatchUp(answer);
 }
 
 Status Runtime::Backup(const std::string& destination) {
@@ -423,10 +241,7 @@ Status Runtime::Backup(const std::string& destination) {
   if (fs::exists(destination, error)) return Status::InvalidArgument(fmt::format("{}: already exists", destination));
   fs::create_directories(destination, error);
   if (error) return Status::IoError(fmt::format("cannot create {}: {}", destination, error.message()));
-  rocksdb::Checkpoint* raw = nullptr;
-  if (Status s = FromRocks(rocksdb::Checkpoint::Create(db_, &raw), "checkpoint"); !s.ok()) return s;
-  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
-  if (Status s = FromRocks(checkpoint->CreateCheckpoint((fs::path(destination) / "state").string()), "checkpoint"); !s.ok()) return s;
+  if (Status s = state_->Checkpoint((fs::path(destination) / "state").string()); !s.ok()) return s;
   if (Status s = actions_->Sync(); !s.ok()) return s;
   if (Status s = journal_->Sync(); !s.ok()) return s;
   for (const char* log : {"actions", "journal"}) {
@@ -440,13 +255,6 @@ Status Runtime::Backup(const std::string& destination) {
   return Status::Ok();
 }
 
-uint64_t Runtime::StateBytesOnDisk() const {
-  uint64_t total = 0;
-  std::error_code error;
-  for (const auto& entry : fs::recursive_directory_iterator(fs::path(dir_) / "state", error)) {
-    if (entry.is_regular_file(error)) total += entry.file_size(error);
-  }
-  return total;
-}
+uint64_t Runtime::StateBytesOnDisk() const { return state_->BytesOnDisk(); }
 
 }  // namespace kezek::adapters

@@ -1,22 +1,26 @@
 // The embedded durable runtime: the engine on one machine with no broker (DESIGN §3, embedded
-// default). A data directory holds
+// default). It assembles the partition loop (adapters/partition.h) from embedded pieces: a data
+// directory holds
 //
 //   KEZEK      marker: "kezek data directory, format 1"
 //   LOCK       held (flock) by the one process that has the directory open
-//   actions/   segment log of inputs: each an action's canonical bytes, or an input that never
-//              became one (its bytes, code and reason)
-//   journal/   segment log of journal records (the engine's output, SHA-256 chained)
-//   state/     RocksDB: one column family per entity kind (engine/state_codec.h); the meta family
-//              also holds "applied", the count of inputs the state reflects
+//   actions/   the input log, a segment log (segment_log.h) of inputs: each an action's canonical
+//              bytes, or an input that never became one (its bytes, code and reason)
+//   journal/   the journal sink, a segment log of journal records (the engine's output, SHA-256
+//              chained)
+//   state/     the state store, RocksDB (rocksdb_state_store.h): one column family per entity kind
+//              (engine/state_codec.h); the meta family also holds "applied", the count of inputs
+//              the state reflects
 //
-// Order of writes for a batch: inputs are appended to actions/ and fsync'd (an input is
-// acknowledged only after that); the engine folds them; their records are appended to journal/
-// and fsync'd; then the state's changes, "applied" and the journal head go to RocksDB in one
-// WriteBatch with sync. So the state never runs ahead of the journal, and the journal never runs
-// ahead of the actions. On open, inputs past "applied" are folded again; records the journal
-// already holds are compared byte for byte (a difference is corruption) and not appended twice.
-// Opening also hashes the journal's record the state's head names (the last record the state
-// reflects) and compares it with the head the state stored: a difference is corruption.
+// Order of writes for a batch (the partition loop's): inputs are appended to actions/ and fsync'd
+// (an input is acknowledged only after that); the engine folds them; their records are appended
+// to journal/ and fsync'd; then the state's changes, "applied" and the journal head go to RocksDB
+// in one WriteBatch with sync. So the state never runs ahead of the journal, and the journal never
+// runs ahead of the actions. On open, torn tails of both logs are cut; inputs past "applied" are
+// folded again; records the journal already holds are compared byte for byte (a difference is
+// corruption) and not appended twice. Opening also hashes the journal's record the state's head
+// names (the last record the state reflects) and compares it with the head the state stored: a
+// difference is corruption.
 //
 // Read-only (OpenReadOnly: status, journal, and the readers to come): no lock, no recovery, no
 // truncation, no fold, no byte written; it works while another process appends, and for a user
@@ -27,24 +31,18 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
-#include <vector>
 #include <functional>
 #include <memory>
 #include <span>
 #include <string>
 
-#include "adapters/limits.h"
+#include "adapters/embedded/rocksdb_state_store.h"
 #include "adapters/embedded/segment_log.h"
+#include "adapters/limits.h"
+#include "adapters/partition.h"
 #include "adapters/status.h"
 #include "engine/engine.h"
-#include "events/codec.h"
 #include "events/input.h"
-
-namespace rocksdb {
-class DB;
-class ColumnFamilyHandle;
-}  // namespace rocksdb
 
 namespace kezek::adapters {
 
@@ -54,15 +52,11 @@ class Runtime {
     bool create = false;            // create the directory if it does not exist
     size_t batch_max = limits::kBatchInputsDefault;  // inputs per batch (one fsync each for log and journal)
     SegmentLog::Options log;        // segment size, fsync
-    uint64_t crash_at = 0;          // tests: SIGKILL at the n-th crash point (0: never)
+    uint64_t crash_at = 0;          // tests: SIGKILL at the n-th crash point (0: never; partition.h)
     std::function<void(const std::string&)> say;  // recovery and progress messages (logs)
   };
 
-  struct Answer {                   // the outcome of one input
-    uint64_t input = 0;             // its index in actions/
-    std::span<const uint8_t> record;  // its journal record; valid until the next call
-    std::span<const uint8_t> original;  // for a repeat (Duplicate): the original's record
-  };
+  using Answer = Partition::Answer;  // the outcome of one input: its index in actions/, its record
 
   ~Runtime();
   // Opens `dir`: checks it is a Kezek data directory (or creates one), takes its lock, recovers
@@ -89,8 +83,8 @@ class Runtime {
   // exist): a data directory that opens like this one.
   Status Backup(const std::string& destination);
 
-  const Engine& engine() const { return engine_; }
-  uint64_t applied() const { return applied_; }
+  const Engine& engine() const { return partition_->engine(); }
+  uint64_t applied() const { return partition_->applied(); }
   const SegmentLog& actions() const { return *actions_; }
   const SegmentLog& journal() const { return *journal_; }
   SegmentLog& journal_log() { return *journal_; }
@@ -102,28 +96,19 @@ class Runtime {
  private:
   Runtime() = default;
   static Status OpenIn(const std::string& dir, const Options& options, bool read_only, std::unique_ptr<Runtime>* out);
-  Status LoadState();
-  void CloseState();
-  Status CheckHead();
-  Status FoldOne(uint64_t index, std::span<const uint8_t> payload, const std::function<void(const Answer&)>& answer);
-  Status Commit();
-  Status LogInputs(std::span<const events::InputLine> lines, std::vector<std::vector<uint8_t>>* payloads);
-  void CrashPoint();
+  Status OpenState();
+  Status OpenLogs();
 
   std::string dir_;
   Options options_;
   bool read_only_ = false;
-  std::vector<uint8_t> original_;           // the record a repeat's answer carries
   int lock_fd_ = -1;
   std::unique_ptr<SegmentLog> actions_;
   std::unique_ptr<SegmentLog> journal_;
-  rocksdb::DB* db_ = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> families_;
-  Engine engine_;
-  std::unique_ptr<events::Codec> codec_;
-  uint64_t applied_ = 0;
-  uint64_t crash_points_ = 0;
-  std::deque<std::vector<uint8_t>> ahead_;  // journal records past the state, to compare
+  std::unique_ptr<InputLog> inputs_;   // actions_ as the partition's input log
+  std::unique_ptr<JournalSink> sink_;  // journal_ as its journal sink
+  std::unique_ptr<RocksDbStateStore> state_;
+  std::unique_ptr<Partition> partition_;  // last: it refers to the pieces above
 };
 
 // The payload of an actions/ record is events::EncodeInput's (events/input.h).

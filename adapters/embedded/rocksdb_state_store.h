@@ -1,0 +1,64 @@
+// The engine's state in RocksDB: the state store of the embedded runtime (a data directory's
+// state/), and the store the Kafka member will keep beside its changelog.
+//
+// One column family per entity kind (engine/state_codec.h), keys and values as the codec writes
+// them; the meta family also holds "applied", the count of inputs the state reflects (8 bytes,
+// little-endian). DO NOT CHANGE the key "applied" or its encoding. Every Commit is one WriteBatch,
+// written with sync unless Options::sync is false.
+//
+// Read-only (Options::read_only): RocksDB's read-only mode, with its informational log silenced:
+// no file is created or written, and what is read is the state as it was when Open returned.
+//
+// Thread-safety: one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "adapters/partition.h"
+#include "adapters/status.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace kezek::adapters {
+
+class RocksDbStateStore final : public StateStore {
+ public:
+  struct Options {
+    bool read_only = false;
+    bool sync = true;  // false only for tests and benchmarks that measure without fsync
+  };
+
+  ~RocksDbStateStore() override;
+  RocksDbStateStore(const RocksDbStateStore&) = delete;
+  RocksDbStateStore& operator=(const RocksDbStateStore&) = delete;
+
+  // Opens the database at `path`, creating it (and its column families) if needed unless
+  // read-only. Failure: Busy (another process holds RocksDB's lock), Corruption, IoError.
+  static Status Open(const std::string& path, const Options& options, std::unique_ptr<RocksDbStateStore>* store);
+
+  Status Load(Engine* engine, uint64_t* applied) override;
+  Status Commit(const StateCommit& commit) override;
+
+  // A RocksDB checkpoint of the state in `destination` (which must not exist): hard links where
+  // it can. Failure: IoError.
+  Status Checkpoint(const std::string& destination);
+  // Bytes of the database's files.
+  uint64_t BytesOnDisk() const;
+
+ private:
+  RocksDbStateStore(std::string path, Options options) : path_(std::move(path)), options_(options) {}
+
+  std::string path_;
+  Options options_;
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> families_;  // [0] the default family, then kFamilies'
+};
+
+}  // namespace kezek::adapters

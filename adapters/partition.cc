@@ -1,0 +1,185 @@
+#include "adapters/partition.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "engine/assert.h"
+#include "engine/sha256.h"
+
+namespace kezek::adapters {
+
+Partition::Partition(StateStore* state, Options options) : state_(state), options_(std::move(options)) {
+  KEZEK_ASSERT(state_ != nullptr);
+  KEZEK_ASSERT(options_.batch_max > 0);
+  if (!options_.say) options_.say = [](const std::string&) {};
+}
+
+Status Partition::LoadState() { return state_->Load(&engine_, &applied_); }
+
+Status Partition::Open(InputLog* inputs, JournalSink* journal, Mode mode) {
+  KEZEK_ASSERT(inputs != nullptr && journal != nullptr);
+  KEZEK_ASSERT(inputs_ == nullptr && journal_ == nullptr);  // opened once
+  inputs_ = inputs;
+  journal_ = journal;
+  mode_ = mode;
+  if (Status s = CheckLogs(); !s.ok()) return s;
+  if (Status s = CheckHead(); !s.ok()) return s;
+  if (mode_ == Mode::kReadOnly) return Status::Ok();
+  if (engine_.state().next_sequence < journal_->end()) {
+    if (Status s = journal_->Read(engine_.state().next_sequence, [&](uint64_t, std::span<const uint8_t> record) {
+          ahead_.emplace_back(record.begin(), record.end());
+          return true;
+        }); !s.ok()) return s;
+    options_.say(fmt::format("journal is {} records ahead of the state: they will be re-derived and compared",
+                             ahead_.size()));
+  }
+  if (Status s = CatchUp({}); !s.ok()) return s;
+  if (!ahead_.empty()) {
+    return Status::Corruption(
+        fmt::format("{}: {} records more than the actions log explains", options_.journal_name, ahead_.size()));
+  }
+  return Status::Ok();
+}
+
+Status Partition::CheckLogs() {
+  if (applied_ > inputs_->end()) {
+    return Status::Corruption(fmt::format("{}: the state reflects {} inputs but the actions log holds {}", options_.name,
+                                          applied_, inputs_->end()));
+  }
+  if (engine_.state().next_sequence > journal_->end()) {
+    return Status::Corruption(fmt::format("{}: the state reflects {} journal records but the journal holds {}",
+                                          options_.name, engine_.state().next_sequence, journal_->end()));
+  }
+  return Status::Ok();
+}
+
+// The state's head covers the journal's last record it reflects: hashing that record again shows
+// whether the journal (or the state) was altered since.
+Status Partition::CheckHead() {
+  const uint64_t records = engine_.state().next_sequence;
+  if (records == 0) return Status::Ok();
+  std::vector<uint8_t> last;
+  if (Status s = journal_->ReadRecord(records - 1, &last); !s.ok()) return s;
+  Sha256Hasher sha256;
+  const Sha256 found = sha256.Of(last);
+  const Sha256& stored = engine_.state().head_sha256;
+  if (found == stored) return Status::Ok();
+  const auto hex = [](const Sha256& h) {
+    std::string out;
+    for (const uint8_t b : h) out += fmt::format("{:02x}", b);
+    return out;
+  };
+  return Status::Corruption(fmt::format("{}: record {} hashes to {}, but the state's journal head is {}: the journal or "
+                                        "the state was altered", options_.journal_name, records - 1, hex(found),
+                                        hex(stored)));
+}
+
+Status Partition::Refuse() const { return Status::InvalidArgument(fmt::format("{}: opened read-only", options_.name)); }
+
+void Partition::CrashPoint() {
+  if (options_.crash_at != 0 && ++crash_points_ == options_.crash_at) ::raise(SIGKILL);
+}
+
+Status Partition::LogInputs(std::span<const events::InputLine> lines, std::vector<std::vector<uint8_t>>* payloads) {
+  for (const events::InputLine& line : lines) {
+    payloads->push_back(events::EncodeInput(codec_, line));
+    if (Status s = inputs_->Append(payloads->back()); !s.ok()) return s;
+  }
+  Status s = inputs_->Sync();
+  CrashPoint();  // inputs durable, not yet folded
+  return s;
+}
+
+Status Partition::LogOnly(std::span<const events::InputLine> lines) {
+  if (read_only()) return Refuse();
+  std::vector<std::vector<uint8_t>> payloads;
+  return LogInputs(lines, &payloads);
+}
+
+Status Partition::Append(std::span<const events::InputLine> lines, const Answers& answer) {
+  if (read_only()) return Refuse();
+  if (applied_ != inputs_->end()) {
+    if (Status s = CatchUp({}); !s.ok()) return s;
+  }
+  std::vector<std::vector<uint8_t>> payloads;
+  for (size_t done = 0; done < lines.size(); done += options_.batch_max) {
+    const auto batch = lines.subspan(done, std::min(options_.batch_max, lines.size() - done));
+    payloads.clear();
+    const uint64_t first = inputs_->end();
+    if (Status s = LogInputs(batch, &payloads); !s.ok()) return s;
+    for (size_t i = 0; i < payloads.size(); ++i) {
+      if (Status s = FoldOne(first + i, payloads[i], answer); !s.ok()) return s;
+    }
+    if (Status s = Commit(); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status Partition::CatchUp(const Answers& answer) {
+  if (read_only()) return Refuse();
+  const uint64_t behind = inputs_->end() - applied_;
+  if (behind == 0) return Status::Ok();
+  options_.say(fmt::format("catching up: folding {} logged inputs from input {}", behind, applied_));
+  Status failure;
+  size_t in_batch = 0;
+  const Status read = inputs_->Read(applied_, [&](uint64_t index, std::span<const uint8_t> payload) {
+    failure = FoldOne(index, payload, answer);
+    if (failure.ok() && ++in_batch == options_.batch_max) {
+      in_batch = 0;
+      failure = Commit();
+    }
+    return failure.ok();
+  });
+  if (!read.ok()) return read;
+  if (!failure.ok()) return failure;
+  return Commit();
+}
+
+Status Partition::FoldOne(uint64_t index, std::span<const uint8_t> payload, const Answers& answer) {
+  KEZEK_ASSERT(index == applied_);
+  ApplyResult result;
+  std::string problem;
+  if (!events::FoldInput(engine_, payload, index, &result, &problem)) {
+    return Status::Corruption(fmt::format("{}: {}", options_.input_name, problem));
+  }
+  const uint64_t sequence = engine_.state().next_sequence - 1;
+  if (!ahead_.empty()) {
+    // The journal already holds this record (written before a crash): it must be the same bytes.
+    if (!std::equal(ahead_.front().begin(), ahead_.front().end(), result.record.begin(), result.record.end())) {
+      return Status::Corruption(fmt::format("{}: record {} differs from the fold of input {}: the journal or the "
+                                            "actions log was altered", options_.journal_name, sequence, index));
+    }
+    ahead_.pop_front();
+  } else if (Status s = journal_->Append(result.record); !s.ok()) {
+    return s;
+  }
+  if (answer) {
+    std::span<const uint8_t> original;
+    if (result.outcome == fb::Outcome::Duplicate) {
+      const uint64_t of = fb::GetJournalRecord(result.record.data())->duplicate_of();
+      if (Status s = journal_->ReadRecord(of, &original_); !s.ok()) return s;
+      original = original_;
+    }
+    answer(Answer{index, result.record, original});
+  }
+  applied_ = index + 1;
+  return Status::Ok();
+}
+
+Status Partition::Commit() {
+  CrashPoint();  // records buffered, not yet written
+  if (Status s = journal_->Sync(); !s.ok()) return s;
+  CrashPoint();  // journal durable, state not yet written
+  StateCommit commit;
+  commit.applied = applied_;
+  commit.changes = [&](const std::function<void(const state_codec::Put&)>& put) { engine_.DrainChanges(put); };
+  if (Status s = state_->Commit(commit); !s.ok()) return s;
+  CrashPoint();  // state written
+  return Status::Ok();
+}
+
+}  // namespace kezek::adapters

@@ -1,0 +1,284 @@
+// The partition loop (adapters/partition.h) driven through in-memory pieces, as a broker's would
+// drive it: it must give the journal and state of a plain fold, re-derive and compare what the
+// journal holds past the state after a crash between the journal's sync and the state's commit,
+// refuse an altered record, and change nothing when opened read-only.
+#include <map>
+#include <optional>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "adapters/partition.h"
+#include "replay/simulation.h"
+#include "tests/harness.h"
+
+namespace kezek::test {
+namespace {
+
+using adapters::Partition;
+using adapters::RecordVisitor;
+using adapters::Status;
+
+// Records in memory: appended records are pending until Sync, as a producer's before it flushes.
+struct MemoryRecords {
+  std::vector<std::vector<uint8_t>> durable;
+  std::vector<std::vector<uint8_t>> pending;
+  uint64_t syncs = 0;
+
+  Status Append(std::span<const uint8_t> bytes) {
+    pending.emplace_back(bytes.begin(), bytes.end());
+    return Status::Ok();
+  }
+  Status Sync() {
+    for (auto& record : pending) durable.push_back(std::move(record));
+    pending.clear();
+    ++syncs;
+    return Status::Ok();
+  }
+  uint64_t end() const { return durable.size() + pending.size(); }
+  Status Read(uint64_t from, const RecordVisitor& visit) {
+    if (Status s = Sync(); !s.ok()) return s;
+    for (uint64_t i = from; i < durable.size(); ++i) {
+      if (!visit(i, durable[i])) break;
+    }
+    return Status::Ok();
+  }
+  void Crash() { pending.clear(); }  // what was not synced is lost
+};
+
+class MemoryInputs final : public adapters::InputLog {
+ public:
+  explicit MemoryInputs(MemoryRecords* records) : records_(records) {}
+  Status Append(std::span<const uint8_t> payload) override { return records_->Append(payload); }
+  Status Sync() override { return records_->Sync(); }
+  uint64_t end() const override { return records_->end(); }
+  Status Read(uint64_t from, const RecordVisitor& visit) override { return records_->Read(from, visit); }
+
+ private:
+  MemoryRecords* records_;
+};
+
+class MemoryJournal final : public adapters::JournalSink {
+ public:
+  explicit MemoryJournal(MemoryRecords* records) : records_(records) {}
+  Status Append(std::span<const uint8_t> record) override { return records_->Append(record); }
+  Status Sync() override { return records_->Sync(); }
+  uint64_t end() const override { return records_->end(); }
+  Status ReadRecord(uint64_t sequence, std::vector<uint8_t>* record) override {
+    if (Status s = records_->Sync(); !s.ok()) return s;
+    REQUIRE(sequence < records_->durable.size());
+    *record = records_->durable[sequence];
+    return Status::Ok();
+  }
+  Status Read(uint64_t from, const RecordVisitor& visit) override { return records_->Read(from, visit); }
+
+ private:
+  MemoryRecords* records_;
+};
+
+// The state as a sorted map per family; a commit is applied whole or, once `fail_after` commits
+// have been made, not at all (a crash after the journal's sync, before the state's write).
+class MemoryState final : public adapters::StateStore {
+ public:
+  std::map<std::pair<state_codec::Family, std::string>, std::string> entries;
+  uint64_t applied = 0;
+  uint64_t commits = 0;
+  std::optional<uint64_t> fail_after;
+
+  Status Load(Engine* engine, uint64_t* applied_out) override {
+    *applied_out = applied;
+    const bool loaded = engine->Restore([&](State* state) {
+      for (const auto& [key, value] : entries) {
+        if (!state_codec::LoadEntry(key.first, key.second, value, state)) return false;
+      }
+      return true;
+    });
+    return loaded ? Status::Ok() : Status::Corruption("the stored entries do not load");
+  }
+
+  Status Commit(const adapters::StateCommit& commit) override {
+    if (fail_after && commits == *fail_after) return Status::IoError("the state store is gone");
+    std::vector<state_codec::Put> puts;
+    commit.changes([&](const state_codec::Put& put) { puts.push_back(put); });
+    for (const state_codec::Put& put : puts) {
+      if (put.erase) {
+        entries.erase({put.family, put.key});
+      } else {
+        entries[{put.family, put.key}] = put.value;
+      }
+    }
+    applied = commit.applied;
+    ++commits;
+    return Status::Ok();
+  }
+};
+
+struct Pieces {
+  MemoryRecords input_records;
+  MemoryRecords journal_records;
+  MemoryInputs inputs{&input_records};
+  MemoryJournal journal{&journal_records};
+  MemoryState state;
+
+  std::unique_ptr<Partition> Open(Partition::Mode mode, Status* status, size_t batch_max = 16) {
+    Partition::Options options;
+    options.batch_max = batch_max;
+    options.name = "memory";
+    options.input_name = "memory/inputs";
+    options.journal_name = "memory/journal";
+    auto partition = std::make_unique<Partition>(&state, std::move(options));
+    *status = partition->LoadState();
+    if (status->ok()) *status = partition->Open(&inputs, &journal, mode);
+    return partition;
+  }
+};
+
+std::unique_ptr<Partition> OpenOrFail(Pieces& pieces, Partition::Mode mode = Partition::Mode::kRecover) {
+  Status s;
+  auto partition = pieces.Open(mode, &s);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  return partition;
+}
+
+struct Folded {
+  std::vector<events::InputLine> lines;
+  std::vector<std::vector<uint8_t>> records;  // of a plain in-memory fold
+  Sha256 state_hash{};
+};
+
+const Folded& History() {
+  static const Folded folded = [] {
+    replay::SimulationOptions options;
+    options.seed = 7;
+    options.applications = 150;
+    options.months = 4;
+    events::Codec codec;
+    Folded f;
+    replay::SimulationSummary summary;
+    std::string error;
+    std::vector<std::string> texts;
+    REQUIRE(replay::Simulate(options, [&](std::span<const uint8_t> b) { texts.push_back(codec.ActionToJson(b)); },
+                             &summary, &error));
+    texts.insert(texts.begin() + static_cast<long>(texts.size() / 3), "{ this line is no JSON");
+    texts.push_back(texts[texts.size() / 2]);  // a repeat: answered with the original's record
+    Engine engine;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      f.lines.push_back(events::LineOf(texts[i]));
+      ApplyResult result;
+      REQUIRE(events::FoldInput(engine, events::EncodeInput(codec, f.lines.back()), i, &result, &error));
+      f.records.emplace_back(result.record.begin(), result.record.end());
+    }
+    f.state_hash = engine.StateHash();
+    return f;
+  }();
+  return folded;
+}
+
+TEST_CASE("partition: through in-memory pieces it gives the journal and the state of a plain fold") {
+  const Folded& h = History();
+  Pieces pieces;
+  auto partition = OpenOrFail(pieces);
+  std::vector<uint64_t> answered;
+  uint64_t repeats = 0;
+  REQUIRE(partition->Append(h.lines, [&](const Partition::Answer& a) {
+    answered.push_back(a.input);
+    repeats += !a.original.empty();
+  }).ok());
+  CHECK(answered.size() == h.lines.size());
+  CHECK(repeats >= 1);
+  CHECK(pieces.journal_records.durable == h.records);
+  CHECK(pieces.journal_records.pending.empty());
+  CHECK(partition->applied() == h.lines.size());
+  CHECK(partition->engine().StateHash() == h.state_hash);
+  // One sync of each log and one commit per batch of 16.
+  const uint64_t batches = (h.lines.size() + 15) / 16;
+  CHECK(pieces.input_records.syncs == batches);
+  CHECK(pieces.state.commits == batches);
+
+  SUBCASE("partition: a new partition over the same store loads the same state") {
+    partition.reset();
+    auto again = OpenOrFail(pieces);
+    CHECK(again->applied() == h.lines.size());
+    CHECK(again->engine().StateHash() == h.state_hash);
+    CHECK(pieces.journal_records.durable.size() == h.records.size());  // nothing appended twice
+  }
+}
+
+TEST_CASE("partition: after a crash between the journal's sync and the state's commit, a restart "
+          "re-derives the records past the state and compares them") {
+  const Folded& h = History();
+  Pieces pieces;
+  pieces.state.fail_after = 3;
+  {
+    auto partition = OpenOrFail(pieces);
+    CHECK(partition->Append(h.lines, {}).code() == Status::Code::kIoError);
+  }
+  REQUIRE(pieces.state.applied == 3 * 16);
+  REQUIRE(pieces.journal_records.end() == 4 * 16);  // the journal is a batch ahead of the state
+  pieces.input_records.Crash();
+  pieces.journal_records.Crash();
+  pieces.state.fail_after.reset();
+
+  SUBCASE("partition: recovery: the same records are not appended twice") {
+    auto partition = OpenOrFail(pieces);
+    CHECK(partition->applied() == 4 * 16);
+    CHECK(pieces.journal_records.end() == 4 * 16);
+    REQUIRE(partition->Append(std::span<const events::InputLine>(h.lines).subspan(4 * 16), {}).ok());
+    CHECK(pieces.journal_records.durable == h.records);
+    CHECK(partition->engine().StateHash() == h.state_hash);
+  }
+  SUBCASE("partition: recovery: a record past the state that differs from the fold is corruption") {
+    pieces.journal_records.durable[3 * 16 + 5].back() ^= 1;
+    Status s;
+    pieces.Open(Partition::Mode::kRecover, &s);
+    CHECK(s.code() == Status::Code::kCorruption);
+    CHECK(s.message().find(fmt::format("memory/journal: record {} differs from the fold of input {}", 3 * 16 + 5,
+                                       3 * 16 + 5)) != std::string::npos);
+  }
+  SUBCASE("partition: recovery: records no input explains are corruption") {
+    pieces.input_records.durable.resize(3 * 16 + 2);
+    Status s;
+    pieces.Open(Partition::Mode::kRecover, &s);
+    CHECK(s.code() == Status::Code::kCorruption);
+    CHECK(s.message().find("memory/journal: 14 records more than the actions log explains") != std::string::npos);
+  }
+  SUBCASE("partition: a journal whose last record the state reflects was altered is corruption") {
+    pieces.journal_records.durable[3 * 16 - 1].back() ^= 1;
+    Status s;
+    pieces.Open(Partition::Mode::kReadOnly, &s);
+    CHECK(s.code() == Status::Code::kCorruption);
+    CHECK(s.message().find(fmt::format("memory/journal: record {} hashes to", 3 * 16 - 1)) != std::string::npos);
+  }
+}
+
+TEST_CASE("partition: read-only opening folds nothing and refuses to append") {
+  const Folded& h = History();
+  Pieces pieces;
+  {
+    auto writer = OpenOrFail(pieces);
+    REQUIRE(writer->Append(std::span<const events::InputLine>(h.lines).first(20), {}).ok());
+    REQUIRE(writer->LogOnly(std::span<const events::InputLine>(h.lines).subspan(20, 30)).ok());
+  }
+  const auto journal_before = pieces.journal_records.durable;
+  const uint64_t commits_before = pieces.state.commits;
+  auto reader = OpenOrFail(pieces, Partition::Mode::kReadOnly);
+  CHECK(reader->read_only());
+  CHECK(reader->applied() == 20);
+  CHECK(pieces.input_records.end() == 50);  // 30 pending: not folded
+  CHECK(reader->Append(h.lines, {}).code() == Status::Code::kInvalidArgument);
+  CHECK(reader->LogOnly(h.lines).code() == Status::Code::kInvalidArgument);
+  CHECK(reader->CatchUp({}).code() == Status::Code::kInvalidArgument);
+  CHECK(pieces.input_records.end() == 50);
+  CHECK(pieces.journal_records.durable == journal_before);
+  CHECK(pieces.state.commits == commits_before);
+  SUBCASE("partition: the pending inputs are folded when a writer opens") {
+    reader.reset();
+    auto writer = OpenOrFail(pieces);
+    CHECK(writer->applied() == 50);
+    CHECK(std::equal(h.records.begin(), h.records.begin() + 50, pieces.journal_records.durable.begin(),
+                     pieces.journal_records.durable.end()));
+  }
+}
+
+}  // namespace
+}  // namespace kezek::test
