@@ -135,7 +135,8 @@ void ReadModels::ApplyDecision(const fb::JournalRecord& record, const fb::Decisi
       Touch('Q', a.queue);  // its ratio cycle moved
       KEZEK_ASSERT(popped.application.value == d.application());
       --waiting_;
-      AddHistory(sequence, a, d.application(), position, fb::PositionEvent::VoucherIssued);
+      LogQueue(sequence, a.queue, QueueEventKind::Popped, d.application(), a.tier, a.line);
+      AddHistory(sequence, a, d.application(), position, 0, fb::PositionEvent::VoucherIssued);
       a.status = fb::ApplicationStatus::VoucherIssued;
       a.voucher = d.voucher();
       SetDeadline(a, fb::DeadlineKind::Interest, d.deadline_ms(), d.deadline_date());
@@ -249,7 +250,8 @@ void ReadModels::ApplyDecision(const fb::JournalRecord& record, const fb::Decisi
         const uint64_t position = LivePosition(a, d.application());
         queues_[a.queue].Erase(EntryOf(a, d.application()), a.line);
         --waiting_;
-        AddHistory(sequence, a, d.application(), position, fb::PositionEvent::LeftQueue);
+        LogQueue(sequence, a.queue, QueueEventKind::Erased, d.application(), a.tier, a.line);
+        AddHistory(sequence, a, d.application(), position, 0, fb::PositionEvent::LeftQueue);
       }
       a.status_before_archive = a.status;
       a.status = fb::ApplicationStatus::Archived;
@@ -328,7 +330,8 @@ void ReadModels::Enter(uint64_t sequence, uint64_t id, const QueueKey& key, uint
   ++waiting_;
   // The pair of the engine's own count: the mirrored queue must rank it where the engine did.
   KEZEK_ASSERT(LivePosition(a, id) == position);
-  AddHistory(sequence, a, id, position, event);
+  LogQueue(sequence, queue, QueueEventKind::Inserted, id, a.tier, a.line);
+  AddHistory(sequence, a, id, position, RankOf(a, position), event);
   KEZEK_ASSERT(position <= UINT32_MAX);
   pending_arg_ = static_cast<uint32_t>(position);
 }
@@ -444,12 +447,10 @@ void ReadModels::SetPolicy(uint64_t sequence, const fb::SetPriorityPolicy& a) {
   const auto governed = [&](uint32_t owner) {
     return owner == locality || (locality == 0 && !policies_.contains(owner));
   };
-  std::vector<std::pair<uint64_t, uint64_t>> before;  // (application, position) of those waiting
+  std::vector<uint64_t> waiting;  // those waiting in the queues it re-ranks
   for (uint64_t id = 1; id < apps_.size(); ++id) {
     const App& x = apps_[id];
-    if (x.applicant != 0 && x.status == fb::ApplicationStatus::InQueue && governed(x.locality)) {
-      before.emplace_back(id, LivePosition(x, id));
-    }
+    if (x.applicant != 0 && x.status == fb::ApplicationStatus::InQueue && governed(x.locality)) waiting.push_back(id);
   }
   for (uint32_t q = 0; q < queues_.size(); ++q) {
     if (!governed(queues_[q].key().locality.value)) continue;
@@ -465,19 +466,63 @@ void ReadModels::SetPolicy(uint64_t sequence, const fb::SetPriorityPolicy& a) {
     x.line = place.line;
     if (x.status == fb::ApplicationStatus::InQueue) queues_[x.queue].Insert(EntryOf(x, id), x.line);
   }
-  for (const auto& [id, old_position] : before) {
+  // Each re-ranked queue's log restarts its members' reckoning: every one of them gets a history
+  // entry with its new rank (O(n), as the re-ranking itself; the view shows it only if its place
+  // changed).
+  for (uint32_t q = 0; q < queues_.size(); ++q) {
+    if (governed(queues_[q].key().locality.value)) LogQueue(sequence, q, QueueEventKind::Reset, 0, 0, Line::General);
+  }
+  for (const uint64_t id : waiting) {
     App& x = apps_[id];
     const uint64_t position = LivePosition(x, id);
-    if (position != old_position) AddHistory(sequence, x, id, position, fb::PositionEvent::PolicyReranked);
+    AddHistory(sequence, x, id, position, RankOf(x, position), fb::PositionEvent::PolicyReranked);
   }
 }
 
-void ReadModels::AddHistory(uint64_t sequence, App& a, uint64_t id, uint64_t position, fb::PositionEvent event) {
+void ReadModels::AddHistory(uint64_t sequence, App& a, uint64_t id, uint64_t position, uint64_t rank,
+                            fb::PositionEvent event) {
   Touch('A', id);
-  KEZEK_ASSERT(history_.size() < UINT32_MAX && position <= UINT32_MAX);
-  history_.push_back(HistoryEntry{sequence, static_cast<uint32_t>(position), a.last_history, event});
+  KEZEK_ASSERT(history_.size() < UINT32_MAX && position <= UINT32_MAX && rank <= UINT32_MAX);
+  KEZEK_ASSERT(a.queue != kNoQueue);
+  const uint64_t log_end = queue_logs_[a.queue].size();
+  KEZEK_ASSERT(log_end <= UINT32_MAX);
+  history_.push_back(HistoryEntry{sequence, static_cast<uint32_t>(position), a.last_history, static_cast<uint32_t>(rank),
+                                  static_cast<uint32_t>(log_end), a.tier, a.line, event});
   a.last_history = static_cast<uint32_t>(history_.size());
   NoteTime(sequence);
+}
+
+void ReadModels::LogQueue(uint64_t sequence, uint32_t queue, QueueEventKind kind, uint64_t application, uint8_t tier,
+                          Line line) {
+  const Queue& q = queues_[queue];
+  const Ratio ratio = RatioOf(q.key().locality.value);
+  KEZEK_ASSERT(application <= UINT32_MAX && q.size() <= UINT32_MAX);
+  std::vector<QueueEvent>& log = queue_logs_[queue];
+  KEZEK_ASSERT(log.size() < UINT32_MAX);
+  Touch('W', uint64_t{queue} << 32 | log.size());
+  log.push_back(QueueEvent{sequence, static_cast<uint32_t>(application), static_cast<uint32_t>(q.size(Line::Priority)),
+                           static_cast<uint32_t>(q.size(Line::General)), q.cycle(), ratio.priority, ratio.general, tier,
+                           line, kind});
+  NoteTime(sequence);
+}
+
+uint64_t ReadModels::RankOf(const App& a, uint64_t position) const {
+  const Queue& q = queues_[a.queue];
+  const Ratio ratio = RatioOf(a.locality);
+  const uint64_t other = q.size(a.line == Line::Priority ? Line::General : Line::Priority);
+  // The place in the order of issue grows strictly with the rank: the least rank placed at or
+  // after `position` is the one.
+  uint64_t low = 1, high = q.size(a.line);
+  while (low < high) {
+    const uint64_t middle = low + (high - low) / 2;
+    if (Queue::PlaceInIssueOrder(middle, a.line, other, ratio, q.cycle()) < position) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
+  }
+  KEZEK_ASSERT(Queue::PlaceInIssueOrder(low, a.line, other, ratio, q.cycle()) == position);
+  return low;
 }
 
 void ReadModels::NoteTime(uint64_t sequence) {
@@ -519,6 +564,7 @@ uint32_t ReadModels::QueueFor(const QueueKey& key) {
   const auto [it, inserted] = queue_index_.try_emplace(key, static_cast<uint32_t>(queues_.size()));
   if (inserted) {
     queues_.emplace_back(key);
+    queue_logs_.emplace_back();
     Touch('Q', it->second);
   }
   return it->second;
@@ -795,16 +841,90 @@ std::vector<uint8_t> ReadModels::Feed(uint64_t after_cursor, uint32_t limit) con
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }
 
-std::optional<std::vector<uint8_t>> ReadModels::Position(uint64_t application) const {
+std::vector<ReadModels::Change> ReadModels::ChangesOf(const App& a, uint64_t id) const {
+  std::vector<uint32_t> chain;  // newest first
+  for (uint32_t at = a.last_history; at != 0; at = history_[at - 1].previous) chain.push_back(at - 1);
+  std::reverse(chain.begin(), chain.end());
+  std::vector<Change> out;
+  for (size_t k = 0; k < chain.size(); ++k) {
+    const HistoryEntry& e = history_[chain[k]];
+    switch (e.event) {
+      case fb::PositionEvent::PolicyReranked:
+        // Every member of a re-ranked queue has one; shown only where the record moved it.
+        if (out.empty() || out.back().position != e.position) out.push_back(Change{e.sequence, e.position, e.event});
+        break;
+      case fb::PositionEvent::EnteredQueue:
+      case fb::PositionEvent::ReturnedToQueue:
+      case fb::PositionEvent::VoucherIssued:
+      case fb::PositionEvent::LeftQueue:
+        out.push_back(Change{e.sequence, e.position, e.event});
+        break;
+      case fb::PositionEvent::MovedByOthers:
+        KEZEK_ASSERT(false && "a stored history entry is an application's own event");
+        break;
+    }
+    if (e.rank == 0) continue;  // it left: nothing to walk until it enters again
+    // The stretch of waiting ends at the log entry of its next own event (which is not walked).
+    const uint64_t stop = k + 1 < chain.size() ? uint64_t{history_[chain[k + 1]].log_end} - 1 : queue_logs_[a.queue].size();
+    WalkStint(a, id, e, stop, out);
+  }
+  return out;
+}
+
+// Walks queue log entries [start.log_end, log_stop) from the rank `start` records. After each
+// record's last entry (an entry whose successor has another sequence), its place is computed
+// with the engine's arithmetic and listed if it changed. A record that ends the stretch with the
+// application's own event (popped, erased, re-ranked) is told by that event instead.
+void ReadModels::WalkStint(const App& a, uint64_t id, const HistoryEntry& start, uint64_t log_stop,
+                           std::vector<Change>& out) const {
+  const std::vector<QueueEvent>& log = queue_logs_[a.queue];
+  KEZEK_ASSERT(start.log_end <= log_stop && log_stop <= log.size() && !out.empty());
+  const QueueEntry self{start.tier, InstantMs{a.filed_at_ms}, ApplicationId{id}};
+  const Line line = start.line;
+  uint64_t rank = start.rank;
+  for (uint64_t j = start.log_end; j < log_stop; ++j) {
+    const QueueEvent& event = log[j];
+    const bool same_line = event.line == line;
+    const auto ahead = [&] {
+      const QueueEntry other{event.tier, InstantMs{apps_[event.application].filed_at_ms}, ApplicationId{event.application}};
+      KEZEK_ASSERT(other != self);  // its own entries end the stretch
+      return other < self;
+    };
+    switch (event.kind) {
+      case QueueEventKind::Inserted:
+        if (same_line && ahead()) ++rank;
+        break;
+      case QueueEventKind::Erased:
+        if (same_line && ahead()) --rank;
+        break;
+      case QueueEventKind::Popped:
+        if (same_line) {
+          KEZEK_ASSERT(event.application != id && rank > 1);  // the head of its line is ahead of it
+          --rank;
+        }
+        break;
+      case QueueEventKind::Reset:
+        KEZEK_ASSERT(false && "a re-ranking ends every stretch of waiting in the queue");
+        break;
+    }
+    if (j + 1 < log.size() && log[j + 1].sequence == event.sequence) continue;  // the record goes on
+    const uint64_t other_size = line == Line::Priority ? event.general_size : event.priority_size;
+    const uint64_t position = Queue::PlaceInIssueOrder(
+        rank, line, other_size, Ratio{event.ratio_priority, event.ratio_general}, event.cycle);
+    if (position != out.back().position) out.push_back(Change{event.sequence, position, fb::PositionEvent::MovedByOthers});
+  }
+}
+
+std::optional<std::vector<uint8_t>> ReadModels::Position(uint64_t application, uint32_t history_limit) const {
   const App* a = find(application);
   if (a == nullptr) return std::nullopt;
+  history_limit = std::min(history_limit, kPositionHistoryLimit);
   flatbuffers::FlatBufferBuilder b(512);
-  std::vector<uint32_t> chain;  // newest first
-  for (uint32_t at = a->last_history; at != 0; at = history_[at - 1].previous) chain.push_back(at - 1);
+  const std::vector<Change> changes = ChangesOf(*a, application);
   std::vector<flatbuffers::Offset<fb::PositionChange>> history;
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    const HistoryEntry& e = history_[*it];
-    history.push_back(fb::CreatePositionChange(b, e.sequence, TimeOf(e.sequence), e.position, e.event));
+  for (size_t i = changes.size() - std::min<size_t>(changes.size(), history_limit); i < changes.size(); ++i) {
+    const Change& c = changes[i];
+    history.push_back(fb::CreatePositionChange(b, c.sequence, TimeOf(c.sequence), c.position, c.event));
   }
   const auto o_history = b.CreateVector(history);
   flatbuffers::Offset<fb::QueueKeyView> o_key = 0;
@@ -817,6 +937,7 @@ std::optional<std::vector<uint8_t>> ReadModels::Position(uint64_t application) c
     view.add_queue_length(queues_[a->queue].size());
   }
   view.add_history(o_history);
+  view.add_history_total(changes.size());
   view.add_sequence(next_sequence_);
   b.Finish(view.Finish());
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
@@ -917,7 +1038,18 @@ Sha256 ReadModels::Hash() const {
   c.Int(uint64_t{spelled_.size()});
   for (const auto& [index, text] : spelled_) c.Int(index), c.Text(text.ru), c.Text(text.kk);
   c.Int(uint64_t{history_.size()});
-  for (const HistoryEntry& e : history_) c.Int(e.sequence), c.Int(e.position), c.Int(e.previous), c.Int(e.event);
+  for (const HistoryEntry& e : history_) {
+    c.Int(e.sequence), c.Int(e.position), c.Int(e.previous), c.Int(e.rank), c.Int(e.log_end), c.Int(e.tier);
+    c.Int(e.line), c.Int(e.event);
+  }
+  c.Int(uint64_t{queue_logs_.size()});
+  for (const std::vector<QueueEvent>& log : queue_logs_) {
+    c.Int(uint64_t{log.size()});
+    for (const QueueEvent& e : log) {
+      c.Int(e.sequence), c.Int(e.application), c.Int(e.priority_size), c.Int(e.general_size), c.Int(e.cycle);
+      c.Int(e.ratio_priority), c.Int(e.ratio_general), c.Int(e.tier), c.Int(e.line), c.Int(e.kind);
+    }
+  }
   c.Int(uint64_t{times_.size()});
   for (const auto& [sequence, time] : times_) c.Int(sequence), c.Int(time);
   c.Int(uint64_t{queues_.size()});
@@ -973,6 +1105,8 @@ uint64_t ReadModels::MemoryBytes() const {
   // Queue trees: one node per waiting application (key, three pointers, colour, subtree size).
   bytes += waiting_ * (sizeof(QueueEntry) + 4 * sizeof(void*));
   bytes += queues_.capacity() * sizeof(Queue) + queue_index_.size() * (sizeof(QueueKey) + 48);
+  bytes += queue_logs_.capacity() * sizeof(queue_logs_[0]);
+  for (const auto& log : queue_logs_) bytes += log.capacity() * sizeof(QueueEvent);
   for (const auto& [id, k] : kindergartens_) bytes += 48 + sizeof(k) + heap(k.name_ru) + heap(k.name_kk) + k.groups.capacity() * 4;
   bytes += groups_.size() * (48 + sizeof(GroupInfo)) + popularity_.size() * (48 + sizeof(Popularity));
   for (const auto& [id, l] : localities_) bytes += 48 + sizeof(l) + heap(l.name_ru) + heap(l.name_kk) + heap(l.region_code);

@@ -13,6 +13,13 @@
 // the engine's pure PlaceOrLast, exactly as the engine does (docs/architecture.md, "Read models").
 // Every entering and popping is checked against the decision (assertions stay on in release).
 //
+// Position history: every change of an application's place, its own (entering, returning,
+// re-ranking, leaving) and those others cause (entering ahead, leaving, vouchers, the ratio cycle).
+// Each mirrored queue keeps an append-only log of what changed its order (QueueEvent); an
+// application's history holds only its own events, each with its rank in its line and the log's
+// length then. The changes others caused are computed on read by walking its queue's log from each
+// of its own entering or re-ranking (docs/architecture.md, "Read models").
+//
 // Thread-safety: none; the caller serialises Apply and the reads.
 #pragma once
 
@@ -52,6 +59,8 @@ struct CatalogueFilter {
 inline constexpr int kCursorIndexBits = 24;
 // The most items one page of an inbox or the feed holds; a larger limit is cut to it.
 inline constexpr uint32_t kPageLimitMax = 1'000;
+// The most changes one position view lists (the newest); the view tells how many there are.
+inline constexpr uint32_t kPositionHistoryLimit = 100;
 uint64_t CursorOf(uint64_t sequence, uint32_t decision_index);
 
 class ReadModels {
@@ -71,7 +80,11 @@ class ReadModels {
 
   // Views as finished FlatBuffers of schemas/views.fbs tables; nullopt when the application is unknown.
   std::optional<std::vector<uint8_t>> Card(uint64_t application) const;     // fb::ApplicationCard
-  std::optional<std::vector<uint8_t>> Position(uint64_t application) const; // fb::PositionView
+  // fb::PositionView: the live position and the newest `history_limit` (at most
+  // kPositionHistoryLimit) changes of its place. Cost: O(log n) for the position, and a walk of
+  // its queue's log from the application's first entering for the history.
+  std::optional<std::vector<uint8_t>> Position(uint64_t application,
+                                               uint32_t history_limit = kPositionHistoryLimit) const;
   // fb::Inbox: the applicant's notifications with a cursor above `after_cursor`, oldest first, at
   // most `limit` (0: none, only the totals). An unknown IIN gives an empty inbox.
   std::vector<uint8_t> Inbox(std::string_view applicant_iin, uint64_t after_cursor, uint32_t limit) const;
@@ -104,7 +117,7 @@ class ReadModels {
   [[nodiscard]] bool LoadEntry(std::string_view key, std::string_view value);
   [[nodiscard]] bool FinishLoad();
   // The stored form's version; a store of another version is rebuilt.
-  static constexpr uint32_t kStoreFormat = 1;
+  static constexpr uint32_t kStoreFormat = 2;
 
   // SHA-256 of a canonical encoding of every read model: equal after a rebuild from the same journal.
   Sha256 Hash() const;
@@ -154,10 +167,42 @@ class ReadModels {
     uint32_t arg = 0;             // position, date, reason or pool index, by kind
   };
 
+  // One of the application's own events. Entering, returning and re-ranking start a stretch of
+  // waiting: from there its rank in its line is known, and its queue's log from `log_end` on says
+  // how others moved it, up to the log entry before the next own event's `log_end`. A re-ranking
+  // is written for every member of a re-ranked queue (shown only when its place changed).
   struct HistoryEntry {
     uint64_t sequence = 0;
     uint32_t position = 0;
     uint32_t previous = 0;  // index + 1 of the application's previous entry; 0: none
+    uint32_t rank = 0;      // 1-based rank in its line right after; 0 when it left
+    uint32_t log_end = 0;   // its queue's log length right after this event
+    uint8_t tier = 0;       // its tier and line right after (while waiting)
+    Line line = Line::General;
+    fb::PositionEvent event = fb::PositionEvent::EnteredQueue;
+  };
+
+  // One change of a queue's order, with what is needed to place any member after it: the entry
+  // (its application; the filing instant is the application's), the lines' sizes, the ratio and
+  // the cycle right after. DO NOT CHANGE these values: they are stored.
+  enum class QueueEventKind : uint8_t { Inserted = 0, Erased = 1, Popped = 2, Reset = 3 };
+  struct QueueEvent {
+    uint64_t sequence = 0;
+    uint32_t application = 0;  // 0 for a reset
+    uint32_t priority_size = 0;
+    uint32_t general_size = 0;
+    uint32_t cycle = 0;
+    uint16_t ratio_priority = 0;
+    uint16_t ratio_general = 0;
+    uint8_t tier = 0;
+    Line line = Line::General;
+    QueueEventKind kind = QueueEventKind::Inserted;
+  };
+
+  // One change of an application's place as the view lists it.
+  struct Change {
+    uint64_t sequence = 0;
+    uint64_t position = 0;
     fb::PositionEvent event = fb::PositionEvent::EnteredQueue;
   };
 
@@ -192,7 +237,17 @@ class ReadModels {
   // A deadline from a decision's fields; the date is also what the next notification tells.
   void SetDeadline(App& a, fb::DeadlineKind kind, int64_t deadline_ms, int32_t deadline_yyyymmdd);
   void UpsertGroup(const fb::UpsertGroup& a);
-  void AddHistory(uint64_t sequence, App& app, uint64_t id, uint64_t position, fb::PositionEvent event);
+  // `rank`: its rank in its line right after (0 when it left the queue).
+  void AddHistory(uint64_t sequence, App& app, uint64_t id, uint64_t position, uint64_t rank, fb::PositionEvent event);
+  // Appends to queue `queue`'s log what just changed it (its sizes and cycle are read now).
+  void LogQueue(uint64_t sequence, uint32_t queue, QueueEventKind kind, uint64_t application, uint8_t tier, Line line);
+  // The rank in its line of a waiting application standing at `position` (inverts the order of issue).
+  uint64_t RankOf(const App& app, uint64_t position) const;
+  // Every change of the application's place, oldest first: its own events, and after every record
+  // that moved it while it waited, its place after that record (MovedByOthers).
+  std::vector<Change> ChangesOf(const App& app, uint64_t id) const;
+  void WalkStint(const App& app, uint64_t id, const HistoryEntry& start, uint64_t log_stop,
+                 std::vector<Change>& out) const;
   // Remembers the engine time of the record being applied, for the notes and history it leaves.
   void NoteTime(uint64_t sequence);
 
@@ -239,6 +294,7 @@ class ReadModels {
   std::vector<std::pair<uint64_t, int64_t>> times_;  // (sequence, engine time) of records that left notes or history
 
   std::vector<Queue> queues_;
+  std::vector<std::vector<QueueEvent>> queue_logs_;  // by queue index, parallel to queues_
   std::map<QueueKey, uint32_t> queue_index_;
   std::map<uint32_t, PriorityPolicy> policies_;  // locality 0: the default
   UtcOffsets offsets_;

@@ -7,7 +7,7 @@
 //   N i4    a notification       O id4 a locality's UTC offsets  P i4 a pooled text
 //   Q i4    a queue's key and ratio cycle (its members are the applications waiting in it)
 //   R id4   a priority policy    S i4  a notification's verbatim texts   T i8 a record's time
-//   Y id4   a ДО's popularity
+//   W q4 i4 an entry of queue q's log (append-only per queue)   Y id4 a ДО's popularity
 //
 // What is derived is not stored: the inboxes, the queue trees, the interning indexes, the count
 // waiting. DO NOT CHANGE an encoding without raising ReadModels::kStoreFormat.
@@ -28,7 +28,7 @@ using bytes::Out;
 
 std::string Key(char kind, uint64_t id, int width) { return std::string(1, kind) + Be(id, width); }
 
-int WidthOf(char kind) { return kind == 'A' || kind == 'T' ? 8 : 4; }
+int WidthOf(char kind) { return kind == 'A' || kind == 'T' || kind == 'W' ? 8 : 4; }
 
 // A stored enum: refused when out of its schema's range (a damaged byte never becomes a value).
 template <typename E>
@@ -74,7 +74,8 @@ void ReadModels::PutEntryOf(char kind, uint64_t id, const PutEntry& put) const {
     }
     case 'H': {
       const HistoryEntry& e = history_[id];
-      out.U64(e.sequence).U32(e.position).U32(e.previous).U8(static_cast<uint8_t>(e.event));
+      out.U64(e.sequence).U32(e.position).U32(e.previous).U32(e.rank).U32(e.log_end).U8(e.tier)
+          .U8(static_cast<uint8_t>(e.line)).U8(static_cast<uint8_t>(e.event));
       break;
     }
     case 'K': {
@@ -122,6 +123,13 @@ void ReadModels::PutEntryOf(char kind, uint64_t id, const PutEntry& put) const {
       break;
     }
     case 'T': out.U64(times_[id].first).I64(times_[id].second); break;
+    case 'W': {
+      const QueueEvent& e = queue_logs_[id >> 32][id & UINT32_MAX];
+      out.U64(e.sequence).U32(e.application).U32(e.priority_size).U32(e.general_size).U32(e.cycle)
+          .U16(e.ratio_priority).U16(e.ratio_general).U8(e.tier).U8(static_cast<uint8_t>(e.line))
+          .U8(static_cast<uint8_t>(e.kind));
+      break;
+    }
     case 'Y': {
       const auto it = popularity_.find(static_cast<uint32_t>(id));
       if (it == popularity_.end()) return;
@@ -166,6 +174,9 @@ void ReadModels::AllEntries(const PutEntry& put) const {
   for (const auto& [locality, policy] : policies_) PutEntryOf('R', locality, put);
   for (const auto& [index, text] : spelled_) PutEntryOf('S', index, put);
   for (uint64_t i = 0; i < times_.size(); ++i) PutEntryOf('T', i, put);
+  for (uint64_t q = 0; q < queue_logs_.size(); ++q) {
+    for (uint64_t i = 0; i < queue_logs_[q].size(); ++i) PutEntryOf('W', q << 32 | i, put);
+  }
   for (const auto& [id, p] : popularity_) PutEntryOf('Y', id, put);
 }
 
@@ -235,7 +246,11 @@ bool ReadModels::LoadEntry(std::string_view key, std::string_view value) {
       e.sequence = in.U64();
       e.position = in.U32();
       e.previous = in.U32();
-      return ReadEnum(in, &e.event) && in.done() && e.previous <= id;
+      e.rank = in.U32();
+      e.log_end = in.U32();
+      e.tier = in.U8();
+      return ReadLine(in, &e.line) && ReadEnum(in, &e.event) && in.done() && e.previous <= id &&
+             e.event != fb::PositionEvent::MovedByOthers;
     }
     case 'K': {
       KindergartenInfo& k = kindergartens_[static_cast<uint32_t>(id)];
@@ -283,6 +298,7 @@ bool ReadModels::LoadEntry(std::string_view key, std::string_view value) {
       k.birth_year = in.U16();
       if (!ReadEnum(in, &k.language) || !ReadEnum(in, &k.correction)) return false;
       Queue& q = queues_.emplace_back(k);
+      queue_logs_.emplace_back();
       q.RestoreCycle(in.U32());
       return in.done();
     }
@@ -303,6 +319,26 @@ bool ReadModels::LoadEntry(std::string_view key, std::string_view value) {
       if (!times_.empty() && times_.back().first >= sequence) return false;
       times_.emplace_back(sequence, time);
       return in.done();
+    }
+    case 'W': {
+      const uint64_t queue = id >> 32;
+      if (queue >= queue_logs_.size() || (id & UINT32_MAX) != queue_logs_[queue].size()) return false;
+      QueueEvent& e = queue_logs_[queue].emplace_back();
+      e.sequence = in.U64();
+      e.application = in.U32();
+      e.priority_size = in.U32();
+      e.general_size = in.U32();
+      e.cycle = in.U32();
+      e.ratio_priority = in.U16();
+      e.ratio_general = in.U16();
+      e.tier = in.U8();
+      if (!ReadLine(in, &e.line)) return false;
+      const uint8_t event_kind = in.U8();
+      if (event_kind > static_cast<uint8_t>(QueueEventKind::Reset)) return false;
+      e.kind = static_cast<QueueEventKind>(event_kind);
+      const auto& log = queue_logs_[queue];
+      const bool ordered = log.size() == 1 || log[log.size() - 2].sequence <= e.sequence;
+      return in.done() && ordered && e.sequence < next_sequence_ && (e.application == 0) == (e.kind == QueueEventKind::Reset);
     }
     case 'Y': {
       Popularity& p = popularity_[static_cast<uint32_t>(id)];
@@ -334,6 +370,9 @@ bool ReadModels::FinishLoad() {
     if (a.applicant == 0) continue;
     if (a.category >= categories_.size() || a.last_history > history_.size()) return false;
     if (a.queue != kNoQueue && a.queue >= queues_.size()) return false;
+    if (a.last_history != 0 && (a.queue == kNoQueue || history_[a.last_history - 1].log_end > queue_logs_[a.queue].size())) {
+      return false;
+    }
     if (a.group != 0 && !groups_.contains(a.group)) return false;
     if (a.status != fb::ApplicationStatus::InQueue) continue;
     if (a.queue == kNoQueue) return false;
@@ -348,6 +387,11 @@ bool ReadModels::FinishLoad() {
   }
   for (const auto& [sequence, time] : times_) {
     if (sequence >= next_sequence_) return false;
+  }
+  for (const auto& log : queue_logs_) {
+    for (const QueueEvent& e : log) {
+      if (e.application != 0 && find(e.application) == nullptr) return false;
+    }
   }
   stored_ = Stored{categories_.size(), pool_.size(), notes_.size(), history_.size(), times_.size()};
   dirty_.clear();

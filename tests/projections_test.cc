@@ -132,6 +132,139 @@ std::string StepTexts(const fb::ApplicationCard& card) {
   return out;
 }
 
+// The engine's position of a sample of applications after every record, kept as its changes,
+// and each one's own events from the journal; Check compares them with the projected histories.
+class PositionAudit {
+ public:
+  explicit PositionAudit(uint64_t step) : step_(step) {}
+
+  // After the engine wrote `record` (the last one).
+  void After(const Engine& engine, std::span<const uint8_t> bytes) {
+    const fb::JournalRecord& record = *fb::GetJournalRecord(bytes.data());
+    const uint64_t sequence = record.sequence();
+    times_.push_back(record.engine_time_ms());
+    ++records_;
+    std::map<uint64_t, bool> popped;  // sampled applications given a voucher by this record
+    if (const auto* decisions = record.decisions()) {
+      for (const auto* d : *decisions) {
+        const auto own = [&](uint64_t id, fb::PositionEvent event, uint64_t position) {
+          if (id % step_ == 0) tracks_[id].own.push_back(Own{sequence, event, position});
+        };
+        if (const auto* e = d->body_as_EnteredQueue()) {
+          own(e->application(), fb::PositionEvent::EnteredQueue, e->position());
+        } else if (const auto* r = d->body_as_ReturnedToQueue()) {
+          own(r->application(), fb::PositionEvent::ReturnedToQueue, r->position());
+        } else if (const auto* v = d->body_as_VoucherIssued()) {
+          own(v->application(), fb::PositionEvent::VoucherIssued, 1);
+          popped[v->application()] = true;
+        } else if (const auto* a = d->body_as_Archived()) {
+          const auto it = tracks_.find(a->application());
+          if (it != tracks_.end() && it->second.now != 0 && !popped.contains(a->application())) {
+            own(a->application(), fb::PositionEvent::LeftQueue, 0);  // wherever it stood: not checked
+          }
+        }
+      }
+    }
+    for (uint64_t id = step_; id < engine.state().applications.size(); id += step_) {
+      Track& track = tracks_[id];
+      const uint64_t now = engine.PositionOf(ApplicationId{id}).value_or(0);
+      if (now != track.now) track.changes.emplace_back(sequence, now);
+      track.now = now;
+    }
+  }
+
+  // Every sampled application's projected history equals the engine's positions, compressed to
+  // one per record that changed it, and its own events are the journal's. A view that holds only
+  // the newest changes is compared from its first record on (whose place is known: a record's
+  // last change is in the view).
+  void Check(const ReadModels& models) {
+    checked_ = checked_changes_ = moved_ = 0;
+    for (const auto& [id, track] : tracks_) {
+      CAPTURE(id);
+      const auto bytes = models.Position(id);
+      REQUIRE(bytes.has_value());
+      const auto& view = *View<fb::PositionView>(*bytes);
+      const auto& items = *view.history();
+      const bool cut = view.history_total() > items.size();
+      CHECK(items.size() == std::min<uint64_t>(view.history_total(), projections::kPositionHistoryLimit));
+      std::vector<std::pair<uint64_t, uint64_t>> projected;  // place after each record listed
+      std::vector<Own> own;
+      for (uint32_t i = 0; i < items.size(); ++i) {
+        const auto* item = items.Get(i);
+        REQUIRE(item->sequence() < times_.size());
+        CHECK(item->at_ms() == times_[item->sequence()]);
+        const bool left = item->event() == fb::PositionEvent::VoucherIssued || item->event() == fb::PositionEvent::LeftQueue;
+        const uint64_t after = left ? 0 : item->position();
+        if (!projected.empty() && projected.back().first == item->sequence()) {
+          projected.back().second = after;
+        } else {
+          REQUIRE((projected.empty() || projected.back().first < item->sequence()));
+          projected.emplace_back(item->sequence(), after);
+        }
+        if (item->event() == fb::PositionEvent::MovedByOthers) {
+          ++moved_;
+          REQUIRE(i > 0);
+          CHECK(item->position() != items.Get(i - 1)->position());  // listed only when it changed
+          CHECK((i + 1 == items.size() || items.Get(i + 1)->sequence() != item->sequence()));  // one per record, its last
+        } else if (item->event() != fb::PositionEvent::PolicyReranked) {
+          own.push_back(Own{item->sequence(), item->event(), item->event() == fb::PositionEvent::LeftQueue ? 0 : item->position()});
+        }
+      }
+      // The engine's changes from the view's first record on.
+      std::vector<std::pair<uint64_t, uint64_t>> expected;
+      std::vector<Own> expected_own;
+      const uint64_t first = cut ? projected.front().first : 0;
+      uint64_t before = 0;  // the engine's place after record `first` (0: not waiting)
+      for (const auto& change : track.changes) {
+        if (change.first <= first) before = change.second;
+        if (!cut || change.first > first) expected.push_back(change);
+      }
+      for (const Own& o : track.own) {
+        if (!cut || o.sequence > first) expected_own.push_back(o);
+      }
+      if (cut) {
+        CHECK(projected.front().second == before);
+        projected.erase(projected.begin());
+        std::erase_if(own, [&](const Own& o) { return o.sequence <= first; });
+      }
+      // A record that left its place as it was is not a change (a re-ranking that kept it).
+      std::vector<std::pair<uint64_t, uint64_t>> compressed;
+      uint64_t last = cut ? before : 0;
+      for (const auto& p : projected) {
+        if (p.second != last) compressed.push_back(p);
+        last = p.second;
+      }
+      CHECK(compressed == expected);
+      CHECK(own == expected_own);
+      CHECK(view.history_total() >= track.changes.size());
+      checked_changes_ += track.changes.size();
+      ++checked_;
+    }
+  }
+
+  uint64_t applications() const { return checked_; }
+  uint64_t changes() const { return checked_changes_; }
+  uint64_t moved() const { return moved_; }
+  uint64_t records() const { return records_; }
+
+ private:
+  struct Own {
+    uint64_t sequence = 0;
+    fb::PositionEvent event = fb::PositionEvent::EnteredQueue;
+    uint64_t position = 0;
+    bool operator==(const Own&) const = default;
+  };
+  struct Track {
+    uint64_t now = 0;  // the engine's place now; 0: not waiting
+    std::vector<std::pair<uint64_t, uint64_t>> changes;  // (sequence, place after it; 0: not waiting)
+    std::vector<Own> own;
+  };
+  uint64_t step_;
+  std::map<uint64_t, Track> tracks_;
+  std::vector<int64_t> times_;  // engine time by sequence
+  uint64_t records_ = 0, checked_ = 0, checked_changes_ = 0, moved_ = 0;
+};
+
 }  // namespace
 
 TEST_CASE("projections: after every record of a small history every application's position is the engine's") {
@@ -164,6 +297,42 @@ TEST_CASE("projections: on a 2,000-application history with a mid-way ratio, sam
     if (n % 1'000 == 0) CheckPositions(engine, models, 1, 1);  // all of them now and then
   });
   CheckPositions(engine, models, 1, 1);
+}
+
+TEST_CASE("projections: every change of a sampled application's place is in its history, as the engine placed it") {
+  replay::SimulationOptions options;
+  uint64_t step = 1;
+  SUBCASE("a city, 600 applications over 14 months, every third") {
+    options.seed = 11;
+    options.applications = 600;
+    options.months = 14;
+    step = 3;
+  }
+  SUBCASE("the country, Astana's ratio arriving mid-way, every fifth of 4,000") {
+    options.seed = 2025;
+    options.country = true;
+    options.applications = 4'000;
+    options.months = 20;
+    step = 5;
+  }
+  CAPTURE(options.seed);
+  ReadModels models;
+  Engine engine;
+  PositionAudit audit(step);
+  uint64_t offset = 0;
+  const auto log = SimulatedLog(options);
+  for (const auto& action : log) {
+    const ApplyResult result = engine.Apply(action, offset++);
+    models.Apply(result.record);
+    audit.After(engine, result.record);
+    if (offset == log.size() / 2) audit.Check(models);  // mid-way too: those waiting end at the live place
+  }
+  audit.Check(models);
+  MESSAGE(fmt::format("{} records; {} applications checked, {} changes of their places by the engine, {} of them "
+                      "moves by others",
+                      audit.records(), audit.applications(), audit.changes(), audit.moved()));
+  CHECK(audit.applications() > 100);
+  CHECK(audit.moved() > 1'000);
 }
 
 TEST_CASE("projections: a rebuild from the same journal is identical; another journal differs") {
@@ -247,6 +416,10 @@ TEST_CASE("projections: the stored entries drained batch by batch equal a rebuil
   for (uint64_t s = loaded.next_sequence(); s < journal.size(); ++s) loaded.Apply(journal[s]);
   CHECK(loaded.Hash() == live.Hash());
   CheckPositions(engine, loaded, 1, 1);
+  for (uint64_t id = 1; id < engine.state().applications.size(); ++id) {
+    CAPTURE(id);
+    REQUIRE(loaded.Position(id) == live.Position(id));  // every change of its place, stored or not
+  }
   loaded.DrainChanges(into(halfway_store));
   CHECK(halfway_store == drained);
 
@@ -587,6 +760,21 @@ TEST_CASE("projections: a policy change that re-ranks a queue keeps projected po
   Ok(world.Allocate(Kz(2025, 2, 7, 16, 46), 2021, 2));
   CatchUp(world, models);
   CheckPositions(world.engine, models, 1, 1);
+
+  // Every change of every application's place, the re-rankings' and the ratio cycle's too: the
+  // journal's actions folded again, the engine's positions taken after every record.
+  Engine again;
+  PositionAudit audit(1);
+  for (const auto& written : world.journal) {
+    const fb::JournalRecord& record = *fb::GetJournalRecord(written.data());
+    const ApplyResult result =
+        again.Apply(std::span<const uint8_t>(record.action()->data(), record.action()->size()), record.input_offset());
+    REQUIRE(std::vector<uint8_t>(result.record.begin(), result.record.end()) == written);
+    audit.After(again, result.record);
+  }
+  audit.Check(models);
+  CHECK(audit.applications() == ids.size());
+  CHECK(audit.moved() > 0);
 }
 
 // Run by hand for docs/architecture.md: kezek_tests -tc="projections: memory*" --no-skip
@@ -610,6 +798,8 @@ TEST_CASE("projections: memory per application on a generated country history" *
     for (const auto& action : log) {
       const ApplyResult result = engine->Apply(action, offset++);
       if (with_models) models->Apply(result.record);
+      // Drained as the server's partition loop does after each batch: what is marked is not held.
+      if (with_models && offset % 1'000 == 0) models->DrainChanges([](std::string_view, std::string_view) {});
     }
     const int64_t after = heap();
     *applications = engine->state().applications.size() - 1;

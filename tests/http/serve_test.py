@@ -179,12 +179,36 @@ def main():
     check("a retry carries the original's decisions",
           decisions(again, "ApplicationAccepted") == accepted, str(again))
 
+    # Another family files behind it in the same queue: second.
+    status, answer = post(server, portal, action("Portal", "FileApplication",
+                                                 {"child_iin": iin("230601", 6, 2), "child_name": "Ахметов Дамир",
+                                                  "locality": 1, "queue_type": "General", "language": "Ru",
+                                                  "priority_category": "general"}, {"iin": OTHER_PARENT}))
+    behind = (decisions(answer, "ApplicationAccepted") or [{"application": 0}])[0]["application"]
+    check("a second filing in the same queue applied", behind > 0, str(answer))
+
     status, answer = post(server, edu, action("EducationDepartment", "AllocateVouchers",
                                               {"locality": 1, "queue_type": "General", "birth_year": 2023,
                                                "language": "Ru", "count": 1}))
     issued = decisions(answer, "VoucherIssued")
     check("the allocation issues the voucher to the head", len(issued) == 1 and issued[0]["application"] == app,
           str(answer))
+    allocation = answer.get("sequence")
+
+    # The position history of the one behind: its own entering, then the move the voucher ahead caused.
+    status, text = call(server, "GET", f"/v1/applications/{behind}/position", portal,
+                        headers={"X-Applicant-Iin": OTHER_PARENT})
+    check("position is 200", status == 200, text)
+    view = json.loads(text) if status == 200 else {}
+    steps = [(h.get("event"), h.get("position")) for h in view.get("history", [])]
+    check("the one behind moved up when the head got its voucher",
+          view.get("position") == 1 and steps == [("EnteredQueue", 2), ("MovedByOthers", 1)]
+          and view.get("history_total") == 2 and view["history"][1].get("sequence") == allocation
+          and view["history"][1].get("at_ms", 0) > 0, text)
+    status, text = call(server, "GET", f"/v1/applications/{app}/position", portal, headers={"X-Applicant-Iin": PARENT})
+    steps = [(h.get("event"), h.get("position")) for h in json.loads(text).get("history", [])] if status == 200 else []
+    check("the head's history: entered at 1, left with the voucher at 1",
+          status == 200 and steps == [("EnteredQueue", 1), ("VoucherIssued", 1)], text)
     status, answer = post(server, portal, action("Portal", "AnswerInterest", {"application": app, "interested": True},
                                                  {"iin": PARENT}))
     check("«Да» applied", answer.get("outcome") == "Applied", str(answer))
