@@ -13,12 +13,12 @@ type an integer with its format and range, a vector an array, a union field the 
 a member.
 
 Which fields are always printed (the `required` lists) follows from how each body is built:
-- Scalars (not `= null`) are printed always: the printer writes defaults.
+- Scalars are printed always: the printer writes defaults, and an optional scalar (`= null`)
+  that is not set as null (so it is `nullable`).
 - A string, vector or table is printed only when the buffer holds it. The read views
   (views.fbs) and the HTTP edge's own tables (http.fbs) are built field by field and set every
   one of them, except those in ABSENT below; the answer and its decisions (answers.fbs,
   decisions.fbs) come from the object API, which leaves out an empty string, vector or table.
-- Optional scalars (`= null`) are printed only when set.
 Request bodies (the Action and its tables) require only what DESIGN §2 asks of every action: an
 absent scalar is the schema's default, and the engine decides what is missing (422).
 tests/http/openapi_test.py checks live responses against these lists.
@@ -298,13 +298,19 @@ class Writer:
             s = self.type_schema(f["type"])
             if f["vector"]:
                 s = {"type": "array", "items": s}
+            if f["optional"]:  # printed as null when absent; OpenAPI 3.0: nullable, and null among an enum's values
+                if "$ref" in s:
+                    s = dict(self.enum(short))
+                    s["enum"] = s["enum"] + [None]
+                    s.pop("description", None)
+                s["nullable"] = True
             if f["doc"] and "$ref" not in s:
                 s["description"] = f["doc"]
             properties[f["name"]] = s
             if request:
                 if f["name"] in REQUEST_REQUIRED.get(name, []):
                     required.append(f["name"])
-            elif f["optional"] or (name, f["name"]) in ABSENT:
+            elif (name, f["name"]) in ABSENT:
                 pass
             elif self.is_scalar(f) or every_field:
                 required.append(f["name"])
