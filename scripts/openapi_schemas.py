@@ -58,8 +58,8 @@ INTEGERS = {  # FlatBuffers scalar -> (format, minimum, maximum)
     "int": ("int32", -2**31, 2**31 - 1), "int32": ("int32", -2**31, 2**31 - 1),
     "uint": ("int64", 0, 2**32 - 1), "uint32": ("int64", 0, 2**32 - 1),
     "long": ("int64", -2**63, 2**63 - 1), "int64": ("int64", -2**63, 2**63 - 1),
-    # ulong: at most 2^64-1; the server prints none near 2^63 (ids, counts, cursors, sequences).
-    "ulong": ("int64", 0, None), "uint64": ("int64", 0, None),
+    # Beyond int64 (whose format would say signed): no format, the range says it.
+    "ulong": (None, 0, 2**64 - 1), "uint64": (None, 0, 2**64 - 1),
 }
 FLOATS = {"float": "float", "float32": "float", "double": "double", "float64": "double"}
 
@@ -249,9 +249,8 @@ class Writer:
             return {"type": "string"}
         if name in INTEGERS:
             fmt, lo, hi = INTEGERS[name]
-            s = {"type": "integer", "format": fmt, "minimum": lo}
-            if hi is not None:
-                s["maximum"] = hi
+            s = {"type": "integer", "format": fmt} if fmt else {"type": "integer"}
+            s["minimum"], s["maximum"] = lo, hi
             return s
         if name in FLOATS:
             return {"type": "number", "format": FLOATS[name]}

@@ -445,14 +445,22 @@ std::string Printable(std::string_view text) {
   return out;
 }
 
+// A whole number in decimal digits, 0..2^64-1 (a cursor or id the server printed reads back).
 std::optional<uint64_t> ParseU64(std::string_view text) {
-  if (text.empty() || text.size() > 19) return std::nullopt;
+  if (text.empty() || text.size() > 20) return std::nullopt;
   uint64_t value = 0;
   for (const char c : text) {
     if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + static_cast<uint64_t>(c - '0');
+    const auto digit = static_cast<uint64_t>(c - '0');
+    if (value > (UINT64_MAX - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
   }
   return value;
+}
+
+// An IIN as a path names it: 12 decimal digits (whether it is a valid IIN is the engine's to say).
+bool IsIinShaped(std::string_view text) {
+  return text.size() == 12 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 std::map<std::string, std::string> QueryOf(std::string_view target) {
@@ -685,6 +693,7 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     const std::string iin(segments[2]);
     // A metrics label: the route's template, never a client's text (one series a route).
     *route = segments[3] == "applications" ? "/v1/applicants/{iin}/applications" : "/v1/applicants/{iin}/notifications";
+    if (!IsIinShaped(iin)) return Error(request, bhttp::status::bad_request, "InvalidParameter", "the IIN is 12 digits");
     if (caller.role == fb::Role::Portal && applicant_header() != iin) {
       return refused("a portal reads only for the applicant it names in X-Applicant-Iin");
     }
@@ -716,6 +725,9 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
         if (!found) return Error(request, bhttp::status::bad_request, "InvalidParameter", "correction_type: a CorrectionType name");
         filter.correction_type = *found;
       } else if (name == "free") {
+        if (value != "true" && value != "1" && value != "false" && value != "0") {
+          return Error(request, bhttp::status::bad_request, "InvalidParameter", "free: true or false");
+        }
         filter.free_only = value == "true" || value == "1";
       } else {
         return Error(request, bhttp::status::bad_request, "InvalidParameter", fmt::format("no parameter '{}'", Printable(std::string_view(name).substr(0, 64))));
