@@ -3,6 +3,7 @@
 
   scripts/python-env.sh python scripts/openapi_schemas.py --write   # after changing a .fbs
   scripts/python-env.sh python scripts/openapi_schemas.py --check   # ctest openapi_doc: exit 1 on drift
+                                                                    # or on a document that is no valid OpenAPI
 
 The HTTP API's bodies are FlatBuffers' own JSON form of tables in schemas/ (DESIGN §5), printed
 by events::Codec with every scalar field (defaults included) and enums as their names. So the
@@ -398,13 +399,15 @@ def main():
                 f.write(head + new)
         print(f"openapi_schemas: {DOC} {'rewritten' if old != new else 'already current'}")
         return 0
+    import openapi_spec_validator  # the whole document, hand-written part included, is OpenAPI 3.0
+    openapi_spec_validator.validate(yaml.safe_load(doc))
     if old != new:
         sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), new.splitlines(True), "docs/openapi.yaml",
                                                    "from schemas/*.fbs", n=2))
         print("FAILED: docs/openapi.yaml's schemas differ from schemas/*.fbs: run "
               "scripts/python-env.sh python scripts/openapi_schemas.py --write")
         return 1
-    print("openapi_schemas: docs/openapi.yaml's schemas match schemas/*.fbs")
+    print("openapi_schemas: docs/openapi.yaml is valid OpenAPI 3.0 and its schemas match schemas/*.fbs")
     return 0
 
 

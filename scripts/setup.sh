@@ -10,6 +10,7 @@ packages=(
   libboost-dev libboost-system-dev libssl-dev libxxhash-dev libabsl-dev
   postgresql libpq-dev   # the PostgreSQL baseline of benchmarks/country.sh
   curl jq python3 wrk bc  # the HTTP demo (scripts/run.sh), its tests, benchmarks/http.sh
+  python3-venv            # scripts/python-env.sh: the OpenAPI test's pinned PyPI packages
 )
 
 missing=()
