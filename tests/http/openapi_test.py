@@ -712,6 +712,14 @@ def main():
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
     doc = Doc(DOC_PATH)
+    # The validator itself: it must refuse what the document forbids, or every check below is void.
+    card = "/components/schemas/ApplicationCard"
+    check("the validator refuses a card without its fields", doc.errors(card, {"application": 1}) != [])
+    check("the validator refuses a field no table has", doc.errors("/components/schemas/HttpError", {
+        "code": "x", "message": "y", "extra": 1}) != [])
+    check("the validator refuses an enum's unknown name", doc.errors("/components/schemas/Outcome", "Maybe") != [])
+    check("the validator refuses a uint out of range", doc.errors("/components/schemas/LocalityView", {
+        "locality": 2**32, "name_ru": "", "name_kk": "", "region_code": ""}) != [])
     # The data directory in memory where there is a tmpfs: every post waits for its group commit's
     # fsync, and schemathesis posts one at a time (this test is about HTTP, not durability).
     memory = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
