@@ -13,10 +13,12 @@ Usage: openapi_test.py KEZEK_BINARY WORK_DIR [--examples N]
    NDJSON line, or text) valid against the schema (openapi-schema-validator, OpenAPI 3.0 rules
    and integer formats). It fails on any documented status it did not see, but for those no
    test can cause on purpose (listed in UNREACHABLE).
-3. Runs schemathesis against the live server twice (an EducationDepartment key; a Portal key
-   with its X-Applicant-Iin), with the city's application numbers and IIN added to the
-   document's parameters as examples, checking not_a_server_error, status_code_conformance,
-   content_type_conformance, response_headers_conformance and response_schema_conformance.
+3. Runs schemathesis against the live server with an EducationDepartment key and with a Portal
+   key and its X-Applicant-Iin (reads and posts apart, see schemathesis() below), the city's
+   application numbers and IIN added to the document's parameters as examples, checking
+   not_a_server_error, status_code_conformance, content_type_conformance,
+   response_headers_conformance, response_schema_conformance, ignored_auth, unsupported_method,
+   allow_header_conformance and missing_required_header. Any failure or error fails the test.
 4. Stops the server gracefully (exit 0), checking the 503s of a stopping server on the way.
 Prints 'N passed, N failed' and exits 1 on any failure.
 """
@@ -670,15 +672,19 @@ def with_examples(doc, city, role):
 def schemathesis(work, server, doc, city, examples):
     env = dict(os.environ, SCHEMATHESIS_HOOKS="openapi_hooks", PYTHONPATH=HERE, NO_COLOR="1")
     tool = os.path.join(os.path.dirname(sys.executable), "schemathesis")
+    edu = ["-H", f"Authorization: Bearer {SECRET['edu']}"]
     portal = ["-H", f"Authorization: Bearer {SECRET['portal']}", "-H", f"X-Applicant-Iin: {city['owner']}"]
-    # (name, the role its actions claim, headers, which operations, phases). The department's key
-    # reads everything and posts every kind of action; the portal's reads for its applicant, and
-    # its actions are fuzzed (their coverage phase would repeat the department's).
-    runs = [("EducationDepartment", "EducationDepartment", ["-H", f"Authorization: Bearer {SECRET['edu']}"], [],
-             "examples,coverage,fuzzing"),
-            ("Portal-reads", "Portal", portal, ["--exclude-method", "POST"], "examples,coverage,fuzzing"),
-            ("Portal-posts", "Portal", portal, ["--include-method", "POST"], "fuzzing")]
-    for name, role, headers, select, phases in runs:
+    reads, posts = ["--exclude-method", "POST"], ["--include-method", "POST"]
+    every_phase = "examples,coverage,fuzzing"
+    # (name, the role its actions claim, headers, which operations, phases, mode). Each key reads
+    # with valid and invalid parameters alike. Posts: the coverage phase's valid actions of every
+    # kind (its invalid ones, thousands of variants of malformed JSON, each meet the same parser),
+    # and random actions, valid or not, of either role.
+    runs = [("EducationDepartment-reads", "EducationDepartment", edu, reads, every_phase, "all", examples),
+            ("EducationDepartment-posts", "EducationDepartment", edu, posts, every_phase, "positive", examples),
+            ("Portal-reads", "Portal", portal, reads, every_phase, "all", examples),
+            ("Portal-posts", "Portal", portal, posts, "fuzzing", "all", 4 * examples)]
+    for name, role, headers, select, phases, mode, cases in runs:
         spec = os.path.join(work, f"openapi-{role}.yaml")
         with open(spec, "w", encoding="utf-8") as f:
             yaml.safe_dump(with_examples(doc.doc, city, role), f, allow_unicode=True, sort_keys=False)
@@ -689,14 +695,15 @@ def schemathesis(work, server, doc, city, examples):
         with open(log, "w") as out:
             code = subprocess.run(
                 [tool, "run", spec, "--url", server.base, *headers, *select, "--checks", CHECKS,
-                 "--max-examples", str(examples), "--seed", "20261202", "--phases", phases, "--workers", "1",
+                 "--max-examples", str(cases), "--seed", "20261202", "--phases", phases, "--mode", mode,
+                 "--workers", "1",
                  "--generation-database", "none", "--request-timeout", "60", "--suppress-health-check", "all",
                  "--no-color"], cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
         with open(log, encoding="utf-8", errors="replace") as f:
             text = f.read()
         lines = text.splitlines()
-        cases = next((lines[i + 1].strip() for i, line in enumerate(lines[:-1]) if line.startswith("Test cases:")), "")
-        print(f"schemathesis, {name}: exit {code} in {time.monotonic() - started:.0f} s: {cases}", flush=True)
+        summary = next((lines[i + 1].strip() for i, line in enumerate(lines[:-1]) if line.startswith("Test cases:")), "")
+        print(f"schemathesis, {name}: exit {code} in {time.monotonic() - started:.0f} s: {summary}", flush=True)
         if not check(f"schemathesis, {name}: no failure, no error (see {log})", code == 0):
             print(text[-15000:], flush=True)
 
