@@ -189,7 +189,8 @@ struct Server::Impl {
   }
   // 405: the route exists, the method does not; Allow names the one it takes (RFC 9110 §15.5.6).
   Response MethodNotAllowed(const Request& request, std::string_view allow) {
-    Response response = Error(request, bhttp::status::method_not_allowed, "MethodNotAllowed", fmt::format("only {}", allow));
+    Response response =
+        Error(request, bhttp::status::method_not_allowed, "MethodNotAllowed", fmt::format("only {}", allow));
     response.set(bhttp::field::allow, std::string(allow));
     return response;
   }
@@ -693,7 +694,9 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     const std::string iin(segments[2]);
     // A metrics label: the route's template, never a client's text (one series a route).
     *route = segments[3] == "applications" ? "/v1/applicants/{iin}/applications" : "/v1/applicants/{iin}/notifications";
-    if (!IsIinShaped(iin)) return Error(request, bhttp::status::bad_request, "InvalidParameter", "the IIN is 12 digits");
+    if (!IsIinShaped(iin)) {
+      return Error(request, bhttp::status::bad_request, "InvalidParameter", "the IIN is 12 digits");
+    }
     if (caller.role == fb::Role::Portal && applicant_header() != iin) {
       return refused("a portal reads only for the applicant it names in X-Applicant-Iin");
     }
