@@ -12,6 +12,7 @@ packages=(
   curl jq python3 wrk bc  # the HTTP demo (scripts/run.sh), its tests, benchmarks/http.sh
   openssl                # the TLS test's self-signed certificate
   maven openjdk-17-jre-headless  # the Apache Kafka broker of the tests (scripts/kafka.sh)
+  python3-venv            # scripts/python-env.sh: the OpenAPI test's pinned PyPI packages
 )
 
 missing=()

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/python-env.sh  # the OpenAPI tests' pinned PyPI packages, in .venv (at once when present)
 scripts/check-core-purity.sh
 scripts/build.sh release
 # The release suites run beside a real Apache Kafka broker (scripts/kafka.sh: fetched once into a

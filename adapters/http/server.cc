@@ -192,6 +192,13 @@ struct Server::Impl {
     response.prepare_payload();
     return response;
   }
+  // 405: the route exists, the method does not; Allow names the one it takes (RFC 9110 §15.5.6).
+  Response MethodNotAllowed(const Request& request, std::string_view allow) {
+    Response response =
+        Error(request, bhttp::status::method_not_allowed, "MethodNotAllowed", fmt::format("only {}", allow));
+    response.set(bhttp::field::allow, std::string(allow));
+    return response;
+  }
   Response Json(const Request& request, bhttp::status status, std::string body) {
     Response response{status, request.version()};
     response.set(bhttp::field::content_type, "application/json");
@@ -484,14 +491,22 @@ std::string Printable(std::string_view text) {
   return out;
 }
 
+// A whole number in decimal digits, 0..2^64-1 (a cursor or id the server printed reads back).
 std::optional<uint64_t> ParseU64(std::string_view text) {
-  if (text.empty() || text.size() > 19) return std::nullopt;
+  if (text.empty() || text.size() > 20) return std::nullopt;
   uint64_t value = 0;
   for (const char c : text) {
     if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + static_cast<uint64_t>(c - '0');
+    const auto digit = static_cast<uint64_t>(c - '0');
+    if (value > (UINT64_MAX - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
   }
   return value;
+}
+
+// An IIN as a path names it: 12 decimal digits (whether it is a valid IIN is the engine's to say).
+bool IsIinShaped(std::string_view text) {
+  return text.size() == 12 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 std::map<std::string, std::string> QueryOf(std::string_view target) {
@@ -540,7 +555,7 @@ Response Server::Impl::Route(const Request& request, const std::function<void(Re
   const std::string_view path = target.substr(0, target.find('?'));
   if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
     *route = std::string(path);
-    if (request.method() != bhttp::verb::get) return Error(request, bhttp::status::method_not_allowed, "MethodNotAllowed", "only GET");
+    if (request.method() != bhttp::verb::get) return MethodNotAllowed(request, "GET");
     if (path == "/metrics") {
       Response r = Json(request, bhttp::status::ok, MetricsText());
       r.set(bhttp::field::content_type, "text/plain; version=0.0.4");
@@ -577,12 +592,12 @@ Response Server::Impl::Route(const Request& request, const std::function<void(Re
   }
   if (path == "/v1/actions") {
     *route = "/v1/actions";
-    if (request.method() != bhttp::verb::post) return Error(request, bhttp::status::method_not_allowed, "MethodNotAllowed", "only POST");
+    if (request.method() != bhttp::verb::post) return MethodNotAllowed(request, "POST");
     return Post(request, caller, later);
   }
   if (request.method() != bhttp::verb::get) {
     *route = "(read)";
-    return Error(request, bhttp::status::method_not_allowed, "MethodNotAllowed", "only GET");
+    return MethodNotAllowed(request, "GET");
   }
   return Read(request, caller, target, route);
 }
@@ -641,8 +656,9 @@ Response Server::Impl::Post(const Request& request, const Caller& caller, const 
     response.version(version);
     response.keep_alive(keep_alive);
     response.set(bhttp::field::content_type, batch ? "application/x-ndjson" : "application/json");
-    if (answers.empty()) {
+    if (answers.empty()) {  // an HttpError, JSON even for a batch
       response.result(bhttp::status::service_unavailable);
+      response.set(bhttp::field::content_type, "application/json");
       response.set(bhttp::field::retry_after, std::to_string(limits::kRetryAfterSeconds));
       response.body() = R"({"code": "PartitionStopped", "message": "the partition stopped; see the server's log"})";
     } else if (batch) {
@@ -701,9 +717,8 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
   };
   std::shared_lock lock(models_mutex);
   // /v1/applications/{id}[/position]
-  if (segments.size() >= 3 && segments.size() <= 4 && segments[1] == "applications") {
+  if ((segments.size() == 3 || (segments.size() == 4 && segments[3] == "position")) && segments[1] == "applications") {
     *route = segments.size() == 3 ? "/v1/applications/{id}" : "/v1/applications/{id}/position";
-    if (segments.size() == 4 && segments[3] != "position") return Error(request, bhttp::status::not_found, "UnknownRoute", "no such route");
     const auto id = ParseU64(segments[2]);
     if (!id) return Error(request, bhttp::status::bad_request, "InvalidParameter", "the application number is a whole number");
     const auto applicant = models.ApplicantOf(*id);
@@ -719,9 +734,14 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     return Json(request, bhttp::status::ok, IoCodec().ViewToJson(segments.size() == 3 ? "ApplicationCard" : "PositionView", *view));
   }
   // /v1/applicants/{iin}/applications | notifications
-  if (segments.size() == 4 && segments[1] == "applicants") {
+  if (segments.size() == 4 && segments[1] == "applicants" &&
+      (segments[3] == "applications" || segments[3] == "notifications")) {
     const std::string iin(segments[2]);
-    *route = fmt::format("/v1/applicants/{{iin}}/{}", segments[3]);
+    // A metrics label: the route's template, never a client's text (one series a route).
+    *route = segments[3] == "applications" ? "/v1/applicants/{iin}/applications" : "/v1/applicants/{iin}/notifications";
+    if (!IsIinShaped(iin)) {
+      return Error(request, bhttp::status::bad_request, "InvalidParameter", "the IIN is 12 digits");
+    }
     if (caller.role == fb::Role::Portal && applicant_header() != iin) {
       return refused("a portal reads only for the applicant it names in X-Applicant-Iin");
     }
@@ -729,13 +749,10 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
       return refused("this role reads no applicant's list");
     }
     if (segments[3] == "applications") return Json(request, bhttp::status::ok, IoCodec().ViewToJson("ApplicationList", models.Applications(iin)));
-    if (segments[3] == "notifications") {
-      uint64_t after = 0;
-      uint32_t limit = 0;
-      if (auto bad = page(&after, &limit)) return std::move(*bad);
-      return Json(request, bhttp::status::ok, IoCodec().ViewToJson("Inbox", models.Inbox(iin, after, limit)));
-    }
-    return Error(request, bhttp::status::not_found, "UnknownRoute", "no such route");
+    uint64_t after = 0;
+    uint32_t limit = 0;
+    if (auto bad = page(&after, &limit)) return std::move(*bad);
+    return Json(request, bhttp::status::ok, IoCodec().ViewToJson("Inbox", models.Inbox(iin, after, limit)));
   }
   if (segments.size() == 2 && segments[1] == "catalogue") {
     *route = "/v1/catalogue";
@@ -756,6 +773,9 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
         if (!found) return Error(request, bhttp::status::bad_request, "InvalidParameter", "correction_type: a CorrectionType name");
         filter.correction_type = *found;
       } else if (name == "free") {
+        if (value != "true" && value != "1" && value != "false" && value != "0") {
+          return Error(request, bhttp::status::bad_request, "InvalidParameter", "free: true or false");
+        }
         filter.free_only = value == "true" || value == "1";
       } else {
         return Error(request, bhttp::status::bad_request, "InvalidParameter", fmt::format("no parameter '{}'", Printable(std::string_view(name).substr(0, 64))));
