@@ -278,8 +278,8 @@ void Server::Impl::PartitionLoop() {
     {
       std::unique_lock lock(models_mutex);
       for (const auto& record : records) models.Apply(record);
+      journal_records = runtime.journal().end();  // with the models: a reader sees the pair agree
     }
-    journal_records = runtime.journal().end();
     engine_time_ms = runtime.engine().state().now.value;
     std::vector<std::vector<Answered>> answers(batch.size());
     {
@@ -561,17 +561,18 @@ Response Server::Impl::Route(const Request& request, const std::function<void(Re
       r.set(bhttp::field::content_type, "text/plain; version=0.0.4");
       return r;
     }
-    uint64_t projected = 0;
+    uint64_t projected = 0, journaled = 0;
     {
       std::shared_lock lock(models_mutex);
       projected = models.next_sequence();
+      journaled = journal_records.load();
     }
-    const bool ready = !stopping && !partition_failed && projected == journal_records.load();
+    const bool ready = !stopping && !partition_failed && projected == journaled;
     const char* status = path == "/healthz" ? (partition_failed ? "failed" : "ok")
                                               : (stopping ? "stopping" : ready ? "ok" : "catching up");
     const bool good = path == "/healthz" ? !partition_failed : ready;
     return Json(request, good ? bhttp::status::ok : bhttp::status::service_unavailable,
-                StatusJson(IoCodec(), status, journal_records.load(), projected, engine_time_ms.load()));
+                StatusJson(IoCodec(), status, journaled, projected, engine_time_ms.load()));
   }
   if (!path.starts_with("/v1/")) {
     *route = "(unknown)";
