@@ -915,14 +915,16 @@ void ReadModels::WalkStint(const App& a, uint64_t id, const HistoryEntry& start,
   }
 }
 
-std::optional<std::vector<uint8_t>> ReadModels::Position(uint64_t application, uint32_t history_limit) const {
+std::optional<std::vector<uint8_t>> ReadModels::Position(uint64_t application, uint32_t history_limit,
+                                                         uint64_t before) const {
   const App* a = find(application);
   if (a == nullptr) return std::nullopt;
   history_limit = std::min(history_limit, kPositionHistoryLimit);
   flatbuffers::FlatBufferBuilder b(512);
   const std::vector<Change> changes = ChangesOf(*a, application);
   std::vector<flatbuffers::Offset<fb::PositionChange>> history;
-  for (size_t i = changes.size() - std::min<size_t>(changes.size(), history_limit); i < changes.size(); ++i) {
+  const size_t end = static_cast<size_t>(std::min<uint64_t>(before, changes.size()));
+  for (size_t i = end - std::min<size_t>(end, history_limit); i < end; ++i) {
     const Change& c = changes[i];
     history.push_back(fb::CreatePositionChange(b, c.sequence, TimeOf(c.sequence), c.position, c.event));
   }

@@ -81,10 +81,11 @@ class ReadModels {
   // Views as finished FlatBuffers of schemas/views.fbs tables; nullopt when the application is unknown.
   std::optional<std::vector<uint8_t>> Card(uint64_t application) const;     // fb::ApplicationCard
   // fb::PositionView: the live position and the newest `history_limit` (at most
-  // kPositionHistoryLimit) changes of its place. Cost: O(log n) for the position, and a walk of
-  // its queue's log from the application's first entering for the history.
-  std::optional<std::vector<uint8_t>> Position(uint64_t application,
-                                               uint32_t history_limit = kPositionHistoryLimit) const;
+  // kPositionHistoryLimit) changes of its place among those numbered below `before` (0-based, in
+  // the order they happened; a page back from the first one shown). Cost: O(log n) for the
+  // position, and a walk of its queue's log from the application's first entering for the history.
+  std::optional<std::vector<uint8_t>> Position(uint64_t application, uint32_t history_limit = kPositionHistoryLimit,
+                                               uint64_t before = UINT64_MAX) const;
   // fb::Inbox: the applicant's notifications with a cursor above `after_cursor`, oldest first, at
   // most `limit` (0: none, only the totals). An unknown IIN gives an empty inbox.
   std::vector<uint8_t> Inbox(std::string_view applicant_iin, uint64_t after_cursor, uint32_t limit) const;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -731,7 +732,26 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
       return refused("a kindergarten reads only the applications that chose it");
     }
     if (caller.role == fb::Role::System) return refused("the System role reads nothing");
-    const auto view = segments.size() == 3 ? models.Card(*id) : models.Position(*id);
+    // The position's history pages back: ?limit=1..100 (default 100) of the changes numbered below
+    // ?before= (0-based, in the order they happened; default: all).
+    uint32_t history_limit = projections::kPositionHistoryLimit;
+    uint64_t before = UINT64_MAX;
+    if (segments.size() == 4) {
+      if (query.contains("limit")) {
+        const auto v = ParseU64(query.at("limit"));
+        if (!v || *v == 0 || *v > projections::kPositionHistoryLimit) {
+          return Error(request, bhttp::status::bad_request, "InvalidParameter",
+                       fmt::format("limit: 1..{}", projections::kPositionHistoryLimit));
+        }
+        history_limit = static_cast<uint32_t>(*v);
+      }
+      if (query.contains("before")) {
+        const auto v = ParseU64(query.at("before"));
+        if (!v) return Error(request, bhttp::status::bad_request, "InvalidParameter", "before: a whole number");
+        before = *v;
+      }
+    }
+    const auto view = segments.size() == 3 ? models.Card(*id) : models.Position(*id, history_limit, before);
     return Json(request, bhttp::status::ok, IoCodec().ViewToJson(segments.size() == 3 ? "ApplicationCard" : "PositionView", *view));
   }
   // /v1/applicants/{iin}/applications | notifications
@@ -872,6 +892,27 @@ void Server::Stop() {
 
 Status Server::Run() {
   Impl& s = *impl_;
+  if (!s.options.tls_certificate.empty() || !s.options.tls_private_key.empty()) {
+    // TLS 1.2 and later only; the certificate file may hold a chain (leaf first). Checked before
+    // anything is loaded: a wrong path fails at once.
+    for (const std::string& file : {s.options.tls_certificate, s.options.tls_private_key}) {
+      std::error_code error;
+      if (!std::filesystem::is_regular_file(file, error)) {
+        return Status::InvalidArgument(fmt::format("TLS: {}: no such file (or not a regular file)", file));
+      }
+    }
+    try {
+      s.tls.emplace(asio::ssl::context::tls_server);
+      s.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                         asio::ssl::context::single_dh_use);
+      s.tls->use_certificate_chain_file(s.options.tls_certificate);
+      s.tls->use_private_key_file(s.options.tls_private_key, asio::ssl::context::pem);
+    } catch (const boost::system::system_error& e) {
+      return Status::InvalidArgument(fmt::format("TLS certificate {} and key {}: {}", s.options.tls_certificate,
+                                                 s.options.tls_private_key, e.code().message()));
+    }
+  }
   // The read models catch up with the journal before anything is served.
   {
     std::unique_lock lock(s.models_mutex);
@@ -890,20 +931,6 @@ Status Server::Run() {
   }
   s.journal_records = s.runtime.journal().end();
   s.engine_time_ms = s.runtime.engine().state().now.value;
-  if (!s.options.tls_certificate.empty() || !s.options.tls_private_key.empty()) {
-    // TLS 1.2 and later only; the certificate file may hold a chain (leaf first).
-    try {
-      s.tls.emplace(asio::ssl::context::tls_server);
-      s.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
-                         asio::ssl::context::single_dh_use);
-      s.tls->use_certificate_chain_file(s.options.tls_certificate);
-      s.tls->use_private_key_file(s.options.tls_private_key, asio::ssl::context::pem);
-    } catch (const boost::system::system_error& e) {
-      return Status::InvalidArgument(fmt::format("TLS certificate {} and key {}: {}", s.options.tls_certificate,
-                                                 s.options.tls_private_key, e.code().message()));
-    }
-  }
   beast::error_code error;
   const auto address = asio::ip::make_address(s.options.address, error);
   if (error) return Status::InvalidArgument(fmt::format("{}: not an IP address", s.options.address));

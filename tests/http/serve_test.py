@@ -205,6 +205,19 @@ def main():
           view.get("position") == 1 and steps == [("EnteredQueue", 2), ("MovedByOthers", 1)]
           and view.get("history_total") == 2 and view["history"][1].get("sequence") == allocation
           and view["history"][1].get("at_ms", 0) > 0, text)
+    # Paging back through the history: the newest one, then the one before it.
+    pages = []
+    for query in ("?limit=1", "?limit=1&before=1"):
+        status, text = call(server, "GET", f"/v1/applications/{behind}/position{query}", portal,
+                            headers={"X-Applicant-Iin": OTHER_PARENT})
+        pages.append([(h.get("event"), h.get("position")) for h in json.loads(text).get("history", [])]
+                     if status == 200 else text)
+    check("the history pages back: ?limit=1 is the newest change, &before=1 the first",
+          pages == [[("MovedByOthers", 1)], [("EnteredQueue", 2)]], str(pages))
+    for query in ("?limit=0", "?limit=101", "?before=x"):
+        status, text = call(server, "GET", f"/v1/applications/{behind}/position{query}", portal,
+                            headers={"X-Applicant-Iin": OTHER_PARENT})
+        check(f"position{query} is 400 InvalidParameter", status == 400 and '"InvalidParameter"' in text, text)
     status, text = call(server, "GET", f"/v1/applications/{app}/position", portal, headers={"X-Applicant-Iin": PARENT})
     steps = [(h.get("event"), h.get("position")) for h in json.loads(text).get("history", [])] if status == 200 else []
     check("the head's history: entered at 1, left with the voucher at 1",
