@@ -9,6 +9,7 @@
 #include "adapters/cli/commands.h"
 #include "adapters/embedded/projection_store.h"
 #include "adapters/embedded/runtime.h"
+#include "projections/summary.h"
 
 namespace kezek::cli {
 namespace {
@@ -36,12 +37,6 @@ applies only the records after it.
   --help        this text
 )";
 
-std::string Hex(const Sha256& h) {
-  std::string out;
-  for (const uint8_t b : h) out += fmt::format("{:02x}", b);
-  return out;
-}
-
 int Fail(const adapters::Status& s) { return fmt::print(stderr, "kezek projections: {}\n", s.ToString()), 1; }
 
 int Rebuild(const std::string& data, const std::string& out) {
@@ -66,7 +61,7 @@ int Rebuild(const std::string& data, const std::string& out) {
   Sha256 hash{};
   uint64_t entries = 0;
   if (const auto s = store->ContentHash(&hash, &entries); !s.ok()) return Fail(s);
-  fmt::print("rebuilt {} at journal sequence {}: {} entries, sha256 {}\n", path, models.next_sequence(), entries, Hex(hash));
+  fmt::print("rebuilt {} at journal sequence {}: {} entries, sha256 {}\n", path, models.next_sequence(), entries, projections::Hex(hash));
   return 0;
 }
 
@@ -107,7 +102,7 @@ int Verify(const std::string& data) {
   const Sha256 rebuilt_hash = entry_hasher.End();
   const bool equal = rebuilt_hash == stored_hash && entries.size() == stored_entries && rebuilt.Hash() == stored.Hash();
   fmt::print("{}: store at journal sequence {} ({} entries, sha256 {}); rebuilt from the journal: {} entries, sha256 {}\n",
-             equal ? "equal" : "differ", upto, stored_entries, Hex(stored_hash), entries.size(), Hex(rebuilt_hash));
+             equal ? "equal" : "differ", upto, stored_entries, projections::Hex(stored_hash), entries.size(), projections::Hex(rebuilt_hash));
   return equal ? 0 : 1;
 }
 

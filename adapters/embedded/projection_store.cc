@@ -6,6 +6,7 @@
 
 #include "adapters/embedded/segment_log.h"
 #include "engine/bytes.h"
+#include "projections/summary.h"
 
 namespace kezek::adapters {
 namespace {
@@ -23,12 +24,6 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
 }
 
 rocksdb::Slice SliceOf(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
-
-std::string Hex(const Sha256& h) {
-  std::string out;
-  for (const uint8_t b : h) out += fmt::format("{:02x}", b);
-  return out;
-}
 
 }  // namespace
 
@@ -133,7 +128,7 @@ Status Stale(const ProjectionStore& store, SegmentLog& journal, projections::Rea
     const Sha256 found = hasher.Of(record);
     if (found != head) {
       *why = fmt::format("the store's last record hashes to {}, the journal's record {} to {}: it was made from "
-                         "another journal", Hex(head), models->next_sequence() - 1, Hex(found));
+                         "another journal", projections::Hex(head), models->next_sequence() - 1, projections::Hex(found));
     }
   }
   return Status::Ok();

@@ -73,24 +73,12 @@ Status Lock(const std::string& dir, int* fd) {
   return Status::Ok();
 }
 
-// actions/ as the partition's input log.
-class SegmentInputs final : public InputLog {
+// A segment log as either of the partition's logs: actions/ as its input log, journal/ as its
+// journal sink (the two interfaces ask the same of a log; the sink also reads one record).
+class SegmentPiece final : public InputLog, public JournalSink {
  public:
-  explicit SegmentInputs(SegmentLog* log) : log_(log) {}
+  explicit SegmentPiece(SegmentLog* log) : log_(log) {}
   Status Append(std::span<const uint8_t> payload) override { return log_->Append(payload); }
-  Status Sync() override { return log_->Sync(); }
-  uint64_t end() const override { return log_->end(); }
-  Status Read(uint64_t from, const RecordVisitor& visit) override { return log_->Read(from, visit); }
-
- private:
-  SegmentLog* log_;
-};
-
-// journal/ as the partition's journal sink.
-class SegmentJournal final : public JournalSink {
- public:
-  explicit SegmentJournal(SegmentLog* log) : log_(log) {}
-  Status Append(std::span<const uint8_t> record) override { return log_->Append(record); }
   Status Sync() override { return log_->Sync(); }
   uint64_t end() const override { return log_->end(); }
   Status ReadRecord(uint64_t sequence, std::vector<uint8_t>* record) override { return log_->ReadRecord(sequence, record); }
@@ -203,8 +191,8 @@ Status Runtime::OpenLogs() {
   if (recovery.dropped_bytes > 0) {
     options_.say(fmt::format("journal: {} {} bytes {} at {}", torn, recovery.dropped_bytes, done, recovery.dropped_from));
   }
-  inputs_ = std::make_unique<SegmentInputs>(actions_.get());
-  sink_ = std::make_unique<SegmentJournal>(journal_.get());
+  inputs_ = std::make_unique<SegmentPiece>(actions_.get());
+  sink_ = std::make_unique<SegmentPiece>(journal_.get());
   return Status::Ok();
 }
 

@@ -58,17 +58,9 @@ CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,r
 # up" (the instant between a commit and its projection) with its "stopping".
 UNREACHABLE = {("/healthz", "get", "503")}
 
-passed, failed = 0, 0
-
-
-def check(what, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAILED: {what} {detail}"[:3000], flush=True)
-    return condition
+sys.path.insert(0, os.path.dirname(__file__))
+from serve_test import check  # noqa: E402  (one checker for the HTTP suites; it counts passed/failed)
+import serve_test  # noqa: E402
 
 
 # --- the document ---------------------------------------------------------------------------------
@@ -747,12 +739,12 @@ def main():
             server.process.wait()
         shutil.rmtree(data_root, ignore_errors=True)
         log = os.path.join(args.work, "serve.log")
-        if (failed or sys.exc_info()[0]) and os.path.exists(log):
+        if (serve_test.failed or sys.exc_info()[0]) and os.path.exists(log):
             with open(log, errors="replace") as f:
                 print("the server's log ends:\n" + "".join(f.readlines()[-40:]), flush=True)
     print(f"openapi_test: {time.monotonic() - started:.0f} s")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(f"{serve_test.passed} passed, {serve_test.failed} failed")
+    return 1 if serve_test.failed else 0
 
 
 def run(args, doc, server, city, started):

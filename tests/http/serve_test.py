@@ -28,7 +28,8 @@ def check(what, condition, detail=""):
         passed += 1
     else:
         failed += 1
-        print(f"FAILED: {what} {detail}", flush=True)
+        print(f"FAILED: {what} {detail}"[:3000], flush=True)
+    return condition
 
 
 KEYS = {
