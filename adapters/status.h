@@ -25,6 +25,8 @@ class [[nodiscard]] Status {
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
   std::string ToString() const;
+  // The same failure with `context` before its message ("partition 3: ...").
+  Status Within(const std::string& context) const { return ok() ? *this : Status(code_, context + ": " + message_); }
 
  private:
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}

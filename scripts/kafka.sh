@@ -9,7 +9,7 @@
 #   scripts/kafka.sh stop DIR          SIGTERM (a controlled shutdown), SIGKILL after a timeout
 #   scripts/kafka.sh kill DIR          SIGKILL at once (a crash, for tests)
 #   scripts/kafka.sh restart DIR       start again on DIR's existing store and ports
-#   scripts/kafka.sh run DIR -- CMD... start, run CMD with KEZEK_KAFKA_BOOTSTRAP set, stop whatever
+#   scripts/kafka.sh run DIR -- CMD... start, run CMD with KEZEK_KAFKA_BOOTSTRAP (and KEZEK_KAFKA_DIR) set, stop whatever
 #                                      CMD does (also on Ctrl-C); exits with CMD's status
 #
 # Environment: KEZEK_KAFKA_VERSION (default 3.9.1), KEZEK_KAFKA_CACHE (default
@@ -252,7 +252,7 @@ cmd_run() { # DIR -- CMD...
   # CMD runs in the background so that a signal to this script is handled at once (bash runs a
   # trap only after its foreground command ends): CMD is sent SIGTERM and waited for, then the
   # broker stops. Its standard input stays this script's.
-  KEZEK_KAFKA_BOOTSTRAP=$(cat "$dir/bootstrap") "$@" <&0 &
+  KEZEK_KAFKA_BOOTSTRAP=$(cat "$dir/bootstrap") KEZEK_KAFKA_DIR=$dir "$@" <&0 &
   child=$!
   trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 130' INT
   trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 143' TERM

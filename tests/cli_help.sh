@@ -3,7 +3,7 @@
 # a usage error (exit status 2), never a crash.
 set -euo pipefail
 kezek=$1
-for command in demo sample fold journal serve projections; do
+for command in demo sample fold journal serve projections kafka; do
   "$kezek" "$command" --help | grep -q "usage: kezek $command" || { echo "FAIL: $command --help"; exit 1; }
 done
 "$kezek" --help | grep -q "commands:"
@@ -14,4 +14,9 @@ set +e
 "$kezek" fold /nonexistent/file > /dev/null 2>&1; [ $? -eq 1 ] || { echo "FAIL: missing input"; exit 1; }
 "$kezek" projections frobnicate --data /tmp > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: projections unknown action"; exit 1; }
 "$kezek" projections verify --data /nonexistent/dir > /dev/null 2>&1; [ $? -eq 1 ] || { echo "FAIL: projections verify missing"; exit 1; }
+"$kezek" run --kafka --help | grep -q "usage: kezek run --kafka" || { echo "FAIL: run --kafka --help"; exit 1; }
+"$kezek" append --kafka --help | grep -q "usage: kezek append --kafka" || { echo "FAIL: append --kafka --help"; exit 1; }
+"$kezek" kafka frobnicate > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: kafka unknown subcommand"; exit 1; }
+"$kezek" run --kafka --data /tmp/x > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: run --kafka without --brokers"; exit 1; }
+"$kezek" kafka init --brokers 127.0.0.1:1 --partitions 0 > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: kafka init 0 partitions"; exit 1; }
 echo "cli_help: every command has --help; usage errors exit 2"

@@ -73,6 +73,7 @@ adapters::Status CheckResume(adapters::Runtime& runtime, adapters::LineReader& r
 }  // namespace
 
 int Append(int argc, char** argv) {
+  if (HasFlag(argc, argv, "--kafka")) return KafkaAppend(argc, argv);
   const auto args = Parse(argc, argv, 2, {"--data", "--batch", "--crash-at"}, {"--quiet", "--log-only", "--no-sync", "--resume"});
   if (!args) return 2;
   if (args->help) return fmt::print("{}", kAppendUsage), 0;

@@ -10,6 +10,11 @@ int Backup(int argc, char** argv);
 int Demo(int argc, char** argv);
 int Fold(int argc, char** argv);
 int Journal(int argc, char** argv);
+int Kafka(int argc, char** argv);
+// The Kafka forms of run and append (adapters/cli/kafka.cc), which Run and Append hand over to
+// when they are given --kafka.
+int KafkaAppend(int argc, char** argv);
+int KafkaRun(int argc, char** argv);
 int Run(int argc, char** argv);
 int Sample(int argc, char** argv);
 int Serve(int argc, char** argv);

@@ -37,6 +37,13 @@ std::optional<Args> Parse(int argc, char** argv, int first, const std::vector<st
   return args;
 }
 
+bool HasFlag(int argc, char** argv, const char* flag) {
+  for (int i = 2; i < argc; ++i) {
+    if (std::string_view(argv[i]) == flag) return true;
+  }
+  return false;
+}
+
 std::optional<uint64_t> Number(const Args& args, const std::string& name, uint64_t fallback) {
   const auto it = args.options.find(name);
   if (it == args.options.end()) return fallback;

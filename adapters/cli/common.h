@@ -25,6 +25,8 @@ struct Args {
 // "--help"/"-h" sets help; anything else starting with '-' (but "-") is a usage error, printed.
 std::optional<Args> Parse(int argc, char** argv, int first, const std::vector<std::string>& with_value,
                           const std::vector<std::string>& flags);
+// Whether argv[first..argc) holds `flag` (a command handing over to another form of itself).
+bool HasFlag(int argc, char** argv, const char* flag);
 // The option `name` as a whole number (`fallback` when absent); nullopt, printed, if it is none.
 std::optional<uint64_t> Number(const Args& args, const std::string& name, uint64_t fallback);
 // The generator's options (--seed, --applications, --months, --first-year, --data, --country,

@@ -30,6 +30,7 @@ constexpr Command kCommands[] = {
     {"backup", "copy a data directory (RocksDB checkpoint plus both logs), restorable", Backup},
     {"status", "offsets, hashes and sizes of a data directory", StatusCommand},
     {"serve", "the HTTP API for portal backends and staff systems, on a data directory", Serve},
+    {"kafka", "make the Kafka topics, export and check a journal partition, route actions to partitions", Kafka},
     {"projections", "rebuild the read models' store from the journal, or verify it against a rebuild", Projections},
 };
 

@@ -20,6 +20,7 @@ reflect yet, committing every --batch inputs. Prints what it did and the resulti
 }  // namespace
 
 int Run(int argc, char** argv) {
+  if (HasFlag(argc, argv, "--kafka")) return KafkaRun(argc, argv);
   const auto args = Parse(argc, argv, 2, {"--data", "--batch", "--crash-at"}, {"--no-sync"});
   if (!args) return 2;
   if (args->help) return fmt::print("{}", kRunUsage), 0;

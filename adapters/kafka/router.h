@@ -1,0 +1,31 @@
+// Where an input goes in the actions topic (docs/kafka.md, "Routing"). One locality's queues live in
+// one partition: locality L's partition is L mod the partition count, fixed when the topics are
+// made. An input is routed by what it names:
+//   - a filing or an allocation: its locality;
+//   - an action on an application: the locality its country-wide number names (number / 1,000,000,
+//     docs/domain.md "Country-wide numbers");
+//   - the catalogue, the calendar, offsets, policies, a child's archival and the clock's ticks:
+//     every partition (each holds the whole catalogue and keeps its own time; an archival
+//     archives what each partition holds of the child);
+//   - a line that is no action: partition 0, where it is journaled as its rejection.
+// Pure: no I/O, the same bytes give the same partitions on every machine.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace kezek::adapters::kafka {
+
+struct Route {
+  std::string key;                  // the message key: the locality's number, "*" for every
+                                    // partition, "" for a line that is no action
+  std::vector<int32_t> partitions;  // ascending
+};
+// Where an input payload (events::EncodeInput's) is published.
+Route RouteOf(std::span<const uint8_t> payload, int32_t partitions);
+// The partition of a locality.
+int32_t PartitionOfLocality(uint32_t locality, int32_t partitions);
+
+}  // namespace kezek::adapters::kafka

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# The engine on a real Kafka broker (KEZEK_KAFKA_BOOTSTRAP and KEZEK_KAFKA_DIR, from
+# `scripts/kafka.sh run`): exactly once under SIGKILL, scale-out, a broker killed and restarted.
+# Every check compares each partition's journal topic, exported and checked by `kezek kafka
+# journal` (sequences, chain, input offsets), byte for byte with the journal `kezek fold` makes of
+# the same partition's actions (`kezek kafka route`): no record twice, none missing, none changed.
+# Without a broker it exits 77 (ctest: skipped).
+#
+# usage: engine_kafka.sh KEZEK WORKDIR [SEED]
+set -euo pipefail
+kezek=$1
+work=$2
+seed=${3:-${KEZEK_KAFKA_SEED:-20261202}}
+if [ -z "${KEZEK_KAFKA_BOOTSTRAP:-}" ]; then
+  echo "engine_kafka: skipped: KEZEK_KAFKA_BOOTSTRAP is not set (scripts/kafka.sh run DIR -- CMD sets it)"
+  exit 77
+fi
+brokers=$KEZEK_KAFKA_BOOTSTRAP
+here=$(cd "$(dirname "$0")/../.." && pwd)
+rm -rf "$work"
+mkdir -p "$work"
+run_id=$$-$(date +%s)
+RANDOM=$seed
+kills=0
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+fail() { echo "engine_kafka: FAIL: $*" >&2; exit 1; }
+step() { echo "engine_kafka: $*"; }
+
+# The history: a country sample (several localities, so several partitions), with a line that is no
+# action and one that is no JSON (partition 0 journals their rejections).
+"$kezek" sample --country --applications 1500 --months 8 --seed "$seed" --output "$work/history.jsonl"
+{ cat "$work/history.jsonl"; echo '{"schema_version": 1, "body_type": "Nothing"}'; echo 'not json'; } > "$work/actions.jsonl"
+step "$(wc -l < "$work/actions.jsonl") actions"
+
+# The embedded runtime's journals of the same inputs, partition by partition.
+embedded() { # PARTITIONS -> $work/embedded-N/partition-K.bin
+  local n=$1 k
+  "$kezek" kafka route --partitions "$n" --out "$work/routed-$n" "$work/actions.jsonl" 2> /dev/null
+  mkdir -p "$work/embedded-$n"
+  for ((k = 0; k < n; k++)); do
+    "$kezek" fold --quiet --journal "$work/embedded-$n/partition-$k.bin" "$work/routed-$n/partition-$k.jsonl" > /dev/null
+  done
+}
+
+# Each partition's journal topic equals the embedded journal, byte for byte.
+compare() { # PREFIX PARTITIONS
+  local prefix=$1 n=$2 k
+  for ((k = 0; k < n; k++)); do
+    "$kezek" kafka journal --brokers "$brokers" --prefix "$prefix" --partition "$k" \
+      --journal "$work/$prefix-$k.bin" > "$work/$prefix-$k.txt" || fail "$prefix partition $k: $(cat "$work/$prefix-$k.txt")"
+    cmp -s "$work/$prefix-$k.bin" "$work/embedded-$n/partition-$k.bin" ||
+      fail "$prefix partition $k: the journal topic differs from the embedded journal ($(cat "$work/$prefix-$k.txt"))"
+  done
+  step "$prefix: all $n partitions' journals equal the embedded runtime's, byte for byte"
+}
+
+# --- 1. Exactly once under SIGKILL: one member, killed at seeded crash points and at seeded instants.
+prefix=eo-$run_id
+"$kezek" kafka init --brokers "$brokers" --prefix "$prefix" --partitions 4 > /dev/null
+"$kezek" kafka init --brokers "$brokers" --prefix "$prefix" --partitions 4 > /dev/null  # again: kept
+if "$kezek" kafka init --brokers "$brokers" --prefix "$prefix" --partitions 5 > "$work/init5.txt" 2>&1; then
+  fail "init with another partition count was accepted"
+fi
+grep -q "exists with 4 partitions" "$work/init5.txt" || fail "init 5: $(cat "$work/init5.txt")"
+embedded 4
+"$kezek" append --kafka --brokers "$brokers" --prefix "$prefix" "$work/actions.jsonl" > "$work/published.jsonl"
+[ "$(wc -l < "$work/published.jsonl")" -eq "$(wc -l < "$work/actions.jsonl")" ] || fail "not every input was published"
+member() { # DATA EXTRA... (the engine until idle)
+  local data=$1
+  shift
+  "$kezek" run --kafka --brokers "$brokers" --prefix "$prefix" --group "g-$prefix" --instance "m-$(basename "$data")" \
+    --data "$data" --batch 64 --exit-when-idle 1500 "$@"
+}
+for ((round = 1; round <= 12; round++)); do
+  crash=$((RANDOM % 40 + 1))
+  set +e
+  if ((round % 3 == 0)); then
+    # Killed from outside at a seeded instant, wherever it is.
+    member "$work/m1" 2>> "$work/m1.log" &
+    pid=$!
+    pids+=("$pid")
+    sleep "$((RANDOM % 3 + 1)).$((RANDOM % 10))"
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid"
+    rc=$?
+  else
+    member "$work/m1" --crash-at "$crash" 2>> "$work/m1.log"
+    rc=$?
+  fi
+  set -e
+  if ((rc == 137)); then kills=$((kills + 1)); elif ((rc != 0)); then fail "member exited $rc: $(tail -5 "$work/m1.log")"; fi
+  # Now and then the member loses its disk: the next run restores its state from the changelog.
+  if ((round % 4 == 2)); then rm -rf "$work/m1"; fi
+done
+member "$work/m1" 2>> "$work/m1.log" || fail "the last member run: $(tail -5 "$work/m1.log")"
+grep -q "restored from" "$work/m1.log" || fail "no state was ever restored from the changelog"
+compare "$prefix" 4
+step "exactly once: $kills SIGKILLs while folding"
+
+# --- 2. Scale-out: two members share 4 partitions; one is killed, the other takes over; it rejoins.
+prefix=so-$run_id
+"$kezek" kafka init --brokers "$brokers" --prefix "$prefix" --partitions 4 > /dev/null
+half=$(($(wc -l < "$work/actions.jsonl") / 2))
+head -n "$half" "$work/actions.jsonl" > "$work/first.jsonl"
+tail -n +"$((half + 1))" "$work/actions.jsonl" > "$work/second.jsonl"
+"$kezek" append --kafka --quiet --brokers "$brokers" --prefix "$prefix" "$work/first.jsonl" 2> /dev/null
+runner() { # NAME: a member that runs until killed or stopped
+  "$kezek" run --kafka --brokers "$brokers" --prefix "$prefix" --group "g-$prefix" --instance "$1" \
+    --data "$work/$1" --batch 64 2>> "$work/$1.log"
+}
+runner a &
+a=$!
+pids+=("$a")
+runner b &
+b=$!
+pids+=("$b")
+sleep 8
+grep -q "assigned 2 partitions" "$work/a.log" || fail "member a did not get 2 of 4 partitions: $(cat "$work/a.log")"
+kill -KILL "$a"
+wait "$a" || true
+kills=$((kills + 1))
+"$kezek" append --kafka --quiet --brokers "$brokers" --prefix "$prefix" "$work/second.jsonl" 2> /dev/null
+# b takes a's partitions once a's session times out (6 s), restoring their state from the changelog.
+for ((i = 0; i < 60; i++)); do grep -q "assigned 4 partitions" "$work/b.log" && break; sleep 1; done
+grep -q "assigned 4 partitions" "$work/b.log" || fail "b never took all 4 partitions: $(tail -20 "$work/b.log")"
+grep -q "restored from" "$work/b.log" || fail "b took partitions over without restoring their state"
+runner a &
+a=$!
+pids+=("$a")
+for ((i = 0; i < 60; i++)); do [ "$(grep -c "assigned 2 partitions" "$work/a.log")" -ge 2 ] && break; sleep 1; done
+[ "$(grep -c "assigned 2 partitions" "$work/a.log")" -ge 2 ] || fail "a did not take 2 partitions back: $(tail -20 "$work/a.log")"
+# Both fold to the end; then both are stopped (SIGTERM: they leave the group).
+embedded_total=$(cat "$work"/routed-4/partition-*.jsonl | wc -l)
+for ((i = 0; i < 90; i++)); do
+  total=0
+  for k in 0 1 2 3; do
+    n=$("$kezek" kafka journal --brokers "$brokers" --prefix "$prefix" --partition "$k" | sed -n 's/.*: \([0-9]*\) records.*/\1/p')
+    total=$((total + n))
+  done
+  [ "$total" -ge "$embedded_total" ] && break
+  sleep 1
+done
+kill -TERM "$a" "$b"
+wait "$a" || fail "a did not stop cleanly"
+wait "$b" || fail "b did not stop cleanly"
+compare "$prefix" 4
+
+# --- 3. The broker killed and restarted mid-run: nothing lost, nothing twice.
+prefix=br-$run_id
+"$kezek" kafka init --brokers "$brokers" --prefix "$prefix" --partitions 2 > /dev/null
+embedded 2
+"$kezek" append --kafka --quiet --brokers "$brokers" --prefix "$prefix" "$work/actions.jsonl" 2> /dev/null
+"$kezek" run --kafka --brokers "$brokers" --prefix "$prefix" --group "g-$prefix" --instance br \
+  --data "$work/br" --batch 32 2>> "$work/br.log" &
+member_pid=$!
+pids+=("$member_pid")
+sleep 3
+"$here/scripts/kafka.sh" kill "$KEZEK_KAFKA_DIR" > /dev/null
+sleep 2
+"$here/scripts/kafka.sh" restart "$KEZEK_KAFKA_DIR" > /dev/null
+[ "$(cat "$KEZEK_KAFKA_DIR/bootstrap")" = "$brokers" ] || fail "the broker came back on another address"
+for ((i = 0; i < 120; i++)); do
+  done_parts=0
+  for k in 0 1; do
+    have=$("$kezek" kafka journal --brokers "$brokers" --prefix "$prefix" --partition "$k" 2> /dev/null | sed -n 's/.*: \([0-9]*\) records.*/\1/p')
+    want=$(wc -l < "$work/routed-2/partition-$k.jsonl")
+    [ "${have:-0}" -ge "$want" ] && done_parts=$((done_parts + 1))
+  done
+  [ "$done_parts" -eq 2 ] && break
+  kill -0 "$member_pid" 2>/dev/null || break
+  sleep 1
+done
+if kill -0 "$member_pid" 2>/dev/null; then
+  kill -TERM "$member_pid"
+  wait "$member_pid" || fail "the member did not stop cleanly after the broker's restart: $(tail -5 "$work/br.log")"
+else
+  # It gave up while the broker was away: a restart finishes the work, exactly once.
+  "$kezek" run --kafka --brokers "$brokers" --prefix "$prefix" --group "g-$prefix" --instance br \
+    --data "$work/br" --batch 32 --exit-when-idle 1500 2>> "$work/br.log" || fail "restart after the broker: $(tail -5 "$work/br.log")"
+fi
+compare "$prefix" 2
+step "passed: $kills SIGKILLs of members, one of the broker"
