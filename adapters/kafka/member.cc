@@ -367,6 +367,8 @@ Status Member::Open(int32_t partition, std::unique_ptr<Slot>* out) {
                         applied, committed));
         slot->local.reset();
       }
+    } else if (s.code() == Status::Code::kBusy) {
+      return s;  // another process works in this directory: never restore over its files
     } else {
       Say(fmt::format("partition {}: the local state does not open ({}): restoring", partition, s.ToString()));
     }

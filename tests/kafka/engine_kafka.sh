@@ -68,18 +68,18 @@ grep -q "exists with 4 partitions" "$work/init5.txt" || fail "init 5: $(cat "$wo
 embedded 4
 "$kezek" append --kafka --brokers "$brokers" --prefix "$prefix" "$work/actions.jsonl" > "$work/published.jsonl"
 [ "$(wc -l < "$work/published.jsonl")" -eq "$(wc -l < "$work/actions.jsonl")" ] || fail "not every input was published"
-member() { # DATA EXTRA... (the engine until idle)
+member() { # DATA EXTRA... (the engine until idle; `exec`, so that `member ... &` gives its pid)
   local data=$1
   shift
-  "$kezek" run --kafka --brokers "$brokers" --prefix "$prefix" --group "g-$prefix" --instance "m-$(basename "$data")" \
+  exec "$kezek" run --kafka --brokers "$brokers" --prefix "$prefix" --group "g-$prefix" --instance "m-$(basename "$data")" \
     --data "$data" --batch 64 --exit-when-idle 1500 "$@"
 }
-for ((round = 1; round <= 12; round++)); do
+for ((round = 1; round <= 20; round++)); do
   crash=$((RANDOM % 40 + 1))
   set +e
   if ((round % 3 == 0)); then
     # Killed from outside at a seeded instant, wherever it is.
-    member "$work/m1" 2>> "$work/m1.log" &
+    (member "$work/m1" 2>> "$work/m1.log") &
     pid=$!
     pids+=("$pid")
     sleep "$((RANDOM % 3 + 1)).$((RANDOM % 10))"
@@ -87,7 +87,7 @@ for ((round = 1; round <= 12; round++)); do
     wait "$pid"
     rc=$?
   else
-    member "$work/m1" --crash-at "$crash" 2>> "$work/m1.log"
+    (member "$work/m1" --crash-at "$crash" 2>> "$work/m1.log")
     rc=$?
   fi
   set -e
@@ -95,7 +95,7 @@ for ((round = 1; round <= 12; round++)); do
   # Now and then the member loses its disk: the next run restores its state from the changelog.
   if ((round % 4 == 2)); then rm -rf "$work/m1"; fi
 done
-member "$work/m1" 2>> "$work/m1.log" || fail "the last member run: $(tail -5 "$work/m1.log")"
+(member "$work/m1" 2>> "$work/m1.log") || fail "the last member run: $(tail -5 "$work/m1.log")"
 grep -q "restored from" "$work/m1.log" || fail "no state was ever restored from the changelog"
 compare "$prefix" 4
 step "exactly once: $kills SIGKILLs while folding"
@@ -107,8 +107,8 @@ half=$(($(wc -l < "$work/actions.jsonl") / 2))
 head -n "$half" "$work/actions.jsonl" > "$work/first.jsonl"
 tail -n +"$((half + 1))" "$work/actions.jsonl" > "$work/second.jsonl"
 "$kezek" append --kafka --quiet --brokers "$brokers" --prefix "$prefix" "$work/first.jsonl" 2> /dev/null
-runner() { # NAME: a member that runs until killed or stopped
-  "$kezek" run --kafka --brokers "$brokers" --prefix "$prefix" --group "g-$prefix" --instance "$1" \
+runner() { # NAME: a member that runs until killed or stopped (`runner a &`: $! is its pid)
+  exec "$kezek" run --kafka --brokers "$brokers" --prefix "$prefix" --group "g-$prefix" --instance "$1" \
     --data "$work/$1" --batch 64 2>> "$work/$1.log"
 }
 runner a &
