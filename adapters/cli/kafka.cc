@@ -74,6 +74,8 @@ options:
   --exit-when-idle MS   exit once every assigned partition is folded to its end and no input
                     came for MS milliseconds (tests, one-off catch-ups)
   --crash-at N      tests: SIGKILL at a partition's N-th crash point
+  --at-least-once   benchmarks only: no transactions (records flushed, then the offset committed):
+                    a crash may journal a batch twice
 )";
 
 constexpr const char* kAppendKafkaUsage = R"(usage: kezek append --kafka --brokers B [options] [INPUT]
@@ -165,6 +167,16 @@ int JournalExport(const Args& args) {
   if (!brokers || !partition) return 2;
   if (!args.options.contains("--partition")) return fmt::print(stderr, "kezek kafka journal: --partition N is required\n"), 2;
   const kafka::Topics topics = kafka::Topics::Of(Prefix(args));
+  {
+    kafka::Client client;
+    int count = 0;
+    if (Status s = kafka::MakeClient(RD_KAFKA_PRODUCER, *brokers, {}, &client); !s.ok()) return Fail("kafka journal", s);
+    if (Status s = kafka::PartitionCount(client.get(), topics.journal, &count); !s.ok()) return Fail("kafka journal", s);
+    if (*partition >= static_cast<uint64_t>(count)) {
+      return fmt::print(stderr, "kezek kafka journal: {} has partitions 0..{}, not {}\n", topics.journal, count - 1,
+                        *partition), 2;
+    }
+  }
   adapters::JournalFileWriter writer;
   std::string error;
   const bool write = args.options.contains("--journal");
@@ -264,7 +276,7 @@ int KafkaRun(int argc, char** argv) {
   auto args = Parse(argc, argv, 2,
                     {"--brokers", "--prefix", "--config", "--data", "--group", "--instance", "--batch", "--exit-when-idle",
                      "--crash-at"},
-                    {"--kafka"});
+                    {"--kafka", "--at-least-once"});
   if (!args) return 2;
   if (args->help) return fmt::print("{}{}", kRunKafkaUsage, kConnection), 0;
   if (!MergeConfig(&*args, {"--brokers", "--prefix", "--data", "--group", "--instance", "--batch"})) return 2;
@@ -287,6 +299,7 @@ int KafkaRun(int argc, char** argv) {
   options.batch_max = *batch;
   options.crash_at = *crash_at;
   options.exit_when_idle_ms = static_cast<int>(*idle);
+  options.at_least_once = args->options.contains("--at-least-once");
   options.say = [](const std::string& text) { fmt::print(stderr, "kezek run --kafka: {}\n", text); };
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);

@@ -1,5 +1,6 @@
 #include "adapters/kafka/member.h"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <filesystem>
@@ -86,8 +87,9 @@ class TopicInputs final : public InputLog {
 struct Transaction {
   Client producer;
   bool open = false;
+  bool transactional = true;  // false: at-least-once (benchmarks): no transaction, offsets after a flush
   Status Begin() {
-    if (open) return Status::Ok();
+    if (open || !transactional) return Status::Ok();
     if (Status s = FromError(rd_kafka_begin_transaction(producer.get()), "begin_transaction"); !s.ok()) return s;
     open = true;
     return Status::Ok();
@@ -164,8 +166,12 @@ class ChangelogStore final : public StateStore {
     if (Status s = Produce(producer, changelog_, partition_, ChangelogKey(state_codec::Family::kMeta, kAppliedKey),
                            std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(applied.data()), applied.size()));
         !s.ok()) return s;
-    if (Status s = SendOffsets(commit.applied); !s.ok()) return s;
-    if (Status s = CommitTransaction(); !s.ok()) return s;
+    if (txn_->transactional) {
+      if (Status s = SendOffsets(commit.applied); !s.ok()) return s;
+      if (Status s = CommitTransaction(); !s.ok()) return s;
+    } else if (Status s = FlushAndCommitOffsets(commit.applied); !s.ok()) {
+      return s;
+    }
     // Kafka holds the batch: RocksDB may follow (a crash before it is a state behind, restored).
     StateCommit local{commit.applied, [&](const std::function<void(const state_codec::Put&)>& put) {
                         for (const state_codec::Put& p : puts) put(p);
@@ -174,6 +180,15 @@ class ChangelogStore final : public StateStore {
   }
 
  private:
+  // At-least-once: every message acknowledged, then the offset committed by the consumer; a crash
+  // between the two folds the batch again and journals it twice (what exactly-once prevents).
+  Status FlushAndCommitOffsets(uint64_t applied) {
+    if (Status s = FromErr(rd_kafka_flush(txn_->producer.get(), kCallTimeoutMs), "flush"); !s.ok()) return s;
+    PartitionList offsets(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(offsets.get(), actions_.c_str(), partition_)->offset = static_cast<int64_t>(applied);
+    return FromErr(rd_kafka_commit(consumer_, offsets.get(), 0), "committing the offset");
+  }
+
   Status SendOffsets(uint64_t applied) {
     PartitionList offsets(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(offsets.get(), actions_.c_str(), partition_)->offset = static_cast<int64_t>(applied);
@@ -262,6 +277,11 @@ class Member {
   int partitions_ = 0;
   std::map<int32_t, std::unique_ptr<Slot>> slots_;
   Status failure_;
+  struct {
+    uint64_t inputs = 0;   // folded and committed
+    uint64_t batches = 0;  // CatchUp calls (each one or more commits)
+    double seconds = 0;    // in them
+  } stats_;
 };
 
 void OnRebalance(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions, void* opaque) {
@@ -345,14 +365,14 @@ Status Member::Open(int32_t partition, std::unique_ptr<Slot>* out) {
   slot->partition = partition;
   // The producer first: its init_transactions fences any earlier owner of the partition and
   // settles its open transaction, so what is committed below no longer moves.
-  if (Status s = MakeClient(RD_KAFKA_PRODUCER, o_.brokers,
-                            {{"transactional.id", fmt::format("{}-{}-p{}", o_.prefix, o_.group, partition)},
-                             {"enable.idempotence", "true"},
-                             {"linger.ms", "5"}},
-                            &slot->txn.producer);
-      !s.ok()) return s;
-  if (Status s = FromError(rd_kafka_init_transactions(slot->txn.producer.get(), kCallTimeoutMs), "init_transactions");
-      !s.ok()) return s;
+  Settings producer{{"enable.idempotence", "true"}, {"linger.ms", "5"}};
+  if (!o_.at_least_once) producer.push_back({"transactional.id", fmt::format("{}-{}-p{}", o_.prefix, o_.group, partition)});
+  if (Status s = MakeClient(RD_KAFKA_PRODUCER, o_.brokers, producer, &slot->txn.producer); !s.ok()) return s;
+  slot->txn.transactional = !o_.at_least_once;
+  if (slot->txn.transactional) {
+    if (Status s = FromError(rd_kafka_init_transactions(slot->txn.producer.get(), kCallTimeoutMs), "init_transactions");
+        !s.ok()) return s;
+  }
   uint64_t committed = 0;
   if (Status s = Committed(partition, &committed); !s.ok()) return s;
   const std::string path = (fs::path(o_.data) / fmt::format("partition-{}", partition)).string();
@@ -455,9 +475,14 @@ Status Member::Seek(int32_t partition, uint64_t offset) {
 // the partition's engine and producer and opens it again from what Kafka committed.
 Status Member::Fold(int32_t partition) {
   std::unique_ptr<Slot>& slot = slots_[partition];
+  const uint64_t before = slot->loop->applied();
+  const auto started = Clock::now();
   const Status folded = slot->loop->CatchUp({});
   if (folded.ok()) {
     slot->failures = 0;
+    stats_.inputs += slot->loop->applied() - before;
+    stats_.batches += 1;
+    stats_.seconds += std::chrono::duration<double>(Clock::now() - started).count();
     return folded;
   }
   const int failures = slot->failures + 1;
@@ -516,7 +541,15 @@ Status Member::Run() {
       if (!m) break;
       if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
       if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        Say(fmt::format("consumer: {} ({})", Text(rd_kafka_message_errstr(m.get())), Text(rd_kafka_err2name(m->err))));
+        const std::string text =
+            fmt::format("consumer: {} ({})", Text(rd_kafka_message_errstr(m.get())), Text(rd_kafka_err2name(m->err)));
+        char reason[512];
+        if (rd_kafka_fatal_error(consumer_.get(), reason, sizeof reason) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+          // E.g. another process joined as the same static member (--instance): this one stops.
+          result = Status::IoError(fmt::format("{}: fatal, the member stops ({})", text, reason));
+        } else {
+          Say(text);  // transient (a broker away): librdkafka reconnects by itself
+        }
         break;
       }
       const auto it = slots_.find(m->partition);
@@ -524,6 +557,7 @@ Status Member::Run() {
       it->second->inputs->Push(m->offset, {static_cast<const uint8_t*>(m->payload), m->len});
       ++buffered;
     }
+    if (!result.ok()) break;
     if (buffered > 0) last_input = Clock::now();
     for (auto& [partition, slot] : slots_) {
       if (!slot || !slot->inputs->has_pending()) continue;
@@ -539,6 +573,9 @@ Status Member::Run() {
     }
   }
   if (result.ok()) result = failure_;
+  Say(fmt::format("folded {} inputs in {} batches, {:.3f} s folding and committing ({:.0f} inputs/s){}", stats_.inputs,
+                  stats_.batches, stats_.seconds, static_cast<double>(stats_.inputs) / std::max(stats_.seconds, 1e-9),
+                  o_.at_least_once ? ", at least once" : ""));
   rd_kafka_consumer_close(consumer_.get());  // leaves the group (the revoke closes the slots)
   for (auto& [partition, slot] : slots_) Close(slot);
   slots_.clear();

@@ -36,6 +36,7 @@ struct MemberOptions {
   std::string data;                // the member's directory: one RocksDB state per partition
   size_t batch_max = limits::kBatchInputsDefault;  // inputs per transaction at most
   uint64_t crash_at = 0;           // tests: SIGKILL at a partition's n-th crash point
+  bool at_least_once = false;      // benchmarks only: no transactions (a crash may journal twice)
   int exit_when_idle_ms = 0;       // > 0: exit once every assigned partition is folded to its end
                                    // and no input came for this long
   std::function<void(const std::string&)> say;

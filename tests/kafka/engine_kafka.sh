@@ -100,6 +100,31 @@ grep -q "restored from" "$work/m1.log" || fail "no state was ever restored from 
 compare "$prefix" 4
 step "exactly once: $kills SIGKILLs while folding"
 
+# Careless and hostile use: refused with a message, nothing changed.
+set +e
+"$kezek" run --kafka --brokers "$brokers" --prefix "nothing-$run_id" --data "$work/none" > "$work/none.txt" 2>&1
+rc=$?
+set -e
+((rc == 1)) && grep -q "does not exist" "$work/none.txt" || fail "a member of missing topics: exit $rc, $(cat "$work/none.txt")"
+set +e
+"$kezek" kafka journal --brokers "$brokers" --prefix "$prefix" --partition 4 > "$work/p4.txt" 2>&1
+rc=$?
+set -e
+((rc == 2)) && grep -q "partitions 0..3" "$work/p4.txt" || fail "journal of partition 4 of 4: exit $rc, $(cat "$work/p4.txt")"
+"$kezek" run --kafka --brokers "$brokers" --prefix "$prefix" --group "g-$prefix" --data "$work/m1" 2> "$work/holder.log" &
+holder=$!
+pids+=("$holder")
+for ((i = 0; i < 30; i++)); do grep -qs "assigned 4" "$work/holder.log" && break; sleep 1; done
+set +e
+"$kezek" run --kafka --brokers "$brokers" --prefix "$prefix" --group "g2-$prefix" --data "$work/m1" --exit-when-idle 500 \
+  > "$work/busy.txt" 2>&1
+rc=$?
+set -e
+kill -TERM "$holder"
+wait "$holder" || fail "the holder did not stop cleanly: $(tail -3 "$work/holder.log")"
+((rc == 1)) && grep -q "busy" "$work/busy.txt" || fail "a second member on a held state directory: exit $rc, $(cat "$work/busy.txt")"
+compare "$prefix" 4  # still exactly the same
+
 # --- 2. Scale-out: two members share 4 partitions; one is killed, the other takes over; it rejoins.
 prefix=so-$run_id
 "$kezek" kafka init --brokers "$brokers" --prefix "$prefix" --partitions 4 > /dev/null
@@ -117,16 +142,23 @@ pids+=("$a")
 runner b &
 b=$!
 pids+=("$b")
-sleep 8
+for ((i = 0; i < 60; i++)); do
+  grep -q "assigned 2 partitions" "$work/a.log" && grep -q "assigned 2 partitions" "$work/b.log" && break
+  sleep 1
+done
 grep -q "assigned 2 partitions" "$work/a.log" || fail "member a did not get 2 of 4 partitions: $(cat "$work/a.log")"
+sleep 2  # a folds a little of its share
 kill -KILL "$a"
 wait "$a" || true
 kills=$((kills + 1))
+b_at_kill=$(wc -l < "$work/b.log")
+since_kill() { tail -n +"$((b_at_kill + 1))" "$work/b.log"; }
 "$kezek" append --kafka --quiet --brokers "$brokers" --prefix "$prefix" "$work/second.jsonl" 2> /dev/null
 # b takes a's partitions once a's session times out (6 s), restoring their state from the changelog.
-for ((i = 0; i < 60; i++)); do grep -q "assigned 4 partitions" "$work/b.log" && break; sleep 1; done
-grep -q "assigned 4 partitions" "$work/b.log" || fail "b never took all 4 partitions: $(tail -20 "$work/b.log")"
-grep -q "restored from" "$work/b.log" || fail "b took partitions over without restoring their state"
+for ((i = 0; i < 60; i++)); do since_kill | grep -q "assigned 4 partitions" && break; sleep 1; done
+since_kill | grep -q "assigned 4 partitions" || fail "b never took all 4 partitions: $(tail -20 "$work/b.log")"
+since_kill | grep -q "restored from .* ([1-9][0-9]* messages" ||
+  fail "b took a's partitions over without restoring their state: $(since_kill)"
 runner a &
 a=$!
 pids+=("$a")
