@@ -19,12 +19,15 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "adapters/kafka/client.h"
 
 namespace {
 
@@ -35,8 +38,11 @@ constexpr int32_t kAnyPartition = -1;  // RD_KAFKA_PARTITION_UA, whose macro is 
 
 using Clock = std::chrono::steady_clock;
 
-// librdkafka's strings may be null; fmt refuses a null pointer.
-std::string Text(const char* s) { return s != nullptr ? s : "(none)"; }
+using kezek::adapters::kafka::Client;
+using kezek::adapters::kafka::Message;
+using kezek::adapters::kafka::Text;
+using Partitions = kezek::adapters::kafka::PartitionList;
+namespace kafka = kezek::adapters::kafka;
 
 [[noreturn]] void Fail(const std::string& what) { throw std::runtime_error(what); }
 
@@ -44,30 +50,10 @@ void Require(bool ok, const std::string& what) {
   if (!ok) Fail(what);
 }
 
+void Require(const kezek::adapters::Status& status) { Require(status.ok(), status.ToString()); }
+
 // Takes an rd_kafka_error_t (nullptr is success) and throws with its text and kind.
-void Check(rd_kafka_error_t* error, const char* what) {
-  if (error == nullptr) return;
-  const std::string text = fmt::format("{}: {} (retriable {}, abortable {}, fatal {})", what,
-                                       Text(rd_kafka_error_string(error)), rd_kafka_error_is_retriable(error),
-                                       rd_kafka_error_txn_requires_abort(error), rd_kafka_error_is_fatal(error));
-  rd_kafka_error_destroy(error);
-  Fail(text);
-}
-
-struct ClientDeleter {
-  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
-};
-using Client = std::unique_ptr<rd_kafka_t, ClientDeleter>;
-
-struct PartitionsDeleter {
-  void operator()(rd_kafka_topic_partition_list_t* list) const { rd_kafka_topic_partition_list_destroy(list); }
-};
-using Partitions = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionsDeleter>;
-
-struct MessageDeleter {
-  void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
-};
-using Message = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+void Check(rd_kafka_error_t* error, const char* what) { Require(kafka::FromError(error, what)); }
 
 // What the delivery reports said, for a producer that points its opaque here.
 struct Deliveries {
@@ -86,86 +72,30 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   }
 }
 
-Client MakeClient(rd_kafka_type_t type, const std::string& bootstrap,
-                  const std::vector<std::pair<std::string, std::string>>& settings, Deliveries* deliveries = nullptr) {
-  char errstr[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  auto set = [&](const std::string& key, const std::string& value) {
-    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      Fail(fmt::format("config {}={}: {}", key, value, errstr));
-    }
-  };
-  set("bootstrap.servers", bootstrap);
-  for (const auto& [key, value] : settings) set(key, value);
-  if (deliveries != nullptr) {
+Client MakeClient(rd_kafka_type_t type, const std::string& bootstrap, const kafka::Settings& settings,
+                  Deliveries* deliveries = nullptr) {
+  Client client;
+  Require(kafka::MakeClient(type, bootstrap, settings, &client, [&](rd_kafka_conf_t* conf) {
+    if (deliveries == nullptr) return;
     rd_kafka_conf_set_opaque(conf, deliveries);
     rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
-  }
-  rd_kafka_t* rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
-  if (rk == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    Fail(fmt::format("rd_kafka_new: {}", errstr));
-  }
-  if (type == RD_KAFKA_CONSUMER) rd_kafka_poll_set_consumer(rk);
-  return Client(rk);
+  }));
+  return client;
 }
 
 void CreateTopics(rd_kafka_t* rk, const std::vector<std::string>& names) {
-  char errstr[512];
-  std::vector<rd_kafka_NewTopic_t*> topics;
-  for (const auto& name : names) {
-    rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(name.c_str(), kPartitions, 1, errstr, sizeof errstr);
-    Require(t != nullptr, fmt::format("NewTopic {}: {}", name, errstr));
-    topics.push_back(t);
-  }
-  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-  // Wait until the controller has made them, not only accepted the request.
-  rd_kafka_AdminOptions_set_operation_timeout(options, kTimeoutMs, errstr, sizeof errstr);
-  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
-  rd_kafka_CreateTopics(rk, topics.data(), topics.size(), options, queue);
-  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, kTimeoutMs + 5'000);
-  std::string failure;
-  if (event == nullptr) {
-    failure = "CreateTopics: no answer";
-  } else if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    failure = fmt::format("CreateTopics: {}", Text(rd_kafka_event_error_string(event)));
-  } else {
-    size_t count = 0;
-    const rd_kafka_topic_result_t** results =
-        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
-    if (count != names.size()) failure = fmt::format("CreateTopics: {} results for {} topics", count, names.size());
-    for (size_t i = 0; i < count; ++i) {
-      if (rd_kafka_topic_result_error(results[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        failure = fmt::format("CreateTopics {}: {}", rd_kafka_topic_result_name(results[i]),
-                              Text(rd_kafka_topic_result_error_string(results[i])));
-      }
-    }
-  }
-  if (event != nullptr) rd_kafka_event_destroy(event);
-  rd_kafka_queue_destroy(queue);
-  rd_kafka_AdminOptions_destroy(options);
-  for (rd_kafka_NewTopic_t* t : topics) rd_kafka_NewTopic_destroy(t);
-  Require(failure.empty(), failure);
+  std::vector<kafka::NewTopic> topics;
+  for (const auto& name : names) topics.push_back({name, kPartitions, {}});
+  std::vector<std::string> made;
+  Require(kafka::CreateTopics(rk, topics, &made));
+  Require(made.size() == names.size(), fmt::format("{} of {} topics made", made.size(), names.size()));
 }
 
 // Produces one record (copied); a partition of -1 leaves the choice to the partitioner (by key).
 void Produce(rd_kafka_t* rk, const std::string& topic, int32_t partition, const std::string& key,
              const std::string& value) {
-  std::vector<rd_kafka_vu_t> vu(5);
-  vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
-  vu[0].u.cstr = topic.c_str();
-  vu[1].vtype = RD_KAFKA_VTYPE_KEY;
-  vu[1].u.mem.ptr = const_cast<char*>(key.data());
-  vu[1].u.mem.size = key.size();
-  vu[2].vtype = RD_KAFKA_VTYPE_VALUE;
-  vu[2].u.mem.ptr = const_cast<char*>(value.data());
-  vu[2].u.mem.size = value.size();
-  vu[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-  vu[3].u.i = RD_KAFKA_MSG_F_COPY;
-  vu[4].vtype = RD_KAFKA_VTYPE_PARTITION;
-  vu[4].u.i32 = partition;
-  Check(rd_kafka_produceva(rk, vu.data(), vu.size()), "produce");
+  Require(kafka::Produce(rk, topic, partition, key,
+                         std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(value.data()), value.size())));
 }
 
 void Flush(rd_kafka_t* rk, const Deliveries& d, int expected) {
@@ -224,9 +154,7 @@ std::pair<std::map<int32_t, std::vector<std::string>>, std::map<int32_t, int64_t
 
 int64_t HighWatermark(rd_kafka_t* rk, const std::string& topic, int32_t partition) {
   int64_t low = 0, high = 0;
-  const rd_kafka_resp_err_t err =
-      rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &low, &high, kTimeoutMs);
-  Require(err == RD_KAFKA_RESP_ERR_NO_ERROR, fmt::format("watermarks: {}", rd_kafka_err2str(err)));
+  Require(kafka::Watermarks(rk, topic, partition, &low, &high));
   return high;
 }
 
