@@ -195,7 +195,7 @@ EOF
 copy() { # FAULT: DST.actions and DST.journal, the fault at record $at of partition $part (once per fault)
   dst=$prefix-$1
   if [ ! -e "$work/copied-$1" ]; then
-    CHECKER_DIR=$here/tests/kafka py "$work/inject.py" "$brokers" "$prefix" "$dst" "$part" "$1" "$at" > "$work/copied-$1" ||
+    CHECKER_DIR=$here/tests/kafka PYTHONDONTWRITEBYTECODE=1 py "$work/inject.py" "$brokers" "$prefix" "$dst" "$part" "$1" "$at" > "$work/copied-$1" ||
       fail "$1: the fault could not be injected"
   fi
 }
