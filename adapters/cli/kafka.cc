@@ -7,10 +7,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <flatbuffers/flatbuffers.h>
 #include <fmt/format.h>
 
 #include "adapters/cli/commands.h"
@@ -22,6 +24,8 @@
 #include "adapters/kafka/member.h"
 #include "adapters/kafka/router.h"
 #include "adapters/limits.h"
+#include "decisions_generated.h"
+#include "events/answer.h"
 #include "engine/sha256.h"
 #include "events/codec.h"
 #include "events/input.h"
@@ -89,6 +93,11 @@ journaled as its rejection. Prints one JSON line per input, once the broker ackn
 
 options:
   --quiet           no line per input, only the summary on standard error
+  --wait SEC        print each input's answer instead, as 'kezek append' does (schemas/answers.fbs),
+                    once an engine member journaled it: read from P.journal (read_committed),
+                    waiting at most SEC seconds for each batch's records (1..3600; an input
+                    published to every partition is answered from the first). A repeat is
+                    answered Duplicate without the original's decisions.
 )";
 
 std::atomic<bool> g_stop{false};
@@ -255,6 +264,76 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   if (input < p->of_input.size()) p->of_input[input].emplace_back(m->partition, m->offset);
 }
 
+// --wait: the journal records of published inputs, read from P.journal (read_committed) from
+// where each partition ended when the publisher started: every record of its inputs comes after.
+class Answers {
+ public:
+  Status Open(const std::string& brokers, const std::string& journal, int partitions) {
+    journal_ = journal;
+    if (Status s = kafka::MakeClient(RD_KAFKA_CONSUMER, brokers,
+                                     {{"group.id", "kezek-append"},
+                                      {"isolation.level", "read_committed"},
+                                      {"enable.auto.commit", "false"}},
+                                     &consumer_);
+        !s.ok()) return s;
+    kafka::PartitionList list(rd_kafka_topic_partition_list_new(partitions));
+    for (int32_t k = 0; k < partitions; ++k) {
+      int64_t low = 0, high = 0;
+      if (Status s = kafka::Watermarks(consumer_.get(), journal, k, &low, &high); !s.ok()) return s;
+      rd_kafka_topic_partition_list_add(list.get(), journal.c_str(), k)->offset = high;
+    }
+    return kafka::FromErr(rd_kafka_assign(consumer_.get(), list.get()), "assign");
+  }
+
+  // Reads until each (partition, input offset) in `want` has its record, or `wait_ms` passed.
+  Status Collect(const std::set<std::pair<int32_t, int64_t>>& want, int wait_ms) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+    size_t have = 0;
+    for (const auto& key : want) have += records_.contains(key) ? 1 : 0;
+    while (have < want.size()) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        for (const auto& key : want) {
+          if (!records_.contains(key)) {
+            return Status::IoError(fmt::format(
+                "no journal record of the input at partition {} offset {} within {} s: is an engine member running "
+                "(kezek run --kafka)?", key.first, key.second, wait_ms / 1000));
+          }
+        }
+      }
+      kafka::Message m(rd_kafka_consumer_poll(consumer_.get(), 100));
+      if (!m || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;  // transient: librdkafka reconnects
+      const std::span<const uint8_t> value(static_cast<const uint8_t*>(m->payload), m->len);
+      flatbuffers::Verifier verifier(value.data(), value.size());
+      if (!fb::VerifyJournalRecordBuffer(verifier)) {
+        return Status::Corruption(fmt::format("{} partition {} offset {}: not a JournalRecord", journal_, m->partition,
+                                              m->offset));
+      }
+      const auto key = std::make_pair(m->partition, static_cast<int64_t>(fb::GetJournalRecord(value.data())->input_offset()));
+      if (!records_.contains(key)) {
+        records_.emplace(key, std::vector<uint8_t>(value.begin(), value.end()));
+        have += want.contains(key) ? 1 : 0;
+      }
+    }
+    return Status::Ok();
+  }
+
+  // The record of an input Collect found, then forgotten.
+  std::vector<uint8_t> Take(const std::pair<int32_t, int64_t>& key) {
+    auto node = records_.extract(key);
+    return node ? std::move(node.mapped()) : std::vector<uint8_t>{};
+  }
+
+  ~Answers() {
+    if (consumer_) rd_kafka_consumer_close(consumer_.get());
+  }
+
+ private:
+  std::string journal_;
+  kafka::Client consumer_;
+  std::map<std::pair<int32_t, int64_t>, std::vector<uint8_t>> records_;
+};
+
 }  // namespace
 
 int Kafka(int argc, char** argv) {
@@ -309,7 +388,7 @@ int KafkaRun(int argc, char** argv) {
 }
 
 int KafkaAppend(int argc, char** argv) {
-  auto args = Parse(argc, argv, 2, {"--brokers", "--prefix", "--config"}, {"--kafka", "--quiet"});
+  auto args = Parse(argc, argv, 2, {"--brokers", "--prefix", "--config", "--wait"}, {"--kafka", "--quiet"});
   if (!args) return 2;
   if (args->help) return fmt::print("{}{}", kAppendKafkaUsage, kConnection), 0;
   if (!MergeConfig(&*args, {"--brokers", "--prefix"})) return 2;
@@ -318,6 +397,11 @@ int KafkaAppend(int argc, char** argv) {
   if (args->positional.size() > 1) return fmt::print(stderr, "kezek append --kafka: one INPUT at most\n"), 2;
   const std::string input = args->positional.empty() ? "-" : args->positional.front();
   const bool quiet = args->options.contains("--quiet");
+  const auto wait = Number(*args, "--wait", 0);
+  if (!wait) return 2;
+  if (args->options.contains("--wait") && (*wait < 1 || *wait > 3600)) {
+    return fmt::print(stderr, "kezek append --kafka: --wait takes 1..3600 seconds\n"), 2;
+  }
   std::unique_ptr<adapters::LineReader> reader;
   if (Status s = adapters::LineReader::Open(input, &reader); !s.ok()) return Fail("append --kafka", s);
   const kafka::Topics topics = kafka::Topics::Of(Prefix(*args));
@@ -332,6 +416,11 @@ int KafkaAppend(int argc, char** argv) {
       !s.ok()) return Fail("append --kafka", s);
   int partitions = 0;
   if (Status s = kafka::PartitionCount(producer.get(), topics.actions, &partitions); !s.ok()) return Fail("append --kafka", s);
+  std::unique_ptr<Answers> answers;
+  if (*wait > 0) {
+    answers = std::make_unique<Answers>();
+    if (Status s = answers->Open(*brokers, topics.journal, partitions); !s.ok()) return Fail("append --kafka", s);
+  }
   events::Codec codec;
   events::InputLine line;
   uint64_t lines = 0;
@@ -343,6 +432,21 @@ int KafkaAppend(int argc, char** argv) {
   const auto flush = [&]() -> Status {
     if (Status s = kafka::FromErr(rd_kafka_flush(producer.get(), kafka::kCallTimeoutMs), "flush"); !s.ok()) return s;
     if (!placements.error.empty()) return Status::IoError("publishing: " + placements.error);
+    if (answers) {
+      // Each input answered from its first partition's record, in input order.
+      std::set<std::pair<int32_t, int64_t>> want;
+      for (auto& placed : placements.of_input) {
+        std::sort(placed.begin(), placed.end());
+        if (!placed.empty()) want.insert(placed.front());
+      }
+      if (Status s = answers->Collect(want, static_cast<int>(*wait) * 1000); !s.ok()) return s;
+      for (const auto& placed : placements.of_input) {
+        if (placed.empty()) continue;
+        const std::vector<uint8_t> record = answers->Take(placed.front());
+        if (!quiet) fmt::print("{}\n", codec.AnswerToJson(events::AnswerOf(static_cast<uint64_t>(placed.front().second), record, {})));
+      }
+      printed = placements.of_input.size();
+    }
     for (; printed < placements.of_input.size(); ++printed) {
       auto& placed = placements.of_input[printed];
       std::sort(placed.begin(), placed.end());

@@ -158,7 +158,13 @@ wait "$a" || true
 kills=$((kills + 1))
 b_at_kill=$(wc -l < "$work/b.log")
 since_kill() { tail -n +"$((b_at_kill + 1))" "$work/b.log"; }
-"$kezek" append --kafka --quiet --brokers "$brokers" --prefix "$prefix" "$work/second.jsonl" 2> /dev/null
+# The second half is answered like 'kezek append' answers: each input's journal record, which b
+# writes once it took a's partitions over.
+"$kezek" append --kafka --wait 120 --brokers "$brokers" --prefix "$prefix" "$work/second.jsonl" > "$work/answers.jsonl" \
+  2> "$work/answers.err" || fail "append --wait: $(cat "$work/answers.err")"
+[ "$(grep -c '"outcome": "' "$work/answers.jsonl")" -eq "$(wc -l < "$work/second.jsonl")" ] ||
+  fail "append --wait: $(wc -l < "$work/answers.jsonl") answers for $(wc -l < "$work/second.jsonl") inputs"
+grep -q '"rejection": {"code": "MalformedJson"' "$work/answers.jsonl" || fail "append --wait: no answer for the line that is no JSON"
 # b takes a's partitions once a's session times out (6 s), restoring their state from the changelog.
 for ((i = 0; i < 60; i++)); do since_kill | grep -q "assigned 4 partitions" && break; sleep 1; done
 since_kill | grep -q "assigned 4 partitions" || fail "b never took all 4 partitions: $(tail -20 "$work/b.log")"
