@@ -181,8 +181,8 @@ int Run(const Options& o) {
 
   // --- Kezek: position reads ----------------------------------------------------------------
   std::vector<uint64_t> waiting;
-  for (size_t id = 1; id < engine->state().applications.size(); ++id) {
-    if (engine->state().applications[id].status == fb::ApplicationStatus::InQueue) waiting.push_back(id);
+  for (const ApplicationId id : engine->state().ApplicationNumbers()) {
+    if (engine->state().app(id).status == fb::ApplicationStatus::InQueue) waiting.push_back(id.value);
   }
   replay::Random random(o.seed ^ 0x5EAD);
   std::vector<double> nanos;

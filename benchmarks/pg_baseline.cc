@@ -16,6 +16,7 @@
 #include "engine/iin.h"
 #include "engine/limits.h"
 #include "engine/messages.h"
+#include "engine/numbers.h"
 #include "engine/rules.h"  // pure helpers only: who may post what, the age on 1 September
 
 namespace kezek::bench {
@@ -295,8 +296,9 @@ struct PgBaseline::Impl {
   std::map<uint32_t, PriorityPolicy> policies;
   int64_t now = 0;
   uint64_t next_sequence = 0;
-  uint64_t next_application = 1;
-  uint64_t next_voucher = 1;
+  // Country-wide numbers (engine/numbers.h): by locality, the serial of its last application and voucher.
+  std::map<uint32_t, uint32_t> applications_numbered;
+  std::map<uint32_t, uint32_t> vouchers_numbered;
   uint32_t next_queue = 0;
   Words* out = nullptr;
   struct Note {
@@ -714,8 +716,10 @@ struct PgBaseline::Impl {
       if (active.Int(i, 1) == static_cast<int>(f.queue_type())) throw Rejected{Code::DuplicateActiveApplication};
     }
 
+    uint32_t& numbered = applications_numbered[f.locality()];
+    if (numbered + uint64_t{1} >= limits::kSerialsPerLocality) throw Rejected{Code::LimitExceeded};
     App a;
-    a.id = next_application++;
+    a.id = NumberOf(LocalityId{f.locality()}, ++numbered);
     a.child = child.iin.value;
     a.applicant = applicant.iin.value;
     a.child_name = f.child_name()->str();
@@ -989,12 +993,14 @@ struct PgBaseline::Impl {
     if (b.birth_year() + limits::kMaxAgeAtFilingYears + 1 < year || b.birth_year() > year) {
       throw Rejected{Code::InvalidField};
     }
+    uint32_t& numbered = vouchers_numbered[b.locality()];
+    if (numbered + uint64_t{b.count()} >= limits::kSerialsPerLocality) throw Rejected{Code::LimitExceeded};
     const uint32_t queue = QueueFor(b.locality(), b.queue_type(), b.birth_year(), b.language(), b.correction_type());
-    const uint64_t first = next_voucher;
-    next_voucher += b.count();
+    const uint64_t first = NumberOf(LocalityId{b.locality()}, numbered + 1);
+    numbered += b.count();
     Exec("vouchers_add", Params()
                              .Int(static_cast<int64_t>(first))
-                             .Int(static_cast<int64_t>(next_voucher - 1))
+                             .Int(static_cast<int64_t>(first + b.count() - 1))
                              .Int(queue));
     Decide(fb::DecisionBody::VouchersAllocated, b.locality(), b.queue_type(), b.birth_year(), first, b.count());
     IssueVouchers(queue, at);

@@ -106,13 +106,18 @@ Verdict FileApplication(Context& c, InstantMs at, InstantMs stamped, const fb::A
                   FormatIin(child.iin), child_it->second.active[QueueTypeIndex(a.queue_type())].value,
                   fb::EnumNameQueueType(a.queue_type()));
   }
+  if (s.ApplicationsNumbered(locality) + uint64_t{1} >= limits::kSerialsPerLocality) {
+    return Reject(fb::RejectionCode::LimitExceeded,
+                  "locality {} has numbered {} applications, the most one locality's numbers hold "
+                  "(serials below {}; docs/domain.md \"Country-wide numbers\")",
+                  locality.value, s.ApplicationsNumbered(locality), limits::kSerialsPerLocality);
+  }
 
   // Accepted: from here on the state changes.
   const civil::Ymd birth = civil::ToYmd(child.birth_date);
   const QueueKey key{locality, a.queue_type(), static_cast<uint16_t>(birth.year), a.language(),
                      a.correction_type()};
   Application app;
-  app.id = ApplicationId{s.applications.size()};
   app.child = child.iin;
   app.applicant = applicant.iin;
   app.child_name = a.child_name()->str();
@@ -131,9 +136,7 @@ Verdict FileApplication(Context& c, InstantMs at, InstantMs stamped, const fb::A
   app.correction = a.correction_type();
   app.chosen_kindergarten = KindergartenId{a.kindergarten()};
   if (a.conclusion_document()) app.conclusion_document = a.conclusion_document()->str();
-  s.applications.push_back(std::move(app));
-  Application& stored = s.applications.back();
-  s.changes.applications.push_back(stored.id);
+  Application& stored = s.AddApplication(std::move(app));
   s.child(child.iin).active[QueueTypeIndex(stored.type)] = stored.id;
   ArmSchoolAgeTimer(s, stored);
 

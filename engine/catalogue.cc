@@ -2,6 +2,7 @@
 // the working-day calendar, and the priority policy (tiers, their order, an optional ratio).
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "engine/assert.h"
 #include "engine/civil_time.h"
@@ -193,9 +194,10 @@ Verdict SetPriorityPolicy(Context& c, const fb::SetPriorityPolicy& a) {
   for (uint32_t i = 0; i < s.queues.size(); ++i) {
     if (governed(s.queues[i].key().locality)) s.queue(i).Clear();
   }
-  for (size_t i = 1; i < s.applications.size(); ++i) {
-    if (s.applications[i].status == fb::ApplicationStatus::Archived || !governed(s.applications[i].locality)) continue;
-    Application& app = s.app(ApplicationId{i});
+  for (const ApplicationId id : s.ApplicationNumbers()) {
+    const Application& seen = std::as_const(s).app(id);
+    if (seen.status == fb::ApplicationStatus::Archived || !governed(seen.locality)) continue;
+    Application& app = s.app(id);
     app.place = PlaceOrLast(PolicyOf(s, app.locality), s.categories[app.category]);
     if (app.status == fb::ApplicationStatus::InQueue) {
       s.queue(app.queue).Insert(QueueEntry{app.place.tier, app.filed_at, app.id}, app.place.line);

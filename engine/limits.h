@@ -8,6 +8,10 @@
 namespace kezek::limits {
 
 inline constexpr uint32_t kVouchersPerAllocationMax = 100'000;
+// Application and voucher numbers are country-wide: locality × this + a serial 1, 2, … of the
+// locality's own (engine/numbers.h, docs/domain.md "Country-wide numbers"). A filing that would
+// need serial kSerialsPerLocality, or an allocation that would pass it, is rejected.
+inline constexpr uint64_t kSerialsPerLocality = 1'000'000;
 inline constexpr uint32_t kGroupCapacityMax = 1'000;
 inline constexpr size_t kCalendarDaysPerUpdateMax = 1'000;
 inline constexpr size_t kPriorityTiersMax = 32;

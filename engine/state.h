@@ -109,6 +109,17 @@ struct Timer {
   auto operator<=>(const Timer&) const = default;
 };
 
+// A locality's numbering (engine/numbers.h): how many applications and vouchers it has numbered,
+// and where each lives: its slot in State::applications / State::vouchers at [serial - 1], 0 for
+// a serial with none (only a state restored with a counter raised past its entries, as a test
+// does, has such gaps; the vectors may be shorter than the counters).
+struct LocalityNumbers {
+  uint32_t applications = 0;  // the serial of its last application
+  uint32_t vouchers = 0;      // the serial of its last voucher
+  std::vector<uint32_t> application_slots;
+  std::vector<uint32_t> voucher_slots;
+};
+
 struct ChildEntry {
   std::array<ApplicationId, 2> active{};  // by queue type; 0 when none
 };
@@ -148,6 +159,7 @@ struct ChangeSet {
   std::vector<LocalityId> localities;
   std::vector<LocalityId> policies;
   std::vector<LocalityId> offsets;      // a locality's whole timeline
+  std::vector<LocalityId> numbers;      // a locality's counters
   std::vector<LocalDate> calendar;
   std::vector<Iin> children;
   std::vector<std::array<uint64_t, 2>> idempotency;
@@ -169,8 +181,12 @@ struct State {
   std::vector<std::string> categories;            // interned priority category codes
   std::map<std::string, uint16_t, std::less<>> category_index;
 
-  std::vector<Application> applications;  // [0] unused: ids are 1-based
-  std::vector<Voucher> vouchers;          // [0] unused
+  // Applications and vouchers in slots, [0] unused so that slot 0 means none. Their order is not
+  // observable: a live state's is journal order, a restored one's is number order; whatever
+  // reaches output walks ApplicationNumbers() / VoucherNumbers(). Look them up by number.
+  std::vector<Application> applications;
+  std::vector<Voucher> vouchers;
+  absl::flat_hash_map<LocalityId, LocalityNumbers> numbers;
   std::vector<Queue> queues;
   std::map<QueueKey, uint32_t> queue_index;
   absl::flat_hash_map<Iin, ChildEntry, IinHash> children;
@@ -183,11 +199,30 @@ struct State {
   // Mutable accessors record the key in `changes`.
   Application& app(ApplicationId id);
   const Application& app(ApplicationId id) const;
-  Voucher& voucher(VoucherId id);
+  Voucher& voucher(VoucherId id);        // REQUIRES: has_voucher(id), as app(id) has_app(id)
+  const Voucher& voucher(VoucherId id) const;
   Queue& queue(uint32_t index);
   Group& group(GroupId id);              // REQUIRES: the group exists
   ChildEntry& child(Iin iin);            // created empty if new
-  bool has_app(ApplicationId id) const { return id.value >= 1 && id.value < applications.size(); }
+  // False for any number no application has: 0, a serial beyond its locality's, another locality's.
+  bool has_app(ApplicationId id) const { return ApplicationSlot(id) != 0; }
+  bool has_voucher(VoucherId id) const { return VoucherSlot(id) != 0; }
+
+  // How many applications / vouchers `locality` has numbered (the serial of its last one).
+  uint32_t ApplicationsNumbered(LocalityId locality) const;
+  uint32_t VouchersNumbered(LocalityId locality) const;
+  // Stores `app` under its locality's next number, which it returns in `app.id`.
+  // REQUIRES: ApplicationsNumbered(app.locality) + 1 < limits::kSerialsPerLocality.
+  Application& AddApplication(Application app);
+  // Adds `count` free vouchers of queue `queue` under the next consecutive numbers of `locality`;
+  // returns the first. REQUIRES: VouchersNumbered(locality) + count < limits::kSerialsPerLocality.
+  VoucherId AddVouchers(LocalityId locality, uint32_t queue, uint32_t count);
+  // Every application's / voucher's number, ascending (locality, then serial).
+  std::vector<ApplicationId> ApplicationNumbers() const;
+  std::vector<VoucherId> VoucherNumbers() const;
+  // The slot of a number in applications / vouchers; 0 when none has it.
+  uint32_t ApplicationSlot(ApplicationId id) const;
+  uint32_t VoucherSlot(VoucherId id) const;
 };
 
 // The policy in force for a locality: its own, else the default, else the built-in one tier.

@@ -5,6 +5,8 @@
 
 #include "engine/assert.h"
 #include "engine/bytes.h"
+#include "engine/limits.h"
+#include "engine/numbers.h"
 
 namespace kezek::state_codec {
 namespace {
@@ -100,10 +102,10 @@ void Meta(const State& s, const std::function<void(const Put&)>& put) {
 
 // The entry for one key of each kind: written if present in the state, else erased.
 void ApplicationEntry(const State& s, ApplicationId id, const std::function<void(const Put&)>& put) {
-  put({Family::kApplications, Be(id.value, 8), EncodeApplication(s.applications[id.value])});
+  put({Family::kApplications, Be(id.value, 8), EncodeApplication(s.app(id))});
 }
 void VoucherEntry(const State& s, VoucherId id, const std::function<void(const Put&)>& put) {
-  const Voucher& v = s.vouchers[id.value];
+  const Voucher& v = s.voucher(id);
   put({Family::kVouchers, Be(id.value, 8), Out().U32(v.queue).U8(static_cast<uint8_t>(v.state)).U64(v.holder.value).Take()});
 }
 void QueueEntryOf(const State& s, uint32_t index, const std::function<void(const Put&)>& put) {
@@ -148,10 +150,22 @@ void CalendarEntry(const State& s, LocalDate date, const std::function<void(cons
 void CategoryEntry(const State& s, size_t index, const std::function<void(const Put&)>& put) {
   put({Family::kCategories, Be(index, 2), Out().Str(s.categories[index]).Take()});
 }
+// A locality's counters; the slots are derived from the entries' keys.
+void NumbersEntry(const State& s, LocalityId id, const std::function<void(const Put&)>& put) {
+  const auto it = s.numbers.find(id);
+  if (it == s.numbers.end()) return put({Family::kNumbers, Be(id.value, 4), {}, true});
+  put({Family::kNumbers, Be(id.value, 4), Out().U32(it->second.applications).U32(it->second.vouchers).Take()});
+}
 void ChildEntryOf(const State& s, Iin iin, const std::function<void(const Put&)>& put) {
   const auto it = s.children.find(iin);
   if (it == s.children.end()) return put({Family::kChildren, Be(iin.value, 8), {}, true});
   put({Family::kChildren, Be(iin.value, 8), Out().U64(it->second.active[0].value).U64(it->second.active[1].value).Take()});
+}
+
+// Records a loaded entry's slot under its serial (REQUIRES: the serial has none yet).
+void PlaceLoaded(std::vector<uint32_t>& slots, uint32_t serial, size_t slot) {
+  if (slots.size() < serial) slots.resize(serial);
+  slots[serial - 1] = static_cast<uint32_t>(slot);
 }
 
 }  // namespace
@@ -197,6 +211,7 @@ const char* FamilyName(Family family) {
     case Family::kCategories: return "categories";
     case Family::kChildren: return "children";
     case Family::kIdempotency: return "idempotency";
+    case Family::kNumbers: return "numbers";
   }
   return "?";
 }
@@ -218,12 +233,13 @@ void ChangedEntries(const State& s, const std::function<void(const Put&)>& put) 
   for (const auto& key : Unique(c.idempotency)) {
     put({Family::kIdempotency, IdempotencyKey(key), EncodeIdempotency(s.idempotency.at(key))});
   }
+  for (const auto id : Unique(c.numbers)) NumbersEntry(s, id, put);
 }
 
 void AllEntries(const State& s, const std::function<void(const Put&)>& put) {
   Meta(s, put);
-  for (size_t i = 1; i < s.applications.size(); ++i) ApplicationEntry(s, ApplicationId{i}, put);
-  for (size_t i = 1; i < s.vouchers.size(); ++i) VoucherEntry(s, VoucherId{i}, put);
+  for (const ApplicationId id : s.ApplicationNumbers()) ApplicationEntry(s, id, put);
+  for (const VoucherId id : s.VoucherNumbers()) VoucherEntry(s, id, put);
   for (uint32_t i = 0; i < s.queues.size(); ++i) QueueEntryOf(s, i, put);
   for (const auto& [id, g] : s.groups) GroupEntry(s, id, put);
   for (const auto& [id, k] : s.kindergartens) KindergartenEntry(s, id, put);
@@ -242,6 +258,11 @@ void AllEntries(const State& s, const std::function<void(const Put&)>& put) {
   for (const auto& [key, entry] : s.idempotency) keys.push_back(key);
   std::sort(keys.begin(), keys.end());
   for (const auto& key : keys) put({Family::kIdempotency, IdempotencyKey(key), EncodeIdempotency(s.idempotency.at(key))});
+  std::vector<LocalityId> localities;
+  localities.reserve(s.numbers.size());
+  for (const auto& [locality, entry] : s.numbers) localities.push_back(locality);
+  std::sort(localities.begin(), localities.end());
+  for (const LocalityId locality : localities) NumbersEntry(s, locality, put);
 }
 
 bool LoadEntry(Family family, std::string_view key, std::string_view value, State* s) {
@@ -254,20 +275,31 @@ bool LoadEntry(Family family, std::string_view key, std::string_view value, Stat
       if (key == "now") return s->now = InstantMs{in.I64()}, in.done();
       return true;  // the runtime's own entries
     case Family::kApplications: {
-      const uint64_t id = FromBe(key);
-      if (key.size() != 8 || id == 0 || id > (1ull << 40)) return false;
-      if (s->applications.size() <= id) s->applications.resize(id + 1);
-      return DecodeApplication(value, &s->applications[id]) && s->applications[id].id.value == id;
+      const uint64_t number = FromBe(key);
+      const std::optional<LocalityId> locality = LocalityOfNumber(number);
+      if (key.size() != 8 || !locality || s->has_app(ApplicationId{number}) || s->applications.size() >= UINT32_MAX) {
+        return false;
+      }
+      Application a;
+      if (!DecodeApplication(value, &a) || a.id.value != number || a.locality != *locality) return false;
+      PlaceLoaded(s->numbers[*locality].application_slots, SerialOfNumber(number), s->applications.size());
+      s->applications.push_back(std::move(a));
+      return true;
     }
     case Family::kVouchers: {
-      const uint64_t id = FromBe(key);
-      if (key.size() != 8 || id == 0 || id > (1ull << 40)) return false;
-      if (s->vouchers.size() <= id) s->vouchers.resize(id + 1);
-      Voucher& v = s->vouchers[id];
+      const uint64_t number = FromBe(key);
+      const std::optional<LocalityId> locality = LocalityOfNumber(number);
+      if (key.size() != 8 || !locality || s->has_voucher(VoucherId{number}) || s->vouchers.size() >= UINT32_MAX) {
+        return false;
+      }
+      Voucher v;
       v.queue = in.U32();
       v.state = static_cast<VoucherState>(in.U8());
       v.holder = ApplicationId{in.U64()};
-      return in.done();
+      if (!in.done()) return false;
+      PlaceLoaded(s->numbers[*locality].voucher_slots, SerialOfNumber(number), s->vouchers.size());
+      s->vouchers.push_back(v);
+      return true;
     }
     case Family::kQueues: {
       const uint64_t index = FromBe(key);
@@ -346,13 +378,24 @@ bool LoadEntry(Family family, std::string_view key, std::string_view value, Stat
       s->idempotency[{FromBe(key.substr(0, 8)), FromBe(key.substr(8))}] = e;
       return in.done();
     }
+    case Family::kNumbers: {
+      LocalityNumbers& n = s->numbers[LocalityId{static_cast<uint32_t>(FromBe(key))}];
+      n.applications = in.U32();
+      n.vouchers = in.U32();
+      return key.size() == 4 && in.done();
+    }
   }
   return false;
 }
 
 bool FinishLoad(State* s) {
-  for (size_t i = 1; i < s->applications.size(); ++i) {
-    if (s->applications[i].id.value != i) return false;
+  // Every number within its locality's counters, each counter below the limit; every voucher of
+  // a queue of its own locality (checked below, once the queues are indexed).
+  for (const auto& [locality, n] : s->numbers) {
+    if (n.application_slots.size() > n.applications || n.voucher_slots.size() > n.vouchers ||
+        n.applications >= limits::kSerialsPerLocality || n.vouchers >= limits::kSerialsPerLocality) {
+      return false;
+    }
   }
   for (size_t i = 0; i < s->categories.size(); ++i) {
     s->category_index[s->categories[i]] = static_cast<uint16_t>(i);
@@ -374,8 +417,13 @@ bool FinishLoad(State* s) {
       if (a.deadline != fb::DeadlineKind::None) s->timers.push(Timer{a.deadline_at, a.id, false, a.deadline_generation});
     }
   }
-  for (size_t v = 1; v < s->vouchers.size(); ++v) {
-    if (s->vouchers[v].queue >= s->queues.size()) return false;
+  for (const auto& [locality, n] : s->numbers) {
+    for (const uint32_t slot : n.voucher_slots) {
+      if (slot != 0 && (s->vouchers[slot].queue >= s->queues.size() ||
+                        s->queues[s->vouchers[slot].queue].key().locality != locality)) {
+        return false;
+      }
+    }
   }
   s->changes.Clear(s->categories.size());
   return true;

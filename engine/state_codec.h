@@ -13,17 +13,18 @@
 
 namespace kezek::state_codec {
 
-inline constexpr uint32_t kStateFormatVersion = 1;
+// 2: country-wide application and voucher numbers as keys, and the numbers family.
+inline constexpr uint32_t kStateFormatVersion = 2;
 
 // Column families, in a fixed order.
 enum class Family : uint8_t {
   kMeta, kApplications, kVouchers, kQueues, kGroups, kKindergartens, kLocalities, kPolicies,
-  kOffsets, kCalendar, kCategories, kChildren, kIdempotency,
+  kOffsets, kCalendar, kCategories, kChildren, kIdempotency, kNumbers,
 };
 inline constexpr Family kFamilies[] = {Family::kMeta, Family::kApplications, Family::kVouchers, Family::kQueues,
                                        Family::kGroups, Family::kKindergartens, Family::kLocalities, Family::kPolicies,
                                        Family::kOffsets, Family::kCalendar, Family::kCategories, Family::kChildren,
-                                       Family::kIdempotency};
+                                       Family::kIdempotency, Family::kNumbers};
 const char* FamilyName(Family family);
 
 // One key/value write: value empty with erase = true deletes the key.

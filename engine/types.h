@@ -18,8 +18,8 @@ struct Named {
 
 using InstantMs = Named<int64_t, struct InstantMsTag>;          // UTC, ms since the Unix epoch
 using LocalDate = Named<int32_t, struct LocalDateTag>;          // days since 1970-01-01, local
-using ApplicationId = Named<uint64_t, struct ApplicationIdTag>; // 1-based, engine-assigned
-using VoucherId = Named<uint64_t, struct VoucherIdTag>;         // 1-based, engine-assigned
+using ApplicationId = Named<uint64_t, struct ApplicationIdTag>; // country-wide number (engine/numbers.h); 0: none
+using VoucherId = Named<uint64_t, struct VoucherIdTag>;         // country-wide number (engine/numbers.h); 0: none
 using LocalityId = Named<uint32_t, struct LocalityIdTag>;
 using KindergartenId = Named<uint32_t, struct KindergartenIdTag>;
 using GroupId = Named<uint32_t, struct GroupIdTag>;

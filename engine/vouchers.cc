@@ -31,15 +31,18 @@ Verdict AllocateVouchers(Context& c, InstantMs at, const fb::AllocateVouchers& a
   if (a.birth_year() + limits::kMaxAgeAtFilingYears + 1 < year || a.birth_year() > year) {
     return Reject(fb::RejectionCode::InvalidField, "birth_year {} is no preschool age group in {}", a.birth_year(), year);
   }
-  const uint32_t queue = QueueFor(s, QueueKey{LocalityId{a.locality()}, a.queue_type(), a.birth_year(),
-                                              a.language(), a.correction_type()});
-  const VoucherId first{s.vouchers.size()};
-  Queue& pool = s.queue(queue);
-  for (uint32_t i = 0; i < a.count(); ++i) {
-    s.vouchers.push_back(Voucher{queue, VoucherState::Free, ApplicationId{}});
-    s.changes.vouchers.push_back(VoucherId{first.value + i});
-    pool.free_vouchers().insert(VoucherId{first.value + i});
+  const LocalityId locality{a.locality()};
+  if (s.VouchersNumbered(locality) + uint64_t{a.count()} >= limits::kSerialsPerLocality) {
+    return Reject(fb::RejectionCode::LimitExceeded,
+                  "locality {} has numbered {} vouchers: {} more would pass the most one locality's numbers hold "
+                  "(serials below {}; docs/domain.md \"Country-wide numbers\")",
+                  a.locality(), s.VouchersNumbered(locality), a.count(), limits::kSerialsPerLocality);
   }
+  const uint32_t queue = QueueFor(s, QueueKey{locality, a.queue_type(), a.birth_year(), a.language(),
+                                              a.correction_type()});
+  const VoucherId first = s.AddVouchers(locality, queue, a.count());
+  Queue& pool = s.queue(queue);
+  for (uint32_t i = 0; i < a.count(); ++i) pool.free_vouchers().insert(VoucherId{first.value + i});
   c.out.VouchersAllocated(a, first);
   IssueVouchers(c, queue, at);
   return std::nullopt;

@@ -9,6 +9,7 @@
 #include "engine/assert.h"
 #include "engine/civil_time.h"
 #include "engine/iin.h"
+#include "engine/numbers.h"
 #include "projections/card_texts.h"
 
 namespace kezek::projections {
@@ -68,7 +69,7 @@ uint64_t CursorOf(uint64_t sequence, uint32_t decision_index) {
   return ((sequence << kCursorIndexBits) | decision_index) + 1;
 }
 
-ReadModels::ReadModels() { apps_.emplace_back(); }
+ReadModels::ReadModels() = default;
 
 // --- feeding ------------------------------------------------------------------------------------
 
@@ -276,9 +277,8 @@ void ReadModels::Accept(const fb::JournalRecord& record, const fb::ApplicationAc
   KEZEK_ASSERT(action != nullptr && action->body_type() == fb::ActionBody::FileApplication);
   const fb::FileApplication& file = *action->body_as_FileApplication();
   const uint64_t id = accepted.application();
-  KEZEK_ASSERT(id >= 1);
-  if (id >= apps_.size()) apps_.resize(id + 1);
-  App& a = apps_[id];
+  KEZEK_ASSERT(LocalityOfNumber(id).has_value());
+  App& a = Room(id);
   Touch('A', id);
   KEZEK_ASSERT(a.applicant == 0);  // each application is accepted once
   const auto applicant = IinNumber(action->actor()->iin()->string_view());
@@ -448,18 +448,19 @@ void ReadModels::SetPolicy(uint64_t sequence, const fb::SetPriorityPolicy& a) {
     return owner == locality || (locality == 0 && !policies_.contains(owner));
   };
   std::vector<uint64_t> waiting;  // those waiting in the queues it re-ranks
-  for (uint64_t id = 1; id < apps_.size(); ++id) {
-    const App& x = apps_[id];
-    if (x.applicant != 0 && x.status == fb::ApplicationStatus::InQueue && governed(x.locality)) waiting.push_back(id);
+  const std::vector<uint64_t> numbers = AppNumbers();
+  for (const uint64_t id : numbers) {
+    const App& x = at(id);
+    if (x.status == fb::ApplicationStatus::InQueue && governed(x.locality)) waiting.push_back(id);
   }
   for (uint32_t q = 0; q < queues_.size(); ++q) {
     if (!governed(queues_[q].key().locality.value)) continue;
     queues_[q].Clear();
     Touch('Q', q);
   }
-  for (uint64_t id = 1; id < apps_.size(); ++id) {
-    App& x = apps_[id];
-    if (x.applicant == 0 || x.status == fb::ApplicationStatus::Archived || !governed(x.locality)) continue;
+  for (const uint64_t id : numbers) {
+    App& x = Room(id);
+    if (x.status == fb::ApplicationStatus::Archived || !governed(x.locality)) continue;
     const TierPlace place = PlaceOrLast(PolicyOf(x.locality), categories_[x.category]);
     if (x.tier != place.tier || x.line != place.line) Touch('A', id);
     x.tier = place.tier;
@@ -473,7 +474,7 @@ void ReadModels::SetPolicy(uint64_t sequence, const fb::SetPriorityPolicy& a) {
     if (governed(queues_[q].key().locality.value)) LogQueue(sequence, q, QueueEventKind::Reset, 0, 0, Line::General);
   }
   for (const uint64_t id : waiting) {
-    App& x = apps_[id];
+    App& x = Room(id);
     const uint64_t position = LivePosition(x, id);
     AddHistory(sequence, x, id, position, RankOf(x, position), fb::PositionEvent::PolicyReranked);
   }
@@ -496,11 +497,11 @@ void ReadModels::LogQueue(uint64_t sequence, uint32_t queue, QueueEventKind kind
                           Line line) {
   const Queue& q = queues_[queue];
   const Ratio ratio = RatioOf(q.key().locality.value);
-  KEZEK_ASSERT(application <= UINT32_MAX && q.size() <= UINT32_MAX);
+  KEZEK_ASSERT(q.size() <= UINT32_MAX);
   std::vector<QueueEvent>& log = queue_logs_[queue];
   KEZEK_ASSERT(log.size() < UINT32_MAX);
   Touch('W', uint64_t{queue} << 32 | log.size());
-  log.push_back(QueueEvent{sequence, static_cast<uint32_t>(application), static_cast<uint32_t>(q.size(Line::Priority)),
+  log.push_back(QueueEvent{sequence, application, static_cast<uint32_t>(q.size(Line::Priority)),
                            static_cast<uint32_t>(q.size(Line::General)), q.cycle(), ratio.priority, ratio.general, tier,
                            line, kind});
   NoteTime(sequence);
@@ -532,14 +533,48 @@ void ReadModels::NoteTime(uint64_t sequence) {
 // --- helpers ------------------------------------------------------------------------------------
 
 ReadModels::App& ReadModels::app(uint64_t id) {
-  KEZEK_ASSERT(id >= 1 && id < apps_.size() && apps_[id].applicant != 0);
+  KEZEK_ASSERT(find(id) != nullptr);
   Touch('A', id);
-  return apps_[id];
+  return Room(id);
 }
 
 const ReadModels::App* ReadModels::find(uint64_t id) const {
-  if (id < 1 || id >= apps_.size() || apps_[id].applicant == 0) return nullptr;
-  return &apps_[id];
+  const std::optional<LocalityId> locality = LocalityOfNumber(id);
+  if (!locality) return nullptr;
+  const auto it = apps_.find(locality->value);
+  const uint32_t serial = SerialOfNumber(id);
+  if (it == apps_.end() || serial > it->second.size() || it->second[serial - 1].applicant == 0) return nullptr;
+  return &it->second[serial - 1];
+}
+
+const ReadModels::App& ReadModels::at(uint64_t id) const {
+  const App* a = find(id);
+  KEZEK_ASSERT(a != nullptr);
+  return *a;
+}
+
+ReadModels::App& ReadModels::Room(uint64_t id) {
+  const std::optional<LocalityId> locality = LocalityOfNumber(id);
+  KEZEK_ASSERT(locality.has_value());
+  std::vector<App>& apps = apps_[locality->value];
+  const uint32_t serial = SerialOfNumber(id);
+  if (apps.size() < serial) apps.resize(serial);
+  return apps[serial - 1];
+}
+
+std::vector<uint64_t> ReadModels::AppNumbers() const {
+  std::vector<uint32_t> localities;
+  localities.reserve(apps_.size());
+  for (const auto& [locality, apps] : apps_) localities.push_back(locality);
+  std::sort(localities.begin(), localities.end());
+  std::vector<uint64_t> out;
+  for (const uint32_t locality : localities) {
+    const std::vector<App>& apps = apps_.at(locality);
+    for (size_t i = 0; i < apps.size(); ++i) {
+      if (apps[i].applicant != 0) out.push_back(NumberOf(LocalityId{locality}, i + 1));
+    }
+  }
+  return out;
 }
 
 QueueEntry ReadModels::EntryOf(const App& a, uint64_t id) const {
@@ -613,7 +648,7 @@ messages::Text ReadModels::Render(const Note& note) const {
     case fb::NotificationKind::DocumentsRejected:
       return messages::DocumentsRejected(arg < pool_.size() ? pool_[arg] : std::string{});
     case fb::NotificationKind::VoucherIssued:
-      return messages::VoucherIssued(ChildName(apps_[note.application]), date);
+      return messages::VoucherIssued(ChildName(at(note.application)), date);
     case fb::NotificationKind::AwaitingContract:
       return messages::AwaitingContract();
     case fb::NotificationKind::ContractSent:
@@ -646,7 +681,7 @@ flatbuffers::Offset<fb::QueueKeyView> ReadModels::BuildKey(flatbuffers::FlatBuff
 }
 
 flatbuffers::Offset<fb::ApplicationCard> ReadModels::BuildCard(flatbuffers::FlatBufferBuilder& b, uint64_t id) const {
-  const App& a = apps_[id];
+  const App& a = at(id);
   const bool archived = a.status == fb::ApplicationStatus::Archived;
   const fb::ApplicationStatus stage_status = archived ? a.status_before_archive : a.status;
   // The step it stands at: choosing a ДО and group assigns the voucher's financing, so a request
@@ -789,7 +824,7 @@ std::vector<uint8_t> ReadModels::Applications(std::string_view applicant_iin) co
 flatbuffers::Offset<fb::NotificationItem> ReadModels::BuildItem(flatbuffers::FlatBufferBuilder& b,
                                                                  uint32_t note_index) const {
   const Note& note = notes_[note_index];
-  const App& a = apps_[note.application];
+  const App& a = at(note.application);
   const auto spelled = spelled_.find(note_index);
   const messages::Text text = spelled != spelled_.end() ? spelled->second : Render(note);
   const int64_t at = TimeOf(note.sequence);
@@ -886,7 +921,7 @@ void ReadModels::WalkStint(const App& a, uint64_t id, const HistoryEntry& start,
     const QueueEvent& event = log[j];
     const bool same_line = event.line == line;
     const auto ahead = [&] {
-      const QueueEntry other{event.tier, InstantMs{apps_[event.application].filed_at_ms}, ApplicationId{event.application}};
+      const QueueEntry other{event.tier, InstantMs{at(event.application).filed_at_ms}, ApplicationId{event.application}};
       KEZEK_ASSERT(other != self);  // its own entries end the stretch
       return other < self;
     };
@@ -1021,16 +1056,20 @@ Sha256 ReadModels::Hash() const {
   Canon c;
   c.Int(next_sequence_);
   c.Int(waiting_);
-  c.Int(uint64_t{apps_.size()});
-  for (const App& a : apps_) {
+  // In number order, each with its child's name (the names' arena is in the order of arrival,
+  // which a load from the store does not repeat).
+  const std::vector<uint64_t> numbers = AppNumbers();
+  c.Int(uint64_t{numbers.size()});
+  for (const uint64_t id : numbers) {
+    const App& a = at(id);
+    c.Int(id), c.Text(ChildName(a));
     c.Int(a.applicant), c.Int(a.child), c.Int(a.filed_at_ms), c.Int(a.stamped_ms), c.Int(a.deadline_ms);
-    c.Int(a.voucher), c.Int(a.name_offset), c.Int(a.locality), c.Int(a.queue), c.Int(a.preferred_kindergarten);
-    c.Int(a.group), c.Int(a.last_history), c.Int(a.deadline_date), c.Int(a.name_length), c.Int(a.category);
+    c.Int(a.voucher), c.Int(a.locality), c.Int(a.queue), c.Int(a.preferred_kindergarten);
+    c.Int(a.group), c.Int(a.last_history), c.Int(a.deadline_date), c.Int(a.category);
     c.Int(a.tier), c.Int(a.line), c.Int(a.type), c.Int(a.language), c.Int(a.correction), c.Int(a.financing);
     c.Int(a.status), c.Int(a.status_before_archive), c.Int(a.archive_reason), c.Int(a.deadline);
     c.Int(a.extension_used);
   }
-  c.Text(names_);
   c.Int(uint64_t{categories_.size()});
   for (const std::string& category : categories_) c.Text(category);
   c.Int(uint64_t{pool_.size()});
@@ -1096,7 +1135,8 @@ Sha256 ReadModels::Hash() const {
 uint64_t ReadModels::MemoryBytes() const {
   const auto heap = [](const std::string& s) -> uint64_t { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
   uint64_t bytes = sizeof(*this);
-  bytes += apps_.capacity() * sizeof(App) + names_.capacity();
+  for (const auto& [locality, apps] : apps_) bytes += sizeof(locality) + sizeof(apps) + apps.capacity() * sizeof(App);
+  bytes += names_.capacity();
   for (const std::string& s : categories_) bytes += sizeof(s) + heap(s);
   for (const std::string& s : pool_) bytes += 2 * (sizeof(s) + heap(s)) + 48;  // vector + map node
   bytes += notes_.capacity() * sizeof(Note) + history_.capacity() * sizeof(HistoryEntry);

@@ -118,7 +118,7 @@ class ReadModels {
   [[nodiscard]] bool LoadEntry(std::string_view key, std::string_view value);
   [[nodiscard]] bool FinishLoad();
   // The stored form's version; a store of another version is rebuilt.
-  static constexpr uint32_t kStoreFormat = 2;
+  static constexpr uint32_t kStoreFormat = 3;  // 3: country-wide application numbers
 
   // SHA-256 of a canonical encoding of every read model: equal after a rebuild from the same journal.
   Sha256 Hash() const;
@@ -189,7 +189,7 @@ class ReadModels {
   enum class QueueEventKind : uint8_t { Inserted = 0, Erased = 1, Popped = 2, Reset = 3 };
   struct QueueEvent {
     uint64_t sequence = 0;
-    uint32_t application = 0;  // 0 for a reset
+    uint64_t application = 0;  // 0 for a reset
     uint32_t priority_size = 0;
     uint32_t general_size = 0;
     uint32_t cycle = 0;
@@ -254,6 +254,11 @@ class ReadModels {
 
   App& app(uint64_t id);
   const App* find(uint64_t id) const;
+  const App& at(uint64_t id) const;  // REQUIRES: find(id)
+  // The room for application `id`, made if missing (REQUIRES: LocalityOfNumber(id)).
+  App& Room(uint64_t id);
+  // The numbers of the accepted applications, ascending.
+  std::vector<uint64_t> AppNumbers() const;
   QueueEntry EntryOf(const App& app, uint64_t id) const;
   Ratio RatioOf(uint32_t locality) const;
   const PriorityPolicy& PolicyOf(uint32_t locality) const;
@@ -281,7 +286,9 @@ class ReadModels {
   uint64_t next_sequence_ = 0;
   uint64_t waiting_ = 0;
 
-  std::vector<App> apps_;       // by application id; [0] unused
+  // Applications by number (engine/numbers.h): by locality, at [serial - 1]; applicant 0 marks a
+  // serial not accepted (yet). Walks in number order go through AppNumbers().
+  absl::flat_hash_map<uint32_t, std::vector<App>> apps_;
   std::string names_;           // children's names, back to back (App::name_offset/name_length)
   std::vector<std::string> categories_;  // interned priority category codes
   std::map<std::string, uint16_t, std::less<>> category_index_;

@@ -15,6 +15,7 @@
 
 #include "engine/assert.h"
 #include "engine/bytes.h"
+#include "engine/numbers.h"
 #include "engine/state_codec.h"
 #include "projections/read_models.h"
 
@@ -53,7 +54,7 @@ void ReadModels::PutEntryOf(char kind, uint64_t id, const PutEntry& put) const {
   Out out;
   switch (kind) {
     case 'A': {
-      const App& a = apps_[id];
+      const App& a = at(id);
       out.U64(a.applicant).U64(a.child).I64(a.filed_at_ms).I64(a.stamped_ms).I64(a.deadline_ms).U64(a.voucher)
           .U32(a.locality).U32(a.queue).U32(a.preferred_kindergarten).U32(a.group).U32(a.last_history)
           .U32(static_cast<uint32_t>(a.deadline_date)).U16(a.category).U8(a.tier).U8(static_cast<uint8_t>(a.line))
@@ -125,7 +126,7 @@ void ReadModels::PutEntryOf(char kind, uint64_t id, const PutEntry& put) const {
     case 'T': out.U64(times_[id].first).I64(times_[id].second); break;
     case 'W': {
       const QueueEvent& e = queue_logs_[id >> 32][id & UINT32_MAX];
-      out.U64(e.sequence).U32(e.application).U32(e.priority_size).U32(e.general_size).U32(e.cycle)
+      out.U64(e.sequence).U64(e.application).U32(e.priority_size).U32(e.general_size).U32(e.cycle)
           .U16(e.ratio_priority).U16(e.ratio_general).U8(e.tier).U8(static_cast<uint8_t>(e.line))
           .U8(static_cast<uint8_t>(e.kind));
       break;
@@ -158,9 +159,7 @@ void ReadModels::DrainChanges(const PutEntry& put) {
 }
 
 void ReadModels::AllEntries(const PutEntry& put) const {
-  for (uint64_t id = 1; id < apps_.size(); ++id) {
-    if (apps_[id].applicant != 0) PutEntryOf('A', id, put);
-  }
+  for (const uint64_t id : AppNumbers()) PutEntryOf('A', id, put);
   for (uint64_t i = 0; i < categories_.size(); ++i) PutEntryOf('C', i, put);
   for (const auto& [id, g] : groups_) PutEntryOf('G', id, put);
   for (uint64_t i = 0; i < history_.size(); ++i) PutEntryOf('H', i, put);
@@ -195,9 +194,8 @@ bool ReadModels::LoadEntry(std::string_view key, std::string_view value) {
   In in(value);
   switch (kind) {
     case 'A': {
-      if (id == 0 || id > UINT32_MAX || id < apps_.size()) return false;  // ascending, as stored
-      apps_.resize(id + 1);
-      App& a = apps_[id];
+      if (!LocalityOfNumber(id) || find(id) != nullptr) return false;
+      App& a = Room(id);
       a.applicant = in.U64();
       a.child = in.U64();
       a.filed_at_ms = in.I64();
@@ -325,7 +323,7 @@ bool ReadModels::LoadEntry(std::string_view key, std::string_view value) {
       if (queue >= queue_logs_.size() || (id & UINT32_MAX) != queue_logs_[queue].size()) return false;
       QueueEvent& e = queue_logs_[queue].emplace_back();
       e.sequence = in.U64();
-      e.application = in.U32();
+      e.application = in.U64();
       e.priority_size = in.U32();
       e.general_size = in.U32();
       e.cycle = in.U32();
@@ -365,9 +363,8 @@ bool ReadModels::FinishLoad() {
     if (group.kindergarten != 0 && !kindergartens_.contains(group.kindergarten)) return false;
   }
   waiting_ = 0;
-  for (uint64_t id = 1; id < apps_.size(); ++id) {
-    const App& a = apps_[id];
-    if (a.applicant == 0) continue;
+  for (const uint64_t id : AppNumbers()) {
+    const App& a = at(id);
     if (a.category >= categories_.size() || a.last_history > history_.size()) return false;
     if (a.queue != kNoQueue && a.queue >= queues_.size()) return false;
     if (a.last_history != 0 && (a.queue == kNoQueue || history_[a.last_history - 1].log_end > queue_logs_[a.queue].size())) {

@@ -99,7 +99,7 @@ curl -s $base/healthz
 curl -s $base/metrics | grep kezek_actions_total
 curl -s -H 'Authorization: Bearer ${KEY[edu]}' '$base/v1/catalogue?locality=1&free=true' | jq '.kindergartens[0]'
 curl -s -H 'Authorization: Bearer ${KEY[edu]}' $base/v1/statistics | jq '.queues[0:3]'
-curl -s -H 'Authorization: Bearer ${KEY[edu]}' $base/v1/applications/1/position | jq
+curl -s -H 'Authorization: Bearer ${KEY[edu]}' $base/v1/applications/1000001/position | jq
 curl -s -H 'Authorization: Bearer ${KEY[audit]}' '$base/v1/feed?limit=3' | jq
 curl -s -H 'Authorization: Bearer ${KEY[portal]}' -H 'X-Applicant-Iin: $parent' $base/v1/applicants/$parent/applications | jq
 Keys are in $keys (hashes) and in scripts/run.sh (the demo's keys themselves); docs/http.md has every route.

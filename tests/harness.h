@@ -86,6 +86,9 @@ class World {
   static constexpr uint32_t kGroupRu = 101;   // ages 2-5, ru, 1 place
   static constexpr uint32_t kGroupSpeech = 102;  // ages 2-5, kk, speech correction, 1 place
   inline static const std::string kParent = MakeIin(1990, 4, 27, false, 17);
+  // The country-wide number of the `serial`th application (or voucher) of kLocality:
+  // 1 -> 1000001 (engine/numbers.h).
+  static constexpr uint64_t Number(uint64_t serial) { return uint64_t{kLocality} * 1'000'000 + serial; }
 
   // With `catalogue`, posts the real calendar, the locality (UTC+6 before 1 March 2024, then
   // UTC+5), one ДО with three groups and a policy with the three tiers of Kazakhstan's law.

@@ -10,6 +10,7 @@
 #include "engine/civil_time.h"
 #include "engine/iin.h"
 #include "engine/limits.h"
+#include "engine/numbers.h"
 #include "engine/state_codec.h"
 #include "replay/simulation.h"
 #include "tests/harness.h"
@@ -133,9 +134,10 @@ std::string Check(const Engine& engine) {
     if (g.taken != (it == taken.end() ? 0 : it->second)) return fmt::format("group {}: taken {} disagrees", id.value, g.taken);
   }
   // Every voucher is accounted for: free in its queue's pool, or held, in use or used by exactly one application.
-  for (size_t v = 1; v < s.vouchers.size(); ++v) {
-    const Voucher& voucher = s.vouchers[v];
-    const bool pooled = s.queues[voucher.queue].free_vouchers().contains(VoucherId{v});
+  for (const VoucherId id : s.VoucherNumbers()) {
+    const uint64_t v = id.value;
+    const Voucher& voucher = s.voucher(id);
+    const bool pooled = s.queues[voucher.queue].free_vouchers().contains(id);
     switch (voucher.state) {
       case VoucherState::Free:
         if (!pooled || voucher.holder.value != 0) return fmt::format("voucher {}: free but not pooled", v);
@@ -161,8 +163,9 @@ std::string Check(const Engine& engine) {
 // A random action on a random application, as a confused portal or a stray staff system would send.
 fb::ActionT Chaos(replay::Random& random, const State& s, int64_t at) {
   const uint64_t apps = s.applications.size();
-  const uint64_t id = 1 + random.Below(apps + 1);
-  const bool known = id < apps;
+  const uint64_t slot = 1 + random.Below(apps + 1);  // past the last: a number no application has
+  const bool known = slot < apps;
+  const uint64_t id = known ? s.applications[slot].id.value : NumberOf(LocalityId{1}, slot);
   std::string parent = known && random.Chance(850) ? FormatIin(s.app(ApplicationId{id}).applicant) : World::kParent;
   const uint32_t group = s.groups.empty() ? 1 : static_cast<uint32_t>(1 + random.Below(s.groups.size() + 1));
   fb::ActionT action;

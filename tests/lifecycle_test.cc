@@ -148,26 +148,26 @@ TEST_CASE("lifecycle: a general filing is accepted at once and enters the queue"
   CHECK(Kinds(first) == "ApplicationAccepted,EnteredQueue,Notification");
   const auto* accepted = first.First<fb::ApplicationAccepted>();
   REQUIRE(accepted != nullptr);
-  CHECK(accepted->application() == 1);
+  CHECK(accepted->application() == World::Number(1));
   CHECK(accepted->child_iin()->str() == MakeIin(2021, 5, 10, true, 1));
   CHECK(accepted->queue_type() == fb::QueueType::General);
   CHECK(accepted->filed_at_ms() == kFiledAt);
   const auto* entered = first.First<fb::EnteredQueue>();
   REQUIRE(entered != nullptr);
-  CHECK(entered->application() == 1);
+  CHECK(entered->application() == World::Number(1));
   CHECK(entered->position() == 1);
   const auto* note = first.First<fb::Notification>();
   REQUIRE(note != nullptr);
-  CHECK(note->application() == 1);
+  CHECK(note->application() == World::Number(1));
   CHECK(note->recipient_iin()->str() == World::kParent);
   CHECK(note->kind() == fb::NotificationKind::ApplicationAccepted);
   CHECK(note->text_ru()->str() == "Ваша заявка принята. Место в очереди 1");
   CHECK(note->text_kk()->str() == "Өтінішіңіз қабылданды. Кезектегі орныңыз: 1");
-  CHECK(StatusOf(world, 1) == fb::ApplicationStatus::InQueue);
-  CHECK(Position(world, 1) == 1);
+  CHECK(StatusOf(world, World::Number(1)) == fb::ApplicationStatus::InQueue);
+  CHECK(Position(world, World::Number(1)) == 1);
 
   const Outcome second = Ok(File(world, kFiledAt + kHourMs, General(2021, 5, 10, 11)));
-  CHECK(FiledId(second) == 2);
+  CHECK(FiledId(second) == World::Number(2));
   CHECK(second.First<fb::EnteredQueue>()->position() == 2);
   CHECK(second.NotificationsRu() == std::vector<std::string>{"Ваша заявка принята. Место в очереди 2"});
 }
@@ -316,7 +316,7 @@ TEST_CASE("lifecycle: priority tiers go ahead of the general line, each in filin
   const uint64_t expected[] = {e1, p1, p2, g1, g2};
   for (size_t i = 0; i < 5; ++i) {
     CHECK(vouchers[i]->application() == expected[i]);
-    CHECK(vouchers[i]->voucher() == i + 1);
+    CHECK(vouchers[i]->voucher() == World::Number(i + 1));
   }
 }
 
@@ -415,14 +415,14 @@ TEST_CASE("lifecycle: allocated vouchers go to the head of the queue; the rest w
   REQUIRE(batch != nullptr);
   CHECK(batch->locality() == World::kLocality);
   CHECK(batch->birth_year() == 2021);
-  CHECK(batch->first_voucher() == 1);
+  CHECK(batch->first_voucher() == World::Number(1));
   CHECK(batch->count() == 3);
   const auto issued = allocated.All<fb::VoucherIssued>();
   REQUIRE(issued.size() == 2);
   CHECK(issued[0]->application() == ids[0]);
-  CHECK(issued[0]->voucher() == 1);
+  CHECK(issued[0]->voucher() == World::Number(1));
   CHECK(issued[1]->application() == ids[1]);
-  CHECK(issued[1]->voucher() == 2);
+  CHECK(issued[1]->voucher() == World::Number(2));
   CHECK(issued[0]->deadline_date() == 20250210);
   CHECK(allocated.NotificationsRu() ==
         std::vector<std::string>{"Ребенку Тест Тест 1 выдан ваучер. Подтвердите заинтересованность до 10.02.2025",
@@ -440,7 +440,7 @@ TEST_CASE("lifecycle: allocated vouchers go to the head of the queue; the rest w
   const Outcome filed = Ok(File(world, kIssuedAt + kHourMs, General(2021, 5, 10, 21)));
   CHECK(Kinds(filed) == "ApplicationAccepted,EnteredQueue,Notification,VoucherIssued,Notification");
   CHECK(filed.First<fb::EnteredQueue>()->position() == 1);
-  CHECK(filed.First<fb::VoucherIssued>()->voucher() == 3);
+  CHECK(filed.First<fb::VoucherIssued>()->voucher() == World::Number(3));
   CHECK(filed.First<fb::VoucherIssued>()->application() == FiledId(filed));
   CHECK(queue.free_vouchers().empty());
 }
@@ -454,13 +454,13 @@ TEST_CASE("lifecycle: answer «Нет»: the voucher is annulled, the applicatio
   const auto* annulled = declined.First<fb::VoucherAnnulled>();
   REQUIRE(annulled != nullptr);
   CHECK(annulled->application() == ids[0]);
-  CHECK(annulled->voucher() == 1);
+  CHECK(annulled->voucher() == World::Number(1));
   CHECK(annulled->reason() == fb::AnnulReason::Declined);
   CHECK(declined.First<fb::Archived>()->reason() == fb::ArchiveReason::Declined);
   const auto* next = declined.First<fb::VoucherIssued>();
   REQUIRE(next != nullptr);
   CHECK(next->application() == ids[1]);
-  CHECK(next->voucher() == 1);
+  CHECK(next->voucher() == World::Number(1));
   CHECK(next->deadline_date() == 20250211);  // 2 working days from Fri 07.02: Mon 10, Tue 11
   CHECK(StatusOf(world, ids[0]) == fb::ApplicationStatus::Archived);
   CHECK(StatusOf(world, ids[1]) == fb::ApplicationStatus::VoucherIssued);
@@ -615,14 +615,14 @@ TEST_CASE("lifecycle: answer «Да»: the voucher is in use with 5 working days
   const auto* confirmed = yes.First<fb::InterestConfirmed>();
   REQUIRE(confirmed != nullptr);
   CHECK(confirmed->application() == ids[0]);
-  CHECK(confirmed->voucher() == 1);
+  CHECK(confirmed->voucher() == World::Number(1));
   CHECK(confirmed->deadline_date() == 20250214);  // Mon 10 .. Fri 14
   CHECK(confirmed->deadline_ms() == EndOfDayKz(2025, 2, 14));
   CHECK(yes.NotificationsRu() ==
         std::vector<std::string>{
             "Заинтересованность подтверждена. Выберите детский сад и заключите договор до 14.02.2025"});
   CHECK(StatusOf(world, ids[0]) == fb::ApplicationStatus::VoucherInUse);
-  CHECK(world.engine.state().vouchers[1].state == VoucherState::InUse);
+  CHECK(world.engine.state().voucher(VoucherId{World::Number(1)}).state == VoucherState::InUse);
   // The interest deadline no longer applies.
   CHECK(Kinds(Ok(world.Tick(EndOfDayKz(2025, 2, 10)))).empty());
   CHECK(StatusOf(world, ids[0]) == fb::ApplicationStatus::VoucherInUse);
@@ -743,13 +743,13 @@ TEST_CASE("lifecycle: contract sent, signed by the parent and the ДО: enrolled
   CHECK(done->application() == app);
   CHECK(done->kindergarten() == World::kKindergarten);
   CHECK(done->group() == World::kGroupKk);
-  CHECK(done->voucher() == 1);
+  CHECK(done->voucher() == World::Number(1));
   CHECK(done->document_sha256()->str() == kKindergartenDigest);
   CHECK(enrolled.NotificationsRu() ==
         std::vector<std::string>{"Ребенок зачислен в ДО «Ботакоз»", "Заявление перемещено в архив: ребенок зачислен"});
   CHECK(enrolled.First<fb::Archived>()->reason() == fb::ArchiveReason::Enrolled);
   CHECK(StatusOf(world, app) == fb::ApplicationStatus::Archived);
-  CHECK(world.engine.state().vouchers[1].state == VoucherState::Used);
+  CHECK(world.engine.state().voucher(VoucherId{World::Number(1)}).state == VoucherState::Used);
   CHECK(Taken(world, World::kGroupKk) == 1);  // the place stays taken by the enrolled child
   CHECK(App(world, app).parent_document_sha256 == kParentDigest);
   CHECK(App(world, app).kindergarten_document_sha256 == kKindergartenDigest);
@@ -811,8 +811,8 @@ TEST_CASE("lifecycle: the ДО not countersigning in 5 working days lapses the r
   CHECK(StatusOf(world, app) == fb::ApplicationStatus::VoucherInUse);
   CHECK(Taken(world, World::kGroupKk) == 0);
   CHECK(App(world, app).group.value == 0);
-  CHECK(App(world, app).voucher.value == 1);
-  CHECK(world.engine.state().vouchers[1].state == VoucherState::InUse);
+  CHECK(App(world, app).voucher.value == World::Number(1));
+  CHECK(world.engine.state().voucher(VoucherId{World::Number(1)}).state == VoucherState::InUse);
   // The late signature is refused; the family chooses again.
   CHECK(KindergartenSigns(world, Kz(2025, 2, 20, 10, 0), app).code == fb::RejectionCode::TransitionNotAllowed);
   Ok(Choose(world, Kz(2025, 2, 20, 11, 0), app, World::kGroupKk));
@@ -996,25 +996,25 @@ std::vector<std::vector<uint8_t>> PlayHistory(World& w) {
   keep(File(w, t0 + 6 * kHourMs, General(2021, 6, 1, 1, "general", fb::Language::Ru)));
   keep(File(w, t0 + 7 * kHourMs, Special(2021, 5, 10, 1)));
   keep(File(w, t0 + 8 * kHourMs, Special(2021, 7, 1, 1)));
-  keep(Confirm(w, t0 + 9 * kHourMs, 8));
-  keep(RejectDocs(w, t0 + 10 * kHourMs, 9, "Ахметова А. С.", "нет подписи"));
+  keep(Confirm(w, t0 + 9 * kHourMs, World::Number(8)));
+  keep(RejectDocs(w, t0 + 10 * kHourMs, World::Number(9), "Ахметова А. С.", "нет подписи"));
   keep(File(w, t0 + 11 * kHourMs, General(2021, 5, 10, 1)));  // a duplicate application: rejected
   keep(w.Do(World::Action(fb::Role::EducationDepartment, Policy(World::kLocality, 1, 3)), t0 + 12 * kHourMs));
   keep(w.Allocate(kIssuedAt, 2021, 3));
   keep(w.Allocate(kIssuedAt + 1, 2021, 1, fb::Language::Ru));
-  keep(w.Answer(Kz(2025, 2, 7, 9, 0), 1, true));
-  keep(w.Answer(Kz(2025, 2, 7, 9, 5), 2, false));
-  fb::ActionT repeat = World::Action(fb::Role::Portal, fb::AnswerInterestT{{}, 1, true}, World::kParent);
+  keep(w.Answer(Kz(2025, 2, 7, 9, 0), World::Number(1), true));
+  keep(w.Answer(Kz(2025, 2, 7, 9, 5), World::Number(2), false));
+  fb::ActionT repeat = World::Action(fb::Role::Portal, fb::AnswerInterestT{{}, World::Number(1), true}, World::kParent);
   repeat.idempotency_key = "retry-1";
   keep(w.Do(fb::ActionT(repeat), Kz(2025, 2, 7, 9, 10)));
   keep(w.Do(fb::ActionT(repeat), Kz(2025, 2, 7, 9, 11)));  // the portal's retry: a duplicate
   keep(w.Json("{\"schema_version\": 1, oops"));
-  keep(Choose(w, Kz(2025, 2, 10, 10, 0), 1, World::kGroupKk));
-  keep(SendContract(w, Kz(2025, 2, 11, 10, 0), 1));
-  keep(ParentSigns(w, Kz(2025, 2, 12, 10, 0), 1));
+  keep(Choose(w, Kz(2025, 2, 10, 10, 0), World::Number(1), World::kGroupKk));
+  keep(SendContract(w, Kz(2025, 2, 11, 10, 0), World::Number(1)));
+  keep(ParentSigns(w, Kz(2025, 2, 12, 10, 0), World::Number(1)));
   keep(w.Tick(Utc(2025, 2, 20, 10, 0)));  // expiries, a lapse, a cascade
   keep(w.Tick(Utc(2025, 3, 10, 10, 0)));  // returns from the stop-list
-  keep(Withdraw(w, Kz(2025, 3, 11, 10, 0), 3));
+  keep(Withdraw(w, Kz(2025, 3, 11, 10, 0), World::Number(3)));
   keep(w.Allocate(Kz(2025, 3, 20, 15, 0), 2021, 2));
   keep(w.Tick(Utc(2025, 9, 1, 0, 0)));
   return records;

@@ -10,12 +10,15 @@
 #include <flatbuffers/flatbuffers.h>
 #include <fmt/format.h>
 
+#include <map>
 #include <queue>
 #include <string>
 #include <vector>
 
+#include "engine/bytes.h"
 #include "engine/iin.h"
 #include "engine/limits.h"
+#include "engine/state_codec.h"
 #include "tests/harness.h"
 
 namespace kezek::test {
@@ -132,10 +135,19 @@ std::string Fingerprint(const State& s) {
     Put(out, a.deadline_generation);
   }
   out += "vouchers:";
-  for (size_t i = 1; i < s.vouchers.size(); ++i) {
-    Put(out, s.vouchers[i].queue);
-    Put(out, s.vouchers[i].state);
-    Put(out, s.vouchers[i].holder.value);
+  for (const VoucherId id : s.VoucherNumbers()) {
+    Put(out, id.value);
+    Put(out, s.voucher(id).queue);
+    Put(out, s.voucher(id).state);
+    Put(out, s.voucher(id).holder.value);
+  }
+  out += "numbers:";
+  std::map<LocalityId, std::pair<uint32_t, uint32_t>> numbers;
+  for (const auto& [locality, n] : s.numbers) numbers[locality] = {n.applications, n.vouchers};
+  for (const auto& [locality, n] : numbers) {
+    Put(out, locality.value);
+    Put(out, n.first);
+    Put(out, n.second);
   }
   out += "queues:";
   for (const Queue& q : s.queues) {
@@ -637,9 +649,12 @@ TEST_CASE("rejection: UnknownChild: staff archival of a child with no applicatio
 
 TEST_CASE("rejection: UnknownApplication: an application number the engine never gave") {
   World world;
-  Ok(File(world, kFiledAt, General(kChild)));  // application 1
+  Ok(File(world, kFiledAt, General(kChild)));  // application 1000001, the first of locality 1
   const int64_t at = kFiledAt + kHourMs;
-  for (const uint64_t id : {uint64_t{0}, uint64_t{2}, uint64_t{999}}) {
+  // 0; serial 1 of no locality, serial 2 of one that has filed one, serial 0 of one; 999 (locality 0);
+  // a serial of a locality with none; a locality beyond uint32.
+  for (const uint64_t id : {uint64_t{0}, uint64_t{1}, World::Number(2), World::Number(0), uint64_t{999},
+                            uint64_t{2'000'001}, uint64_t{1} << 62}) {
     CAPTURE(id);
     Refused(world, fb::RejectionCode::UnknownApplication, [&] { return Parent(world, at, fb::WithdrawT{{}, id}); });
     Refused(world, fb::RejectionCode::UnknownApplication,
@@ -725,7 +740,7 @@ TEST_CASE("rejection: DuplicateActiveApplication: a second active application of
   Refused(world, fb::RejectionCode::DuplicateActiveApplication,
           [&] { return File(world, kFiledAt + 3 * kHourMs, Special(kChild)); });
   // After a withdrawal the child may queue again.
-  Ok(Parent(world, kFiledAt + 4 * kHourMs, fb::WithdrawT{{}, 1}));
+  Ok(Parent(world, kFiledAt + 4 * kHourMs, fb::WithdrawT{{}, World::Number(1)}));
   Ok(File(world, kFiledAt + 5 * kHourMs, General(kChild)));
 }
 
@@ -733,7 +748,7 @@ TEST_CASE("rejection: TransitionNotAllowed: an action the application's status d
   World world;
   SUBCASE("confirming documents of a general application, or twice") {
     Ok(File(world, kFiledAt, General(kChild)));
-    Refused(world, fb::RejectionCode::TransitionNotAllowed, [&] { return Pmpk(world, kFiledAt + kHourMs, 1); });
+    Refused(world, fb::RejectionCode::TransitionNotAllowed, [&] { return Pmpk(world, kFiledAt + kHourMs, World::Number(1)); });
     const uint64_t special = FiledIdOf(Ok(File(world, kFiledAt, Special(kChild))));
     Ok(Pmpk(world, kFiledAt + kHourMs, special));
     Refused(world, fb::RejectionCode::TransitionNotAllowed,
@@ -746,11 +761,11 @@ TEST_CASE("rejection: TransitionNotAllowed: an action the application's status d
   SUBCASE("answering, extending, choosing without a voucher") {
     Ok(File(world, kFiledAt, General(kChild)));
     const int64_t at = kFiledAt + kHourMs;
-    Refused(world, fb::RejectionCode::TransitionNotAllowed, [&] { return world.Answer(at, 1, true); });
+    Refused(world, fb::RejectionCode::TransitionNotAllowed, [&] { return world.Answer(at, World::Number(1), true); });
     Refused(world, fb::RejectionCode::TransitionNotAllowed,
-            [&] { return Parent(world, at, fb::ExtendVoucherT{{}, 1}); });
+            [&] { return Parent(world, at, fb::ExtendVoucherT{{}, World::Number(1)}); });
     Refused(world, fb::RejectionCode::TransitionNotAllowed,
-            [&] { return Parent(world, at, fb::ChooseKindergartenT{{}, 1, World::kGroupKk}); });
+            [&] { return Parent(world, at, fb::ChooseKindergartenT{{}, World::Number(1), World::kGroupKk}); });
   }
   SUBCASE("choosing, extending before answering «Да»; answering twice") {
     const uint64_t app = WithVoucher(world);
@@ -783,9 +798,9 @@ TEST_CASE("rejection: TransitionNotAllowed: an action the application's status d
   }
   SUBCASE("withdrawing an archived application; archiving a child with none active") {
     Ok(File(world, kFiledAt, General(kChild)));
-    Ok(Parent(world, kFiledAt + kHourMs, fb::WithdrawT{{}, 1}));
+    Ok(Parent(world, kFiledAt + kHourMs, fb::WithdrawT{{}, World::Number(1)}));
     Refused(world, fb::RejectionCode::TransitionNotAllowed,
-            [&] { return Parent(world, kFiledAt + 2 * kHourMs, fb::WithdrawT{{}, 1}); });
+            [&] { return Parent(world, kFiledAt + 2 * kHourMs, fb::WithdrawT{{}, World::Number(1)}); });
     Refused(world, fb::RejectionCode::TransitionNotAllowed, [&] {
       return Admin(world, kFiledAt + 2 * kHourMs, fb::ArchiveChildT{{}, kChild, fb::ArchiveReason::Withdrawn});
     });
@@ -1004,11 +1019,11 @@ TEST_CASE("rejection: InstantInFuture: an action stamped ahead of engine time, o
   const int64_t now = world.engine.state().now.value;
   SUBCASE("a portal's action more than 5 minutes ahead") {
     const Outcome refused = Refused(world, fb::RejectionCode::InstantInFuture, [&] {
-      return Parent(world, now + limits::kActionSkewAheadMs + 1, fb::WithdrawT{{}, 1});
+      return Parent(world, now + limits::kActionSkewAheadMs + 1, fb::WithdrawT{{}, World::Number(1)});
     });
     CHECK(refused.journal()->engine_time_ms() == now);
     CHECK(refused.reason().find("ahead of engine time") != std::string::npos);
-    Ok(Parent(world, now + limits::kActionSkewAheadMs, fb::WithdrawT{{}, 1}));  // at the skew: accepted
+    Ok(Parent(world, now + limits::kActionSkewAheadMs, fb::WithdrawT{{}, World::Number(1)}));  // at the skew: accepted
   }
   SUBCASE("a clock tick more than 35 days ahead") {
     fb::ActionT tick = World::Action(fb::Role::System, fb::ClockTickT{});
@@ -1036,23 +1051,23 @@ TEST_CASE("rejection: RoleNotAllowed: a role posting another role's action") {
                {}, World::kLocality, fb::QueueType::General, 2021, fb::Language::Kk, fb::CorrectionType::None, 1},
            World::kParent)});
   cases.push_back(
-      {"portal confirms documents", World::Action(fb::Role::Portal, fb::ConfirmDocumentsT{{}, 1}, World::kParent)});
+      {"portal confirms documents", World::Action(fb::Role::Portal, fb::ConfirmDocumentsT{{}, World::Number(1)}, World::kParent)});
   cases.push_back(
-      {"portal sends a contract", World::Action(fb::Role::Portal, fb::SendContractT{{}, 1, "Д-1"}, World::kParent)});
+      {"portal sends a contract", World::Action(fb::Role::Portal, fb::SendContractT{{}, World::Number(1), "Д-1"}, World::kParent)});
   cases.push_back({"portal ticks the clock", World::Action(fb::Role::Portal, fb::ClockTickT{}, World::kParent)});
   cases.push_back({"PMPK files an application", World::Action(fb::Role::PmpkSpecialist, General(kChild))});
   cases.push_back(
-      {"kindergarten confirms documents", World::Action(fb::Role::Kindergarten, fb::ConfirmDocumentsT{{}, 1})});
+      {"kindergarten confirms documents", World::Action(fb::Role::Kindergarten, fb::ConfirmDocumentsT{{}, World::Number(1)})});
   cases.push_back({"kindergarten chooses for the parent",
-                   World::Action(fb::Role::Kindergarten, fb::ChooseKindergartenT{{}, 1, World::kGroupKk})});
+                   World::Action(fb::Role::Kindergarten, fb::ChooseKindergartenT{{}, World::Number(1), World::kGroupKk})});
   cases.push_back(
-      {"education department withdraws", World::Action(fb::Role::EducationDepartment, fb::WithdrawT{{}, 1})});
+      {"education department withdraws", World::Action(fb::Role::EducationDepartment, fb::WithdrawT{{}, World::Number(1)})});
   cases.push_back(
       {"education department ticks the clock", World::Action(fb::Role::EducationDepartment, fb::ClockTickT{})});
   cases.push_back({"system edits the catalogue",
                    World::Action(fb::Role::System, fb::UpsertLocalityT{{}, 2, "г. Астана", "Астана қаласы", "AST"})});
   cases.push_back({"auditor ticks the clock", World::Action(fb::Role::Auditor, fb::ClockTickT{})});
-  cases.push_back({"auditor withdraws", World::Action(fb::Role::Auditor, fb::WithdrawT{{}, 1}, World::kParent)});
+  cases.push_back({"auditor withdraws", World::Action(fb::Role::Auditor, fb::WithdrawT{{}, World::Number(1)}, World::kParent)});
   world.ticker = false;  // nothing else moves time: the refusals alone must not
   for (Case& c : cases) {
     CAPTURE(c.what);
@@ -1128,6 +1143,24 @@ TEST_CASE("rejection: InvalidPolicy: a priority policy that cannot order a queue
   CHECK(world.engine.state().policies.count(LocalityId{World::kLocality}) == 0);
 }
 
+namespace {
+
+// Restarts the world's engine from its own state with locality 1's numbering counters set, as a
+// state store's load would (a test's way to reach the limit without a million filings).
+void RaiseCounters(World& w, uint32_t applications, uint32_t vouchers) {
+  std::vector<state_codec::Put> entries;
+  state_codec::AllEntries(w.engine.state(), [&](const state_codec::Put& put) { entries.push_back(put); });
+  REQUIRE(w.engine.Restore([&](State* state) {
+    for (const state_codec::Put& put : entries) {
+      if (!state_codec::LoadEntry(put.family, put.key, put.value, state)) return false;
+    }
+    return state_codec::LoadEntry(state_codec::Family::kNumbers, bytes::Be(World::kLocality, 4),
+                                  bytes::Out().U32(applications).U32(vouchers).Take(), state);
+  }));
+}
+
+}  // namespace
+
 TEST_CASE("rejection: LimitExceeded: an input over one of limits.h's limits") {
   World world;
   SUBCASE("an idempotency key over 128 bytes") {
@@ -1172,6 +1205,27 @@ TEST_CASE("rejection: LimitExceeded: an input over one of limits.h's limits") {
                                     fb::CorrectionType::None,
                                     limits::kGroupCapacityMax + 1});
     });
+  }
+  SUBCASE("a filing past a locality's 999 999 application numbers") {
+    RaiseCounters(world, limits::kSerialsPerLocality - 2, 0);
+    Ok(File(world, kFiledAt, General(kChild)));  // the last: 1999999
+    CHECK(world.engine.state().has_app(ApplicationId{World::Number(limits::kSerialsPerLocality - 1)}));
+    const Outcome outcome = Refused(world, fb::RejectionCode::LimitExceeded,
+                                    [&] { return File(world, kFiledAt + kHourMs, General(MakeIin(2021, 5, 10, true, 2))); });
+    CHECK(outcome.reason() ==
+          "locality 1 has numbered 999999 applications, the most one locality's numbers hold (serials below 1000000; "
+          "docs/domain.md \"Country-wide numbers\")");
+  }
+  SUBCASE("an allocation whose vouchers would pass a locality's 999 999 voucher numbers") {
+    RaiseCounters(world, 0, limits::kSerialsPerLocality - 3);  // two numbers left
+    const Outcome outcome =
+        Refused(world, fb::RejectionCode::LimitExceeded, [&] { return world.Allocate(kIssuedAt, 2021, 3); });
+    CHECK(outcome.reason() ==
+          "locality 1 has numbered 999997 vouchers: 3 more would pass the most one locality's numbers hold (serials "
+          "below 1000000; docs/domain.md \"Country-wide numbers\")");
+    const Outcome fits = Ok(world.Allocate(kIssuedAt, 2021, 2));
+    CHECK(fits.First<fb::VouchersAllocated>()->first_voucher() == World::Number(limits::kSerialsPerLocality - 2));
+    Refused(world, fb::RejectionCode::LimitExceeded, [&] { return world.Allocate(kIssuedAt, 2021, 1); });
   }
   SUBCASE("a calendar update over 1 000 days") {
     std::vector<std::pair<int32_t, fb::DayKind>> days;

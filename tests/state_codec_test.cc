@@ -65,8 +65,8 @@ TEST_CASE("state store: changed entries after each action add up to the full sna
   }));
   CHECK(reloaded.StateHash() == hash);
   // The reloaded engine goes on exactly as the original: same records for the same inputs.
-  for (uint64_t id = 1; id < engine.state().applications.size(); ++id) {
-    CHECK(engine.PositionOf(ApplicationId{id}) == reloaded.PositionOf(ApplicationId{id}));
+  for (const ApplicationId id : engine.state().ApplicationNumbers()) {
+    CHECK(engine.PositionOf(id) == reloaded.PositionOf(id));
   }
   fb::ActionT tick = World::Action(fb::Role::System, fb::ClockTickT{});
   tick.schema_version = kSchemaVersion;
