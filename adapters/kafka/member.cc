@@ -341,7 +341,11 @@ Status Member::Restore(int32_t partition, const std::string& path, uint64_t comm
   std::vector<state_codec::Put> puts;
   for (auto& [key, value] : entries) {
     if (!value) continue;
-    if (key.empty() || static_cast<uint8_t>(key[0]) > static_cast<uint8_t>(state_codec::Family::kIdempotency)) {
+    const auto known = [](uint8_t byte) {
+      return std::any_of(std::begin(state_codec::kFamilies), std::end(state_codec::kFamilies),
+                         [&](state_codec::Family f) { return static_cast<uint8_t>(f) == byte; });
+    };
+    if (key.empty() || !known(static_cast<uint8_t>(key[0]))) {
       return Status::Corruption(fmt::format("{} partition {}: a changelog key of no state family", topics_.state, partition));
     }
     const auto family = static_cast<state_codec::Family>(key[0]);

@@ -1,16 +1,15 @@
 #include "adapters/kafka/router.h"
 
+#include <optional>
 #include <string>
 
 #include "actions_generated.h"
 #include "engine/assert.h"
+#include "engine/numbers.h"
 #include "events/input.h"
 
 namespace kezek::adapters::kafka {
 namespace {
-
-// The locality an application's country-wide number names (docs/domain.md).
-constexpr uint64_t kSerialsPerLocality = 1'000'000;
 
 std::vector<int32_t> Every(int32_t partitions) {
   std::vector<int32_t> all(static_cast<size_t>(partitions));
@@ -31,8 +30,11 @@ Route RouteOf(std::span<const uint8_t> payload, int32_t partitions) {
   // The canonical bytes were verified when the line became an input (events::EncodeInput).
   const fb::Action* action = fb::GetAction(payload.data() + 1);
   const auto locality = [&](uint32_t l) { return Route{std::to_string(l), {PartitionOfLocality(l, partitions)}}; };
+  // An action on an application goes to its locality's partition; a number no application can
+  // have (unknown everywhere) to partition 0, which journals its rejection.
   const auto application = [&](uint64_t number) {
-    return locality(static_cast<uint32_t>(number / kSerialsPerLocality));
+    const std::optional<LocalityId> of = LocalityOfNumber(number);
+    return of ? locality(of->value) : Route{"", {0}};
   };
   switch (action->body_type()) {
     case fb::ActionBody::FileApplication: return locality(action->body_as_FileApplication()->locality());

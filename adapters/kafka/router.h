@@ -2,8 +2,8 @@
 // one partition: locality L's partition is L mod the partition count, fixed when the topics are
 // made. An input is routed by what it names:
 //   - a filing or an allocation: its locality;
-//   - an action on an application: the locality its country-wide number names (number / 1,000,000,
-//     docs/domain.md "Country-wide numbers");
+//   - an action on an application: the locality its country-wide number names (engine/numbers.h;
+//     a number no application can have: partition 0, which journals its rejection);
 //   - the catalogue, the calendar, offsets, policies, a child's archival and the clock's ticks:
 //     every partition (each holds the whole catalogue and keeps its own time; an archival
 //     archives what each partition holds of the child);

@@ -45,6 +45,21 @@ embedded() { # PARTITIONS -> $work/embedded-N/partition-K.bin
   done
 }
 
+# Routing sends every action where its application lives: folded partition by partition, the
+# history is rejected exactly as one engine holding the whole country rejects it (same codes, same
+# counts; no child here files in two localities, DESIGN §5's cross-partition rule aside).
+rejections() { grep -ho '"code": "[A-Z][A-Za-z]*"' "$@" | sort | uniq -c; }
+routing() { # PARTITIONS
+  local n=$1 k
+  "$kezek" fold --quiet --journal-json "$work/whole.jsonl" "$work/actions.jsonl" > /dev/null
+  for ((k = 0; k < n; k++)); do
+    "$kezek" fold --quiet --journal-json "$work/routed-$n/journal-$k.jsonl" "$work/routed-$n/partition-$k.jsonl" > /dev/null
+  done
+  [ "$(rejections "$work/whole.jsonl")" = "$(rejections "$work"/routed-"$n"/journal-*.jsonl)" ] ||
+    fail "the partitions reject otherwise than one engine: $(rejections "$work/whole.jsonl") / $(rejections "$work"/routed-"$n"/journal-*.jsonl)"
+  step "routing: $n partitions reject as one engine does ($(rejections "$work/whole.jsonl" | awk '{s += $1} END {print s}') rejections)"
+}
+
 # Each partition's journal topic equals the embedded journal, byte for byte.
 compare() { # PREFIX PARTITIONS
   local prefix=$1 n=$2 k
@@ -71,6 +86,7 @@ if "$kezek" kafka init --brokers "$brokers" --prefix "$prefix" --partitions 5 > 
 fi
 grep -q "exists with 4 partitions" "$work/init5.txt" || fail "init 5: $(cat "$work/init5.txt")"
 embedded 4
+routing 4
 "$kezek" append --kafka --brokers "$brokers" --prefix "$prefix" "$work/actions.jsonl" > "$work/published.jsonl"
 [ "$(wc -l < "$work/published.jsonl")" -eq "$(wc -l < "$work/actions.jsonl")" ] || fail "not every input was published"
 member() { # DATA EXTRA... (the engine until idle; `exec`, so that `member ... &` gives its pid)
