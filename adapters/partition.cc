@@ -148,27 +148,45 @@ Status Partition::FoldOne(uint64_t index, std::span<const uint8_t> payload, cons
   if (!events::FoldInput(engine_, payload, index, &result, &problem)) {
     return Status::Corruption(fmt::format("{}: {}", options_.input_name, problem));
   }
-  const uint64_t sequence = engine_.state().next_sequence - 1;
-  if (!ahead_.empty()) {
-    // The journal already holds this record (written before a crash): it must be the same bytes.
-    if (!std::equal(ahead_.front().begin(), ahead_.front().end(), result.record.begin(), result.record.end())) {
-      return Status::Corruption(fmt::format("{}: record {} differs from the fold of input {}: the journal or the "
-                                            "actions log was altered", options_.journal_name, sequence, index));
+  uint64_t sequence = engine_.state().next_sequence - result.records.size();
+  for (const std::span<const uint8_t> record : result.records) {
+    if (!ahead_.empty()) {
+      // The journal already holds this record (written before a crash): it must be the same bytes.
+      if (!std::equal(ahead_.front().begin(), ahead_.front().end(), record.begin(), record.end())) {
+        return Status::Corruption(fmt::format("{}: record {} differs from the fold of input {}: the journal or the "
+                                              "actions log was altered", options_.journal_name, sequence, index));
+      }
+      ahead_.pop_front();
+    } else if (Status s = journal_->Append(record); !s.ok()) {
+      return s;
     }
-    ahead_.pop_front();
-  } else if (Status s = journal_->Append(result.record); !s.ok()) {
-    return s;
+    ++sequence;
   }
   if (answer) {
-    std::span<const uint8_t> original;
+    original_spans_.clear();
     if (result.outcome == fb::Outcome::Duplicate) {
-      const uint64_t of = fb::GetJournalRecord(result.record.data())->duplicate_of();
-      if (Status s = journal_->ReadRecord(of, &original_); !s.ok()) return s;
-      original = original_;
+      const uint64_t of = fb::GetJournalRecord(result.records.front().data())->duplicate_of();
+      if (Status s = ReadOriginal(of); !s.ok()) return s;
     }
-    answer(Answer{index, result.record, original});
+    answer(Answer{index, result.records, original_spans_});
   }
   applied_ = index + 1;
+  return Status::Ok();
+}
+
+// The records of the input whose first record is `sequence`: it and the parts that continue it.
+Status Partition::ReadOriginal(uint64_t sequence) {
+  original_.clear();
+  for (bool continued = true; continued; ++sequence) {
+    if (sequence >= journal_->end()) {
+      return Status::Corruption(fmt::format("{}: record {} is continued, but the journal ends before its next part",
+                                            options_.journal_name, sequence - 1));
+    }
+    original_.emplace_back();
+    if (Status s = journal_->ReadRecord(sequence, &original_.back()); !s.ok()) return s;
+    continued = fb::GetJournalRecord(original_.back().data())->continued();
+  }
+  for (const auto& record : original_) original_spans_.push_back(record);
   return Status::Ok();
 }
 

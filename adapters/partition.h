@@ -3,9 +3,11 @@
 //
 //   1. the batch's inputs are appended to the input log and synced: only then may one be
 //      acknowledged (crash point 1: inputs durable, not yet folded);
-//   2. each is folded (events::FoldInput) and its record appended to the journal sink, or, during
-//      recovery, compared byte for byte with the record the sink already holds (a difference is
-//      Corruption) and not appended twice;
+//   2. each is folded (events::FoldInput) and its records (one, or several parts: DESIGN §5)
+//      appended to the journal sink, or, during recovery, compared byte for byte with the records
+//      the sink already holds (a difference is Corruption) and not appended twice; a crash
+//      between two parts of one input leaves the first in the journal, to be compared, and the
+//      rest to be appended;
 //   3. the journal is synced (crash points 2 and 3: before and after);
 //   4. the state's changes (Engine::DrainChanges: the changed entries, the journal head among
 //      them) and the count of inputs applied go to the state store in one atomic commit (crash
@@ -115,10 +117,13 @@ class Partition {
     std::string journal_name;
   };
 
-  struct Answer {                        // the outcome of one input
-    uint64_t input = 0;                  // its index in the input log
-    std::span<const uint8_t> record;     // its journal record; valid until the next call
-    std::span<const uint8_t> original;   // for a repeat (Duplicate): the original's record
+  using Records = std::span<const std::span<const uint8_t>>;
+  struct Answer {       // the outcome of one input
+    uint64_t input = 0;  // its index in the input log
+    // Its journal records, in order: one, or the parts of an input whose decisions pass the
+    // record's bound (engine/limits.h). Valid until the next call.
+    Records records;
+    Records original;    // for a repeat (Duplicate): every record of the original
   };
   using Answers = std::function<void(const Answer&)>;
 
@@ -174,7 +179,10 @@ class Partition {
   events::Codec codec_;
   uint64_t applied_ = 0;
   uint64_t crash_points_ = 0;
-  std::vector<uint8_t> original_;           // the record a repeat's answer carries
+  Status ReadOriginal(uint64_t sequence);
+
+  std::vector<std::vector<uint8_t>> original_;     // the records a repeat's answer carries
+  std::vector<std::span<const uint8_t>> original_spans_;
   std::deque<std::vector<uint8_t>> ahead_;  // journal records past the state, to compare
 };
 

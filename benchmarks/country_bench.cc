@@ -298,7 +298,9 @@ int Run(const Options& o) {
   for (uint64_t i = 0; i < pg_n; ++i) {
     kezek_words.clear();
     const ApplyResult result = same_point.Apply(actions[i], i);
-    bench::RecordWords(*fb::GetJournalRecord(result.record.data()), &kezek_words);
+    for (const std::span<const uint8_t> record : result.records) {
+      bench::RecordWords(*fb::GetJournalRecord(record.data()), &kezek_words);
+    }
     const std::span<const uint64_t> theirs(pg_words.data() + pg_words_at[i], pg_words_at[i + 1] - pg_words_at[i]);
     kezek_tally.Add(kezek_words);
     pg_tally.Add(theirs);

@@ -7,9 +7,11 @@
 namespace kezek::bench {
 
 void RecordWords(const fb::JournalRecord& record, Words* out) {
-  out->push_back(static_cast<uint64_t>(record.outcome()));
-  out->push_back(record.rejection() ? static_cast<uint64_t>(record.rejection()->code()) : 0);
-  out->push_back(record.duplicate_of());
+  if (record.part() == 0) {  // the envelope once per input; every part repeats it
+    out->push_back(static_cast<uint64_t>(record.outcome()));
+    out->push_back(record.rejection() ? static_cast<uint64_t>(record.rejection()->code()) : 0);
+    out->push_back(record.duplicate_of());
+  }
   if (record.decisions() == nullptr) return;
   for (const fb::Decision* d : *record.decisions()) {
     // Each decision: its tag, its number of fields, the fields.

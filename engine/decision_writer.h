@@ -1,13 +1,19 @@
-// Collects the decisions of one input into the journal record under construction.
-// Every decision is a table in the record's FlatBufferBuilder; Finish() writes the record.
+// Collects the decisions of one input into the journal records under construction. Every decision
+// is a table in the FlatBufferBuilder of the record (the part) it goes into; when a part is full
+// (Bound), the next decision opens the next part in a builder of its own, so the decisions of one
+// input are split in order, deterministically, across consecutive records (DESIGN §5). The engine
+// finishes one record per part (Engine::Finish).
 #pragma once
 
+#include <cstdint>
+#include <deque>
 #include <span>
 #include <string_view>
 #include <vector>
 
 #include <flatbuffers/flatbuffers.h>
 
+#include "engine/limits.h"
 #include "engine/messages.h"
 #include "engine/queue.h"
 #include "engine/schemas_fwd.h"
@@ -19,13 +25,29 @@ struct Application;
 
 class DecisionWriter {
  public:
-  explicit DecisionWriter(flatbuffers::FlatBufferBuilder& builder) : builder_(builder) {}
+  // When a part is full (DESIGN §5, "A record has a bound"): it takes no more decisions once it
+  // holds `decisions_max` of them or its builder holds `bytes_max` bytes.
+  struct Bound {
+    size_t decisions_max = limits::kDecisionsPerRecordMax;
+    size_t bytes_max = limits::kRecordDecisionBytesMax;
+  };
 
-  void Clear() { decisions_.clear(); }
-  size_t count() const { return decisions_.size(); }
-  flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Decision>>> Finish() {
-    return builder_.CreateVector(decisions_);
-  }
+  // The decisions of one part: built in the part's own builder, which the record is finished in.
+  struct Part {
+    flatbuffers::FlatBufferBuilder* builder = nullptr;
+    std::vector<flatbuffers::Offset<fb::Decision>> decisions;
+  };
+
+  // Part 0 is built in `first`, the engine's builder; later parts in builders of the writer's own.
+  explicit DecisionWriter(flatbuffers::FlatBufferBuilder& first) : first_(first) { Clear(); }
+
+  // Forgets the decisions and clears every builder: the next input starts in part 0.
+  void Clear();
+  size_t count() const { return count_; }
+  // The parts of the input so far, in order; at least one (part 0, perhaps without decisions).
+  std::span<Part> parts() { return parts_; }
+  void set_bound(Bound bound);
+  const Bound& bound() const { return bound_; }
 
   // `stamped`: the instant the sender stamped; app.filed_at is the instant that ranks it.
   void ApplicationAccepted(const Application& app, InstantMs stamped);
@@ -50,13 +72,22 @@ class DecisionWriter {
   void Notify(const Application& app, fb::NotificationKind kind, const messages::Text& text);
 
  private:
+  // The builder the next decision goes into: a new part's, when the last decision filled the
+  // open part. Every decision's pieces are built through here first, so that none is split.
+  flatbuffers::FlatBufferBuilder& builder();
+  void Add(fb::DecisionBody kind, flatbuffers::Offset<void> body);
   template <typename T>
   void Add(flatbuffers::Offset<T> body) {
-    decisions_.push_back(fb::CreateDecision(builder_, fb::DecisionBodyTraits<T>::enum_value, body.Union()));
+    Add(fb::DecisionBodyTraits<T>::enum_value, body.Union());
   }
 
-  flatbuffers::FlatBufferBuilder& builder_;
-  std::vector<flatbuffers::Offset<fb::Decision>> decisions_;
+  flatbuffers::FlatBufferBuilder& first_;
+  std::deque<flatbuffers::FlatBufferBuilder> more_;  // parts 1.., kept to be reused
+  std::vector<Part> parts_;
+  Bound bound_;
+  size_t count_ = 0;
+  size_t decision_start_ = SIZE_MAX;  // the open builder's size before the decision being built
+  bool full_ = false;          // the open part takes no more decisions
 };
 
 }  // namespace kezek

@@ -81,8 +81,7 @@ Verdict CheckEnvelope(const fb::Action& action) {
 Engine::Engine() = default;
 
 ApplyResult Engine::Apply(std::span<const uint8_t> bytes, uint64_t input_offset) {
-  builder_.Clear();
-  decisions_.Clear();
+  decisions_.Clear();  // and the builders
   if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(std::max_align_t) != 0) {
     aligned_input_.assign(bytes.begin(), bytes.end());  // FlatBuffers are read in place, aligned
     bytes = aligned_input_;
@@ -204,43 +203,55 @@ std::optional<Rejection> Engine::Dispatch(const fb::Action& action) {
 
 ApplyResult Engine::RejectInput(std::span<const uint8_t> raw_input, fb::RejectionCode code, std::string_view reason,
                                 uint64_t input_offset) {
-  builder_.Clear();
-  decisions_.Clear();
+  decisions_.Clear();  // and the builders
   const Rejection r{code, std::string(reason)};
   return Finish(fb::Outcome::Rejected, &r, {}, raw_input, 0, input_offset);
 }
 
+// One record per part of the decisions (DecisionWriter), each finished in the builder its
+// decisions were built in, chained to the one before; every part repeats the input's envelope.
 ApplyResult Engine::Finish(fb::Outcome outcome, const Rejection* rejection, std::span<const uint8_t> action,
                            std::span<const uint8_t> raw, uint64_t duplicate_of, uint64_t input_offset) {
-  const auto decisions = decisions_.Finish();
-  const auto prev = builder_.CreateVector(state_.head_sha256.data(), state_.head_sha256.size());
-  const auto action_bytes = action.empty() ? 0 : builder_.CreateVector(action.data(), action.size());
-  const auto raw_bytes = raw.empty() ? 0 : builder_.CreateVector(raw.data(), raw.size());
-  flatbuffers::Offset<fb::Rejection> rejection_table = 0;
-  if (rejection != nullptr) {
-    rejection_table = fb::CreateRejection(builder_, rejection->code, builder_.CreateString(rejection->reason));
+  const std::span<DecisionWriter::Part> parts = decisions_.parts();
+  records_.clear();
+  for (uint32_t index = 0; index < parts.size(); ++index) {
+    flatbuffers::FlatBufferBuilder& builder = *parts[index].builder;
+    const auto decisions = builder.CreateVector(parts[index].decisions);
+    const auto prev = builder.CreateVector(state_.head_sha256.data(), state_.head_sha256.size());
+    const auto action_bytes = action.empty() ? 0 : builder.CreateVector(action.data(), action.size());
+    const auto raw_bytes = raw.empty() ? 0 : builder.CreateVector(raw.data(), raw.size());
+    flatbuffers::Offset<fb::Rejection> rejection_table = 0;
+    if (rejection != nullptr) {
+      rejection_table = fb::CreateRejection(builder, rejection->code, builder.CreateString(rejection->reason));
+    }
+    fb::JournalRecordBuilder record(builder);
+    record.add_schema_version(kSchemaVersion);
+    record.add_sequence(state_.next_sequence);
+    record.add_input_offset(input_offset);
+    record.add_engine_time_ms(state_.now.value);
+    record.add_prev_sha256(prev);
+    record.add_outcome(outcome);
+    if (!action.empty()) record.add_action(action_bytes);
+    if (!raw.empty()) record.add_raw_input(raw_bytes);
+    record.add_duplicate_of(duplicate_of);
+    if (rejection != nullptr) record.add_rejection(rejection_table);
+    record.add_decisions(decisions);
+    record.add_part(index);                        // not written for part 0
+    record.add_continued(index + 1 < parts.size());  // not written for the last part
+    fb::FinishJournalRecordBuffer(builder, record.Finish());
+    const std::span<const uint8_t> bytes = builder.GetBufferSpan();
+    // The bound holds (a test may raise it: EngineTesting).
+    KEZEK_ASSERT(bytes.size() <= limits::kRecordBytesMax || decisions_.bound().bytes_max > limits::kRecordDecisionBytesMax);
+    records_.push_back(bytes);
+    state_.head_sha256 = sha256_.Of(bytes);
+    ++state_.next_sequence;
   }
-  fb::JournalRecordBuilder record(builder_);
-  record.add_schema_version(kSchemaVersion);
-  record.add_sequence(state_.next_sequence);
-  record.add_input_offset(input_offset);
-  record.add_engine_time_ms(state_.now.value);
-  record.add_prev_sha256(prev);
-  record.add_outcome(outcome);
-  if (!action.empty()) record.add_action(action_bytes);
-  if (!raw.empty()) record.add_raw_input(raw_bytes);
-  record.add_duplicate_of(duplicate_of);
-  if (rejection != nullptr) record.add_rejection(rejection_table);
-  record.add_decisions(decisions);
-  fb::FinishJournalRecordBuffer(builder_, record.Finish());
 
   ApplyResult result;
   result.outcome = outcome;
   result.code = rejection != nullptr ? rejection->code : fb::RejectionCode::None;
-  result.record = builder_.GetBufferSpan();
-  result.record_sha256 = sha256_.Of(result.record);
-  state_.head_sha256 = result.record_sha256;
-  ++state_.next_sequence;
+  result.records = records_;
+  result.record_sha256 = state_.head_sha256;
   return result;
 }
 

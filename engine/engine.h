@@ -29,8 +29,11 @@ inline constexpr uint16_t kSchemaVersion = 1;
 struct ApplyResult {
   fb::Outcome outcome = fb::Outcome::Applied;
   fb::RejectionCode code = fb::RejectionCode::None;
-  std::span<const uint8_t> record;  // the journal record; valid until the next call
-  Sha256 record_sha256{};
+  // The input's journal records, in order: one, or several parts when its decisions pass the
+  // record's bound (DESIGN §5; engine/limits.h). Each record and the list are valid until the
+  // next call.
+  std::span<const std::span<const uint8_t>> records;
+  Sha256 record_sha256{};  // of the last record: the journal's new head
 };
 
 class Engine {
@@ -64,6 +67,8 @@ class Engine {
   [[nodiscard]] bool Restore(const std::function<bool(State*)>& fill);
 
  private:
+  friend class EngineTesting;  // tests/engine_testing.h: the record's bound, raised or lowered
+
   ApplyResult Finish(fb::Outcome outcome, const Rejection* rejection, std::span<const uint8_t> action,
                      std::span<const uint8_t> raw, uint64_t duplicate_of, uint64_t input_offset);
   std::optional<Rejection> Dispatch(const fb::Action& action);
@@ -73,6 +78,7 @@ class Engine {
   flatbuffers::FlatBufferBuilder builder_{4096};
   std::vector<uint8_t> aligned_input_;  // a copy of a misaligned input
   DecisionWriter decisions_{builder_};
+  std::vector<std::span<const uint8_t>> records_;  // the last input's records
 };
 
 }  // namespace kezek

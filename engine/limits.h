@@ -45,4 +45,20 @@ inline constexpr int64_t kFilingSkewBehindMs = 5 * 60'000;
 // The first tick of a journal (engine time not yet set) starts time and has no bound.
 inline constexpr int64_t kTickAdvanceMaxMs = 35 * 86'400'000LL;
 
+// A journal record has a bound (DESIGN §5; docs/domain.md "One input, several records"): it must
+// fit a Kafka message, whose default limit (message.max.bytes, max.request.size) is 1 MiB. The
+// decisions of one input go into consecutive records (parts) in order; a part takes no more
+// decisions once it holds kDecisionsPerRecordMax of them or its decisions take
+// kRecordDecisionBytesMax bytes. As one decision is at most kDecisionBytesMax (its texts are
+// bounded by kTextFieldBytesMax and the message templates), a part's decisions take less than
+// 256 + 16 KiB; with the action it repeats (at most kActionBytesMax, 64 KiB), the rejection (a
+// reason of a few hundred bytes) and the envelope (under 1 KiB), a record stays under 340 KiB,
+// a third of Kafka's default. A record without decisions may keep up to kJsonLineBytesMax
+// (256 KiB) of a refused input line. The count bounds a reader's work per record (4,096 is also
+// what one 256 KiB part holds of the smallest decisions, ~60 bytes each).
+inline constexpr size_t kDecisionsPerRecordMax = 4'096;
+inline constexpr size_t kRecordDecisionBytesMax = 256 * 1024;
+inline constexpr size_t kDecisionBytesMax = 16 * 1024;     // one decision, encoded (asserted)
+inline constexpr size_t kRecordBytesMax = 512 * 1024;      // one journal record, whole (asserted)
+
 }  // namespace kezek::limits

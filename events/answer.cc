@@ -5,33 +5,57 @@
 
 namespace kezek::events {
 
-std::vector<uint8_t> AnswerOf(uint64_t input, std::span<const uint8_t> record_bytes, std::span<const uint8_t> original) {
-  const fb::JournalRecord* record = fb::GetJournalRecord(record_bytes.data());
+namespace {
+
+void CheckParts(Records records) {
+  for (size_t i = 0; i < records.size(); ++i) {
+    const fb::JournalRecord* record = fb::GetJournalRecord(records[i].data());
+    KEZEK_ASSERT(record->part() == i);
+    KEZEK_ASSERT(record->continued() == (i + 1 < records.size()));
+  }
+}
+
+}  // namespace
+
+std::vector<uint8_t> AnswerOf(uint64_t input, Records records, Records original) {
+  KEZEK_ASSERT(!records.empty());
+  CheckParts(records);
+  const fb::JournalRecord* record = fb::GetJournalRecord(records.front().data());
   fb::AnswerT answer;
   answer.input = input;
   answer.sequence = record->sequence();
+  answer.records = static_cast<uint32_t>(records.size());
   answer.engine_time_ms = record->engine_time_ms();
   if (const fb::Action* action = record->action() ? record->action_nested_root() : nullptr; action && action->idempotency_key()) {
     answer.idempotency_key = action->idempotency_key()->str();
   }
-  const fb::JournalRecord* source = record;
+  Records sources = records;
   if (record->outcome() == fb::Outcome::Duplicate) {
     answer.repeat = true;
     answer.original_sequence = record->duplicate_of();
     if (!original.empty()) {
-      source = fb::GetJournalRecord(original.data());
-      KEZEK_ASSERT(source->sequence() == record->duplicate_of());
+      CheckParts(original);
+      sources = original;
+      KEZEK_ASSERT(fb::GetJournalRecord(original.front().data())->sequence() == record->duplicate_of());
     }
   }
-  answer.outcome = source->outcome();
-  fb::JournalRecordT unpacked;
-  source->UnPackTo(&unpacked);
-  answer.rejection = std::move(unpacked.rejection);
-  answer.decisions = std::move(unpacked.decisions);
+  answer.outcome = fb::GetJournalRecord(sources.front().data())->outcome();
+  for (const std::span<const uint8_t> source : sources) {
+    fb::JournalRecordT unpacked;
+    fb::GetJournalRecord(source.data())->UnPackTo(&unpacked);
+    if (answer.rejection == nullptr) answer.rejection = std::move(unpacked.rejection);
+    for (auto& decision : unpacked.decisions) answer.decisions.push_back(std::move(decision));
+  }
   flatbuffers::FlatBufferBuilder builder(1024);
   fb::FinishAnswerBuffer(builder, fb::Answer::Pack(builder, &answer));
   const auto span = builder.GetBufferSpan();
   return {span.begin(), span.end()};
+}
+
+std::vector<uint8_t> AnswerOf(uint64_t input, std::span<const uint8_t> record, std::span<const uint8_t> original) {
+  const std::span<const uint8_t> one[] = {record};
+  const std::span<const uint8_t> of[] = {original};
+  return AnswerOf(input, Records(one), original.empty() ? Records() : Records(of));
 }
 
 }  // namespace kezek::events

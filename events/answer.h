@@ -9,11 +9,17 @@
 
 namespace kezek::events {
 
-// The Answer buffer (identifier KZAN) for the input at `input` whose journal record is `record`.
-// For a Duplicate record, `original` is the record it repeats (sequence `duplicate_of`): the
-// answer carries the original's outcome, rejection and decisions. Without it (empty) a repeat is
+using Records = std::span<const std::span<const uint8_t>>;
+
+// The Answer buffer (identifier KZAN) for the input at `input` whose journal records are
+// `records` (one, or its parts in order: every decision of every part is answered). For a
+// Duplicate, `original` are the records it repeats (from sequence `duplicate_of`): the answer
+// carries the original's outcome, rejection and decisions. Without them (empty) a repeat is
 // answered with outcome Duplicate and no decisions.
-// REQUIRES: `record` (and `original`, if given) verified journal records.
+// REQUIRES: `records` (and `original`, if given) verified journal records of one input each, not
+// empty, parts 0.. in order.
+std::vector<uint8_t> AnswerOf(uint64_t input, Records records, Records original);
+// The same for an input written in one record.
 std::vector<uint8_t> AnswerOf(uint64_t input, std::span<const uint8_t> record, std::span<const uint8_t> original);
 
 }  // namespace kezek::events

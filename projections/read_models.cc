@@ -89,7 +89,9 @@ void ReadModels::Apply(std::span<const uint8_t> bytes) {
     for (uint32_t i = 0; i < decisions->size(); ++i) ApplyDecision(record, *decisions->Get(i), i);
   }
   // A rejected action changes nothing (the decisions it carries are expiries that came first).
-  if (record.outcome() == fb::Outcome::Applied && record.action() != nullptr) {
+  // An input split into parts (DESIGN §5) repeats its action in each: it takes effect once, with
+  // the last part, after every decision of the input, as in one unsplit record.
+  if (record.outcome() == fb::Outcome::Applied && record.action() != nullptr && !record.continued()) {
     ApplyAction(record.sequence(), *record.action_nested_root());
   }
   ++next_sequence_;

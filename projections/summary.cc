@@ -12,9 +12,11 @@ std::string Hex(std::span<const uint8_t> bytes) {
 }
 
 void Summary::Add(const fb::JournalRecord& record) {
-  ++records_;
-  ++outcomes_[record.outcome()];
-  if (record.rejection() != nullptr) ++rejections_[record.rejection()->code()];
+  if (record.part() == 0) {  // once per input: every part of one repeats its outcome
+    ++records_;
+    ++outcomes_[record.outcome()];
+    if (record.rejection() != nullptr) ++rejections_[record.rejection()->code()];
+  }
   if (record.decisions() == nullptr) return;
   for (const fb::Decision* d : *record.decisions()) ++decisions_[d->body_type()];
 }

@@ -12,11 +12,13 @@ namespace kezek::projections {
 
 class Summary {
  public:
+  // Adds one journal record: an input's outcome and rejection with its first record (part 0),
+  // the decisions of every part.
   void Add(const fb::JournalRecord& record);
   // A human-readable report of what was decided, with the state's figures and hashes.
   std::string Render(const Engine& engine) const;
 
-  uint64_t records() const { return records_; }
+  uint64_t records() const { return records_; }  // inputs: records with part 0
   uint64_t count(fb::Outcome outcome) const;
   uint64_t count(fb::DecisionBody kind) const;
   const std::map<fb::RejectionCode, uint64_t>& rejections() const { return rejections_; }

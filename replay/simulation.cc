@@ -175,7 +175,7 @@ class Simulator {
     emit_(bytes);
     ++summary_->actions;
     const ApplyResult result = engine_.Apply(bytes, summary_->actions - 1);
-    React(fb::GetJournalRecord(result.record.data()), action.instant_ms);
+    for (const std::span<const uint8_t> record : result.records) React(fb::GetJournalRecord(record.data()), action.instant_ms);
     if (action.body.type != fb::ActionBody::ClockTick && random_.Chance(rates_.portal_retry_per_mille)) {  // a portal retry
       emit_(bytes);
       ++summary_->actions;

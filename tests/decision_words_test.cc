@@ -15,7 +15,7 @@ std::vector<bench::Words> WordsOf(const std::vector<std::vector<uint8_t>>& log) 
   for (size_t i = 0; i < log.size(); ++i) {
     const ApplyResult result = engine.Apply(log[i], i);
     all.emplace_back();
-    bench::RecordWords(*fb::GetJournalRecord(result.record.data()), &all.back());
+    for (const auto record : result.records) bench::RecordWords(*fb::GetJournalRecord(record.data()), &all.back());
   }
   return all;
 }

@@ -70,7 +70,7 @@ std::vector<std::vector<uint8_t>> FoldLines(const std::vector<std::string>& line
     ApplyResult result;
     std::string error;
     REQUIRE(events::FoldInput(engine, events::EncodeInput(codec, events::LineOf(lines[i])), i, &result, &error));
-    records.emplace_back(result.record.begin(), result.record.end());
+    for (const auto record : result.records) records.emplace_back(record.begin(), record.end());
   }
   return records;
 }
@@ -254,7 +254,7 @@ TEST_CASE("answer: a repeat is answered with the original's outcome and decision
   lines.push_back(codec.ActionToJson(events::Codec::Pack(filing)));  // a repeat of the refused filing
   std::vector<std::string> answers;
   REQUIRE(runtime->Append(lines, [&](const Runtime::Answer& a) {
-    answers.push_back(codec.AnswerToJson(events::AnswerOf(a.input, a.record, a.original)));
+    answers.push_back(codec.AnswerToJson(events::AnswerOf(a.input, a.records, a.original)));
   }).ok());
   REQUIRE(answers.size() == 4);
   CHECK(answers[1].find(R"("idempotency_key": "filing-1","outcome": "Rejected")") != std::string::npos);
@@ -271,7 +271,7 @@ TEST_CASE("answer: a repeat is answered with the original's outcome and decision
     std::vector<std::string> got;
     // No policy: the built-in one with the single category "general"; locality 1 now exists.
     REQUIRE(runtime->Append(more, [&](const Runtime::Answer& a) {
-      got.push_back(codec.AnswerToJson(events::AnswerOf(a.input, a.record, a.original)));
+      got.push_back(codec.AnswerToJson(events::AnswerOf(a.input, a.records, a.original)));
     }).ok());
     REQUIRE(got.size() == 2);
     CHECK(got[0].find(R"("outcome": "Applied")") != std::string::npos);

@@ -69,6 +69,7 @@ std::vector<const std::vector<uint8_t>*> Outcome::Records() const {
   std::vector<const std::vector<uint8_t>*> records;
   for (const auto& tick : tick_records) records.push_back(&tick);
   records.push_back(&record);
+  for (const auto& part : parts) records.push_back(&part);
   return records;
 }
 
@@ -121,10 +122,21 @@ World::World(bool catalogue) {
   admin(std::move(policy));
 }
 
+Outcome World::Recorded(const ApplyResult& result) {
+  Outcome outcome{result.outcome, result.code, {}, {}, {}};
+  for (const std::span<const uint8_t> record : result.records) {
+    journal.emplace_back(record.begin(), record.end());
+    if (outcome.record.empty()) {
+      outcome.record = journal.back();
+    } else {
+      outcome.parts.push_back(journal.back());
+    }
+  }
+  return outcome;
+}
+
 Outcome World::Bytes(const std::vector<uint8_t>& bytes) {
-  const ApplyResult result = engine.Apply(bytes, next_offset++);
-  journal.emplace_back(result.record.begin(), result.record.end());
-  return Outcome{result.outcome, result.code, {result.record.begin(), result.record.end()}, {}};
+  return Recorded(engine.Apply(bytes, next_offset++));
 }
 
 Outcome World::Do(fb::ActionT action, int64_t instant_ms) {
@@ -152,6 +164,7 @@ std::vector<std::vector<uint8_t>> World::TicksBefore(fb::ActionBody kind, int64_
     Outcome outcome = Bytes(events::Codec::Pack(step));
     REQUIRE_MESSAGE(outcome.code == fb::RejectionCode::None, outcome.reason());
     records.push_back(std::move(outcome.record));
+    for (auto& part : outcome.parts) records.push_back(std::move(part));
   }
 }
 
@@ -160,9 +173,7 @@ Outcome World::Json(const std::string& json) {
   const events::CodecError error = codec.ParseAction(json, &bytes);
   if (error.code != fb::RejectionCode::None) {
     const std::vector<uint8_t> raw(json.begin(), json.end());
-    const ApplyResult result = engine.RejectInput(raw, error.code, error.reason, next_offset++);
-    journal.emplace_back(result.record.begin(), result.record.end());
-    return Outcome{result.outcome, result.code, {result.record.begin(), result.record.end()}, {}};
+    return Recorded(engine.RejectInput(raw, error.code, error.reason, next_offset++));
   }
   std::vector<std::vector<uint8_t>> ticks;
   flatbuffers::Verifier verifier(bytes.data(), bytes.size());
@@ -213,5 +224,28 @@ Outcome World::Answer(int64_t at, uint64_t application, bool interested) {
 }
 
 Outcome World::Tick(int64_t at) { return Do(Action(fb::Role::System, fb::ClockTickT{}), at); }
+
+Crowd PlayCrowd(World& world, uint32_t children) {
+  int64_t at = Kz(2025, 1, 13, 9, 0);
+  uint32_t filed = 0;
+  for (unsigned month = 1; month <= 12 && filed < children; ++month) {
+    for (unsigned day = 1; day <= 28 && filed < children; ++day) {
+      for (unsigned serial = 1; serial <= 20 && filed < children; ++serial, ++filed, at += 1'000) {
+        world.FileGeneral(at, 2021, month, day, 10 * serial);  // serials apart: one may be skipped
+      }
+    }
+  }
+  REQUIRE(filed == children);
+  Crowd crowd;
+  crowd.allocation = Ok(world.Allocate(at + kHourMs, 2021, children));
+  crowd.expiry = Ok(world.Tick(at + 10 * 24 * kHourMs));
+  return crowd;
+}
+
+std::vector<std::vector<uint8_t>> InputRecords(const Outcome& outcome) {
+  std::vector<std::vector<uint8_t>> records = {outcome.record};
+  records.insert(records.end(), outcome.parts.begin(), outcome.parts.end());
+  return records;
+}
 
 }  // namespace kezek::test

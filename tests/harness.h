@@ -44,7 +44,9 @@ std::string TempDir(const std::string& name);
 struct Outcome {
   fb::Outcome outcome = fb::Outcome::Applied;
   fb::RejectionCode code = fb::RejectionCode::None;
-  std::vector<uint8_t> record;
+  std::vector<uint8_t> record;  // the action's (first) record
+  // The action's later records, when its decisions were split into parts (DESIGN §5).
+  std::vector<std::vector<uint8_t>> parts;
   // The records of the ticker's ticks that World::Do posted just before the action, if it did.
   std::vector<std::vector<uint8_t>> tick_records;
   const fb::JournalRecord* journal() const { return fb::GetJournalRecord(record.data()); }
@@ -67,7 +69,7 @@ struct Outcome {
     return all.empty() ? nullptr : all.front();
   }
   std::vector<std::string> NotificationsRu() const;
-  // The ticks' records, then the action's.
+  // The ticks' records, then the action's (every part).
   std::vector<const std::vector<uint8_t>*> Records() const;
   std::string reason() const;
 };
@@ -102,6 +104,8 @@ class World {
   Outcome Do(fb::ActionT action, int64_t instant_ms);
   Outcome Json(const std::string& json);
   Outcome Bytes(const std::vector<uint8_t>& bytes);
+  // Keeps the result's records in the journal and returns them as an outcome.
+  Outcome Recorded(const ApplyResult& result);
 
   static fb::ActionT Action(fb::Role role, std::string iin = "");
   template <typename BodyT>
@@ -131,5 +135,18 @@ class World {
   uint64_t next_key = 1;
   uint64_t next_offset = 0;
 };
+
+// A crowd (DESIGN §5, "A record has a bound"): `children` children born in 2021 filed into the
+// world's kk general queue, then an allocation of as many vouchers (one input deciding a voucher
+// and a notification for each) and a tick 10 days on, past every interest deadline (one input
+// firing every voucher's expiry). Returns the two outcomes. REQUIRES: a world with its catalogue.
+struct Crowd {
+  Outcome allocation;
+  Outcome expiry;  // the tick's own record(s); the ticker's ticks before it, if any, apart
+};
+Crowd PlayCrowd(World& world, uint32_t children);
+
+// The records of one input in an outcome: its first record and its later parts.
+std::vector<std::vector<uint8_t>> InputRecords(const Outcome& outcome);
 
 }  // namespace kezek::test

@@ -166,7 +166,7 @@ const Folded& History() {
       f.lines.push_back(events::LineOf(texts[i]));
       ApplyResult result;
       REQUIRE(events::FoldInput(engine, events::EncodeInput(codec, f.lines.back()), i, &result, &error));
-      f.records.emplace_back(result.record.begin(), result.record.end());
+      for (const auto record : result.records) f.records.emplace_back(record.begin(), record.end());
     }
     f.state_hash = engine.StateHash();
     return f;
@@ -277,6 +277,103 @@ TEST_CASE("partition: read-only opening folds nothing and refuses to append") {
     CHECK(writer->applied() == 50);
     CHECK(std::equal(h.records.begin(), h.records.begin() + 50, pieces.journal_records.durable.begin(),
                      pieces.journal_records.durable.end()));
+  }
+}
+
+// DESIGN §5, "A record has a bound": a crowd's allocation and expiry are written in parts.
+const Folded& Crowded() {
+  static const Folded folded = [] {
+    World world;
+    PlayCrowd(world, 5'000);
+    Folded f;
+    events::Codec codec;
+    for (const auto& bytes : world.journal) {
+      const fb::JournalRecord* record = fb::GetJournalRecord(bytes.data());
+      if (record->part() != 0) continue;
+      REQUIRE(record->action() != nullptr);
+      f.lines.push_back(events::LineOf(codec.ActionToJson({record->action()->data(), record->action()->size()})));
+    }
+    Engine engine;
+    std::string error;
+    for (size_t i = 0; i < f.lines.size(); ++i) {
+      ApplyResult result;
+      REQUIRE(events::FoldInput(engine, events::EncodeInput(codec, f.lines[i]), i, &result, &error));
+      for (const auto record : result.records) f.records.emplace_back(record.begin(), record.end());
+    }
+    REQUIRE(f.records == world.journal);
+    f.state_hash = engine.StateHash();
+    return f;
+  }();
+  return folded;
+}
+
+TEST_CASE("partition: an input written in parts: every part appended, answered, and compared on recovery") {
+  const Folded& h = Crowded();
+  // The first input with parts, and its records.
+  uint64_t input = 0, first = 0, parts = 0;
+  for (uint64_t s = 0; s < h.records.size() && parts == 0; ++s) {
+    const fb::JournalRecord* record = fb::GetJournalRecord(h.records[s].data());
+    if (!record->continued()) continue;
+    input = record->input_offset();
+    first = s;
+    while (fb::GetJournalRecord(h.records[s].data())->continued()) ++s;
+    parts = s - first + 1;
+  }
+  REQUIRE(parts >= 3);
+  constexpr size_t kBatch = 64;
+
+  SUBCASE("partition: parts: the answer carries every part") {
+    Pieces pieces;
+    auto partition = OpenOrFail(pieces, Partition::Mode::kRecover);
+    size_t answered_parts = 0;
+    REQUIRE(partition->Append(h.lines, [&](const Partition::Answer& a) {
+      if (a.input == input) answered_parts = a.records.size();
+    }).ok());
+    CHECK(answered_parts == parts);
+    CHECK(pieces.journal_records.durable == h.records);
+    CHECK(partition->engine().StateHash() == h.state_hash);
+  }
+  SUBCASE("partition: parts: a crash between two parts of one input recovers the same bytes") {
+    for (const uint64_t kept : {uint64_t{1}, parts - 1}) {  // the journal holds its first part(s) only
+      CAPTURE(kept);
+      Pieces pieces;
+      pieces.state.fail_after = input / kBatch;  // the state stays before the input's batch
+      {
+        Status s;
+        auto partition = pieces.Open(Partition::Mode::kRecover, &s, kBatch);
+        REQUIRE(s.ok());
+        CHECK(partition->Append(h.lines, {}).code() == Status::Code::kIoError);
+      }
+      REQUIRE(pieces.state.applied <= input);
+      REQUIRE(pieces.journal_records.durable.size() > first + parts);
+      pieces.journal_records.durable.resize(first + kept);  // the rest was never written
+      pieces.journal_records.Crash();
+      pieces.input_records.Crash();
+      pieces.state.fail_after.reset();
+      Status s;
+      auto partition = pieces.Open(Partition::Mode::kRecover, &s, kBatch);
+      REQUIRE_MESSAGE(s.ok(), s.ToString());
+      REQUIRE(partition->Append(std::span<const events::InputLine>(h.lines).subspan(partition->applied()), {}).ok());
+      CHECK(pieces.journal_records.durable == h.records);
+      CHECK(partition->engine().StateHash() == h.state_hash);
+    }
+  }
+  SUBCASE("partition: parts: a part past the state that differs from the fold is corruption") {
+    Pieces pieces;
+    pieces.state.fail_after = input / kBatch;
+    {
+      Status s;
+      auto partition = pieces.Open(Partition::Mode::kRecover, &s, kBatch);
+      REQUIRE(s.ok());
+      CHECK(partition->Append(h.lines, {}).code() == Status::Code::kIoError);
+    }
+    pieces.journal_records.durable[first + 1].back() ^= 1;
+    pieces.state.fail_after.reset();
+    Status s;
+    pieces.Open(Partition::Mode::kRecover, &s, kBatch);
+    CHECK(s.code() == Status::Code::kCorruption);
+    CHECK(s.message().find(fmt::format("memory/journal: record {} differs from the fold of input {}", first + 1, input)) !=
+          std::string::npos);
   }
 }
 

@@ -15,6 +15,7 @@
 #include "schema_text.h"
 #include "engine/bytes.h"
 #include "engine/numbers.h"
+#include "tests/engine_testing.h"
 #include "tests/harness.h"
 
 namespace kezek::test {
@@ -61,8 +62,10 @@ std::vector<std::vector<uint8_t>> FoldInto(const replay::SimulationOptions& opti
   uint64_t offset = 0;
   for (const auto& action : SimulatedLog(options)) {
     const ApplyResult result = engine.Apply(action, offset++);
-    journal.emplace_back(result.record.begin(), result.record.end());
-    models.Apply(result.record);
+    for (const auto record : result.records) {
+      journal.emplace_back(record.begin(), record.end());
+      models.Apply(record);
+    }
     after(journal.size());
   }
   return journal;
@@ -330,8 +333,10 @@ TEST_CASE("projections: every change of a sampled application's place is in its 
   const auto log = SimulatedLog(options);
   for (const auto& action : log) {
     const ApplyResult result = engine.Apply(action, offset++);
-    models.Apply(result.record);
-    audit.After(engine, result.record);
+    for (const auto record : result.records) {
+      models.Apply(record);
+      audit.After(engine, record);
+    }
     if (offset == log.size() / 2) audit.Check(models);  // mid-way too: those waiting end at the live place
   }
   audit.Check(models);
@@ -774,12 +779,15 @@ TEST_CASE("projections: a policy change that re-ranks a queue keeps projected po
   // journal's actions folded again, the engine's positions taken after every record.
   Engine again;
   PositionAudit audit(1);
-  for (const auto& written : world.journal) {
-    const fb::JournalRecord& record = *fb::GetJournalRecord(written.data());
+  for (size_t at = 0; at < world.journal.size();) {
+    const fb::JournalRecord& record = *fb::GetJournalRecord(world.journal[at].data());
     const ApplyResult result =
         again.Apply(std::span<const uint8_t>(record.action()->data(), record.action()->size()), record.input_offset());
-    REQUIRE(std::vector<uint8_t>(result.record.begin(), result.record.end()) == written);
-    audit.After(again, result.record);
+    for (const auto part : result.records) {
+      REQUIRE(at < world.journal.size());
+      REQUIRE(std::vector<uint8_t>(part.begin(), part.end()) == world.journal[at++]);
+      audit.After(again, part);
+    }
   }
   audit.Check(models);
   CHECK(audit.applications() == ids.size());
@@ -806,7 +814,9 @@ TEST_CASE("projections: memory per application on a generated country history" *
     uint64_t offset = 0;
     for (const auto& action : log) {
       const ApplyResult result = engine->Apply(action, offset++);
-      if (with_models) models->Apply(result.record);
+      if (with_models) {
+        for (const auto record : result.records) models->Apply(record);
+      }
       // Drained as the server's partition loop does after each batch: what is marked is not held.
       if (with_models && offset % 1'000 == 0) models->DrainChanges([](std::string_view, std::string_view) {});
     }
@@ -824,6 +834,52 @@ TEST_CASE("projections: memory per application on a generated country history" *
                       "bytes allocated ({} per application), {} by their own count",
                       log.size(), applications, waiting, engine_only, models,
                       models / static_cast<int64_t>(applications), memory_bytes));
+}
+
+// DESIGN §5, "A record has a bound": the read models take an input's decisions from all its
+// parts, and its action once, after the last.
+// The statistics apart from the journal sequence they reflect (parts add records).
+std::vector<uint8_t> StatisticsApartFromSequence(const ReadModels& models) {
+  const std::vector<uint8_t> bytes = models.Statistics();
+  fb::QueueStatisticsT statistics;
+  View<fb::QueueStatistics>(bytes)->UnPackTo(&statistics);
+  statistics.sequence = 0;
+  flatbuffers::FlatBufferBuilder builder;
+  builder.Finish(fb::QueueStatistics::Pack(builder, &statistics));
+  return {builder.GetBufferPointer(), builder.GetBufferPointer() + builder.GetSize()};
+}
+
+TEST_CASE("projections: an allocation and an expiry split into parts project as one record would") {
+  World bounded;
+  const Crowd crowd = PlayCrowd(bounded, 5'000);
+  REQUIRE(!crowd.allocation.parts.empty());
+  REQUIRE(!crowd.expiry.parts.empty());
+  World whole;
+  EngineTesting::SetRecordBound(whole.engine, EngineTesting::Unbounded());
+  const Crowd unsplit = PlayCrowd(whole, 5'000);
+  REQUIRE(unsplit.allocation.parts.empty());
+
+  // After the allocation, its last part (or its one record) applied.
+  const auto through = [](const World& world, const Outcome& input, ReadModels& models) {
+    const uint64_t last = fb::GetJournalRecord(InputRecords(input).back().data())->sequence();
+    while (models.next_sequence() <= last) models.Apply(world.journal[models.next_sequence()]);
+  };
+  ReadModels split_models, whole_models;
+  through(bounded, crowd.allocation, split_models);
+  through(whole, unsplit.allocation, whole_models);
+  CHECK(StatisticsApartFromSequence(split_models) == StatisticsApartFromSequence(whole_models));
+  CHECK(split_models.waiting() == whole_models.waiting());
+  for (uint64_t id = 1; id <= 5'000; ++id) {
+    CAPTURE(id);
+    REQUIRE(ProjectedPosition(split_models, id) == ProjectedPosition(whole_models, id));
+  }
+  // To the end: the engine's positions, and the same figures as the unsplit journal's.
+  CatchUp(bounded, split_models);
+  CatchUp(whole, whole_models);
+  CheckPositions(bounded.engine, split_models, 1, 1);
+  CHECK(StatisticsApartFromSequence(split_models) == StatisticsApartFromSequence(whole_models));
+  CHECK(split_models.waiting() == whole_models.waiting());
+  CHECK(InboxRu(split_models, World::kParent) == InboxRu(whole_models, World::kParent));
 }
 
 }  // namespace kezek::test

@@ -49,7 +49,7 @@ History MakeHistory(uint64_t seed, uint32_t applications) {
                               ? engine.Apply(bytes, i)
                               : engine.RejectInput({reinterpret_cast<const uint8_t*>(h.lines[i].data()), h.lines[i].size()},
                                                    e.code, e.reason, i);
-    h.records.emplace_back(r.record.begin(), r.record.end());
+    for (const auto record : r.records) h.records.emplace_back(record.begin(), record.end());
   }
   h.state_hash = engine.StateHash();
   return h;

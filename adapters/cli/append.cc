@@ -100,7 +100,7 @@ int Append(int argc, char** argv) {
   const auto flush = [&]() -> adapters::Status {
     inputs += lines.size();
     adapters::Status s = log_only ? runtime->LogOnly(lines) : runtime->Append(lines, [&](const adapters::Runtime::Answer& a) {
-      if (!quiet) fmt::print("{}\n", codec.AnswerToJson(events::AnswerOf(a.input, a.record, a.original)));
+      if (!quiet) fmt::print("{}\n", codec.AnswerToJson(events::AnswerOf(a.input, a.records, a.original)));
     });
     lines.clear();
     std::fflush(stdout);

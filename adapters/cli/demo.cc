@@ -75,15 +75,17 @@ int Demo(int argc, char** argv) {
   t0 = std::chrono::steady_clock::now();
   for (size_t i = 0; i < log.size(); ++i) {
     const ApplyResult result = engine.Apply(log[i], i);
-    const fb::JournalRecord* record = fb::GetJournalRecord(result.record.data());
-    summary.Add(*record);
-    if (record->decisions() == nullptr) continue;
-    for (const fb::Decision* d : *record->decisions()) {
-      const auto* n = d->body_as_Notification();
-      if (n != nullptr && n->application() == followed) {
-        const LocalDate day = engine.state().offsets.LocalDateOf(LocalityId{1}, InstantMs{record->engine_time_ms()});
-        feed[followed].push_back(fmt::format("  {}  {}\n  {}  {}", civil::FormatDotted(day), n->text_ru()->str(),
-                                             std::string(10, ' '), n->text_kk()->str()));
+    for (const std::span<const uint8_t> bytes : result.records) {
+      const fb::JournalRecord* record = fb::GetJournalRecord(bytes.data());
+      summary.Add(*record);
+      if (record->decisions() == nullptr) continue;
+      for (const fb::Decision* d : *record->decisions()) {
+        const auto* n = d->body_as_Notification();
+        if (n != nullptr && n->application() == followed) {
+          const LocalDate day = engine.state().offsets.LocalDateOf(LocalityId{1}, InstantMs{record->engine_time_ms()});
+          feed[followed].push_back(fmt::format("  {}  {}\n  {}  {}", civil::FormatDotted(day), n->text_ru()->str(),
+                                               std::string(10, ' '), n->text_kk()->str()));
+        }
       }
     }
   }

@@ -58,9 +58,11 @@ struct Folder {
   bool Fold(std::span<const uint8_t> payload, std::string* error) {
     ApplyResult result;
     if (!events::FoldInput(engine, payload, offset++, &result, error)) return false;
-    summary.Add(*fb::GetJournalRecord(result.record.data()));
-    if (write_journal && !journal.Append(result.record, error)) return false;
-    if (journal_json != nullptr) fmt::print(journal_json, "{}\n", codec.RecordToJson(result.record));
+    for (const std::span<const uint8_t> record : result.records) {
+      summary.Add(*fb::GetJournalRecord(record.data()));
+      if (write_journal && !journal.Append(record, error)) return false;
+      if (journal_json != nullptr) fmt::print(journal_json, "{}\n", codec.RecordToJson(record));
+    }
     return true;
   }
 };

@@ -15,6 +15,7 @@
 #include "adapters/embedded/runtime.h"
 #include "engine/sha256.h"
 #include "events/codec.h"
+#include "events/journal_chain.h"
 #include "projections/summary.h"
 
 namespace kezek::cli {
@@ -23,7 +24,8 @@ namespace {
 constexpr const char* kJournalUsage = R"(usage: kezek journal FILE | --data DIR
 
 Prints each record of a journal as a JSON line, after checking the FlatBuffers Verifier and the
-SHA-256 hash chain of every record: FILE is a journal written by 'kezek fold --journal'; --data
+SHA-256 hash chain of every record and the order of an input's parts (a torn input is refused:
+docs/domain.md, "One input, several records"): FILE is a journal written by 'kezek fold --journal'; --data
 reads the durable journal of a data directory, read-only (no lock: it works while 'kezek append'
 runs). The JSON prints every field, text as UTF-8, prev_sha256 as hex digits and raw_input as a
 string (docs/architecture.md, "JSON").
@@ -63,29 +65,13 @@ int Journal(int argc, char** argv) {
   const bool from_data = args->options.contains("--data");
   if (args->positional.size() != (from_data ? 0u : 1u)) return fmt::print(stderr, "{}", kJournalUsage), 2;
   events::Codec codec;
-  Sha256Hasher sha256;
-  Sha256 previous{};
-  uint64_t sequence = 0;
+  events::JournalChain chain;
   std::string problem;
   std::string error;
   const auto visit = [&](std::span<const uint8_t> bytes) {
     if (!problem.empty()) return;
-    flatbuffers::Verifier verifier(bytes.data(), bytes.size());
-    if (!fb::VerifyJournalRecordBuffer(verifier)) {
-      problem = fmt::format("record {}: fails the FlatBuffers Verifier", sequence);
-      return;
-    }
-    const fb::JournalRecord* record = fb::GetJournalRecord(bytes.data());
-    const auto* prev = record->prev_sha256();
-    if (record->sequence() != sequence || prev == nullptr || prev->size() != 32 ||
-        !std::equal(prev->begin(), prev->end(), previous.begin())) {
-      problem = fmt::format("record {}: breaks the hash chain (sequence {}, expected previous {})", sequence,
-                            record->sequence(), projections::Hex(previous));
-      return;
-    }
-    fmt::print("{}\n", codec.RecordToJson(bytes));
-    previous = sha256.Of(bytes);
-    ++sequence;
+    problem = chain.Add(bytes);
+    if (problem.empty()) fmt::print("{}\n", codec.RecordToJson(bytes));
   };
   if (from_data) {
     std::unique_ptr<adapters::Runtime> runtime;
@@ -102,8 +88,9 @@ int Journal(int argc, char** argv) {
   } else if (!adapters::ReadJournalFile(args->positional[0], visit, &error)) {
     return fmt::print(stderr, "kezek journal: {}\n", error), 1;
   }
+  if (problem.empty()) problem = chain.End();
   if (!problem.empty()) return fmt::print(stderr, "kezek journal: {}\n", problem), 1;
-  fmt::print(stderr, "kezek journal: {} records, chain intact, head {}\n", sequence, projections::Hex(previous));
+  fmt::print(stderr, "kezek journal: {} records, chain intact, head {}\n", chain.records(), projections::Hex(chain.head()));
   return 0;
 }
 

@@ -56,7 +56,8 @@ class Runtime {
     std::function<void(const std::string&)> say;  // recovery and progress messages (logs)
   };
 
-  using Answer = Partition::Answer;  // the outcome of one input: its index in actions/, its record
+  // The outcome of one input: its index in actions/ and its records (one, or its parts: DESIGN §5).
+  using Answer = Partition::Answer;
 
   ~Runtime();
   // Opens `dir`: checks it is a Kezek data directory (or creates one), takes its lock, recovers
@@ -70,7 +71,7 @@ class Runtime {
 
   // Logs the inputs durably (one fsync), folds them, and answers each. Every line becomes an input
   // (events::EncodeInput): a line that is no valid action is logged and answered with its
-  // rejection like any other. A repeat's answer carries the original's record.
+  // rejection like any other. A repeat's answer carries the original's records.
   Status Append(std::span<const events::InputLine> lines, const std::function<void(const Answer&)>& answer);
   Status Append(std::span<const std::string> json_lines, const std::function<void(const Answer&)>& answer);
   // Appends inputs to the actions log only (durably), without folding: `run` folds them later.

@@ -253,14 +253,17 @@ void Server::Impl::PartitionLoop() {
       for (size_t k = 0; k < batch[j].inputs.size(); ++k) owner.push_back(j);
     }
     if (inputs.empty()) continue;
-    std::vector<std::vector<uint8_t>> records;
+    std::vector<std::vector<uint8_t>> records;  // every record of the batch (an input may have parts)
+    std::vector<size_t> first_record;           // input index -> its first record in `records`
     std::vector<std::string> answer_json;
     records.reserve(inputs.size());
+    first_record.reserve(inputs.size());
     answer_json.reserve(inputs.size());
     const auto started = Clock::now();
     Status status = runtime.Append(std::span<const events::InputLine>(inputs), [&](const Runtime::Answer& answer) {
-      records.emplace_back(answer.record.begin(), answer.record.end());
-      answer_json.push_back(codec.AnswerToJson(events::AnswerOf(answer.input, answer.record, answer.original)));
+      first_record.push_back(records.size());
+      for (const auto& record : answer.records) records.emplace_back(record.begin(), record.end());
+      answer_json.push_back(codec.AnswerToJson(events::AnswerOf(answer.input, answer.records, answer.original)));
     });
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     if (!status.ok()) {
@@ -287,8 +290,8 @@ void Server::Impl::PartitionLoop() {
       std::lock_guard lock(metrics.mutex);
       metrics.batch_inputs.Observe(static_cast<double>(inputs.size()));
       metrics.commit_seconds.Observe(seconds);
-      for (size_t i = 0; i < records.size(); ++i) {
-        const fb::JournalRecord* record = fb::GetJournalRecord(records[i].data());
+      for (size_t i = 0; i < first_record.size(); ++i) {
+        const fb::JournalRecord* record = fb::GetJournalRecord(records[first_record[i]].data());
         const fb::Action* action = record->action() ? record->action_nested_root() : nullptr;
         const std::string kind = action ? fb::EnumNameActionBody(action->body_type()) : "(not an action)";
         ++metrics.actions[{kind, fb::EnumNameOutcome(record->outcome())}];
