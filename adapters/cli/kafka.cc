@@ -289,11 +289,14 @@ class Answers {
   Status Collect(const std::set<std::pair<int32_t, int64_t>>& want, int wait_ms) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
     size_t have = 0;
-    for (const auto& key : want) have += records_.contains(key) ? 1 : 0;
+    for (const auto& key : want) {
+      const auto it = records_.find(key);
+      have += it != records_.end() && it->second.complete ? 1 : 0;
+    }
     while (have < want.size()) {
       if (std::chrono::steady_clock::now() > deadline) {
         for (const auto& key : want) {
-          if (!records_.contains(key)) {
+          if (!records_.contains(key) || !records_.at(key).complete) {
             return Status::IoError(fmt::format(
                 "no journal record of the input at partition {} offset {} within {} s: is an engine member running "
                 "(kezek run --kafka)?", key.first, key.second, wait_ms / 1000));
@@ -309,19 +312,21 @@ class Answers {
         return Status::Corruption(fmt::format("{} partition {} offset {}: not a JournalRecord", journal_, m->partition,
                                               m->offset));
       }
-      const auto key = std::make_pair(m->partition, static_cast<int64_t>(fb::GetJournalRecord(value.data())->input_offset()));
-      if (!records_.contains(key)) {
-        records_.emplace(key, std::vector<uint8_t>(value.begin(), value.end()));
-        have += want.contains(key) ? 1 : 0;
-      }
+      const fb::JournalRecord* record = fb::GetJournalRecord(value.data());
+      const auto key = std::make_pair(m->partition, static_cast<int64_t>(record->input_offset()));
+      Input& of = records_[key];
+      if (of.complete || record->part() != of.parts.size()) continue;  // a part seen already
+      of.parts.emplace_back(value.begin(), value.end());
+      of.complete = !record->continued();
+      have += of.complete && want.contains(key) ? 1 : 0;
     }
     return Status::Ok();
   }
 
-  // The record of an input Collect found, then forgotten.
-  std::vector<uint8_t> Take(const std::pair<int32_t, int64_t>& key) {
+  // The records (every part) of an input Collect found, then forgotten.
+  std::vector<std::vector<uint8_t>> Take(const std::pair<int32_t, int64_t>& key) {
     auto node = records_.extract(key);
-    return node ? std::move(node.mapped()) : std::vector<uint8_t>{};
+    return node ? std::move(node.mapped().parts) : std::vector<std::vector<uint8_t>>{};
   }
 
   ~Answers() {
@@ -329,9 +334,13 @@ class Answers {
   }
 
  private:
+  struct Input {
+    std::vector<std::vector<uint8_t>> parts;  // its records, part 0 first
+    bool complete = false;                    // the last part (not `continued`) is in
+  };
   std::string journal_;
   kafka::Client consumer_;
-  std::map<std::pair<int32_t, int64_t>, std::vector<uint8_t>> records_;
+  std::map<std::pair<int32_t, int64_t>, Input> records_;
 };
 
 }  // namespace
@@ -442,8 +451,11 @@ int KafkaAppend(int argc, char** argv) {
       if (Status s = answers->Collect(want, static_cast<int>(*wait) * 1000); !s.ok()) return s;
       for (const auto& placed : placements.of_input) {
         if (placed.empty()) continue;
-        const std::vector<uint8_t> record = answers->Take(placed.front());
-        if (!quiet) fmt::print("{}\n", codec.AnswerToJson(events::AnswerOf(static_cast<uint64_t>(placed.front().second), record, {})));
+        const std::vector<std::vector<uint8_t>> parts = answers->Take(placed.front());
+        const std::vector<std::span<const uint8_t>> records(parts.begin(), parts.end());
+        if (!quiet) {
+          fmt::print("{}\n", codec.AnswerToJson(events::AnswerOf(static_cast<uint64_t>(placed.front().second), records, {})));
+        }
       }
       printed = placements.of_input.size();
     }

@@ -9,6 +9,7 @@
 #include "adapters/kafka/client.h"
 #include "decisions_generated.h"
 #include "engine/sha256.h"
+#include "events/journal_chain.h"
 
 namespace kezek::adapters::kafka {
 namespace {
@@ -27,46 +28,39 @@ const fb::JournalRecord* Verified(std::span<const uint8_t> bytes) {
 
 Status ReadJournal(const std::string& brokers, const std::string& topic, int32_t partition,
                    const std::function<bool(const JournalEntry&)>& visit) {
-  Sha256Hasher sha256;
-  uint64_t next = 0;
+  // The auditor's checks (events/journal_chain.h: the Verifier, sequences, the SHA-256 chain, the
+  // parts of an input), and input offsets that never go back.
+  events::JournalChain chain;
   uint64_t input = 0;
-  Sha256 previous{};
   Status problem;
   const auto where = [&](int64_t offset) { return fmt::format("{} partition {} offset {}", topic, partition, offset); };
+  bool stopped = false;
   Status read = ReadPartition(brokers, topic, partition, 0,
                               [&](int64_t offset, std::string_view, std::optional<std::span<const uint8_t>> value) {
     if (!value) {
       problem = Status::Corruption(where(offset) + ": an empty message where a journal record belongs");
       return false;
     }
-    const fb::JournalRecord* record = Verified(*value);
-    if (record == nullptr) {
-      problem = Status::Corruption(where(offset) + ": not a JournalRecord (the FlatBuffers verifier refused it)");
+    if (const std::string wrong = chain.Add(*value); !wrong.empty()) {
+      problem = Status::Corruption(fmt::format("{}: {}", where(offset), wrong));
       return false;
     }
-    if (record->sequence() != next) {
-      problem = Status::Corruption(fmt::format("{}: record sequence {} where {} was due: {}", where(offset),
-                                               record->sequence(), next,
-                                               record->sequence() < next ? "a duplicate" : "a gap"));
-      return false;
-    }
-    const auto* prev = record->prev_sha256();
-    if (prev == nullptr || prev->size() != previous.size() || !std::equal(previous.begin(), previous.end(), prev->begin())) {
-      problem = Status::Corruption(fmt::format("{}: record {} does not chain to the record before (prev_sha256)",
-                                               where(offset), next));
-      return false;
-    }
+    const fb::JournalRecord* record = fb::GetJournalRecord(value->data());
     if (record->input_offset() < input) {
-      problem = Status::Corruption(fmt::format("{}: record {} is of input {}, after input {}", where(offset), next,
-                                               record->input_offset(), input));
+      problem = Status::Corruption(fmt::format("{}: record {} is of input {}, after input {}", where(offset),
+                                               record->sequence(), record->input_offset(), input));
       return false;
     }
     input = record->input_offset();
-    previous = sha256.Of(*value);
-    ++next;
-    return visit(JournalEntry{offset, record->sequence(), record->input_offset(), *value});
+    if (!visit(JournalEntry{offset, record->sequence(), record->input_offset(), *value})) stopped = true;
+    return !stopped;
   });
-  return read.ok() ? problem : read;
+  if (!read.ok()) return read;
+  if (!problem.ok()) return problem;
+  if (const std::string torn = chain.End(); !stopped && !torn.empty()) {
+    return Status::Corruption(fmt::format("{} partition {}: {}", topic, partition, torn));
+  }
+  return Status::Ok();
 }
 
 Status FindJournalTail(const std::string& brokers, const std::string& topic, int32_t partition, JournalTail* tail) {
@@ -78,6 +72,7 @@ Status FindJournalTail(const std::string& brokers, const std::string& topic, int
   for (int64_t window = kTailWindow;; window *= 2) {
     const int64_t from = std::max(low, high - window);
     std::optional<uint64_t> sequence;
+    bool continued = false;
     Status problem;
     Status read = ReadPartition(brokers, topic, partition, from,
                                 [&](int64_t offset, std::string_view, std::optional<std::span<const uint8_t>> value) {
@@ -87,11 +82,16 @@ Status FindJournalTail(const std::string& brokers, const std::string& topic, int
         return false;
       }
       sequence = record->sequence();
+      continued = record->continued();
       tail->last.assign(value->begin(), value->end());
       return true;
     });
     if (!read.ok()) return read;
     if (!problem.ok()) return problem;
+    if (sequence && continued) {
+      return Status::Corruption(fmt::format("{} partition {}: the last committed record ({}) says more parts of its input "
+                                            "follow: a torn input", topic, partition, *sequence));
+    }
     if (sequence) {
       tail->records = *sequence + 1;
       return Status::Ok();

@@ -2,7 +2,9 @@
 // A reader refuses what exactly-once forbids instead of passing it on (DESIGN §5; Jepsen's 2024
 // Kafka analysis found aborted reads and torn transactions after a delayed EndTxn): every record
 // must verify as a JournalRecord, sequences run 0, 1, 2, ... with no gap and no repeat, each record's
-// prev_sha256 is the SHA-256 of the record before, and input offsets never go back.
+// prev_sha256 is the SHA-256 of the record before, an input's parts run 0, 1, ... with every one
+// but the last `continued` (a transaction holds all of them: none may be missing), and input
+// offsets never go back (events/journal_chain.h, the auditor's checks, and this last one).
 #pragma once
 
 #include <cstdint>
