@@ -1,5 +1,7 @@
 #include "events/input.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "engine/limits.h"
@@ -70,32 +72,44 @@ std::vector<uint8_t> EncodeAction(std::span<const uint8_t> canonical) {
   return payload;
 }
 
+std::string FrameProblem(std::span<const uint8_t> payload) {
+  if (payload.empty() || (payload[0] != kInputAction && payload[0] != kInputRejected)) return "has an unknown tag";
+  if (payload[0] == kInputAction) return {};  // the action's bytes are the engine's to verify
+  if (payload.size() < 7) return "is cut short";
+  const auto code = static_cast<uint16_t>(payload[1] | payload[2] << 8);
+  const uint32_t length =
+      uint32_t{payload[3]} | uint32_t{payload[4]} << 8 | uint32_t{payload[5]} << 16 | uint32_t{payload[6]} << 24;
+  if (payload.size() - 7 < size_t{length}) {
+    return fmt::format("is cut short: a reason of {} bytes, {} left", length, payload.size() - 7);
+  }
+  const auto rejection = static_cast<fb::RejectionCode>(code);
+  if (rejection == fb::RejectionCode::None || fb::EnumNameRejectionCode(rejection)[0] == '\0') {
+    return fmt::format("has rejection code {}, which no schema defines", code);
+  }
+  return {};
+}
+
+std::vector<uint8_t> EncodeForeign(std::span<const uint8_t> payload, std::string_view problem) {
+  const auto kept = payload.first(std::min(payload.size(), limits::kOversizeLineHeadBytes));
+  return Rejected(fb::RejectionCode::VerifierFailed,
+                  fmt::format("not an input of Kezek's (it {}): {} bytes, the first {} kept", problem, payload.size(),
+                              kept.size()),
+                  std::string_view(reinterpret_cast<const char*>(kept.data()), kept.size()));
+}
+
 bool FoldInput(Engine& engine, std::span<const uint8_t> payload, uint64_t input_offset, ApplyResult* result,
                std::string* error) {
-  if (payload.empty() || (payload[0] != kInputAction && payload[0] != kInputRejected)) {
-    *error = fmt::format("input {} has an unknown tag", input_offset);
+  if (const std::string problem = FrameProblem(payload); !problem.empty()) {
+    *error = fmt::format("input {} {}", input_offset, problem);
     return false;
   }
   if (payload[0] == kInputAction) {
     *result = engine.Apply(payload.subspan(1), input_offset);
     return true;
   }
-  if (payload.size() < 7) {
-    *error = fmt::format("input {} is cut short", input_offset);
-    return false;
-  }
-  const auto code = static_cast<uint16_t>(payload[1] | payload[2] << 8);
   const uint32_t length =
       uint32_t{payload[3]} | uint32_t{payload[4]} << 8 | uint32_t{payload[5]} << 16 | uint32_t{payload[6]} << 24;
-  if (payload.size() - 7 < size_t{length}) {
-    *error = fmt::format("input {} is cut short: a reason of {} bytes, {} left", input_offset, length, payload.size() - 7);
-    return false;
-  }
-  const auto rejection = static_cast<fb::RejectionCode>(code);
-  if (rejection == fb::RejectionCode::None || fb::EnumNameRejectionCode(rejection)[0] == '\0') {
-    *error = fmt::format("input {} has rejection code {}, which no schema defines", input_offset, code);
-    return false;
-  }
+  const auto rejection = static_cast<fb::RejectionCode>(static_cast<uint16_t>(payload[1] | payload[2] << 8));
   const std::string_view reason(reinterpret_cast<const char*>(payload.data()) + 7, length);
   *result = engine.RejectInput(payload.subspan(7 + length), rejection, reason, input_offset);
   return true;

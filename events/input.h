@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/engine.h"
@@ -47,6 +48,15 @@ inline constexpr uint8_t kInputRejected = 2;
 std::vector<uint8_t> EncodeInput(Codec& codec, const InputLine& line);
 // The payload of an action built in memory in canonical encoding (generators, the calendar).
 std::vector<uint8_t> EncodeAction(std::span<const uint8_t> canonical);
+
+// Whether FoldInput can fold `payload`: "" if so, else what is wrong with its frame ("has an
+// unknown tag", "is cut short", ...; an action's own bytes are the engine's to verify).
+std::string FrameProblem(std::span<const uint8_t> payload);
+// A payload that reached the engine from outside Kezek's own writers and is no input (a message
+// another producer put in the Kafka actions topic; FrameProblem said what is wrong): the input that
+// refuses it, VerifierFailed, keeping its first limits::kOversizeLineHeadBytes bytes. Deterministic:
+// the same bytes give the same input.
+std::vector<uint8_t> EncodeForeign(std::span<const uint8_t> payload, std::string_view problem);
 
 // Folds one payload into the engine, at `input_offset`. False, with *error saying what is wrong,
 // if the payload is damaged (an unknown tag, cut short): that is corruption of a log, not input.

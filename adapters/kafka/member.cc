@@ -18,6 +18,7 @@
 #include "adapters/kafka/client.h"
 #include "adapters/kafka/journal_topic.h"
 #include "adapters/partition.h"
+#include "events/input.h"
 #include "decisions_generated.h"
 
 namespace kezek::adapters::kafka {
@@ -568,7 +569,14 @@ Status Member::Run() {
       }
       const auto it = slots_.find(m->partition);
       if (it == slots_.end()) continue;  // revoked meanwhile
-      it->second->inputs->Push(m->offset, {static_cast<const uint8_t*>(m->payload), m->len});
+      std::span<const uint8_t> payload(static_cast<const uint8_t*>(m->payload), m->payload != nullptr ? m->len : 0);
+      std::vector<uint8_t> foreign;
+      if (const std::string problem = events::FrameProblem(payload); !problem.empty()) {
+        // Another producer's message: journaled as its refusal, never a halt of the partition.
+        foreign = events::EncodeForeign(payload, problem);
+        payload = foreign;
+      }
+      it->second->inputs->Push(m->offset, payload);
       ++buffered;
     }
     if (!result.ok()) break;

@@ -241,4 +241,29 @@ else
     --data "$work/br" --batch 32 --exit-when-idle 1500 2>> "$work/br.log" || fail "restart after the broker: $(tail -5 "$work/br.log")"
 fi
 compare "$prefix" 2
+# --- 4. Another producer's messages in the actions topic: journaled as refusals, never a halt.
+prefix=fx-$run_id
+"$kezek" kafka init --brokers "$brokers" --prefix "$prefix" --partitions 1 > /dev/null
+head -n 5 "$work/history.jsonl" > "$work/five.jsonl"
+"$kezek" append --kafka --quiet --brokers "$brokers" --prefix "$prefix" "$work/five.jsonl" 2> /dev/null
+"$here/scripts/python-env.sh" python - "$brokers" "$prefix.actions" <<'PY'
+import sys
+from confluent_kafka import Producer
+producer = Producer({"bootstrap.servers": sys.argv[1]})
+for value in (b"\x07not kezek's", b"\x02\x01", None, b"\x01" + b"\xff" * 40):
+    producer.produce(sys.argv[2], value=value, partition=0)
+producer.flush()
+PY
+"$kezek" append --kafka --quiet --brokers "$brokers" --prefix "$prefix" "$work/five.jsonl" 2> /dev/null
+"$kezek" run --kafka --brokers "$brokers" --prefix "$prefix" --group "g-$prefix" --data "$work/fx" --exit-when-idle 1000 \
+  2> "$work/fx.log" || fail "foreign messages stopped the member: $(tail -3 "$work/fx.log")"
+"$kezek" kafka journal --brokers "$brokers" --prefix "$prefix" --partition 0 --journal "$work/fx.bin" > /dev/null
+"$kezek" journal "$work/fx.bin" > "$work/fx.jsonl"
+[ "$(wc -l < "$work/fx.jsonl")" -eq 14 ] || fail "foreign messages: $(wc -l < "$work/fx.jsonl") records, 14 expected"
+[ "$(grep -c '"code": "VerifierFailed"' "$work/fx.jsonl")" -eq 4 ] || fail "foreign messages: not 4 VerifierFailed refusals"
+[ "$(grep -c '"outcome": "Duplicate"' "$work/fx.jsonl")" -eq 5 ] || fail "foreign messages: the repeats after them were not answered Duplicate"
+"$here/scripts/python-env.sh" python "$here/tests/kafka/check_journal.py" --brokers "$brokers" --prefix "$prefix" \
+  > "$work/fx-check.txt" 2>&1 || fail "$prefix: the independent checker: $(cat "$work/fx-check.txt")"
+step "foreign messages in the actions topic: 4 journaled as VerifierFailed, the partition went on"
+
 step "passed: $kills SIGKILLs of members, one of the broker"
