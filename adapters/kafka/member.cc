@@ -20,6 +20,7 @@
 #include "adapters/partition.h"
 #include "events/input.h"
 #include "decisions_generated.h"
+#include "engine/bytes.h"
 
 namespace kezek::adapters::kafka {
 namespace fs = std::filesystem;
@@ -31,18 +32,6 @@ using Clock = std::chrono::steady_clock;
 constexpr int kReopensMax = 5;
 // How often send_offsets_to_transaction and commit_transaction are tried on a retriable error.
 constexpr int kTxnAttempts = 5;
-
-std::string U64Le(uint64_t v) {
-  std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i) out[static_cast<size_t>(i)] = static_cast<char>(v >> (8 * i));
-  return out;
-}
-
-uint64_t FromU64Le(std::span<const uint8_t> s) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8 && i < s.size(); ++i) v |= uint64_t{s[i]} << (8 * i);
-  return v;
-}
 
 // The changelog's key of a state entry: its family's byte and its key.
 std::string ChangelogKey(state_codec::Family family, std::string_view key) {
@@ -165,7 +154,7 @@ class ChangelogStore final : public StateStore {
       if (!put.erase) value = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(put.value.data()), put.value.size());
       if (Status s = Produce(producer, changelog_, partition_, key, value); !s.ok()) return s;
     }
-    const std::string applied = U64Le(commit.applied);
+    const std::string applied = bytes::Out().U64(commit.applied).Take();  // as RocksDbStateStore keeps it
     if (Status s = Produce(producer, changelog_, partition_, ChangelogKey(state_codec::Family::kMeta, kAppliedKey),
                            std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(applied.data()), applied.size()));
         !s.ok()) return s;
@@ -351,7 +340,7 @@ Status Member::Restore(int32_t partition, const std::string& path, uint64_t comm
     }
     const auto family = static_cast<state_codec::Family>(key[0]);
     if (family == state_codec::Family::kMeta && key.substr(1) == kAppliedKey) {
-      applied = FromU64Le(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(value->data()), value->size()));
+      applied = bytes::In(*value).U64();
       continue;
     }
     puts.push_back({family, key.substr(1), std::move(*value), false});
