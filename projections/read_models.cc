@@ -805,21 +805,30 @@ std::optional<std::vector<uint8_t>> ReadModels::Card(uint64_t application) const
 }
 
 std::vector<uint8_t> ReadModels::Applications(std::string_view applicant_iin) const {
+  const ReadModels* self = this;
+  return ApplicationsAcross(std::span(&self, 1), applicant_iin);
+}
+
+std::vector<uint8_t> ReadModels::ApplicationsAcross(std::span<const ReadModels* const> partitions,
+                                                    std::string_view applicant_iin) {
   flatbuffers::FlatBufferBuilder b(4096);
-  std::vector<uint64_t> ids;
+  std::vector<std::pair<uint64_t, const ReadModels*>> ids;  // (application, the models holding it)
   const auto iin = IinNumber(applicant_iin);
-  if (iin) {
+  uint64_t sequence = 0;
+  for (const ReadModels* m : partitions) {
+    sequence += m->next_sequence_;
+    if (!iin) continue;
     // Every application's first decision notifies its applicant, so the inbox lists them all.
-    if (const auto it = inbox_.find(*iin); it != inbox_.end()) {
-      for (const uint32_t note : it->second) ids.push_back(notes_[note].application);
+    if (const auto it = m->inbox_.find(*iin); it != m->inbox_.end()) {
+      for (const uint32_t note : it->second) ids.emplace_back(m->notes_[note].application, m);
     }
   }
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   std::vector<flatbuffers::Offset<fb::ApplicationCard>> cards;
-  for (const uint64_t id : ids) cards.push_back(BuildCard(b, id));
+  for (const auto& [id, m] : ids) cards.push_back(m->BuildCard(b, id));
   const auto o_iin = b.CreateString(iin ? FormatIin(Iin{*iin}) : std::string{});
-  b.Finish(fb::CreateApplicationList(b, o_iin, b.CreateVector(cards), next_sequence_));
+  b.Finish(fb::CreateApplicationList(b, o_iin, b.CreateVector(cards), sequence));
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }
 
@@ -983,6 +992,18 @@ std::optional<std::vector<uint8_t>> ReadModels::Position(uint64_t application, u
 }
 
 std::vector<uint8_t> ReadModels::Catalogue(const CatalogueFilter& filter) const {
+  const ReadModels* self = this;
+  return CatalogueAcross(std::span(&self, 1), filter);
+}
+
+std::vector<uint8_t> ReadModels::CatalogueAcross(std::span<const ReadModels* const> partitions, const CatalogueFilter& filter) {
+  // The catalogue reaches every partition; a group's taken places only its locality's.
+  const ReadModels& any = *partitions.front();
+  const auto& localities_ = any.localities_;
+  const auto& kindergartens_ = any.kindergartens_;
+  const auto n = static_cast<uint32_t>(partitions.size());
+  uint64_t sequence = 0;
+  for (const ReadModels* m : partitions) sequence += m->next_sequence_;
   flatbuffers::FlatBufferBuilder b(4096);
   const bool group_filter = filter.language || filter.correction_type || filter.free_only;
   std::vector<flatbuffers::Offset<fb::LocalityView>> localities;
@@ -996,8 +1017,9 @@ std::vector<uint8_t> ReadModels::Catalogue(const CatalogueFilter& filter) const 
     if (filter.locality && *filter.locality != kindergarten.locality) continue;
     if (filter.kindergarten && *filter.kindergarten != id) continue;
     std::vector<flatbuffers::Offset<fb::GroupView>> groups;
+    const ReadModels& owner = *partitions[kindergarten.locality % n];
     for (const uint32_t group_id : kindergarten.groups) {
-      const GroupInfo& g = groups_.at(group_id);
+      const GroupInfo& g = owner.groups_.at(group_id);
       const uint32_t free_places = g.capacity > g.taken ? g.capacity - g.taken : 0;
       if (filter.language && *filter.language != g.language) continue;
       if (filter.correction_type && *filter.correction_type != g.correction) continue;
@@ -1009,29 +1031,49 @@ std::vector<uint8_t> ReadModels::Catalogue(const CatalogueFilter& filter) const 
     kindergartens.push_back(fb::CreateKindergartenViewDirect(b, id, kindergarten.locality, kindergarten.name_ru.c_str(),
                                                              kindergarten.name_kk.c_str(), &groups));
   }
-  b.Finish(fb::CreateCatalogueDirect(b, &localities, &kindergartens, next_sequence_));
+  b.Finish(fb::CreateCatalogueDirect(b, &localities, &kindergartens, sequence));
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }
 
 std::vector<uint8_t> ReadModels::Statistics() const {
+  const ReadModels* self = this;
+  return StatisticsAcross(std::span(&self, 1));
+}
+
+std::vector<uint8_t> ReadModels::StatisticsAcross(std::span<const ReadModels* const> partitions) {
   flatbuffers::FlatBufferBuilder b(4096);
-  std::vector<flatbuffers::Offset<fb::QueueLength>> queues;
-  for (const auto& [key, index] : queue_index_) {
-    const Queue& q = queues_[index];
-    queues.push_back(fb::CreateQueueLength(b, BuildKey(b, key), q.size(), q.size(Line::Priority), q.size(Line::General)));
+  // Each queue lives in its locality's partition; in key order as one engine keeps them.
+  std::vector<std::tuple<QueueKey, const ReadModels*, uint32_t>> keyed;
+  std::map<uint32_t, Popularity> popularity;
+  uint64_t waiting = 0, sequence = 0;
+  for (const ReadModels* m : partitions) {
+    for (const auto& [key, index] : m->queue_index_) keyed.emplace_back(key, m, index);
+    for (const auto& [id, p] : m->popularity_) {
+      popularity[id].requests += p.requests;
+      popularity[id].enrollments += p.enrollments;
+    }
+    waiting += m->waiting_;
+    sequence += m->next_sequence_;
   }
-  std::vector<std::pair<uint32_t, Popularity>> ranked(popularity_.begin(), popularity_.end());
+  std::stable_sort(keyed.begin(), keyed.end(), [](const auto& x, const auto& y) { return std::get<0>(x) < std::get<0>(y); });
+  std::vector<flatbuffers::Offset<fb::QueueLength>> queues;
+  for (const auto& [key, m, index] : keyed) {
+    const Queue& q = m->queues_[index];
+    queues.push_back(fb::CreateQueueLength(b, m->BuildKey(b, key), q.size(), q.size(Line::Priority), q.size(Line::General)));
+  }
+  std::vector<std::pair<uint32_t, Popularity>> ranked(popularity.begin(), popularity.end());
   std::stable_sort(ranked.begin(), ranked.end(),
                    [](const auto& x, const auto& y) { return x.second.requests > y.second.requests; });
   std::vector<flatbuffers::Offset<fb::KindergartenPopularity>> popular;
+  const auto& kindergartens = partitions.front()->kindergartens_;  // the catalogue reaches every partition
   for (const auto& [id, p] : ranked) {
-    const auto it = kindergartens_.find(id);
+    const auto it = kindergartens.find(id);
     const KindergartenInfo empty;
-    const KindergartenInfo& k = it != kindergartens_.end() ? it->second : empty;
+    const KindergartenInfo& k = it != kindergartens.end() ? it->second : empty;
     popular.push_back(fb::CreateKindergartenPopularityDirect(b, id, k.locality, k.name_ru.c_str(), k.name_kk.c_str(),
                                                              p.requests, p.enrollments));
   }
-  b.Finish(fb::CreateQueueStatisticsDirect(b, &queues, waiting_, &popular, next_sequence_));
+  b.Finish(fb::CreateQueueStatisticsDirect(b, &queues, waiting, &popular, sequence));
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }
 

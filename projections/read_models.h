@@ -63,6 +63,9 @@ inline constexpr uint32_t kPageLimitMax = 1'000;
 inline constexpr uint32_t kPositionHistoryLimit = 100;
 uint64_t CursorOf(uint64_t sequence, uint32_t decision_index);
 
+// The partition that holds locality `locality` among `partitions` (the Kafka router's rule).
+inline constexpr uint32_t PartitionOfLocality(uint32_t locality, uint32_t partitions) { return locality % partitions; }
+
 class ReadModels {
  public:
   ReadModels();
@@ -93,6 +96,15 @@ class ReadModels {
   std::vector<uint8_t> Applications(std::string_view applicant_iin) const;
   std::vector<uint8_t> Catalogue(const CatalogueFilter& filter) const;     // fb::Catalogue
   std::vector<uint8_t> Statistics() const;                                 // fb::QueueStatistics
+  // The same three views over a country whose journal is split in partitions (the Kafka runtime:
+  // locality L in partition L mod N, adapters/kafka/router.h), `partitions` by partition number,
+  // as one journal gives them: each partition holds its localities' applications and queues; the
+  // catalogue reaches every partition, a group's taken places counted in its locality's. A view's
+  // `sequence` is then the sum of the partitions' (records reflected in all).
+  static std::vector<uint8_t> ApplicationsAcross(std::span<const ReadModels* const> partitions,
+                                                 std::string_view applicant_iin);
+  static std::vector<uint8_t> CatalogueAcross(std::span<const ReadModels* const> partitions, const CatalogueFilter& filter);
+  static std::vector<uint8_t> StatisticsAcross(std::span<const ReadModels* const> partitions);
   // fb::NotificationFeed: every notification with a cursor above `after_cursor`, in journal order.
   std::vector<uint8_t> Feed(uint64_t after_cursor, uint32_t limit) const;
 

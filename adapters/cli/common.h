@@ -37,6 +37,13 @@ std::optional<adapters::Runtime::Options> RuntimeOptions(const Args& args);
 // Opens --data for writing (creating it if `create`): 0, or the exit status, the failure printed.
 int OpenData(const Args& args, const char* command, bool create, std::unique_ptr<adapters::Runtime>* runtime);
 
+// The Kafka commands' connection (docs/kafka.md): --config FILE's 'key = value' settings, under
+// their flag names, where no flag was given (keys outside `allowed` are a usage error, printed).
+bool MergeConfig(Args* args, const std::vector<std::string>& allowed);
+// --brokers (required: nullopt, printed, when missing) and --prefix (default "kezek").
+std::optional<std::string> Brokers(const Args& args);
+std::string Prefix(const Args& args);
+
 // An instant as a person reads it: ISO 8601 in UTC, to the second ("-" before any action).
 std::string IsoUtc(InstantMs instant);
 // A data directory's offsets, hashes and sizes, one line each (kezek status).

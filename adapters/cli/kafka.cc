@@ -103,48 +103,6 @@ options:
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop.store(true); }
 
-// --config FILE: its settings, under their flag names, where no flag was given.
-bool MergeConfig(Args* args, const std::vector<std::string>& allowed) {
-  const auto it = args->options.find("--config");
-  if (it == args->options.end()) return true;
-  std::ifstream in(it->second);
-  if (!in) return fmt::print(stderr, "kezek: --config {}: cannot be read\n", it->second), false;
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    if (const size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
-    const auto trim = [](std::string s) {
-      const size_t a = s.find_first_not_of(" \t\r");
-      const size_t b = s.find_last_not_of(" \t\r");
-      return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
-    };
-    line = trim(line);
-    if (line.empty()) continue;
-    const size_t eq = line.find('=');
-    const std::string key = eq == std::string::npos ? "" : "--" + trim(line.substr(0, eq));
-    if (eq == std::string::npos || std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      fmt::print(stderr, "kezek: --config {} line {}: expected 'key = value' with a key of {}\n", it->second, number,
-                 fmt::join(allowed, ", "));
-      return false;
-    }
-    args->options.try_emplace(key, trim(line.substr(eq + 1)));
-  }
-  return true;
-}
-
-std::optional<std::string> Brokers(const Args& args) {
-  const auto it = args.options.find("--brokers");
-  if (it == args.options.end() || it->second.empty()) {
-    fmt::print(stderr, "kezek: --brokers HOST:PORT is required (or 'brokers = ...' in --config)\n");
-    return std::nullopt;
-  }
-  return it->second;
-}
-
-std::string Prefix(const Args& args) {
-  const auto it = args.options.find("--prefix");
-  return it == args.options.end() ? "kezek" : it->second;
-}
-
 int Fail(const char* what, const Status& s) { return fmt::print(stderr, "kezek {}: {}\n", what, s.ToString()), 1; }
 
 int Init(const Args& args) {

@@ -12,9 +12,11 @@
 #include <fmt/format.h>
 
 #include "adapters/cli/commands.h"
+#include "adapters/cli/common.h"
 #include "adapters/embedded/runtime.h"
 #include "adapters/http/keys.h"
 #include "adapters/http/server.h"
+#include "adapters/kafka/replica.h"
 
 namespace kezek::cli {
 
@@ -41,6 +43,20 @@ another journal is rebuilt from the journal; see kezek projections).
   --tls-cert FILE       serve HTTPS (TLS 1.2 or later): the PEM certificate chain, leaf first
   --tls-key FILE        the certificate's PEM private key (both or neither)
   --help                this text
+
+Kafka mode (docs/kafka.md, "Serving from Kafka"): --kafka instead of --data. The server is a read
+replica of the whole country and a publisher: the read models (one per journal partition) follow
+P.journal from its start (read_committed, every record checked), /readyz says "catching up" until
+every partition was read to its end and reports the lag; a post is published to P.actions
+(idempotent producer, keyed by locality) and answered from its journal record once an engine
+member (kezek run --kafka) folded it. Any number of replicas may run. The ticker is off unless
+--tick-interval is given: run one ticking replica per deployment.
+
+  --kafka               serve from Kafka (no --data)
+  --brokers HOST:PORT[,...]   the Kafka bootstrap servers (required)
+  --prefix P            the topics' prefix (default kezek)
+  --config FILE         'key = value' lines for brokers and prefix; a flag given too wins
+  --answer-timeout SEC  how long a post waits for its journal record before 504 (default 30)
 )";
 
 }  // namespace
@@ -48,14 +64,31 @@ another journal is rebuilt from the journal; see kezek projections).
 int Serve(int argc, char** argv) {
   std::string data, keys_path, listen = "127.0.0.1:8080", port_file, tls_cert, tls_key;
   int64_t tick_seconds = 60;
+  bool kafka_mode = false, tick_given = false;
+  Args kafka_args;  // --brokers, --prefix, --config
+  int64_t answer_timeout_seconds = 30;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") return fmt::print("{}", kServeUsage), 0;
+    if (arg == "--kafka") {
+      kafka_mode = true;
+      continue;
+    }
     const bool takes_value = arg == "--data" || arg == "--keys" || arg == "--listen" || arg == "--port-file" ||
-                             arg == "--tick-interval" || arg == "--tls-cert" || arg == "--tls-key";
+                             arg == "--tick-interval" || arg == "--tls-cert" || arg == "--tls-key" || arg == "--brokers" ||
+                             arg == "--prefix" || arg == "--config" || arg == "--answer-timeout";
     if (!takes_value) return fmt::print(stderr, "kezek serve: unknown option '{}'\n{}", arg, kServeUsage), 2;
     if (i + 1 >= argc) return fmt::print(stderr, "kezek serve: {} needs a value\n", arg), 2;
     const std::string value = argv[++i];
+    if (arg == "--brokers" || arg == "--prefix" || arg == "--config") kafka_args.options[arg] = value;
+    if (arg == "--answer-timeout") {
+      char* end = nullptr;
+      const long long v = std::strtoll(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || v < 1 || v > 3'600) {
+        return fmt::print(stderr, "kezek serve: --answer-timeout: seconds, 1..3600\n"), 2;
+      }
+      answer_timeout_seconds = v;
+    }
     if (arg == "--data") data = value;
     if (arg == "--keys") keys_path = value;
     if (arg == "--listen") listen = value;
@@ -69,9 +102,18 @@ int Serve(int argc, char** argv) {
         return fmt::print(stderr, "kezek serve: --tick-interval: seconds, 0..86400\n"), 2;
       }
       tick_seconds = v;
+      tick_given = true;
     }
   }
-  if (data.empty() || keys_path.empty()) return fmt::print(stderr, "kezek serve: --data and --keys are required\n{}", kServeUsage), 2;
+  if (kafka_mode) {
+    if (!data.empty()) return fmt::print(stderr, "kezek serve: --kafka keeps no data directory: drop --data\n"), 2;
+    if (!tick_given) tick_seconds = 0;
+  } else if (!kafka_args.options.empty()) {
+    return fmt::print(stderr, "kezek serve: --brokers, --prefix and --config go with --kafka\n"), 2;
+  }
+  if ((data.empty() && !kafka_mode) || keys_path.empty()) {
+    return fmt::print(stderr, "kezek serve: --data (or --kafka) and --keys are required\n{}", kServeUsage), 2;
+  }
   if (tls_cert.empty() != tls_key.empty()) {
     return fmt::print(stderr, "kezek serve: --tls-cert and --tls-key go together\n{}", kServeUsage), 2;
   }
@@ -89,6 +131,7 @@ int Serve(int argc, char** argv) {
     options.port = static_cast<uint16_t>(v);
   }
   options.tick_interval_ms = tick_seconds * 1000;
+  options.kafka_answer_timeout_ms = answer_timeout_seconds * 1000;
   options.say = [](const std::string& line) { fmt::print(stderr, "kezek serve: {}\n", line); };
   options.on_listening = [&](uint16_t port) {
     if (port_file.empty()) return;
@@ -109,15 +152,34 @@ int Serve(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  adapters::Runtime::Options runtime_options;
-  runtime_options.create = true;
-  runtime_options.say = options.say;
   std::unique_ptr<adapters::Runtime> runtime;
-  if (const adapters::Status s = adapters::Runtime::Open(data, runtime_options, &runtime); !s.ok()) {
-    return fmt::print(stderr, "kezek serve: {}\n", s.ToString()), 1;
+  std::unique_ptr<adapters::kafka::Replica> replica;
+  std::unique_ptr<http::Server> made;
+  if (kafka_mode) {
+    if (!MergeConfig(&kafka_args, {"--brokers", "--prefix"})) return 2;
+    const auto brokers = Brokers(kafka_args);
+    if (!brokers) return 2;
+    adapters::kafka::Replica::Options replica_options;
+    replica_options.brokers = *brokers;
+    replica_options.prefix = Prefix(kafka_args);
+    replica_options.say = options.say;
+    if (const adapters::Status s = adapters::kafka::Replica::Open(replica_options, &replica); !s.ok()) {
+      return fmt::print(stderr, "kezek serve: {}\n", s.ToString()), 1;
+    }
+    options.say(fmt::format("following {} ({} partitions) from its start; posting to {}", replica->topics().journal,
+                            replica->partitions(), replica->topics().actions));
+    made = std::make_unique<http::Server>(*replica, std::move(keys), options);
+  } else {
+    adapters::Runtime::Options runtime_options;
+    runtime_options.create = true;
+    runtime_options.say = options.say;
+    if (const adapters::Status s = adapters::Runtime::Open(data, runtime_options, &runtime); !s.ok()) {
+      return fmt::print(stderr, "kezek serve: {}\n", s.ToString()), 1;
+    }
+    options.projections_path = (std::filesystem::path(data) / "projections").string();
+    made = std::make_unique<http::Server>(*runtime, std::move(keys), options);
   }
-  options.projections_path = (std::filesystem::path(data) / "projections").string();
-  http::Server server(*runtime, std::move(keys), options);
+  http::Server& server = *made;
   std::atomic<bool> done{false};
   std::thread waiter([&] {
     const timespec period{0, 200'000'000};
@@ -134,7 +196,8 @@ int Serve(int argc, char** argv) {
   done = true;
   waiter.join();
   if (!status.ok()) return fmt::print(stderr, "kezek serve: {}\n", status.ToString()), 1;
-  options.say(fmt::format("stopped; journal {} records", runtime->journal().end()));
+  if (runtime) options.say(fmt::format("stopped; journal {} records", runtime->journal().end()));
+  if (replica) options.say("stopped");
   return 0;
 }
 

@@ -17,14 +17,18 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "adapters/embedded/projection_store.h"
+#include "adapters/kafka/router.h"
 #include "adapters/http/limits.h"
 #include "adapters/http/views_json.h"
 #include "engine/civil_time.h"
 #include "events/answer.h"
 #include "events/codec.h"
 #include "events/input.h"
+#include "engine/numbers.h"
+#include "events/journal_chain.h"
 #include "projections/read_models.h"
 
 namespace kezek::adapters::http {
@@ -110,9 +114,24 @@ struct Answered {
   std::string json;  // the answer as one JSON line
 };
 
+// Why a post got no answers: an HTTP error instead.
+struct Failure {
+  bhttp::status status = bhttp::status::service_unavailable;
+  std::string code, message;
+};
+
 struct PostJob {
   std::vector<events::InputLine> inputs;
-  std::function<void(std::vector<Answered>)> done;  // called on the partition thread
+  // Called on the partition thread (the replica's in Kafka mode): every input's answer, or a failure.
+  std::function<void(std::vector<Answered>, const Failure*)> done;
+};
+
+// Kafka mode: a post's inputs, published, waiting for their journal records.
+struct KafkaJob {
+  std::vector<Answered> answers;  // by input
+  size_t remaining = 0;           // inputs not answered yet
+  std::optional<Failure> failure;
+  std::function<void(std::vector<Answered>, const Failure*)> done;
 };
 
 int StatusFor(const Answered& a) {
@@ -125,9 +144,13 @@ int StatusFor(const Answered& a) {
 }  // namespace
 
 struct Server::Impl {
-  Impl(Runtime& r, KeyRing k, ServerOptions o) : runtime(r), keys(std::move(k)), options(std::move(o)) {}
+  Impl(Runtime* r, kafka::Replica* k, KeyRing ring, ServerOptions o)
+      : runtime(r), replica(k), keys(std::move(ring)), options(std::move(o)) {
+    models.resize(replica ? static_cast<size_t>(replica->partitions()) : 1);
+  }
 
-  Runtime& runtime;
+  Runtime* runtime;          // embedded; null in Kafka mode
+  kafka::Replica* replica;   // Kafka mode; null when embedded
   KeyRing keys;
   ServerOptions options;
   asio::io_context io{static_cast<int>(limits::kIoThreads)};
@@ -139,7 +162,7 @@ struct Server::Impl {
   Metrics metrics;
 
   std::shared_mutex models_mutex;
-  projections::ReadModels models;
+  std::vector<projections::ReadModels> models;  // one per journal partition (one when embedded)
   std::unique_ptr<ProjectionStore> store;  // null: the models are not stored
   std::atomic<uint64_t> journal_records{0};
   std::atomic<uint64_t> metrics_store_failures{0};
@@ -150,6 +173,66 @@ struct Server::Impl {
   std::deque<PostJob> jobs;
   Status partition_failure;
   std::atomic<bool> partition_failed{false};
+
+  // --- Kafka mode: publishing, and the replica's thread ------------------------------------------
+  // A published input waits here, by the (partition, offset) its message landed at, for the
+  // journal record whose input_offset names it; a record read before its message's placement was
+  // reported waits in `recent` (kept only while placements are outstanding, bounded).
+  struct Waiting {
+    std::shared_ptr<KafkaJob> job;
+    size_t input = 0;
+    Clock::time_point deadline;
+  };
+  using Placement = std::pair<int32_t, int64_t>;
+  static constexpr size_t kRecentMax = 65'536;
+  std::mutex kafka_mutex;  // the maps below: the replica's thread, and an I/O thread whose publish waits for room
+  std::map<Placement, Waiting> awaiting;
+  std::map<Placement, std::vector<std::vector<uint8_t>>> recent;
+  std::deque<Placement> recent_order;
+  std::vector<std::vector<std::vector<uint8_t>>> parts;  // per partition: the parts of an input read so far
+  std::vector<std::vector<int64_t>> offset_of;  // per partition: each record's topic offset, by sequence
+  std::atomic<int64_t> unplaced{0};  // messages published whose placement is not reported yet
+  int64_t next_kafka_tick = 0;
+  bool Publish(PostJob job);
+  void OnPlaced(const std::shared_ptr<KafkaJob>& job, size_t input, bool answers, const Status& status, Placement at);
+  void OnRecords(std::span<const kafka::Replica::Record> records);
+  void KafkaIdle();
+  // REQUIRES: kafka_mutex held. The input's answer (nullopt: it failed; job->failure says why).
+  void Settle(const std::shared_ptr<KafkaJob>& job, size_t input, std::optional<Answered> answer);
+  // The answer to the input at `at` whose records are `records`; a repeat carries its original's
+  // decisions, read back from the journal topic (as the embedded server answers it).
+  Answered AnswerFrom(Placement at, const std::vector<std::span<const uint8_t>>& records) {
+    const fb::JournalRecord* first = fb::GetJournalRecord(records.front().data());
+    std::vector<std::vector<uint8_t>> original;
+    if (first->outcome() == fb::Outcome::Duplicate) {
+      const auto& offsets = offset_of[static_cast<size_t>(at.first)];
+      Status read = first->duplicate_of() < offsets.size()
+                        ? replica->ReadInput(at.first, offsets[first->duplicate_of()], &original)
+                        : Status::NotFound("the original is not read yet");
+      if (!read.ok()) {
+        original.clear();
+        options.say(fmt::format("the original of a repeat (partition {}, record {}): {}", at.first, first->duplicate_of(),
+                                read.ToString()));
+      }
+    }
+    const std::vector<std::span<const uint8_t>> originals(original.begin(), original.end());
+    return Answered{first->outcome(), first->rejection() ? first->rejection()->code() : fb::RejectionCode::None,
+                    IoCodec().AnswerToJson(events::AnswerOf(static_cast<uint64_t>(at.second), events::Records(records),
+                                                            events::Records(originals)))};
+  }
+  bool Failed() const {
+    if (partition_failed) return true;
+    if (!replica) return false;
+    for (const auto& state : replica->States()) {
+      if (!state.failure.empty()) return true;
+    }
+    return false;
+  }
+  // The read models that hold application `id` (its number's locality, engine/numbers.h).
+  projections::ReadModels& ModelsOf(uint64_t id) {
+    const auto locality = LocalityOfNumber(id);
+    return models[locality ? projections::PartitionOfLocality(locality->value, static_cast<uint32_t>(models.size())) : 0];
+  }
 
   // Each I/O thread's own codec (a Codec is used by one thread at a time): parses posted
   // actions, prints bodies.
@@ -260,7 +343,7 @@ void Server::Impl::PartitionLoop() {
     first_record.reserve(inputs.size());
     answer_json.reserve(inputs.size());
     const auto started = Clock::now();
-    Status status = runtime.Append(std::span<const events::InputLine>(inputs), [&](const Runtime::Answer& answer) {
+    Status status = runtime->Append(std::span<const events::InputLine>(inputs), [&](const Runtime::Answer& answer) {
       first_record.push_back(records.size());
       for (const auto& record : answer.records) records.emplace_back(record.begin(), record.end());
       answer_json.push_back(codec.AnswerToJson(events::AnswerOf(answer.input, answer.records, answer.original)));
@@ -270,7 +353,8 @@ void Server::Impl::PartitionLoop() {
       partition_failure = status;
       partition_failed = true;
       options.say(fmt::format("the partition stopped: {}", status.ToString()));
-      for (PostJob& job : batch) job.done({});
+      const Failure failure{bhttp::status::service_unavailable, "PartitionStopped", "the partition stopped; see the server's log"};
+      for (PostJob& job : batch) job.done({}, &failure);
       stopping = true;
       asio::post(acceptor->get_executor(), [this] {
         beast::error_code ignored;
@@ -281,10 +365,10 @@ void Server::Impl::PartitionLoop() {
     // Every record is durable: the read models take the whole batch at once.
     {
       std::unique_lock lock(models_mutex);
-      for (const auto& record : records) models.Apply(record);
-      journal_records = runtime.journal().end();  // with the models: a reader sees the pair agree
+      for (const auto& record : records) models[0].Apply(record);
+      journal_records = runtime->journal().end();  // with the models: a reader sees the pair agree
     }
-    engine_time_ms = runtime.engine().state().now.value;
+    engine_time_ms = runtime->engine().state().now.value;
     std::vector<std::vector<Answered>> answers(batch.size());
     {
       std::lock_guard lock(metrics.mutex);
@@ -304,18 +388,169 @@ void Server::Impl::PartitionLoop() {
     }
     for (size_t j = 0; j < batch.size(); ++j) {
       in_flight.fetch_sub(batch[j].inputs.size());
-      batch[j].done(std::move(answers[j]));
+      batch[j].done(std::move(answers[j]), nullptr);
     }
     // Answered; now the stored read models follow (only this thread changes the models, so no
     // lock: readers never touch what a drain writes). A failure here loses nothing: the store is
     // caught up from the journal at the next start.
     if (store && !records.empty()) {
-      if (const Status stored = store->Commit(models, hasher.Of(records.back())); !stored.ok()) {
+      if (const Status stored = store->Commit(models[0], hasher.Of(records.back())); !stored.ok()) {
         ++metrics_store_failures;
         if (metrics_store_failures == 1) options.say(fmt::format("storing the read models: {}", stored.ToString()));
       }
     }
   }
+}
+
+// --- Kafka mode ---------------------------------------------------------------------------------
+
+bool Server::Impl::Publish(PostJob job) {
+  const size_t n = job.inputs.size();
+  if (in_flight.fetch_add(n) + n > limits::kActionsInFlightMax) {
+    in_flight.fetch_sub(n);
+    return false;
+  }
+  auto kjob = std::make_shared<KafkaJob>();
+  kjob->answers.resize(n);
+  kjob->remaining = n;
+  kjob->done = [this, n, done = std::move(job.done)](std::vector<Answered> answers, const Failure* failure) {
+    in_flight.fetch_sub(n);
+    done(std::move(answers), failure);
+  };
+  const auto partitions = static_cast<int>(models.size());
+  for (size_t i = 0; i < n; ++i) {
+    const std::vector<uint8_t> payload = events::EncodeInput(IoCodec(), job.inputs[i]);
+    kafka::Route route = kafka::RouteOf(payload, partitions);
+    std::sort(route.partitions.begin(), route.partitions.end());
+    // The answer is the record of the input's first partition (a tick or a catalogue change goes
+    // to every partition; each journals it, the first one answers).
+    for (const int32_t k : route.partitions) {
+      const bool answers = k == route.partitions.front();
+      ++unplaced;
+      Status published = replica->Publish(payload, {k}, route.key, [this, kjob, i, answers](Status status, int32_t p, int64_t offset) {
+        OnPlaced(kjob, i, answers, status, {p, offset});
+      });
+      if (!published.ok()) {
+        --unplaced;
+        std::lock_guard lock(kafka_mutex);
+        kjob->failure = Failure{bhttp::status::service_unavailable, "PublishFailed", published.ToString()};
+        if (answers) Settle(kjob, i, std::nullopt);
+        break;  // the other partitions' messages of this input are not sent
+      }
+    }
+  }
+  return true;
+}
+
+void Server::Impl::Settle(const std::shared_ptr<KafkaJob>& job, size_t input, std::optional<Answered> answer) {
+  if (answer) job->answers[input] = std::move(*answer);
+  if (--job->remaining > 0) return;
+  if (job->failure) {
+    job->done({}, &*job->failure);
+  } else {
+    job->done(std::move(job->answers), nullptr);
+  }
+}
+
+void Server::Impl::OnPlaced(const std::shared_ptr<KafkaJob>& job, size_t input, bool answers, const Status& status, Placement at) {
+  std::lock_guard lock(kafka_mutex);
+  --unplaced;
+  if (!status.ok()) {
+    job->failure = Failure{bhttp::status::service_unavailable, "PublishFailed", status.ToString()};
+    if (answers) Settle(job, input, std::nullopt);
+    return;
+  }
+  if (!answers) return;
+  if (const auto it = recent.find(at); it != recent.end()) {  // its record was read already
+    const std::vector<std::span<const uint8_t>> records(it->second.begin(), it->second.end());
+    Settle(job, input, AnswerFrom(at, records));
+    recent.erase(it);
+    return;
+  }
+  awaiting[at] = Waiting{job, input, Clock::now() + std::chrono::milliseconds(options.kafka_answer_timeout_ms)};
+}
+
+void Server::Impl::OnRecords(std::span<const kafka::Replica::Record> records) {
+  {
+    std::unique_lock lock(models_mutex);
+    for (const auto& r : records) models[static_cast<size_t>(r.partition)].Apply(r.bytes);
+    journal_records += records.size();
+  }
+  std::lock_guard lock(kafka_mutex);
+  for (const auto& r : records) {
+    const fb::JournalRecord* record = fb::GetJournalRecord(r.bytes.data());
+    engine_time_ms = std::max(engine_time_ms.load(), record->engine_time_ms());
+    if (record->part() == 0) {
+      const fb::Action* action = record->action() ? record->action_nested_root() : nullptr;
+      std::lock_guard metrics_lock(metrics.mutex);
+      ++metrics.actions[{action ? fb::EnumNameActionBody(action->body_type()) : "(not an action)", fb::EnumNameOutcome(record->outcome())}];
+      if (record->rejection()) ++metrics.rejections[fb::EnumNameRejectionCode(record->rejection()->code())];
+    }
+    offset_of[static_cast<size_t>(r.partition)].push_back(r.offset);
+    auto& held = parts[static_cast<size_t>(r.partition)];
+    if (record->continued() || !held.empty()) {
+      held.emplace_back(r.bytes.begin(), r.bytes.end());
+      if (record->continued()) continue;
+    }
+    const Placement at{r.partition, static_cast<int64_t>(record->input_offset())};
+    std::vector<std::span<const uint8_t>> whole;
+    if (held.empty()) {
+      whole.push_back(r.bytes);
+    } else {
+      whole.assign(held.begin(), held.end());
+    }
+    if (const auto it = awaiting.find(at); it != awaiting.end()) {
+      Settle(it->second.job, it->second.input, AnswerFrom(at, whole));
+      awaiting.erase(it);
+    } else if (unplaced > 0) {  // perhaps a message of ours whose placement is not reported yet
+      auto& kept = recent[at];
+      kept.clear();
+      for (const auto& part : whole) kept.emplace_back(part.begin(), part.end());
+      recent_order.push_back(at);
+      while (recent_order.size() > kRecentMax) {
+        recent.erase(recent_order.front());
+        recent_order.pop_front();
+      }
+    }
+    held.clear();
+  }
+}
+
+void Server::Impl::KafkaIdle() {
+  const auto now = Clock::now();
+  {
+    std::lock_guard lock(kafka_mutex);
+    for (auto it = awaiting.begin(); it != awaiting.end();) {
+      if (it->second.deadline > now) {
+        ++it;
+        continue;
+      }
+      it->second.job->failure = Failure{
+          bhttp::status::gateway_timeout, "NotYetJournaled",
+          fmt::format("published to partition {} at offset {}, but no journal record of it within {} s: is an engine "
+                      "member running (kezek run --kafka)? It will be folded when one runs; post it again with the "
+                      "same idempotency_key to read its answer",
+                      it->first.first, it->first.second, options.kafka_answer_timeout_ms / 1000)};
+      Settle(it->second.job, it->second.input, std::nullopt);
+      it = awaiting.erase(it);
+    }
+    if (unplaced == 0) {
+      recent.clear();
+      recent_order.clear();
+    }
+  }
+  // The ticker: the System clock's tick from the real clock, to every partition.
+  if (options.tick_interval_ms <= 0 || stopping) return;
+  const int64_t real_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (real_ms < next_kafka_tick) return;
+  next_kafka_tick = real_ms + options.tick_interval_ms;
+  PostJob tick;
+  tick.inputs.push_back(TickInput(real_ms));
+  tick.done = [this](std::vector<Answered>, const Failure* failure) {
+    if (failure != nullptr) options.say(fmt::format("a clock tick: {}: {}", failure->code, failure->message));
+  };
+  Publish(std::move(tick));
 }
 
 // --- HTTP sessions --------------------------------------------------------------------------
@@ -568,15 +803,27 @@ Response Server::Impl::Route(const Request& request, const std::function<void(Re
     uint64_t projected = 0, journaled = 0;
     {
       std::shared_lock lock(models_mutex);
-      projected = models.next_sequence();
+      for (const auto& m : models) projected += m.next_sequence();
       journaled = journal_records.load();
     }
-    const bool ready = !stopping && !partition_failed && projected == journaled;
-    const char* status = path == "/healthz" ? (partition_failed ? "failed" : "ok")
-                                              : (stopping ? "stopping" : ready ? "ok" : "catching up");
-    const bool good = path == "/healthz" ? !partition_failed : ready;
+    // Kafka mode: ready once every partition's journal was read to its end (as it was then), and
+    // the lag (offsets not read yet) reported beside.
+    uint64_t lag = 0;
+    bool caught_up = true;
+    if (replica) {
+      for (const auto& state : replica->States()) {
+        lag += static_cast<uint64_t>(std::max<int64_t>(0, state.end - state.position));
+        caught_up = caught_up && state.caught_up;
+      }
+    }
+    const bool failed = Failed();
+    const bool ready = !stopping && !failed && projected == journaled && caught_up;
+    const char* status = path == "/healthz" ? (failed ? "failed" : "ok")
+                                              : (stopping ? "stopping" : ready ? "ok" : failed ? "failed" : "catching up");
+    const bool good = path == "/healthz" ? !failed : ready;
     return Json(request, good ? bhttp::status::ok : bhttp::status::service_unavailable,
-                StatusJson(IoCodec(), status, journaled, projected, engine_time_ms.load()));
+                StatusJson(IoCodec(), status, journaled, projected, engine_time_ms.load(),
+                           static_cast<uint32_t>(models.size()), lag));
   }
   if (!path.starts_with("/v1/")) {
     *route = "(unknown)";
@@ -633,7 +880,7 @@ Response Server::Impl::Post(const Request& request, const Caller& caller, const 
   } else {
     lines.push_back(body);
   }
-  if (stopping || partition_failed) return Error(request, bhttp::status::service_unavailable, "Stopping", "the server is stopping");
+  if (stopping || Failed()) return Error(request, bhttp::status::service_unavailable, "Stopping", "the server is stopping");
   // Each input is journaled, whatever it is: access is checked here, the rest by the engine.
   PostJob job;
   std::vector<uint8_t> bytes;
@@ -656,16 +903,16 @@ Response Server::Impl::Post(const Request& request, const Caller& caller, const 
   }
   const unsigned version = request.version();
   const bool keep_alive = request.keep_alive();
-  job.done = [later, batch, version, keep_alive](std::vector<Answered> answers) {
+  job.done = [later, batch, version, keep_alive](std::vector<Answered> answers, const Failure* failure) {
     Response response;
     response.version(version);
     response.keep_alive(keep_alive);
     response.set(bhttp::field::content_type, batch ? "application/x-ndjson" : "application/json");
-    if (answers.empty()) {  // an HttpError, JSON even for a batch
-      response.result(bhttp::status::service_unavailable);
+    if (failure != nullptr) {  // an HttpError, JSON even for a batch
+      response.result(failure->status);
       response.set(bhttp::field::content_type, "application/json");
       response.set(bhttp::field::retry_after, std::to_string(limits::kRetryAfterSeconds));
-      response.body() = R"({"code": "PartitionStopped", "message": "the partition stopped; see the server's log"})";
+      response.body() = ErrorJson(IoCodec(), failure->code, failure->message);
     } else if (batch) {
       response.result(bhttp::status::ok);
       for (const Answered& a : answers) response.body() += a.json + "\n";
@@ -676,7 +923,7 @@ Response Server::Impl::Post(const Request& request, const Caller& caller, const 
     response.prepare_payload();
     later(std::move(response));
   };
-  if (!Enqueue(std::move(job))) {
+  if (!(replica ? Publish(std::move(job)) : Enqueue(std::move(job)))) {
     std::lock_guard lock(metrics.mutex);
     ++metrics.busy;
     return Error(request, bhttp::status::service_unavailable, "Busy",
@@ -716,22 +963,37 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     }
     return std::nullopt;
   };
+  // ?partition=K on the inbox and the feed: whose journal's notifications a page lists (cursors
+  // are a partition's own); 0..N-1 with N journal partitions (one when embedded).
+  const auto partition_of = [&](std::optional<uint32_t>* partition) -> std::optional<Response> {
+    if (!query.contains("partition")) return std::nullopt;
+    const auto v = ParseU64(query.at("partition"));
+    if (!v || *v >= models.size()) {
+      return Error(request, bhttp::status::bad_request, "InvalidParameter",
+                   fmt::format("partition: 0..{} (the journal's partitions)", models.size() - 1));
+    }
+    *partition = static_cast<uint32_t>(*v);
+    return std::nullopt;
+  };
   const auto applicant_header = [&]() -> std::string {
     const auto it = request.find("X-Applicant-Iin");
     return it == request.end() ? std::string{} : std::string(it->value().data(), it->value().size());
   };
   std::shared_lock lock(models_mutex);
+  std::vector<const projections::ReadModels*> all;  // by partition
+  for (const auto& m : models) all.push_back(&m);
   // /v1/applications/{id}[/position]
   if ((segments.size() == 3 || (segments.size() == 4 && segments[3] == "position")) && segments[1] == "applications") {
     *route = segments.size() == 3 ? "/v1/applications/{id}" : "/v1/applications/{id}/position";
     const auto id = ParseU64(segments[2]);
     if (!id) return Error(request, bhttp::status::bad_request, "InvalidParameter", "the application number is a whole number");
-    const auto applicant = models.ApplicantOf(*id);
+    const projections::ReadModels& held = ModelsOf(*id);
+    const auto applicant = held.ApplicantOf(*id);
     if (!applicant) return Error(request, bhttp::status::not_found, "UnknownApplication", fmt::format("application {} does not exist", *id));
     if (caller.role == fb::Role::Portal && applicant_header() != *applicant) {
       return refused("a portal reads only for the applicant it names in X-Applicant-Iin");
     }
-    if (caller.role == fb::Role::Kindergarten && models.KindergartenOf(*id) != caller.kindergarten) {
+    if (caller.role == fb::Role::Kindergarten && held.KindergartenOf(*id) != caller.kindergarten) {
       return refused("a kindergarten reads only the applications that chose it");
     }
     if (caller.role == fb::Role::System) return refused("the System role reads nothing");
@@ -754,7 +1016,7 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
         before = *v;
       }
     }
-    const auto view = segments.size() == 3 ? models.Card(*id) : models.Position(*id, history_limit, before);
+    const auto view = segments.size() == 3 ? held.Card(*id) : held.Position(*id, history_limit, before);
     return Json(request, bhttp::status::ok, IoCodec().ViewToJson(segments.size() == 3 ? "ApplicationCard" : "PositionView", *view));
   }
   // /v1/applicants/{iin}/applications | notifications
@@ -772,11 +1034,30 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     if (caller.role == fb::Role::Kindergarten || caller.role == fb::Role::System) {
       return refused("this role reads no applicant's list");
     }
-    if (segments[3] == "applications") return Json(request, bhttp::status::ok, IoCodec().ViewToJson("ApplicationList", models.Applications(iin)));
+    if (segments[3] == "applications") {
+      return Json(request, bhttp::status::ok, IoCodec().ViewToJson("ApplicationList", projections::ReadModels::ApplicationsAcross(all, iin)));
+    }
     uint64_t after = 0;
     uint32_t limit = 0;
     if (auto bad = page(&after, &limit)) return std::move(*bad);
-    return Json(request, bhttp::status::ok, IoCodec().ViewToJson("Inbox", models.Inbox(iin, after, limit)));
+    std::optional<uint32_t> partition;
+    if (auto bad = partition_of(&partition)) return std::move(*bad);
+    if (!partition) {
+      // Unnamed: the one partition holding the applicant's notifications (a family applies where
+      // it lives); when they are in several, the client names one (each has its own cursors).
+      std::vector<uint32_t> holding;
+      for (uint32_t k = 0; k < models.size(); ++k) {
+        const auto inbox = models[k].Inbox(iin, 0, 0);
+        if (flatbuffers::GetRoot<fb::Inbox>(inbox.data())->total() > 0) holding.push_back(k);
+      }
+      if (holding.size() > 1) {
+        return Error(request, bhttp::status::bad_request, "PartitionRequired",
+                     fmt::format("this applicant's notifications are in journal partitions {}: name one with ?partition=",
+                                 fmt::join(holding, ", ")));
+      }
+      partition = holding.empty() ? 0 : holding.front();
+    }
+    return Json(request, bhttp::status::ok, IoCodec().ViewToJson("Inbox", models[*partition].Inbox(iin, after, limit)));
   }
   if (segments.size() == 2 && segments[1] == "catalogue") {
     *route = "/v1/catalogue";
@@ -805,11 +1086,11 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
         return Error(request, bhttp::status::bad_request, "InvalidParameter", fmt::format("no parameter '{}'", Printable(std::string_view(name).substr(0, 64))));
       }
     }
-    return Json(request, bhttp::status::ok, IoCodec().ViewToJson("Catalogue", models.Catalogue(filter)));
+    return Json(request, bhttp::status::ok, IoCodec().ViewToJson("Catalogue", projections::ReadModels::CatalogueAcross(all, filter)));
   }
   if (segments.size() == 2 && segments[1] == "statistics") {
     *route = "/v1/statistics";
-    return Json(request, bhttp::status::ok, IoCodec().ViewToJson("QueueStatistics", models.Statistics()));
+    return Json(request, bhttp::status::ok, IoCodec().ViewToJson("QueueStatistics", projections::ReadModels::StatisticsAcross(all)));
   }
   if (segments.size() == 2 && segments[1] == "feed") {
     *route = "/v1/feed";
@@ -819,7 +1100,9 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     uint64_t after = 0;
     uint32_t limit = 0;
     if (auto bad = page(&after, &limit)) return std::move(*bad);
-    return Json(request, bhttp::status::ok, IoCodec().ViewToJson("NotificationFeed", models.Feed(after, limit)));
+    std::optional<uint32_t> partition;
+    if (auto bad = partition_of(&partition)) return std::move(*bad);
+    return Json(request, bhttp::status::ok, IoCodec().ViewToJson("NotificationFeed", models[partition.value_or(0)].Feed(after, limit)));
   }
   *route = "(unknown)";
   return Error(request, bhttp::status::not_found, "UnknownRoute", fmt::format("no route {}", Printable(path.substr(0, 200))));
@@ -830,8 +1113,10 @@ std::string Server::Impl::MetricsText() {
   uint64_t projected = 0, waiting = 0;
   {
     std::shared_lock lock(models_mutex);
-    projected = models.next_sequence();
-    waiting = models.waiting();
+    for (const auto& m : models) {
+      projected += m.next_sequence();
+      waiting += m.waiting();
+    }
   }
   std::lock_guard lock(metrics.mutex);
   out += "# HELP kezek_actions_total Inputs journaled, by action kind and outcome.\n# TYPE kezek_actions_total counter\n";
@@ -869,6 +1154,23 @@ std::string Server::Impl::MetricsText() {
                      metrics_store_failures.load());
   out += fmt::format("# HELP kezek_actions_in_flight Actions accepted and not yet answered.\n# TYPE kezek_actions_in_flight gauge\n"
                      "kezek_actions_in_flight {}\n", in_flight.load());
+  if (replica) {
+    out += "# HELP kezek_replica_lag_offsets Journal-topic offsets not read yet, by partition.\n"
+           "# TYPE kezek_replica_lag_offsets gauge\n";
+    const auto states = replica->States();
+    for (size_t k = 0; k < states.size(); ++k) {
+      out += fmt::format("kezek_replica_lag_offsets{{partition=\"{}\"}} {}\n", k,
+                         std::max<int64_t>(0, states[k].end - states[k].position));
+    }
+    out += "# HELP kezek_replica_records Journal records read and applied, by partition.\n# TYPE kezek_replica_records gauge\n";
+    for (size_t k = 0; k < states.size(); ++k) out += fmt::format("kezek_replica_records{{partition=\"{}\"}} {}\n", k, states[k].records);
+    out += "# HELP kezek_replica_caught_up Whether the partition's journal was read to its end since start.\n"
+           "# TYPE kezek_replica_caught_up gauge\n";
+    for (size_t k = 0; k < states.size(); ++k) out += fmt::format("kezek_replica_caught_up{{partition=\"{}\"}} {}\n", k, states[k].caught_up ? 1 : 0);
+    out += "# HELP kezek_replica_refused Whether the partition's journal was refused (a gap, a duplicate, a broken chain).\n"
+           "# TYPE kezek_replica_refused gauge\n";
+    for (size_t k = 0; k < states.size(); ++k) out += fmt::format("kezek_replica_refused{{partition=\"{}\"}} {}\n", k, states[k].failure.empty() ? 0 : 1);
+  }
   out += fmt::format("# HELP kezek_connections Open connections.\n# TYPE kezek_connections gauge\nkezek_connections {}\n",
                      connections.load());
   return out;
@@ -877,8 +1179,15 @@ std::string Server::Impl::MetricsText() {
 // --- the server -------------------------------------------------------------------------------
 
 Server::Server(Runtime& runtime, KeyRing keys, ServerOptions options)
-    : impl_(std::make_unique<Impl>(runtime, std::move(keys), std::move(options))) {
+    : impl_(std::make_unique<Impl>(&runtime, nullptr, std::move(keys), std::move(options))) {
   if (!impl_->options.say) impl_->options.say = [](const std::string&) {};
+}
+
+Server::Server(kafka::Replica& replica, KeyRing keys, ServerOptions options)
+    : impl_(std::make_unique<Impl>(nullptr, &replica, std::move(keys), std::move(options))) {
+  if (!impl_->options.say) impl_->options.say = [](const std::string&) {};
+  impl_->parts.resize(static_cast<size_t>(replica.partitions()));
+  impl_->offset_of.resize(static_cast<size_t>(replica.partitions()));
 }
 
 Server::~Server() = default;
@@ -917,23 +1226,24 @@ Status Server::Run() {
     }
   }
   // The read models catch up with the journal before anything is served.
-  {
+  // (Kafka mode: they follow the journal topic from its start while serving; /readyz tells.)
+  if (s.runtime) {
     std::unique_lock lock(s.models_mutex);
     if (!s.options.projections_path.empty()) {
-      if (Status opened = OpenProjections(s.options.projections_path, s.runtime.journal_log(), /*rebuild=*/false,
-                                          &s.store, &s.models, s.options.say); !opened.ok()) {
+      if (Status opened = OpenProjections(s.options.projections_path, s.runtime->journal_log(), /*rebuild=*/false,
+                                          &s.store, &s.models[0], s.options.say); !opened.ok()) {
         return opened;
       }
     } else {
-      const Status read = s.runtime.journal_log().Read(0, [&](uint64_t, std::span<const uint8_t> record) {
-        s.models.Apply(record);
+      const Status read = s.runtime->journal_log().Read(0, [&](uint64_t, std::span<const uint8_t> record) {
+        s.models[0].Apply(record);
         return true;
       });
       if (!read.ok()) return read;
     }
+    s.journal_records = s.runtime->journal().end();
+    s.engine_time_ms = s.runtime->engine().state().now.value;
   }
-  s.journal_records = s.runtime.journal().end();
-  s.engine_time_ms = s.runtime.engine().state().now.value;
   beast::error_code error;
   const auto address = asio::ip::make_address(s.options.address, error);
   if (error) return Status::InvalidArgument(fmt::format("{}: not an IP address", s.options.address));
@@ -947,7 +1257,13 @@ Status Server::Run() {
   const uint16_t port = s.acceptor->local_endpoint().port();
   s.options.say(fmt::format("listening on {}://{}:{}", s.tls ? "https" : "http", s.options.address, port));
   if (s.options.on_listening) s.options.on_listening(port);
-  std::thread partition([&s] { s.PartitionLoop(); });
+  std::thread partition([&s] {
+    if (s.replica) {
+      s.replica->Run([&s](std::span<const kafka::Replica::Record> records) { s.OnRecords(records); }, [&s] { s.KafkaIdle(); });
+    } else {
+      s.PartitionLoop();
+    }
+  });
   s.Accept();
   // The I/O thread runs until Stop closes the acceptor and every session has answered.
   const auto serve = [&s] {
@@ -958,7 +1274,29 @@ Status Server::Run() {
   serve();
   for (std::thread& thread : io_threads) thread.join();
   s.jobs_ready.notify_all();
+  if (s.replica) {
+    // Posts published and not answered yet get a few seconds for their records, then 503.
+    for (int i = 0; i < 100; ++i) {
+      {
+        std::lock_guard lock(s.kafka_mutex);
+        if (s.awaiting.empty() && s.unplaced == 0) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    s.replica->Stop();
+  }
   partition.join();      // what is in flight is committed and answered
+  if (s.replica) {
+    std::lock_guard lock(s.kafka_mutex);
+    for (auto& [at, wait] : s.awaiting) {
+      wait.job->failure = Failure{bhttp::status::service_unavailable, "Stopping",
+                                  fmt::format("the server stopped before the journal record of the input published to "
+                                              "partition {} at offset {} was read; post it again with the same "
+                                              "idempotency_key to read its answer", at.first, at.second)};
+      s.Settle(wait.job, wait.input, std::nullopt);
+    }
+    s.awaiting.clear();
+  }
   s.io.restart();
   s.io.run_for(std::chrono::seconds(2));  // the last answers are written
   return s.partition_failed ? s.partition_failure : Status::Ok();

@@ -9,6 +9,10 @@
 // for an fsync and never sees half a batch. A ticker on the partition thread posts the System
 // clock's ticks from the real clock (DESIGN §4), so deadlines expire while nobody acts.
 //
+// In Kafka mode (the second constructor) there is no partition thread: posts are published to
+// the actions topic and answered when the replica's thread reads their journal records; that
+// thread also applies every partition's records to its read models (the same lock), and ticks.
+//
 // Routes, status codes and bodies are documented in docs/http.md and docs/openapi.yaml.
 //
 // Thread-safety: Run blocks the calling thread until Stop (from any thread or a signal handler's
@@ -22,6 +26,7 @@
 
 #include "adapters/embedded/runtime.h"
 #include "adapters/http/keys.h"
+#include "adapters/kafka/replica.h"
 #include "adapters/status.h"
 
 namespace kezek::adapters::http {
@@ -35,13 +40,20 @@ struct ServerOptions {
   std::string projections_path;
   // TLS (HTTPS) when both are set: a PEM certificate chain and its PEM private key.
   std::string tls_certificate, tls_private_key;
+  // serve --kafka: how long a post waits for its input's journal record before answering 504.
+  int64_t kafka_answer_timeout_ms = 30'000;
   std::function<void(uint16_t port)> on_listening;
   std::function<void(const std::string&)> say;  // log lines
 };
 
 class Server {
  public:
+  // Embedded: posts are folded by `runtime` on the partition thread.
   Server(Runtime& runtime, KeyRing keys, ServerOptions options);
+  // Kafka (docs/kafka.md, "Serving from Kafka"): posts are published through `replica`, and the
+  // read models (one per journal partition) follow its journal topic; the answer to a post is
+  // built from its input's journal record as the replica reads it.
+  Server(kafka::Replica& replica, KeyRing keys, ServerOptions options);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

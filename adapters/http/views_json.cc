@@ -13,10 +13,11 @@ std::string ErrorJson(events::Codec& codec, std::string_view code, std::string_v
 }
 
 std::string StatusJson(events::Codec& codec, std::string_view status, uint64_t journal_records,
-                       uint64_t projected_records, int64_t engine_time_ms) {
+                       uint64_t projected_records, int64_t engine_time_ms, uint32_t partitions,
+                       uint64_t lag_offsets) {
   flatbuffers::FlatBufferBuilder builder(256);
   builder.Finish(fb::CreateServiceStatus(builder, builder.CreateString(status), journal_records, projected_records,
-                                         engine_time_ms));
+                                         engine_time_ms, partitions, lag_offsets));
   return codec.ViewToJson("ServiceStatus", builder.GetBufferSpan());
 }
 

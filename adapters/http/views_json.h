@@ -15,6 +15,7 @@ namespace kezek::adapters::http {
 std::string ErrorJson(events::Codec& codec, std::string_view code, std::string_view message);
 // /healthz and /readyz.
 std::string StatusJson(events::Codec& codec, std::string_view status, uint64_t journal_records,
-                       uint64_t projected_records, int64_t engine_time_ms);
+                       uint64_t projected_records, int64_t engine_time_ms, uint32_t partitions,
+                       uint64_t lag_offsets);
 
 }  // namespace kezek::adapters::http

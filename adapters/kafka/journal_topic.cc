@@ -26,12 +26,24 @@ const fb::JournalRecord* Verified(std::span<const uint8_t> bytes) {
 
 }  // namespace
 
+std::string JournalCheck::Add(std::span<const uint8_t> record) {
+  if (broken_) return "the journal was refused before";
+  if (std::string wrong = chain_.Add(record); !wrong.empty()) {
+    broken_ = true;
+    return wrong;
+  }
+  const fb::JournalRecord* r = fb::GetJournalRecord(record.data());
+  if (r->input_offset() < input_) {
+    broken_ = true;
+    return fmt::format("record {} is of input {}, after input {}", r->sequence(), r->input_offset(), input_);
+  }
+  input_ = r->input_offset();
+  return "";
+}
+
 Status ReadJournal(const std::string& brokers, const std::string& topic, int32_t partition,
                    const std::function<bool(const JournalEntry&)>& visit) {
-  // The auditor's checks (events/journal_chain.h: the Verifier, sequences, the SHA-256 chain, the
-  // parts of an input), and input offsets that never go back.
-  events::JournalChain chain;
-  uint64_t input = 0;
+  JournalCheck check;
   Status problem;
   const auto where = [&](int64_t offset) { return fmt::format("{} partition {} offset {}", topic, partition, offset); };
   bool stopped = false;
@@ -41,23 +53,17 @@ Status ReadJournal(const std::string& brokers, const std::string& topic, int32_t
       problem = Status::Corruption(where(offset) + ": an empty message where a journal record belongs");
       return false;
     }
-    if (const std::string wrong = chain.Add(*value); !wrong.empty()) {
+    if (const std::string wrong = check.Add(*value); !wrong.empty()) {
       problem = Status::Corruption(fmt::format("{}: {}", where(offset), wrong));
       return false;
     }
     const fb::JournalRecord* record = fb::GetJournalRecord(value->data());
-    if (record->input_offset() < input) {
-      problem = Status::Corruption(fmt::format("{}: record {} is of input {}, after input {}", where(offset),
-                                               record->sequence(), record->input_offset(), input));
-      return false;
-    }
-    input = record->input_offset();
     if (!visit(JournalEntry{offset, record->sequence(), record->input_offset(), *value})) stopped = true;
     return !stopped;
   });
   if (!read.ok()) return read;
   if (!problem.ok()) return problem;
-  if (const std::string torn = chain.End(); !stopped && !torn.empty()) {
+  if (const std::string torn = check.End(); !stopped && !torn.empty()) {
     return Status::Corruption(fmt::format("{} partition {}: {}", topic, partition, torn));
   }
   return Status::Ok();

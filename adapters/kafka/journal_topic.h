@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "adapters/status.h"
+#include "events/journal_chain.h"
 
 namespace kezek::adapters::kafka {
 
@@ -22,6 +23,22 @@ struct JournalEntry {
   uint64_t sequence = 0;      // the record's own
   uint64_t input_offset = 0;
   std::span<const uint8_t> record;
+};
+
+// The checks of the top, one record at a time, for a reader that follows a partition.
+class JournalCheck {
+ public:
+  // "" when `record` continues the partition's journal; what is wrong otherwise (then every later
+  // call refuses too).
+  [[nodiscard]] std::string Add(std::span<const uint8_t> record);
+  // "" when the partition may end here; what is wrong otherwise (its last input is torn).
+  [[nodiscard]] std::string End() const { return chain_.End(); }
+  uint64_t records() const { return chain_.records(); }
+
+ private:
+  events::JournalChain chain_;
+  uint64_t input_ = 0;
+  bool broken_ = false;
 };
 
 // Every committed record of the partition from its start, checked (see the top): visit until it
