@@ -56,7 +56,8 @@ member (kezek run --kafka) folded it. Any number of replicas may run. The ticker
   --brokers HOST:PORT[,...]   the Kafka bootstrap servers (required)
   --prefix P            the topics' prefix (default kezek)
   --config FILE         'key = value' lines for brokers and prefix; a flag given too wins
-  --answer-timeout SEC  how long a post waits for its journal record before 504 (default 30)
+  --answer-timeout SEC  how long a post waits for the broker, then for its journal record, before
+                        503 PublishFailed or 504 NotYetJournaled (default 30)
 )";
 
 }  // namespace
@@ -163,6 +164,7 @@ int Serve(int argc, char** argv) {
     replica_options.brokers = *brokers;
     replica_options.prefix = Prefix(kafka_args);
     replica_options.say = options.say;
+    replica_options.publish_timeout_ms = static_cast<int>(answer_timeout_seconds * 1000);
     if (const adapters::Status s = adapters::kafka::Replica::Open(replica_options, &replica); !s.ok()) {
       return fmt::print(stderr, "kezek serve: {}\n", s.ToString()), 1;
     }

@@ -41,7 +41,10 @@ Status Replica::Open(Options options, std::unique_ptr<Replica>* replica) {
   r->options_ = std::move(options);
   if (!r->options_.say) r->options_.say = [](const std::string&) {};
   r->topics_ = Topics::Of(r->options_.prefix);
-  Settings producer_settings{{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "2"}};
+  Settings producer_settings{{"enable.idempotence", "true"},
+                             {"acks", "all"},
+                             {"linger.ms", "2"},
+                             {"message.timeout.ms", std::to_string(r->options_.publish_timeout_ms)}};
   producer_settings.insert(producer_settings.end(), r->options_.settings.begin(), r->options_.settings.end());
   if (Status s = MakeClient(RD_KAFKA_PRODUCER, r->options_.brokers, producer_settings, &r->producer_,
                             [&r](rd_kafka_conf_t* conf) {
@@ -139,9 +142,11 @@ void Replica::Run(const std::function<void(std::span<const Record>)>& on_records
       if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         std::lock_guard lock(states_mutex_);
         if (k < states_.size()) {
+          // At the end of what may be read (read_committed: the last stable offset, before a
+          // transaction's closing marker, which the high watermark counts).
           states_[k].caught_up = true;
           states_[k].position = m->offset;
-          states_[k].end = std::max(states_[k].end, m->offset);
+          states_[k].end = m->offset;
         }
         continue;
       }

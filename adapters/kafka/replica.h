@@ -35,6 +35,9 @@ class Replica {
     std::string brokers;
     std::string prefix = "kezek";
     Settings settings;  // more librdkafka settings for both clients
+    // How long a message may wait for the broker's acknowledgement (a broker down) before its
+    // placement reports a failure (librdkafka's message.timeout.ms).
+    int publish_timeout_ms = 30'000;
     std::function<void(const std::string&)> say;
   };
   // One journal record as read: its partition and the topic offset it sits at.
