@@ -34,19 +34,11 @@ if not BROKERS:
     print("KEZEK_KAFKA_BOOTSTRAP is not set: no broker, skipped")
     sys.exit(77)
 PREFIX = f"serve{os.getpid()}"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "http"))
+import serve_test  # noqa: E402  (one checker for the HTTP suites; it counts passed/failed)
+from serve_test import check, iin  # noqa: E402
 PARTITIONS = 4
-passed, failed = 0, 0
 processes = []
-
-
-def check(what, condition, detail=""):
-    global passed, failed
-    if condition:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAILED: {what} {detail}"[:3000], flush=True)
-    return condition
 
 
 def step(text):
@@ -55,16 +47,6 @@ def step(text):
 
 KEYS = {"portal": "Portal", "edu": "EducationDepartment", "audit": "Auditor", "system": "System"}
 SECRET = {name: f"kafka-key-{name}-0123456789abcdef" for name in KEYS}
-
-
-def iin(yymmdd, century, serial):
-    """A valid IIN for a birth date (YYMMDD), century/sex digit and serial; None if none exists."""
-    digits = [int(c) for c in f"{yymmdd}{century}{serial:04d}"]
-    for weights in (range(1, 12), [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2]):
-        check_digit = sum(d * w for d, w in zip(digits, weights)) % 11
-        if check_digit != 10:
-            return "".join(map(str, digits)) + str(check_digit)
-    return None
 
 
 def start(args, log_name):
@@ -338,5 +320,5 @@ finally:
             p.wait(timeout=60)
         except subprocess.TimeoutExpired:
             p.kill()
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+print(f"{serve_test.passed} passed, {serve_test.failed} failed")
+sys.exit(1 if serve_test.failed else 0)
