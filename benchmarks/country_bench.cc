@@ -293,13 +293,14 @@ int Run(const Options& o) {
   // Kezek again over the same inputs, for the decision check and positions at the same point.
   Engine same_point;
   bench::Words kezek_words;
+  std::vector<uint64_t> input_of_sequence;
   bench::DecisionTally kezek_tally, pg_tally;
   uint64_t mismatches = 0;
   for (uint64_t i = 0; i < pg_n; ++i) {
     kezek_words.clear();
     const ApplyResult result = same_point.Apply(actions[i], i);
     for (const std::span<const uint8_t> record : result.records) {
-      bench::RecordWords(*fb::GetJournalRecord(record.data()), &kezek_words);
+      bench::RecordWords(*fb::GetJournalRecord(record.data()), &kezek_words, &input_of_sequence);
     }
     const std::span<const uint64_t> theirs(pg_words.data() + pg_words_at[i], pg_words_at[i + 1] - pg_words_at[i]);
     kezek_tally.Add(kezek_words);

@@ -6,11 +6,17 @@
 
 namespace kezek::bench {
 
-void RecordWords(const fb::JournalRecord& record, Words* out) {
+void RecordWords(const fb::JournalRecord& record, Words* out, std::vector<uint64_t>* input_of_sequence) {
+  input_of_sequence->push_back(record.input_offset());
   if (record.part() == 0) {  // the envelope once per input; every part repeats it
     out->push_back(static_cast<uint64_t>(record.outcome()));
     out->push_back(record.rejection() ? static_cast<uint64_t>(record.rejection()->code()) : 0);
-    out->push_back(record.duplicate_of());
+    // A repeat names its original by input: the journal's sequences count parts (DESIGN §5), a
+    // baseline writing one row an input does not.
+    const uint64_t original = record.duplicate_of();
+    out->push_back(record.outcome() == fb::Outcome::Duplicate && original < input_of_sequence->size()
+                       ? (*input_of_sequence)[original]
+                       : original);
   }
   if (record.decisions() == nullptr) return;
   for (const fb::Decision* d : *record.decisions()) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <queue>
 #include <variant>
 #include <vector>
@@ -53,6 +54,44 @@ constexpr fb::CorrectionType kCorrections[] = {fb::CorrectionType::Speech, fb::C
 constexpr const char* kPrimary[] = {"disabled_parents", "orphans", "large_families", "special_needs"};
 constexpr const char* kExtraordinary[] = {"servicemen_children", "special_state_bodies_children"};
 
+// Published figures by region (shared/data/kz-preschool-figures.md), by kz-regions.csv code.
+struct RegionalFigure {
+  std::string_view code;
+  uint32_t value;
+};
+// Births a year per million people, 2024 (BNS; Data Hub via esquire.kz).
+constexpr RegionalFigure kRegionalBirths[] = {{"TUR", 24'900}, {"MAN", 24'300}, {"SHY", 23'600},
+                                              {"AST", 19'400}, {"VOS", 11'700}, {"SEV", 9'700}};
+// The waiting queue, all ages (NOBD 2023; Astana: akimat 2024): the country's rest is shared out
+// by births.
+constexpr RegionalFigure kRegionalQueue[] = {{"ALA", 49'131}, {"AST", 47'899}, {"KAR", 27'157}};
+// Places freed each summer per mille of the region's yearly filings where the queue stays (Almaty,
+// coverage 83% of ages 3-6, 05.2025; Astana, the second queue; Karaganda region, 89%, 08.2025):
+// about what their own filings need, so their queues shrink slowly; elsewhere
+// WorkloadRates::places_per_mille_of_filings (13 regions fully covered, Kazinform 2024). Tuned to
+// the published trend (docs/domain.md).
+constexpr RegionalFigure kRegionalPlaces[] = {{"ALA", 900}, {"AST", 900}, {"KAR", 1000}};
+// Where vouchers are allocated from 1 July (elsewhere from 1 August), MoE via tengrinews.kz 2025.
+constexpr std::string_view kVoucherCities[] = {"ALA", "AST", "SHY"};
+// The three whose share of the national queue is published (about 40%, NOBD 2023).
+constexpr std::string_view kBigThree[] = {"ALA", "AST", "KAR"};
+
+uint32_t Figure(std::span<const RegionalFigure> figures, std::string_view code, uint32_t otherwise) {
+  for (const RegionalFigure& f : figures) {
+    if (f.code == code) return f.value;
+  }
+  return otherwise;
+}
+
+bool Among(std::span<const std::string_view> codes, std::string_view code) {
+  return std::find(codes.begin(), codes.end(), code) != codes.end();
+}
+
+// Births of `year` per mille of 2024's (the fall from 2025 on).
+uint64_t YearFactor(const WorkloadRates& rates, int year) {
+  return year >= 2025 ? 1000 - std::min<uint32_t>(rates.births_fall_from_2025_per_mille, 1000) : 1000;
+}
+
 // Filing ages, in days since birth, of the age groups of WorkloadRates::filing_age_per_mille:
 // [0,1), [1,2), [2,3) and [3,6) years. Nobody files before the child is 30 days old (the IIN and
 // the birth certificate come first); a child of school age is never filed (the engine refuses).
@@ -66,17 +105,30 @@ bool LoadPlaces(const SimulationOptions& options, std::vector<Region>* regions, 
   return true;
 }
 
+// Births in region `r` over the history's months, times 12 x 10^9 (people x per-million rate x
+// per-mille year factor, month by month): 2.3e6 x 25,000 x 1000 x 84 months x 20 regions is 9.7e16,
+// far from overflowing 64 bits.
+uint64_t BirthUnits(const SimulationOptions& options, const Region& r, uint64_t rate, uint32_t population_scale_per_mille) {
+  const uint64_t people = r.population * population_scale_per_mille / 1000;
+  uint64_t units = 0;
+  for (int m = 0; m < options.months; ++m) units += people * rate * YearFactor(options.rates, options.first_year + m / 12);
+  return units;
+}
+
+uint64_t BirthsSized(const SimulationOptions& options, const std::vector<Region>& regions,
+                     uint32_t population_scale_per_mille) {
+  uint64_t units = 0;
+  const std::vector<uint32_t> rates = BirthsPerMillion(regions, options.rates);
+  for (size_t i = 0; i < regions.size(); ++i) units += BirthUnits(options, regions[i], rates[i], population_scale_per_mille);
+  const uint64_t births = units / (uint64_t{12} * 1'000'000 * 1000);
+  return births * options.rates.takeup_per_mille / 1000;
+}
 uint64_t BirthsSized(const SimulationOptions& options, const std::vector<Region>& regions) {
-  uint64_t people = 0;
-  for (const Region& r : regions) people += r.population * options.population_scale_per_mille / 1000;
-  // 2.1e7 people x 19,700 x 1000 x 84 months is 3.5e16: far from overflowing 64 bits.
-  const WorkloadRates& rates = options.rates;
-  return people * rates.births_per_million_people * rates.takeup_per_mille * static_cast<uint64_t>(options.months) /
-         (uint64_t{1'000'000} * 1000 * 12);
+  return BirthsSized(options, regions, options.population_scale_per_mille);
 }
 
 enum class Step : uint8_t { File, Pmpk, Answer, Extend, Choose, SendContract, ParentSign, KindergartenSign,
-                            Withdraw, Allocate, Tick, Policy };
+                            Withdraw, Allocate, Tick, Policy, OpenPlaces, Snapshot };
 
 struct Event {
   int64_t at = 0;
@@ -90,6 +142,10 @@ struct Event {
 struct Place {
   uint32_t locality = 0;
   Region region;
+  uint64_t births_weight = 0;   // people x births a year per million (who files where)
+  uint64_t intake = 0;          // places school leavers free each summer, scaled
+  uint64_t enrolled_before = 0; // children enrolled before the history and still there, scaled
+  bool voucher_city = false;    // allocation from 1 July, else from 1 August
 };
 
 struct Family {
@@ -119,22 +175,54 @@ class Simulator {
     if (!LoadPlaces(options_, &regions, error)) return false;
     planned_ = options_.births_sized ? BirthsSized(options_, regions) : options_.applications;
     summary_->planned = planned_;
-    uint64_t total = 0;
+    // The history against the real country (or city): every published quantity is scaled by it.
+    country_filings_ = std::max<uint64_t>(1, BirthsSized(options_, regions, 1000));
+    summary_->calibration.scale_per_million = planned_ * 1'000'000 / country_filings_;
+    uint64_t total = 0, people = 0, published_queue = 0;
+    const std::vector<uint32_t> birth_rates = BirthsPerMillion(regions, rates_);
     for (size_t i = 0; i < regions.size(); ++i) {
-      places_.push_back(Place{static_cast<uint32_t>(i + 1), regions[i]});
-      total += regions[i].population;
-      cumulative_population_.push_back(total);
+      Place place{static_cast<uint32_t>(i + 1), regions[i]};
+      place.births_weight = regions[i].population * birth_rates[i];
+      place.voucher_city = Among(kVoucherCities, regions[i].code);
+      total += place.births_weight;
+      people += regions[i].population;
+      if (Figure(kRegionalQueue, regions[i].code, 0) != 0) published_queue += Figure(kRegionalQueue, regions[i].code, 0);
+      cumulative_births_.push_back(total);
+      places_.push_back(std::move(place));
+    }
+    summary_->calibration.births_per_million = total / std::max<uint64_t>(1, people);
+    // The queue on the first day: published where it is, the rest shared out by births; the yearly
+    // intake shared out by births and coverage; children enrolled before it, by population.
+    const uint64_t country_queue = people * rates_.queue_at_start_per_million_people / 1'000'000;
+    const uint64_t rest_queue = country_queue > published_queue ? country_queue - published_queue : 0;
+    uint64_t rest_weight = 0;
+    for (const Place& place : places_) {
+      if (Figure(kRegionalQueue, place.region.code, 0) == 0) rest_weight += place.births_weight;
+    }
+    for (Place& place : places_) {
+      const uint32_t published = Figure(kRegionalQueue, place.region.code, 0);
+      const uint64_t queue = published != 0 ? published : rest_queue * place.births_weight / std::max<uint64_t>(1, rest_weight);
+      queue_at_start_.push_back(Scaled(queue));
+      const uint64_t filings_a_year = place.births_weight / 1'000'000 * rates_.takeup_per_mille / 1000;
+      place.intake = Scaled(filings_a_year * Figure(kRegionalPlaces, place.region.code, rates_.places_per_mille_of_filings) / 1000);
+      place.enrolled_before = Scaled(place.region.population * rates_.enrolled_at_start_per_million_people / 1'000'000);
     }
     start_ = int64_t{civil::FromYmd({options_.first_year, 1, 1}).value} * kMsPerDay;
     const int total_months = options_.first_year * 12 + options_.months;
     end_ = int64_t{civil::FromYmd({total_months / 12, static_cast<unsigned>(total_months % 12) + 1, 1}).value} * kMsPerDay;
     for (auto& action : CalendarActions(rows, start_, "ministry-")) Send(std::move(action));
     SetUpCatalogue();
+    PlanBacklog();
     PlanFamilies();
     for (int64_t day = start_ + 19 * kHourMs + 60'000; day < end_; day += kMsPerDay) Schedule(day, Step::Tick, 0);
     for (int64_t month = start_; month < end_;) {
       const civil::Ymd ymd = civil::ToYmd(LocalDate{static_cast<int32_t>(month / kMsPerDay)});
-      Schedule(month + 5 * kMsPerDay + 5 * kHourMs, Step::Allocate, 0);
+      // Places freed in the summer open a week before the season; the season opens with an
+      // allocation on its first day; on the 5th of every month what is free again is allocated.
+      if (ymd.month == 6 || ymd.month == 7) Schedule(month + 24 * kMsPerDay + 4 * kHourMs, Step::OpenPlaces, ymd.month == 6 ? 1 : 0);
+      if (ymd.month == 7 || ymd.month == 8) Schedule(month + 4 * kHourMs, Step::Allocate, ymd.month == 7 ? 1 : 0);
+      Schedule(month + 4 * kMsPerDay + 5 * kHourMs, Step::Allocate, 2);
+      if (month > start_ && ymd.month == 1) Schedule(month, Step::Snapshot, 0);
       const civil::Ymd next{ymd.month == 12 ? ymd.year + 1 : ymd.year, ymd.month % 12 + 1, 1};
       month = int64_t{civil::FromYmd(next).value} * kMsPerDay;
     }
@@ -145,9 +233,13 @@ class Simulator {
       if (event.at >= end_) break;
       Handle(event);
     }
+    Snapshot(end_, true);
     summary_->state_sha256 = engine_.StateHash();
     return true;
   }
+
+  // A published count scaled to the history's size.
+  uint64_t Scaled(uint64_t count) const { return count * planned_ / country_filings_; }
 
  private:
   void Schedule(int64_t at, Step step, uint64_t subject) { events_.push(Event{at, next_order_++, step, subject}); }
@@ -165,10 +257,12 @@ class Simulator {
   // Applies the action to the simulator's own engine (to learn what it decided) and emits it.
   void Send(fb::ActionT action, int64_t at = 0) {
     if (at != 0) action.instant_ms = at;
-    const InstantMs now = engine_.state().now;
-    if (action.body.type != fb::ActionBody::ClockTick &&
-        (now.value == 0 || action.instant_ms - now.value > limits::kActionSkewAheadMs)) {
-      // The server's ticker runs on the real clock: engine time is there before the action.
+    if (action.body.type == fb::ActionBody::ClockTick) {
+      last_tick_ = action.instant_ms;
+    } else if (last_tick_ == 0 || action.instant_ms - last_tick_ > limits::kActionSkewAheadMs) {
+      // The server's ticker runs on the real clock: engine time is there before the action. A
+      // tick, not the actions before it, keeps time: on Kafka each partition sees only its own
+      // localities' actions, but every tick.
       SendBody(fb::Role::System, fb::ClockTickT{}, action.instant_ms);
     }
     const std::vector<uint8_t> bytes = events::Codec::Pack(action);
@@ -197,7 +291,6 @@ class Simulator {
     const int64_t at = start_;
     uint32_t kindergarten = 1;
     uint32_t group_id = 1;
-    const uint64_t total = cumulative_population_.back();
     for (const Place& place : places_) {
       const Region& r = place.region;
       SendBody(fb::Role::EducationDepartment, fb::UpsertLocalityT{{}, place.locality, r.name_ru, r.name_kk, r.code}, at);
@@ -208,10 +301,10 @@ class Simulator {
       fb::SetUtcOffsetT after;
       after.locality = place.locality; after.effective_from_ms = kSingleZoneFromMs; after.offset_minutes = 300;
       SendBody(fb::Role::EducationDepartment, after, at);
-      const uint64_t share = planned_ * r.population / total;
-      const uint64_t by_applications = share / std::max<uint32_t>(1, rates_.applications_per_kindergarten);
-      const uint64_t by_population = r.population / std::max<uint32_t>(1, rates_.people_per_kindergarten);
-      const uint32_t kindergartens = std::max<uint32_t>(4, static_cast<uint32_t>(std::min(by_applications, by_population)));
+      // The country's organisations, scaled; what is free on the first day: a place or two a
+      // group (the children enrolled before the history hold the rest, and are not in it).
+      const uint32_t kindergartens =
+          std::max<uint32_t>(4, static_cast<uint32_t>(Scaled(r.population * rates_.kindergartens_per_million_people / 1'000'000)));
       const uint32_t first_kindergarten = kindergarten;
       for (uint32_t n = 1; n <= kindergartens; ++n, ++kindergarten) {
         const uint32_t k = kindergarten;
@@ -223,8 +316,9 @@ class Simulator {
             fb::UpsertGroupT group;
             group.group = group_id++; group.kindergarten = k; group.language = language;
             group.min_age_years = age; group.max_age_years = static_cast<uint8_t>(age + 1);
-            group.capacity = static_cast<uint32_t>(15 + random_.Below(16));
+            group.capacity = static_cast<uint32_t>(random_.Below(2));
             groups_of_[place.locality].push_back(GroupId{group.group});
+            specs_[group.group] = group;
             SendBody(fb::Role::EducationDepartment, group, at);
           }
         }
@@ -237,10 +331,11 @@ class Simulator {
         fb::UpsertGroupT group;
         group.group = group_id++; group.kindergarten = first_kindergarten + (n * 8) % kindergartens;
         group.language = fb::Language::Kk;
-        group.min_age_years = 2; group.max_age_years = 6; group.capacity = 12;
+        group.min_age_years = 2; group.max_age_years = 6; group.capacity = 1;
         group.correction_type = kCorrections[n < std::size(kCorrections) ? n : Weighted(rates_.correction_per_mille)];
         special_groups_[place.locality].emplace_back(group.kindergarten, group.correction_type);
         groups_of_[place.locality].push_back(GroupId{group.group});
+        specs_[group.group] = group;
         SendBody(fb::Role::EducationDepartment, group, at);
       }
     }
@@ -284,6 +379,7 @@ class Simulator {
     const int32_t born_from = first_day - kFilingAgeDays.back().second;
     for (;;) {
       const LocalDate birth{born_from + static_cast<int32_t>(random_.Below(static_cast<uint64_t>(end_day - born_from)))};
+      if (!random_.Chance(static_cast<uint32_t>(YearFactor(rates_, civil::ToYmd(birth).year)))) continue;  // fewer births from 2025
       const auto [youngest, oldest] = kFilingAgeDays[Weighted(rates_.filing_age_per_mille)];
       const int32_t filed = birth.value + youngest + static_cast<int32_t>(random_.Below(static_cast<uint64_t>(oldest - youngest)));
       if (filed < first_day || filed >= end_day) continue;
@@ -295,53 +391,90 @@ class Simulator {
     }
   }
 
+  // A family of `locality` whose child was born on `birth`: names, IINs, language, category, queue.
+  Family NewFamily(uint32_t locality, LocalDate birth) {
+    Family family;
+    const civil::Ymd b = civil::ToYmd(birth);
+    // An IIN is a person's own: a draw another child has is drawn again.
+    do {
+      family.child_iin = MakeIin(b.year, b.month, b.day, random_.Chance(510), static_cast<unsigned>(random_.Below(9000)));
+    } while (!child_iins_.insert(family.child_iin).second);
+    const int parent_year = std::min(b.year - 18, 1980 + static_cast<int>(random_.Below(22)));
+    family.parent_iin = MakeIin(parent_year, 1 + static_cast<unsigned>(random_.Below(12)),
+                                1 + static_cast<unsigned>(random_.Below(28)), random_.Chance(300),
+                                static_cast<unsigned>(random_.Below(9000)));
+    family.locality = locality;
+    family.child_name = fmt::format("{} {}", kSurnames[random_.Below(std::size(kSurnames))],
+                                    kNames[random_.Below(std::size(kNames))]);
+    family.language = random_.Chance(rates_.kazakh_language_per_mille) ? fb::Language::Kk : fb::Language::Ru;
+    const uint64_t roll = random_.Below(1000);
+    family.category = roll < rates_.extraordinary_category_per_mille
+                          ? kExtraordinary[random_.Below(std::size(kExtraordinary))]
+                      : roll < rates_.extraordinary_category_per_mille + rates_.primary_category_per_mille
+                          ? kPrimary[random_.Below(std::size(kPrimary))]
+                          : "general";
+    if (random_.Chance(rates_.special_queue_per_mille)) {
+      // Every locality has a special group of every correction type (SetUpCatalogue).
+      const fb::CorrectionType correction = kCorrections[Weighted(rates_.correction_per_mille)];
+      std::vector<uint32_t> serving;
+      for (const auto& [kindergarten, served] : special_groups_[family.locality]) {
+        if (served == correction) serving.push_back(kindergarten);
+      }
+      family.queue_type = fb::QueueType::Special;
+      family.correction = correction;
+      family.kindergarten = serving.at(random_.Below(serving.size()));
+      family.language = fb::Language::Kk;  // special groups teach in Kazakh
+    }
+    family.will_withdraw = random_.Chance(rates_.withdraw_per_mille);
+    return family;
+  }
+
+  // The queue already waiting on the first day (WorkloadRates: the country already running), its
+  // published size and age mix in each locality: filed in its first hours, oldest filing first
+  // (the engine stamps them then; among themselves they keep the order they filed in).
+  void PlanBacklog() {
+    const int32_t first_day = static_cast<int32_t>(start_ / kMsPerDay);
+    std::vector<std::pair<int32_t, Family>> backlog;  // (the day it was filed, before the history)
+    for (size_t p = 0; p < places_.size(); ++p) {
+      for (uint64_t n = 0; n < queue_at_start_[p]; ++n) {
+        // Aged 2-6 on the first day (not yet of school age), or younger (30 days to 2 years).
+        const bool older = random_.Chance(rates_.queue_at_start_aged_2_6_per_mille);
+        const int32_t youngest = older ? 2 * 365 + 1 : 30;
+        const int32_t oldest = older ? limits::kSchoolAgeYears * 365 - 60 : 2 * 365;
+        const LocalDate birth{first_day - youngest - static_cast<int32_t>(random_.Below(static_cast<uint64_t>(oldest - youngest)))};
+        const int32_t filed = birth.value + 30 + static_cast<int32_t>(random_.Below(static_cast<uint64_t>(std::max(1, first_day - birth.value - 30))));
+        backlog.emplace_back(filed, NewFamily(places_[p].locality, birth));
+      }
+    }
+    std::stable_sort(backlog.begin(), backlog.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    const int64_t span = 20 * kHourMs;
+    for (size_t i = 0; i < backlog.size(); ++i) {
+      families_.push_back(std::move(backlog[i].second));
+      Schedule(start_ + kHourMs + static_cast<int64_t>(i) * span / static_cast<int64_t>(backlog.size()), Step::File,
+               families_.size() - 1);
+    }
+    summary_->backlog = backlog.size();
+  }
+
   void PlanFamilies() {
     // Filings stop a little before the end (90 days, or a quarter of a short history) so that the
     // last families still meet the lifecycle.
     const int32_t first_day = static_cast<int32_t>(start_ / kMsPerDay) + 1;
     const int32_t end_day = static_cast<int32_t>(end_ / kMsPerDay);
     const int32_t last_day = end_day - std::min<int32_t>(90, (end_day - first_day) / 4);
-    families_.reserve(planned_);
+    families_.reserve(families_.size() + planned_);
     for (uint64_t i = 0; i < planned_; ++i) {
-      Family family;
       const auto [birth, filed_day] = DrawBirthAndFiling(first_day, last_day);
       // 08:00-20:00 local time.
       const int64_t filed = int64_t{filed_day} * kMsPerDay + static_cast<int64_t>(3 + random_.Below(12)) * kHourMs +
                             static_cast<int64_t>(random_.Below(kHourMs));
-      const civil::Ymd b = civil::ToYmd(birth);
-      family.child_iin = MakeIin(b.year, b.month, b.day, random_.Chance(510), static_cast<unsigned>(random_.Below(9000)));
-      const int parent_year = std::min(b.year - 18, 1980 + static_cast<int>(random_.Below(22)));
-      family.parent_iin = MakeIin(parent_year, 1 + static_cast<unsigned>(random_.Below(12)),
-                                  1 + static_cast<unsigned>(random_.Below(28)), random_.Chance(300),
-                                  static_cast<unsigned>(random_.Below(9000)));
-      const uint64_t pick = random_.Below(cumulative_population_.back());
-      family.locality = places_[static_cast<size_t>(std::upper_bound(cumulative_population_.begin(),
-                                                                     cumulative_population_.end(), pick) -
-                                                    cumulative_population_.begin())].locality;
-      family.child_name = fmt::format("{} {}", kSurnames[random_.Below(std::size(kSurnames))],
-                                      kNames[random_.Below(std::size(kNames))]);
-      family.language = random_.Chance(rates_.kazakh_language_per_mille) ? fb::Language::Kk : fb::Language::Ru;
-      const uint64_t roll = random_.Below(1000);
-      family.category = roll < rates_.extraordinary_category_per_mille
-                            ? kExtraordinary[random_.Below(std::size(kExtraordinary))]
-                        : roll < rates_.extraordinary_category_per_mille + rates_.primary_category_per_mille
-                            ? kPrimary[random_.Below(std::size(kPrimary))]
-                            : "general";
-      if (random_.Chance(rates_.special_queue_per_mille)) {
-        // Every locality has a special group of every correction type (SetUpCatalogue).
-        const fb::CorrectionType correction = kCorrections[Weighted(rates_.correction_per_mille)];
-        std::vector<uint32_t> serving;
-        for (const auto& [kindergarten, served] : special_groups_[family.locality]) {
-          if (served == correction) serving.push_back(kindergarten);
-        }
-        family.queue_type = fb::QueueType::Special;
-        family.correction = correction;
-        family.kindergarten = serving.at(random_.Below(serving.size()));
-        family.language = fb::Language::Kk;  // special groups teach in Kazakh
-      }
-      family.will_withdraw = random_.Chance(rates_.withdraw_per_mille);
-      families_.push_back(std::move(family));
-      Schedule(filed, Step::File, i);
+      // Where the child is born: in proportion to each locality's births.
+      const uint64_t pick = random_.Below(cumulative_births_.back());
+      const uint32_t locality = places_[static_cast<size_t>(std::upper_bound(cumulative_births_.begin(),
+                                                                             cumulative_births_.end(), pick) -
+                                                            cumulative_births_.begin())].locality;
+      families_.push_back(NewFamily(locality, birth));
+      Schedule(filed, Step::File, families_.size() - 1);
     }
   }
 
@@ -357,7 +490,9 @@ class Simulator {
         break;
       }
       case Step::File: File(e); break;
-      case Step::Allocate: Allocate(e.at); break;
+      case Step::Allocate: Allocate(e.at, e.subject); break;
+      case Step::OpenPlaces: OpenPlaces(e.at, e.subject == 1); break;
+      case Step::Snapshot: Snapshot(e.at, false); break;
       case Step::Pmpk: Pmpk(e); break;
       case Step::Answer: {
         const bool yes = random_.Chance(rates_.interest_yes_per_mille);
@@ -422,6 +557,10 @@ class Simulator {
     pending_parent_ = family.parent_iin;
     pending_withdraw_ = family.will_withdraw;
     ++summary_->filed;
+    Calibration& c = summary_->calibration;
+    ++c.filed;
+    c.priority_filed += family.category != "general";
+    c.special_filed += family.queue_type == fb::QueueType::Special;
     SendBody(fb::Role::Portal, std::move(file), e.at, family.parent_iin);
   }
 
@@ -433,29 +572,153 @@ class Simulator {
     }
   }
 
-  void Allocate(int64_t at) {
+  // The summer's places: what the school leavers of the children enrolled before the history free
+  // (Place::intake), added to the locality's groups, a share to its special groups as large as the
+  // special queue's.
+  void OpenPlaces(int64_t at, bool voucher_cities) {
+    for (Place& place : places_) {
+      if (place.voucher_city != voucher_cities) continue;
+      place.enrolled_before -= std::min(place.enrolled_before, place.intake);
+      std::vector<uint32_t> general, special;
+      for (const GroupId id : groups_of_[place.locality]) {
+        (specs_.at(id.value).correction_type == fb::CorrectionType::None ? general : special).push_back(id.value);
+      }
+      const uint64_t to_special = place.intake * rates_.special_queue_per_mille / 1000;
+      // Groups move up with their children: the places the leavers free are, in effect, places
+      // for the young (by the youngest age a group takes: 1, 2, 3, 4, 5 years; assumption).
+      static constexpr uint32_t kByAge[] = {0, 25, 35, 22, 12, 6};
+      for (uint32_t age = 1; age <= 5; ++age) {
+        std::vector<uint32_t> ids;
+        for (const uint32_t id : general) {
+          if (specs_.at(id).min_age_years == age) ids.push_back(id);
+        }
+        Spread(ids, (place.intake - to_special) * kByAge[age] / 100, at);
+      }
+      Spread(special, to_special, at);
+    }
+  }
+
+  // Adds `places` to the groups `ids`, as evenly as whole places go, from a random one on.
+  void Spread(const std::vector<uint32_t>& ids, uint64_t places, int64_t at) {
+    if (ids.empty()) return;
+    const uint64_t first = random_.Below(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const uint64_t more = places / ids.size() + ((i + ids.size() - first) % ids.size() < places % ids.size() ? 1 : 0);
+      if (more == 0) continue;
+      fb::UpsertGroupT& group = specs_.at(ids[i]);
+      group.capacity += static_cast<uint32_t>(more);
+      SendBody(fb::Role::EducationDepartment, group, at);
+    }
+  }
+
+  // Vouchers for the free places: for each locality's pool of groups (queue type, language,
+  // correction), the places free and not promised to a voucher already out, given to the queues of
+  // that pool oldest birth year first; a queue of 1-year-olds only once every older one of its
+  // pool is served (kz-preschool-figures.md). `which`: 1 the voucher cities' season (1 July), 0 the
+  // others' (1 August), 2 every locality (the 5th of each month).
+  void Allocate(int64_t at, uint64_t which) {
     const State& s = engine_.state();
     const civil::Ymd today = civil::ToYmd(LocalDate{static_cast<int32_t>(at / kMsPerDay)});
-    const uint64_t share = rates_.allocation_per_mille_by_month[today.month - 1];
-    const uint64_t jitter = std::min<uint64_t>(rates_.allocation_jitter_per_mille, 1000);
-    if (share == 0) return;
-    std::vector<fb::AllocateVouchersT> allocations;
+    // Ages as the engine reckons them when the family chooses (rules::AgeOnFirstSeptember: on
+    // 1 September of the school year under way).
+    const int school_year = today.month >= 9 ? today.year : today.year - 1;
+    using Pool = std::tuple<uint32_t, fb::QueueType, fb::Language, fb::CorrectionType>;
+    // The free places of each group, by pool; a child of birth year Y (A = school_year - Y, or
+    // A - 1 if born after 1 September) takes one in a group for A-1..A first, else in any it fits.
+    std::map<Pool, std::vector<std::pair<const Group*, int64_t>>> free;
+    for (const auto& [id, g] : s.groups) {
+      const uint32_t locality = s.kindergartens.at(g.kindergarten).locality.value;
+      const fb::QueueType type = g.correction == fb::CorrectionType::None ? fb::QueueType::General : fb::QueueType::Special;
+      free[{locality, type, g.language, g.correction}].emplace_back(&g, static_cast<int64_t>(g.capacity) - static_cast<int64_t>(g.taken));
+    }
+    const auto take = [&](const Pool& pool, int age, uint64_t wanted) {
+      uint64_t got = 0;
+      auto& groups = free[pool];
+      for (const bool exact : {true, false}) {
+        for (auto& [g, places] : groups) {
+          if (got == wanted) return got;
+          const bool fits = exact ? g->min_age_years + 1 == age && g->max_age_years == age
+                                  : g->min_age_years <= age && age <= g->max_age_years;
+          if (!fits || places <= 0) continue;
+          const uint64_t n = std::min<uint64_t>(wanted - got, static_cast<uint64_t>(places));
+          places -= static_cast<int64_t>(n);
+          got += n;
+        }
+      }
+      return got;
+    };
+    // Vouchers out and not yet used hold a place each.
+    for (size_t i = 1; i < s.applications.size(); ++i) {
+      const Application& a = s.applications[i];
+      if (a.status == fb::ApplicationStatus::VoucherIssued || a.status == fb::ApplicationStatus::VoucherInUse) {
+        (void)take({a.locality.value, a.type, a.language, a.correction}, school_year - civil::ToYmd(a.birth_date).year, 1);
+      }
+    }
+    std::vector<const Queue*> queues;
     for (const Queue& queue : s.queues) {
       if (queue.size() == 0) continue;
-      fb::AllocateVouchersT a;
-      a.locality = queue.key().locality.value;
-      a.queue_type = queue.key().type;
-      a.birth_year = queue.key().birth_year;
-      a.language = queue.key().language;
-      a.correction_type = queue.key().correction;
-      a.count = static_cast<uint32_t>(1 + queue.size() * share * (1000 - jitter + random_.Below(2 * jitter + 1)) /
-                                              1'000'000);
-      // Places go to age groups whose youngest is at least 1 on 1 September of this school year.
-      const int school_year = today.month >= 9 ? today.year : today.year - 1;
-      if (school_year < a.birth_year + 2) continue;
-      allocations.push_back(a);
+      const Place& place = places_[queue.key().locality.value - 1];
+      if (which != 2 && place.voucher_city != (which == 1)) continue;
+      queues.push_back(&queue);
     }
-    for (auto& a : allocations) SendBody(fb::Role::EducationDepartment, a, at);
+    const auto pool_of = [](const Queue& q) {
+      return Pool{q.key().locality.value, q.key().type, q.key().language, q.key().correction};
+    };
+    std::stable_sort(queues.begin(), queues.end(), [&](const Queue* x, const Queue* y) {
+      return std::tuple(pool_of(*x), x->key().birth_year) < std::tuple(pool_of(*y), y->key().birth_year);
+    });
+    std::map<Pool, bool> older_waiting;  // an older queue of the pool keeps children waiting
+    for (const Queue* queue : queues) {
+      const Pool pool = pool_of(*queue);
+      const int age = school_year - queue->key().birth_year;
+      if (age < 1 || (age == 1 && older_waiting[pool])) continue;
+      const uint64_t count = take(pool, age, queue->size());
+      if (count < queue->size()) older_waiting[pool] = true;
+      if (count == 0) continue;
+      fb::AllocateVouchersT a;
+      a.locality = queue->key().locality.value;
+      a.queue_type = queue->key().type;
+      a.birth_year = queue->key().birth_year;
+      a.language = queue->key().language;
+      a.correction_type = queue->key().correction;
+      a.count = static_cast<uint32_t>(count);
+      SendBody(fb::Role::EducationDepartment, a, at);
+    }
+  }
+
+  // The calibration's counts of what waits on `at` (1 January, or the end).
+  void Snapshot(int64_t at, bool end) {
+    const State& s = engine_.state();
+    const LocalDate today{static_cast<int32_t>(at / kMsPerDay)};
+    const civil::Ymd t = civil::ToYmd(today);
+    Calibration& c = summary_->calibration;
+    Calibration::Snapshot snap;
+    snap.date = t.year * 10000 + static_cast<int32_t>(t.month) * 100 + static_cast<int32_t>(t.day);
+    for (size_t i = 1; i < s.applications.size(); ++i) {
+      const Application& a = s.applications[i];
+      const int age = AgeYears(a.birth_date, today);
+      const bool waiting = a.status == fb::ApplicationStatus::InQueue || a.status == fb::ApplicationStatus::AwaitingDocuments;
+      if (waiting) {
+        ++snap.waiting;
+        snap.waiting_2_6 += age >= 2 && age <= 6;
+        snap.waiting_big_three += Among(kBigThree, places_[a.locality.value - 1].region.code);
+      }
+      if (end && a.status == fb::ApplicationStatus::Archived && a.archive_reason == fb::ArchiveReason::Enrolled &&
+          age >= 2 && age <= 6) {
+        ++c.enrolled_in_history_2_6;
+      }
+    }
+    c.queue.push_back(snap);
+    if (end) {
+      c.enrolled_before = 0;
+      for (const Place& place : places_) c.enrolled_before += place.enrolled_before;
+    }
+  }
+
+  static int AgeYears(LocalDate birth, LocalDate on) {
+    const civil::Ymd b = civil::ToYmd(birth);
+    const civil::Ymd o = civil::ToYmd(on);
+    return o.year - b.year - ((o.month < b.month || (o.month == b.month && o.day < b.day)) ? 1 : 0);
   }
 
   void Choose(const Event& e) {
@@ -495,6 +758,7 @@ class Simulator {
           break;
         case fb::DecisionBody::VoucherIssued: {
           const uint64_t id = d->body_as_VoucherIssued()->application();
+          ++summary_->calibration.vouchers_by_year[civil::ToYmd(LocalDate{static_cast<int32_t>(at / kMsPerDay)}).year];
           const uint64_t roll = random_.Below(1000);
           if (roll < rates_.answer_in_time_per_mille) {
             Schedule(at + static_cast<int64_t>(1 + random_.Below(30)) * kHourMs, Step::Answer, id);
@@ -533,11 +797,16 @@ class Simulator {
           Schedule(at + static_cast<int64_t>(2 + random_.Below(48)) * kHourMs, Step::Choose,
                    d->body_as_EnrollmentRequestLapsed()->application());
           break;
+        case fb::DecisionBody::Enrolled: {
+          const Application& a = engine_.state().app(ApplicationId{d->body_as_Enrolled()->application()});
+          const int age = AgeYears(a.birth_date, LocalDate{static_cast<int32_t>(at / kMsPerDay)});
+          ++summary_->calibration.enrolled_by_age[static_cast<size_t>(std::clamp(age, 0, 6))];
+          break;
+        }
         case fb::DecisionBody::NONE:
         case fb::DecisionBody::EnteredQueue:
         case fb::DecisionBody::DocumentsRejected:
         case fb::DecisionBody::ExtensionGranted:
-        case fb::DecisionBody::Enrolled:
         case fb::DecisionBody::VoucherAnnulled:
         case fb::DecisionBody::VouchersAllocated:
         case fb::DecisionBody::StopListed:
@@ -559,11 +828,16 @@ class Simulator {
   int64_t start_ = 0;
   int64_t end_ = 0;
   uint64_t next_order_ = 0;
+  int64_t last_tick_ = 0;  // the instant of the last ClockTick sent
+  std::set<std::string> child_iins_;  // every child's IIN drawn so far
   uint64_t next_key_ = 1;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
   std::vector<Family> families_;
   std::vector<Place> places_;
-  std::vector<uint64_t> cumulative_population_;
+  std::vector<uint64_t> cumulative_births_;   // by place: the running sum of births_weight
+  std::vector<uint64_t> queue_at_start_;      // by place, scaled
+  uint64_t country_filings_ = 1;              // the real country's (or city's) filings over the months
+  std::map<uint32_t, fb::UpsertGroupT> specs_;  // every group as last upserted
   std::map<uint32_t, std::vector<std::pair<uint32_t, fb::CorrectionType>>> special_groups_;  // by locality
   std::map<uint32_t, std::vector<GroupId>> groups_of_;                                        // by locality
   std::map<uint64_t, std::string> parent_of_;
@@ -572,6 +846,69 @@ class Simulator {
 };
 
 }  // namespace
+
+std::string CalibrationTable(const Calibration& c) {
+  const double scale = c.scale_per_million == 0 ? 1.0 : static_cast<double>(c.scale_per_million) / 1e6;
+  const auto country = [&](uint64_t n) { return fmt::format("{:.0f} k", static_cast<double>(n) / scale / 1000); };
+  const auto percent = [](uint64_t part, uint64_t whole) {
+    return whole == 0 ? std::string("-") : fmt::format("{:.1f}%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+  };
+  std::string out = fmt::format("calibration: the history is {:.3f}% of the country; counts scaled up to it\n",
+                                100.0 * scale);
+  const auto row = [&](std::string_view what, const std::string& generated, std::string_view published) {
+    out += fmt::format("  {:<44} {:>14}   {}\n", what, generated, published);
+  };
+  row("quantity", "generated", "published (kz-preschool-figures.md)");
+  row("births a year per 1,000 people (2024)", fmt::format("{:.2f}", static_cast<double>(c.births_per_million) / 1000),
+      "18.15 (9.7 North - 24.9 Turkistan)");
+  row("priority categories, share of filings", percent(c.priority_filed, c.filed), "about 30% (estimate)");
+  row("special (PMPK) queue, share of filings", percent(c.special_filed, c.filed), "2.0% (Astana)");
+  const Calibration::Snapshot* jan2025 = nullptr;
+  const Calibration::Snapshot* jan2026 = nullptr;
+  for (const auto& snap : c.queue) {
+    row(fmt::format("waiting on {}: all ages / aged 2-6", snap.date), fmt::format("{} / {}", country(snap.waiting), country(snap.waiting_2_6)),
+        snap.date == 20250101 ? "about 300 k (2023) / 84 k" : snap.date == 20260101 ? "- / about 42 k (halved in 2025)" : "");
+    row(fmt::format("  of it in Almaty, Astana, Karaganda region"), percent(snap.waiting_big_three, snap.waiting), "about 40% (2023)");
+    if (snap.date == 20250101) jan2025 = &snap;
+    if (snap.date == 20260101) jan2026 = &snap;
+  }
+  if (jan2025 != nullptr && jan2026 != nullptr && jan2025->waiting > 0) {
+    row("queue change in 2025, all ages",
+        fmt::format("{:+.1f}%", 100.0 * (static_cast<double>(jan2026->waiting) - static_cast<double>(jan2025->waiting)) /
+                                    static_cast<double>(jan2025->waiting)),
+        "-33.3%");
+  }
+  for (const auto& [year, n] : c.vouchers_by_year) row(fmt::format("vouchers issued in {}", year), country(n), "about 396 k places a year");
+  uint64_t enrolled = 0;
+  for (const uint64_t n : c.enrolled_by_age) enrolled += n;
+  row("age at enrollment: 2 / 3 / 4-5",
+      fmt::format("{} / {} / {}", percent(c.enrolled_by_age[2], enrolled), percent(c.enrolled_by_age[3], enrolled),
+                  percent(c.enrolled_by_age[4] + c.enrolled_by_age[5], enrolled)),
+      "25% / 39% / 36% (Astana 2021)");
+  if (!c.queue.empty()) {
+    const uint64_t placed = c.enrolled_before + c.enrolled_in_history_2_6;
+    row("coverage at the end, ages 2-6", percent(placed, placed + c.queue.back().waiting_2_6), "93.1% (2024), 95.9% (2025)");
+  }
+  return out;
+}
+
+std::vector<uint32_t> BirthsPerMillion(const std::vector<Region>& regions, const WorkloadRates& rates) {
+  // The regions without a published figure share what the national rate leaves to them.
+  uint64_t people = 0, rest_people = 0, published_births = 0;
+  for (const Region& r : regions) {
+    people += r.population;
+    const uint32_t published = Figure(kRegionalBirths, r.code, 0);
+    if (published == 0) rest_people += r.population;
+    published_births += r.population * published;
+  }
+  const uint64_t national_births = people * rates.births_per_million_people;
+  const uint64_t rest_rate = rest_people == 0 || national_births <= published_births
+                                 ? rates.births_per_million_people
+                                 : (national_births - published_births) / rest_people;
+  std::vector<uint32_t> out;
+  for (const Region& r : regions) out.push_back(Figure(kRegionalBirths, r.code, static_cast<uint32_t>(rest_rate)));
+  return out;
+}
 
 bool BirthsSizedApplications(const SimulationOptions& options, uint64_t* applications, std::string* error) {
   std::vector<Region> regions;

@@ -8,6 +8,10 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <vector>
+
+#include "replay/reference_data.h"
 #include <span>
 #include <string>
 
@@ -19,31 +23,30 @@ namespace kezek::replay {
 // statistic was found. Shares of one draw (the age groups, the correction types) need not sum to
 // 1000: each is taken in proportion to their sum.
 struct WorkloadRates {
-  // Births (DESIGN.md: ~400 k births a year for ~20.3 M people) and the share of born children
-  // whose family files an application (assumption: most families queue, some never need a place).
-  uint32_t births_per_million_people = 19'700;  // national crude birth rate, a year
-  uint32_t takeup_per_mille = 800;
+  // Births (kz-preschool-figures.md: 18.15 per 1,000 people in 2024, BNS), where a region's own
+  // figure is published its own (BirthsPerMillion), and their fall from 2025 on (BNS:
+  // January-September 2025 down 10.5% on 2024). Take-up: the share of born children whose family
+  // files (assumption: coverage of 93-96% says nearly every family queues).
+  uint32_t births_per_million_people = 18'150;  // national crude birth rate, a year (2024 and before)
+  uint32_t births_fall_from_2025_per_mille = 105;
+  uint32_t takeup_per_mille = 950;
 
   // The child's age when the family files (assumption: most file in the first year, as soon as the
   // child has an IIN): [0,1), [1,2), [2,3) and [3,6) years; never before 30 days, never at school age.
   std::array<uint32_t, 4> filing_age_per_mille = {550, 250, 120, 80};
 
-  // Kindergartens (ДО): one per 50 applications of a locality (at least 4), but no more than one
-  // per this many people (assumption: Kazakhstan has about 11,000 preschool organisations for
-  // 20.3 M people). Without the cap a large history's catalogue would outgrow the country's.
-  uint32_t applications_per_kindergarten = 50;
-  uint32_t people_per_kindergarten = 1'850;
-
   // Language of instruction (assumption: about two thirds of preschool groups teach in Kazakh).
   uint32_t kazakh_language_per_mille = 650;
-  // Priority categories (assumption): the extraordinary tier (servicemen's children...) and the
-  // primary tier (disabled parents, orphans, large families, special needs); the rest general.
+  // Priority categories: the extraordinary tier (servicemen's children...; assumption 3%) and the
+  // primary tier (disabled parents, orphans, large families, special needs): about 30% in all
+  // (kz-preschool-figures.md's estimate from 580 k large families and 16.4% fourth-or-later births).
   uint32_t extraordinary_category_per_mille = 30;
-  uint32_t primary_category_per_mille = 120;
+  uint32_t primary_category_per_mille = 270;
   // The special queue (children with a PMPK conclusion), and its correction types in the order
   // speech, hearing, vision, musculoskeletal, intellectual, autism, delayed development
-  // (assumption: speech disorders are the most common conclusion).
-  uint32_t special_queue_per_mille = 50;
+  // (Astana 2024: 964 of 47,899 in the correction queue, 2.0%; the types: assumption, speech
+  // disorders the most common conclusion).
+  uint32_t special_queue_per_mille = 20;
   std::array<uint32_t, 7> correction_per_mille = {450, 50, 50, 80, 90, 80, 200};
 
   // Families and staff (assumptions).
@@ -59,12 +62,23 @@ struct WorkloadRates {
   uint32_t parent_signs_per_mille = 960;         // the parent signs the contract
   uint32_t kindergarten_signs_per_mille = 980;   // the kindergarten signs after the parent
 
-  // Voucher allocations: on the 5th of each month every queue whose children are old enough gets
-  // this share of its length, January..December, weighted to the school year that starts on
-  // 1 September (assumption: departments hand out most places in August, before it starts), each
-  // varied by up to +-allocation_jitter_per_mille of itself.
-  std::array<uint32_t, 12> allocation_per_mille_by_month = {60, 60, 60, 60, 70, 70, 80, 320, 160, 60, 60, 60};
-  uint32_t allocation_jitter_per_mille = 400;
+  // A country already running on the history's first day (docs/domain.md, "The generated
+  // workload"), per million people, scaled to the history's size: a waiting queue of the published
+  // size (about 300 k of all ages, NOBD 2023; Almaty, Astana and Karaganda region their own
+  // published figures, RegionalQueueAtStart), 78% of it aged 2-6 (Astana 2024); children already
+  // enrolled (about 1.0 M, BNS 2023), who hold their places and are not in the history.
+  uint32_t queue_at_start_per_million_people = 14'790;
+  uint32_t queue_at_start_aged_2_6_per_mille = 780;
+  uint32_t enrolled_at_start_per_million_people = 49'300;
+  // Places: about 12,000 preschool organisations (MoE 2025) of about 87 children; each summer the
+  // school leavers free about 396 k places a year (elordainfo.kz), shared out by each region's
+  // filings (places_per_mille_of_filings), opened before the allocation season: from 1 July in
+  // the voucher cities (Almaty, Astana, Shymkent), from 1 August elsewhere (MoE 2025).
+  uint32_t kindergartens_per_million_people = 590;
+  // Places freed each summer per mille of a region's yearly filings, where no queue of its own is
+  // published (about 396 k places a year against about 350 k filings: 1,130; tuned to the
+  // published fall of the queue, docs/domain.md).
+  uint32_t places_per_mille_of_filings = 1'450;
 };
 
 struct SimulationOptions {
@@ -87,13 +101,34 @@ struct SimulationOptions {
   WorkloadRates rates;
 };
 
+// What a generated history looks like beside the published figures (kz-preschool-figures.md),
+// counted by the generator from its own engine; `kezek sample` prints it.
+struct Calibration {
+  uint64_t scale_per_million = 0;  // the history's size against the real country's, per million
+  uint64_t filed = 0, priority_filed = 0, special_filed = 0;
+  // Waiting applications (in a queue, or awaiting the PMPK's documents) on 1 January of each year
+  // the history covers and at its end: all ages, aged 2-6, and in Almaty + Astana + Karaganda region.
+  struct Snapshot {
+    int32_t date = 0;  // yyyymmdd
+    uint64_t waiting = 0, waiting_2_6 = 0, waiting_big_three = 0;
+  };
+  std::vector<Snapshot> queue;
+  std::map<int, uint64_t> vouchers_by_year;       // VoucherIssued decisions
+  std::array<uint64_t, 7> enrolled_by_age{};      // age in whole years when enrolled (6: 6 or more)
+  uint64_t enrolled_before = 0;                   // children enrolled before the history, still there at its end
+  uint64_t enrolled_in_history_2_6 = 0;           // enrolled in the history, aged 2-6 at its end
+  uint64_t births_per_million = 0;                // the history's births a year per million people (2024)
+};
+
 struct SimulationSummary {
   uint64_t actions = 0;
   uint64_t planned = 0;  // families planned: options.applications, or the births-sized count
-  uint64_t filed = 0;
+  uint64_t filed = 0;    // the backlog's filings and the history's
+  uint64_t backlog = 0;  // filed on the first day: the queue already waiting
   uint64_t duplicates_sent = 0;
   uint64_t invalid_sent = 0;
   std::array<uint8_t, 32> state_sha256{};  // of the simulator's own engine after the last action
+  Calibration calibration;
 };
 
 // Calls `emit` with each action's canonical bytes, in log order. False with *error if the
@@ -103,11 +138,22 @@ struct SimulationSummary {
                             SimulationSummary* summary, std::string* error);
 
 // The number of applications a births-sized history files: for every locality (one city or the
-// country, as options.country says) population x population_scale_per_mille/1000 x
-// births_per_million_people/10^6 x takeup_per_mille/1000 x months/12, summed. False with *error
-// if the reference data cannot be read.
+// country, as options.country says) and month, population x population_scale_per_mille/1000 x
+// its births a year per million people (BirthsPerMillion, less
+// births_fall_from_2025_per_mille from 2025) /10^6 x takeup_per_mille/1000 / 12, summed. False
+// with *error if the reference data cannot be read.
 [[nodiscard]] bool BirthsSizedApplications(const SimulationOptions& options, uint64_t* applications,
                                            std::string* error);
+
+// The calibration as a table, each figure beside the published one (counts scaled up to the
+// country by scale_per_million), for `kezek sample --calibration`.
+std::string CalibrationTable(const Calibration& calibration);
+
+// Births a year per million people in 2024, by region: its published figure where there is one
+// (kz-preschool-figures.md: Turkistan, Mangystau, Shymkent, Astana, East and North Kazakhstan);
+// the others share what the national figure (rates.births_per_million_people) leaves, so the
+// country's rate is the national one.
+std::vector<uint32_t> BirthsPerMillion(const std::vector<Region>& regions, const WorkloadRates& rates);
 
 // A valid IIN for a birth date and sex; `serial` picks among the many (serials whose check digit
 // is undefined are skipped).

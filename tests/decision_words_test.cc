@@ -12,10 +12,13 @@ namespace {
 std::vector<bench::Words> WordsOf(const std::vector<std::vector<uint8_t>>& log) {
   Engine engine;
   std::vector<bench::Words> all;
+  std::vector<uint64_t> input_of_sequence;
   for (size_t i = 0; i < log.size(); ++i) {
     const ApplyResult result = engine.Apply(log[i], i);
     all.emplace_back();
-    for (const auto record : result.records) bench::RecordWords(*fb::GetJournalRecord(record.data()), &all.back());
+    for (const auto record : result.records) {
+      bench::RecordWords(*fb::GetJournalRecord(record.data()), &all.back(), &input_of_sequence);
+    }
   }
   return all;
 }

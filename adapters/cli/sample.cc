@@ -20,16 +20,20 @@ as JSON lines of actions, generated deterministically from the seed.
 options:
   --seed N             default 2025
   --applications N     default 20000
-  --births             size the history from births instead: every locality's population x
-                       19.7 births a year per 1000 people x 80% of families filing, over the
-                       months covered (about 2.2 million applications for the country over 84
-                       months); children are born in the cohorts and file at 0-6 years
+  --births             size the history from births instead: every locality's births (18.15 a
+                       year per 1000 people in 2024, the regions' own where published, 10.5%
+                       fewer from 2025) x 95% of families filing, over the months covered (about
+                       2.4 million applications for the country over 84 months); children are
+                       born in the cohorts and file at 0-6 years. Either way the queue already
+                       waiting on the first day (its published size, scaled) is filed first
   --months N           default 24
   --first-year Y       default 2024
   --output FILE        default standard output
   --data DIR           shared/data (default: the one this build was configured with)
   --country            every region and city of republican significance (kz-regions.csv) as a
-                       locality with its own UTC offset before 1 March 2024, sized by population
+                       locality with its own UTC offset before 1 March 2024, sized by births
+  --calibration        print the history's figures beside Kazakhstan's published ones
+                       (shared/data/kz-preschool-figures.md) on standard error
   --help               this text
 )";
 
@@ -37,7 +41,7 @@ options:
 
 int Sample(int argc, char** argv) {
   const auto args = Parse(argc, argv, 2, {"--seed", "--applications", "--months", "--first-year", "--output", "--data"},
-                          {"--country", "--births"});
+                          {"--country", "--births", "--calibration"});
   if (!args) return 2;
   if (args->help) return fmt::print("{}", kSampleUsage), 0;
   const auto options = SimulationFrom(*args);
@@ -56,7 +60,9 @@ int Sample(int argc, char** argv) {
   }, &summary, &error);
   if (out != stdout) std::fclose(out);
   if (!ok) return fmt::print(stderr, "kezek: {}\n", error), 1;
-  fmt::print(stderr, "kezek sample: {} actions ({} applications filed)\n", summary.actions, summary.filed);
+  fmt::print(stderr, "kezek sample: {} actions ({} applications filed, {} of them the queue waiting on the first day)\n",
+             summary.actions, summary.filed, summary.backlog);
+  if (args->options.contains("--calibration")) fmt::print(stderr, "{}", replay::CalibrationTable(summary.calibration));
   return 0;
 }
 
