@@ -3,8 +3,13 @@
 // the same. Prints a table and writes JSON; asserts nothing about time, but exits 1 when the
 // decisions (or the positions read) differ, or the durable replay's state differs from the fold's.
 //
-//   country_bench [--applications N] [--seed N] [--pg CONNINFO] [--pg-seconds S]
+//   country_bench [--births | --applications N] [--seed N] [--pg CONNINFO] [--pg-seconds S]
 //                 [--durable-seconds S] [--reads N] [--work DIR] [--json FILE] [--data DIR]
+//                 [--months N] [--first-year Y]
+//
+// The history is the country's births over the months (kezek sample --country --births; the
+// default: 24 months from 2024, about 660 k families plus the queue waiting on the first day),
+// or --applications N families.
 //
 // Measures (each for Kezek and the baseline, with the ratio):
 //   fold     the rules applied to every input, state in memory (Kezek) / in PostgreSQL with
@@ -40,7 +45,7 @@
 #include "benchmarks/pg_baseline.h"
 #include "engine/engine.h"
 #include "events/codec.h"
-#include "replay/simulation.h"
+#include "workload/simulation.h"
 
 namespace kezek {
 namespace {
@@ -50,7 +55,8 @@ using Clock = std::chrono::steady_clock;
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
 struct Options {
-  uint64_t applications = 1'000'000;
+  bool births = true;  // sized by births; false: `applications` families
+  uint64_t applications = 0;
   uint64_t seed = 2025;
   std::string pg = "host=127.0.0.1 port=54329 user=postgres dbname=postgres";
   double pg_seconds = 150;
@@ -140,28 +146,31 @@ void Say(fmt::format_string<Args...> format, Args&&... args) {
 int Run(const Options& o) {
   fs::create_directories(o.work);
   std::string error;
-  Say("country suite: {} applications (seed {}), baseline budget {} s + {} s durable\n", o.applications,
-             o.seed, o.pg_seconds, o.durable_seconds);
+  Say("country suite: {} ({} months from {}, seed {}), baseline budget {} s + {} s durable\n",
+      o.births ? std::string("the country's births") : fmt::format("{} applications", o.applications), o.months,
+      o.first_year, o.seed, o.pg_seconds, o.durable_seconds);
 
   // --- the workload -------------------------------------------------------------------------
   std::vector<std::vector<uint8_t>> actions;
-  replay::SimulationOptions sim;
+  workload::SimulationOptions sim;
   sim.seed = o.seed;
   sim.applications = static_cast<uint32_t>(o.applications);
+  sim.births_sized = o.births;
   sim.country = true;
   sim.data_dir = o.data;
   sim.first_year = o.first_year;
   sim.months = o.months;
-  replay::SimulationSummary summary;
+  workload::SimulationSummary summary;
   auto started = Clock::now();
-  if (!replay::Simulate(sim, [&](std::span<const uint8_t> a) { actions.emplace_back(a.begin(), a.end()); },
+  if (!workload::Simulate(sim, [&](std::span<const uint8_t> a) { actions.emplace_back(a.begin(), a.end()); },
                         &summary, &error)) {
     fmt::print(stderr, "country_bench: {}\n", error);
     return 2;
   }
   const double generate_s = Seconds(started);
   const uint64_t n = actions.size();
-  Say("generated {} actions ({} applications filed) in {:.1f} s\n", n, summary.filed, generate_s);
+  Say("generated {} actions ({} applications filed, {} of them the queue waiting on the first day) in {:.1f} s\n", n,
+      summary.filed, summary.backlog, generate_s);
 
   // --- Kezek: fold in memory ----------------------------------------------------------------
   auto engine = std::make_unique<Engine>();
@@ -184,7 +193,7 @@ int Run(const Options& o) {
   for (const ApplicationId id : engine->state().ApplicationNumbers()) {
     if (engine->state().app(id).status == fb::ApplicationStatus::InQueue) waiting.push_back(id.value);
   }
-  replay::Random random(o.seed ^ 0x5EAD);
+  workload::Random random(o.seed ^ 0x5EAD);
   std::vector<double> nanos;
   uint64_t checksum = 0;
   started = Clock::now();
@@ -406,7 +415,7 @@ int Run(const Options& o) {
 
   std::ofstream json(o.json);
   json << fmt::format(
-      R"({{"applications": {}, "actions": {}, "seed": {}, "generate_s": {:.2f},
+      R"({{"sized_by": "{}", "months": {}, "first_year": {}, "applications": {}, "backlog": {}, "actions": {}, "seed": {}, "generate_s": {:.2f},
  "kezek": {{"fold_actions_per_s": {:.0f}, "ingest_actions_per_s": {:.0f}, "replay_s": {:.2f},
    "read_p50_us": {:.3f}, "read_p99_us": {:.3f}, "reads_per_s": {:.0f}, "peak_rss_mib": {:.0f},
    "state_mib": {:.0f}, "data_dir_mib": {:.0f}, "waiting": {}}},
@@ -418,7 +427,7 @@ int Run(const Options& o) {
  "kezek_decisions": {}, "baseline_decisions": {},
  "machine": {{"cpu": "{}", "cores": {}}}, "versions": {{"postgresql": "{}", "rocksdb": "{}.{}.{}", "compiler": "gcc {}"}}}}
 )",
-      o.applications, n, o.seed, generate_s, kezek_fold_rate, kezek_ingest_rate, replay_s, kezek_reads.p50_us,
+      o.births ? "births" : "applications", o.months, o.first_year, summary.filed, summary.backlog, n, o.seed, generate_s, kezek_fold_rate, kezek_ingest_rate, replay_s, kezek_reads.p50_us,
       kezek_reads.p99_us, kezek_reads.per_second, kezek_peak_kb / 1024.0, kezek_state_kb / 1024.0,
       kezek_disk / 1048576.0, kezek_waiting, pg_n, pg_fold_rate, durable_n, pg_ingest_rate, pg_statements_per_input, pg_catalogue_n, pg_catalogue_s, pg_replay_s,
       pg_full ? "false" : "true", pg_read.p50_us, pg_read.p99_us, pg_read.per_second, pg_batched_us, pg_rss_kb / 1024.0,
@@ -438,18 +447,22 @@ int Run(const Options& o) {
 
 int main(int argc, char** argv) {
   constexpr const char* kUsage =
-      "usage: country_bench [--applications N] [--seed N] [--pg CONNINFO] [--pg-seconds S] "
+      "usage: country_bench [--births | --applications N] [--seed N] [--pg CONNINFO] [--pg-seconds S] "
       "[--durable-seconds S] [--reads N] [--work DIR] [--json FILE] [--data DIR] [--months N] [--first-year Y]\n";
   kezek::Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
+    if (arg == "--births") {
+      o.births = true;
+      continue;
+    }
     if (i + 1 >= argc) return fmt::print(stderr, "country_bench: {} needs a value\n{}", arg, kUsage), 2;
     const std::string value = argv[++i];
     try {
       size_t used = 0;
       const auto number = [&]() { const uint64_t v = std::stoull(value, &used); return used == value.size() ? v : throw std::invalid_argument(value); };
       const auto seconds = [&]() { const double v = std::stod(value, &used); return used == value.size() && v >= 0 ? v : throw std::invalid_argument(value); };
-      if (arg == "--applications") o.applications = number();
+      if (arg == "--applications") o.applications = number(), o.births = false;
       else if (arg == "--seed") o.seed = number();
       else if (arg == "--pg") o.pg = value;
       else if (arg == "--pg-seconds") o.pg_seconds = seconds();
@@ -465,7 +478,7 @@ int main(int argc, char** argv) {
       return fmt::print(stderr, "country_bench: {} takes a number, not '{}'\n{}", arg, value, kUsage), 2;
     }
   }
-  if (o.applications == 0 || o.applications > 20'000'000 || o.months < 1 || o.months > 84 || o.first_year < 2020 ||
+  if ((!o.births && (o.applications == 0 || o.applications > 20'000'000)) || o.months < 1 || o.months > 84 || o.first_year < 2020 ||
       o.first_year > 2026) {
     return fmt::print(stderr, "country_bench: --applications 1..20000000, --months 1..84, --first-year 2020..2026\n"), 2;
   }

@@ -14,7 +14,7 @@
 #include "engine/engine.h"
 #include "engine/rules.h"
 #include "events/codec.h"
-#include "replay/simulation.h"
+#include "workload/simulation.h"
 
 namespace kezek {
 namespace {
@@ -52,7 +52,7 @@ struct Row {
 
 int main(int argc, char** argv) {
   using namespace kezek;
-  replay::SimulationOptions options;
+  workload::SimulationOptions options;
   int repeats = 3;
   int only_fold = 0;
   for (int i = 1; i < argc; i += 2) {
@@ -71,9 +71,9 @@ int main(int argc, char** argv) {
     else return fmt::print(stderr, "usage: fold_bench [--applications N] [--months N] [--repeats N] [--seed N] [--country]\n"), 2;
   }
   std::vector<std::vector<uint8_t>> log;
-  replay::SimulationSummary generated;
+  workload::SimulationSummary generated;
   std::string error;
-  if (!replay::Simulate(options, [&](std::span<const uint8_t> b) { log.emplace_back(b.begin(), b.end()); }, &generated, &error)) {
+  if (!workload::Simulate(options, [&](std::span<const uint8_t> b) { log.emplace_back(b.begin(), b.end()); }, &generated, &error)) {
     return fmt::print(stderr, "fold_bench: {}\n", error), 1;
   }
   const double n = static_cast<double>(log.size());

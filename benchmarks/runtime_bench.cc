@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 
 #include "adapters/embedded/runtime.h"
-#include "replay/simulation.h"
+#include "workload/simulation.h"
 
 namespace kezek {
 namespace {
@@ -45,13 +45,13 @@ std::vector<std::string> Filings(uint64_t count, events::Codec& codec) {
   fb::ActionT locality = make(fb::Role::EducationDepartment, "locality", start);
   locality.body.Set(fb::UpsertLocalityT{{}, 1, "г. Алматы", "Алматы қаласы", "ALA"});
   add(std::move(locality));
-  const std::string parent = replay::MakeIin(1990, 4, 27, false, 17);
+  const std::string parent = workload::MakeIin(1990, 4, 27, false, 17);
   for (uint64_t i = 0; i < count; ++i) {
     fb::ActionT file = make(fb::Role::Portal, fmt::format("f{}", i), start + static_cast<int64_t>(i) * 1000);
     file.actor->iin = parent;
     fb::FileApplicationT body;
     // Distinct children: 1,344 birth dates x 2 sexes, then the serial.
-    body.child_iin = replay::MakeIin(2021 + static_cast<int>(i % 4), 1 + static_cast<unsigned>(i / 4 % 12),
+    body.child_iin = workload::MakeIin(2021 + static_cast<int>(i % 4), 1 + static_cast<unsigned>(i / 4 % 12),
                                      1 + static_cast<unsigned>(i / 48 % 28), i / 1344 % 2 == 0,
                                      static_cast<unsigned>(i / 2688 * 2));
     body.child_name = "Тест";
@@ -98,7 +98,7 @@ Durable AppendAll(const std::string& dir, const std::vector<std::string>& lines,
 
 int main(int argc, char** argv) {
   using namespace kezek;
-  replay::SimulationOptions options;
+  workload::SimulationOptions options;
   uint64_t restart_applications = 1'000'000;
   size_t batch = 4096;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -111,9 +111,9 @@ int main(int argc, char** argv) {
   const std::string base = (fs::temp_directory_path() / fmt::format("kezek-bench-{}", ::getpid())).string();
   events::Codec codec;
   std::vector<std::string> lines;
-  replay::SimulationSummary summary;
+  workload::SimulationSummary summary;
   std::string error;
-  if (!replay::Simulate(options, [&](std::span<const uint8_t> b) { lines.push_back(codec.ActionToJson(b)); }, &summary, &error)) {
+  if (!workload::Simulate(options, [&](std::span<const uint8_t> b) { lines.push_back(codec.ActionToJson(b)); }, &summary, &error)) {
     return fmt::print(stderr, "runtime_bench: {}\n", error), 1;
   }
   const double n = static_cast<double>(lines.size());

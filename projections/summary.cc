@@ -11,6 +11,21 @@ std::string Hex(std::span<const uint8_t> bytes) {
   return out;
 }
 
+std::string JsonQuoted(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
 void Summary::Add(const fb::JournalRecord& record) {
   if (record.part() == 0) {  // once per input: every part of one repeats its outcome
     ++records_;

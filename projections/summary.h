@@ -31,5 +31,8 @@ class Summary {
 };
 
 std::string Hex(std::span<const uint8_t> bytes);
+// `text` as a JSON string, quotes included: '"' and '\\' escaped, control bytes as \u00XX, UTF-8
+// kept as it is.
+std::string JsonQuoted(std::string_view text);
 
 }  // namespace kezek::projections

@@ -11,7 +11,7 @@
 
 #include "engine/civil_time.h"
 #include "engine/schemas_fwd.h"
-#include "replay/reference_data.h"
+#include "workload/reference_data.h"
 
 namespace kezek::test {
 namespace {
@@ -26,10 +26,10 @@ InstantMs At(int y, unsigned m, unsigned d, int hh = 0, int mm = 0, int ss = 0, 
   return InstantMs{UtcMs(y, m, d, hh, mm, ss, ms)};
 }
 
-std::vector<replay::CalendarRow> RealRows() {
-  std::vector<replay::CalendarRow> rows;
+std::vector<workload::CalendarRow> RealRows() {
+  std::vector<workload::CalendarRow> rows;
   std::string error;
-  REQUIRE_MESSAGE(replay::LoadCalendarCsv(replay::DefaultDataDir() + "/kz-calendar-2020-2026.csv", &rows, &error),
+  REQUIRE_MESSAGE(workload::LoadCalendarCsv(workload::DefaultDataDir() + "/kz-calendar-2020-2026.csv", &rows, &error),
                   error);
   REQUIRE(!rows.empty());
   return rows;
@@ -68,7 +68,7 @@ LocalDate Due(const WorkingCalendar& calendar, LocalDate from, int n) {
 UtcOffsets Almaty() {
   UtcOffsets offsets;
   offsets.Set(LocalityId{1}, At(2000, 1, 1), 360);
-  offsets.Set(LocalityId{1}, InstantMs{replay::kSingleZoneFromMs}, 300);
+  offsets.Set(LocalityId{1}, InstantMs{workload::kSingleZoneFromMs}, 300);
   return offsets;
 }
 
@@ -249,7 +249,7 @@ TEST_CASE("calendar: civil dates: yyyymmdd, weekdays and the portal's dd.mm.yyyy
 // --- UTC offsets ---------------------------------------------------------------------------
 
 TEST_CASE("calendar: utc offsets: the single-zone instant is 00:00 1 March 2024 at UTC+6") {
-  CHECK(replay::kSingleZoneFromMs == UtcMs(2024, 2, 29, 18, 0));
+  CHECK(workload::kSingleZoneFromMs == UtcMs(2024, 2, 29, 18, 0));
   const UtcOffsets offsets = Almaty();
   CHECK(offsets.OffsetAt(kAlmaty, At(2024, 2, 29, 17, 59, 59, 999)) == 360);
   CHECK(offsets.OffsetAt(kAlmaty, At(2024, 2, 29, 18, 0)) == 300);
@@ -322,7 +322,7 @@ TEST_CASE("calendar: utc offsets: a locality without entries uses locality 0's, 
 
   // Locality 0's entries are the default for every locality without its own.
   offsets.Set(LocalityId{0}, At(2000, 1, 1), 360);
-  offsets.Set(LocalityId{0}, InstantMs{replay::kSingleZoneFromMs}, 300);
+  offsets.Set(LocalityId{0}, InstantMs{workload::kSingleZoneFromMs}, 300);
   CHECK(offsets.OffsetAt(other, At(2020, 1, 1)) == 360);
   CHECK(offsets.OffsetAt(other, At(2025, 1, 1)) == 300);
   CHECK(offsets.EndOfLocalDay(other, Date(2024, 2, 29)) == At(2024, 2, 29, 19, 0));

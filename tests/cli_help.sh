@@ -3,7 +3,7 @@
 # a usage error (exit status 2), never a crash.
 set -euo pipefail
 kezek=$1
-for command in demo sample fold journal serve projections kafka; do
+for command in demo sample fold journal serve projections kafka replay stats; do
   "$kezek" "$command" --help | grep -q "usage: kezek $command" || { echo "FAIL: $command --help"; exit 1; }
 done
 "$kezek" --help | grep -q "commands:"
@@ -19,4 +19,15 @@ set +e
 "$kezek" kafka frobnicate > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: kafka unknown subcommand"; exit 1; }
 "$kezek" run --kafka --data /tmp/x > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: run --kafka without --brokers"; exit 1; }
 "$kezek" kafka init --brokers 127.0.0.1:1 --partitions 0 > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: kafka init 0 partitions"; exit 1; }
+"$kezek" replay frobnicate --data /tmp > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay unknown action"; exit 1; }
+"$kezek" replay verify > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay verify without --data"; exit 1; }
+"$kezek" replay rebuild --data /tmp > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay rebuild without --out"; exit 1; }
+"$kezek" replay verify --data /nonexistent/dir > /dev/null 2>&1; [ $? -eq 1 ] || { echo "FAIL: replay verify missing"; exit 1; }
+"$kezek" stats > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: stats without a journal"; exit 1; }
+"$kezek" stats --data /tmp --journal /tmp/x > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: stats with both"; exit 1; }
+for when in 2025-02-30 2025-13-01 yesterday 2025-01-01T25:00:00Z 2025-01-01T10:00:00 "2025-01-01 "; do
+  "$kezek" stats --journal /tmp/x --as-of "$when" > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: stats --as-of $when"; exit 1; }
+done
+"$kezek" stats --journal /tmp/x --format xml > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: stats --format xml"; exit 1; }
+"$kezek" stats --journal /nonexistent/file > /dev/null 2>&1; [ $? -eq 1 ] || { echo "FAIL: stats missing journal"; exit 1; }
 echo "cli_help: every command has --help; usage errors exit 2"

@@ -30,7 +30,7 @@ bench::DecisionTally TallyOf(const std::vector<bench::Words>& words) {
 }
 
 TEST_CASE("decision words: the same log gives the same words; a dropped action changes them from there on") {
-  replay::SimulationOptions options;
+  workload::SimulationOptions options;
   options.applications = 300;
   options.months = 6;
   const auto log = SimulatedLog(options);

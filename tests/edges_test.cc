@@ -400,7 +400,7 @@ TEST_CASE("state codec: a stored count larger than the bytes left is refused at 
 namespace kezek::test {
 
 TEST_CASE("simulation: only Astana has the 1:3 ratio; a city history of Almaty has none") {
-  replay::SimulationOptions options;
+  workload::SimulationOptions options;
   options.seed = 5;
   options.applications = 200;
   options.months = 14;  // the ratio policy would arrive a year in

@@ -8,20 +8,20 @@
 #include <fmt/format.h>
 
 #include "engine/limits.h"
-#include "replay/simulation.h"
+#include "workload/simulation.h"
 
 namespace kezek::test {
 
 std::string MakeIin(int year, unsigned month, unsigned day, bool male, unsigned serial) {
-  return replay::MakeIin(year, month, day, male, serial);
+  return workload::MakeIin(year, month, day, male, serial);
 }
 
-std::vector<std::vector<uint8_t>> SimulatedLog(const replay::SimulationOptions& options,
-                                               replay::SimulationSummary* summary) {
+std::vector<std::vector<uint8_t>> SimulatedLog(const workload::SimulationOptions& options,
+                                               workload::SimulationSummary* summary) {
   std::vector<std::vector<uint8_t>> log;
-  replay::SimulationSummary ignored;
+  workload::SimulationSummary ignored;
   std::string error;
-  REQUIRE_MESSAGE(replay::Simulate(options, [&](std::span<const uint8_t> b) { log.emplace_back(b.begin(), b.end()); },
+  REQUIRE_MESSAGE(workload::Simulate(options, [&](std::span<const uint8_t> b) { log.emplace_back(b.begin(), b.end()); },
                                    summary != nullptr ? summary : &ignored, &error),
                   error);
   return log;
@@ -86,11 +86,11 @@ std::string Outcome::reason() const {
 
 World::World(bool catalogue) {
   if (!catalogue) return;
-  std::vector<replay::CalendarRow> rows;
+  std::vector<workload::CalendarRow> rows;
   std::string error;
-  REQUIRE_MESSAGE(replay::LoadCalendarCsv(replay::DefaultDataDir() + "/kz-calendar-2020-2026.csv", &rows, &error), error);
+  REQUIRE_MESSAGE(workload::LoadCalendarCsv(workload::DefaultDataDir() + "/kz-calendar-2020-2026.csv", &rows, &error), error);
   const int64_t setup = Utc(2020, 1, 1);
-  for (auto& action : replay::CalendarActions(rows, setup, "setup-")) REQUIRE(Do(std::move(action), setup).code == fb::RejectionCode::None);
+  for (auto& action : workload::CalendarActions(rows, setup, "setup-")) REQUIRE(Do(std::move(action), setup).code == fb::RejectionCode::None);
 
   auto admin = [&](auto body) { REQUIRE(Do(Action(fb::Role::EducationDepartment, std::move(body)), setup).code == fb::RejectionCode::None); };
   admin(fb::UpsertLocalityT{{}, kLocality, "г. Алматы", "Алматы қаласы", "ALA"});
@@ -98,7 +98,7 @@ World::World(bool catalogue) {
   before.locality = kLocality; before.effective_from_ms = Utc(2000, 1, 1); before.offset_minutes = 360;
   admin(before);
   fb::SetUtcOffsetT after;
-  after.locality = kLocality; after.effective_from_ms = replay::kSingleZoneFromMs; after.offset_minutes = 300;
+  after.locality = kLocality; after.effective_from_ms = workload::kSingleZoneFromMs; after.offset_minutes = 300;
   admin(after);
   admin(fb::UpsertKindergartenT{{}, kKindergarten, kLocality, "Ботакоз", "Бөбек"});
   auto group = [&](uint32_t id, fb::Language language, fb::CorrectionType correction, uint32_t capacity) {

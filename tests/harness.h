@@ -11,8 +11,8 @@
 #include "engine/civil_time.h"
 #include "engine/engine.h"
 #include "events/codec.h"
-#include "replay/reference_data.h"
-#include "replay/simulation.h"
+#include "workload/reference_data.h"
+#include "workload/simulation.h"
 
 namespace kezek::test {
 
@@ -30,9 +30,9 @@ inline int64_t EndOfDayKz(int y, unsigned m, unsigned d) { return Utc(y, m, d, 1
 // A valid IIN for a birth date, century/sex digit and serial (skipping serials with no check digit).
 std::string MakeIin(int year, unsigned month, unsigned day, bool male = true, unsigned serial = 1);
 
-// The canonical actions of a generated history (replay::Simulate), in log order; REQUIREs success.
-std::vector<std::vector<uint8_t>> SimulatedLog(const replay::SimulationOptions& options,
-                                               replay::SimulationSummary* summary = nullptr);
+// The canonical actions of a generated history (workload::Simulate), in log order; REQUIREs success.
+std::vector<std::vector<uint8_t>> SimulatedLog(const workload::SimulationOptions& options,
+                                               workload::SimulationSummary* summary = nullptr);
 
 // A whole file's bytes, and writing them back (replacing the file): for damaging logs on purpose.
 std::vector<uint8_t> ReadFileBytes(const std::string& path);

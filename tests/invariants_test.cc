@@ -12,7 +12,7 @@
 #include "engine/limits.h"
 #include "engine/numbers.h"
 #include "engine/state_codec.h"
-#include "replay/simulation.h"
+#include "workload/simulation.h"
 #include "tests/harness.h"
 
 namespace kezek::test {
@@ -161,7 +161,7 @@ std::string Check(const Engine& engine) {
 }
 
 // A random action on a random application, as a confused portal or a stray staff system would send.
-fb::ActionT Chaos(replay::Random& random, const State& s, int64_t at) {
+fb::ActionT Chaos(workload::Random& random, const State& s, int64_t at) {
   const uint64_t apps = s.applications.size();
   const uint64_t slot = 1 + random.Below(apps + 1);  // past the last: a number no application has
   const bool known = slot < apps;
@@ -216,14 +216,14 @@ TEST_CASE("invariants: hold after every action of a seeded history with random i
   for (uint64_t seed = first_seed; seed < first_seed + 3; ++seed) {
   CAPTURE(seed);
   MESSAGE("seed ", seed, " (replay with KEZEK_TEST_SEED=", seed, ")");
-  replay::SimulationOptions options;
+  workload::SimulationOptions options;
   options.seed = seed;
   options.applications = 700;  // most families file for a baby, served a year or two later
   options.months = 14;
   const auto log = SimulatedLog(options);
   REQUIRE(log.size() > 2000);
 
-  replay::Random random(seed);
+  workload::Random random(seed);
   Engine engine;
   // What a store would hold, written from the changes after every action (engine/state_codec.h).
   std::map<std::pair<int, std::string>, std::string> store;

@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "adapters/partition.h"
-#include "replay/simulation.h"
+#include "workload/simulation.h"
 #include "tests/harness.h"
 
 namespace kezek::test {
@@ -148,16 +148,16 @@ struct Folded {
 
 const Folded& History() {
   static const Folded folded = [] {
-    replay::SimulationOptions options;
+    workload::SimulationOptions options;
     options.seed = 7;
     options.applications = 150;
     options.months = 4;
     events::Codec codec;
     Folded f;
-    replay::SimulationSummary summary;
+    workload::SimulationSummary summary;
     std::string error;
     std::vector<std::string> texts;
-    REQUIRE(replay::Simulate(options, [&](std::span<const uint8_t> b) { texts.push_back(codec.ActionToJson(b)); },
+    REQUIRE(workload::Simulate(options, [&](std::span<const uint8_t> b) { texts.push_back(codec.ActionToJson(b)); },
                              &summary, &error));
     texts.insert(texts.begin() + static_cast<long>(texts.size() / 3), "{ this line is no JSON");
     texts.push_back(texts[texts.size() / 2]);  // a repeat: answered with the original's record

@@ -56,7 +56,7 @@ void CheckPositions(const Engine& engine, const ReadModels& models, uint64_t fir
 
 // Folds a generated history, feeding every record to `models` and calling `after` after each.
 template <typename After>
-std::vector<std::vector<uint8_t>> FoldInto(const replay::SimulationOptions& options, ReadModels& models, Engine& engine,
+std::vector<std::vector<uint8_t>> FoldInto(const workload::SimulationOptions& options, ReadModels& models, Engine& engine,
                                            After&& after) {
   std::vector<std::vector<uint8_t>> journal;
   uint64_t offset = 0;
@@ -278,7 +278,7 @@ class PositionAudit {
 }  // namespace
 
 TEST_CASE("projections: after every record of a small history every application's position is the engine's") {
-  replay::SimulationOptions options;
+  workload::SimulationOptions options;
   options.seed = 11;
   options.applications = 300;
   options.months = 14;
@@ -296,7 +296,7 @@ TEST_CASE("projections: after every record of a small history every application'
 }
 
 TEST_CASE("projections: on a 2,000-application history with a mid-way ratio, sampled positions match after every record") {
-  replay::SimulationOptions options;
+  workload::SimulationOptions options;
   options.seed = 2025;
   options.applications = 2'000;
   options.months = 24;
@@ -310,7 +310,7 @@ TEST_CASE("projections: on a 2,000-application history with a mid-way ratio, sam
 }
 
 TEST_CASE("projections: every change of a sampled application's place is in its history, as the engine placed it") {
-  replay::SimulationOptions options;
+  workload::SimulationOptions options;
   uint64_t step = 1;
   SUBCASE("a city, 600 applications over 14 months, every third") {
     options.seed = 11;
@@ -348,7 +348,7 @@ TEST_CASE("projections: every change of a sampled application's place is in its 
 }
 
 TEST_CASE("projections: a rebuild from the same journal is identical; another journal differs") {
-  replay::SimulationOptions options;
+  workload::SimulationOptions options;
   options.seed = 7;
   options.applications = 400;
   options.months = 14;
@@ -385,7 +385,7 @@ TEST_CASE("projections: a rebuild from the same journal is identical; another jo
 }
 
 TEST_CASE("projections: the stored entries drained batch by batch equal a rebuild's, and a loaded store goes on as the live models") {
-  replay::SimulationOptions options;
+  workload::SimulationOptions options;
   options.seed = 11;
   options.applications = 600;
   options.months = 14;
@@ -606,7 +606,7 @@ TEST_CASE("projections: the seed's journey reads back on the card and in the inb
 }
 
 TEST_CASE("projections: the feed resumes from a cursor without repeating or missing a notification") {
-  replay::SimulationOptions options;
+  workload::SimulationOptions options;
   options.seed = 5;
   options.applications = 300;
   options.months = 14;
@@ -796,7 +796,7 @@ TEST_CASE("projections: a policy change that re-ranks a queue keeps projected po
 
 // Run by hand for docs/architecture.md: kezek_tests -tc="projections: memory*" --no-skip
 TEST_CASE("projections: memory per application on a generated country history" * doctest::skip()) {
-  replay::SimulationOptions options;
+  workload::SimulationOptions options;
   options.seed = 2025;
   options.country = true;
   options.applications = 400'000;

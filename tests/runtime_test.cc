@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 
 #include "adapters/embedded/runtime.h"
-#include "replay/simulation.h"
+#include "workload/simulation.h"
 #include "tests/harness.h"
 
 namespace kezek::test {
@@ -31,15 +31,15 @@ struct History {
 };
 
 History MakeHistory(uint64_t seed, uint32_t applications) {
-  replay::SimulationOptions options;
+  workload::SimulationOptions options;
   options.seed = seed;
   options.applications = applications;
   options.months = 12;
   events::Codec codec;
   History h;
-  replay::SimulationSummary summary;
+  workload::SimulationSummary summary;
   std::string error;
-  REQUIRE(replay::Simulate(options, [&](std::span<const uint8_t> b) { h.lines.push_back(codec.ActionToJson(b)); }, &summary, &error));
+  REQUIRE(workload::Simulate(options, [&](std::span<const uint8_t> b) { h.lines.push_back(codec.ActionToJson(b)); }, &summary, &error));
   h.lines.insert(h.lines.begin() + static_cast<long>(h.lines.size() / 2), "{ this line is no JSON");
   Engine engine;
   std::vector<uint8_t> bytes;
@@ -144,7 +144,7 @@ TEST_CASE("runtime: crash campaign: SIGKILL at seeded points, journal byte-ident
   const char* seed_text = std::getenv("KEZEK_TEST_SEED");
   const uint64_t seed = seed_text == nullptr ? 4242 : std::strtoull(seed_text, nullptr, 10);
   MESSAGE("crash campaign seed ", seed, " (replay with KEZEK_TEST_SEED=", seed, ")");
-  replay::Random random(seed);
+  workload::Random random(seed);
   uint64_t crashes = 0;
   for (int pass = 0; pass < 3; ++pass) {
     CAPTURE(pass);

@@ -7,14 +7,14 @@
 
 #include "engine/iin.h"
 
-#include "replay/simulation.h"
+#include "workload/simulation.h"
 #include "tests/harness.h"
 
 namespace kezek::test {
 
 TEST_CASE("simulation: the same seed gives the same actions; another seed other ones") {
   auto run = [](uint64_t seed) {
-    replay::SimulationOptions options;
+    workload::SimulationOptions options;
     options.seed = seed;
     options.applications = 300;
     options.months = 6;
@@ -25,16 +25,16 @@ TEST_CASE("simulation: the same seed gives the same actions; another seed other 
 }
 
 TEST_CASE("simulation: the country mode has every region as a locality, sized by population") {
-  replay::SimulationOptions options;
+  workload::SimulationOptions options;
   options.seed = 3;
   options.applications = 4000;
   options.months = 14;
   options.country = true;
   Engine engine;
   uint64_t offset = 0;
-  replay::SimulationSummary summary;
+  workload::SimulationSummary summary;
   std::string error;
-  REQUIRE(replay::Simulate(options, [&](std::span<const uint8_t> b) { (void)engine.Apply(b, offset++); }, &summary, &error));
+  REQUIRE(workload::Simulate(options, [&](std::span<const uint8_t> b) { (void)engine.Apply(b, offset++); }, &summary, &error));
   const State& s = engine.state();
   CHECK(s.localities.size() == 20);
   CHECK(engine.StateHash() == summary.state_sha256);
@@ -50,10 +50,10 @@ TEST_CASE("simulation: the country mode has every region as a locality, sized by
   };
   CHECK(filed[code_of("ALA")] > 3 * filed[code_of("ULY")]);  // 2.29 M people against 0.22 M
   // Western regions kept UTC+5 before 1 March 2024, Almaty UTC+6; both UTC+5 after.
-  const InstantMs before{replay::kSingleZoneFromMs - 1};
+  const InstantMs before{workload::kSingleZoneFromMs - 1};
   CHECK(s.offsets.OffsetAt(code_of("ZAP"), before) == 300);
   CHECK(s.offsets.OffsetAt(code_of("ALA"), before) == 360);
-  CHECK(s.offsets.OffsetAt(code_of("ALA"), InstantMs{replay::kSingleZoneFromMs}) == 300);
+  CHECK(s.offsets.OffsetAt(code_of("ALA"), InstantMs{workload::kSingleZoneFromMs}) == 300);
   CHECK(s.policies.contains(LocalityId{0}));
   CHECK(s.policies.at(code_of("AST")).ratio.active());
 }
@@ -80,22 +80,22 @@ bool Near(double observed, double configured, double tolerance) { return std::ab
 }  // namespace
 
 TEST_CASE("simulation: births size the history: population x birth rate x take-up over the months") {
-  replay::SimulationOptions options;
+  workload::SimulationOptions options;
   options.seed = 11;
   options.country = true;
   options.births_sized = true;
   options.population_scale_per_mille = 5;  // 101,430 people: about 1,600 filings a year
   options.months = 24;
   options.applications = 1;                // ignored
-  std::vector<replay::Region> regions;
+  std::vector<workload::Region> regions;
   std::string error;
-  REQUIRE(replay::LoadRegionsCsv(replay::DefaultDataDir() + "/kz-regions.csv", &regions, &error));
+  REQUIRE(workload::LoadRegionsCsv(workload::DefaultDataDir() + "/kz-regions.csv", &regions, &error));
   double people = 0;
   for (const auto& r : regions) people += static_cast<double>(r.population) * 5 / 1000;
   // 18.15 births a year per 1,000 people in 2024 (the regions' own figures average to it), 10.5%
   // fewer in 2025; 95% of families file.
   const double expected = people * 18.15 / 1000 * 0.95 * (1 + 0.895);
-  replay::SimulationSummary summary;
+  workload::SimulationSummary summary;
   const auto log = SimulatedLog(options, &summary);
   // The history's own filings (the queue waiting on its first day is filed before them).
   const size_t filed = Distinct(log, fb::ActionBody::FileApplication).size() - summary.backlog;
@@ -105,23 +105,23 @@ TEST_CASE("simulation: births size the history: population x birth rate x take-u
   CHECK(static_cast<double>(filed) < expected * 1.03);
   CHECK(summary.planned == filed);
   uint64_t sized = 0;
-  REQUIRE(replay::BirthsSizedApplications(options, &sized, &error));
+  REQUIRE(workload::BirthsSizedApplications(options, &sized, &error));
   CHECK(sized == summary.planned);
   CHECK(SimulatedLog(options) == log);
 
   options.rates.takeup_per_mille = 475;  // half the families: half the filings
-  REQUIRE(replay::BirthsSizedApplications(options, &sized, &error));
+  REQUIRE(workload::BirthsSizedApplications(options, &sized, &error));
   CHECK(static_cast<double>(sized) > expected * 0.47);
   CHECK(static_cast<double>(sized) < expected * 0.53);
 }
 
 TEST_CASE("simulation: the generated shares follow the configured rates; filing ages follow the age groups") {
-  replay::SimulationOptions options;
+  workload::SimulationOptions options;
   options.seed = 21;
   options.applications = 5000;
   options.months = 24;
   // Not the defaults, so that the rates must reach what is sent; a large special queue to count.
-  replay::WorkloadRates& rates = options.rates;
+  workload::WorkloadRates& rates = options.rates;
   rates.kazakh_language_per_mille = 700;
   rates.extraordinary_category_per_mille = 50;
   rates.primary_category_per_mille = 150;
@@ -129,7 +129,7 @@ TEST_CASE("simulation: the generated shares follow the configured rates; filing 
   rates.documents_confirmed_per_mille = 700;
   rates.interest_yes_per_mille = 800;
   rates.filing_age_per_mille = {400, 300, 200, 100};
-  replay::SimulationSummary shares_summary;
+  workload::SimulationSummary shares_summary;
   const auto log = SimulatedLog(options, &shares_summary);
 
   const auto all_filings = Distinct(log, fb::ActionBody::FileApplication);
@@ -214,17 +214,17 @@ TEST_CASE("simulation: the generated shares follow the configured rates; filing 
 
 TEST_CASE("simulation: a country history lands near Kazakhstan's published figures (issue #14)") {
   // shared/data/kz-preschool-figures.md; the tolerances are the issue's. The generator's own
-  // counts (replay::Calibration) are checked against the journal's decisions here too.
-  replay::SimulationOptions options;
+  // counts (workload::Calibration) are checked against the journal's decisions here too.
+  workload::SimulationOptions options;
   options.seed = 14;
   options.country = true;
   options.applications = 15'000;
   options.months = 24;
-  replay::SimulationSummary summary;
+  workload::SimulationSummary summary;
   Engine engine;
   uint64_t offset = 0, vouchers = 0;
   std::string error;
-  REQUIRE(replay::Simulate(options, [&](std::span<const uint8_t> bytes) {
+  REQUIRE(workload::Simulate(options, [&](std::span<const uint8_t> bytes) {
     const ApplyResult result = engine.Apply(bytes, offset++);
     for (const auto& record : result.records) {
       const fb::JournalRecord* r = fb::GetJournalRecord(record.data());
@@ -232,8 +232,8 @@ TEST_CASE("simulation: a country history lands near Kazakhstan's published figur
       for (const fb::Decision* d : *r->decisions()) vouchers += d->body_type() == fb::DecisionBody::VoucherIssued;
     }
   }, &summary, &error));
-  const replay::Calibration& c = summary.calibration;
-  MESSAGE(replay::CalibrationTable(c));
+  const workload::Calibration& c = summary.calibration;
+  MESSAGE(workload::CalibrationTable(c));
   uint64_t counted = 0;
   for (const auto& [year, n] : c.vouchers_by_year) counted += n;
   CHECK(counted == vouchers);

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "engine/state_codec.h"
-#include "replay/simulation.h"
+#include "workload/simulation.h"
 #include "tests/harness.h"
 
 namespace kezek::test {
@@ -27,11 +27,11 @@ Store Snapshot(const Engine& engine) {
 }  // namespace
 
 TEST_CASE("state store: changed entries after each action add up to the full snapshot, and reload equal") {
-  replay::SimulationOptions options;
+  workload::SimulationOptions options;
   options.seed = 99;
   options.applications = 400;
   options.months = 13;
-  replay::SimulationSummary summary;
+  workload::SimulationSummary summary;
   const auto log = SimulatedLog(options, &summary);
 
   Engine engine;

@@ -20,5 +20,7 @@ int Sample(int argc, char** argv);
 int Serve(int argc, char** argv);
 int StatusCommand(int argc, char** argv);
 int Projections(int argc, char** argv);
+int Replay(int argc, char** argv);
+int Stats(int argc, char** argv);
 
 }  // namespace kezek::cli

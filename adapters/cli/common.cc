@@ -1,5 +1,9 @@
 #include "adapters/cli/common.h"
 
+#include <unistd.h>
+
+#include <csignal>
+
 #include <algorithm>
 #include <exception>
 #include <fstream>
@@ -60,8 +64,8 @@ std::optional<uint64_t> Number(const Args& args, const std::string& name, uint64
   return std::nullopt;
 }
 
-std::optional<replay::SimulationOptions> SimulationFrom(const Args& args) {
-  replay::SimulationOptions options;
+std::optional<workload::SimulationOptions> SimulationFrom(const Args& args) {
+  workload::SimulationOptions options;
   const auto seed = Number(args, "--seed", options.seed);
   const auto applications = Number(args, "--applications", options.applications);
   const auto months = Number(args, "--months", static_cast<uint64_t>(options.months));
@@ -179,5 +183,37 @@ std::string Prefix(const Args& args) {
   const auto it = args.options.find("--prefix");
   return it == args.options.end() ? "kezek" : it->second;
 }
+
+Progress::Progress(std::string command, std::string what, uint64_t total)
+    : command_(std::move(command)), what_(std::move(what)), total_(total), tty_(isatty(2) == 1),
+      started_(std::chrono::steady_clock::now()), last_(started_) {}
+
+void Progress::Update(uint64_t done) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_ < (tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(10'000))) return;
+  last_ = now;
+  const double seconds = std::chrono::duration<double>(now - started_).count();
+  const double percent = total_ == 0 ? 100.0 : 100.0 * static_cast<double>(done) / static_cast<double>(total_);
+  const std::string line = fmt::format("{}: {} of {} ({:.0f}%), {:.0f} s", what_, done, total_, percent, seconds);
+  if (tty_) {
+    fmt::print(stderr, "\r{}\x1b[K", line);
+    drawn_ = true;
+  } else {
+    fmt::print(stderr, "kezek {}: {}\n", command_, line);
+  }
+}
+
+void Progress::Done() {
+  if (drawn_) fmt::print(stderr, "\r\x1b[K");
+  drawn_ = false;
+}
+
+namespace {
+std::atomic<bool> g_interrupted{false};
+extern "C" void OnInterrupt(int) { g_interrupted.store(true); }
+}  // namespace
+
+void CatchInterrupt(bool on) { std::signal(SIGINT, on ? OnInterrupt : SIG_DFL); }
+std::atomic<bool>& Interrupted() { return g_interrupted; }
 
 }  // namespace kezek::cli

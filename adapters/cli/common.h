@@ -2,6 +2,8 @@
 // a data directory, and the status text that status, run and demo print.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -11,7 +13,7 @@
 
 #include "adapters/embedded/runtime.h"
 #include "engine/types.h"
-#include "replay/simulation.h"
+#include "workload/simulation.h"
 
 namespace kezek::cli {
 
@@ -31,7 +33,7 @@ bool HasFlag(int argc, char** argv, const char* flag);
 std::optional<uint64_t> Number(const Args& args, const std::string& name, uint64_t fallback);
 // The generator's options (--seed, --applications, --months, --first-year, --data, --country,
 // --births), checked; nullopt, printed, on a usage error.
-std::optional<replay::SimulationOptions> SimulationFrom(const Args& args);
+std::optional<workload::SimulationOptions> SimulationFrom(const Args& args);
 // The runtime's options (--batch, --crash-at, --no-sync), checked; nullopt, printed, on a usage error.
 std::optional<adapters::Runtime::Options> RuntimeOptions(const Args& args);
 // Opens --data for writing (creating it if `create`): 0, or the exit status, the failure printed.
@@ -43,6 +45,26 @@ bool MergeConfig(Args* args, const std::vector<std::string>& allowed);
 // --brokers (required: nullopt, printed, when missing) and --prefix (default "kezek").
 std::optional<std::string> Brokers(const Args& args);
 std::string Prefix(const Args& args);
+
+// Progress of a long run on standard error (docs/audit.md): a line redrawn at most 5 times a
+// second on a terminal, a line "kezek COMMAND: ..." every 10 s otherwise (a log).
+class Progress {
+ public:
+  Progress(std::string command, std::string what, uint64_t total);
+  void Update(uint64_t done);
+  void Done();  // clears a drawn line
+
+ private:
+  std::string command_, what_;
+  uint64_t total_;
+  bool tty_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point started_, last_;
+};
+// Ctrl-C for a long run: CatchInterrupt(true) makes SIGINT set Interrupted() instead of killing
+// the process (the run stops cleanly at its next step), CatchInterrupt(false) restores it.
+void CatchInterrupt(bool on);
+std::atomic<bool>& Interrupted();
 
 // An instant as a person reads it: ISO 8601 in UTC, to the second ("-" before any action).
 std::string IsoUtc(InstantMs instant);

@@ -18,7 +18,7 @@
 #include "engine/engine.h"
 #include "events/codec.h"
 #include "projections/summary.h"
-#include "replay/simulation.h"
+#include "workload/simulation.h"
 
 namespace kezek::cli {
 namespace {
@@ -52,16 +52,16 @@ int Demo(int argc, char** argv) {
   if (!options) return 2;
   uint64_t applications = options->applications;
   std::string error;
-  if (options->births_sized && !replay::BirthsSizedApplications(*options, &applications, &error)) {
+  if (options->births_sized && !workload::BirthsSizedApplications(*options, &applications, &error)) {
     return fmt::print(stderr, "kezek demo: {}\n", error), 1;
   }
   fmt::print("Kezek demo: {} applications{} in {} over {} months from {}-01-01, seed {}\n", applications,
              options->births_sized ? " (sized by births)" : "", options->country ? "Kazakhstan's 20 regions and cities" : "г. Алматы", options->months,
              options->first_year, options->seed);
   std::vector<std::vector<uint8_t>> log;
-  replay::SimulationSummary generated;
+  workload::SimulationSummary generated;
   auto t0 = std::chrono::steady_clock::now();
-  if (!replay::Simulate(*options, [&](std::span<const uint8_t> b) { log.emplace_back(b.begin(), b.end()); }, &generated, &error)) {
+  if (!workload::Simulate(*options, [&](std::span<const uint8_t> b) { log.emplace_back(b.begin(), b.end()); }, &generated, &error)) {
     return fmt::print(stderr, "kezek demo: {}\n", error), 1;
   }
   const double generate_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -19,7 +19,7 @@
 #include "events/codec.h"
 #include "events/input.h"
 #include "projections/summary.h"
-#include "replay/reference_data.h"
+#include "workload/reference_data.h"
 
 namespace kezek::cli {
 namespace {
@@ -89,7 +89,7 @@ int Fold(int argc, char** argv) {
       calendar = positional.front();
       positional.erase(positional.begin());
     } else {
-      calendar = replay::DefaultDataDir() + "/kz-calendar-2020-2026.csv";
+      calendar = workload::DefaultDataDir() + "/kz-calendar-2020-2026.csv";
     }
   }
   if (positional.size() > 1) return fmt::print(stderr, "kezek fold: one INPUT at most\n"), 2;
@@ -129,8 +129,8 @@ int Fold(int argc, char** argv) {
   bool got = true;
   if (const auto s = reader->Next(&line, &got); !s.ok()) return fmt::print(stderr, "kezek fold: {}\n", s.message()), 1;
   if (!calendar.empty()) {
-    std::vector<replay::CalendarRow> rows;
-    if (!replay::LoadCalendarCsv(calendar, &rows, &error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
+    std::vector<workload::CalendarRow> rows;
+    if (!workload::LoadCalendarCsv(calendar, &rows, &error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
     // Engine time starts with a System clock tick (DESIGN §4): the calendar is posted at the first
     // input's instant (2000-01-01 if it has none), after the tick that starts time there.
     int64_t at = limits::kInstantMsMin;
@@ -147,7 +147,7 @@ int Fold(int argc, char** argv) {
     tick.actor->role = fb::Role::System;
     tick.body.Set(fb::ClockTickT{});
     preload.push_back(std::move(tick));
-    for (auto& action : replay::CalendarActions(rows, at, "default-")) preload.push_back(std::move(action));
+    for (auto& action : workload::CalendarActions(rows, at, "default-")) preload.push_back(std::move(action));
     for (const auto& action : preload) {
       if (!folder.Fold(events::EncodeAction(events::Codec::Pack(action)), &error)) {
         return fmt::print(stderr, "kezek fold: {}\n", error), 1;

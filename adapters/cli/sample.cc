@@ -1,4 +1,4 @@
-// kezek sample: a generated city history as JSON lines of actions (replay/simulation.h).
+// kezek sample: a generated city history as JSON lines of actions (workload/simulation.h).
 #include <cstdio>
 #include <span>
 
@@ -7,7 +7,7 @@
 #include "adapters/cli/commands.h"
 #include "adapters/cli/common.h"
 #include "events/codec.h"
-#include "replay/simulation.h"
+#include "workload/simulation.h"
 
 namespace kezek::cli {
 namespace {
@@ -53,16 +53,16 @@ int Sample(int argc, char** argv) {
     return 1;
   }
   events::Codec codec;
-  replay::SimulationSummary summary;
+  workload::SimulationSummary summary;
   std::string error;
-  const bool ok = replay::Simulate(*options, [&](std::span<const uint8_t> bytes) {
+  const bool ok = workload::Simulate(*options, [&](std::span<const uint8_t> bytes) {
     fmt::print(out, "{}\n", codec.ActionToJson(bytes));
   }, &summary, &error);
   if (out != stdout) std::fclose(out);
   if (!ok) return fmt::print(stderr, "kezek: {}\n", error), 1;
   fmt::print(stderr, "kezek sample: {} actions ({} applications filed, {} of them the queue waiting on the first day)\n",
              summary.actions, summary.filed, summary.backlog);
-  if (args->options.contains("--calibration")) fmt::print(stderr, "{}", replay::CalibrationTable(summary.calibration));
+  if (args->options.contains("--calibration")) fmt::print(stderr, "{}", workload::CalibrationTable(summary.calibration));
   return 0;
 }
 

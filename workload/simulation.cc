@@ -1,4 +1,4 @@
-#include "replay/simulation.h"
+#include "workload/simulation.h"
 
 #include <algorithm>
 #include <map>
@@ -15,9 +15,9 @@
 #include "engine/limits.h"
 #include "engine/rules.h"
 #include "events/codec.h"
-#include "replay/reference_data.h"
+#include "workload/reference_data.h"
 
-namespace kezek::replay {
+namespace kezek::workload {
 
 uint64_t Random::Next() {
   uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
@@ -923,4 +923,4 @@ bool Simulate(const SimulationOptions& options, const std::function<void(std::sp
   return simulator.Run(error);
 }
 
-}  // namespace kezek::replay
+}  // namespace kezek::workload

@@ -1,4 +1,4 @@
-#include "replay/reference_data.h"
+#include "workload/reference_data.h"
 
 #include <fstream>
 #include <map>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-namespace kezek::replay {
+namespace kezek::workload {
 namespace {
 
 std::vector<std::string> SplitCsv(const std::string& line) {
@@ -115,4 +115,4 @@ std::vector<fb::ActionT> CalendarActions(const std::vector<CalendarRow>& rows, i
   return actions;
 }
 
-}  // namespace kezek::replay
+}  // namespace kezek::workload

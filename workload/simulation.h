@@ -11,11 +11,11 @@
 #include <map>
 #include <vector>
 
-#include "replay/reference_data.h"
+#include "workload/reference_data.h"
 #include <span>
 #include <string>
 
-namespace kezek::replay {
+namespace kezek::workload {
 
 // Every share and rate of the generated workload, per mille unless the name says otherwise. The
 // defaults are the project's assumptions, each with where it comes from (docs/domain.md, "The
@@ -173,4 +173,4 @@ class Random {
   uint64_t state_;
 };
 
-}  // namespace kezek::replay
+}  // namespace kezek::workload

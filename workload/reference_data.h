@@ -8,7 +8,7 @@
 
 #include "engine/schemas_fwd.h"
 
-namespace kezek::replay {
+namespace kezek::workload {
 
 struct CalendarRow {
   int32_t date = 0;  // yyyymmdd
@@ -38,4 +38,4 @@ std::vector<fb::ActionT> CalendarActions(const std::vector<CalendarRow>& rows, i
 // The instant Kazakhstan moved to one zone: 00:00 on 1 March 2024 at UTC+6 = 2024-02-29T18:00Z.
 inline constexpr int64_t kSingleZoneFromMs = 1709229600000;
 
-}  // namespace kezek::replay
+}  // namespace kezek::workload

@@ -1,0 +1,149 @@
+// kezek stats: an analyst's statistics of a journal (projections/history_stats.h), as of any
+// instant or sequence, as a table, CSV or JSON.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "adapters/cli/commands.h"
+#include "adapters/cli/common.h"
+#include "adapters/embedded/journal_file.h"
+#include "adapters/embedded/runtime.h"
+#include "engine/civil_time.h"
+#include "events/journal_chain.h"
+#include "projections/history_stats.h"
+
+namespace kezek::cli {
+namespace {
+
+constexpr const char* kStatsUsage = R"(usage: kezek stats (--data DIR | --journal FILE) [options]
+
+Statistics of a journal per locality and queue (general, special) and for the whole country
+(docs/audit.md, "Statistics"), read from the journal alone, its hash chain checked as it is read:
+  flows          applications filed and queued, waiting now; vouchers issued, used (enrolled),
+                 declined, expired (interest not confirmed, not enrolled in time) and returned
+                 unused (withdrawn, school age); stop-list entries and returns to the queue;
+                 archivals by reason; waiting time from filing to the first voucher and to
+                 enrollment in days (median and 90th percentile)
+  queue          applications waiting at the end of every month (Kazakhstan time, UTC+5), the
+                 month under way as of the last record
+  kindergartens  the most requested ДО: enrollment requests and enrollments
+
+options:
+  --data DIR             a data directory or backup (read-only; works beside a writer)
+  --journal FILE         a journal file ('kezek fold --journal')
+  --as-of WHEN           only what happened before WHEN: a date YYYY-MM-DD (through the end of
+                         that day, Kazakhstan time) or an instant YYYY-MM-DDTHH:MM:SSZ (UTC)
+  --as-of-sequence N     only the journal's first N records
+  --format F             text (default), csv or json
+  --section S            with --format csv: flows (default), queue or kindergartens
+  --top N                kindergartens listed (default 20; text: 10)
+  --help                 this text
+)";
+
+// WHEN of --as-of as the first instant it excludes; nullopt if it is neither form.
+std::optional<int64_t> BeforeInstant(const std::string& when) {
+  unsigned y = 0, m = 0, d = 0, hh = 0, mm = 0, ss = 0;
+  char tail = 0;
+  const auto valid_date = [&]() {
+    if (y < 2000 || y > 2100 || m < 1 || m > 12 || d < 1) return false;
+    const civil::Ymd ymd{static_cast<int>(y), m, d};
+    return civil::ToYmd(civil::FromYmd(ymd)).day == d;  // 31 April is not a date
+  };
+  if (when.size() == 10 && std::sscanf(when.c_str(), "%4u-%2u-%2u%c", &y, &m, &d, &tail) == 3 && valid_date()) {
+    const int64_t next_day = int64_t{civil::FromYmd({static_cast<int>(y), m, d}).value} + 1;
+    return next_day * kMsPerDay - 5 * 3'600'000;  // 00:00 of the next day in UTC+5
+  }
+  if (when.size() == 20 && std::sscanf(when.c_str(), "%4u-%2u-%2uT%2u:%2u:%2uZ", &y, &m, &d, &hh, &mm, &ss) == 6 &&
+      when[10] == 'T' && when[19] == 'Z' && valid_date() && hh < 24 && mm < 60 && ss < 60) {
+    return int64_t{civil::FromYmd({static_cast<int>(y), m, d}).value} * kMsPerDay + ((hh * 60 + mm) * 60 + ss) * 1000 + 1;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int Stats(int argc, char** argv) {
+  const auto args = Parse(argc, argv, 2, {"--data", "--journal", "--as-of", "--as-of-sequence", "--format", "--section", "--top"}, {});
+  if (!args) return fmt::print(stderr, "{}", kStatsUsage), 2;
+  if (args->help) return fmt::print("{}", kStatsUsage), 0;
+  const bool from_data = args->options.contains("--data");
+  if (from_data == args->options.contains("--journal") || !args->positional.empty()) {
+    return fmt::print(stderr, "kezek stats: one of --data DIR or --journal FILE\n{}", kStatsUsage), 2;
+  }
+  projections::HistoryStats::Bound bound;
+  if (args->options.contains("--as-of")) {
+    bound.before_ms = BeforeInstant(args->options.at("--as-of"));
+    if (!bound.before_ms) {
+      return fmt::print(stderr, "kezek stats: --as-of takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, not '{}'\n",
+                        args->options.at("--as-of")), 2;
+    }
+  }
+  if (args->options.contains("--as-of-sequence")) {
+    const auto n = Number(*args, "--as-of-sequence", 0);
+    if (!n) return 2;
+    bound.before_sequence = *n;
+  }
+  const std::string format = args->options.contains("--format") ? args->options.at("--format") : "text";
+  const std::string section = args->options.contains("--section") ? args->options.at("--section") : "flows";
+  if (format != "text" && format != "csv" && format != "json") {
+    return fmt::print(stderr, "kezek stats: --format is text, csv or json, not '{}'\n", format), 2;
+  }
+  if (section != "flows" && section != "queue" && section != "kindergartens") {
+    return fmt::print(stderr, "kezek stats: --section is flows, queue or kindergartens, not '{}'\n", section), 2;
+  }
+  const auto top = Number(*args, "--top", format == "text" ? 10 : 20);
+  if (!top) return 2;
+  if (*top > 100'000) return fmt::print(stderr, "kezek stats: --top is at most 100000\n"), 2;
+
+  projections::HistoryStats stats(bound);
+  events::JournalChain chain;
+  std::string problem;
+  bool reached = false;
+  const auto visit = [&](std::span<const uint8_t> record) {
+    if (!problem.empty() || reached) return false;
+    problem = chain.Add(record);
+    if (!problem.empty()) return false;
+    reached = !stats.Apply(record);
+    return !reached;
+  };
+  CatchInterrupt(true);
+  if (from_data) {
+    std::unique_ptr<adapters::Runtime> runtime;
+    adapters::Runtime::Options options;
+    options.say = [](const std::string& message) { fmt::print(stderr, "kezek stats: {}\n", message); };
+    if (const auto s = adapters::Runtime::OpenReadOnly(args->options.at("--data"), options, &runtime); !s.ok()) {
+      return fmt::print(stderr, "kezek stats: {}\n", s.ToString()), 1;
+    }
+    Progress progress("stats", "records", runtime->journal().end());
+    const auto s = runtime->journal_log().Read(0, [&](uint64_t index, std::span<const uint8_t> r) {
+      if (Interrupted().load()) return false;
+      progress.Update(index);
+      return visit(r);
+    });
+    progress.Done();
+    if (!s.ok()) return fmt::print(stderr, "kezek stats: {}\n", s.ToString()), 1;
+  } else {
+    std::string error;
+    if (!adapters::ReadJournalFile(args->options.at("--journal"), [&](std::span<const uint8_t> r) {
+          if (!Interrupted().load()) (void)visit(r);
+        }, &error)) {
+      return fmt::print(stderr, "kezek stats: {}\n", error), 1;
+    }
+  }
+  CatchInterrupt(false);
+  if (Interrupted().load()) return fmt::print(stderr, "kezek stats: interrupted; nothing printed\n"), 130;
+  if (!problem.empty()) return fmt::print(stderr, "kezek stats: {}\n", problem), 1;
+  if (format == "json") {
+    fmt::print("{}", stats.Json(static_cast<uint32_t>(*top)));
+  } else if (format == "csv") {
+    fmt::print("{}", stats.Csv(section, static_cast<uint32_t>(*top)));
+  } else {
+    fmt::print("statistics of {} journal records (to sequence {}), engine time {}\n\n{}", stats.records(),
+               stats.next_sequence(), IsoUtc(InstantMs{stats.engine_time_ms()}), stats.Text(static_cast<uint32_t>(*top)));
+  }
+  return 0;
+}
+
+}  // namespace kezek::cli

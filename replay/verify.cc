@@ -1,0 +1,245 @@
+#include "replay/verify.h"
+
+#include <algorithm>
+#include <memory>
+#include <span>
+
+#include <fmt/format.h>
+
+#include "engine/engine.h"
+#include "events/codec.h"
+#include "events/input.h"
+#include "events/journal_chain.h"
+#include "projections/summary.h"
+
+namespace kezek::replay {
+namespace {
+
+using projections::Hex;
+using projections::JsonQuoted;
+
+constexpr uint64_t kProgressEvery = 4096;  // records between progress calls
+constexpr size_t kContextBytes = 240;      // JSON kept each side of the first difference
+
+// A cut of `text` around `at` that starts and ends on UTF-8 character boundaries.
+std::string Around(const std::string& text, size_t at) {
+  const auto boundary = [&](size_t i) {
+    while (i > 0 && i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) --i;
+    return i;
+  };
+  const size_t from = boundary(at > kContextBytes ? at - kContextBytes : 0);
+  const size_t to = boundary(std::min(text.size(), at + kContextBytes));
+  return (from > 0 ? "…" : "") + text.substr(from, to - from) + (to < text.size() ? "…" : "");
+}
+
+// The name of the last `"field":` that opens before `at` in printed JSON ("" if none).
+std::string FieldAt(const std::string& json, size_t at) {
+  for (size_t colon = json.rfind("\":", at); colon != std::string::npos && colon > 0;
+       colon = json.rfind("\":", colon - 1)) {
+    const size_t open = json.rfind('"', colon - 1);
+    if (open == std::string::npos) return "";
+    const std::string name = json.substr(open + 1, colon - open - 1);
+    if (!name.empty() && name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos) return name;
+    if (open == 0) return "";
+    colon = open;  // a string value that ends in ':' — look further back
+  }
+  return "";
+}
+
+bool ValidRecord(const std::vector<uint8_t>& bytes) {
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size());
+  return fb::VerifyJournalRecordBuffer(verifier);
+}
+
+Divergence Differ(const events::Codec& codec, uint64_t sequence, uint64_t input, std::span<const uint8_t> expected,
+                  const std::vector<uint8_t>& found) {
+  Divergence d;
+  d.record = sequence;
+  d.input = input;
+  const std::string want = codec.RecordToJson(expected);
+  if (!ValidRecord(found)) {
+    d.what = fmt::format("record {} is no journal record (it fails the FlatBuffers Verifier); the fold of input {} gives "
+                         "another", sequence, input);
+    d.expected = Around(want, 0);
+    return d;
+  }
+  const std::string got = codec.RecordToJson(found);
+  size_t at = 0;
+  while (at < want.size() && at < got.size() && want[at] == got[at]) ++at;
+  d.field = FieldAt(want, at);
+  d.expected = Around(want, at);
+  d.found = Around(got, at);
+  const fb::JournalRecord* f = fb::GetJournalRecord(found.data());
+  if (want == got) {
+    d.what = fmt::format("record {} differs from the fold of input {} in bytes its JSON does not show", sequence, input);
+  } else if (f->sequence() != sequence) {
+    d.what = fmt::format("record {} holds sequence {}: a record is missing, inserted or moved here (the fold of input {} "
+                         "gives sequence {})", sequence, f->sequence(), input, sequence);
+  } else if (f->input_offset() != input) {
+    d.what = fmt::format("record {} is the record of input {}, but the fold gives input {}'s here", sequence,
+                         f->input_offset(), input);
+  } else {
+    d.what = fmt::format("record {} (input {}) differs from the fold, first in '{}'", sequence, input,
+                         d.field.empty() ? "?" : d.field);
+  }
+  return d;
+}
+
+}  // namespace
+
+VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
+  VerifyReport report;
+  report.records = source.records;
+  report.inputs = source.inputs;
+  report.state_problem = source.state_problem;
+  events::Codec codec;
+  events::JournalChain chain;
+  auto engine = std::make_unique<Engine>();
+  std::vector<uint8_t> input_bytes, record_bytes;
+  std::string error;
+  uint64_t sequence = 0;  // the next journal record to check
+  const auto stopped = [&]() { return options.stop != nullptr && options.stop->load(std::memory_order_relaxed); };
+  const auto progress = [&]() {
+    if (options.progress && sequence % kProgressEvery == 0) options.progress(sequence);
+  };
+  // The chain's verdict on record `sequence` (read into record_bytes): false once it is broken.
+  const auto chained = [&]() {
+    if (!report.chain_problem.empty()) return false;
+    report.chain_problem = chain.Add(record_bytes);
+    return report.chain_problem.empty();
+  };
+  const auto state_check = [&](uint64_t folded) {
+    if (!source.state_applied || *source.state_applied != folded || !source.state_hash) return;
+    report.state_compared = true;
+    const Sha256 hash = engine->StateHash();
+    if (hash != *source.state_hash) {
+      report.state_problem = fmt::format("the stored state (after {} inputs) has hash {}, the fold's is {}", folded,
+                                         Hex(*source.state_hash), Hex(hash));
+    }
+  };
+  state_check(0);
+  for (uint64_t input = 0; input < source.inputs && !report.divergence; ++input) {
+    if (stopped()) {
+      report.interrupted = true;
+      break;
+    }
+    if (sequence == source.records) {  // the journal ends: the rest is pending, unless the state reflects it
+      if (source.state_applied && *source.state_applied > input) {
+        report.divergence = Divergence{sequence, input,
+                                       fmt::format("the journal ends at record {}, but the stored state reflects {} inputs: "
+                                                   "the records of inputs {}..{} are missing", sequence,
+                                                   *source.state_applied, input, *source.state_applied - 1), "", "", ""};
+      } else {
+        report.pending_inputs = source.inputs - input;
+      }
+      break;
+    }
+    if (!source.input(input, &input_bytes, &error)) {
+      report.divergence = Divergence{sequence, input, fmt::format("input {} cannot be read: {}", input, error), "", "", ""};
+      break;
+    }
+    ApplyResult result;
+    if (!events::FoldInput(*engine, input_bytes, input, &result, &error)) {
+      report.divergence = Divergence{sequence, input, fmt::format("input {} cannot be folded: {}", input, error), "", "", ""};
+      break;
+    }
+    ++report.inputs_folded;
+    for (const std::span<const uint8_t> expected : result.records) {
+      if (sequence == source.records) {
+        report.divergence = Divergence{sequence, input,
+                                       fmt::format("the journal ends at record {}, inside input {} (the fold gives it more "
+                                                   "records)", sequence, input), "", codec.RecordToJson(expected), ""};
+        report.divergence->expected = Around(report.divergence->expected, 0);
+        break;
+      }
+      if (!source.record(sequence, &record_bytes, &error)) {
+        report.divergence = Divergence{sequence, input, fmt::format("record {} cannot be read: {}", sequence, error), "", "", ""};
+        break;
+      }
+      (void)chained();
+      if (!std::equal(expected.begin(), expected.end(), record_bytes.begin(), record_bytes.end())) {
+        report.divergence = Differ(codec, sequence, input, expected, record_bytes);
+        ++sequence;
+        break;
+      }
+      ++report.records_checked;
+      ++sequence;
+      progress();
+    }
+    if (!report.divergence) state_check(input + 1);
+  }
+  if (!report.divergence && !report.interrupted && report.pending_inputs == 0 && sequence < source.records) {
+    report.divergence = Divergence{sequence, source.inputs,
+                                   fmt::format("records {}..{} follow the last input's: no input explains them", sequence,
+                                               source.records - 1), "", "", ""};
+  }
+  // The chain end to end, past a divergence too: it says whether the journal is whole as it stands.
+  for (; sequence < source.records && report.chain_problem.empty() && !report.interrupted; ++sequence) {
+    if (stopped()) {
+      report.interrupted = true;
+      break;
+    }
+    if (!source.record(sequence, &record_bytes, &error)) {
+      report.chain_problem = fmt::format("record {}: cannot be read: {}", sequence, error);
+      break;
+    }
+    (void)chained();
+    progress();
+  }
+  if (report.chain_problem.empty() && !report.interrupted) report.chain_problem = chain.End();
+  report.chain_records = chain.records();
+  report.head = chain.head();
+  report.fold_state_hash = engine->StateHash();
+  if (options.expect_head && report.chain_problem.empty() && !report.interrupted && *options.expect_head != report.head) {
+    report.head_problem = fmt::format("the journal's head is {}, not the expected {}", Hex(report.head), Hex(*options.expect_head));
+  }
+  return report;
+}
+
+std::string VerifyText(const VerifyReport& r) {
+  std::string out;
+  out += fmt::format("journal: {} records; actions log: {} inputs\n", r.records, r.inputs);
+  if (r.interrupted) out += fmt::format("interrupted after {} records: nothing is proven\n", r.records_checked);
+  if (r.chain_problem.empty()) {
+    out += fmt::format("hash chain: intact, {} records, head {}\n", r.chain_records, Hex(r.head));
+  } else {
+    out += fmt::format("hash chain: BROKEN: {}\n", r.chain_problem);
+  }
+  if (r.divergence) {
+    const Divergence& d = *r.divergence;
+    out += fmt::format("fold: DIFFERS at record {}: {}\n", d.record, d.what);
+    if (!d.expected.empty()) out += fmt::format("  expected: {}\n", d.expected);
+    if (!d.found.empty()) out += fmt::format("  found:    {}\n", d.found);
+  } else if (!r.interrupted) {
+    out += fmt::format("fold: equal, {} records from {} inputs folded afresh", r.records_checked, r.inputs_folded);
+    out += r.pending_inputs > 0 ? fmt::format("; {} inputs logged after the journal's last (not yet folded)\n", r.pending_inputs)
+                                : "\n";
+  }
+  if (!r.state_problem.empty()) {
+    out += fmt::format("state: DIFFERS: {}\n", r.state_problem);
+  } else if (r.state_compared) {
+    out += "state: the stored state's hash equals the fold's\n";
+  }
+  if (!r.head_problem.empty()) out += fmt::format("head: DIFFERS: {}\n", r.head_problem);
+  out += r.ok() ? "verified\n" : "NOT verified\n";
+  return out;
+}
+
+std::string VerifyJson(const VerifyReport& r) {
+  std::string divergence = "null";
+  if (r.divergence) {
+    const Divergence& d = *r.divergence;
+    divergence = fmt::format(R"({{"record": {}, "input": {}, "what": {}, "field": {}, "expected": {}, "found": {}}})", d.record,
+                             d.input, JsonQuoted(d.what), JsonQuoted(d.field), JsonQuoted(d.expected), JsonQuoted(d.found));
+  }
+  const auto problem = [](const std::string& p) { return p.empty() ? std::string("null") : JsonQuoted(p); };
+  return fmt::format(
+      R"({{"verified": {}, "records": {}, "inputs": {}, "records_checked": {}, "inputs_folded": {}, "pending_inputs": {}, )"
+      R"("chain": {{"intact": {}, "records": {}, "head": "{}", "problem": {}}}, "divergence": {}, )"
+      R"("state": {{"compared": {}, "problem": {}, "fold_hash": "{}"}}, "head_problem": {}, "interrupted": {}}})",
+      r.ok(), r.records, r.inputs, r.records_checked, r.inputs_folded, r.pending_inputs, r.chain_problem.empty(),
+      r.chain_records, Hex(r.head), problem(r.chain_problem), divergence, r.state_compared, problem(r.state_problem),
+      Hex(r.fold_state_hash), problem(r.head_problem), r.interrupted);
+}
+
+}  // namespace kezek::replay
