@@ -103,4 +103,79 @@ messages::Text StepText(fb::StatusStep step, fb::StepState state, fb::Applicatio
   return {"", ""};
 }
 
+namespace {
+
+// The Russian noun phrase for n of a cause: 1 (and 21, 31...), 2-4 (22-24...), or the rest.
+std::string_view RussianCause(fb::PositionCause cause, uint64_t n) {
+  const uint64_t last = n % 10, last_two = n % 100;
+  const int form = last == 1 && last_two != 11 ? 0 : (last >= 2 && last <= 4 && (last_two < 12 || last_two > 14) ? 1 : 2);
+  static constexpr std::string_view kForms[][3] = {
+      {"заявка льготной категории", "заявки льготной категории", "заявок льготной категории"},
+      {"заявка общей очереди", "заявки общей очереди", "заявок общей очереди"},
+      {"возврат из стоп-листа", "возврата из стоп-листа", "возвратов из стоп-листа"},
+      {"выданный ваучер", "выданных ваучера", "выданных ваучеров"},
+      {"отзыв", "отзыва", "отзывов"},
+      {"выбытие по возрасту", "выбытия по возрасту", "выбытий по возрасту"},
+      {"выбытие из очереди", "выбытия из очереди", "выбытий из очереди"},
+      {"изменение правил очерёдности", "изменения правил очерёдности", "изменений правил очерёдности"},
+  };
+  return kForms[static_cast<size_t>(cause)][form];
+}
+
+std::string_view KazakhCause(fb::PositionCause cause) {
+  static constexpr std::string_view kPhrases[] = {
+      "жеңілдікті санаттағы өтініш", "жалпы кезектегі өтініш", "стоп-листтен қайтарылған өтініш", "берілген ваучер",
+      "кері алынған өтініш",         "мектеп жасына байланысты шығу", "кезектен шығу", "кезек тәртібі ережелерінің өзгеруі",
+  };
+  return kPhrases[static_cast<size_t>(cause)];
+}
+
+// "+3" / "−2" (a minus sign, not a hyphen).
+std::string Signed(int64_t delta) {
+  return delta < 0 ? fmt::format("−{}", -delta) : fmt::format("+{}", delta);
+}
+
+}  // namespace
+
+messages::Text PositionChange(fb::PositionEvent event, std::optional<uint64_t> previous, uint64_t position,
+                              std::span<const std::pair<fb::PositionCause, int64_t>> causes) {
+  messages::Text t;
+  if (!previous) {
+    t.ru = fmt::format("Место в очереди: {}", position);
+    t.kk = fmt::format("Кезектегі орныңыз: {}", position);
+    if (event == fb::PositionEvent::ReturnedToQueue) {
+      t.ru = "Возвращена из стоп-листа. " + t.ru;
+      t.kk = "Стоп-листтен қайтарылды. " + t.kk;
+    }
+    return t;
+  }
+  const int64_t delta = static_cast<int64_t>(position) - static_cast<int64_t>(*previous);
+  if (delta != 0) {
+    t.ru = fmt::format("Место в очереди: {} → {} ({})", *previous, position, Signed(delta));
+    t.kk = fmt::format("Кезектегі орныңыз: {} → {} ({})", *previous, position, Signed(delta));
+    std::string ru, kk;
+    for (const auto& [cause, moved] : causes) {
+      if (moved == 0) continue;
+      const uint64_t n = static_cast<uint64_t>(moved < 0 ? -moved : moved);
+      if (cause == fb::PositionCause::PolicyChange) {  // one change of the rules, however far it moved the place
+        ru += fmt::format("{}{} ({})", ru.empty() ? ": " : ", ", RussianCause(cause, 1), Signed(moved));
+        kk += fmt::format("{}{} ({})", kk.empty() ? ": " : ", ", KazakhCause(cause), Signed(moved));
+        continue;
+      }
+      ru += fmt::format("{}{} {}", ru.empty() ? ": " : ", ", Signed(moved), RussianCause(cause, n));
+      kk += fmt::format("{}{} {}", kk.empty() ? ": " : ", ", Signed(moved), KazakhCause(cause));
+    }
+    t.ru += ru;
+    t.kk += kk;
+  }
+  const auto then = [&](std::string_view ru, std::string_view kk) {
+    t.ru += fmt::format("{}{}", t.ru.empty() ? "" : ". ", ru);
+    t.kk += fmt::format("{}{}", t.kk.empty() ? "" : ". ", kk);
+  };
+  if (event == fb::PositionEvent::VoucherIssued) then("Выдан ваучер", "Ваучер берілді");
+  if (event == fb::PositionEvent::LeftQueue) then("Заявка выбыла из очереди", "Өтініш кезектен шықты");
+  if (event == fb::PositionEvent::PolicyReranked && delta == 0) then("Изменены правила очерёдности", "Кезек тәртібі ережелері өзгерді");
+  return t;
+}
+
 }  // namespace kezek::projections::card_texts

@@ -3,7 +3,11 @@
 // letter (shared/seed); Kazakh follows shared/GLOSSARY.md and awaits a native speaker's review.
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <span>
 #include <string_view>
+#include <utility>
 
 #include "engine/messages.h"
 #include "engine/schemas_fwd.h"
@@ -26,5 +30,13 @@ messages::Text StepName(fb::StatusStep step);
 // `kindergarten_ru/kk`: the ДО chosen, for «Выбран ...». Empty for a pending step.
 messages::Text StepText(fb::StatusStep step, fb::StepState state, fb::ApplicationStatus status,
                         std::string_view kindergarten_ru, std::string_view kindergarten_kk);
+
+// What moved a place (kezek explain), for the family, anonymised: one change of its place and
+// its causes summed by kind, e.g. «Место в очереди: 12 → 9 (−3): −2 выданных ваучера, −1 отзыв»;
+// an entering: «Место в очереди: 14»; leaving with a voucher: «... Выдан ваучер». `previous` is
+// unset for an entering. Russian nouns agree with the number (1 / 2-4 / 5+); Kazakh ones do not
+// change after a numeral. Not seed texts: they follow the guide's «Место в очереди».
+messages::Text PositionChange(fb::PositionEvent event, std::optional<uint64_t> previous, uint64_t position,
+                              std::span<const std::pair<fb::PositionCause, int64_t>> causes);
 
 }  // namespace kezek::projections::card_texts

@@ -887,23 +887,45 @@ std::vector<uint8_t> ReadModels::Feed(uint64_t after_cursor, uint32_t limit) con
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }
 
-std::vector<ReadModels::Change> ReadModels::ChangesOf(const App& a, uint64_t id) const {
+std::vector<ReadModels::Change> ReadModels::ChangesOf(const App& a, uint64_t id,
+                                                     std::vector<std::vector<CauseEvent>>* causes) const {
   std::vector<uint32_t> chain;  // newest first
   for (uint32_t at = a.last_history; at != 0; at = history_[at - 1].previous) chain.push_back(at - 1);
   std::reverse(chain.begin(), chain.end());
   std::vector<Change> out;
+  Explaining explaining{causes, {}, 0};
+  Explaining* ex = causes != nullptr ? &explaining : nullptr;
+  // Lists an own event's change; what moved it since the last change listed (the walk's pending
+  // events, then the rest of the way, put down to the event itself) are its causes.
+  const auto own = [&](const HistoryEntry& e, bool listed, std::optional<fb::PositionCause> rest) {
+    if (listed) out.push_back(Change{e.sequence, e.position, e.event});
+    if (ex == nullptr) return;
+    if (listed) {
+      if (rest && e.position != ex->tracked) {
+        ex->pending.push_back(CauseEvent{*rest, static_cast<int64_t>(e.position) - static_cast<int64_t>(ex->tracked), 0, e.sequence});
+      }
+      causes->push_back(std::move(ex->pending));
+    }
+    ex->pending.clear();
+    ex->tracked = e.position;
+  };
   for (size_t k = 0; k < chain.size(); ++k) {
     const HistoryEntry& e = history_[chain[k]];
     switch (e.event) {
       case fb::PositionEvent::PolicyReranked:
         // Every member of a re-ranked queue has one; shown only where the record moved it.
-        if (out.empty() || out.back().position != e.position) out.push_back(Change{e.sequence, e.position, e.event});
+        own(e, out.empty() || out.back().position != e.position, fb::PositionCause::PolicyChange);
         break;
       case fb::PositionEvent::EnteredQueue:
       case fb::PositionEvent::ReturnedToQueue:
+        if (ex != nullptr) ex->pending.clear();  // a new place, not a change of one
+        own(e, true, std::nullopt);
+        break;
       case fb::PositionEvent::VoucherIssued:
+        own(e, true, fb::PositionCause::VoucherIssued);
+        break;
       case fb::PositionEvent::LeftQueue:
-        out.push_back(Change{e.sequence, e.position, e.event});
+        own(e, true, fb::PositionCause::LeftOther);
         break;
       case fb::PositionEvent::MovedByOthers:
         KEZEK_ASSERT(false && "a stored history entry is an application's own event");
@@ -912,7 +934,7 @@ std::vector<ReadModels::Change> ReadModels::ChangesOf(const App& a, uint64_t id)
     if (e.rank == 0) continue;  // it left: nothing to walk until it enters again
     // The stretch of waiting ends at the log entry of its next own event (which is not walked).
     const uint64_t stop = k + 1 < chain.size() ? uint64_t{history_[chain[k + 1]].log_end} - 1 : queue_logs_[a.queue].size();
-    WalkStint(a, id, e, stop, out);
+    WalkStint(a, id, e, stop, out, ex);
   }
   return out;
 }
@@ -920,14 +942,19 @@ std::vector<ReadModels::Change> ReadModels::ChangesOf(const App& a, uint64_t id)
 // Walks queue log entries [start.log_end, log_stop) from the rank `start` records. After each
 // record's last entry (an entry whose successor has another sequence), its place is computed
 // with the engine's arithmetic and listed if it changed. A record that ends the stretch with the
-// application's own event (popped, erased, re-ranked) is told by that event instead.
+// application's own event (popped, erased, re-ranked) is told by that event instead. Explaining,
+// the place is also computed after every entry, and each entry that moved it is kept as a cause.
 void ReadModels::WalkStint(const App& a, uint64_t id, const HistoryEntry& start, uint64_t log_stop,
-                           std::vector<Change>& out) const {
+                           std::vector<Change>& out, Explaining* ex) const {
   const std::vector<QueueEvent>& log = queue_logs_[a.queue];
   KEZEK_ASSERT(start.log_end <= log_stop && log_stop <= log.size() && !out.empty());
   const QueueEntry self{start.tier, InstantMs{a.filed_at_ms}, ApplicationId{id}};
   const Line line = start.line;
   uint64_t rank = start.rank;
+  const auto place_after = [&](const QueueEvent& event) {
+    const uint64_t other_size = line == Line::Priority ? event.general_size : event.priority_size;
+    return Queue::PlaceInIssueOrder(rank, line, other_size, Ratio{event.ratio_priority, event.ratio_general}, event.cycle);
+  };
   for (uint64_t j = start.log_end; j < log_stop; ++j) {
     const QueueEvent& event = log[j];
     const bool same_line = event.line == line;
@@ -953,12 +980,119 @@ void ReadModels::WalkStint(const App& a, uint64_t id, const HistoryEntry& start,
         KEZEK_ASSERT(false && "a re-ranking ends every stretch of waiting in the queue");
         break;
     }
+    if (ex != nullptr) {
+      const uint64_t place = place_after(event);
+      if (place != ex->tracked) {
+        ex->pending.push_back(CauseEvent{CauseOf(event), static_cast<int64_t>(place) - static_cast<int64_t>(ex->tracked),
+                                         event.application, event.sequence});
+        ex->tracked = place;
+      }
+    }
     if (j + 1 < log.size() && log[j + 1].sequence == event.sequence) continue;  // the record goes on
-    const uint64_t other_size = line == Line::Priority ? event.general_size : event.priority_size;
-    const uint64_t position = Queue::PlaceInIssueOrder(
-        rank, line, other_size, Ratio{event.ratio_priority, event.ratio_general}, event.cycle);
-    if (position != out.back().position) out.push_back(Change{event.sequence, position, fb::PositionEvent::MovedByOthers});
+    const uint64_t position = place_after(event);
+    if (position != out.back().position) {
+      out.push_back(Change{event.sequence, position, fb::PositionEvent::MovedByOthers});
+      if (ex != nullptr) ex->causes->push_back(std::move(ex->pending));
+    }
+    if (ex != nullptr) ex->pending.clear();  // a record that moved it back where it was: nothing to tell
   }
+}
+
+fb::PositionCause ReadModels::CauseOf(const QueueEvent& event) const {
+  switch (event.kind) {
+    case QueueEventKind::Inserted: {
+      // A return from the stop-list is the other application's own ReturnedToQueue at this record.
+      for (uint32_t h = at(event.application).last_history; h != 0; h = history_[h - 1].previous) {
+        const HistoryEntry& e = history_[h - 1];
+        if (e.sequence < event.sequence) break;
+        if (e.sequence == event.sequence && e.event == fb::PositionEvent::ReturnedToQueue) {
+          return fb::PositionCause::ReturnedFromStopList;
+        }
+      }
+      return event.line == Line::Priority ? fb::PositionCause::EnteredPriority : fb::PositionCause::EnteredGeneral;
+    }
+    case QueueEventKind::Erased:
+      switch (at(event.application).archive_reason) {
+        case fb::ArchiveReason::Withdrawn: return fb::PositionCause::Withdrawn;
+        case fb::ArchiveReason::SchoolAge: return fb::PositionCause::SchoolAge;
+        case fb::ArchiveReason::DocumentsRejected:
+        case fb::ArchiveReason::Declined:
+        case fb::ArchiveReason::NotEnrolledInTime:
+        case fb::ArchiveReason::Enrolled: return fb::PositionCause::LeftOther;
+      }
+      return fb::PositionCause::LeftOther;
+    case QueueEventKind::Popped: return fb::PositionCause::VoucherIssued;
+    case QueueEventKind::Reset: return fb::PositionCause::PolicyChange;
+  }
+  return fb::PositionCause::LeftOther;
+}
+
+std::optional<std::vector<uint8_t>> ReadModels::Explain(uint64_t application, bool audit) const {
+  const App* a = find(application);
+  if (a == nullptr) return std::nullopt;
+  std::vector<std::vector<CauseEvent>> causes;
+  const std::vector<Change> changes = ChangesOf(*a, application, &causes);
+  KEZEK_ASSERT(causes.size() == changes.size());
+  flatbuffers::FlatBufferBuilder b(1024);
+  std::vector<flatbuffers::Offset<fb::ExplainedChange>> out;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const Change& c = changes[i];
+    const bool entering = c.event == fb::PositionEvent::EnteredQueue || c.event == fb::PositionEvent::ReturnedToQueue;
+    std::optional<uint64_t> previous;
+    if (!entering && i > 0) previous = changes[i - 1].position;
+    // Sums by cause, in the order of the causes' enum.
+    std::map<fb::PositionCause, std::pair<int64_t, uint32_t>> sums;
+    int64_t total = 0;
+    for (const CauseEvent& e : causes[i]) {
+      auto& [delta, events] = sums[e.cause];
+      delta += e.delta;
+      ++events;
+      total += e.delta;
+    }
+    const int64_t delta = previous ? static_cast<int64_t>(c.position) - static_cast<int64_t>(*previous) : 0;
+    KEZEK_ASSERT(!previous || total == delta);  // the causes add up to the change
+    std::vector<std::pair<fb::PositionCause, int64_t>> moved;
+    std::vector<flatbuffers::Offset<fb::CauseSum>> o_sums;
+    for (const auto& [cause, sum] : sums) {
+      moved.emplace_back(cause, sum.first);
+      o_sums.push_back(fb::CreateCauseSum(b, cause, sum.first, sum.second));
+    }
+    const messages::Text text = card_texts::PositionChange(c.event, previous, c.position, moved);
+    const auto o_causes = b.CreateVector(o_sums);
+    flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::CauseEvent>>> o_events = 0;
+    if (audit) {
+      std::vector<flatbuffers::Offset<fb::CauseEvent>> events;
+      for (const CauseEvent& e : causes[i]) events.push_back(fb::CreateCauseEvent(b, e.cause, e.delta, e.application, e.sequence));
+      o_events = b.CreateVector(events);
+    }
+    const auto o_ru = b.CreateString(text.ru);
+    const auto o_kk = b.CreateString(text.kk);
+    fb::ExplainedChangeBuilder change(b);
+    change.add_sequence(c.sequence);
+    change.add_engine_time_ms(TimeOf(c.sequence));
+    change.add_event(c.event);
+    change.add_position(c.position);
+    if (previous) change.add_previous_position(*previous);
+    change.add_delta(delta);
+    change.add_causes(o_causes);
+    if (audit) change.add_events(o_events);
+    change.add_text_ru(o_ru);
+    change.add_text_kk(o_kk);
+    out.push_back(change.Finish());
+  }
+  const auto o_changes = b.CreateVector(out);
+  flatbuffers::Offset<fb::QueueKeyView> o_key = 0;
+  if (a->queue != kNoQueue) o_key = BuildKey(b, queues_[a->queue].key());
+  fb::ExplanationBuilder view(b);
+  view.add_application(application);
+  view.add_status(a->status);
+  if (a->status == fb::ApplicationStatus::InQueue) view.add_position(LivePosition(*a, application));
+  if (a->queue != kNoQueue) view.add_queue(o_key);
+  view.add_changes(o_changes);
+  view.add_sequence(next_sequence_);
+  view.add_audit(audit);
+  b.Finish(view.Finish());
+  return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }
 
 std::optional<std::vector<uint8_t>> ReadModels::Position(uint64_t application, uint32_t history_limit,

@@ -89,6 +89,11 @@ class ReadModels {
   // position, and a walk of its queue's log from the application's first entering for the history.
   std::optional<std::vector<uint8_t>> Position(uint64_t application, uint32_t history_limit = kPositionHistoryLimit,
                                                uint64_t before = UINT64_MAX) const;
+  // fb::Explanation: every change of the application's place, oldest first, each split into the
+  // events of others that caused it (their deltas add up to the change), with the family's text in
+  // Russian and Kazakh; `audit`: each event also names the other application and its record.
+  // Cost: the walk Position makes, and the history of each application that entered ahead.
+  std::optional<std::vector<uint8_t>> Explain(uint64_t application, bool audit) const;
   // fb::Inbox: the applicant's notifications with a cursor above `after_cursor`, oldest first, at
   // most `limit` (0: none, only the totals). An unknown IIN gives an empty inbox.
   std::vector<uint8_t> Inbox(std::string_view applicant_iin, uint64_t after_cursor, uint32_t limit) const;
@@ -256,11 +261,27 @@ class ReadModels {
   void LogQueue(uint64_t sequence, uint32_t queue, QueueEventKind kind, uint64_t application, uint8_t tier, Line line);
   // The rank in its line of a waiting application standing at `position` (inverts the order of issue).
   uint64_t RankOf(const App& app, uint64_t position) const;
+  // One event of another application that moved this one's place, and by how much (Explain).
+  struct CauseEvent {
+    fb::PositionCause cause = fb::PositionCause::EnteredPriority;
+    int64_t delta = 0;
+    uint64_t application = 0;
+    uint64_t sequence = 0;
+  };
+  // Explaining a walk: the events since the last change listed, and the place after them.
+  struct Explaining {
+    std::vector<std::vector<CauseEvent>>* causes = nullptr;  // one list per change listed
+    std::vector<CauseEvent> pending;
+    uint64_t tracked = 0;
+  };
   // Every change of the application's place, oldest first: its own events, and after every record
-  // that moved it while it waited, its place after that record (MovedByOthers).
-  std::vector<Change> ChangesOf(const App& app, uint64_t id) const;
+  // that moved it while it waited, its place after that record (MovedByOthers). With `causes`,
+  // also the events behind each change (causes->size() == the changes'), for Explain.
+  std::vector<Change> ChangesOf(const App& app, uint64_t id, std::vector<std::vector<CauseEvent>>* causes = nullptr) const;
   void WalkStint(const App& app, uint64_t id, const HistoryEntry& start, uint64_t log_stop,
-                 std::vector<Change>& out) const;
+                 std::vector<Change>& out, Explaining* explaining) const;
+  // What a queue log entry is, as a cause of others' moves.
+  fb::PositionCause CauseOf(const QueueEvent& event) const;
   // Remembers the engine time of the record being applied, for the notes and history it leaves.
   void NoteTime(uint64_t sequence);
 

@@ -41,13 +41,13 @@ DOC = os.path.join(ROOT, "docs", "openapi.yaml")
 MARKER = "  schemas:  # GENERATED from schemas/*.fbs by scripts/openapi_schemas.py --write; do not edit below"
 
 # The bodies the server prints or reads (docs/http.md), and every table they reach.
-RESPONSE_ROOTS = ["HttpError", "ServiceStatus", "Answer", "ApplicationCard", "ApplicationList", "PositionView",
+RESPONSE_ROOTS = ["HttpError", "ServiceStatus", "Answer", "ApplicationCard", "ApplicationList", "PositionView", "Explanation",
                   "Inbox", "NotificationFeed", "Catalogue", "QueueStatistics"]
 REQUEST_ROOTS = ["Action"]
 # Files whose tables the server builds field by field, setting every string, vector and table.
 EVERY_FIELD_SET = {"views.fbs", "http.fbs"}
 # ... but for these, which are absent in the cases the .fbs comment names.
-ABSENT = {("PositionView", "queue")}
+ABSENT = {("PositionView", "queue"), ("Explanation", "queue"), ("ExplainedChange", "events")}
 # What every action must carry (the rest defaults or is the engine's to refuse).
 REQUEST_REQUIRED = {"Action": ["schema_version", "idempotency_key", "instant_ms", "actor"]}
 

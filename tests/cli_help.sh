@@ -3,7 +3,7 @@
 # a usage error (exit status 2), never a crash.
 set -euo pipefail
 kezek=$1
-for command in demo sample fold journal serve projections kafka replay stats; do
+for command in demo sample fold journal serve projections kafka replay stats explain; do
   "$kezek" "$command" --help | grep -q "usage: kezek $command" || { echo "FAIL: $command --help"; exit 1; }
 done
 "$kezek" --help | grep -q "commands:"
@@ -30,4 +30,9 @@ for when in 2025-02-30 2025-13-01 yesterday 2025-01-01T25:00:00Z 2025-01-01T10:0
 done
 "$kezek" stats --journal /tmp/x --format xml > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: stats --format xml"; exit 1; }
 "$kezek" stats --journal /nonexistent/file > /dev/null 2>&1; [ $? -eq 1 ] || { echo "FAIL: stats missing journal"; exit 1; }
+"$kezek" explain --data /tmp > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: explain without a number"; exit 1; }
+"$kezek" explain abc --data /tmp > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: explain abc"; exit 1; }
+"$kezek" explain 99999999999999999999 --data /tmp > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: explain 2^64+"; exit 1; }
+"$kezek" explain 1 --data /tmp --lang en > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: explain --lang en"; exit 1; }
+"$kezek" explain 1 --data /nonexistent/dir > /dev/null 2>&1; [ $? -eq 1 ] || { echo "FAIL: explain missing data"; exit 1; }
 echo "cli_help: every command has --help; usage errors exit 2"

@@ -247,12 +247,64 @@ class PositionAudit {
       CHECK(compressed == expected);
       CHECK(own == expected_own);
       CHECK(view.history_total() >= track.changes.size());
+      CheckExplanation(models, id, view);
       checked_changes_ += track.changes.size();
       ++checked_;
     }
   }
 
+  // The explanation lists the same changes as the position's history (its newest ones), each
+  // change split into causes whose deltas add up to it, and each event of an auditor's view too.
+  void CheckExplanation(const ReadModels& models, uint64_t id, const fb::PositionView& position) {
+    const auto audit_bytes = models.Explain(id, /*audit=*/true);
+    const auto family_bytes = models.Explain(id, /*audit=*/false);
+    REQUIRE((audit_bytes && family_bytes));
+    const auto& audit = *View<fb::Explanation>(*audit_bytes);
+    const auto& family = *View<fb::Explanation>(*family_bytes);
+    REQUIRE(audit.changes()->size() == position.history_total());
+    REQUIRE(family.changes()->size() == audit.changes()->size());
+    CHECK(audit.audit());
+    CHECK(!family.audit());
+    const auto& items = *position.history();
+    const uint32_t skip = audit.changes()->size() - items.size();
+    for (uint32_t i = 0; i < audit.changes()->size(); ++i) {
+      const fb::ExplainedChange& c = *audit.changes()->Get(i);
+      const fb::ExplainedChange& f = *family.changes()->Get(i);
+      if (i >= skip) {
+        const auto* item = items.Get(i - skip);
+        CHECK(c.sequence() == item->sequence());
+        CHECK(c.position() == item->position());
+        CHECK(c.event() == item->event());
+      }
+      const bool entering = c.event() == fb::PositionEvent::EnteredQueue || c.event() == fb::PositionEvent::ReturnedToQueue;
+      CHECK(c.previous_position().has_value() == (!entering && i > 0));
+      int64_t sum = 0, events_sum = 0;
+      for (const auto* cause : *c.causes()) {
+        sum += cause->delta();
+        causes_[cause->cause()] += cause->events();
+      }
+      for (const auto* event : *c.events()) {
+        events_sum += event->delta();
+        CHECK((event->application() != 0) == (event->cause() != fb::PositionCause::PolicyChange));
+        CHECK(event->sequence() <= c.sequence());
+      }
+      if (c.previous_position()) {
+        CHECK(c.delta() == static_cast<int64_t>(c.position()) - static_cast<int64_t>(*c.previous_position()));
+        CHECK(sum == c.delta());
+        CHECK(events_sum == c.delta());
+      }
+      CHECK(f.events() == nullptr);
+      CHECK(f.text_ru()->str() == c.text_ru()->str());
+      if (entering || c.delta() != 0) {  // a leaving or re-ranking that did not move it says only what happened
+        CHECK(f.text_kk()->str().find(fmt::format("{}", c.position())) != std::string::npos);
+      }
+      ++explained_;
+    }
+  }
+
   uint64_t applications() const { return checked_; }
+  uint64_t explained() const { return explained_; }
+  uint64_t causes(fb::PositionCause cause) const { return causes_.contains(cause) ? causes_.at(cause) : 0; }
   uint64_t changes() const { return checked_changes_; }
   uint64_t moved() const { return moved_; }
   uint64_t records() const { return records_; }
@@ -272,7 +324,8 @@ class PositionAudit {
   uint64_t step_;
   std::map<uint64_t, Track> tracks_;
   std::vector<int64_t> times_;  // engine time by sequence
-  uint64_t records_ = 0, checked_ = 0, checked_changes_ = 0, moved_ = 0;
+  uint64_t records_ = 0, checked_ = 0, checked_changes_ = 0, moved_ = 0, explained_ = 0;
+  std::map<fb::PositionCause, uint64_t> causes_;  // events by cause, over every explanation checked
 };
 
 }  // namespace
@@ -345,6 +398,16 @@ TEST_CASE("projections: every change of a sampled application's place is in its 
                       audit.records(), audit.applications(), audit.changes(), audit.moved()));
   CHECK(audit.applications() > 100);
   CHECK(audit.moved() > 1'000);
+  MESSAGE(fmt::format("explained {} changes: {} priority entries, {} general, {} returns, {} vouchers, {} withdrawals, {} "
+                      "school age, {} other leavings, {} policy changes", audit.explained(),
+                      audit.causes(fb::PositionCause::EnteredPriority), audit.causes(fb::PositionCause::EnteredGeneral),
+                      audit.causes(fb::PositionCause::ReturnedFromStopList), audit.causes(fb::PositionCause::VoucherIssued),
+                      audit.causes(fb::PositionCause::Withdrawn), audit.causes(fb::PositionCause::SchoolAge),
+                      audit.causes(fb::PositionCause::LeftOther), audit.causes(fb::PositionCause::PolicyChange)));
+  CHECK(audit.causes(fb::PositionCause::EnteredPriority) > 0);
+  CHECK(audit.causes(fb::PositionCause::VoucherIssued) > 0);
+  CHECK(audit.causes(fb::PositionCause::ReturnedFromStopList) > 0);
+  CHECK(audit.causes(fb::PositionCause::Withdrawn) > 0);
 }
 
 TEST_CASE("projections: a rebuild from the same journal is identical; another journal differs") {
@@ -792,6 +855,13 @@ TEST_CASE("projections: a policy change that re-ranks a queue keeps projected po
   audit.Check(models);
   CHECK(audit.applications() == ids.size());
   CHECK(audit.moved() > 0);
+  CHECK(audit.causes(fb::PositionCause::PolicyChange) > 0);
+  const auto explained = *models.Explain(ids[5], false);
+  const auto& changes = *View<fb::Explanation>(explained)->changes();
+  REQUIRE(changes.size() >= 2);
+  CHECK(changes.Get(1)->event() == fb::PositionEvent::PolicyReranked);
+  CHECK(changes.Get(1)->causes()->Get(changes.Get(1)->causes()->size() - 1)->cause() == fb::PositionCause::PolicyChange);
+  CHECK(changes.Get(1)->text_ru()->str().find("изменение правил очерёдности") != std::string::npos);
 }
 
 // Run by hand for docs/architecture.md: kezek_tests -tc="projections: memory*" --no-skip

@@ -8,6 +8,7 @@ namespace kezek::cli {
 int Append(int argc, char** argv);
 int Backup(int argc, char** argv);
 int Demo(int argc, char** argv);
+int Explain(int argc, char** argv);
 int Fold(int argc, char** argv);
 int Journal(int argc, char** argv);
 int Kafka(int argc, char** argv);

@@ -32,6 +32,7 @@ constexpr Command kCommands[] = {
     {"serve", "the HTTP API for portal backends and staff systems, on a data directory", Serve},
     {"kafka", "make the Kafka topics, export and check a journal partition, route actions to partitions", Kafka},
     {"projections", "rebuild the read models' store from the journal, or verify it against a rebuild", Projections},
+    {"explain", "every change of an application's place in its queue, and its causes", Explain},
     {"stats", "statistics of a journal per locality and queue, as of any date: text, CSV or JSON", Stats},
     {"replay", "audit: verify the journal against a fresh fold of the actions, rebuild a data directory", Replay},
 };

@@ -982,9 +982,13 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
   std::shared_lock lock(models_mutex);
   std::vector<const projections::ReadModels*> all;  // by partition
   for (const auto& m : models) all.push_back(&m);
-  // /v1/applications/{id}[/position]
-  if ((segments.size() == 3 || (segments.size() == 4 && segments[3] == "position")) && segments[1] == "applications") {
-    *route = segments.size() == 3 ? "/v1/applications/{id}" : "/v1/applications/{id}/position";
+  // /v1/applications/{id}[/position | /explain]
+  if ((segments.size() == 3 || (segments.size() == 4 && (segments[3] == "position" || segments[3] == "explain"))) &&
+      segments[1] == "applications") {
+    const bool explain = segments.size() == 4 && segments[3] == "explain";
+    *route = segments.size() == 3 ? "/v1/applications/{id}"
+             : explain            ? "/v1/applications/{id}/explain"
+                                  : "/v1/applications/{id}/position";
     const auto id = ParseU64(segments[2]);
     if (!id) return Error(request, bhttp::status::bad_request, "InvalidParameter", "the application number is a whole number");
     const projections::ReadModels& held = ModelsOf(*id);
@@ -1001,7 +1005,7 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     // ?before= (0-based, in the order they happened; default: all).
     uint32_t history_limit = projections::kPositionHistoryLimit;
     uint64_t before = UINT64_MAX;
-    if (segments.size() == 4) {
+    if (segments.size() == 4 && !explain) {
       if (query.contains("limit")) {
         const auto v = ParseU64(query.at("limit"));
         if (!v || *v == 0 || *v > projections::kPositionHistoryLimit) {
@@ -1015,6 +1019,10 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
         if (!v) return Error(request, bhttp::status::bad_request, "InvalidParameter", "before: a whole number");
         before = *v;
       }
+    }
+    if (explain) {  // the events behind each change name other applications: staff who audit only
+      const bool audit = caller.role == fb::Role::Auditor || caller.role == fb::Role::EducationDepartment;
+      return Json(request, bhttp::status::ok, IoCodec().ViewToJson("Explanation", *held.Explain(*id, audit)));
     }
     const auto view = segments.size() == 3 ? held.Card(*id) : held.Position(*id, history_limit, before);
     return Json(request, bhttp::status::ok, IoCodec().ViewToJson(segments.size() == 3 ? "ApplicationCard" : "PositionView", *view));

@@ -463,6 +463,7 @@ class Walk:
                 cards[a] = card
             if a % 4 == 0:
                 self.get(f"position {a}", "/v1/applications/{id}/position", f"/v1/applications/{a}/position")
+                self.get(f"explain {a}", "/v1/applications/{id}/explain", f"/v1/applications/{a}/explain")
         statuses = {c["status"] for c in cards.values()}
         print(f"cards read: {len(cards)}, by status: "
               f"{ {s: sum(c['status'] == s for c in cards.values()) for s in sorted(statuses)} }", flush=True)
@@ -475,7 +476,7 @@ class Walk:
         mine = {"X-Applicant-Iin": owner}
         other = {"X-Applicant-Iin": self.parent if owner != self.parent else iin("881102", 3, 5)}
 
-        for template in ("/v1/applications/{id}", "/v1/applications/{id}/position"):
+        for template in ("/v1/applications/{id}", "/v1/applications/{id}/position", "/v1/applications/{id}/explain"):
             path = template.replace("{id}", str(app))
             for what, key, headers, expected in [
                     ("portal for its applicant", "portal", mine, 200), ("portal for another", "portal", other, 403),
@@ -577,6 +578,7 @@ class Walk:
             self.doc.conform(f"{template} with 9 KB of headers", "get", template, response)
         for template, path in [("/v1/applications/{id}", "/v1/applications/1"),
                                ("/v1/applications/{id}/position", "/v1/applications/1/position"),
+                               ("/v1/applications/{id}/explain", "/v1/applications/1/explain"),
                                ("/v1/applicants/{iin}/applications", "/v1/applicants/000000000000/applications"),
                                ("/v1/applicants/{iin}/notifications", "/v1/applicants/000000000000/notifications"),
                                ("/v1/feed", "/v1/feed")]:

@@ -219,6 +219,26 @@ def main():
         status, text = call(server, "GET", f"/v1/applications/{behind}/position{query}", portal,
                             headers={"X-Applicant-Iin": OTHER_PARENT})
         check(f"position{query} is 400 InvalidParameter", status == 400 and '"InvalidParameter"' in text, text)
+    # The explanation: the family reads the move anonymised, in Russian and Kazakh; an auditor also
+    # reads whose voucher it was and in which record.
+    status, text = call(server, "GET", f"/v1/applications/{behind}/explain", portal,
+                        headers={"X-Applicant-Iin": OTHER_PARENT})
+    explained = json.loads(text) if status == 200 else {}
+    moved = explained.get("changes", [{}, {}])[-1]
+    check("the family's explanation: 2 → 1 (−1) for one voucher issued, no other application named",
+          status == 200 and len(explained.get("changes", [])) == 2 and moved.get("previous_position") == 2
+          and moved.get("delta") == -1 and moved.get("causes") == [{"cause": "VoucherIssued", "delta": -1, "events": 1}]
+          and "events" not in moved and explained.get("audit") is False
+          and moved.get("text_ru") == "Место в очереди: 2 → 1 (−1): −1 выданный ваучер"
+          and moved.get("text_kk") == "Кезектегі орныңыз: 2 → 1 (−1): −1 берілген ваучер", text)
+    status, text = call(server, "GET", f"/v1/applications/{behind}/explain", SECRET["audit"])
+    moved = (json.loads(text).get("changes") or [{}])[-1] if status == 200 else {}
+    check("the auditor's explanation names the application ahead and the allocation's record",
+          status == 200 and moved.get("events") == [{"cause": "VoucherIssued", "delta": -1, "application": app,
+                                                     "sequence": allocation}], text)
+    status, text = call(server, "GET", f"/v1/applications/{behind}/explain", portal,
+                        headers={"X-Applicant-Iin": PARENT})
+    check("another family's explanation is 403", status == 403, text)
     status, text = call(server, "GET", f"/v1/applications/{app}/position", portal, headers={"X-Applicant-Iin": PARENT})
     steps = [(h.get("event"), h.get("position")) for h in json.loads(text).get("history", [])] if status == 200 else []
     check("the head's history: entered at 1, left with the voucher at 1",
