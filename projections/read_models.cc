@@ -1027,7 +1027,8 @@ fb::PositionCause ReadModels::CauseOf(const QueueEvent& event) const {
   return fb::PositionCause::LeftOther;
 }
 
-std::optional<std::vector<uint8_t>> ReadModels::Explain(uint64_t application, bool audit) const {
+std::optional<std::vector<uint8_t>> ReadModels::Explain(uint64_t application, bool audit, uint32_t limit,
+                                                        uint64_t before) const {
   const App* a = find(application);
   if (a == nullptr) return std::nullopt;
   std::vector<std::vector<CauseEvent>> causes;
@@ -1035,7 +1036,8 @@ std::optional<std::vector<uint8_t>> ReadModels::Explain(uint64_t application, bo
   KEZEK_ASSERT(causes.size() == changes.size());
   flatbuffers::FlatBufferBuilder b(1024);
   std::vector<flatbuffers::Offset<fb::ExplainedChange>> out;
-  for (size_t i = 0; i < changes.size(); ++i) {
+  const size_t end = static_cast<size_t>(std::min<uint64_t>(before, changes.size()));
+  for (size_t i = end - std::min<size_t>(end, limit); i < end; ++i) {
     const Change& c = changes[i];
     const bool entering = c.event == fb::PositionEvent::EnteredQueue || c.event == fb::PositionEvent::ReturnedToQueue;
     std::optional<uint64_t> previous;
@@ -1062,7 +1064,10 @@ std::optional<std::vector<uint8_t>> ReadModels::Explain(uint64_t application, bo
     flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::CauseEvent>>> o_events = 0;
     if (audit) {
       std::vector<flatbuffers::Offset<fb::CauseEvent>> events;
-      for (const CauseEvent& e : causes[i]) events.push_back(fb::CreateCauseEvent(b, e.cause, e.delta, e.application, e.sequence));
+      for (const CauseEvent& e : causes[i]) {
+        if (events.size() == kExplainEventsMax) break;
+        events.push_back(fb::CreateCauseEvent(b, e.cause, e.delta, e.application, e.sequence));
+      }
       o_events = b.CreateVector(events);
     }
     const auto o_ru = b.CreateString(text.ru);
@@ -1076,6 +1081,7 @@ std::optional<std::vector<uint8_t>> ReadModels::Explain(uint64_t application, bo
     change.add_delta(delta);
     change.add_causes(o_causes);
     if (audit) change.add_events(o_events);
+    change.add_events_total(static_cast<uint32_t>(causes[i].size()));
     change.add_text_ru(o_ru);
     change.add_text_kk(o_kk);
     out.push_back(change.Finish());
@@ -1091,6 +1097,7 @@ std::optional<std::vector<uint8_t>> ReadModels::Explain(uint64_t application, bo
   view.add_changes(o_changes);
   view.add_sequence(next_sequence_);
   view.add_audit(audit);
+  view.add_changes_total(changes.size());
   b.Finish(view.Finish());
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }

@@ -61,6 +61,8 @@ inline constexpr int kCursorIndexBits = 24;
 inline constexpr uint32_t kPageLimitMax = 1'000;
 // The most changes one position view lists (the newest); the view tells how many there are.
 inline constexpr uint32_t kPositionHistoryLimit = 100;
+// The most events one explained change lists (its causes' sums count them all).
+inline constexpr uint32_t kExplainEventsMax = 1'000;
 uint64_t CursorOf(uint64_t sequence, uint32_t decision_index);
 
 // The partition that holds locality `locality` among `partitions` (the Kafka router's rule).
@@ -92,8 +94,11 @@ class ReadModels {
   // fb::Explanation: every change of the application's place, oldest first, each split into the
   // events of others that caused it (their deltas add up to the change), with the family's text in
   // Russian and Kazakh; `audit`: each event also names the other application and its record.
-  // Cost: the walk Position makes, and the history of each application that entered ahead.
-  std::optional<std::vector<uint8_t>> Explain(uint64_t application, bool audit) const;
+  // Like Position, it lists the newest `limit` changes of those numbered below `before`, and at
+  // most kExplainEventsMax events a change. Cost: the walk Position makes, and the history of
+  // each application that entered ahead.
+  std::optional<std::vector<uint8_t>> Explain(uint64_t application, bool audit, uint32_t limit = UINT32_MAX,
+                                              uint64_t before = UINT64_MAX) const;
   // fb::Inbox: the applicant's notifications with a cursor above `after_cursor`, oldest first, at
   // most `limit` (0: none, only the totals). An unknown IIN gives an empty inbox.
   std::vector<uint8_t> Inbox(std::string_view applicant_iin, uint64_t after_cursor, uint32_t limit) const;

@@ -3,6 +3,9 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cctype>
+#include <cstdio>
+#include <cstring>
 
 #include <algorithm>
 #include <exception>
@@ -215,5 +218,30 @@ extern "C" void OnInterrupt(int) { g_interrupted.store(true); }
 
 void CatchInterrupt(bool on) { std::signal(SIGINT, on ? OnInterrupt : SIG_DFL); }
 std::atomic<bool>& Interrupted() { return g_interrupted; }
+
+std::string JournalFileMistake(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return "";
+  unsigned char head[12] = {0};  // a journal file: u32 length, then the record (identifier at 4)
+  const size_t n = std::fread(head, 1, sizeof head, file);
+  std::fclose(file);
+  if (n >= 4 && std::memcmp(head, "KZLG", 4) == 0) {
+    return "it is a segment of a data directory's log (actions/ or journal/): 'kezek journal --data DIR' reads a "
+           "data directory's journal";
+  }
+  if (n >= 8 && std::memcmp(head + 4, "KZAC", 4) == 0) return "it is an action buffer, not a journal";
+  size_t first = 0;
+  while (first < n && std::isspace(head[first])) ++first;
+  if (first < n && head[first] == '{') {
+    return "it holds JSON lines (actions, or a journal printed as JSON): 'kezek fold FILE' folds actions; 'kezek "
+           "journal' reads the binary journal 'kezek fold --journal' writes";
+  }
+  if (n > 0 && (n < 12 || std::memcmp(head + 8, "KZJR", 4) != 0)) {
+    return "it is no journal file (a journal file's first record is a KZJR buffer framed by its length, as 'kezek fold "
+           "--journal' writes)";
+  }
+  return "";
+}
+
 
 }  // namespace kezek::cli

@@ -66,6 +66,10 @@ class Progress {
 void CatchInterrupt(bool on);
 std::atomic<bool>& Interrupted();
 
+// What a file given as a journal file is when it is none, and which command reads it ("" when it
+// looks like a journal file: a KZJR record framed by its length, as 'kezek fold --journal' writes).
+std::string JournalFileMistake(const std::string& path);
+
 // An instant as a person reads it: ISO 8601 in UTC, to the second ("-" before any action).
 std::string IsoUtc(InstantMs instant);
 // A data directory's offsets, hashes and sizes, one line each (kezek status).

@@ -31,31 +31,6 @@ runs). The JSON prints every field, text as UTF-8, prev_sha256 as hex digits and
 string (docs/architecture.md, "JSON").
 )";
 
-// What a file that is no journal file is, and which command reads it (kezek journal FILE).
-std::string WhatFileIs(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return "";
-  unsigned char head[12] = {0};  // a journal file: u32 length, then the record (identifier at 4)
-  const size_t n = std::fread(head, 1, sizeof head, file);
-  std::fclose(file);
-  if (n >= 4 && std::memcmp(head, "KZLG", 4) == 0) {
-    return "it is a segment of a data directory's log (actions/ or journal/): 'kezek journal --data DIR' reads a "
-           "data directory's journal";
-  }
-  if (n >= 8 && std::memcmp(head + 4, "KZAC", 4) == 0) return "it is an action buffer, not a journal";
-  size_t first = 0;
-  while (first < n && std::isspace(head[first])) ++first;
-  if (first < n && head[first] == '{') {
-    return "it holds JSON lines (actions, or a journal printed as JSON): 'kezek fold FILE' folds actions; 'kezek "
-           "journal' reads the binary journal 'kezek fold --journal' writes";
-  }
-  if (n > 0 && (n < 12 || std::memcmp(head + 8, "KZJR", 4) != 0)) {
-    return "it is no journal file (a journal file's first record is a KZJR buffer framed by its length, as 'kezek fold "
-           "--journal' writes)";
-  }
-  return "";
-}
-
 }  // namespace
 
 int Journal(int argc, char** argv) {
@@ -83,7 +58,7 @@ int Journal(int argc, char** argv) {
     if (const auto s = runtime->journal_log().Read(0, [&](uint64_t, std::span<const uint8_t> r) { visit(r); return problem.empty(); }); !s.ok()) {
       return fmt::print(stderr, "kezek journal: {}\n", s.ToString()), 1;
     }
-  } else if (const std::string what = WhatFileIs(args->positional[0]); !what.empty()) {
+  } else if (const std::string what = JournalFileMistake(args->positional[0]); !what.empty()) {
     return fmt::print(stderr, "kezek journal: {}: {}\n", args->positional[0], what), 1;
   } else if (!adapters::ReadJournalFile(args->positional[0], visit, &error)) {
     return fmt::print(stderr, "kezek journal: {}\n", error), 1;

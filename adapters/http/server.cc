@@ -1001,11 +1001,11 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
       return refused("a kindergarten reads only the applications that chose it");
     }
     if (caller.role == fb::Role::System) return refused("the System role reads nothing");
-    // The position's history pages back: ?limit=1..100 (default 100) of the changes numbered below
-    // ?before= (0-based, in the order they happened; default: all).
+    // The position's history and the explanation page back: ?limit=1..100 (default 100) of the
+    // changes numbered below ?before= (0-based, in the order they happened; default: all).
     uint32_t history_limit = projections::kPositionHistoryLimit;
     uint64_t before = UINT64_MAX;
-    if (segments.size() == 4 && !explain) {
+    if (segments.size() == 4) {
       if (query.contains("limit")) {
         const auto v = ParseU64(query.at("limit"));
         if (!v || *v == 0 || *v > projections::kPositionHistoryLimit) {
@@ -1022,7 +1022,8 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     }
     if (explain) {  // the events behind each change name other applications: staff who audit only
       const bool audit = caller.role == fb::Role::Auditor || caller.role == fb::Role::EducationDepartment;
-      return Json(request, bhttp::status::ok, IoCodec().ViewToJson("Explanation", *held.Explain(*id, audit)));
+      return Json(request, bhttp::status::ok,
+                  IoCodec().ViewToJson("Explanation", *held.Explain(*id, audit, history_limit, before)));
     }
     const auto view = segments.size() == 3 ? held.Card(*id) : held.Position(*id, history_limit, before);
     return Json(request, bhttp::status::ok, IoCodec().ViewToJson(segments.size() == 3 ? "ApplicationCard" : "PositionView", *view));

@@ -239,6 +239,14 @@ def main():
     status, text = call(server, "GET", f"/v1/applications/{behind}/explain", portal,
                         headers={"X-Applicant-Iin": PARENT})
     check("another family's explanation is 403", status == 403, text)
+    status, text = call(server, "GET", f"/v1/applications/{behind}/explain?limit=1", SECRET["audit"])
+    page = json.loads(text) if status == 200 else {}
+    check("?limit=1 explains the newest change, changes_total counts both",
+          status == 200 and len(page.get("changes", [])) == 1 and page.get("changes_total") == 2
+          and page["changes"][0].get("event") == "MovedByOthers", text)
+    for query in ("?limit=0", "?limit=101", "?before=-1"):
+        status, text = call(server, "GET", f"/v1/applications/{behind}/explain{query}", SECRET["audit"])
+        check(f"explain{query} is 400 InvalidParameter", status == 400 and '"InvalidParameter"' in text, text)
     status, text = call(server, "GET", f"/v1/applications/{app}/position", portal, headers={"X-Applicant-Iin": PARENT})
     steps = [(h.get("event"), h.get("position")) for h in json.loads(text).get("history", [])] if status == 200 else []
     check("the head's history: entered at 1, left with the voucher at 1",
