@@ -2,10 +2,10 @@
 # The auditors' tools on the largest generated history (docs/audit.md): `kezek replay verify`
 # (the chain and a fresh fold compared record by record) and `kezek replay rebuild` (a new data
 # directory from the actions log), beside the ingest that made the data directory and the
-# journal's plain chain check (`kezek journal --data`, no fold) measured in the same run; and
+# journal's export as JSON (`kezek journal --data`: chain checked, no fold) measured in the same run; and
 # `kezek stats` as of a date half-way and as of the end. Prints a table and writes
 # out/audit/audit.json. Figures are reported, never asserted.
-#   benchmarks/audit.sh            the country's births over 24 months (4.1 M actions; ~15 minutes)
+#   benchmarks/audit.sh            the country's births over 24 months (4.1 M actions; ~20 minutes)
 #   benchmarks/audit.sh --quick    a country of 20,000 applications over 12 months (~1 minute)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +51,7 @@ printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..60})" "$(printf -- '-%.0s' {1..12
 row() { printf '| %-58s | %10.1f | %14.0f |\n' "$1" "$2" "$(per_s "$inputs" "$2")"; }
 row "generate (kezek sample, its own fold included)" "$generate"
 row "ingest: kezek append (durable, fsync'd group commit)" "$ingest"
-row "chain only: kezek journal --data (no fold)" "$chain"
+row "export: kezek journal --data (chain checked, JSON printed)" "$chain"
 row "replay verify: chain + fresh fold compared record by record" "$verify"
 row "replay rebuild: a new data directory + read models" "$rebuild"
 row "stats as of $half" "$stats_half"

@@ -1,5 +1,6 @@
 // kezek stats: an analyst's statistics of a journal (projections/history_stats.h), as of any
 // instant or sequence, as a table, CSV or JSON.
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,13 +10,15 @@
 #include "adapters/cli/commands.h"
 #include "adapters/cli/common.h"
 #include "adapters/embedded/journal_file.h"
-#include "adapters/embedded/runtime.h"
+#include "adapters/embedded/segment_log.h"
 #include "engine/civil_time.h"
 #include "events/journal_chain.h"
 #include "projections/history_stats.h"
 
 namespace kezek::cli {
 namespace {
+
+namespace fs = std::filesystem;
 
 constexpr const char* kStatsUsage = R"(usage: kezek stats (--data DIR | --journal FILE) [options]
 
@@ -110,14 +113,22 @@ int Stats(int argc, char** argv) {
   };
   CatchInterrupt(true);
   if (from_data) {
-    std::unique_ptr<adapters::Runtime> runtime;
-    adapters::Runtime::Options options;
-    options.say = [](const std::string& message) { fmt::print(stderr, "kezek stats: {}\n", message); };
-    if (const auto s = adapters::Runtime::OpenReadOnly(args->options.at("--data"), options, &runtime); !s.ok()) {
+    // The journal alone: the state (seconds to load for a country) is not needed.
+    const std::string data = args->options.at("--data");
+    std::error_code error;
+    if (!fs::is_regular_file(fs::path(data) / "KEZEK", error)) {
+      return fmt::print(stderr, "kezek stats: {}: no Kezek data directory (no KEZEK marker)\n", data), 1;
+    }
+    std::unique_ptr<adapters::SegmentLog> journal;
+    adapters::SegmentLog::Options log_options;
+    log_options.read_only = true;
+    adapters::SegmentLog::Recovery recovery;
+    if (const auto s = adapters::SegmentLog::Open((fs::path(data) / "journal").string(), log_options, &journal, &recovery);
+        !s.ok()) {
       return fmt::print(stderr, "kezek stats: {}\n", s.ToString()), 1;
     }
-    Progress progress("stats", "records", runtime->journal().end());
-    const auto s = runtime->journal_log().Read(0, [&](uint64_t index, std::span<const uint8_t> r) {
+    Progress progress("stats", "records", journal->end());
+    const auto s = journal->Read(0, [&](uint64_t index, std::span<const uint8_t> r) {
       if (Interrupted().load()) return false;
       progress.Update(index);
       return visit(r);
