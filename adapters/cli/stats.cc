@@ -60,7 +60,8 @@ std::optional<int64_t> BeforeInstant(const std::string& when) {
   }
   if (when.size() == 20 && std::sscanf(when.c_str(), "%4u-%2u-%2uT%2u:%2u:%2uZ", &y, &m, &d, &hh, &mm, &ss) == 6 &&
       when[10] == 'T' && when[19] == 'Z' && valid_date() && hh < 24 && mm < 60 && ss < 60) {
-    return int64_t{civil::FromYmd({static_cast<int>(y), m, d}).value} * kMsPerDay + ((hh * 60 + mm) * 60 + ss) * 1000 + 1;
+    // Through that second's end, as a date runs through its day's end.
+    return int64_t{civil::FromYmd({static_cast<int>(y), m, d}).value} * kMsPerDay + ((hh * 60 + mm) * 60 + ss + 1) * 1000;
   }
   return std::nullopt;
 }
