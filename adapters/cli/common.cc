@@ -134,6 +134,36 @@ std::string StatusText(const adapters::Runtime& runtime) {
       IsoUtc(s.now), runtime.StateBytesOnDisk(), projections::Hex(runtime.engine().StateHash()));
 }
 
+bool AsOfFrom(const Args& args, const char* command, std::optional<adapters::AsOfTarget>* target) {
+  target->reset();
+  const bool when = args.options.contains("--as-of"), sequence = args.options.contains("--as-of-sequence");
+  if (when && sequence) return fmt::print(stderr, "kezek {}: --as-of or --as-of-sequence, not both\n", command), false;
+  if (when) {
+    const auto end = adapters::AsOfInstantEnd(args.options.at("--as-of"));
+    if (!end) {
+      return fmt::print(stderr, "kezek {}: --as-of takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, not '{}'\n", command,
+                        args.options.at("--as-of")), false;
+    }
+    *target = adapters::AsOfTarget{};
+    (*target)->before_ms = *end;
+  }
+  if (sequence) {
+    const auto n = Number(args, "--as-of-sequence", 0);
+    if (!n) return false;
+    *target = adapters::AsOfTarget{};
+    (*target)->sequence = *n;
+  }
+  return true;
+}
+
+std::string AsOfText(const adapters::AsOfPoint& p) {
+  return fmt::format("as of record {} ({} inputs; engine time {}; head {}), from {} and {} records folded after it",
+                     p.sequence, p.inputs, p.sequence == 0 ? "none" : IsoUtc(InstantMs{p.engine_time_ms}),
+                     projections::Hex(p.head),
+                     p.checkpoint == 0 ? std::string("the journal's start") : fmt::format("the checkpoint at record {}", p.checkpoint),
+                     p.folded_records);
+}
+
 int OpenData(const Args& args, const char* command, bool create, std::unique_ptr<adapters::Runtime>* runtime) {
   if (!args.options.contains("--data")) return fmt::print(stderr, "kezek {}: --data DIR is required\n", command), 2;
   auto options = RuntimeOptions(args);
@@ -204,6 +234,11 @@ void Progress::Update(uint64_t done) {
   } else {
     fmt::print(stderr, "kezek {}: {}\n", command_, line);
   }
+}
+
+void Progress::Say(const std::string& line) {
+  Done();
+  fmt::print(stderr, "kezek {}: {}\n", command_, line);
 }
 
 void Progress::Done() {

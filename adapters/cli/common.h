@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/embedded/checkpoints.h"
 #include "adapters/embedded/runtime.h"
 #include "engine/types.h"
 #include "workload/simulation.h"
@@ -36,6 +37,11 @@ std::optional<uint64_t> Number(const Args& args, const std::string& name, uint64
 std::optional<workload::SimulationOptions> SimulationFrom(const Args& args);
 // The runtime's options (--batch, --crash-at, --no-sync), checked; nullopt, printed, on a usage error.
 std::optional<adapters::Runtime::Options> RuntimeOptions(const Args& args);
+// --as-of WHEN / --as-of-sequence N (at most one): false, printed, on a usage error; *target
+// stays empty when neither is given.
+bool AsOfFrom(const Args& args, const char* command, std::optional<adapters::AsOfTarget>* target);
+// Where an as-of answer stands, for a command's output: "as of record S (...)".
+std::string AsOfText(const adapters::AsOfPoint& point);
 // Opens --data for writing (creating it if `create`): 0, or the exit status, the failure printed.
 int OpenData(const Args& args, const char* command, bool create, std::unique_ptr<adapters::Runtime>* runtime);
 
@@ -53,6 +59,7 @@ class Progress {
   Progress(std::string command, std::string what, uint64_t total);
   void Update(uint64_t done);
   void Done();  // clears a drawn line
+  void Say(const std::string& line);  // a line of its own (the drawn line cleared first)
 
  private:
   std::string command_, what_;

@@ -22,6 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kExplainUsage = R"(usage: kezek explain APPLICATION --data DIR [--audit] [--lang ru|kk] [--json]
+                     [--as-of WHEN | --as-of-sequence N]
 
 Every change of the application's place in its queue, oldest first, and what caused it: who
 entered ahead (a priority category, the general line, a return from the stop-list with its
@@ -36,6 +37,10 @@ options:
                  journal record (sequence) — for auditors, not for families
   --lang L       ru (default) or kk: the language of the texts
   --json         the explanation as JSON (schemas/views.fbs, table Explanation)
+  --as-of WHEN   as it stood then: a date YYYY-MM-DD (through its end, Kazakhstan time) or an
+                 instant YYYY-MM-DDTHH:MM:SSZ, from the newest checkpoint before it
+                 ('kezek replay checkpoint') and the records after it (docs/audit.md, "As of")
+  --as-of-sequence N   as it stood after the journal's first N records
   --help         this text
 )";
 
@@ -67,7 +72,7 @@ std::string Iso(int64_t ms) { return IsoUtc(InstantMs{ms}); }
 }  // namespace
 
 int Explain(int argc, char** argv) {
-  const auto args = Parse(argc, argv, 2, {"--data", "--lang"}, {"--audit", "--json"});
+  const auto args = Parse(argc, argv, 2, {"--data", "--lang", "--as-of", "--as-of-sequence"}, {"--audit", "--json"});
   if (!args) return fmt::print(stderr, "{}", kExplainUsage), 2;
   if (args->help) return fmt::print("{}", kExplainUsage), 0;
   if (args->positional.size() != 1 || !args->options.contains("--data")) {
@@ -83,11 +88,26 @@ int Explain(int argc, char** argv) {
   const std::string data = args->options.at("--data");
   std::unique_ptr<adapters::Runtime> runtime;
   if (const auto s = adapters::Runtime::OpenReadOnly(data, {}, &runtime); !s.ok()) return Fail(s);
+  std::optional<adapters::AsOfTarget> target;
+  if (!AsOfFrom(*args, "explain", &target)) return 2;
   projections::ReadModels models;
-  if (const auto s = Models(*runtime, data, &models); !s.ok()) return Fail(s);
+  if (target) {
+    adapters::AsOfPoint point;
+    if (const auto s = adapters::ResolveAsOf(runtime->journal_log(), *target, &point); !s.ok()) return Fail(s);
+    if (const auto s = adapters::LoadAsOf(data, nullptr, runtime->journal_log(), &point, nullptr, &models);
+        !s.ok()) {
+      return Fail(s);
+    }
+    for (const std::string& note : point.notes) fmt::print(stderr, "kezek explain: {}\n", note);
+    fmt::print(stderr, "kezek explain: {}\n", AsOfText(point));
+  } else if (const auto s = Models(*runtime, data, &models); !s.ok()) {
+    return Fail(s);
+  }
   const bool audit = args->options.contains("--audit");
   const auto view = models.Explain(application, audit);
-  if (!view) return fmt::print(stderr, "kezek explain: application {} does not exist\n", application), 1;
+  if (!view) {
+    return fmt::print(stderr, "kezek explain: application {} does not exist{}\n", application, target ? " (then)" : ""), 1;
+  }
   if (args->options.contains("--json")) {
     events::Codec codec;
     fmt::print("{}\n", codec.ViewToJson("Explanation", *view));

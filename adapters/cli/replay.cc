@@ -13,6 +13,7 @@
 
 #include "adapters/cli/commands.h"
 #include "adapters/cli/common.h"
+#include "adapters/embedded/checkpoints.h"
 #include "adapters/embedded/projection_store.h"
 #include "adapters/embedded/runtime.h"
 #include "adapters/embedded/segment_log.h"
@@ -26,6 +27,8 @@ namespace fs = std::filesystem;
 
 constexpr const char* kReplayUsage = R"(usage: kezek replay verify --data DIR [--expect-head HEX] [--json]
        kezek replay rebuild --data DIR --out NEWDIR
+       kezek replay checkpoint --data DIR [--every N]
+       kezek replay checkpoints --data DIR
 
 The auditor's tools. DIR is a data directory ('kezek append', 'kezek serve') or a backup of one
 ('kezek backup'); both are read-only here and may be read while a writer appends.
@@ -42,12 +45,25 @@ The auditor's tools. DIR is a data directory ('kezek append', 'kezek serve') or 
             state hashes. Exit 0 when equal, 1 when they differ (NEWDIR is kept to look at), 130
             when interrupted (NEWDIR is removed).
 
+  checkpoint
+            writes the checkpoints that as-of questions start from (docs/audit.md, "As of"):
+            DIR/checkpoints/<record>.kzc, the state and the read models after every N journal
+            records (at the end of the input that reaches each multiple), from the newest
+            existing checkpoint on, folding the actions afresh and comparing each record with
+            the journal's. Deterministic: the same journal gives the same files. Run it after
+            'kezek append'/'run' (or from cron beside 'kezek serve'); it writes only there.
+            Exit 0, 1 when a log cannot be read or the fold differs, 130 when interrupted (the
+            checkpoints written so far stay, each whole).
+  checkpoints
+            lists the checkpoints: record, inputs, engine time, head, state hash, size.
+
   --data DIR           the data directory or backup
   --expect-head HEX    (verify) the journal's last record must have this SHA-256 (an earlier
                        'kezek status' or 'kezek journal' printed it): a journal and actions log
                        forged together, consistently, are found only this way
   --json               (verify) print the report as one JSON object on standard output
   --out NEWDIR         (rebuild) where to build
+  --every N            (checkpoint) journal records between checkpoints (default 250000)
   --help               this text
 
 Progress goes to standard error: a line that redraws itself on a terminal, a line every 10 s
@@ -238,19 +254,68 @@ int RebuildCommand(const Args& args) {
   return journal_equal && (state_equal || !state_comparable) ? 0 : 1;
 }
 
+int CheckpointCommand(const Args& args) {
+  const auto every = Number(args, "--every", adapters::kCheckpointEveryDefault);
+  if (!every) return 2;
+  if (*every == 0) return fmt::print(stderr, "kezek replay: --every is at least 1\n"), 2;
+  int code = 0;
+  const std::string data = args.options.at("--data");
+  const auto source = OpenSource(data, &code);
+  if (!source) return code;
+  CatchInterrupt(true);
+  Progress progress("replay", "checkpoint: records", source->journal().end());
+  adapters::CheckpointBuild build;
+  build.every = *every;
+  build.stop = &Interrupted();
+  build.progress = [&](uint64_t done) { progress.Update(done); };
+  build.written = [&](const adapters::CheckpointInfo& c) {
+    progress.Say(fmt::format("checkpoint at record {} ({} inputs, {}): {} bytes, state hash {}", c.sequence, c.inputs,
+                             IsoUtc(InstantMs{c.engine_time_ms}), c.bytes, projections::Hex(c.state_hash)));
+  };
+  adapters::CheckpointBuildReport report;
+  const auto s = adapters::BuildCheckpoints(data, source->actions_log(), source->journal_log(), build, &report);
+  progress.Done();
+  CatchInterrupt(false);
+  for (const std::string& note : report.notes) fmt::print(stderr, "kezek replay: {}\n", note);
+  if (!s.ok()) return Fail(s);
+  fmt::print("{} checkpoints written, {} records folded from {}{}\n", report.written, report.folded,
+             report.started_at == 0 ? std::string("the journal's start") : fmt::format("the checkpoint at record {}", report.started_at),
+             report.interrupted ? " (interrupted)" : "");
+  return report.interrupted ? 130 : 0;
+}
+
+int CheckpointsCommand(const Args& args) {
+  std::vector<adapters::CheckpointInfo> checkpoints;
+  std::vector<std::string> skipped;
+  if (const auto s = adapters::ListCheckpoints(args.options.at("--data"), &checkpoints, &skipped); !s.ok()) return Fail(s);
+  for (const std::string& why : skipped) fmt::print(stderr, "kezek replay: not a usable checkpoint: {}\n", why);
+  fmt::print("{:>12} {:>12} {:<24} {:<64} {:>12}\n", "record", "inputs", "engine time", "state hash", "bytes");
+  for (const auto& c : checkpoints) {
+    fmt::print("{:>12} {:>12} {:<24} {:<64} {:>12}\n", c.sequence, c.inputs, IsoUtc(InstantMs{c.engine_time_ms}),
+               projections::Hex(c.state_hash), c.bytes);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int Replay(int argc, char** argv) {
   if (argc < 3) return fmt::print(stderr, "{}", kReplayUsage), 2;
   const std::string action = argv[2];
   if (action == "--help" || action == "-h") return fmt::print("{}", kReplayUsage), 0;
-  const auto args = Parse(argc, argv, 3, {"--data", "--out", "--expect-head"}, {"--json"});
+  const auto args = Parse(argc, argv, 3, {"--data", "--out", "--expect-head", "--every"}, {"--json"});
   if (!args) return fmt::print(stderr, "{}", kReplayUsage), 2;
   if (args->help) return fmt::print("{}", kReplayUsage), 0;
   if (!args->positional.empty()) {
     return fmt::print(stderr, "kezek replay: unexpected argument '{}'\n{}", args->positional[0], kReplayUsage), 2;
   }
   if (!args->options.contains("--data")) return fmt::print(stderr, "kezek replay: --data is required\n{}", kReplayUsage), 2;
+  const bool every = args->options.contains("--every");
+  if (action == "checkpoint" && args->options.size() == 1 + (every ? 1 : 0) && !args->options.contains("--json")) {
+    return CheckpointCommand(*args);
+  }
+  if (action == "checkpoints" && args->options.size() == 1) return CheckpointsCommand(*args);
+  if (every) return fmt::print(stderr, "kezek replay: --every goes with checkpoint\n{}", kReplayUsage), 2;
   if (action == "verify" && !args->options.contains("--out")) return VerifyCommand(*args);
   if (action == "rebuild" && args->options.contains("--out") && !args->options.contains("--expect-head") &&
       !args->options.contains("--json")) {

@@ -9,6 +9,7 @@
 
 #include "adapters/cli/commands.h"
 #include "adapters/cli/common.h"
+#include "adapters/embedded/checkpoints.h"
 #include "adapters/embedded/journal_file.h"
 #include "adapters/embedded/segment_log.h"
 #include "engine/civil_time.h"
@@ -45,27 +46,6 @@ options:
   --help                 this text
 )";
 
-// WHEN of --as-of as the first instant it excludes; nullopt if it is neither form.
-std::optional<int64_t> BeforeInstant(const std::string& when) {
-  unsigned y = 0, m = 0, d = 0, hh = 0, mm = 0, ss = 0;
-  char tail = 0;
-  const auto valid_date = [&]() {
-    if (y < 2000 || y > 2100 || m < 1 || m > 12 || d < 1) return false;
-    const civil::Ymd ymd{static_cast<int>(y), m, d};
-    return civil::ToYmd(civil::FromYmd(ymd)).day == d;  // 31 April is not a date
-  };
-  if (when.size() == 10 && std::sscanf(when.c_str(), "%4u-%2u-%2u%c", &y, &m, &d, &tail) == 3 && valid_date()) {
-    const int64_t next_day = int64_t{civil::FromYmd({static_cast<int>(y), m, d}).value} + 1;
-    return next_day * kMsPerDay - 5 * 3'600'000;  // 00:00 of the next day in UTC+5
-  }
-  if (when.size() == 20 && std::sscanf(when.c_str(), "%4u-%2u-%2uT%2u:%2u:%2uZ", &y, &m, &d, &hh, &mm, &ss) == 6 &&
-      when[10] == 'T' && when[19] == 'Z' && valid_date() && hh < 24 && mm < 60 && ss < 60) {
-    // Through that second's end, as a date runs through its day's end.
-    return int64_t{civil::FromYmd({static_cast<int>(y), m, d}).value} * kMsPerDay + ((hh * 60 + mm) * 60 + ss + 1) * 1000;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 int Stats(int argc, char** argv) {
@@ -78,7 +58,7 @@ int Stats(int argc, char** argv) {
   }
   projections::HistoryStats::Bound bound;
   if (args->options.contains("--as-of")) {
-    bound.before_ms = BeforeInstant(args->options.at("--as-of"));
+    bound.before_ms = adapters::AsOfInstantEnd(args->options.at("--as-of"));
     if (!bound.before_ms) {
       return fmt::print(stderr, "kezek stats: --as-of takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, not '{}'\n",
                         args->options.at("--as-of")), 2;

@@ -19,7 +19,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "adapters/embedded/checkpoints.h"
 #include "adapters/embedded/projection_store.h"
+#include "adapters/embedded/segment_log.h"
 #include "adapters/kafka/router.h"
 #include "adapters/http/limits.h"
 #include "adapters/http/views_json.h"
@@ -228,6 +230,36 @@ struct Server::Impl {
     }
     return false;
   }
+  // --- As of (?as_of=, ?as_of_sequence=; embedded only): read models of a past point, from the
+  // data directory's checkpoints and its journal (adapters/embedded/checkpoints.h). The last one
+  // loaded is kept: the questions of an audit tend to ask about one point.
+  struct Past {
+    AsOfPoint point;
+    std::shared_ptr<const projections::ReadModels> models;
+  };
+  std::mutex past_mutex;
+  std::optional<Past> past_cached;
+  Status LoadPast(const AsOfTarget& target, Past* past) {
+    std::lock_guard lock(past_mutex);
+    SegmentLog::Options log_options;
+    log_options.read_only = true;
+    SegmentLog::Recovery recovery;
+    std::unique_ptr<SegmentLog> journal;
+    if (Status s = SegmentLog::Open((std::filesystem::path(runtime->dir()) / "journal").string(), log_options, &journal, &recovery);
+        !s.ok()) {
+      return s;
+    }
+    AsOfPoint point;
+    if (Status s = ResolveAsOf(*journal, target, &point); !s.ok()) return s;
+    if (past_cached && past_cached->point.sequence == point.sequence) return *past = *past_cached, Status::Ok();
+    auto then = std::make_shared<projections::ReadModels>();
+    if (Status s = LoadAsOf(runtime->dir(), nullptr, *journal, &point, nullptr, then.get()); !s.ok()) return s;
+    for (const std::string& note : point.notes) options.say("as of: " + note);
+    past_cached = Past{std::move(point), std::move(then)};
+    *past = *past_cached;
+    return Status::Ok();
+  }
+
   // The read models that hold application `id` (its number's locality, engine/numbers.h).
   projections::ReadModels& ModelsOf(uint64_t id) {
     const auto locality = LocalityOfNumber(id);
@@ -979,9 +1011,62 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     const auto it = request.find("X-Applicant-Iin");
     return it == request.end() ? std::string{} : std::string(it->value().data(), it->value().size());
   };
+  // ?as_of=WHEN | ?as_of_sequence=N: the cards, positions, explanations, lists, catalogue and
+  // statistics as they stood then (docs/audit.md, "As of").
+  std::optional<Past> past;
+  if (query.contains("as_of") || query.contains("as_of_sequence")) {
+    const bool asks = (segments.size() >= 3 && segments[1] == "applications") ||
+                      (segments.size() == 4 && segments[1] == "applicants" && segments[3] == "applications") ||
+                      (segments.size() == 2 && (segments[1] == "catalogue" || segments[1] == "statistics"));
+    if (!asks) {
+      return Error(request, bhttp::status::bad_request, "InvalidParameter",
+                   "as_of: on the cards, positions, explanations, an applicant's list, the catalogue and the statistics "
+                   "only (an inbox's and the feed's cursors are the live journal's)");
+    }
+    if (query.contains("as_of") && query.contains("as_of_sequence")) {
+      return Error(request, bhttp::status::bad_request, "InvalidParameter", "as_of or as_of_sequence, not both");
+    }
+    AsOfTarget when;
+    if (query.contains("as_of")) {
+      when.before_ms = AsOfInstantEnd(query.at("as_of"));
+      if (!when.before_ms) {
+        return Error(request, bhttp::status::bad_request, "InvalidParameter",
+                     "as_of: a date YYYY-MM-DD (through its end, Kazakhstan time) or an instant YYYY-MM-DDTHH:MM:SSZ");
+      }
+    } else {
+      when.sequence = ParseU64(query.at("as_of_sequence"));
+      if (!when.sequence) return Error(request, bhttp::status::bad_request, "InvalidParameter", "as_of_sequence: a whole number");
+    }
+    if (replica != nullptr) {
+      return Error(request, bhttp::status::bad_request, "AsOfUnavailable",
+                   "as-of questions are answered by the embedded server (kezek serve --data): a Kafka replica keeps no "
+                   "checkpoints");
+    }
+    past.emplace();
+    if (const Status s = LoadPast(when, &*past); !s.ok()) {
+      if (s.code() == Status::Code::kInvalidArgument) {
+        return Error(request, bhttp::status::bad_request, "InvalidParameter", "as_of_sequence: " + s.message());
+      }
+      options.say("as of: " + s.ToString());
+      return Error(request, bhttp::status::internal_server_error, "AsOfFailed", s.message());
+    }
+  }
+  // A view of the past carries where it stands in headers.
+  const auto reply = [&](std::string body) {
+    Response response = Json(request, bhttp::status::ok, std::move(body));
+    if (past) {
+      response.set("Kezek-As-Of-Sequence", std::to_string(past->point.sequence));
+      response.set("Kezek-As-Of-Engine-Time-Ms", std::to_string(past->point.engine_time_ms));
+    }
+    return response;
+  };
   std::shared_lock lock(models_mutex);
   std::vector<const projections::ReadModels*> all;  // by partition
-  for (const auto& m : models) all.push_back(&m);
+  if (past) {
+    all.push_back(past->models.get());
+  } else {
+    for (const auto& m : models) all.push_back(&m);
+  }
   // /v1/applications/{id}[/position | /explain]
   if ((segments.size() == 3 || (segments.size() == 4 && (segments[3] == "position" || segments[3] == "explain"))) &&
       segments[1] == "applications") {
@@ -991,7 +1076,7 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
                                   : "/v1/applications/{id}/position";
     const auto id = ParseU64(segments[2]);
     if (!id) return Error(request, bhttp::status::bad_request, "InvalidParameter", "the application number is a whole number");
-    const projections::ReadModels& held = ModelsOf(*id);
+    const projections::ReadModels& held = past ? *past->models : ModelsOf(*id);
     const auto applicant = held.ApplicantOf(*id);
     if (!applicant) return Error(request, bhttp::status::not_found, "UnknownApplication", fmt::format("application {} does not exist", *id));
     if (caller.role == fb::Role::Portal && applicant_header() != *applicant) {
@@ -1022,11 +1107,10 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     }
     if (explain) {  // the events behind each change name other applications: staff who audit only
       const bool audit = caller.role == fb::Role::Auditor || caller.role == fb::Role::EducationDepartment;
-      return Json(request, bhttp::status::ok,
-                  IoCodec().ViewToJson("Explanation", *held.Explain(*id, audit, history_limit, before)));
+      return reply(IoCodec().ViewToJson("Explanation", *held.Explain(*id, audit, history_limit, before)));
     }
     const auto view = segments.size() == 3 ? held.Card(*id) : held.Position(*id, history_limit, before);
-    return Json(request, bhttp::status::ok, IoCodec().ViewToJson(segments.size() == 3 ? "ApplicationCard" : "PositionView", *view));
+    return reply(IoCodec().ViewToJson(segments.size() == 3 ? "ApplicationCard" : "PositionView", *view));
   }
   // /v1/applicants/{iin}/applications | notifications
   if (segments.size() == 4 && segments[1] == "applicants" &&
@@ -1044,7 +1128,7 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
       return refused("this role reads no applicant's list");
     }
     if (segments[3] == "applications") {
-      return Json(request, bhttp::status::ok, IoCodec().ViewToJson("ApplicationList", projections::ReadModels::ApplicationsAcross(all, iin)));
+      return reply(IoCodec().ViewToJson("ApplicationList", projections::ReadModels::ApplicationsAcross(all, iin)));
     }
     uint64_t after = 0;
     uint32_t limit = 0;
@@ -1072,6 +1156,7 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     *route = "/v1/catalogue";
     projections::CatalogueFilter filter;
     for (const auto& [name, value] : query) {
+      if (name == "as_of" || name == "as_of_sequence") continue;
       if (name == "locality" || name == "kindergarten") {
         const auto v = ParseU64(value);
         if (!v || *v > UINT32_MAX) return Error(request, bhttp::status::bad_request, "InvalidParameter", fmt::format("{}: a number", name));
@@ -1095,11 +1180,11 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
         return Error(request, bhttp::status::bad_request, "InvalidParameter", fmt::format("no parameter '{}'", Printable(std::string_view(name).substr(0, 64))));
       }
     }
-    return Json(request, bhttp::status::ok, IoCodec().ViewToJson("Catalogue", projections::ReadModels::CatalogueAcross(all, filter)));
+    return reply(IoCodec().ViewToJson("Catalogue", projections::ReadModels::CatalogueAcross(all, filter)));
   }
   if (segments.size() == 2 && segments[1] == "statistics") {
     *route = "/v1/statistics";
-    return Json(request, bhttp::status::ok, IoCodec().ViewToJson("QueueStatistics", projections::ReadModels::StatisticsAcross(all)));
+    return reply(IoCodec().ViewToJson("QueueStatistics", projections::ReadModels::StatisticsAcross(all)));
   }
   if (segments.size() == 2 && segments[1] == "feed") {
     *route = "/v1/feed";

@@ -247,6 +247,55 @@ def main():
     for query in ("?limit=0", "?limit=101", "?before=-1"):
         status, text = call(server, "GET", f"/v1/applications/{behind}/explain{query}", SECRET["audit"])
         check(f"explain{query} is 400 InvalidParameter", status == 400 and '"InvalidParameter"' in text, text)
+    # As of (docs/audit.md): the same reads as they stood before the allocation's record, first
+    # folded from the journal's start, then from a checkpoint `kezek replay checkpoint` writes
+    # beside the running server; the answer says where it stands in headers.
+    def as_of_reads(how):
+        got = {}
+        status, text = call(server, "GET", f"/v1/applications/{behind}/position?as_of_sequence={allocation}", portal,
+                            headers={"X-Applicant-Iin": OTHER_PARENT})
+        got["position"] = (status, json.loads(text).get("position") if status == 200 else text,
+                           [(h.get("event"), h.get("position")) for h in json.loads(text).get("history", [])]
+                           if status == 200 else [])
+        status, text = call(server, "GET", f"/v1/applications/{app}?as_of_sequence={allocation}", portal,
+                            headers={"X-Applicant-Iin": PARENT})
+        got["card"] = (status, json.loads(text).get("status") if status == 200 else text)
+        status, text = call(server, "GET", f"/v1/applications/{behind}/explain?as_of_sequence={allocation}",
+                            SECRET["audit"])
+        got["explain"] = (status, len(json.loads(text).get("changes", [])) if status == 200 else text)
+        status, text = call(server, "GET", f"/v1/statistics?as_of_sequence={allocation}", edu)
+        got["statistics"] = status
+        check(f"as of the allocation ({how}): the one behind was 2nd, the head's card InQueue, one change to explain",
+              got == {"position": (200, 2, [("EnteredQueue", 2)]), "card": (200, "InQueue"), "explain": (200, 1),
+                      "statistics": 200}, str(got))
+    as_of_reads("folded from the start")
+    checkpoint = subprocess.run([KEZEK, "replay", "checkpoint", "--data", data, "--every", "3"],
+                                capture_output=True, text=True)
+    check("kezek replay checkpoint beside the running server", checkpoint.returncode == 0
+          and os.listdir(os.path.join(data, "checkpoints")), checkpoint.stdout + checkpoint.stderr)
+    as_of_reads("from a checkpoint")
+    request = urllib.request.Request(f"{server.base}/v1/applications/{behind}/position?as_of_sequence={allocation}",
+                                     headers={"Authorization": f"Bearer {portal}", "X-Applicant-Iin": OTHER_PARENT})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        check("an as-of answer names its record and engine time in headers",
+              response.headers.get("Kezek-As-Of-Sequence") == str(allocation)
+              and int(response.headers.get("Kezek-As-Of-Engine-Time-Ms", "0")) > 0, str(dict(response.headers)))
+    status, text = call(server, "GET", f"/v1/applications/{behind}?as_of=2000-01-01", SECRET["audit"])
+    check("as of a day before any record the application does not exist: 404", status == 404
+          and '"UnknownApplication"' in text, text)
+    status, text = call(server, "GET", f"/v1/applications/{behind}?as_of=2100-12-31T23:59:59Z", SECRET["audit"])
+    check("as of a day after the last record: the live card", status == 200 and json.loads(text).get("status") == "InQueue",
+          text)
+    for query, what in [("as_of=yesterday", "a word"), ("as_of=2025-02-30", "no such date"),
+                        ("as_of=2025-01-01T24:00:00Z", "no such hour"), ("as_of_sequence=-1", "a negative number"),
+                        ("as_of_sequence=99999999999", "past the journal's end"),
+                        ("as_of=2025-01-01&as_of_sequence=3", "both")]:
+        status, text = call(server, "GET", f"/v1/applications/{behind}?{query}", SECRET["audit"])
+        check(f"?{query} ({what}) is 400 InvalidParameter", status == 400 and '"InvalidParameter"' in text, text)
+    status, text = call(server, "GET", f"/v1/applicants/{OTHER_PARENT}/notifications?as_of_sequence=3", portal,
+                        headers={"X-Applicant-Iin": OTHER_PARENT})
+    check("?as_of on an inbox is 400 (its cursors are the live journal's)", status == 400
+          and '"InvalidParameter"' in text, text)
     status, text = call(server, "GET", f"/v1/applications/{app}/position", portal, headers={"X-Applicant-Iin": PARENT})
     steps = [(h.get("event"), h.get("position")) for h in json.loads(text).get("history", [])] if status == 200 else []
     check("the head's history: entered at 1, left with the voucher at 1",

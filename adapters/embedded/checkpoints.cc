@@ -1,0 +1,564 @@
+#include "adapters/embedded/checkpoints.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <zstd.h>
+
+#include "adapters/embedded/segment_log.h"
+#include "decisions_generated.h"
+#include "engine/bytes.h"
+#include "engine/civil_time.h"
+#include "engine/engine.h"
+#include "engine/state_codec.h"
+#include "events/input.h"
+#include "projections/read_models.h"
+
+namespace kezek::adapters {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kMagic = "KEZEKCKP";
+constexpr uint32_t kFileFormat = 2;  // 2: entries compressed with zstd
+constexpr int kZstdLevel = 1;
+constexpr size_t kHeaderBytes = 8 + 4 * 3 + 8 * 3 + 32 * 3;  // through the read models' hash
+constexpr uint8_t kStateEnd = 0xFF;
+constexpr uint32_t kModelsEnd = 0xFFFFFFFF;
+constexpr size_t kFlushBytes = 8u << 20;
+
+std::string DirOf(const std::string& data) { return (fs::path(data) / "checkpoints").string(); }
+std::string NameOf(uint64_t sequence) { return fmt::format("{:020}.kzc", sequence); }
+
+std::span<const uint8_t> Span(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+
+Status Errno(const std::string& what) { return Status::IoError(fmt::format("{}: {}", what, std::strerror(errno))); }
+
+// A buffered file writer: the header as it is, then the entries compressed (zstd), hashing
+// every byte it writes.
+class Writer {
+ public:
+  explicit Writer(int fd) : fd_(fd), zstd_(ZSTD_createCCtx()) {
+    hasher_.Begin();
+    (void)ZSTD_CCtx_setParameter(zstd_, ZSTD_c_compressionLevel, kZstdLevel);
+  }
+  ~Writer() { ZSTD_freeCCtx(zstd_); }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+  bytes::Out& out() { return out_; }
+  // The header: written as it is.
+  Status Raw() {
+    std::string chunk = out_.Take();
+    out_ = bytes::Out();
+    return Emit(chunk);
+  }
+  Status MaybeFlush() { return buffered_ >= kFlushBytes ? Compress(ZSTD_e_continue) : Status::Ok(); }
+  void Note(size_t n) { buffered_ += n; }
+  Status Finish() {
+    if (Status s = Compress(ZSTD_e_end); !s.ok()) return s;
+    const Sha256 digest = hasher_.End();
+    return WriteAll(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+  }
+
+ private:
+  Status Compress(ZSTD_EndDirective mode) {
+    const std::string chunk = out_.Take();
+    out_ = bytes::Out();
+    buffered_ = 0;
+    ZSTD_inBuffer in{chunk.data(), chunk.size(), 0};
+    std::string compressed(ZSTD_CStreamOutSize(), '\0');
+    for (;;) {
+      ZSTD_outBuffer out{compressed.data(), compressed.size(), 0};
+      const size_t left = ZSTD_compressStream2(zstd_, &out, &in, mode);
+      if (ZSTD_isError(left)) return Status::IoError(fmt::format("compressing a checkpoint: {}", ZSTD_getErrorName(left)));
+      if (Status s = Emit(std::string_view(compressed.data(), out.pos)); !s.ok()) return s;
+      if (mode == ZSTD_e_end ? left == 0 : in.pos == in.size) return Status::Ok();
+    }
+  }
+  Status Emit(std::string_view bytes) {
+    hasher_.Update(Span(bytes));
+    return WriteAll(bytes);
+  }
+  Status WriteAll(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Errno("writing a checkpoint");
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+    return Status::Ok();
+  }
+  int fd_;
+  ZSTD_CCtx* zstd_;
+  bytes::Out out_;
+  size_t buffered_ = 0;
+  Sha256Hasher hasher_;
+};
+
+// The entries of a checkpoint file's body (after the header, before the hash), decompressed.
+bool Decompress(std::string_view compressed, std::string* entries) {
+  ZSTD_DCtx* zstd = ZSTD_createDCtx();
+  ZSTD_inBuffer in{compressed.data(), compressed.size(), 0};
+  std::string chunk(ZSTD_DStreamOutSize(), '\0');
+  size_t left = 1;
+  while (in.pos < in.size || left != 0) {
+    ZSTD_outBuffer out{chunk.data(), chunk.size(), 0};
+    const size_t before = in.pos;
+    left = ZSTD_decompressStream(zstd, &out, &in);
+    if (ZSTD_isError(left) || (out.pos == 0 && in.pos == before && left != 0)) {
+      ZSTD_freeDCtx(zstd);
+      return false;
+    }
+    entries->append(chunk.data(), out.pos);
+  }
+  ZSTD_freeDCtx(zstd);
+  return true;
+}
+
+void Header(bytes::Out& out, const CheckpointInfo& info) {
+  out.Raw(kMagic.data(), kMagic.size())
+      .U32(kFileFormat)
+      .U32(state_codec::kStateFormatVersion)
+      .U32(projections::ReadModels::kStoreFormat)
+      .U64(info.sequence)
+      .U64(info.inputs)
+      .I64(info.engine_time_ms)
+      .Raw(info.head.data(), 32)
+      .Raw(info.state_hash.data(), 32)
+      .Raw(info.models_hash.data(), 32);
+}
+
+// The header's fields; false (with *why) if it is not a checkpoint this build reads.
+bool ParseHeader(std::string_view bytes, CheckpointInfo* info, std::string* why) {
+  if (bytes.size() < kHeaderBytes || bytes.substr(0, kMagic.size()) != kMagic) return *why = "not a Kezek checkpoint", false;
+  bytes::In in(bytes.substr(kMagic.size(), kHeaderBytes - kMagic.size()));
+  const uint32_t file = in.U32(), state = in.U32(), store = in.U32();
+  if (file != kFileFormat || state != state_codec::kStateFormatVersion || store != projections::ReadModels::kStoreFormat) {
+    *why = fmt::format("of another format (file {}, state {}, read models {}; this build writes {}, {}, {})", file, state, store,
+                       kFileFormat, state_codec::kStateFormatVersion, projections::ReadModels::kStoreFormat);
+    return false;
+  }
+  info->sequence = in.U64();
+  info->inputs = in.U64();
+  info->engine_time_ms = in.I64();
+  in.Raw(info->head.data(), 32);
+  in.Raw(info->state_hash.data(), 32);
+  in.Raw(info->models_hash.data(), 32);
+  return in.ok();
+}
+
+Status ReadWhole(const std::string& path, std::string* bytes) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return Status::IoError(fmt::format("{}: cannot be opened", path));
+  file.seekg(0, std::ios::end);
+  const auto size = static_cast<size_t>(file.tellg());
+  file.seekg(0);
+  bytes->resize(size);
+  if (!file.read(bytes->data(), static_cast<std::streamsize>(size))) return Status::IoError(fmt::format("{}: cannot be read", path));
+  return Status::Ok();
+}
+
+// A journal record read and checked by the FlatBuffers Verifier.
+Status RecordAt(SegmentLog& journal, uint64_t sequence, std::vector<uint8_t>* bytes, const fb::JournalRecord** record) {
+  if (Status s = journal.ReadRecord(sequence, bytes); !s.ok()) return s;
+  flatbuffers::Verifier verifier(bytes->data(), bytes->size());
+  if (!fb::VerifyJournalRecordBuffer(verifier)) {
+    return Status::Corruption(fmt::format("journal record {} fails the FlatBuffers Verifier", sequence));
+  }
+  *record = fb::GetJournalRecord(bytes->data());
+  return Status::Ok();
+}
+
+// Fills point's inputs, time and head from record point->sequence - 1.
+Status Describe(SegmentLog& journal, AsOfPoint* point) {
+  point->inputs = 0;
+  point->engine_time_ms = 0;
+  point->head = Sha256{};
+  if (point->sequence == 0) return Status::Ok();
+  std::vector<uint8_t> bytes;
+  const fb::JournalRecord* record = nullptr;
+  if (Status s = RecordAt(journal, point->sequence - 1, &bytes, &record); !s.ok()) return s;
+  point->inputs = record->input_offset() + 1;
+  point->engine_time_ms = record->engine_time_ms();
+  point->head = Sha256Hasher().Of(bytes);
+  return Status::Ok();
+}
+
+// Folds inputs [from_input, point.inputs) into `engine` (when given) and applies records
+// [from_sequence, point.sequence) to `models` (when given), checking the chain from `prev`.
+Status Advance(SegmentLog* actions, SegmentLog& journal, uint64_t from_input, uint64_t from_sequence, Sha256 prev,
+               const AsOfPoint& point, Engine* engine, projections::ReadModels* models,
+               const std::function<bool(uint64_t)>& at_record_end = nullptr) {
+  Sha256Hasher hasher;
+  uint64_t sequence = from_sequence;
+  std::vector<uint8_t> record;
+  const auto check = [&](std::span<const uint8_t> bytes) -> Status {
+    flatbuffers::Verifier verifier(bytes.data(), bytes.size());
+    if (!fb::VerifyJournalRecordBuffer(verifier)) {
+      return Status::Corruption(fmt::format("journal record {} fails the FlatBuffers Verifier", sequence));
+    }
+    const auto* r = fb::GetJournalRecord(bytes.data());
+    if (r->sequence() != sequence || r->prev_sha256() == nullptr || r->prev_sha256()->size() != 32 ||
+        !std::equal(prev.begin(), prev.end(), r->prev_sha256()->begin())) {
+      return Status::Corruption(fmt::format("journal record {} does not continue the chain (run kezek replay verify)", sequence));
+    }
+    prev = hasher.Of(bytes);
+    return Status::Ok();
+  };
+  if (engine == nullptr) {
+    Status problem;
+    Status s = journal.Read(sequence, [&](uint64_t, std::span<const uint8_t> bytes) {
+      if (sequence >= point.sequence) return false;
+      if (problem = check(bytes); !problem.ok()) return false;
+      if (models != nullptr) models->Apply(bytes);
+      ++sequence;
+      return !at_record_end || at_record_end(sequence);
+    });
+    if (!problem.ok()) return problem;
+    return s;
+  }
+  std::vector<uint8_t> input;
+  std::string error;
+  for (uint64_t i = from_input; i < point.inputs; ++i) {
+    if (Status s = actions->ReadRecord(i, &input); !s.ok()) return s;
+    ApplyResult result;
+    if (!events::FoldInput(*engine, input, i, &result, &error)) {
+      return Status::Corruption(fmt::format("input {} cannot be folded: {}", i, error));
+    }
+    for (const std::span<const uint8_t> expected : result.records) {
+      if (Status s = journal.ReadRecord(sequence, &record); !s.ok()) return s;
+      if (!std::equal(expected.begin(), expected.end(), record.begin(), record.end())) {
+        return Status::Corruption(fmt::format("journal record {} differs from the fold of input {} (run kezek replay verify)",
+                                              sequence, i));
+      }
+      if (Status s = check(record); !s.ok()) return s;
+      if (models != nullptr) models->Apply(record);
+      ++sequence;
+    }
+    if (at_record_end && !at_record_end(sequence)) return Status::Ok();
+  }
+  if (sequence != point.sequence) {
+    return Status::Corruption(fmt::format("the fold of inputs {}..{} gives records up to {}, the journal {}", from_input,
+                                          point.inputs, sequence, point.sequence));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::optional<int64_t> AsOfInstantEnd(std::string_view text) {
+  const std::string when(text);
+  unsigned y = 0, m = 0, d = 0, hh = 0, mm = 0, ss = 0;
+  char tail = 0;
+  const auto valid_date = [&]() {
+    if (y < 2000 || y > 2100 || m < 1 || m > 12 || d < 1) return false;
+    const civil::Ymd ymd{static_cast<int>(y), m, d};
+    return civil::ToYmd(civil::FromYmd(ymd)).day == d;  // 31 April is not a date
+  };
+  if (when.size() == 10 && std::sscanf(when.c_str(), "%4u-%2u-%2u%c", &y, &m, &d, &tail) == 3 && valid_date()) {
+    const int64_t next_day = int64_t{civil::FromYmd({static_cast<int>(y), m, d}).value} + 1;
+    return next_day * kMsPerDay - 5 * 3'600'000;  // 00:00 of the next day in UTC+5
+  }
+  if (when.size() == 20 && std::sscanf(when.c_str(), "%4u-%2u-%2uT%2u:%2u:%2uZ", &y, &m, &d, &hh, &mm, &ss) == 6 &&
+      when[10] == 'T' && when[19] == 'Z' && valid_date() && hh < 24 && mm < 60 && ss < 60) {
+    // Through that second's end, as a date runs through its day's end.
+    return int64_t{civil::FromYmd({static_cast<int>(y), m, d}).value} * kMsPerDay + ((hh * 60 + mm) * 60 + ss + 1) * 1000;
+  }
+  return std::nullopt;
+}
+
+Status ListCheckpoints(const std::string& data, std::vector<CheckpointInfo>* checkpoints, std::vector<std::string>* skipped) {
+  checkpoints->clear();
+  const fs::path dir = DirOf(data);
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return Status::Ok();
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.path().extension() != ".kzc" || name.size() != 24) continue;
+    std::ifstream file(entry.path(), std::ios::binary);
+    std::string header(kHeaderBytes, '\0');
+    CheckpointInfo info;
+    std::string why;
+    if (!file.read(header.data(), static_cast<std::streamsize>(header.size())) || !ParseHeader(header, &info, &why) ||
+        NameOf(info.sequence) != name) {
+      if (skipped != nullptr) skipped->push_back(fmt::format("{}: {}", entry.path().string(), why.empty() ? "a damaged header" : why));
+      continue;
+    }
+    info.path = entry.path().string();
+    info.bytes = fs::file_size(entry.path(), ec);
+    checkpoints->push_back(std::move(info));
+  }
+  if (ec) return Status::IoError(fmt::format("{}: {}", dir.string(), ec.message()));
+  std::sort(checkpoints->begin(), checkpoints->end(), [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
+  return Status::Ok();
+}
+
+Status WriteCheckpoint(const std::string& data, const CheckpointInfo& given, const Engine& engine,
+                       const projections::ReadModels& models, CheckpointInfo* written) {
+  CheckpointInfo info = given;
+  info.state_hash = engine.StateHash();
+  info.models_hash = models.Hash();
+  const fs::path dir = DirOf(data);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IoError(fmt::format("{}: {}", dir.string(), ec.message()));
+  info.path = (dir / NameOf(info.sequence)).string();
+  const std::string temporary = (dir / ("." + NameOf(info.sequence) + ".tmp")).string();
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Errno(temporary);
+  Writer writer(fd);
+  Header(writer.out(), info);
+  Status status = writer.Raw();
+  state_codec::AllEntries(engine.state(), [&](const state_codec::Put& put) {
+    if (!status.ok()) return;
+    writer.out().U8(static_cast<uint8_t>(put.family)).Str(put.key).Str(put.value);
+    writer.Note(9 + put.key.size() + put.value.size());
+    status = writer.MaybeFlush();
+  });
+  writer.out().U8(kStateEnd);
+  models.AllEntries([&](std::string_view key, std::string_view value) {
+    if (!status.ok()) return;
+    writer.out().Str(key).Str(value);
+    writer.Note(8 + key.size() + value.size());
+    status = writer.MaybeFlush();
+  });
+  writer.out().U32(kModelsEnd);
+  if (status.ok()) status = writer.Finish();
+  if (status.ok() && ::fsync(fd) != 0) status = Errno(temporary);
+  ::close(fd);
+  if (status.ok() && ::rename(temporary.c_str(), info.path.c_str()) != 0) status = Errno(info.path);
+  if (!status.ok()) {
+    ::unlink(temporary.c_str());
+    return status;
+  }
+  if (const int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); d >= 0) {
+    (void)::fsync(d);
+    ::close(d);
+  }
+  info.bytes = fs::file_size(info.path, ec);
+  if (written != nullptr) *written = info;
+  return Status::Ok();
+}
+
+Status LoadCheckpoint(const std::string& path, Engine* engine, projections::ReadModels* models, CheckpointInfo* info) {
+  std::string bytes;
+  if (Status s = ReadWhole(path, &bytes); !s.ok()) return s;
+  std::string why;
+  if (bytes.size() < kHeaderBytes + 32 || !ParseHeader(bytes, info, &why)) {
+    return Status::Corruption(fmt::format("{}: {}", path, why.empty() ? "cut short" : why));
+  }
+  info->path = path;
+  info->bytes = bytes.size();
+  const std::string_view body(bytes.data(), bytes.size() - 32);
+  const Sha256 digest = Sha256Hasher().Of(Span(body));
+  if (!std::equal(digest.begin(), digest.end(), reinterpret_cast<const uint8_t*>(bytes.data() + body.size()))) {
+    return Status::Corruption(fmt::format("{}: its SHA-256 does not match its bytes (damaged)", path));
+  }
+  std::string entries;
+  if (!Decompress(body.substr(kHeaderBytes), &entries)) return Status::Corruption(fmt::format("{}: its entries do not decompress", path));
+  bytes = std::string();  // the file's bytes are no longer needed
+  bytes::In in(entries);
+  bool state_ok = true;
+  std::string state_problem = "the entries disagree with each other";
+  const auto load_state = [&](State* state) {
+    for (;;) {
+      const uint8_t family = in.U8();
+      if (!in.ok() || family == kStateEnd) break;
+      const std::string key = in.Str(), value = in.Str();
+      if (!in.ok() || family > static_cast<uint8_t>(state_codec::Family::kNumbers) ||
+          (state != nullptr && !state_codec::LoadEntry(static_cast<state_codec::Family>(family), key, value, state))) {
+        state_problem = fmt::format("an entry of family {} ({} key bytes, {} value bytes) does not decode", family,
+                                    key.size(), value.size());
+        return state_ok = false;
+      }
+    }
+    return state_ok = in.ok();
+  };
+  if (engine != nullptr) {
+    if (!engine->Restore(load_state)) state_ok = false;
+  } else {
+    (void)load_state(nullptr);
+  }
+  if (!state_ok) return Status::Corruption(fmt::format("{}: its state: {}", path, state_problem));
+  if (models != nullptr) {
+    for (;;) {
+      const uint32_t length = in.U32();
+      if (!in.ok() || length == kModelsEnd) break;
+      std::string key(length, '\0');
+      in.Raw(key.data(), length);
+      const std::string value = in.Str();
+      if (!in.ok() || !models->LoadEntry(key, value)) return Status::Corruption(fmt::format("{}: its read-model entries do not decode", path));
+    }
+    if (!in.ok() || !models->FinishLoad()) return Status::Corruption(fmt::format("{}: its read-model entries disagree", path));
+    if (models->next_sequence() != info->sequence) {
+      return Status::Corruption(fmt::format("{}: its read models reflect {} records, its header {}", path, models->next_sequence(), info->sequence));
+    }
+  }
+  return Status::Ok();
+}
+
+Status ResolveAsOf(SegmentLog& journal, const AsOfTarget& target, AsOfPoint* point) {
+  *point = AsOfPoint{};
+  const uint64_t end = journal.end();
+  uint64_t sequence = end;
+  std::vector<uint8_t> bytes;
+  const fb::JournalRecord* record = nullptr;
+  if (target.sequence) {
+    if (*target.sequence > end) {
+      return Status::InvalidArgument(fmt::format("the journal holds {} records: there is no record {} to stop after", end,
+                                                 *target.sequence));
+    }
+    sequence = *target.sequence;
+    // Inside an input's parts: through its last part.
+    for (; sequence > 0 && sequence < end; ++sequence) {
+      if (Status s = RecordAt(journal, sequence - 1, &bytes, &record); !s.ok()) return s;
+      if (!record->continued()) break;
+    }
+  }
+  if (target.before_ms) {
+    // The first record at or after the instant (engine time never goes back in a journal).
+    uint64_t low = 0, high = sequence;
+    while (low < high) {
+      const uint64_t middle = low + (high - low) / 2;
+      if (Status s = RecordAt(journal, middle, &bytes, &record); !s.ok()) return s;
+      if (record->engine_time_ms() < *target.before_ms) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    sequence = low;
+  }
+  point->sequence = sequence;
+  return Describe(journal, point);
+}
+
+Status LoadAsOf(const std::string& data, SegmentLog* actions, SegmentLog& journal, AsOfPoint* point,
+                std::unique_ptr<Engine>* engine, projections::ReadModels* models) {
+  std::vector<CheckpointInfo> checkpoints;
+  std::vector<std::string> skipped;
+  if (Status s = ListCheckpoints(data, &checkpoints, &skipped); !s.ok()) return s;
+  for (const std::string& why : skipped) point->notes.push_back("passed over " + why);
+  uint64_t from_input = 0, from_sequence = 0;
+  Sha256 prev{};
+  bool loaded = false;
+  for (auto it = checkpoints.rbegin(); it != checkpoints.rend() && !loaded; ++it) {
+    if (it->sequence > point->sequence) continue;
+    CheckpointInfo info;
+    if (engine != nullptr) *engine = std::make_unique<Engine>();
+    if (models != nullptr) *models = projections::ReadModels();
+    Status s = LoadCheckpoint(it->path, engine != nullptr ? engine->get() : nullptr, models, &info);
+    // The checkpoint must be of this journal: its head is the journal's record at its sequence.
+    if (s.ok() && info.sequence > 0) {
+      AsOfPoint there;
+      there.sequence = info.sequence;
+      if (Status d = Describe(journal, &there); !d.ok() || there.head != info.head || there.inputs != info.inputs) {
+        s = Status::Corruption(fmt::format("{}: made from another journal (its head differs from record {}'s)", it->path,
+                                           info.sequence - 1));
+      }
+    }
+    if (!s.ok()) {
+      point->notes.push_back("passed over " + s.message());
+      continue;
+    }
+    loaded = true;
+    from_input = info.inputs;
+    from_sequence = info.sequence;
+    prev = info.head;
+    point->checkpoint = info.sequence;
+  }
+  if (!loaded) {
+    if (engine != nullptr) *engine = std::make_unique<Engine>();
+    if (models != nullptr) *models = projections::ReadModels();
+  }
+  point->folded_records = point->sequence - from_sequence;
+  if (engine != nullptr && actions == nullptr) return Status::InvalidArgument("the state as of a point needs the actions log");
+  return Advance(actions, journal, from_input, from_sequence, prev, *point, engine != nullptr ? engine->get() : nullptr,
+                 models);
+}
+
+Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog& journal, const CheckpointBuild& build,
+                        CheckpointBuildReport* report) {
+  *report = CheckpointBuildReport{};
+  if (build.every == 0) return Status::InvalidArgument("checkpoints every 0 records");
+  AsOfPoint end;
+  if (Status s = ResolveAsOf(journal, {}, &end); !s.ok()) return s;
+  auto engine = std::make_unique<Engine>();
+  projections::ReadModels models;
+  // The newest usable checkpoint.
+  std::vector<CheckpointInfo> checkpoints;
+  if (Status s = ListCheckpoints(data, &checkpoints); !s.ok()) return s;
+  uint64_t from_input = 0, from_sequence = 0;
+  Sha256 prev{};
+  for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
+    if (it->sequence > end.sequence) continue;
+    CheckpointInfo info;
+    engine = std::make_unique<Engine>();
+    models = projections::ReadModels();
+    AsOfPoint there;
+    there.sequence = it->sequence;
+    Status s = LoadCheckpoint(it->path, engine.get(), &models, &info);
+    if (s.ok()) s = Describe(journal, &there);
+    if (s.ok() && (there.head != info.head || there.inputs != info.inputs)) {
+      s = Status::Corruption(fmt::format("{}: made from another journal", it->path));
+    }
+    if (!s.ok()) {
+      report->notes.push_back("passed over " + s.message());
+      continue;
+    }
+    from_input = info.inputs;
+    from_sequence = info.sequence;
+    prev = info.head;
+    report->started_at = info.sequence;
+    break;
+  }
+  if (report->started_at == 0) {
+    engine = std::make_unique<Engine>();
+    models = projections::ReadModels();
+  }
+  uint64_t next = (from_sequence / build.every + 1) * build.every;
+  uint64_t last_progress = from_sequence;
+  Status written_status;
+  const auto at_record_end = [&](uint64_t sequence) {
+    if (build.progress && sequence - last_progress >= 65'536) {
+      build.progress(sequence);
+      last_progress = sequence;
+    }
+    if (sequence >= next) {
+      AsOfPoint here;
+      here.sequence = sequence;
+      if (written_status = Describe(journal, &here); !written_status.ok()) return false;
+      CheckpointInfo info;
+      info.sequence = sequence;
+      info.inputs = here.inputs;
+      info.engine_time_ms = here.engine_time_ms;
+      info.head = here.head;
+      CheckpointInfo done;
+      if (written_status = WriteCheckpoint(data, info, *engine, models, &done); !written_status.ok()) return false;
+      ++report->written;
+      if (build.written) build.written(done);
+      next = (sequence / build.every + 1) * build.every;
+    }
+    report->folded = sequence - from_sequence;
+    if (build.stop != nullptr && build.stop->load(std::memory_order_relaxed)) {
+      report->interrupted = true;
+      return false;
+    }
+    return true;
+  };
+  Status s = Advance(&actions, journal, from_input, from_sequence, prev, end, engine.get(), &models, at_record_end);
+  if (!written_status.ok()) return written_status;
+  if (report->interrupted) return Status::Ok();
+  return s;
+}
+
+}  // namespace kezek::adapters

@@ -1,0 +1,138 @@
+// As of: a data directory's state, read models (cards, positions, explanations, the catalogue and
+// statistics) as they were after any journal record or at any instant, from periodic checkpoints
+// and a short fold (docs/audit.md, "As of").
+//
+// A checkpoint is one file, DATA/checkpoints/<sequence, 20 digits>.kzc: the engine's state
+// (engine/state_codec.h entries) and the read models' stored form (ReadModels::AllEntries) after
+// the journal's first `sequence` records, which end an input. Both are functions of the journal
+// prefix, so a checkpoint is too: the same journal gives byte-identical checkpoint files, whoever
+// makes them (docs/audit.md). Layout, little-endian:
+//
+//   "KEZEKCKP" u32 file format (2) u32 state format u32 read-model store format
+//   u64 sequence u64 inputs i64 engine time of record sequence-1 (ms) [32] its SHA-256 (the head)
+//   [32] the state's hash (Engine::StateHash) [32] the read models' hash (ReadModels::Hash)
+//   a zstd stream (level 1) of the entries:
+//     state entries:  u8 family (0xFF ends them) u32 key length, key, u32 value length, value
+//     model entries:  u32 key length (0xFFFFFFFF ends them), key, u32 value length, value
+//   [32] SHA-256 of every byte before it
+//
+// A file is written beside its final name and renamed when whole (and fsync'd): a checkpoint
+// either exists whole or not at all. A file whose SHA-256 or header is wrong is not used: the
+// question is answered from an earlier one, and the finding is said.
+//
+// Reading a question "as of" X: the target is resolved to a journal sequence at an input's end
+// (an instant: the records with engine time up to it; a sequence inside an input's parts: that
+// input's last part); the newest good checkpoint at or before it is loaded, then the engine folds
+// the inputs after it (each record compared with the journal's, byte for byte) and the read
+// models apply the journal's records after it. The answer's state hash is the one a run stopped
+// there would have (tests/asof_test.cc).
+//
+// Thread-safety: none; one caller at a time per data directory's reader.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapters/status.h"
+#include "engine/sha256.h"
+
+namespace kezek {
+class Engine;
+namespace projections {
+class ReadModels;
+}
+}  // namespace kezek
+
+namespace kezek::adapters {
+
+class SegmentLog;
+
+// Journal records between checkpoints by default (`kezek replay checkpoint --every`).
+inline constexpr uint64_t kCheckpointEveryDefault = 250'000;
+
+struct CheckpointInfo {
+  std::string path;
+  uint64_t sequence = 0;         // journal records reflected
+  uint64_t inputs = 0;           // inputs reflected
+  int64_t engine_time_ms = 0;    // of the last record reflected
+  Sha256 head{};                 // SHA-256 of the last record reflected
+  Sha256 state_hash{};
+  Sha256 models_hash{};
+  uint64_t bytes = 0;            // the file's size
+};
+
+// The checkpoints of `data` (its checkpoints/ folder; none when it is missing), oldest first,
+// from their headers. Files whose header does not read are skipped and named in *skipped.
+Status ListCheckpoints(const std::string& data, std::vector<CheckpointInfo>* checkpoints,
+                       std::vector<std::string>* skipped = nullptr);
+// Writes the checkpoint of `engine` and `models`, which both reflect the journal's first
+// info.sequence records (info: sequence, inputs, engine_time_ms, head; the rest is computed).
+// Failure: IoError. *written gets the whole info.
+Status WriteCheckpoint(const std::string& data, const CheckpointInfo& info, const Engine& engine,
+                       const projections::ReadModels& models, CheckpointInfo* written = nullptr);
+// Loads a checkpoint into a new `engine` and new `models` (either may be null: not loaded).
+// Failure: Corruption (the file's hash, header or entries), IoError.
+Status LoadCheckpoint(const std::string& path, Engine* engine, projections::ReadModels* models, CheckpointInfo* info);
+
+// What to reach: the journal's first `sequence` records, or every record with engine time
+// before `before_ms` (an instant's end: a date's next midnight, a second's next one). Neither:
+// the journal's end.
+struct AsOfTarget {
+  std::optional<uint64_t> sequence;
+  std::optional<int64_t> before_ms;
+};
+
+// WHEN of an as-of question as the first instant it excludes: a date YYYY-MM-DD runs through the
+// end of that day in Kazakhstan (UTC+5), an instant YYYY-MM-DDTHH:MM:SSZ through the end of that
+// second (UTC). nullopt when it is neither (or not a real date, or outside 2000..2100).
+std::optional<int64_t> AsOfInstantEnd(std::string_view when);
+
+// Where a question was answered.
+struct AsOfPoint {
+  uint64_t sequence = 0;        // records reflected (at an input's end)
+  uint64_t inputs = 0;          // inputs reflected
+  int64_t engine_time_ms = 0;   // of the last record reflected (0 before any)
+  Sha256 head{};                // its SHA-256 (zeros before any)
+  uint64_t checkpoint = 0;      // the sequence of the checkpoint it started from (0: the start)
+  uint64_t folded_records = 0;  // records applied after it
+  std::vector<std::string> notes;  // checkpoints passed over and why
+};
+
+// Resolves `target` against `journal`: the sequence at an input's end, its input count, time and
+// head. A sequence past the journal's end is InvalidArgument. Cost: O(log n) record reads.
+Status ResolveAsOf(SegmentLog& journal, const AsOfTarget& target, AsOfPoint* point);
+
+// Brings `engine` (made anew; null: not wanted, and `actions` may then be null) and new `models`
+// (null: not wanted) to `point` (from ResolveAsOf) from the newest usable checkpoint of `data`
+// at or before it, folding `actions` and applying `journal` after it. A folded record that
+// differs from the journal's is Corruption (replay verify says more).
+Status LoadAsOf(const std::string& data, SegmentLog* actions, SegmentLog& journal, AsOfPoint* point,
+                std::unique_ptr<Engine>* engine, projections::ReadModels* models);
+
+// `kezek replay checkpoint`: a checkpoint every `every` records (at the first input end at or
+// after each multiple) up to the journal's end, from the newest existing one on (or the start),
+// folding the actions log with a fresh engine (every record compared with the journal's) and
+// applying the journal to read models.
+struct CheckpointBuild {
+  uint64_t every = kCheckpointEveryDefault;
+  std::function<void(uint64_t records_done)> progress;
+  std::function<void(const CheckpointInfo&)> written;
+  const std::atomic<bool>* stop = nullptr;
+};
+struct CheckpointBuildReport {
+  uint64_t started_at = 0;    // the checkpoint it started from (0: the journal's start)
+  uint64_t folded = 0;        // records folded
+  uint64_t written = 0;       // checkpoints written
+  bool interrupted = false;
+  std::vector<std::string> notes;
+};
+Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog& journal, const CheckpointBuild& build,
+                        CheckpointBuildReport* report);
+
+}  // namespace kezek::adapters
