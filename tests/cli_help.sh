@@ -23,6 +23,16 @@ set +e
 "$kezek" replay verify > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay verify without --data"; exit 1; }
 "$kezek" replay rebuild --data /tmp > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay rebuild without --out"; exit 1; }
 "$kezek" replay verify --data /nonexistent/dir > /dev/null 2>&1; [ $? -eq 1 ] || { echo "FAIL: replay verify missing"; exit 1; }
+"$kezek" replay checkpoint --data /tmp --every 0 > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay checkpoint --every 0"; exit 1; }
+"$kezek" replay checkpoint --data /tmp --every x > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay checkpoint --every x"; exit 1; }
+"$kezek" replay verify --data /tmp --every 5 > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay verify --every"; exit 1; }
+"$kezek" replay checkpoint --data /nonexistent/dir > /dev/null 2>&1; [ $? -eq 1 ] || { echo "FAIL: replay checkpoint missing"; exit 1; }
+for bad in "--as-of 2025-02-30" "--as-of yesterday" "--as-of-sequence -1" "--as-of 2025-01-01 --as-of-sequence 5"; do
+  # shellcheck disable=SC2086
+  "$kezek" status --data /nonexistent/dir $bad > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: status $bad"; exit 1; }
+  # shellcheck disable=SC2086
+  "$kezek" explain 1 --data /nonexistent/dir $bad > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: explain $bad"; exit 1; }
+done
 "$kezek" stats > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: stats without a journal"; exit 1; }
 "$kezek" stats --data /tmp --journal /tmp/x > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: stats with both"; exit 1; }
 for when in 2025-02-30 2025-13-01 yesterday 2025-01-01T25:00:00Z 2025-01-01T10:00:00 "2025-01-01 "; do

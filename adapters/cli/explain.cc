@@ -11,6 +11,7 @@
 #include "adapters/cli/common.h"
 #include "adapters/embedded/projection_store.h"
 #include "adapters/embedded/runtime.h"
+#include "adapters/embedded/segment_log.h"
 #include "engine/sha256.h"
 #include "events/codec.h"
 #include "projections/read_models.h"
@@ -47,21 +48,21 @@ options:
 int Fail(const adapters::Status& s) { return fmt::print(stderr, "kezek explain: {}\n", s.ToString()), 1; }
 
 // The read models of `data` as of its journal's end: the stored ones when they match the journal,
-// else built from it.
-adapters::Status Models(adapters::Runtime& runtime, const std::string& data, projections::ReadModels* models) {
+// else built from it. Only the journal is opened (the stored state is not needed).
+adapters::Status Models(adapters::SegmentLog& journal, const std::string& data, projections::ReadModels* models) {
   std::unique_ptr<adapters::ProjectionStore> store;
   Sha256 head{};
   bool loaded = false;
   if (adapters::ProjectionStore::OpenReadOnly((fs::path(data) / "projections").string(), &store).ok() &&
-      store->Load(models, &head).ok() && models->next_sequence() <= runtime.journal().end()) {
+      store->Load(models, &head).ok() && models->next_sequence() <= journal.end()) {
     loaded = models->next_sequence() == 0;
     if (!loaded) {  // the store's head must be the journal's record at its sequence
       std::vector<uint8_t> record;
-      loaded = runtime.journal_log().ReadRecord(models->next_sequence() - 1, &record).ok() && Sha256Hasher().Of(record) == head;
+      loaded = journal.ReadRecord(models->next_sequence() - 1, &record).ok() && Sha256Hasher().Of(record) == head;
     }
   }
   if (!loaded) *models = projections::ReadModels();
-  return runtime.journal_log().Read(models->next_sequence(), [&](uint64_t, std::span<const uint8_t> record) {
+  return journal.Read(models->next_sequence(), [&](uint64_t, std::span<const uint8_t> record) {
     models->Apply(record);
     return true;
   });
@@ -86,22 +87,22 @@ int Explain(int argc, char** argv) {
   const std::string lang = args->options.contains("--lang") ? args->options.at("--lang") : "ru";
   if (lang != "ru" && lang != "kk") return fmt::print(stderr, "kezek explain: --lang is ru or kk\n"), 2;
   const std::string data = args->options.at("--data");
-  std::unique_ptr<adapters::Runtime> runtime;
-  if (const auto s = adapters::Runtime::OpenReadOnly(data, {}, &runtime); !s.ok()) return Fail(s);
   std::optional<adapters::AsOfTarget> target;
   if (!AsOfFrom(*args, "explain", &target)) return 2;
   projections::ReadModels models;
-  if (target) {
+  if (target) {  // the logs alone (the stored read models are today's), from the checkpoint before the point
+    std::unique_ptr<adapters::SegmentLog> journal;
     adapters::AsOfPoint point;
-    if (const auto s = adapters::ResolveAsOf(runtime->journal_log(), *target, &point); !s.ok()) return Fail(s);
-    if (const auto s = adapters::LoadAsOf(data, nullptr, runtime->journal_log(), &point, nullptr, &models);
-        !s.ok()) {
-      return Fail(s);
-    }
+    adapters::Status s = adapters::OpenLogs(data, nullptr, &journal);
+    if (s.ok()) s = adapters::ResolveAsOf(*journal, *target, &point);
+    if (s.ok()) s = adapters::LoadAsOf(data, nullptr, *journal, &point, nullptr, &models);
     for (const std::string& note : point.notes) fmt::print(stderr, "kezek explain: {}\n", note);
+    if (!s.ok()) return Fail(s);
     fmt::print(stderr, "kezek explain: {}\n", AsOfText(point));
-  } else if (const auto s = Models(*runtime, data, &models); !s.ok()) {
-    return Fail(s);
+  } else {
+    std::unique_ptr<adapters::SegmentLog> journal;
+    if (const auto s = adapters::OpenLogs(data, nullptr, &journal); !s.ok()) return Fail(s);
+    if (const auto s = Models(*journal, data, &models); !s.ok()) return Fail(s);
   }
   const bool audit = args->options.contains("--audit");
   const auto view = models.Explain(application, audit);

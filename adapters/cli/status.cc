@@ -8,6 +8,7 @@
 #include "adapters/cli/common.h"
 #include "adapters/embedded/checkpoints.h"
 #include "adapters/embedded/runtime.h"
+#include "adapters/embedded/segment_log.h"
 #include "engine/engine.h"
 #include "projections/summary.h"
 
@@ -35,29 +36,30 @@ int StatusCommand(int argc, char** argv) {
   if (!args) return 2;
   if (args->help) return fmt::print("{}", kStatusUsage), 0;
   if (!args->options.contains("--data")) return fmt::print(stderr, "kezek status: --data DIR is required\n"), 2;
-  adapters::Runtime::Options options;
-  options.say = [](const std::string& message) { fmt::print(stderr, "kezek status: {}\n", message); };
-  std::unique_ptr<adapters::Runtime> runtime;
-  if (const auto s = adapters::Runtime::OpenReadOnly(args->options.at("--data"), options, &runtime); !s.ok()) {
-    return fmt::print(stderr, "kezek status: {}\n", s.ToString()), 1;
-  }
   std::optional<adapters::AsOfTarget> target;
   if (!AsOfFrom(*args, "status", &target)) return 2;
-  if (!target) return fmt::print("{}", StatusText(*runtime)), 0;
+  const std::string data = args->options.at("--data");
+  if (!target) {
+    adapters::Runtime::Options options;
+    options.say = [](const std::string& message) { fmt::print(stderr, "kezek status: {}\n", message); };
+    std::unique_ptr<adapters::Runtime> runtime;
+    if (const auto s = adapters::Runtime::OpenReadOnly(data, options, &runtime); !s.ok()) {
+      return fmt::print(stderr, "kezek status: {}\n", s.ToString()), 1;
+    }
+    return fmt::print("{}", StatusText(*runtime)), 0;
+  }
+  // As of: the logs alone (the stored state is today's), from the checkpoint before the point.
+  std::unique_ptr<adapters::SegmentLog> actions, journal;
   adapters::AsOfPoint point;
-  if (const auto s = adapters::ResolveAsOf(runtime->journal_log(), *target, &point); !s.ok()) {
-    return fmt::print(stderr, "kezek status: {}\n", s.ToString()), 1;
-  }
   std::unique_ptr<Engine> engine;
-  if (const auto s = adapters::LoadAsOf(args->options.at("--data"), &runtime->actions_log(), runtime->journal_log(), &point,
-                                        &engine, nullptr);
-      !s.ok()) {
-    return fmt::print(stderr, "kezek status: {}\n", s.ToString()), 1;
-  }
+  adapters::Status s = adapters::OpenLogs(data, &actions, &journal);
+  if (s.ok()) s = adapters::ResolveAsOf(*journal, *target, &point);
+  if (s.ok()) s = adapters::LoadAsOf(data, actions.get(), *journal, &point, &engine, nullptr);
   for (const std::string& note : point.notes) fmt::print(stderr, "kezek status: {}\n", note);
+  if (!s.ok()) return fmt::print(stderr, "kezek status: {}\n", s.ToString()), 1;
   const State& state = engine->state();
   fmt::print("data directory: {}\n{}\nstate:          {} applications, {} vouchers, engine time {}\nstate hash:     {}\n",
-             runtime->dir(), AsOfText(point), state.applications.size() - 1, state.vouchers.size() - 1,
+             data, AsOfText(point), state.applications.size() - 1, state.vouchers.size() - 1,
              IsoUtc(state.now), projections::Hex(engine->StateHash()));
   return 0;
 }

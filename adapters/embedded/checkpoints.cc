@@ -276,6 +276,21 @@ std::optional<int64_t> AsOfInstantEnd(std::string_view text) {
   return std::nullopt;
 }
 
+Status OpenLogs(const std::string& data, std::unique_ptr<SegmentLog>* actions, std::unique_ptr<SegmentLog>* journal) {
+  std::error_code ec;
+  if (!fs::is_regular_file(fs::path(data) / "KEZEK", ec)) {
+    return Status::NotFound(fmt::format("{}: no Kezek data directory (no KEZEK marker)", data));
+  }
+  SegmentLog::Options options;
+  options.read_only = true;
+  SegmentLog::Recovery recovery;
+  for (auto [name, log] : {std::pair{"actions", actions}, std::pair{"journal", journal}}) {
+    if (log == nullptr) continue;
+    if (Status s = SegmentLog::Open((fs::path(data) / name).string(), options, log, &recovery); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 Status ListCheckpoints(const std::string& data, std::vector<CheckpointInfo>* checkpoints, std::vector<std::string>* skipped) {
   checkpoints->clear();
   const fs::path dir = DirOf(data);
@@ -364,41 +379,63 @@ Status LoadCheckpoint(const std::string& path, Engine* engine, projections::Read
     return Status::Corruption(fmt::format("{}: its SHA-256 does not match its bytes (damaged)", path));
   }
   std::string entries;
+  entries.reserve(body.size() * 4);
   if (!Decompress(body.substr(kHeaderBytes), &entries)) return Status::Corruption(fmt::format("{}: its entries do not decompress", path));
   bytes = std::string();  // the file's bytes are no longer needed
-  bytes::In in(entries);
-  bool state_ok = true;
+  // The entries are read in place: keys and values are views into `entries`.
+  std::string_view rest(entries);
+  bool ok = true;
+  const auto u8 = [&]() -> uint8_t {
+    if (rest.empty()) return ok = false, 0;
+    const auto v = static_cast<uint8_t>(rest.front());
+    rest.remove_prefix(1);
+    return v;
+  };
+  const auto u32 = [&]() -> uint32_t {
+    if (rest.size() < 4) return ok = false, 0;
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<uint8_t>(rest[static_cast<size_t>(i)]);
+    rest.remove_prefix(4);
+    return v;
+  };
+  const auto view = [&](uint32_t length) -> std::string_view {
+    if (rest.size() < length) return ok = false, std::string_view();
+    const std::string_view v = rest.substr(0, length);
+    rest.remove_prefix(length);
+    return v;
+  };
   std::string state_problem = "the entries disagree with each other";
   const auto load_state = [&](State* state) {
     for (;;) {
-      const uint8_t family = in.U8();
-      if (!in.ok() || family == kStateEnd) break;
-      const std::string key = in.Str(), value = in.Str();
-      if (!in.ok() || family > static_cast<uint8_t>(state_codec::Family::kNumbers) ||
+      const uint8_t family = u8();
+      if (!ok || family == kStateEnd) break;
+      const std::string_view key = view(u32());
+      const std::string_view value = view(u32());
+      if (!ok || family > static_cast<uint8_t>(state_codec::Family::kNumbers) ||
           (state != nullptr && !state_codec::LoadEntry(static_cast<state_codec::Family>(family), key, value, state))) {
         state_problem = fmt::format("an entry of family {} ({} key bytes, {} value bytes) does not decode", family,
                                     key.size(), value.size());
-        return state_ok = false;
+        return ok = false;
       }
     }
-    return state_ok = in.ok();
+    return ok;
   };
+  bool state_ok = true;
   if (engine != nullptr) {
-    if (!engine->Restore(load_state)) state_ok = false;
+    state_ok = engine->Restore(load_state) && ok;
   } else {
-    (void)load_state(nullptr);
+    state_ok = load_state(nullptr);
   }
   if (!state_ok) return Status::Corruption(fmt::format("{}: its state: {}", path, state_problem));
   if (models != nullptr) {
     for (;;) {
-      const uint32_t length = in.U32();
-      if (!in.ok() || length == kModelsEnd) break;
-      std::string key(length, '\0');
-      in.Raw(key.data(), length);
-      const std::string value = in.Str();
-      if (!in.ok() || !models->LoadEntry(key, value)) return Status::Corruption(fmt::format("{}: its read-model entries do not decode", path));
+      const uint32_t length = u32();
+      if (!ok || length == kModelsEnd) break;
+      const std::string_view key = view(length);
+      const std::string_view value = view(u32());
+      if (!ok || !models->LoadEntry(key, value)) return Status::Corruption(fmt::format("{}: its read-model entries do not decode", path));
     }
-    if (!in.ok() || !models->FinishLoad()) return Status::Corruption(fmt::format("{}: its read-model entries disagree", path));
+    if (!ok || !models->FinishLoad()) return Status::Corruption(fmt::format("{}: its read-model entries disagree", path));
     if (models->next_sequence() != info->sequence) {
       return Status::Corruption(fmt::format("{}: its read models reflect {} records, its header {}", path, models->next_sequence(), info->sequence));
     }

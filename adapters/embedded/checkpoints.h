@@ -67,6 +67,11 @@ struct CheckpointInfo {
   uint64_t bytes = 0;            // the file's size
 };
 
+// The actions log and the journal of data directory `data`, opened read-only (no lock, nothing
+// written: beside a running writer), for as-of questions that need no stored state. Failure:
+// NotFound (no such directory, or no KEZEK marker), Corruption, IoError.
+Status OpenLogs(const std::string& data, std::unique_ptr<SegmentLog>* actions, std::unique_ptr<SegmentLog>* journal);
+
 // The checkpoints of `data` (its checkpoints/ folder; none when it is missing), oldest first,
 // from their headers. Files whose header does not read are skipped and named in *skipped.
 Status ListCheckpoints(const std::string& data, std::vector<CheckpointInfo>* checkpoints,

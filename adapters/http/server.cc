@@ -241,14 +241,8 @@ struct Server::Impl {
   std::optional<Past> past_cached;
   Status LoadPast(const AsOfTarget& target, Past* past) {
     std::lock_guard lock(past_mutex);
-    SegmentLog::Options log_options;
-    log_options.read_only = true;
-    SegmentLog::Recovery recovery;
     std::unique_ptr<SegmentLog> journal;
-    if (Status s = SegmentLog::Open((std::filesystem::path(runtime->dir()) / "journal").string(), log_options, &journal, &recovery);
-        !s.ok()) {
-      return s;
-    }
+    if (Status s = OpenLogs(runtime->dir(), nullptr, &journal); !s.ok()) return s;
     AsOfPoint point;
     if (Status s = ResolveAsOf(*journal, target, &point); !s.ok()) return s;
     if (past_cached && past_cached->point.sequence == point.sequence) return *past = *past_cached, Status::Ok();

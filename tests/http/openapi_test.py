@@ -569,6 +569,21 @@ class Walk:
             check(f"{template} with an unknown key is 401", status == 401)
         status, stats = self.get("the statistics", "/v1/statistics", "/v1/statistics")
         check("the statistics count the waiting", status == 200 and stats["waiting"] > 0, str(stats)[:300])
+        # As of (docs/audit.md): each view that takes ?as_of answers in the document's shapes.
+        for template, path in [("/v1/statistics", "/v1/statistics"), ("/v1/catalogue", "/v1/catalogue"),
+                               ("/v1/applications/{id}", f"/v1/applications/{app}"),
+                               ("/v1/applications/{id}/position", f"/v1/applications/{app}/position"),
+                               ("/v1/applications/{id}/explain", f"/v1/applications/{app}/explain"),
+                               ("/v1/applicants/{iin}/applications", f"/v1/applicants/{owner}/applications")]:
+            status, body = self.get(f"{template} as of record 200", template, f"{path}?as_of_sequence=200", "edu")
+            check(f"{template}?as_of_sequence=200 is 200 (404 for an application filed later)",
+                  status == 200 or (status == 404 and "{id}" in template), f"{status} {str(body)[:300]}")
+            status, body = self.get(f"{template} as of 2100", template, f"{path}?as_of=2100-12-31", "edu")
+            check(f"{template}?as_of=2100-12-31 is 200", status == 200, f"{status} {str(body)[:300]}")
+            status, body = self.get(f"{template} as of no date", template, f"{path}?as_of=2025-02-30", "edu")
+            check(f"{template}?as_of=2025-02-30 is 400", status == 400, f"{status} {str(body)[:300]}")
+        status, past = self.get("the statistics as of record 200", "/v1/statistics", "/v1/statistics?as_of_sequence=200")
+        check("the statistics as of record 200 differ from today's", status == 200 and past != stats)
 
     def edges(self):
         big = "y" * 9000

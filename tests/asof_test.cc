@@ -1,0 +1,268 @@
+// As of (adapters/embedded/checkpoints.h, docs/audit.md): the state and read models of a data
+// directory as of an instant or a journal sequence, from its checkpoints and a short fold, equal
+// (state hash, read models' hash) those of a run stopped there — a separate data directory given
+// only the inputs before that instant. Checkpoints are deterministic files; a damaged one, or one
+// made from another journal, is passed over and the answer stays the same.
+#include <algorithm>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "adapters/embedded/checkpoints.h"
+#include "adapters/embedded/runtime.h"
+#include "engine/engine.h"
+#include "events/codec.h"
+#include "projections/read_models.h"
+#include "workload/simulation.h"
+#include "tests/harness.h"
+
+namespace kezek::test {
+namespace {
+
+namespace fs = std::filesystem;
+using adapters::AsOfPoint;
+using adapters::AsOfTarget;
+using adapters::Runtime;
+
+struct Lines {
+  std::vector<std::string> json;
+  std::vector<int64_t> instant_ms;  // each line's instant_ms
+};
+
+Lines Generated() {
+  workload::SimulationOptions options;
+  options.seed = 11;
+  options.applications = 1200;
+  options.months = 14;
+  options.country = true;
+  events::Codec codec;
+  Lines lines;
+  workload::SimulationSummary summary;
+  std::string error;
+  REQUIRE(workload::Simulate(options, [&](std::span<const uint8_t> b) {
+    lines.json.push_back(codec.ActionToJson(b));
+    lines.instant_ms.push_back(flatbuffers::GetRoot<fb::Action>(b.data())->instant_ms());
+  }, &summary, &error));
+  // Generated histories are in time order: "the inputs before an instant" is a prefix.
+  REQUIRE(std::is_sorted(lines.instant_ms.begin(), lines.instant_ms.end()));
+  return lines;
+}
+
+Runtime::Options Creating() {
+  Runtime::Options options;
+  options.create = true;
+  options.batch_max = 512;
+  options.log.sync = false;
+  return options;
+}
+
+std::unique_ptr<Runtime> Written(const std::string& dir, std::span<const std::string> lines) {
+  std::unique_ptr<Runtime> runtime;
+  const adapters::Status s = Runtime::Open(dir, Creating(), &runtime);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  for (size_t from = 0; from < lines.size(); from += 4096) {
+    const auto chunk = lines.subspan(from, std::min<size_t>(4096, lines.size() - from));
+    REQUIRE(runtime->Append(chunk, [](const Runtime::Answer&) {}).ok());
+  }
+  return runtime;
+}
+
+// The read models of a journal from its start.
+Sha256 ModelsHashOf(Runtime& runtime) {
+  projections::ReadModels models;
+  REQUIRE(runtime.journal_log().Read(0, [&](uint64_t, std::span<const uint8_t> r) {
+    models.Apply(r);
+    return true;
+  }).ok());
+  return models.Hash();
+}
+
+struct Answer {
+  AsOfPoint point;
+  Sha256 state_hash{};
+  Sha256 models_hash{};
+};
+
+Answer AsOf(Runtime& runtime, const AsOfTarget& target) {
+  Answer a;
+  adapters::Status s = adapters::ResolveAsOf(runtime.journal_log(), target, &a.point);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  std::unique_ptr<Engine> engine;
+  projections::ReadModels models;
+  s = adapters::LoadAsOf(runtime.dir(), &runtime.actions_log(), runtime.journal_log(), &a.point, &engine, &models);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  a.state_hash = engine->StateHash();
+  a.models_hash = models.Hash();
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("as of: an instant's state and read models are a run's stopped there, from checkpoints or the start") {
+  const Lines lines = Generated();
+  const std::string root = TempDir("asof");
+  auto live = Written(root + "/live", lines.json);
+  const uint64_t records = live->journal().end();
+  REQUIRE(records > 10'000);
+
+  // Checkpoints every 2,000 records: each at an input's end, holding that point's hashes.
+  adapters::CheckpointBuild build;
+  build.every = 2'000;
+  adapters::CheckpointBuildReport report;
+  adapters::Status s = adapters::BuildCheckpoints(root + "/live", live->actions_log(), live->journal_log(), build, &report);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  std::vector<adapters::CheckpointInfo> checkpoints;
+  REQUIRE(adapters::ListCheckpoints(root + "/live", &checkpoints).ok());
+  CHECK(report.written == checkpoints.size());
+  CHECK(checkpoints.size() == records / 2'000);
+  for (const auto& c : checkpoints) {
+    CHECK(c.sequence >= 2'000);
+    std::vector<uint8_t> last;
+    REQUIRE(live->journal_log().ReadRecord(c.sequence - 1, &last).ok());
+    CHECK_FALSE(fb::GetJournalRecord(last.data())->continued());
+  }
+
+  // Instants: a few month ends (through the day's end in Kazakhstan), a minute, the start, the end.
+  std::vector<int64_t> instants;
+  for (const char* when : {"2024-01-31", "2024-04-30", "2024-08-15", "2024-08-15T06:01:00Z", "2024-12-31", "2025-02-28"}) {
+    const auto end = adapters::AsOfInstantEnd(when);
+    REQUIRE(end.has_value());
+    instants.push_back(*end);
+  }
+  instants.push_back(lines.instant_ms.front());  // before any record: nothing
+  instants.push_back(lines.instant_ms.back() + 1);  // everything
+  int compared = 0;
+  for (const int64_t before : instants) {
+    CAPTURE(before);
+    // The run stopped there: only the inputs before the instant, in a data directory of its own.
+    const size_t n = static_cast<size_t>(std::lower_bound(lines.instant_ms.begin(), lines.instant_ms.end(), before) -
+                                         lines.instant_ms.begin());
+    const std::string stopped_dir = root + "/stopped-" + std::to_string(n);
+    auto stopped = Written(stopped_dir, std::span(lines.json).first(n));
+    AsOfTarget target;
+    target.before_ms = before;
+    const Answer answer = AsOf(*live, target);
+    CHECK(answer.point.inputs == n);
+    CHECK(answer.point.sequence == stopped->journal().end());
+    CHECK(answer.state_hash == stopped->engine().StateHash());
+    CHECK(answer.models_hash == ModelsHashOf(*stopped));
+    CHECK(answer.point.folded_records < 2'000 + 64);  // a short fold from the checkpoint before it
+    // By sequence, the same point.
+    AsOfTarget by_sequence;
+    by_sequence.sequence = answer.point.sequence;
+    const Answer again = AsOf(*live, by_sequence);
+    CHECK(again.point.sequence == answer.point.sequence);
+    CHECK(again.state_hash == answer.state_hash);
+    ++compared;
+  }
+  CHECK(compared == 8);
+
+  // A checkpoint's hashes are those of the point it holds.
+  const auto& middle = checkpoints[checkpoints.size() / 2];
+  AsOfTarget at_middle;
+  at_middle.sequence = middle.sequence;
+  const Answer from_middle = AsOf(*live, at_middle);
+  CHECK(from_middle.point.checkpoint == middle.sequence);
+  CHECK(from_middle.point.folded_records == 0);
+  CHECK(from_middle.state_hash == middle.state_hash);
+  CHECK(from_middle.models_hash == middle.models_hash);
+
+  // Without checkpoints (from the journal's start) the answers are the same.
+  const std::string bare = root + "/bare";
+  fs::create_directories(bare);
+  fs::copy(root + "/live", bare, fs::copy_options::recursive | fs::copy_options::skip_existing);
+  fs::remove_all(bare + "/checkpoints");
+  fs::remove(bare + "/LOCK");
+  {
+    std::unique_ptr<Runtime> copy;
+    REQUIRE(Runtime::OpenReadOnly(bare, {}, &copy).ok());
+    AsOfTarget target;
+    target.sequence = middle.sequence + 17;
+    const Answer from_start = AsOf(*copy, target);
+    const Answer from_checkpoint = AsOf(*live, target);
+    CHECK(from_start.point.checkpoint == 0);
+    CHECK(from_checkpoint.point.checkpoint == middle.sequence);
+    CHECK(from_start.point.sequence == from_checkpoint.point.sequence);
+    CHECK(from_start.state_hash == from_checkpoint.state_hash);
+    CHECK(from_start.models_hash == from_checkpoint.models_hash);
+
+    // Deterministic: the same journal gives byte-identical checkpoint files.
+    build.every = 2'000;
+    REQUIRE(adapters::BuildCheckpoints(bare, copy->actions_log(), copy->journal_log(), build, &report).ok());
+    for (const auto& c : checkpoints) {
+      const std::string name = fs::path(c.path).filename().string();
+      CHECK(ReadFileBytes(bare + "/checkpoints/" + name) == ReadFileBytes(c.path));
+    }
+  }
+
+  // A damaged checkpoint is passed over, said, and the answer is the same (from the one before).
+  {
+    auto bytes = ReadFileBytes(middle.path);
+    bytes[bytes.size() / 2] ^= 0x40;
+    WriteFileBytes(middle.path, bytes);
+    AsOfTarget target;
+    target.sequence = middle.sequence + 17;
+    const Answer damaged = AsOf(*live, target);
+    CHECK(damaged.point.checkpoint < middle.sequence);
+    REQUIRE_FALSE(damaged.point.notes.empty());
+    CHECK(damaged.point.notes.front().find("SHA-256") != std::string::npos);
+    std::unique_ptr<Runtime> copy;
+    REQUIRE(Runtime::OpenReadOnly(bare, {}, &copy).ok());
+    CHECK(damaged.state_hash == AsOf(*copy, target).state_hash);
+  }
+
+  // A checkpoint of another journal (same name, another history) is passed over.
+  {
+    Lines other = lines;
+    other.json.insert(other.json.begin() + 5, "{ not JSON: a different journal from record 5 on");
+    auto foreign = Written(root + "/foreign", std::span(other.json).first(5'000));
+    build.every = 2'000;
+    REQUIRE(adapters::BuildCheckpoints(root + "/foreign", foreign->actions_log(), foreign->journal_log(), build, &report).ok());
+    const std::string name = fmt::format("{:020}.kzc", checkpoints.front().sequence);
+    fs::copy_file(root + "/foreign/checkpoints/" + name, root + "/live/checkpoints/" + name,
+                  fs::copy_options::overwrite_existing);
+    AsOfTarget target;
+    target.sequence = checkpoints.front().sequence + 3;
+    const Answer answer = AsOf(*live, target);
+    CHECK(answer.point.checkpoint == 0);
+    REQUIRE_FALSE(answer.point.notes.empty());
+    CHECK(answer.point.notes.front().find("another journal") != std::string::npos);
+  }
+  fs::remove_all(root);
+}
+
+TEST_CASE("as of: targets resolve to an input's end; past the journal is refused; instants parse strictly") {
+  CHECK(adapters::AsOfInstantEnd("2025-01-01") == Utc(2025, 1, 1, 19, 0));
+  CHECK(adapters::AsOfInstantEnd("2025-01-01T10:00:00Z") == Utc(2025, 1, 1, 10, 0) + 1000);
+  for (const char* bad : {"2025-02-29", "2025-13-01", "2025-1-1", "1999-12-31", "2025-01-01T24:00:00Z", "2025-01-01T10:00:00",
+                          "", "yesterday", "2025-01-01 ", "2025-01-01T10:00:60Z"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(adapters::AsOfInstantEnd(bad).has_value());
+  }
+  const std::string root = TempDir("asof-targets");
+  // An input whose decisions split into parts (many vouchers at once) ends after its last part.
+  const Lines lines = Generated();
+  auto live = Written(root + "/d", std::span(lines.json).first(6'000));
+  uint64_t continued = UINT64_MAX;
+  REQUIRE(live->journal_log().Read(0, [&](uint64_t i, std::span<const uint8_t> r) {
+    if (fb::GetJournalRecord(r.data())->continued()) continued = i;
+    return continued == UINT64_MAX;
+  }).ok());
+  if (continued != UINT64_MAX) {
+    AsOfPoint point;
+    AsOfTarget inside;
+    inside.sequence = continued + 1;  // after a part that says more follow
+    REQUIRE(adapters::ResolveAsOf(live->journal_log(), inside, &point).ok());
+    CHECK(point.sequence > continued + 1);
+  }
+  AsOfPoint point;
+  AsOfTarget past;
+  past.sequence = live->journal().end() + 1;
+  CHECK(adapters::ResolveAsOf(live->journal_log(), past, &point).code() == adapters::Status::Code::kInvalidArgument);
+  past.sequence = live->journal().end();
+  REQUIRE(adapters::ResolveAsOf(live->journal_log(), past, &point).ok());
+  CHECK(point.inputs == 6'000);
+  fs::remove_all(root);
+}
+
+}  // namespace kezek::test
