@@ -116,7 +116,7 @@ int Explain(int argc, char** argv) {
   }
   const fb::Explanation* e = flatbuffers::GetRoot<fb::Explanation>(view->data());
   fmt::print("application {}: {}{}\n", application, fb::EnumNameApplicationStatus(e->status()),
-             e->position() ? fmt::format(", place {} now", *e->position()) : "");
+             e->position() ? fmt::format(", place {} {}", *e->position(), target ? "then" : "now") : "");
   for (const fb::ExplainedChange* c : *e->changes()) {
     const auto* text = lang == "ru" ? c->text_ru() : c->text_kk();
     fmt::print("{}  {}\n", Iso(c->engine_time_ms()), text != nullptr ? text->str() : "");
