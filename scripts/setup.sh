@@ -2,6 +2,7 @@
 # Installs every Debian 12 package Kezek builds, tests and benchmarks with. Idempotent: a package
 # already installed is left as it is, and nothing is fetched when all are present.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config ccache
@@ -13,7 +14,12 @@ packages=(
   openssl                # the TLS test's self-signed certificate
   maven openjdk-17-jre-headless  # the Apache Kafka broker of the tests (scripts/kafka.sh)
   python3-venv            # scripts/python-env.sh: the OpenAPI test's pinned PyPI packages
+  chromium                # the auditors' console's browser test (tests/console, Playwright)
 )
+# Node.js and npm (the console's chart library is bundled from npm at build time, and Playwright
+# drives the browser test): Debian's, unless a Node.js is installed already (e.g. NodeSource's,
+# whose package holds npm too).
+command -v node > /dev/null && command -v npm > /dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -27,4 +33,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "setup: all ${#packages[@]} packages present"
+fi
+# The console's npm packages (uPlot, bundled into the binary; playwright-core, for its test),
+# exactly as console/package-lock.json pins them; again only when the lockfile changed.
+if ! cmp -s console/package-lock.json console/node_modules/.kezek-lockfile 2> /dev/null; then
+  echo "setup: npm ci in console/"
+  (cd console && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.kezek-lockfile)
 fi

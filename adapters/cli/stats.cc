@@ -1,6 +1,7 @@
 // kezek stats: an analyst's statistics of a journal (projections/history_stats.h), as of any
 // instant or sequence, as a table, CSV or JSON.
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,12 +10,14 @@
 
 #include "adapters/cli/commands.h"
 #include "adapters/cli/common.h"
+#include "adapters/console_page.h"
 #include "adapters/embedded/checkpoints.h"
 #include "adapters/embedded/journal_file.h"
 #include "adapters/embedded/segment_log.h"
 #include "engine/civil_time.h"
 #include "events/journal_chain.h"
 #include "projections/history_stats.h"
+#include "projections/summary.h"
 
 namespace kezek::cli {
 namespace {
@@ -43,13 +46,17 @@ options:
   --format F             text (default), csv or json
   --section S            with --format csv: flows (default), queue or kindergartens
   --top N                kindergartens listed (default 20; text: 10)
+  --html FILE            write the auditors' console as one self-contained page instead (charts
+                         of the queue by month and of vouchers per locality, the flows, the most
+                         requested ДО, and the hash chain checked to the journal's end): it works
+                         offline, nothing loaded from elsewhere (docs/audit.md, "The console")
   --help                 this text
 )";
 
 }  // namespace
 
 int Stats(int argc, char** argv) {
-  const auto args = Parse(argc, argv, 2, {"--data", "--journal", "--as-of", "--as-of-sequence", "--format", "--section", "--top"}, {});
+  const auto args = Parse(argc, argv, 2, {"--data", "--journal", "--as-of", "--as-of-sequence", "--format", "--section", "--top", "--html"}, {});
   if (!args) return fmt::print(stderr, "{}", kStatsUsage), 2;
   if (args->help) return fmt::print("{}", kStatsUsage), 0;
   const bool from_data = args->options.contains("--data");
@@ -77,6 +84,10 @@ int Stats(int argc, char** argv) {
   if (section != "flows" && section != "queue" && section != "kindergartens") {
     return fmt::print(stderr, "kezek stats: --section is flows, queue or kindergartens, not '{}'\n", section), 2;
   }
+  const bool html = args->options.contains("--html");
+  if (html && (args->options.contains("--format") || args->options.contains("--section"))) {
+    return fmt::print(stderr, "kezek stats: --html writes a page: not with --format or --section\n"), 2;
+  }
   const auto top = Number(*args, "--top", format == "text" ? 10 : 20);
   if (!top) return 2;
   if (*top > 100'000) return fmt::print(stderr, "kezek stats: --top is at most 100000\n"), 2;
@@ -85,12 +96,13 @@ int Stats(int argc, char** argv) {
   events::JournalChain chain;
   std::string problem;
   bool reached = false;
+  // The page reports the chain checked to the journal's end, past an as-of bound too.
   const auto visit = [&](std::span<const uint8_t> record) {
-    if (!problem.empty() || reached) return false;
+    if (!problem.empty() || (reached && !html)) return false;
     problem = chain.Add(record);
     if (!problem.empty()) return false;
-    reached = !stats.Apply(record);
-    return !reached;
+    if (!reached) reached = !stats.Apply(record);
+    return !reached || html;
   };
   CatchInterrupt(true);
   if (from_data) {
@@ -128,6 +140,23 @@ int Stats(int argc, char** argv) {
   }
   CatchInterrupt(false);
   if (Interrupted().load()) return fmt::print(stderr, "kezek stats: interrupted; nothing printed\n"), 130;
+  if (html) {
+    if (problem.empty()) problem = chain.End();
+    const std::string json = fmt::format(
+        "{{\"statistics\": {}, \"chain\": {{\"verified\": {}, \"records\": {}, \"head\": \"{}\", \"problem\": {}, "
+        "\"source\": \"kezek stats --html\"}}}}",
+        stats.Json(static_cast<uint32_t>(*top)), problem.empty() ? "true" : "false", chain.records(),
+        projections::Hex(chain.head()), projections::JsonQuoted(problem));
+    const std::string path = args->options.at("--html");
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    const std::string page = console::PageWithData(json);
+    if (!out || !out.write(page.data(), static_cast<std::streamsize>(page.size())) || !out.flush()) {
+      return fmt::print(stderr, "kezek stats: {}: cannot be written\n", path), 1;
+    }
+    fmt::print(stderr, "kezek stats: wrote {} ({} bytes): {} records, chain {}\n", path, page.size(), chain.records(),
+               problem.empty() ? "verified" : "NOT verified: " + problem);
+    return problem.empty() ? 0 : 1;
+  }
   if (!problem.empty()) return fmt::print(stderr, "kezek stats: {}\n", problem), 1;
   if (format == "json") {
     fmt::print("{}", stats.Json(static_cast<uint32_t>(*top)));

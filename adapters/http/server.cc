@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "adapters/console_page.h"
 #include "adapters/embedded/checkpoints.h"
 #include "adapters/embedded/projection_store.h"
 #include "adapters/embedded/segment_log.h"
@@ -31,7 +32,9 @@
 #include "events/input.h"
 #include "engine/numbers.h"
 #include "events/journal_chain.h"
+#include "projections/history_stats.h"
 #include "projections/read_models.h"
+#include "projections/summary.h"
 
 namespace kezek::adapters::http {
 namespace {
@@ -251,6 +254,47 @@ struct Server::Impl {
     for (const std::string& note : point.notes) options.say("as of: " + note);
     past_cached = Past{std::move(point), std::move(then)};
     *past = *past_cached;
+    return Status::Ok();
+  }
+
+  // --- The auditors' routes (/v1/audit/statistics, /v1/audit/chain; embedded only): the journal's
+  // statistics (projections/history_stats.h) and its hash chain, both fed from the journal's
+  // start on the first question and then caught up with the records added since, on each one.
+  std::mutex audit_mutex;
+  std::unique_ptr<projections::HistoryStats> audit_stats;
+  events::JournalChain audit_chain;
+  std::string audit_problem;  // the chain's finding; the statistics stop before the record it names
+  Status AuditCatchUp() {
+    std::unique_ptr<SegmentLog> journal;
+    if (Status s = OpenLogs(runtime->dir(), nullptr, &journal); !s.ok()) return s;
+    if (!audit_stats) audit_stats = std::make_unique<projections::HistoryStats>();
+    if (!audit_problem.empty()) return Status::Ok();
+    return journal->Read(audit_chain.records(), [&](uint64_t, std::span<const uint8_t> record) {
+      audit_problem = audit_chain.Add(record);
+      if (!audit_problem.empty()) return false;
+      (void)audit_stats->Apply(record);
+      return true;
+    });
+  }
+  std::string AuditChainJson() const {
+    return fmt::format(R"({{"verified": {}, "records": {}, "head": "{}", "problem": {}, "source": "kezek serve: the journal's chain checked from its start"}})",
+                       audit_problem.empty() ? "true" : "false", audit_chain.records(), projections::Hex(audit_chain.head()),
+                       projections::JsonQuoted(audit_problem));
+  }
+  // The statistics as of a bound: a fold of the journal from its start up to it (kezek stats --as-of).
+  Status AuditStatisticsAsOf(const projections::HistoryStats::Bound& bound, uint32_t top, std::string* json) {
+    std::unique_ptr<SegmentLog> journal;
+    if (Status s = OpenLogs(runtime->dir(), nullptr, &journal); !s.ok()) return s;
+    projections::HistoryStats stats(bound);
+    events::JournalChain chain;
+    std::string problem;
+    Status s = journal->Read(0, [&](uint64_t, std::span<const uint8_t> record) {
+      problem = chain.Add(record);
+      return problem.empty() && stats.Apply(record);
+    });
+    if (!s.ok()) return s;
+    if (!problem.empty()) return Status::Corruption(problem);
+    *json = stats.Json(top);
     return Status::Ok();
   }
 
@@ -851,6 +895,18 @@ Response Server::Impl::Route(const Request& request, const std::function<void(Re
                 StatusJson(IoCodec(), status, journaled, projected, engine_time_ms.load(),
                            static_cast<uint32_t>(models.size()), lag));
   }
+  if (path == "/console") {  // the auditors' console: a static page; its reads need a key
+    *route = "/console";
+    if (request.method() != bhttp::verb::get) return MethodNotAllowed(request, "GET");
+    Response r = Json(request, bhttp::status::ok, std::string(console::Page()));
+    r.set(bhttp::field::content_type, "text/html; charset=utf-8");
+    r.set("Content-Security-Policy",
+          "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; "
+          "frame-ancestors 'none'; form-action 'none'");
+    r.set("X-Content-Type-Options", "nosniff");
+    r.set(bhttp::field::cache_control, "no-cache");
+    return r;
+  }
   if (!path.starts_with("/v1/")) {
     *route = "(unknown)";
     return Error(request, bhttp::status::not_found, "UnknownRoute", fmt::format("no route {}", Printable(path.substr(0, 200))));
@@ -1005,6 +1061,56 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     const auto it = request.find("X-Applicant-Iin");
     return it == request.end() ? std::string{} : std::string(it->value().data(), it->value().size());
   };
+  // /v1/audit/statistics and /v1/audit/chain: the auditors' (docs/audit.md, "The console").
+  if (segments.size() == 3 && segments[1] == "audit" && (segments[2] == "statistics" || segments[2] == "chain")) {
+    const bool chain = segments[2] == "chain";
+    *route = chain ? "/v1/audit/chain" : "/v1/audit/statistics";
+    if (caller.role != fb::Role::Auditor && caller.role != fb::Role::EducationDepartment) {
+      return refused("the audit routes are read by Auditor and EducationDepartment keys");
+    }
+    projections::HistoryStats::Bound bound;
+    uint32_t top = 20;
+    for (const auto& [name, value] : query) {
+      if (!chain && name == "as_of") {
+        bound.before_ms = AsOfInstantEnd(value);
+        if (!bound.before_ms) {
+          return Error(request, bhttp::status::bad_request, "InvalidParameter",
+                       "as_of: a date YYYY-MM-DD (through its end, Kazakhstan time) or an instant YYYY-MM-DDTHH:MM:SSZ");
+        }
+      } else if (!chain && name == "as_of_sequence") {
+        bound.before_sequence = ParseU64(value);
+        if (!bound.before_sequence) return Error(request, bhttp::status::bad_request, "InvalidParameter", "as_of_sequence: a whole number");
+      } else if (!chain && name == "top") {
+        const auto v = ParseU64(value);
+        if (!v || *v < 1 || *v > 1'000) return Error(request, bhttp::status::bad_request, "InvalidParameter", "top: 1..1000");
+        top = static_cast<uint32_t>(*v);
+      } else {
+        return Error(request, bhttp::status::bad_request, "InvalidParameter",
+                     fmt::format("no parameter '{}'", Printable(std::string_view(name).substr(0, 64))));
+      }
+    }
+    if (bound.before_ms && bound.before_sequence) {
+      return Error(request, bhttp::status::bad_request, "InvalidParameter", "as_of or as_of_sequence, not both");
+    }
+    if (replica != nullptr) {
+      return Error(request, bhttp::status::bad_request, "AsOfUnavailable",
+                   "the audit routes are answered by the embedded server (kezek serve --data)");
+    }
+    std::string body;
+    Status s;
+    if (!chain && (bound.before_ms || bound.before_sequence)) {
+      s = AuditStatisticsAsOf(bound, top, &body);
+    } else {
+      std::lock_guard audit_lock(audit_mutex);
+      s = AuditCatchUp();
+      if (s.ok()) body = chain ? AuditChainJson() : audit_stats->Json(top);
+    }
+    if (!s.ok()) {
+      options.say("audit: " + s.ToString());
+      return Error(request, bhttp::status::internal_server_error, "AuditFailed", s.message());
+    }
+    return Json(request, bhttp::status::ok, std::move(body));
+  }
   // ?as_of=WHEN | ?as_of_sequence=N: the cards, positions, explanations, lists, catalogue and
   // statistics as they stood then (docs/audit.md, "As of").
   std::optional<Past> past;

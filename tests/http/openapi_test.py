@@ -584,10 +584,29 @@ class Walk:
             check(f"{template}?as_of=2025-02-30 is 400", status == 400, f"{status} {str(body)[:300]}")
         status, past = self.get("the statistics as of record 200", "/v1/statistics", "/v1/statistics?as_of_sequence=200")
         check("the statistics as of record 200 differ from today's", status == 200 and past != stats)
+        # The auditors' routes and their console (docs/audit.md, "The console").
+        for template in ("/v1/audit/statistics", "/v1/audit/chain"):
+            for what, key, expected in [("an auditor", "audit", 200), ("the department", "edu", 200),
+                                        ("a portal", "portal", 403), ("a ДО", "kg", 403), ("no key", None, 401)]:
+                status, body = self.get(f"{template} read by {what}", template, template, key)
+                check(f"{template} read by {what} is {expected}", status == expected, f"{status} {str(body)[:300]}")
+            status, body = self.get(f"{template} with an unknown parameter", template, f"{template}?x=1", "audit")
+            check(f"{template}?x=1 is 400", status == 400, f"{status} {body}")
+        status, chain = self.get("the chain", "/v1/audit/chain", "/v1/audit/chain", "audit")
+        check("the chain verified over the journal", status == 200 and chain["verified"] and chain["records"] > 1000, str(chain))
+        for query in ("as_of=2024-06-30", "as_of_sequence=500", "top=3", "as_of=2024-06-30&top=1000"):
+            status, body = self.get(f"audit statistics ?{query}", "/v1/audit/statistics", f"/v1/audit/statistics?{query}", "audit")
+            check(f"/v1/audit/statistics?{query} is 200", status == 200, f"{status} {str(body)[:300]}")
+        for query in ("as_of=2024-02-30", "as_of_sequence=x", "top=0", "top=1001", "as_of=2024-06-30&as_of_sequence=5"):
+            status, body = self.get(f"audit statistics ?{query}", "/v1/audit/statistics", f"/v1/audit/statistics?{query}", "audit")
+            check(f"/v1/audit/statistics?{query} is 400", status == 400, f"{status} {str(body)[:300]}")
+        status, page = self.get("the console", "/console", "/console", None)
+        check("GET /console is the page", status == 200 and "auditors' console" in page, str(page)[:200])
 
     def edges(self):
         big = "y" * 9000
-        for template in ("/healthz", "/readyz", "/metrics", "/v1/catalogue", "/v1/statistics"):
+        for template in ("/healthz", "/readyz", "/metrics", "/v1/catalogue", "/v1/statistics", "/console",
+                         "/v1/audit/statistics", "/v1/audit/chain"):
             response = self.server.request("GET", template, SECRET["edu"], headers={"X-Big": big})
             check(f"{template} with 9 KB of headers is 431", response[0] == 431)
             self.doc.conform(f"{template} with 9 KB of headers", "get", template, response)
