@@ -126,11 +126,14 @@ Status Partition::CatchUp(const Answers& answer) {
   options_.say(fmt::format("catching up: folding {} logged inputs from input {}", behind, applied_));
   Status failure;
   size_t in_batch = 0;
+  uint64_t folded = 0;
   const Status read = inputs_->Read(applied_, [&](uint64_t index, std::span<const uint8_t> payload) {
     failure = FoldOne(index, payload, answer);
+    ++folded;
     if (failure.ok() && ++in_batch == options_.batch_max) {
       in_batch = 0;
       failure = Commit();
+      if (failure.ok() && options_.progress) options_.progress(folded, behind);
     }
     return failure.ok();
   });

@@ -110,6 +110,8 @@ class Partition {
     size_t batch_max = limits::kBatchInputsDefault;  // inputs per commit (one sync of each log)
     uint64_t crash_at = 0;    // tests: SIGKILL at the n-th crash point (0: never); see the top
     std::function<void(const std::string&)> say;  // recovery and progress messages (logs)
+    // Catching up: called after each commit with the inputs folded so far and how many there are.
+    std::function<void(uint64_t folded, uint64_t total)> progress;
     // How messages name the partition, its input log and its journal ("DIR", "DIR/actions",
     // "DIR/journal" for a data directory).
     std::string name;

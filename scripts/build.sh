@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 flavour=${1:-release}
 case "$flavour" in
   release) dir=build; extra=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
-  sanitize) dir=build-sanitize; extra=(-DCMAKE_BUILD_TYPE=Debug -DKEZEK_SANITIZE=ON) ;;
+  # -O1: the sanitizers find the same faults, and the suites run several times faster than at -O0.
+  sanitize) dir=build-sanitize; extra=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1" -DKEZEK_SANITIZE=ON) ;;
   *) echo "usage: scripts/build.sh [release|sanitize]" >&2; exit 2 ;;
 esac
 # ccache: paths relative to the checkout, so every clone (CI's, a helper's) shares one cache.

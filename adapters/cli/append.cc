@@ -2,7 +2,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -38,7 +40,8 @@ options:
   --resume          skip as many input lines as DIR's actions log already holds (to finish an
                     interrupted import of the same INPUT); refused unless those lines are, input
                     for input, what the log holds
-  --quiet           no line per input, only the summary on standard error
+  --quiet           no line per input, only the summary on standard error (and, for a file
+                    INPUT, progress: a redrawn line on a terminal, one every 10 s otherwise)
   --no-sync         no fsync (benchmarks and tests only: an acknowledged input may be lost)
   --help            this text
 )";
@@ -106,19 +109,39 @@ int Append(int argc, char** argv) {
     std::fflush(stdout);
     return s;
   };
+  // With --quiet, progress on standard error: the bytes of a file INPUT read so far.
+  std::error_code size_error;
+  const uint64_t total_bytes = input != "-" && std::filesystem::is_regular_file(input, size_error)
+                                   ? std::filesystem::file_size(input, size_error) : 0;
+  std::optional<Progress> progress;
+  if (quiet && total_bytes > 0) progress.emplace("append", "bytes of INPUT read", total_bytes);
+  uint64_t bytes_read = 0;
+  // Ctrl-C: the lines read so far are appended (durably), then it stops; --resume goes on.
+  CatchInterrupt(true);
   events::InputLine line;
   for (bool got = true;;) {
     // A batch closes when it is full, or when the writer of a pipe has nothing more for now.
     if (!lines.empty() && !reader->Ready(limits::kBatchWaitMsMax)) {
       if (const auto s = flush(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
     }
+    if (Interrupted().load()) {
+      if (progress) progress->Done();
+      if (const auto s = flush(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
+      fmt::print(stderr, "kezek append: interrupted after {} inputs, each durable{}; the rest of {} was not read "
+                         "('kezek append --resume' goes on)\n", inputs, log_only ? "" : " and folded", input);
+      return 130;
+    }
     if (const auto s = reader->Next(&line, &got); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.message()), 1;
     if (!got) break;
+    bytes_read += line.bytes + 1;
+    if (progress) progress->Update(bytes_read);
     lines.push_back(std::move(line));
     if (lines.size() == batch) {
       if (const auto s = flush(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
     }
   }
+  if (progress) progress->Done();
+  CatchInterrupt(false);
   if (const auto s = flush(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   fmt::print(stderr, "kezek append: {} inputs {} in {:.3f} s ({:.0f}/s)\n", inputs, log_only ? "logged" : "logged and folded",

@@ -1,6 +1,7 @@
 // kezek run: a data directory opened, which folds every logged input its state does not reflect yet.
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -15,6 +16,9 @@ constexpr const char* kRunUsage = R"(usage: kezek run --data DIR [--batch N]
 
 Opens DIR (recovering torn log tails), and folds every logged input that the state does not
 reflect yet, committing every --batch inputs. Prints what it did and the resulting status.
+Progress goes to standard error (a redrawn line on a terminal, a line every 10 s otherwise).
+Killed at any point (Ctrl-C, kill -9), it loses nothing: the next run goes on from the last
+commit.
 )";
 
 }  // namespace
@@ -25,8 +29,21 @@ int Run(int argc, char** argv) {
   if (!args) return 2;
   if (args->help) return fmt::print("{}", kRunUsage), 0;
   const auto started = std::chrono::steady_clock::now();
+  auto options = RuntimeOptions(*args);
+  if (!options) return 2;
+  if (!args->options.contains("--data")) return fmt::print(stderr, "kezek run: --data DIR is required\n"), 2;
+  // Progress: a line redrawn on a terminal, one every 10 s in a log.
+  std::optional<Progress> progress;
+  options->progress = [&](uint64_t folded, uint64_t total) {
+    if (!progress) progress.emplace("run", "inputs folded", total);
+    progress->Update(folded);
+  };
   std::unique_ptr<adapters::Runtime> runtime;  // opening catches up
-  if (const int rc = OpenData(*args, "run", false, &runtime); rc != 0) return rc;
+  if (const auto s = adapters::Runtime::Open(args->options.at("--data"), *options, &runtime); !s.ok()) {
+    if (progress) progress->Done();
+    return fmt::print(stderr, "kezek run: {}\n", s.ToString()), 1;
+  }
+  if (progress) progress->Done();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   fmt::print("{}opened and caught up in {:.3f} s\n", StatusText(*runtime), seconds);
   return 0;

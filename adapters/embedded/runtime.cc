@@ -171,6 +171,7 @@ Status Runtime::OpenState() {
   partition_options.batch_max = options_.batch_max;
   partition_options.crash_at = options_.crash_at;
   partition_options.say = options_.say;
+  partition_options.progress = options_.progress;
   partition_options.name = dir_;
   partition_options.input_name = fmt::format("{}/actions", dir_);
   partition_options.journal_name = fmt::format("{}/journal", dir_);

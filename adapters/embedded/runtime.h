@@ -54,6 +54,7 @@ class Runtime {
     SegmentLog::Options log;        // segment size, fsync
     uint64_t crash_at = 0;          // tests: SIGKILL at the n-th crash point (0: never; partition.h)
     std::function<void(const std::string&)> say;  // recovery and progress messages (logs)
+    std::function<void(uint64_t folded, uint64_t total)> progress;  // catching up (kezek run)
   };
 
   // The outcome of one input: its index in actions/ and its records (one, or its parts: DESIGN §5).
