@@ -327,7 +327,8 @@ Status WriteCheckpoint(const std::string& data, const CheckpointInfo& given, con
   fs::create_directories(dir, ec);
   if (ec) return Status::IoError(fmt::format("{}: {}", dir.string(), ec.message()));
   info.path = (dir / NameOf(info.sequence)).string();
-  const std::string temporary = (dir / ("." + NameOf(info.sequence) + ".tmp")).string();
+  // A name of this process's own: two writers of one checkpoint never write into one file.
+  const std::string temporary = (dir / fmt::format(".{}.{}.tmp", NameOf(info.sequence), ::getpid())).string();
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Errno(temporary);
   Writer writer(fd);
@@ -529,6 +530,11 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
   if (build.every == 0) return Status::InvalidArgument("checkpoints every 0 records");
   AsOfPoint end;
   if (Status s = ResolveAsOf(journal, {}, &end); !s.ok()) return s;
+  if (end.sequence / build.every > kCheckpointsMax) {
+    return Status::InvalidArgument(fmt::format("every {} records would make {} checkpoints of this journal ({} records); "
+                                               "at most {}: choose a larger --every", build.every, end.sequence / build.every,
+                                               end.sequence, kCheckpointsMax));
+  }
   auto engine = std::make_unique<Engine>();
   projections::ReadModels models;
   // The newest usable checkpoint.

@@ -55,6 +55,8 @@ class SegmentLog;
 
 // Journal records between checkpoints by default (`kezek replay checkpoint --every`).
 inline constexpr uint64_t kCheckpointEveryDefault = 250'000;
+// The most checkpoints one journal may have (a careless --every 1 would write one a record).
+inline constexpr uint64_t kCheckpointsMax = 10'000;
 
 struct CheckpointInfo {
   std::string path;

@@ -257,6 +257,66 @@ struct Server::Impl {
     return Status::Ok();
   }
 
+  // --- The slow worker: as-of questions and the audit routes take seconds on a country (loading a
+  // checkpoint, folding the journal), so they are answered on a thread of their own, one at a
+  // time, never on an I/O thread (live reads and posts go on meanwhile). At most kSlowQueueMax
+  // wait; more are answered 503 Busy.
+  static constexpr size_t kSlowQueueMax = 16;
+  std::mutex slow_mutex;
+  std::condition_variable slow_ready;
+  std::deque<std::function<void()>> slow_jobs;
+  std::thread slow_thread;
+  bool slow_stopping = false;
+  // False when the queue is full or the server stops (the caller answers 503).
+  bool Slow(std::function<void()> job) {
+    std::lock_guard lock(slow_mutex);
+    if (slow_stopping || slow_jobs.size() >= kSlowQueueMax) return false;
+    if (!slow_thread.joinable()) {
+      slow_thread = std::thread([this]() {
+        for (;;) {
+          std::function<void()> next;
+          {
+            std::unique_lock wait(slow_mutex);
+            slow_ready.wait(wait, [this]() { return slow_stopping || !slow_jobs.empty(); });
+            if (slow_jobs.empty()) return;
+            next = std::move(slow_jobs.front());
+            slow_jobs.pop_front();
+          }
+          next();
+        }
+      });
+    }
+    slow_jobs.push_back(std::move(job));
+    slow_ready.notify_one();
+    return true;
+  }
+  void StopSlow() {
+    {
+      std::lock_guard lock(slow_mutex);
+      slow_stopping = true;
+    }
+    slow_ready.notify_all();
+    if (slow_thread.joinable()) slow_thread.join();  // the jobs queued are answered first
+  }
+  ~Impl() { StopSlow(); }
+  // Hands a read to the slow worker: answered through `later`; 503 Busy now if it cannot wait.
+  Response ReadLater(const Request& request, const Caller& caller, const std::function<void(Response)>& later) {
+    auto job = [this, request, caller, later]() {
+      std::string ignored;
+      const std::string_view target(request.target().data(), request.target().size());
+      later(Read(request, caller, target, &ignored, later, /*on_worker=*/true));
+    };
+    if (!Slow(std::move(job))) {
+      Response busy = Error(request, bhttp::status::service_unavailable, "Busy",
+                            fmt::format("{} slow questions (as of, audit) wait already: retry shortly", kSlowQueueMax));
+      busy.set(bhttp::field::retry_after, std::to_string(limits::kRetryAfterSeconds));
+      return busy;
+    }
+    Response pending;
+    pending.result(bhttp::status::processing);
+    return pending;
+  }
+
   // --- The auditors' routes (/v1/audit/statistics, /v1/audit/chain; embedded only): the journal's
   // statistics (projections/history_stats.h) and its hash chain, both fed from the journal's
   // start on the first question and then caught up with the records added since, on each one.
@@ -362,7 +422,9 @@ struct Server::Impl {
     return response;
   }
   Response Post(const Request& request, const Caller& caller, const std::function<void(Response)>& later);
-  Response Read(const Request& request, const Caller& caller, std::string_view target, std::string* route);
+  // `later` answers a question handed to the slow worker (as of, audit); `on_worker`: this is it.
+  Response Read(const Request& request, const Caller& caller, std::string_view target, std::string* route,
+                const std::function<void(Response)>& later, bool on_worker = false);
   std::string MetricsText();
 };
 
@@ -933,7 +995,7 @@ Response Server::Impl::Route(const Request& request, const std::function<void(Re
     *route = "(read)";
     return MethodNotAllowed(request, "GET");
   }
-  return Read(request, caller, target, route);
+  return Read(request, caller, target, route, later);
 }
 
 Response Server::Impl::Post(const Request& request, const Caller& caller, const std::function<void(Response)>& later) {
@@ -1016,7 +1078,8 @@ Response Server::Impl::Post(const Request& request, const Caller& caller, const 
   return pending;
 }
 
-Response Server::Impl::Read(const Request& request, const Caller& caller, std::string_view target, std::string* route) {
+Response Server::Impl::Read(const Request& request, const Caller& caller, std::string_view target, std::string* route,
+                            const std::function<void(Response)>& later, bool on_worker) {
   const std::string_view path = target.substr(0, target.find('?'));
   const auto query = QueryOf(target);
   const auto segments = Segments(path);  // "v1", ...
@@ -1096,6 +1159,7 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
       return Error(request, bhttp::status::bad_request, "AsOfUnavailable",
                    "the audit routes are answered by the embedded server (kezek serve --data)");
     }
+    if (!on_worker) return ReadLater(request, caller, later);
     std::string body;
     Status s;
     if (!chain && (bound.before_ms || bound.before_sequence)) {
@@ -1141,6 +1205,16 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
       return Error(request, bhttp::status::bad_request, "AsOfUnavailable",
                    "as-of questions are answered by the embedded server (kezek serve --data): a Kafka replica keeps no "
                    "checkpoints");
+    }
+    if (!on_worker) {
+      // The metrics' label: the route's template (set here, as the worker's answer is written later).
+      *route = segments[1] == "catalogue"     ? "/v1/catalogue"
+               : segments[1] == "statistics"  ? "/v1/statistics"
+               : segments[1] == "applicants"  ? "/v1/applicants/{iin}/applications"
+               : segments.size() == 3         ? "/v1/applications/{id}"
+               : segments[3] == "explain"     ? "/v1/applications/{id}/explain"
+                                              : "/v1/applications/{id}/position";
+      return ReadLater(request, caller, later);
     }
     past.emplace();
     if (const Status s = LoadPast(when, &*past); !s.ok()) {
@@ -1467,6 +1541,7 @@ Status Server::Run() {
   for (size_t i = 1; i < limits::kIoThreads; ++i) io_threads.emplace_back(serve);
   serve();
   for (std::thread& thread : io_threads) thread.join();
+  impl_->StopSlow();  // an as-of or audit question still being answered finishes first
   s.jobs_ready.notify_all();
   if (s.replica) {
     // Posts published and not answered yet get a few seconds for their records, then 503.
