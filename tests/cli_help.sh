@@ -27,6 +27,9 @@ set +e
 "$kezek" replay checkpoint --data /tmp --every x > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay checkpoint --every x"; exit 1; }
 "$kezek" replay verify --data /tmp --every 5 > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay verify --every"; exit 1; }
 "$kezek" replay checkpoint --data /nonexistent/dir > /dev/null 2>&1; [ $? -eq 1 ] || { echo "FAIL: replay checkpoint missing"; exit 1; }
+for every in 5 -1 x ""; do
+  "$kezek" serve --data /nonexistent/dir --keys /dev/null --checkpoint-every "$every" > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: serve --checkpoint-every '$every'"; exit 1; }
+done
 for bad in "--as-of 2025-02-30" "--as-of yesterday" "--as-of-sequence -1" "--as-of 2025-01-01 --as-of-sequence 5"; do
   # shellcheck disable=SC2086
   "$kezek" status --data /nonexistent/dir $bad > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: status $bad"; exit 1; }

@@ -13,6 +13,7 @@
 
 #include "adapters/cli/commands.h"
 #include "adapters/cli/common.h"
+#include "adapters/embedded/checkpoints.h"
 #include "adapters/embedded/runtime.h"
 #include "adapters/http/keys.h"
 #include "adapters/http/server.h"
@@ -42,6 +43,9 @@ another journal is rebuilt from the journal; see kezek projections).
   --tick-interval SEC   seconds between the ticker's ticks (default 60; 0: no ticker)
   --tls-cert FILE       serve HTTPS (TLS 1.2 or later): the PEM certificate chain, leaf first
   --tls-key FILE        the certificate's PEM private key (both or neither)
+  --checkpoint-every N  write the checkpoints of as-of questions (docs/audit.md, "As of") every N
+                        journal records, on a thread of their own from the logs (as 'kezek
+                        replay checkpoint' does); default 250000, 0: none
   --help                this text
 
 Kafka mode (docs/kafka.md, "Serving from Kafka"): --kafka instead of --data. The server is a read
@@ -68,6 +72,7 @@ int Serve(int argc, char** argv) {
   bool kafka_mode = false, tick_given = false;
   Args kafka_args;  // --brokers, --prefix, --config
   int64_t answer_timeout_seconds = 30;
+  uint64_t checkpoint_every = adapters::kCheckpointEveryDefault;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") return fmt::print("{}", kServeUsage), 0;
@@ -77,7 +82,8 @@ int Serve(int argc, char** argv) {
     }
     const bool takes_value = arg == "--data" || arg == "--keys" || arg == "--listen" || arg == "--port-file" ||
                              arg == "--tick-interval" || arg == "--tls-cert" || arg == "--tls-key" || arg == "--brokers" ||
-                             arg == "--prefix" || arg == "--config" || arg == "--answer-timeout";
+                             arg == "--prefix" || arg == "--config" || arg == "--answer-timeout" ||
+                             arg == "--checkpoint-every";
     if (!takes_value) return fmt::print(stderr, "kezek serve: unknown option '{}'\n{}", arg, kServeUsage), 2;
     if (i + 1 >= argc) return fmt::print(stderr, "kezek serve: {} needs a value\n", arg), 2;
     const std::string value = argv[++i];
@@ -89,6 +95,14 @@ int Serve(int argc, char** argv) {
         return fmt::print(stderr, "kezek serve: --answer-timeout: seconds, 1..3600\n"), 2;
       }
       answer_timeout_seconds = v;
+    }
+    if (arg == "--checkpoint-every") {
+      char* end = nullptr;
+      const unsigned long long v = std::strtoull(value.c_str(), &end, 10);
+      if (value.empty() || value[0] == '-' || *end != '\0' || (v != 0 && v < 1'000)) {
+        return fmt::print(stderr, "kezek serve: --checkpoint-every: 0 (none) or at least 1000 records\n"), 2;
+      }
+      checkpoint_every = v;
     }
     if (arg == "--data") data = value;
     if (arg == "--keys") keys_path = value;
@@ -132,6 +146,7 @@ int Serve(int argc, char** argv) {
     options.port = static_cast<uint16_t>(v);
   }
   options.tick_interval_ms = tick_seconds * 1000;
+  options.checkpoint_every = kafka_mode ? 0 : checkpoint_every;
   options.kafka_answer_timeout_ms = answer_timeout_seconds * 1000;
   options.say = [](const std::string& line) { fmt::print(stderr, "kezek serve: {}\n", line); };
   options.on_listening = [&](uint16_t port) {

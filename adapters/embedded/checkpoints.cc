@@ -535,11 +535,17 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
                                                "at most {}: choose a larger --every", build.every, end.sequence / build.every,
                                                end.sequence, kCheckpointsMax));
   }
-  auto engine = std::make_unique<Engine>();
-  projections::ReadModels models;
   // The newest usable checkpoint.
   std::vector<CheckpointInfo> checkpoints;
   if (Status s = ListCheckpoints(data, &checkpoints); !s.ok()) return s;
+  // Nothing due (by the headers): no fold at all.
+  uint64_t newest = 0;
+  for (const auto& c : checkpoints) {
+    if (c.sequence <= end.sequence) newest = std::max(newest, c.sequence);
+  }
+  if ((newest / build.every + 1) * build.every > end.sequence) return Status::Ok();
+  auto engine = std::make_unique<Engine>();
+  projections::ReadModels models;
   uint64_t from_input = 0, from_sequence = 0;
   Sha256 prev{};
   for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {

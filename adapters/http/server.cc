@@ -298,7 +298,55 @@ struct Server::Impl {
     slow_ready.notify_all();
     if (slow_thread.joinable()) slow_thread.join();  // the jobs queued are answered first
   }
-  ~Impl() { StopSlow(); }
+  ~Impl() {
+    StopSlow();
+    StopCheckpointer();
+  }
+
+  // --- The checkpointer (embedded, options.checkpoint_every > 0): every few seconds, once the
+  // journal passed the next multiple, the checkpoints up to its end are written from the logs
+  // (BuildCheckpoints: its own engine and read models, from the newest checkpoint on), off the
+  // partition and I/O threads.
+  std::thread checkpointer;
+  std::mutex checkpointer_mutex;
+  std::condition_variable checkpointer_wake;
+  std::atomic<bool> checkpointer_stop{false};
+  void StartCheckpointer() {
+    if (runtime == nullptr || options.checkpoint_every == 0) return;
+    checkpointer = std::thread([this]() {
+      uint64_t due = 0;  // the journal's length that calls for the next checkpoint (0: find out)
+      while (!checkpointer_stop) {
+        const uint64_t records = journal_records.load();
+        if (due == 0 || records >= due) {
+          std::unique_ptr<SegmentLog> actions, journal;
+          CheckpointBuild build;
+          build.every = options.checkpoint_every;
+          build.stop = &checkpointer_stop;
+          build.written = [this](const CheckpointInfo& c) {
+            options.say(fmt::format("checkpoint at record {} written ({} bytes)", c.sequence, c.bytes));
+          };
+          CheckpointBuildReport report;
+          Status s = OpenLogs(runtime->dir(), &actions, &journal);
+          if (s.ok()) s = BuildCheckpoints(runtime->dir(), *actions, *journal, build, &report);
+          for (const std::string& note : report.notes) options.say("checkpoints: " + note);
+          if (!s.ok()) {
+            options.say("checkpoints: " + s.ToString() + " (tried again later)");
+            due = records + options.checkpoint_every;
+          } else {
+            const uint64_t end = journal->end();
+            due = (end / options.checkpoint_every + 1) * options.checkpoint_every;
+          }
+        }
+        std::unique_lock lock(checkpointer_mutex);
+        checkpointer_wake.wait_for(lock, std::chrono::seconds(5), [this]() { return checkpointer_stop.load(); });
+      }
+    });
+  }
+  void StopCheckpointer() {
+    checkpointer_stop = true;
+    checkpointer_wake.notify_all();
+    if (checkpointer.joinable()) checkpointer.join();
+  }
   // Hands a read to the slow worker: answered through `later`; 503 Busy now if it cannot wait.
   Response ReadLater(const Request& request, const Caller& caller, const std::function<void(Response)>& later) {
     auto job = [this, request, caller, later]() {
@@ -1533,6 +1581,7 @@ Status Server::Run() {
     }
   });
   s.Accept();
+  s.StartCheckpointer();
   // The I/O thread runs until Stop closes the acceptor and every session has answered.
   const auto serve = [&s] {
     while (!s.stopping) s.io.run_for(std::chrono::milliseconds(200));
@@ -1542,6 +1591,7 @@ Status Server::Run() {
   serve();
   for (std::thread& thread : io_threads) thread.join();
   impl_->StopSlow();  // an as-of or audit question still being answered finishes first
+  impl_->StopCheckpointer();  // a checkpoint being written stops at its next record (none half-written)
   s.jobs_ready.notify_all();
   if (s.replica) {
     // Posts published and not answered yet get a few seconds for their records, then 503.

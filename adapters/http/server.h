@@ -42,6 +42,9 @@ struct ServerOptions {
   std::string tls_certificate, tls_private_key;
   // serve --kafka: how long a post waits for its input's journal record before answering 504.
   int64_t kafka_answer_timeout_ms = 30'000;
+  // Embedded: checkpoints of as-of questions every this many journal records, written from the
+  // logs on a thread of their own (adapters/embedded/checkpoints.h); 0: none.
+  uint64_t checkpoint_every = 0;
   std::function<void(uint16_t port)> on_listening;
   std::function<void(const std::string&)> say;  // log lines
 };

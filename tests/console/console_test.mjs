@@ -7,6 +7,7 @@
 //     explanation lists its changes with the family's text;
 //   - a locality renamed to hostile markup is shown as text (no script runs);
 //   - the page loads nothing but from its own server; no script error;
+//   - the server writes the as-of checkpoints itself (--checkpoint-every);
 // and the page of `kezek stats --html` opened from a file: the same figures, no request at all.
 // Screenshots are kept in WORK (console.png, console-static.png): CI's artifacts.
 // usage: node console_test.mjs KEZEK_BINARY WORK_DIR
@@ -35,7 +36,6 @@ const data = path.join(work, "data");
 const run = (...args) => execFileSync(kezek, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28 });
 run("sample", "--country", "--applications", "3000", "--months", "14", "--output", path.join(work, "history.jsonl"));
 run("append", "--data", data, "--quiet", path.join(work, "history.jsonl"));
-run("replay", "checkpoint", "--data", data, "--every", "5000");
 
 const secret = { audit: "console-test-auditor-0123456789abcdef", portal: "console-test-portal-0123456789abcdef",
                  edu: "console-test-education-0123456789abcdef" };
@@ -45,7 +45,8 @@ fs.writeFileSync(path.join(work, "keys"),
 const portFile = path.join(work, "port");
 const log = fs.openSync(path.join(work, "serve.log"), "a");
 const server = spawn(kezek, ["serve", "--data", data, "--keys", path.join(work, "keys"), "--listen", "127.0.0.1:0",
-                             "--port-file", portFile, "--tick-interval", "0"], { stdio: ["ignore", log, log] });
+                             "--port-file", portFile, "--tick-interval", "0", "--checkpoint-every", "5000"],
+                     { stdio: ["ignore", log, log] });
 let browser = null;
 try {
   for (let i = 0; i < 600 && !fs.existsSync(portFile); i++) await new Promise((r) => setTimeout(r, 50));
@@ -59,6 +60,19 @@ try {
     if (r.status === 200) break;
     await new Promise((res) => setTimeout(res, 50));
   }
+  // The server writes the checkpoints of as-of questions itself (--checkpoint-every), off its
+  // serving threads: one every 5,000 records of the journal, each whole.
+  const [, ready] = [0, await (await fetch(base + "/readyz")).json()];
+  const expected = Math.floor(ready.journal_records / 5000);
+  let written = [];
+  for (let i = 0; i < 600; i++) {
+    written = fs.existsSync(path.join(data, "checkpoints"))
+      ? fs.readdirSync(path.join(data, "checkpoints")).filter((f) => f.endsWith(".kzc")) : [];
+    if (written.length >= expected) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  check("kezek serve wrote a checkpoint every 5,000 records", expected >= 4 && written.length === expected
+        && written.includes("00000000000000005000.kzc"), `${written} of ${expected}`);
   // Hostile markup as a locality's name (the education department may rename a locality).
   const hostile = "г. Алматы <img src=x onerror=\"window.pwned=1\"></script><script>window.pwned=2</script>";
   const [, engine] = [0, await (await fetch(base + "/healthz")).json()];
