@@ -139,7 +139,8 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
       break;
     }
     ApplyResult result;
-    if (!events::FoldInput(*engine, input_bytes, input, &result, &error)) {
+    const uint64_t offset = input < source.input_offsets.size() ? source.input_offsets[input] : input;
+    if (!events::FoldInput(*engine, input_bytes, offset, &result, &error)) {
       report.divergence = Divergence{sequence, input, fmt::format("input {} cannot be folded: {}", input, error), "", "", ""};
       break;
     }

@@ -38,6 +38,9 @@ struct VerifySource {
   // Input / record `index` into *bytes; false with *error (unreadable, damaged) otherwise.
   std::function<bool(uint64_t index, std::vector<uint8_t>* bytes, std::string* error)> input;
   std::function<bool(uint64_t index, std::vector<uint8_t>* bytes, std::string* error)> record;
+  // Each input's offset in its log, when it is not its index (a Kafka partition's offsets may
+  // skip, or start past 0): what the engine folded it at. Empty: the index.
+  std::vector<uint64_t> input_offsets;
   // The stored state, when there is one: the inputs it reflects and its hash.
   std::optional<uint64_t> state_applied;
   std::optional<Sha256> state_hash;

@@ -14,6 +14,8 @@
 #include "adapters/cli/commands.h"
 #include "adapters/cli/common.h"
 #include "adapters/embedded/checkpoints.h"
+#include "adapters/kafka/client.h"
+#include "events/input.h"
 #include "adapters/embedded/projection_store.h"
 #include "adapters/embedded/runtime.h"
 #include "adapters/embedded/segment_log.h"
@@ -26,6 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kReplayUsage = R"(usage: kezek replay verify --data DIR [--expect-head HEX] [--json]
+       kezek replay verify --kafka --brokers B --partition K [--prefix P] [--expect-head HEX] [--json]
        kezek replay rebuild --data DIR --out NEWDIR
        kezek replay checkpoint --data DIR [--every N]
        kezek replay checkpoints --data DIR
@@ -51,11 +54,17 @@ The auditor's tools. DIR is a data directory ('kezek append', 'kezek serve') or 
             records (at the end of the input that reaches each multiple), from the newest
             existing checkpoint on, folding the actions afresh and comparing each record with
             the journal's. Deterministic: the same journal gives the same files. Run it after
-            'kezek append'/'run' (or from cron beside 'kezek serve'); it writes only there.
+            'kezek append'/'run' ('kezek serve' writes them itself); it writes only there.
             Exit 0, 1 when a log cannot be read or the fold differs, 130 when interrupted (the
             checkpoints written so far stay, each whole).
   checkpoints
             lists the checkpoints: record, inputs, engine time, head, state hash, size.
+
+  verify --kafka
+            the same over a Kafka deployment's partition K (docs/kafka.md): P.actions partition K
+            folded afresh (each message at its offset, another producer's message as its
+            refusal, as the engine member folds them) and compared with P.journal partition K,
+            both read with read_committed; the state is the member's and is not compared.
 
   --data DIR           the data directory or backup
   --expect-head HEX    (verify) the journal's last record must have this SHA-256 (an earlier
@@ -64,6 +73,8 @@ The auditor's tools. DIR is a data directory ('kezek append', 'kezek serve') or 
   --json               (verify) print the report as one JSON object on standard output
   --out NEWDIR         (rebuild) where to build
   --every N            (checkpoint) journal records between checkpoints (default 250000)
+  --kafka --brokers HOST:PORT[,...] --partition K [--prefix P (default kezek)] [--config FILE]
+                       (verify) a Kafka deployment's partition instead of --data
   --help               this text
 
 Progress goes to standard error: a line that redraws itself on a terminal, a line every 10 s
@@ -154,6 +165,64 @@ int VerifyCommand(const Args& args) {
     fmt::print("{}\n", replay::VerifyJson(report));
   } else {
     fmt::print("{}", replay::VerifyText(report));
+  }
+  if (report.interrupted) return 130;
+  return report.ok() ? 0 : 1;
+}
+
+// verify --kafka: the partition's inputs and records, read with read_committed, in memory.
+int VerifyKafkaCommand(const Args& args) {
+  std::optional<Sha256> expect;
+  if (args.options.contains("--expect-head")) {
+    expect = ParseHex(args.options.at("--expect-head"));
+    if (!expect) return fmt::print(stderr, "kezek replay: --expect-head takes 64 hex digits (a SHA-256)\n"), 2;
+  }
+  const auto partition = Number(args, "--partition", 0);
+  if (!partition) return 2;
+  if (*partition > 65'535) return fmt::print(stderr, "kezek replay: --partition is 0..65535\n"), 2;
+  const std::string brokers = args.options.at("--brokers");
+  const std::string prefix = args.options.contains("--prefix") ? args.options.at("--prefix") : "kezek";
+  const auto topics = adapters::kafka::Topics::Of(prefix);
+  const auto k = static_cast<int32_t>(*partition);
+  std::vector<std::vector<uint8_t>> inputs, records;
+  replay::VerifySource source;
+  fmt::print(stderr, "kezek replay: reading {} and {} partition {} (read_committed)\n", topics.actions, topics.journal, k);
+  adapters::Status s = adapters::kafka::ReadPartition(
+      brokers, topics.actions, k, 0, [&](int64_t offset, std::string_view, std::optional<std::span<const uint8_t>> value) {
+        std::vector<uint8_t> payload = value ? std::vector<uint8_t>(value->begin(), value->end()) : std::vector<uint8_t>();
+        if (const std::string problem = events::FrameProblem(payload); !problem.empty()) {
+          payload = events::EncodeForeign(payload, problem);  // as the engine member folds another producer's message
+        }
+        inputs.push_back(std::move(payload));
+        source.input_offsets.push_back(static_cast<uint64_t>(offset));
+        return !Interrupted().load();
+      });
+  if (s.ok()) {
+    s = adapters::kafka::ReadPartition(brokers, topics.journal, k, 0,
+                                       [&](int64_t, std::string_view, std::optional<std::span<const uint8_t>> value) {
+                                         records.emplace_back(value ? std::vector<uint8_t>(value->begin(), value->end())
+                                                                    : std::vector<uint8_t>());
+                                         return !Interrupted().load();
+                                       });
+  }
+  if (!s.ok()) return Fail(s);
+  source.inputs = inputs.size();
+  source.records = records.size();
+  source.input = [&](uint64_t index, std::vector<uint8_t>* bytes, std::string*) { return *bytes = inputs[index], true; };
+  source.record = [&](uint64_t index, std::vector<uint8_t>* bytes, std::string*) { return *bytes = records[index], true; };
+  Progress progress("replay", "verify: records", source.records);
+  replay::VerifyOptions options;
+  options.expect_head = expect;
+  options.progress = [&](uint64_t done) { progress.Update(done); };
+  options.stop = &Interrupted();
+  CatchInterrupt(true);
+  const replay::VerifyReport report = replay::Verify(source, options);
+  CatchInterrupt(false);
+  progress.Done();
+  if (args.options.contains("--json")) {
+    fmt::print("{}\n", replay::VerifyJson(report));
+  } else {
+    fmt::print("partition {} of {}.journal\n{}", k, prefix, replay::VerifyText(report));
   }
   if (report.interrupted) return 130;
   return report.ok() ? 0 : 1;
@@ -303,9 +372,25 @@ int Replay(int argc, char** argv) {
   if (argc < 3) return fmt::print(stderr, "{}", kReplayUsage), 2;
   const std::string action = argv[2];
   if (action == "--help" || action == "-h") return fmt::print("{}", kReplayUsage), 0;
-  const auto args = Parse(argc, argv, 3, {"--data", "--out", "--expect-head", "--every"}, {"--json"});
+  auto args = Parse(argc, argv, 3, {"--data", "--out", "--expect-head", "--every", "--brokers", "--prefix", "--config",
+                                     "--partition"}, {"--json", "--kafka"});
   if (!args) return fmt::print(stderr, "{}", kReplayUsage), 2;
   if (args->help) return fmt::print("{}", kReplayUsage), 0;
+  if (args->options.contains("--kafka")) {
+    if (!MergeConfig(&*args, {"--brokers", "--prefix"})) return 2;
+    if (action != "verify" || args->options.contains("--data") || args->options.contains("--out") ||
+        args->options.contains("--every") || !args->options.contains("--brokers") || !args->options.contains("--partition") ||
+        !args->positional.empty()) {
+      return fmt::print(stderr, "kezek replay: --kafka goes with verify, --brokers and --partition (not --data)\n{}",
+                        kReplayUsage), 2;
+    }
+    return VerifyKafkaCommand(*args);
+  }
+  for (const char* kafka_only : {"--brokers", "--prefix", "--config", "--partition"}) {
+    if (args->options.contains(kafka_only)) {
+      return fmt::print(stderr, "kezek replay: {} goes with --kafka\n{}", kafka_only, kReplayUsage), 2;
+    }
+  }
   if (!args->positional.empty()) {
     return fmt::print(stderr, "kezek replay: unexpected argument '{}'\n{}", args->positional[0], kReplayUsage), 2;
   }

@@ -10,7 +10,9 @@
 #    an input folded again, an input skipped, an input the actions topic lacks, an input published
 #    but never folded, a wrong partition count; and a topic that does not exist is exit 2;
 # 3. copies that are right pass: a record of the tail missing (a prefix, without --expect-inputs),
-#    one input in two consecutive records, an aborted transaction in the middle (reported).
+#    one input in two consecutive records, an aborted transaction in the middle (reported);
+# 4. `kezek replay verify --kafka` verifies the engine's partitions, finds a changed byte, a
+#    forged tail and a broken chain in the copies at their record, and reads a prefix as pending.
 # Without a broker it exits 77 (ctest: skipped).
 #
 # usage: check_journal_test.sh KEZEK WORKDIR
@@ -249,3 +251,32 @@ passed one-input-two-records split "^@\.journal partition $part: $((records + 1)
 passed aborted aborted "^@\.journal partition $part: $records records, .* \(read_uncommitted only\): 3$" \
   --expect-inputs "$work/published.jsonl"
 step "every fault refused, every right copy passed"
+
+# --- 4. kezek replay verify --kafka: the fold compared too. -------------------------------------
+# The engine's own partitions verify; in the copies, what changes a decision or forges a tail with
+# a valid chain is found by the fresh fold at its record, and a journal one record short of its
+# actions is a prefix with one input pending.
+kverify() { # PREFIX PARTITION OUT: exit status of kezek replay verify --kafka
+  local rc=0
+  "$kezek" replay verify --kafka --brokers "$brokers" --prefix "$1" --partition "$2" > "$3" 2>&1 || rc=$?
+  return $rc
+}
+for ((k = 0; k < partitions; k++)); do
+  kverify "$prefix" "$k" "$work/verify-$k.txt" || fail "replay verify --kafka partition $k: $(cat "$work/verify-$k.txt")"
+  grep -q '^verified$' "$work/verify-$k.txt" && grep -q '^fold: equal' "$work/verify-$k.txt" ||
+    fail "partition $k: $(cat "$work/verify-$k.txt")"
+done
+step "replay verify --kafka: the engine's $partitions partitions verify (chain and a fresh fold)"
+for case in "alter:fold: DIFFERS at record $at:" "refold:fold: DIFFERS at record $at:" "skip:fold: DIFFERS at record $at:" \
+            "prev:hash chain: BROKEN: record $at"; do
+  fault=${case%%:*} expected=${case#*:} rc=0
+  copy "$fault"
+  kverify "$dst" "$part" "$work/verify-$fault.txt" || rc=$?
+  [ "$rc" -eq 1 ] && grep -qF -- "$expected" "$work/verify-$fault.txt" ||
+    fail "replay verify --kafka on '$fault': exit $rc, expected '$expected': $(cat "$work/verify-$fault.txt")"
+  step "replay verify --kafka on '$fault': $(grep -F -- "$expected" "$work/verify-$fault.txt" | head -1 | cut -c1-120)"
+done
+copy droptail
+kverify "$dst" "$part" "$work/verify-droptail.txt" && grep -q '; 1 inputs logged after the journal' "$work/verify-droptail.txt" ||
+  fail "replay verify --kafka on a prefix: $(cat "$work/verify-droptail.txt")"
+step "replay verify --kafka on a journal one record short: verified, 1 input pending"
