@@ -6,6 +6,7 @@
 
 #include "actions_generated.h"
 #include "decisions_generated.h"
+#include "engine/bytes.h"
 #include "engine/civil_time.h"
 #include "engine/numbers.h"
 #include "engine/types.h"
@@ -86,6 +87,114 @@ bool HistoryStats::Apply(std::span<const uint8_t> bytes) {
     for (const fb::Decision* decision : *record->decisions()) Decide(*decision, at);
   }
   if (record->outcome() == fb::Outcome::Applied && record->part() == 0) Action(*record);
+  return true;
+}
+
+namespace {
+constexpr uint32_t kSavedFormat = 1;
+
+void SaveMinutes(bytes::Out& out, const std::vector<uint32_t>& minutes) {
+  out.U32(minutes.size());
+  for (const uint32_t m : minutes) out.U32(m);
+}
+bool LoadMinutes(bytes::In& in, std::vector<uint32_t>* minutes) {
+  const uint64_t n = in.Count(in.U32(), 4);
+  minutes->resize(n);
+  for (uint64_t i = 0; i < n; ++i) (*minutes)[i] = in.U32();
+  return in.ok();
+}
+}  // namespace
+
+std::string HistoryStats::Save() const {
+  bytes::Out out;
+  out.U32(kSavedFormat).U64(records_).U64(next_sequence_).I64(engine_time_ms_).U32(static_cast<uint32_t>(month_));
+  std::vector<std::pair<uint64_t, const App*>> apps;
+  apps.reserve(apps_.size());
+  for (const auto& [id, app] : apps_) apps.emplace_back(id, &app);
+  std::sort(apps.begin(), apps.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  out.U64(apps.size());
+  for (const auto& [id, a] : apps) {
+    out.U64(id).I64(a->filed_at_ms).U32(a->locality).U8(a->special).U8(a->waiting ? 1 : 0).U8(a->had_voucher ? 1 : 0);
+  }
+  out.U64(flows_.size());
+  for (const auto& [key, f] : flows_) {
+    out.U32(key.locality).U8(key.special);
+    for (const uint64_t v : {f.filed, f.queued, f.waiting, f.vouchers_issued, f.vouchers_used, f.vouchers_declined,
+                             f.vouchers_expired, f.vouchers_returned, f.stop_listed, f.returned_to_queue,
+                             f.archived_documents_rejected, f.archived_declined, f.archived_not_enrolled, f.archived_enrolled,
+                             f.archived_withdrawn, f.archived_school_age}) {
+      out.U64(v);
+    }
+    SaveMinutes(out, f.wait_to_voucher_minutes);
+    SaveMinutes(out, f.wait_to_enrollment_minutes);
+  }
+  out.U64(monthly_.size());
+  for (const auto& [at, waiting] : monthly_) out.U32(static_cast<uint32_t>(at.first)).U32(at.second.locality).U8(at.second.special).U64(waiting);
+  out.U64(locality_names_.size());
+  for (const auto& [id, name] : locality_names_) out.U32(id).Str(name);
+  out.U64(kindergartens_.size());
+  for (const auto& [id, k] : kindergartens_) out.U32(id).U32(k.locality).Str(k.name_ru).U64(k.requests).U64(k.enrollments);
+  return out.Take();
+}
+
+bool HistoryStats::Load(std::string_view bytes) {
+  bytes::In in(bytes);
+  if (in.U32() != kSavedFormat) return false;
+  HistoryStats loaded(bound_);
+  loaded.records_ = in.U64();
+  loaded.next_sequence_ = in.U64();
+  loaded.engine_time_ms_ = in.I64();
+  loaded.month_ = static_cast<int32_t>(in.U32());
+  const uint64_t apps = in.Count(in.U64(), 23);
+  loaded.apps_.reserve(apps);
+  for (uint64_t i = 0; i < apps && in.ok(); ++i) {
+    const uint64_t id = in.U64();
+    App a;
+    a.filed_at_ms = in.I64();
+    a.locality = in.U32();
+    a.special = in.U8();
+    a.waiting = in.U8() != 0;
+    a.had_voucher = in.U8() != 0;
+    loaded.apps_[id] = a;
+  }
+  const uint64_t flows = in.Count(in.U64(), 5 + 16 * 8 + 8);
+  for (uint64_t i = 0; i < flows && in.ok(); ++i) {
+    Key key;
+    key.locality = in.U32();
+    key.special = in.U8();
+    Flows& f = loaded.flows_[key];
+    for (uint64_t* v : {&f.filed, &f.queued, &f.waiting, &f.vouchers_issued, &f.vouchers_used, &f.vouchers_declined,
+                        &f.vouchers_expired, &f.vouchers_returned, &f.stop_listed, &f.returned_to_queue,
+                        &f.archived_documents_rejected, &f.archived_declined, &f.archived_not_enrolled, &f.archived_enrolled,
+                        &f.archived_withdrawn, &f.archived_school_age}) {
+      *v = in.U64();
+    }
+    if (!LoadMinutes(in, &f.wait_to_voucher_minutes) || !LoadMinutes(in, &f.wait_to_enrollment_minutes)) return false;
+  }
+  const uint64_t months = in.Count(in.U64(), 17);
+  for (uint64_t i = 0; i < months && in.ok(); ++i) {
+    const auto month = static_cast<int32_t>(in.U32());
+    Key key;
+    key.locality = in.U32();
+    key.special = in.U8();
+    loaded.monthly_[{month, key}] = in.U64();
+  }
+  const uint64_t names = in.Count(in.U64(), 8);
+  for (uint64_t i = 0; i < names && in.ok(); ++i) {
+    const uint32_t id = in.U32();
+    loaded.locality_names_[id] = in.Str();
+  }
+  const uint64_t kindergartens = in.Count(in.U64(), 28);
+  for (uint64_t i = 0; i < kindergartens && in.ok(); ++i) {
+    const uint32_t id = in.U32();
+    Kindergarten& k = loaded.kindergartens_[id];
+    k.locality = in.U32();
+    k.name_ru = in.Str();
+    k.requests = in.U64();
+    k.enrollments = in.U64();
+  }
+  if (!in.done()) return false;
+  *this = std::move(loaded);
   return true;
 }
 

@@ -65,6 +65,14 @@ class HistoryStats {
   // A table a person reads: the flows and waiting times per locality, and the country's.
   std::string Text(uint32_t top = 10) const;
 
+  // --- The stored form (in as-of checkpoints, adapters/embedded/checkpoints.h) ----------------
+  // Everything applied so far, in a deterministic encoding (maps in key order); Load replaces
+  // this object's figures with a saved one's (its bound stays). False: the bytes do not decode.
+  std::string Save() const;
+  [[nodiscard]] bool Load(std::string_view bytes);
+  // Changes the bound (a loaded object goes on to another point).
+  void SetBound(Bound bound) { bound_ = bound; }
+
   // For tests: the flows by key (country rows included under locality 0), and the monthly queue.
   std::map<Key, Flows> FlowsByKey() const;
   std::map<std::pair<int32_t, Key>, uint64_t> monthly() const { return QueueRows(); }  // (yyyymm, key) -> waiting

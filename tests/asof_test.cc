@@ -12,6 +12,7 @@
 #include "adapters/embedded/runtime.h"
 #include "engine/engine.h"
 #include "events/codec.h"
+#include "projections/history_stats.h"
 #include "projections/read_models.h"
 #include "workload/simulation.h"
 #include "tests/harness.h"
@@ -156,6 +157,24 @@ TEST_CASE("as of: an instant's state and read models are a run's stopped there, 
     ++compared;
   }
   CHECK(compared == 8);
+
+  // kezek stats' figures as of each instant: from the checkpoint before it and the records after
+  // it, equal (every figure, as JSON) to a read of the journal from its start bounded there.
+  for (const int64_t before : instants) {
+    CAPTURE(before);
+    projections::HistoryStats::Bound bound;
+    bound.before_ms = before;
+    projections::HistoryStats whole(bound);
+    REQUIRE(live->journal_log().Read(0, [&](uint64_t, std::span<const uint8_t> r) { return whole.Apply(r); }).ok());
+    AsOfTarget target;
+    target.before_ms = before;
+    AsOfPoint point;
+    REQUIRE(adapters::ResolveAsOf(live->journal_log(), target, &point).ok());
+    projections::HistoryStats from_checkpoint;
+    REQUIRE(adapters::LoadAsOf(live->dir(), nullptr, live->journal_log(), &point, nullptr, nullptr, &from_checkpoint).ok());
+    CHECK(from_checkpoint.Json(50) == whole.Json(50));
+    CHECK(from_checkpoint.records() == point.sequence);
+  }
 
   // A checkpoint's hashes are those of the point it holds.
   const auto& middle = checkpoints[checkpoints.size() / 2];

@@ -21,6 +21,7 @@
 #include "engine/engine.h"
 #include "engine/state_codec.h"
 #include "events/input.h"
+#include "projections/history_stats.h"
 #include "projections/read_models.h"
 
 namespace kezek::adapters {
@@ -29,7 +30,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view kMagic = "KEZEKCKP";
-constexpr uint32_t kFileFormat = 2;  // 2: entries compressed with zstd
+constexpr uint32_t kFileFormat = 3;  // 2: entries compressed with zstd; 3: kezek stats' figures too
 constexpr int kZstdLevel = 1;
 constexpr size_t kHeaderBytes = 8 + 4 * 3 + 8 * 3 + 32 * 3;  // through the read models' hash
 constexpr uint8_t kStateEnd = 0xFF;
@@ -196,7 +197,7 @@ Status Describe(SegmentLog& journal, AsOfPoint* point) {
 // Folds inputs [from_input, point.inputs) into `engine` (when given) and applies records
 // [from_sequence, point.sequence) to `models` (when given), checking the chain from `prev`.
 Status Advance(SegmentLog* actions, SegmentLog& journal, uint64_t from_input, uint64_t from_sequence, Sha256 prev,
-               const AsOfPoint& point, Engine* engine, projections::ReadModels* models,
+               const AsOfPoint& point, Engine* engine, projections::ReadModels* models, projections::HistoryStats* stats,
                const std::function<bool(uint64_t)>& at_record_end = nullptr) {
   Sha256Hasher hasher;
   uint64_t sequence = from_sequence;
@@ -220,6 +221,7 @@ Status Advance(SegmentLog* actions, SegmentLog& journal, uint64_t from_input, ui
       if (sequence >= point.sequence) return false;
       if (problem = check(bytes); !problem.ok()) return false;
       if (models != nullptr) models->Apply(bytes);
+      if (stats != nullptr) (void)stats->Apply(bytes);
       ++sequence;
       return !at_record_end || at_record_end(sequence);
     });
@@ -242,6 +244,7 @@ Status Advance(SegmentLog* actions, SegmentLog& journal, uint64_t from_input, ui
       }
       if (Status s = check(record); !s.ok()) return s;
       if (models != nullptr) models->Apply(record);
+      if (stats != nullptr) (void)stats->Apply(record);
       ++sequence;
     }
     if (at_record_end && !at_record_end(sequence)) return Status::Ok();
@@ -318,7 +321,8 @@ Status ListCheckpoints(const std::string& data, std::vector<CheckpointInfo>* che
 }
 
 Status WriteCheckpoint(const std::string& data, const CheckpointInfo& given, const Engine& engine,
-                       const projections::ReadModels& models, CheckpointInfo* written) {
+                       const projections::ReadModels& models, const projections::HistoryStats& stats,
+                       CheckpointInfo* written) {
   CheckpointInfo info = given;
   info.state_hash = engine.StateHash();
   info.models_hash = models.Hash();
@@ -348,6 +352,7 @@ Status WriteCheckpoint(const std::string& data, const CheckpointInfo& given, con
     status = writer.MaybeFlush();
   });
   writer.out().U32(kModelsEnd);
+  writer.out().Str(stats.Save());
   if (status.ok()) status = writer.Finish();
   if (status.ok() && ::fsync(fd) != 0) status = Errno(temporary);
   ::close(fd);
@@ -365,7 +370,8 @@ Status WriteCheckpoint(const std::string& data, const CheckpointInfo& given, con
   return Status::Ok();
 }
 
-Status LoadCheckpoint(const std::string& path, Engine* engine, projections::ReadModels* models, CheckpointInfo* info) {
+Status LoadCheckpoint(const std::string& path, Engine* engine, projections::ReadModels* models,
+                      projections::HistoryStats* stats, CheckpointInfo* info) {
   std::string bytes;
   if (Status s = ReadWhole(path, &bytes); !s.ok()) return s;
   std::string why;
@@ -428,14 +434,21 @@ Status LoadCheckpoint(const std::string& path, Engine* engine, projections::Read
     state_ok = load_state(nullptr);
   }
   if (!state_ok) return Status::Corruption(fmt::format("{}: its state: {}", path, state_problem));
-  if (models != nullptr) {
+  if (models != nullptr || stats != nullptr) {
     for (;;) {
       const uint32_t length = u32();
       if (!ok || length == kModelsEnd) break;
       const std::string_view key = view(length);
       const std::string_view value = view(u32());
-      if (!ok || !models->LoadEntry(key, value)) return Status::Corruption(fmt::format("{}: its read-model entries do not decode", path));
+      if (!ok || (models != nullptr && !models->LoadEntry(key, value))) {
+        return Status::Corruption(fmt::format("{}: its read-model entries do not decode", path));
+      }
     }
+    if (stats != nullptr && (!stats->Load(view(u32())) || !ok)) {
+      return Status::Corruption(fmt::format("{}: its statistics do not decode", path));
+    }
+  }
+  if (models != nullptr) {
     if (!ok || !models->FinishLoad()) return Status::Corruption(fmt::format("{}: its read-model entries disagree", path));
     if (models->next_sequence() != info->sequence) {
       return Status::Corruption(fmt::format("{}: its read models reflect {} records, its header {}", path, models->next_sequence(), info->sequence));
@@ -481,7 +494,7 @@ Status ResolveAsOf(SegmentLog& journal, const AsOfTarget& target, AsOfPoint* poi
 }
 
 Status LoadAsOf(const std::string& data, SegmentLog* actions, SegmentLog& journal, AsOfPoint* point,
-                std::unique_ptr<Engine>* engine, projections::ReadModels* models) {
+                std::unique_ptr<Engine>* engine, projections::ReadModels* models, projections::HistoryStats* stats) {
   std::vector<CheckpointInfo> checkpoints;
   std::vector<std::string> skipped;
   if (Status s = ListCheckpoints(data, &checkpoints, &skipped); !s.ok()) return s;
@@ -494,7 +507,8 @@ Status LoadAsOf(const std::string& data, SegmentLog* actions, SegmentLog& journa
     CheckpointInfo info;
     if (engine != nullptr) *engine = std::make_unique<Engine>();
     if (models != nullptr) *models = projections::ReadModels();
-    Status s = LoadCheckpoint(it->path, engine != nullptr ? engine->get() : nullptr, models, &info);
+    if (stats != nullptr) *stats = projections::HistoryStats();
+    Status s = LoadCheckpoint(it->path, engine != nullptr ? engine->get() : nullptr, models, stats, &info);
     // The checkpoint must be of this journal: its head is the journal's record at its sequence.
     if (s.ok() && info.sequence > 0) {
       AsOfPoint there;
@@ -517,11 +531,12 @@ Status LoadAsOf(const std::string& data, SegmentLog* actions, SegmentLog& journa
   if (!loaded) {
     if (engine != nullptr) *engine = std::make_unique<Engine>();
     if (models != nullptr) *models = projections::ReadModels();
+    if (stats != nullptr) *stats = projections::HistoryStats();
   }
   point->folded_records = point->sequence - from_sequence;
   if (engine != nullptr && actions == nullptr) return Status::InvalidArgument("the state as of a point needs the actions log");
   return Advance(actions, journal, from_input, from_sequence, prev, *point, engine != nullptr ? engine->get() : nullptr,
-                 models);
+                 models, stats);
 }
 
 Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog& journal, const CheckpointBuild& build,
@@ -546,6 +561,7 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
   if ((newest / build.every + 1) * build.every > end.sequence) return Status::Ok();
   auto engine = std::make_unique<Engine>();
   projections::ReadModels models;
+  projections::HistoryStats stats;
   uint64_t from_input = 0, from_sequence = 0;
   Sha256 prev{};
   for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
@@ -553,9 +569,10 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
     CheckpointInfo info;
     engine = std::make_unique<Engine>();
     models = projections::ReadModels();
+    stats = projections::HistoryStats();
     AsOfPoint there;
     there.sequence = it->sequence;
-    Status s = LoadCheckpoint(it->path, engine.get(), &models, &info);
+    Status s = LoadCheckpoint(it->path, engine.get(), &models, &stats, &info);
     if (s.ok()) s = Describe(journal, &there);
     if (s.ok() && (there.head != info.head || there.inputs != info.inputs)) {
       s = Status::Corruption(fmt::format("{}: made from another journal", it->path));
@@ -573,6 +590,7 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
   if (report->started_at == 0) {
     engine = std::make_unique<Engine>();
     models = projections::ReadModels();
+    stats = projections::HistoryStats();
   }
   uint64_t next = (from_sequence / build.every + 1) * build.every;
   uint64_t last_progress = from_sequence;
@@ -592,7 +610,7 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
       info.engine_time_ms = here.engine_time_ms;
       info.head = here.head;
       CheckpointInfo done;
-      if (written_status = WriteCheckpoint(data, info, *engine, models, &done); !written_status.ok()) return false;
+      if (written_status = WriteCheckpoint(data, info, *engine, models, stats, &done); !written_status.ok()) return false;
       ++report->written;
       if (build.written) build.written(done);
       next = (sequence / build.every + 1) * build.every;
@@ -604,7 +622,7 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
     }
     return true;
   };
-  Status s = Advance(&actions, journal, from_input, from_sequence, prev, end, engine.get(), &models, at_record_end);
+  Status s = Advance(&actions, journal, from_input, from_sequence, prev, end, engine.get(), &models, &stats, at_record_end);
   if (!written_status.ok()) return written_status;
   if (report->interrupted) return Status::Ok();
   return s;

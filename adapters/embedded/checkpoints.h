@@ -8,12 +8,13 @@
 // prefix, so a checkpoint is too: the same journal gives byte-identical checkpoint files, whoever
 // makes them (docs/audit.md). Layout, little-endian:
 //
-//   "KEZEKCKP" u32 file format (2) u32 state format u32 read-model store format
+//   "KEZEKCKP" u32 file format (3) u32 state format u32 read-model store format
 //   u64 sequence u64 inputs i64 engine time of record sequence-1 (ms) [32] its SHA-256 (the head)
 //   [32] the state's hash (Engine::StateHash) [32] the read models' hash (ReadModels::Hash)
 //   a zstd stream (level 1) of the entries:
 //     state entries:  u8 family (0xFF ends them) u32 key length, key, u32 value length, value
 //     model entries:  u32 key length (0xFFFFFFFF ends them), key, u32 value length, value
+//     statistics:     u32 length, projections::HistoryStats::Save() (kezek stats' figures)
 //   [32] SHA-256 of every byte before it
 //
 // A file is written beside its final name and renamed when whole (and fsync'd): a checkpoint
@@ -45,6 +46,7 @@
 namespace kezek {
 class Engine;
 namespace projections {
+class HistoryStats;
 class ReadModels;
 }
 }  // namespace kezek
@@ -78,14 +80,16 @@ Status OpenLogs(const std::string& data, std::unique_ptr<SegmentLog>* actions, s
 // from their headers. Files whose header does not read are skipped and named in *skipped.
 Status ListCheckpoints(const std::string& data, std::vector<CheckpointInfo>* checkpoints,
                        std::vector<std::string>* skipped = nullptr);
-// Writes the checkpoint of `engine` and `models`, which both reflect the journal's first
+// Writes the checkpoint of `engine`, `models` and `stats`, which all reflect the journal's first
 // info.sequence records (info: sequence, inputs, engine_time_ms, head; the rest is computed).
 // Failure: IoError. *written gets the whole info.
 Status WriteCheckpoint(const std::string& data, const CheckpointInfo& info, const Engine& engine,
-                       const projections::ReadModels& models, CheckpointInfo* written = nullptr);
-// Loads a checkpoint into a new `engine` and new `models` (either may be null: not loaded).
-// Failure: Corruption (the file's hash, header or entries), IoError.
-Status LoadCheckpoint(const std::string& path, Engine* engine, projections::ReadModels* models, CheckpointInfo* info);
+                       const projections::ReadModels& models, const projections::HistoryStats& stats,
+                       CheckpointInfo* written = nullptr);
+// Loads a checkpoint into a new `engine`, new `models` and `stats` (each may be null: not
+// loaded). Failure: Corruption (the file's hash, header or entries), IoError.
+Status LoadCheckpoint(const std::string& path, Engine* engine, projections::ReadModels* models,
+                      projections::HistoryStats* stats, CheckpointInfo* info);
 
 // What to reach: the journal's first `sequence` records, or every record with engine time
 // before `before_ms` (an instant's end: a date's next midnight, a second's next one). Neither:
@@ -119,8 +123,10 @@ Status ResolveAsOf(SegmentLog& journal, const AsOfTarget& target, AsOfPoint* poi
 // (null: not wanted) to `point` (from ResolveAsOf) from the newest usable checkpoint of `data`
 // at or before it, folding `actions` and applying `journal` after it. A folded record that
 // differs from the journal's is Corruption (replay verify says more).
+// `stats` (null: not wanted; else a new HistoryStats) gets kezek stats' figures at the point.
 Status LoadAsOf(const std::string& data, SegmentLog* actions, SegmentLog& journal, AsOfPoint* point,
-                std::unique_ptr<Engine>* engine, projections::ReadModels* models);
+                std::unique_ptr<Engine>* engine, projections::ReadModels* models,
+                projections::HistoryStats* stats = nullptr);
 
 // `kezek replay checkpoint`: a checkpoint every `every` records (at the first input end at or
 // after each multiple) up to the journal's end, from the newest existing one on (or the start),

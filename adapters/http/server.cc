@@ -389,19 +389,18 @@ struct Server::Impl {
                        audit_problem.empty() ? "true" : "false", audit_chain.records(), projections::Hex(audit_chain.head()),
                        projections::JsonQuoted(audit_problem));
   }
-  // The statistics as of a bound: a fold of the journal from its start up to it (kezek stats --as-of).
+  // The statistics as of a bound: from the newest checkpoint before it and the records after it.
   Status AuditStatisticsAsOf(const projections::HistoryStats::Bound& bound, uint32_t top, std::string* json) {
     std::unique_ptr<SegmentLog> journal;
     if (Status s = OpenLogs(runtime->dir(), nullptr, &journal); !s.ok()) return s;
-    projections::HistoryStats stats(bound);
-    events::JournalChain chain;
-    std::string problem;
-    Status s = journal->Read(0, [&](uint64_t, std::span<const uint8_t> record) {
-      problem = chain.Add(record);
-      return problem.empty() && stats.Apply(record);
-    });
-    if (!s.ok()) return s;
-    if (!problem.empty()) return Status::Corruption(problem);
+    AsOfTarget target;
+    target.before_ms = bound.before_ms;
+    if (bound.before_sequence) target.sequence = std::min(*bound.before_sequence, journal->end());
+    AsOfPoint point;
+    if (Status s = ResolveAsOf(*journal, target, &point); !s.ok()) return s;
+    projections::HistoryStats stats;
+    if (Status s = LoadAsOf(runtime->dir(), nullptr, *journal, &point, nullptr, nullptr, &stats); !s.ok()) return s;
+    for (const std::string& note : point.notes) options.say("as of: " + note);
     *json = stats.Json(top);
     return Status::Ok();
   }
