@@ -102,7 +102,7 @@ curl -s -H 'Authorization: Bearer ${KEY[edu]}' $base/v1/statistics | jq '.queues
 curl -s -H 'Authorization: Bearer ${KEY[edu]}' $base/v1/applications/1000001/position | jq
 curl -s -H 'Authorization: Bearer ${KEY[audit]}' '$base/v1/feed?limit=3' | jq
 curl -s -H 'Authorization: Bearer ${KEY[portal]}' -H 'X-Applicant-Iin: $parent' $base/v1/applicants/$parent/applications | jq
-curl -s -H 'Authorization: Bearer ${KEY[audit]}' '$base/v1/applications/1000001/position?as_of=$((first_year + 1))-06-30' | jq '.position'
+curl -s -H 'Authorization: Bearer ${KEY[audit]}' '$base/v1/statistics?as_of=$((first_year + 1))-06-30' | jq '.waiting'   # as of a past day
 The auditors' console: open $base/console in a browser, key ${KEY[audit]}
 Keys are in $keys (hashes) and in scripts/run.sh (the demo's keys themselves); docs/http.md has every route.
 TRY
