@@ -108,6 +108,28 @@ std::unique_ptr<adapters::Runtime> OpenSource(const std::string& data, int* exit
   return runtime;
 }
 
+// Runs the verification of `source` with progress and Ctrl-C, prints its report (after `heading`,
+// or as JSON), and gives the exit status: 0 verified, 1 not, 130 interrupted.
+int Verified(const Args& args, const replay::VerifySource& source, const std::optional<Sha256>& expect,
+             const std::string& heading) {
+  Progress progress("replay", "verify: records", source.records);
+  replay::VerifyOptions options;
+  options.expect_head = expect;
+  options.progress = [&](uint64_t done) { progress.Update(done); };
+  options.stop = &Interrupted();
+  CatchInterrupt(true);
+  const replay::VerifyReport report = replay::Verify(source, options);
+  CatchInterrupt(false);
+  progress.Done();
+  if (args.options.contains("--json")) {
+    fmt::print("{}\n", replay::VerifyJson(report));
+  } else {
+    fmt::print("{}{}", heading, replay::VerifyText(report));
+  }
+  if (report.interrupted) return 130;
+  return report.ok() ? 0 : 1;
+}
+
 int VerifyCommand(const Args& args) {
   std::optional<Sha256> expect;
   if (args.options.contains("--expect-head")) {
@@ -152,22 +174,7 @@ int VerifyCommand(const Args& args) {
     if (!s.ok()) *error = s.ToString();
     return s.ok();
   };
-  Progress progress("replay", "verify: records", source.records);
-  replay::VerifyOptions options;
-  options.expect_head = expect;
-  options.progress = [&](uint64_t done) { progress.Update(done); };
-  options.stop = &Interrupted();
-  CatchInterrupt(true);
-  const replay::VerifyReport report = replay::Verify(source, options);
-  CatchInterrupt(false);
-  progress.Done();
-  if (args.options.contains("--json")) {
-    fmt::print("{}\n", replay::VerifyJson(report));
-  } else {
-    fmt::print("{}", replay::VerifyText(report));
-  }
-  if (report.interrupted) return 130;
-  return report.ok() ? 0 : 1;
+  return Verified(args, source, expect, "");
 }
 
 // verify --kafka: the partition's inputs and records, read with read_committed, in memory.
@@ -210,22 +217,7 @@ int VerifyKafkaCommand(const Args& args) {
   source.records = records.size();
   source.input = [&](uint64_t index, std::vector<uint8_t>* bytes, std::string*) { return *bytes = inputs[index], true; };
   source.record = [&](uint64_t index, std::vector<uint8_t>* bytes, std::string*) { return *bytes = records[index], true; };
-  Progress progress("replay", "verify: records", source.records);
-  replay::VerifyOptions options;
-  options.expect_head = expect;
-  options.progress = [&](uint64_t done) { progress.Update(done); };
-  options.stop = &Interrupted();
-  CatchInterrupt(true);
-  const replay::VerifyReport report = replay::Verify(source, options);
-  CatchInterrupt(false);
-  progress.Done();
-  if (args.options.contains("--json")) {
-    fmt::print("{}\n", replay::VerifyJson(report));
-  } else {
-    fmt::print("partition {} of {}.journal\n{}", k, prefix, replay::VerifyText(report));
-  }
-  if (report.interrupted) return 130;
-  return report.ok() ? 0 : 1;
+  return Verified(args, source, expect, fmt::format("partition {} of {}.journal\n", k, prefix));
 }
 
 int RebuildCommand(const Args& args) {
