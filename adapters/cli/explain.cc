@@ -91,11 +91,8 @@ int Explain(int argc, char** argv) {
   if (!AsOfFrom(*args, "explain", &target)) return 2;
   projections::ReadModels models;
   if (target) {  // the logs alone (the stored read models are today's), from the checkpoint before the point
-    std::unique_ptr<adapters::SegmentLog> journal;
     adapters::AsOfPoint point;
-    adapters::Status s = adapters::OpenLogs(data, nullptr, &journal);
-    if (s.ok()) s = adapters::ResolveAsOf(*journal, *target, &point);
-    if (s.ok()) s = adapters::LoadAsOf(data, nullptr, *journal, &point, nullptr, &models);
+    const adapters::Status s = adapters::OpenAsOf(data, *target, &point, nullptr, &models);
     for (const std::string& note : point.notes) fmt::print(stderr, "kezek explain: {}\n", note);
     if (!s.ok()) return Fail(s);
     fmt::print(stderr, "kezek explain: {}\n", AsOfText(point));

@@ -111,19 +111,9 @@ int Stats(int argc, char** argv) {
     adapters::AsOfTarget target;
     target.before_ms = bound.before_ms;
     target.sequence = bound.before_sequence;
-    if (target.sequence && *target.sequence > 0) {
-      // The journal's first N records: a point past the journal's end is its end.
-      std::unique_ptr<adapters::SegmentLog> probe;
-      if (const auto s = adapters::OpenLogs(args->options.at("--data"), nullptr, &probe); !s.ok()) {
-        return fmt::print(stderr, "kezek stats: {}\n", s.ToString()), 1;
-      }
-      target.sequence = std::min(*target.sequence, probe->end());
-    }
-    std::unique_ptr<adapters::SegmentLog> journal;
+    target.past_end_is_end = true;  // the journal's first N records: past its end, all of it
     adapters::AsOfPoint point;
-    adapters::Status s = adapters::OpenLogs(args->options.at("--data"), nullptr, &journal);
-    if (s.ok()) s = adapters::ResolveAsOf(*journal, target, &point);
-    if (s.ok()) s = adapters::LoadAsOf(args->options.at("--data"), nullptr, *journal, &point, nullptr, nullptr, &stats);
+    const adapters::Status s = adapters::OpenAsOf(args->options.at("--data"), target, &point, nullptr, nullptr, &stats);
     for (const std::string& note : point.notes) fmt::print(stderr, "kezek stats: {}\n", note);
     if (!s.ok()) return fmt::print(stderr, "kezek stats: {}\n", s.ToString()), 1;
     fmt::print(stderr, "kezek stats: {}\n", AsOfText(point));

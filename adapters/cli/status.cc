@@ -8,7 +8,6 @@
 #include "adapters/cli/common.h"
 #include "adapters/embedded/checkpoints.h"
 #include "adapters/embedded/runtime.h"
-#include "adapters/embedded/segment_log.h"
 #include "engine/engine.h"
 #include "projections/summary.h"
 
@@ -49,12 +48,9 @@ int StatusCommand(int argc, char** argv) {
     return fmt::print("{}", StatusText(*runtime)), 0;
   }
   // As of: the logs alone (the stored state is today's), from the checkpoint before the point.
-  std::unique_ptr<adapters::SegmentLog> actions, journal;
   adapters::AsOfPoint point;
   std::unique_ptr<Engine> engine;
-  adapters::Status s = adapters::OpenLogs(data, &actions, &journal);
-  if (s.ok()) s = adapters::ResolveAsOf(*journal, *target, &point);
-  if (s.ok()) s = adapters::LoadAsOf(data, actions.get(), *journal, &point, &engine, nullptr);
+  const adapters::Status s = adapters::OpenAsOf(data, *target, &point, &engine, nullptr);
   for (const std::string& note : point.notes) fmt::print(stderr, "kezek status: {}\n", note);
   if (!s.ok()) return fmt::print(stderr, "kezek status: {}\n", s.ToString()), 1;
   const State& state = engine->state();

@@ -1,6 +1,7 @@
 #include "adapters/embedded/checkpoints.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -464,11 +465,11 @@ Status ResolveAsOf(SegmentLog& journal, const AsOfTarget& target, AsOfPoint* poi
   std::vector<uint8_t> bytes;
   const fb::JournalRecord* record = nullptr;
   if (target.sequence) {
-    if (*target.sequence > end) {
+    if (*target.sequence > end && !target.past_end_is_end) {
       return Status::InvalidArgument(fmt::format("the journal holds {} records: there is no record {} to stop after", end,
                                                  *target.sequence));
     }
-    sequence = *target.sequence;
+    sequence = std::min(*target.sequence, end);
     // Inside an input's parts: through its last part.
     for (; sequence > 0 && sequence < end; ++sequence) {
       if (Status s = RecordAt(journal, sequence - 1, &bytes, &record); !s.ok()) return s;
@@ -493,24 +494,37 @@ Status ResolveAsOf(SegmentLog& journal, const AsOfTarget& target, AsOfPoint* poi
   return Describe(journal, point);
 }
 
-Status LoadAsOf(const std::string& data, SegmentLog* actions, SegmentLog& journal, AsOfPoint* point,
-                std::unique_ptr<Engine>* engine, projections::ReadModels* models, projections::HistoryStats* stats) {
+namespace {
+
+// Where a fold starts: after the newest usable checkpoint, or at the journal's start.
+struct Start {
+  uint64_t input = 0, sequence = 0;
+  Sha256 prev{};  // the head of the record before `sequence`
+};
+
+// Loads the newest usable checkpoint at or before record `at_most` into `engine`, `models` and
+// `stats` (each made anew; null: not loaded), or leaves them new when there is none. A checkpoint
+// that does not load, or is not of this journal (its head is not the journal's record at its
+// sequence), is passed over and said in *notes.
+Status LoadNewest(const std::string& data, SegmentLog& journal, uint64_t at_most, std::unique_ptr<Engine>* engine,
+                  projections::ReadModels* models, projections::HistoryStats* stats, Start* start,
+                  std::vector<std::string>* notes) {
   std::vector<CheckpointInfo> checkpoints;
   std::vector<std::string> skipped;
   if (Status s = ListCheckpoints(data, &checkpoints, &skipped); !s.ok()) return s;
-  for (const std::string& why : skipped) point->notes.push_back("passed over " + why);
-  uint64_t from_input = 0, from_sequence = 0;
-  Sha256 prev{};
-  bool loaded = false;
-  for (auto it = checkpoints.rbegin(); it != checkpoints.rend() && !loaded; ++it) {
-    if (it->sequence > point->sequence) continue;
-    CheckpointInfo info;
+  for (const std::string& why : skipped) notes->push_back("passed over " + why);
+  const auto fresh = [&]() {
     if (engine != nullptr) *engine = std::make_unique<Engine>();
     if (models != nullptr) *models = projections::ReadModels();
     if (stats != nullptr) *stats = projections::HistoryStats();
+  };
+  *start = Start{};
+  for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
+    if (it->sequence > at_most) continue;
+    fresh();
+    CheckpointInfo info;
     Status s = LoadCheckpoint(it->path, engine != nullptr ? engine->get() : nullptr, models, stats, &info);
-    // The checkpoint must be of this journal: its head is the journal's record at its sequence.
-    if (s.ok() && info.sequence > 0) {
+    if (s.ok()) {
       AsOfPoint there;
       there.sequence = info.sequence;
       if (Status d = Describe(journal, &there); !d.ok() || there.head != info.head || there.inputs != info.inputs) {
@@ -519,24 +533,37 @@ Status LoadAsOf(const std::string& data, SegmentLog* actions, SegmentLog& journa
       }
     }
     if (!s.ok()) {
-      point->notes.push_back("passed over " + s.message());
+      notes->push_back("passed over " + s.message());
       continue;
     }
-    loaded = true;
-    from_input = info.inputs;
-    from_sequence = info.sequence;
-    prev = info.head;
-    point->checkpoint = info.sequence;
+    *start = Start{info.inputs, info.sequence, info.head};
+    return Status::Ok();
   }
-  if (!loaded) {
-    if (engine != nullptr) *engine = std::make_unique<Engine>();
-    if (models != nullptr) *models = projections::ReadModels();
-    if (stats != nullptr) *stats = projections::HistoryStats();
-  }
+  fresh();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status LoadAsOf(const std::string& data, SegmentLog* actions, SegmentLog& journal, AsOfPoint* point,
+                std::unique_ptr<Engine>* engine, projections::ReadModels* models, projections::HistoryStats* stats) {
+  Start start;
+  if (Status s = LoadNewest(data, journal, point->sequence, engine, models, stats, &start, &point->notes); !s.ok()) return s;
+  point->checkpoint = start.sequence;
+  const uint64_t from_input = start.input, from_sequence = start.sequence;
+  const Sha256 prev = start.prev;
   point->folded_records = point->sequence - from_sequence;
   if (engine != nullptr && actions == nullptr) return Status::InvalidArgument("the state as of a point needs the actions log");
   return Advance(actions, journal, from_input, from_sequence, prev, *point, engine != nullptr ? engine->get() : nullptr,
                  models, stats);
+}
+
+Status OpenAsOf(const std::string& data, const AsOfTarget& target, AsOfPoint* point, std::unique_ptr<Engine>* engine,
+                projections::ReadModels* models, projections::HistoryStats* stats) {
+  std::unique_ptr<SegmentLog> actions, journal;
+  if (Status s = OpenLogs(data, engine != nullptr ? &actions : nullptr, &journal); !s.ok()) return s;
+  if (Status s = ResolveAsOf(*journal, target, point); !s.ok()) return s;
+  return LoadAsOf(data, actions.get(), *journal, point, engine, models, stats);
 }
 
 Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog& journal, const CheckpointBuild& build,
@@ -550,6 +577,17 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
                                                "at most {}: choose a larger --every", build.every, end.sequence / build.every,
                                                end.sequence, kCheckpointsMax));
   }
+  // What a writer killed mid-file left (.NAME.PID.tmp of a process that is gone) goes.
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(DirOf(data), ec)) {
+    const std::string name = entry.path().filename().string();
+    unsigned long pid = 0;
+    if (name.size() > 30 && name[0] == '.' && name.ends_with(".tmp") &&
+        std::sscanf(name.c_str() + 26, "%lu", &pid) == 1 && pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 &&
+        errno == ESRCH) {
+      fs::remove(entry.path(), ec);
+    }
+  }
   // The newest usable checkpoint.
   std::vector<CheckpointInfo> checkpoints;
   if (Status s = ListCheckpoints(data, &checkpoints); !s.ok()) return s;
@@ -559,39 +597,16 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
     if (c.sequence <= end.sequence) newest = std::max(newest, c.sequence);
   }
   if ((newest / build.every + 1) * build.every > end.sequence) return Status::Ok();
-  auto engine = std::make_unique<Engine>();
+  std::unique_ptr<Engine> engine;
   projections::ReadModels models;
   projections::HistoryStats stats;
-  uint64_t from_input = 0, from_sequence = 0;
-  Sha256 prev{};
-  for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
-    if (it->sequence > end.sequence) continue;
-    CheckpointInfo info;
-    engine = std::make_unique<Engine>();
-    models = projections::ReadModels();
-    stats = projections::HistoryStats();
-    AsOfPoint there;
-    there.sequence = it->sequence;
-    Status s = LoadCheckpoint(it->path, engine.get(), &models, &stats, &info);
-    if (s.ok()) s = Describe(journal, &there);
-    if (s.ok() && (there.head != info.head || there.inputs != info.inputs)) {
-      s = Status::Corruption(fmt::format("{}: made from another journal", it->path));
-    }
-    if (!s.ok()) {
-      report->notes.push_back("passed over " + s.message());
-      continue;
-    }
-    from_input = info.inputs;
-    from_sequence = info.sequence;
-    prev = info.head;
-    report->started_at = info.sequence;
-    break;
+  Start start;
+  if (Status s = LoadNewest(data, journal, end.sequence, &engine, &models, &stats, &start, &report->notes); !s.ok()) {
+    return s;
   }
-  if (report->started_at == 0) {
-    engine = std::make_unique<Engine>();
-    models = projections::ReadModels();
-    stats = projections::HistoryStats();
-  }
+  report->started_at = start.sequence;
+  const uint64_t from_input = start.input, from_sequence = start.sequence;
+  const Sha256 prev = start.prev;
   uint64_t next = (from_sequence / build.every + 1) * build.every;
   uint64_t last_progress = from_sequence;
   Status written_status;

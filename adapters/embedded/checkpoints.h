@@ -97,6 +97,7 @@ Status LoadCheckpoint(const std::string& path, Engine* engine, projections::Read
 struct AsOfTarget {
   std::optional<uint64_t> sequence;
   std::optional<int64_t> before_ms;
+  bool past_end_is_end = false;  // a sequence past the journal's end means its end (kezek stats)
 };
 
 // WHEN of an as-of question as the first instant it excludes: a date YYYY-MM-DD runs through the
@@ -127,6 +128,11 @@ Status ResolveAsOf(SegmentLog& journal, const AsOfTarget& target, AsOfPoint* poi
 Status LoadAsOf(const std::string& data, SegmentLog* actions, SegmentLog& journal, AsOfPoint* point,
                 std::unique_ptr<Engine>* engine, projections::ReadModels* models,
                 projections::HistoryStats* stats = nullptr);
+
+// OpenLogs, ResolveAsOf and LoadAsOf in one: `target` reached in data directory `data` (its
+// actions log is read only when `engine` is wanted).
+Status OpenAsOf(const std::string& data, const AsOfTarget& target, AsOfPoint* point, std::unique_ptr<Engine>* engine,
+                projections::ReadModels* models, projections::HistoryStats* stats = nullptr);
 
 // `kezek replay checkpoint`: a checkpoint every `every` records (at the first input end at or
 // after each multiple) up to the journal's end, from the newest existing one on (or the start),

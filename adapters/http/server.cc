@@ -391,15 +391,13 @@ struct Server::Impl {
   }
   // The statistics as of a bound: from the newest checkpoint before it and the records after it.
   Status AuditStatisticsAsOf(const projections::HistoryStats::Bound& bound, uint32_t top, std::string* json) {
-    std::unique_ptr<SegmentLog> journal;
-    if (Status s = OpenLogs(runtime->dir(), nullptr, &journal); !s.ok()) return s;
     AsOfTarget target;
     target.before_ms = bound.before_ms;
-    if (bound.before_sequence) target.sequence = std::min(*bound.before_sequence, journal->end());
+    target.sequence = bound.before_sequence;
+    target.past_end_is_end = true;
     AsOfPoint point;
-    if (Status s = ResolveAsOf(*journal, target, &point); !s.ok()) return s;
     projections::HistoryStats stats;
-    if (Status s = LoadAsOf(runtime->dir(), nullptr, *journal, &point, nullptr, nullptr, &stats); !s.ok()) return s;
+    if (Status s = OpenAsOf(runtime->dir(), target, &point, nullptr, nullptr, &stats); !s.ok()) return s;
     for (const std::string& note : point.notes) options.say("as of: " + note);
     *json = stats.Json(top);
     return Status::Ok();
