@@ -1,0 +1,115 @@
+// A recorded history (issue #12, "Proof"): a generated country history folded by the engine must
+// give, byte for byte, the journal and state hash recorded here. Every optimisation of the fold,
+// the record or the JSON decoder is held to the bytes the engine wrote before it.
+//
+// Three digests, checked in order so that a failure names what moved:
+//  1. the inputs (the generator's canonical actions): if this one differs, the generator changed
+//     (not the engine) and the recorded figures must be re-derived from a build that predates the
+//     engine change under test;
+//  2. the journal (every record's bytes, length-prefixed) and the final state hash of the binary
+//     fold: the engine's contract;
+//  3. the same journal and state hash when every action goes through its JSON form and the JSON
+//     decoder first (the path `kezek fold` and `kezek append` take).
+#include <fmt/format.h>
+
+#include "engine/engine.h"
+#include "engine/sha256.h"
+#include "events/codec.h"
+#include "tests/harness.h"
+
+namespace kezek::test {
+namespace {
+
+std::string Hex(const Sha256& digest) {
+  std::string out;
+  for (const uint8_t b : digest) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+void AddFramed(Sha256Hasher& hasher, std::span<const uint8_t> bytes) {
+  const uint64_t size = bytes.size();
+  uint8_t prefix[8];
+  for (int i = 0; i < 8; ++i) prefix[i] = static_cast<uint8_t>(size >> (8 * i));
+  hasher.Update(prefix);
+  hasher.Update(bytes);
+}
+
+struct Folded {
+  std::string journal;  // SHA-256 over every record, each prefixed by its size (8 bytes LE)
+  std::string state;    // Engine::StateHash
+  uint64_t records = 0;
+  uint64_t rejected = 0;
+  uint64_t duplicates = 0;
+};
+
+template <typename Each>
+Folded Fold(size_t inputs, Each&& each) {
+  Engine engine;
+  Sha256Hasher journal;
+  journal.Begin();
+  Folded out;
+  uint64_t offset = 0;
+  for (size_t i = 0; i < inputs; ++i) {
+    const ApplyResult result = each(engine, i, offset);
+    if (result.outcome == fb::Outcome::Rejected) ++out.rejected;
+    if (result.outcome == fb::Outcome::Duplicate) ++out.duplicates;
+    for (const auto record : result.records) {
+      AddFramed(journal, record);
+      ++out.records;
+    }
+    offset += 1;
+  }
+  out.journal = Hex(journal.End());
+  out.state = Hex(engine.StateHash());
+  return out;
+}
+
+// Recorded on 2026-12-03 from commit 0871f4e (before any of #12's changes to the fold).
+const std::string kInputsSha256 = "c304582d51d3eca3472d2bdf0e04333c49490f5c2a041adaa25a6b1d71f7d1b2";
+const std::string kJournalSha256 = "03faa228b84a0379d3652582cdf01901179fdb13c20b9c47ba983c7975ff3002";
+const std::string kStateHash = "2edc5b6ec6c004f6ba87becd81ea0c32615ab106da2e271cd95a1d080505263c";
+constexpr uint64_t kRecords = 58817;
+
+TEST_CASE("a recorded country history folds to the recorded journal and state hash, from binary and from JSON") {
+  workload::SimulationOptions options;
+  options.seed = 2025;
+  options.applications = 8000;
+  options.months = 18;
+  options.country = true;
+  const std::vector<std::vector<uint8_t>> log = SimulatedLog(options);
+
+  Sha256Hasher inputs;
+  inputs.Begin();
+  for (const auto& action : log) AddFramed(inputs, action);
+  const std::string inputs_sha256 = Hex(inputs.End());
+  MESSAGE(fmt::format("{} inputs, SHA-256 {}", log.size(), inputs_sha256));
+  REQUIRE_MESSAGE(inputs_sha256 == kInputsSha256,
+                  "the generator's actions changed: re-record this test's figures from a build before the engine change");
+
+  const Folded binary = Fold(log.size(), [&](Engine& engine, size_t i, uint64_t offset) {
+    return engine.Apply(log[i], offset);
+  });
+  MESSAGE(fmt::format("binary: {} records ({} rejected, {} duplicates), journal {}, state {}", binary.records,
+                      binary.rejected, binary.duplicates, binary.journal, binary.state));
+  CHECK(binary.records == kRecords);
+  CHECK(binary.rejected > 0);  // the history holds refusals (late answers, mistyped IINs)
+  CHECK(binary.duplicates > 0);  // and the portal's retries
+  CHECK(binary.journal == kJournalSha256);
+  CHECK(binary.state == kStateHash);
+
+  events::Codec codec;
+  std::vector<std::string> lines;
+  lines.reserve(log.size());
+  for (const auto& action : log) lines.push_back(codec.ActionToJson(action));
+  std::vector<uint8_t> parsed;
+  const Folded json = Fold(lines.size(), [&](Engine& engine, size_t i, uint64_t offset) {
+    const events::CodecError error = codec.ParseAction(lines[i], &parsed);
+    REQUIRE_MESSAGE(error.code == fb::RejectionCode::None, error.reason);
+    return engine.Apply(parsed, offset);
+  });
+  CHECK(json.journal == kJournalSha256);
+  CHECK(json.state == kStateHash);
+}
+
+}  // namespace
+}  // namespace kezek::test
