@@ -1,8 +1,14 @@
 #include "replay/verify.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <span>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -87,13 +93,127 @@ Divergence Differ(const events::Codec& codec, uint64_t sequence, uint64_t input,
 
 }  // namespace
 
+// The journal's side of a verification, on a thread of its own (the fold takes the other core):
+// reads every record in order, checks the hash chain end to end, and hands each record to the
+// fold, in batches, for as long as the fold takes them. After the fold stops (a difference, the
+// actions' end) it goes on alone to the journal's end or the chain's first problem.
+class JournalSide {
+ public:
+  JournalSide(const VerifySource& source, const std::atomic<bool>* stop)
+      : source_(source), stop_(stop), thread_([this] { Run(); }) {}
+  ~JournalSide() {
+    FoldDone();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // The fold's next record, in order, into *bytes; *error set (bytes empty) if it cannot be read.
+  // False when the journal side hands over no more (interrupted, or after an unreadable record).
+  bool Next(std::vector<uint8_t>* bytes, std::string* error) {
+    if (taken_ == batch_.size()) {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return !ready_.empty() || finished_; });
+      if (ready_.empty()) return false;
+      batch_ = std::move(ready_.front());
+      ready_.pop_front();
+      taken_ = 0;
+      changed_.notify_all();
+    }
+    Item& item = batch_[taken_++];
+    bytes->swap(item.bytes);
+    *error = std::move(item.error);
+    return true;
+  }
+  // The fold takes no more records.
+  void FoldDone() {
+    std::lock_guard lock(mutex_);
+    fold_done_ = true;
+    ready_.clear();
+    changed_.notify_all();
+  }
+  // Waits for the journal side to end, calling `tick` with the records it has checked now and then.
+  void Wait(const std::function<void(uint64_t)>& tick) {
+    std::unique_lock lock(mutex_);
+    while (!changed_.wait_for(lock, std::chrono::milliseconds(200), [&] { return finished_; })) {
+      if (tick) tick(read_.load(std::memory_order_relaxed));
+    }
+    lock.unlock();
+    thread_.join();
+  }
+
+  std::string chain_problem;  // read after Wait
+  bool interrupted = false;
+  const events::JournalChain& chain() const { return chain_; }
+
+ private:
+  struct Item {
+    std::vector<uint8_t> bytes;
+    std::string error;
+  };
+  static constexpr size_t kBatch = 256;       // records handed over at once
+  static constexpr size_t kBatchesMax = 16;   // batches read ahead of the fold
+
+  void Run() {
+    std::vector<Item> batch;
+    const auto hand_over = [&]() {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return ready_.size() < kBatchesMax || fold_done_; });
+      if (!fold_done_) ready_.push_back(std::move(batch));
+      changed_.notify_all();
+      batch.clear();
+      batch.reserve(kBatch);
+    };
+    for (uint64_t sequence = 0; sequence < source_.records; ++sequence) {
+      if (stop_ != nullptr && stop_->load(std::memory_order_relaxed)) {
+        interrupted = true;
+        break;
+      }
+      Item item;
+      if (!source_.record(sequence, &item.bytes, &item.error)) {
+        if (chain_problem.empty()) chain_problem = fmt::format("record {}: cannot be read: {}", sequence, item.error);
+        batch.push_back(std::move(item));
+        break;
+      }
+      if (chain_problem.empty()) chain_problem = chain_.Add(item.bytes);
+      read_.store(sequence + 1, std::memory_order_relaxed);
+      bool fold_done;
+      {
+        std::lock_guard lock(mutex_);
+        fold_done = fold_done_;
+      }
+      if (fold_done) {
+        if (!chain_problem.empty()) break;  // nothing more to find
+        continue;
+      }
+      batch.push_back(std::move(item));
+      if (batch.size() == kBatch) hand_over();
+    }
+    if (!batch.empty()) hand_over();
+    if (chain_problem.empty() && !interrupted) chain_problem = chain_.End();
+    std::lock_guard lock(mutex_);
+    finished_ = true;
+    changed_.notify_all();
+  }
+
+  const VerifySource& source_;
+  const std::atomic<bool>* stop_;
+  events::JournalChain chain_;
+  std::atomic<uint64_t> read_{0};
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::vector<Item>> ready_;  // guarded by mutex_
+  bool fold_done_ = false;               // guarded by mutex_
+  bool finished_ = false;                // guarded by mutex_
+  std::vector<Item> batch_;              // the fold's: the batch it takes records from
+  size_t taken_ = 0;
+  std::thread thread_;                   // last: started once the members above exist
+};
+
 VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
   VerifyReport report;
   report.records = source.records;
   report.inputs = source.inputs;
   report.state_problem = source.state_problem;
   events::Codec codec;
-  events::JournalChain chain;
   auto engine = std::make_unique<Engine>();
   std::vector<uint8_t> input_bytes, record_bytes;
   std::string error;
@@ -101,12 +221,6 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
   const auto stopped = [&]() { return options.stop != nullptr && options.stop->load(std::memory_order_relaxed); };
   const auto progress = [&]() {
     if (options.progress && sequence % kProgressEvery == 0) options.progress(sequence);
-  };
-  // The chain's verdict on record `sequence` (read into record_bytes): false once it is broken.
-  const auto chained = [&]() {
-    if (!report.chain_problem.empty()) return false;
-    report.chain_problem = chain.Add(record_bytes);
-    return report.chain_problem.empty();
   };
   const auto state_check = [&](uint64_t folded) {
     if (!source.state_applied || *source.state_applied != folded || !source.state_hash) return;
@@ -117,6 +231,7 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
                                          Hex(*source.state_hash), Hex(hash));
     }
   };
+  JournalSide journal(source, options.stop);
   state_check(0);
   for (uint64_t input = 0; input < source.inputs && !report.divergence; ++input) {
     if (stopped()) {
@@ -153,11 +268,14 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
         report.divergence->expected = Around(report.divergence->expected, 0);
         break;
       }
-      if (!source.record(sequence, &record_bytes, &error)) {
+      if (!journal.Next(&record_bytes, &error)) {  // the journal side stopped: interrupted
+        report.interrupted = true;
+        break;
+      }
+      if (!error.empty()) {
         report.divergence = Divergence{sequence, input, fmt::format("record {} cannot be read: {}", sequence, error), "", "", ""};
         break;
       }
-      (void)chained();
       if (!std::equal(expected.begin(), expected.end(), record_bytes.begin(), record_bytes.end())) {
         report.divergence = Differ(codec, sequence, input, expected, record_bytes);
         ++sequence;
@@ -167,6 +285,7 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
       ++sequence;
       progress();
     }
+    if (report.interrupted) break;
     if (!report.divergence) state_check(input + 1);
   }
   if (!report.divergence && !report.interrupted && report.pending_inputs == 0 && sequence < source.records) {
@@ -175,21 +294,12 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
                                                source.records - 1), "", "", ""};
   }
   // The chain end to end, past a divergence too: it says whether the journal is whole as it stands.
-  for (; sequence < source.records && report.chain_problem.empty() && !report.interrupted; ++sequence) {
-    if (stopped()) {
-      report.interrupted = true;
-      break;
-    }
-    if (!source.record(sequence, &record_bytes, &error)) {
-      report.chain_problem = fmt::format("record {}: cannot be read: {}", sequence, error);
-      break;
-    }
-    (void)chained();
-    progress();
-  }
-  if (report.chain_problem.empty() && !report.interrupted) report.chain_problem = chain.End();
-  report.chain_records = chain.records();
-  report.head = chain.head();
+  journal.FoldDone();
+  journal.Wait(options.progress);
+  report.interrupted = report.interrupted || journal.interrupted;
+  report.chain_problem = journal.chain_problem;
+  report.chain_records = journal.chain().records();
+  report.head = journal.chain().head();
   report.fold_state_hash = engine->StateHash();
   if (options.expect_head && report.chain_problem.empty() && !report.interrupted && *options.expect_head != report.head) {
     report.head_problem = fmt::format("the journal's head is {}, not the expected {}", Hex(report.head), Hex(*options.expect_head));

@@ -104,6 +104,7 @@ SegmentLog::~SegmentLog() {
     (void)WriteBuffer();
     ::close(fd_);
   }
+  if (read_.fd >= 0) ::close(read_.fd);
 }
 
 Status SegmentLog::Open(const std::string& dir, const Options& options, std::unique_ptr<SegmentLog>* log,
@@ -382,14 +383,29 @@ Status SegmentLog::ReadRecord(uint64_t index, std::vector<uint8_t>* payload) {
   auto it = std::upper_bound(segments_.begin(), segments_.end(), index,
                              [](uint64_t i, const Segment& segment) { return i < segment.first; });
   Segment& segment = *std::prev(it);
-  const int fd = ::open(segment.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IoError(Errno("cannot open", segment.path));
-  uint8_t header[kFrameHeaderBytes];
+  const size_t segment_index = static_cast<size_t>(std::prev(it) - segments_.begin());
+  if (read_.segment != segment_index || read_.fd < 0) {
+    if (read_.fd >= 0) ::close(read_.fd);
+    read_ = ReadAhead{};
+    read_.fd = ::open(segment.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (read_.fd < 0) return Status::IoError(Errno("cannot open", segment.path));
+    read_.segment = segment_index;
+  }
+  constexpr size_t kReadAheadBytes = size_t{1} << 20;
+  // Bytes [at, at + size) of the segment, from the bytes read ahead or a new read from `at` on.
   const auto read_at = [&](uint8_t* into, size_t size, uint64_t at) {
-    return ::pread(fd, into, size, static_cast<off_t>(at)) == static_cast<ssize_t>(size);
+    if (at < read_.start || at + size > read_.start + read_.bytes.size()) {
+      read_.bytes.resize(std::max(size, kReadAheadBytes));
+      const ssize_t got = ::pread(read_.fd, read_.bytes.data(), read_.bytes.size(), static_cast<off_t>(at));
+      read_.start = at;
+      read_.bytes.resize(got > 0 ? static_cast<size_t>(got) : 0);
+      if (read_.bytes.size() < size) return false;
+    }
+    std::memcpy(into, read_.bytes.data() + (at - read_.start), size);
+    return true;
   };
+  uint8_t header[kFrameHeaderBytes];
   const auto corrupt = [&](uint64_t at, uint64_t record, const std::string& what) {
-    ::close(fd);
     return Status::Corruption(fmt::format("{}: byte offset {} (record {}): expected {}", segment.path, at, record, what));
   };
   while (segment.frames.size() <= index - segment.first) {
@@ -409,7 +425,6 @@ Status SegmentLog::ReadRecord(uint64_t index, std::vector<uint8_t>* payload) {
       FrameChecksum(length, *payload) != GetU32(header + 8)) {
     return corrupt(at, index, "a whole frame whose checksum holds");
   }
-  ::close(fd);
   return Status::Ok();
 }
 

@@ -1,0 +1,201 @@
+// The fold of a real data directory's history, measured as a fresh process does it: the actions
+// log read once into one buffer (each action aligned as the engine reads it in place), then
+// folded by a new engine, timed alone. Beside it in the same run: the same inputs read and
+// verified from the log (the I/O floor), and the JSON path (each action printed to its JSON line
+// beforehand, then parsed and folded). The fold's head (the last record's SHA-256) is compared
+// with the data directory's journal: a benchmark of a wrong fold is no benchmark. Prints a table
+// and a JSON line; asserts nothing about time.
+//
+// usage: replay_bench --data DIR [--json-inputs N] [--repeats N] [--json FILE]
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "adapters/embedded/segment_log.h"
+#include "engine/engine.h"
+#include "events/codec.h"
+#include "events/input.h"
+
+namespace kezek {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+
+std::string CpuModel() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown";
+}
+
+uint64_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::string Hex(const Sha256& digest) {
+  std::string out;
+  for (const uint8_t b : digest) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+// Every input payload of a log in one buffer: payload i at offsets[i], placed so that the action
+// after its tag byte starts 16-byte aligned (the engine reads a FlatBuffer in place, aligned).
+struct Inputs {
+  std::vector<uint8_t> arena;
+  std::vector<std::pair<size_t, size_t>> spans;  // offset, size
+  std::span<const uint8_t> operator[](size_t i) const { return {arena.data() + spans[i].first, spans[i].second}; }
+  size_t size() const { return spans.size(); }
+};
+
+int Fail(const std::string& what) { return fmt::print(stderr, "replay_bench: {}\n", what), 1; }
+
+}  // namespace
+}  // namespace kezek
+
+int main(int argc, char** argv) {
+  using namespace kezek;
+  std::string data, json_out;
+  uint64_t json_inputs = 1'000'000;
+  int repeats = 1;
+  for (int i = 1; i < argc; i += 2) {
+    const std::string arg = argv[i];
+    if (i + 1 >= argc) return fmt::print(stderr, "replay_bench: {} needs a value\n", arg), 2;
+    if (arg == "--data") data = argv[i + 1];
+    else if (arg == "--json-inputs") json_inputs = std::stoull(argv[i + 1]);
+    else if (arg == "--repeats") repeats = std::stoi(argv[i + 1]);
+    else if (arg == "--json") json_out = argv[i + 1];
+    else return fmt::print(stderr, "usage: replay_bench --data DIR [--json-inputs N] [--repeats N] [--json FILE]\n"), 2;
+  }
+  if (data.empty()) return fmt::print(stderr, "usage: replay_bench --data DIR [--json-inputs N] [--repeats N] [--json FILE]\n"), 2;
+
+  adapters::SegmentLog::Options read_only;
+  read_only.read_only = true;
+  std::unique_ptr<adapters::SegmentLog> actions, journal;
+  adapters::SegmentLog::Recovery recovery;
+  if (auto s = adapters::SegmentLog::Open((fs::path(data) / "actions").string(), read_only, &actions, &recovery); !s.ok()) {
+    return Fail(s.ToString());
+  }
+  if (auto s = adapters::SegmentLog::Open((fs::path(data) / "journal").string(), read_only, &journal, &recovery); !s.ok()) {
+    return Fail(s.ToString());
+  }
+  // The I/O floor: the log read and each frame's checksum verified, into one buffer.
+  Inputs inputs;
+  inputs.arena.reserve(static_cast<size_t>(actions->end()) * 240);
+  inputs.spans.reserve(actions->end());
+  auto started = Clock::now();
+  if (auto s = actions->Read(0, [&](uint64_t, std::span<const uint8_t> payload) {
+        size_t at = (inputs.arena.size() + 1 + 15) / 16 * 16 - 1;  // payload + 1 aligned to 16
+        inputs.arena.resize(at + payload.size());
+        std::copy(payload.begin(), payload.end(), inputs.arena.begin() + static_cast<long>(at));
+        inputs.spans.emplace_back(at, payload.size());
+        return true;
+      });
+      !s.ok()) {
+    return Fail(s.ToString());
+  }
+  const double read_s = Seconds(started);
+  const double n = static_cast<double>(inputs.size());
+  const uint64_t records_in_journal = journal->end();
+  std::vector<uint8_t> last;
+  Sha256 journal_head{};
+  if (records_in_journal > 0) {
+    if (auto s = journal->ReadRecord(records_in_journal - 1, &last); !s.ok()) return Fail(s.ToString());
+    journal_head = Sha256Hasher().Of(last);
+  }
+  uint64_t action_bytes = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) action_bytes += inputs[i].size();
+  fmt::print(stderr, "replay_bench: {} inputs ({:.1f} MiB) read in {:.2f} s\n", inputs.size(), action_bytes / 1048576.0, read_s);
+
+  // The binary fold, a new engine each repeat; the best repeat is reported.
+  double fold_s = 1e300;
+  uint64_t records = 0;
+  Sha256 head{}, state_hash{};
+  uint64_t state_bytes = 0;
+  for (int r = 0; r < repeats; ++r) {
+    const uint64_t rss_before = ResidentBytes();
+    auto engine = std::make_unique<Engine>();
+    ApplyResult result;
+    std::string error;
+    records = 0;
+    started = Clock::now();
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (!events::FoldInput(*engine, inputs[i], i, &result, &error)) return Fail(fmt::format("input {}: {}", i, error));
+      records += result.records.size();
+    }
+    fold_s = std::min(fold_s, Seconds(started));
+    head = result.record_sha256;
+    state_bytes = ResidentBytes() - rss_before;
+    state_hash = engine->StateHash();
+  }
+  if (records != records_in_journal || head != journal_head) {
+    return Fail(fmt::format("the fold gives {} records with head {}; the journal holds {} with head {}", records, Hex(head),
+                            records_in_journal, Hex(journal_head)));
+  }
+  fmt::print(stderr, "replay_bench: fold {:.2f} s, {:.0f} actions/s, head {} equals the journal's\n", fold_s, n / fold_s,
+             Hex(head));
+
+  // The JSON path on the first json_inputs inputs: lines made beforehand, then parse + fold timed.
+  const size_t json_n = std::min<size_t>(json_inputs, inputs.size());
+  double json_s = 0;
+  {
+    events::Codec codec;
+    std::vector<std::string> lines;
+    std::vector<size_t> which;
+    lines.reserve(json_n);
+    for (size_t i = 0; i < json_n; ++i) {
+      const auto payload = inputs[i];
+      if (payload.empty() || payload[0] != events::kInputAction) continue;  // a refused raw input has no JSON form
+      lines.push_back(codec.ActionToJson(payload.subspan(1)));
+      which.push_back(i);
+    }
+    Engine engine;
+    Engine reference;
+    std::vector<uint8_t> parsed;
+    ApplyResult result;
+    std::string error;
+    started = Clock::now();
+    for (size_t k = 0; k < lines.size(); ++k) {
+      const events::CodecError e = codec.ParseAction(lines[k], &parsed);
+      if (e.code != fb::RejectionCode::None) return Fail(fmt::format("input {}: its JSON does not parse back: {}", which[k], e.reason));
+      result = engine.Apply(parsed, which[k]);
+    }
+    json_s = Seconds(started);
+    for (const size_t i : which) (void)events::FoldInput(reference, inputs[i], i, &result, &error);
+    if (engine.StateHash() != reference.StateHash()) return Fail("the JSON path's state differs from the binary fold's");
+    fmt::print(stderr, "replay_bench: JSON parse + fold of {} lines {:.2f} s, {:.0f} actions/s\n", lines.size(), json_s,
+               static_cast<double>(lines.size()) / json_s);
+    json_inputs = lines.size();
+  }
+
+  const double fold_rate = n / fold_s;
+  const double json_rate = static_cast<double>(json_inputs) / json_s;
+  fmt::print("\n| measure | value | beside |\n|---|---|---|\n");
+  fmt::print("| inputs (actions log of {}) | {:.0f} | {:.1f} MiB of actions, {:.0f} bytes an input |\n", data, n,
+             action_bytes / 1048576.0, static_cast<double>(action_bytes) / n);
+  fmt::print("| read + frame checks (the I/O floor) | {:.0f} inputs/s | {:.2f} s |\n", n / read_s, read_s);
+  fmt::print("| fold, binary, one core | {:.0f} actions/s | {:.2f} s, {:.2f} µs an action |\n", fold_rate, fold_s,
+             1e6 * fold_s / n);
+  fmt::print("| fold from JSON lines (first {}) | {:.0f} actions/s | {:.2f}x the binary fold's time |\n", json_inputs,
+             json_rate, fold_rate / json_rate);
+  fmt::print("| state memory (RSS growth) | {:.0f} MiB | |\n", state_bytes / 1048576.0);
+  fmt::print("| journal records | {} | head {} (equal) |\n\n", records, Hex(head).substr(0, 16));
+  const std::string json = fmt::format(
+      "{{\"bench\": \"replay\", \"cpu\": \"{}\", \"cores\": {}, \"inputs\": {}, \"records\": {}, \"action_bytes\": {}, "
+      "\"read_s\": {:.3f}, \"fold_s\": {:.3f}, \"fold_actions_per_s\": {:.0f}, \"json_inputs\": {}, \"json_s\": {:.3f}, "
+      "\"json_actions_per_s\": {:.0f}, \"state_rss_bytes\": {}, \"head\": \"{}\", \"state_hash\": \"{}\"}}\n",
+      CpuModel(), sysconf(_SC_NPROCESSORS_ONLN), inputs.size(), records, action_bytes, read_s, fold_s, fold_rate,
+      json_inputs, json_s, json_rate, state_bytes, Hex(head), Hex(state_hash));
+  fmt::print("{}", json);
+  if (!json_out.empty()) std::ofstream(json_out) << json;
+  return 0;
+}
