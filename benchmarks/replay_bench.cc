@@ -146,7 +146,8 @@ int main(int argc, char** argv) {
 
   // The JSON path on the first json_inputs inputs: lines made beforehand, then parse + fold timed.
   const size_t json_n = std::min<size_t>(json_inputs, inputs.size());
-  double json_s = 0;
+  double json_s = 0, decode_s = 0, parser_s = 0;
+  uint64_t fast_taken = 0;
   {
     events::Codec codec;
     std::vector<std::string> lines;
@@ -170,6 +171,14 @@ int main(int argc, char** argv) {
       result = engine.Apply(parsed, which[k]);
     }
     json_s = Seconds(started);
+    fast_taken = codec.fast_taken();
+    // The decoders alone, beside each other: the codec (fast path) and FlatBuffers' parser.
+    started = Clock::now();
+    for (const std::string& line : lines) (void)codec.ParseAction(line, &parsed);
+    decode_s = Seconds(started);
+    started = Clock::now();
+    for (const std::string& line : lines) (void)codec.ParseActionByParser(line, &parsed);
+    parser_s = Seconds(started);
     for (const size_t i : which) (void)events::FoldInput(reference, inputs[i], i, &result, &error);
     if (engine.StateHash() != reference.StateHash()) return Fail("the JSON path's state differs from the binary fold's");
     fmt::print(stderr, "replay_bench: JSON parse + fold of {} lines {:.2f} s, {:.0f} actions/s\n", lines.size(), json_s,
@@ -187,14 +196,17 @@ int main(int argc, char** argv) {
              1e6 * fold_s / n);
   fmt::print("| fold from JSON lines (first {}) | {:.0f} actions/s | {:.2f}x the binary fold's time |\n", json_inputs,
              json_rate, fold_rate / json_rate);
+  fmt::print("| JSON decode alone (simdjson + schema-driven decoder; {} of {} lines took the fast path) | {:.0f} actions/s | "
+             "FlatBuffers' parser alone: {:.0f} actions/s ({:.1f}x) |\n", fast_taken, json_inputs, json_inputs / decode_s,
+             json_inputs / parser_s, parser_s / decode_s);
   fmt::print("| state memory (RSS growth) | {:.0f} MiB | |\n", state_bytes / 1048576.0);
   fmt::print("| journal records | {} | head {} (equal) |\n\n", records, Hex(head).substr(0, 16));
   const std::string json = fmt::format(
       "{{\"bench\": \"replay\", \"cpu\": \"{}\", \"cores\": {}, \"inputs\": {}, \"records\": {}, \"action_bytes\": {}, "
       "\"read_s\": {:.3f}, \"fold_s\": {:.3f}, \"fold_actions_per_s\": {:.0f}, \"json_inputs\": {}, \"json_s\": {:.3f}, "
-      "\"json_actions_per_s\": {:.0f}, \"state_rss_bytes\": {}, \"head\": \"{}\", \"state_hash\": \"{}\"}}\n",
+      "\"json_actions_per_s\": {:.0f}, \"decode_actions_per_s\": {:.0f}, \"parser_actions_per_s\": {:.0f}, \"fast_path_lines\": {}, \"state_rss_bytes\": {}, \"head\": \"{}\", \"state_hash\": \"{}\"}}\n",
       CpuModel(), sysconf(_SC_NPROCESSORS_ONLN), inputs.size(), records, action_bytes, read_s, fold_s, fold_rate,
-      json_inputs, json_s, json_rate, state_bytes, Hex(head), Hex(state_hash));
+      json_inputs, json_s, json_rate, json_inputs / decode_s, json_inputs / parser_s, fast_taken, state_bytes, Hex(head), Hex(state_hash));
   fmt::print("{}", json);
   if (!json_out.empty()) std::ofstream(json_out) << json;
   return 0;

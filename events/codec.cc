@@ -11,6 +11,7 @@
 #include "engine/assert.h"
 #include "engine/limits.h"
 #include "engine/utf8.h"
+#include "events/json_decoder.h"
 #include "events/limits.h"
 #include "schema_text.h"
 
@@ -152,11 +153,29 @@ Codec::Codec()
       actions_text_(MakeParser("actions.fbs", "kezek.fb.Action", Printing::kCompact)),
       journal_text_(MakeParser("decisions.fbs", "kezek.fb.JournalRecord", Printing::kEveryField)),
       answers_text_(MakeParser("answers.fbs", "kezek.fb.Answer", Printing::kEveryField)),
-      views_text_(MakeParser("http.fbs", "kezek.fb.HttpError", Printing::kEveryField)) {}
+      views_text_(MakeParser("http.fbs", "kezek.fb.HttpError", Printing::kEveryField)),
+      fast_builder_(std::make_unique<flatbuffers::FlatBufferBuilder>(1024)) {
+  decoder_ = std::make_unique<JsonDecoder>(*actions_);
+}
 
 Codec::~Codec() = default;
 
 CodecError Codec::ParseAction(std::string_view json, std::vector<uint8_t>* out) {
+  out->clear();
+  if (json.size() <= limits::kJsonLineBytesMax) {
+    ++fast_tried_;
+    if (decoder_->Decode(json, fast_builder_.get())) {
+      // A buffer the fast path built that does not verify is left to the parser's verdict.
+      if (const CodecError e = Canonicalize(fast_builder_->GetBufferSpan(), out); e.code == fb::RejectionCode::None) {
+        ++fast_taken_;
+        return e;
+      }
+    }
+  }
+  return ParseActionByParser(json, out);
+}
+
+CodecError Codec::ParseActionByParser(std::string_view json, std::vector<uint8_t>* out) {
   out->clear();
   if (json.size() > limits::kJsonLineBytesMax) {
     return {fb::RejectionCode::LimitExceeded,

@@ -20,9 +20,12 @@
 
 namespace flatbuffers {
 class Parser;
+class FlatBufferBuilder;
 }
 
 namespace kezek::events {
+
+class JsonDecoder;
 
 struct CodecError {
   fb::RejectionCode code = fb::RejectionCode::None;
@@ -36,12 +39,19 @@ class Codec {
   Codec(const Codec&) = delete;
   Codec& operator=(const Codec&) = delete;
 
-  // Parses one action in JSON into its canonical binary encoding in *out.
+  // Parses one action in JSON into its canonical binary encoding in *out: plain JSON of the
+  // schema's shape through the fast path (events/json_decoder.h: simdjson and a schema-driven
+  // decoder), anything else through FlatBuffers' parser; the same bytes and verdicts either way.
   // Failure: MalformedJson (with the parser's line and message, cut at
   // limits::kParserMessageBytesMax on a character boundary), UnknownActionKind for a numeric
   // body_type this schema does not know (the parser cannot read its body), LimitExceeded for an
   // oversize line, VerifierFailed if the parsed buffer does not verify. *out is then empty.
   [[nodiscard]] CodecError ParseAction(std::string_view json, std::vector<uint8_t>* out);
+  // The same through FlatBuffers' parser alone: what the fast path is held equal to (tests, fuzz).
+  [[nodiscard]] CodecError ParseActionByParser(std::string_view json, std::vector<uint8_t>* out);
+  // How many lines ParseAction gave the fast path, and how many it took (tests, benchmarks).
+  uint64_t fast_tried() const { return fast_tried_; }
+  uint64_t fast_taken() const { return fast_taken_; }
 
   // Re-encodes an action buffer canonically. Failure: VerifierFailed. A body_type without its body
   // stays so (the engine refuses it as MissingField).
@@ -73,6 +83,9 @@ class Codec {
   std::unique_ptr<flatbuffers::Parser> journal_text_;
   std::unique_ptr<flatbuffers::Parser> answers_text_;
   std::unique_ptr<flatbuffers::Parser> views_text_;
+  std::unique_ptr<flatbuffers::FlatBufferBuilder> fast_builder_;  // the fast path's buffer
+  std::unique_ptr<JsonDecoder> decoder_;                 // the fast path, from actions_' schema
+  uint64_t fast_tried_ = 0, fast_taken_ = 0;
 };
 
 }  // namespace kezek::events

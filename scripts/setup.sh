@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache
   flatbuffers-compiler libflatbuffers-dev
   librocksdb-dev librdkafka-dev libfmt-dev doctest-dev
-  libboost-dev libboost-system-dev libssl-dev libxxhash-dev libabsl-dev libzstd-dev
+  libboost-dev libboost-system-dev libssl-dev libxxhash-dev libabsl-dev libzstd-dev libsimdjson-dev
   postgresql libpq-dev   # the PostgreSQL baseline of benchmarks/country.sh
   curl jq python3 wrk bc  # the HTTP demo (scripts/run.sh), its tests, benchmarks/http.sh
   openssl                # the TLS test's self-signed certificate
