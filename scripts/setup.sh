@@ -14,6 +14,7 @@ packages=(
   openssl                # the TLS test's self-signed certificate
   maven openjdk-17-jre-headless  # the Apache Kafka broker of the tests (scripts/kafka.sh)
   python3-venv            # scripts/python-env.sh: the OpenAPI test's pinned PyPI packages
+  clang libclang-rt-14-dev  # scripts/fuzz.sh: the JSON decoder's libFuzzer target
   chromium                # the auditors' console's browser test (tests/console, Playwright)
 )
 # Node.js and npm (the console's chart library is bundled from npm at build time, and Playwright

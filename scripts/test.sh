@@ -20,6 +20,8 @@ doctest_totals() {
   grep -h '^\[doctest\] \(test cases\|assertions\):' "$1/Testing/Temporary/LastTest.log" | tr -s ' ' | sed 's/^\[doctest\] /  /'
 }
 echo "test: release: kezek_tests ran"; doctest_totals build
+# The JSON fast path against FlatBuffers' parser under libFuzzer (Clang, ASan+UBSan), a minute.
+scripts/fuzz.sh 60
 # The country suite's smoke size against a real PostgreSQL server: figures are printed, not
 # asserted; it fails if Kezek and the baseline decide differently.
 benchmarks/country.sh --quick
