@@ -44,14 +44,34 @@ unsigned IsoWeekday(LocalDate date) {
   return ch::weekday{ch::sys_days{ch::days{date.value}}}.iso_encoding();
 }
 
+namespace {
+
+// `value` as exactly `width` decimal digits, zero-padded. REQUIRES: it fits.
+void PutDigits(char* at, unsigned value, int width) {
+  for (int i = width - 1; i >= 0; --i, value /= 10) at[i] = static_cast<char>('0' + value % 10);
+}
+
+}  // namespace
+
+// By hand, not fmt: the engine writes a date into most notifications it folds.
 std::string FormatDotted(LocalDate date) {
   const Ymd ymd = ToYmd(date);
-  return fmt::format("{:02}.{:02}.{:04}", ymd.day, ymd.month, ymd.year);
+  if (ymd.year < 0 || ymd.year > 9999) return fmt::format("{:02}.{:02}.{:04}", ymd.day, ymd.month, ymd.year);
+  std::string out(10, '.');
+  PutDigits(out.data(), ymd.day, 2);
+  PutDigits(out.data() + 3, ymd.month, 2);
+  PutDigits(out.data() + 6, static_cast<unsigned>(ymd.year), 4);
+  return out;
 }
 
 std::string FormatIso(LocalDate date) {
   const Ymd ymd = ToYmd(date);
-  return fmt::format("{:04}-{:02}-{:02}", ymd.year, ymd.month, ymd.day);
+  if (ymd.year < 0 || ymd.year > 9999) return fmt::format("{:04}-{:02}-{:02}", ymd.year, ymd.month, ymd.day);
+  std::string out(10, '-');
+  PutDigits(out.data(), static_cast<unsigned>(ymd.year), 4);
+  PutDigits(out.data() + 5, ymd.month, 2);
+  PutDigits(out.data() + 8, ymd.day, 2);
+  return out;
 }
 
 LocalDate DateOf(InstantMs instant, int32_t offset_minutes) {

@@ -62,6 +62,13 @@ std::variant<IinInfo, IinError> ParseIin(std::string_view text) {
   return IinInfo{Iin{value}, *birth, century_digit % 2 == 1 ? Sex::Male : Sex::Female};
 }
 
-std::string FormatIin(Iin iin) { return fmt::format("{:012}", iin.value); }
+// By hand, not fmt: every notification names its recipient by IIN.
+std::string FormatIin(Iin iin) {
+  if (iin.value >= 1'000'000'000'000ULL) return fmt::format("{:012}", iin.value);
+  std::string out(12, '0');
+  uint64_t value = iin.value;
+  for (int i = 11; i >= 0 && value != 0; --i, value /= 10) out[static_cast<size_t>(i)] = static_cast<char>('0' + value % 10);
+  return out;
+}
 
 }  // namespace kezek

@@ -1,14 +1,49 @@
 #include "engine/messages.h"
 
-#include <fmt/format.h>
+#include <charconv>
+#include <initializer_list>
 
+#include "engine/assert.h"
 #include "engine/civil_time.h"
 
 namespace kezek::messages {
+namespace {
+
+// A text of the catalogue with each "{}" replaced by the next argument, in one allocation (the
+// engine writes two of these for most actions: no format-string parsing on the fold's path).
+std::string Fill(std::string_view pattern, std::initializer_list<std::string_view> args) {
+  size_t size = pattern.size();
+  for (const std::string_view arg : args) size += arg.size();
+  std::string out;
+  out.reserve(size);
+  const std::string_view* arg = args.begin();
+  for (size_t at = 0;;) {
+    const size_t hole = pattern.find("{}", at);
+    if (hole == std::string_view::npos) {
+      out.append(pattern.substr(at));
+      break;
+    }
+    KEZEK_ASSERT(arg != args.end());
+    out.append(pattern.substr(at, hole - at)).append(*arg++);
+    at = hole + 2;
+  }
+  KEZEK_ASSERT(arg == args.end());
+  return out;
+}
+
+// A number's decimal digits, on the stack.
+struct Digits {
+  explicit Digits(uint64_t value) { size = static_cast<size_t>(std::to_chars(text, text + sizeof text, value).ptr - text); }
+  operator std::string_view() const { return {text, size}; }
+  char text[20];
+  size_t size = 0;
+};
+
+}  // namespace
 
 Text ApplicationAccepted(uint64_t position) {
-  return {fmt::format("Ваша заявка принята. Место в очереди {}", position),
-          fmt::format("Өтінішіңіз қабылданды. Кезектегі орныңыз: {}", position)};
+  return {Fill("Ваша заявка принята. Место в очереди {}", {Digits(position)}),
+          Fill("Өтінішіңіз қабылданды. Кезектегі орныңыз: {}", {Digits(position)})};
 }
 
 Text AwaitingDocuments() {
@@ -16,44 +51,44 @@ Text AwaitingDocuments() {
 }
 
 Text DocumentsConfirmed(uint64_t position) {
-  return {fmt::format("Ваша заявка на получение ваучера подтверждена. Место в очереди: {}", position),
-          fmt::format("Ваучер алуға берілген өтінішіңіз расталды. Кезектегі орныңыз: {}", position)};
+  return {Fill("Ваша заявка на получение ваучера подтверждена. Место в очереди: {}", {Digits(position)}),
+          Fill("Ваучер алуға берілген өтінішіңіз расталды. Кезектегі орныңыз: {}", {Digits(position)})};
 }
 
 Text DocumentsRejected(std::string_view specialist_name) {
-  return {fmt::format("Ваша заявка на получение ваучера отклонена сотрудником: {}", specialist_name),
-          fmt::format("Ваучер алуға берілген өтінішіңізді қызметкер қабылдамады: {}", specialist_name)};
+  return {Fill("Ваша заявка на получение ваучера отклонена сотрудником: {}", {specialist_name}),
+          Fill("Ваучер алуға берілген өтінішіңізді қызметкер қабылдамады: {}", {specialist_name})};
 }
 
 Text VoucherIssued(std::string_view child_name, LocalDate deadline) {
   const std::string date = civil::FormatDotted(deadline);
-  return {fmt::format("Ребенку {} выдан ваучер. Подтвердите заинтересованность до {}", child_name, date),
-          fmt::format("{} атты балаға ваучер берілді. {} дейін келісіміңізді растаңыз", child_name, date)};
+  return {Fill("Ребенку {} выдан ваучер. Подтвердите заинтересованность до {}", {child_name, date}),
+          Fill("{} атты балаға ваучер берілді. {} дейін келісіміңізді растаңыз", {child_name, date})};
 }
 
 Text InterestConfirmed(LocalDate deadline) {
   const std::string date = civil::FormatDotted(deadline);
-  return {fmt::format("Заинтересованность подтверждена. Выберите детский сад и заключите договор до {}", date),
-          fmt::format("Келісім расталды. {} дейін балабақшаны таңдап, келісімшарт жасасыңыз", date)};
+  return {Fill("Заинтересованность подтверждена. Выберите детский сад и заключите договор до {}", {date}),
+          Fill("Келісім расталды. {} дейін балабақшаны таңдап, келісімшарт жасасыңыз", {date})};
 }
 
 Text ExtensionGranted(LocalDate deadline) {
   const std::string date = civil::FormatDotted(deadline);
-  return {fmt::format("Срок действия ваучера продлен до {}", date),
-          fmt::format("Ваучердің қолданылу мерзімі {} дейін ұзартылды", date)};
+  return {Fill("Срок действия ваучера продлен до {}", {date}),
+          Fill("Ваучердің қолданылу мерзімі {} дейін ұзартылды", {date})};
 }
 
 Text AwaitingContract() { return {"Ожидайте договор от ДО", "МДҰ-дан келісімшартты күтіңіз"}; }
 
 Text ContractSent(LocalDate deadline) {
   const std::string date = civil::FormatDotted(deadline);
-  return {fmt::format("Подпишите договор в течение 5 рабочих дней (до {})", date),
-          fmt::format("Келісімшартқа 5 жұмыс күні ішінде ({} дейін) қол қойыңыз", date)};
+  return {Fill("Подпишите договор в течение 5 рабочих дней (до {})", {date}),
+          Fill("Келісімшартқа 5 жұмыс күні ішінде ({} дейін) қол қойыңыз", {date})};
 }
 
 Text Enrolled(std::string_view kindergarten_name_ru, std::string_view kindergarten_name_kk) {
-  return {fmt::format("Ребенок зачислен в ДО «{}»", kindergarten_name_ru),
-          fmt::format("Бала «{}» МДҰ-ға қабылданды", kindergarten_name_kk)};
+  return {Fill("Ребенок зачислен в ДО «{}»", {kindergarten_name_ru}),
+          Fill("Бала «{}» МДҰ-ға қабылданды", {kindergarten_name_kk})};
 }
 
 Text VoucherAnnulled(fb::AnnulReason reason) {
@@ -78,13 +113,13 @@ Text VoucherAnnulled(fb::AnnulReason reason) {
 
 Text StopListed(LocalDate return_date) {
   const std::string date = civil::FormatDotted(return_date);
-  return {fmt::format("Заявление перемещено в стоп-лист. Возврат в очередь {}", date),
-          fmt::format("Өтініш стоп-лиске ауыстырылды. Кезекке қайту күні: {}", date)};
+  return {Fill("Заявление перемещено в стоп-лист. Возврат в очередь {}", {date}),
+          Fill("Өтініш стоп-лиске ауыстырылды. Кезекке қайту күні: {}", {date})};
 }
 
 Text ReturnedToQueue(uint64_t position) {
-  return {fmt::format("Заявление возвращено в очередь. Место в очереди: {}", position),
-          fmt::format("Өтініш кезекке қайтарылды. Кезектегі орныңыз: {}", position)};
+  return {Fill("Заявление возвращено в очередь. Место в очереди: {}", {Digits(position)}),
+          Fill("Өтініш кезекке қайтарылды. Кезектегі орныңыз: {}", {Digits(position)})};
 }
 
 Text Archived(fb::ArchiveReason reason) {
