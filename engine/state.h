@@ -109,6 +109,29 @@ struct Timer {
   auto operator<=>(const Timer&) const = default;
 };
 
+// The armed timers, earliest first (the order of Timer's fields), as one queue. Deadlines and
+// school-age archivals are kept in two heaps: the deadlines' is small (only the vouchers,
+// contracts and stop-lists running) and hot, the school-age one holds one timer for each
+// application filed, far ahead, and is rarely popped. top() is the earlier of the two tops, so
+// timers leave in exactly the order one heap of both would give.
+class Timers {
+ public:
+  void push(const Timer& timer) { (timer.school_age ? school_age_ : deadlines_).push(timer); }
+  bool empty() const { return deadlines_.empty() && school_age_.empty(); }
+  size_t size() const { return deadlines_.size() + school_age_.size(); }
+  const Timer& top() const { return SchoolAgeFirst() ? school_age_.top() : deadlines_.top(); }
+  void pop() { SchoolAgeFirst() ? school_age_.pop() : deadlines_.pop(); }
+
+ private:
+  using Heap = std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>>;
+  bool SchoolAgeFirst() const {
+    if (school_age_.empty()) return false;
+    return deadlines_.empty() || school_age_.top() < deadlines_.top();
+  }
+  Heap deadlines_;
+  Heap school_age_;
+};
+
 // A locality's numbering (engine/numbers.h): how many applications and vouchers it has numbered,
 // and where each lives: its slot in State::applications / State::vouchers at [serial - 1], 0 for
 // a serial with none (only a state restored with a counter raised past its entries, as a test
@@ -191,7 +214,7 @@ struct State {
   std::map<QueueKey, uint32_t> queue_index;
   absl::flat_hash_map<Iin, ChildEntry, IinHash> children;
   absl::flat_hash_map<std::array<uint64_t, 2>, IdempotencyEntry, Hash128> idempotency;
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
+  Timers timers;
 
   ChangeSet changes;  // since the last ChangeSet::Clear
 
