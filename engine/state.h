@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <absl/container/btree_map.h>
 #include <absl/container/flat_hash_map.h>
 
 #include "engine/calendar.h"
@@ -198,8 +199,10 @@ struct State {
   WorkingCalendar calendar;
   UtcOffsets offsets;
   std::map<LocalityId, Locality> localities;
-  std::map<KindergartenId, Kindergarten> kindergartens;
-  std::map<GroupId, Group> groups;
+  // B-trees (ordered like std::map, walked in key order by the state's encoding) of few cache
+  // lines a lookup: every enrollment step looks its group and ДО up.
+  absl::btree_map<KindergartenId, Kindergarten> kindergartens;
+  absl::btree_map<GroupId, Group> groups;
   std::map<LocalityId, PriorityPolicy> policies;  // LocalityId{0}: the default
   std::vector<std::string> categories;            // interned priority category codes
   std::map<std::string, uint16_t, std::less<>> category_index;
@@ -211,7 +214,7 @@ struct State {
   std::vector<Voucher> vouchers;
   absl::flat_hash_map<LocalityId, LocalityNumbers> numbers;
   std::vector<Queue> queues;
-  std::map<QueueKey, uint32_t> queue_index;
+  absl::btree_map<QueueKey, uint32_t> queue_index;
   absl::flat_hash_map<Iin, ChildEntry, IinHash> children;
   absl::flat_hash_map<std::array<uint64_t, 2>, IdempotencyEntry, Hash128> idempotency;
   Timers timers;
