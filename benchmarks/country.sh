@@ -66,3 +66,14 @@ else
         --work "$out" --json "$out/country.json")
 fi
 build/benchmarks/country_bench "${size[@]}" --pg "$conninfo" "${args[@]}"
+# The same history as a fresh process reads it (benchmarks/replay_bench.cc): the durable data
+# directory the suite just wrote, folded from its actions log alone, its head checked against the
+# journal; the JSON fast path beside FlatBuffers' parser; then the auditor's whole verification
+# (`kezek replay verify`: the hash chain on one core, the fold on the other), timed.
+build/benchmarks/replay_bench --data "$out/kezek-data" --json "$out/replay.json"
+started=$(date +%s.%N)
+build/adapters/kezek replay verify --data "$out/kezek-data" 2> /dev/null | tail -1
+ended=$(date +%s.%N)
+verify_s=$(echo "$ended - $started" | bc)
+echo "| kezek replay verify (open, chain + fold on two cores, state compared) | ${verify_s} s |"
+printf '{"bench": "verify", "verify_s": %.2f}\n' "$verify_s" | tee "$out/verify.json"
