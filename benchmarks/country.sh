@@ -75,5 +75,5 @@ started=$(date +%s.%N)
 build/adapters/kezek replay verify --data "$out/kezek-data" 2> /dev/null | tail -1
 ended=$(date +%s.%N)
 verify_s=$(echo "$ended - $started" | bc)
-echo "| kezek replay verify (open, chain + fold on two cores, state compared) | ${verify_s} s |"
+printf '| kezek replay verify (open, chain + fold on two cores, state compared) | %.1f s |\n' "$verify_s"
 printf '{"bench": "verify", "verify_s": %.2f}\n' "$verify_s" | tee "$out/verify.json"
