@@ -9,6 +9,7 @@
 // usage: replay_bench --data DIR [--json-inputs N] [--repeats N] [--json FILE]
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -67,16 +68,25 @@ int main(int argc, char** argv) {
   std::string data, json_out;
   uint64_t json_inputs = 1'000'000;
   int repeats = 1;
+  const auto usage = [] {
+    return fmt::print(stderr, "usage: replay_bench --data DIR [--json-inputs N (>= 1)] [--repeats N (>= 1)] [--json FILE]\n"), 2;
+  };
+  const auto count = [](const char* text, uint64_t* out) {
+    const std::string_view v = text;
+    const auto [end, error] = std::from_chars(v.data(), v.data() + v.size(), *out);
+    return error == std::errc() && end == v.data() + v.size() && *out >= 1;
+  };
   for (int i = 1; i < argc; i += 2) {
     const std::string arg = argv[i];
     if (i + 1 >= argc) return fmt::print(stderr, "replay_bench: {} needs a value\n", arg), 2;
+    uint64_t n = 0;
     if (arg == "--data") data = argv[i + 1];
-    else if (arg == "--json-inputs") json_inputs = std::stoull(argv[i + 1]);
-    else if (arg == "--repeats") repeats = std::stoi(argv[i + 1]);
+    else if (arg == "--json-inputs" && count(argv[i + 1], &n)) json_inputs = n;
+    else if (arg == "--repeats" && count(argv[i + 1], &n) && n <= 100) repeats = static_cast<int>(n);
     else if (arg == "--json") json_out = argv[i + 1];
-    else return fmt::print(stderr, "usage: replay_bench --data DIR [--json-inputs N] [--repeats N] [--json FILE]\n"), 2;
+    else return usage();
   }
-  if (data.empty()) return fmt::print(stderr, "usage: replay_bench --data DIR [--json-inputs N] [--repeats N] [--json FILE]\n"), 2;
+  if (data.empty()) return usage();
 
   adapters::SegmentLog::Options read_only;
   read_only.read_only = true;
@@ -184,6 +194,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "replay_bench: JSON parse + fold of {} lines {:.2f} s, {:.0f} actions/s\n", lines.size(), json_s,
                static_cast<double>(lines.size()) / json_s);
     json_inputs = lines.size();
+    if (json_inputs == 0) return Fail("no input has a JSON form (every one is a refused raw input)");
   }
 
   const double fold_rate = n / fold_s;
