@@ -42,6 +42,7 @@
 
 #include "adapters/embedded/runtime.h"
 #include "benchmarks/decision_words.h"
+#include "benchmarks/machine.h"
 #include "benchmarks/pg_baseline.h"
 #include "engine/engine.h"
 #include "events/codec.h"
@@ -51,8 +52,9 @@ namespace kezek {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+using bench::Clock;
+using bench::CpuModel;
+using bench::Seconds;
 
 struct Options {
   bool births = true;  // sized by births; false: `applications` families
@@ -78,13 +80,6 @@ uint64_t StatusKb(const char* field, const std::string& path = "/proc/self/statu
 }
 void ResetPeakRss() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
-std::string CpuModel() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
-}
 
 // RSS of every process named "postgres" (the server and its backends; shared buffers are
 // counted in each process that touched them, so this overstates rather than flatters).

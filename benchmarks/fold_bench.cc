@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "benchmarks/machine.h"
+
 #include "engine/engine.h"
 #include "engine/rules.h"
 #include "events/codec.h"
@@ -19,25 +21,13 @@
 namespace kezek {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::CpuModel;
+using bench::ResidentBytes;
+using bench::Seconds;
 
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
-uint64_t ResidentBytes() {
-  std::ifstream statm("/proc/self/statm");
-  uint64_t size = 0, resident = 0;
-  statm >> size >> resident;
-  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-}
 
-std::string CpuModel() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line)) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
-}
 
 struct Row {
   std::string name;

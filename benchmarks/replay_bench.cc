@@ -16,6 +16,8 @@
 
 #include <fmt/format.h>
 
+#include "benchmarks/machine.h"
+
 #include "adapters/embedded/segment_log.h"
 #include "engine/engine.h"
 #include "events/codec.h"
@@ -25,23 +27,12 @@ namespace kezek {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+using bench::Clock;
+using bench::CpuModel;
+using bench::ResidentBytes;
+using bench::Seconds;
 
-std::string CpuModel() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
-}
 
-uint64_t ResidentBytes() {
-  std::ifstream statm("/proc/self/statm");
-  uint64_t size = 0, resident = 0;
-  statm >> size >> resident;
-  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-}
 
 std::string Hex(const Sha256& digest) {
   std::string out;

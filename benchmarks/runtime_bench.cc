@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "benchmarks/machine.h"
+
 #include "adapters/embedded/runtime.h"
 #include "workload/simulation.h"
 
@@ -17,16 +19,10 @@ namespace kezek {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+using bench::Clock;
+using bench::CpuModel;
+using bench::Seconds;
 
-std::string CpuModel() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
-}
 
 // A catalogue and `count` filings of distinct children, spread over five birth years.
 std::vector<std::string> Filings(uint64_t count, events::Codec& codec) {
