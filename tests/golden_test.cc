@@ -15,16 +15,13 @@
 #include "engine/engine.h"
 #include "engine/sha256.h"
 #include "events/codec.h"
+#include "projections/summary.h"
 #include "tests/harness.h"
 
 namespace kezek::test {
 namespace {
 
-std::string Hex(const Sha256& digest) {
-  std::string out;
-  for (const uint8_t b : digest) out += fmt::format("{:02x}", b);
-  return out;
-}
+using projections::Hex;
 
 void AddFramed(Sha256Hasher& hasher, std::span<const uint8_t> bytes) {
   const uint64_t size = bytes.size();
