@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
   double fold_s = 1e300;
   uint64_t records = 0;
   Sha256 head{}, state_hash{};
-  uint64_t state_bytes = 0;
+  uint64_t state_bytes = 0, applications = 0;
   for (int r = 0; r < repeats; ++r) {
     const uint64_t rss_before = ResidentBytes();
     auto engine = std::make_unique<Engine>();
@@ -137,6 +137,7 @@ int main(int argc, char** argv) {
     head = result.record_sha256;
     state_bytes = ResidentBytes() - rss_before;
     state_hash = engine->StateHash();
+    applications = engine->state().applications.size() - 1;  // slot 0 is unused
   }
   if (records != records_in_journal || head != journal_head) {
     return Fail(fmt::format("the fold gives {} records with head {}; the journal holds {} with head {}", records, Hex(head),
@@ -201,14 +202,22 @@ int main(int argc, char** argv) {
   fmt::print("| JSON decode alone (simdjson + schema-driven decoder; {} of {} lines took the fast path) | {:.0f} actions/s | "
              "FlatBuffers' parser alone: {:.0f} actions/s ({:.1f}x) |\n", fast_taken, json_inputs, json_inputs / decode_s,
              json_inputs / parser_s, parser_s / decode_s);
-  fmt::print("| state memory (RSS growth) | {:.0f} MiB | |\n", state_bytes / 1048576.0);
+  uint64_t disk_bytes = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(data)) {
+    if (entry.is_regular_file()) disk_bytes += entry.file_size();
+  }
+  fmt::print("| state memory (RSS growth) | {:.0f} MiB | {:.0f} bytes an application ({} applications) |\n",
+             state_bytes / 1048576.0, static_cast<double>(state_bytes) / static_cast<double>(std::max<uint64_t>(applications, 1)),
+             applications);
+  fmt::print("| on disk (the data directory: actions log, journal, state, checkpoints) | {:.0f} MiB | {:.0f} bytes an input |\n",
+             disk_bytes / 1048576.0, static_cast<double>(disk_bytes) / n);
   fmt::print("| journal records | {} | head {} (equal) |\n\n", records, Hex(head).substr(0, 16));
   const std::string json = fmt::format(
       "{{\"bench\": \"replay\", \"cpu\": \"{}\", \"cores\": {}, \"inputs\": {}, \"records\": {}, \"action_bytes\": {}, "
       "\"read_s\": {:.3f}, \"fold_s\": {:.3f}, \"fold_actions_per_s\": {:.0f}, \"json_inputs\": {}, \"json_s\": {:.3f}, "
-      "\"json_actions_per_s\": {:.0f}, \"decode_actions_per_s\": {:.0f}, \"parser_actions_per_s\": {:.0f}, \"fast_path_lines\": {}, \"state_rss_bytes\": {}, \"head\": \"{}\", \"state_hash\": \"{}\"}}\n",
+      "\"json_actions_per_s\": {:.0f}, \"decode_actions_per_s\": {:.0f}, \"parser_actions_per_s\": {:.0f}, \"fast_path_lines\": {}, \"state_rss_bytes\": {}, \"applications\": {}, \"disk_bytes\": {}, \"head\": \"{}\", \"state_hash\": \"{}\"}}\n",
       CpuModel(), sysconf(_SC_NPROCESSORS_ONLN), inputs.size(), records, action_bytes, read_s, fold_s, fold_rate,
-      json_inputs, json_s, json_rate, json_inputs / decode_s, json_inputs / parser_s, fast_taken, state_bytes, Hex(head), Hex(state_hash));
+      json_inputs, json_s, json_rate, json_inputs / decode_s, json_inputs / parser_s, fast_taken, state_bytes, applications, disk_bytes, Hex(head), Hex(state_hash));
   fmt::print("{}", json);
   if (!json_out.empty()) std::ofstream(json_out) << json;
   return 0;
