@@ -22,6 +22,7 @@
 #include "engine/engine.h"
 #include "events/codec.h"
 #include "events/input.h"
+#include "projections/summary.h"
 
 namespace kezek {
 namespace {
@@ -34,11 +35,7 @@ using bench::Seconds;
 
 
 
-std::string Hex(const Sha256& digest) {
-  std::string out;
-  for (const uint8_t b : digest) out += fmt::format("{:02x}", b);
-  return out;
-}
+using projections::Hex;
 
 // Every input payload of a log in one buffer: payload i at offsets[i], placed so that the action
 // after its tag byte starts 16-byte aligned (the engine reads a FlatBuffer in place, aligned).
