@@ -16,7 +16,8 @@
 //            synchronous_commit off (the baseline's fastest honest setting)
 //   ingest   durable: Kezek's runtime (JSON in, fsync'd group commit of actions, journal and
 //            RocksDB state) / the baseline with synchronous_commit on, one transaction an action
-//   replay   the full history rebuilt from the durable log (Kezek), and the baseline's time for
+//   replay   the full history rebuilt from the durable log (Kezek; the hash chain on the second
+//            core, events/chain_hasher.h), and the baseline's time for
 //            the same history at its measured fold rate (run in full when it fits the budget)
 //   reads    position of a waiting application: Kezek's order-statistics trees in-process / the
 //            baseline's ranking query over loopback; p50, p99 and reads per second
@@ -45,7 +46,9 @@
 #include "benchmarks/machine.h"
 #include "benchmarks/pg_baseline.h"
 #include "engine/engine.h"
+#include "events/chain_hasher.h"
 #include "events/codec.h"
+#include "events/input.h"
 #include "workload/simulation.h"
 
 namespace kezek {
@@ -237,14 +240,22 @@ int Run(const Options& o) {
     std::unique_ptr<adapters::SegmentLog> log;
     adapters::SegmentLog::Recovery recovery;
     Engine replayed;
+    replayed.HashRecords(false);  // the chain on the second core (events/chain_hasher.h)
     auto s = adapters::SegmentLog::Open((data / "actions").string(), {}, &log, &recovery);
     uint64_t count = 0;
-    if (s.ok()) {
-      s = log->Read(0, [&](uint64_t index, std::span<const uint8_t> payload) {
-        if (!payload.empty() && payload[0] == events::kInputAction) replayed.Apply(payload.subspan(1), index);
-        ++count;
-        return true;
-      });
+    {
+      events::ChainHasher chain;
+      ApplyResult result;
+      std::string damaged;
+      if (s.ok()) {
+        s = log->Read(0, [&](uint64_t index, std::span<const uint8_t> payload) {
+          if (!events::FoldInput(replayed, payload, index, &result, &damaged)) return false;
+          chain.Add(result.records);
+          ++count;
+          return true;
+        });
+      }
+      replayed.SetHead(chain.Head());
     }
     replay_s = Seconds(started);
     if (!s.ok() || count != n || replayed.StateHash() != durable_hash || durable_hash != kezek_hash) {

@@ -217,7 +217,9 @@ ApplyResult Engine::Finish(fb::Outcome outcome, const Rejection* rejection, std:
   for (uint32_t index = 0; index < parts.size(); ++index) {
     flatbuffers::FlatBufferBuilder& builder = *parts[index].builder;
     const auto decisions = builder.CreateVector(parts[index].decisions);
-    const auto prev = builder.CreateVector(state_.head_sha256.data(), state_.head_sha256.size());
+    static constexpr Sha256 kUnhashed{};
+    const Sha256& prev_sha256 = hash_records_ ? state_.head_sha256 : kUnhashed;
+    const auto prev = builder.CreateVector(prev_sha256.data(), prev_sha256.size());
     const auto action_bytes = action.empty() ? 0 : builder.CreateVector(action.data(), action.size());
     const auto raw_bytes = raw.empty() ? 0 : builder.CreateVector(raw.data(), raw.size());
     flatbuffers::Offset<fb::Rejection> rejection_table = 0;
@@ -243,7 +245,11 @@ ApplyResult Engine::Finish(fb::Outcome outcome, const Rejection* rejection, std:
     // The bound holds (a test may raise it: EngineTesting).
     KEZEK_ASSERT(bytes.size() <= limits::kRecordBytesMax || decisions_.bound().bytes_max > limits::kRecordDecisionBytesMax);
     records_.push_back(bytes);
-    state_.head_sha256 = sha256_.Of(bytes);
+    if (hash_records_) {
+      state_.head_sha256 = sha256_.Of(bytes);
+    } else {
+      head_unknown_ = true;
+    }
     ++state_.next_sequence;
   }
 
@@ -251,11 +257,19 @@ ApplyResult Engine::Finish(fb::Outcome outcome, const Rejection* rejection, std:
   result.outcome = outcome;
   result.code = rejection != nullptr ? rejection->code : fb::RejectionCode::None;
   result.records = records_;
-  result.record_sha256 = state_.head_sha256;
+  result.record_sha256 = hash_records_ ? state_.head_sha256 : Sha256{};
   return result;
 }
 
+void Engine::HashRecords(bool on) { hash_records_ = on; }
+
+void Engine::SetHead(const Sha256& head) {
+  state_.head_sha256 = head;
+  head_unknown_ = false;
+}
+
 void Engine::DrainChanges(const std::function<void(const state_codec::Put&)>& put) {
+  KEZEK_ASSERT(!head_unknown_);
   state_codec::ChangedEntries(state_, put);
   state_.changes.Clear(state_.categories.size());
 }

@@ -33,7 +33,7 @@ struct ApplyResult {
   // record's bound (DESIGN §5; engine/limits.h). Each record and the list are valid until the
   // next call.
   std::span<const std::span<const uint8_t>> records;
-  Sha256 record_sha256{};  // of the last record: the journal's new head
+  Sha256 record_sha256{};  // of the last record: the journal's new head (zeros while HashRecords is off)
 };
 
 class Engine {
@@ -52,6 +52,15 @@ class Engine {
   // Journals an input that never became an action (e.g. malformed JSON), keeping its bytes.
   ApplyResult RejectInput(std::span<const uint8_t> raw_input, fb::RejectionCode code,
                           std::string_view reason, uint64_t input_offset);
+
+  // The hash chain, left to the caller (a verification that reads the journal's hashes on a core
+  // of its own): while off, Apply hashes no record and writes every record's prev_sha256 as 32
+  // zero bytes; the caller knows the true value (the SHA-256 of the record before) and compares or
+  // patches accordingly, and hands the head back with SetHead before anything reads the state
+  // (StateHash, DrainChanges assert it). On by default. Bytes and hashes are unchanged by it.
+  void HashRecords(bool on);
+  // The journal's head: the SHA-256 of the last record folded, computed by the caller.
+  void SetHead(const Sha256& head);
 
   const State& state() const { return state_; }
   // The application's 1-based position in its queue; nullopt unless it is waiting in one.
@@ -74,6 +83,8 @@ class Engine {
   std::optional<Rejection> Dispatch(const fb::Action& action);
 
   Sha256Hasher sha256_;
+  bool hash_records_ = true;
+  bool head_unknown_ = false;  // records were folded unhashed since the last SetHead
   State state_;
   flatbuffers::FlatBufferBuilder builder_{4096};
   std::vector<uint8_t> aligned_input_;  // a copy of a misaligned input

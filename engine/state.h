@@ -170,6 +170,11 @@ struct IinHash {
 struct Hash128 {
   size_t operator()(const std::array<uint64_t, 2>& key) const noexcept { return key[0] ^ (key[1] * 0x9E3779B97F4A7C15ull); }
 };
+struct Eq128 {  // two compares, inline (std::equal_to on std::array calls memcmp)
+  bool operator()(const std::array<uint64_t, 2>& a, const std::array<uint64_t, 2>& b) const noexcept {
+    return a[0] == b[0] && a[1] == b[1];
+  }
+};
 
 // The keys a batch of actions changed, so that a store writes only those (engine/state_codec.h).
 // Mutable accessors of State record the keys they hand out; containers changed directly (the
@@ -216,7 +221,7 @@ struct State {
   std::vector<Queue> queues;
   absl::btree_map<QueueKey, uint32_t> queue_index;
   absl::flat_hash_map<Iin, ChildEntry, IinHash> children;
-  absl::flat_hash_map<std::array<uint64_t, 2>, IdempotencyEntry, Hash128> idempotency;
+  absl::flat_hash_map<std::array<uint64_t, 2>, IdempotencyEntry, Hash128, Eq128> idempotency;
   Timers timers;
 
   ChangeSet changes;  // since the last ChangeSet::Clear

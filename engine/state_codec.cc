@@ -156,10 +156,20 @@ void NumbersEntry(const State& s, LocalityId id, const std::function<void(const 
   if (it == s.numbers.end()) return put({Family::kNumbers, Be(id.value, 4), {}, true});
   put({Family::kNumbers, Be(id.value, 4), Out().U32(it->second.applications).U32(it->second.vouchers).Take()});
 }
+std::string EncodeChild(const ChildEntry& c) { return Out().U64(c.active[0].value).U64(c.active[1].value).Take(); }
 void ChildEntryOf(const State& s, Iin iin, const std::function<void(const Put&)>& put) {
   const auto it = s.children.find(iin);
   if (it == s.children.end()) return put({Family::kChildren, Be(iin.value, 8), {}, true});
-  put({Family::kChildren, Be(iin.value, 8), Out().U64(it->second.active[0].value).U64(it->second.active[1].value).Take()});
+  put({Family::kChildren, Be(iin.value, 8), EncodeChild(it->second)});
+}
+
+// A hash table's entries copied out and sorted by key: a snapshot in key order that reads the
+// table once, in its own order, instead of probing it at random for every sorted key.
+template <typename Map>
+std::vector<std::pair<typename Map::key_type, typename Map::mapped_type>> SortedEntries(const Map& map) {
+  std::vector<std::pair<typename Map::key_type, typename Map::mapped_type>> entries(map.begin(), map.end());
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return entries;
 }
 
 // Records a loaded entry's slot under its serial (REQUIRES: the serial has none yet).
@@ -248,16 +258,10 @@ void AllEntries(const State& s, const std::function<void(const Put&)>& put) {
   for (const auto& [id, t] : s.offsets.entries()) OffsetEntry(s, id, put);
   for (const auto& [date, kind] : s.calendar.marked_days()) CalendarEntry(s, date, put);
   for (size_t i = 0; i < s.categories.size(); ++i) CategoryEntry(s, i, put);
-  std::vector<Iin> children;
-  children.reserve(s.children.size());
-  for (const auto& [iin, entry] : s.children) children.push_back(iin);
-  std::sort(children.begin(), children.end());
-  for (const Iin iin : children) ChildEntryOf(s, iin, put);
-  std::vector<std::array<uint64_t, 2>> keys;
-  keys.reserve(s.idempotency.size());
-  for (const auto& [key, entry] : s.idempotency) keys.push_back(key);
-  std::sort(keys.begin(), keys.end());
-  for (const auto& key : keys) put({Family::kIdempotency, IdempotencyKey(key), EncodeIdempotency(s.idempotency.at(key))});
+  for (const auto& [iin, entry] : SortedEntries(s.children)) put({Family::kChildren, Be(iin.value, 8), EncodeChild(entry)});
+  for (const auto& [key, entry] : SortedEntries(s.idempotency)) {
+    put({Family::kIdempotency, IdempotencyKey(key), EncodeIdempotency(entry)});
+  }
   std::vector<LocalityId> localities;
   localities.reserve(s.numbers.size());
   for (const auto& [locality, entry] : s.numbers) localities.push_back(locality);

@@ -52,6 +52,32 @@ std::string FieldAt(const std::string& json, size_t at) {
   return "";
 }
 
+// The fold's records come with prev_sha256 left as zeros (Engine::HashRecords(false)): the journal's
+// side hashes every record anyway, and while the fold agrees with the journal the SHA-256 of the
+// fold's previous record is that of the journal's previous record. So the fold's core hashes
+// nothing; `prev` (the hash of the record before) is put in where the engine left zeros.
+size_t PrevAt(std::span<const uint8_t> fold_record) {
+  return static_cast<size_t>(fb::GetJournalRecord(fold_record.data())->prev_sha256()->data() - fold_record.data());
+}
+
+// The fold's record, whole: its prev_sha256 filled in.
+std::vector<uint8_t> Whole(std::span<const uint8_t> fold_record, const Sha256& prev) {
+  std::vector<uint8_t> whole(fold_record.begin(), fold_record.end());
+  std::copy(prev.begin(), prev.end(), whole.begin() + static_cast<ptrdiff_t>(PrevAt(fold_record)));
+  return whole;
+}
+
+// Whether the fold's record with prev_sha256 = `prev` equals `found`, byte for byte.
+bool Same(std::span<const uint8_t> fold_record, const Sha256& prev, std::span<const uint8_t> found) {
+  if (fold_record.size() != found.size()) return false;
+  const size_t at = PrevAt(fold_record);
+  const size_t after = at + prev.size();
+  return std::equal(fold_record.begin(), fold_record.begin() + static_cast<ptrdiff_t>(at), found.begin()) &&
+         std::equal(prev.begin(), prev.end(), found.begin() + static_cast<ptrdiff_t>(at)) &&
+         std::equal(fold_record.begin() + static_cast<ptrdiff_t>(after), fold_record.end(),
+                    found.begin() + static_cast<ptrdiff_t>(after));
+}
+
 bool ValidRecord(const std::vector<uint8_t>& bytes) {
   flatbuffers::Verifier verifier(bytes.data(), bytes.size());
   return fb::VerifyJournalRecordBuffer(verifier);
@@ -95,8 +121,9 @@ Divergence Differ(const events::Codec& codec, uint64_t sequence, uint64_t input,
 
 // The journal's side of a verification, on a thread of its own (the fold takes the other core):
 // reads every record in order, checks the hash chain end to end, and hands each record to the
-// fold, in batches, for as long as the fold takes them. After the fold stops (a difference, the
-// actions' end) it goes on alone to the journal's end or the chain's first problem.
+// fold, in batches, with each record's SHA-256, for as long as the fold takes them. After the fold
+// stops (a difference, the actions' end) it goes on alone to the journal's end or the chain's first
+// problem.
 class JournalSide {
  public:
   JournalSide(const VerifySource& source, const std::atomic<bool>* stop)
@@ -106,9 +133,10 @@ class JournalSide {
     if (thread_.joinable()) thread_.join();
   }
 
-  // The fold's next record, in order, into *bytes; *error set (bytes empty) if it cannot be read.
-  // False when the journal side hands over no more (interrupted, or after an unreadable record).
-  bool Next(std::vector<uint8_t>* bytes, std::string* error) {
+  // The fold's next record, in order, into *bytes and its SHA-256 into *hash; *error set (bytes
+  // empty) if it cannot be read. False when the journal side hands over no more (interrupted, or
+  // after an unreadable record).
+  bool Next(std::vector<uint8_t>* bytes, Sha256* hash, std::string* error) {
     if (taken_ == batch_.size()) {
       std::unique_lock lock(mutex_);
       changed_.wait(lock, [&] { return !ready_.empty() || finished_; });
@@ -120,6 +148,7 @@ class JournalSide {
     }
     Item& item = batch_[taken_++];
     bytes->swap(item.bytes);
+    *hash = item.hash;
     *error = std::move(item.error);
     return true;
   }
@@ -147,6 +176,7 @@ class JournalSide {
  private:
   struct Item {
     std::vector<uint8_t> bytes;
+    Sha256 hash{};
     std::string error;
   };
   static constexpr size_t kBatch = 256;       // records handed over at once
@@ -184,6 +214,7 @@ class JournalSide {
         if (!chain_problem.empty()) break;  // nothing more to find
         continue;
       }
+      item.hash = chain_problem.empty() ? chain_.head() : own_sha256_.Of(item.bytes);  // the chain's, while it holds
       batch.push_back(std::move(item));
       if (batch.size() == kBatch) hand_over();
     }
@@ -197,6 +228,7 @@ class JournalSide {
   const VerifySource& source_;
   const std::atomic<bool>* stop_;
   events::JournalChain chain_;
+  Sha256Hasher own_sha256_;  // records past a broken chain
   std::atomic<uint64_t> read_{0};
   std::mutex mutex_;
   std::condition_variable changed_;
@@ -215,7 +247,12 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
   report.state_problem = source.state_problem;
   events::Codec codec;
   auto engine = std::make_unique<Engine>();
+  engine->HashRecords(false);  // the journal's side hashes (see Same)
+  Sha256Hasher sha256;         // the fold's records past the first difference
+  Sha256 head{};               // SHA-256 of the fold's last record
+  std::optional<std::pair<uint64_t, Sha256>> hashed;  // the fold's state hash, after that many inputs
   std::vector<uint8_t> input_bytes, record_bytes;
+  Sha256 record_hash{};
   std::string error;
   uint64_t sequence = 0;  // the next journal record to check
   const auto stopped = [&]() { return options.stop != nullptr && options.stop->load(std::memory_order_relaxed); };
@@ -226,9 +263,11 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
     if (!source.state_applied || *source.state_applied != folded || !source.state_hash) return;
     report.state_compared = true;
     const Sha256 hash = engine->StateHash();
-    if (hash != *source.state_hash) {
+    hashed.emplace(folded, hash);
+    const Sha256 stored = source.state_hash();
+    if (hash != stored) {
       report.state_problem = fmt::format("the stored state (after {} inputs) has hash {}, the fold's is {}", folded,
-                                         Hex(*source.state_hash), Hex(hash));
+                                         Hex(stored), Hex(hash));
     }
   };
   JournalSide journal(source, options.stop);
@@ -260,15 +299,17 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
       break;
     }
     ++report.inputs_folded;
-    for (const std::span<const uint8_t> expected : result.records) {
+    size_t part = 0;  // of the input's records: those before `part` equal the journal's
+    for (; part < result.records.size(); ++part) {
+      const std::span<const uint8_t> expected = result.records[part];
       if (sequence == source.records) {
         report.divergence = Divergence{sequence, input,
                                        fmt::format("the journal ends at record {}, inside input {} (the fold gives it more "
-                                                   "records)", sequence, input), "", codec.RecordToJson(expected), ""};
+                                                   "records)", sequence, input), "", codec.RecordToJson(Whole(expected, head)), ""};
         report.divergence->expected = Around(report.divergence->expected, 0);
         break;
       }
-      if (!journal.Next(&record_bytes, &error)) {  // the journal side stopped: interrupted
+      if (!journal.Next(&record_bytes, &record_hash, &error)) {  // the journal side stopped: interrupted
         report.interrupted = true;
         break;
       }
@@ -276,15 +317,18 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
         report.divergence = Divergence{sequence, input, fmt::format("record {} cannot be read: {}", sequence, error), "", "", ""};
         break;
       }
-      if (!std::equal(expected.begin(), expected.end(), record_bytes.begin(), record_bytes.end())) {
-        report.divergence = Differ(codec, sequence, input, expected, record_bytes);
+      if (!Same(expected, head, record_bytes)) {
+        report.divergence = Differ(codec, sequence, input, Whole(expected, head), record_bytes);
         ++sequence;
         break;
       }
+      head = record_hash;  // equal bytes, equal hash
       ++report.records_checked;
       ++sequence;
       progress();
     }
+    for (; part < result.records.size(); ++part) head = sha256.Of(Whole(result.records[part], head));  // not the journal's
+    engine->SetHead(head);
     if (report.interrupted) break;
     if (!report.divergence) state_check(input + 1);
   }
@@ -300,7 +344,7 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
   report.chain_problem = journal.chain_problem;
   report.chain_records = journal.chain().records();
   report.head = journal.chain().head();
-  report.fold_state_hash = engine->StateHash();
+  report.fold_state_hash = hashed && hashed->first == report.inputs_folded ? hashed->second : engine->StateHash();
   if (options.expect_head && report.chain_problem.empty() && !report.interrupted && *options.expect_head != report.head) {
     report.head_problem = fmt::format("the journal's head is {}, not the expected {}", Hex(report.head), Hex(*options.expect_head));
   }

@@ -41,9 +41,10 @@ struct VerifySource {
   // Each input's offset in its log, when it is not its index (a Kafka partition's offsets may
   // skip, or start past 0): what the engine folded it at. Empty: the index.
   std::vector<uint64_t> input_offsets;
-  // The stored state, when there is one: the inputs it reflects and its hash.
+  // The stored state, when there is one: the inputs it reflects and its hash (called once, when
+  // the fold has folded as many; it may wait for a hash computed beside the fold).
   std::optional<uint64_t> state_applied;
-  std::optional<Sha256> state_hash;
+  std::function<Sha256()> state_hash;
   // Why there is no stored state to compare with, when there should be one (it does not open:
   // the logs contradict it); reported as the state's problem.
   std::string state_problem;

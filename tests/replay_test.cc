@@ -191,6 +191,16 @@ TEST_CASE("replay verify: each tampering is found at its record") {
     CHECK((run.out.find(fmt::format("\"problem\": \"record {}:", k)) != std::string::npos ||
            run.out.find(fmt::format("\"problem\": \"record {}:", k + 1)) != std::string::npos));
   }
+  SUBCASE("a changed byte of prev_sha256 (the fold leaves the hashing to the journal's side, and still finds it)") {
+    std::vector<Bytes> tampered = records;
+    const auto* prev = fb::GetJournalRecord(tampered[k].data())->prev_sha256();
+    tampered[k][static_cast<size_t>(prev->data() - tampered[k].data()) + 7] ^= 0x10;
+    const Run run = Kezek(fmt::format("replay verify --data {} --json", WithJournal(dir, "replay-prev", tampered)));
+    CHECK(run.status == 1);
+    CHECK(DivergentRecord(run.out) == static_cast<long>(k));
+    CHECK(run.out.find("\"field\": \"prev_sha256\"") != std::string::npos);
+    CHECK(run.out.find(fmt::format("\"problem\": \"record {}: breaks the hash chain", k)) != std::string::npos);
+  }
   SUBCASE("a changed byte in the segment file (its checksum no longer matches)") {
     const std::string copy = WithJournal(dir, "replay-raw", records);
     bool changed = false;

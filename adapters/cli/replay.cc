@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -143,10 +144,12 @@ int VerifyCommand(const Args& args) {
   runtime_options.say = [](const std::string& message) { fmt::print(stderr, "kezek replay: {}\n", message); };
   std::unique_ptr<adapters::Runtime> runtime;
   std::unique_ptr<adapters::SegmentLog> actions, journal;
+  std::future<Sha256> stored_hash;  // computed beside the fold (a read of the loaded state)
   replay::VerifySource source;
   if (const auto s = adapters::Runtime::OpenReadOnly(data, runtime_options, &runtime); s.ok()) {
     source.state_applied = runtime->applied();
-    source.state_hash = runtime->engine().StateHash();
+    stored_hash = std::async(std::launch::async, [&engine = runtime->engine()] { return engine.StateHash(); });
+    source.state_hash = [&stored_hash] { return stored_hash.get(); };
   } else if (s.code() == adapters::Status::Code::kCorruption) {
     source.state_problem = fmt::format("the data directory does not open: {}", s.ToString());
     adapters::SegmentLog::Options log_options;
