@@ -165,10 +165,14 @@ CodecError Codec::ParseAction(std::string_view json, std::vector<uint8_t>* out) 
   if (json.size() <= limits::kJsonLineBytesMax) {
     ++fast_tried_;
     if (decoder_->Decode(json, fast_builder_.get())) {
-      // A buffer the fast path built that does not verify is left to the parser's verdict.
-      if (const CodecError e = Canonicalize(fast_builder_->GetBufferSpan(), out); e.code == fb::RejectionCode::None) {
+      // The fast path builds the canonical form itself (what Canonicalize's Pack writes; held equal
+      // by tests/json_decoder_test.cc and the fuzz target). A buffer that does not verify (too
+      // deep, a required field missing) is left to the parser's verdict.
+      const auto span = fast_builder_->GetBufferSpan();
+      if (VerifiedAction(span)) {
+        out->assign(span.begin(), span.end());
         ++fast_taken_;
-        return e;
+        return {};
       }
     }
   }
@@ -197,13 +201,15 @@ CodecError Codec::ParseActionByParser(std::string_view json, std::vector<uint8_t
   return Canonicalize(span, out);
 }
 
-CodecError Codec::Canonicalize(std::span<const uint8_t> bytes, std::vector<uint8_t>* out) {
-  out->clear();
+bool Codec::VerifiedAction(std::span<const uint8_t> bytes) {
   flatbuffers::Verifier verifier(bytes.data(), bytes.size(), /*max_depth=*/16, /*max_tables=*/4096);
   // The JSON parser writes the schema's identifier; binary producers must write KZAC themselves.
-  if (!verifier.VerifyBuffer<fb::Action>(nullptr)) {
-    return {fb::RejectionCode::VerifierFailed, "the bytes are no valid Action buffer"};
-  }
+  return verifier.VerifyBuffer<fb::Action>(nullptr);
+}
+
+CodecError Codec::Canonicalize(std::span<const uint8_t> bytes, std::vector<uint8_t>* out) {
+  out->clear();
+  if (!VerifiedAction(bytes)) return {fb::RejectionCode::VerifierFailed, "the bytes are no valid Action buffer"};
   fb::ActionT action;
   flatbuffers::GetRoot<fb::Action>(bytes.data())->UnPackTo(&action);
   *out = Pack(action);

@@ -56,6 +56,8 @@ class Codec {
   // Re-encodes an action buffer canonically. Failure: VerifierFailed. A body_type without its body
   // stays so (the engine refuses it as MissingField).
   [[nodiscard]] static CodecError Canonicalize(std::span<const uint8_t> bytes, std::vector<uint8_t>* out);
+  // Whether `bytes` pass the FlatBuffers Verifier as an Action buffer (the bounds Canonicalize uses).
+  [[nodiscard]] static bool VerifiedAction(std::span<const uint8_t> bytes);
   // Packs an action object canonically (how generators build actions).
   static std::vector<uint8_t> Pack(const fb::ActionT& action);
 

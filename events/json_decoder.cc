@@ -23,11 +23,18 @@ struct Field {
   int enum_index = -1;   // kEnum, kUnionType: the names of its values
   int table = -1;        // kTable, kTables: the table of its values
   int union_type = -1;   // kUnion: the index of its type field in the same table
+  uint64_t default_bits = 0;  // a scalar's, an enum's or a union type's default value
+  size_t size = 0;            // in the table: a scalar's width, 4 for an offset
+  bool required = false;
 };
 
 struct Table {
   std::vector<Field> fields;
   std::vector<int> union_tables;  // for a table holding a union: the table of each type value (-1: none)
+  // The order flatc's generated Create function adds the fields in, which the object API's Pack
+  // (the canonical form) follows: by size, widest first, and within a size in reverse order of
+  // declaration (or all in reverse, for a table declared `original_order`).
+  std::vector<size_t> add_order;
 };
 
 struct Enum {
@@ -62,24 +69,26 @@ bool IsIntegerType(flatbuffers::BaseType base) {
          (base >= flatbuffers::BASE_TYPE_CHAR && base <= flatbuffers::BASE_TYPE_ULONG);
 }
 
-// Writes a scalar of the field's type (the builder forces defaults: canonicalization drops them).
-void AddScalar(flatbuffers::FlatBufferBuilder& b, flatbuffers::voffset_t slot, flatbuffers::BaseType base, uint64_t bits) {
+// Writes a scalar of the field's type (the builder leaves out a value equal to the default, as
+// the canonical form does).
+void AddScalar(flatbuffers::FlatBufferBuilder& b, flatbuffers::voffset_t slot, flatbuffers::BaseType base, uint64_t bits,
+               uint64_t default_bits) {
   if (base == flatbuffers::BASE_TYPE_BOOL || base == flatbuffers::BASE_TYPE_UTYPE || base == flatbuffers::BASE_TYPE_UCHAR) {
-    b.AddElement<uint8_t>(slot, static_cast<uint8_t>(bits), 0);
+    b.AddElement<uint8_t>(slot, static_cast<uint8_t>(bits), static_cast<uint8_t>(default_bits));
   } else if (base == flatbuffers::BASE_TYPE_CHAR) {
-    b.AddElement<int8_t>(slot, static_cast<int8_t>(bits), 0);
+    b.AddElement<int8_t>(slot, static_cast<int8_t>(bits), static_cast<int8_t>(default_bits));
   } else if (base == flatbuffers::BASE_TYPE_SHORT) {
-    b.AddElement<int16_t>(slot, static_cast<int16_t>(bits), 0);
+    b.AddElement<int16_t>(slot, static_cast<int16_t>(bits), static_cast<int16_t>(default_bits));
   } else if (base == flatbuffers::BASE_TYPE_USHORT) {
-    b.AddElement<uint16_t>(slot, static_cast<uint16_t>(bits), 0);
+    b.AddElement<uint16_t>(slot, static_cast<uint16_t>(bits), static_cast<uint16_t>(default_bits));
   } else if (base == flatbuffers::BASE_TYPE_INT) {
-    b.AddElement<int32_t>(slot, static_cast<int32_t>(bits), 0);
+    b.AddElement<int32_t>(slot, static_cast<int32_t>(bits), static_cast<int32_t>(default_bits));
   } else if (base == flatbuffers::BASE_TYPE_UINT) {
-    b.AddElement<uint32_t>(slot, static_cast<uint32_t>(bits), 0);
+    b.AddElement<uint32_t>(slot, static_cast<uint32_t>(bits), static_cast<uint32_t>(default_bits));
   } else if (base == flatbuffers::BASE_TYPE_LONG) {
-    b.AddElement<int64_t>(slot, static_cast<int64_t>(bits), 0);
+    b.AddElement<int64_t>(slot, static_cast<int64_t>(bits), static_cast<int64_t>(default_bits));
   } else if (base == flatbuffers::BASE_TYPE_ULONG) {
-    b.AddElement<uint64_t>(slot, bits, 0);
+    b.AddElement<uint64_t>(slot, bits, default_bits);
   }
 }
 
@@ -118,6 +127,14 @@ struct JsonDecoder::Impl {
       field.slot = f->value.offset;
       const flatbuffers::Type& type = f->value.type;
       field.base = type.base_type;
+      field.size = flatbuffers::SizeOf(type.base_type);
+      field.required = f->IsRequired();
+      if (flatbuffers::IsScalar(type.base_type) && f->IsOptional()) *supported = false;  // `= null`: not in the actions' schema  // optional scalars: not in the actions' schema
+      if (IsIntegerType(type.base_type)) {
+        int64_t constant = 0;
+        if (!flatbuffers::StringToNumber(f->value.constant.c_str(), &constant)) *supported = false;
+        field.default_bits = static_cast<uint64_t>(constant);
+      }
       if (type.base_type == flatbuffers::BASE_TYPE_UTYPE) {
         field.kind = Field::Kind::kUnionType;
         field.enum_index = enum_of(*type.enum_def);
@@ -158,8 +175,17 @@ struct JsonDecoder::Impl {
       }
       fields.push_back(std::move(field));
     }
+    if (fields.size() > 64) *supported = false;
+    std::vector<size_t> add_order;
+    for (size_t size = def.sortbysize ? sizeof(flatbuffers::largest_scalar_t) : 1; size > 0; size /= 2) {
+      for (size_t k = fields.size(); k-- > 0;) {
+        if (!def.sortbysize || fields[k].size == size) add_order.push_back(k);
+      }
+    }
+    if (add_order.size() != fields.size()) *supported = false;
     tables[static_cast<size_t>(index)].fields = std::move(fields);
     tables[static_cast<size_t>(index)].union_tables = std::move(union_tables);
+    tables[static_cast<size_t>(index)].add_order = std::move(add_order);
     return index;
   }
 
@@ -184,29 +210,28 @@ struct JsonDecoder::Impl {
     return false;
   }
 
+  // Builds one table in the canonical form, the bytes the object API's Pack writes: first the
+  // keys are read and checked, then the table's strings, vectors and subtables are built in the
+  // order of declaration (empty strings and vectors left out, as Pack does), then the table's
+  // fields are added in Create's order, defaults left out.
   bool DecodeTable(int index, dom::element element, flatbuffers::uoffset_t* out) {
     dom::object object;
     if (element.get(object) != simdjson::SUCCESS) return false;
     const Table& table = tables[static_cast<size_t>(index)];
-    struct Value {
-      const Field* field;
-      uint64_t bits;  // a scalar's bits, or an offset
-    };
-    Value values[64];
-    size_t count = 0;
+    dom::element elements[64];
+    uint64_t bits[64];  // a scalar's bits, then an offset's
     uint64_t seen = 0;
-    int64_t union_type = -1;
-    if (table.fields.size() > 64) return false;
     for (const dom::key_value_pair pair : object) {
       size_t k = 0;
       while (k < table.fields.size() && table.fields[k].name != pair.key) ++k;
       if (k == table.fields.size() || (seen >> k & 1) != 0) return false;  // unknown or repeated
       seen |= uint64_t{1} << k;
       const Field& field = table.fields[k];
-      uint64_t bits = 0;
+      elements[k] = pair.value;
+      bits[k] = 0;
       switch (field.kind) {
         case Field::Kind::kScalar:
-          if (!Integer(pair.value, field.base, &bits)) return false;
+          if (!Integer(pair.value, field.base, &bits[k])) return false;
           break;
         case Field::Kind::kEnum:
         case Field::Kind::kUnionType: {
@@ -214,29 +239,54 @@ struct JsonDecoder::Impl {
           if (pair.value.get(name) != simdjson::SUCCESS) return false;
           const int64_t* value = enums[static_cast<size_t>(field.enum_index)].Find(name);
           if (value == nullptr || !InRange(field.base, *value)) return false;
-          if (field.kind == Field::Kind::kUnionType) {
-            if (*value == 0) return false;  // NONE: the parser says what it makes of it
-            union_type = *value;
-          }
-          bits = static_cast<uint64_t>(*value);
+          if (field.kind == Field::Kind::kUnionType && *value == 0) return false;  // NONE: the parser's to read
+          bits[k] = static_cast<uint64_t>(*value);
           break;
         }
+        case Field::Kind::kString:
+          if (!pair.value.is_string()) return false;
+          break;
+        case Field::Kind::kTable:
+          if (!pair.value.is_object()) return false;
+          break;
+        case Field::Kind::kTables:
+        case Field::Kind::kStrings:
+          if (!pair.value.is_array()) return false;
+          break;
+        case Field::Kind::kUnion: {
+          // The value before its type: the parser's to read.
+          if ((seen >> field.union_type & 1) == 0) return false;
+          const uint64_t type = bits[static_cast<size_t>(field.union_type)];
+          if (type >= table.union_tables.size() || table.union_tables[type] < 0) return false;
+          break;
+        }
+      }
+    }
+    for (size_t k = 0; k < table.fields.size(); ++k) {
+      const Field& field = table.fields[k];
+      // A union's type without its value: the parser's to read.
+      if (field.kind == Field::Kind::kUnion && (seen >> field.union_type & 1) != 0 && (seen >> k & 1) == 0) return false;
+      if ((seen >> k & 1) == 0) continue;
+      switch (field.kind) {
+        case Field::Kind::kScalar:
+        case Field::Kind::kEnum:
+        case Field::Kind::kUnionType:
+          break;
         case Field::Kind::kString: {
-          std::string_view text;
-          if (pair.value.get(text) != simdjson::SUCCESS) return false;
-          bits = builder->CreateString(text.data(), text.size()).o;
+          const std::string_view text = elements[k].get_string().value_unsafe();
+          bits[k] = text.empty() && !field.required ? 0 : builder->CreateString(text.data(), text.size()).o;
           break;
         }
         case Field::Kind::kTable: {
           flatbuffers::uoffset_t child = 0;
-          if (!DecodeTable(field.table, pair.value, &child)) return false;
-          bits = child;
+          if (!DecodeTable(field.table, elements[k], &child)) return false;
+          bits[k] = child;
           break;
         }
         case Field::Kind::kTables:
         case Field::Kind::kStrings: {
-          dom::array array;
-          if (pair.value.get(array) != simdjson::SUCCESS) return false;
+          const dom::array array = elements[k].get_array().value_unsafe();
+          if (array.size() == 0 && !field.required) break;
           std::vector<flatbuffers::Offset<void>> items;
           items.reserve(array.size());
           for (const dom::element item : array) {
@@ -250,37 +300,26 @@ struct JsonDecoder::Impl {
               items.emplace_back(builder->CreateString(text.data(), text.size()).o);
             }
           }
-          bits = builder->CreateVector(items).o;
+          bits[k] = builder->CreateVector(items).o;
           break;
         }
         case Field::Kind::kUnion: {
-          if (union_type < 0) return false;  // the value before its type: the parser's to read
-          const auto& tables_of = table.union_tables;
-          if (static_cast<uint64_t>(union_type) >= tables_of.size() || tables_of[static_cast<size_t>(union_type)] < 0) {
-            return false;
-          }
+          const uint64_t type = bits[static_cast<size_t>(field.union_type)];
           flatbuffers::uoffset_t child = 0;
-          if (!DecodeTable(tables_of[static_cast<size_t>(union_type)], pair.value, &child)) return false;
-          bits = child;
+          if (!DecodeTable(table.union_tables[type], elements[k], &child)) return false;
+          bits[k] = child;
           break;
         }
       }
-      values[count++] = Value{&field, bits};
-    }
-    // A union's type without its value: the parser's to read.
-    for (const Field& field : table.fields) {
-      if (field.kind == Field::Kind::kUnion && (seen >> field.union_type & 1) != 0 &&
-          (seen >> static_cast<size_t>(&field - table.fields.data()) & 1) == 0) {
-        return false;
-      }
     }
     const flatbuffers::uoffset_t start = builder->StartTable();
-    for (size_t i = 0; i < count; ++i) {
-      const Field& field = *values[i].field;
+    for (const size_t k : table.add_order) {
+      if ((seen >> k & 1) == 0) continue;
+      const Field& field = table.fields[k];
       if (field.kind == Field::Kind::kScalar || field.kind == Field::Kind::kEnum || field.kind == Field::Kind::kUnionType) {
-        AddScalar(*builder, field.slot, field.base, values[i].bits);
+        AddScalar(*builder, field.slot, field.base, bits[k], field.default_bits);
       } else {
-        builder->AddOffset(field.slot, flatbuffers::Offset<void>(static_cast<flatbuffers::uoffset_t>(values[i].bits)));
+        builder->AddOffset(field.slot, flatbuffers::Offset<void>(static_cast<flatbuffers::uoffset_t>(bits[k])));
       }
     }
     *out = builder->EndTable(start);
@@ -309,7 +348,7 @@ bool JsonDecoder::Decode(std::string_view json, flatbuffers::FlatBufferBuilder* 
       simdjson::SUCCESS) {
     return false;
   }
-  builder->ForceDefaults(true);
+  builder->ForceDefaults(false);
   impl_->builder = builder;
   flatbuffers::uoffset_t root = 0;
   if (!impl_->DecodeTable(impl_->root, document, &root)) return false;

@@ -1,7 +1,10 @@
 // The fast path for actions in JSON (issue #12): simdjson parses the line, and a decoder driven
 // by the schema FlatBuffers' own parser loaded (its tables, fields, enums and union, read once)
-// builds the action buffer from the parsed document directly. The codec then canonicalizes it
-// like any other buffer, so the bytes are the ones FlatBuffers' parser would give.
+// writes the canonical buffer from the parsed document directly: the bytes the object API's Pack
+// writes (Codec::Canonicalize), so the ones FlatBuffers' parser + canonicalization give. Each
+// table's strings, vectors and subtables are built in the order of declaration (empty strings and
+// vectors left out), then its fields added in the order flatc's Create adds them (widest first,
+// within a width in reverse order of declaration), defaults left out. The codec only verifies it.
 //
 // It takes only plain, standard JSON of the schema's exact shape: every key a field of its table,
 // at most once; integers within their type's range; true/false for a bool; an enum as the exact
@@ -39,8 +42,8 @@ class JsonDecoder {
   JsonDecoder(const JsonDecoder&) = delete;
   JsonDecoder& operator=(const JsonDecoder&) = delete;
 
-  // Builds the root table of `json` into *builder (cleared first), finished with the schema's
-  // file identifier. False when the line is not one the fast path takes (see above); *builder
+  // Builds the root table of `json` into *builder (cleared first) in the canonical form, finished
+  // with the schema's file identifier. False when the line is not one the fast path takes (see above); *builder
   // then holds nothing meaningful.
   [[nodiscard]] bool Decode(std::string_view json, flatbuffers::FlatBufferBuilder* builder);
 

@@ -5,10 +5,12 @@
 // one line per rejection class the fast path leaves to the parser, and mutated lines. The
 // libFuzzer target tests/fuzz/json_decoder_fuzz.cc runs the same comparison on fuzzed lines
 // (scripts/fuzz.sh).
+#include <algorithm>
 #include <fstream>
 #include <random>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include "events/codec.h"
 #include "tests/harness.h"
@@ -56,6 +58,62 @@ TEST_CASE("json decoder: every action of a generated history takes the fast path
     CHECK(codec.fast_taken() == lines.size());
     MESSAGE(fmt::format("{} lines ({}), all by the fast path", lines.size(), country ? "country" : "city"));
   }
+}
+
+// `e` printed with each object's keys in another order: reversed, then every `*_type` key moved
+// before the rest (a union's type must come before its value for the fast path to take it).
+std::string Reordered(simdjson::dom::element e) {
+  if (e.type() == simdjson::dom::element_type::ARRAY) {
+    std::string out = "[";
+    const simdjson::dom::array array = e.get_array().value_unsafe();
+    for (const simdjson::dom::element item : array) out += (out.size() > 1 ? "," : "") + Reordered(item);
+    return out + "]";
+  }
+  if (e.type() != simdjson::dom::element_type::OBJECT) return simdjson::minify(e);
+  std::vector<std::pair<std::string, std::string>> pairs;
+  const simdjson::dom::object object = e.get_object().value_unsafe();
+  for (const simdjson::dom::key_value_pair pair : object) {
+    pairs.emplace_back(std::string(pair.key), Reordered(pair.value));
+  }
+  std::reverse(pairs.begin(), pairs.end());
+  std::stable_partition(pairs.begin(), pairs.end(), [](const auto& p) { return p.first.ends_with("_type"); });
+  std::string out = "{";
+  for (const auto& [key, value] : pairs) out += fmt::format("{}\"{}\":{}", out.size() > 1 ? "," : "", key, value);
+  return out + "}";
+}
+
+TEST_CASE("json decoder: keys in any order, empty strings and vectors, defaults written out: the canonical bytes") {
+  // The fast path writes the canonical form itself (the order Pack builds in, not the line's), so
+  // a line's key order, an empty string or vector and a default value must not show in its bytes.
+  events::Codec codec;
+  simdjson::dom::parser parser;
+  size_t lines = 0, differing = 0;
+  for (const std::string& line : HistoryLines(true)) {
+    const std::string reordered = Reordered(parser.parse(line).value());
+    if (reordered == line) continue;
+    ++lines;
+    const std::string d = Differs(codec, reordered);
+    if (!d.empty() && ++differing <= 3) MESSAGE(fmt::format("{} on: {}", d, reordered.substr(0, 300)));
+  }
+  CHECK(lines > 1000);
+  CHECK(differing == 0);
+  CHECK(codec.fast_taken() == lines);
+  const std::string head = R"({"schema_version":1,"instant_ms":1704067200000,"actor":{"role":"Portal","iin":"010101500011"},)";
+  const std::vector<std::string> forms = {
+      head + R"("idempotency_key":"","body_type":"Withdraw","body":{"application":5}})",   // an empty string
+      head + R"("idempotency_key":"k","body_type":"Withdraw","body":{"application":0}})",  // a default
+      R"({"schema_version":0,"instant_ms":0,"actor":{"role":"Portal","iin":""},"body_type":"ClockTick","body":{}})",
+      R"({"body_type":"SetPriorityPolicy","body":{"tiers":[]}})",                          // an empty vector
+      R"({"body_type":"SetPriorityPolicy","body":{"tiers":[{},{"code":"","categories":[]},{"categories":["","b"]}]}})",
+      R"({"body_type":"UpdateCalendar","body":{"days":[{"date":0},{"kind":"Holiday","date":20240101}]}})",
+      R"({"actor":{},"body_type":"ClockTick","body":{},"idempotency_key":"z","schema_version":1})",
+  };
+  const uint64_t taken = codec.fast_taken();
+  for (const std::string& line : forms) {
+    CAPTURE(line);
+    CHECK(Differs(codec, line) == "");
+  }
+  CHECK(codec.fast_taken() == taken + forms.size());  // each of them by the fast path
 }
 
 TEST_CASE("json decoder: each form the fast path leaves to the parser gets the parser's verdict") {

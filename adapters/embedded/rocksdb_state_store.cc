@@ -1,5 +1,6 @@
 #include "adapters/embedded/rocksdb_state_store.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <string_view>
 
@@ -107,6 +108,15 @@ Status RocksDbStateStore::Load(Engine* engine, uint64_t* applied) {
   const bool loaded = engine->Restore([&](State* state) {
     for (size_t f = 0; f < std::size(state_codec::kFamilies); ++f) {
       const auto family = state_codec::kFamilies[f];
+      // The two hash tables that grow with every action, sized once from RocksDB's estimate of
+      // their keys: millions of entries, which growing by doubling would rehash again and again.
+      uint64_t estimate = 0;
+      if (family == state_codec::Family::kIdempotency || family == state_codec::Family::kChildren) {
+        if (!db_->GetIntProperty(FamilyOf(families_, family), "rocksdb.estimate-num-keys", &estimate)) estimate = 0;
+        estimate = std::min<uint64_t>(estimate, uint64_t{1} << 32);
+      }
+      if (family == state_codec::Family::kIdempotency) state->idempotency.reserve(estimate);
+      if (family == state_codec::Family::kChildren) state->children.reserve(estimate);
       std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, FamilyOf(families_, family)));
       for (it->SeekToFirst(); it->Valid(); it->Next()) {
         const std::string_view key(it->key().data(), it->key().size());
