@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
     }
     fold_s = std::min(fold_s, Seconds(started));
     head = result.record_sha256;
-    state_bytes = ResidentBytes() - rss_before;
+    if (r == 0) state_bytes = ResidentBytes() - rss_before;  // later repeats reuse the freed heap
     state_hash = engine->StateHash();
     applications = engine->state().applications.size() - 1;  // slot 0 is unused
   }

@@ -10,7 +10,9 @@ namespace kezek {
 
 void DecisionWriter::Clear() {
   first_.Clear();
-  for (auto& builder : more_) builder.Clear();
+  // Only the builders the last input used (parts 1.. use more_[0..]): the others stay clear, and
+  // a history's one large allocation would otherwise have every later input touch its builders.
+  for (size_t part = 1; part < parts_.size(); ++part) more_[part - 1].Clear();
   parts_.clear();
   parts_.push_back(Part{&first_, {}});
   count_ = 0;

@@ -102,18 +102,22 @@ ApplyResult Engine::Apply(std::span<const uint8_t> bytes, uint64_t input_offset)
   const auto* key = action.idempotency_key();
   const Digest key_hash = ToDigest(XXH3_128bits(key->data(), key->size()));
   const Digest digest = rules::ActionDigest(bytes, action);
-  if (const auto it = state_.idempotency.find(key_hash); it != state_.idempotency.end()) {
-    if (it->second.action_digest == digest) {
-      return Finish(fb::Outcome::Duplicate, nullptr, bytes, {}, it->second.sequence, input_offset);
+  // One probe of the table: the key's entry, found or made (filled in below once the action is
+  // folded; nothing between here and there touches the table, so `slot` stays valid).
+  const auto [slot, fresh] = state_.idempotency.try_emplace(key_hash);
+  if (!fresh) {
+    if (slot->second.action_digest == digest) {
+      return Finish(fb::Outcome::Duplicate, nullptr, bytes, {}, slot->second.sequence, input_offset);
     }
     const Rejection r = Reject(fb::RejectionCode::IdempotencyKeyReused,
-                               "idempotency_key was used by record {} for a different action", it->second.sequence);
+                               "idempotency_key was used by record {} for a different action", slot->second.sequence);
     return Finish(fb::Outcome::Rejected, &r, bytes, {}, 0, input_offset);
   }
 
   // Time's authority (DESIGN §4): a refused instant moves nothing and does not take the key, so
   // the sender may post the action again with a corrected instant.
   if (auto r = rules::AdmitInstant(state_.now, action)) {
+    state_.idempotency.erase(slot);
     return Finish(fb::Outcome::Rejected, &*r, bytes, {}, 0, input_offset);
   }
   Context context{state_, decisions_, nullptr};
@@ -125,7 +129,7 @@ ApplyResult Engine::Apply(std::span<const uint8_t> bytes, uint64_t input_offset)
   const size_t decisions_before = decisions_.count();
   const std::optional<Rejection> rejection = Dispatch(action);
   KEZEK_ASSERT(!rejection || decisions_.count() == decisions_before);  // nothing half-applied
-  state_.idempotency.emplace(key_hash, IdempotencyEntry{digest, state_.next_sequence});
+  slot->second = IdempotencyEntry{digest, state_.next_sequence};
   state_.changes.idempotency.push_back(key_hash);
   return Finish(rejection ? fb::Outcome::Rejected : fb::Outcome::Applied, rejection ? &*rejection : nullptr, bytes,
                 {}, 0, input_offset);

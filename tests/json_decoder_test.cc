@@ -176,6 +176,11 @@ TEST_CASE("json decoder: each form the fast path leaves to the parser gets the p
       R"({"b\u006fdy_type":"ClockTick","body":{}})",                            // an escaped key
       R"({})", R"([])", R"("text")", R"(1)", R"(null)", "", " ", "{", "}", R"({"a")", "\xef\xbb\xbf{}",
       std::string(200, '[') + std::string(200, ']'),
+      [] {  // 5,000 tables: decoded by the fast path, refused by the Verifier (at most 4,096 tables)
+        std::string tiers;
+        for (int i = 0; i < 5000; ++i) tiers += i == 0 ? "{}" : ",{}";
+        return R"({"body_type":"SetPriorityPolicy","body":{"tiers":[)" + tiers + "]}}";
+      }(),
       "{\"idempotency_key\":\"" + std::string(300'000, 'a') + "\"}",            // over the line's limit
   };
   events::Codec codec;

@@ -20,6 +20,7 @@
 
 #include "adapters/partition.h"
 #include "adapters/status.h"
+#include "engine/state_codec.h"
 
 namespace rocksdb {
 class DB;
@@ -54,6 +55,7 @@ class RocksDbStateStore final : public StateStore {
 
  private:
   RocksDbStateStore(std::string path, Options options) : path_(std::move(path)), options_(options) {}
+  Status LoadFamily(state_codec::Family family, State* state, uint64_t* applied) const;
 
   std::string path_;
   Options options_;
