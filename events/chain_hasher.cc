@@ -6,6 +6,10 @@
 
 namespace kezek::events {
 
+size_t PrevSha256At(std::span<const uint8_t> record) {
+  return static_cast<size_t>(fb::GetJournalRecord(record.data())->prev_sha256()->data() - record.data());
+}
+
 ChainHasher::ChainHasher(const Sha256& head, Each each) : each_(std::move(each)), head_(head), thread_([this] { Run(); }) {}
 
 ChainHasher::~ChainHasher() {
@@ -62,8 +66,8 @@ void ChainHasher::Run() {
     }
     for (const auto& [at, size] : batch.records) {
       const std::span<uint8_t> record(batch.bytes.data() + at, size);
-      const auto prev = fb::GetJournalRecord(record.data())->prev_sha256()->data() - record.data();
-      std::copy(head_.begin(), head_.end(), record.begin() + prev);  // the engine left zeros there
+      // The engine left zeros there.
+      std::copy(head_.begin(), head_.end(), record.begin() + static_cast<ptrdiff_t>(PrevSha256At(record)));
       head_ = sha256.Of(record);
       if (each_) each_(record, head_);
     }

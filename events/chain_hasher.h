@@ -21,6 +21,9 @@
 
 namespace kezek::events {
 
+// Where a journal record's prev_sha256 bytes lie in it (REQUIRES: a record the engine built).
+size_t PrevSha256At(std::span<const uint8_t> record);
+
 class ChainHasher {
  public:
   // `head`: the SHA-256 of the record before the first one added (zeros for a journal's start).

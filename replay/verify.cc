@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "engine/engine.h"
+#include "events/chain_hasher.h"
 #include "events/codec.h"
 #include "events/input.h"
 #include "events/journal_chain.h"
@@ -56,21 +57,19 @@ std::string FieldAt(const std::string& json, size_t at) {
 // side hashes every record anyway, and while the fold agrees with the journal the SHA-256 of the
 // fold's previous record is that of the journal's previous record. So the fold's core hashes
 // nothing; `prev` (the hash of the record before) is put in where the engine left zeros.
-size_t PrevAt(std::span<const uint8_t> fold_record) {
-  return static_cast<size_t>(fb::GetJournalRecord(fold_record.data())->prev_sha256()->data() - fold_record.data());
-}
+using events::PrevSha256At;
 
 // The fold's record, whole: its prev_sha256 filled in.
 std::vector<uint8_t> Whole(std::span<const uint8_t> fold_record, const Sha256& prev) {
   std::vector<uint8_t> whole(fold_record.begin(), fold_record.end());
-  std::copy(prev.begin(), prev.end(), whole.begin() + static_cast<ptrdiff_t>(PrevAt(fold_record)));
+  std::copy(prev.begin(), prev.end(), whole.begin() + static_cast<ptrdiff_t>(PrevSha256At(fold_record)));
   return whole;
 }
 
 // Whether the fold's record with prev_sha256 = `prev` equals `found`, byte for byte.
 bool Same(std::span<const uint8_t> fold_record, const Sha256& prev, std::span<const uint8_t> found) {
   if (fold_record.size() != found.size()) return false;
-  const size_t at = PrevAt(fold_record);
+  const size_t at = PrevSha256At(fold_record);
   const size_t after = at + prev.size();
   return std::equal(fold_record.begin(), fold_record.begin() + static_cast<ptrdiff_t>(at), found.begin()) &&
          std::equal(prev.begin(), prev.end(), found.begin() + static_cast<ptrdiff_t>(at)) &&

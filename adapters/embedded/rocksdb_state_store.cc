@@ -107,13 +107,14 @@ Status RocksDbStateStore::Open(const std::string& path, const Options& options,
 Status RocksDbStateStore::LoadFamily(state_codec::Family family, State* state, uint64_t* applied) const {
   // The two hash tables that grow with every action, sized once from RocksDB's estimate of their
   // keys: millions of entries, which growing by doubling would rehash again and again.
-  uint64_t estimate = 0;
-  if (family == state_codec::Family::kIdempotency || family == state_codec::Family::kChildren) {
-    if (!db_->GetIntProperty(FamilyOf(families_, family), "rocksdb.estimate-num-keys", &estimate)) estimate = 0;
-    estimate = std::min<uint64_t>(estimate, uint64_t{1} << 32);
-  }
-  if (family == state_codec::Family::kIdempotency) state->idempotency.reserve(estimate);
-  if (family == state_codec::Family::kChildren) state->children.reserve(estimate);
+  const auto reserve = [&](auto& table) {
+    uint64_t estimate = 0;
+    if (db_->GetIntProperty(FamilyOf(families_, family), "rocksdb.estimate-num-keys", &estimate)) {
+      table.reserve(std::min<uint64_t>(estimate, uint64_t{1} << 32));
+    }
+  };
+  if (family == state_codec::Family::kIdempotency) reserve(state->idempotency);
+  if (family == state_codec::Family::kChildren) reserve(state->children);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, FamilyOf(families_, family)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const std::string_view key(it->key().data(), it->key().size());
