@@ -6,19 +6,29 @@
 // with the data directory's journal: a benchmark of a wrong fold is no benchmark. Prints a table
 // and a JSON line; asserts nothing about time.
 //
-// usage: replay_bench --data DIR [--json-inputs N] [--repeats N] [--json FILE]
+// Then the same inputs as a Kafka deployment of N partitions holds them (adapters/kafka/router.h:
+// a locality's queues in one partition, the catalogue, calendar, ticks and archivals in every
+// one), each partition folded by an engine of its own: on one thread, then on every core, each
+// partition's head and state hash equal in both (the partitions are independent, so the threads
+// change nothing but the time).
+//
+// usage: replay_bench --data DIR [--json-inputs N] [--repeats N] [--partitions N] [--json FILE]
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "benchmarks/machine.h"
 
 #include "adapters/embedded/segment_log.h"
+#include "adapters/kafka/router.h"
 #include "engine/engine.h"
 #include "events/chain_hasher.h"
 #include "events/codec.h"
@@ -49,6 +59,45 @@ struct Inputs {
 
 int Fail(const std::string& what) { return fmt::print(stderr, "replay_bench: {}\n", what), 1; }
 
+// One partition's fold: its head, state hash and record count.
+struct PartitionFold {
+  Sha256 head{}, state_hash{};
+  uint64_t records = 0;
+  std::string error;
+};
+
+// Folds every partition (the indexes of its inputs, in order) with an engine of its own, on
+// `threads` threads taking the partitions largest first. Returns the wall time.
+double FoldPartitions(const Inputs& inputs, const std::vector<std::vector<uint32_t>>& partitions, unsigned threads,
+                      std::vector<PartitionFold>* folds) {
+  folds->assign(partitions.size(), PartitionFold{});
+  std::vector<size_t> order(partitions.size());
+  for (size_t p = 0; p < order.size(); ++p) order[p] = p;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return partitions[a].size() > partitions[b].size(); });
+  std::atomic<size_t> next{0};
+  const auto work = [&] {
+    for (size_t k = next++; k < order.size(); k = next++) {
+      const size_t p = order[k];
+      PartitionFold& fold = (*folds)[p];
+      auto engine = std::make_unique<Engine>();
+      ApplyResult result;
+      for (size_t offset = 0; offset < partitions[p].size(); ++offset) {
+        if (!events::FoldInput(*engine, inputs[partitions[p][offset]], offset, &result, &fold.error)) break;
+        fold.records += result.records.size();
+        if (!result.records.empty()) fold.head = result.record_sha256;
+      }
+      fold.state_hash = engine->StateHash();
+    }
+  };
+  const auto started = Clock::now();
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  return Seconds(started);
+}
+
 }  // namespace
 }  // namespace kezek
 
@@ -57,8 +106,9 @@ int main(int argc, char** argv) {
   std::string data, json_out;
   uint64_t json_inputs = 1'000'000;
   int repeats = 1;
+  uint64_t partition_count = 4;
   const auto usage = [] {
-    return fmt::print(stderr, "usage: replay_bench --data DIR [--json-inputs N (>= 1)] [--repeats N (>= 1)] [--json FILE]\n"), 2;
+    return fmt::print(stderr, "usage: replay_bench --data DIR [--json-inputs N (>= 1)] [--repeats N (>= 1)] [--partitions N (1..64)] [--json FILE]\n"), 2;
   };
   const auto count = [](const char* text, uint64_t* out) {
     const std::string_view v = text;
@@ -72,6 +122,7 @@ int main(int argc, char** argv) {
     if (arg == "--data") data = argv[i + 1];
     else if (arg == "--json-inputs" && count(argv[i + 1], &n)) json_inputs = n;
     else if (arg == "--repeats" && count(argv[i + 1], &n) && n <= 100) repeats = static_cast<int>(n);
+    else if (arg == "--partitions" && count(argv[i + 1], &n) && n <= 64) partition_count = n;
     else if (arg == "--json") json_out = argv[i + 1];
     else return usage();
   }
@@ -171,6 +222,37 @@ int main(int argc, char** argv) {
   fmt::print(stderr, "replay_bench: fold with the chain on the second core {:.2f} s, {:.0f} actions/s, head and state equal\n",
              chained_s, n / chained_s);
 
+  // The inputs as a Kafka deployment of partition_count partitions holds them, each partition
+  // folded by its own engine: on one thread, then on every core; the same heads both times.
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const auto partitions_n = static_cast<int32_t>(partition_count);
+  std::vector<std::vector<uint32_t>> partitions(partition_count);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    for (const int32_t p : adapters::kafka::RouteOf(inputs[i], partitions_n).partitions) {
+      partitions[static_cast<size_t>(p)].push_back(static_cast<uint32_t>(i));
+    }
+  }
+  uint64_t partitioned_inputs = 0, largest_partition = 0;
+  for (const auto& partition : partitions) {
+    partitioned_inputs += partition.size();
+    largest_partition = std::max<uint64_t>(largest_partition, partition.size());
+  }
+  double partitioned_one_s = 1e300, partitioned_all_s = 1e300;
+  std::vector<PartitionFold> one, all;
+  for (int r = 0; r < repeats; ++r) {
+    partitioned_one_s = std::min(partitioned_one_s, FoldPartitions(inputs, partitions, 1, &one));
+    partitioned_all_s = std::min(partitioned_all_s, FoldPartitions(inputs, partitions, cores, &all));
+  }
+  for (size_t p = 0; p < partitions.size(); ++p) {
+    if (!one[p].error.empty() || !all[p].error.empty()) return Fail(fmt::format("partition {}: {}{}", p, one[p].error, all[p].error));
+    if (one[p].head != all[p].head || one[p].state_hash != all[p].state_hash || one[p].records != all[p].records) {
+      return Fail(fmt::format("partition {} folds to head {} on one thread and {} on {}", p, Hex(one[p].head),
+                              Hex(all[p].head), cores));
+    }
+  }
+  fmt::print(stderr, "replay_bench: {} partitions ({} inputs routed, the largest {}): one thread {:.2f} s, {} threads {:.2f} s, heads equal\n",
+             partition_count, partitioned_inputs, largest_partition, partitioned_one_s, cores, partitioned_all_s);
+
   // The JSON path on the first json_inputs inputs: lines made beforehand, then parse + fold timed.
   const size_t json_n = std::min<size_t>(json_inputs, inputs.size());
   double json_s = 0, decode_s = 0, parser_s = 0, recanonical_s = 0;
@@ -233,6 +315,12 @@ int main(int argc, char** argv) {
              1e6 * fold_s / n);
   fmt::print("| fold, binary, the hash chain on the second core | {:.0f} actions/s | {:.2f} s, {:.2f}x the one-core fold |\n",
              n / chained_s, chained_s, fold_s / chained_s);
+  fmt::print("| fold as {} Kafka partitions (routed by locality; {} inputs, broadcasts in each; the largest {}), one thread | {:.0f} "
+             "actions/s | {:.2f} s |\n", partition_count, partitioned_inputs, largest_partition, n / partitioned_one_s,
+             partitioned_one_s);
+  fmt::print("| the same partitions folded on {} threads (each its own engine; heads equal) | {:.0f} actions/s | {:.2f} s, "
+             "{:.2f}x the one-thread partitions, {:.2f}x the one-partition fold |\n", cores, n / partitioned_all_s,
+             partitioned_all_s, partitioned_one_s / partitioned_all_s, fold_s / partitioned_all_s);
   fmt::print("| fold from JSON lines (first {}) | {:.0f} actions/s | {:.2f}x the binary fold's time |\n", json_inputs,
              json_rate, fold_rate / json_rate);
   fmt::print("| JSON decode alone (simdjson + schema-driven decoder; {} of {} lines took the fast path) | {:.0f} actions/s | "
@@ -252,10 +340,11 @@ int main(int argc, char** argv) {
   fmt::print("| journal records | {} | head {} (equal) |\n\n", records, Hex(head).substr(0, 16));
   const std::string json = fmt::format(
       "{{\"bench\": \"replay\", \"cpu\": \"{}\", \"cores\": {}, \"inputs\": {}, \"records\": {}, \"action_bytes\": {}, "
-      "\"read_s\": {:.3f}, \"fold_s\": {:.3f}, \"fold_actions_per_s\": {:.0f}, \"chained_fold_s\": {:.3f}, \"chained_fold_actions_per_s\": {:.0f}, \"json_inputs\": {}, \"json_s\": {:.3f}, "
+      "\"read_s\": {:.3f}, \"fold_s\": {:.3f}, \"fold_actions_per_s\": {:.0f}, \"chained_fold_s\": {:.3f}, \"chained_fold_actions_per_s\": {:.0f}, \"partitions\": {}, \"partitioned_inputs\": {}, \"largest_partition\": {}, \"partitioned_one_thread_s\": {:.3f}, \"partitioned_threads\": {}, \"partitioned_s\": {:.3f}, \"partitioned_actions_per_s\": {:.0f}, \"json_inputs\": {}, \"json_s\": {:.3f}, "
       "\"json_actions_per_s\": {:.0f}, \"decode_actions_per_s\": {:.0f}, \"parser_actions_per_s\": {:.0f}, \"decode_then_canonicalize_actions_per_s\": {:.0f}, \"fast_path_lines\": {}, \"state_rss_bytes\": {}, \"applications\": {}, \"disk_bytes\": {}, \"head\": \"{}\", \"state_hash\": \"{}\"}}\n",
       CpuModel(), sysconf(_SC_NPROCESSORS_ONLN), inputs.size(), records, action_bytes, read_s, fold_s, fold_rate,
-      chained_s, n / chained_s, json_inputs, json_s, json_rate, json_inputs / decode_s, json_inputs / parser_s, json_inputs / recanonical_s, fast_taken, state_bytes, applications, disk_bytes, Hex(head), Hex(state_hash));
+      chained_s, n / chained_s, partition_count, partitioned_inputs, largest_partition, partitioned_one_s, cores,
+      partitioned_all_s, n / partitioned_all_s, json_inputs, json_s, json_rate, json_inputs / decode_s, json_inputs / parser_s, json_inputs / recanonical_s, fast_taken, state_bytes, applications, disk_bytes, Hex(head), Hex(state_hash));
   fmt::print("{}", json);
   if (!json_out.empty()) std::ofstream(json_out) << json;
   return 0;

@@ -74,8 +74,11 @@ std::unique_ptr<flatbuffers::Parser> MakeParser(std::string_view file, const cha
 std::string Repaired(std::string_view printed) {
   std::string out;
   out.reserve(printed.size());
+  size_t clean = 0;  // printed[clean, i) is copied as it is, in one append
   for (size_t i = 0; i < printed.size(); ++i) {
     const char c = printed[i];
+    if (c != '\\' && static_cast<unsigned char>(c) >= 0x20) continue;
+    out.append(printed, clean, i - clean);
     if (c == '\\' && i + 1 < printed.size()) {
       if (printed[i + 1] == 'x' && i + 3 < printed.size()) {
         out += "\\u00";
@@ -85,12 +88,14 @@ std::string Repaired(std::string_view printed) {
         out += c;
         out += printed[++i];
       }
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+    } else if (c == '\\') {
+      out += c;  // a backslash the printer ends on (it never does: escapes are whole)
     } else {
-      out += c;
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
     }
+    clean = i + 1;
   }
+  out.append(printed, clean, std::string_view::npos);
   return out;
 }
 

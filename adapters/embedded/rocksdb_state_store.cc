@@ -54,6 +54,7 @@ rocksdb::ColumnFamilyHandle* FamilyOf(const std::vector<rocksdb::ColumnFamilyHan
 }  // namespace
 
 RocksDbStateStore::~RocksDbStateStore() {
+  (void)Drain();
   if (db_ == nullptr) return;
   // A writer closing cleanly flushes its memtables: the next opening (a restart, `kezek status`,
   // `replay verify`) reads tables instead of replaying the write-ahead log into memory. A crash
@@ -156,22 +157,34 @@ Status RocksDbStateStore::Load(Engine* engine, uint64_t* applied) {
 }
 
 Status RocksDbStateStore::Commit(const StateCommit& commit) {
-  rocksdb::WriteBatch batch;
+  auto batch = std::make_unique<rocksdb::WriteBatch>();
   commit.changes([&](const state_codec::Put& put) {
     rocksdb::ColumnFamilyHandle* family = FamilyOf(families_, put.family);
     if (put.erase) {
-      batch.Delete(family, put.key);
+      batch->Delete(family, put.key);
     } else {
-      batch.Put(family, put.key, put.value);
+      batch->Put(family, put.key, put.value);
     }
   });
-  batch.Put(FamilyOf(families_, state_codec::Family::kMeta), kAppliedKey, U64Le(commit.applied));
-  rocksdb::WriteOptions write;
-  write.sync = options_.sync;
-  return FromRocks(db_->Write(write, &batch), "writing the state");
+  batch->Put(FamilyOf(families_, state_codec::Family::kMeta), kAppliedKey, U64Le(commit.applied));
+  auto write = [db = db_, sync = options_.sync, batch = std::move(batch)] {
+    rocksdb::WriteOptions options;
+    options.sync = sync;
+    return FromRocks(db->Write(options, batch.get()), "writing the state");
+  };
+  if (!options_.pipelined) return write();
+  if (Status s = Drain(); !s.ok()) return s;
+  in_flight_ = std::async(std::launch::async, std::move(write));
+  return Status::Ok();
+}
+
+Status RocksDbStateStore::Drain() {
+  if (!in_flight_.valid()) return Status::Ok();
+  return in_flight_.get();
 }
 
 Status RocksDbStateStore::Checkpoint(const std::string& destination) {
+  if (Status s = Drain(); !s.ok()) return s;
   rocksdb::Checkpoint* raw = nullptr;
   if (Status s = FromRocks(rocksdb::Checkpoint::Create(db_, &raw), "checkpoint"); !s.ok()) return s;
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);

@@ -6,6 +6,14 @@
 // little-endian). DO NOT CHANGE the key "applied" or its encoding. Every Commit is one WriteBatch,
 // written with sync unless Options::sync is false.
 //
+// Pipelined (Options::pipelined, the embedded runtime's): Commit takes the changes on the caller's
+// thread (they read the engine) into the batch, then writes it on a thread of its own and returns
+// once the commit before it is written, so that the write (RocksDB's memtables, its log and fsync)
+// runs beside the next batch's fold. At most one write is in flight; writes land in Commit's
+// order; a failed write is the next Commit's (or Drain's) failure. Since a commit comes after the
+// journal's sync, a write in flight leaves the state behind the logs, never ahead: a crash then
+// is recovered as any other (the inputs past `applied` folded again).
+//
 // Read-only (Options::read_only): RocksDB's read-only mode, with its informational log silenced:
 // no file is created or written, and what is read is the state as it was when Open returned.
 //
@@ -13,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <string>
 #include <utility>
@@ -34,6 +43,7 @@ class RocksDbStateStore final : public StateStore {
   struct Options {
     bool read_only = false;
     bool sync = true;  // false only for tests and benchmarks that measure without fsync
+    bool pipelined = false;  // the write of a commit runs beside the caller (see the top)
   };
 
   ~RocksDbStateStore() override;
@@ -46,9 +56,11 @@ class RocksDbStateStore final : public StateStore {
 
   Status Load(Engine* engine, uint64_t* applied) override;
   Status Commit(const StateCommit& commit) override;
+  // Waits for the write in flight (pipelined) and returns its failure, if any.
+  Status Drain();
 
   // A RocksDB checkpoint of the state in `destination` (which must not exist): hard links where
-  // it can. Failure: IoError.
+  // it can, once the write in flight landed. Failure: IoError, or that write's failure.
   Status Checkpoint(const std::string& destination);
   // Bytes of the database's files.
   uint64_t BytesOnDisk() const;
@@ -60,7 +72,8 @@ class RocksDbStateStore final : public StateStore {
   std::string path_;
   Options options_;
   rocksdb::DB* db_ = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> families_;  // [0] the default family, then kFamilies'
+  std::vector<rocksdb::ColumnFamilyHandle*> families_;
+  std::future<Status> in_flight_;  // the pipelined write, when one runs  // [0] the default family, then kFamilies'
 };
 
 }  // namespace kezek::adapters

@@ -93,6 +93,14 @@ class SegmentPiece final : public InputLog, public JournalSink {
 Runtime::~Runtime() {
   // The partition first (it refers to the pieces), the lock last: nothing is written after it.
   partition_.reset();
+  if (state_) {
+    // The last commit's write (pipelined) lands here; should it fail, the state stays behind the
+    // logs and the next opening folds those inputs again.
+    if (Status s = state_->Drain(); !s.ok() && options_.say) {
+      options_.say(fmt::format("{}: the state's last write failed ({}); the next opening folds its inputs again", dir_,
+                               s.ToString()));
+    }
+  }
   state_.reset();
   sink_.reset();
   inputs_.reset();
@@ -166,6 +174,7 @@ Status Runtime::OpenState() {
   RocksDbStateStore::Options store_options;
   store_options.read_only = read_only_;
   store_options.sync = options_.log.sync;
+  store_options.pipelined = !read_only_;  // the state's write beside the next batch's fold
   if (Status s = RocksDbStateStore::Open((fs::path(dir_) / "state").string(), store_options, &state_); !s.ok()) return s;
   Partition::Options partition_options;
   partition_options.batch_max = options_.batch_max;
