@@ -19,7 +19,7 @@
 //   replay   the full history rebuilt from the durable log (Kezek; the hash chain on the second
 //            core, events/chain_hasher.h), and the baseline's time for
 //            the same history at its measured fold rate (run in full when it fits the budget)
-//   reads    position of a waiting application: Kezek's order-statistics trees in-process / the
+//   reads    position of a waiting application: Kezek's ranked sets in-process / the
 //            baseline's ranking query over loopback; p50, p99 and reads per second
 //   memory   peak RSS of the Kezek process during the fold and the state's growth / the
 //            PostgreSQL server processes' RSS and the database size

@@ -6,7 +6,7 @@
 // with the data directory's journal: a benchmark of a wrong fold is no benchmark. Prints a table
 // and a JSON line; asserts nothing about time.
 //
-// Then the same inputs as a Kafka deployment of N partitions holds them (adapters/kafka/router.h:
+// Then the same inputs as a Kafka deployment of N partitions (default: one for each core) holds them (adapters/kafka/router.h:
 // a locality's queues in one partition, the catalogue, calendar, ticks and archivals in every
 // one), each partition folded by an engine of its own: on one thread, then on every core, each
 // partition's head and state hash equal in both (the partitions are independent, so the threads
@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
   std::string data, json_out;
   uint64_t json_inputs = 1'000'000;
   int repeats = 1;
-  uint64_t partition_count = 4;
+  uint64_t partition_count = 0;  // 0: as many as the machine has cores
   const auto usage = [] {
     return fmt::print(stderr, "usage: replay_bench --data DIR [--json-inputs N (>= 1)] [--repeats N (>= 1)] [--partitions N (1..64)] [--json FILE]\n"), 2;
   };
@@ -225,6 +225,7 @@ int main(int argc, char** argv) {
   // The inputs as a Kafka deployment of partition_count partitions holds them, each partition
   // folded by its own engine: on one thread, then on every core; the same heads both times.
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  if (partition_count == 0) partition_count = cores;
   const auto partitions_n = static_cast<int32_t>(partition_count);
   std::vector<std::vector<uint32_t>> partitions(partition_count);
   for (size_t i = 0; i < inputs.size(); ++i) {

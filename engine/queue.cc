@@ -7,7 +7,7 @@
 namespace kezek {
 
 void Queue::Insert(const QueueEntry& entry, Line line) {
-  const bool inserted = (line == Line::Priority ? priority_ : general_).insert(entry).second;
+  const bool inserted = (line == Line::Priority ? priority_ : general_).insert(entry);
   KEZEK_ASSERT(inserted);
 }
 
@@ -62,7 +62,7 @@ std::optional<std::pair<QueueEntry, Line>> Queue::Head(Ratio ratio) const {
   Line line = TurnOf(cycle_, ratio);
   if (size(line) == 0) line = line == Line::Priority ? Line::General : Line::Priority;
   const Tree& tree = line == Line::Priority ? priority_ : general_;
-  return std::make_pair(*tree.begin(), line);
+  return std::make_pair(tree.front(), line);
 }
 
 QueueEntry Queue::PopHead(Ratio ratio) {

@@ -1,6 +1,6 @@
 // The queue order: within one queue (locality x queue type x age group x language, and correction
 // type for the special queue) by priority tier, then filing time, then application number.
-// Positions are computed on read in O(log n) from order-statistics trees; nothing is stored per
+// Positions are computed on read from ranked sets (engine/ranked_set.h); nothing is stored per
 // application, so positions change for everyone behind when someone ahead leaves.
 //
 // With a ratio policy (e.g. Astana: 1 place to the priority tiers for every 3 to the general
@@ -12,9 +12,7 @@
 #include <optional>
 #include <set>
 
-#include <ext/pb_ds/assoc_container.hpp>
-#include <ext/pb_ds/tree_policy.hpp>
-
+#include "engine/ranked_set.h"
 #include "engine/schemas_fwd.h"
 #include "engine/types.h"
 
@@ -80,14 +78,12 @@ class Queue {
 
   template <typename Visit>
   void ForEach(Visit&& visit) const {
-    for (const auto& e : priority_) visit(e, Line::Priority);
-    for (const auto& e : general_) visit(e, Line::General);
+    priority_.ForEach([&](const QueueEntry& e) { visit(e, Line::Priority); });
+    general_.ForEach([&](const QueueEntry& e) { visit(e, Line::General); });
   }
 
  private:
-  using Tree = __gnu_pbds::tree<QueueEntry, __gnu_pbds::null_type, std::less<QueueEntry>,
-                                __gnu_pbds::rb_tree_tag,
-                                __gnu_pbds::tree_order_statistics_node_update>;
+  using Tree = RankedSet<QueueEntry>;
 
   QueueKey key_;
   Tree priority_;

@@ -15,6 +15,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include "engine/calendar.h"
+#include "engine/chunked.h"
 #include "engine/iin.h"
 #include "engine/queue.h"
 #include "engine/schemas_fwd.h"
@@ -215,7 +216,8 @@ struct State {
   // Applications and vouchers in slots, [0] unused so that slot 0 means none. Their order is not
   // observable: a live state's is journal order, a restored one's is number order; whatever
   // reaches output walks ApplicationNumbers() / VoucherNumbers(). Look them up by number.
-  std::vector<Application> applications;
+  // Applications in chunks (engine/chunked.h): a growing state never moves them.
+  Chunked<Application> applications;
   std::vector<Voucher> vouchers;
   absl::flat_hash_map<LocalityId, LocalityNumbers> numbers;
   std::vector<Queue> queues;

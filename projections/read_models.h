@@ -7,8 +7,8 @@
 // Views are finished FlatBuffers of schemas/views.fbs tables: the HTTP server prints them as they
 // are. Pure: no clock, no I/O; the same records give the same views and the same Hash().
 //
-// Positions are the engine's own: each queue is mirrored with engine/queue.h's Queue (order
-// statistics, O(log n) per read), entered on EnteredQueue/ReturnedToQueue, popped on VoucherIssued,
+// Positions are the engine's own: each queue is mirrored with engine/queue.h's Queue (ranked
+// sets, engine/ranked_set.h), entered on EnteredQueue/ReturnedToQueue, popped on VoucherIssued,
 // erased on an archival while waiting; a priority-policy change re-ranks the queues it governs with
 // the engine's pure PlaceOrLast, exactly as the engine does (docs/architecture.md, "Read models").
 // Every entering and popping is checked against the decision (assertions stay on in release).
