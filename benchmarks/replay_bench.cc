@@ -6,9 +6,9 @@
 // with the data directory's journal: a benchmark of a wrong fold is no benchmark. Prints a table
 // and a JSON line; asserts nothing about time.
 //
-// Then the same inputs as a Kafka deployment of N partitions (default: one for each core) holds them (adapters/kafka/router.h:
-// a locality's queues in one partition, the catalogue, calendar, ticks and archivals in every
-// one), each partition folded by an engine of its own: on one thread, then on every core, each
+// Then the same inputs as a Kafka deployment of N partitions (default: one for each core) holds
+// them (adapters/kafka/router.h: a locality's queues in one partition, the catalogue, calendar,
+// ticks and archivals in every one), each partition folded by an engine of its own: on one thread, then on every core, each
 // partition's head and state hash equal in both (the partitions are independent, so the threads
 // change nothing but the time).
 //

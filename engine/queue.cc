@@ -50,7 +50,7 @@ uint64_t Queue::PlaceInIssueOrder(uint64_t rank, Line line, uint64_t other_size,
 }
 
 uint64_t Queue::PositionOf(const QueueEntry& entry, Line line, Ratio ratio) const {
-  const Tree& own = line == Line::Priority ? priority_ : general_;
+  const LineSet& own = line == Line::Priority ? priority_ : general_;
   // No find() to check the REQUIRES: it would walk the tree a second time on every read (the
   // invariant tests check positions are exactly 1..n in every queue).
   const uint64_t rank = own.order_of_key(entry) + 1;
@@ -61,7 +61,7 @@ std::optional<std::pair<QueueEntry, Line>> Queue::Head(Ratio ratio) const {
   if (size() == 0) return std::nullopt;
   Line line = TurnOf(cycle_, ratio);
   if (size(line) == 0) line = line == Line::Priority ? Line::General : Line::Priority;
-  const Tree& tree = line == Line::Priority ? priority_ : general_;
+  const LineSet& tree = line == Line::Priority ? priority_ : general_;
   return std::make_pair(tree.front(), line);
 }
 

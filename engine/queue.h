@@ -83,11 +83,11 @@ class Queue {
   }
 
  private:
-  using Tree = RankedSet<QueueEntry>;
+  using LineSet = RankedSet<QueueEntry>;
 
   QueueKey key_;
-  Tree priority_;
-  Tree general_;
+  LineSet priority_;
+  LineSet general_;
   uint32_t cycle_ = 0;  // index of the next slot within one ratio cycle
   std::set<VoucherId> free_vouchers_;  // lowest id is issued first
 };

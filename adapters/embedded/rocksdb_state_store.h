@@ -72,8 +72,8 @@ class RocksDbStateStore final : public StateStore {
   std::string path_;
   Options options_;
   rocksdb::DB* db_ = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> families_;
-  std::future<Status> in_flight_;  // the pipelined write, when one runs  // [0] the default family, then kFamilies'
+  std::vector<rocksdb::ColumnFamilyHandle*> families_;  // [0] the default family, then kFamilies'
+  std::future<Status> in_flight_;                       // the pipelined write, when one runs
 };
 
 }  // namespace kezek::adapters
