@@ -87,7 +87,9 @@ int Append(int argc, char** argv) {
     return fmt::print(stderr, "kezek append: {}\n", s.message()), 1;
   }
   std::unique_ptr<adapters::Runtime> runtime;
-  if (const int rc = OpenData(*args, "append", true, &runtime); rc != 0) return rc;
+  // Write-behind: a batch's state write lands beside the next batch's fold; settled whenever the
+  // input pauses and at the end, so that a reader of the directory never waits on a busy pipe.
+  if (const int rc = OpenData(*args, "append", true, &runtime, /*write_behind=*/true); rc != 0) return rc;
   const bool quiet = args->options.contains("--quiet");
   const bool log_only = args->options.contains("--log-only");
   const size_t batch = RuntimeOptions(*args)->batch_max;
@@ -123,10 +125,12 @@ int Append(int argc, char** argv) {
     // A batch closes when it is full, or when the writer of a pipe has nothing more for now.
     if (!lines.empty() && !reader->Ready(limits::kBatchWaitMsMax)) {
       if (const auto s = flush(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
+      if (const auto s = runtime->Settle(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
     }
     if (Interrupted().load()) {
       if (progress) progress->Done();
       if (const auto s = flush(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
+      if (const auto s = runtime->Settle(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
       fmt::print(stderr, "kezek append: interrupted after {} inputs, each durable{}; the rest of {} was not read "
                          "('kezek append --resume' goes on)\n", inputs, log_only ? "" : " and folded", input);
       return 130;
@@ -143,6 +147,7 @@ int Append(int argc, char** argv) {
   if (progress) progress->Done();
   CatchInterrupt(false);
   if (const auto s = flush(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
+  if (const auto s = runtime->Settle(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   fmt::print(stderr, "kezek append: {} inputs {} in {:.3f} s ({:.0f}/s)\n", inputs, log_only ? "logged" : "logged and folded",
              seconds, static_cast<double>(inputs) / std::max(seconds, 1e-9));

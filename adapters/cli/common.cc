@@ -164,11 +164,13 @@ std::string AsOfText(const adapters::AsOfPoint& p) {
                      p.folded_records);
 }
 
-int OpenData(const Args& args, const char* command, bool create, std::unique_ptr<adapters::Runtime>* runtime) {
+int OpenData(const Args& args, const char* command, bool create, std::unique_ptr<adapters::Runtime>* runtime,
+             bool write_behind) {
   if (!args.options.contains("--data")) return fmt::print(stderr, "kezek {}: --data DIR is required\n", command), 2;
   auto options = RuntimeOptions(args);
   if (!options) return 2;
   options->create = create;
+  options->write_behind = write_behind;
   if (const auto s = adapters::Runtime::Open(args.options.at("--data"), *options, runtime); !s.ok()) {
     return fmt::print(stderr, "kezek {}: {}\n", command, s.ToString()), 1;
   }

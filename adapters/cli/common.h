@@ -43,7 +43,9 @@ bool AsOfFrom(const Args& args, const char* command, std::optional<adapters::AsO
 // Where an as-of answer stands, for a command's output: "as of record S (...)".
 std::string AsOfText(const adapters::AsOfPoint& point);
 // Opens --data for writing (creating it if `create`): 0, or the exit status, the failure printed.
-int OpenData(const Args& args, const char* command, bool create, std::unique_ptr<adapters::Runtime>* runtime);
+// `write_behind`: adapters::Runtime::Options::write_behind (kezek append's bulk loop).
+int OpenData(const Args& args, const char* command, bool create, std::unique_ptr<adapters::Runtime>* runtime,
+             bool write_behind = false);
 
 // The Kafka commands' connection (docs/kafka.md): --config FILE's 'key = value' settings, under
 // their flag names, where no flag was given (keys outside `allowed` are a usage error, printed).

@@ -226,11 +226,19 @@ Status Runtime::Append(std::span<const std::string> json_lines, const std::funct
 }
 
 Status Runtime::Append(std::span<const events::InputLine> lines, const std::function<void(const Answer&)>& answer) {
-  return partition_->Append(lines, answer);
+  return SettledUnlessBehind(partition_->Append(lines, answer));
 }
 
 Status Runtime::CatchUp(const std::function<void(const Answer&)>& answer) {
-  return partition_->CatchUp(answer);
+  return SettledUnlessBehind(partition_->CatchUp(answer));
+}
+
+Status Runtime::Settle() { return read_only_ ? Status::Ok() : state_->Drain(); }
+
+Status Runtime::SettledUnlessBehind(Status folded) {
+  if (options_.write_behind) return folded;
+  Status settled = Settle();
+  return folded.ok() ? settled : folded;
 }
 
 Status Runtime::Backup(const std::string& destination) {

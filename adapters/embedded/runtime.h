@@ -20,7 +20,8 @@
 // folded again; records the journal already holds are compared byte for byte (a difference is
 // corruption) and not appended twice. Opening also hashes the journal's record the state's head
 // names (the last record the state reflects) and compares it with the head the state stored: a
-// difference is corruption.
+// difference is corruption. The state's write of a batch may run beside the next batch's fold
+// (Options::write_behind, kezek append's); otherwise Append returns with it written.
 //
 // Read-only (OpenReadOnly: status, journal, and the readers to come): no lock, no recovery, no
 // truncation, no fold, no byte written; it works while another process appends, and for a user
@@ -55,6 +56,11 @@ class Runtime {
     uint64_t crash_at = 0;          // tests: SIGKILL at the n-th crash point (0: never; partition.h)
     std::function<void(const std::string&)> say;  // recovery and progress messages (logs)
     std::function<void(uint64_t folded, uint64_t total)> progress;  // catching up (kezek run)
+    // Append and CatchUp may return while their last batch's state write still lands (beside the
+    // caller's next batch; Settle waits for it). Off: they return with the state written, so that
+    // another process opening the directory read-only sees every input they folded. kezek append's
+    // bulk loop sets it and settles whenever its input pauses.
+    bool write_behind = false;
   };
 
   // The outcome of one input: its index in actions/ and its records (one, or its parts: DESIGN §5).
@@ -80,6 +86,8 @@ class Runtime {
   Status LogOnly(std::span<const std::string> json_lines);
   // Folds every logged input the state does not reflect yet. `answer` may be empty.
   Status CatchUp(const std::function<void(const Answer&)>& answer);
+  // Waits for the state's write in flight (Options::write_behind) and returns its failure, if any.
+  Status Settle();
 
   // A RocksDB checkpoint of the state plus copies of both logs in `destination` (which must not
   // exist): a data directory that opens like this one.
@@ -100,6 +108,7 @@ class Runtime {
   static Status OpenIn(const std::string& dir, const Options& options, bool read_only, std::unique_ptr<Runtime>* out);
   Status OpenState();
   Status OpenLogs();
+  Status SettledUnlessBehind(Status folded);  // Settle() unless Options::write_behind; the first failure
 
   std::string dir_;
   Options options_;
