@@ -13,6 +13,8 @@ namespace kezek::bytes {
 
 class Out {
  public:
+  Out() = default;
+  explicit Out(size_t reserve) { s_.reserve(reserve); }  // the bytes expected: one allocation
   Out& U8(uint64_t v) { s_.push_back(static_cast<char>(v)); return *this; }
   Out& U16(uint64_t v) { return Le(v, 2); }
   Out& U32(uint64_t v) { return Le(v, 4); }
@@ -24,7 +26,9 @@ class Out {
 
  private:
   Out& Le(uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) s_.push_back(static_cast<char>(v >> (8 * i)));
+    char le[8];
+    for (int i = 0; i < bytes; ++i) le[i] = static_cast<char>(v >> (8 * i));
+    s_.append(le, static_cast<size_t>(bytes));  // one append a value, not one a byte
     return *this;
   }
   std::string s_;

@@ -17,7 +17,9 @@ using bytes::In;
 using bytes::Out;
 
 std::string EncodeApplication(const Application& a) {
-  return Out()
+  // 104 bytes of fixed fields, 5 length prefixes of 4, and the strings: exactly.
+  return Out(124 + a.child_name.size() + a.conclusion_document.size() + a.contract_number.size() +
+             a.parent_document_sha256.size() + a.kindergarten_document_sha256.size())
       .U64(a.id.value).U64(a.child.value).U64(a.applicant.value).Str(a.child_name).I64(a.birth_date.value)
       .I64(a.filed_at.value).I64(a.school_age_at.value).U32(a.locality.value).U32(a.queue).U16(a.category)
       .U8(a.place.tier).U8(static_cast<uint8_t>(a.place.line)).U8(static_cast<uint8_t>(a.type))
@@ -83,7 +85,7 @@ std::string EncodeTimeline(const std::map<InstantMs, int16_t>& timeline) {
 std::string IdempotencyKey(const std::array<uint64_t, 2>& k) { return Be(k[0], 8) + Be(k[1], 8); }
 
 std::string EncodeIdempotency(const IdempotencyEntry& e) {
-  return Out().U64(e.action_digest[0]).U64(e.action_digest[1]).U64(e.sequence).Take();
+  return Out(24).U64(e.action_digest[0]).U64(e.action_digest[1]).U64(e.sequence).Take();
 }
 
 template <typename T>

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -104,9 +105,11 @@ int Append(int argc, char** argv) {
   const auto started = std::chrono::steady_clock::now();
   const auto flush = [&]() -> adapters::Status {
     inputs += lines.size();
-    adapters::Status s = log_only ? runtime->LogOnly(lines) : runtime->Append(lines, [&](const adapters::Runtime::Answer& a) {
-      if (!quiet) fmt::print("{}\n", codec.AnswerToJson(events::AnswerOf(a.input, a.records, a.original)));
-    });
+    // --quiet: no answers at all (a repeat's original records are then not read back either).
+    const std::function<void(const adapters::Runtime::Answer&)> print = [&](const adapters::Runtime::Answer& a) {
+      fmt::print("{}\n", codec.AnswerToJson(events::AnswerOf(a.input, a.records, a.original)));
+    };
+    adapters::Status s = log_only ? runtime->LogOnly(lines) : runtime->Append(lines, quiet ? nullptr : print);
     lines.clear();
     std::fflush(stdout);
     return s;
