@@ -1,13 +1,16 @@
 // kezek replay: the auditor's tools over a data directory or a backup of one (docs/audit.md):
 // verify (the hash chain and a fresh fold compared record by record, replay/verify.h) and rebuild
 // (state, journal and read models made anew from the actions log alone, compared with the source).
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -29,7 +32,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kReplayUsage = R"(usage: kezek replay verify --data DIR [--expect-head HEX] [--json]
-       kezek replay verify --kafka --brokers B --partition K [--prefix P] [--expect-head HEX] [--json]
+       kezek replay verify --kafka --brokers B --partition K|all [--prefix P] [--expect-head HEX] [--json]
        kezek replay rebuild --data DIR --out NEWDIR
        kezek replay checkpoint --data DIR [--every N]
        kezek replay checkpoints --data DIR
@@ -66,6 +69,8 @@ The auditor's tools. DIR is a data directory ('kezek append', 'kezek serve') or 
             folded afresh (each message at its offset, another producer's message as its
             refusal, as the engine member folds them) and compared with P.journal partition K,
             both read with read_committed; the state is the member's and is not compared.
+            --partition all: every partition, one per core at a time, each report in partition
+            order, then "all N partitions verified" (exit 0) or which were not (exit 1).
 
   --data DIR           the data directory or backup
   --expect-head HEX    (verify) the journal's last record must have this SHA-256 (an earlier
@@ -74,8 +79,8 @@ The auditor's tools. DIR is a data directory ('kezek append', 'kezek serve') or 
   --json               (verify) print the report as one JSON object on standard output
   --out NEWDIR         (rebuild) where to build
   --every N            (checkpoint) journal records between checkpoints (default 250000)
-  --kafka --brokers HOST:PORT[,...] --partition K [--prefix P (default kezek)] [--config FILE]
-                       (verify) a Kafka deployment's partition instead of --data
+  --kafka --brokers HOST:PORT[,...] --partition K|all [--prefix P (default kezek)] [--config FILE]
+                       (verify) a Kafka deployment's partition (or all of them) instead of --data
   --help               this text
 
 Progress goes to standard error: a line that redraws itself on a terminal, a line every 10 s
@@ -180,8 +185,135 @@ int VerifyCommand(const Args& args) {
   return Verified(args, source, expect, "");
 }
 
+// A Kafka partition's inputs and records, read with read_committed, in memory, as a verification
+// reads them (another producer's message as the engine member folds it: its refusal).
+struct KafkaPartition {
+  std::vector<std::vector<uint8_t>> inputs, records;
+  std::vector<uint64_t> input_offsets;
+  replay::VerifySource Source() const {
+    replay::VerifySource source;
+    source.inputs = inputs.size();
+    source.records = records.size();
+    source.input_offsets = input_offsets;
+    source.input = [this](uint64_t index, std::vector<uint8_t>* bytes, std::string*) { return *bytes = inputs[index], true; };
+    source.record = [this](uint64_t index, std::vector<uint8_t>* bytes, std::string*) { return *bytes = records[index], true; };
+    return source;
+  }
+};
+
+adapters::Status ReadKafkaPartition(const std::string& brokers, const adapters::kafka::Topics& topics, int32_t k,
+                                    KafkaPartition* out) {
+  adapters::Status s = adapters::kafka::ReadPartition(
+      brokers, topics.actions, k, 0, [&](int64_t offset, std::string_view, std::optional<std::span<const uint8_t>> value) {
+        std::vector<uint8_t> payload = value ? std::vector<uint8_t>(value->begin(), value->end()) : std::vector<uint8_t>();
+        if (const std::string problem = events::FrameProblem(payload); !problem.empty()) {
+          payload = events::EncodeForeign(payload, problem);  // as the engine member folds another producer's message
+        }
+        out->inputs.push_back(std::move(payload));
+        out->input_offsets.push_back(static_cast<uint64_t>(offset));
+        return !Interrupted().load();
+      });
+  if (!s.ok()) return s;
+  return adapters::kafka::ReadPartition(brokers, topics.journal, k, 0,
+                                        [&](int64_t, std::string_view, std::optional<std::span<const uint8_t>> value) {
+                                          out->records.emplace_back(value ? std::vector<uint8_t>(value->begin(), value->end())
+                                                                          : std::vector<uint8_t>());
+                                          return !Interrupted().load();
+                                        });
+}
+
+// verify --kafka --partition all: every partition, each read and verified on its own thread (one
+// per core, partitions taken in turn), the reports printed in partition order once all are done.
+int VerifyAllKafkaPartitions(const Args& args, const std::string& brokers, const std::string& prefix) {
+  const auto topics = adapters::kafka::Topics::Of(prefix);
+  int actions_partitions = 0, journal_partitions = 0;
+  {
+    adapters::kafka::Client client;
+    adapters::Status s = adapters::kafka::MakeClient(RD_KAFKA_PRODUCER, brokers, {}, &client);
+    if (s.ok()) s = adapters::kafka::PartitionCount(client.get(), topics.actions, &actions_partitions);
+    if (s.ok()) s = adapters::kafka::PartitionCount(client.get(), topics.journal, &journal_partitions);
+    if (!s.ok()) return Fail(s);
+  }
+  if (actions_partitions != journal_partitions) {
+    return Fail(adapters::Status::Corruption(fmt::format("{} has {} partitions and {} has {}: they must be equal",
+                                                         topics.actions, actions_partitions, topics.journal,
+                                                         journal_partitions)));
+  }
+  const int n = actions_partitions;
+  const int threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, n);
+  fmt::print(stderr, "kezek replay: verifying the {} partitions of {} and {} on {} threads (read_committed)\n", n,
+             topics.actions, topics.journal, threads);
+  struct Outcome {
+    adapters::Status read;
+    replay::VerifyReport report;
+    double seconds = 0;
+  };
+  std::vector<Outcome> outcomes(static_cast<size_t>(n));
+  std::atomic<int> next{0};
+  std::mutex say;
+  replay::VerifyOptions options;
+  options.stop = &Interrupted();
+  const auto work = [&] {
+    for (int k = next++; k < n && !Interrupted().load(); k = next++) {
+      const auto started = std::chrono::steady_clock::now();
+      Outcome& outcome = outcomes[static_cast<size_t>(k)];
+      KafkaPartition partition;
+      outcome.read = ReadKafkaPartition(brokers, topics, k, &partition);
+      if (outcome.read.ok()) outcome.report = replay::Verify(partition.Source(), options);
+      outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::lock_guard lock(say);
+      fmt::print(stderr, "kezek replay: partition {}: {} ({} inputs, {} records, {:.1f} s)\n", k,
+                 !outcome.read.ok() ? "cannot be read" : outcome.report.interrupted ? "interrupted"
+                 : outcome.report.ok()                  ? "verified" : "NOT verified",
+                 partition.inputs.size(), partition.records.size(), outcome.seconds);
+    }
+  };
+  CatchInterrupt(true);
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  CatchInterrupt(false);
+  const bool interrupted = Interrupted().load();
+  int verified = 0, unreadable = 0;
+  std::string text, json;
+  for (int k = 0; k < n; ++k) {
+    const Outcome& o = outcomes[static_cast<size_t>(k)];
+    if (o.read.ok() && !o.report.interrupted && o.report.ok()) ++verified;
+    if (!o.read.ok()) ++unreadable;
+    if (!json.empty()) json += ", ";
+    if (!o.read.ok()) {
+      text += fmt::format("partition {} of {}.journal\ncannot be read: {}\n\n", k, prefix, o.read.ToString());
+      json += fmt::format(R"({{"partition": {}, "read_problem": {}}})", k, projections::JsonQuoted(o.read.ToString()));
+    } else {
+      text += fmt::format("partition {} of {}.journal\n{}\n", k, prefix, replay::VerifyText(o.report));
+      json += fmt::format(R"({{"partition": {}, "report": {}}})", k, replay::VerifyJson(o.report));
+    }
+  }
+  const bool all = verified == n;
+  if (args.options.contains("--json")) {
+    fmt::print(R"({{"prefix": {}, "partitions": {}, "verified": {}, "all_verified": {}, "interrupted": {}, "reports": [{}]}})"
+               "\n", projections::JsonQuoted(prefix), n, verified, all, interrupted, json);
+  } else {
+    fmt::print("{}{}\n", text, interrupted ? fmt::format("interrupted: {} of {} partitions verified", verified, n)
+                               : all       ? fmt::format("all {} partitions verified", n)
+                                           : fmt::format("NOT verified: {} of {} partitions verified{}", verified, n,
+                                                         unreadable ? fmt::format(", {} unreadable", unreadable) : ""));
+  }
+  if (interrupted) return 130;
+  return all ? 0 : 1;
+}
+
 // verify --kafka: the partition's inputs and records, read with read_committed, in memory.
 int VerifyKafkaCommand(const Args& args) {
+  const std::string brokers = args.options.at("--brokers");
+  const std::string prefix = args.options.contains("--prefix") ? args.options.at("--prefix") : "kezek";
+  if (args.options.at("--partition") == "all") {
+    if (args.options.contains("--expect-head")) {
+      return fmt::print(stderr, "kezek replay: --expect-head names one journal's head: give one --partition K\n"), 2;
+    }
+    return VerifyAllKafkaPartitions(args, brokers, prefix);
+  }
   std::optional<Sha256> expect;
   if (args.options.contains("--expect-head")) {
     expect = ParseHex(args.options.at("--expect-head"));
@@ -189,38 +321,13 @@ int VerifyKafkaCommand(const Args& args) {
   }
   const auto partition = Number(args, "--partition", 0);
   if (!partition) return 2;
-  if (*partition > 65'535) return fmt::print(stderr, "kezek replay: --partition is 0..65535\n"), 2;
-  const std::string brokers = args.options.at("--brokers");
-  const std::string prefix = args.options.contains("--prefix") ? args.options.at("--prefix") : "kezek";
+  if (*partition > 65'535) return fmt::print(stderr, "kezek replay: --partition is 0..65535 or all\n"), 2;
   const auto topics = adapters::kafka::Topics::Of(prefix);
   const auto k = static_cast<int32_t>(*partition);
-  std::vector<std::vector<uint8_t>> inputs, records;
-  replay::VerifySource source;
   fmt::print(stderr, "kezek replay: reading {} and {} partition {} (read_committed)\n", topics.actions, topics.journal, k);
-  adapters::Status s = adapters::kafka::ReadPartition(
-      brokers, topics.actions, k, 0, [&](int64_t offset, std::string_view, std::optional<std::span<const uint8_t>> value) {
-        std::vector<uint8_t> payload = value ? std::vector<uint8_t>(value->begin(), value->end()) : std::vector<uint8_t>();
-        if (const std::string problem = events::FrameProblem(payload); !problem.empty()) {
-          payload = events::EncodeForeign(payload, problem);  // as the engine member folds another producer's message
-        }
-        inputs.push_back(std::move(payload));
-        source.input_offsets.push_back(static_cast<uint64_t>(offset));
-        return !Interrupted().load();
-      });
-  if (s.ok()) {
-    s = adapters::kafka::ReadPartition(brokers, topics.journal, k, 0,
-                                       [&](int64_t, std::string_view, std::optional<std::span<const uint8_t>> value) {
-                                         records.emplace_back(value ? std::vector<uint8_t>(value->begin(), value->end())
-                                                                    : std::vector<uint8_t>());
-                                         return !Interrupted().load();
-                                       });
-  }
-  if (!s.ok()) return Fail(s);
-  source.inputs = inputs.size();
-  source.records = records.size();
-  source.input = [&](uint64_t index, std::vector<uint8_t>* bytes, std::string*) { return *bytes = inputs[index], true; };
-  source.record = [&](uint64_t index, std::vector<uint8_t>* bytes, std::string*) { return *bytes = records[index], true; };
-  return Verified(args, source, expect, fmt::format("partition {} of {}.journal\n", k, prefix));
+  KafkaPartition data;
+  if (const adapters::Status s = ReadKafkaPartition(brokers, topics, k, &data); !s.ok()) return Fail(s);
+  return Verified(args, data.Source(), expect, fmt::format("partition {} of {}.journal\n", k, prefix));
 }
 
 int RebuildCommand(const Args& args) {

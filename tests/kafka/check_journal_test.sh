@@ -280,3 +280,15 @@ copy droptail
 kverify "$dst" "$part" "$work/verify-droptail.txt" && grep -q '; 1 inputs logged after the journal' "$work/verify-droptail.txt" ||
   fail "replay verify --kafka on a prefix: $(cat "$work/verify-droptail.txt")"
 step "replay verify --kafka on a journal one record short: verified, 1 input pending"
+# --partition all: every partition on its own thread; the copy with one altered partition is found
+# at its record, and the others still verify.
+kverify "$prefix" all "$work/verify-all.txt" && grep -qx "all $partitions partitions verified" "$work/verify-all.txt" &&
+  [ "$(grep -c '^verified$' "$work/verify-all.txt")" -eq "$partitions" ] ||
+  fail "replay verify --kafka --partition all: $(cat "$work/verify-all.txt")"
+rc=0
+kverify "$prefix-alter" all "$work/verify-all-alter.txt" || rc=$?
+[ "$rc" -eq 1 ] && grep -qx "NOT verified: $((partitions - 1)) of $partitions partitions verified" "$work/verify-all-alter.txt" &&
+  grep -qF "fold: DIFFERS at record $at:" "$work/verify-all-alter.txt" &&
+  grep -qF "partition $part: NOT verified" "$work/verify-all-alter.txt" ||
+  fail "replay verify --kafka --partition all on 'alter': exit $rc: $(cat "$work/verify-all-alter.txt")"
+step "replay verify --kafka --partition all: $partitions partitions verified; in the altered copy partition $part is not, the rest are"
