@@ -3,6 +3,9 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
+#include <future>
 #include <utility>
 
 #include <fmt/format.h>
@@ -85,9 +88,27 @@ void Partition::CrashPoint() {
 }
 
 Status Partition::LogInputs(std::span<const events::InputLine> lines, std::vector<std::vector<uint8_t>>* payloads) {
-  for (const events::InputLine& line : lines) {
-    payloads->push_back(events::EncodeInput(codec_, line));
-    if (Status s = inputs_->Append(payloads->back()); !s.ok()) return s;
+  // Each line's encoding is a pure function of the line: a large batch's lines are encoded on two
+  // threads (slices taken in turn), then logged in order; the bytes are the same either way.
+  constexpr size_t kSlice = 256;
+  payloads->resize(lines.size());
+  std::atomic<size_t> next{0};
+  const auto encode = [&](events::Codec& codec) {
+    for (size_t from = next.fetch_add(kSlice); from < lines.size(); from = next.fetch_add(kSlice)) {
+      for (size_t i = from; i < std::min(from + kSlice, lines.size()); ++i) {
+        (*payloads)[i] = events::EncodeInput(codec, lines[i]);
+      }
+    }
+  };
+  std::future<void> side;
+  if (lines.size() >= 4 * kSlice) {
+    if (!side_codec_) side_codec_ = std::make_unique<events::Codec>();
+    side = std::async(std::launch::async, encode, std::ref(*side_codec_));
+  }
+  encode(codec_);
+  if (side.valid()) side.get();
+  for (const std::vector<uint8_t>& payload : *payloads) {
+    if (Status s = inputs_->Append(payload); !s.ok()) return s;
   }
   Status s = inputs_->Sync();
   CrashPoint();  // inputs durable, not yet folded

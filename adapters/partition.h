@@ -2,7 +2,9 @@
 // whatever carries them. It owns the Engine and drives, batch by batch:
 //
 //   1. the batch's inputs are appended to the input log and synced: only then may one be
-//      acknowledged (crash point 1: inputs durable, not yet folded);
+//      acknowledged (crash point 1: inputs durable, not yet folded); the lines of a batch of
+//      1,024 or more are encoded (events::EncodeInput, pure) on two threads first, then logged
+//      in order;
 //   2. each is folded (events::FoldInput) and its records (one, or several parts: DESIGN §5)
 //      appended to the journal sink, or, during recovery, compared byte for byte with the records
 //      the sink already holds (a difference is Corruption) and not appended twice; a crash
@@ -27,7 +29,8 @@
 //     transactional producer, the state store RocksDB with its changelog, whose Commit is where
 //     the transaction (records, input offset `applied`, changelog) commits.
 //
-// Thread-safety: one thread drives a partition; the pieces it is given are its own meanwhile.
+// Thread-safety: one thread drives a partition (LogInputs lends a helper thread the encoding of a
+// large batch, on a codec of its own); the pieces it is given are its own meanwhile.
 #pragma once
 
 #include <cstddef>
@@ -179,6 +182,7 @@ class Partition {
   Mode mode_ = Mode::kReadOnly;
   Engine engine_;
   events::Codec codec_;
+  std::unique_ptr<events::Codec> side_codec_;  // a second core's, for a large batch's lines (LogInputs)
   uint64_t applied_ = 0;
   uint64_t crash_points_ = 0;
   Status ReadOriginal(uint64_t sequence);

@@ -30,6 +30,8 @@ struct History {
   Sha256 state_hash{};
 };
 
+void FoldAll(History* h);
+
 History MakeHistory(uint64_t seed, uint32_t applications) {
   workload::SimulationOptions options;
   options.seed = seed;
@@ -41,18 +43,24 @@ History MakeHistory(uint64_t seed, uint32_t applications) {
   std::string error;
   REQUIRE(workload::Simulate(options, [&](std::span<const uint8_t> b) { h.lines.push_back(codec.ActionToJson(b)); }, &summary, &error));
   h.lines.insert(h.lines.begin() + static_cast<long>(h.lines.size() / 2), "{ this line is no JSON");
+  FoldAll(&h);
+  return h;
+}
+
+// The records and state hash of h->lines folded in memory by one codec and one engine.
+void FoldAll(History* h) {
+  events::Codec codec;
   Engine engine;
   std::vector<uint8_t> bytes;
-  for (size_t i = 0; i < h.lines.size(); ++i) {
-    const events::CodecError e = codec.ParseAction(h.lines[i], &bytes);
+  for (size_t i = 0; i < h->lines.size(); ++i) {
+    const events::CodecError e = codec.ParseAction(h->lines[i], &bytes);
     const ApplyResult r = e.code == fb::RejectionCode::None
                               ? engine.Apply(bytes, i)
-                              : engine.RejectInput({reinterpret_cast<const uint8_t*>(h.lines[i].data()), h.lines[i].size()},
+                              : engine.RejectInput({reinterpret_cast<const uint8_t*>(h->lines[i].data()), h->lines[i].size()},
                                                    e.code, e.reason, i);
-    for (const auto record : r.records) h.records.emplace_back(record.begin(), record.end());
+    for (const auto record : r.records) h->records.emplace_back(record.begin(), record.end());
   }
-  h.state_hash = engine.StateHash();
-  return h;
+  h->state_hash = engine.StateHash();
 }
 
 Runtime::Options Quiet(size_t batch = 25) {
@@ -149,6 +157,28 @@ TEST_CASE("runtime: a durable fold equals the in-memory fold, and resumes after 
     }).ok());
     CHECK(answered.size() == h.lines.size() - 700);
     CHECK(answered.front() == 700);
+  }
+  CheckAgainst(h, dir);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("runtime: a large batch's lines, encoded on two threads, give the journal of one codec folding them in order") {
+  // Batches of at least 1024 lines are encoded on two threads (adapters/partition.cc, LogInputs):
+  // the inputs logged, the records and the state are still those of one codec and one engine,
+  // rejected lines (no JSON, an unknown kind, a wrong type, a too-long line) among them.
+  History h = MakeHistory(12, 600);
+  REQUIRE(h.lines.size() > 4096 + 1024);  // a full batch, and a last one still on two threads
+  for (size_t at = 7; at < h.lines.size(); at += 613) {
+    h.lines.insert(h.lines.begin() + static_cast<long>(at),
+                   std::vector<std::string>{"[]", R"({"schema_version": 1, "body_type": "Nothing"})",
+                                            R"({"schema_version": "one"})", std::string(70'000, ' ') + "{}"}[at % 4]);
+  }
+  h.records.clear();
+  FoldAll(&h);
+  const std::string dir = TempDir("two-threads");
+  {
+    auto runtime = OpenOrFail(dir, Quiet(4096));
+    REQUIRE(runtime->Append(h.lines, {}).ok());
   }
   CheckAgainst(h, dir);
   fs::remove_all(dir);
