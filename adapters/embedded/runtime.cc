@@ -157,6 +157,7 @@ Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read
                                read_only ? Partition::Mode::kReadOnly : Partition::Mode::kRecover);
   };
   if (s.ok()) s = opened();
+  if (s.ok()) s = r->SettledUnlessBehind(s);  // recovery's last state write, too
   if (!s.ok()) {
     if (created) {  // leave nothing behind: the directory did not exist before this call
       r.reset();
