@@ -26,6 +26,13 @@ set +e
 "$kezek" replay checkpoint --data /tmp --every 0 > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay checkpoint --every 0"; exit 1; }
 "$kezek" replay checkpoint --data /tmp --every x > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay checkpoint --every x"; exit 1; }
 "$kezek" replay verify --data /tmp --every 5 > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay verify --every"; exit 1; }
+for bad in ALL -1 65536 99999999999999999999 "" 1x; do  # refused before any broker is asked
+  said=$("$kezek" replay verify --kafka --brokers 127.0.0.1:1 --partition "$bad" 2>&1) && rc=0 || rc=$?
+  [ "$rc" -eq 2 ] && grep -qF -- "--partition is a partition number (0..65535) or all, not '$bad'" <<< "$said" ||
+    { echo "FAIL: replay verify --kafka --partition '$bad': exit $rc: $said"; exit 1; }
+done
+"$kezek" replay verify --kafka --brokers 127.0.0.1:1 --partition all --expect-head 00 > /dev/null 2>&1; [ $? -eq 2 ] ||
+  { echo "FAIL: replay verify --kafka --partition all --expect-head"; exit 1; }
 "$kezek" replay checkpoint --data /nonexistent/dir > /dev/null 2>&1; [ $? -eq 1 ] || { echo "FAIL: replay checkpoint missing"; exit 1; }
 for every in 5 -1 x ""; do
   "$kezek" serve --data /nonexistent/dir --keys /dev/null --checkpoint-every "$every" > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: serve --checkpoint-every '$every'"; exit 1; }

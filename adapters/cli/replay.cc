@@ -319,9 +319,12 @@ int VerifyKafkaCommand(const Args& args) {
     expect = ParseHex(args.options.at("--expect-head"));
     if (!expect) return fmt::print(stderr, "kezek replay: --expect-head takes 64 hex digits (a SHA-256)\n"), 2;
   }
-  const auto partition = Number(args, "--partition", 0);
-  if (!partition) return 2;
-  if (*partition > 65'535) return fmt::print(stderr, "kezek replay: --partition is 0..65535 or all\n"), 2;
+  const std::string& named = args.options.at("--partition");
+  const bool digits = !named.empty() && named.size() <= 5 && named.find_first_not_of("0123456789") == std::string::npos;
+  const std::optional<uint64_t> partition = digits ? std::optional<uint64_t>(std::stoul(named)) : std::nullopt;
+  if (!partition || *partition > 65'535) {
+    return fmt::print(stderr, "kezek replay: --partition is a partition number (0..65535) or all, not '{}'\n", named), 2;
+  }
   const auto topics = adapters::kafka::Topics::Of(prefix);
   const auto k = static_cast<int32_t>(*partition);
   fmt::print(stderr, "kezek replay: reading {} and {} partition {} (read_committed)\n", topics.actions, topics.journal, k);
