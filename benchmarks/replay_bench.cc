@@ -8,9 +8,9 @@
 //
 // Then the same inputs as a Kafka deployment of N partitions (default: one for each core) holds
 // them (adapters/kafka/router.h: a locality's queues in one partition, the catalogue, calendar,
-// ticks and archivals in every one), each partition folded by an engine of its own: on one thread, then on every core, each
-// partition's head and state hash equal in both (the partitions are independent, so the threads
-// change nothing but the time).
+// ticks and archivals in every one), each partition folded by an engine of its own: on one
+// thread, then on every core, each partition's head and state hash equal in both (the partitions
+// are independent, so the threads change nothing but the time).
 //
 // usage: replay_bench --data DIR [--json-inputs N] [--repeats N] [--partitions N] [--json FILE]
 #include <unistd.h>

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -189,12 +190,12 @@ int VerifyCommand(const Args& args) {
 // reads them (another producer's message as the engine member folds it: its refusal).
 struct KafkaPartition {
   std::vector<std::vector<uint8_t>> inputs, records;
-  std::vector<uint64_t> input_offsets;
-  replay::VerifySource Source() const {
+  std::vector<uint64_t> input_offsets;  // moved into the source (not copied: millions of them)
+  replay::VerifySource Source() {
     replay::VerifySource source;
     source.inputs = inputs.size();
     source.records = records.size();
-    source.input_offsets = input_offsets;
+    source.input_offsets = std::move(input_offsets);
     source.input = [this](uint64_t index, std::vector<uint8_t>* bytes, std::string*) { return *bytes = inputs[index], true; };
     source.record = [this](uint64_t index, std::vector<uint8_t>* bytes, std::string*) { return *bytes = records[index], true; };
     return source;
