@@ -21,7 +21,38 @@ Partition::Partition(StateStore* state, Options options) : state_(state), option
   if (!options_.say) options_.say = [](const std::string&) {};
 }
 
-Status Partition::LoadState() { return state_->Load(&engine_, &applied_); }
+Status StateStore::LoadMeta(Meta* meta) {
+  Engine engine;
+  if (Status s = Load(&engine, &meta->applied); !s.ok()) return s;
+  meta->records = engine.state().next_sequence;
+  meta->head = engine.state().head_sha256;
+  return Status::Ok();
+}
+
+Status Partition::LoadState() {
+  if (Status s = state_->Load(&engine_, &applied_); !s.ok()) return s;
+  stored_ = {applied_, engine_.state().next_sequence, engine_.state().head_sha256};
+  return Status::Ok();
+}
+
+Status Partition::LoadMeta() {
+  if (Status s = state_->LoadMeta(&stored_); !s.ok()) return s;
+  applied_ = stored_.applied;
+  return Status::Ok();
+}
+
+Status Partition::LoadRest() {
+  KEZEK_ASSERT(mode_ == Mode::kReadOnly);
+  uint64_t applied = 0;
+  if (Status s = state_->Load(&engine_, &applied); !s.ok()) return s;
+  if (applied != stored_.applied || engine_.state().next_sequence != stored_.records ||
+      engine_.state().head_sha256 != stored_.head) {
+    return Status::Corruption(fmt::format("{}: the stored state loaded ({} inputs, {} records) is not the one its meta "
+                                          "entries describe ({} inputs, {} records)", options_.name, applied,
+                                          engine_.state().next_sequence, stored_.applied, stored_.records));
+  }
+  return Status::Ok();
+}
 
 Status Partition::Open(InputLog* inputs, JournalSink* journal, Mode mode) {
   KEZEK_ASSERT(inputs != nullptr && journal != nullptr);
@@ -49,13 +80,13 @@ Status Partition::Open(InputLog* inputs, JournalSink* journal, Mode mode) {
 }
 
 Status Partition::CheckLogs() {
-  if (applied_ > inputs_->end()) {
+  if (stored_.applied > inputs_->end()) {
     return Status::Corruption(fmt::format("{}: the state reflects {} inputs but the actions log holds {}", options_.name,
-                                          applied_, inputs_->end()));
+                                          stored_.applied, inputs_->end()));
   }
-  if (engine_.state().next_sequence > journal_->end()) {
+  if (stored_.records > journal_->end()) {
     return Status::Corruption(fmt::format("{}: the state reflects {} journal records but the journal holds {}",
-                                          options_.name, engine_.state().next_sequence, journal_->end()));
+                                          options_.name, stored_.records, journal_->end()));
   }
   return Status::Ok();
 }
@@ -63,13 +94,13 @@ Status Partition::CheckLogs() {
 // The state's head covers the journal's last record it reflects: hashing that record again shows
 // whether the journal (or the state) was altered since.
 Status Partition::CheckHead() {
-  const uint64_t records = engine_.state().next_sequence;
+  const uint64_t records = stored_.records;
   if (records == 0) return Status::Ok();
   std::vector<uint8_t> last;
   if (Status s = journal_->ReadRecord(records - 1, &last); !s.ok()) return s;
   Sha256Hasher sha256;
   const Sha256 found = sha256.Of(last);
-  const Sha256& stored = engine_.state().head_sha256;
+  const Sha256& stored = stored_.head;
   if (found == stored) return Status::Ok();
   const auto hex = [](const Sha256& h) {
     std::string out;

@@ -102,6 +102,16 @@ class StateStore {
   // inputs it reflects (0 when nothing is stored). Failure: Corruption (an entry does not decode,
   // or the entries disagree with each other), IoError.
   virtual Status Load(Engine* engine, uint64_t* applied) = 0;
+  // What the stored state reflects: the inputs it applied, the journal records it holds and the
+  // head of the last (zero, when nothing is stored).
+  struct Meta {
+    uint64_t applied = 0;
+    uint64_t records = 0;
+    Sha256 head{};
+  };
+  // Reads the Meta alone, without loading the state (Partition::LoadMeta). This default loads the
+  // whole state to read it; a store that can read it on its own does. Failure: Load's.
+  virtual Status LoadMeta(Meta* meta);
   // Writes the commit's changes and `applied` in one atomic, durable write: after a crash the
   // store holds all of it or none of it.
   virtual Status Commit(const StateCommit& commit) = 0;
@@ -147,8 +157,16 @@ class Partition {
   // reflects more inputs or records than they hold, or if the journal's record the state's head
   // names does not hash to that head. kRecover then folds the inputs past `applied` (see the top);
   // kReadOnly changes nothing, and Append, LogOnly and CatchUp refuse (InvalidArgument).
-  // REQUIRES: LoadState returned OK; `inputs` and `journal` outlive the partition.
+  // REQUIRES: LoadState (or, read-only, LoadMeta) returned OK; `inputs` and `journal` outlive
+  // the partition.
   Status Open(InputLog* inputs, JournalSink* journal, Mode mode);
+  // Read-only, the state loaded beside other work (a verification reads the logs meanwhile):
+  // LoadMeta, in place of LoadState, reads only what the stored state reflects (StateStore::Meta:
+  // one small read), which Open checks the logs against; LoadRest then loads the state itself,
+  // on any one thread (nothing reads the engine before it returns), and checks it is the state
+  // LoadMeta described: Corruption otherwise, or the store's failure.
+  Status LoadMeta();
+  Status LoadRest();
 
   // Makes the inputs durable in the input log, folds them, commits every batch_max, and answers
   // each. Every line becomes an input (events::EncodeInput): one that is no valid action is
@@ -184,6 +202,7 @@ class Partition {
   events::Codec codec_;
   std::unique_ptr<events::Codec> side_codec_;  // a second core's, for a large batch's lines (LogInputs)
   uint64_t applied_ = 0;
+  StateStore::Meta stored_;  // what the state loaded (or, LoadMeta, described) reflects
   uint64_t crash_points_ = 0;
   Status ReadOriginal(uint64_t sequence);
 

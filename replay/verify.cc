@@ -260,13 +260,18 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
   };
   const auto state_check = [&](uint64_t folded) {
     if (!source.state_applied || *source.state_applied != folded || !source.state_hash) return;
-    report.state_compared = true;
     const Sha256 hash = engine->StateHash();
     hashed.emplace(folded, hash);
-    const Sha256 stored = source.state_hash();
-    if (hash != stored) {
+    std::string problem;
+    const std::optional<Sha256> stored = source.state_hash(&problem);
+    if (!stored) {
+      report.state_problem = problem;
+      return;
+    }
+    report.state_compared = true;
+    if (hash != *stored) {
       report.state_problem = fmt::format("the stored state (after {} inputs) has hash {}, the fold's is {}", folded,
-                                         Hex(stored), Hex(hash));
+                                         Hex(*stored), Hex(hash));
     }
   };
   JournalSide journal(source, options.stop);

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "adapters/embedded/rocksdb_state_store.h"
 #include "adapters/embedded/runtime.h"
 #include "adapters/embedded/segment_log.h"
 #include "engine/sha256.h"
@@ -125,6 +126,39 @@ long DivergentRecord(const std::string& json) {
 }
 
 }  // namespace
+
+TEST_CASE("replay verify: a stored state that does not load is the state's finding; the logs are verified all the same") {
+  const std::string dir = MakeDataDir("replay-state-damaged");
+  uint64_t applied = 0;
+  {
+    std::unique_ptr<Runtime> runtime;
+    REQUIRE(Runtime::OpenReadOnly(dir, {}, &runtime).ok());
+    applied = runtime->applied();
+  }
+  {  // an entry that decodes as no child, beside meta entries that still describe the logs
+    std::unique_ptr<adapters::RocksDbStateStore> store;
+    REQUIRE(adapters::RocksDbStateStore::Open((fs::path(dir) / "state").string(), {}, &store).ok());
+    adapters::StateCommit commit;
+    commit.applied = applied;
+    commit.changes = [](const std::function<void(const state_codec::Put&)>& put) {
+      put({state_codec::Family::kChildren, "no child", "\x01 not an entry", false});
+    };
+    REQUIRE(store->Commit(commit).ok());
+  }
+  std::unique_ptr<Runtime> runtime;
+  CHECK(Runtime::OpenReadOnly(dir, {}, &runtime).code() == adapters::Status::Code::kCorruption);
+  const Run run = Kezek(fmt::format("replay verify --data {} --json", dir));
+  CHECK(run.status == 1);
+  CHECK(run.out.find("\"verified\": false") != std::string::npos);
+  CHECK(run.out.find("\"chain\": {\"intact\": true") != std::string::npos);
+  CHECK(DivergentRecord(run.out) == -1);  // the fold equals the journal
+  CHECK(run.out.find("the stored state does not load") != std::string::npos);
+  CHECK(run.out.find("column family children: an entry of") != std::string::npos);
+  const Run text = Kezek(fmt::format("replay verify --data {}", dir));
+  CHECK(text.status == 1);
+  CHECK(text.out.find("state: DIFFERS: the stored state does not load") != std::string::npos);
+  fs::remove_all(dir);
+}
 
 TEST_CASE("replay verify: an untouched data directory, its backup, and a rebuild verify; --expect-head holds") {
   const std::string dir = MakeDataDir("replay-intact");

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -158,6 +159,41 @@ TEST_CASE("runtime: a durable fold equals the in-memory fold, and resumes after 
     CHECK(answered.size() == h.lines.size() - 700);
     CHECK(answered.front() == 700);
   }
+  CheckAgainst(h, dir);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("runtime: read-only with the state deferred: the logs checked against what it reflects, the state loaded later is the opening's") {
+  const History h = MakeHistory(41, 200);
+  const std::string dir = TempDir("deferred");
+  const std::span<const std::string> all(h.lines);
+  const size_t half = h.lines.size() / 2;
+  REQUIRE(OpenOrFail(dir, Quiet(100))->Append(all.first(half), {}).ok());
+  Sha256 at_half{};
+  {
+    std::unique_ptr<Runtime> whole;
+    REQUIRE(Runtime::OpenReadOnly(dir, {}, &whole).ok());
+    at_half = whole->engine().StateHash();
+  }
+  Runtime::Options deferred;
+  deferred.defer_state = true;
+  std::unique_ptr<Runtime> reader;
+  REQUIRE(Runtime::OpenReadOnly(dir, deferred, &reader).ok());
+  CHECK(reader->applied() == half);
+  CHECK(reader->engine().state().next_sequence == 0);  // not loaded yet
+  // A writer goes on meanwhile (and flushes its state when it closes); the reader's state is still
+  // the one its opening checked, loaded on another thread as kezek replay verify loads it.
+  {
+    auto writer = OpenOrFail(dir, Quiet(100));
+    REQUIRE(writer->Append(all.subspan(half), {}).ok());
+  }
+  auto loaded = std::async(std::launch::async, [&] { return reader->LoadState(); });
+  const adapters::Status s = loaded.get();
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  CHECK(reader->applied() == half);
+  CHECK(reader->engine().StateHash() == at_half);
+  CHECK(reader->engine().state().next_sequence > 0);
+  reader.reset();
   CheckAgainst(h, dir);
   fs::remove_all(dir);
 }

@@ -5,10 +5,13 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -143,19 +146,29 @@ int VerifyCommand(const Args& args) {
     expect = ParseHex(args.options.at("--expect-head"));
     if (!expect) return fmt::print(stderr, "kezek replay: --expect-head takes 64 hex digits (a SHA-256)\n"), 2;
   }
-  // The stored state is opened with the logs (its head checked against the journal); a state the
-  // logs contradict is itself a finding, and the logs are then verified without it.
+  // The stored state is opened with the logs (what it reflects, and its head checked against the
+  // journal); a state the logs contradict is itself a finding, and the logs are then verified
+  // without it. The state itself is loaded and hashed beside the fold.
   const std::string data = args.options.at("--data");
   adapters::Runtime::Options runtime_options;
   runtime_options.say = [](const std::string& message) { fmt::print(stderr, "kezek replay: {}\n", message); };
+  runtime_options.defer_state = true;
   std::unique_ptr<adapters::Runtime> runtime;
   std::unique_ptr<adapters::SegmentLog> actions, journal;
-  std::future<Sha256> stored_hash;  // computed beside the fold (a read of the loaded state)
+  std::future<std::pair<adapters::Status, Sha256>> stored;  // the state loaded and hashed beside the fold
   replay::VerifySource source;
   if (const auto s = adapters::Runtime::OpenReadOnly(data, runtime_options, &runtime); s.ok()) {
     source.state_applied = runtime->applied();
-    stored_hash = std::async(std::launch::async, [&engine = runtime->engine()] { return engine.StateHash(); });
-    source.state_hash = [&stored_hash] { return stored_hash.get(); };
+    stored = std::async(std::launch::async, [&runtime] {
+      const adapters::Status loaded = runtime->LoadState();
+      return std::pair{loaded, loaded.ok() ? runtime->engine().StateHash() : Sha256{}};
+    });
+    source.state_hash = [&stored](std::string* problem) -> std::optional<Sha256> {
+      const auto [loaded, hash] = stored.get();
+      if (loaded.ok()) return hash;
+      *problem = fmt::format("the stored state does not load: {}", loaded.ToString());
+      return std::nullopt;
+    };
   } else if (s.code() == adapters::Status::Code::kCorruption) {
     source.state_problem = fmt::format("the data directory does not open: {}", s.ToString());
     adapters::SegmentLog::Options log_options;
@@ -183,7 +196,13 @@ int VerifyCommand(const Args& args) {
     if (!s.ok()) *error = s.ToString();
     return s.ok();
   };
-  return Verified(args, source, expect, "");
+  const int code = Verified(args, source, expect, "");
+  if (stored.valid()) {  // never compared (interrupted, or a difference first): leave without waiting for the load
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(code);  // read-only: nothing to close
+  }
+  return code;
 }
 
 // A Kafka partition's inputs and records, read with read_committed, in memory, as a verification

@@ -156,6 +156,15 @@ Status RocksDbStateStore::Load(Engine* engine, uint64_t* applied) {
   return Status::Ok();
 }
 
+Status RocksDbStateStore::LoadMeta(Meta* meta) {
+  State state;
+  *meta = Meta{};
+  if (Status s = LoadFamily(state_codec::Family::kMeta, &state, &meta->applied); !s.ok()) return s;
+  meta->records = state.next_sequence;
+  meta->head = state.head_sha256;
+  return Status::Ok();
+}
+
 Status RocksDbStateStore::Commit(const StateCommit& commit) {
   auto batch = std::make_unique<rocksdb::WriteBatch>();
   commit.changes([&](const state_codec::Put& put) {

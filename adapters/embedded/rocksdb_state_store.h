@@ -55,6 +55,8 @@ class RocksDbStateStore final : public StateStore {
   static Status Open(const std::string& path, const Options& options, std::unique_ptr<RocksDbStateStore>* store);
 
   Status Load(Engine* engine, uint64_t* applied) override;
+  // The meta family alone (a few entries).
+  Status LoadMeta(Meta* meta) override;
   Status Commit(const StateCommit& commit) override;
   // Waits for the write in flight (pipelined) and returns its failure, if any.
   Status Drain();

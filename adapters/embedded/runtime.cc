@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/assert.h"
+
 namespace kezek::adapters {
 namespace {
 
@@ -186,7 +188,7 @@ Status Runtime::OpenState() {
   partition_options.input_name = fmt::format("{}/actions", dir_);
   partition_options.journal_name = fmt::format("{}/journal", dir_);
   partition_ = std::make_unique<Partition>(state_.get(), std::move(partition_options));
-  return partition_->LoadState();
+  return read_only_ && options_.defer_state ? partition_->LoadMeta() : partition_->LoadState();
 }
 
 // Both segment logs, their torn tails cut (read-only: reported and left).
@@ -232,6 +234,11 @@ Status Runtime::Append(std::span<const events::InputLine> lines, const std::func
 
 Status Runtime::CatchUp(const std::function<void(const Answer&)>& answer) {
   return SettledUnlessBehind(partition_->CatchUp(answer));
+}
+
+Status Runtime::LoadState() {
+  KEZEK_ASSERT(read_only_ && options_.defer_state);
+  return partition_->LoadRest();
 }
 
 Status Runtime::Settle() { return read_only_ ? Status::Ok() : state_->Drain(); }

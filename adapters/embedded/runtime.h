@@ -28,7 +28,8 @@
 // who may not write the directory. It shows the state as stored, and inputs not yet folded as
 // pending.
 //
-// Thread-safety: one Runtime per directory per process, used from one thread.
+// Thread-safety: one Runtime per directory per process, used from one thread (but LoadState, see
+// Options::defer_state).
 #pragma once
 
 #include <cstdint>
@@ -61,6 +62,11 @@ class Runtime {
     // another process opening the directory read-only sees every input they folded. kezek append's
     // bulk loop sets it and settles whenever its input pauses.
     bool write_behind = false;
+    // Read-only: opening reads only what the stored state reflects (its inputs, records and
+    // head), checks the logs against it, and leaves the state itself to LoadState, which may run
+    // on another thread while the logs are read (kezek replay verify's); engine() is empty until
+    // it returns.
+    bool defer_state = false;
   };
 
   // The outcome of one input: its index in actions/ and its records (one, or its parts: DESIGN §5).
@@ -88,6 +94,10 @@ class Runtime {
   Status CatchUp(const std::function<void(const Answer&)>& answer);
   // Waits for the state's write in flight (Options::write_behind) and returns its failure, if any.
   Status Settle();
+  // Options::defer_state: loads the stored state into engine(), once, on any one thread (the
+  // logs may be read on another meanwhile). Failure: Corruption (it does not decode, or it is not
+  // the state the opening checked), IoError.
+  Status LoadState();
 
   // A RocksDB checkpoint of the state plus copies of both logs in `destination` (which must not
   // exist): a data directory that opens like this one.
