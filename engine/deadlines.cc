@@ -64,7 +64,7 @@ void ExpireDue(Context& c, InstantMs now) {
   KEZEK_ASSERT(c.deferred_issues == nullptr);
   std::vector<uint32_t> deferred;
   c.deferred_issues = &deferred;
-  while (!s.timers.empty() && s.timers.top().at <= now) {
+  while (!s.timers.empty() && s.timers.next_at() <= now) {
     const Timer timer = s.timers.top();
     s.timers.pop();
     Application& app = s.app(timer.application);

@@ -4,10 +4,11 @@
 // The state holds no clock and no I/O; it is changed only by the fold (engine/engine.h).
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <cstddef>
 #include <map>
 #include <memory>
-#include <queue>
 #include <string>
 #include <vector>
 
@@ -111,27 +112,62 @@ struct Timer {
   auto operator<=>(const Timer&) const = default;
 };
 
-// The armed timers, earliest first (the order of Timer's fields), as one queue. Deadlines and
-// school-age archivals are kept in two heaps: the deadlines' is small (only the vouchers,
-// contracts and stop-lists running) and hot, the school-age one holds one timer for each
-// application filed, far ahead, and is rarely popped. top() is the earlier of the two tops, so
-// timers leave in exactly the order one heap of both would give.
+// The armed timers, earliest first (the order of Timer's fields), kept by UTC day. A deadline is
+// the end of a local day and a school-age archival the start of one, so arming a timer is an
+// append to its day's bucket, and a bucket is sorted once, when its first timer is taken (a
+// timer armed into a bucket already being taken is inserted in its place). Timers leave in
+// exactly the order one heap of all of them would give; a heap of a country's million timers
+// made every pop a chain of cache misses.
 class Timers {
  public:
-  void push(const Timer& timer) { (timer.school_age ? school_age_ : deadlines_).push(timer); }
-  bool empty() const { return deadlines_.empty() && school_age_.empty(); }
-  size_t size() const { return deadlines_.size() + school_age_.size(); }
-  const Timer& top() const { return SchoolAgeFirst() ? school_age_.top() : deadlines_.top(); }
-  void pop() { SchoolAgeFirst() ? school_age_.pop() : deadlines_.pop(); }
+  void push(const Timer& timer) {
+    Bucket& bucket = buckets_[DayOf(timer.at)];
+    if (bucket.sorted) {
+      const auto rest = bucket.timers.begin() + static_cast<std::ptrdiff_t>(bucket.next);
+      bucket.timers.insert(std::upper_bound(rest, bucket.timers.end(), timer), timer);
+    } else {
+      if (bucket.timers.empty() || timer.at < bucket.earliest) bucket.earliest = timer.at;
+      bucket.timers.push_back(timer);
+    }
+    ++size_;
+  }
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+  // When the earliest timer is due (sorting nothing). REQUIRES: !empty().
+  InstantMs next_at() const {
+    const Bucket& bucket = buckets_.begin()->second;
+    return bucket.sorted ? bucket.timers[bucket.next].at : bucket.earliest;
+  }
+  // REQUIRES: !empty().
+  const Timer& top() {
+    Bucket& bucket = First();
+    return bucket.timers[bucket.next];
+  }
+  void pop() {
+    Bucket& bucket = First();
+    --size_;
+    if (++bucket.next == bucket.timers.size()) buckets_.erase(buckets_.begin());
+  }
 
  private:
-  using Heap = std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>>;
-  bool SchoolAgeFirst() const {
-    if (school_age_.empty()) return false;
-    return deadlines_.empty() || school_age_.top() < deadlines_.top();
+  static constexpr int64_t kDayMs = 86'400'000;
+  struct Bucket {
+    std::vector<Timer> timers;
+    size_t next = 0;      // timers before it were taken
+    bool sorted = false;  // timers[next..] in order (once the first was taken)
+    InstantMs earliest;   // unsorted: the earliest of its timers
+  };
+  static int64_t DayOf(InstantMs at) { return at.value / kDayMs - (at.value % kDayMs < 0 ? 1 : 0); }
+  Bucket& First() {
+    Bucket& bucket = buckets_.begin()->second;
+    if (!bucket.sorted) {
+      std::sort(bucket.timers.begin(), bucket.timers.end());
+      bucket.sorted = true;
+    }
+    return bucket;
   }
-  Heap deadlines_;
-  Heap school_age_;
+  std::map<int64_t, Bucket> buckets_;
+  size_t size_ = 0;
 };
 
 // A locality's numbering (engine/numbers.h): how many applications and vouchers it has numbered,

@@ -1,13 +1,17 @@
 // The engine's containers against the standard library's: RankedSet (the queues' ranked sets)
 // against std::set under random inserts, erases and rank reads, across block splits and empty
-// blocks; Chunked (the applications' storage) against std::vector across chunk boundaries.
+// blocks; Chunked (the applications' storage) against std::vector across chunk boundaries;
+// Timers (by day) against one heap of all of them.
+#include <functional>
 #include <iterator>
+#include <queue>
 #include <set>
 #include <vector>
 
 #include "engine/chunked.h"
 #include "engine/queue.h"
 #include "engine/ranked_set.h"
+#include "engine/state.h"
 #include "workload/simulation.h"
 #include "tests/harness.h"
 
@@ -107,6 +111,49 @@ TEST_CASE("chunked: indexes and appends equal std::vector's across chunk boundar
   CHECK(chunked.empty());
   CHECK(copy.size() == 200);
   CHECK(copy[150] == std::vector<int>{50});
+}
+
+TEST_CASE("timers: by day, they leave in exactly the order one heap of all of them gives") {
+  workload::Random random(2026);
+  Timers timers;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> heap;
+  constexpr int64_t kDay = 86'400'000;
+  int64_t now = -3 * kDay;  // instants before the epoch too: a day is floored, not truncated
+  uint64_t taken = 0;
+  for (int step = 0; step < 60000; ++step) {
+    if (random.Chance(550)) {
+      // Mostly ends and starts of days (as deadlines and school-age archivals are), some instants
+      // anywhere, some due at once (armed into the day being taken), same instants, many apps.
+      const int64_t day = now / kDay + static_cast<int64_t>(random.Below(12));
+      int64_t at = day * kDay + (random.Chance(500) ? kDay - 1 : 0);
+      if (random.Chance(150)) at = now + static_cast<int64_t>(random.Below(static_cast<uint64_t>(5 * kDay)));
+      if (random.Chance(50)) at = now - static_cast<int64_t>(random.Below(1000));
+      const Timer timer{InstantMs{at}, ApplicationId{1 + random.Below(500)}, random.Chance(300),
+                        static_cast<uint32_t>(random.Below(4))};
+      timers.push(timer);
+      heap.push(timer);
+    } else {
+      now += static_cast<int64_t>(random.Below(static_cast<uint64_t>(kDay / 3)));
+    }
+    REQUIRE(timers.size() == heap.size());
+    while (!heap.empty() && heap.top().at.value <= now) {
+      REQUIRE(!timers.empty());
+      CHECK(timers.next_at() == heap.top().at);
+      REQUIRE(timers.top() == heap.top());
+      timers.pop();
+      heap.pop();
+      ++taken;
+    }
+    CHECK(timers.empty() == heap.empty());
+    if (!heap.empty()) CHECK(timers.next_at() == heap.top().at);
+  }
+  while (!heap.empty()) {
+    REQUIRE(timers.top() == heap.top());
+    timers.pop();
+    heap.pop();
+  }
+  CHECK(timers.empty());
+  CHECK(taken > 10000);
 }
 
 }  // namespace kezek::test
