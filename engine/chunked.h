@@ -8,7 +8,6 @@
 #include <utility>
 #include <vector>
 
-
 namespace kezek {
 
 template <class T, size_t kChunkBits = 12>

@@ -72,37 +72,43 @@ struct Voucher {
   ApplicationId holder;  // 0 unless Held / InUse / Used
 };
 
-struct Application {
+// The fields every rule and timer reads first (number, status, deadline, queue) in the first
+// cache line, the strings last: a country's million applications are read at random, a cache
+// miss each, and the layout makes that one miss, not two or three. The order of the fields is
+// not observable (the state's encoding names each one).
+struct alignas(64) Application {
   ApplicationId id;
-  Iin child;
   Iin applicant;
-  std::string child_name;
-  LocalDate birth_date;
-  InstantMs filed_at;
-  InstantMs school_age_at;  // 00:00 local on the 1 September the child starts school
+  InstantMs deadline_at;
+  VoucherId voucher;                  // 0 when none
+  uint32_t queue = 0;                 // index into State::queues
+  uint32_t deadline_generation = 0;   // timers of older generations are stale
   LocalityId locality;
-  uint32_t queue = 0;       // index into State::queues
-  uint16_t category = 0;    // index into State::categories
+  GroupId group;                      // 0 when none
+  LocalDate deadline_date;
+  uint16_t category = 0;              // index into State::categories
   TierPlace place;
-  fb::QueueType type = fb::QueueType::General;
-  fb::Language language = fb::Language::Kk;
-  fb::CorrectionType correction = fb::CorrectionType::None;
-  KindergartenId chosen_kindergarten;  // special queue: chosen at filing
-  std::string conclusion_document;
   fb::ApplicationStatus status = fb::ApplicationStatus::AwaitingDocuments;
+  fb::DeadlineKind deadline = fb::DeadlineKind::None;
+  fb::QueueType type = fb::QueueType::General;
   fb::ArchiveReason archive_reason = fb::ArchiveReason::DocumentsRejected;  // when Archived
   bool annulled_by_deadline = false;  // the last voucher was annulled because a deadline passed
   bool extension_used = false;
-  VoucherId voucher;                  // 0 when none
-  GroupId group;                      // 0 when none
+  fb::Language language = fb::Language::Kk;
+  fb::CorrectionType correction = fb::CorrectionType::None;
+  // Read less often:
+  Iin child;
+  LocalDate birth_date;
+  KindergartenId chosen_kindergarten;  // special queue: chosen at filing
+  InstantMs filed_at;
+  InstantMs school_age_at;  // 00:00 local on the 1 September the child starts school
+  std::string child_name;
+  std::string conclusion_document;
   std::string contract_number;
   std::string parent_document_sha256;
   std::string kindergarten_document_sha256;
-  fb::DeadlineKind deadline = fb::DeadlineKind::None;
-  InstantMs deadline_at;
-  LocalDate deadline_date;
-  uint32_t deadline_generation = 0;   // timers of older generations are stale
 };
+static_assert(sizeof(Application) == 256, "an application is four cache lines, its hot fields the first");
 
 struct Timer {
   InstantMs at;
