@@ -271,6 +271,17 @@ void AllEntries(const State& s, const std::function<void(const Put&)>& put) {
   for (const LocalityId locality : localities) NumbersEntry(s, locality, put);
 }
 
+void AppendHashed(Family family, std::string_view key, std::string_view value, std::string* buffer) {
+  const auto append_u32 = [&](size_t v) {
+    for (int i = 0; i < 4; ++i) buffer->push_back(static_cast<char>(v >> (8 * i)));
+  };
+  buffer->push_back(static_cast<char>(family));
+  append_u32(key.size());
+  buffer->append(key);
+  append_u32(value.size());
+  buffer->append(value);
+}
+
 bool LoadEntry(Family family, std::string_view key, std::string_view value, State* s) {
   In in(value);
   switch (family) {

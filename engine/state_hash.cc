@@ -13,15 +13,8 @@ Sha256 Engine::StateHash() const {
   Sha256Hasher sha256;
   sha256.Begin();
   std::string buffer;
-  const auto append_u32 = [&](size_t v) {
-    for (int i = 0; i < 4; ++i) buffer.push_back(static_cast<char>(v >> (8 * i)));
-  };
   state_codec::AllEntries(state_, [&](const state_codec::Put& put) {
-    buffer.push_back(static_cast<char>(put.family));
-    append_u32(put.key.size());
-    buffer += put.key;
-    append_u32(put.value.size());
-    buffer += put.value;
+    state_codec::AppendHashed(put.family, put.key, put.value, &buffer);
     if (buffer.size() >= (1u << 16)) {
       sha256.Update({reinterpret_cast<const uint8_t*>(buffer.data()), buffer.size()});
       buffer.clear();

@@ -263,7 +263,7 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
     const Sha256 hash = engine->StateHash();
     hashed.emplace(folded, hash);
     std::string problem;
-    const std::optional<Sha256> stored = source.state_hash(&problem);
+    const std::optional<Sha256> stored = source.state_hash(hash, &problem);
     if (!stored) {
       report.state_problem = problem;
       return;

@@ -42,10 +42,11 @@ struct VerifySource {
   // skip, or start past 0): what the engine folded it at. Empty: the index.
   std::vector<uint64_t> input_offsets;
   // The stored state, when there is one: the inputs it reflects and its hash (called once, when
-  // the fold has folded as many; it may wait for a state loaded and hashed beside the fold), or
-  // nullopt with *problem when the state, loaded, proves unreadable (reported as its problem).
+  // the fold has folded as many, with the fold's hash then: a source may hash its stored bytes
+  // beside the fold and load the state only when they differ), or nullopt with *problem when
+  // the state proves unreadable (reported as its problem).
   std::optional<uint64_t> state_applied;
-  std::function<std::optional<Sha256>(std::string* problem)> state_hash;
+  std::function<std::optional<Sha256>(const Sha256& fold_hash, std::string* problem)> state_hash;
   // Why there is no stored state to compare with, when there should be one (it does not open:
   // the logs contradict it); reported as the state's problem.
   std::string state_problem;

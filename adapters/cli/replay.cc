@@ -155,19 +155,25 @@ int VerifyCommand(const Args& args) {
   runtime_options.defer_state = true;
   std::unique_ptr<adapters::Runtime> runtime;
   std::unique_ptr<adapters::SegmentLog> actions, journal;
-  std::future<std::pair<adapters::Status, Sha256>> stored;  // the state loaded and hashed beside the fold
+  std::future<std::pair<adapters::Status, Sha256>> stored;  // the stored entries hashed beside the fold
   replay::VerifySource source;
   if (const auto s = adapters::Runtime::OpenReadOnly(data, runtime_options, &runtime); s.ok()) {
     source.state_applied = runtime->applied();
     stored = std::async(std::launch::async, [&runtime] {
-      const adapters::Status loaded = runtime->LoadState();
-      return std::pair{loaded, loaded.ok() ? runtime->engine().StateHash() : Sha256{}};
+      Sha256 hash{};
+      const adapters::Status read = runtime->StoredEntriesHash(&hash);
+      return std::pair{read, hash};
     });
-    source.state_hash = [&stored](std::string* problem) -> std::optional<Sha256> {
-      const auto [loaded, hash] = stored.get();
-      if (loaded.ok()) return hash;
-      *problem = fmt::format("the stored state does not load: {}", loaded.ToString());
-      return std::nullopt;
+    // The stored entries' bytes equal to the fold's are the state; otherwise the state is loaded
+    // as an opening loads it, and its hash (or why it does not load) is the finding.
+    source.state_hash = [&stored, &runtime](const Sha256& fold_hash, std::string* problem) -> std::optional<Sha256> {
+      const auto [read, hash] = stored.get();
+      if (read.ok() && hash == fold_hash) return hash;
+      if (const adapters::Status loaded = runtime->LoadState(); !loaded.ok()) {
+        *problem = fmt::format("the stored state does not load: {}", loaded.ToString());
+        return std::nullopt;
+      }
+      return runtime->engine().StateHash();
     };
   } else if (s.code() == adapters::Status::Code::kCorruption) {
     source.state_problem = fmt::format("the data directory does not open: {}", s.ToString());

@@ -241,6 +241,8 @@ Status Runtime::LoadState() {
   return partition_->LoadRest();
 }
 
+Status Runtime::StoredEntriesHash(Sha256* hash) const { return state_->HashEntries(hash); }
+
 Status Runtime::Settle() { return read_only_ ? Status::Ok() : state_->Drain(); }
 
 Status Runtime::SettledUnlessBehind(Status folded) {

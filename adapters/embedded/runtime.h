@@ -98,6 +98,10 @@ class Runtime {
   // logs may be read on another meanwhile). Failure: Corruption (it does not decode, or it is not
   // the state the opening checked), IoError.
   Status LoadState();
+  // The state hash of the stored entries as they are, loading nothing (RocksDbStateStore::
+  // HashEntries): equal to engine().StateHash() once loaded, when the store holds exactly the
+  // entries the engine would write. On any thread, like LoadState (not at the same time).
+  Status StoredEntriesHash(Sha256* hash) const;
 
   // A RocksDB checkpoint of the state plus copies of both logs in `destination` (which must not
   // exist): a data directory that opens like this one.
