@@ -202,6 +202,30 @@ TEST_CASE("runtime: read-only with the state deferred: the logs checked against 
   fs::remove_all(dir);
 }
 
+TEST_CASE("runtime: a reader opening while a writer appends sees no journal record whose input it does not see") {
+  const History h = MakeHistory(43, 150);
+  const std::string dir = TempDir("reader-beside-writer");
+  const std::span<const std::string> all(h.lines);
+  const size_t half = h.lines.size() / 2;
+  auto writer = OpenOrFail(dir, Quiet(50));
+  REQUIRE(writer->Append(all.first(half), {}).ok());
+  const uint64_t records_at_half = writer->journal().end();
+  // The writer appends the rest (inputs logged, folded, records in the journal) between the
+  // reader's two log openings: the worst moment.
+  Runtime::Options options;
+  options.between_logs = [&] { REQUIRE(writer->Append(all.subspan(half), {}).ok()); };
+  std::unique_ptr<Runtime> reader;
+  const adapters::Status s = Runtime::OpenReadOnly(dir, options, &reader);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  CHECK(reader->journal().end() == records_at_half);  // the journal as it was
+  CHECK(reader->actions().end() == h.lines.size());   // every input, the rest pending to this reader
+  CHECK(writer->journal().end() > records_at_half);
+  reader.reset();
+  writer.reset();
+  CheckAgainst(h, dir);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("runtime: a large batch's lines, encoded on two threads, give the journal of one codec folding them in order") {
   // Batches of at least 1024 lines are encoded on two threads (adapters/partition.cc, LogInputs):
   // the inputs logged, the records and the state are still those of one codec and one engine,

@@ -193,16 +193,27 @@ Status Runtime::OpenState() {
 
 // Both segment logs, their torn tails cut (read-only: reported and left).
 Status Runtime::OpenLogs() {
-  SegmentLog::Recovery recovery;
   const char* torn = read_only_ ? "a torn tail (or a record being written) of" : "torn tail of";
   const char* done = read_only_ ? "left" : "dropped";
-  if (Status s = SegmentLog::Open((fs::path(dir_) / "actions").string(), options_.log, &actions_, &recovery); !s.ok()) return s;
-  if (recovery.dropped_bytes > 0) {
-    options_.say(fmt::format("actions log: {} {} bytes {} at {}", torn, recovery.dropped_bytes, done, recovery.dropped_from));
-  }
-  if (Status s = SegmentLog::Open((fs::path(dir_) / "journal").string(), options_.log, &journal_, &recovery); !s.ok()) return s;
-  if (recovery.dropped_bytes > 0) {
-    options_.say(fmt::format("journal: {} {} bytes {} at {}", torn, recovery.dropped_bytes, done, recovery.dropped_from));
+  const auto open = [&](const char* name, const char* label, std::unique_ptr<SegmentLog>* log) {
+    SegmentLog::Recovery recovery;
+    if (Status s = SegmentLog::Open((fs::path(dir_) / name).string(), options_.log, log, &recovery); !s.ok()) return s;
+    if (recovery.dropped_bytes > 0) {
+      options_.say(fmt::format("{}: {} {} bytes {} at {}", label, torn, recovery.dropped_bytes, done, recovery.dropped_from));
+    }
+    return Status::Ok();
+  };
+  // A writer logs an input before its records reach the journal. Read-only, the journal is opened
+  // first: the actions log, opened after it, then holds every input its records came from (and
+  // perhaps more, pending); opened the other way round, a writer's records could land in the
+  // journal for inputs the reader's view of the actions log does not hold.
+  if (read_only_) {
+    if (Status s = open("journal", "journal", &journal_); !s.ok()) return s;
+    if (options_.between_logs) options_.between_logs();
+    if (Status s = open("actions", "actions log", &actions_); !s.ok()) return s;
+  } else {
+    if (Status s = open("actions", "actions log", &actions_); !s.ok()) return s;
+    if (Status s = open("journal", "journal", &journal_); !s.ok()) return s;
   }
   inputs_ = std::make_unique<SegmentPiece>(actions_.get());
   sink_ = std::make_unique<SegmentPiece>(journal_.get());

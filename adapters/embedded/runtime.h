@@ -67,6 +67,8 @@ class Runtime {
     // on another thread while the logs are read (kezek replay verify's); engine() is empty until
     // it returns.
     bool defer_state = false;
+    // Tests: called read-only between opening the journal and opening the actions log.
+    std::function<void()> between_logs;
   };
 
   // The outcome of one input: its index in actions/ and its records (one, or its parts: DESIGN §5).
