@@ -26,7 +26,8 @@
 // Read-only (OpenReadOnly: status, journal, and the readers to come): no lock, no recovery, no
 // truncation, no fold, no byte written; it works while another process appends, and for a user
 // who may not write the directory. It shows the state as stored, and inputs not yet folded as
-// pending.
+// pending. It reads the state, then the journal, then the actions log (each grows, in the
+// reverse of the order a writer writes them), so what it sees is one the writer passed through.
 //
 // Thread-safety: one Runtime per directory per process, used from one thread (but LoadState, see
 // Options::defer_state).
