@@ -27,7 +27,8 @@
 // truncation, no fold, no byte written; it works while another process appends, and for a user
 // who may not write the directory. It shows the state as stored, and inputs not yet folded as
 // pending. It reads the state, then the journal, then the actions log (each grows, in the
-// reverse of the order a writer writes them), so what it sees is one the writer passed through.
+// reverse of the order a writer writes them), so the journal holds all the state reflects, and
+// the actions log every input the journal's records came from.
 //
 // Thread-safety: one Runtime per directory per process, used from one thread (but LoadState, see
 // Options::defer_state).
