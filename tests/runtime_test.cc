@@ -181,16 +181,16 @@ TEST_CASE("runtime: read-only with the state deferred: the logs checked against 
   REQUIRE(Runtime::OpenReadOnly(dir, deferred, &reader).ok());
   CHECK(reader->applied() == half);
   CHECK(reader->engine().state().next_sequence == 0);  // not loaded yet
-  // The stored entries' bytes hash to the state hash without loading them (verify's fast path).
-  Sha256 entries{};
-  REQUIRE(reader->StoredEntriesHash(&entries).ok());
-  CHECK(entries == at_half);
   // A writer goes on meanwhile (and flushes its state when it closes); the reader's state is still
-  // the one its opening checked, loaded on another thread as kezek replay verify loads it.
+  // the one its opening checked: its entries' bytes hash to that state's hash without loading
+  // them (verify's fast path), and it loads on another thread as kezek replay verify loads it.
   {
     auto writer = OpenOrFail(dir, Quiet(100));
     REQUIRE(writer->Append(all.subspan(half), {}).ok());
   }
+  Sha256 entries{};
+  REQUIRE(reader->StoredEntriesHash(&entries).ok());
+  CHECK(entries == at_half);
   auto loaded = std::async(std::launch::async, [&] { return reader->LoadState(); });
   const adapters::Status s = loaded.get();
   REQUIRE_MESSAGE(s.ok(), s.ToString());

@@ -148,7 +148,7 @@ int VerifyCommand(const Args& args) {
   }
   // The stored state is opened with the logs (what it reflects, and its head checked against the
   // journal); a state the logs contradict is itself a finding, and the logs are then verified
-  // without it. The state itself is loaded and hashed beside the fold.
+  // without it. The state itself is not loaded unless it must be (see state_hash below).
   const std::string data = args.options.at("--data");
   adapters::Runtime::Options runtime_options;
   runtime_options.say = [](const std::string& message) { fmt::print(stderr, "kezek replay: {}\n", message); };
@@ -203,7 +203,7 @@ int VerifyCommand(const Args& args) {
     return s.ok();
   };
   const int code = Verified(args, source, expect, "");
-  if (stored.valid()) {  // never compared (interrupted, or a difference first): leave without waiting for the load
+  if (stored.valid()) {  // never compared (interrupted, or a difference first): leave without waiting for the hash
     std::fflush(stdout);
     std::fflush(stderr);
     std::_Exit(code);  // read-only: nothing to close
