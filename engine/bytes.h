@@ -15,6 +15,12 @@ class Out {
  public:
   Out() = default;
   explicit Out(size_t reserve) { s_.reserve(reserve); }  // the bytes expected: one allocation
+  // Writes into `reuse`'s storage (cleared; its capacity kept): a loop encoding millions of entries
+  // hands each Take() back to the next Out and allocates only when an entry outgrows the last.
+  Out(std::string&& reuse, size_t reserve) : s_(std::move(reuse)) {
+    s_.clear();
+    s_.reserve(reserve);
+  }
   Out& U8(uint64_t v) { s_.push_back(static_cast<char>(v)); return *this; }
   Out& U16(uint64_t v) { return Le(v, 2); }
   Out& U32(uint64_t v) { return Le(v, 4); }
@@ -75,9 +81,15 @@ class In {
   bool ok_ = true;
 };
 
+// `v`'s low `width` bytes, big-endian, into *k (replacing what it held).
+inline void BeInto(uint64_t v, int width, std::string* k) {
+  k->resize(static_cast<size_t>(width));
+  for (int i = 0; i < width; ++i) (*k)[static_cast<size_t>(width - 1 - i)] = static_cast<char>(v >> (8 * i));
+}
+
 inline std::string Be(uint64_t v, int width) {
-  std::string k(static_cast<size_t>(width), '\0');
-  for (int i = 0; i < width; ++i) k[static_cast<size_t>(width - 1 - i)] = static_cast<char>(v >> (8 * i));
+  std::string k;
+  BeInto(v, width, &k);
   return k;
 }
 

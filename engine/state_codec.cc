@@ -12,13 +12,14 @@ namespace kezek::state_codec {
 namespace {
 
 using bytes::Be;
+using bytes::BeInto;
 using bytes::FromBe;
 using bytes::In;
 using bytes::Out;
 
-std::string EncodeApplication(const Application& a) {
+std::string EncodeApplication(const Application& a, std::string&& reuse = {}) {
   // 104 bytes of fixed fields, 5 length prefixes of 4, and the strings: exactly.
-  return Out(124 + a.child_name.size() + a.conclusion_document.size() + a.contract_number.size() +
+  return Out(std::move(reuse), 124 + a.child_name.size() + a.conclusion_document.size() + a.contract_number.size() +
              a.parent_document_sha256.size() + a.kindergarten_document_sha256.size())
       .U64(a.id.value).U64(a.child.value).U64(a.applicant.value).Str(a.child_name).I64(a.birth_date.value)
       .I64(a.filed_at.value).I64(a.school_age_at.value).U32(a.locality.value).U32(a.queue).U16(a.category)
@@ -82,10 +83,18 @@ std::string EncodeTimeline(const std::map<InstantMs, int16_t>& timeline) {
   return out.Take();
 }
 
-std::string IdempotencyKey(const std::array<uint64_t, 2>& k) { return Be(k[0], 8) + Be(k[1], 8); }
+std::string IdempotencyKey(const std::array<uint64_t, 2>& k, std::string&& reuse = {}) {
+  std::string key = std::move(reuse);
+  key.resize(16);  // Be(k[0], 8) + Be(k[1], 8), written in place
+  for (int i = 0; i < 8; ++i) {
+    key[static_cast<size_t>(i)] = static_cast<char>(k[0] >> (56 - 8 * i));
+    key[static_cast<size_t>(8 + i)] = static_cast<char>(k[1] >> (56 - 8 * i));
+  }
+  return key;
+}
 
-std::string EncodeIdempotency(const IdempotencyEntry& e) {
-  return Out(24).U64(e.action_digest[0]).U64(e.action_digest[1]).U64(e.sequence).Take();
+std::string EncodeIdempotency(const IdempotencyEntry& e, std::string&& reuse = {}) {
+  return Out(std::move(reuse), 24).U64(e.action_digest[0]).U64(e.action_digest[1]).U64(e.sequence).Take();
 }
 
 template <typename T>
@@ -158,21 +167,39 @@ void NumbersEntry(const State& s, LocalityId id, const std::function<void(const 
   if (it == s.numbers.end()) return put({Family::kNumbers, Be(id.value, 4), {}, true});
   put({Family::kNumbers, Be(id.value, 4), Out().U32(it->second.applications).U32(it->second.vouchers).Take()});
 }
-std::string EncodeChild(const ChildEntry& c) { return Out().U64(c.active[0].value).U64(c.active[1].value).Take(); }
+std::string EncodeChild(const ChildEntry& c, std::string&& reuse = {}) {
+  return Out(std::move(reuse), 16).U64(c.active[0].value).U64(c.active[1].value).Take();
+}
 void ChildEntryOf(const State& s, Iin iin, const std::function<void(const Put&)>& put) {
   const auto it = s.children.find(iin);
   if (it == s.children.end()) return put({Family::kChildren, Be(iin.value, 8), {}, true});
   put({Family::kChildren, Be(iin.value, 8), EncodeChild(it->second)});
 }
 
-// A hash table's entries copied out and sorted by key: a snapshot in key order that reads the
-// table once, in its own order, instead of probing it at random for every sorted key.
-template <typename Map>
-std::vector<std::pair<typename Map::key_type, typename Map::mapped_type>> SortedEntries(const Map& map) {
-  std::vector<std::pair<typename Map::key_type, typename Map::mapped_type>> entries(map.begin(), map.end());
-  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+// A hash table's entries copied out in key order: a snapshot that reads the table once, in its own
+// order, instead of probing it at random for every sorted key. Millions of entries sorted as one
+// array are mostly cache misses, so the copy is first spread over kRanges ranges of the key (a
+// counting sort on `range(key)`, which must not decrease as the key grows), and each range, small
+// enough for the cache, is sorted on its own: the order of one sort, in a fraction of its time.
+template <typename Map, typename Range>
+std::vector<std::pair<typename Map::key_type, typename Map::mapped_type>> SortedEntries(const Map& map, Range range) {
+  constexpr size_t kRanges = 4096;
+  std::vector<size_t> next(kRanges + 1, 0);
+  for (const auto& entry : map) ++next[range(entry.first) + 1];
+  for (size_t i = 1; i <= kRanges; ++i) next[i] += next[i - 1];
+  const std::vector<size_t> starts = next;  // range i is [starts[i], starts[i + 1])
+  std::vector<std::pair<typename Map::key_type, typename Map::mapped_type>> entries(map.size());
+  for (const auto& entry : map) entries[next[range(entry.first)]++] = entry;
+  for (size_t i = 0; i < kRanges; ++i) {
+    std::sort(entries.begin() + static_cast<ptrdiff_t>(starts[i]), entries.begin() + static_cast<ptrdiff_t>(starts[i + 1]),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
   return entries;
 }
+// The ranges: an idempotency key is a hash, spread evenly over its first word; an IIN has 12
+// decimal digits (the largest values clamped, so that the range never decreases).
+size_t IdempotencyRange(const std::array<uint64_t, 2>& key) { return key[0] >> 52; }
+size_t IinRange(Iin iin) { return std::min<uint64_t>(iin.value / (1'000'000'000'000 / 4096 + 1), 4095); }
 
 // Records a loaded entry's slot under its serial (REQUIRES: the serial has none yet).
 void PlaceLoaded(std::vector<uint32_t>& slots, uint32_t serial, size_t slot) {
@@ -250,7 +277,24 @@ void ChangedEntries(const State& s, const std::function<void(const Put&)>& put) 
 
 void AllEntries(const State& s, const std::function<void(const Put&)>& put) {
   Meta(s, put);
-  for (const ApplicationId id : s.ApplicationNumbers()) ApplicationEntry(s, id, put);
+  // One Put for the millions of entries of the applications, children and idempotency families:
+  // its strings keep their capacity from entry to entry, so an entry allocates nothing (a consumer
+  // that keeps an entry copies it).
+  Put entry{Family::kApplications, {}, {}};
+  // Applications by number: scattered over the slots (a live state's are in filing order), so each
+  // is fetched a few entries ahead, its name's bytes when the application has arrived.
+  const std::vector<ApplicationId> numbers = s.ApplicationNumbers();
+  constexpr size_t kAhead = 16;
+  for (size_t i = 0; i < numbers.size(); ++i) {
+    if (i + kAhead < numbers.size()) {
+      const auto* ahead = reinterpret_cast<const char*>(&s.app(numbers[i + kAhead]));
+      for (size_t line = 0; line < sizeof(Application); line += 64) __builtin_prefetch(ahead + line);
+    }
+    if (i + kAhead / 2 < numbers.size()) __builtin_prefetch(s.app(numbers[i + kAhead / 2]).child_name.data());
+    BeInto(numbers[i].value, 8, &entry.key);
+    entry.value = EncodeApplication(s.app(numbers[i]), std::move(entry.value));
+    put(entry);
+  }
   for (const VoucherId id : s.VoucherNumbers()) VoucherEntry(s, id, put);
   for (uint32_t i = 0; i < s.queues.size(); ++i) QueueEntryOf(s, i, put);
   for (const auto& [id, g] : s.groups) GroupEntry(s, id, put);
@@ -260,26 +304,46 @@ void AllEntries(const State& s, const std::function<void(const Put&)>& put) {
   for (const auto& [id, t] : s.offsets.entries()) OffsetEntry(s, id, put);
   for (const auto& [date, kind] : s.calendar.marked_days()) CalendarEntry(s, date, put);
   for (size_t i = 0; i < s.categories.size(); ++i) CategoryEntry(s, i, put);
-  for (const auto& [iin, entry] : SortedEntries(s.children)) put({Family::kChildren, Be(iin.value, 8), EncodeChild(entry)});
-  for (const auto& [key, entry] : SortedEntries(s.idempotency)) {
-    put({Family::kIdempotency, IdempotencyKey(key), EncodeIdempotency(entry)});
+  entry.family = Family::kChildren;
+  for (const auto& [iin, child] : SortedEntries(s.children, IinRange)) {
+    BeInto(iin.value, 8, &entry.key);
+    entry.value = EncodeChild(child, std::move(entry.value));
+    put(entry);
+  }
+  entry.family = Family::kIdempotency;
+  for (const auto& [key, value] : SortedEntries(s.idempotency, IdempotencyRange)) {
+    entry.key = IdempotencyKey(key, std::move(entry.key));
+    entry.value = EncodeIdempotency(value, std::move(entry.value));
+    put(entry);
   }
   std::vector<LocalityId> localities;
   localities.reserve(s.numbers.size());
-  for (const auto& [locality, entry] : s.numbers) localities.push_back(locality);
+  for (const auto& [locality, counters] : s.numbers) localities.push_back(locality);
   std::sort(localities.begin(), localities.end());
   for (const LocalityId locality : localities) NumbersEntry(s, locality, put);
 }
 
-void AppendHashed(Family family, std::string_view key, std::string_view value, std::string* buffer) {
+EntryHasher::EntryHasher() { sha256_.Begin(); }
+
+void EntryHasher::Add(Family family, std::string_view key, std::string_view value) {
   const auto append_u32 = [&](size_t v) {
-    for (int i = 0; i < 4; ++i) buffer->push_back(static_cast<char>(v >> (8 * i)));
+    for (int i = 0; i < 4; ++i) buffer_.push_back(static_cast<char>(v >> (8 * i)));
   };
-  buffer->push_back(static_cast<char>(family));
+  buffer_.push_back(static_cast<char>(family));
   append_u32(key.size());
-  buffer->append(key);
+  buffer_.append(key);
   append_u32(value.size());
-  buffer->append(value);
+  buffer_.append(value);
+  if (buffer_.size() >= (1u << 16)) {
+    sha256_.Update({reinterpret_cast<const uint8_t*>(buffer_.data()), buffer_.size()});
+    buffer_.clear();
+  }
+}
+
+Sha256 EntryHasher::Finish() {
+  sha256_.Update({reinterpret_cast<const uint8_t*>(buffer_.data()), buffer_.size()});
+  buffer_.clear();
+  return sha256_.End();
 }
 
 bool LoadEntry(Family family, std::string_view key, std::string_view value, State* s) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/sha256.h"
 #include "engine/state.h"
 
 namespace kezek::state_codec {
@@ -39,11 +40,20 @@ struct Put {
 void ChangedEntries(const State& state, const std::function<void(const Put&)>& put);
 // Every entry of the state, family by family in key order (a full snapshot; the state hash).
 void AllEntries(const State& state, const std::function<void(const Put&)>& put);
-// The bytes the state hash takes for one entry (Engine::StateHash): the family, the key's size
-// (u32, little-endian), the key, the value's size, the value. A store holding exactly
-// AllEntries' entries, fed in kFamilies' order and each family's key order, hashes to the state
-// hash without loading anything (RocksDbStateStore::HashEntries).
-void AppendHashed(Family family, std::string_view key, std::string_view value, std::string* buffer);
+// The state hash (Engine::StateHash) of entries added in AllEntries' order: SHA-256 over, for each
+// entry, the family, the key's size (u32, little-endian), the key, the value's size, the value.
+// A store holding exactly AllEntries' entries, fed to it in kFamilies' order and each family's key
+// order, hashes to the state hash without loading anything (RocksDbStateStore::HashEntries).
+class EntryHasher {
+ public:
+  EntryHasher();
+  void Add(Family family, std::string_view key, std::string_view value);
+  Sha256 Finish();
+
+ private:
+  Sha256Hasher sha256_;
+  std::string buffer_;  // handed to SHA-256 64 KiB at a time
+};
 
 // A priority policy's bytes (its entry in the policies family; the projections store them too).
 std::string EncodePolicy(const PriorityPolicy& policy);

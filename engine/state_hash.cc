@@ -10,18 +10,9 @@ namespace kezek {
 
 Sha256 Engine::StateHash() const {
   KEZEK_ASSERT(!head_unknown_);  // HashRecords(false): SetHead first
-  Sha256Hasher sha256;
-  sha256.Begin();
-  std::string buffer;
-  state_codec::AllEntries(state_, [&](const state_codec::Put& put) {
-    state_codec::AppendHashed(put.family, put.key, put.value, &buffer);
-    if (buffer.size() >= (1u << 16)) {
-      sha256.Update({reinterpret_cast<const uint8_t*>(buffer.data()), buffer.size()});
-      buffer.clear();
-    }
-  });
-  sha256.Update({reinterpret_cast<const uint8_t*>(buffer.data()), buffer.size()});
-  return sha256.End();
+  state_codec::EntryHasher hasher;
+  state_codec::AllEntries(state_, [&](const state_codec::Put& put) { hasher.Add(put.family, put.key, put.value); });
+  return hasher.Finish();
 }
 
 }  // namespace kezek

@@ -167,24 +167,17 @@ Status RocksDbStateStore::LoadMeta(Meta* meta) {
 }
 
 Status RocksDbStateStore::HashEntries(Sha256* hash) const {
-  Sha256Hasher sha256;
-  sha256.Begin();
-  std::string buffer;
+  state_codec::EntryHasher hasher;
   for (const state_codec::Family family : state_codec::kFamilies) {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, FamilyOf(families_, family)));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const std::string_view key(it->key().data(), it->key().size());
       if (family == state_codec::Family::kMeta && key == kAppliedKey) continue;
-      state_codec::AppendHashed(family, key, std::string_view(it->value().data(), it->value().size()), &buffer);
-      if (buffer.size() >= (1u << 16)) {
-        sha256.Update({reinterpret_cast<const uint8_t*>(buffer.data()), buffer.size()});
-        buffer.clear();
-      }
+      hasher.Add(family, key, std::string_view(it->value().data(), it->value().size()));
     }
     if (Status s = FromRocks(it->status(), "reading " + path_); !s.ok()) return s;
   }
-  sha256.Update({reinterpret_cast<const uint8_t*>(buffer.data()), buffer.size()});
-  *hash = sha256.End();
+  *hash = hasher.Finish();
   return Status::Ok();
 }
 

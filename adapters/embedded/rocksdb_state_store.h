@@ -57,7 +57,7 @@ class RocksDbStateStore final : public StateStore {
   Status Load(Engine* engine, uint64_t* applied) override;
   // The meta family alone (a few entries).
   Status LoadMeta(Meta* meta) override;
-  // The state hash of the stored entries as they are (state_codec::AppendHashed, every family
+  // The state hash of the stored entries as they are (state_codec::EntryHasher, every family
   // in order, the runtime's own "applied" left out), without decoding or loading them: equal to
   // Engine::StateHash of a state holding exactly these entries. Failure: IoError, Corruption.
   Status HashEntries(Sha256* hash) const;
