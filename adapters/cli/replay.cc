@@ -110,6 +110,14 @@ std::optional<Sha256> ParseHex(const std::string& hex) {
   return out;
 }
 
+// --expect-head, when given, into *expect; false (after saying why) when it is no SHA-256.
+bool ExpectedHead(const Args& args, std::optional<Sha256>* expect) {
+  if (!args.options.contains("--expect-head")) return true;
+  *expect = ParseHex(args.options.at("--expect-head"));
+  if (!*expect) fmt::print(stderr, "kezek replay: --expect-head takes 64 hex digits (a SHA-256)\n");
+  return expect->has_value();
+}
+
 std::unique_ptr<adapters::Runtime> OpenSource(const std::string& data, int* exit_code) {
   adapters::Runtime::Options options;
   options.say = [](const std::string& message) { fmt::print(stderr, "kezek replay: {}\n", message); };
@@ -142,10 +150,7 @@ int Verified(const Args& args, const replay::VerifySource& source, const std::op
 
 int VerifyCommand(const Args& args) {
   std::optional<Sha256> expect;
-  if (args.options.contains("--expect-head")) {
-    expect = ParseHex(args.options.at("--expect-head"));
-    if (!expect) return fmt::print(stderr, "kezek replay: --expect-head takes 64 hex digits (a SHA-256)\n"), 2;
-  }
+  if (!ExpectedHead(args, &expect)) return 2;
   // The stored state is opened with the logs (what it reflects, and its head checked against the
   // journal); a state the logs contradict is itself a finding, and the logs are then verified
   // without it. The state itself is not loaded unless it must be (see state_hash below).
@@ -341,10 +346,7 @@ int VerifyKafkaCommand(const Args& args) {
     return VerifyAllKafkaPartitions(args, brokers, prefix);
   }
   std::optional<Sha256> expect;
-  if (args.options.contains("--expect-head")) {
-    expect = ParseHex(args.options.at("--expect-head"));
-    if (!expect) return fmt::print(stderr, "kezek replay: --expect-head takes 64 hex digits (a SHA-256)\n"), 2;
-  }
+  if (!ExpectedHead(args, &expect)) return 2;
   const std::string& named = args.options.at("--partition");
   const bool digits = !named.empty() && named.size() <= 5 && named.find_first_not_of("0123456789") == std::string::npos;
   const std::optional<uint64_t> partition = digits ? std::optional<uint64_t>(std::stoul(named)) : std::nullopt;
