@@ -12,6 +12,7 @@
 #include "engine/limits.h"
 #include "engine/utf8.h"
 #include "events/json_decoder.h"
+#include "events/json_printer.h"
 #include "events/limits.h"
 #include "schema_text.h"
 
@@ -144,8 +145,11 @@ std::string PersonFacing(std::string printed) {
   return printed;
 }
 
-std::string Print(const flatbuffers::Parser& parser, std::span<const uint8_t> bytes) {
+// GenerateText's text: by events/json_printer.h when `fast` (its equal, several times faster),
+// else, or when it does not mirror what the buffer holds, by GenerateText itself.
+std::string Print(const flatbuffers::Parser& parser, std::span<const uint8_t> bytes, bool fast) {
   std::string json;
+  if (fast && PrintJson(parser, bytes.data(), &json)) return json;
   // With allow_non_utf8 the printer has no failure left: a false here is a bug, not data.
   KEZEK_ASSERT(flatbuffers::GenerateText(parser, bytes.data(), &json));
   return json;
@@ -239,18 +243,18 @@ std::vector<uint8_t> Codec::Pack(const fb::ActionT& action) {
   return {span.begin(), span.end()};
 }
 
-std::string Codec::ActionToJson(std::span<const uint8_t> bytes) const { return Repaired(Print(*actions_text_, bytes)); }
+std::string Codec::ActionToJson(std::span<const uint8_t> bytes) const { return Repaired(Print(*actions_text_, bytes, fast_printer_)); }
 
 std::string Codec::RecordToJson(std::span<const uint8_t> bytes) const {
-  return Repaired(PersonFacing(Print(*journal_text_, bytes)));
+  return Repaired(PersonFacing(Print(*journal_text_, bytes, fast_printer_)));
 }
 
-std::string Codec::AnswerToJson(std::span<const uint8_t> bytes) const { return Repaired(Print(*answers_text_, bytes)); }
+std::string Codec::AnswerToJson(std::span<const uint8_t> bytes) const { return Repaired(Print(*answers_text_, bytes, fast_printer_)); }
 
 std::string Codec::ViewToJson(std::string_view table, std::span<const uint8_t> bytes) {
   const std::string root = "kezek.fb." + std::string(table);
   KEZEK_ASSERT(views_text_->SetRootType(root.c_str()));
-  return Repaired(Print(*views_text_, bytes));
+  return Repaired(Print(*views_text_, bytes, fast_printer_));
 }
 
 }  // namespace kezek::events

@@ -49,6 +49,9 @@ class Codec {
   [[nodiscard]] CodecError ParseAction(std::string_view json, std::vector<uint8_t>* out);
   // The same through FlatBuffers' parser alone: what the fast path is held equal to (tests, fuzz).
   [[nodiscard]] CodecError ParseActionByParser(std::string_view json, std::vector<uint8_t>* out);
+  // Prints through FlatBuffers' GenerateText alone (on) or through events/json_printer.h (off, the
+  // default): what the fast printer is held equal to (tests/json_printer_test.cc, benchmarks).
+  void PrintByFlatBuffers(bool on) { fast_printer_ = !on; }
   // How many lines ParseAction gave the fast path, and how many it took (tests, benchmarks).
   uint64_t fast_tried() const { return fast_tried_; }
   uint64_t fast_taken() const { return fast_taken_; }
@@ -61,8 +64,9 @@ class Codec {
   // Packs an action object canonically (how generators build actions).
   static std::vector<uint8_t> Pack(const fb::ActionT& action);
 
-  // One-line JSON of an action / a journal record / an answer (schemas/answers.fbs), by
-  // FlatBuffers' printer. REQUIRES: the buffer verified.
+  // One-line JSON of an action / a journal record / an answer (schemas/answers.fbs): FlatBuffers'
+  // printer's text (flatbuffers::GenerateText), written by events/json_printer.h, its equal.
+  // REQUIRES: the buffer verified.
   //
   // Always valid JSON, whatever strings the buffer holds: characters are printed as UTF-8 (not
   // \u escapes); a byte that is not part of valid UTF-8 is printed as \u00XX (unambiguous, since
@@ -88,6 +92,7 @@ class Codec {
   std::unique_ptr<flatbuffers::FlatBufferBuilder> fast_builder_;  // the fast path's buffer
   std::unique_ptr<JsonDecoder> decoder_;                 // the fast path, from actions_' schema
   uint64_t fast_tried_ = 0, fast_taken_ = 0;
+  bool fast_printer_ = true;  // false while PrintByFlatBuffers(true)
 };
 
 }  // namespace kezek::events
