@@ -13,6 +13,7 @@
 #include "events/answer.h"
 #include "events/codec.h"
 #include "events/input.h"
+#include "projections/read_models.h"
 #include "tests/harness.h"
 
 namespace kezek::test {
@@ -68,6 +69,43 @@ TEST_CASE("json printer: every action, record and answer of generated histories 
     CHECK(printers.compared >= 3 * input);  // an action, a record at least, an answer
     MESSAGE(fmt::format("{} ({}): {} texts compared", country ? "country" : "city", input, printers.compared));
   }
+}
+
+TEST_CASE("json printer: the read models' views (what kezek serve answers) print alike") {
+  workload::SimulationOptions options;
+  options.seed = 17;
+  options.applications = 1500;
+  options.months = 14;
+  Printers printers;
+  Engine engine;
+  projections::ReadModels models;
+  uint64_t input = 0;
+  for (const std::vector<uint8_t>& action : SimulatedLog(options)) {
+    ApplyResult result;
+    std::string error;
+    REQUIRE(events::FoldInput(engine, events::EncodeAction(action), input++, &result, &error));
+    for (const auto& record : result.records) models.Apply(record);
+  }
+  const auto same = [&](std::string_view table, const std::vector<uint8_t>& view) {
+    printers.Same(std::string(table), printers.fast.ViewToJson(table, view), printers.flatbuffers.ViewToJson(table, view));
+  };
+  size_t applications = 0;
+  for (const ApplicationId id : engine.state().ApplicationNumbers()) {
+    if (applications++ % 7 != 0) continue;
+    const std::string applicant = FormatIin(engine.state().app(id).applicant);
+    if (const auto card = models.Card(id.value)) same("ApplicationCard", *card);
+    if (const auto position = models.Position(id.value)) same("PositionView", *position);
+    for (const bool audit : {true, false}) {
+      if (const auto explained = models.Explain(id.value, audit)) same("Explanation", *explained);
+    }
+    same("Inbox", models.Inbox(applicant, 0, projections::kPageLimitMax));
+    same("ApplicationList", models.Applications(applicant));
+  }
+  same("Catalogue", models.Catalogue({}));
+  same("QueueStatistics", models.Statistics());
+  CHECK(printers.differing == 0);
+  CHECK(printers.compared > applications / 7 * 3);
+  MESSAGE(fmt::format("{} views compared", printers.compared));
 }
 
 TEST_CASE("json printer: records of the crash corpus and of mutated lines (refused inputs' raw bytes too) print alike") {
