@@ -1,7 +1,10 @@
 #include "events/codec.h"
 
 #include <cctype>
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include <flatbuffers/idl.h>
 #include <flatbuffers/util.h>
@@ -149,6 +152,13 @@ std::string PersonFacing(std::string printed) {
 // else, or when it does not mirror what the buffer holds, by GenerateText itself.
 std::string Print(const flatbuffers::Parser& parser, std::span<const uint8_t> bytes, bool fast) {
   std::string json;
+  // FlatBuffers are read in place, aligned: a misaligned buffer (an action inside a log's payload)
+  // is printed from a copy.
+  std::vector<uint8_t> aligned;
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(std::max_align_t) != 0) {
+    aligned.assign(bytes.begin(), bytes.end());
+    bytes = aligned;
+  }
   if (fast && PrintJson(parser, bytes.data(), &json)) return json;
   // With allow_non_utf8 the printer has no failure left: a false here is a bug, not data.
   KEZEK_ASSERT(flatbuffers::GenerateText(parser, bytes.data(), &json));
