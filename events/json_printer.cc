@@ -15,6 +15,33 @@ using flatbuffers::StructDef;
 using flatbuffers::Table;
 using flatbuffers::Type;
 
+// Calls f(T{}) with the C++ type of a scalar base type (a bool, a union's type and NONE are
+// bytes) and returns what f returns; false for the types reached through an offset.
+template <typename F>
+bool WithScalarType(BaseType base, F&& f) {
+  switch (base) {
+    case flatbuffers::BASE_TYPE_NONE:
+    case flatbuffers::BASE_TYPE_UTYPE:
+    case flatbuffers::BASE_TYPE_BOOL:
+    case flatbuffers::BASE_TYPE_UCHAR: return f(uint8_t{});
+    case flatbuffers::BASE_TYPE_CHAR: return f(int8_t{});
+    case flatbuffers::BASE_TYPE_SHORT: return f(int16_t{});
+    case flatbuffers::BASE_TYPE_USHORT: return f(uint16_t{});
+    case flatbuffers::BASE_TYPE_INT: return f(int32_t{});
+    case flatbuffers::BASE_TYPE_UINT: return f(uint32_t{});
+    case flatbuffers::BASE_TYPE_LONG: return f(int64_t{});
+    case flatbuffers::BASE_TYPE_ULONG: return f(uint64_t{});
+    case flatbuffers::BASE_TYPE_FLOAT: return f(float{});
+    case flatbuffers::BASE_TYPE_DOUBLE: return f(double{});
+    case flatbuffers::BASE_TYPE_STRING:
+    case flatbuffers::BASE_TYPE_VECTOR:
+    case flatbuffers::BASE_TYPE_STRUCT:
+    case flatbuffers::BASE_TYPE_UNION:
+    case flatbuffers::BASE_TYPE_ARRAY: break;
+  }
+  return false;
+}
+
 class Printer {
  public:
   Printer(const flatbuffers::IDLOptions& opts, std::string* text) : opts_(opts), text_(*text) {}
@@ -82,27 +109,8 @@ class Printer {
   }
 
   bool ScalarField(const FieldDef& field, const Table* table, bool fixed) {
-    switch (field.value.type.base_type) {
-      case flatbuffers::BASE_TYPE_NONE:
-      case flatbuffers::BASE_TYPE_UTYPE:
-      case flatbuffers::BASE_TYPE_BOOL:
-      case flatbuffers::BASE_TYPE_UCHAR: return ScalarOf<uint8_t>(field, table, fixed);
-      case flatbuffers::BASE_TYPE_CHAR: return ScalarOf<int8_t>(field, table, fixed);
-      case flatbuffers::BASE_TYPE_SHORT: return ScalarOf<int16_t>(field, table, fixed);
-      case flatbuffers::BASE_TYPE_USHORT: return ScalarOf<uint16_t>(field, table, fixed);
-      case flatbuffers::BASE_TYPE_INT: return ScalarOf<int32_t>(field, table, fixed);
-      case flatbuffers::BASE_TYPE_UINT: return ScalarOf<uint32_t>(field, table, fixed);
-      case flatbuffers::BASE_TYPE_LONG: return ScalarOf<int64_t>(field, table, fixed);
-      case flatbuffers::BASE_TYPE_ULONG: return ScalarOf<uint64_t>(field, table, fixed);
-      case flatbuffers::BASE_TYPE_FLOAT: return ScalarOf<float>(field, table, fixed);
-      case flatbuffers::BASE_TYPE_DOUBLE: return ScalarOf<double>(field, table, fixed);
-      case flatbuffers::BASE_TYPE_STRING:
-      case flatbuffers::BASE_TYPE_VECTOR:
-      case flatbuffers::BASE_TYPE_STRUCT:
-      case flatbuffers::BASE_TYPE_UNION:
-      case flatbuffers::BASE_TYPE_ARRAY: break;
-    }
-    return false;
+    return WithScalarType(field.value.type.base_type,
+                          [&](auto t) { return ScalarOf<decltype(t)>(field, table, fixed); });
   }
 
   bool OffsetField(const FieldDef& field, const Table* table, bool fixed, const uint8_t* prev) {
@@ -167,38 +175,21 @@ class Printer {
   }
 
   bool Vector(const void* value, const Type& element, const uint8_t* prev) {
-    switch (element.base_type) {
-      case flatbuffers::BASE_TYPE_NONE:
-      case flatbuffers::BASE_TYPE_UTYPE:
-      case flatbuffers::BASE_TYPE_BOOL:
-      case flatbuffers::BASE_TYPE_UCHAR: return Scalars<uint8_t>(value, element);
-      case flatbuffers::BASE_TYPE_CHAR: return Scalars<int8_t>(value, element);
-      case flatbuffers::BASE_TYPE_SHORT: return Scalars<int16_t>(value, element);
-      case flatbuffers::BASE_TYPE_USHORT: return Scalars<uint16_t>(value, element);
-      case flatbuffers::BASE_TYPE_INT: return Scalars<int32_t>(value, element);
-      case flatbuffers::BASE_TYPE_UINT: return Scalars<uint32_t>(value, element);
-      case flatbuffers::BASE_TYPE_LONG: return Scalars<int64_t>(value, element);
-      case flatbuffers::BASE_TYPE_ULONG: return Scalars<uint64_t>(value, element);
-      case flatbuffers::BASE_TYPE_FLOAT: return Scalars<float>(value, element);
-      case flatbuffers::BASE_TYPE_DOUBLE: return Scalars<double>(value, element);
-      case flatbuffers::BASE_TYPE_STRING:
-      case flatbuffers::BASE_TYPE_VECTOR:
-      case flatbuffers::BASE_TYPE_STRUCT:
-      case flatbuffers::BASE_TYPE_UNION: {
-        const auto& vector = *reinterpret_cast<const flatbuffers::Vector<flatbuffers::Offset<void>>*>(value);
-        const bool structs = flatbuffers::IsStruct(element);
-        text_ += '[';
-        for (flatbuffers::uoffset_t i = 0; i < vector.size(); ++i) {
-          if (i != 0) text_ += ',';
-          const void* item = structs ? static_cast<const void*>(vector.Data() + element.struct_def->bytesize * i) : vector[i];
-          if (!Offset(item, element, prev, i)) return false;
-        }
-        text_ += ']';
-        return true;
-      }
-      case flatbuffers::BASE_TYPE_ARRAY: break;
+    if (flatbuffers::IsScalar(element.base_type)) {
+      return WithScalarType(element.base_type, [&](auto t) { return Scalars<decltype(t)>(value, element); });
     }
-    return false;
+    if (element.base_type == flatbuffers::BASE_TYPE_ARRAY) return false;
+    // Strings, vectors, structs, tables, unions: offsets (structs inline).
+    const auto& vector = *reinterpret_cast<const flatbuffers::Vector<flatbuffers::Offset<void>>*>(value);
+    const bool structs = flatbuffers::IsStruct(element);
+    text_ += '[';
+    for (flatbuffers::uoffset_t i = 0; i < vector.size(); ++i) {
+      if (i != 0) text_ += ',';
+      const void* item = structs ? static_cast<const void*>(vector.Data() + element.struct_def->bytesize * i) : vector[i];
+      if (!Offset(item, element, prev, i)) return false;
+    }
+    text_ += ']';
+    return true;
   }
 
   const flatbuffers::IDLOptions& opts_;
