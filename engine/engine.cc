@@ -130,7 +130,7 @@ ApplyResult Engine::Apply(std::span<const uint8_t> bytes, uint64_t input_offset)
   const std::optional<Rejection> rejection = Dispatch(action);
   KEZEK_ASSERT(!rejection || decisions_.count() == decisions_before);  // nothing half-applied
   slot->second = IdempotencyEntry{digest, state_.next_sequence};
-  state_.changes.idempotency.push_back(key_hash);
+  state_.changes.idempotency.emplace_back(key_hash, slot->second);
   return Finish(rejection ? fb::Outcome::Rejected : fb::Outcome::Applied, rejection ? &*rejection : nullptr, bytes,
                 {}, 0, input_offset);
 }

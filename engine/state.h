@@ -234,7 +234,9 @@ struct ChangeSet {
   std::vector<LocalityId> numbers;      // a locality's counters
   std::vector<LocalDate> calendar;
   std::vector<Iin> children;
-  std::vector<std::array<uint64_t, 2>> idempotency;
+  // A key's entry is final when it is made (a key is taken once, by the action that folds it), so
+  // the change carries it: writing it needs no second probe of a table of millions.
+  std::vector<std::pair<std::array<uint64_t, 2>, IdempotencyEntry>> idempotency;
   size_t categories_from = 0;           // categories at and after this index are new
   void Clear(size_t categories_size);
 };

@@ -269,9 +269,10 @@ void ChangedEntries(const State& s, const std::function<void(const Put&)>& put) 
   for (const auto date : Unique(c.calendar)) CalendarEntry(s, date, put);
   for (size_t i = c.categories_from; i < s.categories.size(); ++i) CategoryEntry(s, i, put);
   for (const auto iin : Unique(c.children)) ChildEntryOf(s, iin, put);
-  for (const auto& key : Unique(c.idempotency)) {
-    put({Family::kIdempotency, IdempotencyKey(key), EncodeIdempotency(s.idempotency.at(key))});
-  }
+  // In key order, as every family (each key once: a key is taken once).
+  std::vector<std::pair<std::array<uint64_t, 2>, IdempotencyEntry>> idempotency = c.idempotency;
+  std::sort(idempotency.begin(), idempotency.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [key, entry] : idempotency) put({Family::kIdempotency, IdempotencyKey(key), EncodeIdempotency(entry)});
   for (const auto id : Unique(c.numbers)) NumbersEntry(s, id, put);
 }
 
