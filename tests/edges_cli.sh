@@ -141,13 +141,22 @@ spec "cli: status prints the engine's time as ISO UTC"
 spec "cli: Ctrl-C stops append cleanly (exit 130, every input durable); --resume finishes it as one append would"
 "$K" sample --seed 5 --applications 6000 --output big.jsonl 2> /dev/null
 "$K" append --data whole --quiet big.jsonl > /dev/null 2>&1
-# A slow INPUT (a line at a time through a pipe) so that SIGINT lands mid-way.
-( while IFS= read -r l; do printf '%s\n' "$l"; done < big.jsonl ) | "$K" append --data cut --quiet > /dev/null 2> cut.log &
+# INPUT through a pipe the test holds open: the first 3,000 lines, then nothing more until SIGINT,
+# so that it lands mid-way however fast the append is.
+mkfifo slow
+"$K" append --data cut --quiet < slow > /dev/null 2> cut.log &
 appender=$!
-for _ in $(seq 100); do [ -d cut/actions ] && break; sleep 0.05; done
-sleep 1
-kill -INT $appender 2> /dev/null || true  # $! of a pipeline: its last command, kezek
+exec 9> slow
+head -n 3000 big.jsonl >&9
+logged=0
+for _ in $(seq 200); do
+  logged=$("$K" status --data cut 2> /dev/null | awk '/^actions log/ {print $3}')
+  [ "${logged:-0}" -ge 3000 ] && break
+  sleep 0.05
+done
+kill -INT $appender 2> /dev/null || true
 rc=0; wait $appender || rc=$?
+exec 9>&-
 grep -q "interrupted after" cut.log || fail "no interrupted line (exit $rc): $(cat cut.log)"
 logged=$("$K" status --data cut | awk '/^actions log/ {print $3}')
 [ "$logged" -gt 0 ] && [ "$logged" -lt "$(wc -l < big.jsonl)" ] || fail "logged $logged inputs"

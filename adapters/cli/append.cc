@@ -123,6 +123,7 @@ int Append(int argc, char** argv) {
   uint64_t bytes_read = 0;
   // Ctrl-C: the lines read so far are appended (durably), then it stops; --resume goes on.
   CatchInterrupt(true);
+  reader->StopOn(&Interrupted());
   events::InputLine line;
   for (bool got = true;;) {
     // A batch closes when it is full, or when the writer of a pipe has nothing more for now.
@@ -138,7 +139,10 @@ int Append(int argc, char** argv) {
                          "('kezek append --resume' goes on)\n", inputs, log_only ? "" : " and folded", input);
       return 130;
     }
-    if (const auto s = reader->Next(&line, &got); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.message()), 1;
+    if (const auto s = reader->Next(&line, &got); !s.ok()) {
+      if (Interrupted().load()) continue;  // Ctrl-C while waiting for input: stopped above
+      return fmt::print(stderr, "kezek append: {}\n", s.message()), 1;
+    }
     if (!got) break;
     bytes_read += line.bytes + 1;
     if (progress) progress->Update(bytes_read);

@@ -41,6 +41,16 @@ Status LineReader::Fill() {
     buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<long>(pos_));
     pos_ = 0;
   }
+  if (stop_ != nullptr) {
+    // Wait in poll, which a signal always interrupts (a read is restarted after the handler), and
+    // at most 100 ms at a time: a signal landing just before poll is seen at the next turn.
+    pollfd watched{fd_, POLLIN, 0};
+    for (;;) {
+      if (stop_->load()) return Status::IoError("interrupted");
+      const int ready = ::poll(&watched, 1, 100);
+      if (ready > 0 || (ready < 0 && errno != EINTR)) break;  // readable, at its end, or read() says what failed
+    }
+  }
   const size_t had = buffer_.size();
   buffer_.resize(had + limits::kLineReadChunkBytes);
   ssize_t n = 0;

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <atomic>
+
 #include "adapters/status.h"
 #include "engine/sha256.h"
 #include "events/input.h"
@@ -34,6 +36,11 @@ class LineReader {
   // false when the writer of a pipe has nothing more for now. A file is always ready.
   bool Ready(int wait_ms);
 
+  // Once *stop is set (by a SIGINT handler, say), a Next waiting for input stops waiting and
+  // returns IoError "interrupted" (the part of a line read so far is dropped): Ctrl-C ends a read
+  // of a terminal or a quiet pipe at once, not when the next line comes.
+  void StopOn(const std::atomic<bool>* stop) { stop_ = stop; }
+
  private:
   explicit LineReader(int fd, bool owned) : fd_(fd), owned_(owned) {}
   Status Fill();                 // one read() into the buffer; sets eof_
@@ -45,6 +52,7 @@ class LineReader {
   std::vector<char> buffer_;
   size_t pos_ = 0;               // unread bytes are buffer_[pos_, end)
   Sha256Hasher sha256_;
+  const std::atomic<bool>* stop_ = nullptr;
 };
 
 }  // namespace kezek::adapters
