@@ -245,11 +245,21 @@ Status Partition::ReadOriginal(uint64_t sequence) {
   return Status::Ok();
 }
 
+std::shared_future<Status> JournalSink::SyncBehind() {
+  std::promise<Status> done;
+  done.set_value(Sync());
+  return done.get_future().share();
+}
+
 Status Partition::Commit() {
   CrashPoint();  // records buffered, not yet written
-  if (Status s = journal_->Sync(); !s.ok()) return s;
-  CrashPoint();  // journal durable, state not yet written
   StateCommit commit;
+  if (options_.journal_behind) {
+    commit.after = journal_->SyncBehind();  // the state's write waits for it
+  } else if (Status s = journal_->Sync(); !s.ok()) {
+    return s;
+  }
+  CrashPoint();  // journal durable (journal_behind: being written), state not yet written
   commit.applied = applied_;
   commit.changes = [&](const std::function<void(const state_codec::Put&)>& put) { engine_.DrainChanges(put); };
   if (Status s = state_->Commit(commit); !s.ok()) return s;

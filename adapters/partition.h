@@ -10,7 +10,9 @@
 //      the sink already holds (a difference is Corruption) and not appended twice; a crash
 //      between two parts of one input leaves the first in the journal, to be compared, and the
 //      rest to be appended;
-//   3. the journal is synced (crash points 2 and 3: before and after);
+//   3. the journal is synced (crash points 2 and 3: before and after); with
+//      Options::journal_behind, on the sink's own thread (JournalSink::SyncBehind) while the next
+//      batch is logged and folded, and step 4's write waits for it (StateCommit::after);
 //   4. the state's changes (Engine::DrainChanges: the changed entries, the journal head among
 //      them) and the count of inputs applied go to the state store in one atomic commit (crash
 //      point 4: after it).
@@ -37,6 +39,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <span>
 #include <string>
@@ -78,6 +81,10 @@ class JournalSink {
   virtual Status Append(std::span<const uint8_t> record) = 0;
   // Makes every record appended so far durable.
   virtual Status Sync() = 0;
+  // Sync, done beside the caller where the sink can (a segment log's write on a thread of its
+  // own): returns at once with a future of the outcome; the sink takes Appends meanwhile. This
+  // default syncs before it returns.
+  virtual std::shared_future<Status> SyncBehind();
   // The number of records held (durable or buffered).
   virtual uint64_t end() const = 0;
   // One record, by sequence, into *record. REQUIRES: sequence < end().
@@ -92,6 +99,10 @@ struct StateCommit {
   uint64_t applied = 0;
   // Calls put once per changed entry, in a deterministic order (Engine::DrainChanges); once only.
   std::function<void(const std::function<void(const state_codec::Put&)>& put)> changes;
+  // When valid: the journal's sync in flight (JournalSink::SyncBehind). The state is written only
+  // after it succeeded, and not at all if it failed (its failure is the commit's): the state never
+  // runs ahead of the journal.
+  std::shared_future<Status> after{};
 };
 
 // Where the engine's state is kept between runs (engine/state_codec.h: one family per entity kind).
@@ -130,6 +141,9 @@ class Partition {
     std::string name;
     std::string input_name;
     std::string journal_name;
+    // The journal synced beside the next batch (JournalSink::SyncBehind), the state's write after
+    // it (StateCommit::after): kezek append's bulk loop, with a state store that writes behind.
+    bool journal_behind = false;
   };
 
   using Records = std::span<const std::span<const uint8_t>>;

@@ -2,6 +2,7 @@
 // drive it: it must give the journal and state of a plain fold, re-derive and compare what the
 // journal holds past the state after a crash between the journal's sync and the state's commit,
 // refuse an altered record, and change nothing when opened read-only.
+#include <future>
 #include <map>
 #include <optional>
 #include <utility>
@@ -63,6 +64,15 @@ class MemoryJournal final : public adapters::JournalSink {
   explicit MemoryJournal(MemoryRecords* records) : records_(records) {}
   Status Append(std::span<const uint8_t> record) override { return records_->Append(record); }
   Status Sync() override { return records_->Sync(); }
+  // Behind: synced on a thread of its own, or, once `fail_behind` is set, failing there.
+  std::shared_future<Status> SyncBehind() override {
+    ++behind;
+    std::promise<Status> done;  // the records are synced here (no thread: MemoryRecords is not shared)
+    done.set_value(fail_behind ? Status::IoError("the journal's disk is full") : records_->Sync());
+    return done.get_future().share();
+  }
+  uint64_t behind = 0;
+  bool fail_behind = false;
   uint64_t end() const override { return records_->end(); }
   Status ReadRecord(uint64_t sequence, std::vector<uint8_t>* record) override {
     if (Status s = records_->Sync(); !s.ok()) return s;
@@ -97,6 +107,9 @@ class MemoryState final : public adapters::StateStore {
   }
 
   Status Commit(const adapters::StateCommit& commit) override {
+    if (commit.after.valid()) {
+      if (Status s = commit.after.get(); !s.ok()) return s;  // never ahead of the journal
+    }
     if (fail_after && commits == *fail_after) return Status::IoError("the state store is gone");
     std::vector<state_codec::Put> puts;
     commit.changes([&](const state_codec::Put& put) { puts.push_back(put); });
@@ -120,9 +133,10 @@ struct Pieces {
   MemoryJournal journal{&journal_records};
   MemoryState state;
 
-  std::unique_ptr<Partition> Open(Partition::Mode mode, Status* status, size_t batch_max = 16) {
+  std::unique_ptr<Partition> Open(Partition::Mode mode, Status* status, size_t batch_max = 16, bool journal_behind = false) {
     Partition::Options options;
     options.batch_max = batch_max;
+    options.journal_behind = journal_behind;
     options.name = "memory";
     options.input_name = "memory/inputs";
     options.journal_name = "memory/journal";
@@ -202,6 +216,45 @@ TEST_CASE("partition: through in-memory pieces it gives the journal and the stat
     CHECK(again->engine().StateHash() == h.state_hash);
     CHECK(pieces.journal_records.durable.size() == h.records.size());  // nothing appended twice
   }
+}
+
+TEST_CASE("partition: journal behind: the state is written after the journal's sync, never when it failed") {
+  const Folded& h = History();
+  const uint64_t batches = (h.lines.size() + 15) / 16;
+  Pieces pieces;
+  Status s;
+  {
+    auto partition = pieces.Open(Partition::Mode::kRecover, &s, 16, /*journal_behind=*/true);
+    REQUIRE(s.ok());
+    REQUIRE(partition->Append(h.lines, {}).ok());
+    CHECK(pieces.journal.behind == batches);
+    CHECK(pieces.journal_records.syncs == batches);
+    CHECK(pieces.journal_records.durable == h.records);
+    CHECK(pieces.state.applied == h.lines.size());
+    CHECK(partition->engine().StateHash() == h.state_hash);
+  }
+  Pieces failing;
+  {
+    auto partition = failing.Open(Partition::Mode::kRecover, &s, 16, /*journal_behind=*/true);
+    REQUIRE(s.ok());
+    const std::span<const events::InputLine> lines(h.lines);
+    REQUIRE(partition->Append(lines.first(3 * 16), {}).ok());
+    failing.journal.fail_behind = true;
+    const Status failed = partition->Append(lines.subspan(3 * 16, 16), {});
+    CHECK(failed.code() == Status::Code::kIoError);
+    CHECK(failed.message() == "the journal's disk is full");
+  }
+  CHECK(failing.state.applied == 3 * 16);  // not the fourth batch: its journal never became durable
+  CHECK(failing.state.commits == 3);
+  failing.input_records.Crash();
+  failing.journal_records.Crash();
+  failing.journal.fail_behind = false;
+  auto recovered = failing.Open(Partition::Mode::kRecover, &s, 16, /*journal_behind=*/true);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  CHECK(recovered->applied() == 4 * 16);  // the fourth batch's inputs were durable: folded again
+  REQUIRE(recovered->Append(std::span<const events::InputLine>(h.lines).subspan(4 * 16), {}).ok());
+  CHECK(failing.journal_records.durable == h.records);
+  CHECK(recovered->engine().StateHash() == h.state_hash);
 }
 
 TEST_CASE("partition: after a crash between the journal's sync and the state's commit, a restart "

@@ -11,9 +11,11 @@
 #include <filesystem>
 #include <future>
 #include <fstream>
+#include <thread>
 
 #include <fmt/format.h>
 
+#include "adapters/embedded/rocksdb_state_store.h"
 #include "adapters/embedded/runtime.h"
 #include "workload/simulation.h"
 #include "tests/harness.h"
@@ -160,6 +162,43 @@ TEST_CASE("runtime: a durable fold equals the in-memory fold, and resumes after 
     CHECK(answered.front() == 700);
   }
   CheckAgainst(h, dir);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("runtime: the state store writes a commit only after the journal's sync it waits for succeeded") {
+  const std::string dir = TempDir("state-after");
+  fs::create_directories(dir);
+  for (const bool pipelined : {false, true}) {
+    CAPTURE(pipelined);
+    const std::string path = (fs::path(dir) / (pipelined ? "pipelined" : "direct")).string();
+    adapters::RocksDbStateStore::Options options;
+    options.pipelined = pipelined;
+    std::unique_ptr<adapters::RocksDbStateStore> store;
+    REQUIRE(adapters::RocksDbStateStore::Open(path, options, &store).ok());
+    Engine engine;
+    const auto commit = [&](uint64_t applied, adapters::Status journal) {
+      adapters::StateCommit c;
+      c.applied = applied;
+      c.changes = [&](const std::function<void(const state_codec::Put&)>& put) { engine.DrainChanges(put); };
+      std::promise<adapters::Status> synced;
+      c.after = synced.get_future().share();
+      std::thread journal_side([&synced, journal] {  // the journal's sync ends later, on another thread
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        synced.set_value(journal);
+      });
+      adapters::Status s = store->Commit(c);
+      if (s.ok()) s = store->Drain();
+      journal_side.join();
+      return s;
+    };
+    REQUIRE(commit(5, adapters::Status::Ok()).ok());
+    const adapters::Status failed = commit(9, adapters::Status::IoError("the journal's disk is full"));
+    CHECK(failed.code() == adapters::Status::Code::kIoError);
+    CHECK(failed.message() == "the journal's disk is full");
+    adapters::StateStore::Meta meta;
+    REQUIRE(store->LoadMeta(&meta).ok());
+    CHECK(meta.applied == 5);  // the second commit was never written
+  }
   fs::remove_all(dir);
 }
 

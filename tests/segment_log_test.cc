@@ -290,4 +290,57 @@ TEST_CASE("segment log: read-only: a torn tail is reported and left, nothing is 
   fs::remove_all(dir);
 }
 
+TEST_CASE("segment log: SyncBehind: what is appended while a sync is in flight lands after it, in order, across rolls") {
+  const std::string dir = TempDir("sync-behind");
+  {
+    SegmentLog::Recovery recovery;
+    auto log = OpenLog(dir, &recovery, 1024);  // a roll every few dozen records: some while a write is in flight
+    std::vector<std::shared_future<adapters::Status>> syncs;
+    std::vector<uint8_t> payload;
+    for (uint64_t i = 0; i < 600; ++i) {
+      REQUIRE(log->Append(Payload(i)).ok());
+      if (i % 7 == 6) syncs.push_back(log->SyncBehind());
+      if (i % 101 == 100) {  // a read waits for the bytes in flight
+        REQUIRE(log->ReadRecord(i - 3, &payload).ok());
+        CHECK(payload == Payload(i - 3));
+      }
+    }
+    syncs.push_back(log->SyncBehind());
+    REQUIRE(log->Settle().ok());
+    for (auto& sync : syncs) CHECK(sync.get().ok());
+    const auto all = ReadAll(*log);
+    REQUIRE(all.size() == 600);
+    for (uint64_t i = 0; i < all.size(); ++i) CHECK(all[i] == Payload(i));
+  }
+  SegmentLog::Recovery recovery;
+  auto reopened = OpenLog(dir, &recovery, 1024);
+  CHECK(recovery.records == 600);
+  CHECK(recovery.dropped_bytes == 0);
+  const auto all = ReadAll(*reopened);
+  REQUIRE(all.size() == 600);
+  for (uint64_t i = 0; i < all.size(); ++i) CHECK(all[i] == Payload(i));
+  CHECK(Segments(dir).size() > 10);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("segment log: a write that fails behind is kept: later appends and syncs return it") {
+  // The open segment is /dev/full: every write fails (ENOSPC), as on a full disk.
+  const std::string dir = TempDir("sync-behind-full");
+  fs::create_directories(dir);
+  fs::create_symlink("/dev/full", fs::path(dir) / "00000000000000000000.seg");
+  SegmentLog::Recovery recovery;
+  auto log = OpenLog(dir, &recovery);
+  CHECK(recovery.records == 0);
+  REQUIRE(log->Append(Payload(0)).ok());  // buffered
+  std::shared_future<adapters::Status> sync = log->SyncBehind();
+  const adapters::Status failed = sync.get();
+  CHECK(failed.code() == adapters::Status::Code::kIoError);
+  CHECK(log->Settle().code() == adapters::Status::Code::kIoError);
+  CHECK(log->Append(Payload(1)).code() == adapters::Status::Code::kIoError);
+  CHECK(log->Sync().code() == adapters::Status::Code::kIoError);
+  CHECK(log->SyncBehind().get().code() == adapters::Status::Code::kIoError);
+  log.reset();
+  fs::remove_all(dir);
+}
+
 }  // namespace kezek::test

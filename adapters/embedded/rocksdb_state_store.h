@@ -10,9 +10,10 @@
 // thread (they read the engine) into the batch, then writes it on a thread of its own and returns
 // once the commit before it is written, so that the write (RocksDB's memtables, its log and fsync)
 // runs beside the next batch's fold. At most one write is in flight; writes land in Commit's
-// order; a failed write is the next Commit's (or Drain's) failure. Since a commit comes after the
-// journal's sync, a write in flight leaves the state behind the logs, never ahead: a crash then
-// is recovered as any other (the inputs past `applied` folded again).
+// order; a failed write is the next Commit's (or Drain's) failure. A write waits for the
+// journal's sync its commit names (StateCommit::after), and is not made if that failed; so a write
+// in flight leaves the state behind the logs, never ahead: a crash then is recovered as any other
+// (the inputs past `applied` folded again).
 //
 // Read-only (Options::read_only): RocksDB's read-only mode, with its informational log silenced:
 // no file is created or written, and what is read is the state as it was when Open returned.

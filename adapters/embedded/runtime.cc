@@ -82,6 +82,7 @@ class SegmentPiece final : public InputLog, public JournalSink {
   explicit SegmentPiece(SegmentLog* log) : log_(log) {}
   Status Append(std::span<const uint8_t> payload) override { return log_->Append(payload); }
   Status Sync() override { return log_->Sync(); }
+  std::shared_future<Status> SyncBehind() override { return log_->SyncBehind(); }
   uint64_t end() const override { return log_->end(); }
   Status ReadRecord(uint64_t sequence, std::vector<uint8_t>* record) override { return log_->ReadRecord(sequence, record); }
   Status Read(uint64_t from, const RecordVisitor& visit) override { return log_->Read(from, visit); }
@@ -187,6 +188,7 @@ Status Runtime::OpenState() {
   partition_options.name = dir_;
   partition_options.input_name = fmt::format("{}/actions", dir_);
   partition_options.journal_name = fmt::format("{}/journal", dir_);
+  partition_options.journal_behind = options_.write_behind;  // the state store writes behind (pipelined)
   partition_ = std::make_unique<Partition>(state_.get(), std::move(partition_options));
   return read_only_ && options_.defer_state ? partition_->LoadMeta() : partition_->LoadState();
 }

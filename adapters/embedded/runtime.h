@@ -20,8 +20,9 @@
 // folded again; records the journal already holds are compared byte for byte (a difference is
 // corruption) and not appended twice. Opening also hashes the journal's record the state's head
 // names (the last record the state reflects) and compares it with the head the state stored: a
-// difference is corruption. The state's write of a batch may run beside the next batch's fold
-// (Options::write_behind, kezek append's); otherwise Append returns with it written.
+// difference is corruption. The journal's write and sync of a batch, and then its state's write,
+// may run beside the next batch's fold (Options::write_behind, kezek append's); otherwise Append
+// returns with both written.
 //
 // Read-only (OpenReadOnly: status, journal, and the readers to come): no lock, no recovery, no
 // truncation, no fold, no byte written; it works while another process appends, and for a user
@@ -59,8 +60,8 @@ class Runtime {
     uint64_t crash_at = 0;          // tests: SIGKILL at the n-th crash point (0: never; partition.h)
     std::function<void(const std::string&)> say;  // recovery and progress messages (logs)
     std::function<void(uint64_t folded, uint64_t total)> progress;  // catching up (kezek run)
-    // Append and CatchUp may return while their last batch's state write still lands (beside the
-    // caller's next batch; Settle waits for it). Off: they return with the state written, so that
+    // Append and CatchUp may return while their last batch's journal write and sync, and then
+    // its state write, still land (beside the caller's next batch; Settle waits for both). Off: they return with the state written, so that
     // another process opening the directory read-only sees every input they folded. kezek append's
     // bulk loop sets it and settles whenever its input pauses.
     bool write_behind = false;

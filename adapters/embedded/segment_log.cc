@@ -9,6 +9,7 @@
 #include <cstring>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <map>
 
 #include <fmt/format.h>
@@ -100,6 +101,7 @@ uint32_t FrameChecksum(uint32_t length, std::span<const uint8_t> payload) {
 }
 
 SegmentLog::~SegmentLog() {
+  (void)Settle();
   if (fd_ >= 0) {
     (void)WriteBuffer();
     ::close(fd_);
@@ -299,6 +301,7 @@ Status SegmentLog::Roll() {
 
 Status SegmentLog::Append(std::span<const uint8_t> payload) {
   if (options_.read_only) return Status::InvalidArgument(fmt::format("{}: opened read-only", dir_));
+  if (!broken_.ok()) return broken_;
   if (payload.size() > kRecordBytesMax) {
     return Status::InvalidArgument(fmt::format("a record of {} bytes exceeds {}", payload.size(), kRecordBytesMax));
   }
@@ -320,21 +323,57 @@ Status SegmentLog::Append(std::span<const uint8_t> payload) {
 }
 
 Status SegmentLog::WriteBuffer() {
+  if (Status s = Settle(); !s.ok()) return s;  // the bytes in flight first: one writer of the file
   if (buffer_.empty() || fd_ < 0) return Status::Ok();
   Status s = WriteAll(fd_, buffer_.data(), buffer_.size(), segments_.back().path);
   buffer_.clear();
+  if (!s.ok()) broken_ = s;
   return s;
 }
 
 Status SegmentLog::Sync() {
   if (options_.read_only) return Status::Ok();
   if (Status s = WriteBuffer(); !s.ok()) return s;
-  if (options_.sync && ::fdatasync(fd_) != 0) return Status::IoError(Errno("cannot sync", segments_.back().path));
+  if (options_.sync && ::fdatasync(fd_) != 0) {
+    broken_ = Status::IoError(Errno("cannot sync", segments_.back().path));
+    return broken_;
+  }
   if (dir_dirty_ && options_.sync) {
     if (Status s = SyncDirectory(dir_); !s.ok()) return s;
   }
   dir_dirty_ = false;
   return Status::Ok();
+}
+
+std::shared_future<Status> SegmentLog::SyncBehind() {
+  const auto now = [](Status s) {
+    std::promise<Status> done;
+    done.set_value(std::move(s));
+    return done.get_future().share();
+  };
+  if (options_.read_only) return now(Status::Ok());
+  if (Status s = Settle(); !s.ok()) return now(s);
+  flight_.swap(buffer_);  // buffer_ is the spare now (empty: Settle cleared it)
+  in_flight_ = std::async(std::launch::async, [this, fd = fd_, path = segments_.back().path, sync = options_.sync,
+                                               dir = dir_dirty_ && options_.sync ? dir_ : std::string()] {
+                 if (fd >= 0 && !flight_.empty()) {
+                   if (Status s = WriteAll(fd, flight_.data(), flight_.size(), path); !s.ok()) return s;
+                 }
+                 if (fd >= 0 && sync && ::fdatasync(fd) != 0) return Status::IoError(Errno("cannot sync", path));
+                 return dir.empty() ? Status::Ok() : SyncDirectory(dir);
+               }).share();
+  dir_dirty_ = false;  // a failure is kept in broken_ by Settle
+  return in_flight_;
+}
+
+Status SegmentLog::Settle() {
+  if (in_flight_.valid()) {
+    Status s = in_flight_.get();
+    in_flight_ = {};
+    flight_.clear();
+    if (!s.ok()) broken_ = std::move(s);
+  }
+  return broken_;
 }
 
 uint64_t SegmentLog::bytes() const {

@@ -14,7 +14,11 @@
 //
 // Durability: Append buffers; Sync writes and fdatasyncs everything appended since the last Sync
 // (group commit), and fsyncs the directory when a segment was created. A record is durable, and
-// may be acknowledged, once the Sync after its Append returned OK.
+// may be acknowledged, once the Sync after its Append returned OK. SyncBehind does the same on a
+// thread of its own and returns at once, with a future of the outcome: Appends go on into a
+// fresh buffer meanwhile; whatever else touches the file (the next Sync or SyncBehind, a Roll,
+// Read, ReadRecord, closing) waits for it first. A failed write (or sync) is kept: every later
+// Append and Sync returns it (what reached the file is unknown; reopening recovers the log).
 //
 // Sealed segments: when a segment is rolled, its first index, record count and size are added to
 // DIR/SEALED (text, one "first records bytes" line per sealed segment, replaced atomically by
@@ -35,11 +39,13 @@
 // tail is reported and left (the records before it are the log), SEALED is not written. It may
 // run while a writer appends: a frame being written reads as a torn tail. Append and Sync refuse.
 //
-// Thread-safety: one writer; Read may run in the same thread between Appends.
+// Thread-safety: one writer; Read may run in the same thread between Appends. SyncBehind's write
+// is the only work done elsewhere, on the bytes it took.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <span>
 #include <string>
@@ -83,6 +89,10 @@ class SegmentLog {
   Status Append(std::span<const uint8_t> payload);
   // Writes and fdatasyncs everything appended since the last Sync.
   Status Sync();
+  // Sync on a thread of its own (see the top): returns at once; the future holds its outcome.
+  std::shared_future<Status> SyncBehind();
+  // Waits for SyncBehind's write in flight, if any, and returns its outcome.
+  Status Settle();
   // The number of records (durable or buffered): the index of the next record.
   uint64_t end() const { return end_; }
   // Bytes in all segments, buffered bytes included.
@@ -121,6 +131,9 @@ class SegmentLog {
   std::vector<Segment> segments_;
   int fd_ = -1;                   // the last segment, open for appending
   std::vector<uint8_t> buffer_;   // appended, not yet written
+  std::vector<uint8_t> flight_;   // SyncBehind's bytes: its thread's while in flight, then a spare buffer
+  std::shared_future<Status> in_flight_;  // SyncBehind's outcome, until Settle
+  Status broken_;                 // a write or sync that failed (kept; see the top)
   bool dir_dirty_ = false;        // a segment was created since the last directory fsync
   uint64_t end_ = 0;
   // ReadRecord's open segment and the bytes read ahead from it (a segment's written bytes never
