@@ -311,6 +311,7 @@ Status SegmentLog::Append(std::span<const uint8_t> payload) {
     if (Status s = Roll(); !s.ok()) return s;
   }
   const uint32_t length = static_cast<uint32_t>(payload.size());
+  buffer_frames_.push_back(buffer_.size());
   PutU32(buffer_, kMagic);
   PutU32(buffer_, length);
   PutU32(buffer_, FrameChecksum(length, payload));
@@ -327,6 +328,7 @@ Status SegmentLog::WriteBuffer() {
   if (buffer_.empty() || fd_ < 0) return Status::Ok();
   Status s = WriteAll(fd_, buffer_.data(), buffer_.size(), segments_.back().path);
   buffer_.clear();
+  buffer_frames_.clear();
   if (!s.ok()) broken_ = s;
   return s;
 }
@@ -354,6 +356,8 @@ std::shared_future<Status> SegmentLog::SyncBehind() {
   if (options_.read_only) return now(Status::Ok());
   if (Status s = Settle(); !s.ok()) return now(s);
   flight_.swap(buffer_);  // buffer_ is the spare now (empty: Settle cleared it)
+  flight_frames_.swap(buffer_frames_);
+  flight_first_ = end_ - flight_frames_.size();
   in_flight_ = std::async(std::launch::async, [this, fd = fd_, path = segments_.back().path, sync = options_.sync,
                                                dir = dir_dirty_ && options_.sync ? dir_ : std::string()] {
                  if (fd >= 0 && !flight_.empty()) {
@@ -371,6 +375,7 @@ Status SegmentLog::Settle() {
     Status s = in_flight_.get();
     in_flight_ = {};
     flight_.clear();
+    flight_frames_.clear();
     if (!s.ok()) broken_ = std::move(s);
   }
   return broken_;
@@ -418,7 +423,22 @@ Status SegmentLog::Read(uint64_t from, const std::function<bool(uint64_t, std::s
 
 Status SegmentLog::ReadRecord(uint64_t index, std::vector<uint8_t>* payload) {
   if (index >= end_) return Status::InvalidArgument(fmt::format("{}: no record {} (the log holds {})", dir_, index, end_));
-  if (Status s = WriteBuffer(); !s.ok()) return s;
+  if (!broken_.ok()) return broken_;
+  // A record not in the file yet (buffered, or being written behind) is read from memory: reading
+  // it neither writes nor waits for anything. Every record before those is in the file whole (a
+  // write behind only adds bytes after them).
+  const auto from_memory = [&](const std::vector<uint8_t>& bytes, const std::vector<size_t>& frames, uint64_t first) {
+    const uint8_t* frame = bytes.data() + frames[index - first];
+    const uint32_t length = GetU32(frame + 4);
+    payload->assign(frame + kFrameHeaderBytes, frame + kFrameHeaderBytes + length);
+    return Status::Ok();
+  };
+  if (const uint64_t buffered = end_ - buffer_frames_.size(); index >= buffered) {
+    return from_memory(buffer_, buffer_frames_, buffered);
+  }
+  if (index >= flight_first_ && index - flight_first_ < flight_frames_.size()) {
+    return from_memory(flight_, flight_frames_, flight_first_);
+  }
   auto it = std::upper_bound(segments_.begin(), segments_.end(), index,
                              [](uint64_t i, const Segment& segment) { return i < segment.first; });
   Segment& segment = *std::prev(it);

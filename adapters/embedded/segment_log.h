@@ -103,7 +103,8 @@ class SegmentLog {
   // Buffered records are synced first. Damage found while reading is Corruption.
   Status Read(uint64_t from, const std::function<bool(uint64_t, std::span<const uint8_t>)>& visit);
   // One record, by index, into *payload (checksum verified): reads its frame (the frame offsets of
-  // a segment are learnt once, header by header, and kept). The segment last read stays open and
+  // a segment are learnt once, header by header, and kept); a record not written yet (buffered,
+  // or being written behind) is copied from memory, writing and waiting for nothing. The segment last read stays open and
   // its bytes are read ahead a mebibyte at a time, so reading records in order costs a read
   // system call a mebibyte, not an open and two reads a record. REQUIRES: index < end().
   Status ReadRecord(uint64_t index, std::vector<uint8_t>* payload);
@@ -131,7 +132,10 @@ class SegmentLog {
   std::vector<Segment> segments_;
   int fd_ = -1;                   // the last segment, open for appending
   std::vector<uint8_t> buffer_;   // appended, not yet written
+  std::vector<size_t> buffer_frames_;  // the byte offset in buffer_ of each record it holds
   std::vector<uint8_t> flight_;   // SyncBehind's bytes: its thread's while in flight, then a spare buffer
+  std::vector<size_t> flight_frames_;  // the byte offset in flight_ of each record it holds
+  uint64_t flight_first_ = 0;          // the index of flight_'s first record
   std::shared_future<Status> in_flight_;  // SyncBehind's outcome, until Settle
   Status broken_;                 // a write or sync that failed (kept; see the top)
   bool dir_dirty_ = false;        // a segment was created since the last directory fsync
