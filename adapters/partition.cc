@@ -245,11 +245,9 @@ Status Partition::ReadOriginal(uint64_t sequence) {
   return Status::Ok();
 }
 
-std::shared_future<Status> JournalSink::SyncBehind() {
-  std::promise<Status> done;
-  done.set_value(Sync());
-  return done.get_future().share();
-}
+std::shared_future<Status> JournalSink::SyncBehind() { return Done(Sync()); }
+
+Status StateCommit::Awaited(const std::shared_future<Status>& after) { return after.valid() ? after.get() : Status::Ok(); }
 
 Status Partition::Commit() {
   CrashPoint();  // records buffered, not yet written

@@ -103,6 +103,10 @@ struct StateCommit {
   // after it succeeded, and not at all if it failed (its failure is the commit's): the state never
   // runs ahead of the journal.
   std::shared_future<Status> after{};
+  // Waits for `after` and gives its outcome (OK when there is none). A store writes nothing
+  // unless it is OK.
+  Status JournalSynced() const { return Awaited(after); }
+  static Status Awaited(const std::shared_future<Status>& after);
 };
 
 // Where the engine's state is kept between runs (engine/state_codec.h: one family per entity kind).

@@ -2,6 +2,7 @@
 // Returned, never thrown; [[nodiscard]] so that no failure is dropped by accident.
 #pragma once
 
+#include <future>
 #include <string>
 #include <utility>
 
@@ -33,6 +34,13 @@ class [[nodiscard]] Status {
   Code code_ = Code::kOk;
   std::string message_;
 };
+
+// A future that already holds `status` (a sync done at once, where one done behind is asked for).
+inline std::shared_future<Status> Done(Status status) {
+  std::promise<Status> done;
+  done.set_value(std::move(status));
+  return done.get_future().share();
+}
 
 inline std::string Status::ToString() const {
   switch (code_) {

@@ -67,9 +67,8 @@ class MemoryJournal final : public adapters::JournalSink {
   // Behind: synced on a thread of its own, or, once `fail_behind` is set, failing there.
   std::shared_future<Status> SyncBehind() override {
     ++behind;
-    std::promise<Status> done;  // the records are synced here (no thread: MemoryRecords is not shared)
-    done.set_value(fail_behind ? Status::IoError("the journal's disk is full") : records_->Sync());
-    return done.get_future().share();
+    // The records are synced here (no thread: MemoryRecords is not shared).
+    return adapters::Done(fail_behind ? Status::IoError("the journal's disk is full") : records_->Sync());
   }
   uint64_t behind = 0;
   bool fail_behind = false;
@@ -107,9 +106,7 @@ class MemoryState final : public adapters::StateStore {
   }
 
   Status Commit(const adapters::StateCommit& commit) override {
-    if (commit.after.valid()) {
-      if (Status s = commit.after.get(); !s.ok()) return s;  // never ahead of the journal
-    }
+    if (Status s = commit.JournalSynced(); !s.ok()) return s;  // never ahead of the journal
     if (fail_after && commits == *fail_after) return Status::IoError("the state store is gone");
     std::vector<state_codec::Put> puts;
     commit.changes([&](const state_codec::Put& put) { puts.push_back(put); });

@@ -193,9 +193,7 @@ Status RocksDbStateStore::Commit(const StateCommit& commit) {
   });
   batch->Put(FamilyOf(families_, state_codec::Family::kMeta), kAppliedKey, U64Le(commit.applied));
   auto write = [db = db_, sync = options_.sync, batch = std::move(batch), after = commit.after] {
-    if (after.valid()) {
-      if (Status journal = after.get(); !journal.ok()) return journal;  // never ahead of the journal
-    }
+    if (Status synced = StateCommit::Awaited(after); !synced.ok()) return synced;  // never ahead of the journal
     rocksdb::WriteOptions options;
     options.sync = sync;
     return FromRocks(db->Write(options, batch.get()), "writing the state");

@@ -348,13 +348,8 @@ Status SegmentLog::Sync() {
 }
 
 std::shared_future<Status> SegmentLog::SyncBehind() {
-  const auto now = [](Status s) {
-    std::promise<Status> done;
-    done.set_value(std::move(s));
-    return done.get_future().share();
-  };
-  if (options_.read_only) return now(Status::Ok());
-  if (Status s = Settle(); !s.ok()) return now(s);
+  if (options_.read_only) return Done(Status::Ok());
+  if (Status s = Settle(); !s.ok()) return Done(s);
   flight_.swap(buffer_);  // buffer_ is the spare now (empty: Settle cleared it)
   flight_frames_.swap(buffer_frames_);
   flight_first_ = end_ - flight_frames_.size();

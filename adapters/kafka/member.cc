@@ -144,9 +144,7 @@ class ChangelogStore final : public StateStore {
   double commit_seconds = 0;  // in committing the transaction (or flushing and committing offsets)
 
   Status Commit(const StateCommit& commit) override {
-    if (commit.after.valid()) {
-      if (Status s = commit.after.get(); !s.ok()) return s;  // the journal's records first
-    }
+    if (Status s = commit.JournalSynced(); !s.ok()) return s;  // the journal's records first
     std::vector<state_codec::Put> puts;
     commit.changes([&](const state_codec::Put& put) { puts.push_back(put); });
     if (Status s = txn_->Begin(); !s.ok()) return s;
