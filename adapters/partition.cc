@@ -115,30 +115,32 @@ Status Partition::CheckHead() {
 Status Partition::Refuse() const { return Status::InvalidArgument(fmt::format("{}: opened read-only", options_.name)); }
 
 void Partition::CrashPoint() {
-  if (options_.crash_at != 0 && ++crash_points_ == options_.crash_at) ::raise(SIGKILL);
+  if (options_.crash_at != 0 && crash_points_.fetch_add(1) + 1 == options_.crash_at) ::raise(SIGKILL);
 }
 
-Status Partition::LogInputs(std::span<const events::InputLine> lines, std::vector<std::vector<uint8_t>>* payloads) {
+Status Partition::LogInputs(std::span<const events::InputLine> lines, bool lend, Logged* logged) {
   // Each line's encoding is a pure function of the line: a large batch's lines are encoded on two
-  // threads (slices taken in turn), then logged in order; the bytes are the same either way.
+  // threads (slices taken in turn) when `lend`, then logged in order; the bytes are the same either way.
   constexpr size_t kSlice = 256;
-  payloads->resize(lines.size());
+  logged->first = inputs_->end();
+  std::vector<std::vector<uint8_t>>& payloads = logged->payloads;
+  payloads.resize(lines.size());
   std::atomic<size_t> next{0};
   const auto encode = [&](events::Codec& codec) {
     for (size_t from = next.fetch_add(kSlice); from < lines.size(); from = next.fetch_add(kSlice)) {
       for (size_t i = from; i < std::min(from + kSlice, lines.size()); ++i) {
-        (*payloads)[i] = events::EncodeInput(codec, lines[i]);
+        payloads[i] = events::EncodeInput(codec, lines[i]);
       }
     }
   };
   std::future<void> side;
-  if (lines.size() >= 4 * kSlice) {
+  if (lend && lines.size() >= 4 * kSlice) {
     if (!side_codec_) side_codec_ = std::make_unique<events::Codec>();
     side = std::async(std::launch::async, encode, std::ref(*side_codec_));
   }
   encode(codec_);
   if (side.valid()) side.get();
-  for (const std::vector<uint8_t>& payload : *payloads) {
+  for (const std::vector<uint8_t>& payload : payloads) {
     if (Status s = inputs_->Append(payload); !s.ok()) return s;
   }
   Status s = inputs_->Sync();
@@ -148,8 +150,8 @@ Status Partition::LogInputs(std::span<const events::InputLine> lines, std::vecto
 
 Status Partition::LogOnly(std::span<const events::InputLine> lines) {
   if (read_only()) return Refuse();
-  std::vector<std::vector<uint8_t>> payloads;
-  return LogInputs(lines, &payloads);
+  Logged logged;
+  return LogInputs(lines, /*lend=*/true, &logged);
 }
 
 Status Partition::Append(std::span<const events::InputLine> lines, const Answers& answer) {
@@ -157,18 +159,31 @@ Status Partition::Append(std::span<const events::InputLine> lines, const Answers
   if (applied_ != inputs_->end()) {
     if (Status s = CatchUp({}); !s.ok()) return s;
   }
-  std::vector<std::vector<uint8_t>> payloads;
-  for (size_t done = 0; done < lines.size(); done += options_.batch_max) {
-    const auto batch = lines.subspan(done, std::min(options_.batch_max, lines.size() - done));
-    payloads.clear();
-    const uint64_t first = inputs_->end();
-    if (Status s = LogInputs(batch, &payloads); !s.ok()) return s;
-    for (size_t i = 0; i < payloads.size(); ++i) {
-      if (Status s = FoldOne(first + i, payloads[i], answer); !s.ok()) return s;
+  // Batch k + 1 is logged (encoded, appended, synced) on a helper thread while batch k is folded
+  // and committed here: the helper touches only the input log and the codecs, the fold only the
+  // engine, the journal and the state store, and a batch is durable before any of it is folded.
+  // The helper is always waited for; a failure of either is returned, the fold's first.
+  const size_t size = options_.batch_max;
+  const size_t batches = (lines.size() + size - 1) / size;
+  const auto batch = [&](size_t k) { return lines.subspan(k * size, std::min(size, lines.size() - k * size)); };
+  Logged logged[2];
+  Status status = batches == 0 ? Status::Ok() : LogInputs(batch(0), /*lend=*/true, &logged[0]);
+  for (size_t k = 0; status.ok() && k < batches; ++k) {
+    std::future<Status> ahead;
+    if (k + 1 < batches) {
+      ahead = std::async(std::launch::async, [&, k] { return LogInputs(batch(k + 1), /*lend=*/false, &logged[(k + 1) % 2]); });
     }
-    if (Status s = Commit(); !s.ok()) return s;
+    const Logged& now = logged[k % 2];
+    for (size_t i = 0; i < now.payloads.size() && status.ok(); ++i) {
+      status = FoldOne(now.first + i, now.payloads[i], answer);
+    }
+    if (status.ok()) status = Commit();
+    if (ahead.valid()) {
+      Status next = ahead.get();
+      if (status.ok()) status = next;
+    }
   }
-  return Status::Ok();
+  return status;
 }
 
 Status Partition::CatchUp(const Answers& answer) {

@@ -4,7 +4,8 @@
 //   1. the batch's inputs are appended to the input log and synced: only then may one be
 //      acknowledged (crash point 1: inputs durable, not yet folded); the lines of a batch of
 //      1,024 or more are encoded (events::EncodeInput, pure) on two threads first, then logged
-//      in order;
+//      in order; when Append is handed more than one batch, each batch after the first is logged
+//      on a helper thread while the batch before it goes through steps 2-4;
 //   2. each is folded (events::FoldInput) and its records (one, or several parts: DESIGN §5)
 //      appended to the journal sink, or, during recovery, compared byte for byte with the records
 //      the sink already holds (a difference is Corruption) and not appended twice; a crash
@@ -31,10 +32,13 @@
 //     transactional producer, the state store RocksDB with its changelog, whose Commit is where
 //     the transaction (records, input offset `applied`, changelog) commits.
 //
-// Thread-safety: one thread drives a partition (LogInputs lends a helper thread the encoding of a
-// large batch, on a codec of its own); the pieces it is given are its own meanwhile.
+// Thread-safety: one thread drives a partition; the pieces it is given are its own meanwhile.
+// Append lends a helper thread the logging of the next batch (it touches only the input log and
+// the codecs, the fold only the engine, the journal and the state store), and LogInputs a second
+// one the encoding of half of a large batch, on a codec of its own.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -187,9 +191,11 @@ class Partition {
   Status LoadRest();
 
   // Makes the inputs durable in the input log, folds them, commits every batch_max, and answers
-  // each. Every line becomes an input (events::EncodeInput): one that is no valid action is
-  // logged and answered with its rejection like any other. Inputs logged but not folded yet are
-  // folded first.
+  // each, in order. Every line becomes an input (events::EncodeInput): one that is no valid action
+  // is logged and answered with its rejection like any other. Inputs logged but not folded yet are
+  // folded first. On failure, the inputs logged (durable) but not folded are those of the batch
+  // that failed and, when there was one, of the batch after it (logged meanwhile): the next
+  // opening folds them (InputLog::end() says how far the lines were taken).
   Status Append(std::span<const events::InputLine> lines, const Answers& answer);
   // Makes the inputs durable in the input log only; CatchUp folds them later.
   Status LogOnly(std::span<const events::InputLine> lines);
@@ -206,7 +212,12 @@ class Partition {
   Status CheckLogs();
   Status CheckHead();
   Status Refuse() const;
-  Status LogInputs(std::span<const events::InputLine> lines, std::vector<std::vector<uint8_t>>* payloads);
+  struct Logged {  // a batch made durable: its inputs' payloads, the first's index
+    uint64_t first = 0;
+    std::vector<std::vector<uint8_t>> payloads;
+  };
+  // `lend`: a second thread encodes half of a large batch (none while the batch before is folded).
+  Status LogInputs(std::span<const events::InputLine> lines, bool lend, Logged* logged);
   Status FoldOne(uint64_t index, std::span<const uint8_t> payload, const Answers& answer);
   Status Commit();
   void CrashPoint();
@@ -221,7 +232,7 @@ class Partition {
   std::unique_ptr<events::Codec> side_codec_;  // a second core's, for a large batch's lines (LogInputs)
   uint64_t applied_ = 0;
   StateStore::Meta stored_;  // what the state loaded (or, LoadMeta, described) reflects
-  uint64_t crash_points_ = 0;
+  std::atomic<uint64_t> crash_points_{0};  // counted by the logging helper too
   Status ReadOriginal(uint64_t sequence);
 
   std::vector<std::vector<uint8_t>> original_;     // the records a repeat's answer carries

@@ -42,6 +42,7 @@
 #include <rocksdb/version.h>
 
 #include "adapters/embedded/runtime.h"
+#include "adapters/limits.h"
 #include "benchmarks/decision_words.h"
 #include "benchmarks/machine.h"
 #include "benchmarks/pg_baseline.h"
@@ -223,7 +224,9 @@ int Run(const Options& o) {
     std::vector<std::string> lines;
     for (uint64_t i = 0; i < n;) {
       lines.clear();
-      for (; i < n && lines.size() < ro.batch_max; ++i) lines.push_back(codec.ActionToJson(actions[i]));
+      // As `kezek append` hands them over: several batches at a time (each logged while the one
+      // before it folds).
+      for (; i < n && lines.size() < limits::kAppendLinesHeld; ++i) lines.push_back(codec.ActionToJson(actions[i]));
       const auto t0 = Clock::now();  // the portal's JSON is made before; Kezek's work is timed
       if (auto s = runtime->Append(lines, [](const adapters::Runtime::Answer&) {}); !s.ok()) {
         fmt::print(stderr, "country_bench: {}\n", s.ToString());

@@ -2,6 +2,7 @@
 // drive it: it must give the journal and state of a plain fold, re-derive and compare what the
 // journal holds past the state after a crash between the journal's sync and the state's commit,
 // refuse an altered record, and change nothing when opened read-only.
+#include <algorithm>
 #include <future>
 #include <map>
 #include <optional>
@@ -51,7 +52,12 @@ class MemoryInputs final : public adapters::InputLog {
  public:
   explicit MemoryInputs(MemoryRecords* records) : records_(records) {}
   Status Append(std::span<const uint8_t> payload) override { return records_->Append(payload); }
-  Status Sync() override { return records_->Sync(); }
+  // Once `fail_from` syncs were made, every later one fails (what was appended stays pending).
+  Status Sync() override {
+    if (fail_from && records_->syncs >= *fail_from) return Status::IoError("the actions' disk is full");
+    return records_->Sync();
+  }
+  std::optional<uint64_t> fail_from;
   uint64_t end() const override { return records_->end(); }
   Status Read(uint64_t from, const RecordVisitor& visit) override { return records_->Read(from, visit); }
 
@@ -185,6 +191,13 @@ const Folded& History() {
   return folded;
 }
 
+// The number of records the inputs before `input` gave.
+size_t RecordsBefore(const Folded& h, uint64_t input) {
+  return static_cast<size_t>(std::count_if(h.records.begin(), h.records.end(), [&](const std::vector<uint8_t>& r) {
+    return fb::GetJournalRecord(r.data())->input_offset() < input;
+  }));
+}
+
 TEST_CASE("partition: through in-memory pieces it gives the journal and the state of a plain fold") {
   const Folded& h = History();
   Pieces pieces;
@@ -196,6 +209,7 @@ TEST_CASE("partition: through in-memory pieces it gives the journal and the stat
     repeats += !a.original.empty();
   }).ok());
   CHECK(answered.size() == h.lines.size());
+  for (size_t i = 0; i < answered.size(); ++i) CHECK(answered[i] == i);  // in order, batch after batch
   CHECK(repeats >= 1);
   CHECK(pieces.journal_records.durable == h.records);
   CHECK(pieces.journal_records.pending.empty());
@@ -254,6 +268,31 @@ TEST_CASE("partition: journal behind: the state is written after the journal's s
   CHECK(recovered->engine().StateHash() == h.state_hash);
 }
 
+TEST_CASE("partition: a batch is logged while the one before it folds: its failure is returned once that one "
+          "is committed") {
+  const Folded& h = History();
+  Pieces pieces;
+  pieces.inputs.fail_from = 3;  // the fourth batch's inputs never become durable
+  {
+    auto partition = OpenOrFail(pieces);
+    const Status failed = partition->Append(h.lines, {});
+    CHECK(failed.code() == Status::Code::kIoError);
+    CHECK(failed.message() == "the actions' disk is full");
+    CHECK(partition->applied() == 3 * 16);
+  }
+  CHECK(pieces.state.applied == 3 * 16);  // the third batch, folded while the fourth was logged, committed
+  CHECK(pieces.state.commits == 3);
+  CHECK(pieces.journal_records.durable.size() == RecordsBefore(h, 3 * 16));
+  pieces.input_records.Crash();  // the fourth batch's inputs, never synced, are lost: never answered either
+  pieces.journal_records.Crash();
+  pieces.inputs.fail_from.reset();
+  auto recovered = OpenOrFail(pieces);
+  CHECK(recovered->applied() == 3 * 16);
+  REQUIRE(recovered->Append(std::span<const events::InputLine>(h.lines).subspan(3 * 16), {}).ok());
+  CHECK(pieces.journal_records.durable == h.records);
+  CHECK(recovered->engine().StateHash() == h.state_hash);
+}
+
 TEST_CASE("partition: after a crash between the journal's sync and the state's commit, a restart "
           "re-derives the records past the state and compares them") {
   const Folded& h = History();
@@ -265,15 +304,17 @@ TEST_CASE("partition: after a crash between the journal's sync and the state's c
   }
   REQUIRE(pieces.state.applied == 3 * 16);
   REQUIRE(pieces.journal_records.end() == 4 * 16);  // the journal is a batch ahead of the state
+  // and the inputs a batch ahead of the journal: the fifth batch was logged while the fourth folded
+  REQUIRE(pieces.input_records.durable.size() == 5 * 16);
   pieces.input_records.Crash();
   pieces.journal_records.Crash();
   pieces.state.fail_after.reset();
 
   SUBCASE("partition: recovery: the same records are not appended twice") {
     auto partition = OpenOrFail(pieces);
-    CHECK(partition->applied() == 4 * 16);
-    CHECK(pieces.journal_records.end() == 4 * 16);
-    REQUIRE(partition->Append(std::span<const events::InputLine>(h.lines).subspan(4 * 16), {}).ok());
+    CHECK(partition->applied() == 5 * 16);  // the fourth batch folded again, the fifth for the first time
+    CHECK(pieces.journal_records.durable.size() == RecordsBefore(h, 5 * 16));
+    REQUIRE(partition->Append(std::span<const events::InputLine>(h.lines).subspan(5 * 16), {}).ok());
     CHECK(pieces.journal_records.durable == h.records);
     CHECK(partition->engine().StateHash() == h.state_hash);
   }

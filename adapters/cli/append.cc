@@ -94,6 +94,7 @@ int Append(int argc, char** argv) {
   const bool quiet = args->options.contains("--quiet");
   const bool log_only = args->options.contains("--log-only");
   const size_t batch = RuntimeOptions(*args)->batch_max;
+  const size_t held = batch * std::max<size_t>(1, limits::kAppendLinesHeld / batch);  // whole batches
   if (args->options.contains("--resume")) {
     if (const auto s = CheckResume(*runtime, *reader, input); !s.ok()) {
       return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
@@ -147,7 +148,7 @@ int Append(int argc, char** argv) {
     bytes_read += line.bytes + 1;
     if (progress) progress->Update(bytes_read);
     lines.push_back(std::move(line));
-    if (lines.size() == batch) {
+    if (lines.size() == held) {
       if (const auto s = flush(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
     }
   }

@@ -87,9 +87,12 @@ class Runtime {
   // Failure: NotFound (missing, or no KEZEK marker), InvalidArgument (foreign), Corruption, IoError.
   static Status OpenReadOnly(const std::string& dir, const Options& options, std::unique_ptr<Runtime>* runtime);
 
-  // Logs the inputs durably (one fsync), folds them, and answers each. Every line becomes an input
-  // (events::EncodeInput): a line that is no valid action is logged and answered with its
-  // rejection like any other. A repeat's answer carries the original's records.
+  // Logs the inputs durably (one fsync a batch), folds them, and answers each, in order. Every line
+  // becomes an input (events::EncodeInput): a line that is no valid action is logged and answered
+  // with its rejection like any other. A repeat's answer carries the original's records. Handed
+  // more than one batch (`kezek append` hands up to limits::kAppendLinesHeld lines), each batch
+  // is logged while the one before it folds; on failure, up to the two batches then in hand may be
+  // logged and not folded: the next opening folds them (Partition::Append).
   Status Append(std::span<const events::InputLine> lines, const std::function<void(const Answer&)>& answer);
   Status Append(std::span<const std::string> json_lines, const std::function<void(const Answer&)>& answer);
   // Appends inputs to the actions log only (durably), without folding: `run` folds them later.
