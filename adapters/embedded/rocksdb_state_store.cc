@@ -54,6 +54,8 @@ rocksdb::ColumnFamilyHandle* FamilyOf(const std::vector<rocksdb::ColumnFamilyHan
 
 }  // namespace
 
+RocksDbStateStore::RocksDbStateStore(std::string path, Options options) : path_(std::move(path)), options_(options) {}
+
 RocksDbStateStore::~RocksDbStateStore() {
   (void)Drain();
   if (db_ == nullptr) return;
@@ -182,7 +184,13 @@ Status RocksDbStateStore::HashEntries(Sha256* hash) const {
 }
 
 Status RocksDbStateStore::Commit(const StateCommit& commit) {
-  auto batch = std::make_unique<rocksdb::WriteBatch>();
+  // Not the batch of the write that may be in flight (the one before); the one before that was
+  // drained when this one was launched.
+  std::unique_ptr<rocksdb::WriteBatch>& slot = batches_[next_batch_];
+  next_batch_ ^= 1;
+  if (!slot) slot = std::make_unique<rocksdb::WriteBatch>();
+  rocksdb::WriteBatch* batch = slot.get();
+  batch->Clear();
   commit.changes([&](const state_codec::Put& put) {
     rocksdb::ColumnFamilyHandle* family = FamilyOf(families_, put.family);
     if (put.erase) {
@@ -192,11 +200,11 @@ Status RocksDbStateStore::Commit(const StateCommit& commit) {
     }
   });
   batch->Put(FamilyOf(families_, state_codec::Family::kMeta), kAppliedKey, U64Le(commit.applied));
-  auto write = [db = db_, sync = options_.sync, batch = std::move(batch), after = commit.after] {
+  auto write = [db = db_, sync = options_.sync, batch, after = commit.after] {
     if (Status synced = StateCommit::Awaited(after); !synced.ok()) return synced;  // never ahead of the journal
     rocksdb::WriteOptions options;
     options.sync = sync;
-    return FromRocks(db->Write(options, batch.get()), "writing the state");
+    return FromRocks(db->Write(options, batch), "writing the state");
   };
   if (!options_.pipelined) return write();
   if (Status s = Drain(); !s.ok()) return s;

@@ -21,6 +21,7 @@
 // Thread-safety: one thread at a time.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <future>
 #include <memory>
@@ -35,6 +36,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace kezek::adapters {
@@ -73,14 +75,19 @@ class RocksDbStateStore final : public StateStore {
   uint64_t BytesOnDisk() const;
 
  private:
-  RocksDbStateStore(std::string path, Options options) : path_(std::move(path)), options_(options) {}
+  RocksDbStateStore(std::string path, Options options);
   Status LoadFamily(state_codec::Family family, State* state, uint64_t* applied) const;
 
   std::string path_;
   Options options_;
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> families_;  // [0] the default family, then kFamilies'
-  std::future<Status> in_flight_;                       // the pipelined write, when one runs
+  // Two write batches taken in turn: one filled while the other may be written behind. A batch
+  // keeps its capacity (megabytes) from commit to commit, so filling one neither regrows nor
+  // faults fresh pages in.
+  std::array<std::unique_ptr<rocksdb::WriteBatch>, 2> batches_;
+  size_t next_batch_ = 0;
+  std::future<Status> in_flight_;  // the pipelined write, when one runs (declared after the batches it writes)
 };
 
 }  // namespace kezek::adapters
