@@ -3,6 +3,7 @@
 // Pure: no I/O.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -14,30 +15,43 @@ namespace kezek::bytes {
 class Out {
  public:
   Out() = default;
-  explicit Out(size_t reserve) { s_.reserve(reserve); }  // the bytes expected: one allocation
-  // Writes into `reuse`'s storage (cleared; its capacity kept): a loop encoding millions of entries
-  // hands each Take() back to the next Out and allocates only when an entry outgrows the last.
-  Out(std::string&& reuse, size_t reserve) : s_(std::move(reuse)) {
-    s_.clear();
-    s_.reserve(reserve);
-  }
-  Out& U8(uint64_t v) { s_.push_back(static_cast<char>(v)); return *this; }
+  explicit Out(size_t reserve) { s_.resize(reserve); }  // the bytes expected: one allocation
+  // Writes into `reuse`'s storage (its capacity kept): a loop encoding millions of entries hands
+  // each Take() back to the next Out and allocates only when an entry outgrows the last.
+  Out(std::string&& reuse, size_t reserve) : s_(std::move(reuse)) { s_.resize(reserve); }
+  Out& U8(uint64_t v) { return Le(v, 1); }
   Out& U16(uint64_t v) { return Le(v, 2); }
   Out& U32(uint64_t v) { return Le(v, 4); }
   Out& U64(uint64_t v) { return Le(v, 8); }
   Out& I64(int64_t v) { return Le(static_cast<uint64_t>(v), 8); }
-  Out& Str(std::string_view v) { U32(v.size()); s_.append(v); return *this; }
-  Out& Raw(const void* data, size_t size) { s_.append(static_cast<const char*>(data), size); return *this; }
-  std::string Take() { return std::move(s_); }
+  Out& Str(std::string_view v) { U32(v.size()); return Raw(v.data(), v.size()); }
+  Out& Raw(const void* data, size_t size) {
+    if (size != 0) std::memcpy(Room(size), data, size);
+    return *this;
+  }
+  std::string Take() {
+    s_.resize(at_);
+    at_ = 0;
+    return std::move(s_);
+  }
 
  private:
-  Out& Le(uint64_t v, int bytes) {
+  // The string is kept at its full size and written through a cursor (`at_`): a value is one
+  // store, not a call to std::string::append; Take() cuts it to what was written.
+  char* Room(size_t bytes) {
+    if (at_ + bytes > s_.size()) s_.resize(std::max(2 * s_.size(), at_ + bytes));
+    char* at = s_.data() + at_;
+    at_ += bytes;
+    return at;
+  }
+  Out& Le(uint64_t v, size_t bytes) {
     char le[8];
-    for (int i = 0; i < bytes; ++i) le[i] = static_cast<char>(v >> (8 * i));
-    s_.append(le, static_cast<size_t>(bytes));  // one append a value, not one a byte
+    for (size_t i = 0; i < 8; ++i) le[i] = static_cast<char>(v >> (8 * i));  // one store once optimized
+    std::memcpy(Room(bytes), le, bytes);
     return *this;
   }
   std::string s_;
+  size_t at_ = 0;
 };
 
 class In {
