@@ -221,13 +221,15 @@ int Run(const Options& o) {
       fmt::print(stderr, "country_bench: {}\n", s.ToString());
       return 2;
     }
-    std::vector<std::string> lines;
+    std::vector<events::InputLine> lines;
     for (uint64_t i = 0; i < n;) {
       lines.clear();
-      // As `kezek append` hands them over: several batches at a time (each logged while the one
-      // before it folds).
-      for (; i < n && lines.size() < limits::kAppendLinesHeld; ++i) lines.push_back(codec.ActionToJson(actions[i]));
-      const auto t0 = Clock::now();  // the portal's JSON is made before; Kezek's work is timed
+      // As `kezek append` hands them over: lines as read (events::InputLine), several batches at a
+      // time (each logged while the one before it folds).
+      for (; i < n && lines.size() < limits::kAppendLinesHeld; ++i) {
+        lines.push_back(events::LineOf(codec.ActionToJson(actions[i])));
+      }
+      const auto t0 = Clock::now();  // the portal's JSON is made and read before; Kezek's work is timed
       if (auto s = runtime->Append(lines, [](const adapters::Runtime::Answer&) {}); !s.ok()) {
         fmt::print(stderr, "country_bench: {}\n", s.ToString());
         return 2;

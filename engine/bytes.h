@@ -19,11 +19,11 @@ class Out {
   // Writes into `reuse`'s storage (its capacity kept): a loop encoding millions of entries hands
   // each Take() back to the next Out and allocates only when an entry outgrows the last.
   Out(std::string&& reuse, size_t reserve) : s_(std::move(reuse)) { s_.resize(reserve); }
-  Out& U8(uint64_t v) { return Le(v, 1); }
-  Out& U16(uint64_t v) { return Le(v, 2); }
-  Out& U32(uint64_t v) { return Le(v, 4); }
-  Out& U64(uint64_t v) { return Le(v, 8); }
-  Out& I64(int64_t v) { return Le(static_cast<uint64_t>(v), 8); }
+  Out& U8(uint64_t v) { return Le<1>(v); }
+  Out& U16(uint64_t v) { return Le<2>(v); }
+  Out& U32(uint64_t v) { return Le<4>(v); }
+  Out& U64(uint64_t v) { return Le<8>(v); }
+  Out& I64(int64_t v) { return Le<8>(static_cast<uint64_t>(v)); }
   Out& Str(std::string_view v) { U32(v.size()); return Raw(v.data(), v.size()); }
   Out& Raw(const void* data, size_t size) {
     if (size != 0) std::memcpy(Room(size), data, size);
@@ -44,10 +44,11 @@ class Out {
     at_ += bytes;
     return at;
   }
-  Out& Le(uint64_t v, size_t bytes) {
+  template <size_t kBytes>
+  Out& Le(uint64_t v) {
     char le[8];
     for (size_t i = 0; i < 8; ++i) le[i] = static_cast<char>(v >> (8 * i));  // one store once optimized
-    std::memcpy(Room(bytes), le, bytes);
+    std::memcpy(Room(kBytes), le, kBytes);
     return *this;
   }
   std::string s_;

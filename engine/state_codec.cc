@@ -265,6 +265,13 @@ void ChangedEntries(const State& s, const std::function<void(const Put&)>& put) 
       const auto* ahead = reinterpret_cast<const char*>(&s.app(applications[i + kAhead]));
       for (size_t line = 0; line < sizeof(Application); line += 64) __builtin_prefetch(ahead + line);
     }
+    if (i + kAhead / 2 < applications.size()) {  // its strings' bytes, once the application has arrived
+      const Application& a = s.app(applications[i + kAhead / 2]);
+      for (const std::string* text : {&a.child_name, &a.conclusion_document, &a.contract_number,
+                                      &a.parent_document_sha256, &a.kindergarten_document_sha256}) {
+        __builtin_prefetch(text->data());
+      }
+    }
     BeInto(applications[i].value, 8, &entry.key);
     entry.value = EncodeApplication(s.app(applications[i]), std::move(entry.value));
     put(entry);
