@@ -148,7 +148,10 @@ int Append(int argc, char** argv) {
     bytes_read += line.bytes + 1;
     if (progress) progress->Update(bytes_read);
     lines.push_back(std::move(line));
-    if (lines.size() == held) {
+    // A full batch goes at once unless more input is already waiting (a file, a fast writer): then
+    // up to `held` lines go together, each batch logged while the one before folds. A steady
+    // trickle is still answered batch by batch.
+    if (lines.size() % batch == 0 && (lines.size() == held || !reader->Ready(0))) {
       if (const auto s = flush(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
     }
   }
