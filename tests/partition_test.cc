@@ -68,7 +68,11 @@ class MemoryInputs final : public adapters::InputLog {
 class MemoryJournal final : public adapters::JournalSink {
  public:
   explicit MemoryJournal(MemoryRecords* records) : records_(records) {}
-  Status Append(std::span<const uint8_t> record) override { return records_->Append(record); }
+  // Once `fail_appends` is set, every append fails.
+  Status Append(std::span<const uint8_t> record) override {
+    return fail_appends ? Status::IoError("the journal's segment is gone") : records_->Append(record);
+  }
+  bool fail_appends = false;
   Status Sync() override { return records_->Sync(); }
   // Behind: synced on a thread of its own, or, once `fail_behind` is set, failing there.
   std::shared_future<Status> SyncBehind() override {
@@ -79,10 +83,11 @@ class MemoryJournal final : public adapters::JournalSink {
   uint64_t behind = 0;
   bool fail_behind = false;
   uint64_t end() const override { return records_->end(); }
+  // A record not synced yet is read from memory, as the segment log's.
   Status ReadRecord(uint64_t sequence, std::vector<uint8_t>* record) override {
-    if (Status s = records_->Sync(); !s.ok()) return s;
-    REQUIRE(sequence < records_->durable.size());
-    *record = records_->durable[sequence];
+    REQUIRE(sequence < records_->end());
+    const size_t durable = records_->durable.size();
+    *record = sequence < durable ? records_->durable[sequence] : records_->pending[sequence - durable];
     return Status::Ok();
   }
   Status Read(uint64_t from, const RecordVisitor& visit) override { return records_->Read(from, visit); }
@@ -237,7 +242,22 @@ TEST_CASE("partition: journal behind: the state is written after the journal's s
   {
     auto partition = pieces.Open(Partition::Mode::kRecover, &s, 16, /*journal_behind=*/true);
     REQUIRE(s.ok());
-    REQUIRE(partition->Append(h.lines, {}).ok());
+    // The chain hashed on a thread of its own: each batch answered at its end, in order, with
+    // the whole records; a repeat with its original's.
+    std::vector<std::vector<uint8_t>> answered;
+    uint64_t next = 0, repeats = 0;
+    REQUIRE(partition->Append(h.lines, [&](const Partition::Answer& a) {
+      CHECK(a.input == next++);
+      for (const auto record : a.records) answered.emplace_back(record.begin(), record.end());
+      if (!a.original.empty()) {
+        ++repeats;
+        const uint64_t of = fb::GetJournalRecord(a.records.front().data())->duplicate_of();
+        CHECK(std::equal(a.original.front().begin(), a.original.front().end(), h.records[of].begin(), h.records[of].end()));
+      }
+    }).ok());
+    CHECK(next == h.lines.size());
+    CHECK(answered == h.records);
+    CHECK(repeats >= 1);
     CHECK(pieces.journal.behind == batches);
     CHECK(pieces.journal_records.syncs == batches);
     CHECK(pieces.journal_records.durable == h.records);
@@ -256,6 +276,20 @@ TEST_CASE("partition: journal behind: the state is written after the journal's s
     CHECK(failed.message() == "the journal's disk is full");
   }
   CHECK(failing.state.applied == 3 * 16);  // not the fourth batch: its journal never became durable
+  {  // an append failing on the chain's thread: returned at the batch's end, its state not committed
+    Pieces broken;
+    auto partition = broken.Open(Partition::Mode::kRecover, &s, 16, /*journal_behind=*/true);
+    REQUIRE(s.ok());
+    const std::span<const events::InputLine> lines(h.lines);
+    REQUIRE(partition->Append(lines.first(2 * 16), {}).ok());
+    broken.journal.fail_appends = true;
+    uint64_t answers = 0;
+    const Status failed = partition->Append(lines.subspan(2 * 16, 2 * 16), [&](const Partition::Answer&) { ++answers; });
+    CHECK(failed.message() == "the journal's segment is gone");
+    CHECK(answers == 0);
+    CHECK(broken.state.applied == 2 * 16);
+    CHECK(broken.state.commits == 2);
+  }
   CHECK(failing.state.commits == 3);
   failing.input_records.Crash();
   failing.journal_records.Crash();
