@@ -168,11 +168,12 @@ Status Partition::Append(std::span<const events::InputLine> lines, const Answers
   const auto batch = [&](size_t k) { return lines.subspan(k * size, std::min(size, lines.size() - k * size)); };
   Logged logged[2];
   Status status = batches == 0 ? Status::Ok() : LogInputs(batch(0), /*lend=*/true, &logged[0]);
-  // With the journal behind (a runtime opened write-behind), the hash chain goes to a core of its
-  // own too: the engine leaves each record's prev_sha256 zero, and a ChainHasher fills it in,
-  // hashes the record and appends it to the journal on its thread; a batch's answers are given
-  // once its records are whole (Chained). Same bytes, same head (events/chain_hasher.h).
-  if (status.ok() && batches > 0 && options_.journal_behind && ahead_.empty()) {
+  // With the journal behind (a runtime opened write-behind) and no answers wanted, the hash chain
+  // goes to a core of its own too: the engine leaves each record's prev_sha256 zero, and a
+  // ChainHasher fills it in, hashes the record and appends it to the journal on its thread; the
+  // batch's end takes the head. Same bytes, same head (events/chain_hasher.h). With answers, each
+  // would wait for its records to be whole and be read back: measured slower than hashing here.
+  if (status.ok() && batches > 0 && options_.journal_behind && !answer && ahead_.empty()) {
     chained_ = Status::Ok();
     chain_ = std::make_unique<events::ChainHasher>(engine_.state().head_sha256,
                                                    [this](std::span<const uint8_t> record, const Sha256&) {
@@ -189,7 +190,7 @@ Status Partition::Append(std::span<const events::InputLine> lines, const Answers
     for (size_t i = 0; i < now.payloads.size() && status.ok(); ++i) {
       status = FoldOne(now.first + i, now.payloads[i], answer);
     }
-    if (status.ok() && chain_) status = Chained(answer);
+    if (status.ok() && chain_) status = Chained();
     if (status.ok()) status = Commit();
     if (ahead.valid()) {
       Status next = ahead.get();
@@ -200,33 +201,16 @@ Status Partition::Append(std::span<const events::InputLine> lines, const Answers
     engine_.SetHead(chain_->Head());
     chain_.reset();
     engine_.HashRecords(true);
-    unanswered_.clear();
     if (status.ok()) status = chained_;
   }
   return status;
 }
 
 // The end of a batch folded with the chain on its own thread: its records are hashed and in the
-// journal once Head returns; then each input is answered, in order, with its records read back.
-Status Partition::Chained(const Answers& answer) {
+// journal once Head returns.
+Status Partition::Chained() {
   engine_.SetHead(chain_->Head());
-  if (!chained_.ok()) return chained_;
-  for (const Unanswered& input : unanswered_) {
-    answer_records_.resize(input.records);
-    answer_spans_.clear();
-    for (uint32_t i = 0; i < input.records; ++i) {
-      if (Status s = journal_->ReadRecord(input.first + i, &answer_records_[i]); !s.ok()) return s;
-      answer_spans_.push_back(answer_records_[i]);
-    }
-    original_spans_.clear();
-    if (input.duplicate) {
-      const uint64_t of = fb::GetJournalRecord(answer_records_.front().data())->duplicate_of();
-      if (Status s = ReadOriginal(of); !s.ok()) return s;
-    }
-    answer(Answer{input.input, answer_spans_, original_spans_});
-  }
-  unanswered_.clear();
-  return Status::Ok();
+  return chained_;
 }
 
 Status Partition::CatchUp(const Answers& answer) {
@@ -262,12 +246,8 @@ Status Partition::FoldOne(uint64_t index, std::span<const uint8_t> payload, cons
     return Status::Corruption(fmt::format("{}: {}", options_.input_name, problem));
   }
   uint64_t sequence = engine_.state().next_sequence - result.records.size();
-  if (chain_) {  // hashed and appended on the chain's thread; answered at the batch's end
+  if (chain_) {  // hashed and appended on the chain's thread (no answers wanted)
     chain_->Add(result.records);
-    if (answer) {
-      unanswered_.push_back({index, sequence, static_cast<uint32_t>(result.records.size()),
-                             result.outcome == fb::Outcome::Duplicate});
-    }
     applied_ = index + 1;
     return Status::Ok();
   }

@@ -13,10 +13,10 @@
 //      rest to be appended;
 //   3. the journal is synced (crash points 2 and 3: before and after); with
 //      Options::journal_behind, on the sink's own thread (JournalSink::SyncBehind) while the next
-//      batch is logged and folded, and step 4's write waits for it (StateCommit::after); Append
-//      then also hashes the chain and appends the records on a thread of its own
-//      (events::ChainHasher: the engine leaves prev_sha256 zero, the hasher fills it in), and
-//      answers a batch's inputs once its records are whole, before step 3;
+//      batch is logged and folded, and step 4's write waits for it (StateCommit::after); an
+//      Append that wants no answers then also hashes the chain and appends the records on a
+//      thread of its own (events::ChainHasher: the engine leaves prev_sha256 zero, the hasher
+//      fills it in), whose head the batch's end takes before step 3;
 //   4. the state's changes (Engine::DrainChanges: the changed entries, the journal head among
 //      them) and the count of inputs applied go to the state store in one atomic commit (crash
 //      point 4: after it).
@@ -239,21 +239,11 @@ class Partition {
   std::atomic<uint64_t> crash_points_{0};  // counted by the logging helper too
   Status ReadOriginal(uint64_t sequence);
 
-  Status Chained(const Answers& answer);
-  // Append, journal behind: the chain's SHA-256 and the journal's appends on the ChainHasher's
-  // thread; `chained_` is its first failed append (read once Head returned); the batch's inputs
-  // wait there to be answered.
-  struct Unanswered {
-    uint64_t input = 0;
-    uint64_t first = 0;  // its first record's sequence
-    uint32_t records = 0;
-    bool duplicate = false;
-  };
+  Status Chained();
+  // Append, journal behind, no answers: the chain's SHA-256 and the journal's appends on the
+  // ChainHasher's thread; `chained_` is its first failed append (read once Head returned).
   std::unique_ptr<events::ChainHasher> chain_;
   Status chained_;
-  std::vector<Unanswered> unanswered_;
-  std::vector<std::vector<uint8_t>> answer_records_;
-  std::vector<std::span<const uint8_t>> answer_spans_;
 
   std::vector<std::vector<uint8_t>> original_;     // the records a repeat's answer carries
   std::vector<std::span<const uint8_t>> original_spans_;
