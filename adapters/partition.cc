@@ -198,10 +198,10 @@ Status Partition::Append(std::span<const events::InputLine> lines, const Answers
     }
   }
   if (chain_) {  // on failure too: the records folded so far are whole and in the journal's buffer
-    engine_.SetHead(chain_->Head());
+    const Status chained = Chained();
     chain_.reset();
     engine_.HashRecords(true);
-    if (status.ok()) status = chained_;
+    if (status.ok()) status = chained;
   }
   return status;
 }
