@@ -188,6 +188,7 @@ Status Partition::Append(std::span<const events::InputLine> lines, const Answers
     }
     const Logged& now = logged[k % 2];
     for (size_t i = 0; i < now.payloads.size() && status.ok(); ++i) {
+      if (i + events::kPrefetchAhead < now.payloads.size()) events::PrefetchInput(engine_, now.payloads[i + events::kPrefetchAhead]);
       status = FoldOne(now.first + i, now.payloads[i], answer);
     }
     if (status.ok() && chain_) status = Chained();

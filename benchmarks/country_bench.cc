@@ -260,14 +260,20 @@ int Run(const Options& o) {
       events::ChainHasher chain;
       ApplyResult result;
       std::string damaged;
+      events::PrefetchQueue queue;  // each input prefetched two ahead of its fold
+      events::PrefetchQueue::Ready ready;
+      const auto fold = [&] {
+        if (!events::FoldInput(replayed, ready.payload, ready.index, &result, &damaged)) return false;
+        chain.Add(result.records);
+        ++count;
+        return true;
+      };
       if (s.ok()) {
         s = log->Read(0, [&](uint64_t index, std::span<const uint8_t> payload) {
-          if (!events::FoldInput(replayed, payload, index, &result, &damaged)) return false;
-          chain.Add(result.records);
-          ++count;
-          return true;
+          return !queue.Push(replayed, index, payload, &ready) || fold();
         });
       }
+      while (s.ok() && damaged.empty() && queue.Pop(&ready)) (void)fold();
       replayed.SetHead(chain.Head());
     }
     replay_s = Seconds(started);

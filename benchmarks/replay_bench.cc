@@ -83,6 +83,9 @@ double FoldPartitions(const Inputs& inputs, const std::vector<std::vector<uint32
       auto engine = std::make_unique<Engine>();
       ApplyResult result;
       for (size_t offset = 0; offset < partitions[p].size(); ++offset) {
+        if (offset + events::kPrefetchAhead < partitions[p].size()) {
+          events::PrefetchInput(*engine, inputs[partitions[p][offset + events::kPrefetchAhead]]);
+        }
         if (!events::FoldInput(*engine, inputs[partitions[p][offset]], offset, &result, &fold.error)) break;
         fold.records += result.records.size();
         if (!result.records.empty()) fold.head = result.record_sha256;
@@ -180,6 +183,7 @@ int main(int argc, char** argv) {
     records = 0;
     started = Clock::now();
     for (size_t i = 0; i < inputs.size(); ++i) {
+      if (i + events::kPrefetchAhead < inputs.size()) events::PrefetchInput(*engine, inputs[i + events::kPrefetchAhead]);
       if (!events::FoldInput(*engine, inputs[i], i, &result, &error)) return Fail(fmt::format("input {}: {}", i, error));
       records += result.records.size();
     }
@@ -211,6 +215,7 @@ int main(int argc, char** argv) {
     {
       events::ChainHasher chain;
       for (size_t i = 0; i < inputs.size(); ++i) {
+        if (i + events::kPrefetchAhead < inputs.size()) events::PrefetchInput(*engine, inputs[i + events::kPrefetchAhead]);
         if (!events::FoldInput(*engine, inputs[i], i, &result, &error)) return Fail(fmt::format("input {}: {}", i, error));
         chain.Add(result.records);
       }

@@ -149,6 +149,13 @@ class Timers {
     Bucket& bucket = First();
     return bucket.timers[bucket.next];
   }
+  // The timer `k` places after top() when it is in top()'s day, else nullptr: a caller taking
+  // timers in turn starts loading what they touch a few ahead. REQUIRES: top() was called since
+  // the last pop().
+  const Timer* ahead(size_t k) const {
+    const Bucket& bucket = buckets_.begin()->second;
+    return bucket.next + k < bucket.timers.size() ? &bucket.timers[bucket.next + k] : nullptr;
+  }
   void pop() {
     Bucket& bucket = First();
     --size_;

@@ -97,6 +97,33 @@ std::vector<uint8_t> EncodeForeign(std::span<const uint8_t> payload, std::string
                   std::string_view(reinterpret_cast<const char*>(kept.data()), kept.size()));
 }
 
+void PrefetchInput(const Engine& engine, std::span<const uint8_t> payload) {
+  if (payload.size() > 1 && payload[0] == kInputAction) engine.Prefetch(payload.subspan(1));
+}
+
+PrefetchQueue::Ready PrefetchQueue::Take(size_t slot) {
+  const Held& held = held_[slot];
+  ++taken_;
+  return {held.index, std::span<const uint8_t>(held.bytes).subspan(15)};
+}
+
+bool PrefetchQueue::Push(const Engine& engine, uint64_t index, std::span<const uint8_t> payload, Ready* ready) {
+  Held& held = held_[pushed_++ % held_.size()];
+  held.index = index;
+  held.bytes.resize(15 + payload.size());  // the allocation is 16-byte aligned: the action at 16
+  std::copy(payload.begin(), payload.end(), held.bytes.begin() + 15);
+  PrefetchInput(engine, std::span<const uint8_t>(held.bytes).subspan(15));
+  if (pushed_ - taken_ <= kPrefetchAhead) return false;
+  *ready = Take(taken_ % held_.size());
+  return true;
+}
+
+bool PrefetchQueue::Pop(Ready* ready) {
+  if (taken_ == pushed_) return false;
+  *ready = Take(taken_ % held_.size());
+  return true;
+}
+
 bool FoldInput(Engine& engine, std::span<const uint8_t> payload, uint64_t input_offset, ApplyResult* result,
                std::string* error) {
   if (const std::string problem = FrameProblem(payload); !problem.empty()) {

@@ -12,6 +12,7 @@
 // Pure: no I/O (reading lines with a bound is adapters::LineReader).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -62,5 +63,33 @@ std::vector<uint8_t> EncodeForeign(std::span<const uint8_t> payload, std::string
 // if the payload is damaged (an unknown tag, cut short): that is corruption of a log, not input.
 [[nodiscard]] bool FoldInput(Engine& engine, std::span<const uint8_t> payload, uint64_t input_offset,
                              ApplyResult* result, std::string* error);
+// Engine::Prefetch for a payload FoldInput will fold soon (an action's; nothing for another
+// frame): a fold loop calls it for the payload kPrefetchAhead positions after the one it folds.
+void PrefetchInput(const Engine& engine, std::span<const uint8_t> payload);
+inline constexpr size_t kPrefetchAhead = 2;
+
+// The same for a fold loop handed its payloads one at a time (a log's Read callback, whose bytes
+// last only the call): each payload is copied in (an action's bytes 16-byte aligned, as the engine
+// reads them in place) and prefetched, and comes out to be folded kPrefetchAhead payloads later.
+class PrefetchQueue {
+ public:
+  struct Ready {
+    uint64_t index = 0;
+    std::span<const uint8_t> payload;  // valid until the next Push or Pop
+  };
+  // Takes payload `index` in; true with the payload taken kPrefetchAhead calls before in *ready.
+  bool Push(const Engine& engine, uint64_t index, std::span<const uint8_t> payload, Ready* ready);
+  // After the last Push: the payloads still held, in order, one a call; false when none is left.
+  bool Pop(Ready* ready);
+
+ private:
+  struct Held {
+    std::vector<uint8_t> bytes;  // 15 bytes of padding, then the payload (its action at 16)
+    uint64_t index = 0;
+  };
+  Ready Take(size_t slot);
+  std::array<Held, kPrefetchAhead + 1> held_;
+  uint64_t pushed_ = 0, taken_ = 0;
+};
 
 }  // namespace kezek::events

@@ -1,6 +1,7 @@
 #include "replay/verify.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -250,7 +251,7 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
   Sha256Hasher sha256;         // the fold's records past the first difference
   Sha256 head{};               // SHA-256 of the fold's last record
   std::optional<std::pair<uint64_t, Sha256>> hashed;  // the fold's state hash, after that many inputs
-  std::vector<uint8_t> input_bytes, record_bytes;
+  std::vector<uint8_t> record_bytes;
   Sha256 record_hash{};
   std::string error;
   uint64_t sequence = 0;  // the next journal record to check
@@ -276,6 +277,21 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
   };
   JournalSide journal(source, options.stop);
   state_check(0);
+  // Inputs are read events::kPrefetchAhead ahead of their fold and prefetched (Engine::Prefetch);
+  // a read that fails is reported when its input's turn comes.
+  struct Ahead {
+    std::vector<uint8_t> bytes;
+    bool read = false;
+    std::string error;
+  };
+  std::array<Ahead, events::kPrefetchAhead + 1> ahead;
+  const auto read_ahead = [&](uint64_t index) {
+    Ahead& slot = ahead[index % ahead.size()];
+    slot.error.clear();
+    slot.read = source.input(index, &slot.bytes, &slot.error);
+    if (slot.read) events::PrefetchInput(*engine, slot.bytes);
+  };
+  for (uint64_t index = 0; index < std::min<uint64_t>(events::kPrefetchAhead, source.inputs); ++index) read_ahead(index);
   for (uint64_t input = 0; input < source.inputs && !report.divergence; ++input) {
     if (stopped()) {
       report.interrupted = true;
@@ -292,10 +308,13 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
       }
       break;
     }
-    if (!source.input(input, &input_bytes, &error)) {
-      report.divergence = Divergence{sequence, input, fmt::format("input {} cannot be read: {}", input, error), "", "", ""};
+    if (input + events::kPrefetchAhead < source.inputs) read_ahead(input + events::kPrefetchAhead);
+    const Ahead& now = ahead[input % ahead.size()];
+    if (!now.read) {
+      report.divergence = Divergence{sequence, input, fmt::format("input {} cannot be read: {}", input, now.error), "", "", ""};
       break;
     }
+    const std::vector<uint8_t>& input_bytes = now.bytes;
     ApplyResult result;
     const uint64_t offset = input < source.input_offsets.size() ? source.input_offsets[input] : input;
     if (!events::FoldInput(*engine, input_bytes, offset, &result, &error)) {

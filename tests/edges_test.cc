@@ -163,6 +163,52 @@ TEST_CASE("codec: a body_type without its body (absent, null, a number) is Missi
   }
 }
 
+TEST_CASE("engine: Prefetch of damaged, cut, misaligned or oversized bytes is harmless and changes nothing") {
+  workload::SimulationOptions options;
+  options.seed = 7;
+  options.applications = 200;
+  options.months = 6;
+  options.country = true;
+  const std::vector<std::vector<uint8_t>> log = SimulatedLog(options);
+  REQUIRE(log.size() > 100);
+  const auto fold = [&](bool hostile) {
+    Engine engine;
+    Sha256Hasher journal;
+    journal.Begin();
+    std::vector<uint8_t> misaligned, damaged;
+    for (size_t i = 0; i < log.size(); ++i) {
+      if (hostile) {
+        const std::vector<uint8_t>& next = log[(i + 1) % log.size()];
+        // Every cut of the next action, each in a buffer of its own size (ASan sees a read past it).
+        for (size_t cut = 0; cut < next.size(); cut += 1 + cut / 8) {
+          const std::vector<uint8_t> part(next.begin(), next.begin() + static_cast<long>(cut));
+          engine.Prefetch(part);
+        }
+        misaligned.assign(1, 0);
+        misaligned.insert(misaligned.end(), next.begin(), next.end());
+        engine.Prefetch(std::span<const uint8_t>(misaligned).subspan(1));
+        damaged = next;
+        for (size_t at = 0; at < damaged.size(); at += 7) {
+          damaged[at] = static_cast<uint8_t>(damaged[at] ^ 0x5A ^ i);
+          engine.Prefetch(damaged);
+        }
+      }
+      if (i + events::kPrefetchAhead < log.size()) engine.Prefetch(log[i + events::kPrefetchAhead]);
+      const ApplyResult result = engine.Apply(log[i], i);
+      for (const auto record : result.records) journal.Update(record);
+    }
+    if (hostile) {
+      engine.Prefetch(std::vector<uint8_t>(limits::kActionBytesMax + 1, 0xFF));
+      engine.Prefetch({});
+    }
+    return std::pair{journal.End(), engine.StateHash()};
+  };
+  const auto plain = fold(false);
+  const auto hostile = fold(true);
+  CHECK(plain.first == hostile.first);
+  CHECK(plain.second == hostile.second);
+}
+
 TEST_CASE("codec: a reason quoting the sender's text cuts it on a character boundary") {
   World world;
   const int64_t at = Utc(2020, 1, 1);  // the World's own setup instant: no jump of engine time
