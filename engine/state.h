@@ -217,6 +217,25 @@ struct IinHash {
   }
 };
 
+// Catalogue ids (ДО, groups) are small and consecutive: mixed (murmur3's fmix64), as the tables
+// take the low bits of a hash to place an entry and the high bits to tell entries apart.
+struct IdHash {
+  template <class T, class Tag>
+  size_t operator()(Named<T, Tag> id) const noexcept {
+    return IinHash{}(Iin{static_cast<uint64_t>(id.value)});
+  }
+};
+
+// A table's ids, ascending: for walking a hash table in key order.
+template <class Map>
+std::vector<typename Map::key_type> SortedIds(const Map& map) {
+  std::vector<typename Map::key_type> ids;
+  ids.reserve(map.size());
+  for (const auto& entry : map) ids.push_back(entry.first);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
 struct Hash128 {
   size_t operator()(const std::array<uint64_t, 2>& key) const noexcept { return key[0] ^ (key[1] * 0x9E3779B97F4A7C15ull); }
 };
@@ -256,10 +275,11 @@ struct State {
   WorkingCalendar calendar;
   UtcOffsets offsets;
   std::map<LocalityId, Locality> localities;
-  // B-trees (ordered like std::map, walked in key order by the state's encoding) of few cache
-  // lines a lookup: every enrollment step looks its group and ДО up.
-  absl::btree_map<KindergartenId, Kindergarten> kindergartens;
-  absl::btree_map<GroupId, Group> groups;
+  // Hash tables: every enrollment step looks its group and ДО up, one probe each (a B-tree of a
+  // country's groups was five levels, a cache miss each). Their iteration order is never
+  // observed: whatever walks them in order sorts their ids (SortedIds).
+  absl::flat_hash_map<KindergartenId, Kindergarten, IdHash> kindergartens;
+  absl::flat_hash_map<GroupId, Group, IdHash> groups;
   std::map<LocalityId, PriorityPolicy> policies;  // LocalityId{0}: the default
   std::vector<std::string> categories;            // interned priority category codes
   std::map<std::string, uint16_t, std::less<>> category_index;

@@ -324,8 +324,8 @@ void AllEntries(const State& s, const std::function<void(const Put&)>& put) {
   }
   for (const VoucherId id : s.VoucherNumbers()) VoucherEntry(s, id, put);
   for (uint32_t i = 0; i < s.queues.size(); ++i) QueueEntryOf(s, i, put);
-  for (const auto& [id, g] : s.groups) GroupEntry(s, id, put);
-  for (const auto& [id, k] : s.kindergartens) KindergartenEntry(s, id, put);
+  for (const GroupId id : SortedIds(s.groups)) GroupEntry(s, id, put);
+  for (const KindergartenId id : SortedIds(s.kindergartens)) KindergartenEntry(s, id, put);
   for (const auto& [id, l] : s.localities) LocalityEntry(s, id, put);
   for (const auto& [id, p] : s.policies) PolicyEntry(s, id, put);
   for (const auto& [id, t] : s.offsets.entries()) OffsetEntry(s, id, put);
@@ -509,10 +509,10 @@ bool FinishLoad(State* s) {
     s->category_index[s->categories[i]] = static_cast<uint16_t>(i);
   }
   for (uint32_t i = 0; i < s->queues.size(); ++i) s->queue_index[s->queues[i].key()] = i;
-  for (const auto& [id, g] : s->groups) {
-    const auto k = s->kindergartens.find(g.kindergarten);
+  for (const GroupId id : SortedIds(s->groups)) {
+    const auto k = s->kindergartens.find(s->groups.at(id).kindergarten);
     if (k == s->kindergartens.end()) return false;
-    k->second.groups.push_back(id);  // map order: ascending
+    k->second.groups.push_back(id);  // ascending
   }
   for (size_t i = 1; i < s->applications.size(); ++i) {
     const Application& a = s->applications[i];

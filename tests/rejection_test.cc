@@ -69,7 +69,8 @@ std::string Fingerprint(const State& s) {
     Put(out, std::string_view(l.region_code));
   }
   out += "kindergartens:";
-  for (const auto& [id, k] : s.kindergartens) {
+  for (const KindergartenId id : SortedIds(s.kindergartens)) {
+    const Kindergarten& k = s.kindergartens.at(id);
     Put(out, id.value);
     Put(out, k.locality.value);
     Put(out, std::string_view(k.name_ru));
@@ -77,7 +78,8 @@ std::string Fingerprint(const State& s) {
     for (const GroupId g : k.groups) Put(out, g.value);
   }
   out += "groups:";
-  for (const auto& [id, g] : s.groups) {
+  for (const GroupId id : SortedIds(s.groups)) {
+    const Group& g = s.groups.at(id);
     Put(out, id.value);
     Put(out, g.kindergarten.value);
     Put(out, g.language);

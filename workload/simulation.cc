@@ -626,7 +626,8 @@ class Simulator {
     // The free places of each group, by pool; a child of birth year Y (A = school_year - Y, or
     // A - 1 if born after 1 September) takes one in a group for A-1..A first, else in any it fits.
     std::map<Pool, std::vector<std::pair<const Group*, int64_t>>> free;
-    for (const auto& [id, g] : s.groups) {
+    for (const GroupId id : SortedIds(s.groups)) {
+      const Group& g = s.groups.at(id);
       const uint32_t locality = s.kindergartens.at(g.kindergarten).locality.value;
       const fb::QueueType type = g.correction == fb::CorrectionType::None ? fb::QueueType::General : fb::QueueType::Special;
       free[{locality, type, g.language, g.correction}].emplace_back(&g, static_cast<int64_t>(g.capacity) - static_cast<int64_t>(g.taken));
