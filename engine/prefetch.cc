@@ -10,6 +10,7 @@
 
 #include "engine/engine.h"
 #include "engine/limits.h"
+#include "engine/rules.h"
 
 namespace kezek {
 namespace {
@@ -34,41 +35,15 @@ void Engine::Prefetch(std::span<const uint8_t> bytes) const {
     const XXH128_hash_t hash = XXH3_128bits(key->data(), key->size());
     state_.idempotency.prefetch(std::array<uint64_t, 2>{hash.low64, hash.high64});
   }
-  if (action.body() == nullptr) return;
-  uint64_t application = 0;
-  switch (action.body_type()) {
-    case fb::ActionBody::FileApplication: {
-      // The child's entry, looked up by the IIN's twelve digits (a malformed IIN is rejected later).
-      const auto* iin = action.body_as_FileApplication()->child_iin();
-      if (iin == nullptr || iin->size() != 12) break;
-      uint64_t value = 0;
-      for (const char digit : iin->string_view()) value = value * 10 + static_cast<uint64_t>(digit - '0');
-      state_.children.prefetch(Iin{value});
-      break;
-    }
-    case fb::ActionBody::ConfirmDocuments: application = action.body_as_ConfirmDocuments()->application(); break;
-    case fb::ActionBody::RejectDocuments: application = action.body_as_RejectDocuments()->application(); break;
-    case fb::ActionBody::Withdraw: application = action.body_as_Withdraw()->application(); break;
-    case fb::ActionBody::AnswerInterest: application = action.body_as_AnswerInterest()->application(); break;
-    case fb::ActionBody::ExtendVoucher: application = action.body_as_ExtendVoucher()->application(); break;
-    case fb::ActionBody::ChooseKindergarten: application = action.body_as_ChooseKindergarten()->application(); break;
-    case fb::ActionBody::SendContract: application = action.body_as_SendContract()->application(); break;
-    case fb::ActionBody::ParentSigns: application = action.body_as_ParentSigns()->application(); break;
-    case fb::ActionBody::KindergartenSigns: application = action.body_as_KindergartenSigns()->application(); break;
-    case fb::ActionBody::NONE:
-    case fb::ActionBody::AllocateVouchers:
-    case fb::ActionBody::UpsertLocality:
-    case fb::ActionBody::SetUtcOffset:
-    case fb::ActionBody::UpsertKindergarten:
-    case fb::ActionBody::UpsertGroup:
-    case fb::ActionBody::UpdateCalendar:
-    case fb::ActionBody::SetPriorityPolicy:
-    case fb::ActionBody::ArchiveChild:
-    case fb::ActionBody::ClockTick:
-      break;
-  }
-  if (application != 0) {
-    if (const uint32_t slot = state_.ApplicationSlot(ApplicationId{application}); slot != 0) {
+  if (action.body_type() == fb::ActionBody::FileApplication && action.body() != nullptr) {
+    // The child's entry, looked up by the IIN's twelve digits (a malformed IIN is rejected later).
+    const auto* iin = action.body_as_FileApplication()->child_iin();
+    if (iin == nullptr || iin->size() != 12) return;
+    uint64_t value = 0;
+    for (const char digit : iin->string_view()) value = value * 10 + static_cast<uint64_t>(digit - '0');
+    state_.children.prefetch(Iin{value});
+  } else if (const std::optional<uint64_t> number = rules::ApplicationNamed(action)) {
+    if (const uint32_t slot = state_.ApplicationSlot(ApplicationId{*number}); slot != 0) {
       __builtin_prefetch(&state_.applications[slot]);  // its first cache line: the fields rules read first
     }
   }

@@ -63,6 +63,9 @@ InstantMs RankingInstant(InstantMs now, InstantMs stamped);
 // --- access (access.cc) --------------------------------------------------------------------
 // Whether `role` may post an action of kind `body`.
 bool RoleMayPost(fb::Role role, fb::ActionBody body);
+// The application an action names (the number in its body); nullopt for an action that names
+// none (a filing, the catalogue, an allocation, a tick) or has no body.
+std::optional<uint64_t> ApplicationNamed(const fb::Action& action);
 
 // --- applications (applications.cc) --------------------------------------------------------
 // Files at engine time `at` an application its sender stamped `stamped`; it ranks by

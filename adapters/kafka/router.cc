@@ -6,6 +6,7 @@
 #include "actions_generated.h"
 #include "engine/assert.h"
 #include "engine/numbers.h"
+#include "engine/rules.h"
 #include "events/input.h"
 
 namespace kezek::adapters::kafka {
@@ -36,30 +37,10 @@ Route RouteOf(std::span<const uint8_t> payload, int32_t partitions) {
     const std::optional<LocalityId> of = LocalityOfNumber(number);
     return of ? locality(of->value) : Route{"", {0}};
   };
-  switch (action->body_type()) {
-    case fb::ActionBody::FileApplication: return locality(action->body_as_FileApplication()->locality());
-    case fb::ActionBody::AllocateVouchers: return locality(action->body_as_AllocateVouchers()->locality());
-    case fb::ActionBody::ConfirmDocuments: return application(action->body_as_ConfirmDocuments()->application());
-    case fb::ActionBody::RejectDocuments: return application(action->body_as_RejectDocuments()->application());
-    case fb::ActionBody::Withdraw: return application(action->body_as_Withdraw()->application());
-    case fb::ActionBody::AnswerInterest: return application(action->body_as_AnswerInterest()->application());
-    case fb::ActionBody::ExtendVoucher: return application(action->body_as_ExtendVoucher()->application());
-    case fb::ActionBody::ChooseKindergarten: return application(action->body_as_ChooseKindergarten()->application());
-    case fb::ActionBody::SendContract: return application(action->body_as_SendContract()->application());
-    case fb::ActionBody::ParentSigns: return application(action->body_as_ParentSigns()->application());
-    case fb::ActionBody::KindergartenSigns: return application(action->body_as_KindergartenSigns()->application());
-    case fb::ActionBody::UpsertLocality:
-    case fb::ActionBody::SetUtcOffset:
-    case fb::ActionBody::UpsertKindergarten:
-    case fb::ActionBody::UpsertGroup:
-    case fb::ActionBody::UpdateCalendar:
-    case fb::ActionBody::SetPriorityPolicy:
-    case fb::ActionBody::ArchiveChild:
-    case fb::ActionBody::ClockTick:
-      break;
-    case fb::ActionBody::NONE:
-      return {"", {0}};
-  }
+  if (const auto* filing = action->body_as_FileApplication()) return locality(filing->locality());
+  if (const auto* allocation = action->body_as_AllocateVouchers()) return locality(allocation->locality());
+  if (action->body_type() == fb::ActionBody::NONE) return {"", {0}};
+  if (const std::optional<uint64_t> number = rules::ApplicationNamed(*action)) return application(*number);
   return {"*", Every(partitions)};
 }
 
