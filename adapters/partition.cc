@@ -222,8 +222,12 @@ Status Partition::CatchUp(const Answers& answer) {
   Status failure;
   size_t in_batch = 0;
   uint64_t folded = 0;
-  const Status read = inputs_->Read(applied_, [&](uint64_t index, std::span<const uint8_t> payload) {
-    failure = FoldOne(index, payload, answer);
+  // Each input is prefetched two ahead of its fold (events::PrefetchQueue); the last two are
+  // folded once the log's Read returns, on a failed read too (as they were before it).
+  events::PrefetchQueue queue;
+  events::PrefetchQueue::Ready ready;
+  const auto fold = [&] {
+    failure = FoldOne(ready.index, ready.payload, answer);
     ++folded;
     if (failure.ok() && ++in_batch == options_.batch_max) {
       in_batch = 0;
@@ -231,7 +235,11 @@ Status Partition::CatchUp(const Answers& answer) {
       if (failure.ok() && options_.progress) options_.progress(folded, behind);
     }
     return failure.ok();
+  };
+  const Status read = inputs_->Read(applied_, [&](uint64_t index, std::span<const uint8_t> payload) {
+    return !queue.Push(engine_, index, payload, &ready) || fold();
   });
+  while (failure.ok() && queue.Pop(&ready)) fold();
   if (!read.ok()) return read;
   if (!failure.ok()) return failure;
   return Commit();
