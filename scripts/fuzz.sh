@@ -14,7 +14,11 @@ case "$seconds" in ''|*[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS]" >&2; exi
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1" \
   -DKEZEK_FUZZ=ON -DBUILD_TESTING=OFF > /dev/null
-ninja -C build-fuzz -j2 json_decoder_fuzz > /dev/null
+if ! ninja -C build-fuzz -j2 json_decoder_fuzz > build-fuzz/build.log 2>&1; then
+  grep -E 'error|FAILED' build-fuzz/build.log | head -20
+  echo "fuzz: the fuzz target did not build (build-fuzz/build.log)"
+  exit 1
+fi
 [ -x build/adapters/kezek ] || scripts/build.sh release > /dev/null  # writes the seed history
 seeds=build-fuzz/seeds
 rm -rf "$seeds" && mkdir -p "$seeds" build-fuzz/corpus
