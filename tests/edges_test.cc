@@ -209,6 +209,35 @@ TEST_CASE("engine: Prefetch of damaged, cut, misaligned or oversized bytes is ha
   CHECK(plain.second == hostile.second);
 }
 
+TEST_CASE("input: PrefetchQueue hands back every payload once, in order, its action aligned, whatever the sizes") {
+  Engine engine;
+  events::PrefetchQueue queue;
+  events::PrefetchQueue::Ready ready;
+  std::vector<std::vector<uint8_t>> sent, got;
+  std::vector<uint64_t> indexes;
+  const auto take = [&] {
+    got.emplace_back(ready.payload.begin(), ready.payload.end());
+    indexes.push_back(ready.index);
+    CHECK(reinterpret_cast<uintptr_t>(ready.payload.data() + 1) % alignof(std::max_align_t) == 0);
+  };
+  for (uint64_t i = 0; i < 40; ++i) {
+    // Sizes that grow and shrink (a slot's buffer reused for a longer or shorter payload); a few
+    // frames that are not actions, and garbage behind an action's tag.
+    std::vector<uint8_t> payload((i * 37) % 300 + 1, static_cast<uint8_t>(i));
+    payload[0] = i % 5 == 0 ? uint8_t{9} : events::kInputAction;
+    sent.push_back(payload);
+    if (queue.Push(engine, 1000 + i, payload, &ready)) take();
+    CHECK(got.size() == (i + 1 > events::kPrefetchAhead ? i + 1 - events::kPrefetchAhead : 0));
+  }
+  while (queue.Pop(&ready)) take();
+  CHECK_FALSE(queue.Pop(&ready));
+  REQUIRE(got.size() == sent.size());
+  for (size_t i = 0; i < sent.size(); ++i) {
+    CHECK(got[i] == sent[i]);
+    CHECK(indexes[i] == 1000 + i);
+  }
+}
+
 TEST_CASE("codec: a reason quoting the sender's text cuts it on a character boundary") {
   World world;
   const int64_t at = Utc(2020, 1, 1);  // the World's own setup instant: no jump of engine time
