@@ -43,6 +43,11 @@ std::array<uint64_t, 2> ActionDigest(std::span<const uint8_t> bytes, const fb::A
   return ToDigest(XXH3_128bits_digest(state));
 }
 
+bool Verifies(std::span<const uint8_t> bytes) {
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), /*max_depth=*/16, /*max_tables=*/4096);
+  return fb::VerifyActionBuffer(verifier);
+}
+
 Verdict CheckEnvelope(const fb::Action& action) {
   if (action.schema_version() != kSchemaVersion) {
     return Reject(fb::RejectionCode::UnknownSchemaVersion, "schema_version {} is not {}", action.schema_version(),
@@ -91,8 +96,7 @@ ApplyResult Engine::Apply(std::span<const uint8_t> bytes, uint64_t input_offset)
                                limits::kActionBytesMax);
     return Finish(fb::Outcome::Rejected, &r, {}, bytes.first(0), 0, input_offset);
   }
-  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), /*max_depth=*/16, /*max_tables=*/4096);
-  if (!fb::VerifyActionBuffer(verifier)) {
+  if (!rules::Verifies(bytes)) {
     const Rejection r = Reject(fb::RejectionCode::VerifierFailed, "the bytes are no valid Action buffer (identifier KZAC)");
     return Finish(fb::Outcome::Rejected, &r, {}, bytes, 0, input_offset);
   }

@@ -1,7 +1,8 @@
 // Engine::Prefetch, in a file of its own: GCC 12's inter-procedural modref analysis finds
 // Abseil's raw_hash_set::prefetch free of side effects and deletes the call (no prefetch
 // instruction is left), so this file is compiled with -fno-ipa-modref (engine/CMakeLists.txt).
-// tests/engine_test.cc checks nothing of it: a prefetch is a hint, it changes no result.
+// A prefetch is a hint that changes no result: tests/golden_test.cc folds the recorded history with
+// it, tests/edges_test.cc feeds it damaged bytes.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -28,8 +29,7 @@ void Engine::Prefetch(std::span<const uint8_t> bytes) const {
     bytes = {copy, bytes.size()};
   }
   if (bytes.size() > limits::kActionBytesMax) return;
-  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), /*max_depth=*/16, /*max_tables=*/4096);
-  if (!fb::VerifyActionBuffer(verifier)) return;
+  if (!rules::Verifies(bytes)) return;
   const fb::Action& action = *fb::GetAction(bytes.data());
   if (const auto* key = action.idempotency_key(); key != nullptr) {
     const XXH128_hash_t hash = XXH3_128bits(key->data(), key->size());

@@ -60,6 +60,9 @@ Verdict AdmitInstant(InstantMs now, const fb::Action& action);
 // earlier than `now` minus limits::kFilingSkewBehindMs.
 InstantMs RankingInstant(InstantMs now, InstantMs stamped);
 
+// Whether aligned `bytes` are a valid Action buffer (FlatBuffers' Verifier, the engine's bounds).
+bool Verifies(std::span<const uint8_t> bytes);
+
 // --- access (access.cc) --------------------------------------------------------------------
 // Whether `role` may post an action of kind `body`.
 bool RoleMayPost(fb::Role role, fb::ActionBody body);

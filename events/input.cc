@@ -30,6 +30,10 @@ std::string Hex(const Sha256& digest) {
   return out;
 }
 
+// Before a held payload (PrefetchQueue): its tag byte then lands at 15, the action after it at 16
+// (the allocation is 16-byte aligned).
+constexpr size_t kHeldPadding = 15;
+
 }  // namespace
 
 InputLine LineOf(std::string text) {
@@ -104,15 +108,15 @@ void PrefetchInput(const Engine& engine, std::span<const uint8_t> payload) {
 PrefetchQueue::Ready PrefetchQueue::Take(size_t slot) {
   const Held& held = held_[slot];
   ++taken_;
-  return {held.index, std::span<const uint8_t>(held.bytes).subspan(15)};
+  return {held.index, std::span<const uint8_t>(held.bytes).subspan(kHeldPadding)};
 }
 
 bool PrefetchQueue::Push(const Engine& engine, uint64_t index, std::span<const uint8_t> payload, Ready* ready) {
   Held& held = held_[pushed_++ % held_.size()];
   held.index = index;
-  held.bytes.resize(15 + payload.size());  // the allocation is 16-byte aligned: the action at 16
-  std::copy(payload.begin(), payload.end(), held.bytes.begin() + 15);
-  PrefetchInput(engine, std::span<const uint8_t>(held.bytes).subspan(15));
+  held.bytes.resize(kHeldPadding + payload.size());
+  std::copy(payload.begin(), payload.end(), held.bytes.begin() + kHeldPadding);
+  PrefetchInput(engine, std::span<const uint8_t>(held.bytes).subspan(kHeldPadding));
   if (pushed_ - taken_ <= kPrefetchAhead) return false;
   *ready = Take(taken_ % held_.size());
   return true;
