@@ -59,8 +59,6 @@ void ArmSchoolAgeTimer(State& s, const Application& app) {
   s.timers.push(Timer{app.school_age_at, app.id, true, 0});
 }
 
-constexpr size_t kTimersAhead = 4;
-
 void ExpireDue(Context& c, InstantMs now) {
   State& s = c.state;
   KEZEK_ASSERT(c.deferred_issues == nullptr);
@@ -69,10 +67,8 @@ void ExpireDue(Context& c, InstantMs now) {
   while (!s.timers.empty() && s.timers.next_at() <= now) {
     const Timer timer = s.timers.top();
     // Due timers come in bursts (every deadline of a day at its first action after midnight):
-    // the application a few timers on is fetched while this one is handled.
-    if (const Timer* later = s.timers.ahead(kTimersAhead)) {
-      if (const uint32_t slot = s.ApplicationSlot(later->application); slot != 0) __builtin_prefetch(&s.applications[slot]);
-    }
+    // what the timers a few on will read is fetched while this one is handled.
+    PrefetchTimers(s);
     s.timers.pop();
     Application& app = s.app(timer.application);
     if (app.status == fb::ApplicationStatus::Archived) continue;

@@ -51,8 +51,11 @@ class Engine {
 
   // A hint, before Apply of the same bytes (a fold loop calls it an input or two ahead): starts
   // loading the parts of the state that action will touch first (its idempotency key's slot, its
-  // application, the child it files for), so that their cache misses overlap the fold of the
-  // inputs before it. Changes nothing, observable or not; bytes that do not verify are ignored.
+  // application, the child it files for, the group it chooses), so that their cache misses
+  // overlap the fold of the inputs before it. Each call also takes the previous call's action a
+  // step further, now that its application is loaded: the group, ДО and child entry that
+  // application leads to. Changes nothing observable; bytes whose read fields do not verify are
+  // ignored. Called by the thread that calls Apply, as Apply is.
   void Prefetch(std::span<const uint8_t> action_bytes) const;
 
   // Journals an input that never became an action (e.g. malformed JSON), keeping its bytes.
@@ -88,7 +91,16 @@ class Engine {
                      std::span<const uint8_t> raw, uint64_t duplicate_of, uint64_t input_offset);
   std::optional<Rejection> Dispatch(const fb::Action& action);
 
+  // Prefetch's second step, for the action hinted last (engine/prefetch.cc).
+  struct PrefetchNext {
+    uint64_t application = 0;  // the application it names, 0 for none
+    uint32_t group = 0;        // the group it chooses, 0 for none
+    fb::ActionBody body = fb::ActionBody::NONE;
+  };
+  void PrefetchFollowing(const PrefetchNext& next) const;
+
   Sha256Hasher sha256_;
+  mutable PrefetchNext prefetch_next_;  // a hint's memory: never read by Apply
   bool hash_records_ = true;
   bool head_unknown_ = false;  // records were folded unhashed since the last SetHead
   State state_;

@@ -130,6 +130,10 @@ void ArmSchoolAgeTimer(State& s, const Application& app);
 // age meanwhile), queue by queue in index order. Nobody is told a deadline already gone, and no
 // voucher is issued and annulled in one input.
 void ExpireDue(Context& c, InstantMs now);
+// Starts loading what the due timers a few places after top() will read (engine/prefetch.cc):
+// the application 4 timers on, and the child entry of the one 2 on (its application loading
+// since). Changes nothing. REQUIRES: s.timers.top() was called since the last pop().
+void PrefetchTimers(const State& s);
 // 00:00 local on the 1 September the child starts school (6 by that day).
 InstantMs SchoolAgeAt(const State& s, LocalityId locality, LocalDate birth_date);
 

@@ -200,6 +200,19 @@ TEST_CASE("engine: Prefetch of damaged, cut, misaligned or oversized bytes is ha
     if (hostile) {
       engine.Prefetch(std::vector<uint8_t>(limits::kActionBytesMax + 1, 0xFF));
       engine.Prefetch({});
+      // Every body type without its body, and with another type's body (a table whose first
+      // field is not what the type says), each hinted twice: the second call takes the first a
+      // step further (PrefetchFollowing).
+      for (const fb::ActionBody type : fb::EnumValuesActionBody()) {
+        for (const bool with_body : {false, true}) {
+          flatbuffers::FlatBufferBuilder builder;
+          const auto key = builder.CreateString("hint");
+          const auto body = with_body ? fb::CreateUpsertLocality(builder, 1, builder.CreateString("x")).Union() : 0;
+          fb::FinishActionBuffer(builder, fb::CreateAction(builder, kSchemaVersion, key, 0, 0, type, body));
+          engine.Prefetch(builder.GetBufferSpan());
+          engine.Prefetch(builder.GetBufferSpan());
+        }
+      }
     }
     return std::pair{journal.End(), engine.StateHash()};
   };
