@@ -173,6 +173,7 @@ int Run(const Options& o) {
 
   // --- Kezek: fold in memory ----------------------------------------------------------------
   auto engine = std::make_unique<Engine>();
+  engine->TrackChanges(false);  // no store: each input's changes are forgotten
   ResetPeakRss();
   const uint64_t rss_before_kb = StatusKb("VmRSS:");
   started = Clock::now();
@@ -254,6 +255,7 @@ int Run(const Options& o) {
     adapters::SegmentLog::Recovery recovery;
     Engine replayed;
     replayed.HashRecords(false);  // the chain on the second core (events/chain_hasher.h)
+    replayed.TrackChanges(false);
     auto s = adapters::SegmentLog::Open((data / "actions").string(), {}, &log, &recovery);
     uint64_t count = 0;
     {

@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
   const double n = static_cast<double>(log.size());
   for (int r = 0; r < only_fold; ++r) {
     Engine engine;
+    engine.TrackChanges(false);
     for (size_t i = 0; i < log.size(); ++i) (void)engine.Apply(log[i], i);
   }
   if (only_fold > 0) return 0;
@@ -98,6 +99,7 @@ int main(int argc, char** argv) {
     engine.reset();
     const uint64_t before = ResidentBytes();
     engine = std::make_unique<Engine>();
+    engine->TrackChanges(false);  // no store
     const auto t = Clock::now();
     for (size_t i = 0; i < log.size(); ++i) (void)engine->Apply(log[i], i);
     fold_best = std::min(fold_best, Seconds(t));

@@ -81,6 +81,7 @@ double FoldPartitions(const Inputs& inputs, const std::vector<std::vector<uint32
       const size_t p = order[k];
       PartitionFold& fold = (*folds)[p];
       auto engine = std::make_unique<Engine>();
+      engine->TrackChanges(false);  // no store: each input's changes are forgotten
       ApplyResult result;
       for (size_t offset = 0; offset < partitions[p].size(); ++offset) {
         if (offset + events::kPrefetchAhead < partitions[p].size()) {
@@ -178,6 +179,7 @@ int main(int argc, char** argv) {
   for (int r = 0; r < repeats; ++r) {
     const uint64_t rss_before = ResidentBytes();
     auto engine = std::make_unique<Engine>();
+    engine->TrackChanges(false);
     ApplyResult result;
     std::string error;
     records = 0;
@@ -208,6 +210,7 @@ int main(int argc, char** argv) {
   for (int r = 0; r < repeats; ++r) {
     auto engine = std::make_unique<Engine>();
     engine->HashRecords(false);
+    engine->TrackChanges(false);
     ApplyResult result;
     std::string error;
     started = Clock::now();
@@ -279,6 +282,8 @@ int main(int argc, char** argv) {
     }
     Engine engine;
     Engine reference;
+    engine.TrackChanges(false);
+    reference.TrackChanges(false);
     std::vector<uint8_t> parsed;
     ApplyResult result;
     std::string error;

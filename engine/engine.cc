@@ -260,6 +260,7 @@ ApplyResult Engine::Finish(fb::Outcome outcome, const Rejection* rejection, std:
     }
     ++state_.next_sequence;
   }
+  if (!track_changes_) state_.changes.Clear(state_.categories.size());
 
   ApplyResult result;
   result.outcome = outcome;
@@ -271,13 +272,18 @@ ApplyResult Engine::Finish(fb::Outcome outcome, const Rejection* rejection, std:
 
 void Engine::HashRecords(bool on) { hash_records_ = on; }
 
+void Engine::TrackChanges(bool on) {
+  track_changes_ = on;
+  if (!on) state_.changes.Clear(state_.categories.size());
+}
+
 void Engine::SetHead(const Sha256& head) {
   state_.head_sha256 = head;
   head_unknown_ = false;
 }
 
 void Engine::DrainChanges(const std::function<void(const state_codec::Put&)>& put) {
-  KEZEK_ASSERT(!head_unknown_);
+  KEZEK_ASSERT(!head_unknown_ && track_changes_);
   state_codec::ChangedEntries(state_, put);
   state_.changes.Clear(state_.categories.size());
 }

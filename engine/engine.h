@@ -70,6 +70,11 @@ class Engine {
   void HashRecords(bool on);
   // The journal's head: the SHA-256 of the last record folded, computed by the caller.
   void SetHead(const Sha256& head);
+  // Whether the state's changes are kept for DrainChanges (on by default). A fold that never
+  // stores its state (a verification, a benchmark, 'kezek fold') turns it off, and each input's
+  // changes are forgotten once it is folded: kept to the end of a country's history, they were
+  // hundreds of megabytes written and never read. DrainChanges REQUIRES it on.
+  void TrackChanges(bool on);
 
   const State& state() const { return state_; }
   // The application's 1-based position in its queue; nullopt unless it is waiting in one.
@@ -102,6 +107,7 @@ class Engine {
   Sha256Hasher sha256_;
   mutable PrefetchNext prefetch_next_;  // a hint's memory: never read by Apply
   bool hash_records_ = true;
+  bool track_changes_ = true;
   bool head_unknown_ = false;  // records were folded unhashed since the last SetHead
   State state_;
   flatbuffers::FlatBufferBuilder builder_{4096};

@@ -131,14 +131,21 @@ TEST_CASE("a recorded country history folds to the recorded journal and state ha
     CHECK(Hex(engine.StateHash()) == kStateHash);
   }
 
-  // Every input prefetched ahead of its fold (Engine::Prefetch, as the fold loops call it): a
-  // hint, nothing else; the same bytes and state.
+  // Every input prefetched ahead of its fold (Engine::Prefetch, as the fold loops call it), and
+  // each input's changes forgotten once folded (TrackChanges(false), as every fold that stores
+  // nothing runs): hints and bookkeeping, nothing else; the same bytes and state, nothing kept.
+  bool kept = false;
   const Folded prefetched = Fold(log.size(), [&](Engine& engine, size_t i, uint64_t offset) {
+    if (i == 0) engine.TrackChanges(false);
     if (i + events::kPrefetchAhead < log.size()) engine.Prefetch(log[i + events::kPrefetchAhead]);
-    return engine.Apply(log[i], offset);
+    ApplyResult result = engine.Apply(log[i], offset);
+    const ChangeSet& changes = engine.state().changes;
+    kept = kept || !changes.applications.empty() || !changes.idempotency.empty() || !changes.children.empty();
+    return result;
   });
   CHECK(prefetched.journal == kJournalSha256);
   CHECK(prefetched.state == kStateHash);
+  CHECK_FALSE(kept);
 
   events::Codec codec;
   std::vector<std::string> lines;

@@ -165,7 +165,9 @@ class Simulator {
  public:
   Simulator(const SimulationOptions& options, const std::function<void(std::span<const uint8_t>)>& emit,
             SimulationSummary* summary)
-      : options_(options), emit_(emit), summary_(summary), random_(options.seed) {}
+      : options_(options), emit_(emit), summary_(summary), random_(options.seed) {
+    engine_.TrackChanges(false);  // the generator's engine stores nothing
+  }
 
   bool Run(std::string* error) {
     const std::string dir = options_.data_dir.empty() ? DefaultDataDir() : options_.data_dir;

@@ -69,6 +69,7 @@ int Demo(int argc, char** argv) {
              generate_s, generated.duplicates_sent, generated.invalid_sent);
 
   Engine engine;
+  engine.TrackChanges(false);  // no store
   projections::Summary summary;
   std::map<uint64_t, std::vector<std::string>> feed;  // one family's notifications
   const uint64_t followed = 1 + options->seed % 50;

@@ -114,6 +114,7 @@ int Fold(int argc, char** argv) {
   }
 
   Folder folder;
+  folder.engine.TrackChanges(false);  // no store: each input's changes are forgotten
   std::string error;
   if (args->options.contains("--journal")) {
     if (!folder.journal.Open(args->options.at("--journal"), &error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
