@@ -219,6 +219,7 @@ Status Partition::CatchUp(const Answers& answer) {
   const uint64_t behind = inputs_->end() - applied_;
   if (behind == 0) return Status::Ok();
   options_.say(fmt::format("catching up: folding {} logged inputs from input {}", behind, applied_));
+  engine_.Expect(behind);
   Status failure;
   size_t in_batch = 0;
   uint64_t folded = 0;

@@ -174,6 +174,7 @@ int Run(const Options& o) {
   // --- Kezek: fold in memory ----------------------------------------------------------------
   auto engine = std::make_unique<Engine>();
   engine->TrackChanges(false);  // no store: each input's changes are forgotten
+  engine->Expect(n);
   ResetPeakRss();
   const uint64_t rss_before_kb = StatusKb("VmRSS:");
   started = Clock::now();
@@ -271,6 +272,7 @@ int Run(const Options& o) {
         return true;
       };
       if (s.ok()) {
+        replayed.Expect(log->end());
         s = log->Read(0, [&](uint64_t index, std::span<const uint8_t> payload) {
           return !queue.Push(replayed, index, payload, &ready) || fold();
         });

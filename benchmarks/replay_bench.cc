@@ -82,6 +82,7 @@ double FoldPartitions(const Inputs& inputs, const std::vector<std::vector<uint32
       PartitionFold& fold = (*folds)[p];
       auto engine = std::make_unique<Engine>();
       engine->TrackChanges(false);  // no store: each input's changes are forgotten
+      engine->Expect(partitions[p].size());
       ApplyResult result;
       for (size_t offset = 0; offset < partitions[p].size(); ++offset) {
         if (offset + events::kPrefetchAhead < partitions[p].size()) {
@@ -180,6 +181,7 @@ int main(int argc, char** argv) {
     const uint64_t rss_before = ResidentBytes();
     auto engine = std::make_unique<Engine>();
     engine->TrackChanges(false);
+    engine->Expect(inputs.size());
     ApplyResult result;
     std::string error;
     records = 0;
@@ -211,6 +213,7 @@ int main(int argc, char** argv) {
     auto engine = std::make_unique<Engine>();
     engine->HashRecords(false);
     engine->TrackChanges(false);
+    engine->Expect(inputs.size());
     ApplyResult result;
     std::string error;
     started = Clock::now();

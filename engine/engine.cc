@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -271,6 +272,10 @@ ApplyResult Engine::Finish(fb::Outcome outcome, const Rejection* rejection, std:
 }
 
 void Engine::HashRecords(bool on) { hash_records_ = on; }
+
+void Engine::Expect(uint64_t inputs) {
+  state_.idempotency.reserve(state_.idempotency.size() + std::min(inputs, limits::kExpectedInputsMax));
+}
 
 void Engine::TrackChanges(bool on) {
   track_changes_ = on;

@@ -60,5 +60,8 @@ inline constexpr size_t kDecisionsPerRecordMax = 4'096;
 inline constexpr size_t kRecordDecisionBytesMax = 256 * 1024;
 inline constexpr size_t kDecisionBytesMax = 16 * 1024;     // one decision, encoded (asserted)
 inline constexpr size_t kRecordBytesMax = 512 * 1024;      // one journal record, whole (asserted)
+// Engine::Expect provides for at most this many inputs at once (an idempotency table of up to
+// 1.4 GB): more than the births-sized country history's 12.4 million.
+inline constexpr uint64_t kExpectedInputsMax = 16'000'000;
 
 }  // namespace kezek::limits

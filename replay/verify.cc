@@ -249,6 +249,7 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
   auto engine = std::make_unique<Engine>();
   engine->HashRecords(false);  // the journal's side hashes (see Same)
   engine->TrackChanges(false);  // nothing is stored
+  engine->Expect(source.inputs);
   Sha256Hasher sha256;         // the fold's records past the first difference
   Sha256 head{};               // SHA-256 of the fold's last record
   std::optional<std::pair<uint64_t, Sha256>> hashed;  // the fold's state hash, after that many inputs
