@@ -140,10 +140,11 @@ void DecisionWriter::Archived(const Application& app) {
   Add(fb::CreateArchived(builder(), app.id.value, app.archive_reason));
 }
 
-void DecisionWriter::Notify(const Application& app, fb::NotificationKind kind, const messages::Text& text) {
+void DecisionWriter::Notify(const Application& app, fb::NotificationKind kind, const messages::Message& message) {
+  message.Render(&text_ru_, &text_kk_);
   const auto recipient = builder().CreateString(FormatIin(app.applicant));
-  const auto ru = builder().CreateString(text.ru);
-  const auto kk = builder().CreateString(text.kk);
+  const auto ru = builder().CreateString(text_ru_);
+  const auto kk = builder().CreateString(text_kk_);
   Add(fb::CreateNotification(builder(), app.id.value, recipient, kind, ru, kk));
 }
 

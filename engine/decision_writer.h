@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -69,7 +70,8 @@ class DecisionWriter {
   void StopListed(const Application& app);
   void ReturnedToQueue(const Application& app, const QueueKey& key, uint64_t position);
   void Archived(const Application& app);
-  void Notify(const Application& app, fb::NotificationKind kind, const messages::Text& text);
+  // The texts are written into buffers kept for the next notification, then into the record.
+  void Notify(const Application& app, fb::NotificationKind kind, const messages::Message& message);
 
  private:
   // The builder the next decision goes into: a new part's, when the last decision filled the
@@ -88,6 +90,7 @@ class DecisionWriter {
   size_t count_ = 0;
   size_t decision_start_ = SIZE_MAX;  // the open builder's size before the decision being built
   bool full_ = false;          // the open part takes no more decisions
+  std::string text_ru_, text_kk_;  // Notify's, their capacity reused
 };
 
 }  // namespace kezek

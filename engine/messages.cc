@@ -1,7 +1,8 @@
 #include "engine/messages.h"
 
+#include <algorithm>
 #include <charconv>
-#include <initializer_list>
+#include <span>
 
 #include "engine/assert.h"
 #include "engine/civil_time.h"
@@ -9,89 +10,109 @@
 namespace kezek::messages {
 namespace {
 
-// A text of the catalogue with each "{}" replaced by the next argument, in one allocation (the
-// engine writes two of these for most actions: no format-string parsing on the fold's path).
-std::string Fill(std::string_view pattern, std::initializer_list<std::string_view> args) {
-  size_t size = pattern.size();
-  for (const std::string_view arg : args) size += arg.size();
-  std::string out;
-  out.reserve(size);
-  const std::string_view* arg = args.begin();
+// `pattern` with each "{}" replaced by the next of `args`, appended to *out (by hand: the engine
+// writes two of these for most actions, with no format-string parsing on the fold's path).
+void Fill(std::string_view pattern, std::span<const Message::Arg> args, std::string* out) {
+  size_t next = 0;
   for (size_t at = 0;;) {
     const size_t hole = pattern.find("{}", at);
     if (hole == std::string_view::npos) {
-      out.append(pattern.substr(at));
+      out->append(pattern.substr(at));
       break;
     }
-    KEZEK_ASSERT(arg != args.end());
-    out.append(pattern.substr(at, hole - at)).append(*arg++);
+    KEZEK_ASSERT(next < args.size());
+    out->append(pattern.substr(at, hole - at));
+    const Message::Arg& arg = args[next++];
+    switch (arg.kind) {
+      case Message::Arg::Kind::Text:
+        out->append(arg.text);
+        break;
+      case Message::Arg::Kind::Number: {
+        char digits[20];
+        out->append(digits, static_cast<size_t>(std::to_chars(digits, digits + sizeof digits, arg.number).ptr - digits));
+        break;
+      }
+      case Message::Arg::Kind::Date:
+        out->append(civil::FormatDotted(LocalDate{static_cast<int32_t>(static_cast<int64_t>(arg.number))}));
+        break;
+    }
     at = hole + 2;
   }
-  KEZEK_ASSERT(arg == args.end());
-  return out;
+  KEZEK_ASSERT(next == args.size());
 }
-
-// A number's decimal digits, on the stack.
-struct Digits {
-  explicit Digits(uint64_t value) { size = static_cast<size_t>(std::to_chars(text, text + sizeof text, value).ptr - text); }
-  operator std::string_view() const { return {text, size}; }
-  char text[20];
-  size_t size = 0;
-};
 
 }  // namespace
 
-Text ApplicationAccepted(uint64_t position) {
-  return {Fill("Ваша заявка принята. Место в очереди {}", {Digits(position)}),
-          Fill("Өтінішіңіз қабылданды. Кезектегі орныңыз: {}", {Digits(position)})};
+Message::Message(std::string_view ru, std::string_view kk, std::initializer_list<Arg> args) : Message(ru, kk, args, args) {}
+
+Message::Message(std::string_view ru, std::string_view kk, std::initializer_list<Arg> args,
+                 std::initializer_list<Arg> kk_args)
+    : ru_(ru), kk_(kk), count_(args.size()), kk_count_(kk_args.size()) {
+  KEZEK_ASSERT(args.size() <= kArgsMax && kk_args.size() <= kArgsMax);
+  std::copy(args.begin(), args.end(), args_.begin());
+  std::copy(kk_args.begin(), kk_args.end(), kk_args_.begin());
 }
 
-Text AwaitingDocuments() {
+void Message::Render(std::string* ru, std::string* kk) const {
+  ru->clear();
+  kk->clear();
+  Fill(ru_, std::span(args_).first(count_), ru);
+  Fill(kk_, std::span(kk_args_).first(kk_count_), kk);
+}
+
+Message::operator Text() const {
+  Text text;
+  Render(&text.ru, &text.kk);
+  return text;
+}
+
+Message ApplicationAccepted(uint64_t position) {
+  return Message("Ваша заявка принята. Место в очереди {}",
+                 "Өтінішіңіз қабылданды. Кезектегі орныңыз: {}", {position});
+}
+
+Message AwaitingDocuments() {
   return {"Ожидание подтверждения документов", "Құжаттардың расталуы күтілуде"};
 }
 
-Text DocumentsConfirmed(uint64_t position) {
-  return {Fill("Ваша заявка на получение ваучера подтверждена. Место в очереди: {}", {Digits(position)}),
-          Fill("Ваучер алуға берілген өтінішіңіз расталды. Кезектегі орныңыз: {}", {Digits(position)})};
+Message DocumentsConfirmed(uint64_t position) {
+  return Message("Ваша заявка на получение ваучера подтверждена. Место в очереди: {}",
+                 "Ваучер алуға берілген өтінішіңіз расталды. Кезектегі орныңыз: {}", {position});
 }
 
-Text DocumentsRejected(std::string_view specialist_name) {
-  return {Fill("Ваша заявка на получение ваучера отклонена сотрудником: {}", {specialist_name}),
-          Fill("Ваучер алуға берілген өтінішіңізді қызметкер қабылдамады: {}", {specialist_name})};
+Message DocumentsRejected(std::string_view specialist_name) {
+  return Message("Ваша заявка на получение ваучера отклонена сотрудником: {}",
+                 "Ваучер алуға берілген өтінішіңізді қызметкер қабылдамады: {}", {specialist_name});
 }
 
-Text VoucherIssued(std::string_view child_name, LocalDate deadline) {
-  const std::string date = civil::FormatDotted(deadline);
-  return {Fill("Ребенку {} выдан ваучер. Подтвердите заинтересованность до {}", {child_name, date}),
-          Fill("{} атты балаға ваучер берілді. {} дейін келісіміңізді растаңыз", {child_name, date})};
+Message VoucherIssued(std::string_view child_name, LocalDate deadline) {
+  return Message("Ребенку {} выдан ваучер. Подтвердите заинтересованность до {}",
+                 "{} атты балаға ваучер берілді. {} дейін келісіміңізді растаңыз", {child_name, deadline});
 }
 
-Text InterestConfirmed(LocalDate deadline) {
-  const std::string date = civil::FormatDotted(deadline);
-  return {Fill("Заинтересованность подтверждена. Выберите детский сад и заключите договор до {}", {date}),
-          Fill("Келісім расталды. {} дейін балабақшаны таңдап, келісімшарт жасасыңыз", {date})};
+Message InterestConfirmed(LocalDate deadline) {
+  return Message("Заинтересованность подтверждена. Выберите детский сад и заключите договор до {}",
+                 "Келісім расталды. {} дейін балабақшаны таңдап, келісімшарт жасасыңыз", {deadline});
 }
 
-Text ExtensionGranted(LocalDate deadline) {
-  const std::string date = civil::FormatDotted(deadline);
-  return {Fill("Срок действия ваучера продлен до {}", {date}),
-          Fill("Ваучердің қолданылу мерзімі {} дейін ұзартылды", {date})};
+Message ExtensionGranted(LocalDate deadline) {
+  return Message("Срок действия ваучера продлен до {}",
+                 "Ваучердің қолданылу мерзімі {} дейін ұзартылды", {deadline});
 }
 
-Text AwaitingContract() { return {"Ожидайте договор от ДО", "МДҰ-дан келісімшартты күтіңіз"}; }
+Message AwaitingContract() { return {"Ожидайте договор от ДО", "МДҰ-дан келісімшартты күтіңіз"}; }
 
-Text ContractSent(LocalDate deadline) {
-  const std::string date = civil::FormatDotted(deadline);
-  return {Fill("Подпишите договор в течение 5 рабочих дней (до {})", {date}),
-          Fill("Келісімшартқа 5 жұмыс күні ішінде ({} дейін) қол қойыңыз", {date})};
+Message ContractSent(LocalDate deadline) {
+  return Message("Подпишите договор в течение 5 рабочих дней (до {})",
+                 "Келісімшартқа 5 жұмыс күні ішінде ({} дейін) қол қойыңыз", {deadline});
 }
 
-Text Enrolled(std::string_view kindergarten_name_ru, std::string_view kindergarten_name_kk) {
-  return {Fill("Ребенок зачислен в ДО «{}»", {kindergarten_name_ru}),
-          Fill("Бала «{}» МДҰ-ға қабылданды", {kindergarten_name_kk})};
+Message Enrolled(std::string_view kindergarten_name_ru, std::string_view kindergarten_name_kk) {
+  return Message("Ребенок зачислен в ДО «{}»",
+                 "Бала «{}» МДҰ-ға қабылданды", {kindergarten_name_ru}, {kindergarten_name_kk});
 }
 
-Text VoucherAnnulled(fb::AnnulReason reason) {
+Message VoucherAnnulled(fb::AnnulReason reason) {
   switch (reason) {
     case fb::AnnulReason::Declined:
       return {"Ваучер аннулирован: вы отказались от ваучера",
@@ -111,18 +132,17 @@ Text VoucherAnnulled(fb::AnnulReason reason) {
   return {"", ""};
 }
 
-Text StopListed(LocalDate return_date) {
-  const std::string date = civil::FormatDotted(return_date);
-  return {Fill("Заявление перемещено в стоп-лист. Возврат в очередь {}", {date}),
-          Fill("Өтініш стоп-лиске ауыстырылды. Кезекке қайту күні: {}", {date})};
+Message StopListed(LocalDate return_date) {
+  return Message("Заявление перемещено в стоп-лист. Возврат в очередь {}",
+                 "Өтініш стоп-лиске ауыстырылды. Кезекке қайту күні: {}", {return_date});
 }
 
-Text ReturnedToQueue(uint64_t position) {
-  return {Fill("Заявление возвращено в очередь. Место в очереди: {}", {Digits(position)}),
-          Fill("Өтініш кезекке қайтарылды. Кезектегі орныңыз: {}", {Digits(position)})};
+Message ReturnedToQueue(uint64_t position) {
+  return Message("Заявление возвращено в очередь. Место в очереди: {}",
+                 "Өтініш кезекке қайтарылды. Кезектегі орныңыз: {}", {position});
 }
 
-Text Archived(fb::ArchiveReason reason) {
+Message Archived(fb::ArchiveReason reason) {
   switch (reason) {
     case fb::ArchiveReason::DocumentsRejected:
       return {"Заявка попадает в архив: документы отклонены", "Өтініш мұрағатқа жіберілді: құжаттар қабылданбады"};
