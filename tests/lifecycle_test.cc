@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/messages.h"
 #include "tests/harness.h"
 
 namespace kezek::test {
@@ -1018,6 +1019,26 @@ std::vector<std::vector<uint8_t>> PlayHistory(World& w) {
   keep(w.Allocate(Kz(2025, 3, 20, 15, 0), 2021, 2));
   keep(w.Tick(Utc(2025, 9, 1, 0, 0)));
   return records;
+}
+
+TEST_CASE("catalogue: a message renders its arguments as given, into reused buffers, and as a Text alike") {
+  // A name is copied, never read as a pattern; numbers and dates are written out in place.
+  std::string ru = "left over from the last text", kk(600, 'x');
+  messages::VoucherIssued("{} «Ә» {}", civil::FromYmd({2025, 2, 10})).Render(&ru, &kk);
+  CHECK(ru == "Ребенку {} «Ә» {} выдан ваучер. Подтвердите заинтересованность до 10.02.2025");
+  CHECK(kk == "{} «Ә» {} атты балаға ваучер берілді. 10.02.2025 дейін келісіміңізді растаңыз");
+  messages::ApplicationAccepted(18'446'744'073'709'551'615ULL).Render(&ru, &kk);
+  CHECK(ru == "Ваша заявка принята. Место в очереди 18446744073709551615");
+  CHECK(kk == "Өтінішіңіз қабылданды. Кезектегі орныңыз: 18446744073709551615");
+  // Each language its own argument (a ДО's name in each), and a Text equal to the rendering.
+  const messages::Text enrolled = messages::Enrolled("Солнышко", "Күншуақ");
+  CHECK(enrolled.ru == "Ребенок зачислен в ДО «Солнышко»");
+  CHECK(enrolled.kk == "Бала «Күншуақ» МДҰ-ға қабылданды");
+  const messages::Text constant = messages::AwaitingContract();
+  messages::AwaitingContract().Render(&ru, &kk);
+  CHECK(constant.ru == ru);
+  CHECK(constant.kk == kk);
+  CHECK(ru == "Ожидайте договор от ДО");
 }
 
 }  // namespace
