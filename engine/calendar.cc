@@ -17,29 +17,46 @@ void WorkingCalendar::SetDay(LocalDate date, fb::DayKind kind) {
   }
 }
 
-bool WorkingCalendar::IsWorkingDay(LocalDate date) const {
-  const auto it = days_.find(date);
-  if (it != days_.end()) {
-    switch (it->second) {
-      case fb::DayKind::Holiday:
-      case fb::DayKind::Rollover:
-      case fb::DayKind::TransferOff:
-        return false;
-      case fb::DayKind::TransferWork:
-        return true;
-      case fb::DayKind::Ordinary:
-        break;  // never stored
-    }
+namespace {
+
+// Whether a day marked `kind` is worked: a mark decides, Ordinary (never stored) leaves the weekday.
+bool Worked(fb::DayKind kind, LocalDate date) {
+  switch (kind) {
+    case fb::DayKind::Holiday:
+    case fb::DayKind::Rollover:
+    case fb::DayKind::TransferOff:
+      return false;
+    case fb::DayKind::TransferWork:
+      return true;
+    case fb::DayKind::Ordinary:
+      break;
   }
   return civil::IsoWeekday(date) <= 5;
 }
 
+}  // namespace
+
+bool WorkingCalendar::IsWorkingDay(LocalDate date) const {
+  const auto it = days_.find(date);
+  return it != days_.end() ? Worked(it->second, date) : civil::IsoWeekday(date) <= 5;
+}
+
 std::optional<LocalDate> WorkingCalendar::NthWorkingDayAfter(LocalDate date, int n) const {
   KEZEK_ASSERT(n >= 1);
+  // One search for the first mark after `date`, then the marks walked in step with the days (a
+  // deadline scanned five days or more, each a lookup in the calendar's tree).
+  auto mark = days_.upper_bound(date);
   int found = 0;
   for (int step = 1; step <= limits::kWorkingDaySearchMax; ++step) {
     const LocalDate day{date.value + step};
-    if (IsWorkingDay(day) && ++found == n) return day;
+    bool working;
+    if (mark != days_.end() && mark->first == day) {
+      working = Worked(mark->second, day);
+      ++mark;
+    } else {
+      working = civil::IsoWeekday(day) <= 5;
+    }
+    if (working && ++found == n) return day;
   }
   return std::nullopt;
 }

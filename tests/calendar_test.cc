@@ -5,6 +5,7 @@
 #include "engine/calendar.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <string>
 #include <vector>
@@ -96,6 +97,27 @@ TEST_CASE("calendar: every row of the reference calendar is a kind that fits its
     REQUIRE(date.has_value());
     CHECK(WorkingCalendar::KindFitsDay(*date, row.kind));
   }
+}
+
+TEST_CASE("calendar: the n-th working day after any day of 2019-2027 is the n-th a day-by-day scan finds") {
+  // NthWorkingDayAfter walks the marks in step with the days; the scan asks IsWorkingDay of each.
+  const WorkingCalendar calendar = RealCalendar();
+  int checked = 0;
+  for (LocalDate from = Date(2019, 12, 1); from <= Date(2027, 1, 31); from = LocalDate{from.value + 1}) {
+    for (int n = 1; n <= 12; ++n) {
+      LocalDate day = from;
+      for (int found = 0; found < n;) {
+        day = LocalDate{day.value + 1};
+        if (calendar.IsWorkingDay(day)) ++found;
+      }
+      if (Due(calendar, from, n) != day) {
+        FAIL_CHECK(fmt::format("{} + {} working days: {} by the walk, {} by the scan", civil::FormatDotted(from), n,
+                               civil::FormatDotted(Due(calendar, from, n)), civil::FormatDotted(day)));
+      }
+      ++checked;
+    }
+  }
+  CHECK(checked > 30'000);
 }
 
 TEST_CASE("calendar: with no marks, Monday-Friday work and the weekend rests") {
