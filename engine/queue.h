@@ -10,7 +10,8 @@
 
 #include <cstdint>
 #include <optional>
-#include <set>
+
+#include <absl/container/btree_set.h>
 
 #include "engine/ranked_set.h"
 #include "engine/schemas_fwd.h"
@@ -73,8 +74,8 @@ class Queue {
   uint32_t cycle() const { return cycle_; }
   // Restores the ratio cycle from a stored state (engine/state_codec.cc).
   void RestoreCycle(uint32_t cycle) { cycle_ = cycle; }
-  std::set<VoucherId>& free_vouchers() { return free_vouchers_; }
-  const std::set<VoucherId>& free_vouchers() const { return free_vouchers_; }
+  absl::btree_set<VoucherId>& free_vouchers() { return free_vouchers_; }
+  const absl::btree_set<VoucherId>& free_vouchers() const { return free_vouchers_; }
 
   template <typename Visit>
   void ForEach(Visit&& visit) const {
@@ -89,7 +90,7 @@ class Queue {
   LineSet priority_;
   LineSet general_;
   uint32_t cycle_ = 0;  // index of the next slot within one ratio cycle
-  std::set<VoucherId> free_vouchers_;  // lowest id is issued first
+  absl::btree_set<VoucherId> free_vouchers_;  // lowest id is issued first (a B-tree: a country's pools in few nodes)
 };
 
 }  // namespace kezek
