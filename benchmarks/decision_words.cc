@@ -109,6 +109,9 @@ void RecordWords(const fb::JournalRecord& record, Words* out, std::vector<uint64
         add(b->application(), b->kind());
         break;
       }
+      case fb::DecisionBody::MessageTemplatesSet:
+        add(d->body_as_MessageTemplatesSet()->version());
+        break;
       case fb::DecisionBody::NONE:
         add();
         break;

@@ -64,6 +64,8 @@ CREATE TABLE journal(sequence bigint PRIMARY KEY, engine_time bigint NOT NULL, a
   code smallint NOT NULL, decisions bytea NOT NULL);
 CREATE TABLE notifications(id bigserial PRIMARY KEY, sequence bigint NOT NULL, application bigint NOT NULL,
   recipient text NOT NULL, kind smallint NOT NULL, text_ru text NOT NULL, text_kk text NOT NULL);
+CREATE TABLE message_templates(version int, kind smallint, variant smallint, ru text NOT NULL, kk text NOT NULL,
+  PRIMARY KEY (version, kind, variant));
 CREATE TABLE meta(id int PRIMARY KEY, now bigint NOT NULL);
 INSERT INTO meta VALUES (1, 0);
 )sql";
@@ -145,6 +147,7 @@ const std::vector<Statement>& PreparedStatements() {
                     "max_age = EXCLUDED.max_age, correction = EXCLUDED.correction, capacity = EXCLUDED.capacity"},
       {"group_taken", "UPDATE groups SET taken = taken + $2 WHERE id = $1"},
       {"calendar_put", "INSERT INTO calendar_days VALUES ($1, $2) ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind"},
+      {"template_put", "INSERT INTO message_templates VALUES ($1, $2, $3, $4, $5)"},
       {"policy_put", "INSERT INTO policies VALUES ($1, $2, $3, $4) ON CONFLICT (locality) DO UPDATE SET "
                      "ratio_priority = EXCLUDED.ratio_priority, ratio_general = EXCLUDED.ratio_general, "
                      "tiers = EXCLUDED.tiers"},
@@ -308,6 +311,8 @@ struct PgBaseline::Impl {
     messages::Text text;
   };
   std::vector<Note> notes;
+  // The posted message templates: also in message_templates, as a portal's texts would be.
+  messages::TemplateBook book;
 
   ~Impl() {
     if (conn != nullptr) PQfinish(conn);
@@ -354,9 +359,9 @@ struct PgBaseline::Impl {
     Save(a);
     Decide(tag, a.id, words..., a.deadline_at, civil::ToYyyymmdd(LocalDate{a.deadline_date}));
   }
-  void Notify(const App& app, fb::NotificationKind kind, messages::Text text) {
+  void Notify(const App& app, fb::NotificationKind kind, const messages::Message& message) {
     Decide(fb::DecisionBody::Notification, app.id, kind);
-    notes.push_back(Note{app.id, FormatIin(Iin{app.applicant}), kind, std::move(text)});
+    notes.push_back(Note{app.id, FormatIin(Iin{app.applicant}), kind, book.Reword(book.latest(), kind, message)});
   }
 
   // --- reference data -----------------------------------------------------------------------
@@ -970,6 +975,18 @@ struct PgBaseline::Impl {
           App a = *Load(static_cast<uint64_t>(active.Int(i, 0)));
           Archive(a, b->reason(), at);
         }
+        return;
+      }
+      case fb::ActionBody::SetMessageTemplates: {
+        const auto* b = action.body_as_SetMessageTemplates();
+        if (auto v = rules::CheckTemplates(*b)) throw Rejected{v->code};
+        const auto version = static_cast<int64_t>(book.latest() + 1);
+        for (const fb::MessageTemplate* t : *b->templates()) {
+          Exec("template_put", Params().Int(version).Int(static_cast<int64_t>(t->kind())).Int(t->variant())
+                                   .Text(t->ru()->string_view()).Text(t->kk()->string_view()));
+        }
+        book.Post(*b);
+        Decide(fb::DecisionBody::MessageTemplatesSet, book.latest());
         return;
       }
       case fb::ActionBody::ClockTick: return;

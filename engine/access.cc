@@ -26,6 +26,7 @@ bool RoleMayPost(fb::Role role, fb::ActionBody body) {
     case fb::ActionBody::UpdateCalendar:
     case fb::ActionBody::SetPriorityPolicy:
     case fb::ActionBody::ArchiveChild:
+    case fb::ActionBody::SetMessageTemplates:
       return role == fb::Role::EducationDepartment;
     case fb::ActionBody::ClockTick:
       return role == fb::Role::System;
@@ -57,6 +58,7 @@ std::optional<uint64_t> ApplicationNamed(const fb::Action& action) {
     case fb::ActionBody::UpdateCalendar:
     case fb::ActionBody::SetPriorityPolicy:
     case fb::ActionBody::ArchiveChild:
+    case fb::ActionBody::SetMessageTemplates:
     case fb::ActionBody::ClockTick:
       break;
   }

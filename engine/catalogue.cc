@@ -7,6 +7,7 @@
 #include "engine/assert.h"
 #include "engine/civil_time.h"
 #include "engine/limits.h"
+#include "engine/messages.h"
 #include "engine/rules.h"
 
 namespace kezek::rules {
@@ -175,6 +176,46 @@ Verdict CheckPolicy(const fb::SetPriorityPolicy& a) {
   return std::nullopt;
 }
 
+
+Verdict CheckTemplates(const fb::SetMessageTemplates& a) {
+  const std::span<const messages::Key> keys = messages::Keys();
+  if (a.templates() == nullptr || a.templates()->size() != keys.size()) {
+    return Reject(fb::RejectionCode::InvalidTemplates, "{} templates, one for each of the {} texts expected",
+                  a.templates() ? a.templates()->size() : 0, keys.size());
+  }
+  std::vector<bool> seen(keys.size());
+  for (const fb::MessageTemplate* t : *a.templates()) {
+    const std::optional<size_t> index = messages::KeyIndex(t->kind(), t->variant());
+    if (!index) {
+      return Reject(fb::RejectionCode::InvalidTemplates, "no text is {} variant {}", fb::EnumNameNotificationKind(t->kind()),
+                    t->variant());
+    }
+    if (seen[*index]) {
+      return Reject(fb::RejectionCode::InvalidTemplates, "{} variant {} has two templates",
+                    fb::EnumNameNotificationKind(t->kind()), t->variant());
+    }
+    seen[*index] = true;
+    if (auto v = CheckText(t->ru(), "template ru", true)) return v;
+    if (auto v = CheckText(t->kk(), "template kk", true)) return v;
+    const messages::Message own = messages::Compose(t->kind(), messages::Args{.variant = t->variant(), .number = 0, .date = {}, .name = {}, .name_kk = {}});
+    const size_t ru = messages::Holes(t->ru()->string_view()), kk = messages::Holes(t->kk()->string_view());
+    if (ru != own.ru_args() || kk != own.kk_args()) {
+      return Reject(fb::RejectionCode::InvalidTemplates, "{} variant {} takes {} argument(s) in ru and {} in kk, "
+                    "the templates have {} and {} \"{{}}\"", fb::EnumNameNotificationKind(t->kind()), t->variant(),
+                    own.ru_args(), own.kk_args(), ru, kk);
+    }
+  }
+  return std::nullopt;
+}
+
+Verdict SetMessageTemplates(Context& c, const fb::SetMessageTemplates& a) {
+  if (auto v = CheckTemplates(a)) return v;
+  KEZEK_ASSERT(c.state.templates < UINT32_MAX);
+  c.state.templates += 1;
+  c.out.MessageTemplatesSet(c.state.templates);
+  c.out.set_templates(c.state.templates);
+  return std::nullopt;
+}
 
 Verdict SetPriorityPolicy(Context& c, const fb::SetPriorityPolicy& a) {
   State& s = c.state;

@@ -140,7 +140,29 @@ void DecisionWriter::Archived(const Application& app) {
   Add(fb::CreateArchived(builder(), app.id.value, app.archive_reason));
 }
 
+void DecisionWriter::MessageTemplatesSet(uint32_t version) {
+  Add(fb::CreateMessageTemplatesSet(builder(), version));
+}
+
 void DecisionWriter::Notify(const Application& app, fb::NotificationKind kind, const messages::Message& message) {
+  if (templates_ != 0) {
+    const messages::Args args = message.Arguments();
+    const auto recipient = builder().CreateString(FormatIin(app.applicant));
+    const auto name = args.name.empty() ? 0 : builder().CreateString(args.name);
+    const auto name_kk = args.name_kk.empty() ? 0 : builder().CreateString(args.name_kk);
+    fb::NotificationBuilder n(builder());
+    n.add_application(app.id.value);
+    n.add_number(args.number);
+    n.add_recipient_iin(recipient);
+    n.add_templates(templates_);
+    n.add_date(args.date.value);
+    n.add_name(name);
+    n.add_name_kk(name_kk);
+    n.add_kind(kind);
+    n.add_variant(args.variant);
+    Add(n.Finish());
+    return;
+  }
   message.Render(&text_ru_, &text_kk_);
   const auto recipient = builder().CreateString(FormatIin(app.applicant));
   const auto ru = builder().CreateString(text_ru_);

@@ -70,8 +70,12 @@ class DecisionWriter {
   void StopListed(const Application& app);
   void ReturnedToQueue(const Application& app, const QueueKey& key, uint64_t position);
   void Archived(const Application& app);
-  // The texts are written into buffers kept for the next notification, then into the record.
+  void MessageTemplatesSet(uint32_t version);
+  // Without templates (version 0) the texts are written into buffers kept for the next
+  // notification, then into the record; with templates, the version and the message's arguments.
   void Notify(const Application& app, fb::NotificationKind kind, const messages::Message& message);
+  // The version of the templates in force, for the notifications from now on.
+  void set_templates(uint32_t version) { templates_ = version; }
 
  private:
   // The builder the next decision goes into: a new part's, when the last decision filled the
@@ -91,6 +95,7 @@ class DecisionWriter {
   size_t decision_start_ = SIZE_MAX;  // the open builder's size before the decision being built
   bool full_ = false;          // the open part takes no more decisions
   std::string text_ru_, text_kk_;  // Notify's, their capacity reused
+  uint32_t templates_ = 0;
 };
 
 }  // namespace kezek

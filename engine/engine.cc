@@ -88,6 +88,7 @@ Engine::Engine() = default;
 
 ApplyResult Engine::Apply(std::span<const uint8_t> bytes, uint64_t input_offset) {
   decisions_.Clear();  // and the builders
+  decisions_.set_templates(state_.templates);
   if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(std::max_align_t) != 0) {
     aligned_input_.assign(bytes.begin(), bytes.end());  // FlatBuffers are read in place, aligned
     bytes = aligned_input_;
@@ -201,6 +202,8 @@ std::optional<Rejection> Engine::Dispatch(const fb::Action& action) {
       return rules::SetPriorityPolicy(c, *action.body_as_SetPriorityPolicy());
     case fb::ActionBody::ArchiveChild:
       return rules::ArchiveChild(c, at, *action.body_as_ArchiveChild());
+    case fb::ActionBody::SetMessageTemplates:
+      return rules::SetMessageTemplates(c, *action.body_as_SetMessageTemplates());
     case fb::ActionBody::ClockTick:
       return std::nullopt;  // time has already advanced
     case fb::ActionBody::NONE:

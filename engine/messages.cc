@@ -66,6 +66,38 @@ Message::operator Text() const {
   return text;
 }
 
+Message Message::With(std::string_view ru, std::string_view kk) const {
+  KEZEK_ASSERT(Holes(ru) == count_ && Holes(kk) == kk_count_);
+  Message m = *this;
+  m.ru_ = ru;
+  m.kk_ = kk;
+  return m;
+}
+
+Args Message::Arguments() const {
+  Args out;
+  out.variant = variant_;
+  const auto take = [&out](const Arg& arg, bool kazakh) {
+    switch (arg.kind) {
+      case Arg::Kind::Text:
+        (kazakh ? out.name_kk : out.name) = arg.text;
+        break;
+      case Arg::Kind::Number:
+        out.number = arg.number;
+        break;
+      case Arg::Kind::Date:
+        out.date = LocalDate{static_cast<int32_t>(static_cast<int64_t>(arg.number))};
+        break;
+    }
+  };
+  for (size_t i = 0; i < count_; ++i) take(args_[i], false);
+  // The Kazakh text's own name, where it has one (Enrolled): kept only where it differs.
+  for (size_t i = 0; i < kk_count_; ++i) {
+    if (kk_args_[i].kind == Arg::Kind::Text && kk_args_[i].text != out.name) take(kk_args_[i], true);
+  }
+  return out;
+}
+
 Message ApplicationAccepted(uint64_t position) {
   return Message("Ваша заявка принята. Место в очереди {}",
                  "Өтінішіңіз қабылданды. Кезектегі орныңыз: {}", {position});
@@ -112,7 +144,9 @@ Message Enrolled(std::string_view kindergarten_name_ru, std::string_view kinderg
                  "Бала «{}» МДҰ-ға қабылданды", {kindergarten_name_ru}, {kindergarten_name_kk});
 }
 
-Message VoucherAnnulled(fb::AnnulReason reason) {
+namespace {
+
+Message Annulled(fb::AnnulReason reason) {
   switch (reason) {
     case fb::AnnulReason::Declined:
       return {"Ваучер аннулирован: вы отказались от ваучера",
@@ -132,6 +166,10 @@ Message VoucherAnnulled(fb::AnnulReason reason) {
   return {"", ""};
 }
 
+}  // namespace
+
+Message VoucherAnnulled(fb::AnnulReason reason) { return Annulled(reason).set_variant(static_cast<uint8_t>(reason)); }
+
 Message StopListed(LocalDate return_date) {
   return Message("Заявление перемещено в стоп-лист. Возврат в очередь {}",
                  "Өтініш стоп-лиске ауыстырылды. Кезекке қайту күні: {}", {return_date});
@@ -142,7 +180,9 @@ Message ReturnedToQueue(uint64_t position) {
                  "Өтініш кезекке қайтарылды. Кезектегі орныңыз: {}", {position});
 }
 
-Message Archived(fb::ArchiveReason reason) {
+namespace {
+
+Message ArchivedFor(fb::ArchiveReason reason) {
   switch (reason) {
     case fb::ArchiveReason::DocumentsRejected:
       return {"Заявка попадает в архив: документы отклонены", "Өтініш мұрағатқа жіберілді: құжаттар қабылданбады"};
@@ -161,6 +201,122 @@ Message Archived(fb::ArchiveReason reason) {
               "Өтініш мұрағатқа жіберілді: бала мектеп жасына толды"};
   }
   return {"", ""};
+}
+
+}  // namespace
+
+Message Archived(fb::ArchiveReason reason) { return ArchivedFor(reason).set_variant(static_cast<uint8_t>(reason)); }
+
+// --- templates -----------------------------------------------------------------------------------
+
+namespace {
+
+constexpr auto kKeys = [] {
+  std::array<Key, 14 - 2 + 5 + 6> keys{};
+  size_t n = 0;
+  for (auto kind = static_cast<uint8_t>(fb::NotificationKind::MIN); kind <= static_cast<uint8_t>(fb::NotificationKind::MAX);
+       ++kind) {
+    const auto k = static_cast<fb::NotificationKind>(kind);
+    const uint8_t variants = k == fb::NotificationKind::VoucherAnnulled ? static_cast<uint8_t>(fb::AnnulReason::MAX) + 1
+                             : k == fb::NotificationKind::Archived     ? static_cast<uint8_t>(fb::ArchiveReason::MAX) + 1
+                                                                       : 1;
+    for (uint8_t v = 0; v < variants; ++v) keys[n++] = Key{k, v};
+  }
+  return keys;
+}();
+static_assert(kKeys.back().kind == fb::NotificationKind::MAX, "every kind has its keys");
+
+}  // namespace
+
+std::span<const Key> Keys() { return kKeys; }
+
+std::optional<size_t> KeyIndex(fb::NotificationKind kind, uint8_t variant) {
+  for (size_t i = 0; i < kKeys.size(); ++i) {
+    if (kKeys[i].kind == kind && kKeys[i].variant == variant) return i;
+  }
+  return std::nullopt;
+}
+
+Message Compose(fb::NotificationKind kind, const Args& a) {
+  switch (kind) {
+    case fb::NotificationKind::ApplicationAccepted: return ApplicationAccepted(a.number);
+    case fb::NotificationKind::AwaitingDocuments: return AwaitingDocuments();
+    case fb::NotificationKind::DocumentsConfirmed: return DocumentsConfirmed(a.number);
+    case fb::NotificationKind::DocumentsRejected: return DocumentsRejected(a.name);
+    case fb::NotificationKind::VoucherIssued: return VoucherIssued(a.name, a.date);
+    case fb::NotificationKind::AwaitingContract: return AwaitingContract();
+    case fb::NotificationKind::ContractSent: return ContractSent(a.date);
+    case fb::NotificationKind::Enrolled: return Enrolled(a.name, a.name_kk.empty() ? a.name : a.name_kk);
+    case fb::NotificationKind::VoucherAnnulled: return VoucherAnnulled(static_cast<fb::AnnulReason>(a.variant));
+    case fb::NotificationKind::StopListed: return StopListed(a.date);
+    case fb::NotificationKind::ReturnedToQueue: return ReturnedToQueue(a.number);
+    case fb::NotificationKind::Archived: return Archived(static_cast<fb::ArchiveReason>(a.variant));
+    case fb::NotificationKind::ExtensionGranted: return ExtensionGranted(a.date);
+    case fb::NotificationKind::InterestConfirmed: return InterestConfirmed(a.date);
+  }
+  return {"", ""};
+}
+
+fb::SetMessageTemplatesT BuiltInTemplates() {
+  fb::SetMessageTemplatesT posting;
+  for (const Key& key : kKeys) {
+    const Message own = Compose(key.kind, Args{.variant = key.variant, .number = 0, .date = {}, .name = {}, .name_kk = {}});
+    auto t = std::make_unique<fb::MessageTemplateT>();
+    t->kind = key.kind;
+    t->variant = key.variant;
+    t->ru = std::string(own.ru_pattern());
+    t->kk = std::string(own.kk_pattern());
+    posting.templates.push_back(std::move(t));
+  }
+  return posting;
+}
+
+size_t Holes(std::string_view pattern) {
+  size_t n = 0;
+  for (size_t at = pattern.find("{}"); at != std::string_view::npos; at = pattern.find("{}", at + 2)) ++n;
+  return n;
+}
+
+uint32_t TemplateBook::Post(const fb::SetMessageTemplates& posting) {
+  std::vector<Text> patterns(kKeys.size());
+  for (const fb::MessageTemplate* t : *posting.templates()) {
+    const std::optional<size_t> index = KeyIndex(t->kind(), t->variant());
+    KEZEK_ASSERT(index.has_value());
+    patterns[*index] = Text{t->ru()->str(), t->kk()->str()};
+  }
+  KEZEK_ASSERT(Add(std::move(patterns)));
+  return latest();
+}
+
+bool TemplateBook::Add(std::vector<Text> patterns) {
+  if (patterns.size() != kKeys.size()) return false;
+  for (size_t i = 0; i < kKeys.size(); ++i) {
+    const Message own = Compose(kKeys[i].kind, Args{.variant = kKeys[i].variant, .number = 0, .date = {}, .name = {}, .name_kk = {}});
+    if (Holes(patterns[i].ru) != own.ru_args() || Holes(patterns[i].kk) != own.kk_args()) return false;
+  }
+  versions_.push_back(std::move(patterns));
+  return true;
+}
+
+Message TemplateBook::Reword(uint32_t version, fb::NotificationKind kind, const Message& message) const {
+  if (version == 0 || version > versions_.size()) return message;
+  const std::optional<size_t> index = KeyIndex(kind, message.variant());
+  KEZEK_ASSERT(index.has_value());
+  const Text& p = versions_[version - 1][*index];
+  return message.With(p.ru, p.kk);
+}
+
+Text TemplateBook::TextOf(const fb::Notification& n) const {
+  if (n.templates() == 0) {
+    return Text{n.text_ru() ? n.text_ru()->str() : std::string{}, n.text_kk() ? n.text_kk()->str() : std::string{}};
+  }
+  Args args;
+  args.variant = n.variant();
+  args.number = n.number();
+  args.date = LocalDate{n.date()};
+  if (n.name()) args.name = n.name()->string_view();
+  if (n.name_kk()) args.name_kk = n.name_kk()->string_view();
+  return Reword(n.templates(), n.kind(), Compose(n.kind(), args));
 }
 
 }  // namespace kezek::messages

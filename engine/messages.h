@@ -7,8 +7,11 @@
 #include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/schemas_fwd.h"
 #include "engine/types.h"
@@ -18,6 +21,16 @@ namespace kezek::messages {
 struct Text {
   std::string ru;
   std::string kk;
+};
+
+// A notification's arguments as a journal keeps them once templates are posted (fb::Notification):
+// each kind takes the ones its text names, in a fixed order (Compose).
+struct Args {
+  uint8_t variant = 0;      // VoucherAnnulled: its AnnulReason; Archived: its ArchiveReason
+  uint64_t number = 0;      // a place in the queue
+  LocalDate date{};         // a deadline or a return date
+  std::string_view name;    // a name (Enrolled: the ДО's in Russian)
+  std::string_view name_kk; // Enrolled: the ДО's name in Kazakh
 };
 
 // A text of the catalogue and its arguments, not yet written out: the engine writes it straight
@@ -45,9 +58,21 @@ class Message {
   void Render(std::string* ru, std::string* kk) const;
   operator Text() const;  // NOLINT: where a Text is wanted
 
+  // The same arguments in other patterns (REQUIRES: as many "{}" in each as this one's).
+  Message With(std::string_view ru, std::string_view kk) const;
+  // The arguments as a journal keeps them (Compose(kind, Arguments()) is this message again).
+  Args Arguments() const;
+  std::string_view ru_pattern() const { return ru_; }
+  std::string_view kk_pattern() const { return kk_; }
+  size_t ru_args() const { return count_; }
+  size_t kk_args() const { return kk_count_; }
+  uint8_t variant() const { return variant_; }
+  Message& set_variant(uint8_t variant) { variant_ = variant; return *this; }
+
  private:
   static constexpr size_t kArgsMax = 2;
   std::string_view ru_, kk_;
+  uint8_t variant_ = 0;
   std::array<Arg, kArgsMax> args_{Arg(std::string_view{}), Arg(std::string_view{})};
   std::array<Arg, kArgsMax> kk_args_{Arg(std::string_view{}), Arg(std::string_view{})};
   size_t count_ = 0, kk_count_ = 0;
@@ -74,5 +99,45 @@ Message VoucherAnnulled(fb::AnnulReason reason);
 Message StopListed(LocalDate return_date);
 Message ReturnedToQueue(uint64_t position);
 Message Archived(fb::ArchiveReason reason);
+
+// --- templates (posted with SetMessageTemplates) ---------------------------------------------------
+
+// A text of the catalogue: a kind and, for VoucherAnnulled and Archived, the reason (variant).
+struct Key {
+  fb::NotificationKind kind;
+  uint8_t variant;
+};
+// Every key, in order: a posting has one template for each.
+std::span<const Key> Keys();
+// The index of (kind, variant) in Keys(), if it is one.
+std::optional<size_t> KeyIndex(fb::NotificationKind kind, uint8_t variant);
+// The engine's own message of `kind` with `args` (its variant chooses the text where there are several).
+Message Compose(fb::NotificationKind kind, const Args& args);
+// The number of "{}" in a pattern.
+size_t Holes(std::string_view pattern);
+
+// The catalogue's own texts as a posting (what the sample histories post first; a start for a
+// corrected translation).
+fb::SetMessageTemplatesT BuiltInTemplates();
+
+// The templates of every posted version, version 1 first; a text of version 0 is the catalogue's.
+class TemplateBook {
+ public:
+  // A posting's templates are the next version (REQUIRES: it passed rules::CheckTemplates).
+  uint32_t Post(const fb::SetMessageTemplates& posting);
+  // The next version from its patterns, one per key in Keys() order (a stored book's); false
+  // when there are not as many or one has not the engine's own number of "{}".
+  [[nodiscard]] bool Add(std::vector<Text> patterns);
+  uint32_t latest() const { return static_cast<uint32_t>(versions_.size()); }
+  // The patterns of `version` (1..latest()), one per key in Keys() order.
+  const std::vector<Text>& patterns(uint32_t version) const { return versions_.at(version - 1); }
+  // `message` in the words of `version` (0 or beyond the latest: the catalogue's own).
+  Message Reword(uint32_t version, fb::NotificationKind kind, const Message& message) const;
+  // What a journal's notification says: its own texts, or its version's templates with its arguments.
+  Text TextOf(const fb::Notification& notification) const;
+
+ private:
+  std::vector<std::vector<Text>> versions_;  // [version - 1][key index]
+};
 
 }  // namespace kezek::messages

@@ -146,6 +146,11 @@ Verdict UpdateCalendar(Context& c, const fb::UpdateCalendar& a);
 Verdict SetPriorityPolicy(Context& c, const fb::SetPriorityPolicy& a);
 // The policy's own consistency: tiers, categories (each in one tier), a general line, the ratio.
 Verdict CheckPolicy(const fb::SetPriorityPolicy& a);
+// Posts the words of every notification from now on: the next version of the templates.
+Verdict SetMessageTemplates(Context& c, const fb::SetMessageTemplates& a);
+// A posting's own consistency: one template for each of messages::Keys(), each with as many "{}"
+// as the engine's own text of it, in each language.
+Verdict CheckTemplates(const fb::SetMessageTemplates& a);
 // The queue index for a key, created empty if new.
 uint32_t QueueFor(State& s, const QueueKey& key);
 // Checks a text field: present if `required`, and within limits::kTextFieldBytesMax.

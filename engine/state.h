@@ -271,6 +271,7 @@ struct State {
   InstantMs now;                  // the latest instant seen
   uint64_t next_sequence = 0;     // of the next journal record
   std::array<uint8_t, 32> head_sha256{};  // of the last journal record
+  uint32_t templates = 0;         // the version of the message templates in force (0: the catalogue's)
 
   WorkingCalendar calendar;
   UtcOffsets offsets;

@@ -109,6 +109,8 @@ void Meta(const State& s, const std::function<void(const Put&)>& put) {
   put({Family::kMeta, "head", Out().Raw(s.head_sha256.data(), s.head_sha256.size()).Take()});
   put({Family::kMeta, "next_sequence", Out().U64(s.next_sequence).Take()});
   put({Family::kMeta, "now", Out().I64(s.now.value).Take()});
+  // Only once templates are posted: a state without them hashes as it did before they existed.
+  if (s.templates != 0) put({Family::kMeta, "templates", Out().U32(s.templates).Take()});
 }
 
 // The entry for one key of each kind: written if present in the state, else erased.
@@ -381,6 +383,7 @@ bool LoadEntry(Family family, std::string_view key, std::string_view value, Stat
       if (key == "head") return in.Raw(s->head_sha256.data(), s->head_sha256.size()), in.done();
       if (key == "next_sequence") return s->next_sequence = in.U64(), in.done();
       if (key == "now") return s->now = InstantMs{in.I64()}, in.done();
+      if (key == "templates") return s->templates = in.U32(), in.done() && s->templates != 0;
       return true;  // the runtime's own entries
     case Family::kApplications: {
       const uint64_t number = FromBe(key);

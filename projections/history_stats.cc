@@ -309,6 +309,7 @@ void HistoryStats::Decide(const fb::Decision& decision, int64_t at) {
     case fb::DecisionBody::EnrollmentRequestLapsed:
     case fb::DecisionBody::VouchersAllocated:  // its VoucherIssued follow
     case fb::DecisionBody::Notification:
+    case fb::DecisionBody::MessageTemplatesSet:
       break;
   }
 }

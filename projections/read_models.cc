@@ -265,6 +265,16 @@ void ReadModels::ApplyDecision(const fb::JournalRecord& record, const fb::Decisi
       pending_arg_ = static_cast<uint32_t>(d.reason());
       break;
     }
+    case fb::DecisionBody::MessageTemplatesSet: {
+      // The templates are the record's action's (a posting is never split into parts).
+      const fb::Action* action = record.action_nested_root();
+      KEZEK_ASSERT(action != nullptr && action->body_type() == fb::ActionBody::SetMessageTemplates);
+      const uint32_t version = templates_.Post(*action->body_as_SetMessageTemplates());
+      KEZEK_ASSERT(version == decision.body_as_MessageTemplatesSet()->version());
+      templates_since_.push_back(sequence);
+      pending_arg_ = 0;
+      break;
+    }
     case fb::DecisionBody::Notification:
       Notify(record, *decision.body_as_Notification(), index);
       break;
@@ -347,13 +357,23 @@ void ReadModels::Notify(const fb::JournalRecord& record, const fb::Notification&
   const uint32_t note_index = static_cast<uint32_t>(notes_.size());
   notes_.push_back(Note{record.sequence(), n.application(), index << 8 | static_cast<uint32_t>(n.kind()), pending_arg_});
   // Texts are rendered again on read; where the renderer would not give the journal's words
-  // (a message catalogue changed since), the journal's are kept.
+  // (a message catalogue changed since), the journal's are kept. A notification made from
+  // templates says its words through the templates the journal posted, with its own arguments.
   const messages::Text rendered = Render(notes_.back());
-  const std::string_view ru = n.text_ru() ? n.text_ru()->string_view() : std::string_view{};
-  const std::string_view kk = n.text_kk() ? n.text_kk()->string_view() : std::string_view{};
-  if (rendered.ru != ru || rendered.kk != kk) {
-    spelled_.emplace(note_index, messages::Text{std::string(ru), std::string(kk)});
-    Touch('S', note_index);
+  if (n.templates() == 0) {
+    const std::string_view ru = n.text_ru() ? n.text_ru()->string_view() : std::string_view{};
+    const std::string_view kk = n.text_kk() ? n.text_kk()->string_view() : std::string_view{};
+    if (rendered.ru != ru || rendered.kk != kk) {
+      spelled_.emplace(note_index, messages::Text{std::string(ru), std::string(kk)});
+      Touch('S', note_index);
+    }
+  } else {
+    KEZEK_ASSERT(n.templates() == TemplatesAt(record.sequence()));
+    messages::Text said = templates_.TextOf(n);
+    if (rendered.ru != said.ru || rendered.kk != said.kk) {
+      spelled_.emplace(note_index, std::move(said));
+      Touch('S', note_index);
+    }
   }
   inbox_[a.applicant].push_back(note_index);
   NoteTime(record.sequence());
@@ -404,6 +424,7 @@ void ReadModels::ApplyAction(uint64_t sequence, const fb::Action& action) {
     case fb::ActionBody::ParentSigns:
     case fb::ActionBody::KindergartenSigns:
     case fb::ActionBody::UpdateCalendar:
+    case fb::ActionBody::SetMessageTemplates:  // its decision posts them
     case fb::ActionBody::ArchiveChild:
     case fb::ActionBody::ClockTick:
       break;
@@ -640,40 +661,50 @@ std::string ReadModels::LocalText(uint32_t locality, int64_t instant_ms, bool se
 messages::Text ReadModels::Render(const Note& note) const {
   const uint32_t arg = note.arg;
   const LocalDate date{static_cast<int32_t>(arg)};
-  switch (KindOf(note.index_and_kind)) {
+  const fb::NotificationKind kind = KindOf(note.index_and_kind);
+  const uint32_t version = TemplatesAt(note.sequence);
+  // Into a Text within the full expression: a name argument may be a temporary.
+  const auto word = [&](const messages::Message& m) { return messages::Text(templates_.Reword(version, kind, m)); };
+  switch (kind) {
     case fb::NotificationKind::ApplicationAccepted:
-      return messages::ApplicationAccepted(arg);
+      return word(messages::ApplicationAccepted(arg));
     case fb::NotificationKind::AwaitingDocuments:
-      return messages::AwaitingDocuments();
+      return word(messages::AwaitingDocuments());
     case fb::NotificationKind::DocumentsConfirmed:
-      return messages::DocumentsConfirmed(arg);
+      return word(messages::DocumentsConfirmed(arg));
     case fb::NotificationKind::DocumentsRejected:
-      return messages::DocumentsRejected(arg < pool_.size() ? pool_[arg] : std::string{});
+      return word(messages::DocumentsRejected(arg < pool_.size() ? pool_[arg] : std::string{}));
     case fb::NotificationKind::VoucherIssued:
-      return messages::VoucherIssued(ChildName(at(note.application)), date);
+      return word(messages::VoucherIssued(ChildName(at(note.application)), date));
     case fb::NotificationKind::AwaitingContract:
-      return messages::AwaitingContract();
+      return word(messages::AwaitingContract());
     case fb::NotificationKind::ContractSent:
-      return messages::ContractSent(date);
+      return word(messages::ContractSent(date));
     case fb::NotificationKind::Enrolled: {
       const std::string_view names = arg < pool_.size() ? std::string_view(pool_[arg]) : std::string_view{};
       const size_t split = std::min(names.find('\0'), names.size());
-      return messages::Enrolled(names.substr(0, split), names.substr(std::min(split + 1, names.size())));
+      return word(messages::Enrolled(names.substr(0, split), names.substr(std::min(split + 1, names.size()))));
     }
     case fb::NotificationKind::VoucherAnnulled:
-      return messages::VoucherAnnulled(static_cast<fb::AnnulReason>(arg));
+      return word(messages::VoucherAnnulled(static_cast<fb::AnnulReason>(arg)));
     case fb::NotificationKind::StopListed:
-      return messages::StopListed(date);
+      return word(messages::StopListed(date));
     case fb::NotificationKind::ReturnedToQueue:
-      return messages::ReturnedToQueue(arg);
+      return word(messages::ReturnedToQueue(arg));
     case fb::NotificationKind::Archived:
-      return messages::Archived(static_cast<fb::ArchiveReason>(arg));
+      return word(messages::Archived(static_cast<fb::ArchiveReason>(arg)));
     case fb::NotificationKind::ExtensionGranted:
-      return messages::ExtensionGranted(date);
+      return word(messages::ExtensionGranted(date));
     case fb::NotificationKind::InterestConfirmed:
-      return messages::InterestConfirmed(date);
+      return word(messages::InterestConfirmed(date));
   }
   return {"", ""};
+}
+
+uint32_t ReadModels::TemplatesAt(uint64_t sequence) const {
+  // A version is in force from the record after the one that posted it.
+  return static_cast<uint32_t>(std::lower_bound(templates_since_.begin(), templates_since_.end(), sequence) -
+                               templates_since_.begin());
 }
 
 // --- views --------------------------------------------------------------------------------------

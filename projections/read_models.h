@@ -307,6 +307,8 @@ class ReadModels {
   int64_t TimeOf(uint64_t sequence) const;
   std::string LocalText(uint32_t locality, int64_t instant_ms, bool seconds) const;
   messages::Text Render(const Note& note) const;
+  // The version of the templates in force at `sequence` (0: none posted).
+  uint32_t TemplatesAt(uint64_t sequence) const;
   flatbuffers::Offset<fb::ApplicationCard> BuildCard(flatbuffers::FlatBufferBuilder& b, uint64_t id) const;
   flatbuffers::Offset<fb::NotificationItem> BuildItem(flatbuffers::FlatBufferBuilder& b, uint32_t note_index) const;
   flatbuffers::Offset<fb::QueueKeyView> BuildKey(flatbuffers::FlatBufferBuilder& b, const QueueKey& key) const;
@@ -318,7 +320,7 @@ class ReadModels {
   void PutMeta(const PutEntry& put) const;
   std::set<std::pair<char, uint64_t>> dirty_;
   struct Stored {
-    uint64_t categories = 0, pool = 0, notes = 0, history = 0, times = 0;
+    uint64_t categories = 0, pool = 0, notes = 0, history = 0, times = 0, templates = 0;
   } stored_;
 
   uint64_t next_sequence_ = 0;
@@ -335,6 +337,10 @@ class ReadModels {
 
   std::vector<Note> notes_;     // every notification, in journal order
   std::map<uint32_t, messages::Text> spelled_;  // notes_ index -> texts the renderer does not reproduce
+  // The posted message templates (SetMessageTemplates), and the sequence of the record that
+  // posted each version: a note is worded in the version in force at its record.
+  messages::TemplateBook templates_;
+  std::vector<uint64_t> templates_since_;  // [version - 1]
   absl::flat_hash_map<uint64_t, std::vector<uint32_t>> inbox_;  // applicant IIN -> notes_ indexes
   std::vector<HistoryEntry> history_;
   std::vector<std::pair<uint64_t, int64_t>> times_;  // (sequence, engine time) of records that left notes or history

@@ -7,7 +7,9 @@
 //   N i4    a notification       O id4 a locality's UTC offsets  P i4 a pooled text
 //   Q i4    a queue's key and ratio cycle (its members are the applications waiting in it)
 //   R id4   a priority policy    S i4  a notification's verbatim texts   T i8 a record's time
-//   W q4 i4 an entry of queue q's log (append-only per queue)   Y id4 a ДО's popularity
+//   W q4 i4 an entry of queue q's log (append-only per queue)
+//   X i4    a version of the message templates (version - 1): the posting's sequence, its patterns
+//   Y id4   a ДО's popularity
 //
 // What is derived is not stored: the inboxes, the queue trees, the interning indexes, the count
 // waiting. DO NOT CHANGE an encoding without raising ReadModels::kStoreFormat.
@@ -131,6 +133,11 @@ void ReadModels::PutEntryOf(char kind, uint64_t id, const PutEntry& put) const {
           .U8(static_cast<uint8_t>(e.kind));
       break;
     }
+    case 'X': {
+      out.U64(templates_since_[id]);
+      for (const messages::Text& pattern : templates_.patterns(static_cast<uint32_t>(id + 1))) out.Str(pattern.ru).Str(pattern.kk);
+      break;
+    }
     case 'Y': {
       const auto it = popularity_.find(static_cast<uint32_t>(id));
       if (it == popularity_.end()) return;
@@ -153,6 +160,7 @@ void ReadModels::DrainChanges(const PutEntry& put) {
   for (; stored_.notes < notes_.size(); ++stored_.notes) Touch('N', stored_.notes);
   for (; stored_.history < history_.size(); ++stored_.history) Touch('H', stored_.history);
   for (; stored_.times < times_.size(); ++stored_.times) Touch('T', stored_.times);
+  for (; stored_.templates < templates_since_.size(); ++stored_.templates) Touch('X', stored_.templates);
   for (const auto& [kind, id] : dirty_) PutEntryOf(kind, id, put);
   dirty_.clear();
   PutMeta(put);
@@ -176,6 +184,7 @@ void ReadModels::AllEntries(const PutEntry& put) const {
   for (uint64_t q = 0; q < queue_logs_.size(); ++q) {
     for (uint64_t i = 0; i < queue_logs_[q].size(); ++i) PutEntryOf('W', q << 32 | i, put);
   }
+  for (uint64_t i = 0; i < templates_since_.size(); ++i) PutEntryOf('X', i, put);
   for (const auto& [id, p] : popularity_) PutEntryOf('Y', id, put);
 }
 
@@ -318,6 +327,18 @@ bool ReadModels::LoadEntry(std::string_view key, std::string_view value) {
       times_.emplace_back(sequence, time);
       return in.done();
     }
+    case 'X': {
+      if (id != templates_since_.size()) return false;
+      const uint64_t since = in.U64();
+      std::vector<messages::Text> patterns(messages::Keys().size());
+      for (messages::Text& pattern : patterns) {
+        pattern.ru = in.Str();
+        pattern.kk = in.Str();
+      }
+      if (!in.done() || since >= next_sequence_ || (!templates_since_.empty() && since <= templates_since_.back())) return false;
+      templates_since_.push_back(since);
+      return templates_.Add(std::move(patterns));
+    }
     case 'W': {
       const uint64_t queue = id >> 32;
       if (queue >= queue_logs_.size() || (id & UINT32_MAX) != queue_logs_[queue].size()) return false;
@@ -390,7 +411,7 @@ bool ReadModels::FinishLoad() {
       if (e.application != 0 && find(e.application) == nullptr) return false;
     }
   }
-  stored_ = Stored{categories_.size(), pool_.size(), notes_.size(), history_.size(), times_.size()};
+  stored_ = Stored{categories_.size(), pool_.size(), notes_.size(), history_.size(), times_.size(), templates_since_.size()};
   dirty_.clear();
   return true;
 }

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "engine/engine.h"
+#include "engine/messages.h"
 #include "engine/sha256.h"
 #include "events/chain_hasher.h"
 #include "events/codec.h"
@@ -79,6 +80,7 @@ TEST_CASE("a recorded country history folds to the recorded journal and state ha
   options.applications = 8000;
   options.months = 18;
   options.country = true;
+  options.message_templates = false;  // recorded before templates existed: every text written out
   const std::vector<std::vector<uint8_t>> log = SimulatedLog(options);
 
   Sha256Hasher inputs;
@@ -162,6 +164,108 @@ TEST_CASE("a recorded country history folds to the recorded journal and state ha
   });
   CHECK(json.journal == kJournalSha256);
   CHECK(json.state == kStateHash);
+}
+
+// Recorded on 2026-12-05 at the commit that brought message templates (SetMessageTemplates): the
+// same history with the catalogue's texts posted first as templates.
+const std::string kTemplatedJournalSha256 = "f4ea5aaa22915f655d48e3dca462d935d706c113902cdd24042f6cfee72badb3";
+const std::string kTemplatedStateHash = "c7b19957582f2449d55c4c2122a5f26b23489e9550ab09952c2ec29833267cd3";
+
+// Every notification's words as the journal says them: written out, or from the journal's templates.
+struct Said {
+  uint64_t application;
+  fb::NotificationKind kind;
+  std::string ru, kk;
+  bool operator==(const Said&) const = default;
+};
+
+std::vector<Said> NotificationsOf(const std::vector<std::vector<uint8_t>>& log, Folded* folded, uint64_t* bytes) {
+  Engine engine;
+  Sha256Hasher journal;
+  journal.Begin();
+  messages::TemplateBook templates;
+  std::vector<Said> said;
+  for (size_t i = 0; i < log.size(); ++i) {
+    const ApplyResult result = engine.Apply(log[i], i);
+    for (const auto bytes_of : result.records) {
+      AddFramed(journal, bytes_of);
+      *bytes += bytes_of.size();
+      ++folded->records;
+      const fb::JournalRecord* record = fb::GetJournalRecord(bytes_of.data());
+      if (record->decisions() == nullptr) continue;
+      for (const fb::Decision* d : *record->decisions()) {
+        if (d->body_type() == fb::DecisionBody::MessageTemplatesSet) {
+          CHECK(templates.Post(*record->action_nested_root()->body_as_SetMessageTemplates()) ==
+                d->body_as_MessageTemplatesSet()->version());
+        }
+        if (const auto* n = d->body_as_Notification()) {
+          messages::Text text = templates.TextOf(*n);
+          said.push_back(Said{n->application(), n->kind(), std::move(text.ru), std::move(text.kk)});
+        }
+      }
+    }
+  }
+  folded->journal = Hex(journal.End());
+  folded->state = Hex(engine.StateHash());
+  return said;
+}
+
+TEST_CASE("message templates: a history with the catalogue posted as templates tells every family the same words") {
+  workload::SimulationOptions options;
+  options.seed = 2025;
+  options.applications = 8000;
+  options.months = 18;
+  options.country = true;
+  options.message_templates = false;
+  const std::vector<std::vector<uint8_t>> inline_log = SimulatedLog(options);
+  options.message_templates = true;
+  const std::vector<std::vector<uint8_t>> templated_log = SimulatedLog(options);
+  REQUIRE(templated_log.size() == inline_log.size() + 1);  // the posting, and nothing else
+
+  Folded inline_folded, templated;
+  uint64_t inline_bytes = 0, templated_bytes = 0;
+  const std::vector<Said> written = NotificationsOf(inline_log, &inline_folded, &inline_bytes);
+  const std::vector<Said> worded = NotificationsOf(templated_log, &templated, &templated_bytes);
+  CHECK(inline_folded.journal == kJournalSha256);
+  MESSAGE(fmt::format("{} notifications; journal {} bytes written out, {} with templates ({:.1f}%); journal {}, state {}",
+                      written.size(), inline_bytes, templated_bytes,
+                      100.0 * static_cast<double>(templated_bytes) / static_cast<double>(inline_bytes), templated.journal,
+                      templated.state));
+  REQUIRE(written.size() > 10000);
+  CHECK(written.size() == worded.size());
+  size_t differ = 0;
+  for (size_t i = 0; i < std::min(written.size(), worded.size()); ++i) {
+    if (!(written[i] == worded[i]) && differ++ < 3) {
+      MESSAGE(fmt::format("notification {}: '{}' / '{}' against '{}' / '{}'", i, written[i].ru, written[i].kk,
+                          worded[i].ru, worded[i].kk));
+    }
+  }
+  CHECK(differ == 0);
+  CHECK(templated.records <= inline_folded.records + 1);  // fewer parts: smaller records split less (DESIGN §5)
+  CHECK(templated_bytes < inline_bytes * 4 / 5);  // the words are the journal's once, not in every record
+  CHECK(templated.journal == kTemplatedJournalSha256);
+  CHECK(templated.state == kTemplatedStateHash);
+
+  // The same history with prefetch, no change tracking and the JSON path: the same bytes.
+  const Folded again = Fold(templated_log.size(), [&](Engine& engine, size_t i, uint64_t offset) {
+    if (i == 0) {
+      engine.TrackChanges(false);
+      engine.Expect(templated_log.size());
+    }
+    if (i + events::kPrefetchAhead < templated_log.size()) engine.Prefetch(templated_log[i + events::kPrefetchAhead]);
+    return engine.Apply(templated_log[i], offset);
+  });
+  CHECK(again.journal == kTemplatedJournalSha256);
+  CHECK(again.state == kTemplatedStateHash);
+  events::Codec codec;
+  std::vector<uint8_t> parsed;
+  const Folded json = Fold(templated_log.size(), [&](Engine& engine, size_t i, uint64_t offset) {
+    const events::CodecError error = codec.ParseAction(codec.ActionToJson(templated_log[i]), &parsed);
+    REQUIRE_MESSAGE(error.code == fb::RejectionCode::None, error.reason);
+    return engine.Apply(parsed, offset);
+  });
+  CHECK(json.journal == kTemplatedJournalSha256);
+  CHECK(json.state == kTemplatedStateHash);
 }
 
 }  // namespace

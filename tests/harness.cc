@@ -75,7 +75,9 @@ std::vector<const std::vector<uint8_t>*> Outcome::Records() const {
 
 std::vector<std::string> Outcome::NotificationsRu() const {
   std::vector<std::string> texts;
-  for (const auto* n : All<fb::Notification>()) texts.push_back(n->text_ru()->str());
+  for (const auto* n : All<fb::Notification>()) {
+    texts.push_back(templates != nullptr ? templates->TextOf(*n).ru : n->text_ru()->str());
+  }
   return texts;
 }
 
@@ -123,13 +125,20 @@ World::World(bool catalogue) {
 }
 
 Outcome World::Recorded(const ApplyResult& result) {
-  Outcome outcome{result.outcome, result.code, {}, {}, {}};
+  Outcome outcome{result.outcome, result.code, {}, {}, {}, &templates};
   for (const std::span<const uint8_t> record : result.records) {
     journal.emplace_back(record.begin(), record.end());
     if (outcome.record.empty()) {
       outcome.record = journal.back();
     } else {
       outcome.parts.push_back(journal.back());
+    }
+    const fb::JournalRecord* r = fb::GetJournalRecord(journal.back().data());
+    if (r->decisions() == nullptr) continue;
+    for (const fb::Decision* d : *r->decisions()) {
+      if (d->body_type() == fb::DecisionBody::MessageTemplatesSet) {
+        templates.Post(*r->action_nested_root()->body_as_SetMessageTemplates());
+      }
     }
   }
   return outcome;

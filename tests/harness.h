@@ -10,6 +10,7 @@
 
 #include "engine/civil_time.h"
 #include "engine/engine.h"
+#include "engine/messages.h"
 #include "events/codec.h"
 #include "workload/reference_data.h"
 #include "workload/simulation.h"
@@ -49,6 +50,8 @@ struct Outcome {
   std::vector<std::vector<uint8_t>> parts;
   // The records of the ticker's ticks that World::Do posted just before the action, if it did.
   std::vector<std::vector<uint8_t>> tick_records;
+  // The world's message templates, for notifications made from them (else their own texts).
+  const messages::TemplateBook* templates = nullptr;
   const fb::JournalRecord* journal() const { return fb::GetJournalRecord(record.data()); }
   // The decisions of the tick before the action (expiries as time reached it), then the action's.
   template <typename T>
@@ -130,6 +133,7 @@ class World {
   Engine engine;
   events::Codec codec;
   std::vector<std::vector<uint8_t>> journal;  // every record the engine wrote, in sequence order
+  messages::TemplateBook templates;           // the templates the journal posted
   bool ticker = true;
   uint64_t next_tick_key = 1;
   uint64_t next_key = 1;

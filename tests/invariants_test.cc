@@ -84,6 +84,7 @@ std::string CheckTime(const fb::JournalRecord& record, int64_t now_before) {
       case fb::DecisionBody::StopListed:
       case fb::DecisionBody::ReturnedToQueue:
       case fb::DecisionBody::Archived:
+      case fb::DecisionBody::MessageTemplatesSet:
       case fb::DecisionBody::Notification:
         break;
     }

@@ -670,6 +670,76 @@ TEST_CASE("projections: the seed's journey reads back on the card and in the inb
   CHECK(View<fb::Inbox>(models.Inbox("not an iin", 0, 10))->total() == 0);
 }
 
+TEST_CASE("projections: a corrected translation posted as templates words the notifications after it, not those before") {
+  World world;
+  ReadModels models;
+  const auto file = [&](int serial, int64_t at) {
+    fb::FileApplicationT f;
+    f.child_iin = MakeIin(2021, 5, 10 + serial, true, serial);
+    f.child_name = fmt::format("Тест Тест {}", serial);
+    f.locality = World::kLocality;
+    f.queue_type = fb::QueueType::General;
+    f.language = fb::Language::Kk;
+    f.priority_category = "general";
+    return Ok(world.Do(World::Action(fb::Role::Portal, std::move(f), World::kParent), at)).First<fb::ApplicationAccepted>()->application();
+  };
+  const auto inbox_kk = [&](const ReadModels& m) {
+    const auto bytes = m.Inbox(World::kParent, 0, 10);
+    std::vector<std::string> texts;
+    for (const auto* n : *View<fb::Inbox>(bytes)->notifications()) texts.push_back(n->text_kk()->str());
+    return texts;
+  };
+  file(1, Kz(2025, 2, 6, 10, 0));  // written out: no templates yet
+
+  fb::SetMessageTemplatesT v1 = messages::BuiltInTemplates();
+  Ok(world.Do(World::Action(fb::Role::EducationDepartment, std::move(v1)), Kz(2025, 2, 6, 11, 0)));
+  const Outcome second = Ok(world.Do([&] {
+    fb::FileApplicationT f;
+    f.child_iin = MakeIin(2021, 5, 12, true, 2);
+    f.child_name = "Тест Тест 2";
+    f.locality = World::kLocality;
+    f.queue_type = fb::QueueType::General;
+    f.language = fb::Language::Kk;
+    f.priority_category = "general";
+    return World::Action(fb::Role::Portal, std::move(f), World::kParent);
+  }(), Kz(2025, 2, 6, 12, 0)));
+  const fb::Notification* n = second.First<fb::Notification>();
+  REQUIRE(n != nullptr);
+  CHECK(n->text_ru() == nullptr);  // the record keeps the arguments, not the words
+  CHECK(n->templates() == 1);
+  CHECK(n->number() == 2);
+  CHECK(second.NotificationsRu() == std::vector<std::string>{"Ваша заявка принята. Место в очереди 2"});
+
+  fb::SetMessageTemplatesT v2 = messages::BuiltInTemplates();
+  v2.templates.front()->kk = "Өтініш қабылданды, кезектегі орын: {}";  // a corrected translation
+  const Outcome posted = Ok(world.Do(World::Action(fb::Role::EducationDepartment, std::move(v2)), Kz(2025, 2, 6, 13, 0)));
+  CHECK(posted.First<fb::MessageTemplatesSet>()->version() == 2);
+  file(3, Kz(2025, 2, 6, 14, 0));
+  CatchUp(world, models);
+  CHECK(inbox_kk(models) == std::vector<std::string>{"Өтінішіңіз қабылданды. Кезектегі орныңыз: 1",
+                                                      "Өтінішіңіз қабылданды. Кезектегі орныңыз: 2",
+                                                      "Өтініш қабылданды, кезектегі орын: 3"});
+
+  // Stored and loaded, the models word them alike; so does a rebuild from the journal alone.
+  std::map<std::string, std::string> store;
+  models.AllEntries([&](std::string_view k, std::string_view v) { store[std::string(k)] = std::string(v); });
+  ReadModels loaded;
+  for (const auto& [k, v] : store) REQUIRE_MESSAGE(loaded.LoadEntry(k, v), k.substr(0, 1));
+  REQUIRE(loaded.FinishLoad());
+  CHECK(inbox_kk(loaded) == inbox_kk(models));
+  CHECK(loaded.Hash() == models.Hash());
+  ReadModels rebuilt;
+  for (const auto& record : world.journal) rebuilt.Apply(record);
+  CHECK(rebuilt.Hash() == models.Hash());
+  // A stored version that does not fit the catalogue's arguments is refused, not believed.
+  const std::string key = std::string("X") + bytes::Be(0, 4);
+  REQUIRE(store.contains(key));
+  ReadModels damaged;
+  bool ok = true;
+  for (const auto& [k, v] : store) ok = ok && damaged.LoadEntry(k, k == key ? v.substr(0, v.size() - 3) : v);
+  CHECK_FALSE(ok);
+}
+
 TEST_CASE("projections: the feed resumes from a cursor without repeating or missing a notification") {
   workload::SimulationOptions options;
   options.seed = 5;
@@ -722,15 +792,32 @@ TEST_CASE("projections: the feed resumes from a cursor without repeating or miss
     CHECK(seen == expected);
   }
   SUBCASE("texts in the feed are the journal's") {
+    // The history posts the catalogue as templates first: the journal's words are those
+    // templates with each notification's own arguments (messages::TemplateBook, apart from the models).
+    messages::TemplateBook templates;
+    for (const auto& bytes : journal) {
+      const auto* record = fb::GetJournalRecord(bytes.data());
+      if (record->decisions() == nullptr) continue;
+      for (const fb::Decision* d : *record->decisions()) {
+        if (d->body_type() == fb::DecisionBody::MessageTemplatesSet) {
+          templates.Post(*record->action_nested_root()->body_as_SetMessageTemplates());
+        }
+      }
+    }
+    CHECK(templates.latest() == 1);
     const auto bytes = models.Feed(0, projections::kPageLimitMax);
+    size_t worded = 0;
     for (const auto* item : *View<fb::NotificationFeed>(bytes)->notifications()) {
       const auto* record = fb::GetJournalRecord(journal[item->sequence()].data());
       const auto* n = record->decisions()->Get(item->index())->body_as_Notification();
       REQUIRE(n != nullptr);
-      CHECK(item->text_ru()->str() == n->text_ru()->str());
-      CHECK(item->text_kk()->str() == n->text_kk()->str());
+      worded += n->templates() != 0;
+      const messages::Text said = templates.TextOf(*n);
+      CHECK(item->text_ru()->str() == said.ru);
+      CHECK(item->text_kk()->str() == said.kk);
       CHECK(item->at_ms() == record->engine_time_ms());
     }
+    CHECK(worded > 0);
   }
 }
 

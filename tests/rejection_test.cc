@@ -18,6 +18,7 @@
 #include "engine/bytes.h"
 #include "engine/iin.h"
 #include "engine/limits.h"
+#include "engine/messages.h"
 #include "engine/state_codec.h"
 #include "tests/harness.h"
 
@@ -1145,6 +1146,65 @@ TEST_CASE("rejection: InvalidPolicy: a priority policy that cannot order a queue
   CHECK(world.engine.state().policies.count(LocalityId{World::kLocality}) == 0);
 }
 
+TEST_CASE("rejection: InvalidTemplates: message templates that cannot word every notification") {
+  World world;
+  const auto refused = [&](fb::SetMessageTemplatesT posting, fb::RejectionCode code = fb::RejectionCode::InvalidTemplates) {
+    Refused(world, code, [&] { return Admin(world, kFiledAt, std::move(posting)); });
+  };
+  const auto built_in = [] { return messages::BuiltInTemplates(); };
+  refused(fb::SetMessageTemplatesT{});  // none
+  {
+    auto p = built_in();
+    p.templates.pop_back();  // one missing
+    refused(std::move(p));
+  }
+  {
+    auto p = built_in();
+    for (auto& t : p.templates) {
+      if (t->kind == fb::NotificationKind::Archived && t->variant == 5) t->variant = 0;  // Archived 0 twice, 5 missing
+    }
+    refused(std::move(p));
+  }
+  {
+    auto p = built_in();
+    p.templates.front()->kind = static_cast<fb::NotificationKind>(99);  // no such kind
+    refused(std::move(p));
+  }
+  {
+    auto p = built_in();
+    p.templates.front()->variant = 1;  // ApplicationAccepted has no variants
+    refused(std::move(p));
+  }
+  {
+    auto p = built_in();
+    p.templates.front()->ru = "Ваша заявка принята";  // the place in the queue left out
+    refused(std::move(p));
+  }
+  {
+    auto p = built_in();
+    p.templates.front()->kk += " {}";  // an argument it does not have
+    refused(std::move(p));
+  }
+  {
+    auto p = built_in();
+    p.templates[1]->kk = "";  // a text left empty
+    refused(std::move(p), fb::RejectionCode::MissingField);
+  }
+  {
+    auto p = built_in();
+    p.templates[1]->ru = std::string(limits::kTextFieldBytesMax + 1, 'x');
+    refused(std::move(p), fb::RejectionCode::LimitExceeded);
+  }
+  // Only the education department posts them.
+  Refused(world, fb::RejectionCode::RoleNotAllowed,
+          [&] { return world.Do(World::Action(fb::Role::Portal, built_in()), kFiledAt); });
+  CHECK(world.engine.state().templates == 0);
+  const Outcome posted = Ok(Admin(world, kFiledAt, built_in()));
+  REQUIRE(posted.First<fb::MessageTemplatesSet>() != nullptr);
+  CHECK(posted.First<fb::MessageTemplatesSet>()->version() == 1);
+  CHECK(world.engine.state().templates == 1);
+}
+
 namespace {
 
 // Restarts the world's engine from its own state with locality 1's numbering counters set, as a
@@ -1314,6 +1374,7 @@ TEST_CASE("rejection: every code but None is given by some test above, and has a
       fb::RejectionCode::InvalidCalendar,
       fb::RejectionCode::InvalidPolicy,
       fb::RejectionCode::LimitExceeded,
+      fb::RejectionCode::InvalidTemplates,
   };
   size_t named = 0;
   for (int value = 1; value <= 1000; ++value) {

@@ -98,6 +98,10 @@ struct SimulationOptions {
   // Scales every locality's population (for births_sized): 1000 is the real population; 10 a
   // hundredth of it, for a quick test of the births-sized mode.
   uint32_t population_scale_per_mille = 1000;
+  // true: the catalogue's own texts are posted as message templates (SetMessageTemplates) with
+  // the reference data, as a portal would, and notifications carry their arguments; false: none
+  // are posted, and the engine writes every notification's texts out.
+  bool message_templates = true;
   WorkloadRates rates;
 };
 

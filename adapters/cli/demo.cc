@@ -16,6 +16,7 @@
 #include "adapters/embedded/runtime.h"
 #include "engine/civil_time.h"
 #include "engine/engine.h"
+#include "engine/messages.h"
 #include "events/codec.h"
 #include "projections/summary.h"
 #include "workload/simulation.h"
@@ -72,6 +73,7 @@ int Demo(int argc, char** argv) {
   engine.TrackChanges(false);  // no store
   projections::Summary summary;
   std::map<uint64_t, std::vector<std::string>> feed;  // one family's notifications
+  messages::TemplateBook templates;                    // the ones the history posted
   const uint64_t followed = 1 + options->seed % 50;
   t0 = std::chrono::steady_clock::now();
   for (size_t i = 0; i < log.size(); ++i) {
@@ -81,11 +83,15 @@ int Demo(int argc, char** argv) {
       summary.Add(*record);
       if (record->decisions() == nullptr) continue;
       for (const fb::Decision* d : *record->decisions()) {
+        if (d->body_type() == fb::DecisionBody::MessageTemplatesSet) {
+          templates.Post(*record->action_nested_root()->body_as_SetMessageTemplates());
+        }
         const auto* n = d->body_as_Notification();
         if (n != nullptr && n->application() == followed) {
           const LocalDate day = engine.state().offsets.LocalDateOf(LocalityId{1}, InstantMs{record->engine_time_ms()});
-          feed[followed].push_back(fmt::format("  {}  {}\n  {}  {}", civil::FormatDotted(day), n->text_ru()->str(),
-                                               std::string(10, ' '), n->text_kk()->str()));
+          const messages::Text text = templates.TextOf(*n);  // written out, or worded from the journal's templates
+          feed[followed].push_back(fmt::format("  {}  {}\n  {}  {}", civil::FormatDotted(day), text.ru,
+                                               std::string(10, ' '), text.kk));
         }
       }
     }

@@ -32,6 +32,9 @@ options:
   --data DIR           shared/data (default: the one this build was configured with)
   --country            every region and city of republican significance (kz-regions.csv) as a
                        locality with its own UTC offset before 1 March 2024, sized by births
+  --inline-texts       post no message templates: the engine writes every notification's texts
+                       out in full (by default the catalogue's own texts are posted first as
+                       templates, SetMessageTemplates, and notifications carry their arguments)
   --calibration        print the history's figures beside Kazakhstan's published ones
                        (shared/data/kz-preschool-figures.md) on standard error
   --help               this text
@@ -41,11 +44,12 @@ options:
 
 int Sample(int argc, char** argv) {
   const auto args = Parse(argc, argv, 2, {"--seed", "--applications", "--months", "--first-year", "--output", "--data"},
-                          {"--country", "--births", "--calibration"});
+                          {"--country", "--births", "--calibration", "--inline-texts"});
   if (!args) return 2;
   if (args->help) return fmt::print("{}", kSampleUsage), 0;
-  const auto options = SimulationFrom(*args);
+  auto options = SimulationFrom(*args);
   if (!options) return 2;
+  options->message_templates = !args->options.contains("--inline-texts");
   std::FILE* out = stdout;
   const std::string path = args->options.contains("--output") ? args->options.at("--output") : "-";
   if (path != "-" && (out = std::fopen(path.c_str(), "w")) == nullptr) {
