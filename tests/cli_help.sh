@@ -3,7 +3,7 @@
 # a usage error (exit status 2), never a crash.
 set -euo pipefail
 kezek=$1
-for command in demo sample fold journal serve projections kafka replay stats explain; do
+for command in demo sample fold journal serve projections kafka replay stats explain templates; do
   "$kezek" "$command" --help | grep -q "usage: kezek $command" || { echo "FAIL: $command --help"; exit 1; }
 done
 "$kezek" --help | grep -q "commands:"
@@ -55,4 +55,14 @@ done
 "$kezek" explain 99999999999999999999 --data /tmp > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: explain 2^64+"; exit 1; }
 "$kezek" explain 1 --data /tmp --lang en > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: explain --lang en"; exit 1; }
 "$kezek" explain 1 --data /nonexistent/dir > /dev/null 2>&1; [ $? -eq 1 ] || { echo "FAIL: explain missing data"; exit 1; }
+"$kezek" templates --instant abc > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: templates --instant abc"; exit 1; }
+"$kezek" templates extra > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: templates with an argument"; exit 1; }
+# The catalogue's own texts, posted after the clock's first tick, are version 1 of the templates.
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+{ echo '{"schema_version":1,"idempotency_key":"tick","instant_ms":1735700000000,"actor":{"role":"System"},"body_type":"ClockTick","body":{}}'
+  "$kezek" templates --instant 1735700000000; } > "$work/in.jsonl"
+[ "$("$kezek" templates --instant 1)" = "$("$kezek" templates --instant 1)" ] || { echo "FAIL: templates not the same twice"; exit 1; }
+"$kezek" fold --journal-json "$work/journal.jsonl" "$work/in.jsonl" > /dev/null
+grep -q '"decisions": \[{"body_type": "MessageTemplatesSet","body": {"version": 1}}\]' "$work/journal.jsonl" ||
+  { echo "FAIL: templates not applied: $(tail -c 400 "$work/journal.jsonl")"; exit 1; }
 echo "cli_help: every command has --help; usage errors exit 2"

@@ -23,5 +23,6 @@ int StatusCommand(int argc, char** argv);
 int Projections(int argc, char** argv);
 int Replay(int argc, char** argv);
 int Stats(int argc, char** argv);
+int Templates(int argc, char** argv);
 
 }  // namespace kezek::cli

@@ -34,6 +34,7 @@ constexpr Command kCommands[] = {
     {"projections", "rebuild the read models' store from the journal, or verify it against a rebuild", Projections},
     {"explain", "every change of an application's place in its queue, and its causes", Explain},
     {"stats", "statistics of a journal per locality and queue, as of any date: text, CSV or JSON", Stats},
+    {"templates", "the engine's own notification texts as a SetMessageTemplates action, to correct and post", Templates},
     {"replay", "audit: verify the journal against a fresh fold of the actions, rebuild a data directory", Replay},
 };
 
