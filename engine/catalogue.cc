@@ -187,7 +187,7 @@ Verdict CheckTemplates(const fb::SetMessageTemplates& a) {
   for (const fb::MessageTemplate* t : *a.templates()) {
     const std::optional<size_t> index = messages::KeyIndex(t->kind(), t->variant());
     if (!index) {
-      return Reject(fb::RejectionCode::InvalidTemplates, "no text is {} variant {}", fb::EnumNameNotificationKind(t->kind()),
+      return Reject(fb::RejectionCode::InvalidTemplates, "no text is kind {} variant {}", static_cast<unsigned>(t->kind()),
                     t->variant());
     }
     if (seen[*index]) {
@@ -197,6 +197,14 @@ Verdict CheckTemplates(const fb::SetMessageTemplates& a) {
     seen[*index] = true;
     if (auto v = CheckText(t->ru(), "template ru", true)) return v;
     if (auto v = CheckText(t->kk(), "template kk", true)) return v;
+    // Words shown to families: no control characters (a NUL, a bell, a line break).
+    for (const flatbuffers::String* text : {t->ru(), t->kk()}) {
+      const std::string_view s = text->string_view();
+      if (std::any_of(s.begin(), s.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7F; })) {
+        return Reject(fb::RejectionCode::InvalidTemplates, "{} variant {} has a control character",
+                      fb::EnumNameNotificationKind(t->kind()), t->variant());
+      }
+    }
     const messages::Message own = messages::Compose(t->kind(), messages::Args{.variant = t->variant(), .number = 0, .date = {}, .name = {}, .name_kk = {}});
     const size_t ru = messages::Holes(t->ru()->string_view()), kk = messages::Holes(t->kk()->string_view());
     if (ru != own.ru_args() || kk != own.kk_args()) {

@@ -1187,6 +1187,11 @@ TEST_CASE("rejection: InvalidTemplates: message templates that cannot word every
   }
   {
     auto p = built_in();
+    p.templates[1]->kk = "Құжаттар\nкүтілуде";  // a control character (a line break)
+    refused(std::move(p));
+  }
+  {
+    auto p = built_in();
     p.templates[1]->kk = "";  // a text left empty
     refused(std::move(p), fb::RejectionCode::MissingField);
   }

@@ -18,7 +18,7 @@ namespace {
 constexpr const char* kTemplatesUsage = R"(usage: kezek templates [options]
 
 Prints the engine's own notification texts (engine/messages.cc) as one JSON line: a
-SetMessageTemplates action of the EducationDepartment with one template per text, 29 in all, each
+SetMessageTemplates action of the EducationDepartment with one template per text, 23 in all, each
 in Russian and Kazakh, "{}" where the text takes an argument (a place in the queue, a date, a
 name). Edit the words, keep each text's "{}", and post it (kezek append, POST /v1/actions): the
 notifications after it are worded so, the ones before keep theirs (docs/domain.md, "Notifications").
