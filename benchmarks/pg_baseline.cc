@@ -29,7 +29,7 @@ using Code = fb::RejectionCode;
 // for the queue order, the deadlines and the one-active-application-per-child rule.
 constexpr const char* kSchema = R"sql(
 DROP TABLE IF EXISTS localities, utc_offsets, calendar_days, kindergartens, groups, policies, queues,
-  applications, vouchers, idempotency, journal, notifications, meta CASCADE;
+  applications, vouchers, idempotency, journal, notifications, message_templates, meta CASCADE;
 CREATE TABLE localities(id int PRIMARY KEY, name_ru text NOT NULL, name_kk text NOT NULL, region_code text);
 CREATE TABLE utc_offsets(locality int, effective_from bigint, offset_minutes smallint NOT NULL,
   PRIMARY KEY (locality, effective_from));

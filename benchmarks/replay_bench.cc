@@ -33,6 +33,7 @@
 #include "events/chain_hasher.h"
 #include "events/codec.h"
 #include "events/input.h"
+#include "events/state_hasher.h"
 #include "projections/summary.h"
 
 namespace kezek {
@@ -177,6 +178,7 @@ int main(int argc, char** argv) {
   Sha256 head{}, state_hash{};
   uint64_t state_bytes = 0, applications = 0;
   double state_hash_s = 1e300;  // the whole state's hash after the fold (what verify compares)
+  double state_hash_two_s = 1e300;  // the same, SHA-256 on a second thread (events/state_hasher.h)
   for (int r = 0; r < repeats; ++r) {
     const uint64_t rss_before = ResidentBytes();
     auto engine = std::make_unique<Engine>();
@@ -197,6 +199,9 @@ int main(int argc, char** argv) {
     started = Clock::now();
     state_hash = engine->StateHash();
     state_hash_s = std::min(state_hash_s, Seconds(started));
+    started = Clock::now();
+    if (events::StateHashOnTwoThreads(*engine) != state_hash) return Fail("the state hash on two threads differs");
+    state_hash_two_s = std::min(state_hash_two_s, Seconds(started));
     applications = engine->state().applications.size() - 1;  // slot 0 is unused
   }
   if (records != records_in_journal || head != journal_head) {
@@ -332,6 +337,8 @@ int main(int argc, char** argv) {
              1e6 * fold_s / n);
   fmt::print("| the state hash after the fold (every entry encoded and hashed: what `replay verify` compares) | {:.2f} s | "
              "{:.0f} ns an application |\n", state_hash_s, 1e9 * state_hash_s / static_cast<double>(std::max<uint64_t>(applications, 1)));
+  fmt::print("| the same, SHA-256 on the second core (`replay verify`'s) | {:.2f} s | {:.2f}x one thread |\n", state_hash_two_s,
+             state_hash_s / state_hash_two_s);
   fmt::print("| fold, binary, the hash chain on the second core | {:.0f} actions/s | {:.2f} s, {:.2f}x the one-core fold |\n",
              n / chained_s, chained_s, fold_s / chained_s);
   fmt::print("| fold as {} Kafka partitions (routed by locality; {} inputs, broadcasts in each; the largest {}), one thread | {:.0f} "
@@ -359,10 +366,10 @@ int main(int argc, char** argv) {
   fmt::print("| journal records | {} | head {} (equal) |\n\n", records, Hex(head).substr(0, 16));
   const std::string json = fmt::format(
       "{{\"bench\": \"replay\", \"cpu\": \"{}\", \"cores\": {}, \"inputs\": {}, \"records\": {}, \"action_bytes\": {}, "
-      "\"read_s\": {:.3f}, \"fold_s\": {:.3f}, \"fold_actions_per_s\": {:.0f}, \"state_hash_s\": {:.3f}, \"chained_fold_s\": {:.3f}, \"chained_fold_actions_per_s\": {:.0f}, \"partitions\": {}, \"partitioned_inputs\": {}, \"largest_partition\": {}, \"partitioned_one_thread_s\": {:.3f}, \"partitioned_threads\": {}, \"partitioned_s\": {:.3f}, \"partitioned_actions_per_s\": {:.0f}, \"json_inputs\": {}, \"json_s\": {:.3f}, "
+      "\"read_s\": {:.3f}, \"fold_s\": {:.3f}, \"fold_actions_per_s\": {:.0f}, \"state_hash_s\": {:.3f}, \"state_hash_two_threads_s\": {:.3f}, \"chained_fold_s\": {:.3f}, \"chained_fold_actions_per_s\": {:.0f}, \"partitions\": {}, \"partitioned_inputs\": {}, \"largest_partition\": {}, \"partitioned_one_thread_s\": {:.3f}, \"partitioned_threads\": {}, \"partitioned_s\": {:.3f}, \"partitioned_actions_per_s\": {:.0f}, \"json_inputs\": {}, \"json_s\": {:.3f}, "
       "\"json_actions_per_s\": {:.0f}, \"decode_actions_per_s\": {:.0f}, \"parser_actions_per_s\": {:.0f}, \"decode_then_canonicalize_actions_per_s\": {:.0f}, \"fast_path_lines\": {}, \"state_rss_bytes\": {}, \"applications\": {}, \"disk_bytes\": {}, \"head\": \"{}\", \"state_hash\": \"{}\"}}\n",
       CpuModel(), sysconf(_SC_NPROCESSORS_ONLN), inputs.size(), records, action_bytes, read_s, fold_s, fold_rate,
-      state_hash_s, chained_s, n / chained_s, partition_count, partitioned_inputs, largest_partition, partitioned_one_s, cores,
+      state_hash_s, state_hash_two_s, chained_s, n / chained_s, partition_count, partitioned_inputs, largest_partition, partitioned_one_s, cores,
       partitioned_all_s, n / partitioned_all_s, json_inputs, json_s, json_rate, json_inputs / decode_s, json_inputs / parser_s, json_inputs / recanonical_s, fast_taken, state_bytes, applications, disk_bytes, Hex(head), Hex(state_hash));
   fmt::print("{}", json);
   if (!json_out.empty()) std::ofstream(json_out) << json;

@@ -83,6 +83,9 @@ class Engine {
   void Expect(uint64_t inputs);
 
   const State& state() const { return state_; }
+  // False while records were folded unhashed since the last SetHead (HashRecords(false)): the
+  // state's head is not known, and it may not be hashed.
+  bool head_known() const { return !head_unknown_; }
   // The application's 1-based position in its queue; nullopt unless it is waiting in one.
   std::optional<uint64_t> PositionOf(ApplicationId id) const;
   // SHA-256 over a canonical encoding of the whole state (engine/state_hash.cc).

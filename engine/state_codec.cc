@@ -354,15 +354,19 @@ void AllEntries(const State& s, const std::function<void(const Put&)>& put) {
 
 EntryHasher::EntryHasher() { sha256_.Begin(); }
 
-void EntryHasher::Add(Family family, std::string_view key, std::string_view value) {
+void FrameEntry(Family family, std::string_view key, std::string_view value, std::string* out) {
   const auto append_u32 = [&](size_t v) {
-    for (int i = 0; i < 4; ++i) buffer_.push_back(static_cast<char>(v >> (8 * i)));
+    for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
   };
-  buffer_.push_back(static_cast<char>(family));
+  out->push_back(static_cast<char>(family));
   append_u32(key.size());
-  buffer_.append(key);
+  out->append(key);
   append_u32(value.size());
-  buffer_.append(value);
+  out->append(value);
+}
+
+void EntryHasher::Add(Family family, std::string_view key, std::string_view value) {
+  FrameEntry(family, key, value, &buffer_);
   if (buffer_.size() >= (1u << 16)) {
     sha256_.Update({reinterpret_cast<const uint8_t*>(buffer_.data()), buffer_.size()});
     buffer_.clear();

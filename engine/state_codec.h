@@ -44,6 +44,11 @@ void AllEntries(const State& state, const std::function<void(const Put&)>& put);
 // entry, the family, the key's size (u32, little-endian), the key, the value's size, the value.
 // A store holding exactly AllEntries' entries, fed to it in kFamilies' order and each family's key
 // order, hashes to the state hash without loading anything (RocksDbStateStore::HashEntries).
+// The bytes an entry adds to the state hash, appended to *out: the family (1 byte), the key's
+// length (u32 little-endian), the key, the value's length, the value. The hash is SHA-256 over
+// the entries of AllEntries so framed, in order (EntryHasher; events/state_hasher.h on two threads).
+void FrameEntry(Family family, std::string_view key, std::string_view value, std::string* out);
+
 class EntryHasher {
  public:
   EntryHasher();

@@ -18,6 +18,7 @@
 #include "events/codec.h"
 #include "events/input.h"
 #include "events/journal_chain.h"
+#include "events/state_hasher.h"
 #include "projections/summary.h"
 
 namespace kezek::replay {
@@ -263,7 +264,7 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
   };
   const auto state_check = [&](uint64_t folded) {
     if (!source.state_applied || *source.state_applied != folded || !source.state_hash) return;
-    const Sha256 hash = engine->StateHash();
+    const Sha256 hash = events::StateHashOnTwoThreads(*engine);  // the second core is free by the end
     hashed.emplace(folded, hash);
     std::string problem;
     const std::optional<Sha256> stored = source.state_hash(hash, &problem);
@@ -369,7 +370,7 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
   report.chain_problem = journal.chain_problem;
   report.chain_records = journal.chain().records();
   report.head = journal.chain().head();
-  report.fold_state_hash = hashed && hashed->first == report.inputs_folded ? hashed->second : engine->StateHash();
+  report.fold_state_hash = hashed && hashed->first == report.inputs_folded ? hashed->second : events::StateHashOnTwoThreads(*engine);
   if (options.expect_head && report.chain_problem.empty() && !report.interrupted && *options.expect_head != report.head) {
     report.head_problem = fmt::format("the journal's head is {}, not the expected {}", Hex(report.head), Hex(*options.expect_head));
   }

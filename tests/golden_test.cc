@@ -22,6 +22,7 @@
 #include "events/chain_hasher.h"
 #include "events/codec.h"
 #include "events/input.h"
+#include "events/state_hasher.h"
 #include "projections/summary.h"
 #include "tests/harness.h"
 
@@ -131,6 +132,7 @@ TEST_CASE("a recorded country history folds to the recorded journal and state ha
     CHECK(chain.records() == kRecords);
     CHECK(Hex(journal.End()) == kJournalSha256);
     CHECK(Hex(engine.StateHash()) == kStateHash);
+    CHECK(Hex(events::StateHashOnTwoThreads(engine)) == kStateHash);  // SHA-256 on a second thread: the same bytes
   }
 
   // Every input prefetched ahead of its fold (Engine::Prefetch, as the fold loops call it), and
