@@ -65,4 +65,8 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 "$kezek" fold --journal-json "$work/journal.jsonl" "$work/in.jsonl" > /dev/null
 grep -q '"decisions": \[{"body_type": "MessageTemplatesSet","body": {"version": 1}}\]' "$work/journal.jsonl" ||
   { echo "FAIL: templates not applied: $(tail -c 400 "$work/journal.jsonl")"; exit 1; }
+# The demo follows a family that exists (country-wide numbers) and words its notifications from
+# the templates its history posts.
+"$kezek" demo --applications 200 --months 2 --seed 3 | sed -n '/notifications of application #1000004/,/^$/p' |
+  grep -q "Ваша заявка принята. Место в очереди" || { echo "FAIL: demo shows no notification of the family it follows"; exit 1; }
 echo "cli_help: every command has --help; usage errors exit 2"

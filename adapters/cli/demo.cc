@@ -17,6 +17,7 @@
 #include "engine/civil_time.h"
 #include "engine/engine.h"
 #include "engine/messages.h"
+#include "engine/numbers.h"
 #include "events/codec.h"
 #include "projections/summary.h"
 #include "workload/simulation.h"
@@ -74,7 +75,10 @@ int Demo(int argc, char** argv) {
   projections::Summary summary;
   std::map<uint64_t, std::vector<std::string>> feed;  // one family's notifications
   messages::TemplateBook templates;                    // the ones the history posted
-  const uint64_t followed = 1 + options->seed % 50;
+  // The family followed: the one of the (1 + seed % 50)th application accepted (numbers are
+  // country-wide, engine/numbers.h: its locality's code and a serial).
+  const uint64_t followed_nth = 1 + options->seed % 50;
+  uint64_t accepted = 0, followed = 0;
   t0 = std::chrono::steady_clock::now();
   for (size_t i = 0; i < log.size(); ++i) {
     const ApplyResult result = engine.Apply(log[i], i);
@@ -86,9 +90,13 @@ int Demo(int argc, char** argv) {
         if (d->body_type() == fb::DecisionBody::MessageTemplatesSet) {
           templates.Post(*record->action_nested_root()->body_as_SetMessageTemplates());
         }
+        if (const auto* a = d->body_as_ApplicationAccepted(); a != nullptr && ++accepted == followed_nth) {
+          followed = a->application();
+        }
         const auto* n = d->body_as_Notification();
-        if (n != nullptr && n->application() == followed) {
-          const LocalDate day = engine.state().offsets.LocalDateOf(LocalityId{1}, InstantMs{record->engine_time_ms()});
+        if (n != nullptr && followed != 0 && n->application() == followed) {
+          const LocalityId locality = LocalityOfNumber(followed).value_or(LocalityId{0});
+          const LocalDate day = engine.state().offsets.LocalDateOf(locality, InstantMs{record->engine_time_ms()});
           const messages::Text text = templates.TextOf(*n);  // written out, or worded from the journal's templates
           feed[followed].push_back(fmt::format("  {}  {}\n  {}  {}", civil::FormatDotted(day), text.ru,
                                                std::string(10, ' '), text.kk));
