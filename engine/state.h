@@ -18,6 +18,7 @@
 #include "engine/calendar.h"
 #include "engine/chunked.h"
 #include "engine/iin.h"
+#include "engine/messages.h"
 #include "engine/queue.h"
 #include "engine/schemas_fwd.h"
 #include "engine/types.h"
@@ -272,6 +273,9 @@ struct State {
   uint64_t next_sequence = 0;     // of the next journal record
   std::array<uint8_t, 32> head_sha256{};  // of the last journal record
   uint32_t templates = 0;         // the version of the message templates in force (0: the catalogue's)
+  // Every version posted (templates == template_book.latest()): the engine never reads the words,
+  // but whoever answers from it does (events::AnswerOf), without reading the journal back.
+  messages::TemplateBook template_book;
 
   WorkingCalendar calendar;
   UtcOffsets offsets;

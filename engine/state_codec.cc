@@ -111,6 +111,13 @@ void Meta(const State& s, const std::function<void(const Put&)>& put) {
   put({Family::kMeta, "now", Out().I64(s.now.value).Take()});
   // Only once templates are posted: a state without them hashes as it did before they existed.
   if (s.templates != 0) put({Family::kMeta, "templates", Out().U32(s.templates).Take()});
+  // Each version's words, under "templates/" and its number (4 bytes big-endian: key order is
+  // version order), one per key of messages::Keys(), Russian then Kazakh.
+  for (uint32_t version = 1; version <= s.template_book.latest(); ++version) {
+    Out out;
+    for (const messages::Text& pattern : s.template_book.patterns(version)) out.Str(pattern.ru).Str(pattern.kk);
+    put({Family::kMeta, "templates/" + bytes::Be(version, 4), out.Take()});
+  }
 }
 
 // The entry for one key of each kind: written if present in the state, else erased.
@@ -388,6 +395,15 @@ bool LoadEntry(Family family, std::string_view key, std::string_view value, Stat
       if (key == "next_sequence") return s->next_sequence = in.U64(), in.done();
       if (key == "now") return s->now = InstantMs{in.I64()}, in.done();
       if (key == "templates") return s->templates = in.U32(), in.done() && s->templates != 0;
+      if (key.size() == 14 && key.substr(0, 10) == "templates/") {
+        if (FromBe(key.substr(10)) != s->template_book.latest() + 1) return false;  // in order, none missing
+        std::vector<messages::Text> patterns(messages::Keys().size());
+        for (messages::Text& pattern : patterns) {
+          pattern.ru = in.Str();
+          pattern.kk = in.Str();
+        }
+        return in.done() && s->template_book.Add(std::move(patterns));
+      }
       return true;  // the runtime's own entries
     case Family::kApplications: {
       const uint64_t number = FromBe(key);
@@ -504,6 +520,7 @@ bool LoadEntry(Family family, std::string_view key, std::string_view value, Stat
 }
 
 bool FinishLoad(State* s) {
+  if (s->templates != s->template_book.latest()) return false;  // a version without its words, or words of none
   // Every number within its locality's counters, each counter below the limit; every voucher of
   // a queue of its own locality (checked below, once the queues are indexed).
   for (const auto& [locality, n] : s->numbers) {

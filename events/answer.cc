@@ -2,6 +2,7 @@
 
 #include "answers_generated.h"
 #include "engine/assert.h"
+#include "engine/messages.h"
 
 namespace kezek::events {
 
@@ -17,7 +18,7 @@ void CheckParts(Records records) {
 
 }  // namespace
 
-std::vector<uint8_t> AnswerOf(uint64_t input, Records records, Records original) {
+std::vector<uint8_t> AnswerOf(uint64_t input, Records records, Records original, const messages::TemplateBook* words) {
   KEZEK_ASSERT(!records.empty());
   CheckParts(records);
   const fb::JournalRecord* record = fb::GetJournalRecord(records.front().data());
@@ -46,16 +47,28 @@ std::vector<uint8_t> AnswerOf(uint64_t input, Records records, Records original)
     if (answer.rejection == nullptr) answer.rejection = std::move(unpacked.rejection);
     for (auto& decision : unpacked.decisions) answer.decisions.push_back(std::move(decision));
   }
+  if (words != nullptr) {
+    for (auto& decision : answer.decisions) {
+      fb::NotificationT* n = decision->body.AsNotification();
+      if (n == nullptr || n->templates == 0 || n->templates > words->latest()) continue;
+      const messages::Args args{.variant = n->variant, .number = n->number, .date = LocalDate{n->date},
+                                .name = n->name, .name_kk = n->name_kk};
+      messages::Text text = words->Reword(n->templates, n->kind, messages::Compose(n->kind, args));
+      n->text_ru = std::move(text.ru);
+      n->text_kk = std::move(text.kk);
+    }
+  }
   flatbuffers::FlatBufferBuilder builder(1024);
   fb::FinishAnswerBuffer(builder, fb::Answer::Pack(builder, &answer));
   const auto span = builder.GetBufferSpan();
   return {span.begin(), span.end()};
 }
 
-std::vector<uint8_t> AnswerOf(uint64_t input, std::span<const uint8_t> record, std::span<const uint8_t> original) {
+std::vector<uint8_t> AnswerOf(uint64_t input, std::span<const uint8_t> record, std::span<const uint8_t> original,
+                              const messages::TemplateBook* words) {
   const std::span<const uint8_t> one[] = {record};
   const std::span<const uint8_t> of[] = {original};
-  return AnswerOf(input, Records(one), original.empty() ? Records() : Records(of));
+  return AnswerOf(input, Records(one), original.empty() ? Records() : Records(of), words);
 }
 
 }  // namespace kezek::events

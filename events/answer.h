@@ -7,6 +7,10 @@
 #include <span>
 #include <vector>
 
+namespace kezek::messages {
+class TemplateBook;
+}  // namespace kezek::messages
+
 namespace kezek::events {
 
 using Records = std::span<const std::span<const uint8_t>>;
@@ -16,10 +20,15 @@ using Records = std::span<const std::span<const uint8_t>>;
 // Duplicate, `original` are the records it repeats (from sequence `duplicate_of`): the answer
 // carries the original's outcome, rejection and decisions. Without them (empty) a repeat is
 // answered with outcome Duplicate and no decisions.
+// A notification made from posted templates (docs/domain.md, "Notifications") carries its version
+// and arguments; with `words` (the engine's State::template_book) the answer carries its words
+// too, text_ru and text_kk as the version says them (a version `words` lacks is left as it is).
 // REQUIRES: `records` (and `original`, if given) verified journal records of one input each, not
 // empty, parts 0.. in order.
-std::vector<uint8_t> AnswerOf(uint64_t input, Records records, Records original);
+std::vector<uint8_t> AnswerOf(uint64_t input, Records records, Records original,
+                              const messages::TemplateBook* words = nullptr);
 // The same for an input written in one record.
-std::vector<uint8_t> AnswerOf(uint64_t input, std::span<const uint8_t> record, std::span<const uint8_t> original);
+std::vector<uint8_t> AnswerOf(uint64_t input, std::span<const uint8_t> record, std::span<const uint8_t> original,
+                              const messages::TemplateBook* words = nullptr);
 
 }  // namespace kezek::events

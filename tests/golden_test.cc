@@ -168,10 +168,12 @@ TEST_CASE("a recorded country history folds to the recorded journal and state ha
   CHECK(json.state == kStateHash);
 }
 
-// Recorded on 2026-12-05 at the commit that brought message templates (SetMessageTemplates): the
-// same history with the catalogue's texts posted first as templates.
+// Recorded on 2026-12-05 at the commit that brought message templates (SetMessageTemplates, 956fd4e):
+// the same history with the catalogue's texts posted first as templates. The state hash was
+// re-recorded the same evening when the posted words became state (State::template_book, stored
+// under "templates/<version>"); the journal did not change.
 const std::string kTemplatedJournalSha256 = "f4ea5aaa22915f655d48e3dca462d935d706c113902cdd24042f6cfee72badb3";
-const std::string kTemplatedStateHash = "c7b19957582f2449d55c4c2122a5f26b23489e9550ab09952c2ec29833267cd3";
+const std::string kTemplatedStateHash = "80ac4d33d244f501a8dcb3031cabc010b23f6cb052ee88339584c1aef9deb269";
 
 // Every notification's words as the journal says them: written out, or from the journal's templates.
 struct Said {

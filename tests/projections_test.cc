@@ -14,6 +14,8 @@
 #include "projections/read_models.h"
 #include "schema_text.h"
 #include "engine/bytes.h"
+#include "events/answer.h"
+#include "answers_generated.h"
 #include "engine/numbers.h"
 #include "tests/engine_testing.h"
 #include "tests/harness.h"
@@ -709,6 +711,16 @@ TEST_CASE("projections: a corrected translation posted as templates words the no
   CHECK(n->templates() == 1);
   CHECK(n->number() == 2);
   CHECK(second.NotificationsRu() == std::vector<std::string>{"Ваша заявка принята. Место в очереди 2"});
+  {  // The answer carries the words too, from the engine's book (what kezek append and serve answer).
+    const std::vector<uint8_t> answer = events::AnswerOf(1, second.record, {}, &world.engine.state().template_book);
+    std::vector<std::string> said;
+    for (const fb::Decision* d : *flatbuffers::GetRoot<fb::Answer>(answer.data())->decisions()) {
+      if (const auto* note = d->body_as_Notification()) said.push_back(note->text_ru()->str() + " / " + note->text_kk()->str());
+    }
+    CHECK(said == std::vector<std::string>{"Ваша заявка принята. Место в очереди 2 / Өтінішіңіз қабылданды. Кезектегі орныңыз: 2"});
+    const std::vector<uint8_t> bare = events::AnswerOf(1, second.record, {});
+    CHECK(flatbuffers::GetRoot<fb::Answer>(bare.data())->decisions()->Get(2)->body_as_Notification()->text_ru() == nullptr);
+  }
 
   fb::SetMessageTemplatesT v2 = messages::BuiltInTemplates();
   v2.templates.front()->kk = "Өтініш қабылданды, кезектегі орын: {}";  // a corrected translation

@@ -1208,6 +1208,25 @@ TEST_CASE("rejection: InvalidTemplates: message templates that cannot word every
   REQUIRE(posted.First<fb::MessageTemplatesSet>() != nullptr);
   CHECK(posted.First<fb::MessageTemplatesSet>()->version() == 1);
   CHECK(world.engine.state().templates == 1);
+  // The words are state: stored and loaded with it (their own meta entries), version by version.
+  std::vector<state_codec::Put> entries;
+  state_codec::AllEntries(world.engine.state(), [&](const state_codec::Put& put) { entries.push_back(put); });
+  State loaded;
+  for (const state_codec::Put& put : entries) REQUIRE(state_codec::LoadEntry(put.family, put.key, put.value, &loaded));
+  REQUIRE(state_codec::FinishLoad(&loaded));
+  REQUIRE(loaded.template_book.latest() == 1);
+  CHECK(loaded.template_book.patterns(1)[0].ru == "Ваша заявка принята. Место в очереди {}");
+  // A version's words missing, or cut short, do not load.
+  State without;
+  for (const state_codec::Put& put : entries) {
+    if (put.key.rfind("templates/", 0) != 0) REQUIRE(state_codec::LoadEntry(put.family, put.key, put.value, &without));
+  }
+  CHECK_FALSE(state_codec::FinishLoad(&without));
+  for (const state_codec::Put& put : entries) {
+    if (put.key.rfind("templates/", 0) != 0) continue;
+    State cut;
+    CHECK_FALSE(state_codec::LoadEntry(put.family, put.key, put.value.substr(0, put.value.size() - 1), &cut));
+  }
 }
 
 namespace {

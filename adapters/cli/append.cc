@@ -108,7 +108,9 @@ int Append(int argc, char** argv) {
     inputs += lines.size();
     // --quiet: no answers at all (a repeat's original records are then not read back either).
     const std::function<void(const adapters::Runtime::Answer&)> print = [&](const adapters::Runtime::Answer& a) {
-      fmt::print("{}\n", codec.AnswerToJson(events::AnswerOf(a.input, a.records, a.original)));
+      // Notifications made from templates are answered with their words too (the engine's book).
+      fmt::print("{}\n", codec.AnswerToJson(events::AnswerOf(a.input, a.records, a.original,
+                                                             &runtime->engine().state().template_book)));
     };
     adapters::Status s = log_only ? runtime->LogOnly(lines) : runtime->Append(lines, quiet ? nullptr : print);
     lines.clear();

@@ -523,7 +523,9 @@ void Server::Impl::PartitionLoop() {
     Status status = runtime->Append(std::span<const events::InputLine>(inputs), [&](const Runtime::Answer& answer) {
       first_record.push_back(records.size());
       for (const auto& record : answer.records) records.emplace_back(record.begin(), record.end());
-      answer_json.push_back(codec.AnswerToJson(events::AnswerOf(answer.input, answer.records, answer.original)));
+      // Notifications made from templates are answered with their words too (the engine's book).
+      answer_json.push_back(codec.AnswerToJson(events::AnswerOf(answer.input, answer.records, answer.original,
+                                                                &runtime->engine().state().template_book)));
     });
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     if (!status.ok()) {
