@@ -220,6 +220,7 @@ Verdict SetMessageTemplates(Context& c, const fb::SetMessageTemplates& a) {
   if (auto v = CheckTemplates(a)) return v;
   KEZEK_ASSERT(c.state.templates < UINT32_MAX);
   c.state.templates = c.state.template_book.Post(a);
+  c.state.changes.templates = true;
   c.out.MessageTemplatesSet(c.state.templates);
   c.out.set_templates(c.state.templates);
   return std::nullopt;

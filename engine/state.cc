@@ -27,6 +27,7 @@ void ChangeSet::Clear(size_t categories_size) {
   children.clear();
   idempotency.clear();
   categories_from = categories_size;
+  templates = false;
 }
 
 namespace {

@@ -265,6 +265,7 @@ struct ChangeSet {
   // the change carries it: writing it needs no second probe of a table of millions.
   std::vector<std::pair<std::array<uint64_t, 2>, IdempotencyEntry>> idempotency;
   size_t categories_from = 0;           // categories at and after this index are new
+  bool templates = false;               // message templates were posted (their words are written)
   void Clear(size_t categories_size);
 };
 

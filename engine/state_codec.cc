@@ -104,7 +104,9 @@ std::vector<T> Unique(std::vector<T> v) {
   return v;
 }
 
-void Meta(const State& s, const std::function<void(const Put&)>& put) {
+// With `words`, each templates version's words too (every entry; a change writes them only when a
+// version was posted).
+void Meta(const State& s, bool words, const std::function<void(const Put&)>& put) {
   put({Family::kMeta, "format", Out().U32(kStateFormatVersion).Take()});
   put({Family::kMeta, "head", Out().Raw(s.head_sha256.data(), s.head_sha256.size()).Take()});
   put({Family::kMeta, "next_sequence", Out().U64(s.next_sequence).Take()});
@@ -113,7 +115,7 @@ void Meta(const State& s, const std::function<void(const Put&)>& put) {
   if (s.templates != 0) put({Family::kMeta, "templates", Out().U32(s.templates).Take()});
   // Each version's words, under "templates/" and its number (4 bytes big-endian: key order is
   // version order), one per key of messages::Keys(), Russian then Kazakh.
-  for (uint32_t version = 1; version <= s.template_book.latest(); ++version) {
+  for (uint32_t version = 1; words && version <= s.template_book.latest(); ++version) {
     Out out;
     for (const messages::Text& pattern : s.template_book.patterns(version)) out.Str(pattern.ru).Str(pattern.kk);
     put({Family::kMeta, "templates/" + bytes::Be(version, 4), out.Take()});
@@ -263,7 +265,7 @@ const char* FamilyName(Family family) {
 
 void ChangedEntries(const State& s, const std::function<void(const Put&)>& put) {
   const ChangeSet& c = s.changes;
-  Meta(s, put);
+  Meta(s, c.templates, put);
   // Applications and children: a batch's are scattered over the state (each a cache miss), so each
   // is fetched a few entries ahead; one Put's strings are reused from entry to entry.
   constexpr size_t kAhead = 8;
@@ -312,7 +314,7 @@ void ChangedEntries(const State& s, const std::function<void(const Put&)>& put) 
 }
 
 void AllEntries(const State& s, const std::function<void(const Put&)>& put) {
-  Meta(s, put);
+  Meta(s, /*words=*/true, put);
   // One Put for the millions of entries of the applications, children and idempotency families:
   // its strings keep their capacity from entry to entry, so an entry allocates nothing (a consumer
   // that keeps an entry copies it).

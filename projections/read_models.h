@@ -82,6 +82,8 @@ class ReadModels {
   void Apply(std::span<const uint8_t> record);
   // The sequence of the next record expected (0 before any).
   uint64_t next_sequence() const { return next_sequence_; }
+  // Every version of the message templates the journal posted (SetMessageTemplates).
+  const messages::TemplateBook& templates() const { return templates_; }
 
   // Views as finished FlatBuffers of schemas/views.fbs tables; nullopt when the application is unknown.
   std::optional<std::vector<uint8_t>> Card(uint64_t application) const;     // fb::ApplicationCard

@@ -221,9 +221,15 @@ struct Server::Impl {
       }
     }
     const std::vector<std::span<const uint8_t>> originals(original.begin(), original.end());
+    // Notifications made from templates are answered with their words, from the partition's read
+    // models (they hold every version its journal posted; the replica's thread applied the records
+    // before answering them). Read under the models' shared lock: a placement may answer from an
+    // I/O thread.
+    std::shared_lock models_lock(models_mutex);
     return Answered{first->outcome(), first->rejection() ? first->rejection()->code() : fb::RejectionCode::None,
                     IoCodec().AnswerToJson(events::AnswerOf(static_cast<uint64_t>(at.second), events::Records(records),
-                                                            events::Records(originals)))};
+                                                            events::Records(originals),
+                                                            &models[static_cast<size_t>(at.first)].templates()))};
   }
   bool Failed() const {
     if (partition_failed) return true;
