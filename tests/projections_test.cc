@@ -683,7 +683,7 @@ TEST_CASE("projections: a corrected translation posted as templates words the no
     f.queue_type = fb::QueueType::General;
     f.language = fb::Language::Kk;
     f.priority_category = "general";
-    return Ok(world.Do(World::Action(fb::Role::Portal, std::move(f), World::kParent), at)).First<fb::ApplicationAccepted>()->application();
+    return Ok(world.Do(World::Action(fb::Role::Portal, std::move(f), World::kParent), at));
   };
   const auto inbox_kk = [&](const ReadModels& m) {
     const auto bytes = m.Inbox(World::kParent, 0, 10);
@@ -695,16 +695,7 @@ TEST_CASE("projections: a corrected translation posted as templates words the no
 
   fb::SetMessageTemplatesT v1 = messages::BuiltInTemplates();
   Ok(world.Do(World::Action(fb::Role::EducationDepartment, std::move(v1)), Kz(2025, 2, 6, 11, 0)));
-  const Outcome second = Ok(world.Do([&] {
-    fb::FileApplicationT f;
-    f.child_iin = MakeIin(2021, 5, 12, true, 2);
-    f.child_name = "Тест Тест 2";
-    f.locality = World::kLocality;
-    f.queue_type = fb::QueueType::General;
-    f.language = fb::Language::Kk;
-    f.priority_category = "general";
-    return World::Action(fb::Role::Portal, std::move(f), World::kParent);
-  }(), Kz(2025, 2, 6, 12, 0)));
+  const Outcome second = file(2, Kz(2025, 2, 6, 12, 0));
   const fb::Notification* n = second.First<fb::Notification>();
   REQUIRE(n != nullptr);
   CHECK(n->text_ru() == nullptr);  // the record keeps the arguments, not the words
