@@ -48,7 +48,12 @@ sha() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
 echo "== starting kezek serve on 127.0.0.1:$port"
 "$K" serve --data "$data" --keys "$keys" --listen "127.0.0.1:$port" --port-file out/serve-port &
 server=$!
-trap 'kill -INT $server 2>/dev/null; wait $server' INT TERM
+# However this script ends (Ctrl-C, `timeout`'s TERM, a failed step under set -e), the server stops
+# gracefully with it: never left running behind.
+stop_server() { kill -INT "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; }
+trap stop_server EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 for _ in $(seq 1 200); do
   curl -fs "http://127.0.0.1:$port/readyz" > /dev/null 2>&1 && break
   kill -0 $server 2>/dev/null || { echo "kezek serve did not start"; exit 1; }
