@@ -1,8 +1,9 @@
-// SHA-256 through OpenSSL's EVP interface, with the algorithm fetched once and the context
-// reused: a fetch per digest costs more than hashing a journal record.
+// SHA-256 through OpenSSL's SHA256_* functions, the context held in place and reused (no
+// allocation, no dispatch per digest: engine/sha256.cc says why not EVP).
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 
@@ -12,8 +13,9 @@ using Sha256 = std::array<uint8_t, 32>;
 
 class Sha256Hasher {
  public:
+  static constexpr size_t kContextBytes = 128;  // OpenSSL's SHA256_CTX fits (checked in sha256.cc)
+
   Sha256Hasher();
-  ~Sha256Hasher();
   Sha256Hasher(const Sha256Hasher&) = delete;
   Sha256Hasher& operator=(const Sha256Hasher&) = delete;
 
@@ -24,8 +26,7 @@ class Sha256Hasher {
   Sha256 End();
 
  private:
-  void* md_;       // EVP_MD*
-  void* context_;  // EVP_MD_CTX*
+  alignas(std::max_align_t) unsigned char context_[kContextBytes];  // a SHA256_CTX
 };
 
 }  // namespace kezek
