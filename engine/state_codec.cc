@@ -313,7 +313,14 @@ void ChangedEntries(const State& s, const std::function<void(const Put&)>& put) 
   for (const auto id : Unique(c.numbers)) NumbersEntry(s, id, put);
 }
 
+IdempotencyEntries SortedIdempotency(const State& s) { return SortedEntries(s.idempotency, IdempotencyRange); }
+
 void AllEntries(const State& s, const std::function<void(const Put&)>& put) {
+  AllEntries(s, put, [&s] { return SortedIdempotency(s); });
+}
+
+void AllEntries(const State& s, const std::function<void(const Put&)>& put,
+                const std::function<IdempotencyEntries()>& sorted) {
   Meta(s, /*words=*/true, put);
   // One Put for the millions of entries of the applications, children and idempotency families:
   // its strings keep their capacity from entry to entry, so an entry allocates nothing (a consumer
@@ -349,7 +356,7 @@ void AllEntries(const State& s, const std::function<void(const Put&)>& put) {
     put(entry);
   }
   entry.family = Family::kIdempotency;
-  for (const auto& [key, value] : SortedEntries(s.idempotency, IdempotencyRange)) {
+  for (const auto& [key, value] : sorted()) {
     entry.key = IdempotencyKey(key, std::move(entry.key));
     entry.value = EncodeIdempotency(value, std::move(entry.value));
     put(entry);

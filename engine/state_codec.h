@@ -5,9 +5,13 @@
 // DO NOT CHANGE an entity's encoding without raising kStateFormatVersion.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "engine/sha256.h"
 #include "engine/state.h"
@@ -40,6 +44,13 @@ struct Put {
 void ChangedEntries(const State& state, const std::function<void(const Put&)>& put);
 // Every entry of the state, family by family in key order (a full snapshot; the state hash).
 void AllEntries(const State& state, const std::function<void(const Put&)>& put);
+// The idempotency table's entries in key order: the longest part of AllEntries for a country.
+using IdempotencyEntries = std::vector<std::pair<std::array<uint64_t, 2>, IdempotencyEntry>>;
+IdempotencyEntries SortedIdempotency(const State& state);
+// AllEntries, with the idempotency entries from `sorted` (SortedIdempotency's, called once the
+// family is reached): a caller may sort them on another core while the families before are written.
+void AllEntries(const State& state, const std::function<void(const Put&)>& put,
+                const std::function<IdempotencyEntries()>& sorted);
 // The state hash (Engine::StateHash) of entries added in AllEntries' order: SHA-256 over, for each
 // entry, the family, the key's size (u32, little-endian), the key, the value's size, the value.
 // A store holding exactly AllEntries' entries, fed to it in kFamilies' order and each family's key

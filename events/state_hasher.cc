@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -58,10 +59,17 @@ Sha256 StateHashOnTwoThreads(const Engine& engine) {
     }
     changed.notify_all();
   };
-  state_codec::AllEntries(engine.state(), [&](const state_codec::Put& put) {
-    state_codec::FrameEntry(put.family, put.key, put.value, &chunk);
-    if (chunk.size() >= kChunkBytes) hand_over();
-  });
+  // The idempotency entries are sorted on a third thread meanwhile (the longest family to prepare:
+  // millions of entries copied out of a hash table and sorted), ready by the time they are reached.
+  std::future<state_codec::IdempotencyEntries> sorted =
+      std::async(std::launch::async, [&engine] { return state_codec::SortedIdempotency(engine.state()); });
+  state_codec::AllEntries(
+      engine.state(),
+      [&](const state_codec::Put& put) {
+        state_codec::FrameEntry(put.family, put.key, put.value, &chunk);
+        if (chunk.size() >= kChunkBytes) hand_over();
+      },
+      [&sorted] { return sorted.get(); });
   hand_over();
   {
     std::lock_guard lock(mutex);
