@@ -205,12 +205,12 @@ Verdict CheckTemplates(const fb::SetMessageTemplates& a) {
                       fb::EnumNameNotificationKind(t->kind()), t->variant());
       }
     }
-    const messages::Message own = messages::Compose(t->kind(), messages::Args{.variant = t->variant(), .number = 0, .date = {}, .name = {}, .name_kk = {}});
+    const messages::HoleCount own = messages::OwnHoles({t->kind(), t->variant()});
     const size_t ru = messages::Holes(t->ru()->string_view()), kk = messages::Holes(t->kk()->string_view());
-    if (ru != own.ru_args() || kk != own.kk_args()) {
+    if (ru != own.ru || kk != own.kk) {
       return Reject(fb::RejectionCode::InvalidTemplates, "{} variant {} takes {} argument(s) in ru and {} in kk, "
                     "the templates have {} and {} \"{{}}\"", fb::EnumNameNotificationKind(t->kind()), t->variant(),
-                    own.ru_args(), own.kk_args(), ru, kk);
+                    own.ru, own.kk, ru, kk);
     }
   }
   return std::nullopt;
@@ -222,7 +222,6 @@ Verdict SetMessageTemplates(Context& c, const fb::SetMessageTemplates& a) {
   c.state.templates = c.state.template_book.Post(a);
   c.state.changes.templates = true;
   c.out.MessageTemplatesSet(c.state.templates);
-  c.out.set_templates(c.state.templates);
   return std::nullopt;
 }
 

@@ -288,11 +288,16 @@ uint32_t TemplateBook::Post(const fb::SetMessageTemplates& posting) {
   return latest();
 }
 
+HoleCount OwnHoles(const Key& key) {
+  const Message own = Compose(key.kind, Args{.variant = key.variant, .number = 0, .date = {}, .name = {}, .name_kk = {}});
+  return {own.ru_args(), own.kk_args()};
+}
+
 bool TemplateBook::Add(std::vector<Text> patterns) {
   if (patterns.size() != kKeys.size()) return false;
   for (size_t i = 0; i < kKeys.size(); ++i) {
-    const Message own = Compose(kKeys[i].kind, Args{.variant = kKeys[i].variant, .number = 0, .date = {}, .name = {}, .name_kk = {}});
-    if (Holes(patterns[i].ru) != own.ru_args() || Holes(patterns[i].kk) != own.kk_args()) return false;
+    const HoleCount own = OwnHoles(kKeys[i]);
+    if (Holes(patterns[i].ru) != own.ru || Holes(patterns[i].kk) != own.kk) return false;
   }
   versions_.push_back(std::move(patterns));
   return true;
@@ -306,6 +311,10 @@ Message TemplateBook::Reword(uint32_t version, fb::NotificationKind kind, const 
   return message.With(p.ru, p.kk);
 }
 
+Text TemplateBook::Words(uint32_t version, fb::NotificationKind kind, const Args& args) const {
+  return Reword(version, kind, Compose(kind, args));
+}
+
 Text TemplateBook::TextOf(const fb::Notification& n) const {
   if (n.templates() == 0) {
     return Text{n.text_ru() ? n.text_ru()->str() : std::string{}, n.text_kk() ? n.text_kk()->str() : std::string{}};
@@ -316,7 +325,7 @@ Text TemplateBook::TextOf(const fb::Notification& n) const {
   args.date = LocalDate{n.date()};
   if (n.name()) args.name = n.name()->string_view();
   if (n.name_kk()) args.name_kk = n.name_kk()->string_view();
-  return Reword(n.templates(), n.kind(), Compose(n.kind(), args));
+  return Words(n.templates(), n.kind(), args);
 }
 
 }  // namespace kezek::messages

@@ -115,6 +115,13 @@ std::optional<size_t> KeyIndex(fb::NotificationKind kind, uint8_t variant);
 Message Compose(fb::NotificationKind kind, const Args& args);
 // The number of "{}" in a pattern.
 size_t Holes(std::string_view pattern);
+// How many arguments the engine's own text of `key` takes in each language: a template of it has
+// as many "{}".
+struct HoleCount {
+  size_t ru = 0;
+  size_t kk = 0;
+};
+HoleCount OwnHoles(const Key& key);
 
 // The catalogue's own texts as a posting (what the sample histories post first; a start for a
 // corrected translation).
@@ -133,6 +140,8 @@ class TemplateBook {
   const std::vector<Text>& patterns(uint32_t version) const { return versions_.at(version - 1); }
   // `message` in the words of `version` (0 or beyond the latest: the catalogue's own).
   Message Reword(uint32_t version, fb::NotificationKind kind, const Message& message) const;
+  // A notification of `kind` with `args` in the words of `version` (as Reword).
+  Text Words(uint32_t version, fb::NotificationKind kind, const Args& args) const;
   // What a journal's notification says: its own texts, or its version's templates with its arguments.
   Text TextOf(const fb::Notification& notification) const;
 

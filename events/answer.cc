@@ -53,7 +53,7 @@ std::vector<uint8_t> AnswerOf(uint64_t input, Records records, Records original,
       if (n == nullptr || n->templates == 0 || n->templates > words->latest()) continue;
       const messages::Args args{.variant = n->variant, .number = n->number, .date = LocalDate{n->date},
                                 .name = n->name, .name_kk = n->name_kk};
-      messages::Text text = words->Reword(n->templates, n->kind, messages::Compose(n->kind, args));
+      messages::Text text = words->Words(n->templates, n->kind, args);
       n->text_ru = std::move(text.ru);
       n->text_kk = std::move(text.kk);
     }
