@@ -315,17 +315,21 @@ Text TemplateBook::Words(uint32_t version, fb::NotificationKind kind, const Args
   return Reword(version, kind, Compose(kind, args));
 }
 
-Text TemplateBook::TextOf(const fb::Notification& n) const {
-  if (n.templates() == 0) {
-    return Text{n.text_ru() ? n.text_ru()->str() : std::string{}, n.text_kk() ? n.text_kk()->str() : std::string{}};
-  }
+Args ArgsOf(const fb::Notification& n) {
   Args args;
   args.variant = n.variant();
   args.number = n.number();
   args.date = LocalDate{n.date()};
   if (n.name()) args.name = n.name()->string_view();
   if (n.name_kk()) args.name_kk = n.name_kk()->string_view();
-  return Words(n.templates(), n.kind(), args);
+  return args;
+}
+
+Text TemplateBook::TextOf(const fb::Notification& n) const {
+  if (n.templates() == 0) {
+    return Text{n.text_ru() ? n.text_ru()->str() : std::string{}, n.text_kk() ? n.text_kk()->str() : std::string{}};
+  }
+  return Words(n.templates(), n.kind(), ArgsOf(n));
 }
 
 }  // namespace kezek::messages

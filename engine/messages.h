@@ -123,6 +123,9 @@ struct HoleCount {
 };
 HoleCount OwnHoles(const Key& key);
 
+// A templated notification's arguments as its record keeps them.
+Args ArgsOf(const fb::Notification& notification);
+
 // The catalogue's own texts as a posting (what the sample histories post first; a start for a
 // corrected translation).
 fb::SetMessageTemplatesT BuiltInTemplates();

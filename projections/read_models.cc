@@ -359,20 +359,31 @@ void ReadModels::Notify(const fb::JournalRecord& record, const fb::Notification&
   // Texts are rendered again on read; where the renderer would not give the journal's words
   // (a message catalogue changed since), the journal's are kept. A notification made from
   // templates says its words through the templates the journal posted, with its own arguments.
-  const messages::Text rendered = Render(notes_.back());
+  const messages::Message own =
+      templates_.Reword(TemplatesAt(record.sequence()), n.kind(), MessageOf(notes_.back()));
   if (n.templates() == 0) {
     const std::string_view ru = n.text_ru() ? n.text_ru()->string_view() : std::string_view{};
     const std::string_view kk = n.text_kk() ? n.text_kk()->string_view() : std::string_view{};
-    if (rendered.ru != ru || rendered.kk != kk) {
+    own.Render(&rendered_.ru, &rendered_.kk);  // into buffers kept from note to note
+    if (rendered_.ru != ru || rendered_.kk != kk) {
       spelled_.emplace(note_index, messages::Text{std::string(ru), std::string(kk)});
       Touch('S', note_index);
     }
   } else {
     KEZEK_ASSERT(n.templates() == TemplatesAt(record.sequence()));
-    messages::Text said = templates_.TextOf(n);
-    if (rendered.ru != said.ru || rendered.kk != said.kk) {
-      spelled_.emplace(note_index, std::move(said));
-      Touch('S', note_index);
+    // The same version's words with the same arguments are the same words: only a note whose
+    // arguments differ from its record's is worded twice and compared.
+    const messages::Args mine = own.Arguments(), said_args = messages::ArgsOf(n);
+    const bool same = mine.variant == said_args.variant && mine.number == said_args.number &&
+                      mine.date.value == said_args.date.value && mine.name == said_args.name &&
+                      mine.name_kk == said_args.name_kk;
+    if (!same) {
+      messages::Text said = templates_.TextOf(n);
+      own.Render(&rendered_.ru, &rendered_.kk);
+      if (rendered_.ru != said.ru || rendered_.kk != said.kk) {
+        spelled_.emplace(note_index, std::move(said));
+        Touch('S', note_index);
+      }
     }
   }
   inbox_[a.applicant].push_back(note_index);
@@ -658,47 +669,47 @@ std::string ReadModels::LocalText(uint32_t locality, int64_t instant_ms, bool se
   return fmt::format("{} {:02}:{:02}", day, in_day_s / 3600, in_day_s / 60 % 60);
 }
 
-messages::Text ReadModels::Render(const Note& note) const {
+messages::Message ReadModels::MessageOf(const Note& note) const {
   const uint32_t arg = note.arg;
   const LocalDate date{static_cast<int32_t>(arg)};
-  const fb::NotificationKind kind = KindOf(note.index_and_kind);
-  const uint32_t version = TemplatesAt(note.sequence);
-  // Into a Text within the full expression: a name argument may be a temporary.
-  const auto word = [&](const messages::Message& m) { return messages::Text(templates_.Reword(version, kind, m)); };
-  switch (kind) {
+  switch (KindOf(note.index_and_kind)) {
     case fb::NotificationKind::ApplicationAccepted:
-      return word(messages::ApplicationAccepted(arg));
+      return messages::ApplicationAccepted(arg);
     case fb::NotificationKind::AwaitingDocuments:
-      return word(messages::AwaitingDocuments());
+      return messages::AwaitingDocuments();
     case fb::NotificationKind::DocumentsConfirmed:
-      return word(messages::DocumentsConfirmed(arg));
+      return messages::DocumentsConfirmed(arg);
     case fb::NotificationKind::DocumentsRejected:
-      return word(messages::DocumentsRejected(arg < pool_.size() ? pool_[arg] : std::string{}));
+      return messages::DocumentsRejected(arg < pool_.size() ? std::string_view(pool_[arg]) : std::string_view{});
     case fb::NotificationKind::VoucherIssued:
-      return word(messages::VoucherIssued(ChildName(at(note.application)), date));
+      return messages::VoucherIssued(ChildName(at(note.application)), date);
     case fb::NotificationKind::AwaitingContract:
-      return word(messages::AwaitingContract());
+      return messages::AwaitingContract();
     case fb::NotificationKind::ContractSent:
-      return word(messages::ContractSent(date));
+      return messages::ContractSent(date);
     case fb::NotificationKind::Enrolled: {
       const std::string_view names = arg < pool_.size() ? std::string_view(pool_[arg]) : std::string_view{};
       const size_t split = std::min(names.find('\0'), names.size());
-      return word(messages::Enrolled(names.substr(0, split), names.substr(std::min(split + 1, names.size()))));
+      return messages::Enrolled(names.substr(0, split), names.substr(std::min(split + 1, names.size())));
     }
     case fb::NotificationKind::VoucherAnnulled:
-      return word(messages::VoucherAnnulled(static_cast<fb::AnnulReason>(arg)));
+      return messages::VoucherAnnulled(static_cast<fb::AnnulReason>(arg));
     case fb::NotificationKind::StopListed:
-      return word(messages::StopListed(date));
+      return messages::StopListed(date);
     case fb::NotificationKind::ReturnedToQueue:
-      return word(messages::ReturnedToQueue(arg));
+      return messages::ReturnedToQueue(arg);
     case fb::NotificationKind::Archived:
-      return word(messages::Archived(static_cast<fb::ArchiveReason>(arg)));
+      return messages::Archived(static_cast<fb::ArchiveReason>(arg));
     case fb::NotificationKind::ExtensionGranted:
-      return word(messages::ExtensionGranted(date));
+      return messages::ExtensionGranted(date);
     case fb::NotificationKind::InterestConfirmed:
-      return word(messages::InterestConfirmed(date));
+      return messages::InterestConfirmed(date);
   }
-  return {"", ""};
+  return messages::Message("", "");
+}
+
+messages::Text ReadModels::Render(const Note& note) const {
+  return templates_.Reword(TemplatesAt(note.sequence), KindOf(note.index_and_kind), MessageOf(note));
 }
 
 uint32_t ReadModels::TemplatesAt(uint64_t sequence) const {

@@ -308,6 +308,8 @@ class ReadModels {
   std::string_view ChildName(const App& app) const;
   int64_t TimeOf(uint64_t sequence) const;
   std::string LocalText(uint32_t locality, int64_t instant_ms, bool seconds) const;
+  // A note's message in the catalogue's words (its names are views of the models' own strings).
+  messages::Message MessageOf(const Note& note) const;
   messages::Text Render(const Note& note) const;
   // The version of the templates in force at `sequence` (0: none posted).
   uint32_t TemplatesAt(uint64_t sequence) const;
@@ -339,6 +341,7 @@ class ReadModels {
 
   std::vector<Note> notes_;     // every notification, in journal order
   std::map<uint32_t, messages::Text> spelled_;  // notes_ index -> texts the renderer does not reproduce
+  messages::Text rendered_;                     // Notify's: a note's words, compared with its record's
   // The posted message templates (SetMessageTemplates), and the sequence of the record that
   // posted each version: a note is worded in the version in force at its record.
   messages::TemplateBook templates_;
