@@ -113,8 +113,9 @@ int main(int argc, char** argv) {
   uint64_t json_inputs = 1'000'000;
   int repeats = 1;
   uint64_t partition_count = 0;  // 0: as many as the machine has cores
+  bool fold_only = false;         // the one-core fold and its check, nothing after (for profiling and pairing)
   const auto usage = [] {
-    return fmt::print(stderr, "usage: replay_bench --data DIR [--json-inputs N (>= 1)] [--repeats N (>= 1)] [--partitions N (1..64)] [--json FILE]\n"), 2;
+    return fmt::print(stderr, "usage: replay_bench --data DIR [--json-inputs N (>= 1)] [--repeats N (>= 1)] [--partitions N (1..64)] [--json FILE] [--fold-only]\n"), 2;
   };
   const auto count = [](const char* text, uint64_t* out) {
     const std::string_view v = text;
@@ -123,6 +124,11 @@ int main(int argc, char** argv) {
   };
   for (int i = 1; i < argc; i += 2) {
     const std::string arg = argv[i];
+    if (arg == "--fold-only") {
+      fold_only = true;
+      --i;  // a flag without a value
+      continue;
+    }
     if (i + 1 >= argc) return fmt::print(stderr, "replay_bench: {} needs a value\n", arg), 2;
     uint64_t n = 0;
     if (arg == "--data") data = argv[i + 1];
@@ -196,6 +202,7 @@ int main(int argc, char** argv) {
     fold_s = std::min(fold_s, Seconds(started));
     head = result.record_sha256;
     if (r == 0) state_bytes = ResidentBytes() - rss_before;  // later repeats reuse the freed heap
+    if (fold_only) continue;
     started = Clock::now();
     state_hash = engine->StateHash();
     state_hash_s = std::min(state_hash_s, Seconds(started));
@@ -210,6 +217,7 @@ int main(int argc, char** argv) {
   }
   fmt::print(stderr, "replay_bench: fold {:.2f} s, {:.0f} actions/s, head {} equals the journal's\n", fold_s, n / fold_s,
              Hex(head));
+  if (fold_only) return 0;
 
   // The same fold with the hash chain on the second core (events/chain_hasher.h): the engine hashes
   // nothing, a ChainHasher fills in each record's prev_sha256 and hashes it; timed to its head.
