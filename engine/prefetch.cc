@@ -171,5 +171,22 @@ void PrefetchTimers(const State& s) {
   }
 }
 
+void PrefetchHeads(const State& s, const Queue& queue) {
+  constexpr size_t kAhead = 4;
+  for (const Line line : {Line::Priority, Line::General}) {
+    if (const QueueEntry* later = queue.Ahead(line, kAhead)) {
+      if (const uint32_t slot = s.ApplicationSlot(later->application); slot != 0) {
+        PrefetchLine(s.applications[slot], 0);  // status, deadline, voucher
+        PrefetchLine(s.applications[slot], 1);  // the child's name
+      }
+    }
+    if (const QueueEntry* soon = queue.Ahead(line, kAhead / 2)) {
+      if (const uint32_t slot = s.ApplicationSlot(soon->application); slot != 0) {
+        __builtin_prefetch(s.applications[slot].child_name.data());  // written into the notification
+      }
+    }
+  }
+}
+
 }  // namespace rules
 }  // namespace kezek

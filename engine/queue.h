@@ -68,6 +68,11 @@ class Queue {
   std::optional<std::pair<QueueEntry, Line>> Head(Ratio ratio) const;
   // Removes the head and advances the ratio cycle. REQUIRES: not empty.
   QueueEntry PopHead(Ratio ratio);
+  // The entry k places behind the head of `line` (0: its head), nullptr when the line is shorter:
+  // for a caller issuing to several heads in turn, which starts loading their applications early.
+  const QueueEntry* Ahead(Line line, size_t k) const {
+    return line == Line::Priority ? priority_.ahead(k) : general_.ahead(k);
+  }
   // Empties both lines and restarts the cycle (a policy change rebuilds the queue).
   void Clear();
 

@@ -69,6 +69,16 @@ class RankedSet {
   // The least element. REQUIRES: not empty.
   const T& front() const { return blocks_.front().front(); }
 
+  // The element k places after the least (0: the least), nullptr past the last: walks the blocks
+  // from the front, for a caller looking a few places behind the head.
+  const T* ahead(size_t k) const {
+    for (const std::vector<T>& block : blocks_) {
+      if (k < block.size()) return &block[k];
+      k -= block.size();
+    }
+    return nullptr;
+  }
+
   void clear() {
     blocks_.clear();
     firsts_.clear();

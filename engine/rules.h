@@ -134,6 +134,10 @@ void ExpireDue(Context& c, InstantMs now);
 // the application 4 timers on, and the child entry of the one 2 on (its application loading
 // since). Changes nothing. REQUIRES: s.timers.top() was called since the last pop().
 void PrefetchTimers(const State& s);
+// The same for vouchers issued to a queue's heads in turn (an allocation): the applications 4
+// places behind the head of each line, and the child's name of those 2 places behind (their
+// applications loading since). Changes nothing.
+void PrefetchHeads(const State& s, const Queue& queue);
 // 00:00 local on the 1 September the child starts school (6 by that day).
 InstantMs SchoolAgeAt(const State& s, LocalityId locality, LocalDate birth_date);
 

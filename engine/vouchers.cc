@@ -57,6 +57,9 @@ void IssueVouchers(Context& c, uint32_t queue_index, InstantMs at) {
   Queue& queue = s.queue(queue_index);
   const Ratio ratio = PolicyOf(s, queue.key().locality).ratio;
   while (!queue.free_vouchers().empty() && queue.size() > 0) {
+    // An allocation issues to many heads in turn: what the heads a few behind will read is
+    // fetched while this one is issued.
+    if (queue.size() > 1 && queue.free_vouchers().size() > 1) PrefetchHeads(s, queue);
     const VoucherId voucher_id = *queue.free_vouchers().begin();
     queue.free_vouchers().erase(queue.free_vouchers().begin());
     const QueueEntry head = queue.PopHead(ratio);

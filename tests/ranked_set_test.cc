@@ -25,6 +25,15 @@ void CheckEqual(const RankedSet<uint32_t, 8>& set, const std::set<uint32_t>& mod
   set.ForEach([&](uint32_t v) { seen.push_back(v); });
   REQUIRE(seen == std::vector<uint32_t>(model.begin(), model.end()));
   if (!model.empty()) CHECK(set.front() == *model.begin());
+  // ahead(k): the k-th after the least, across blocks, and nothing past the last.
+  size_t k = 0;
+  for (const uint32_t v : model) {
+    const uint32_t* at = set.ahead(k++);
+    REQUIRE(at != nullptr);
+    CHECK(*at == v);
+  }
+  CHECK(set.ahead(model.size()) == nullptr);
+  CHECK(set.ahead(model.size() + 100) == nullptr);
   uint64_t rank = 0;
   for (const uint32_t v : model) {
     CHECK(set.order_of_key(v) == rank);
@@ -88,7 +97,18 @@ TEST_CASE("ranked set: a queue's positions follow tier, filing time and number t
   }
   uint64_t position = 1;
   for (const QueueEntry& e : model) CHECK(queue.PositionOf(e, Line::Priority, Ratio{}) == position++);
-  for (const QueueEntry& e : model) CHECK(queue.PopHead(Ratio{}) == e);
+  const std::vector<QueueEntry> order(model.begin(), model.end());
+  for (const QueueEntry& e : model) {
+    // What a caller issuing in turn looks at ahead: the heads behind this one, in order.
+    for (const size_t k : {size_t{0}, size_t{2}, size_t{4}}) {
+      const size_t at = order.size() - queue.size() + k;
+      const QueueEntry* behind = queue.Ahead(Line::Priority, k);
+      REQUIRE((behind != nullptr) == (at < order.size()));
+      if (behind != nullptr) CHECK(*behind == order[at]);
+    }
+    CHECK(queue.Ahead(Line::General, 0) == nullptr);
+    CHECK(queue.PopHead(Ratio{}) == e);
+  }
   CHECK(queue.size() == 0);
 }
 
