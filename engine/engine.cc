@@ -296,9 +296,9 @@ void Engine::DrainChanges(const std::function<void(const state_codec::Put&)>& pu
   state_.changes.Clear(state_.categories.size());
 }
 
-bool Engine::Restore(const std::function<bool(State*)>& fill) {
+bool Engine::Restore(const std::function<bool(State*)>& fill, std::string* why) {
   state_ = State();
-  if (fill(&state_) && state_codec::FinishLoad(&state_)) return true;
+  if (fill(&state_) && state_codec::FinishLoad(&state_, why)) return true;
   state_ = State();
   return false;
 }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include <flatbuffers/flatbuffers.h>
@@ -95,8 +96,9 @@ class Engine {
   // forgets the changes. A store that applies these after each batch holds the state.
   void DrainChanges(const std::function<void(const state_codec::Put&)>& put);
   // Replaces the state with one rebuilt from stored entries: `fill` calls state_codec::LoadEntry
-  // for each. False (and an empty state) if an entry does not decode or the entries disagree.
-  [[nodiscard]] bool Restore(const std::function<bool(State*)>& fill);
+  // for each. False (and an empty state) if an entry does not decode or the entries disagree;
+  // for the second, how in *why when given (state_codec::FinishLoad).
+  [[nodiscard]] bool Restore(const std::function<bool(State*)>& fill, std::string* why = nullptr);
 
  private:
   friend class EngineTesting;  // tests/engine_testing.h: the record's bound, raised or lowered

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "engine/assert.h"
 #include "engine/bytes.h"
 #include "engine/limits.h"
@@ -528,14 +530,24 @@ bool LoadEntry(Family family, std::string_view key, std::string_view value, Stat
   return false;
 }
 
-bool FinishLoad(State* s) {
-  if (s->templates != s->template_book.latest()) return false;  // a version without its words, or words of none
+bool FinishLoad(State* s, std::string* why) {
+  const auto fail = [why](std::string problem) {
+    if (why != nullptr) *why = std::move(problem);
+    return false;
+  };
+  if (s->templates != s->template_book.latest()) {  // a version without its words, or words of none
+    return fail(fmt::format("the message templates in force are version {}, but the stored words are of version {}",
+                            s->templates, s->template_book.latest()));
+  }
   // Every number within its locality's counters, each counter below the limit; every voucher of
   // a queue of its own locality (checked below, once the queues are indexed).
   for (const auto& [locality, n] : s->numbers) {
     if (n.application_slots.size() > n.applications || n.voucher_slots.size() > n.vouchers ||
         n.applications >= limits::kSerialsPerLocality || n.vouchers >= limits::kSerialsPerLocality) {
-      return false;
+      return fail(fmt::format("locality {} has numbered {} applications and {} vouchers but holds {} and {} (at most {} "
+                              "each)",
+                              locality.value, n.applications, n.vouchers, n.application_slots.size(),
+                              n.voucher_slots.size(), limits::kSerialsPerLocality - 1));
     }
   }
   for (size_t i = 0; i < s->categories.size(); ++i) {
@@ -544,12 +556,19 @@ bool FinishLoad(State* s) {
   for (uint32_t i = 0; i < s->queues.size(); ++i) s->queue_index[s->queues[i].key()] = i;
   for (const GroupId id : SortedIds(s->groups)) {
     const auto k = s->kindergartens.find(s->groups.at(id).kindergarten);
-    if (k == s->kindergartens.end()) return false;
+    if (k == s->kindergartens.end()) {
+      return fail(fmt::format("group {} is of kindergarten {}, which is not stored", id.value,
+                              s->groups.at(id).kindergarten.value));
+    }
     k->second.groups.push_back(id);  // ascending
   }
   for (size_t i = 1; i < s->applications.size(); ++i) {
     const Application& a = s->applications[i];
-    if (a.queue >= s->queues.size() || a.category >= s->categories.size()) return false;
+    if (a.queue >= s->queues.size() || a.category >= s->categories.size()) {
+      return fail(fmt::format("application {} names queue {} and priority category {}, of {} queues and {} categories "
+                              "stored",
+                              a.id.value, a.queue, a.category, s->queues.size(), s->categories.size()));
+    }
     if (a.status == fb::ApplicationStatus::InQueue) {
       s->queues[a.queue].Insert(QueueEntry{a.place.tier, a.filed_at, a.id}, a.place.line);
     }
@@ -562,7 +581,8 @@ bool FinishLoad(State* s) {
     for (const uint32_t slot : n.voucher_slots) {
       if (slot != 0 && (s->vouchers[slot].queue >= s->queues.size() ||
                         s->queues[s->vouchers[slot].queue].key().locality != locality)) {
-        return false;
+        return fail(fmt::format("a voucher of locality {} (slot {}) names queue {}, which is not one of its locality's",
+                                locality.value, slot, s->vouchers[slot].queue));
       }
     }
   }

@@ -78,7 +78,8 @@ std::string EncodePolicy(const PriorityPolicy& policy);
 // Loads one entry into a State being rebuilt. False if the bytes do not decode (corruption).
 [[nodiscard]] bool LoadEntry(Family family, std::string_view key, std::string_view value, State* state);
 // After every entry is loaded: rebuilds what is derived (queue trees, indexes, timers).
-// False if the entries are inconsistent (e.g. an application id missing).
-[[nodiscard]] bool FinishLoad(State* state);
+// False if the entries are inconsistent (e.g. a group of a kindergarten not stored), with the
+// first inconsistency found, naming the entries, in *why when given.
+[[nodiscard]] bool FinishLoad(State* state, std::string* why = nullptr);
 
 }  // namespace kezek::state_codec

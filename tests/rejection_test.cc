@@ -1221,7 +1221,9 @@ TEST_CASE("rejection: InvalidTemplates: message templates that cannot word every
   for (const state_codec::Put& put : entries) {
     if (put.key.rfind("templates/", 0) != 0) REQUIRE(state_codec::LoadEntry(put.family, put.key, put.value, &without));
   }
-  CHECK_FALSE(state_codec::FinishLoad(&without));
+  std::string why;
+  CHECK_FALSE(state_codec::FinishLoad(&without, &why));
+  CHECK(why == "the message templates in force are version 1, but the stored words are of version 0");
   for (const state_codec::Put& put : entries) {
     if (put.key.rfind("templates/", 0) != 0) continue;
     State cut;

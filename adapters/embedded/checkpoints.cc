@@ -430,7 +430,9 @@ Status LoadCheckpoint(const std::string& path, Engine* engine, projections::Read
   };
   bool state_ok = true;
   if (engine != nullptr) {
-    state_ok = engine->Restore(load_state) && ok;
+    std::string disagreement;
+    state_ok = engine->Restore(load_state, &disagreement) && ok;
+    if (!state_ok && !disagreement.empty()) state_problem = "the entries disagree with each other: " + disagreement;
   } else {
     state_ok = load_state(nullptr);
   }

@@ -138,6 +138,7 @@ Status RocksDbStateStore::LoadFamily(state_codec::Family family, State* state, u
 Status RocksDbStateStore::Load(Engine* engine, uint64_t* applied) {
   *applied = 0;
   Status problem;
+  std::string disagreement;
   const bool loaded = engine->Restore([&](State* state) {
     // The idempotency family (an entry per action: the largest by far, and the one whose loading
     // is cache misses into a table of millions) is read on a second thread into a table of its
@@ -154,8 +155,11 @@ Status RocksDbStateStore::Load(Engine* engine, uint64_t* applied) {
     if (problem.ok()) problem = idempotency_problem;
     state->idempotency = std::move(idempotency.idempotency);
     return problem.ok();
-  });
-  if (!loaded) return problem.ok() ? Status::Corruption(path_ + ": the stored entries disagree with each other") : problem;
+  }, &disagreement);
+  if (!loaded) {
+    return problem.ok() ? Status::Corruption(fmt::format("{}: the stored entries disagree with each other: {}", path_, disagreement))
+                        : problem;
+  }
   return Status::Ok();
 }
 
