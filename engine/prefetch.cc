@@ -63,6 +63,11 @@ const fb::Action* HintedAction(std::span<const uint8_t> bytes, bool* names_appli
       !body->VerifyField<uint32_t>(verifier, fb::ChooseKindergarten::VT_GROUP, sizeof(uint32_t))) {
     return nullptr;
   }
+  if (action->body_type() == fb::ActionBody::UpsertGroup &&
+      (!body->VerifyField<uint32_t>(verifier, fb::UpsertGroup::VT_GROUP, sizeof(uint32_t)) ||
+       !body->VerifyField<uint32_t>(verifier, fb::UpsertGroup::VT_KINDERGARTEN, sizeof(uint32_t)))) {
+    return nullptr;
+  }
   // Another body's first field may be no number at all (it names no application then, and
   // ApplicationNamed does not read it); if it does not verify as one, nothing is read from it.
   *names_application = body->VerifyField<uint64_t>(verifier, kApplicationField, sizeof(uint64_t));
@@ -102,6 +107,14 @@ void Engine::Prefetch(std::span<const uint8_t> bytes) const {
     uint64_t value = 0;
     for (const char digit : iin->string_view()) value = value * 10 + static_cast<uint64_t>(digit - '0');
     state_.children.prefetch(Iin{value});
+    return;
+  }
+  if (action.body_type() == fb::ActionBody::UpsertGroup) {
+    // A catalogue update (a month's capacities come group after group, and every partition folds
+    // them): the group's entry, and its ДО's, which the rule checks first.
+    const auto* upsert = action.body_as_UpsertGroup();
+    state_.kindergartens.prefetch(KindergartenId{upsert->kindergarten()});
+    state_.groups.prefetch(GroupId{upsert->group()});
     return;
   }
   if (action.body_type() == fb::ActionBody::ChooseKindergarten) {
