@@ -138,9 +138,10 @@ class ReadModels {
   void AllEntries(const PutEntry& put) const;
   // Loading into a new ReadModels: every stored entry in key order, then FinishLoad, which
   // rebuilds what is derived (inboxes, queue trees, indexes). False: the entries do not decode or
-  // disagree with each other (the caller rebuilds from the journal).
+  // disagree with each other (the caller rebuilds from the journal); for the second, the first
+  // disagreement found, naming the entries, in *why when given.
   [[nodiscard]] bool LoadEntry(std::string_view key, std::string_view value);
-  [[nodiscard]] bool FinishLoad();
+  [[nodiscard]] bool FinishLoad(std::string* why = nullptr);
   // The stored form's version; a store of another version is rebuilt.
   static constexpr uint32_t kStoreFormat = 3;  // 3: country-wide application numbers
 

@@ -15,6 +15,8 @@
 // waiting. DO NOT CHANGE an encoding without raising ReadModels::kStoreFormat.
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "engine/assert.h"
 #include "engine/bytes.h"
 #include "engine/numbers.h"
@@ -370,45 +372,67 @@ bool ReadModels::LoadEntry(std::string_view key, std::string_view value) {
   }
 }
 
-bool ReadModels::FinishLoad() {
+bool ReadModels::FinishLoad(std::string* why) {
+  const auto fail = [why](std::string problem) {
+    if (why != nullptr) *why = std::move(problem);
+    return false;
+  };
   for (uint16_t i = 0; i < categories_.size(); ++i) {
-    if (!category_index_.emplace(categories_[i], i).second) return false;
+    if (!category_index_.emplace(categories_[i], i).second) {
+      return fail(fmt::format("priority category '{}' is stored twice", categories_[i]));
+    }
   }
   for (uint32_t i = 0; i < pool_.size(); ++i) {
-    if (!pool_index_.emplace(pool_[i], i).second) return false;
+    if (!pool_index_.emplace(pool_[i], i).second) return fail(fmt::format("voucher pool {} is stored twice", i));
   }
   for (uint32_t i = 0; i < queues_.size(); ++i) {
-    if (!queue_index_.emplace(queues_[i].key(), i).second) return false;
+    if (!queue_index_.emplace(queues_[i].key(), i).second) return fail(fmt::format("queue {} is stored twice", i));
   }
   for (const auto& [id, group] : groups_) {
-    if (group.kindergarten != 0 && !kindergartens_.contains(group.kindergarten)) return false;
+    if (group.kindergarten != 0 && !kindergartens_.contains(group.kindergarten)) {
+      return fail(fmt::format("group {} is of kindergarten {}, which is not stored", id, group.kindergarten));
+    }
   }
   waiting_ = 0;
   for (const uint64_t id : AppNumbers()) {
     const App& a = at(id);
-    if (a.category >= categories_.size() || a.last_history > history_.size()) return false;
-    if (a.queue != kNoQueue && a.queue >= queues_.size()) return false;
-    if (a.last_history != 0 && (a.queue == kNoQueue || history_[a.last_history - 1].log_end > queue_logs_[a.queue].size())) {
-      return false;
+    if (a.category >= categories_.size() || a.last_history > history_.size() ||
+        (a.queue != kNoQueue && a.queue >= queues_.size())) {
+      return fail(fmt::format("application {} names priority category {}, queue {} or history entry {}, beyond the {}, "
+                              "{} and {} stored",
+                              id, a.category, a.queue, a.last_history, categories_.size(), queues_.size(),
+                              history_.size()));
     }
-    if (a.group != 0 && !groups_.contains(a.group)) return false;
+    if (a.last_history != 0 && (a.queue == kNoQueue || history_[a.last_history - 1].log_end > queue_logs_[a.queue].size())) {
+      return fail(fmt::format("application {}'s last queue history entry reaches past its queue's stored log", id));
+    }
+    if (a.group != 0 && !groups_.contains(a.group)) {
+      return fail(fmt::format("application {} is in group {}, which is not stored", id, a.group));
+    }
     if (a.status != fb::ApplicationStatus::InQueue) continue;
-    if (a.queue == kNoQueue) return false;
+    if (a.queue == kNoQueue) return fail(fmt::format("application {} waits in the queue but names none", id));
     const QueueEntry entry = EntryOf(a, id);
     queues_[a.queue].Insert(entry, a.line);
     ++waiting_;
   }
   for (uint32_t i = 0; i < notes_.size(); ++i) {
     const App* a = find(notes_[i].application);
-    if (a == nullptr) return false;
+    if (a == nullptr) {
+      return fail(fmt::format("notification {} is to application {}, which is not stored", i, notes_[i].application));
+    }
     inbox_[a->applicant].push_back(i);
   }
   for (const auto& [sequence, time] : times_) {
-    if (sequence >= next_sequence_) return false;
+    if (sequence >= next_sequence_) {
+      return fail(fmt::format("record {}'s time is stored, but the store reflects records below {}", sequence,
+                              next_sequence_));
+    }
   }
   for (const auto& log : queue_logs_) {
     for (const QueueEvent& e : log) {
-      if (e.application != 0 && find(e.application) == nullptr) return false;
+      if (e.application != 0 && find(e.application) == nullptr) {
+        return fail(fmt::format("a queue's log names application {}, which is not stored", e.application));
+      }
     }
   }
   stored_ = Stored{categories_.size(), pool_.size(), notes_.size(), history_.size(), times_.size(), templates_since_.size()};

@@ -526,7 +526,10 @@ TEST_CASE("projections: the stored entries drained batch by batch equal a rebuil
     for (const auto& [k, v] : all) {
       if (k[0] != 'A') REQUIRE(orphan_note.LoadEntry(k, v));
     }
-    CHECK_FALSE(orphan_note.FinishLoad());
+    std::string why;
+    CHECK_FALSE(orphan_note.FinishLoad(&why));
+    CHECK_MESSAGE(why.starts_with("notification 0 is to application "), why);
+    CHECK_MESSAGE(why.ends_with(", which is not stored"), why);
   }
 }
 

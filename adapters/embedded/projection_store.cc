@@ -77,7 +77,9 @@ Status ProjectionStore::Load(projections::ReadModels* models, Sha256* head) cons
   }
   if (Status s = FromRocks(it->status(), "reading " + path_); !s.ok()) return s;
   if (entries > 0 && !meta) return Status::Corruption(fmt::format("{}: entries without their meta entry (a rebuild cut short)", path_));
-  if (!models->FinishLoad()) return Status::Corruption(fmt::format("{}: the stored entries disagree with each other", path_));
+  if (std::string why; !models->FinishLoad(&why)) {
+    return Status::Corruption(fmt::format("{}: the stored entries disagree with each other: {}", path_, why));
+  }
   return Status::Ok();
 }
 
