@@ -15,10 +15,13 @@
 #include <string>
 #include <vector>
 
+#include <xxhash.h>
+
 #include "engine/bytes.h"
 #include "engine/iin.h"
 #include "engine/limits.h"
 #include "engine/messages.h"
+#include "engine/rules.h"
 #include "engine/state_codec.h"
 #include "tests/harness.h"
 
@@ -993,6 +996,40 @@ TEST_CASE("rejection: IdempotencyKeyReused; a repeat of the same action is a Dup
     fb::ActionT tick = World::Action(fb::Role::System, fb::ClockTickT{});
     tick.idempotency_key = "tick-1";
     Ok(world.Do(std::move(tick), kFiledAt + 2));
+  }
+}
+
+TEST_CASE("rejection: an action's digest is of its bytes with the instant zeroed, short or long") {
+  // rules::ActionDigest hashes a copy at once for most actions and streams the longer ones: both
+  // give XXH3-128 of the bytes with the instant's eight bytes zeroed, whatever the instant.
+  const auto reference = [](std::vector<uint8_t> bytes) {
+    const fb::Action* action = fb::GetAction(bytes.data());
+    const uint8_t* instant =
+        reinterpret_cast<const flatbuffers::Table*>(action)->GetAddressOf(fb::Action::VT_INSTANT_MS);
+    REQUIRE(instant != nullptr);
+    std::fill_n(bytes.begin() + (instant - bytes.data()), sizeof(int64_t), uint8_t{0});
+    const XXH128_hash_t hash = XXH3_128bits(bytes.data(), bytes.size());
+    return std::array<uint64_t, 2>{hash.low64, hash.high64};
+  };
+  for (const size_t name_bytes : {size_t{12}, size_t{500}, limits::kTextFieldBytesMax}) {
+    fb::FileApplicationT body = General(kChild);
+    body.child_name = std::string(name_bytes, 'a');
+    body.conclusion_document = std::string(name_bytes, 'b');  // with the name: over 1 KiB from 500 on
+    fb::ActionT action = World::Action(fb::Role::Portal, std::move(body), World::kParent);
+    action.idempotency_key = "digest-1";
+    std::array<uint64_t, 2> first{};
+    for (const int64_t at : {kFiledAt, kFiledAt + 1, kFiledAt + kHourMs}) {
+      action.instant_ms = at;
+      const std::vector<uint8_t> bytes = events::Codec::Pack(action);
+      CAPTURE(bytes.size());
+      const std::array<uint64_t, 2> digest = rules::ActionDigest(bytes, *fb::GetAction(bytes.data()));
+      CHECK(digest == reference(bytes));
+      if (at == kFiledAt) first = digest;
+      CHECK(digest == first);  // re-stamped: the same action
+    }
+    action.idempotency_key = "digest-2";
+    const std::vector<uint8_t> other = events::Codec::Pack(action);
+    CHECK(rules::ActionDigest(other, *fb::GetAction(other.data())) != first);
   }
 }
 
