@@ -348,6 +348,15 @@ void ReadModels::Enter(uint64_t sequence, uint64_t id, const QueueKey& key, uint
   pending_arg_ = static_cast<uint32_t>(position);
 }
 
+namespace {
+
+bool SameArguments(const messages::Args& a, const messages::Args& b) {
+  return a.variant == b.variant && a.number == b.number && a.date.value == b.date.value && a.name == b.name &&
+         a.name_kk == b.name_kk;
+}
+
+}  // namespace
+
 void ReadModels::Notify(const fb::JournalRecord& record, const fb::Notification& n, uint32_t index) {
   const App* found = find(n.application());
   KEZEK_ASSERT(found != nullptr);
@@ -359,27 +368,23 @@ void ReadModels::Notify(const fb::JournalRecord& record, const fb::Notification&
   // Texts are rendered again on read; where the renderer would not give the journal's words
   // (a message catalogue changed since), the journal's are kept. A notification made from
   // templates says its words through the templates the journal posted, with its own arguments.
-  const messages::Message own =
-      templates_.Reword(TemplatesAt(record.sequence()), n.kind(), MessageOf(notes_.back()));
+  const messages::Message mine = MessageOf(notes_.back());
+  const uint32_t version = TemplatesAt(record.sequence());
   if (n.templates() == 0) {
     const std::string_view ru = n.text_ru() ? n.text_ru()->string_view() : std::string_view{};
     const std::string_view kk = n.text_kk() ? n.text_kk()->string_view() : std::string_view{};
-    own.Render(&rendered_.ru, &rendered_.kk);  // into buffers kept from note to note
+    templates_.Reword(version, n.kind(), mine).Render(&rendered_.ru, &rendered_.kk);  // buffers kept note to note
     if (rendered_.ru != ru || rendered_.kk != kk) {
       spelled_.emplace(note_index, messages::Text{std::string(ru), std::string(kk)});
       Touch('S', note_index);
     }
   } else {
-    KEZEK_ASSERT(n.templates() == TemplatesAt(record.sequence()));
+    KEZEK_ASSERT(n.templates() == version);
     // The same version's words with the same arguments are the same words: only a note whose
     // arguments differ from its record's is worded twice and compared.
-    const messages::Args mine = own.Arguments(), said_args = messages::ArgsOf(n);
-    const bool same = mine.variant == said_args.variant && mine.number == said_args.number &&
-                      mine.date.value == said_args.date.value && mine.name == said_args.name &&
-                      mine.name_kk == said_args.name_kk;
-    if (!same) {
+    if (!SameArguments(mine.Arguments(), messages::ArgsOf(n))) {
       messages::Text said = templates_.TextOf(n);
-      own.Render(&rendered_.ru, &rendered_.kk);
+      templates_.Reword(version, n.kind(), mine).Render(&rendered_.ru, &rendered_.kk);
       if (rendered_.ru != said.ru || rendered_.kk != said.kk) {
         spelled_.emplace(note_index, std::move(said));
         Touch('S', note_index);
