@@ -31,6 +31,7 @@ struct Args {
   LocalDate date{};         // a deadline or a return date
   std::string_view name;    // a name (Enrolled: the ДО's in Russian)
   std::string_view name_kk; // Enrolled: the ДО's name in Kazakh
+  bool operator==(const Args&) const = default;  // the same arguments: the same words in one version
 };
 
 // A text of the catalogue and its arguments, not yet written out: the engine writes it straight

@@ -348,15 +348,6 @@ void ReadModels::Enter(uint64_t sequence, uint64_t id, const QueueKey& key, uint
   pending_arg_ = static_cast<uint32_t>(position);
 }
 
-namespace {
-
-bool SameArguments(const messages::Args& a, const messages::Args& b) {
-  return a.variant == b.variant && a.number == b.number && a.date.value == b.date.value && a.name == b.name &&
-         a.name_kk == b.name_kk;
-}
-
-}  // namespace
-
 void ReadModels::Notify(const fb::JournalRecord& record, const fb::Notification& n, uint32_t index) {
   const App* found = find(n.application());
   KEZEK_ASSERT(found != nullptr);
@@ -382,7 +373,7 @@ void ReadModels::Notify(const fb::JournalRecord& record, const fb::Notification&
     KEZEK_ASSERT(n.templates() == version);
     // The same version's words with the same arguments are the same words: only a note whose
     // arguments differ from its record's is worded twice and compared.
-    if (!SameArguments(mine.Arguments(), messages::ArgsOf(n))) {
+    if (mine.Arguments() != messages::ArgsOf(n)) {
       messages::Text said = templates_.TextOf(n);
       templates_.Reword(version, n.kind(), mine).Render(&rendered_.ru, &rendered_.kk);
       if (rendered_.ru != said.ru || rendered_.kk != said.kk) {

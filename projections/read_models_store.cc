@@ -383,7 +383,7 @@ bool ReadModels::FinishLoad(std::string* why) {
     }
   }
   for (uint32_t i = 0; i < pool_.size(); ++i) {
-    if (!pool_index_.emplace(pool_[i], i).second) return fail(fmt::format("voucher pool {} is stored twice", i));
+    if (!pool_index_.emplace(pool_[i], i).second) return fail(fmt::format("pooled text {} is stored twice", i));
   }
   for (uint32_t i = 0; i < queues_.size(); ++i) {
     if (!queue_index_.emplace(queues_[i].key(), i).second) return fail(fmt::format("queue {} is stored twice", i));
