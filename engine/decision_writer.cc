@@ -47,20 +47,28 @@ void DecisionWriter::Add(fb::DecisionBody kind, flatbuffers::Offset<void> body) 
   full_ = open.decisions.size() >= bound_.decisions_max || size >= bound_.bytes_max;
 }
 
+namespace {
+
+// An IIN's text straight into the builder (no string in between).
+flatbuffers::Offset<flatbuffers::String> CreateIin(flatbuffers::FlatBufferBuilder& builder, Iin iin) {
+  if (iin.value >= kIinEnd) return builder.CreateString(FormatIin(iin));
+  char text[12];
+  WriteIin(iin, text);
+  return builder.CreateString(text, sizeof text);
+}
+
+fb::QueueLine LineOf(Line line) { return line == Line::Priority ? fb::QueueLine::Priority : fb::QueueLine::General; }
+
+}  // namespace
+
 void DecisionWriter::ApplicationAccepted(const Application& app, InstantMs stamped) {
-  const auto iin = builder().CreateString(FormatIin(app.child));
+  const auto iin = CreateIin(builder(), app.child);
   Add(fb::CreateApplicationAccepted(builder(), app.id.value, iin, app.type, app.filed_at.value, stamped.value));
 }
 
 void DecisionWriter::AwaitingDocuments(const Application& app) {
   Add(fb::CreateAwaitingDocuments(builder(), app.id.value));
 }
-
-namespace {
-
-fb::QueueLine LineOf(Line line) { return line == Line::Priority ? fb::QueueLine::Priority : fb::QueueLine::General; }
-
-}  // namespace
 
 void DecisionWriter::EnteredQueue(const Application& app, const QueueKey& key, uint64_t position) {
   Add(fb::CreateEnteredQueue(builder(), app.id.value, position, key.locality.value, key.type, key.birth_year,
@@ -147,7 +155,7 @@ void DecisionWriter::MessageTemplatesSet(uint32_t version) {
 void DecisionWriter::Notify(const Application& app, fb::NotificationKind kind, const messages::Message& message) {
   if (templates_ != 0) {
     const messages::Args args = message.Arguments();
-    const auto recipient = builder().CreateString(FormatIin(app.applicant));
+    const auto recipient = CreateIin(builder(), app.applicant);
     const auto name = args.name.empty() ? 0 : builder().CreateString(args.name);
     const auto name_kk = args.name_kk.empty() ? 0 : builder().CreateString(args.name_kk);
     fb::NotificationBuilder n(builder());
@@ -164,7 +172,7 @@ void DecisionWriter::Notify(const Application& app, fb::NotificationKind kind, c
     return;
   }
   message.Render(&text_ru_, &text_kk_);
-  const auto recipient = builder().CreateString(FormatIin(app.applicant));
+  const auto recipient = CreateIin(builder(), app.applicant);
   const auto ru = builder().CreateString(text_ru_);
   const auto kk = builder().CreateString(text_kk_);
   Add(fb::CreateNotification(builder(), app.id.value, recipient, kind, ru, kk));

@@ -52,8 +52,15 @@ std::array<uint64_t, 2> ActionDigest(std::span<const uint8_t> bytes, const fb::A
 }
 
 bool Verifies(std::span<const uint8_t> bytes) {
+  // The file identifier compared here as four bytes, then the Verifier told none: its own check
+  // (BufferHasIdentifier) is a call to strncmp for every action. The same verdict either way.
+  const char* identifier = fb::ActionIdentifier();
+  if (bytes.size() < 2 * sizeof(flatbuffers::uoffset_t) ||
+      std::memcmp(bytes.data() + sizeof(flatbuffers::uoffset_t), identifier, flatbuffers::kFileIdentifierLength) != 0) {
+    return false;
+  }
   flatbuffers::Verifier verifier(bytes.data(), bytes.size(), /*max_depth=*/16, /*max_tables=*/4096);
-  return fb::VerifyActionBuffer(verifier);
+  return verifier.VerifyBuffer<fb::Action>(nullptr);
 }
 
 Verdict CheckEnvelope(const fb::Action& action) {

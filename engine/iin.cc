@@ -62,12 +62,29 @@ std::variant<IinInfo, IinError> ParseIin(std::string_view text) {
   return IinInfo{Iin{value}, *birth, century_digit % 2 == 1 ? Sex::Male : Sex::Female};
 }
 
+void WriteIin(Iin iin, char* out) {
+  // Two digits a step from a table of "00".."99": six divisions instead of twelve.
+  static constexpr auto kPairs = [] {
+    std::array<char, 200> pairs{};
+    for (int i = 0; i < 100; ++i) {
+      pairs[static_cast<size_t>(2 * i)] = static_cast<char>('0' + i / 10);
+      pairs[static_cast<size_t>(2 * i + 1)] = static_cast<char>('0' + i % 10);
+    }
+    return pairs;
+  }();
+  uint64_t value = iin.value;
+  for (int i = 10; i >= 0; i -= 2, value /= 100) {
+    const size_t pair = 2 * static_cast<size_t>(value % 100);
+    out[i] = kPairs[pair];
+    out[i + 1] = kPairs[pair + 1];
+  }
+}
+
 // By hand, not fmt: every notification names its recipient by IIN.
 std::string FormatIin(Iin iin) {
-  if (iin.value >= 1'000'000'000'000ULL) return fmt::format("{:012}", iin.value);
+  if (iin.value >= kIinEnd) return fmt::format("{:012}", iin.value);
   std::string out(12, '0');
-  uint64_t value = iin.value;
-  for (int i = 11; i >= 0 && value != 0; --i, value /= 10) out[static_cast<size_t>(i)] = static_cast<char>('0' + value % 10);
+  WriteIin(iin, out.data());
   return out;
 }
 

@@ -30,7 +30,12 @@ struct IinError {
 // IinBadCheckDigit.
 std::variant<IinInfo, IinError> ParseIin(std::string_view text);
 
-// The 12-digit text of an IIN, with leading zeros.
+// The 12-digit text of an IIN, with leading zeros (a value of more digits, which no parsed IIN
+// has, in full).
 std::string FormatIin(Iin iin);
+// Every IIN ParseIin accepts is below this.
+inline constexpr uint64_t kIinEnd = 1'000'000'000'000ULL;
+// Writes the 12 digits of `iin` to out[0..12). REQUIRES: iin.value < kIinEnd.
+void WriteIin(Iin iin, char* out);
 
 }  // namespace kezek

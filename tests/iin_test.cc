@@ -224,6 +224,16 @@ TEST_CASE("iin: FormatIin writes 12 digits with leading zeros") {
   CHECK(FormatIin(Iin{0}) == "000000000000");
   CHECK(FormatIin(Iin{229500018}) == "000229500018");
   CHECK(FormatIin(Iin{999999999999ull}) == "999999999999");
+  CHECK(FormatIin(Iin{1'000'000'000'000ull}) == "1000000000000");  // no IIN has it; written in full
+  // WriteIin (two digits a step) agrees with a digit-by-digit reference on every digit position.
+  uint64_t value = 1;
+  for (int step = 0; step < 40; ++step, value = (value * 7919 + 104729) % kIinEnd) {
+    std::string reference(12, '0');
+    for (uint64_t v = value, i = 12; i-- > 0; v /= 10) reference[i] = static_cast<char>('0' + v % 10);
+    char written[12];
+    WriteIin(Iin{value}, written);
+    CHECK(std::string(written, sizeof written) == reference);
+  }
 }
 
 }  // namespace kezek::test

@@ -398,6 +398,21 @@ TEST_CASE("rejection: VerifierFailed: bytes that are no valid Action buffer") {
     bytes.resize(bytes.size() / 2);
     Refused(world, fb::RejectionCode::VerifierFailed, [&] { return world.Bytes(bytes); });
   }
+  SUBCASE("an action whose file identifier is not KZAC, or cut short before it") {
+    const std::vector<uint8_t> bytes = Packed(World::Action(fb::Role::System, fb::ClockTickT{}), kFiledAt);
+    REQUIRE(std::string(bytes.begin() + 4, bytes.begin() + 8) == "KZAC");
+    for (const size_t at : {size_t{4}, size_t{7}}) {
+      for (const uint8_t other : {uint8_t{0}, uint8_t{'D'}}) {
+        std::vector<uint8_t> changed = bytes;
+        changed[at] = other;
+        Refused(world, fb::RejectionCode::VerifierFailed, [&] { return world.Bytes(changed); });
+      }
+    }
+    const std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + 7);
+    Refused(world, fb::RejectionCode::VerifierFailed, [&] { return world.Bytes(cut); });
+    // Unchanged, it passes the Verifier and meets the envelope's checks (it has no idempotency key).
+    Refused(world, fb::RejectionCode::MissingField, [&] { return world.Bytes(bytes); });
+  }
   SUBCASE("a valid buffer of another kind: a journal record (identifier KZJR)") {
     const Outcome tick = Ok(world.Tick(kFiledAt));
     Refused(world, fb::RejectionCode::VerifierFailed, [&] { return world.Bytes(tick.record); });
@@ -537,7 +552,13 @@ TEST_CASE("rejection: InvalidField: a field holds a value it may not") {
     Ok(AsKindergarten(world, Kz(2025, 2, 10, 11, 0), fb::SendContractT{{}, app, "Д-1"}));
     std::string upper = kDigest;
     for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    for (const std::string& digest : {upper, kDigest.substr(1), kDigest + "0", std::string(64, 'g')}) {
+    std::vector<std::string> digests = {upper, kDigest.substr(1), kDigest + "0", std::string(64, 'g')};
+    for (const char outside : {'/', ':', '`', 'g', '\0', 'F'}) {  // each next to a range the check admits
+      std::string one = kDigest;
+      one[17] = outside;
+      digests.push_back(one);
+    }
+    for (const std::string& digest : digests) {
       CAPTURE(digest);
       Refused(world, fb::RejectionCode::InvalidField,
               [&] { return Parent(world, Kz(2025, 2, 10, 12, 0), fb::ParentSignsT{{}, app, digest}); });
