@@ -129,6 +129,7 @@ long DivergentRecord(const std::string& json) {
 
 TEST_CASE("replay verify: a stored state that does not load is the state's finding; the logs are verified all the same") {
   const std::string dir = MakeDataDir("replay-state-damaged");
+  const std::string head = projections::Hex(Sha256Hasher().Of(JournalOf(dir).back()));
   uint64_t applied = 0;
   {
     std::unique_ptr<Runtime> runtime;
@@ -157,6 +158,29 @@ TEST_CASE("replay verify: a stored state that does not load is the state's findi
   const Run text = Kezek(fmt::format("replay verify --data {}", dir));
   CHECK(text.status == 1);
   CHECK(text.out.find("state: DIFFERS: the stored state does not load") != std::string::npos);
+
+  // kezek status says what the logs hold and what is wrong (exit 1), rather than only the error.
+  const Run status = Kezek(fmt::format("status --data {}", dir));
+  CHECK(status.status == 1);
+  CHECK(status.out.find(fmt::format("applied:        {} inputs (0 pending)", applied)) != std::string::npos);
+  CHECK(status.out.find("journal:        ") != std::string::npos);
+  CHECK(status.out.find("head " + head) != std::string::npos);
+  CHECK(status.out.find("state:          DOES NOT LOAD: ") != std::string::npos);
+  CHECK(status.out.find("column family children: an entry of") != std::string::npos);
+
+  // A rebuild reads the actions log alone: the damaged state does not stop it, and its result is a
+  // whole data directory (exit 1: the source's state could not be compared).
+  const std::string rebuilt = dir + "-rebuilt";
+  fs::remove_all(rebuilt);
+  const Run rebuild = Kezek(fmt::format("replay rebuild --data {} --out {}", dir, rebuilt));
+  CHECK(rebuild.status == 1);
+  CHECK(rebuild.out.find("journal: equal to the source's") != std::string::npos);
+  CHECK(rebuild.out.find("state: not compared: the source's stored state does not load") != std::string::npos);
+  CHECK(Kezek(fmt::format("replay verify --data {}", rebuilt)).status == 0);
+  CHECK(Kezek(fmt::format("status --data {}", rebuilt)).status == 0);
+  // Checkpoints come from the logs too.
+  CHECK(Kezek(fmt::format("replay checkpoint --data {} --every 1000", dir)).status == 0);
+  fs::remove_all(rebuilt);
   fs::remove_all(dir);
 }
 

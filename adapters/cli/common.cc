@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -16,6 +17,7 @@
 
 #include "adapters/limits.h"
 #include "engine/civil_time.h"
+#include "engine/sha256.h"
 #include "engine/state.h"
 #include "projections/summary.h"
 
@@ -134,6 +136,47 @@ std::string StatusText(const adapters::Runtime& runtime) {
       IsoUtc(s.now), runtime.StateBytesOnDisk(), projections::Hex(runtime.engine().StateHash()));
 }
 
+adapters::Status OpenLogsOf(const std::string& data, const std::function<void(const std::string&)>& say,
+                            LogsOfDir* out) {
+  adapters::Runtime::Options options;
+  options.say = say;
+  options.defer_state = true;
+  const adapters::Status s = adapters::Runtime::OpenReadOnly(data, options, &out->runtime);
+  if (s.ok() || s.code() != adapters::Status::Code::kCorruption) return s;
+  out->open_problem = s.ToString();
+  adapters::SegmentLog::Options log_options;
+  log_options.read_only = true;
+  adapters::SegmentLog::Recovery recovery;
+  for (auto [name, log] : {std::pair{"actions", &out->actions}, std::pair{"journal", &out->journal}}) {
+    if (const auto l = adapters::SegmentLog::Open((std::filesystem::path(data) / name).string(), log_options, log, &recovery);
+        !l.ok()) {
+      return l;
+    }
+  }
+  return adapters::Status::Ok();
+}
+
+int OpenFailed(const char* command, const std::string& data, const adapters::Status& s) {
+  fmt::print(stderr, "kezek {}: {}\n", command, s.ToString());
+  if (s.code() == adapters::Status::Code::kCorruption) {
+    fmt::print(stderr,
+               "kezek {0}: 'kezek replay verify --data {1}' names what is damaged; when its logs verify, 'kezek replay "
+               "rebuild --data {1} --out NEWDIR' makes a whole data directory from the actions log alone, to take its "
+               "place (docs/audit.md)\n",
+               command, data);
+  }
+  return 1;
+}
+
+adapters::Status JournalHead(adapters::SegmentLog& journal, Sha256* head) {
+  *head = Sha256{};
+  if (journal.end() == 0) return adapters::Status::Ok();
+  std::vector<uint8_t> last;
+  if (auto s = journal.ReadRecord(journal.end() - 1, &last); !s.ok()) return s;
+  *head = Sha256Hasher().Of(last);
+  return adapters::Status::Ok();
+}
+
 bool AsOfFrom(const Args& args, const char* command, std::optional<adapters::AsOfTarget>* target) {
   target->reset();
   const bool when = args.options.contains("--as-of"), sequence = args.options.contains("--as-of-sequence");
@@ -172,7 +215,7 @@ int OpenData(const Args& args, const char* command, bool create, std::unique_ptr
   options->create = create;
   options->write_behind = write_behind;
   if (const auto s = adapters::Runtime::Open(args.options.at("--data"), *options, runtime); !s.ok()) {
-    return fmt::print(stderr, "kezek {}: {}\n", command, s.ToString()), 1;
+    return OpenFailed(command, args.options.at("--data"), s);
   }
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -13,6 +14,7 @@
 
 #include "adapters/embedded/checkpoints.h"
 #include "adapters/embedded/runtime.h"
+#include "engine/sha256.h"
 #include "engine/types.h"
 #include "workload/simulation.h"
 
@@ -83,5 +85,26 @@ std::string JournalFileMistake(const std::string& path);
 std::string IsoUtc(InstantMs instant);
 // A data directory's offsets, hashes and sizes, one line each (kezek status).
 std::string StatusText(const adapters::Runtime& runtime);
+
+// A data directory opened read-only for its logs, whatever its state: through its runtime with the
+// state deferred (Runtime::Options::defer_state: loaded only by LoadState) when the directory opens,
+// else its two logs alone and why it did not open. A damaged state is what a verification reports
+// and a rebuild repairs, so it stops neither.
+struct LogsOfDir {
+  std::unique_ptr<adapters::Runtime> runtime;              // when the directory opens
+  std::unique_ptr<adapters::SegmentLog> actions, journal;  // when it does not
+  std::string open_problem;                                // why it does not ("" when it does)
+  adapters::SegmentLog& actions_log() { return runtime ? runtime->actions_log() : *actions; }
+  adapters::SegmentLog& journal_log() { return runtime ? runtime->journal_log() : *journal; }
+};
+// Opens `data` so (messages through `say`); a failure but corruption (no such directory, a log
+// that does not open) is returned.
+adapters::Status OpenLogsOf(const std::string& data, const std::function<void(const std::string&)>& say,
+                            LogsOfDir* out);
+// Says on standard error why `command` could not open `data`; for a corruption, also what finds and
+// repairs it (verify, rebuild). Returns 1, the exit status.
+int OpenFailed(const char* command, const std::string& data, const adapters::Status& s);
+// The SHA-256 of a journal's last record (zeros when it has none): its head, without the state.
+adapters::Status JournalHead(adapters::SegmentLog& journal, Sha256* head);
 
 }  // namespace kezek::cli

@@ -110,20 +110,15 @@ std::optional<Sha256> ParseHex(const std::string& hex) {
   return out;
 }
 
+// A runtime's messages, on standard error.
+void SayReplay(const std::string& message) { fmt::print(stderr, "kezek replay: {}\n", message); }
+
 // --expect-head, when given, into *expect; false (after saying why) when it is no SHA-256.
 bool ExpectedHead(const Args& args, std::optional<Sha256>* expect) {
   if (!args.options.contains("--expect-head")) return true;
   *expect = ParseHex(args.options.at("--expect-head"));
   if (!*expect) fmt::print(stderr, "kezek replay: --expect-head takes 64 hex digits (a SHA-256)\n");
   return expect->has_value();
-}
-
-std::unique_ptr<adapters::Runtime> OpenSource(const std::string& data, int* exit_code) {
-  adapters::Runtime::Options options;
-  options.say = [](const std::string& message) { fmt::print(stderr, "kezek replay: {}\n", message); };
-  std::unique_ptr<adapters::Runtime> runtime;
-  if (const auto s = adapters::Runtime::OpenReadOnly(data, options, &runtime); !s.ok()) *exit_code = Fail(s);
-  return runtime;
 }
 
 // Runs the verification of `source` with progress and Ctrl-C, prints its report (after `heading`,
@@ -155,14 +150,15 @@ int VerifyCommand(const Args& args) {
   // journal); a state the logs contradict is itself a finding, and the logs are then verified
   // without it. The state itself is not loaded unless it must be (see state_hash below).
   const std::string data = args.options.at("--data");
-  adapters::Runtime::Options runtime_options;
-  runtime_options.say = [](const std::string& message) { fmt::print(stderr, "kezek replay: {}\n", message); };
-  runtime_options.defer_state = true;
-  std::unique_ptr<adapters::Runtime> runtime;
-  std::unique_ptr<adapters::SegmentLog> actions, journal;
+  LogsOfDir logs;
+  if (const auto s = OpenLogsOf(data, SayReplay, &logs);
+      !s.ok()) {
+    return Fail(s);
+  }
+  std::unique_ptr<adapters::Runtime>& runtime = logs.runtime;
   std::future<std::pair<adapters::Status, Sha256>> stored;  // the stored entries hashed beside the fold
   replay::VerifySource source;
-  if (const auto s = adapters::Runtime::OpenReadOnly(data, runtime_options, &runtime); s.ok()) {
+  if (runtime) {
     source.state_applied = runtime->applied();
     stored = std::async(std::launch::async, [&runtime] {
       Sha256 hash{};
@@ -180,21 +176,11 @@ int VerifyCommand(const Args& args) {
       }
       return runtime->engine().StateHash();
     };
-  } else if (s.code() == adapters::Status::Code::kCorruption) {
-    source.state_problem = fmt::format("the data directory does not open: {}", s.ToString());
-    adapters::SegmentLog::Options log_options;
-    log_options.read_only = true;
-    adapters::SegmentLog::Recovery recovery;
-    for (auto [name, log] : {std::pair{"actions", &actions}, std::pair{"journal", &journal}}) {
-      if (const auto l = adapters::SegmentLog::Open((fs::path(data) / name).string(), log_options, log, &recovery); !l.ok()) {
-        return Fail(l);
-      }
-    }
   } else {
-    return Fail(s);
+    source.state_problem = fmt::format("the data directory does not open: {}", logs.open_problem);
   }
-  adapters::SegmentLog& actions_log = runtime ? runtime->actions_log() : *actions;
-  adapters::SegmentLog& journal_log = runtime ? runtime->journal_log() : *journal;
+  adapters::SegmentLog& actions_log = logs.actions_log();
+  adapters::SegmentLog& journal_log = logs.journal_log();
   source.inputs = actions_log.end();
   source.records = journal_log.end();
   source.input = [&](uint64_t index, std::vector<uint8_t>* bytes, std::string* error) {
@@ -365,10 +351,17 @@ int RebuildCommand(const Args& args) {
   const std::string out = args.options.at("--out");
   std::error_code error;
   if (fs::exists(out, error)) return fmt::print(stderr, "kezek replay: {}: already exists\n", out), 2;
-  int code = 0;
-  const auto source = OpenSource(args.options.at("--data"), &code);
-  if (!source) return code;
-  const uint64_t inputs = source->actions().end();
+  // The source's logs are what a rebuild reads; its state only answers the comparison at the end,
+  // so a state that does not load (what a rebuild repairs) does not stop it.
+  const std::string data = args.options.at("--data");
+  LogsOfDir logs;
+  if (const auto s = OpenLogsOf(data, SayReplay, &logs);
+      !s.ok()) {
+    return Fail(s);
+  }
+  adapters::SegmentLog& source_actions = logs.actions_log();
+  adapters::SegmentLog& source_journal = logs.journal_log();
+  const uint64_t inputs = source_actions.end();
   adapters::Runtime::Options options;
   options.create = true;
   std::unique_ptr<adapters::Runtime> target;
@@ -391,7 +384,7 @@ int RebuildCommand(const Args& args) {
       return fmt::print(stderr, "kezek replay: interrupted after {} of {} inputs; {} removed\n", from, inputs, out), 130;
     }
     for (uint64_t i = from; i < std::min(inputs, from + kChunk); ++i) {
-      adapters::Status s = source->actions_log().ReadRecord(i, &payload);
+      adapters::Status s = source_actions.ReadRecord(i, &payload);
       if (s.ok()) s = target->actions_log().Append(payload);
       if (!s.ok()) return remove_unfinished(), Fail(s);
     }
@@ -415,12 +408,12 @@ int RebuildCommand(const Args& args) {
   uint64_t entries = 0;
   if (const auto s = store->ContentHash(&projections_hash, &entries); !s.ok()) return Fail(s);
   // The new journal against the source's, record by record, over what the source had journaled.
-  const uint64_t records = std::min(source->journal().end(), target->journal().end());
+  const uint64_t records = std::min(source_journal.end(), target->journal().end());
   uint64_t differing = 0, first_differing = 0;
   std::vector<uint8_t> theirs;
   if (const auto s = target->journal_log().Read(0, [&](uint64_t index, std::span<const uint8_t> ours) {
         if (index >= records) return false;
-        if (const auto r = source->journal_log().ReadRecord(index, &theirs); !r.ok() ||
+        if (const auto r = source_journal.ReadRecord(index, &theirs); !r.ok() ||
             !std::equal(ours.begin(), ours.end(), theirs.begin(), theirs.end())) {
           if (differing++ == 0) first_differing = index;
         }
@@ -429,12 +422,21 @@ int RebuildCommand(const Args& args) {
       !s.ok()) {
     return Fail(s);
   }
-  const bool state_comparable = source->applied() == target->applied();
-  const bool state_equal = state_comparable && source->engine().StateHash() == target->engine().StateHash();
+  // The source's state, loaded only now.
+  std::string source_state_problem;
+  if (!logs.runtime) {
+    source_state_problem = fmt::format("the source does not open: {}", logs.open_problem);
+  } else if (const auto loaded = logs.runtime->LoadState(); !loaded.ok()) {
+    source_state_problem = fmt::format("the source's stored state does not load: {}", loaded.ToString());
+  }
+  const bool state_readable = source_state_problem.empty();
+  const bool state_comparable = state_readable && logs.runtime->applied() == target->applied();
+  const bool state_equal =
+      state_comparable && logs.runtime->engine().StateHash() == target->engine().StateHash();
   fmt::print("rebuilt {} from {} inputs: {} journal records, state hash {}, read models {} entries (sha256 {})\n", out,
              inputs, target->journal().end(), projections::Hex(target->engine().StateHash()), entries,
              projections::Hex(projections_hash));
-  const bool journal_equal = differing == 0 && source->journal().end() <= target->journal().end();
+  const bool journal_equal = differing == 0 && source_journal.end() <= target->journal().end();
   if (journal_equal) {
     fmt::print("journal: equal to the source's, {} records byte for byte{}\n", records,
                target->journal().end() > records
@@ -445,27 +447,38 @@ int RebuildCommand(const Args& args) {
                "names what)\n", differing, records, first_differing, args.options.at("--data"));
   } else {
     fmt::print("journal: the source holds {} records, the rebuild {}: the source's journal runs past its actions\n",
-               source->journal().end(), target->journal().end());
+               source_journal.end(), target->journal().end());
   }
-  if (state_comparable) {
+  if (!state_readable) {
+    fmt::print("state: not compared: {}\n", source_state_problem);
+    if (journal_equal) {
+      fmt::print(stderr, "kezek replay: {} is a whole data directory made from the actions log alone, its journal equal "
+                         "to the source's: to recover, stop whatever writes {} and put {} in its place\n",
+                 out, data, out);
+    }
+  } else if (state_comparable) {
     fmt::print("state: {}\n", state_equal ? "equal to the source's (state hash)" : "DIFFERS from the source's state hash");
   } else {
-    fmt::print("state: not compared (the source's state reflects {} inputs, the rebuild {})\n", source->applied(),
+    fmt::print("state: not compared (the source's state reflects {} inputs, the rebuild {})\n", logs.runtime->applied(),
                target->applied());
   }
-  return journal_equal && (state_equal || !state_comparable) ? 0 : 1;
+  return journal_equal && state_readable && (state_equal || !state_comparable) ? 0 : 1;
 }
 
 int CheckpointCommand(const Args& args) {
   const auto every = Number(args, "--every", adapters::kCheckpointEveryDefault);
   if (!every) return 2;
   if (*every == 0) return fmt::print(stderr, "kezek replay: --every is at least 1\n"), 2;
-  int code = 0;
+  // Checkpoints come from the logs alone (folded afresh, each record compared with the journal's):
+  // the stored state is not loaded.
   const std::string data = args.options.at("--data");
-  const auto source = OpenSource(data, &code);
-  if (!source) return code;
+  LogsOfDir logs;
+  if (const auto s = OpenLogsOf(data, SayReplay, &logs);
+      !s.ok()) {
+    return Fail(s);
+  }
   CatchInterrupt(true);
-  Progress progress("replay", "checkpoint: records", source->journal().end());
+  Progress progress("replay", "checkpoint: records", logs.journal_log().end());
   adapters::CheckpointBuild build;
   build.every = *every;
   build.stop = &Interrupted();
@@ -475,7 +488,7 @@ int CheckpointCommand(const Args& args) {
                              IsoUtc(InstantMs{c.engine_time_ms}), c.bytes, projections::Hex(c.state_hash)));
   };
   adapters::CheckpointBuildReport report;
-  const auto s = adapters::BuildCheckpoints(data, source->actions_log(), source->journal_log(), build, &report);
+  const auto s = adapters::BuildCheckpoints(data, logs.actions_log(), logs.journal_log(), build, &report);
   progress.Done();
   CatchInterrupt(false);
   for (const std::string& note : report.notes) fmt::print(stderr, "kezek replay: {}\n", note);

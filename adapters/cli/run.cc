@@ -41,7 +41,7 @@ int Run(int argc, char** argv) {
   std::unique_ptr<adapters::Runtime> runtime;  // opening catches up
   if (const auto s = adapters::Runtime::Open(args->options.at("--data"), *options, &runtime); !s.ok()) {
     if (progress) progress->Done();
-    return fmt::print(stderr, "kezek run: {}\n", s.ToString()), 1;
+    return OpenFailed("run", args->options.at("--data"), s);
   }
   if (progress) progress->Done();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

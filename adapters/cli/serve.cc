@@ -191,7 +191,7 @@ int Serve(int argc, char** argv) {
     runtime_options.create = true;
     runtime_options.say = options.say;
     if (const adapters::Status s = adapters::Runtime::Open(data, runtime_options, &runtime); !s.ok()) {
-      return fmt::print(stderr, "kezek serve: {}\n", s.ToString()), 1;
+      return OpenFailed("serve", data, s);
     }
     options.projections_path = (std::filesystem::path(data) / "projections").string();
     made = std::make_unique<http::Server>(*runtime, std::move(keys), options);

@@ -28,6 +28,28 @@ folded again, each record compared with the journal's. Its state hash is the one
 there had.
 )";
 
+// A data directory whose state does not load (or that does not open): what its logs say, what is
+// wrong, and what repairs it. Exit status 1.
+int DamagedStatus(const std::string& data, LogsOfDir& logs, const std::string& problem) {
+  adapters::SegmentLog& actions = logs.actions_log();
+  adapters::SegmentLog& journal = logs.journal_log();
+  Sha256 head{};
+  const adapters::Status read = JournalHead(journal, &head);
+  fmt::print("data directory: {}\nactions log:    {} inputs, {} bytes\n", data, actions.end(), actions.bytes());
+  if (logs.runtime) {
+    fmt::print("applied:        {} inputs ({} pending)\n", logs.runtime->applied(), actions.end() - logs.runtime->applied());
+  }
+  fmt::print("journal:        {} records, {} bytes, head {}\n", journal.end(), journal.bytes(),
+             read.ok() ? projections::Hex(head) : fmt::format("unknown ({})", read.ToString()));
+  fmt::print("state:          DOES NOT LOAD: {}\n", problem);
+  fmt::print(stderr,
+             "kezek status: the logs above are read without the state. 'kezek replay verify --data {0}' checks them; "
+             "'kezek replay rebuild --data {0} --out NEWDIR' makes a whole data directory from the actions log alone, "
+             "to take this one's place (docs/audit.md)\n",
+             data);
+  return 1;
+}
+
 }  // namespace
 
 int StatusCommand(int argc, char** argv) {
@@ -39,13 +61,15 @@ int StatusCommand(int argc, char** argv) {
   if (!AsOfFrom(*args, "status", &target)) return 2;
   const std::string data = args->options.at("--data");
   if (!target) {
-    adapters::Runtime::Options options;
-    options.say = [](const std::string& message) { fmt::print(stderr, "kezek status: {}\n", message); };
-    std::unique_ptr<adapters::Runtime> runtime;
-    if (const auto s = adapters::Runtime::OpenReadOnly(data, options, &runtime); !s.ok()) {
-      return fmt::print(stderr, "kezek status: {}\n", s.ToString()), 1;
+    LogsOfDir logs;
+    const auto say = [](const std::string& message) { fmt::print(stderr, "kezek status: {}\n", message); };
+    if (const auto s = OpenLogsOf(data, say, &logs); !s.ok()) return fmt::print(stderr, "kezek status: {}\n", s.ToString()), 1;
+    std::string problem = logs.open_problem;
+    if (logs.runtime) {
+      if (const auto loaded = logs.runtime->LoadState(); loaded.ok()) return fmt::print("{}", StatusText(*logs.runtime)), 0;
+      else problem = loaded.ToString();
     }
-    return fmt::print("{}", StatusText(*runtime)), 0;
+    return DamagedStatus(data, logs, problem);
   }
   // As of: the logs alone (the stored state is today's), from the checkpoint before the point.
   adapters::AsOfPoint point;
