@@ -13,8 +13,10 @@ void DecisionWriter::Clear() {
   // Only the builders the last input used (parts 1.. use more_[0..]): the others stay clear, and
   // a history's one large allocation would otherwise have every later input touch its builders.
   for (size_t part = 1; part < parts_.size(); ++part) more_[part - 1].Clear();
-  parts_.clear();
-  parts_.push_back(Part{&first_, {}});
+  // Part 0's list of decisions keeps its capacity: no allocation per input.
+  if (parts_.empty()) parts_.push_back(Part{&first_, {}});
+  parts_.resize(1);
+  parts_[0].decisions.clear();
   count_ = 0;
   full_ = false;
   decision_start_ = SIZE_MAX;
