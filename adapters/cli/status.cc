@@ -29,7 +29,7 @@ there had.
 )";
 
 // A data directory whose state does not load (or that does not open): what its logs say, what is
-// wrong, and what repairs it. Exit status 1.
+// wrong (`problem`, the state's line), and what repairs it. Exit status 1.
 int DamagedStatus(const std::string& data, LogsOfDir& logs, const std::string& problem) {
   adapters::SegmentLog& actions = logs.actions_log();
   adapters::SegmentLog& journal = logs.journal_log();
@@ -41,7 +41,7 @@ int DamagedStatus(const std::string& data, LogsOfDir& logs, const std::string& p
   }
   fmt::print("journal:        {} records, {} bytes, head {}\n", journal.end(), journal.bytes(),
              read.ok() ? projections::Hex(head) : fmt::format("unknown ({})", read.ToString()));
-  fmt::print("state:          DOES NOT LOAD: {}\n", problem);
+  fmt::print("state:          {}\n", problem);
   fmt::print(stderr,
              "kezek status: the logs above are read without the state. 'kezek replay verify --data {0}' checks them; "
              "'kezek replay rebuild --data {0} --out NEWDIR' makes a whole data directory from the actions log alone, "
@@ -64,10 +64,10 @@ int StatusCommand(int argc, char** argv) {
     LogsOfDir logs;
     const auto say = [](const std::string& message) { fmt::print(stderr, "kezek status: {}\n", message); };
     if (const auto s = OpenLogsOf(data, say, &logs); !s.ok()) return fmt::print(stderr, "kezek status: {}\n", s.ToString()), 1;
-    std::string problem = logs.open_problem;
+    std::string problem = fmt::format("NOT READ: the data directory does not open: {}", logs.open_problem);
     if (logs.runtime) {
       if (const auto loaded = logs.runtime->LoadState(); loaded.ok()) return fmt::print("{}", StatusText(*logs.runtime)), 0;
-      else problem = loaded.ToString();
+      else problem = fmt::format("DOES NOT LOAD: {}", loaded.ToString());
     }
     return DamagedStatus(data, logs, problem);
   }
