@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/assert.h"
 #include "engine/civil_time.h"
 
 namespace kezek {
@@ -63,6 +64,7 @@ std::variant<IinInfo, IinError> ParseIin(std::string_view text) {
 }
 
 void WriteIin(Iin iin, char* out) {
+  KEZEK_ASSERT(iin.value < kIinEnd);
   // Two digits a step from a table of "00".."99": six divisions instead of twelve.
   static constexpr auto kPairs = [] {
     std::array<char, 200> pairs{};
@@ -80,7 +82,8 @@ void WriteIin(Iin iin, char* out) {
   }
 }
 
-// By hand, not fmt: every notification names its recipient by IIN.
+// WriteIin, not fmt, for every IIN an application can hold (the decisions write theirs straight
+// into the record's builder: DecisionWriter's CreateIin).
 std::string FormatIin(Iin iin) {
   if (iin.value >= kIinEnd) return fmt::format("{:012}", iin.value);
   std::string out(12, '0');

@@ -146,25 +146,32 @@ adapters::Status OpenLogsOf(const std::string& data, const std::function<void(co
   out->open_problem = s.ToString();
   adapters::SegmentLog::Options log_options;
   log_options.read_only = true;
-  adapters::SegmentLog::Recovery recovery;
-  for (auto [name, log] : {std::pair{"actions", &out->actions}, std::pair{"journal", &out->journal}}) {
-    if (const auto l = adapters::SegmentLog::Open((std::filesystem::path(data) / name).string(), log_options, log, &recovery);
-        !l.ok()) {
-      return l;
+  // The journal first, as a read-only runtime opens them (Runtime::OpenLogs): the actions log,
+  // opened after it, then holds every input its records came from, though a writer appends.
+  for (auto [name, log] : {std::pair{"journal", &out->journal}, std::pair{"actions", &out->actions}}) {
+    adapters::SegmentLog::Recovery recovery;
+    const std::string path = (std::filesystem::path(data) / name).string();
+    if (const auto l = adapters::SegmentLog::Open(path, log_options, log, &recovery); !l.ok()) return l;
+    if (recovery.dropped_bytes > 0 && say) {
+      say(fmt::format("{}: a torn tail (or a record being written) of {} bytes left at {}", name, recovery.dropped_bytes,
+                      recovery.dropped_from));
     }
   }
   return adapters::Status::Ok();
 }
 
+void SayRepair(const char* command, const std::string& data) {
+  fmt::print(stderr,
+             "kezek {0}: 'kezek replay verify --data {1}' names what is damaged; when it finds the hash chain intact "
+             "and the fold equal to the journal (only the state damaged), 'kezek replay rebuild --data {1} --out "
+             "NEWDIR' makes a whole data directory from the actions log alone, to take its place (docs/audit.md, "
+             "\"A damaged state\")\n",
+             command, data);
+}
+
 int OpenFailed(const char* command, const std::string& data, const adapters::Status& s) {
   fmt::print(stderr, "kezek {}: {}\n", command, s.ToString());
-  if (s.code() == adapters::Status::Code::kCorruption) {
-    fmt::print(stderr,
-               "kezek {0}: 'kezek replay verify --data {1}' names what is damaged; when its logs verify, 'kezek replay "
-               "rebuild --data {1} --out NEWDIR' makes a whole data directory from the actions log alone, to take its "
-               "place (docs/audit.md)\n",
-               command, data);
-  }
+  if (s.code() == adapters::Status::Code::kCorruption) SayRepair(command, data);
   return 1;
 }
 

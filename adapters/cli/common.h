@@ -97,12 +97,17 @@ struct LogsOfDir {
   adapters::SegmentLog& actions_log() { return runtime ? runtime->actions_log() : *actions; }
   adapters::SegmentLog& journal_log() { return runtime ? runtime->journal_log() : *journal; }
 };
-// Opens `data` so (messages through `say`); a failure but corruption (no such directory, a log
-// that does not open) is returned.
+// Opens `data` so (messages, such as a torn tail left, through `say`); any failure other than a
+// corruption (no such directory, a log that does not open) is returned. The state, when loaded
+// later (LoadState), is read after the opening's retries (Runtime's OpenIn): RocksDB opens every
+// table file at its opening (max_open_files -1), so a writer compacting meanwhile does not make it
+// fail.
 adapters::Status OpenLogsOf(const std::string& data, const std::function<void(const std::string&)>& say,
                             LogsOfDir* out);
-// Says on standard error why `command` could not open `data`; for a corruption, also what finds and
-// repairs it (verify, rebuild). Returns 1, the exit status.
+// Says on standard error what finds and repairs damage in `data` (verify, then rebuild).
+void SayRepair(const char* command, const std::string& data);
+// Says on standard error why `command` could not open `data`; for a corruption, also SayRepair.
+// Returns 1, the exit status.
 int OpenFailed(const char* command, const std::string& data, const adapters::Status& s);
 // The SHA-256 of a journal's last record (zeros when it has none): its head, without the state.
 adapters::Status JournalHead(adapters::SegmentLog& journal, Sha256* head);

@@ -53,8 +53,10 @@ The auditor's tools. DIR is a data directory ('kezek append', 'kezek serve') or 
   rebuild   makes a new data directory NEWDIR (which must not exist) from DIR's actions log alone:
             the inputs copied, folded into a new journal and state, and the read models built
             from that journal; then compares the new journal with DIR's byte for byte and the
-            state hashes. Exit 0 when equal, 1 when they differ (NEWDIR is kept to look at), 130
-            when interrupted (NEWDIR is removed).
+            state hashes. DIR's state is read only for that comparison: one that does not load is
+            no obstacle (docs/audit.md, "A damaged state"). Exit 0 when equal, 1 when they differ
+            or DIR's state cannot be compared (NEWDIR is kept: when its journal is equal, it is
+            the repair), 130 when interrupted (NEWDIR is removed).
 
   checkpoint
             writes the checkpoints that as-of questions start from (docs/audit.md, "As of"):
@@ -151,10 +153,7 @@ int VerifyCommand(const Args& args) {
   // without it. The state itself is not loaded unless it must be (see state_hash below).
   const std::string data = args.options.at("--data");
   LogsOfDir logs;
-  if (const auto s = OpenLogsOf(data, SayReplay, &logs);
-      !s.ok()) {
-    return Fail(s);
-  }
+  if (const auto s = OpenLogsOf(data, SayReplay, &logs); !s.ok()) return Fail(s);
   std::unique_ptr<adapters::Runtime>& runtime = logs.runtime;
   std::future<std::pair<adapters::Status, Sha256>> stored;  // the stored entries hashed beside the fold
   replay::VerifySource source;
@@ -355,10 +354,7 @@ int RebuildCommand(const Args& args) {
   // so a state that does not load (what a rebuild repairs) does not stop it.
   const std::string data = args.options.at("--data");
   LogsOfDir logs;
-  if (const auto s = OpenLogsOf(data, SayReplay, &logs);
-      !s.ok()) {
-    return Fail(s);
-  }
+  if (const auto s = OpenLogsOf(data, SayReplay, &logs); !s.ok()) return Fail(s);
   adapters::SegmentLog& source_actions = logs.actions_log();
   adapters::SegmentLog& source_journal = logs.journal_log();
   const uint64_t inputs = source_actions.end();
@@ -398,9 +394,8 @@ int RebuildCommand(const Args& args) {
   // The read models from the new journal alone.
   std::unique_ptr<adapters::ProjectionStore> store;
   projections::ReadModels models;
-  const auto say = [](const std::string& line) { fmt::print(stderr, "kezek replay: {}\n", line); };
   if (const auto s = adapters::OpenProjections((fs::path(out) / "projections").string(), target->journal_log(),
-                                               /*rebuild=*/true, &store, &models, say);
+                                               /*rebuild=*/true, &store, &models, SayReplay);
       !s.ok()) {
     return Fail(s);
   }
@@ -473,10 +468,7 @@ int CheckpointCommand(const Args& args) {
   // the stored state is not loaded.
   const std::string data = args.options.at("--data");
   LogsOfDir logs;
-  if (const auto s = OpenLogsOf(data, SayReplay, &logs);
-      !s.ok()) {
-    return Fail(s);
-  }
+  if (const auto s = OpenLogsOf(data, SayReplay, &logs); !s.ok()) return Fail(s);
   CatchInterrupt(true);
   Progress progress("replay", "checkpoint: records", logs.journal_log().end());
   adapters::CheckpointBuild build;

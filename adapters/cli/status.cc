@@ -19,7 +19,10 @@ constexpr const char* kStatusUsage = R"(usage: kezek status --data DIR [--as-of 
 Prints the data directory's offsets (logged inputs, applied inputs, journal records), hashes
 (journal head, state hash), the engine's time and sizes (logs, state on disk). Read-only: takes no
 lock, recovers, cuts and folds nothing (inputs not folded yet show as pending); it works while
-another process appends, and for a user who may not write DIR.
+another process appends, and for a user who may not write DIR. Exit 0; 1 when DIR cannot be read,
+or when its state does not load or contradicts its logs: then what the logs hold is printed (the
+journal's head from its last record), the state's line says what is wrong, and standard error
+what finds and repairs it (docs/audit.md, "A damaged state").
 
 As of (docs/audit.md): the state as it was after the journal's first N records, or after every
 record up to WHEN (a date YYYY-MM-DD through its end in Kazakhstan, or YYYY-MM-DDTHH:MM:SSZ):
@@ -30,23 +33,19 @@ there had.
 
 // A data directory whose state does not load (or that does not open): what its logs say, what is
 // wrong (`problem`, the state's line), and what repairs it. Exit status 1.
-int DamagedStatus(const std::string& data, LogsOfDir& logs, const std::string& problem) {
-  adapters::SegmentLog& actions = logs.actions_log();
-  adapters::SegmentLog& journal = logs.journal_log();
+int DamagedStatus(const std::string& data, LogsOfDir* logs, const std::string& problem) {
+  adapters::SegmentLog& actions = logs->actions_log();
+  adapters::SegmentLog& journal = logs->journal_log();
   Sha256 head{};
   const adapters::Status read = JournalHead(journal, &head);
   fmt::print("data directory: {}\nactions log:    {} inputs, {} bytes\n", data, actions.end(), actions.bytes());
-  if (logs.runtime) {
-    fmt::print("applied:        {} inputs ({} pending)\n", logs.runtime->applied(), actions.end() - logs.runtime->applied());
+  if (logs->runtime) {  // the state's own entry says it, read without loading the rest
+    fmt::print("applied:        {} inputs ({} pending)\n", logs->runtime->applied(), actions.end() - logs->runtime->applied());
   }
   fmt::print("journal:        {} records, {} bytes, head {}\n", journal.end(), journal.bytes(),
              read.ok() ? projections::Hex(head) : fmt::format("unknown ({})", read.ToString()));
   fmt::print("state:          {}\n", problem);
-  fmt::print(stderr,
-             "kezek status: the logs above are read without the state. 'kezek replay verify --data {0}' checks them; "
-             "'kezek replay rebuild --data {0} --out NEWDIR' makes a whole data directory from the actions log alone, "
-             "to take this one's place (docs/audit.md)\n",
-             data);
+  SayRepair("status", data);
   return 1;
 }
 
@@ -63,13 +62,16 @@ int StatusCommand(int argc, char** argv) {
   if (!target) {
     LogsOfDir logs;
     const auto say = [](const std::string& message) { fmt::print(stderr, "kezek status: {}\n", message); };
-    if (const auto s = OpenLogsOf(data, say, &logs); !s.ok()) return fmt::print(stderr, "kezek status: {}\n", s.ToString()), 1;
-    std::string problem = fmt::format("NOT READ: the data directory does not open: {}", logs.open_problem);
-    if (logs.runtime) {
-      if (const auto loaded = logs.runtime->LoadState(); loaded.ok()) return fmt::print("{}", StatusText(*logs.runtime)), 0;
-      else problem = fmt::format("DOES NOT LOAD: {}", loaded.ToString());
+    if (const auto s = OpenLogsOf(data, say, &logs); !s.ok()) {
+      return fmt::print(stderr, "kezek status: {}\n", s.ToString()), 1;
     }
-    return DamagedStatus(data, logs, problem);
+    if (!logs.runtime) {
+      return DamagedStatus(data, &logs, fmt::format("NOT READ: the data directory does not open: {}", logs.open_problem));
+    }
+    if (const auto loaded = logs.runtime->LoadState(); !loaded.ok()) {
+      return DamagedStatus(data, &logs, fmt::format("DOES NOT LOAD: {}", loaded.ToString()));
+    }
+    return fmt::print("{}", StatusText(*logs.runtime)), 0;
   }
   // As of: the logs alone (the stored state is today's), from the checkpoint before the point.
   adapters::AsOfPoint point;
