@@ -147,15 +147,12 @@ adapters::Status OpenLogsOf(const std::string& data, const std::function<void(co
   adapters::SegmentLog::Options log_options;
   log_options.read_only = true;
   // The journal first, as a read-only runtime opens them (Runtime::OpenLogs): the actions log,
-  // opened after it, then holds every input its records came from, though a writer appends.
+  // opened after it, then holds every input its records came from, though a writer appends. (The
+  // runtime opened both before it found the corruption, and said any torn tail then.)
+  adapters::SegmentLog::Recovery recovery;
   for (auto [name, log] : {std::pair{"journal", &out->journal}, std::pair{"actions", &out->actions}}) {
-    adapters::SegmentLog::Recovery recovery;
     const std::string path = (std::filesystem::path(data) / name).string();
     if (const auto l = adapters::SegmentLog::Open(path, log_options, log, &recovery); !l.ok()) return l;
-    if (recovery.dropped_bytes > 0 && say) {
-      say(fmt::format("{}: a torn tail (or a record being written) of {} bytes left at {}", name, recovery.dropped_bytes,
-                      recovery.dropped_from));
-    }
   }
   return adapters::Status::Ok();
 }

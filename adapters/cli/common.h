@@ -97,11 +97,11 @@ struct LogsOfDir {
   adapters::SegmentLog& actions_log() { return runtime ? runtime->actions_log() : *actions; }
   adapters::SegmentLog& journal_log() { return runtime ? runtime->journal_log() : *journal; }
 };
-// Opens `data` so (messages, such as a torn tail left, through `say`); any failure other than a
-// corruption (no such directory, a log that does not open) is returned. The state, when loaded
-// later (LoadState), is read after the opening's retries (Runtime's OpenIn): RocksDB opens every
-// table file at its opening (max_open_files -1), so a writer compacting meanwhile does not make it
-// fail.
+// Opens `data` so (the runtime's messages, such as a torn tail left, through `say`); any failure
+// other than a corruption (no such directory, a log that does not open) is returned. The state,
+// when loaded later (LoadState), is read after the opening's retries (Runtime's OpenIn): RocksDB
+// opens every table file at its opening (max_open_files -1), so a writer compacting meanwhile does
+// not make it fail.
 adapters::Status OpenLogsOf(const std::string& data, const std::function<void(const std::string&)>& say,
                             LogsOfDir* out);
 // Says on standard error what finds and repairs damage in `data` (verify, then rebuild).
