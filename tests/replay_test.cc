@@ -186,7 +186,7 @@ TEST_CASE("replay verify: a stored state that does not load is the state's findi
   fs::remove_all(dir);
 }
 
-TEST_CASE("replay: a directory whose state contradicts its logs (a journal cut short) is read from its logs") {
+TEST_CASE("replay: a directory whose state contradicts its logs (a journal cut short), or has none, is read from its logs") {
   const std::string dir = MakeDataDir("replay-cut-journal");
   std::vector<Bytes> records = JournalOf(dir);
   const std::string head = projections::Hex(Sha256Hasher().Of(records[records.size() - 2]));
@@ -207,11 +207,30 @@ TEST_CASE("replay: a directory whose state contradicts its logs (a journal cut s
   fs::remove_all(rebuilt);
   const Run rebuild = Kezek(fmt::format("replay rebuild --data {} --out {}", cut, rebuilt));
   CHECK(rebuild.status == 1);
-  CHECK(rebuild.out.find("state: not compared: the source does not open: ") != std::string::npos);
+  CHECK(rebuild.out.find("state: not compared: the data directory does not open: ") != std::string::npos);
   CHECK(Kezek(fmt::format("replay verify --data {}", rebuilt)).status == 0);
   CHECK(Kezek(fmt::format("run --data {}", cut)).status == 1);  // a writer refuses it
   fs::remove_all(rebuilt);
   fs::remove_all(cut);
+
+  // No state directory at all: the logs are read as they are; a writer derives the state again.
+  const std::string stateless = dir + "-stateless";
+  fs::remove_all(stateless);
+  fs::copy(dir, stateless, fs::copy_options::recursive);
+  fs::remove_all(fs::path(stateless) / "state");
+  const Run bare = Kezek(fmt::format("status --data {}", stateless));
+  CHECK(bare.status == 1);
+  CHECK(bare.out.find("state:          NOT READ: the data directory has no state") != std::string::npos);
+  const Run verify = Kezek(fmt::format("replay verify --data {}", stateless));
+  CHECK(verify.status == 1);
+  CHECK(verify.out.find("fold: equal") != std::string::npos);
+  const Run again = Kezek(fmt::format("replay rebuild --data {} --out {}", stateless, rebuilt));
+  CHECK(again.status == 1);
+  CHECK(again.out.find("journal: equal to the source's") != std::string::npos);
+  CHECK(Kezek(fmt::format("run --data {}", stateless)).status == 0);
+  CHECK(Kezek(fmt::format("status --data {}", stateless)).status == 0);
+  fs::remove_all(rebuilt);
+  fs::remove_all(stateless);
   fs::remove_all(dir);
 }
 

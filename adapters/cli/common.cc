@@ -142,8 +142,15 @@ adapters::Status OpenLogsOf(const std::string& data, const std::function<void(co
   options.say = say;
   options.defer_state = true;
   const adapters::Status s = adapters::Runtime::OpenReadOnly(data, options, &out->runtime);
-  if (s.ok() || s.code() != adapters::Status::Code::kCorruption) return s;
-  out->open_problem = s.ToString();
+  if (s.ok()) return s;
+  // A data directory (its marker there) without a state directory: a writer derives the state
+  // from the logs ('kezek run'); the logs are read as they are.
+  std::error_code error;
+  const std::filesystem::path dir(data);
+  const bool no_state = std::filesystem::exists(dir / "KEZEK", error) && !std::filesystem::exists(dir / "state", error);
+  if (s.code() != adapters::Status::Code::kCorruption && !no_state) return s;
+  out->open_problem = no_state ? "the data directory has no state (a writer, 'kezek run', derives one from its logs)"
+                               : fmt::format("the data directory does not open: {}", s.ToString());
   adapters::SegmentLog::Options log_options;
   log_options.read_only = true;
   // The journal first, as a read-only runtime opens them (Runtime::OpenLogs): the actions log,

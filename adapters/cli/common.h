@@ -88,12 +88,13 @@ std::string StatusText(const adapters::Runtime& runtime);
 
 // A data directory opened read-only for its logs, whatever its state: through its runtime with the
 // state deferred (Runtime::Options::defer_state: loaded only by LoadState) when the directory opens,
-// else its two logs alone and why it did not open. A damaged state is what a verification reports
-// and a rebuild repairs, so it stops neither.
+// else its two logs alone and why it did not open (its state contradicts its logs, or there is no
+// state directory). A damaged state is what a verification reports and a rebuild repairs, so it
+// stops neither.
 struct LogsOfDir {
   std::unique_ptr<adapters::Runtime> runtime;              // when the directory opens
   std::unique_ptr<adapters::SegmentLog> actions, journal;  // when it does not
-  std::string open_problem;                                // why it does not ("" when it does)
+  std::string open_problem;  // why it does not, a clause ("the data directory does not open: …"; "" when it does)
   adapters::SegmentLog& actions_log() { return runtime ? runtime->actions_log() : *actions; }
   adapters::SegmentLog& journal_log() { return runtime ? runtime->journal_log() : *journal; }
 };

@@ -176,7 +176,7 @@ int VerifyCommand(const Args& args) {
       return runtime->engine().StateHash();
     };
   } else {
-    source.state_problem = fmt::format("the data directory does not open: {}", logs.open_problem);
+    source.state_problem = logs.open_problem;
   }
   adapters::SegmentLog& actions_log = logs.actions_log();
   adapters::SegmentLog& journal_log = logs.journal_log();
@@ -420,7 +420,7 @@ int RebuildCommand(const Args& args) {
   // The source's state, loaded only now.
   std::string source_state_problem;
   if (!logs.runtime) {
-    source_state_problem = fmt::format("the source does not open: {}", logs.open_problem);
+    source_state_problem = logs.open_problem;
   } else if (const auto loaded = logs.runtime->LoadState(); !loaded.ok()) {
     source_state_problem = fmt::format("the source's stored state does not load: {}", loaded.ToString());
   }

@@ -66,7 +66,7 @@ int StatusCommand(int argc, char** argv) {
       return fmt::print(stderr, "kezek status: {}\n", s.ToString()), 1;
     }
     if (!logs.runtime) {
-      return DamagedStatus(data, &logs, fmt::format("NOT READ: the data directory does not open: {}", logs.open_problem));
+      return DamagedStatus(data, &logs, "NOT READ: " + logs.open_problem);
     }
     if (const auto loaded = logs.runtime->LoadState(); !loaded.ok()) {
       return DamagedStatus(data, &logs, fmt::format("DOES NOT LOAD: {}", loaded.ToString()));
