@@ -42,16 +42,31 @@ inline std::shared_future<Status> Done(Status status) {
   return done.get_future().share();
 }
 
+// For a person to read: the message's control characters (a path given with one, a name from a
+// damaged file) written as \xNN, so that none moves the cursor or rings a terminal; UTF-8 text
+// (a Cyrillic path) stays as it is.
 inline std::string Status::ToString() const {
+  const char* kind = "";
   switch (code_) {
     case Code::kOk: return "OK";
-    case Code::kIoError: return "I/O error: " + message_;
-    case Code::kCorruption: return "corruption: " + message_;
-    case Code::kInvalidArgument: return "invalid argument: " + message_;
-    case Code::kBusy: return "busy: " + message_;
-    case Code::kNotFound: return "not found: " + message_;
+    case Code::kIoError: kind = "I/O error: "; break;
+    case Code::kCorruption: kind = "corruption: "; break;
+    case Code::kInvalidArgument: kind = "invalid argument: "; break;
+    case Code::kBusy: kind = "busy: "; break;
+    case Code::kNotFound: kind = "not found: "; break;
   }
-  return message_;
+  std::string out = kind;
+  out.reserve(out.size() + message_.size());
+  for (const char c : message_) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7F) {
+      out += c;
+    } else {
+      constexpr const char* kHex = "0123456789abcdef";
+      out += {'\\', 'x', kHex[byte >> 4], kHex[byte & 0xF]};
+    }
+  }
+  return out;
 }
 
 }  // namespace kezek::adapters

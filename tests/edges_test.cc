@@ -373,6 +373,13 @@ TEST_CASE("answer: a repeat is answered with the original's outcome and decision
   fs::remove_all(dir);
 }
 
+TEST_CASE("status: a message's control characters print as \\xNN, its UTF-8 as it is") {
+  CHECK(adapters::Status::NotFound("/tmp/\x01" "bad\nname\x7f").ToString() == "not found: /tmp/\\x01bad\\x0aname\\x7f");
+  CHECK(adapters::Status::IoError("/данные/қала").ToString() == "I/O error: /данные/қала");
+  CHECK(adapters::Status::Ok().ToString() == "OK");
+  CHECK(adapters::Status::Corruption("a\tb").message() == "a\tb");  // the message itself is kept whole
+}
+
 TEST_CASE("runtime: a journal whose last record no longer hashes to the state's head is refused, naming both") {
   const std::string dir = TempDir("head");
   {
