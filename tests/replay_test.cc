@@ -118,6 +118,12 @@ size_t EnteredQueueAtOrAfter(const std::vector<Bytes>& records, size_t from) {
   return 0;
 }
 
+// `kezek replay rebuild` of `source` into `rebuilt` (removed first, if there).
+Run Rebuild(const std::string& source, const std::string& rebuilt) {
+  fs::remove_all(rebuilt);
+  return Kezek(fmt::format("replay rebuild --data {} --out {}", source, rebuilt));
+}
+
 // "record": N of the divergence in `kezek replay verify --json`'s output (-1 if none).
 long DivergentRecord(const std::string& json) {
   const size_t at = json.find("\"divergence\": {\"record\": ");
@@ -171,8 +177,7 @@ TEST_CASE("replay verify: a stored state that does not load is the state's findi
   // A rebuild reads the actions log alone: the damaged state does not stop it, and its result is a
   // whole data directory (exit 1: the source's state could not be compared).
   const std::string rebuilt = dir + "-rebuilt";
-  fs::remove_all(rebuilt);
-  const Run rebuild = Kezek(fmt::format("replay rebuild --data {} --out {}", dir, rebuilt));
+  const Run rebuild = Rebuild(dir, rebuilt);
   CHECK(rebuild.status == 1);
   CHECK(rebuild.out.find("journal: equal to the source's") != std::string::npos);
   CHECK(rebuild.out.find("state: not compared: the source's stored state does not load") != std::string::npos);
@@ -204,8 +209,7 @@ TEST_CASE("replay: a directory whose state contradicts its logs (a journal cut s
   CHECK(status.out.find("state:          NOT READ: the data directory does not open: ") != std::string::npos);
 
   const std::string rebuilt = dir + "-rebuilt";
-  fs::remove_all(rebuilt);
-  const Run rebuild = Kezek(fmt::format("replay rebuild --data {} --out {}", cut, rebuilt));
+  const Run rebuild = Rebuild(cut, rebuilt);
   CHECK(rebuild.status == 1);
   CHECK(rebuild.out.find("state: not compared: the data directory does not open: ") != std::string::npos);
   CHECK(Kezek(fmt::format("replay verify --data {}", rebuilt)).status == 0);
@@ -224,7 +228,7 @@ TEST_CASE("replay: a directory whose state contradicts its logs (a journal cut s
   const Run verify = Kezek(fmt::format("replay verify --data {}", stateless));
   CHECK(verify.status == 1);
   CHECK(verify.out.find("fold: equal") != std::string::npos);
-  const Run again = Kezek(fmt::format("replay rebuild --data {} --out {}", stateless, rebuilt));
+  const Run again = Rebuild(stateless, rebuilt);
   CHECK(again.status == 1);
   CHECK(again.out.find("journal: equal to the source's") != std::string::npos);
   CHECK(Kezek(fmt::format("run --data {}", stateless)).status == 0);

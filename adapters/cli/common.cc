@@ -158,8 +158,7 @@ adapters::Status OpenLogsOf(const std::string& data, const std::function<void(co
   // runtime opened both before it found the corruption, and said any torn tail then.)
   adapters::SegmentLog::Recovery recovery;
   for (auto [name, log] : {std::pair{"journal", &out->journal}, std::pair{"actions", &out->actions}}) {
-    const std::string path = (std::filesystem::path(data) / name).string();
-    if (const auto l = adapters::SegmentLog::Open(path, log_options, log, &recovery); !l.ok()) return l;
+    if (const auto l = adapters::SegmentLog::Open((dir / name).string(), log_options, log, &recovery); !l.ok()) return l;
   }
   return adapters::Status::Ok();
 }
