@@ -241,16 +241,185 @@ class JournalSide {
   std::thread thread_;                   // last: started once the members above exist
 };
 
-VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
+namespace {
+
+// source.state_hash, asked once: both passes below fold to the same state at the same input, so
+// the second asks with the same hash (and a source may answer only once: a future).
+class StoredState {
+ public:
+  explicit StoredState(const VerifySource& source) : source_(source) {}
+  bool At(uint64_t folded) const {
+    return source_.state_applied && *source_.state_applied == folded && source_.state_hash;
+  }
+  // The fold's state hash (after At's inputs) compared with the stored state's, into *report.
+  void Compare(const Sha256& fold_hash, uint64_t folded, VerifyReport* report) {
+    if (!asked_) {
+      asked_ = true;
+      stored_ = source_.state_hash(fold_hash, &problem_);
+    }
+    if (!stored_) {
+      report->state_problem = problem_;
+      return;
+    }
+    report->state_compared = true;
+    if (fold_hash != *stored_) {
+      report->state_problem = fmt::format("the stored state (after {} inputs) has hash {}, the fold's is {}", folded,
+                                          Hex(*stored_), Hex(fold_hash));
+    }
+  }
+
+ private:
+  const VerifySource& source_;
+  bool asked_ = false;
+  std::optional<Sha256> stored_;
+  std::string problem_;
+};
+
+// Inputs read events::kPrefetchAhead ahead of their fold and prefetched (Engine::Prefetch); a read
+// that fails is reported when its input's turn comes.
+class InputsAhead {
+ public:
+  InputsAhead(const VerifySource& source, const Engine& engine) : source_(source), engine_(engine) {
+    for (uint64_t index = 0; index < std::min<uint64_t>(events::kPrefetchAhead, source.inputs); ++index) Read(index);
+  }
+  // Input `index` (taken in order), or nullptr with *error when it cannot be read.
+  const std::vector<uint8_t>* Take(uint64_t index, std::string* error) {
+    if (index + events::kPrefetchAhead < source_.inputs) Read(index + events::kPrefetchAhead);
+    Slot& now = slots_[index % slots_.size()];
+    if (!now.read) {
+      *error = now.error;
+      return nullptr;
+    }
+    return &now.bytes;
+  }
+
+ private:
+  struct Slot {
+    std::vector<uint8_t> bytes;
+    bool read = false;
+    std::string error;
+  };
+  void Read(uint64_t index) {
+    Slot& slot = slots_[index % slots_.size()];
+    slot.error.clear();
+    slot.read = source_.input(index, &slot.bytes, &slot.error);
+    if (slot.read) events::PrefetchInput(engine_, slot.bytes);
+  }
+  const VerifySource& source_;
+  const Engine& engine_;
+  std::array<Slot, events::kPrefetchAhead + 1> slots_;
+};
+
+std::unique_ptr<Engine> FreshEngine(const VerifySource& source) {
+  auto engine = std::make_unique<Engine>();
+  engine->HashRecords(false);   // the other thread hashes (the journal's records, or the fold's copies)
+  engine->TrackChanges(false);  // nothing is stored
+  engine->Expect(source.inputs);
+  return engine;
+}
+
+void CheckHead(const VerifyOptions& options, VerifyReport* report) {
+  if (options.expect_head && report->chain_problem.empty() && !report->interrupted && *options.expect_head != report->head) {
+    report->head_problem = fmt::format("the journal's head is {}, not the expected {}", Hex(report->head),
+                                       Hex(*options.expect_head));
+  }
+}
+
+// The pass for a journal that is what its actions give (every audit of an untouched one): the fold
+// on this thread, and on a second one (events::ChainHasher) each of its records completed with the
+// SHA-256 of the one before, hashed, and compared with the journal's record at its sequence. Where
+// every record is equal byte for byte to one the engine built, the chain holds by construction
+// (each passes the Verifier, has its sequence, names its predecessor's hash, keeps its parts in
+// order), so the journal's records are read, compared and hashed once, and nothing else: no
+// Verifier run, no record handed back to the fold. Anything else (a record that differs, one that
+// cannot be read, an input that does not fold, a journal longer or shorter than the fold's)
+// returns nullopt at once: the exact pass then finds it and says precisely what it is.
+std::optional<VerifyReport> VerifyEqual(const VerifySource& source, const VerifyOptions& options, StoredState& stored) {
+  VerifyReport report;
+  report.records = source.records;
+  report.inputs = source.inputs;
+  report.state_problem = source.state_problem;
+  const std::unique_ptr<Engine> engine = FreshEngine(source);
+  std::atomic<bool> differs{false};
+  std::atomic<uint64_t> equal{0};  // journal records found equal to the fold's, so far
+  std::vector<uint8_t> found;      // the hashing thread's
+  std::string unread;
+  std::optional<std::pair<uint64_t, Sha256>> hashed;  // the fold's state hash, after that many inputs
+  events::ChainHasher chain({}, [&](std::span<const uint8_t> record, const Sha256&) {
+    if (differs.load(std::memory_order_relaxed)) return;
+    const uint64_t sequence = equal.load(std::memory_order_relaxed);
+    if (sequence >= source.records || !source.record(sequence, &found, &unread) ||
+        !std::equal(record.begin(), record.end(), found.begin(), found.end())) {
+      differs.store(true, std::memory_order_relaxed);
+      return;
+    }
+    equal.store(sequence + 1, std::memory_order_relaxed);
+  });
+  // The chain's head once the hashing thread has caught up with the fold; nullopt if a record differed.
+  const auto caught_up = [&]() -> std::optional<Sha256> {
+    const Sha256 head = chain.Head();
+    if (differs.load(std::memory_order_relaxed)) return std::nullopt;
+    return head;
+  };
+  const auto state_check = [&](uint64_t folded) {  // false: a record before differs
+    if (!stored.At(folded)) return true;
+    const std::optional<Sha256> head = caught_up();
+    if (!head) return false;
+    engine->SetHead(*head);
+    const Sha256 hash = events::StateHashOnTwoThreads(*engine);  // the second core is free by now
+    hashed.emplace(folded, hash);
+    stored.Compare(hash, folded, &report);
+    return true;
+  };
+  if (!state_check(0)) return std::nullopt;
+  InputsAhead ahead(source, *engine);
+  ApplyResult result;
+  std::string error;
+  uint64_t sequence = 0;  // records the fold has given
+  for (uint64_t input = 0; input < source.inputs; ++input) {
+    if (options.stop != nullptr && options.stop->load(std::memory_order_relaxed)) {
+      report.interrupted = true;
+      break;
+    }
+    if (differs.load(std::memory_order_relaxed)) return std::nullopt;
+    if (sequence == source.records) {  // the journal ends: the rest is pending, unless the state reflects it
+      if (source.state_applied && *source.state_applied > input) return std::nullopt;
+      report.pending_inputs = source.inputs - input;
+      break;
+    }
+    const std::vector<uint8_t>* bytes = ahead.Take(input, &error);
+    const uint64_t offset = input < source.input_offsets.size() ? source.input_offsets[input] : input;
+    if (bytes == nullptr || !events::FoldInput(*engine, *bytes, offset, &result, &error)) return std::nullopt;
+    ++report.inputs_folded;
+    if (source.records - sequence < result.records.size()) return std::nullopt;  // the journal ends inside it
+    chain.Add(result.records);
+    sequence += result.records.size();
+    if (options.progress && input % kProgressEvery == 0) options.progress(equal.load(std::memory_order_relaxed));
+    if (!state_check(input + 1)) return std::nullopt;
+  }
+  const std::optional<Sha256> head = caught_up();
+  if (!head) return std::nullopt;
+  if (!report.interrupted && report.pending_inputs == 0 && sequence < source.records) return std::nullopt;  // unexplained
+  engine->SetHead(*head);
+  report.records_checked = sequence;
+  report.chain_records = sequence;
+  report.head = *head;
+  report.fold_state_hash =
+      hashed && hashed->first == report.inputs_folded ? hashed->second : events::StateHashOnTwoThreads(*engine);
+  CheckHead(options, &report);
+  return report;
+}
+
+// The exact pass: the journal's side on its own thread checks the chain record by record
+// (JournalSide), and the fold compares each of its records with the journal's as it goes, so the
+// first difference is named at its record, with its input, its field, and both versions.
+VerifyReport VerifyExact(const VerifySource& source, const VerifyOptions& options, StoredState& stored) {
   VerifyReport report;
   report.records = source.records;
   report.inputs = source.inputs;
   report.state_problem = source.state_problem;
   events::Codec codec;
-  auto engine = std::make_unique<Engine>();
-  engine->HashRecords(false);  // the journal's side hashes (see Same)
-  engine->TrackChanges(false);  // nothing is stored
-  engine->Expect(source.inputs);
+  const std::unique_ptr<Engine> engine = FreshEngine(source);  // the journal's side hashes (see Same)
   Sha256Hasher sha256;         // the fold's records past the first difference
   Sha256 head{};               // SHA-256 of the fold's last record
   std::optional<std::pair<uint64_t, Sha256>> hashed;  // the fold's state hash, after that many inputs
@@ -263,38 +432,14 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
     if (options.progress && sequence % kProgressEvery == 0) options.progress(sequence);
   };
   const auto state_check = [&](uint64_t folded) {
-    if (!source.state_applied || *source.state_applied != folded || !source.state_hash) return;
+    if (!stored.At(folded)) return;
     const Sha256 hash = events::StateHashOnTwoThreads(*engine);  // the second core is free by the end
     hashed.emplace(folded, hash);
-    std::string problem;
-    const std::optional<Sha256> stored = source.state_hash(hash, &problem);
-    if (!stored) {
-      report.state_problem = problem;
-      return;
-    }
-    report.state_compared = true;
-    if (hash != *stored) {
-      report.state_problem = fmt::format("the stored state (after {} inputs) has hash {}, the fold's is {}", folded,
-                                         Hex(*stored), Hex(hash));
-    }
+    stored.Compare(hash, folded, &report);
   };
   JournalSide journal(source, options.stop);
   state_check(0);
-  // Inputs are read events::kPrefetchAhead ahead of their fold and prefetched (Engine::Prefetch);
-  // a read that fails is reported when its input's turn comes.
-  struct Ahead {
-    std::vector<uint8_t> bytes;
-    bool read = false;
-    std::string error;
-  };
-  std::array<Ahead, events::kPrefetchAhead + 1> ahead;
-  const auto read_ahead = [&](uint64_t index) {
-    Ahead& slot = ahead[index % ahead.size()];
-    slot.error.clear();
-    slot.read = source.input(index, &slot.bytes, &slot.error);
-    if (slot.read) events::PrefetchInput(*engine, slot.bytes);
-  };
-  for (uint64_t index = 0; index < std::min<uint64_t>(events::kPrefetchAhead, source.inputs); ++index) read_ahead(index);
+  InputsAhead ahead(source, *engine);
   for (uint64_t input = 0; input < source.inputs && !report.divergence; ++input) {
     if (stopped()) {
       report.interrupted = true;
@@ -311,16 +456,14 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
       }
       break;
     }
-    if (input + events::kPrefetchAhead < source.inputs) read_ahead(input + events::kPrefetchAhead);
-    const Ahead& now = ahead[input % ahead.size()];
-    if (!now.read) {
-      report.divergence = Divergence{sequence, input, fmt::format("input {} cannot be read: {}", input, now.error), "", "", ""};
+    const std::vector<uint8_t>* input_bytes = ahead.Take(input, &error);
+    if (input_bytes == nullptr) {
+      report.divergence = Divergence{sequence, input, fmt::format("input {} cannot be read: {}", input, error), "", "", ""};
       break;
     }
-    const std::vector<uint8_t>& input_bytes = now.bytes;
     ApplyResult result;
     const uint64_t offset = input < source.input_offsets.size() ? source.input_offsets[input] : input;
-    if (!events::FoldInput(*engine, input_bytes, offset, &result, &error)) {
+    if (!events::FoldInput(*engine, *input_bytes, offset, &result, &error)) {
       report.divergence = Divergence{sequence, input, fmt::format("input {} cannot be folded: {}", input, error), "", "", ""};
       break;
     }
@@ -371,10 +514,18 @@ VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
   report.chain_records = journal.chain().records();
   report.head = journal.chain().head();
   report.fold_state_hash = hashed && hashed->first == report.inputs_folded ? hashed->second : events::StateHashOnTwoThreads(*engine);
-  if (options.expect_head && report.chain_problem.empty() && !report.interrupted && *options.expect_head != report.head) {
-    report.head_problem = fmt::format("the journal's head is {}, not the expected {}", Hex(report.head), Hex(*options.expect_head));
-  }
+  CheckHead(options, &report);
   return report;
+}
+
+}  // namespace
+
+VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
+  StoredState stored(source);
+  if (!options.exact) {
+    if (std::optional<VerifyReport> equal = VerifyEqual(source, options, stored)) return *std::move(equal);
+  }
+  return VerifyExact(source, options, stored);
 }
 
 std::string VerifyText(const VerifyReport& r) {

@@ -131,6 +131,52 @@ long DivergentRecord(const std::string& json) {
   return std::stol(json.substr(at + std::strlen("\"divergence\": {\"record\": ")));
 }
 
+// A data directory's logs in memory, as a verification reads them, counting the journal's reads.
+struct LogsInMemory {
+  std::vector<Bytes> inputs, records;
+  uint64_t record_reads = 0;
+  replay::VerifySource Source() {
+    replay::VerifySource source;
+    source.inputs = inputs.size();
+    source.records = records.size();
+    source.input = [this](uint64_t index, std::vector<uint8_t>* bytes, std::string*) { return *bytes = inputs[index], true; };
+    source.record = [this](uint64_t index, std::vector<uint8_t>* bytes, std::string*) {
+      ++record_reads;
+      return *bytes = records[index], true;
+    };
+    return source;
+  }
+};
+
+LogsInMemory LogsOf(const std::string& dir) {
+  LogsInMemory logs;
+  logs.records = JournalOf(dir);
+  std::unique_ptr<Runtime> runtime;
+  REQUIRE(Runtime::OpenReadOnly(dir, {}, &runtime).ok());
+  REQUIRE(runtime->actions_log().Read(0, [&](uint64_t, std::span<const uint8_t> payload) {
+    logs.inputs.emplace_back(payload.begin(), payload.end());
+    return true;
+  }).ok());
+  return logs;
+}
+
+// Verify's report on `logs` by its two passes (the equal pass first, and the exact pass alone):
+// the same JSON either way. Returns it, with the journal reads of the first.
+std::string BothPasses(LogsInMemory& logs, const std::function<void(replay::VerifySource&)>& adjust, uint64_t* reads) {
+  replay::VerifySource source = logs.Source();
+  if (adjust) adjust(source);
+  logs.record_reads = 0;
+  const std::string first = replay::VerifyJson(replay::Verify(source, {}));
+  *reads = logs.record_reads;
+  replay::VerifySource again = logs.Source();
+  if (adjust) adjust(again);
+  replay::VerifyOptions exact;
+  exact.exact = true;
+  const std::string second = replay::VerifyJson(replay::Verify(again, exact));
+  CHECK(first == second);
+  return first;
+}
+
 }  // namespace
 
 TEST_CASE("replay verify: a stored state that does not load is the state's finding; the logs are verified all the same") {
@@ -383,6 +429,72 @@ TEST_CASE("replay verify: each tampering is found at its record") {
     CHECK(run.out.find(fmt::format("but the journal holds {}", k)) != std::string::npos);
     CHECK(run.out.find("\"verified\": false") != std::string::npos);
   }
+}
+
+TEST_CASE("replay verify: the pass for an equal journal reads each record once and reports as the exact pass does") {
+  const std::string dir = MakeDataDir("replay-passes");
+  LogsInMemory logs = LogsOf(dir);
+  const uint64_t records = logs.records.size();
+  REQUIRE(records > 1000);
+  uint64_t reads = 0;
+
+  SUBCASE("an untouched journal: read once") {
+    const std::string json = BothPasses(logs, {}, &reads);
+    CHECK(json.find("\"verified\": true") != std::string::npos);
+    CHECK(reads == records);
+  }
+  SUBCASE("a stored state compared once, equal or not") {
+    int asked = 0;
+    Sha256 fold_hash{};
+    const auto stored = [&](const Sha256& stored_hash) {
+      return [&, stored_hash](replay::VerifySource& source) {
+        source.state_applied = source.inputs;
+        source.state_hash = [&, stored_hash](const Sha256& hash, std::string*) -> std::optional<Sha256> {
+          ++asked;
+          fold_hash = hash;
+          return stored_hash == Sha256{} ? hash : stored_hash;
+        };
+      };
+    };
+    const std::string equal = BothPasses(logs, stored(Sha256{}), &reads);
+    CHECK(asked == 2);  // once a Verify
+    CHECK(reads == records);
+    CHECK(equal.find("\"state\": {\"compared\": true, \"problem\": null") != std::string::npos);
+    Sha256 other = fold_hash;
+    other[0] ^= 1;
+    const std::string differs = BothPasses(logs, stored(other), &reads);
+    CHECK(reads == records);  // a state that differs is a finding, not a reason for the exact pass
+    CHECK(differs.find("the stored state (after ") != std::string::npos);
+    CHECK(differs.find("\"verified\": false") != std::string::npos);
+  }
+  SUBCASE("a journal that ends between two inputs: the rest is pending") {
+    size_t cut = records / 2;
+    while (fb::GetJournalRecord(logs.records[cut].data())->part() != 0) ++cut;
+    logs.records.resize(cut);
+    const std::string json = BothPasses(logs, {}, &reads);
+    CHECK(reads == cut);
+    CHECK(json.find("\"verified\": true") != std::string::npos);
+    CHECK(json.find("\"pending_inputs\": 0") == std::string::npos);
+  }
+  SUBCASE("a changed byte: the exact pass names it") {
+    const size_t k = EnteredQueueAtOrAfter(logs.records, records / 2);
+    logs.records[k][logs.records[k].size() - 5] ^= 0x01;
+    const std::string json = BothPasses(logs, {}, &reads);
+    CHECK(reads > records);  // read again by the exact pass
+    CHECK(DivergentRecord(json) == static_cast<long>(k));
+  }
+  SUBCASE("a record no input explains") {
+    logs.records.push_back(logs.records.back());
+    CHECK(DivergentRecord(BothPasses(logs, {}, &reads)) == static_cast<long>(records));
+    CHECK(reads > records);
+  }
+  SUBCASE("an input that cannot be folded") {
+    logs.inputs[logs.inputs.size() / 2] = Bytes{0xEE, 0x01};  // an unknown frame tag
+    const std::string json = BothPasses(logs, {}, &reads);
+    CHECK(json.find("cannot be folded") != std::string::npos);
+    CHECK(json.find("\"verified\": false") != std::string::npos);
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace kezek::test
