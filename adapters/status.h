@@ -4,6 +4,7 @@
 
 #include <future>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace kezek::adapters {
@@ -42,9 +43,25 @@ inline std::shared_future<Status> Done(Status status) {
   return done.get_future().share();
 }
 
-// For a person to read: the message's control characters (a path given with one, a name from a
-// damaged file) written as \xNN, so that none moves the cursor or rings a terminal; UTF-8 text
-// (a Cyrillic path) stays as it is.
+// For a person to read: `text` (a path given with a control character, a name from a damaged
+// file) with its control characters written as \xNN, so that none moves the cursor or rings a
+// terminal; UTF-8 text (a Cyrillic path) stays as it is.
+inline std::string Printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7F) {
+      out += c;
+    } else {
+      constexpr const char* kHex = "0123456789abcdef";
+      out += {'\\', 'x', kHex[byte >> 4], kHex[byte & 0xF]};
+    }
+  }
+  return out;
+}
+
+// For a person to read: the kind of failure and the message, Printable.
 inline std::string Status::ToString() const {
   const char* kind = "";
   switch (code_) {
@@ -55,18 +72,7 @@ inline std::string Status::ToString() const {
     case Code::kBusy: kind = "busy: "; break;
     case Code::kNotFound: kind = "not found: "; break;
   }
-  std::string out = kind;
-  out.reserve(out.size() + message_.size());
-  for (const char c : message_) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte != 0x7F) {
-      out += c;
-    } else {
-      constexpr const char* kHex = "0123456789abcdef";
-      out += {'\\', 'x', kHex[byte >> 4], kHex[byte & 0xF]};
-    }
-  }
-  return out;
+  return kind + Printable(message_);
 }
 
 }  // namespace kezek::adapters

@@ -162,4 +162,14 @@ logged=$("$K" status --data cut | awk '/^actions log/ {print $3}')
 [ "$logged" -gt 0 ] && [ "$logged" -lt "$(wc -l < big.jsonl)" ] || fail "logged $logged inputs"
 "$K" append --data cut --quiet --resume big.jsonl > /dev/null 2>&1 || fail "resume"
 [ "$("$K" status --data cut | grep 'state hash')" = "$("$K" status --data whole | grep 'state hash')" ] || fail "state differs"
+spec "cli: a path given with a control character is printed with it escaped (\\xNN), never raw"
+ctl=$'ctl\x01dir'
+mkdir -p "$ctl"
+rc=0; "$K" replay rebuild --data cut --out "$ctl" > ctl.out 2> ctl.err || rc=$?
+[ "$rc" = 2 ] || fail "exit $rc"
+grep -q 'ctl\\x01dir: already exists' ctl.err || fail "$(cat ctl.err)"
+! grep -q $'\x01' ctl.err ctl.out || fail "a raw control character was printed"
+rmdir "$ctl"
+rc=0; "$K" status --data "$ctl" > ctl.out 2> ctl.err || rc=$?
+[ "$rc" = 1 ] && ! grep -q $'\x01' ctl.err ctl.out || fail "status: exit $rc, or a raw control character"
 echo "edges_cli: every specification holds"

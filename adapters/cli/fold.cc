@@ -123,7 +123,7 @@ int Fold(int argc, char** argv) {
   if (args->options.contains("--journal-json")) {
     const std::string& path = args->options.at("--journal-json");
     folder.journal_json = path == "-" ? stdout : std::fopen(path.c_str(), "w");
-    if (folder.journal_json == nullptr) return fmt::print(stderr, "kezek fold: {}: cannot create\n", path), 1;
+    if (folder.journal_json == nullptr) return fmt::print(stderr, "kezek fold: {}: cannot create\n", adapters::Printable(path)), 1;
   }
   const auto started = std::chrono::steady_clock::now();
   events::InputLine line;

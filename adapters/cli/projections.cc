@@ -46,7 +46,7 @@ int Rebuild(const std::string& data, const std::string& out) {
   const std::string path = out.empty() ? (fs::path(data) / "projections").string() : out;
   std::error_code error;
   if (!out.empty() && fs::exists(out, error)) {
-    return fmt::print(stderr, "kezek projections: {}: already exists\n", out), 2;
+    return fmt::print(stderr, "kezek projections: {}: already exists\n", adapters::Printable(out)), 2;
   }
   // Not beside a server: it holds the store's lock (and the data directory's).
   std::unique_ptr<adapters::ProjectionStore> store;
@@ -61,7 +61,7 @@ int Rebuild(const std::string& data, const std::string& out) {
   Sha256 hash{};
   uint64_t entries = 0;
   if (const auto s = store->ContentHash(&hash, &entries); !s.ok()) return Fail(s);
-  fmt::print("rebuilt {} at journal sequence {}: {} entries, sha256 {}\n", path, models.next_sequence(), entries, projections::Hex(hash));
+  fmt::print("rebuilt {} at journal sequence {}: {} entries, sha256 {}\n", adapters::Printable(path), models.next_sequence(), entries, projections::Hex(hash));
   return 0;
 }
 

@@ -349,7 +349,7 @@ int VerifyKafkaCommand(const Args& args) {
 int RebuildCommand(const Args& args) {
   const std::string out = args.options.at("--out");
   std::error_code error;
-  if (fs::exists(out, error)) return fmt::print(stderr, "kezek replay: {}: already exists\n", out), 2;
+  if (fs::exists(out, error)) return fmt::print(stderr, "kezek replay: {}: already exists\n", adapters::Printable(out)), 2;
   // The source's logs are what a rebuild reads; its state only answers the comparison at the end,
   // so a state that does not load (what a rebuild repairs) does not stop it.
   const std::string data = args.options.at("--data");
@@ -377,7 +377,7 @@ int RebuildCommand(const Args& args) {
     if (Interrupted().load()) {
       progress.Done();
       remove_unfinished();
-      return fmt::print(stderr, "kezek replay: interrupted after {} of {} inputs; {} removed\n", from, inputs, out), 130;
+      return fmt::print(stderr, "kezek replay: interrupted after {} of {} inputs; {} removed\n", from, inputs, adapters::Printable(out)), 130;
     }
     for (uint64_t i = from; i < std::min(inputs, from + kChunk); ++i) {
       adapters::Status s = source_actions.ReadRecord(i, &payload);
@@ -428,7 +428,7 @@ int RebuildCommand(const Args& args) {
   const bool state_comparable = state_readable && logs.runtime->applied() == target->applied();
   const bool state_equal =
       state_comparable && logs.runtime->engine().StateHash() == target->engine().StateHash();
-  fmt::print("rebuilt {} from {} inputs: {} journal records, state hash {}, read models {} entries (sha256 {})\n", out,
+  fmt::print("rebuilt {} from {} inputs: {} journal records, state hash {}, read models {} entries (sha256 {})\n", adapters::Printable(out),
              inputs, target->journal().end(), projections::Hex(target->engine().StateHash()), entries,
              projections::Hex(projections_hash));
   const bool journal_equal = differing == 0 && source_journal.end() <= target->journal().end();

@@ -53,7 +53,7 @@ int Sample(int argc, char** argv) {
   std::FILE* out = stdout;
   const std::string path = args->options.contains("--output") ? args->options.at("--output") : "-";
   if (path != "-" && (out = std::fopen(path.c_str(), "w")) == nullptr) {
-    fmt::print(stderr, "kezek: {}: cannot create\n", path);
+    fmt::print(stderr, "kezek: {}: cannot create\n", adapters::Printable(path));
     return 1;
   }
   events::Codec codec;

@@ -122,7 +122,7 @@ int Stats(int argc, char** argv) {
     const std::string data = args->options.at("--data");
     std::error_code error;
     if (!fs::is_regular_file(fs::path(data) / "KEZEK", error)) {
-      return fmt::print(stderr, "kezek stats: {}: no Kezek data directory (no KEZEK marker)\n", data), 1;
+      return fmt::print(stderr, "kezek stats: {}: no Kezek data directory (no KEZEK marker)\n", adapters::Printable(data)), 1;
     }
     std::unique_ptr<adapters::SegmentLog> journal;
     adapters::SegmentLog::Options log_options;
@@ -163,9 +163,9 @@ int Stats(int argc, char** argv) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     const std::string page = console::PageWithData(json);
     if (!out || !out.write(page.data(), static_cast<std::streamsize>(page.size())) || !out.flush()) {
-      return fmt::print(stderr, "kezek stats: {}: cannot be written\n", path), 1;
+      return fmt::print(stderr, "kezek stats: {}: cannot be written\n", adapters::Printable(path)), 1;
     }
-    fmt::print(stderr, "kezek stats: wrote {} ({} bytes): {} records, chain {}\n", path, page.size(), chain.records(),
+    fmt::print(stderr, "kezek stats: wrote {} ({} bytes): {} records, chain {}\n", adapters::Printable(path), page.size(), chain.records(),
                problem.empty() ? "verified" : "NOT verified: " + problem);
     return problem.empty() ? 0 : 1;
   }

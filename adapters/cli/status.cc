@@ -38,7 +38,7 @@ int DamagedStatus(const std::string& data, LogsOfDir* logs, const std::string& p
   adapters::SegmentLog& journal = logs->journal_log();
   Sha256 head{};
   const adapters::Status read = JournalHead(journal, &head);
-  fmt::print("data directory: {}\nactions log:    {} inputs, {} bytes\n", data, actions.end(), actions.bytes());
+  fmt::print("data directory: {}\nactions log:    {} inputs, {} bytes\n", adapters::Printable(data), actions.end(), actions.bytes());
   if (logs->runtime) {  // the state's own entry says it, read without loading the rest
     fmt::print("applied:        {} inputs ({} pending)\n", logs->runtime->applied(), actions.end() - logs->runtime->applied());
   }
