@@ -22,6 +22,24 @@ std::string JournalChain::Add(std::span<const uint8_t> bytes) {
   broken_ = true;  // until this record passes
   flatbuffers::Verifier verifier(bytes.data(), bytes.size());
   if (!fb::VerifyJournalRecordBuffer(verifier)) return fmt::format("record {}: fails the FlatBuffers Verifier", records_);
+  if (std::string problem = Check(bytes); !problem.empty()) return problem;
+  head_ = sha256_.Of(bytes);
+  ++records_;
+  broken_ = false;
+  return "";
+}
+
+std::string JournalChain::AddBuilt(std::span<const uint8_t> bytes, const Sha256& sha256) {
+  if (broken_) return fmt::format("record {}: follows a broken record", records_);
+  broken_ = true;  // until this record passes
+  if (std::string problem = Check(bytes); !problem.empty()) return problem;
+  head_ = sha256;
+  ++records_;
+  broken_ = false;
+  return "";
+}
+
+std::string JournalChain::Check(std::span<const uint8_t> bytes) {
   const fb::JournalRecord* record = fb::GetJournalRecord(bytes.data());
   const auto* prev = record->prev_sha256();
   if (record->sequence() != records_ || prev == nullptr || prev->size() != head_.size() ||
@@ -40,9 +58,6 @@ std::string JournalChain::Add(std::span<const uint8_t> bytes) {
   continued_ = record->continued();
   part_ = record->part();
   input_offset_ = record->input_offset();
-  head_ = sha256_.Of(bytes);
-  ++records_;
-  broken_ = false;
   return "";
 }
 

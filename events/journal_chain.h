@@ -21,6 +21,9 @@ class JournalChain {
   // Checks the next record. "" if it continues the journal; otherwise what is wrong, naming the
   // record by its position (then the chain is broken and every later call refuses too).
   [[nodiscard]] std::string Add(std::span<const uint8_t> record);
+  // The same checks but the Verifier, for a record whose bytes equal one an engine built (a
+  // FlatBuffer its builder wrote: `replay verify`'s first pass), its SHA-256 already computed.
+  [[nodiscard]] std::string AddBuilt(std::span<const uint8_t> record, const Sha256& sha256);
   // "" if the journal may end here; what is wrong otherwise (its last input is torn).
   [[nodiscard]] std::string End() const;
 
@@ -28,6 +31,8 @@ class JournalChain {
   const Sha256& head() const { return head_; }
 
  private:
+  std::string Check(std::span<const uint8_t> bytes);  // after the Verifier: sequence, predecessor, parts
+
   Sha256Hasher sha256_;
   Sha256 head_{};
   uint64_t records_ = 0;

@@ -340,21 +340,29 @@ std::optional<VerifyReport> VerifyEqual(const VerifySource& source, const Verify
   report.inputs = source.inputs;
   report.state_problem = source.state_problem;
   const std::unique_ptr<Engine> engine = FreshEngine(source);
-  std::atomic<bool> differs{false};
+  std::atomic<bool> differs{false};  // or the pass gives up for another reason: the thread stops reading
   std::atomic<uint64_t> equal{0};  // journal records found equal to the fold's, so far
   std::vector<uint8_t> found;      // the hashing thread's
   std::string unread;
+  // The chain's checks but the Verifier (sequence, predecessor, parts, end): they hold by
+  // construction only while the engine numbers and splits its records right, and that is what
+  // is being audited.
+  events::JournalChain checked;
   std::optional<std::pair<uint64_t, Sha256>> hashed;  // the fold's state hash, after that many inputs
-  events::ChainHasher chain({}, [&](std::span<const uint8_t> record, const Sha256&) {
+  events::ChainHasher chain({}, [&](std::span<const uint8_t> record, const Sha256& sha256) {
     if (differs.load(std::memory_order_relaxed)) return;
     const uint64_t sequence = equal.load(std::memory_order_relaxed);
     if (sequence >= source.records || !source.record(sequence, &found, &unread) ||
-        !std::equal(record.begin(), record.end(), found.begin(), found.end())) {
+        !std::equal(record.begin(), record.end(), found.begin(), found.end()) || !checked.AddBuilt(found, sha256).empty()) {
       differs.store(true, std::memory_order_relaxed);
       return;
     }
     equal.store(sequence + 1, std::memory_order_relaxed);
   });
+  const auto give_up = [&]() -> std::optional<VerifyReport> {
+    differs.store(true, std::memory_order_relaxed);
+    return std::nullopt;
+  };
   // The chain's head once the hashing thread has caught up with the fold; nullopt if a record differed.
   const auto caught_up = [&]() -> std::optional<Sha256> {
     const Sha256 head = chain.Head();
@@ -383,15 +391,15 @@ std::optional<VerifyReport> VerifyEqual(const VerifySource& source, const Verify
     }
     if (differs.load(std::memory_order_relaxed)) return std::nullopt;
     if (sequence == source.records) {  // the journal ends: the rest is pending, unless the state reflects it
-      if (source.state_applied && *source.state_applied > input) return std::nullopt;
+      if (source.state_applied && *source.state_applied > input) return give_up();
       report.pending_inputs = source.inputs - input;
       break;
     }
     const std::vector<uint8_t>* bytes = ahead.Take(input, &error);
     const uint64_t offset = input < source.input_offsets.size() ? source.input_offsets[input] : input;
-    if (bytes == nullptr || !events::FoldInput(*engine, *bytes, offset, &result, &error)) return std::nullopt;
+    if (bytes == nullptr || !events::FoldInput(*engine, *bytes, offset, &result, &error)) return give_up();
     ++report.inputs_folded;
-    if (source.records - sequence < result.records.size()) return std::nullopt;  // the journal ends inside it
+    if (source.records - sequence < result.records.size()) return give_up();  // the journal ends inside it
     chain.Add(result.records);
     sequence += result.records.size();
     if (options.progress && input % kProgressEvery == 0) options.progress(equal.load(std::memory_order_relaxed));
@@ -400,6 +408,7 @@ std::optional<VerifyReport> VerifyEqual(const VerifySource& source, const Verify
   const std::optional<Sha256> head = caught_up();
   if (!head) return std::nullopt;
   if (!report.interrupted && report.pending_inputs == 0 && sequence < source.records) return std::nullopt;  // unexplained
+  if (!report.interrupted && !checked.End().empty()) return std::nullopt;
   engine->SetHead(*head);
   report.records_checked = sequence;
   report.chain_records = sequence;
@@ -522,10 +531,22 @@ VerifyReport VerifyExact(const VerifySource& source, const VerifyOptions& option
 
 VerifyReport Verify(const VerifySource& source, const VerifyOptions& options) {
   StoredState stored(source);
-  if (!options.exact) {
-    if (std::optional<VerifyReport> equal = VerifyEqual(source, options, stored)) return *std::move(equal);
+  // Progress never goes back: the exact pass, run after the first, is shown from where the first
+  // had got to once it passes it.
+  VerifyOptions passes = options;
+  uint64_t shown = 0;
+  if (options.progress) {
+    passes.progress = [&](uint64_t done) {
+      shown = std::max(shown, done);
+      options.progress(shown);
+    };
   }
-  return VerifyExact(source, options, stored);
+  if (!options.exact) {
+    if (std::optional<VerifyReport> equal = VerifyEqual(source, passes, stored)) return *std::move(equal);
+  }
+  VerifyReport report = VerifyExact(source, passes, stored);
+  report.exact_pass = true;
+  return report;
 }
 
 std::string VerifyText(const VerifyReport& r) {

@@ -1,6 +1,6 @@
 // `kezek replay verify`: an auditor's proof that a journal is the one its actions give.
 //
-// Two checks in one pass over the logs, each naming the first record where it fails:
+// Two checks over the logs, each naming the first record where it fails (in two passes: see Verify):
 //   - the hash chain (events/journal_chain.h): every record passes the FlatBuffers Verifier, has
 //     the next sequence, names the SHA-256 of the record before it and keeps its input's parts in
 //     order, end to end;
@@ -88,6 +88,7 @@ struct VerifyReport {
   bool state_compared = false;
   Sha256 fold_state_hash{};       // the fold's state hash after its last folded input
   bool interrupted = false;
+  bool exact_pass = false;        // the report is the exact pass's (the first found something); not printed
 
   bool ok() const {
     return !interrupted && chain_problem.empty() && !divergence && head_problem.empty() && state_problem.empty();
@@ -95,10 +96,13 @@ struct VerifyReport {
 };
 
 // Two passes, the second only when the first finds anything: the first folds on this thread and
-// compares the fold's records with the journal's on a second one, reading each record once; on
-// the first record that differs, cannot be read, or is missing or extra (or an input that does not
-// fold), it stops and the exact pass runs from the start, comparing record by record as it folds
-// so the report names the first difference precisely. The report is the same either way.
+// compares the fold's records with the journal's on a second one, reading each record once and
+// checking the chain without the Verifier (each record equals one the engine built); on the first
+// record that differs, cannot be read, breaks the chain, or is missing or extra, on an input that
+// cannot be read or folded, or a stored state that reflects more than the journal holds, it stops
+// and the exact pass runs from the start, comparing record by record as it folds so the report
+// names the first difference precisely. The report is the same either way, unless interrupted
+// (what each pass had read by then differs; nothing is proven either way).
 VerifyReport Verify(const VerifySource& source, const VerifyOptions& options);
 
 // The report as lines a person reads, and as one JSON object (docs/audit.md).

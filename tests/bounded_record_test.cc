@@ -14,6 +14,7 @@
 #include "engine/limits.h"
 #include "events/answer.h"
 #include "events/journal_chain.h"
+#include "replay/verify.h"
 #include "answers_generated.h"
 #include "tests/engine_testing.h"
 #include "tests/harness.h"
@@ -118,6 +119,41 @@ TEST_CASE("record bound: a tick firing 5,000 expiries fires them all in its inpu
   CHECK(DecisionsOf(parts) == DecisionsOf(whole));
   // Nothing waits for a later input.
   CHECK(bounded.world->engine.state().now == Unbounded().world->engine.state().now);
+}
+
+TEST_CASE("record bound: replay verify folds a split journal afresh in its first pass; one cut inside an input is named") {
+  const Played& bounded = Bounded();
+  const World& world = *bounded.world;
+  REQUIRE(world.inputs_whole);
+  REQUIRE(world.inputs.size() == world.next_offset);
+  std::vector<std::vector<uint8_t>> records = world.journal;
+  const auto verify = [&](bool exact) {
+    replay::VerifySource source;
+    source.inputs = world.inputs.size();
+    source.records = records.size();
+    source.input = [&](uint64_t i, std::vector<uint8_t>* bytes, std::string*) { return *bytes = world.inputs[i], true; };
+    source.record = [&](uint64_t i, std::vector<uint8_t>* bytes, std::string*) { return *bytes = records[i], true; };
+    replay::VerifyOptions options;
+    options.exact = exact;
+    return replay::Verify(source, options);
+  };
+  const replay::VerifyReport first = verify(false);
+  CHECK(first.ok());
+  CHECK(!first.exact_pass);
+  CHECK(first.records_checked == records.size());
+  CHECK(replay::VerifyJson(first) == replay::VerifyJson(verify(true)));
+  // Cut after the allocation's first part: the journal ends inside its input.
+  const size_t first_part = static_cast<size_t>(std::find_if(records.begin(), records.end(), [](const auto& r) {
+                                                  return fb::GetJournalRecord(r.data())->continued();
+                                                }) - records.begin());
+  REQUIRE(first_part < records.size());
+  records.resize(first_part + 1);
+  const replay::VerifyReport cut = verify(false);
+  CHECK(cut.exact_pass);
+  REQUIRE(cut.divergence);
+  CHECK(cut.divergence->what.find("inside input") != std::string::npos);
+  CHECK(cut.chain_problem.find("is torn") != std::string::npos);
+  CHECK(replay::VerifyJson(cut) == replay::VerifyJson(verify(true)));
 }
 
 TEST_CASE("record bound: the same inputs give a byte-identical split journal") {

@@ -1,5 +1,7 @@
 #include "tests/harness.h"
 
+#include "events/input.h"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -145,6 +147,7 @@ Outcome World::Recorded(const ApplyResult& result) {
 }
 
 Outcome World::Bytes(const std::vector<uint8_t>& bytes) {
+  inputs.push_back(events::EncodeAction(bytes));
   return Recorded(engine.Apply(bytes, next_offset++));
 }
 
@@ -182,6 +185,7 @@ Outcome World::Json(const std::string& json) {
   const events::CodecError error = codec.ParseAction(json, &bytes);
   if (error.code != fb::RejectionCode::None) {
     const std::vector<uint8_t> raw(json.begin(), json.end());
+    inputs_whole = false;
     return Recorded(engine.RejectInput(raw, error.code, error.reason, next_offset++));
   }
   std::vector<std::vector<uint8_t>> ticks;

@@ -133,6 +133,10 @@ class World {
   Engine engine;
   events::Codec codec;
   std::vector<std::vector<uint8_t>> journal;  // every record the engine wrote, in sequence order
+  // Every input as the actions log holds it (events::EncodeAction), while every one was an action
+  // (`inputs_whole`: no JSON rejection was applied).
+  std::vector<std::vector<uint8_t>> inputs;
+  bool inputs_whole = true;
   messages::TemplateBook templates;           // the templates the journal posted
   bool ticker = true;
   uint64_t next_tick_key = 1;

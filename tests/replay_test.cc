@@ -16,6 +16,7 @@
 #include "adapters/embedded/segment_log.h"
 #include "engine/sha256.h"
 #include "events/codec.h"
+#include "events/journal_chain.h"
 #include "projections/summary.h"
 #include "workload/simulation.h"
 #include "replay/verify.h"
@@ -160,21 +161,46 @@ LogsInMemory LogsOf(const std::string& dir) {
   return logs;
 }
 
-// Verify's report on `logs` by its two passes (the equal pass first, and the exact pass alone):
-// the same JSON either way. Returns it, with the journal reads of the first.
-std::string BothPasses(LogsInMemory& logs, const std::function<void(replay::VerifySource&)>& adjust, uint64_t* reads) {
+// Verify's report on `logs` by its two passes (as Verify runs them, and the exact pass alone):
+// the same JSON either way.
+struct Passes {
+  std::string json;
+  uint64_t reads = 0;       // of journal records, by the first Verify
+  bool exact_pass = false;  // the first Verify's report is the exact pass's
+};
+Passes BothPasses(LogsInMemory& logs, const std::function<void(replay::VerifySource&)>& adjust = {}) {
   replay::VerifySource source = logs.Source();
   if (adjust) adjust(source);
   logs.record_reads = 0;
-  const std::string first = replay::VerifyJson(replay::Verify(source, {}));
-  *reads = logs.record_reads;
+  const replay::VerifyReport first = replay::Verify(source, {});
+  Passes passes{replay::VerifyJson(first), logs.record_reads, first.exact_pass};
   replay::VerifySource again = logs.Source();
   if (adjust) adjust(again);
   replay::VerifyOptions exact;
   exact.exact = true;
-  const std::string second = replay::VerifyJson(replay::Verify(again, exact));
-  CHECK(first == second);
-  return first;
+  const replay::VerifyReport second = replay::Verify(again, exact);
+  CHECK(second.exact_pass);
+  CHECK(passes.json == replay::VerifyJson(second));
+  return passes;
+}
+
+// `source` with a stored state after `applied` inputs, its hash `stored` (zeros: the fold's),
+// counting the calls in *asked.
+std::function<void(replay::VerifySource&)> StoredState(uint64_t applied, const Sha256& stored, int* asked) {
+  return [=](replay::VerifySource& source) {
+    source.state_applied = applied;
+    source.state_hash = [=](const Sha256& fold, std::string*) -> std::optional<Sha256> {
+      ++*asked;
+      return stored == Sha256{} ? fold : stored;
+    };
+  };
+}
+
+// The first record of input `input` (the embedded log's offsets are its indexes).
+size_t FirstRecordOf(const std::vector<Bytes>& records, uint64_t input) {
+  size_t i = 0;
+  while (i < records.size() && fb::GetJournalRecord(records[i].data())->input_offset() < input) ++i;
+  return i;
 }
 
 }  // namespace
@@ -435,64 +461,80 @@ TEST_CASE("replay verify: the pass for an equal journal reads each record once a
   const std::string dir = MakeDataDir("replay-passes");
   LogsInMemory logs = LogsOf(dir);
   const uint64_t records = logs.records.size();
+  const uint64_t inputs = logs.inputs.size();
   REQUIRE(records > 1000);
-  uint64_t reads = 0;
 
-  SUBCASE("an untouched journal: read once") {
-    const std::string json = BothPasses(logs, {}, &reads);
-    CHECK(json.find("\"verified\": true") != std::string::npos);
-    CHECK(reads == records);
+  SUBCASE("an untouched journal: the first pass alone, each record read once") {
+    const Passes passes = BothPasses(logs);
+    CHECK(passes.json.find("\"verified\": true") != std::string::npos);
+    CHECK(!passes.exact_pass);
+    CHECK(passes.reads == records);
   }
-  SUBCASE("a stored state compared once, equal or not") {
+  SUBCASE("a stored state, equal or not, is compared once; a difference there is a finding, not a second pass") {
     int asked = 0;
-    Sha256 fold_hash{};
-    const auto stored = [&](const Sha256& stored_hash) {
-      return [&, stored_hash](replay::VerifySource& source) {
-        source.state_applied = source.inputs;
-        source.state_hash = [&, stored_hash](const Sha256& hash, std::string*) -> std::optional<Sha256> {
-          ++asked;
-          fold_hash = hash;
-          return stored_hash == Sha256{} ? hash : stored_hash;
-        };
-      };
-    };
-    const std::string equal = BothPasses(logs, stored(Sha256{}), &reads);
+    const Passes equal = BothPasses(logs, StoredState(inputs, {}, &asked));
     CHECK(asked == 2);  // once a Verify
-    CHECK(reads == records);
-    CHECK(equal.find("\"state\": {\"compared\": true, \"problem\": null") != std::string::npos);
-    Sha256 other = fold_hash;
-    other[0] ^= 1;
-    const std::string differs = BothPasses(logs, stored(other), &reads);
-    CHECK(reads == records);  // a state that differs is a finding, not a reason for the exact pass
-    CHECK(differs.find("the stored state (after ") != std::string::npos);
-    CHECK(differs.find("\"verified\": false") != std::string::npos);
+    CHECK(!equal.exact_pass);
+    CHECK(equal.json.find("\"state\": {\"compared\": true, \"problem\": null") != std::string::npos);
+    Sha256 other{};
+    other[0] = 1;
+    const Passes differs = BothPasses(logs, StoredState(inputs, other, &asked));
+    CHECK(!differs.exact_pass);
+    CHECK(differs.json.find("the stored state (after ") != std::string::npos);
+    CHECK(differs.json.find("\"verified\": false") != std::string::npos);
+  }
+  SUBCASE("a stored state half-way and a changed record after it: asked once, though both passes reach it") {
+    const uint64_t half = inputs / 2;
+    const size_t k = EnteredQueueAtOrAfter(logs.records, FirstRecordOf(logs.records, half) + 10);
+    logs.records[k][logs.records[k].size() - 5] ^= 0x01;
+    int asked = 0;
+    replay::VerifySource source = logs.Source();
+    StoredState(half, {}, &asked)(source);
+    const replay::VerifyReport report = replay::Verify(source, {});
+    CHECK(report.exact_pass);
+    CHECK(asked == 1);
+    CHECK(report.state_compared);
+    CHECK(report.state_problem.empty());
+    REQUIRE(report.divergence);
+    CHECK(report.divergence->record == k);
   }
   SUBCASE("a journal that ends between two inputs: the rest is pending") {
-    size_t cut = records / 2;
-    while (fb::GetJournalRecord(logs.records[cut].data())->part() != 0) ++cut;
+    const uint64_t input = inputs / 2;
+    const size_t cut = FirstRecordOf(logs.records, input);
     logs.records.resize(cut);
-    const std::string json = BothPasses(logs, {}, &reads);
-    CHECK(reads == cut);
-    CHECK(json.find("\"verified\": true") != std::string::npos);
-    CHECK(json.find("\"pending_inputs\": 0") == std::string::npos);
+    const Passes passes = BothPasses(logs);
+    CHECK(!passes.exact_pass);
+    CHECK(passes.reads == cut);
+    CHECK(passes.json.find("\"verified\": true") != std::string::npos);
+    CHECK(passes.json.find(fmt::format("\"pending_inputs\": {},", inputs - input)) != std::string::npos);
   }
   SUBCASE("a changed byte: the exact pass names it") {
     const size_t k = EnteredQueueAtOrAfter(logs.records, records / 2);
     logs.records[k][logs.records[k].size() - 5] ^= 0x01;
-    const std::string json = BothPasses(logs, {}, &reads);
-    CHECK(reads > records);  // read again by the exact pass
-    CHECK(DivergentRecord(json) == static_cast<long>(k));
+    const Passes passes = BothPasses(logs);
+    CHECK(passes.exact_pass);
+    CHECK(DivergentRecord(passes.json) == static_cast<long>(k));
   }
   SUBCASE("a record no input explains") {
     logs.records.push_back(logs.records.back());
-    CHECK(DivergentRecord(BothPasses(logs, {}, &reads)) == static_cast<long>(records));
-    CHECK(reads > records);
+    const Passes passes = BothPasses(logs);
+    CHECK(passes.exact_pass);
+    CHECK(DivergentRecord(passes.json) == static_cast<long>(records));
   }
   SUBCASE("an input that cannot be folded") {
-    logs.inputs[logs.inputs.size() / 2] = Bytes{0xEE, 0x01};  // an unknown frame tag
-    const std::string json = BothPasses(logs, {}, &reads);
-    CHECK(json.find("cannot be folded") != std::string::npos);
-    CHECK(json.find("\"verified\": false") != std::string::npos);
+    logs.inputs[inputs / 2] = Bytes{0xEE, 0x01};  // an unknown frame tag
+    const Passes passes = BothPasses(logs);
+    CHECK(passes.exact_pass);
+    CHECK(passes.json.find("cannot be folded") != std::string::npos);
+  }
+  SUBCASE("the chain's checks without the Verifier (the first pass's) find a record skipped or a torn end") {
+    Sha256Hasher sha256;
+    events::JournalChain whole, skipped;
+    for (const Bytes& r : logs.records) CHECK(whole.AddBuilt(r, sha256.Of(r)).empty());
+    CHECK(whole.End().empty());
+    CHECK(whole.head() == sha256.Of(logs.records.back()));
+    CHECK(skipped.AddBuilt(logs.records[0], sha256.Of(logs.records[0])).empty());
+    CHECK(skipped.AddBuilt(logs.records[2], sha256.Of(logs.records[2])).find("breaks the hash chain") != std::string::npos);
   }
   fs::remove_all(dir);
 }
