@@ -18,28 +18,18 @@ std::string Hex(const Sha256& digest) {
 }  // namespace
 
 std::string JournalChain::Add(std::span<const uint8_t> bytes) {
-  if (broken_) return fmt::format("record {}: follows a broken record", records_);
-  broken_ = true;  // until this record passes
+  if (broken_) return AddBuilt(bytes, {});  // refuses, saying so
   flatbuffers::Verifier verifier(bytes.data(), bytes.size());
-  if (!fb::VerifyJournalRecordBuffer(verifier)) return fmt::format("record {}: fails the FlatBuffers Verifier", records_);
-  if (std::string problem = Check(bytes); !problem.empty()) return problem;
-  head_ = sha256_.Of(bytes);
-  ++records_;
-  broken_ = false;
-  return "";
+  if (!fb::VerifyJournalRecordBuffer(verifier)) {
+    broken_ = true;
+    return fmt::format("record {}: fails the FlatBuffers Verifier", records_);
+  }
+  return AddBuilt(bytes, sha256_.Of(bytes));
 }
 
 std::string JournalChain::AddBuilt(std::span<const uint8_t> bytes, const Sha256& sha256) {
   if (broken_) return fmt::format("record {}: follows a broken record", records_);
   broken_ = true;  // until this record passes
-  if (std::string problem = Check(bytes); !problem.empty()) return problem;
-  head_ = sha256;
-  ++records_;
-  broken_ = false;
-  return "";
-}
-
-std::string JournalChain::Check(std::span<const uint8_t> bytes) {
   const fb::JournalRecord* record = fb::GetJournalRecord(bytes.data());
   const auto* prev = record->prev_sha256();
   if (record->sequence() != records_ || prev == nullptr || prev->size() != head_.size() ||
@@ -58,6 +48,9 @@ std::string JournalChain::Check(std::span<const uint8_t> bytes) {
   continued_ = record->continued();
   part_ = record->part();
   input_offset_ = record->input_offset();
+  head_ = sha256;
+  ++records_;
+  broken_ = false;
   return "";
 }
 

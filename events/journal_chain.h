@@ -31,8 +31,6 @@ class JournalChain {
   const Sha256& head() const { return head_; }
 
  private:
-  std::string Check(std::span<const uint8_t> bytes);  // after the Verifier: sequence, predecessor, parts
-
   Sha256Hasher sha256_;
   Sha256 head_{};
   uint64_t records_ = 0;

@@ -251,8 +251,16 @@ class StoredState {
   bool At(uint64_t folded) const {
     return source_.state_applied && *source_.state_applied == folded && source_.state_hash;
   }
-  // The fold's state hash (after At's inputs) compared with the stored state's, into *report.
-  void Compare(const Sha256& fold_hash, uint64_t folded, VerifyReport* report) {
+  // The fold's state hash (after At's inputs, its head set) compared with the stored state's, into
+  // *report; returns the fold's.
+  Sha256 Compare(const Engine& engine, uint64_t folded, VerifyReport* report) {
+    const Sha256 fold_hash = events::StateHashOnTwoThreads(engine);  // the second core is free by then
+    Ask(fold_hash, folded, report);
+    return fold_hash;
+  }
+
+ private:
+  void Ask(const Sha256& fold_hash, uint64_t folded, VerifyReport* report) {
     if (!asked_) {
       asked_ = true;
       stored_ = source_.state_hash(fold_hash, &problem_);
@@ -268,7 +276,6 @@ class StoredState {
     }
   }
 
- private:
   const VerifySource& source_;
   bool asked_ = false;
   std::optional<Sha256> stored_;
@@ -318,7 +325,25 @@ std::unique_ptr<Engine> FreshEngine(const VerifySource& source) {
   return engine;
 }
 
-void CheckHead(const VerifyOptions& options, VerifyReport* report) {
+VerifyReport NewReport(const VerifySource& source) {
+  VerifyReport report;
+  report.records = source.records;
+  report.inputs = source.inputs;
+  report.state_problem = source.state_problem;
+  return report;
+}
+
+// The offset the engine folds input `index` at.
+uint64_t OffsetOf(const VerifySource& source, uint64_t index) {
+  return index < source.input_offsets.size() ? source.input_offsets[index] : index;
+}
+
+// The fold's state hash after its last input (`hashed`, when the state check took it then), and
+// the expected head.
+void Conclude(const Engine& engine, const std::optional<std::pair<uint64_t, Sha256>>& hashed,
+              const VerifyOptions& options, VerifyReport* report) {
+  report->fold_state_hash = hashed && hashed->first == report->inputs_folded ? hashed->second
+                                                                            : events::StateHashOnTwoThreads(engine);
   if (options.expect_head && report->chain_problem.empty() && !report->interrupted && *options.expect_head != report->head) {
     report->head_problem = fmt::format("the journal's head is {}, not the expected {}", Hex(report->head),
                                        Hex(*options.expect_head));
@@ -327,18 +352,14 @@ void CheckHead(const VerifyOptions& options, VerifyReport* report) {
 
 // The pass for a journal that is what its actions give (every audit of an untouched one): the fold
 // on this thread, and on a second one (events::ChainHasher) each of its records completed with the
-// SHA-256 of the one before, hashed, and compared with the journal's record at its sequence. Where
-// every record is equal byte for byte to one the engine built, the chain holds by construction
-// (each passes the Verifier, has its sequence, names its predecessor's hash, keeps its parts in
-// order), so the journal's records are read, compared and hashed once, and nothing else: no
-// Verifier run, no record handed back to the fold. Anything else (a record that differs, one that
-// cannot be read, an input that does not fold, a journal longer or shorter than the fold's)
-// returns nullopt at once: the exact pass then finds it and says precisely what it is.
+// SHA-256 of the one before, hashed, compared with the journal's record at its sequence, and
+// checked as the chain's next (JournalChain::AddBuilt: no Verifier for bytes equal to ones the
+// engine's builder wrote). So the journal's records are read, compared and hashed once, and none
+// is handed back to the fold. Anything else (a record that differs, cannot be read or breaks the
+// chain, an input that cannot be read or folded, a journal longer or shorter than the fold's)
+// returns nullopt: the exact pass then finds it and says precisely what it is.
 std::optional<VerifyReport> VerifyEqual(const VerifySource& source, const VerifyOptions& options, StoredState& stored) {
-  VerifyReport report;
-  report.records = source.records;
-  report.inputs = source.inputs;
-  report.state_problem = source.state_problem;
+  VerifyReport report = NewReport(source);
   const std::unique_ptr<Engine> engine = FreshEngine(source);
   std::atomic<bool> differs{false};  // or the pass gives up for another reason: the thread stops reading
   std::atomic<uint64_t> equal{0};  // journal records found equal to the fold's, so far
@@ -374,9 +395,7 @@ std::optional<VerifyReport> VerifyEqual(const VerifySource& source, const Verify
     const std::optional<Sha256> head = caught_up();
     if (!head) return false;
     engine->SetHead(*head);
-    const Sha256 hash = events::StateHashOnTwoThreads(*engine);  // the second core is free by now
-    hashed.emplace(folded, hash);
-    stored.Compare(hash, folded, &report);
+    hashed.emplace(folded, stored.Compare(*engine, folded, &report));
     return true;
   };
   if (!state_check(0)) return std::nullopt;
@@ -396,8 +415,7 @@ std::optional<VerifyReport> VerifyEqual(const VerifySource& source, const Verify
       break;
     }
     const std::vector<uint8_t>* bytes = ahead.Take(input, &error);
-    const uint64_t offset = input < source.input_offsets.size() ? source.input_offsets[input] : input;
-    if (bytes == nullptr || !events::FoldInput(*engine, *bytes, offset, &result, &error)) return give_up();
+    if (bytes == nullptr || !events::FoldInput(*engine, *bytes, OffsetOf(source, input), &result, &error)) return give_up();
     ++report.inputs_folded;
     if (source.records - sequence < result.records.size()) return give_up();  // the journal ends inside it
     chain.Add(result.records);
@@ -413,9 +431,7 @@ std::optional<VerifyReport> VerifyEqual(const VerifySource& source, const Verify
   report.records_checked = sequence;
   report.chain_records = sequence;
   report.head = *head;
-  report.fold_state_hash =
-      hashed && hashed->first == report.inputs_folded ? hashed->second : events::StateHashOnTwoThreads(*engine);
-  CheckHead(options, &report);
+  Conclude(*engine, hashed, options, &report);
   return report;
 }
 
@@ -423,10 +439,7 @@ std::optional<VerifyReport> VerifyEqual(const VerifySource& source, const Verify
 // (JournalSide), and the fold compares each of its records with the journal's as it goes, so the
 // first difference is named at its record, with its input, its field, and both versions.
 VerifyReport VerifyExact(const VerifySource& source, const VerifyOptions& options, StoredState& stored) {
-  VerifyReport report;
-  report.records = source.records;
-  report.inputs = source.inputs;
-  report.state_problem = source.state_problem;
+  VerifyReport report = NewReport(source);
   events::Codec codec;
   const std::unique_ptr<Engine> engine = FreshEngine(source);  // the journal's side hashes (see Same)
   Sha256Hasher sha256;         // the fold's records past the first difference
@@ -441,10 +454,7 @@ VerifyReport VerifyExact(const VerifySource& source, const VerifyOptions& option
     if (options.progress && sequence % kProgressEvery == 0) options.progress(sequence);
   };
   const auto state_check = [&](uint64_t folded) {
-    if (!stored.At(folded)) return;
-    const Sha256 hash = events::StateHashOnTwoThreads(*engine);  // the second core is free by the end
-    hashed.emplace(folded, hash);
-    stored.Compare(hash, folded, &report);
+    if (stored.At(folded)) hashed.emplace(folded, stored.Compare(*engine, folded, &report));
   };
   JournalSide journal(source, options.stop);
   state_check(0);
@@ -471,8 +481,7 @@ VerifyReport VerifyExact(const VerifySource& source, const VerifyOptions& option
       break;
     }
     ApplyResult result;
-    const uint64_t offset = input < source.input_offsets.size() ? source.input_offsets[input] : input;
-    if (!events::FoldInput(*engine, *input_bytes, offset, &result, &error)) {
+    if (!events::FoldInput(*engine, *input_bytes, OffsetOf(source, input), &result, &error)) {
       report.divergence = Divergence{sequence, input, fmt::format("input {} cannot be folded: {}", input, error), "", "", ""};
       break;
     }
@@ -522,8 +531,7 @@ VerifyReport VerifyExact(const VerifySource& source, const VerifyOptions& option
   report.chain_problem = journal.chain_problem;
   report.chain_records = journal.chain().records();
   report.head = journal.chain().head();
-  report.fold_state_hash = hashed && hashed->first == report.inputs_folded ? hashed->second : events::StateHashOnTwoThreads(*engine);
-  CheckHead(options, &report);
+  Conclude(*engine, hashed, options, &report);
   return report;
 }
 
