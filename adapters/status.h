@@ -46,12 +46,13 @@ inline std::shared_future<Status> Done(Status status) {
 // For a person to read: `text` (a path given with a control character, a name from a damaged
 // file) with its control characters written as \xNN, so that none moves the cursor or rings a
 // terminal; UTF-8 text (a Cyrillic path) stays as it is.
-inline std::string Printable(std::string_view text) {
+// `keep_newlines`: a text of several lines (a report naming what the journal holds) keeps them.
+inline std::string Printable(std::string_view text, bool keep_newlines = false) {
   std::string out;
   out.reserve(text.size());
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte != 0x7F) {
+    if ((byte >= 0x20 && byte != 0x7F) || (keep_newlines && c == '\n')) {
       out += c;
     } else {
       constexpr const char* kHex = "0123456789abcdef";

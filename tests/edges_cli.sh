@@ -172,4 +172,38 @@ grep -q 'ctl\\x01dir: already exists' ctl.err || fail "$(cat ctl.err)"
 rmdir "$ctl"
 rc=0; "$K" status --data "$ctl" > ctl.out 2> ctl.err || rc=$?
 [ "$rc" = 1 ] && ! grep -q $'\x01' ctl.err ctl.out || fail "status: exit $rc, or a raw control character"
+
+spec "cli: append: an INPUT that is a directory is refused before a data directory is made"
+rc=0; "$K" append --data fromdir . > /dev/null 2> dir.err || rc=$?
+[ "$rc" = 1 ] && grep -q "is a directory" dir.err && [ ! -e fromdir ] || fail "exit $rc, $(cat dir.err), $(ls -d fromdir 2>&1)"
+
+spec "cli: backup: a destination inside the data directory is refused, nothing made, the source untouched"
+before=$(find cut/actions cut/journal -type f | sort | xargs md5sum)
+for inside in cut/journal/bk cut/inside; do
+  rc=0; "$K" backup --data cut --to "$inside" > /dev/null 2> bk.err || rc=$?
+  [ "$rc" = 1 ] && grep -q "is inside the data directory" bk.err && [ ! -e "$inside" ] || fail "$inside: exit $rc, $(cat bk.err)"
+done
+[ "$(find cut/actions cut/journal -type f | sort | xargs md5sum)" = "$before" ] || fail "the source's logs changed"
+
+spec "cli: projections verify on a directory that has no read-model store says so and how to make one"
+rc=0; "$K" projections verify --data cut > /dev/null 2> pv.err || rc=$?
+[ "$rc" = 1 ] && grep -q "holds no read-model store" pv.err && grep -q "projections rebuild --data cut" pv.err || fail "exit $rc, $(cat pv.err)"
+rc=0; "$K" projections verify --data nowhere > /dev/null 2> pv.err || rc=$?
+[ "$rc" = 1 ] && grep -q "nowhere: no such data directory" pv.err || fail "exit $rc, $(cat pv.err)"
+
+spec "cli: stats: a name posted with control characters is printed with them escaped"
+last=$(grep -o '"instant_ms": [0-9]*' a.jsonl | tail -1 | grep -o '[0-9]*$')
+(cat a.jsonl
+ printf '%s%s%s\n' '{"schema_version":1,"idempotency_key":"evil-name","instant_ms":' "$last" \
+   ',"actor":{"role":"EducationDepartment"},"body_type":"UpsertLocality","body":{"locality":1,"name_ru":"Evil\u001b[31mRED\r\u0007","name_kk":"x","region_code":"ALA"}}') > evil.jsonl
+"$K" append --data evil --quiet evil.jsonl > /dev/null 2>&1 || fail "append"
+"$K" journal --data evil | tail -1 | grep -q '"outcome": "Applied"' || fail "the renaming was not applied"
+"$K" stats --data evil > stats.txt 2>&1 || fail "stats exit $?"
+grep -q 'Evil\\x1b\[31mRED\\x0d\\x07' stats.txt || fail "$(grep -a Evil stats.txt | cat -v)"
+! grep -q $'[\x07\x1b\r]' stats.txt || fail "a raw control character was printed"
+
+spec "cli: serve: a --port-file that cannot be written fails at start, before a data directory is made"
+echo "a Auditor $(printf '%064d' 0)" > keys.txt
+rc=0; timeout 60 "$K" serve --data pf --keys keys.txt --listen 127.0.0.1:0 --port-file nowhere/port > /dev/null 2> pf.err || rc=$?
+[ "$rc" = 1 ] && grep -q "port-file: cannot write nowhere/port.tmp" pf.err && [ ! -e pf ] || fail "exit $rc, $(cat pf.err)"
 echo "edges_cli: every specification holds"

@@ -85,7 +85,7 @@ int Append(int argc, char** argv) {
   const std::string input = args->positional.empty() ? "-" : args->positional.front();
   std::unique_ptr<adapters::LineReader> reader;  // opened first: a missing INPUT creates no data directory
   if (const auto s = adapters::LineReader::Open(input, &reader); !s.ok()) {
-    return fmt::print(stderr, "kezek append: {}\n", s.message()), 1;
+    return fmt::print(stderr, "kezek append: {}\n", adapters::Printable(s.message())), 1;
   }
   std::unique_ptr<adapters::Runtime> runtime;
   // Write-behind: a batch's state write lands beside the next batch's fold; settled whenever the

@@ -110,7 +110,7 @@ int Fold(int argc, char** argv) {
   }
   std::unique_ptr<adapters::LineReader> reader;
   if (const auto s = adapters::LineReader::Open(input, &reader); !s.ok()) {
-    return fmt::print(stderr, "kezek fold: {}\n", s.message()), 1;
+    return fmt::print(stderr, "kezek fold: {}\n", adapters::Printable(s.message())), 1;
   }
 
   Folder folder;

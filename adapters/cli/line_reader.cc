@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,6 +32,13 @@ Status LineReader::Open(const std::string& path, std::unique_ptr<LineReader>* re
     const std::string why = std::strerror(errno);
     if (errno == ENOENT) return Status::NotFound(fmt::format("{}: cannot open: {}", path, why));
     return Status::IoError(fmt::format("{}: cannot open: {}", path, why));
+  }
+  // A directory opens, and fails only at its first read: found here, before a caller makes
+  // anything (a data directory) for input it cannot read.
+  struct stat st{};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return Status::IoError(fmt::format("{}: is a directory, not a file of actions", path));
   }
   reader->reset(new LineReader(fd, true));
   return Status::Ok();

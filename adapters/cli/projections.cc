@@ -68,6 +68,16 @@ int Rebuild(const std::string& data, const std::string& out) {
 int Verify(const std::string& data) {
   std::unique_ptr<adapters::ProjectionStore> store;
   const std::string path = (fs::path(data) / "projections").string();
+  std::error_code error;
+  if (!fs::exists(fs::path(path) / "CURRENT", error)) {  // no RocksDB store there
+    if (!fs::is_directory(data, error)) {
+      return fmt::print(stderr, "kezek projections verify: {}: no such data directory\n", adapters::Printable(data)), 1;
+    }
+    return fmt::print(stderr,
+                      "kezek projections verify: {} holds no read-model store ({} was never served, or the store was "
+                      "removed): `kezek projections rebuild --data {}` makes it from the journal\n",
+                      adapters::Printable(data), adapters::Printable(data), adapters::Printable(data)), 1;
+  }
   if (const auto s = adapters::ProjectionStore::OpenReadOnly(path, &store); !s.ok()) return Fail(s);
   // The store first, then the journal (which only grows): it holds every record the store reflects.
   projections::ReadModels stored;

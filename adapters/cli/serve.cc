@@ -3,7 +3,9 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -149,12 +151,33 @@ int Serve(int argc, char** argv) {
   options.checkpoint_every = kafka_mode ? 0 : checkpoint_every;
   options.kafka_answer_timeout_ms = answer_timeout_seconds * 1000;
   options.say = [](const std::string& line) { fmt::print(stderr, "kezek serve: {}\n", line); };
-  options.on_listening = [&](uint16_t port) {
-    if (port_file.empty()) return;
+  // The port file is written beside its name and renamed when whole. Whether it can be is found
+  // out before anything is opened: a script waiting for the file must not wait for ever.
+  const auto write_port_file = [&](uint16_t port) -> std::string {  // "" or why not
     std::ofstream out(port_file + ".tmp");
     out << port << "\n";
     out.close();
-    std::rename((port_file + ".tmp").c_str(), port_file.c_str());
+    if (!out) return fmt::format("cannot write {}.tmp: {}", adapters::Printable(port_file), std::strerror(errno));
+    if (std::rename((port_file + ".tmp").c_str(), port_file.c_str()) != 0) {
+      const std::string why = fmt::format("cannot rename {}.tmp to its name: {}", adapters::Printable(port_file), std::strerror(errno));
+      std::remove((port_file + ".tmp").c_str());
+      return why;
+    }
+    return "";
+  };
+  if (!port_file.empty()) {  // the file beside the name can be made (never the name itself: it means "listening")
+    std::ofstream probe(port_file + ".tmp");
+    const int error = errno;
+    if (!probe) {
+      return fmt::print(stderr, "kezek serve: --port-file: cannot write {}.tmp: {}\n", adapters::Printable(port_file),
+                        std::strerror(error)), 1;
+    }
+    probe.close();
+    std::remove((port_file + ".tmp").c_str());
+  }
+  options.on_listening = [&](uint16_t port) {
+    if (port_file.empty()) return;
+    if (const std::string why = write_port_file(port); !why.empty()) options.say("--port-file: " + why);
   };
 
   http::KeyRing keys;

@@ -175,8 +175,10 @@ int Stats(int argc, char** argv) {
   } else if (format == "csv") {
     fmt::print("{}", stats.Csv(section, static_cast<uint32_t>(*top)));
   } else {
+    // Names come from the journal as posted (a locality's, a ДО's): none moves a terminal's cursor.
     fmt::print("statistics of {} journal records (to sequence {}), engine time {}\n\n{}", stats.records(),
-               stats.next_sequence(), IsoUtc(InstantMs{stats.engine_time_ms()}), stats.Text(static_cast<uint32_t>(*top)));
+               stats.next_sequence(), IsoUtc(InstantMs{stats.engine_time_ms()}),
+               adapters::Printable(stats.Text(static_cast<uint32_t>(*top)), /*keep_newlines=*/true));
   }
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -268,20 +269,36 @@ Status Runtime::Backup(const std::string& destination) {
   if (read_only_) return Status::InvalidArgument(fmt::format("{}: opened read-only", dir_));
   std::error_code error;
   if (fs::exists(destination, error)) return Status::InvalidArgument(fmt::format("{}: already exists", destination));
+  // A backup inside the directory it copies would copy itself (the logs' folders recursively,
+  // without end) and be lost with the directory: refused before anything is made.
+  const fs::path source = fs::weakly_canonical(fs::absolute(dir_), error);
+  const fs::path target = fs::weakly_canonical(fs::absolute(destination), error);
+  if (!error) {
+    const auto [mismatch, _] = std::mismatch(source.begin(), source.end(), target.begin(), target.end());
+    if (mismatch == source.end()) {
+      return Status::InvalidArgument(fmt::format("{} is inside the data directory {}: back up to a place outside it",
+                                                 destination, dir_));
+    }
+  }
   fs::create_directories(destination, error);
   if (error) return Status::IoError(fmt::format("cannot create {}: {}", destination, error.message()));
-  if (Status s = state_->Checkpoint((fs::path(destination) / "state").string()); !s.ok()) return s;
-  if (Status s = actions_->Sync(); !s.ok()) return s;
-  if (Status s = journal_->Sync(); !s.ok()) return s;
-  for (const char* log : {"actions", "journal"}) {
-    fs::copy(fs::path(dir_) / log, fs::path(destination) / log, fs::copy_options::recursive, error);
-    if (error) return Status::IoError(fmt::format("cannot copy {}/{}: {}", dir_, log, error.message()));
-  }
-  std::ofstream marker(fs::path(destination) / "KEZEK");
-  marker << kMarker;
-  marker.close();
-  if (!marker) return Status::IoError(fmt::format("cannot write {}/KEZEK", destination));
-  return Status::Ok();
+  const auto copy = [&]() -> Status {
+    if (Status s = state_->Checkpoint((fs::path(destination) / "state").string()); !s.ok()) return s;
+    if (Status s = actions_->Sync(); !s.ok()) return s;
+    if (Status s = journal_->Sync(); !s.ok()) return s;
+    for (const char* log : {"actions", "journal"}) {
+      fs::copy(fs::path(dir_) / log, fs::path(destination) / log, fs::copy_options::recursive, error);
+      if (error) return Status::IoError(fmt::format("cannot copy {}/{}: {}", dir_, log, error.message()));
+    }
+    std::ofstream marker(fs::path(destination) / "KEZEK");
+    marker << kMarker;
+    marker.close();
+    if (!marker) return Status::IoError(fmt::format("cannot write {}/KEZEK", destination));
+    return Status::Ok();
+  };
+  Status status = copy();
+  if (!status.ok()) fs::remove_all(destination, error);  // no half a backup left behind
+  return status;
 }
 
 uint64_t Runtime::StateBytesOnDisk() const { return state_->BytesOnDisk(); }

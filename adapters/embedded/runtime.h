@@ -112,7 +112,8 @@ class Runtime {
   Status StoredEntriesHash(Sha256* hash) const;
 
   // A RocksDB checkpoint of the state plus copies of both logs in `destination` (which must not
-  // exist): a data directory that opens like this one.
+  // exist, nor lie inside this directory): a data directory that opens like this one. On failure
+  // nothing is left at `destination`.
   Status Backup(const std::string& destination);
 
   const Engine& engine() const { return partition_->engine(); }

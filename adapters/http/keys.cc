@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -44,6 +45,7 @@ Status KeyRing::Load(const std::string& path, KeyRing* out) {
   std::ifstream in(path);
   if (!in) return Status::NotFound(fmt::format("{}: cannot open the keys file", path));
   KeyRing ring;
+  std::map<std::array<uint8_t, 32>, int> lines_of;  // each key hash's line
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos || line[line.find_first_not_of(" \t")] == '#') continue;
@@ -61,6 +63,11 @@ Status KeyRing::Load(const std::string& path, KeyRing* out) {
     if (!role) return where(fmt::format("'{}' is no role", role_name));
     std::array<uint8_t, 32> sha{};
     if (!ParseHex32(hex, &sha)) return where("the key hash is not 64 lowercase hex digits");
+    // One line a key: a second line for the same hash (another role, or the key unrevoked
+    // again) would leave which one holds to the order of the lines.
+    if (const auto [at, fresh] = lines_of.try_emplace(sha, number); !fresh) {
+      return where(fmt::format("the key hash is already on line {}: one line a key (revoke it by marking that line '!')", at->second));
+    }
     Caller caller{name, *role, 0};
     if (!kindergarten_text.empty()) {
       char* end = nullptr;
@@ -87,11 +94,15 @@ KeyRing::Verdict KeyRing::Find(std::string_view presented_key, Caller* caller) c
   const Sha256 presented =
       hasher.Of({reinterpret_cast<const uint8_t*>(presented_key.data()), presented_key.size()});
   const Entry* found = nullptr;
+  bool revoked = false;  // any entry of the key revoked: it stays refused (Add may be given two)
   for (const Entry& entry : entries_) {  // no early exit: every entry costs the same
-    if (CRYPTO_memcmp(entry.key_sha256.data(), presented.data(), presented.size()) == 0) found = &entry;
+    if (CRYPTO_memcmp(entry.key_sha256.data(), presented.data(), presented.size()) == 0) {
+      found = &entry;
+      revoked = revoked || entry.revoked;
+    }
   }
   if (found == nullptr || presented_key.empty()) return Verdict::kUnknown;
-  if (found->revoked) return Verdict::kRevoked;
+  if (revoked) return Verdict::kRevoked;
   *caller = found->caller;
   return Verdict::kKnown;
 }

@@ -5,6 +5,9 @@
 //   NAME ROLE SHA256HEX [KINDERGARTEN]      e.g.  portal-1 Portal 9f86d0...0a08
 //   !NAME ROLE SHA256HEX [KINDERGARTEN]     a revoked key: still known, always refused
 //
+// A key hash is on one line only (a file listing one twice is refused when loaded); names may
+// repeat (a rotated key keeps its system's name).
+//
 // ROLE is a name of fb::Role (Portal, PmpkSpecialist, Kindergarten, EducationDepartment, Auditor,
 // System); a Kindergarten key names the ДО it speaks for. A presented key is hashed and compared
 // with every entry in constant time (CRYPTO_memcmp), so timing tells nothing about which entry

@@ -789,9 +789,45 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (error == bhttp::error::body_limit) return TooLarge();
     if (IsMalformed(error)) return BadRequest(error);
     if (error) return Fail(error);
+    const auto& head = parser_->get();
+    // A body is framed by Content-Length or by the chunked coding, nothing else (RFC 9112 §6.3):
+    // a Transfer-Encoding that does not end in chunked would leave the body to be read as the
+    // next request (a smuggled one, behind a proxy that frames it otherwise), and a coding before
+    // chunked (gzip) would hand on bytes nobody decoded. Refused, and the connection closed.
+    if (head.find(bhttp::field::transfer_encoding) != head.end() && !OnlyChunked(head)) {
+      return BadRequestSaying("a request's Transfer-Encoding may only be chunked");
+    }
     Lowest().expires_after(std::chrono::seconds(limits::kBodyTimeoutSeconds));
+    // A client that asks to be told to go on before it sends the body (Expect: 100-continue, as
+    // curl does for larger posts) is told so at once instead of waiting out its own timeout.
+    if (const auto expect = head.find(bhttp::field::expect);
+        expect != head.end() && head.version() >= 11 && beast::iequals(expect->value(), "100-continue") &&
+        !parser_->is_done()) {
+      continue_ = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, head.version());
+      return bhttp::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code e, size_t) {
+        if (e) return self->Fail(e);
+        self->ReadBody();
+      });
+    }
+    ReadBody();
+  }
+  void ReadBody() {
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code e, size_t) { self->OnBody(e); });
+  }
+  // Whether every Transfer-Encoding field of the request, taken together, names the chunked
+  // coding alone.
+  static bool OnlyChunked(const bhttp::request_parser<bhttp::string_body>::value_type& head) {
+    int codings = 0;
+    bool chunked = false;
+    const auto [first, last] = head.equal_range(bhttp::field::transfer_encoding);
+    for (auto field = first; field != last; ++field) {
+      for (const auto& coding : bhttp::token_list(field->value())) {
+        ++codings;
+        chunked = beast::iequals(coding, "chunked");
+      }
+    }
+    return codings == 1 && chunked;
   }
   void OnBody(beast::error_code error) {
     if (error == bhttp::error::body_limit) return TooLarge();
@@ -856,11 +892,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     return error && error.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
            error != bhttp::error::end_of_stream && error != bhttp::error::partial_message;
   }
-  void BadRequest(beast::error_code error) {
+  void BadRequest(beast::error_code error) { BadRequestSaying(fmt::format("the request is no valid HTTP/1.1: {}", error.message())); }
+  void BadRequestSaying(const std::string& why) {
     Request head;
     head.keep_alive(false);
-    Write(server_.Error(head, bhttp::status::bad_request, "MalformedHttp", fmt::format("the request is no valid HTTP/1.1: {}", error.message())),
-          "(malformed)");
+    Write(server_.Error(head, bhttp::status::bad_request, "MalformedHttp", why), "(malformed)");
   }
   void Fail(beast::error_code) {
     beast::error_code ignored;
@@ -873,6 +909,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Request request_;
   std::shared_ptr<Response> response_;
+  std::shared_ptr<bhttp::response<bhttp::empty_body>> continue_;  // a 100 Continue being written
   std::string route_;
   Clock::time_point started_ = Clock::now();
   std::array<char, 16 * 1024> drain_buffer_{};
@@ -933,6 +970,32 @@ bool IsIinShaped(std::string_view text) {
   return text.size() == 12 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// RFC 3986's percent-decoding of a path segment or a query's name or value ("%3A" is ':'; '+' stays
+// '+': a query is no HTML form). Text with a '%' not followed by two hex digits is kept as it came,
+// so it fails the value's own check, as any other malformed value does.
+std::string PercentDecoded(std::string_view text) {
+  if (text.find('%') == std::string_view::npos) return std::string(text);
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out.push_back(text[i]);
+      continue;
+    }
+    if (i + 2 >= text.size() || hex(text[i + 1]) < 0 || hex(text[i + 2]) < 0) return std::string(text);
+    out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
+    i += 2;
+  }
+  return out;
+}
+
+// The query's parameters, percent-decoded; a repeated name keeps its last value.
 std::map<std::string, std::string> QueryOf(std::string_view target) {
   std::map<std::string, std::string> query;
   const size_t q = target.find('?');
@@ -942,19 +1005,20 @@ std::map<std::string, std::string> QueryOf(std::string_view target) {
     const size_t amp = rest.find('&');
     const std::string_view pair = rest.substr(0, amp);
     const size_t eq = pair.find('=');
-    query[std::string(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1));
+    query[PercentDecoded(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : PercentDecoded(pair.substr(eq + 1));
     if (amp == std::string_view::npos) break;
     rest = rest.substr(amp + 1);
   }
   return query;
 }
 
-std::vector<std::string_view> Segments(std::string_view path) {
-  std::vector<std::string_view> segments;
+// The path's segments, percent-decoded ("%39" is '9'; an encoded '/' stays inside its segment).
+std::vector<std::string> Segments(std::string_view path) {
+  std::vector<std::string> segments;
   while (!path.empty()) {
     if (path.front() == '/') { path.remove_prefix(1); continue; }
     const size_t slash = path.find('/');
-    segments.push_back(path.substr(0, slash));
+    segments.push_back(PercentDecoded(path.substr(0, slash)));
     if (slash == std::string_view::npos) break;
     path.remove_prefix(slash);
   }
@@ -965,7 +1029,8 @@ std::string_view KeyOf(const Request& request) {
   const auto auth = request.find(bhttp::field::authorization);
   if (auth != request.end()) {
     const std::string_view value(auth->value().data(), auth->value().size());
-    if (value.starts_with("Bearer ")) return value.substr(7);
+    // The scheme's name is case-insensitive (RFC 9110 §11.1): "bearer KEY" is the same.
+    if (value.size() > 7 && beast::iequals(beast::string_view(value.data(), 7), "Bearer ")) return value.substr(7);
   }
   const auto key = request.find("X-Api-Key");
   if (key != request.end()) return {key->value().data(), key->value().size()};
@@ -1054,8 +1119,13 @@ Response Server::Impl::Route(const Request& request, const std::function<void(Re
 Response Server::Impl::Post(const Request& request, const Caller& caller, const std::function<void(Response)>& later) {
   const auto type = request.find(bhttp::field::content_type);
   const std::string_view content_type = type == request.end() ? std::string_view{} : std::string_view(type->value().data(), type->value().size());
-  const bool batch = content_type.starts_with("application/x-ndjson");
-  if (!batch && !content_type.starts_with("application/json")) {
+  // The media type, before any parameter (";charset=utf-8"), matched whole and case-insensitively
+  // (RFC 9110 §8.3.1): "application/jsonx" is not JSON.
+  std::string_view media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
+  const bool batch = beast::iequals(beast::string_view(media.data(), media.size()), "application/x-ndjson");
+  if (!batch && !beast::iequals(beast::string_view(media.data(), media.size()), "application/json")) {
     return Error(request, bhttp::status::unsupported_media_type, "UnsupportedMediaType",
                  "post one action as application/json, or a batch as application/x-ndjson (one action a line)");
   }
@@ -1086,7 +1156,10 @@ Response Server::Impl::Post(const Request& request, const Caller& caller, const 
     if (!input.oversize && IoCodec().ParseAction(line, &bytes).code == fb::RejectionCode::None) {
       const fb::Actor* actor = fb::GetAction(bytes.data())->actor();
       const fb::Role role = actor ? actor->role() : fb::Role::Auditor;
-      if (actor != nullptr && role != caller.role) {
+      // A role no action may claim (99) is the engine's to refuse (InvalidField, as from a file):
+      // only a defined role is checked against the key's.
+      const bool defined = !flatbuffers::IsOutRange(role, fb::Role::MIN, fb::Role::MAX);
+      if (actor != nullptr && defined && role != caller.role) {
         input.refused = fb::RejectionCode::RoleNotAllowed;
         input.refusal = fmt::format("the key '{}' is the {} role's; the action's actor claims {}", caller.name,
                                    fb::EnumNameRole(caller.role), fb::EnumNameRole(role));

@@ -134,6 +134,18 @@ def main():
     keys = os.path.join(WORK, "keys")
     write_keys(keys)
     data = os.path.join(WORK, "data")
+    # A key hash on two lines (revoked, then listed again; or under two roles) is refused at start,
+    # naming both lines, and no data directory is made.
+    for second in ("edu EducationDepartment", "portal-2 Portal"):
+        sha = hashlib.sha256(REVOKED.encode()).hexdigest()
+        twice = os.path.join(WORK, "keys-twice")
+        with open(twice, "w") as out:
+            out.write(f"!old EducationDepartment {sha}\n# a comment\n{second} {sha}\n")
+        run = subprocess.run([KEZEK, "serve", "--data", os.path.join(WORK, "never"), "--keys", twice, "--listen",
+                              "127.0.0.1:0"], capture_output=True, text=True, timeout=60)
+        check(f"a key hash on two lines ({second}) is refused at start",
+              run.returncode != 0 and "keys-twice:3" in run.stderr and "already on line 1" in run.stderr
+              and not os.path.exists(os.path.join(WORK, "never")), f"{run.returncode} {run.stderr[:300]}")
     server = Server(data, keys)
 
     # Health, readiness and metrics need no key.
@@ -390,6 +402,77 @@ def main():
         s.sendall(b"GARBAGE\x01\x02 / HTTP/9\r\n\r\n")
         reply = s.recv(4096).decode(errors="replace")
     check("malformed HTTP is 400 MalformedHttp", reply.startswith("HTTP/1.1 400") and "MalformedHttp" in reply, reply[:200])
+    # A body framed by anything but chunked alone is refused before it is read, and nothing after
+    # it is taken for a request of its own (no smuggling): one 400, the connection closed.
+    def journaled():  # inputs journaled but the ticker's ticks (it posts one a second)
+        total = 0
+        for line in call(server, "GET", "/metrics")[1].splitlines():
+            if line.startswith("kezek_actions_total{") and 'kind="ClockTick"' not in line:
+                total += int(line.rsplit(" ", 1)[1])
+        return total
+
+    for coding in ("gzip", "chunked, gzip", "identity", "xchunked", "gzip, chunked"):
+        before = journaled()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            s.sendall(b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer "
+                      + portal.encode() + b"\r\nTransfer-Encoding: " + coding.encode() + b"\r\n\r\n"
+                      + b"GET /v1/audit/chain HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + SECRET["audit"].encode()
+                      + b"\r\n\r\n")
+            reply = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+        text = reply.decode(errors="replace")
+        check(f"Transfer-Encoding '{coding}': one 400 MalformedHttp, nothing journaled, the body never a request",
+              text.startswith("HTTP/1.1 400") and "MalformedHttp" in text and text.count("HTTP/1.1 ") == 1
+              and journaled() == before, text[:400])
+    # Expect: 100-continue is answered before the body is sent.
+    tick = json.dumps(action("EducationDepartment", "UpsertLocality", {"locality": 1, "name_ru": "г. Алматы",
+                                                                       "name_kk": "Алматы қаласы", "region_code": "ALA"})).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer "
+                  + edu.encode() + b"\r\nExpect: 100-continue\r\nContent-Length: " + str(len(tick)).encode() + b"\r\n\r\n")
+        s.settimeout(3)
+        try:
+            interim = s.recv(4096).decode(errors="replace")
+        except socket.timeout:
+            interim = "(nothing in 3 s)"
+        s.settimeout(10)
+        s.sendall(tick)
+        final = s.recv(65536).decode(errors="replace")
+    check("Expect: 100-continue gets 100 Continue, then the answer",
+          interim.startswith("HTTP/1.1 100") and final.startswith("HTTP/1.1 200"), f"{interim[:100]!r} {final[:200]!r}")
+    # The scheme's name and the media type in any case; the media type matched whole.
+    status, text = call(server, "GET", "/v1/catalogue", headers={"Authorization": f"bearer {edu}"})
+    check("'bearer' in lower case is the same scheme", status == 200, f"{status} {text[:200]}")
+    status, text = call(server, "POST", "/v1/actions", edu, json.dumps(action("System", "ClockTick", {})),
+                        content_type="application/jsonx")
+    check("application/jsonx is no JSON: 415", status == 415 and json.loads(text)["code"] == "UnsupportedMediaType", text)
+    status, text = call(server, "POST", "/v1/actions", edu,
+                        json.dumps(action("EducationDepartment", "UpsertLocality",
+                                          {"locality": 1, "name_ru": "г. Алматы", "name_kk": "Алматы қаласы",
+                                           "region_code": "ALA"})),
+                        content_type="Application/JSON; charset=utf-8")
+    check("Application/JSON; charset=utf-8 is JSON", status == 200, f"{status} {text[:200]}")
+    # A role no action may claim is the engine's to refuse, as from a file.
+    odd = action("EducationDepartment", "UpsertLocality",
+                 {"locality": 1, "name_ru": "г. Алматы", "name_kk": "Алматы қаласы", "region_code": "ALA"})
+    odd["actor"]["role"] = 99
+    status, answer = post(server, edu, odd)
+    check("actor.role 99: journaled InvalidField, not a role check",
+          status == 422 and answer.get("rejection", {}).get("code") == "InvalidField", f"{status} {answer}")
+    # Query values and path segments are percent-decoded.
+    plain = call(server, "GET", "/v1/statistics?as_of=2025-01-01T00:00:00Z", edu)
+    encoded = call(server, "GET", "/v1/statistics?as_%6Ff=2025-01-01T00%3A00%3A00Z", edu)
+    check("a percent-encoded as_of is the same question", plain[0] == 200 and plain == encoded, f"{plain[:1]} {encoded[:200]}")
+    status, text = call(server, "GET", f"/v1/applications/%3{str(app)[0]}{str(app)[1:]}", portal,
+                        headers={"X-Applicant-Iin": PARENT})
+    check("a percent-encoded application number is the same card", status == 200, f"{status} {text[:200]}")
+    status, text = call(server, "GET", "/v1/statistics?as_of=2025-01-01T00%3", edu)
+    check("a broken escape is refused by the value's check", status == 400 and json.loads(text)["code"] == "InvalidParameter", text)
+
     # A batch as NDJSON: one answer a line.
     batch = "\n".join(json.dumps(action("System", "ClockTick", {})) for _ in range(3))
     status, text = call(server, "GET", "/v1/catalogue", edu)
