@@ -865,7 +865,8 @@ std::vector<uint8_t> ReadModels::ApplicationsAcross(std::span<const ReadModels* 
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   std::vector<flatbuffers::Offset<fb::ApplicationCard>> cards;
   for (const auto& [id, m] : ids) cards.push_back(m->BuildCard(b, id));
-  const auto o_iin = b.CreateString(iin ? FormatIin(Iin{*iin}) : std::string{});
+  // The IIN asked about, even one no application can have (a checksum that fails): the list is empty.
+  const auto o_iin = b.CreateString(iin ? FormatIin(Iin{*iin}) : std::string(applicant_iin));
   b.Finish(fb::CreateApplicationList(b, o_iin, b.CreateVector(cards), sequence));
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }

@@ -69,4 +69,12 @@ grep -q '"decisions": \[{"body_type": "MessageTemplatesSet","body": {"version": 
 # the templates its history posts.
 "$kezek" demo --applications 200 --months 2 --seed 3 | sed -n '/notifications of application #1000004/,/^$/p' |
   grep -q "Ваша заявка принята. Место в очереди" || { echo "FAIL: demo shows no notification of the family it follows"; exit 1; }
+# An option given twice, or an argument a command does not take, is a usage error (the last one
+# silently won, or the argument was ignored).
+out=$("$kezek" status --data /tmp --data /nonexistent 2>&1); [ $? -eq 2 ] && grep -q -- "--data is given twice" <<< "$out" ||
+  { echo "FAIL: status --data twice: $out"; exit 1; }
+for command in status run backup sample demo; do
+  out=$("$kezek" $command --data /nonexistent junk 2>&1); [ $? -eq 2 ] && grep -q "unexpected argument 'junk'" <<< "$out" ||
+    { echo "FAIL: $command with an argument it does not take: $out"; exit 1; }
+done
 echo "cli_help: every command has --help; usage errors exit 2"

@@ -23,6 +23,7 @@ work on it, and it can take DIR's place.
 int Backup(int argc, char** argv) {
   const auto args = Parse(argc, argv, 2, {"--data", "--to"}, {});
   if (!args) return 2;
+  if (!NoArguments(*args, "backup")) return 2;
   if (args->help) return fmt::print("{}", kBackupUsage), 0;
   if (!args->options.contains("--to")) return fmt::print(stderr, "kezek backup: --to DEST is required\n"), 2;
   std::unique_ptr<adapters::Runtime> runtime;

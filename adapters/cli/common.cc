@@ -28,6 +28,12 @@ std::optional<Args> Parse(int argc, char** argv, int first, const std::vector<st
   Args args;
   for (int i = first; i < argc; ++i) {
     const std::string arg = argv[i];
+    const bool known = std::find(with_value.begin(), with_value.end(), arg) != with_value.end() ||
+                       std::find(flags.begin(), flags.end(), arg) != flags.end();
+    if (known && args.options.contains(arg)) {
+      fmt::print(stderr, "kezek: {} is given twice\n", arg);
+      return std::nullopt;
+    }
     if (arg == "--help" || arg == "-h") {
       args.help = true;
     } else if (std::find(with_value.begin(), with_value.end(), arg) != with_value.end()) {
@@ -46,6 +52,13 @@ std::optional<Args> Parse(int argc, char** argv, int first, const std::vector<st
     }
   }
   return args;
+}
+
+bool NoArguments(const Args& args, std::string_view command) {
+  if (args.positional.empty()) return true;
+  fmt::print(stderr, "kezek {}: unexpected argument '{}' (kezek {} --help)\n", command, adapters::Printable(args.positional.front()),
+             command);
+  return false;
 }
 
 bool HasFlag(int argc, char** argv, const char* flag) {

@@ -27,7 +27,11 @@ struct Args {
 };
 
 // argv[first..argc): the options in `with_value` take the next argument, those in `flags` none;
-// "--help"/"-h" sets help; anything else starting with '-' (but "-") is a usage error, printed.
+// "--help"/"-h" sets help; anything else starting with '-' (but "-") is a usage error, printed,
+// and so is an option given twice (`--data a --data b`: which one was meant is not ours to guess).
+// For a command that takes no arguments but options: false, with the usage error printed, when
+// `args` holds one (`kezek status --data d junk`).
+bool NoArguments(const Args& args, std::string_view command);
 std::optional<Args> Parse(int argc, char** argv, int first, const std::vector<std::string>& with_value,
                           const std::vector<std::string>& flags);
 // Whether argv[first..argc) holds `flag` (a command handing over to another form of itself).

@@ -45,6 +45,7 @@ int Demo(int argc, char** argv) {
   const auto args = Parse(argc, argv, 2, {"--seed", "--applications", "--months", "--first-year", "--data", "--store"},
                           {"--country", "--births"});
   if (!args) return 2;
+  if (!NoArguments(*args, "demo")) return 2;
   if (args->help) return fmt::print("{}", kDemoUsage), 0;
   const std::string store = args->options.contains("--store") ? args->options.at("--store") : "";
   if (!store.empty() && std::filesystem::exists(store) && !std::filesystem::is_empty(store)) {

@@ -27,6 +27,7 @@ int Run(int argc, char** argv) {
   if (HasFlag(argc, argv, "--kafka")) return KafkaRun(argc, argv);
   const auto args = Parse(argc, argv, 2, {"--data", "--batch", "--crash-at"}, {"--no-sync"});
   if (!args) return 2;
+  if (!NoArguments(*args, "run")) return 2;
   if (args->help) return fmt::print("{}", kRunUsage), 0;
   const auto started = std::chrono::steady_clock::now();
   auto options = RuntimeOptions(*args);

@@ -46,6 +46,7 @@ int Sample(int argc, char** argv) {
   const auto args = Parse(argc, argv, 2, {"--seed", "--applications", "--months", "--first-year", "--output", "--data"},
                           {"--country", "--births", "--calibration", "--inline-texts"});
   if (!args) return 2;
+  if (!NoArguments(*args, "sample")) return 2;
   if (args->help) return fmt::print("{}", kSampleUsage), 0;
   auto options = SimulationFrom(*args);
   if (!options) return 2;

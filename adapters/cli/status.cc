@@ -54,6 +54,7 @@ int DamagedStatus(const std::string& data, LogsOfDir* logs, const std::string& p
 int StatusCommand(int argc, char** argv) {
   const auto args = Parse(argc, argv, 2, {"--data", "--as-of", "--as-of-sequence"}, {});
   if (!args) return 2;
+  if (!NoArguments(*args, "status")) return 2;
   if (args->help) return fmt::print("{}", kStatusUsage), 0;
   if (!args->options.contains("--data")) return fmt::print(stderr, "kezek status: --data DIR is required\n"), 2;
   std::optional<adapters::AsOfTarget> target;

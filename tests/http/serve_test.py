@@ -473,6 +473,11 @@ def main():
     status, text = call(server, "GET", "/v1/statistics?as_of=2025-01-01T00%3", edu)
     check("a broken escape is refused by the value's check", status == 400 and json.loads(text)["code"] == "InvalidParameter", text)
 
+    status, text = call(server, "GET", "/v1/applicants/123456789012/applications", edu)
+    check("an applicant no application names: an empty list naming the IIN asked about",
+          status == 200 and json.loads(text).get("applicant_iin") == "123456789012"
+          and not json.loads(text).get("applications"), f"{status} {text[:200]}")
+
     # A batch as NDJSON: one answer a line.
     batch = "\n".join(json.dumps(action("System", "ClockTick", {})) for _ in range(3))
     status, text = call(server, "GET", "/v1/catalogue", edu)
