@@ -77,4 +77,10 @@ for command in status run backup sample demo; do
   out=$("$kezek" $command --data /nonexistent junk 2>&1); [ $? -eq 2 ] && grep -q "unexpected argument 'junk'" <<< "$out" ||
     { echo "FAIL: $command with an argument it does not take: $out"; exit 1; }
 done
+for value in " 5" "+5" "-0" "5 "; do
+  "$kezek" serve --data /nonexistent/dir --keys /dev/null --tick-interval "$value" > /dev/null 2>&1; [ $? -eq 2 ] ||
+    { echo "FAIL: serve --tick-interval '$value'"; exit 1; }
+done
+"$kezek" serve --data /nonexistent/dir --keys /dev/null --keys /dev/null > /dev/null 2>&1; [ $? -eq 2 ] ||
+  { echo "FAIL: serve --keys twice"; exit 1; }
 echo "cli_help: every command has --help; usage errors exit 2"

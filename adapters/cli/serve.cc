@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -75,6 +76,7 @@ int Serve(int argc, char** argv) {
   Args kafka_args;  // --brokers, --prefix, --config
   int64_t answer_timeout_seconds = 30;
   uint64_t checkpoint_every = adapters::kCheckpointEveryDefault;
+  std::set<std::string> given;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") return fmt::print("{}", kServeUsage), 0;
@@ -88,12 +90,15 @@ int Serve(int argc, char** argv) {
                              arg == "--checkpoint-every";
     if (!takes_value) return fmt::print(stderr, "kezek serve: unknown option '{}'\n{}", arg, kServeUsage), 2;
     if (i + 1 >= argc) return fmt::print(stderr, "kezek serve: {} needs a value\n", arg), 2;
+    if (!given.insert(arg).second) return fmt::print(stderr, "kezek serve: {} is given twice\n", arg), 2;
     const std::string value = argv[++i];
+    // Numbers are decimal digits only (strtoll alone takes " 5", "+5" and "-0").
+    const bool digits = !value.empty() && value.find_first_not_of("0123456789") == std::string::npos && value.size() <= 18;
     if (arg == "--brokers" || arg == "--prefix" || arg == "--config") kafka_args.options[arg] = value;
     if (arg == "--answer-timeout") {
       char* end = nullptr;
       const long long v = std::strtoll(value.c_str(), &end, 10);
-      if (value.empty() || *end != '\0' || v < 1 || v > 3'600) {
+      if (!digits || *end != '\0' || v < 1 || v > 3'600) {
         return fmt::print(stderr, "kezek serve: --answer-timeout: seconds, 1..3600\n"), 2;
       }
       answer_timeout_seconds = v;
@@ -101,7 +106,7 @@ int Serve(int argc, char** argv) {
     if (arg == "--checkpoint-every") {
       char* end = nullptr;
       const unsigned long long v = std::strtoull(value.c_str(), &end, 10);
-      if (value.empty() || value[0] == '-' || *end != '\0' || (v != 0 && v < 1'000)) {
+      if (!digits || *end != '\0' || (v != 0 && v < 1'000)) {
         return fmt::print(stderr, "kezek serve: --checkpoint-every: 0 (none) or at least 1000 records\n"), 2;
       }
       checkpoint_every = v;
@@ -115,7 +120,7 @@ int Serve(int argc, char** argv) {
     if (arg == "--tick-interval") {
       char* end = nullptr;
       const long long v = std::strtoll(value.c_str(), &end, 10);
-      if (value.empty() || *end != '\0' || v < 0 || v > 86'400) {
+      if (!digits || *end != '\0' || v < 0 || v > 86'400) {
         return fmt::print(stderr, "kezek serve: --tick-interval: seconds, 0..86400\n"), 2;
       }
       tick_seconds = v;

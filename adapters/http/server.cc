@@ -1040,7 +1040,14 @@ std::string_view KeyOf(const Request& request) {
 }  // namespace
 
 Response Server::Impl::Route(const Request& request, const std::function<void(Response)>& later, std::string* route) {
-  const std::string_view target(request.target().data(), request.target().size());
+  std::string_view target(request.target().data(), request.target().size());
+  // The absolute form a client sends through a proxy (RFC 9112 §3.2.2: a server accepts it):
+  // "http://host:8080/v1/catalogue" is "/v1/catalogue".
+  if (target.starts_with("http://") || target.starts_with("https://")) {
+    const size_t authority = target.find("://") + 3;
+    const size_t slash = target.find('/', authority);
+    target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+  }
   const std::string_view path = target.substr(0, target.find('?'));
   if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
     *route = std::string(path);

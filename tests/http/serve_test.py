@@ -478,6 +478,12 @@ def main():
           status == 200 and json.loads(text).get("applicant_iin") == "123456789012"
           and not json.loads(text).get("applications"), f"{status} {text[:200]}")
 
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(f"GET http://127.0.0.1:{server.port}/v1/catalogue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {edu}\r\n"
+                  "Connection: close\r\n\r\n".encode())
+        reply = s.recv(65536).decode(errors="replace")
+    check("a target in absolute form is the same route", reply.startswith("HTTP/1.1 200"), reply[:200])
+
     # A batch as NDJSON: one answer a line.
     batch = "\n".join(json.dumps(action("System", "ClockTick", {})) for _ in range(3))
     status, text = call(server, "GET", "/v1/catalogue", edu)
