@@ -189,6 +189,10 @@ int Serve(int argc, char** argv) {
   if (const adapters::Status s = http::KeyRing::Load(keys_path, &keys); !s.ok()) {
     return fmt::print(stderr, "kezek serve: {}\n", s.ToString()), 1;
   }
+  // A port in use or an address that is none is found before a data directory is opened or made.
+  if (const adapters::Status s = http::Server::CanListen(options.address, options.port); !s.ok()) {
+    return fmt::print(stderr, "kezek serve: {}\n", s.ToString()), 1;
+  }
   // Signals are taken by one thread (sigwait), so the server's threads never see them.
   sigset_t signals;
   sigemptyset(&signals);

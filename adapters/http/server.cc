@@ -1603,6 +1603,20 @@ void Server::Stop() {
   });
 }
 
+Status Server::CanListen(const std::string& address_text, uint16_t port) {
+  beast::error_code error;
+  const auto address = asio::ip::make_address(address_text, error);
+  if (error) return Status::InvalidArgument(fmt::format("{}: not an IP address", Printable(address_text)));
+  asio::io_context io;
+  tcp::acceptor probe(io);
+  const tcp::endpoint endpoint(address, port);
+  probe.open(endpoint.protocol(), error);
+  if (!error) probe.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) probe.bind(endpoint, error);
+  if (error) return Status::IoError(fmt::format("cannot listen on {}:{}: {}", Printable(address_text), port, error.message()));
+  return Status::Ok();
+}
+
 Status Server::Run() {
   Impl& s = *impl_;
   if (!s.options.tls_certificate.empty() || !s.options.tls_private_key.empty()) {
@@ -1647,7 +1661,7 @@ Status Server::Run() {
   }
   beast::error_code error;
   const auto address = asio::ip::make_address(s.options.address, error);
-  if (error) return Status::InvalidArgument(fmt::format("{}: not an IP address", s.options.address));
+  if (error) return Status::InvalidArgument(fmt::format("{}: not an IP address", Printable(s.options.address)));
   s.acceptor.emplace(asio::make_strand(s.io));
   const tcp::endpoint endpoint(address, s.options.port);
   s.acceptor->open(endpoint.protocol(), error);

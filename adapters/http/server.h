@@ -67,6 +67,12 @@ class Server {
   // Asks Run to shut down gracefully; safe from any thread.
   void Stop();
 
+  // Whether `address`:`port` can be listened on now (an IP address, the port free): asked before
+  // a data directory is opened or made, so that a port in use leaves nothing behind. Run binds
+  // again (another process may take the port in between: Run then fails as before).
+  // Failure: InvalidArgument (not an IP address), IoError (cannot bind).
+  static Status CanListen(const std::string& address, uint16_t port);
+
   struct Impl;  // adapters/http/server.cc (named here for its connection class)
 
  private:

@@ -484,6 +484,13 @@ def main():
         reply = s.recv(65536).decode(errors="replace")
     check("a target in absolute form is the same route", reply.startswith("HTTP/1.1 200"), reply[:200])
 
+    for listen, says in ((f"127.0.0.1:{server.port}", "cannot listen on"), ("no-address:0", "not an IP address")):
+        never = os.path.join(WORK, "never-listened")
+        run = subprocess.run([KEZEK, "serve", "--data", never, "--keys", keys, "--listen", listen],
+                             capture_output=True, text=True, timeout=60)
+        check(f"serve --listen {listen}: refused at start, no data directory made",
+              run.returncode == 1 and says in run.stderr and not os.path.exists(never), f"{run.returncode} {run.stderr[:300]}")
+
     # A batch as NDJSON: one answer a line.
     batch = "\n".join(json.dumps(action("System", "ClockTick", {})) for _ in range(3))
     status, text = call(server, "GET", "/v1/catalogue", edu)
