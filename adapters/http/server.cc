@@ -47,6 +47,12 @@ using Clock = std::chrono::steady_clock;
 using Request = bhttp::request<bhttp::string_body>;
 using Response = bhttp::response<bhttp::string_body>;
 
+// The real clock, in ms since the epoch: the ticker's, and the bound of a posted tick.
+int64_t RealMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+bool TickAhead(int64_t instant_ms) { return instant_ms - RealMs() > limits::kTickAheadOfClockMaxMs; }
+
 // --- metrics (Prometheus text format) --------------------------------------------------------
 
 // A histogram with fixed upper bounds (seconds or counts).
@@ -485,9 +491,7 @@ void Server::Impl::PartitionLoop() {
   events::Codec codec;  // this thread's
   Sha256Hasher hasher;
   int64_t next_tick = 0;
-  const auto real_ms = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  };
+  const auto real_ms = [] { return RealMs(); };
   for (;;) {
     std::vector<PostJob> batch;
     std::vector<events::InputLine> inputs;
@@ -726,8 +730,7 @@ void Server::Impl::KafkaIdle() {
   }
   // The ticker: the System clock's tick from the real clock, to every partition.
   if (options.tick_interval_ms <= 0 || stopping) return;
-  const int64_t real_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t real_ms = RealMs();
   if (real_ms < next_kafka_tick) return;
   next_kafka_tick = real_ms + options.tick_interval_ms;
   PostJob tick;
@@ -1174,6 +1177,15 @@ Response Server::Impl::Post(const Request& request, const Caller& caller, const 
         input.refused = fb::RejectionCode::KindergartenMismatch;
         input.refusal = fmt::format("the key '{}' speaks for kindergarten {}; the action's actor claims {}", caller.name,
                                    caller.kindergarten, actor->kindergarten());
+      } else if (const fb::Action* posted = fb::GetAction(bytes.data());
+                 role == fb::Role::System && posted->body_type() == fb::ActionBody::ClockTick &&
+                 TickAhead(posted->instant_ms())) {
+        // Time's authority (DESIGN §4) in a running server is the real clock: a System key may
+        // post ticks (an external ticker), but none ahead of this server's clock, or one key could
+        // move engine time 35 days a tick and expire every deadline.
+        input.refused = fb::RejectionCode::InstantInFuture;
+        input.refusal = fmt::format("a clock tick at {} ms is ahead of this server's clock ({} ms) by more than {} ms",
+                                    posted->instant_ms(), RealMs(), limits::kTickAheadOfClockMaxMs);
       }
     }
     job.inputs.push_back(std::move(input));

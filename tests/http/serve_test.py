@@ -34,7 +34,7 @@ def check(what, condition, detail=""):
 
 KEYS = {
     "portal": ("Portal", None), "pmpk": ("PmpkSpecialist", None), "kg10": ("Kindergarten", 10),
-    "kg11": ("Kindergarten", 11), "edu": ("EducationDepartment", None), "audit": ("Auditor", None),
+    "kg11": ("Kindergarten", 11), "edu": ("EducationDepartment", None), "audit": ("Auditor", None), "system": ("System", None),
 }
 SECRET = {name: f"test-key-{name}-0123456789abcdef" for name in KEYS}
 REVOKED = "test-key-revoked-0123456789abcdef"
@@ -490,6 +490,18 @@ def main():
                              capture_output=True, text=True, timeout=60)
         check(f"serve --listen {listen}: refused at start, no data directory made",
               run.returncode == 1 and says in run.stderr and not os.path.exists(never), f"{run.returncode} {run.stderr[:300]}")
+
+    # A System key's tick may not run ahead of the server's clock (it could move engine time 35
+    # days a tick): journaled InstantInFuture; one at the clock's time is applied.
+    ahead = action("System", "ClockTick", {})
+    ahead["instant_ms"] = now_ms() + 86_400_000
+    status, answer = post(server, SECRET["system"], ahead)
+    check("a posted tick a day ahead of the server's clock: journaled InstantInFuture",
+          status == 422 and answer.get("rejection", {}).get("code") == "InstantInFuture"
+          and "ahead of this server's clock" in answer.get("rejection", {}).get("reason", ""), f"{status} {answer}")
+    status, answer = post(server, SECRET["system"], action("System", "ClockTick", {}))
+    check("a posted tick at the server's clock is applied", status == 200 and answer.get("outcome") == "Applied",
+          f"{status} {answer}")
 
     # A batch as NDJSON: one answer a line.
     batch = "\n".join(json.dumps(action("System", "ClockTick", {})) for _ in range(3))
