@@ -202,8 +202,18 @@ last=$(grep -o '"instant_ms": [0-9]*' a.jsonl | tail -1 | grep -o '[0-9]*$')
 grep -q 'Evil\\x1b\[31mRED\\x0d\\x07' stats.txt || fail "$(grep -a Evil stats.txt | cat -v)"
 ! grep -q $'[\x07\x1b\r]' stats.txt || fail "a raw control character was printed"
 
-spec "cli: serve: a --port-file that cannot be written fails at start, before a data directory is made"
+spec "cli: backup beside a running writer is refused and names the copy that works beside it"
 echo "a Auditor $(printf '%064d' 0)" > keys.txt
+"$K" serve --data cut --keys keys.txt --listen 127.0.0.1:0 --port-file cut.port --tick-interval 0 > serve.log 2>&1 &
+server=$!
+for _ in $(seq 200); do [ -e cut.port ] && break; sleep 0.05; done
+rc=0; "$K" backup --data cut --to live-copy > /dev/null 2> live.err || rc=$?
+[ "$rc" = 1 ] && grep -q "busy" live.err && grep -q "replay rebuild --data cut --out DEST" live.err || fail "exit $rc, $(cat live.err)"
+"$K" replay rebuild --data cut --out live-copy > rebuild.out 2>&1 || fail "rebuild beside the server: $(tail -3 rebuild.out)"
+grep -q "journal: equal to the source's" rebuild.out || fail "$(cat rebuild.out)"
+kill -TERM $server; wait $server || fail "serve exit $?"
+
+spec "cli: serve: a --port-file that cannot be written fails at start, before a data directory is made"
 rc=0; timeout 60 "$K" serve --data pf --keys keys.txt --listen 127.0.0.1:0 --port-file nowhere/port > /dev/null 2> pf.err || rc=$?
 [ "$rc" = 1 ] && grep -q "port-file: cannot write nowhere/port.tmp" pf.err && [ ! -e pf ] || fail "exit $rc, $(cat pf.err)"
 echo "edges_cli: every specification holds"

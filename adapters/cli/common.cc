@@ -188,6 +188,13 @@ void SayRepair(const char* command, const std::string& data) {
 int OpenFailed(const char* command, const std::string& data, const adapters::Status& s) {
   fmt::print(stderr, "kezek {}: {}\n", command, s.ToString());
   if (s.code() == adapters::Status::Code::kCorruption) SayRepair(command, data);
+  if (s.code() == adapters::Status::Code::kBusy && std::string_view(command) == "backup") {
+    // A server runs 24/7: its copy is made beside it, from its logs, and checked against its journal.
+    fmt::print(stderr,
+               "kezek backup: beside the running writer, 'kezek replay rebuild --data {} --out DEST' makes a whole "
+               "data directory from its logs (the journal compared byte for byte, the state hash too) without "
+               "stopping it (docs/audit.md)\n", adapters::Printable(data));
+  }
   return 1;
 }
 
