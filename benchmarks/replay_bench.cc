@@ -31,6 +31,7 @@
 #include "adapters/kafka/router.h"
 #include "engine/engine.h"
 #include "events/chain_hasher.h"
+#include "events/decode_ahead.h"
 #include "events/codec.h"
 #include "events/input.h"
 #include "events/state_hasher.h"
@@ -283,7 +284,7 @@ int main(int argc, char** argv) {
 
   // The JSON path on the first json_inputs inputs: lines made beforehand, then parse + fold timed.
   const size_t json_n = std::min<size_t>(json_inputs, inputs.size());
-  double json_s = 0, decode_s = 0, parser_s = 0, recanonical_s = 0;
+  double json_s = 0, json_piped_s = 0, decode_s = 0, parser_s = 0, recanonical_s = 0;
   uint64_t fast_taken = 0;
   {
     events::Codec codec;
@@ -329,8 +330,38 @@ int main(int argc, char** argv) {
     recanonical_s = Seconds(started);
     for (const size_t i : which) (void)events::FoldInput(reference, inputs[i], i, &result, &error);
     if (engine.StateHash() != reference.StateHash()) return Fail("the JSON path's state differs from the binary fold's");
-    fmt::print(stderr, "replay_bench: JSON parse + fold of {} lines {:.2f} s, {:.0f} actions/s\n", lines.size(), json_s,
-               static_cast<double>(lines.size()) / json_s);
+    // The same lines as `kezek fold` takes them: read and decoded on one core (events/decode_ahead.h),
+    // folded on the other, the chain hashed beside the decoding (events/chain_hasher.h).
+    {
+      Engine piped;
+      piped.HashRecords(false);
+      piped.TrackChanges(false);
+      size_t next = 0, at = 0;
+      started = Clock::now();
+      {
+        events::ChainHasher chain;
+        events::DecodeAhead decoded([&](events::InputLine* line, std::string*) {
+          if (next == lines.size()) return false;
+          *line = events::LineOf(lines[next++]);  // a copy, as a line read from a file is
+          return true;
+        });
+        while (const events::DecodeAhead::Batch* batch = decoded.Next()) {
+          for (size_t i = 0; i < batch->size(); ++i) {
+            if (i + events::kPrefetchAhead < batch->size()) events::PrefetchInput(piped, batch->payload(i + events::kPrefetchAhead));
+            if (!events::FoldInput(piped, batch->payload(i), which[at++], &result, &error)) return Fail(error);
+            chain.Add(result.records);
+          }
+        }
+        piped.SetHead(chain.Head());
+      }
+      json_piped_s = Seconds(started);
+      if (at != lines.size() || piped.StateHash() != engine.StateHash()) {
+        return Fail("the JSON lines decoded on one core and folded on the other give another state");
+      }
+    }
+    fmt::print(stderr, "replay_bench: JSON parse + fold of {} lines {:.2f} s, {:.0f} actions/s; decoded on one core, folded on the other {:.2f} s, {:.0f} actions/s\n",
+               lines.size(), json_s, static_cast<double>(lines.size()) / json_s, json_piped_s,
+               static_cast<double>(lines.size()) / json_piped_s);
     json_inputs = lines.size();
     if (json_inputs == 0) return Fail("no input has a JSON form (every one is a refused raw input)");
   }
@@ -355,8 +386,10 @@ int main(int argc, char** argv) {
   fmt::print("| the same partitions folded on {} threads (each its own engine; heads equal) | {:.0f} actions/s | {:.2f} s, "
              "{:.2f}x the one-thread partitions, {:.2f}x the one-partition fold |\n", cores, n / partitioned_all_s,
              partitioned_all_s, partitioned_one_s / partitioned_all_s, fold_s / partitioned_all_s);
-  fmt::print("| fold from JSON lines (first {}) | {:.0f} actions/s | {:.2f}x the binary fold's time |\n", json_inputs,
+  fmt::print("| fold from JSON lines (first {}), one core | {:.0f} actions/s | {:.2f}x the binary fold's time |\n", json_inputs,
              json_rate, fold_rate / json_rate);
+  fmt::print("| the same lines decoded on one core, folded on the other, the chain beside the decoding (`kezek fold`) | "
+             "{:.0f} actions/s | {:.2f}x the one-core JSON fold |\n", json_inputs / json_piped_s, json_s / json_piped_s);
   fmt::print("| JSON decode alone (simdjson + schema-driven decoder; {} of {} lines took the fast path) | {:.0f} actions/s | "
              "FlatBuffers' parser alone: {:.0f} actions/s ({:.1f}x) |\n", fast_taken, json_inputs, json_inputs / decode_s,
              json_inputs / parser_s, parser_s / decode_s);
@@ -375,10 +408,10 @@ int main(int argc, char** argv) {
   const std::string json = fmt::format(
       "{{\"bench\": \"replay\", \"cpu\": \"{}\", \"cores\": {}, \"inputs\": {}, \"records\": {}, \"action_bytes\": {}, "
       "\"read_s\": {:.3f}, \"fold_s\": {:.3f}, \"fold_actions_per_s\": {:.0f}, \"state_hash_s\": {:.3f}, \"state_hash_two_threads_s\": {:.3f}, \"chained_fold_s\": {:.3f}, \"chained_fold_actions_per_s\": {:.0f}, \"partitions\": {}, \"partitioned_inputs\": {}, \"largest_partition\": {}, \"partitioned_one_thread_s\": {:.3f}, \"partitioned_threads\": {}, \"partitioned_s\": {:.3f}, \"partitioned_actions_per_s\": {:.0f}, \"json_inputs\": {}, \"json_s\": {:.3f}, "
-      "\"json_actions_per_s\": {:.0f}, \"decode_actions_per_s\": {:.0f}, \"parser_actions_per_s\": {:.0f}, \"decode_then_canonicalize_actions_per_s\": {:.0f}, \"fast_path_lines\": {}, \"state_rss_bytes\": {}, \"applications\": {}, \"disk_bytes\": {}, \"head\": \"{}\", \"state_hash\": \"{}\"}}\n",
+      "\"json_actions_per_s\": {:.0f}, \"json_two_cores_s\": {:.3f}, \"json_two_cores_actions_per_s\": {:.0f}, \"decode_actions_per_s\": {:.0f}, \"parser_actions_per_s\": {:.0f}, \"decode_then_canonicalize_actions_per_s\": {:.0f}, \"fast_path_lines\": {}, \"state_rss_bytes\": {}, \"applications\": {}, \"disk_bytes\": {}, \"head\": \"{}\", \"state_hash\": \"{}\"}}\n",
       CpuModel(), sysconf(_SC_NPROCESSORS_ONLN), inputs.size(), records, action_bytes, read_s, fold_s, fold_rate,
       state_hash_s, state_hash_two_s, chained_s, n / chained_s, partition_count, partitioned_inputs, largest_partition, partitioned_one_s, cores,
-      partitioned_all_s, n / partitioned_all_s, json_inputs, json_s, json_rate, json_inputs / decode_s, json_inputs / parser_s, json_inputs / recanonical_s, fast_taken, state_bytes, applications, disk_bytes, Hex(head), Hex(state_hash));
+      partitioned_all_s, n / partitioned_all_s, json_inputs, json_s, json_rate, json_piped_s, json_inputs / json_piped_s, json_inputs / decode_s, json_inputs / parser_s, json_inputs / recanonical_s, fast_taken, state_bytes, applications, disk_bytes, Hex(head), Hex(state_hash));
   fmt::print("{}", json);
   if (!json_out.empty()) std::ofstream(json_out) << json;
   return 0;

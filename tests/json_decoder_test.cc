@@ -13,6 +13,9 @@
 #include <simdjson.h>
 
 #include "events/codec.h"
+#include "events/decode_ahead.h"
+#include "events/input.h"
+#include "events/limits.h"
 #include "tests/harness.h"
 
 namespace kezek::test {
@@ -235,6 +238,63 @@ TEST_CASE("json decoder: the crash corpus and mutated lines get the parser's ver
                       codec.fast_taken(), codec.fast_tried() - codec.fast_taken()));
   CHECK(codec.fast_taken() > 1000);
   CHECK(codec.fast_tried() - codec.fast_taken() > 1000);
+}
+
+TEST_CASE("decode ahead: the lines decoded on a thread of their own are EncodeInput's payloads, in order, aligned") {
+  // A history's lines with refusals among them (blank, garbage, over the line limit), over many batches.
+  std::vector<std::string> lines = HistoryLines(false);
+  for (size_t i = 0; i < lines.size(); i += 97) lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(i), i % 2 ? "" : "{ garbage");
+  lines.push_back(std::string(limits::kJsonLineBytesMax + 10, 'x'));
+  REQUIRE(lines.size() > 3 * events::DecodeAhead::kBatchInputs);
+  events::Codec codec;
+  size_t next = 0;
+  events::DecodeAhead decoded([&](events::InputLine* line, std::string*) {
+    if (next == lines.size()) return false;
+    *line = events::LineOf(lines[next++]);
+    return true;
+  });
+  size_t k = 0, batches = 0, misaligned = 0, differing = 0;
+  while (const events::DecodeAhead::Batch* batch = decoded.Next()) {
+    ++batches;
+    for (size_t i = 0; i < batch->size(); ++i, ++k) {
+      const std::span<const uint8_t> payload = batch->payload(i);
+      if (reinterpret_cast<uintptr_t>(payload.data() + 1) % 16 != 0) ++misaligned;
+      const std::vector<uint8_t> expected = events::EncodeInput(codec, events::LineOf(lines[k]));
+      if (!std::equal(payload.begin(), payload.end(), expected.begin(), expected.end())) ++differing;
+    }
+  }
+  CHECK(k == lines.size());
+  CHECK(batches > 3);
+  CHECK(misaligned == 0);
+  CHECK(differing == 0);
+  CHECK(decoded.error().empty());
+  CHECK(decoded.Next() == nullptr);  // the end stays the end
+}
+
+TEST_CASE("decode ahead: a source's failure ends the lines with its message; an early stop does not wait") {
+  std::vector<std::string> lines = HistoryLines(false);
+  size_t next = 0;
+  {
+    events::DecodeAhead decoded([&](events::InputLine* line, std::string* error) {
+      if (next == 2'500) {
+        *error = "cannot read input: Input/output error";
+        return false;
+      }
+      *line = events::LineOf(lines[next++]);
+      return true;
+    });
+    size_t taken = 0;
+    while (const events::DecodeAhead::Batch* batch = decoded.Next()) taken += batch->size();
+    CHECK(taken == 2'500);  // every line read before the failure is handed over
+    CHECK(decoded.error() == "cannot read input: Input/output error");
+  }
+  // Destroyed after one batch, with the thread blocked on a full queue: it stops.
+  next = 0;
+  events::DecodeAhead early([&](events::InputLine* line, std::string*) {
+    *line = events::LineOf(lines[next++ % lines.size()]);
+    return true;
+  });
+  REQUIRE(early.Next() != nullptr);
 }
 
 }  // namespace

@@ -16,7 +16,9 @@
 #include "adapters/embedded/journal_file.h"
 #include "engine/engine.h"
 #include "engine/limits.h"
+#include "events/chain_hasher.h"
 #include "events/codec.h"
+#include "events/decode_ahead.h"
 #include "events/input.h"
 #include "projections/summary.h"
 #include "workload/reference_data.h"
@@ -45,25 +47,41 @@ options:
   --help                this text
 )";
 
+// The fold on this thread; the journal's hash chain and everything written of each record (the
+// summary, the journal files) on the chain's thread (events/chain_hasher.h), in order; the lines
+// decoded on a thread of their own (events/decode_ahead.h). The bytes are the one-core fold's.
 struct Folder {
   Engine engine;
-  events::Codec codec;
+  events::Codec codec;  // the chain's thread's (RecordToJson)
   projections::Summary summary;
   adapters::JournalFileWriter journal;
   std::FILE* journal_json = nullptr;
   bool write_journal = false;
+  std::string write_error;  // the chain's thread's first failure to write, read once it caught up
   uint64_t offset = 0;
+  events::ChainHasher chain{{}, [this](std::span<const uint8_t> record, const Sha256&) {
+                              summary.Add(*fb::GetJournalRecord(record.data()));
+                              if (!write_error.empty()) return;
+                              if (write_journal && !journal.Append(record, &write_error)) return;
+                              if (journal_json != nullptr) fmt::print(journal_json, "{}\n", codec.RecordToJson(record));
+                            }};
 
+  Folder() {
+    engine.HashRecords(false);  // the chain's thread hashes
+    engine.TrackChanges(false);  // no store: each input's changes are forgotten
+  }
   // One input, as the actions log of a data directory would hold it (events/input.h).
   bool Fold(std::span<const uint8_t> payload, std::string* error) {
     ApplyResult result;
     if (!events::FoldInput(engine, payload, offset++, &result, error)) return false;
-    for (const std::span<const uint8_t> record : result.records) {
-      summary.Add(*fb::GetJournalRecord(record.data()));
-      if (write_journal && !journal.Append(record, error)) return false;
-      if (journal_json != nullptr) fmt::print(journal_json, "{}\n", codec.RecordToJson(record));
-    }
+    chain.Add(result.records);
     return true;
+  }
+  // Every record hashed and written: the engine's head set. False with *error if a write failed.
+  bool Finish(std::string* error) {
+    engine.SetHead(chain.Head());
+    if (!write_error.empty()) *error = write_error;
+    return write_error.empty();
   }
 };
 
@@ -114,7 +132,6 @@ int Fold(int argc, char** argv) {
   }
 
   Folder folder;
-  folder.engine.TrackChanges(false);  // no store: each input's changes are forgotten
   std::string error;
   if (args->options.contains("--journal")) {
     if (!folder.journal.Open(args->options.at("--journal"), &error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
@@ -136,7 +153,8 @@ int Fold(int argc, char** argv) {
     // input's instant (2000-01-01 if it has none), after the tick that starts time there.
     int64_t at = limits::kInstantMsMin;
     std::vector<uint8_t> first;
-    if (got && !line.oversize && folder.codec.ParseAction(line.text, &first).code == fb::RejectionCode::None) {
+    events::Codec codec;  // this thread's (the folder's is the chain's thread's)
+    if (got && !line.oversize && codec.ParseAction(line.text, &first).code == fb::RejectionCode::None) {
       at = std::clamp(fb::GetAction(first.data())->instant_ms(), limits::kInstantMsMin, limits::kInstantMsMax);
     }
     std::vector<fb::ActionT> preload;
@@ -155,10 +173,36 @@ int Fold(int argc, char** argv) {
       }
     }
   }
-  for (; got;) {
-    if (!folder.Fold(events::EncodeInput(folder.codec, line), &error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
-    if (const auto s = reader->Next(&line, &got); !s.ok()) return fmt::print(stderr, "kezek fold: {}\n", s.message()), 1;
+  {
+    // The lines read and decoded on their own thread (the first one, read above, first), folded
+    // here a batch at a time, each input's hint given kPrefetchAhead inputs before its fold.
+    bool first = got;
+    events::DecodeAhead decoded([&](events::InputLine* next, std::string* failure) {
+      if (first) {
+        first = false;
+        *next = std::move(line);
+        return true;
+      }
+      bool more = false;
+      if (const auto s = reader->Next(next, &more); !s.ok()) {
+        *failure = adapters::Printable(s.message());
+        return false;
+      }
+      return more;
+    });
+    if (got) {
+      while (const events::DecodeAhead::Batch* batch = decoded.Next()) {
+        for (size_t i = 0; i < batch->size(); ++i) {
+          if (i + events::kPrefetchAhead < batch->size()) {
+            events::PrefetchInput(folder.engine, batch->payload(i + events::kPrefetchAhead));
+          }
+          if (!folder.Fold(batch->payload(i), &error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
+        }
+      }
+      if (!decoded.error().empty()) return fmt::print(stderr, "kezek fold: {}\n", decoded.error()), 1;
+    }
   }
+  if (!folder.Finish(&error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!folder.journal.Close(&error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
   if (folder.journal_json != nullptr && folder.journal_json != stdout) std::fclose(folder.journal_json);
