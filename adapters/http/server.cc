@@ -800,6 +800,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (head.find(bhttp::field::transfer_encoding) != head.end() && !OnlyChunked(head)) {
       return BadRequestSaying("a request's Transfer-Encoding may only be chunked");
     }
+    // An HTTP/1.1 request names its Host once (RFC 9112 §3.2).
+    if (const auto [first, last] = head.equal_range(bhttp::field::host);
+        head.version() >= 11 && std::distance(first, last) != 1) {
+      return BadRequestSaying("an HTTP/1.1 request has one Host header");
+    }
     Lowest().expires_after(std::chrono::seconds(limits::kBodyTimeoutSeconds));
     // A client that asks to be told to go on before it sends the body (Expect: 100-continue, as
     // curl does for larger posts) is told so at once instead of waiting out its own timeout.

@@ -428,6 +428,12 @@ def main():
         check(f"Transfer-Encoding '{coding}': one 400 MalformedHttp, nothing journaled, the body never a request",
               text.startswith("HTTP/1.1 400") and "MalformedHttp" in text and text.count("HTTP/1.1 ") == 1
               and journaled() == before, text[:400])
+    for headers in (b"", b"Host: a\r\nHost: b\r\n"):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            s.sendall(b"GET /healthz HTTP/1.1\r\n" + headers + b"\r\n")
+            reply = s.recv(4096).decode(errors="replace")
+        check(f"an HTTP/1.1 request with {headers.count(b'Host')} Host headers is 400 MalformedHttp",
+              reply.startswith("HTTP/1.1 400") and "Host" in reply, reply[:200])
     # Expect: 100-continue is answered before the body is sent.
     tick = json.dumps(action("EducationDepartment", "UpsertLocality", {"locality": 1, "name_ru": "г. Алматы",
                                                                        "name_kk": "Алматы қаласы", "region_code": "ALA"})).encode()
