@@ -189,10 +189,18 @@ int Serve(int argc, char** argv) {
   if (const adapters::Status s = http::KeyRing::Load(keys_path, &keys); !s.ok()) {
     return fmt::print(stderr, "kezek serve: {}\n", s.ToString()), 1;
   }
-  // A port in use or an address that is none is found before a data directory is opened or made.
+  // A port in use, an address that is none, or TLS files that do not load are found before a
+  // data directory is opened or made.
   if (const adapters::Status s = http::Server::CanListen(options.address, options.port); !s.ok()) {
     return fmt::print(stderr, "kezek serve: {}\n", s.ToString()), 1;
   }
+  if (!tls_cert.empty()) {
+    std::string warning;  // said again when the server loads them
+    if (const adapters::Status s = http::Server::CheckTls(tls_cert, tls_key, &warning); !s.ok()) {
+      return fmt::print(stderr, "kezek serve: {}\n", s.ToString()), 1;
+    }
+  }
+  if (keys.size() == 0) options.say("the keys file holds no key: every /v1/ request will be refused (401)");
   // Signals are taken by one thread (sigwait), so the server's threads never see them.
   sigset_t signals;
   sigemptyset(&signals);

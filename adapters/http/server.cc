@@ -16,6 +16,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -1620,6 +1622,57 @@ void Server::Stop() {
   });
 }
 
+namespace {
+
+// TLS 1.2 and later only; the certificate file may hold a chain (leaf first). The files are
+// checked before anything is loaded (a wrong path fails at once), the key against the certificate
+// (a key of another pair, or of another type, would fail every handshake), and an encrypted key is
+// refused (OpenSSL would ask for its pass phrase on the terminal). An expired certificate is
+// served, with *warning saying so.
+Status LoadTls(const std::string& certificate, const std::string& private_key, std::optional<asio::ssl::context>* out,
+               std::string* warning) {
+  for (const std::string& file : {certificate, private_key}) {
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(file, error)) {
+      return Status::InvalidArgument(fmt::format("TLS: {}: no such file (or not a regular file)", Printable(file)));
+    }
+  }
+  const auto failed = [&](const std::string& why) {
+    return Status::InvalidArgument(fmt::format("TLS certificate {} and key {}: {}", Printable(certificate),
+                                               Printable(private_key), why));
+  };
+  try {
+    out->emplace(asio::ssl::context::tls_server);
+    asio::ssl::context& tls = **out;
+    tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                    asio::ssl::context::single_dh_use);
+    bool asked = false;
+    tls.set_password_callback([&asked](size_t, asio::ssl::context::password_purpose) {
+      asked = true;
+      return std::string();
+    });
+    tls.use_certificate_chain_file(certificate);
+    try {
+      tls.use_private_key_file(private_key, asio::ssl::context::pem);
+    } catch (const boost::system::system_error& e) {
+      if (asked) return failed("the key is encrypted: give it without a pass phrase (openssl pkey -in KEY -out PLAIN)");
+      throw;
+    }
+    if (SSL_CTX_check_private_key(tls.native_handle()) != 1) return failed("the key is not the certificate's");
+    if (const X509* leaf = SSL_CTX_get0_certificate(tls.native_handle());
+        leaf != nullptr && X509_cmp_current_time(X509_get0_notAfter(leaf)) < 0) {
+      *warning = fmt::format("TLS: the certificate {} has expired: clients that check it will refuse it",
+                             Printable(certificate));
+    }
+  } catch (const boost::system::system_error& e) {
+    return failed(e.code().message());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status Server::CanListen(const std::string& address_text, uint16_t port) {
   beast::error_code error;
   const auto address = asio::ip::make_address(address_text, error);
@@ -1634,28 +1687,19 @@ Status Server::CanListen(const std::string& address_text, uint16_t port) {
   return Status::Ok();
 }
 
+Status Server::CheckTls(const std::string& certificate, const std::string& private_key, std::string* warning) {
+  std::optional<asio::ssl::context> context;
+  return LoadTls(certificate, private_key, &context, warning);
+}
+
 Status Server::Run() {
   Impl& s = *impl_;
   if (!s.options.tls_certificate.empty() || !s.options.tls_private_key.empty()) {
-    // TLS 1.2 and later only; the certificate file may hold a chain (leaf first). Checked before
-    // anything is loaded: a wrong path fails at once.
-    for (const std::string& file : {s.options.tls_certificate, s.options.tls_private_key}) {
-      std::error_code error;
-      if (!std::filesystem::is_regular_file(file, error)) {
-        return Status::InvalidArgument(fmt::format("TLS: {}: no such file (or not a regular file)", file));
-      }
+    std::string warning;
+    if (Status loaded = LoadTls(s.options.tls_certificate, s.options.tls_private_key, &s.tls, &warning); !loaded.ok()) {
+      return loaded;
     }
-    try {
-      s.tls.emplace(asio::ssl::context::tls_server);
-      s.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
-                         asio::ssl::context::single_dh_use);
-      s.tls->use_certificate_chain_file(s.options.tls_certificate);
-      s.tls->use_private_key_file(s.options.tls_private_key, asio::ssl::context::pem);
-    } catch (const boost::system::system_error& e) {
-      return Status::InvalidArgument(fmt::format("TLS certificate {} and key {}: {}", s.options.tls_certificate,
-                                                 s.options.tls_private_key, e.code().message()));
-    }
+    if (!warning.empty()) s.options.say(warning);
   }
   // The read models catch up with the journal before anything is served.
   // (Kafka mode: they follow the journal topic from its start while serving; /readyz tells.)

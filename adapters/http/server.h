@@ -72,6 +72,10 @@ class Server {
   // again (another process may take the port in between: Run then fails as before).
   // Failure: InvalidArgument (not an IP address), IoError (cannot bind).
   static Status CanListen(const std::string& address, uint16_t port);
+  // Whether the TLS certificate and key load and belong together (Run loads them the same way),
+  // asked before a data directory is opened or made. *warning: what to tell about them that does
+  // not stop serving (an expired certificate). Failure: InvalidArgument naming what is wrong.
+  static Status CheckTls(const std::string& certificate, const std::string& private_key, std::string* warning);
 
   struct Impl;  // adapters/http/server.cc (named here for its connection class)
 

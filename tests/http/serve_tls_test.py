@@ -98,6 +98,21 @@ def main():
     t.check("a key that is not the certificate's is refused at start (exit 1, says TLS)",
             process.returncode == 1 and port is None and "TLS certificate" in log, log[-300:])
 
+    # A key of another type than the certificate's (EC for RSA) and an encrypted key: refused at
+    # start (no prompt for a pass phrase), before the data directory is made.
+    ec_key = os.path.join(WORK, "ec.key")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", ec_key],
+                   check=True, capture_output=True)
+    locked = os.path.join(WORK, "locked.key")
+    subprocess.run(["openssl", "pkey", "-in", key, "-out", locked, "-aes256", "-passout", "pass:secret"],
+                   check=True, capture_output=True)
+    for bad, says in ((ec_key, "not the certificate's"), (locked, "encrypted")):
+        never = os.path.join(WORK, "never")
+        run = subprocess.run([KEZEK, "serve", "--data", never, "--keys", keys, "--listen", "127.0.0.1:0", "--tls-cert", cert,
+                              "--tls-key", bad], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+        t.check(f"a TLS key {says}: exit 1 at start, no data directory made",
+                run.returncode == 1 and says in run.stderr and not os.path.exists(never), f"{run.returncode} {run.stderr[:300]}")
+
     process, port = serve(data, keys, "--tls-cert", cert, "--tls-key", key)
     t.check("serve listens on https", port is not None and "listening on https://" in open(os.path.join(WORK, "serve.log")).read())
     trusting = ssl.create_default_context(cafile=cert)
