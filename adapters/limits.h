@@ -18,6 +18,10 @@ inline constexpr int kBatchWaitMsMax = 10;
 // batch is larger) when they are ready: the runtime logs each batch on a helper thread while the
 // batch before it is folded (Partition::Append), which needs more than one batch in hand.
 inline constexpr size_t kAppendLinesHeld = 65'536;
+// A --config file and a keys file are read whole, at most this many bytes (a mistaken /dev/zero
+// is refused, not read without end).
+inline constexpr size_t kConfigBytesMax = 64 * 1024;
+inline constexpr size_t kKeysFileBytesMax = 4 * 1024 * 1024;
 // A read-only opening (status, journal, projections verify) beside a live writer: attempts to
 // load the state when the writer's flush or compaction removed a file the view named.
 inline constexpr int kReadOnlyOpenAttempts = 5;

@@ -83,4 +83,17 @@ for value in " 5" "+5" "-0" "5 "; do
 done
 "$kezek" serve --data /nonexistent/dir --keys /dev/null --keys /dev/null > /dev/null 2>&1; [ $? -eq 2 ] ||
   { echo "FAIL: serve --keys twice"; exit 1; }
+# Kafka settings: a broker's port out of range (librdkafka would take it modulo 65536), a key set
+# twice in --config, a directory or an endless file as --config; a keys file without end.
+printf 'brokers = 127.0.0.1:1\nbrokers = 127.0.0.1:2\n' > /tmp/kezek-cli-help.conf
+for given in "--brokers 127.0.0.1:99999" "--brokers 127.0.0.1:0" "--brokers 127.0.0.1" "--config /tmp/kezek-cli-help.conf" \
+             "--config /tmp" "--config /dev/zero"; do
+  out=$(timeout 20 "$kezek" kafka init $given --partitions 2 2>&1); rc=$?
+  [ $rc -eq 2 ] && grep -q "no HOST:PORT\|already set on line 1\|is a directory\|more than 65536 bytes" <<< "$out" ||
+    { echo "FAIL: kafka init $given: exit $rc: $out"; exit 1; }
+done
+rm -f /tmp/kezek-cli-help.conf
+out=$(timeout 20 "$kezek" serve --data /tmp/kezek-cli-help-never --keys /dev/zero 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "more than 4194304 bytes" <<< "$out" && [ ! -e /tmp/kezek-cli-help-never ] ||
+  { echo "FAIL: serve --keys /dev/zero: exit $rc: $out"; exit 1; }
 echo "cli_help: every command has --help; usage errors exit 2"

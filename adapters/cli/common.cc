@@ -11,11 +11,14 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "adapters/limits.h"
+#include "adapters/small_file.h"
 #include "engine/civil_time.h"
 #include "engine/sha256.h"
 #include "engine/state.h"
@@ -254,8 +257,13 @@ int OpenData(const Args& args, const char* command, bool create, std::unique_ptr
 bool MergeConfig(Args* args, const std::vector<std::string>& allowed) {
   const auto it = args->options.find("--config");
   if (it == args->options.end()) return true;
-  std::ifstream in(it->second);
-  if (!in) return fmt::print(stderr, "kezek: --config {}: cannot be read\n", it->second), false;
+  const std::string shown = adapters::Printable(it->second);
+  std::string text;
+  if (const std::string why = adapters::ReadSmallFile(it->second, limits::kConfigBytesMax, &text); !why.empty()) {
+    return fmt::print(stderr, "kezek: --config {}: {}\n", shown, why), false;
+  }
+  std::istringstream in(text);
+  std::map<std::string, int> seen;  // each key's line
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     if (const size_t hash = line.find('#'); hash != std::string::npos) line.resize(hash);
@@ -269,11 +277,15 @@ bool MergeConfig(Args* args, const std::vector<std::string>& allowed) {
     const size_t eq = line.find('=');
     const std::string key = eq == std::string::npos ? "" : "--" + trim(line.substr(0, eq));
     if (eq == std::string::npos || std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      fmt::print(stderr, "kezek: --config {} line {}: expected 'key = value' with a key of {}\n", it->second, number,
+      fmt::print(stderr, "kezek: --config {} line {}: expected 'key = value' with a key of {}\n", shown, number,
                  fmt::join(allowed, ", "));
       return false;
     }
-    args->options.try_emplace(key, trim(line.substr(eq + 1)));
+    if (const auto [at, fresh] = seen.try_emplace(key, number); !fresh) {
+      fmt::print(stderr, "kezek: --config {} line {}: {} is already set on line {}\n", shown, number, key.substr(2), at->second);
+      return false;
+    }
+    args->options.try_emplace(key, trim(line.substr(eq + 1)));  // a flag given too wins
   }
   return true;
 }
@@ -283,6 +295,23 @@ std::optional<std::string> Brokers(const Args& args) {
   if (it == args.options.end() || it->second.empty()) {
     fmt::print(stderr, "kezek: --brokers HOST:PORT is required (or 'brokers = ...' in --config)\n");
     return std::nullopt;
+  }
+  // Each HOST:PORT checked here: librdkafka takes a port over 65535 modulo 65536 (99999 is 34463).
+  std::string_view rest = it->second;
+  while (true) {
+    const size_t comma = rest.find(',');
+    const std::string_view broker = rest.substr(0, comma);
+    const size_t colon = broker.rfind(':');
+    const std::string_view host = colon == std::string_view::npos ? std::string_view{} : broker.substr(0, colon);
+    const std::string_view port = colon == std::string_view::npos ? std::string_view{} : broker.substr(colon + 1);
+    const bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string_view::npos;
+    const bool printable = std::all_of(broker.begin(), broker.end(), [](char c) { return c > ' ' && c < 0x7F; });
+    if (host.empty() || !digits || std::stoul(std::string(port)) == 0 || std::stoul(std::string(port)) > 65535 || !printable) {
+      fmt::print(stderr, "kezek: --brokers: '{}' is no HOST:PORT (a port 1..65535)\n", adapters::Printable(broker));
+      return std::nullopt;
+    }
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
   }
   return it->second;
 }

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "adapters/limits.h"
+#include "adapters/small_file.h"
 #include "engine/schemas_fwd.h"
 #include "engine/sha256.h"
 #include "projections/summary.h"
@@ -42,8 +44,11 @@ bool ParseHex32(std::string_view hex, std::array<uint8_t, 32>* out) {
 }  // namespace
 
 Status KeyRing::Load(const std::string& path, KeyRing* out) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound(fmt::format("{}: cannot open the keys file", path));
+  std::string text;
+  if (const std::string why = ReadSmallFile(path, limits::kKeysFileBytesMax, &text); !why.empty()) {
+    return Status::NotFound(fmt::format("{}: the keys file {}", Printable(path), why));
+  }
+  std::istringstream in(text);
   KeyRing ring;
   std::map<std::array<uint8_t, 32>, int> lines_of;  // each key hash's line
   std::string line;
