@@ -96,4 +96,6 @@ rm -f /tmp/kezek-cli-help.conf
 out=$(timeout 20 "$kezek" serve --data /tmp/kezek-cli-help-never --keys /dev/zero 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "more than 4194304 bytes" <<< "$out" && [ ! -e /tmp/kezek-cli-help-never ] ||
   { echo "FAIL: serve --keys /dev/zero: exit $rc: $out"; exit 1; }
+out=$("$kezek" status --data /tmp --as-of 1999-12-31 2>&1); [ $? -eq 2 ] && grep -q "from 2000-01-01 to 2100-12-31" <<< "$out" ||
+  { echo "FAIL: --as-of before 2000 does not say the range: $out"; exit 1; }
 echo "cli_help: every command has --help; usage errors exit 2"

@@ -217,8 +217,8 @@ bool AsOfFrom(const Args& args, const char* command, std::optional<adapters::AsO
   if (when) {
     const auto end = adapters::AsOfInstantEnd(args.options.at("--as-of"));
     if (!end) {
-      return fmt::print(stderr, "kezek {}: --as-of takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, not '{}'\n", command,
-                        args.options.at("--as-of")), false;
+      return fmt::print(stderr, "kezek {}: --as-of takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ from 2000-01-01 to 2100-12-31, not '{}'\n", command,
+                        adapters::Printable(args.options.at("--as-of"))), false;
     }
     *target = adapters::AsOfTarget{};
     (*target)->before_ms = *end;

@@ -67,8 +67,8 @@ int Stats(int argc, char** argv) {
   if (args->options.contains("--as-of")) {
     bound.before_ms = adapters::AsOfInstantEnd(args->options.at("--as-of"));
     if (!bound.before_ms) {
-      return fmt::print(stderr, "kezek stats: --as-of takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, not '{}'\n",
-                        args->options.at("--as-of")), 2;
+      return fmt::print(stderr, "kezek stats: --as-of takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ from 2000-01-01 to 2100-12-31, not '{}'\n",
+                        adapters::Printable(args->options.at("--as-of"))), 2;
     }
   }
   if (args->options.contains("--as-of-sequence")) {

@@ -1290,7 +1290,7 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
         bound.before_ms = AsOfInstantEnd(value);
         if (!bound.before_ms) {
           return Error(request, bhttp::status::bad_request, "InvalidParameter",
-                       "as_of: a date YYYY-MM-DD (through its end, Kazakhstan time) or an instant YYYY-MM-DDTHH:MM:SSZ");
+                       "as_of: a date YYYY-MM-DD (through its end, Kazakhstan time) or an instant YYYY-MM-DDTHH:MM:SSZ, from 2000-01-01 to 2100-12-31");
         }
       } else if (!chain && name == "as_of_sequence") {
         bound.before_sequence = ParseU64(value);
@@ -1347,7 +1347,7 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
       when.before_ms = AsOfInstantEnd(query.at("as_of"));
       if (!when.before_ms) {
         return Error(request, bhttp::status::bad_request, "InvalidParameter",
-                     "as_of: a date YYYY-MM-DD (through its end, Kazakhstan time) or an instant YYYY-MM-DDTHH:MM:SSZ");
+                     "as_of: a date YYYY-MM-DD (through its end, Kazakhstan time) or an instant YYYY-MM-DDTHH:MM:SSZ, from 2000-01-01 to 2100-12-31");
       }
     } else {
       when.sequence = ParseU64(query.at("as_of_sequence"));
