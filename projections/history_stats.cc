@@ -41,6 +41,25 @@ std::string DaysJson(double days) { return days < 0 ? std::string("null") : fmt:
 
 const char* QueueName(uint8_t special) { return special != 0 ? "special" : "general"; }
 
+// A name as printed for people (the text table, CSV): its control characters (a line break, ESC,
+// NUL, as posted) written as \xNN, so that none breaks a row or moves a terminal's cursor. JSON
+// keeps the name as it is, escaped by JSON's own rules.
+std::string Shown(const std::string& name) {
+  if (std::none_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; })) {
+    return name;
+  }
+  std::string out;
+  for (const char c : name) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 void Add(HistoryStats::Flows& to, const HistoryStats::Flows& from) {
   to.filed += from.filed;
   to.queued += from.queued;
@@ -355,7 +374,8 @@ std::vector<std::pair<uint32_t, const HistoryStats::Kindergarten*>> HistoryStats
 
 std::string HistoryStats::Csv(std::string_view section, uint32_t top) const {
   std::string out;
-  const auto csv = [](const std::string& text) {  // RFC 4180: quoted when it holds , " or a line break
+  const auto csv = [](const std::string& name) {  // RFC 4180: quoted when it holds , " or a line break
+    const std::string text = Shown(name);
     if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
     std::string quoted = "\"";
     for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
@@ -430,7 +450,7 @@ std::string HistoryStats::Text(uint32_t top) const {
   out += fmt::format("{:<32} {:<8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9}\n", "", "", "", "", "issued", "", "",
                      "", "", "p50 days", "p50 days");
   for (const auto& [key, f] : FlowsByKey()) {
-    std::string name = LocalityName(key.locality);
+    std::string name = Shown(LocalityName(key.locality));
     if (name.empty()) name = fmt::format("{}", key.locality);
     // Pad by characters, not bytes (the names are Cyrillic).
     size_t chars = 0;

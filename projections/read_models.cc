@@ -767,8 +767,11 @@ flatbuffers::Offset<fb::ApplicationCard> ReadModels::BuildCard(flatbuffers::Flat
     }
     const messages::Text name = card_texts::StepName(step);
     const messages::Text text = card_texts::StepText(step, state, stage_status, kg_ru, kg_kk);
-    steps.push_back(fb::CreateStatusLineStepDirect(b, step, state, name.ru.c_str(), name.kk.c_str(), text.ru.c_str(),
-                                                   text.kk.c_str()));
+    // Strings whole, by their length (a name holding a NUL is not cut at it): the Direct
+    // builders take char pointers.
+    const auto name_ru = b.CreateString(name.ru), name_kk = b.CreateString(name.kk);
+    const auto text_ru = b.CreateString(text.ru), text_kk = b.CreateString(text.kk);
+    steps.push_back(fb::CreateStatusLineStep(b, step, state, name_ru, name_kk, text_ru, text_kk));
   }
   const auto locality = localities_.find(a.locality);
   const messages::Text queue_type = card_texts::QueueType(a.type);
@@ -879,10 +882,11 @@ flatbuffers::Offset<fb::NotificationItem> ReadModels::BuildItem(flatbuffers::Fla
   const messages::Text text = spelled != spelled_.end() ? spelled->second : Render(note);
   const int64_t at = TimeOf(note.sequence);
   const uint32_t index = IndexOf(note.index_and_kind);
-  return fb::CreateNotificationItemDirect(b, CursorOf(note.sequence, index), note.sequence, index, note.application,
-                                          FormatIin(Iin{a.applicant}).c_str(), KindOf(note.index_and_kind),
-                                          text.ru.c_str(), text.kk.c_str(), at,
-                                          LocalText(a.locality, at, false).c_str());
+  const auto recipient = b.CreateString(FormatIin(Iin{a.applicant}));
+  const auto text_ru = b.CreateString(text.ru), text_kk = b.CreateString(text.kk);
+  const auto at_local = b.CreateString(LocalText(a.locality, at, false));
+  return fb::CreateNotificationItem(b, CursorOf(note.sequence, index), note.sequence, index, note.application, recipient,
+                                    KindOf(note.index_and_kind), text_ru, text_kk, at, at_local);
 }
 
 std::vector<uint8_t> ReadModels::Inbox(std::string_view applicant_iin, uint64_t after_cursor, uint32_t limit) const {
@@ -1189,8 +1193,9 @@ std::vector<uint8_t> ReadModels::CatalogueAcross(std::span<const ReadModels* con
   std::vector<flatbuffers::Offset<fb::LocalityView>> localities;
   for (const auto& [id, locality] : localities_) {
     if (filter.locality && *filter.locality != id) continue;
-    localities.push_back(fb::CreateLocalityViewDirect(b, id, locality.name_ru.c_str(), locality.name_kk.c_str(),
-                                                      locality.region_code.c_str()));
+    const auto name_ru = b.CreateString(locality.name_ru), name_kk = b.CreateString(locality.name_kk);
+    const auto region = b.CreateString(locality.region_code);
+    localities.push_back(fb::CreateLocalityView(b, id, name_ru, name_kk, region));
   }
   std::vector<flatbuffers::Offset<fb::KindergartenView>> kindergartens;
   for (const auto& [id, kindergarten] : kindergartens_) {
@@ -1208,8 +1213,8 @@ std::vector<uint8_t> ReadModels::CatalogueAcross(std::span<const ReadModels* con
                                            g.capacity, g.taken, free_places));
     }
     if (group_filter && groups.empty()) continue;
-    kindergartens.push_back(fb::CreateKindergartenViewDirect(b, id, kindergarten.locality, kindergarten.name_ru.c_str(),
-                                                             kindergarten.name_kk.c_str(), &groups));
+    const auto name_ru = b.CreateString(kindergarten.name_ru), name_kk = b.CreateString(kindergarten.name_kk);
+    kindergartens.push_back(fb::CreateKindergartenView(b, id, kindergarten.locality, name_ru, name_kk, b.CreateVector(groups)));
   }
   b.Finish(fb::CreateCatalogueDirect(b, &localities, &kindergartens, sequence));
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
@@ -1250,8 +1255,8 @@ std::vector<uint8_t> ReadModels::StatisticsAcross(std::span<const ReadModels* co
     const auto it = kindergartens.find(id);
     const KindergartenInfo empty;
     const KindergartenInfo& k = it != kindergartens.end() ? it->second : empty;
-    popular.push_back(fb::CreateKindergartenPopularityDirect(b, id, k.locality, k.name_ru.c_str(), k.name_kk.c_str(),
-                                                             p.requests, p.enrollments));
+    const auto name_ru = b.CreateString(k.name_ru), name_kk = b.CreateString(k.name_kk);
+    popular.push_back(fb::CreateKindergartenPopularity(b, id, k.locality, name_ru, name_kk, p.requests, p.enrollments));
   }
   b.Finish(fb::CreateQueueStatisticsDirect(b, &queues, waiting, &popular, sequence));
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());

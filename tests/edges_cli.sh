@@ -201,6 +201,13 @@ last=$(grep -o '"instant_ms": [0-9]*' a.jsonl | tail -1 | grep -o '[0-9]*$')
 "$K" stats --data evil > stats.txt 2>&1 || fail "stats exit $?"
 grep -q 'Evil\\x1b\[31mRED\\x0d\\x07' stats.txt || fail "$(grep -a Evil stats.txt | cat -v)"
 ! grep -q $'[\x07\x1b\r]' stats.txt || fail "a raw control character was printed"
+# A line break inside a name forges no row; CSV escapes the same way.
+"$K" append --data evil --quiet <(printf '%s%s%s\n' '{"schema_version":1,"idempotency_key":"evil-row","instant_ms":' "$last" \
+   ',"actor":{"role":"EducationDepartment"},"body_type":"UpsertLocality","body":{"locality":1,"name_ru":"two\nlines\u0000x","name_kk":"x","region_code":"ALA"}}') > /dev/null 2>&1 || fail "append the second name"
+"$K" stats --data evil > stats.txt 2>&1 || fail "stats exit $?"
+grep -q 'two\\x0alines\\x00x' stats.txt && ! grep -q '^lines' stats.txt || fail "$(grep -a -A1 two stats.txt | cat -v)"
+"$K" stats --data evil --format csv --section flows > stats.csv 2>&1 || fail "stats csv exit $?"
+grep -q 'two\\x0alines\\x00x' stats.csv && ! grep -qaP '[\x00\x1b]' stats.csv || fail "$(grep -a two stats.csv | cat -v)"
 
 spec "cli: backup beside a running writer is refused and names the copy that works beside it"
 echo "a Auditor $(printf '%064d' 0)" > keys.txt

@@ -883,6 +883,27 @@ TEST_CASE("projections: the catalogue's free places follow choosing, releasing a
   }
 }
 
+TEST_CASE("projections: a name holding a NUL is shown whole in the catalogue and the statistics, as the journal keeps it") {
+  World world;
+  ReadModels models;
+  const std::string name_kk("\0nul\u202eRTL", 10);
+  Ok(world.Do(World::Action(fb::Role::EducationDepartment,
+                            fb::UpsertKindergartenT{{}, World::kKindergarten, World::kLocality, "Ботакоз", name_kk}),
+              Kz(2025, 2, 3, 9, 0)));
+  const uint64_t id = world.FileGeneral(Kz(2025, 2, 3, 10, 0), 2021, 5, 10, 1);
+  Ok(world.Allocate(Kz(2025, 2, 6, 16, 46), 2021, 1));
+  Ok(world.Answer(Kz(2025, 2, 7, 10, 0), id, true));
+  Ok(world.Do(World::Action(fb::Role::Portal, fb::ChooseKindergartenT{{}, id, World::kGroupKk}, World::kParent),
+              Kz(2025, 2, 10, 10, 0)));
+  CatchUp(world, models);
+  const auto catalogue = models.Catalogue({});
+  const auto* shown = View<fb::Catalogue>(catalogue)->kindergartens()->Get(0)->name_kk();
+  CHECK(std::string(shown->data(), shown->size()) == name_kk);
+  const auto statistics = models.Statistics();
+  const auto* popular = View<fb::QueueStatistics>(statistics)->popular_kindergartens()->Get(0)->name_kk();
+  CHECK(std::string(popular->data(), popular->size()) == name_kk);
+}
+
 TEST_CASE("projections: a policy change that re-ranks a queue keeps projected positions equal to the engine's") {
   World world;
   ReadModels models;
