@@ -220,6 +220,13 @@ rc=0; "$K" backup --data cut --to live-copy > /dev/null 2> live.err || rc=$?
 grep -q "journal: equal to the source's" rebuild.out || fail "$(cat rebuild.out)"
 kill -TERM $server; wait $server || fail "serve exit $?"
 
+spec "cli: journal and projections read the journal alone: a data directory without its state is no obstacle"
+cp -r cut nostate && rm -rf nostate/state nostate/projections
+"$K" journal --data nostate > nostate.jsonl 2> nostate.err || fail "journal: $(cat nostate.err)"
+"$K" journal --data cut 2> /dev/null | cmp -s - nostate.jsonl || fail "journal differs"
+"$K" projections rebuild --data nostate > /dev/null 2>&1 || fail "projections rebuild"
+"$K" projections verify --data nostate 2> /dev/null | grep -q "^equal" || fail "projections verify"
+
 spec "cli: serve: a --port-file that cannot be written fails at start, before a data directory is made"
 rc=0; timeout 60 "$K" serve --data pf --keys keys.txt --listen 127.0.0.1:0 --port-file nowhere/port > /dev/null 2> pf.err || rc=$?
 [ "$rc" = 1 ] && grep -q "port-file: cannot write nowhere/port.tmp" pf.err && [ ! -e pf ] || fail "exit $rc, $(cat pf.err)"

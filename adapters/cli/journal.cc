@@ -11,8 +11,9 @@
 
 #include "adapters/cli/commands.h"
 #include "adapters/cli/common.h"
+#include "adapters/embedded/checkpoints.h"
 #include "adapters/embedded/journal_file.h"
-#include "adapters/embedded/runtime.h"
+#include "adapters/embedded/segment_log.h"
 #include "engine/sha256.h"
 #include "events/codec.h"
 #include "events/journal_chain.h"
@@ -49,13 +50,12 @@ int Journal(int argc, char** argv) {
     if (problem.empty()) fmt::print("{}\n", codec.RecordToJson(bytes));
   };
   if (from_data) {
-    std::unique_ptr<adapters::Runtime> runtime;
-    adapters::Runtime::Options options;
-    options.say = [](const std::string& message) { fmt::print(stderr, "kezek journal: {}\n", message); };
-    if (const auto s = adapters::Runtime::OpenReadOnly(args->options.at("--data"), options, &runtime); !s.ok()) {
+    // The journal alone, read-only beside a writer: a damaged or missing state does not matter.
+    std::unique_ptr<adapters::SegmentLog> actions, journal;
+    if (const auto s = adapters::OpenLogs(args->options.at("--data"), &actions, &journal); !s.ok()) {
       return fmt::print(stderr, "kezek journal: {}\n", s.ToString()), 1;
     }
-    if (const auto s = runtime->journal_log().Read(0, [&](uint64_t, std::span<const uint8_t> r) { visit(r); return problem.empty(); }); !s.ok()) {
+    if (const auto s = journal->Read(0, [&](uint64_t, std::span<const uint8_t> r) { visit(r); return problem.empty(); }); !s.ok()) {
       return fmt::print(stderr, "kezek journal: {}\n", s.ToString()), 1;
     }
   } else if (const std::string what = JournalFileMistake(args->positional[0]); !what.empty()) {

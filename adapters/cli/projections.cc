@@ -8,7 +8,9 @@
 
 #include "adapters/cli/commands.h"
 #include "adapters/embedded/projection_store.h"
+#include "adapters/embedded/checkpoints.h"
 #include "adapters/embedded/runtime.h"
+#include "adapters/embedded/segment_log.h"
 #include "projections/summary.h"
 
 namespace kezek::cli {
@@ -40,9 +42,10 @@ applies only the records after it.
 int Fail(const adapters::Status& s) { return fmt::print(stderr, "kezek projections: {}\n", s.ToString()), 1; }
 
 int Rebuild(const std::string& data, const std::string& out) {
-  adapters::Runtime::Options options;
-  std::unique_ptr<adapters::Runtime> runtime;
-  if (const auto s = adapters::Runtime::OpenReadOnly(data, options, &runtime); !s.ok()) return Fail(s);
+  // The journal alone (the read models' only feed): a data directory whose state is damaged or
+  // missing still has its read models made.
+  std::unique_ptr<adapters::SegmentLog> actions, journal;
+  if (const auto s = adapters::OpenLogs(data, &actions, &journal); !s.ok()) return Fail(s);
   const std::string path = out.empty() ? (fs::path(data) / "projections").string() : out;
   std::error_code error;
   if (!out.empty() && fs::exists(out, error)) {
@@ -54,7 +57,7 @@ int Rebuild(const std::string& data, const std::string& out) {
   store.reset();
   projections::ReadModels models;
   const auto say = [](const std::string& line) { fmt::print(stderr, "kezek projections: {}\n", line); };
-  if (const auto s = adapters::OpenProjections(path, runtime->journal_log(), /*rebuild=*/true, &store, &models, say);
+  if (const auto s = adapters::OpenProjections(path, *journal, /*rebuild=*/true, &store, &models, say);
       !s.ok()) {
     return Fail(s);
   }
@@ -86,17 +89,16 @@ int Verify(const std::string& data) {
   Sha256 stored_hash{};
   uint64_t stored_entries = 0;
   if (const auto s = store->ContentHash(&stored_hash, &stored_entries); !s.ok()) return Fail(s);
-  adapters::Runtime::Options options;
-  std::unique_ptr<adapters::Runtime> runtime;
-  if (const auto s = adapters::Runtime::OpenReadOnly(data, options, &runtime); !s.ok()) return Fail(s);
+  std::unique_ptr<adapters::SegmentLog> actions, journal;
+  if (const auto s = adapters::OpenLogs(data, &actions, &journal); !s.ok()) return Fail(s);
   const uint64_t upto = stored.next_sequence();
-  if (upto > runtime->journal().end()) {
-    return fmt::print("differ: the store reflects {} journal records, the journal holds {}\n", upto, runtime->journal().end()), 1;
+  if (upto > journal->end()) {
+    return fmt::print("differ: the store reflects {} journal records, the journal holds {}\n", upto, journal->end()), 1;
   }
   projections::ReadModels rebuilt;
   Sha256Hasher hasher;
   Sha256 last{};
-  const auto read = runtime->journal_log().Read(0, [&](uint64_t index, std::span<const uint8_t> record) {
+  const auto read = journal->Read(0, [&](uint64_t index, std::span<const uint8_t> record) {
     if (index >= upto) return false;
     rebuilt.Apply(record);
     if (index + 1 == upto) last = hasher.Of(record);
