@@ -1,5 +1,7 @@
 #include "adapters/kafka/client.h"
 
+#include <map>
+
 #include <chrono>
 #include <utility>
 
@@ -101,6 +103,49 @@ Status PartitionCount(rd_kafka_t* rk, const std::string& topic, int* count) {
   return result;
 }
 
+namespace {
+
+// An existing topic's settings (DescribeConfigs: each one's value in force, a default included).
+Status TopicSettings(rd_kafka_t* rk, const std::string& topic, std::map<std::string, std::string>* out) {
+  char errstr[512];
+  rd_kafka_ConfigResource_t* resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+  rd_kafka_AdminOptions_set_request_timeout(options, kCallTimeoutMs, errstr, sizeof errstr);
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_DescribeConfigs(rk, &resource, 1, options, queue);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, kCallTimeoutMs + 5'000);
+  Status result;
+  if (event == nullptr) {
+    result = Status::IoError(fmt::format("describing topic {}: no answer from the broker", topic));
+  } else if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    result = Status::IoError(fmt::format("describing topic {}: {}", topic, Text(rd_kafka_event_error_string(event))));
+  } else {
+    size_t count = 0;
+    const rd_kafka_ConfigResource_t** resources =
+        rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event), &count);
+    for (size_t i = 0; i < count && result.ok(); ++i) {
+      if (rd_kafka_ConfigResource_error(resources[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        result = Status::IoError(fmt::format("describing topic {}: {}", topic,
+                                             Text(rd_kafka_ConfigResource_error_string(resources[i]))));
+        break;
+      }
+      size_t entries = 0;
+      const rd_kafka_ConfigEntry_t** configs = rd_kafka_ConfigResource_configs(resources[i], &entries);
+      for (size_t k = 0; k < entries; ++k) {
+        const char* value = rd_kafka_ConfigEntry_value(configs[k]);
+        (*out)[rd_kafka_ConfigEntry_name(configs[k])] = value != nullptr ? value : "";
+      }
+    }
+  }
+  if (event != nullptr) rd_kafka_event_destroy(event);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_AdminOptions_destroy(options);
+  rd_kafka_ConfigResource_destroy(resource);
+  return result;
+}
+
+}  // namespace
+
 Status CreateTopics(rd_kafka_t* rk, const std::vector<NewTopic>& topics, std::vector<std::string>* made) {
   char errstr[512];
   std::vector<rd_kafka_NewTopic_t*> requests;
@@ -115,6 +160,22 @@ Status CreateTopics(rd_kafka_t* rk, const std::vector<NewTopic>& topics, std::ve
             "locality -> partition map depends on it)", topic.name, count, topic.partitions));
         break;
       }
+      // A topic made before (by hand, or auto-created by a broker on first use) keeps its own
+      // settings: one that would delete what must be kept for ever (a retention) or compact what
+      // must not be is refused, not taken as it is.
+      std::map<std::string, std::string> settings;
+      if (failure = TopicSettings(rk, topic.name, &settings); !failure.ok()) break;
+      for (const auto& [key, value] : topic.config) {
+        const auto it = settings.find(key);
+        if (it != settings.end() && it->second != value) {
+          failure = Status::InvalidArgument(fmt::format(
+              "topic {} exists with {}={}, not {}: set it (kafka-configs.sh --alter --entity-type topics --entity-name {} "
+              "--add-config {}={}) or remove the topic, then run init again", topic.name, key, it->second, value,
+              topic.name, key, value));
+          break;
+        }
+      }
+      if (!failure.ok()) break;
       continue;
     }
     if (exists.code() != Status::Code::kNotFound) {

@@ -56,6 +56,22 @@ for ((k = 0; k < partitions; k++)); do
 done
 [ "$(grep -c "records, chain head" "$work/check.txt")" -eq "$partitions" ] || fail "$(cat "$work/check.txt")"
 step "$prefix: the engine's topics pass ($(grep -o 'in [0-9]* batches' "$work/run.log")); counts and heads agree with kezek kafka journal"
+# Topics made before init with settings that would lose data (a retention on the actions, a
+# deleting policy on the changelog) are refused by name, not taken as they are.
+py - "$brokers" "$prefix-loose" <<'PY'
+import sys
+from confluent_kafka.admin import AdminClient, NewTopic
+admin = AdminClient({"bootstrap.servers": sys.argv[1]})
+topics = [NewTopic(f"{sys.argv[2]}.actions", 2, 1, config={"retention.ms": "1000"}),
+          NewTopic(f"{sys.argv[2]}.journal", 2, 1), NewTopic(f"{sys.argv[2]}.state", 2, 1)]
+for future in admin.create_topics(topics).values():
+    future.result(30)
+PY
+rc=0
+"$kezek" kafka init --brokers "$brokers" --prefix "$prefix-loose" --partitions 2 > "$work/loose.txt" 2>&1 || rc=$?
+[ "$rc" = 1 ] && grep -q "topic $prefix-loose.actions exists with retention.ms=1000, not -1" "$work/loose.txt" ||
+  fail "kafka init took an actions topic that deletes after a second: exit $rc: $(cat "$work/loose.txt")"
+step "kafka init refuses existing topics whose settings would lose data"
 rc=0
 py "$checker" --brokers "$brokers" --prefix "$prefix-absent" > "$work/absent.txt" 2>&1 || rc=$?
 [ "$rc" -eq 2 ] && grep -q "^check_journal: ERROR: $prefix-absent.journal: " "$work/absent.txt" ||
