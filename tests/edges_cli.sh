@@ -227,6 +227,15 @@ cp -r cut nostate && rm -rf nostate/state nostate/projections
 "$K" projections rebuild --data nostate > /dev/null 2>&1 || fail "projections rebuild"
 "$K" projections verify --data nostate 2> /dev/null | grep -q "^equal" || fail "projections verify"
 
+spec "cli: replay rebuild from a source whose journal has a changed byte inside it: made from the actions log, not compared"
+cp -r cut flipped
+segment=$(ls flipped/journal/*.seg | tail -1)
+printf '\x5a' | dd of="$segment" bs=1 seek=$(($(stat -c %s "$segment") / 2)) conv=notrunc status=none
+rc=0; "$K" replay rebuild --data flipped --out unflipped > rb.out 2> rb.err || rc=$?
+[ "$rc" = 1 ] && grep -q "journal: not compared: the source's journal does not open" rb.out && grep -q "compare its head" rb.err ||
+  fail "exit $rc: $(cat rb.out rb.err)"
+[ "$("$K" status --data unflipped | grep '^journal')" = "$("$K" status --data cut | grep '^journal')" ] || fail "the rebuilt journal differs"
+
 spec "cli: serve: a --port-file that cannot be written fails at start, before a data directory is made"
 rc=0; timeout 60 "$K" serve --data pf --keys keys.txt --listen 127.0.0.1:0 --port-file nowhere/port > /dev/null 2> pf.err || rc=$?
 [ "$rc" = 1 ] && grep -q "port-file: cannot write nowhere/port.tmp" pf.err && [ ! -e pf ] || fail "exit $rc, $(cat pf.err)"

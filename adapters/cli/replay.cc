@@ -354,9 +354,22 @@ int RebuildCommand(const Args& args) {
   // so a state that does not load (what a rebuild repairs) does not stop it.
   const std::string data = args.options.at("--data");
   LogsOfDir logs;
-  if (const auto s = OpenLogsOf(data, SayReplay, &logs); !s.ok()) return Fail(s);
+  // A journal damaged beyond a torn tail (a changed byte inside it) does not stop a rebuild either:
+  // the actions log is opened alone, and the journal is not compared.
+  std::string journal_problem;
+  if (const auto s = OpenLogsOf(data, SayReplay, &logs); !s.ok()) {
+    if (s.code() != adapters::Status::Code::kCorruption) return Fail(s);
+    adapters::SegmentLog::Options read_only;
+    read_only.read_only = true;
+    adapters::SegmentLog::Recovery recovery;
+    logs = LogsOfDir{};
+    if (!adapters::SegmentLog::Open((fs::path(data) / "actions").string(), read_only, &logs.actions, &recovery).ok()) {
+      return Fail(s);  // the actions log is the damaged one: nothing to rebuild from
+    }
+    journal_problem = s.ToString();
+    logs.open_problem = "the source's journal does not open";
+  }
   adapters::SegmentLog& source_actions = logs.actions_log();
-  adapters::SegmentLog& source_journal = logs.journal_log();
   const uint64_t inputs = source_actions.end();
   adapters::Runtime::Options options;
   options.create = true;
@@ -403,12 +416,13 @@ int RebuildCommand(const Args& args) {
   uint64_t entries = 0;
   if (const auto s = store->ContentHash(&projections_hash, &entries); !s.ok()) return Fail(s);
   // The new journal against the source's, record by record, over what the source had journaled.
-  const uint64_t records = std::min(source_journal.end(), target->journal().end());
+  const uint64_t source_records = journal_problem.empty() ? logs.journal_log().end() : 0;
+  const uint64_t records = std::min(source_records, target->journal().end());
   uint64_t differing = 0, first_differing = 0;
   std::vector<uint8_t> theirs;
   if (const auto s = target->journal_log().Read(0, [&](uint64_t index, std::span<const uint8_t> ours) {
         if (index >= records) return false;
-        if (const auto r = source_journal.ReadRecord(index, &theirs); !r.ok() ||
+        if (const auto r = logs.journal_log().ReadRecord(index, &theirs); !r.ok() ||
             !std::equal(ours.begin(), ours.end(), theirs.begin(), theirs.end())) {
           if (differing++ == 0) first_differing = index;
         }
@@ -431,8 +445,13 @@ int RebuildCommand(const Args& args) {
   fmt::print("rebuilt {} from {} inputs: {} journal records, state hash {}, read models {} entries (sha256 {})\n", adapters::Printable(out),
              inputs, target->journal().end(), projections::Hex(target->engine().StateHash()), entries,
              projections::Hex(projections_hash));
-  const bool journal_equal = differing == 0 && source_journal.end() <= target->journal().end();
-  if (journal_equal) {
+  const bool journal_equal = journal_problem.empty() && differing == 0 && source_records <= target->journal().end();
+  if (!journal_problem.empty()) {
+    fmt::print("journal: not compared: the source's journal does not open: {}\n", journal_problem);
+    fmt::print(stderr, "kezek replay: {} holds the journal the source's actions log gives; before it takes the source's "
+                       "place, compare its head ('kezek status --data {}') with one published earlier\n",
+               adapters::Printable(out), adapters::Printable(out));
+  } else if (journal_equal) {
     fmt::print("journal: equal to the source's, {} records byte for byte{}\n", records,
                target->journal().end() > records
                    ? fmt::format(" (and {} more for inputs the source had not folded yet)", target->journal().end() - records)
@@ -442,7 +461,7 @@ int RebuildCommand(const Args& args) {
                "names what)\n", differing, records, first_differing, args.options.at("--data"));
   } else {
     fmt::print("journal: the source holds {} records, the rebuild {}: the source's journal runs past its actions\n",
-               source_journal.end(), target->journal().end());
+               source_records, target->journal().end());
   }
   if (!state_readable) {
     fmt::print("state: not compared: {}\n", source_state_problem);
