@@ -236,6 +236,15 @@ rc=0; "$K" replay rebuild --data flipped --out unflipped > rb.out 2> rb.err || r
   fail "exit $rc: $(cat rb.out rb.err)"
 [ "$("$K" status --data unflipped | grep '^journal')" = "$("$K" status --data cut | grep '^journal')" ] || fail "the rebuilt journal differs"
 
+spec "cli: replay checkpoint writes again a newest checkpoint that is damaged (its header whole), byte for byte"
+"$K" replay checkpoint --data nostate --every 1000 > /dev/null 2>&1 || fail "checkpoint"
+newest=$(ls nostate/checkpoints/*.kzc | tail -1)
+cp "$newest" good.kzc
+printf '\x5a' | dd of="$newest" bs=1 seek=$(($(stat -c %s "$newest") / 2)) conv=notrunc status=none
+"$K" replay checkpoint --data nostate --every 1000 > ck.out 2>&1 || fail "checkpoint again: $(cat ck.out)"
+grep -q "passed over .*damaged" ck.out && grep -q "^1 checkpoints written" ck.out && cmp -s good.kzc "$newest" ||
+  fail "$(cat ck.out)"
+
 spec "cli: serve: a --port-file that cannot be written fails at start, before a data directory is made"
 rc=0; timeout 60 "$K" serve --data pf --keys keys.txt --listen 127.0.0.1:0 --port-file nowhere/port > /dev/null 2> pf.err || rc=$?
 [ "$rc" = 1 ] && grep -q "port-file: cannot write nowhere/port.tmp" pf.err && [ ! -e pf ] || fail "exit $rc, $(cat pf.err)"

@@ -593,12 +593,28 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
   // The newest usable checkpoint.
   std::vector<CheckpointInfo> checkpoints;
   if (Status s = ListCheckpoints(data, &checkpoints); !s.ok()) return s;
-  // Nothing due (by the headers): no fold at all.
-  uint64_t newest = 0;
+  // Nothing due: no fold at all, when the newest checkpoint by its header is also whole and of this
+  // journal (its bytes' SHA-256, its head the journal's). A damaged one is passed over below
+  // (LoadNewest says so) and written again by the fold from the one before it.
+  const CheckpointInfo* newest = nullptr;
   for (const auto& c : checkpoints) {
-    if (c.sequence <= end.sequence) newest = std::max(newest, c.sequence);
+    if (c.sequence <= end.sequence && (newest == nullptr || c.sequence > newest->sequence)) newest = &c;
   }
-  if ((newest / build.every + 1) * build.every > end.sequence) return Status::Ok();
+  const uint64_t newest_sequence = newest != nullptr ? newest->sequence : 0;
+  if ((newest_sequence / build.every + 1) * build.every > end.sequence) {
+    if (newest == nullptr) return Status::Ok();
+    std::string bytes;
+    CheckpointInfo read;
+    std::string why;
+    AsOfPoint there;
+    there.sequence = newest->sequence;
+    if (ReadWhole(newest->path, &bytes).ok() && bytes.size() >= kHeaderBytes + 32 && ParseHeader(bytes, &read, &why) &&
+        Sha256Hasher().Of(Span(std::string_view(bytes.data(), bytes.size() - 32))) ==
+            *reinterpret_cast<const Sha256*>(bytes.data() + bytes.size() - 32) &&
+        Describe(journal, &there).ok() && there.head == read.head && there.inputs == read.inputs) {
+      return Status::Ok();
+    }
+  }
   std::unique_ptr<Engine> engine;
   projections::ReadModels models;
   projections::HistoryStats stats;
