@@ -92,6 +92,10 @@ for given in "--brokers 127.0.0.1:99999" "--brokers 127.0.0.1:0" "--brokers 127.
   [ $rc -eq 2 ] && grep -q "no HOST:PORT\|already set on line 1\|is a directory\|more than 65536 bytes" <<< "$out" ||
     { echo "FAIL: kafka init $given: exit $rc: $out"; exit 1; }
 done
+for prefix in "" "a/b" $'a\x01'; do
+  out=$(timeout 20 "$kezek" kafka init --brokers 127.0.0.1:9092 --prefix "$prefix" --partitions 2 2>&1); rc=$?
+  [ $rc -eq 2 ] && grep -q "is no topic prefix" <<< "$out" || { echo "FAIL: kafka init --prefix '$prefix': exit $rc: $out"; exit 1; }
+done
 rm -f /tmp/kezek-cli-help.conf
 out=$(timeout 20 "$kezek" serve --data /tmp/kezek-cli-help-never --keys /dev/zero 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "more than 4194304 bytes" <<< "$out" && [ ! -e /tmp/kezek-cli-help-never ] ||

@@ -313,6 +313,18 @@ std::optional<std::string> Brokers(const Args& args) {
     if (comma == std::string_view::npos) break;
     rest.remove_prefix(comma + 1);
   }
+  // The topics' prefix goes with the brokers (every Kafka command asks for both): a name Kafka
+  // takes (ASCII letters, digits, '.', '_', '-'; the topic names at most 249 characters).
+  if (const auto prefix = args.options.find("--prefix"); prefix != args.options.end()) {
+    const std::string& p = prefix->second;
+    const bool legal = std::all_of(p.begin(), p.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    });
+    if (p.empty() || p.size() > 240 || !legal) {
+      fmt::print(stderr, "kezek: --prefix: '{}' is no topic prefix (1..240 of a-z A-Z 0-9 . _ -)\n", adapters::Printable(p));
+      return std::nullopt;
+    }
+  }
   return it->second;
 }
 
