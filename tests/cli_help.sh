@@ -73,7 +73,7 @@ grep -q '"decisions": \[{"body_type": "MessageTemplatesSet","body": {"version": 
 # silently won, or the argument was ignored).
 out=$("$kezek" status --data /tmp --data /nonexistent 2>&1); [ $? -eq 2 ] && grep -q -- "--data is given twice" <<< "$out" ||
   { echo "FAIL: status --data twice: $out"; exit 1; }
-for command in status run backup sample demo; do
+for command in status run backup sample demo stats; do
   out=$("$kezek" $command --data /nonexistent junk 2>&1); [ $? -eq 2 ] && grep -q "unexpected argument 'junk'" <<< "$out" ||
     { echo "FAIL: $command with an argument it does not take: $out"; exit 1; }
 done

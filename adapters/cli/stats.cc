@@ -59,8 +59,9 @@ int Stats(int argc, char** argv) {
   const auto args = Parse(argc, argv, 2, {"--data", "--journal", "--as-of", "--as-of-sequence", "--format", "--section", "--top", "--html"}, {});
   if (!args) return fmt::print(stderr, "{}", kStatsUsage), 2;
   if (args->help) return fmt::print("{}", kStatsUsage), 0;
+  if (!NoArguments(*args, "stats")) return 2;
   const bool from_data = args->options.contains("--data");
-  if (from_data == args->options.contains("--journal") || !args->positional.empty()) {
+  if (from_data == args->options.contains("--journal")) {
     return fmt::print(stderr, "kezek stats: one of --data DIR or --journal FILE\n{}", kStatsUsage), 2;
   }
   projections::HistoryStats::Bound bound;
