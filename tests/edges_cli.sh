@@ -245,6 +245,15 @@ printf '\x5a' | dd of="$newest" bs=1 seek=$(($(stat -c %s "$newest") / 2)) conv=
 grep -q "passed over .*damaged" ck.out && grep -q "^1 checkpoints written" ck.out && cmp -s good.kzc "$newest" ||
   fail "$(cat ck.out)"
 
+spec "cli: output that cannot be written (a full disk) is an error, said: no silent exit 0, no abort"
+if [ -w /dev/full ]; then
+  for command in "fold a.jsonl" "fold --journal-json - a.jsonl" "fold --journal /dev/full a.jsonl" "status --data cut" \
+                 "journal --data cut"; do
+    rc=0; "$K" $command > /dev/full 2> full.err || rc=$?
+    [ "$rc" = 1 ] && grep -q "No space left on device" full.err || fail "$command: exit $rc: $(cat full.err)"
+  done
+fi
+
 spec "cli: serve: a --port-file that cannot be written fails at start, before a data directory is made"
 rc=0; timeout 60 "$K" serve --data pf --keys keys.txt --listen 127.0.0.1:0 --port-file nowhere/port > /dev/null 2> pf.err || rc=$?
 [ "$rc" = 1 ] && grep -q "port-file: cannot write nowhere/port.tmp" pf.err && [ ! -e pf ] || fail "exit $rc, $(cat pf.err)"

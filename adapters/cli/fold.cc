@@ -1,7 +1,10 @@
 // kezek fold: actions (JSON lines) folded in memory into a journal file, the summary and the state hash.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <span>
@@ -58,12 +61,23 @@ struct Folder {
   std::FILE* journal_json = nullptr;
   bool write_journal = false;
   std::string write_error;  // the chain's thread's first failure to write, read once it caught up
+  std::atomic<bool> write_failed{false};  // ... and told the fold at once (it stops: a full disk)
   uint64_t offset = 0;
   events::ChainHasher chain{{}, [this](std::span<const uint8_t> record, const Sha256&) {
                               summary.Add(*fb::GetJournalRecord(record.data()));
                               if (!write_error.empty()) return;
-                              if (write_journal && !journal.Append(record, &write_error)) return;
-                              if (journal_json != nullptr) fmt::print(journal_json, "{}\n", codec.RecordToJson(record));
+                              if (write_journal && !journal.Append(record, &write_error)) {
+                                write_failed.store(true, std::memory_order_relaxed);
+                                return;
+                              }
+                              if (journal_json != nullptr) {
+                                std::string line = codec.RecordToJson(record);
+                                line += '\n';
+                                if (std::fwrite(line.data(), 1, line.size(), journal_json) != line.size()) {
+                                  write_error = fmt::format("--journal-json: write failed: {}", std::strerror(errno));
+                                  write_failed.store(true, std::memory_order_relaxed);
+                                }
+                              }
                             }};
 
   Folder() {
@@ -192,6 +206,7 @@ int Fold(int argc, char** argv) {
     });
     if (got) {
       while (const events::DecodeAhead::Batch* batch = decoded.Next()) {
+        if (folder.write_failed.load(std::memory_order_relaxed)) break;  // said by Finish
         for (size_t i = 0; i < batch->size(); ++i) {
           if (i + events::kPrefetchAhead < batch->size()) {
             events::PrefetchInput(folder.engine, batch->payload(i + events::kPrefetchAhead));
@@ -205,7 +220,12 @@ int Fold(int argc, char** argv) {
   if (!folder.Finish(&error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!folder.journal.Close(&error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
-  if (folder.journal_json != nullptr && folder.journal_json != stdout) std::fclose(folder.journal_json);
+  if (folder.journal_json != nullptr) {
+    const bool flushed = std::fflush(folder.journal_json) == 0 && std::ferror(folder.journal_json) == 0;
+    const int error_number = errno;
+    if (folder.journal_json != stdout) std::fclose(folder.journal_json);
+    if (!flushed) return fmt::print(stderr, "kezek fold: --journal-json: write failed: {}\n", std::strerror(error_number)), 1;
+  }
   if (args->options.contains("--quiet")) {
     fmt::print("{}\n", projections::Hex(folder.engine.StateHash()));
   } else {

@@ -1,7 +1,11 @@
 // kezek: the command line. Dispatch and the general usage only; each command lives in a file of
 // its own (adapters/cli/<command>.cc, declared in commands.h) and has --help. Exit status: 0
 // success, 1 failure (the message says what and where), 2 usage error.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <string>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -54,6 +58,20 @@ std::string Usage() {
 }  // namespace
 }  // namespace kezek::cli
 
+namespace {
+
+// A command's exit status once what it printed reached its reader: output that could not be
+// written (a full disk, standard output closed) is an error, said, not a silent exit 0.
+int Finished(int rc) {
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+    std::fprintf(stderr, "kezek: standard output could not be written: %s\n", std::strerror(errno));
+    return rc == 0 ? 1 : rc;
+  }
+  return rc;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using kezek::cli::Usage;
   if (argc < 2) return fmt::print(stderr, "{}", Usage()), 2;
@@ -65,7 +83,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   for (const kezek::cli::Command& command : kezek::cli::kCommands) {
-    if (name == command.name) return command.run(argc, argv);
+    if (name != command.name) continue;
+    try {
+      return Finished(command.run(argc, argv));
+    } catch (const std::system_error& e) {  // fmt::print's failure to write, mid-way
+      std::fprintf(stderr, "kezek %s: %s\n", command.name, e.what());
+      return 1;
+    }
   }
   fmt::print(stderr, "kezek: unknown command '{}'\n\n{}", name, Usage());
   return 2;
