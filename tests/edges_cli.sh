@@ -254,6 +254,19 @@ if [ -w /dev/full ]; then
   done
 fi
 
+spec "cli: two writers making one new data directory at once: exactly one wins, the other is refused and removes nothing"
+head -400 a.jsonl > race.jsonl
+for round in $(seq 1 12); do
+  rm -rf race
+  "$K" append --data race --quiet race.jsonl > /dev/null 2> race1.err & first=$!
+  "$K" append --data race --quiet race.jsonl > /dev/null 2> race2.err & second=$!
+  rc1=0; wait $first || rc1=$?
+  rc2=0; wait $second || rc2=$?
+  [ $((rc1 + rc2)) = 1 ] && [ -e race/KEZEK ] && grep -q "busy: race is in use by another process (pid [0-9]*)" race1.err race2.err &&
+    [ "$("$K" status --data race | grep '^applied')" = "applied:        400 inputs (0 pending)" ] ||
+    fail "round $round: exits $rc1 $rc2, $(ls race 2>&1 | tr '\n' ' '), $(cat race1.err race2.err)"
+done
+
 spec "cli: serve: a --port-file that cannot be written fails at start, before a data directory is made"
 rc=0; timeout 60 "$K" serve --data pf --keys keys.txt --listen 127.0.0.1:0 --port-file nowhere/port > /dev/null 2> pf.err || rc=$?
 [ "$rc" = 1 ] && grep -q "port-file: cannot write nowhere/port.tmp" pf.err && [ ! -e pf ] || fail "exit $rc, $(cat pf.err)"

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,16 +23,29 @@ namespace {
 namespace fs = std::filesystem;
 constexpr const char* kMarker = "kezek data directory, format 1\n";
 
-Status CheckDirectory(const std::string& dir, bool create, bool read_only, bool* created) {
+// Whether `dir` is a directory, made here when `create` (the last step with mkdir, so that of two
+// processes making it at once exactly one is its maker: *created).
+Status CheckDirectory(const std::string& dir, bool create, bool* created) {
   std::error_code error;
   *created = false;
   if (!fs::exists(dir, error)) {
     if (!create) return Status::NotFound(fmt::format("{}: no such data directory (kezek append creates one)", dir));
-    fs::create_directories(dir, error);
-    if (error) return Status::IoError(fmt::format("cannot create {}: {}", dir, error.message()));
-    *created = true;
+    const fs::path parent = fs::path(dir).parent_path();
+    if (!parent.empty()) fs::create_directories(parent, error);
+    if (::mkdir(dir.c_str(), 0755) == 0) {
+      *created = true;
+    } else if (errno != EEXIST) {
+      return Status::IoError(fmt::format("cannot create {}: {}", dir, std::strerror(errno)));
+    }
   }
   if (!fs::is_directory(dir, error)) return Status::InvalidArgument(fmt::format("{}: not a directory", dir));
+  return Status::Ok();
+}
+
+// The KEZEK marker: checked, or written into an empty directory (a writer's, under its lock, so
+// that two writers never both take a directory for new). Read-only, an unmarked directory is none.
+Status CheckMarker(const std::string& dir, bool read_only) {
+  std::error_code error;
   const fs::path marker = fs::path(dir) / "KEZEK";
   if (fs::exists(marker, error)) {
     std::ifstream in(marker);
@@ -42,9 +56,11 @@ Status CheckDirectory(const std::string& dir, bool create, bool read_only, bool*
     }
     return Status::Ok();
   }
-  if (!fs::is_empty(dir, error)) {
-    return Status::InvalidArgument(fmt::format("{}: a foreign directory (it has files but no KEZEK marker); "
-                                               "refusing to use it as a data directory", dir));
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    if (entry.path().filename() != "LOCK") {
+      return Status::InvalidArgument(fmt::format("{}: a foreign directory (it has files but no KEZEK marker); "
+                                                 "refusing to use it as a data directory", dir));
+    }
   }
   if (read_only) return Status::NotFound(fmt::format("{}: an empty directory, no data directory (kezek append makes one)", dir));
   std::ofstream out(marker);
@@ -59,8 +75,12 @@ Status Lock(const std::string& dir, int* fd) {
   *fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (*fd < 0) return Status::IoError(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
   if (::flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+    // The holder writes its pid just after taking the lock: a moment's wait for it.
     char text[32] = {0};
-    (void)!::pread(*fd, text, sizeof text - 1, 0);
+    for (int attempt = 0; attempt < 20 && text[0] == 0; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      (void)!::pread(*fd, text, sizeof text - 1, 0);
+    }
     ::close(*fd);
     *fd = -1;
     const std::string first_line = std::string(text).substr(0, std::string(text).find('\n'));
@@ -131,12 +151,14 @@ Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read
   r->options_.log.read_only = read_only;
   r->read_only_ = read_only;
   if (!r->options_.say) r->options_.say = [](const std::string&) {};
-  bool created = false;
-  Status s = CheckDirectory(dir, options.create && !read_only, read_only, &created);
+  bool created = false, locked = false;
+  Status s = CheckDirectory(dir, options.create && !read_only, &created);
   const auto opened = [&]() -> Status {
     if (!read_only) {
       if (Status l = Lock(dir, &r->lock_fd_); !l.ok()) return l;
+      locked = true;
     }
+    if (Status m = CheckMarker(dir, read_only); !m.ok()) return m;
     // Read-only, a writer may be appending meanwhile: the state is read first, then the logs,
     // which only grow, so they hold at least what that state reflects.
     // A writer may also flush or compact meanwhile and delete files the read-only view names ("No
@@ -163,7 +185,9 @@ Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read
   if (s.ok()) s = opened();
   if (s.ok()) s = r->SettledUnlessBehind(s);  // recovery's last state write, too
   if (!s.ok()) {
-    if (created) {  // leave nothing behind: the directory did not exist before this call
+    // Leave nothing behind: the directory did not exist before this call, and no other writer
+    // took it meanwhile (one that holds its lock does: it is that writer's now).
+    if (created && locked) {
       r.reset();
       std::error_code ignored;
       fs::remove_all(dir, ignored);
