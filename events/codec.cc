@@ -181,7 +181,7 @@ Codec::~Codec() = default;
 
 CodecError Codec::ParseAction(std::string_view json, std::vector<uint8_t>* out) {
   out->clear();
-  if (json.size() <= limits::kJsonLineBytesMax) {
+  if (json.size() <= limits::kJsonLineBytesMax && json.find('\0') == std::string_view::npos) {
     ++fast_tried_;
     if (decoder_->Decode(json, fast_builder_.get())) {
       // The fast path builds the canonical form itself (what Canonicalize's Pack writes; held equal
@@ -203,6 +203,12 @@ CodecError Codec::ParseActionByParser(std::string_view json, std::vector<uint8_t
   if (json.size() > limits::kJsonLineBytesMax) {
     return {fb::RejectionCode::LimitExceeded,
             "a JSON line has " + std::to_string(json.size()) + " bytes, at most " + std::to_string(limits::kJsonLineBytesMax)};
+  }
+  // The parser reads a terminated string: a NUL byte would end the line there, and what follows
+  // it (garbage, or a second action) would be dropped unread. JSON has no raw NUL anywhere.
+  if (const size_t nul = json.find('\0'); nul != std::string_view::npos) {
+    return {fb::RejectionCode::MalformedJson,
+            "a NUL byte at byte " + std::to_string(nul) + ": JSON holds none (inside a string it is written \\u0000)"};
   }
   const std::string text(json);  // the parser wants a terminated string
   actions_->builder_.Clear();

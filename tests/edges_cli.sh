@@ -267,6 +267,14 @@ for round in $(seq 1 12); do
     fail "round $round: exits $rc1 $rc2, $(ls race 2>&1 | tr '\n' ' '), $(cat race1.err race2.err)"
 done
 
+spec "cli: a NUL byte in a line is MalformedJson (what followed it was dropped unread and the action applied), alike in fold and append"
+first=$(sed -n 1p a.jsonl)
+{ printf '%s\0garbage {{{\n' "$first"; printf '%s\0%s\n' "$first" "$(sed -n 2p a.jsonl)"; } > nul.jsonl
+"$K" fold --quiet --journal-json nul-fold.jsonl nul.jsonl > /dev/null
+"$K" append --data nul --quiet nul.jsonl > /dev/null 2>&1
+"$K" journal --data nul 2> /dev/null | cmp -s - nul-fold.jsonl || fail "fold and append differ"
+[ "$(grep -c '"reason": "a NUL byte at byte [0-9]*: JSON holds none' nul-fold.jsonl)" = 2 ] || fail "$(cat nul-fold.jsonl | cut -c1-300)"
+
 spec "cli: serve: a --port-file that cannot be written fails at start, before a data directory is made"
 rc=0; timeout 60 "$K" serve --data pf --keys keys.txt --listen 127.0.0.1:0 --port-file nowhere/port > /dev/null 2> pf.err || rc=$?
 [ "$rc" = 1 ] && grep -q "port-file: cannot write nowhere/port.tmp" pf.err && [ ! -e pf ] || fail "exit $rc, $(cat pf.err)"

@@ -44,7 +44,8 @@ Status CheckDirectory(const std::string& dir, bool create, bool* created) {
 
 // The KEZEK marker: checked, or written into an empty directory (a writer's, under its lock, so
 // that two writers never both take a directory for new). Read-only, an unmarked directory is none.
-Status CheckMarker(const std::string& dir, bool read_only) {
+// `write` false: only checked (a foreign directory is refused before a LOCK file is made in it).
+Status CheckMarker(const std::string& dir, bool read_only, bool write) {
   std::error_code error;
   const fs::path marker = fs::path(dir) / "KEZEK";
   if (fs::exists(marker, error)) {
@@ -63,6 +64,7 @@ Status CheckMarker(const std::string& dir, bool read_only) {
     }
   }
   if (read_only) return Status::NotFound(fmt::format("{}: an empty directory, no data directory (kezek append makes one)", dir));
+  if (!write) return Status::Ok();
   std::ofstream out(marker);
   out << kMarker;
   out.close();
@@ -154,11 +156,12 @@ Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read
   bool created = false, locked = false;
   Status s = CheckDirectory(dir, options.create && !read_only, &created);
   const auto opened = [&]() -> Status {
+    if (Status m = CheckMarker(dir, read_only, /*write=*/false); !m.ok()) return m;
     if (!read_only) {
       if (Status l = Lock(dir, &r->lock_fd_); !l.ok()) return l;
       locked = true;
+      if (Status m = CheckMarker(dir, read_only, /*write=*/true); !m.ok()) return m;
     }
-    if (Status m = CheckMarker(dir, read_only); !m.ok()) return m;
     // Read-only, a writer may be appending meanwhile: the state is read first, then the logs,
     // which only grow, so they hold at least what that state reflects.
     // A writer may also flush or compact meanwhile and delete files the read-only view names ("No
