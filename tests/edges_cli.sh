@@ -275,6 +275,12 @@ first=$(sed -n 1p a.jsonl)
 "$K" journal --data nul 2> /dev/null | cmp -s - nul-fold.jsonl || fail "fold and append differ"
 [ "$(grep -c '"reason": "a NUL byte at byte [0-9]*: JSON holds none' nul-fold.jsonl)" = 2 ] || fail "$(cat nul-fold.jsonl | cut -c1-300)"
 
+spec "cli: started with standard input closed, append says so (its LOCK file was read as input) and makes nothing"
+rc=0; "$K" append --data closed --quiet <&- 2> closed.err || rc=$?
+[ "$rc" = 1 ] && grep -q "standard input is closed" closed.err && [ ! -e closed ] || fail "exit $rc: $(cat closed.err)"
+rc=0; "$K" append --data closed2 --quiet race.jsonl 2>&- > /dev/null || rc=$?
+[ "$rc" = 0 ] && [ "$("$K" journal --data closed2 2> /dev/null | wc -l)" = 400 ] || fail "stderr closed: exit $rc"
+
 spec "cli: serve: a --port-file that cannot be written fails at start, before a data directory is made"
 rc=0; timeout 60 "$K" serve --data pf --keys keys.txt --listen 127.0.0.1:0 --port-file nowhere/port > /dev/null 2> pf.err || rc=$?
 [ "$rc" = 1 ] && grep -q "port-file: cannot write nowhere/port.tmp" pf.err && [ ! -e pf ] || fail "exit $rc, $(cat pf.err)"

@@ -24,6 +24,7 @@ LineReader::~LineReader() {
 
 Status LineReader::Open(const std::string& path, std::unique_ptr<LineReader>* reader) {
   if (path == "-") {
+    if (stdin_closed_) return Status::IoError("cannot read input: standard input is closed");
     reader->reset(new LineReader(STDIN_FILENO, false));
     return Status::Ok();
   }

@@ -28,6 +28,9 @@ class LineReader {
 
   // Opens `path` for reading ("-": standard input). Failure: NotFound / IoError naming the path.
   static Status Open(const std::string& path, std::unique_ptr<LineReader>* reader);
+  // Said by main when the process started with standard input closed (it then points at
+  // /dev/null, so that no file opened later becomes descriptor 0): Open("-") refuses.
+  static void StandardInputWasClosed() { stdin_closed_ = true; }
 
   // The next line into *line; *got is false at the end of the input. Blocks until a line is there.
   Status Next(events::InputLine* line, bool* got);
@@ -42,6 +45,7 @@ class LineReader {
   void StopOn(const std::atomic<bool>* stop) { stop_ = stop; }
 
  private:
+  static inline bool stdin_closed_ = false;
   explicit LineReader(int fd, bool owned) : fd_(fd), owned_(owned) {}
   Status Fill();                 // one read() into the buffer; sets eof_
   bool LineBuffered() const;

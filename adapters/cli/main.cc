@@ -1,6 +1,8 @@
 // kezek: the command line. Dispatch and the general usage only; each command lives in a file of
 // its own (adapters/cli/<command>.cc, declared in commands.h) and has --help. Exit status: 0
 // success, 1 failure (the message says what and where), 2 usage error.
+#include <fcntl.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -10,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "adapters/cli/commands.h"
+#include "adapters/cli/line_reader.h"
 #include "engine/engine.h"
 #include "engine/state_codec.h"
 
@@ -73,6 +76,15 @@ int Finished(int rc) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Started with a standard descriptor closed (`<&-`, `2>&-`): it points at /dev/null, so that a
+  // file opened later (a data directory's LOCK) never becomes descriptor 0, 1 or 2 and is read as
+  // input or written with logs. A closed standard input is said when a command reads it.
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+      if (::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd) return 2;
+      if (fd == 0) kezek::adapters::LineReader::StandardInputWasClosed();
+    }
+  }
   using kezek::cli::Usage;
   if (argc < 2) return fmt::print(stderr, "{}", Usage()), 2;
   const std::string name = argv[1];

@@ -49,6 +49,7 @@ Status CheckMarker(const std::string& dir, bool read_only, bool write) {
   std::error_code error;
   const fs::path marker = fs::path(dir) / "KEZEK";
   if (fs::exists(marker, error)) {
+    if (!read_only && !write) return Status::Ok();  // read under the lock (a maker may be writing it)
     std::ifstream in(marker);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (text != kMarker) {
@@ -58,7 +59,9 @@ Status CheckMarker(const std::string& dir, bool read_only, bool write) {
     return Status::Ok();
   }
   for (const auto& entry : fs::directory_iterator(dir, error)) {
-    if (entry.path().filename() != "LOCK") {
+    // LOCK, and KEZEK itself when a writer is making the directory just now (its marker written
+    // after the exists() above): checked again under the lock.
+    if (entry.path().filename() != "LOCK" && entry.path().filename() != "KEZEK") {
       return Status::InvalidArgument(fmt::format("{}: a foreign directory (it has files but no KEZEK marker); "
                                                  "refusing to use it as a data directory", dir));
     }
