@@ -102,4 +102,6 @@ out=$(timeout 20 "$kezek" serve --data /tmp/kezek-cli-help-never --keys /dev/zer
   { echo "FAIL: serve --keys /dev/zero: exit $rc: $out"; exit 1; }
 out=$("$kezek" status --data /tmp --as-of 1999-12-31 2>&1); [ $? -eq 2 ] && grep -q "from 2000-01-01 to 2100-12-31" <<< "$out" ||
   { echo "FAIL: --as-of before 2000 does not say the range: $out"; exit 1; }
+out=$("$kezek" explain 18446744073709551616 --data /tmp 2>&1); [ $? -eq 2 ] && grep -q "0..18446744073709551615" <<< "$out" ||
+  { echo "FAIL: explain of a number past 2^64-1: $out"; exit 1; }
 echo "cli_help: every command has --help; usage errors exit 2"

@@ -80,8 +80,11 @@ int Explain(int argc, char** argv) {
     return fmt::print(stderr, "kezek explain: one APPLICATION number and --data DIR\n{}", kExplainUsage), 2;
   }
   const std::string& number = args->positional[0];
-  if (number.empty() || number.size() > 19 || number.find_first_not_of("0123456789") != std::string::npos) {
-    return fmt::print(stderr, "kezek explain: the application number is a whole number, not '{}'\n", number), 2;
+  // 0..2^64-1, as over HTTP (a number no application has is said by the answer).
+  const bool digits = !number.empty() && number.size() <= 20 && number.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || (number.size() == 20 && number > "18446744073709551615")) {
+    return fmt::print(stderr, "kezek explain: the application number is a whole number 0..18446744073709551615, not '{}'\n",
+                      adapters::Printable(number)), 2;
   }
   const uint64_t application = std::stoull(number);
   const std::string lang = args->options.contains("--lang") ? args->options.at("--lang") : "ru";

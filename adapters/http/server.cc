@@ -776,6 +776,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
 
   void ReadHeader(bool first) {
+    head_ = false;
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(limits::kHeaderBytesMax));
     parser_->body_limit(limits::kBodyBytesMax);
@@ -844,6 +845,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (IsMalformed(error)) return BadRequest(error);
     if (error) return Fail(error);
     request_ = parser_->release();
+    // HEAD is answered as GET is, without the body (RFC 9110 §9.3.2): the same status and headers,
+    // Content-Length the GET body's, no bytes after them.
+    head_ = request_.method() == bhttp::verb::head;
+    if (head_) request_.method(bhttp::verb::get);
     started_ = Clock::now();
     Lowest().expires_never();  // the answer may wait for a group commit; the client may not
     std::string route;
@@ -860,6 +865,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Write(Response response, const std::string& route) {
     server_.metrics.Response(route, static_cast<int>(response.result_int()),
                              std::chrono::duration<double>(Clock::now() - started_).count());
+    if (head_) {
+      const size_t bytes = response.body().size();
+      response.body().clear();
+      response.content_length(bytes);
+    }
     response_ = std::make_shared<Response>(std::move(response));
     Lowest().expires_after(std::chrono::seconds(limits::kBodyTimeoutSeconds));
     bhttp::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code error, size_t) {
@@ -921,6 +931,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::shared_ptr<Response> response_;
   std::shared_ptr<bhttp::response<bhttp::empty_body>> continue_;  // a 100 Continue being written
   std::string route_;
+  bool head_ = false;  // the request being answered is a HEAD
   Clock::time_point started_ = Clock::now();
   std::array<char, 16 * 1024> drain_buffer_{};
   size_t drained_ = 0;

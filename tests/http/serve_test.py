@@ -434,6 +434,19 @@ def main():
             reply = s.recv(4096).decode(errors="replace")
         check(f"an HTTP/1.1 request with {headers.count(b'Host')} Host headers is 400 MalformedHttp",
               reply.startswith("HTTP/1.1 400") and "Host" in reply, reply[:200])
+    # HEAD is GET without the body: the next response on the connection is framed right.
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        reply = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    head, _, rest = reply.decode(errors="replace").partition("\r\n\r\n")
+    check("HEAD /healthz: 200 with GET's Content-Length and no body; the next answer follows at once",
+          head.startswith("HTTP/1.1 200") and "Content-Length: 0" not in head and rest.startswith("HTTP/1.1 404"),
+          reply[:400])
     # Expect: 100-continue is answered before the body is sent.
     tick = json.dumps(action("EducationDepartment", "UpsertLocality", {"locality": 1, "name_ru": "г. Алматы",
                                                                        "name_kk": "Алматы қаласы", "region_code": "ALA"})).encode()
