@@ -6,6 +6,7 @@ Starts `kezek serve` on a free port with a fresh data directory and a keys file,
 urllib and raw sockets, stops it with SIGTERM, restarts it and checks what survived. Prints
 'N passed, N failed' and exits 1 on any failure.
 """
+import atexit
 import hashlib
 import json
 import os
@@ -20,6 +21,15 @@ import urllib.request
 
 KEZEK, WORK = sys.argv[1], sys.argv[2]
 passed, failed = 0, 0
+started = []  # every server process started: killed at exit if still running (a check that raised)
+
+
+@atexit.register
+def stop_leftovers():
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
 
 
 def check(what, condition, detail=""):
@@ -70,6 +80,7 @@ class Server:
         self.process = subprocess.Popen(
             [KEZEK, "serve", "--data", data, "--keys", keys, "--listen", "127.0.0.1:0", "--port-file",
              self.port_file, "--tick-interval", "1"], stdout=self.log, stderr=self.log)
+        started.append(self.process)
         for _ in range(300):
             if os.path.exists(self.port_file):
                 break

@@ -40,6 +40,7 @@ def serve(data, keys, *extra):
     log = open(os.path.join(WORK, "serve.log"), "a")
     process = subprocess.Popen([KEZEK, "serve", "--data", data, "--keys", keys, "--listen", "127.0.0.1:0",
                                 "--port-file", port_file, "--tick-interval", "1", *extra], stdout=log, stderr=log)
+    t.started.append(process)  # killed at exit if a check raised before stopping it
     for _ in range(300):
         if os.path.exists(port_file) or process.poll() is not None:
             break
