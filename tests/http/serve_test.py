@@ -111,6 +111,16 @@ def call(server, method, path, key=None, body=None, content_type="application/js
         return error.code, error.read().decode()
 
 
+def exchange(server, request):
+    """Sends raw bytes on a new connection; everything the server answers until it closes, as text."""
+    reply = b""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(request)
+        while chunk := s.recv(65536):
+            reply += chunk
+    return reply.decode(errors="replace")
+
+
 def now_ms():
     return int(time.time() * 1000)
 
@@ -424,18 +434,10 @@ def main():
 
     for coding in ("gzip", "chunked, gzip", "identity", "xchunked", "gzip, chunked"):
         before = journaled()
-        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
-            s.sendall(b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer "
-                      + portal.encode() + b"\r\nTransfer-Encoding: " + coding.encode() + b"\r\n\r\n"
-                      + b"GET /v1/audit/chain HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + SECRET["audit"].encode()
-                      + b"\r\n\r\n")
-            reply = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                reply += chunk
-        text = reply.decode(errors="replace")
+        text = exchange(server, b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        b"Authorization: Bearer " + portal.encode() + b"\r\nTransfer-Encoding: " + coding.encode()
+                        + b"\r\n\r\nGET /v1/audit/chain HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                        + SECRET["audit"].encode() + b"\r\n\r\n")
         check(f"Transfer-Encoding '{coding}': one 400 MalformedHttp, nothing journaled, the body never a request",
               text.startswith("HTTP/1.1 400") and "MalformedHttp" in text and text.count("HTTP/1.1 ") == 1
               and journaled() == before, text[:400])
@@ -446,15 +448,9 @@ def main():
         check(f"an HTTP/1.1 request with {headers.count(b'Host')} Host headers is 400 MalformedHttp",
               reply.startswith("HTTP/1.1 400") and "Host" in reply, reply[:200])
     # HEAD is GET without the body: the next response on the connection is framed right.
-    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
-        s.sendall(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        reply = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            reply += chunk
-    head, _, rest = reply.decode(errors="replace").partition("\r\n\r\n")
+    reply = exchange(server, b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                             b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    head, _, rest = reply.partition("\r\n\r\n")
     check("HEAD /healthz: 200 with GET's Content-Length and no body; the next answer follows at once",
           head.startswith("HTTP/1.1 200") and "Content-Length: 0" not in head and rest.startswith("HTTP/1.1 404"),
           reply[:400])
