@@ -62,6 +62,9 @@ Status CheckMarker(const std::string& dir, bool read_only, bool write) {
     // LOCK, and KEZEK itself when a writer is making the directory just now (its marker written
     // after the exists() above): checked again under the lock.
     if (entry.path().filename() != "LOCK" && entry.path().filename() != "KEZEK") {
+      // A writer's pre-check: the maker may have written its marker and begun its logs since the
+      // exists() above; the marker is then read under the lock.
+      if (!read_only && !write && fs::exists(marker, error)) return Status::Ok();
       return Status::InvalidArgument(fmt::format("{}: a foreign directory (it has files but no KEZEK marker); "
                                                  "refusing to use it as a data directory", dir));
     }
