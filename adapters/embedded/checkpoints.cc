@@ -257,6 +257,35 @@ Status Advance(SegmentLog* actions, SegmentLog& journal, uint64_t from_input, ui
   return Status::Ok();
 }
 
+// A checkpoint file read whole into *bytes, its header parsed into *info and its SHA-256 checked
+// against its bytes (what it holds is not decoded).
+Status ReadChecked(const std::string& path, std::string* bytes, CheckpointInfo* info) {
+  if (Status s = ReadWhole(path, bytes); !s.ok()) return s;
+  std::string why;
+  if (bytes->size() < kHeaderBytes + 32 || !ParseHeader(*bytes, info, &why)) {
+    return Status::Corruption(fmt::format("{}: {}", path, why.empty() ? "cut short" : why));
+  }
+  info->path = path;
+  info->bytes = bytes->size();
+  const Sha256 digest = Sha256Hasher().Of(Span(std::string_view(bytes->data(), bytes->size() - 32)));
+  if (!std::equal(digest.begin(), digest.end(), reinterpret_cast<const uint8_t*>(bytes->data() + bytes->size() - 32))) {
+    return Status::Corruption(fmt::format("{}: its SHA-256 does not match its bytes (damaged)", path));
+  }
+  return Status::Ok();
+}
+
+// OK when the checkpoint `info` describes was made from this journal: its head and input count
+// are those of the journal's record before its sequence.
+Status OfJournal(SegmentLog& journal, const CheckpointInfo& info) {
+  AsOfPoint there;
+  there.sequence = info.sequence;
+  if (Status d = Describe(journal, &there); !d.ok() || there.head != info.head || there.inputs != info.inputs) {
+    return Status::Corruption(fmt::format("{}: made from another journal (its head differs from record {}'s)", info.path,
+                                          info.sequence - 1));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::optional<int64_t> AsOfInstantEnd(std::string_view text) {
@@ -374,18 +403,8 @@ Status WriteCheckpoint(const std::string& data, const CheckpointInfo& given, con
 Status LoadCheckpoint(const std::string& path, Engine* engine, projections::ReadModels* models,
                       projections::HistoryStats* stats, CheckpointInfo* info) {
   std::string bytes;
-  if (Status s = ReadWhole(path, &bytes); !s.ok()) return s;
-  std::string why;
-  if (bytes.size() < kHeaderBytes + 32 || !ParseHeader(bytes, info, &why)) {
-    return Status::Corruption(fmt::format("{}: {}", path, why.empty() ? "cut short" : why));
-  }
-  info->path = path;
-  info->bytes = bytes.size();
+  if (Status s = ReadChecked(path, &bytes, info); !s.ok()) return s;
   const std::string_view body(bytes.data(), bytes.size() - 32);
-  const Sha256 digest = Sha256Hasher().Of(Span(body));
-  if (!std::equal(digest.begin(), digest.end(), reinterpret_cast<const uint8_t*>(bytes.data() + body.size()))) {
-    return Status::Corruption(fmt::format("{}: its SHA-256 does not match its bytes (damaged)", path));
-  }
   std::string entries;
   entries.reserve(body.size() * 4);
   if (!Decompress(body.substr(kHeaderBytes), &entries)) return Status::Corruption(fmt::format("{}: its entries do not decompress", path));
@@ -526,14 +545,7 @@ Status LoadNewest(const std::string& data, SegmentLog& journal, uint64_t at_most
     fresh();
     CheckpointInfo info;
     Status s = LoadCheckpoint(it->path, engine != nullptr ? engine->get() : nullptr, models, stats, &info);
-    if (s.ok()) {
-      AsOfPoint there;
-      there.sequence = info.sequence;
-      if (Status d = Describe(journal, &there); !d.ok() || there.head != info.head || there.inputs != info.inputs) {
-        s = Status::Corruption(fmt::format("{}: made from another journal (its head differs from record {}'s)", it->path,
-                                           info.sequence - 1));
-      }
-    }
+    if (s.ok()) s = OfJournal(journal, info);
     if (!s.ok()) {
       notes->push_back("passed over " + s.message());
       continue;
@@ -605,15 +617,7 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
     if (newest == nullptr) return Status::Ok();
     std::string bytes;
     CheckpointInfo read;
-    std::string why;
-    AsOfPoint there;
-    there.sequence = newest->sequence;
-    if (ReadWhole(newest->path, &bytes).ok() && bytes.size() >= kHeaderBytes + 32 && ParseHeader(bytes, &read, &why) &&
-        Sha256Hasher().Of(Span(std::string_view(bytes.data(), bytes.size() - 32))) ==
-            *reinterpret_cast<const Sha256*>(bytes.data() + bytes.size() - 32) &&
-        Describe(journal, &there).ok() && there.head == read.head && there.inputs == read.inputs) {
-      return Status::Ok();
-    }
+    if (ReadChecked(newest->path, &bytes, &read).ok() && OfJournal(journal, read).ok()) return Status::Ok();
   }
   std::unique_ptr<Engine> engine;
   projections::ReadModels models;
