@@ -1046,6 +1046,28 @@ std::vector<std::string> Segments(std::string_view path) {
   return segments;
 }
 
+// The query parameters a read route takes (docs/http.md, "Routes"); nullopt for a path that is no
+// read route.
+std::optional<std::vector<std::string_view>> ParametersOf(const std::vector<std::string>& segments) {
+  using Names = std::vector<std::string_view>;
+  if (segments.size() < 2 || segments[0] != "v1") return std::nullopt;
+  const std::string& what = segments[1];
+  if (what == "applications" && segments.size() == 3) return Names{"as_of", "as_of_sequence"};
+  if (what == "applications" && segments.size() == 4 && (segments[3] == "position" || segments[3] == "explain")) {
+    return Names{"limit", "before", "as_of", "as_of_sequence"};
+  }
+  if (what == "applicants" && segments.size() == 4 && segments[3] == "applications") return Names{"as_of", "as_of_sequence"};
+  if (what == "applicants" && segments.size() == 4 && segments[3] == "notifications") return Names{"after", "limit", "partition"};
+  if (what == "catalogue" && segments.size() == 2) {
+    return Names{"locality", "kindergarten", "language", "correction_type", "free", "as_of", "as_of_sequence"};
+  }
+  if (what == "statistics" && segments.size() == 2) return Names{"as_of", "as_of_sequence"};
+  if (what == "feed" && segments.size() == 2) return Names{"after", "limit", "partition"};
+  if (what == "audit" && segments.size() == 3 && segments[2] == "statistics") return Names{"as_of", "as_of_sequence", "top"};
+  if (what == "audit" && segments.size() == 3 && segments[2] == "chain") return Names{};
+  return std::nullopt;
+}
+
 std::string_view KeyOf(const Request& request) {
   const auto auth = request.find(bhttp::field::authorization);
   if (auth != request.end()) {
@@ -1283,6 +1305,17 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     *partition = static_cast<uint32_t>(*v);
     return std::nullopt;
   };
+  // A parameter the route does not take is refused on every route (a misspelt `limt=5` must not
+  // read as the default page). as_of and as_of_sequence pass here: the check below says, in its
+  // own words, which routes take them. An unknown route is answered 404 further on.
+  if (const std::optional<std::vector<std::string_view>> takes = ParametersOf(segments)) {
+    for (const auto& [name, value] : query) {
+      if (name == "as_of" || name == "as_of_sequence" || std::find(takes->begin(), takes->end(), name) != takes->end()) continue;
+      return Error(request, bhttp::status::bad_request, "InvalidParameter",
+                   fmt::format("no parameter '{}' on this route{}{}", Printable(std::string_view(name).substr(0, 64)),
+                               takes->empty() ? "" : "; it takes ", fmt::join(*takes, ", ")));
+    }
+  }
   const auto applicant_header = [&]() -> std::string {
     const auto it = request.find("X-Applicant-Iin");
     return it == request.end() ? std::string{} : std::string(it->value().data(), it->value().size());

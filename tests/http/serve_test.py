@@ -409,6 +409,20 @@ def main():
     status, text = call(server, "GET", "/v1/applicants/" + PARENT + "/notifications?limit=0", portal,
                         headers={"X-Applicant-Iin": PARENT})
     check("a limit of 0 is 400", status == 400 and json.loads(text)["code"] == "InvalidParameter", text)
+    # A parameter a route does not take is refused on every read route (it was ignored on most:
+    # a misspelt limit read as the default page), naming what the route takes.
+    for path, key, headers in [(f"/v1/applicants/{PARENT}/notifications?limt=5", portal, {"X-Applicant-Iin": PARENT}),
+                               ("/v1/feed?limt=5", SECRET["edu"], {}), ("/v1/statistics?top=3", portal, {}),
+                               (f"/v1/applications/{app}?verbose=1", portal, {"X-Applicant-Iin": PARENT}),
+                               (f"/v1/applications/{app}/position?after=1", portal, {"X-Applicant-Iin": PARENT}),
+                               ("/v1/catalogue?locality=1&nope=", edu, {}), ("/v1/audit/chain?top=5", SECRET["audit"], {})]:
+        status, text = call(server, "GET", path, key, headers=headers)
+        body = json.loads(text) if status == 400 else {}
+        check(f"{path}: a parameter the route does not take is 400 naming it",
+              body.get("code") == "InvalidParameter" and "no parameter" in body.get("message", ""), text)
+    status, text = call(server, "GET", f"/v1/applicants/{PARENT}/notifications?limt=5", portal,
+                        headers={"X-Applicant-Iin": PARENT})
+    check("the refusal names what the route takes", "after, limit, partition" in json.loads(text).get("message", ""), text)
     big_header = urllib.request.Request(server.base + "/v1/catalogue", headers={"X-Big": "y" * 20000,
                                                                                 "Authorization": f"Bearer {edu}"})
     try:
