@@ -61,7 +61,16 @@ done
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 { echo '{"schema_version":1,"idempotency_key":"tick","instant_ms":1735700000000,"actor":{"role":"System"},"body_type":"ClockTick","body":{}}'
   "$kezek" templates --instant 1735700000000; } > "$work/in.jsonl"
-[ "$("$kezek" templates --instant 1)" = "$("$kezek" templates --instant 1)" ] || { echo "FAIL: templates not the same twice"; exit 1; }
+[ "$("$kezek" templates --instant 1735700000000)" = "$("$kezek" templates --instant 1735700000000)" ] || { echo "FAIL: templates not the same twice"; exit 1; }
+# What the engine would refuse is refused when the line is made: an instant outside 2000..2100, a
+# key empty or over 128 bytes.
+for bad in "--instant=1" "--instant=4102444800001" "--key=" "--key=$(printf 'k%.0s' $(seq 129))"; do
+  "$kezek" templates "${bad%%=*}" "${bad#*=}" > "$work/t.out" 2> "$work/t.err"; rc=$?
+  [ $rc -eq 2 ] && [ ! -s "$work/t.out" ] && grep -q -- "^kezek templates: ${bad%%=*}: " "$work/t.err" ||
+    { echo "FAIL: templates $bad: rc $rc, $(cat "$work/t.err")"; exit 1; }
+done
+"$kezek" templates --instant 4102444800000 --key "$(printf 'k%.0s' $(seq 128))" > /dev/null ||
+  { echo "FAIL: templates at the last instant and the longest key"; exit 1; }
 "$kezek" fold --journal-json "$work/journal.jsonl" "$work/in.jsonl" > /dev/null
 grep -q '"decisions": \[{"body_type": "MessageTemplatesSet","body": {"version": 1}}\]' "$work/journal.jsonl" ||
   { echo "FAIL: templates not applied: $(tail -c 400 "$work/journal.jsonl")"; exit 1; }

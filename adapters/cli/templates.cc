@@ -8,6 +8,7 @@
 #include "adapters/cli/commands.h"
 #include "adapters/cli/common.h"
 #include "engine/engine.h"
+#include "engine/limits.h"
 #include "engine/messages.h"
 #include "engine/sha256.h"
 #include "events/codec.h"
@@ -24,8 +25,8 @@ name). Edit the words, keep each text's "{}", and post it (kezek append, POST /v
 notifications after it are worded so, the ones before keep theirs (docs/domain.md, "Notifications").
 
 options:
-  --instant MS   the action's instant_ms (default: now, from this machine's clock)
-  --key KEY      its idempotency_key (default: "message-templates-" and the first 16 hex digits
+  --instant MS   the action's instant_ms, 2000..2100 (default: now, from this machine's clock)
+  --key KEY      its idempotency_key, 1 to 128 bytes (default: "message-templates-" and the first 16 hex digits
                  of the SHA-256 of its texts, so that posting the same words twice is one posting)
   --help         this text
 )";
@@ -41,8 +42,16 @@ int Templates(int argc, char** argv) {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   const auto instant = Number(*args, "--instant", now_ms);
   if (!instant) return 2;
-  if (*instant > static_cast<uint64_t>(INT64_MAX)) {
-    return fmt::print(stderr, "kezek templates: --instant {} is past the largest instant\n", *instant), 2;
+  // What the engine would refuse is refused here (CheckEnvelope: InstantOutOfRange, MissingKey,
+  // LimitExceeded), so that the line printed is one the engine applies.
+  if (*instant < static_cast<uint64_t>(limits::kInstantMsMin) || *instant > static_cast<uint64_t>(limits::kInstantMsMax)) {
+    return fmt::print(stderr, "kezek templates: --instant: {} is outside the instants the engine takes, milliseconds since 1970 from {} (2000-01-01T00:00Z) to {} (2100-01-01T00:00Z)\n",
+                      *instant, limits::kInstantMsMin, limits::kInstantMsMax), 2;
+  }
+  if (const auto key = args->options.find("--key");
+      key != args->options.end() && (key->second.empty() || key->second.size() > limits::kIdempotencyKeyBytesMax)) {
+    return fmt::print(stderr, "kezek templates: --key: 1 to {} bytes (the engine refuses an idempotency key empty or longer)\n",
+                      limits::kIdempotencyKeyBytesMax), 2;
   }
 
   fb::ActionT action;
