@@ -113,4 +113,11 @@ out=$("$kezek" status --data /tmp --as-of 1999-12-31 2>&1); [ $? -eq 2 ] && grep
   { echo "FAIL: --as-of before 2000 does not say the range: $out"; exit 1; }
 out=$("$kezek" explain 18446744073709551616 --data /tmp 2>&1); [ $? -eq 2 ] && grep -q "0..18446744073709551615" <<< "$out" ||
   { echo "FAIL: explain of a number past 2^64-1: $out"; exit 1; }
+# A history past the calendar file's last year is generated, with a warning naming where the
+# calendar ends (its later days count weekdays only); one inside it has none.
+out=$("$kezek" sample --first-year 2026 --months 13 --applications 50 --output /dev/null 2>&1) &&
+  grep -q "warning: the history runs to 2027-01, past the working-day calendar (its last day 2026-" <<< "$out" ||
+  { echo "FAIL: sample past the calendar: $out"; exit 1; }
+out=$("$kezek" sample --first-year 2026 --months 12 --applications 50 --output /dev/null 2>&1) && ! grep -q warning <<< "$out" ||
+  { echo "FAIL: sample inside the calendar: $out"; exit 1; }
 echo "cli_help: every command has --help; usage errors exit 2"

@@ -174,6 +174,7 @@ class Simulator {
     const std::string dir = options_.data_dir.empty() ? DefaultDataDir() : options_.data_dir;
     std::vector<CalendarRow> rows;
     if (!LoadCalendarCsv(dir + "/kz-calendar-2020-2026.csv", &rows, error)) return false;
+    for (const CalendarRow& row : rows) summary_->calendar_last_day = std::max(summary_->calendar_last_day, row.date);
     std::vector<Region> regions;
     if (!LoadPlaces(options_, &regions, error)) return false;
     planned_ = options_.births_sized ? BirthsSized(options_, regions) : options_.applications;

@@ -133,6 +133,7 @@ struct SimulationSummary {
   uint64_t invalid_sent = 0;
   std::array<uint8_t, 32> state_sha256{};  // of the simulator's own engine after the last action
   Calibration calibration;
+  int32_t calendar_last_day = 0;  // yyyymmdd: the working-day calendar's last day posted
 };
 
 // Calls `emit` with each action's canonical bytes, in log order. False with *error if the

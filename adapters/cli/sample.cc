@@ -67,6 +67,17 @@ int Sample(int argc, char** argv) {
   if (!ok) return fmt::print(stderr, "kezek: {}\n", error), 1;
   fmt::print(stderr, "kezek sample: {} actions ({} applications filed, {} of them the queue waiting on the first day)\n",
              summary.actions, summary.filed, summary.backlog);
+  // The calendar file holds the years it was published for: a history past them counts every
+  // Monday to Friday as a working day (no holidays, no transfers), as the engine does for a year no
+  // UpdateCalendar has posted.
+  const int last_month = options->first_year * 12 + options->months - 1;  // months since year 0
+  if (summary.calendar_last_day != 0 && last_month / 12 > summary.calendar_last_day / 10000) {
+    fmt::print(stderr,
+               "kezek sample: warning: the history runs to {}-{:02d}, past the working-day calendar (its last day "
+               "{}-{:02d}-{:02d}): after it, Monday to Friday count as working days, with no holidays\n",
+               last_month / 12, last_month % 12 + 1, summary.calendar_last_day / 10000, summary.calendar_last_day / 100 % 100,
+               summary.calendar_last_day % 100);
+  }
   if (args->options.contains("--calibration")) fmt::print(stderr, "{}", workload::CalibrationTable(summary.calibration));
   return 0;
 }
