@@ -808,6 +808,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         head.version() >= 11 && std::distance(first, last) != 1) {
       return BadRequestSaying("an HTTP/1.1 request has one Host header");
     }
+    // The headers that say who asks are read once: with two, which one counts would depend on the
+    // order a proxy put them in (a client's X-Applicant-Iin before the one the portal adds would
+    // read another family's cards). Refused, as two Hosts are.
+    for (const std::string_view name : {"Authorization", "X-Api-Key", "X-Applicant-Iin"}) {
+      if (const auto [first, last] = head.equal_range(beast::string_view(name.data(), name.size()));
+          std::distance(first, last) > 1) {
+        return BadRequestSaying(fmt::format("a request names its {} once", name));
+      }
+    }
     Lowest().expires_after(std::chrono::seconds(limits::kBodyTimeoutSeconds));
     // A client that asks to be told to go on before it sends the body (Expect: 100-continue, as
     // curl does for larger posts) is told so at once instead of waiting out its own timeout.

@@ -461,6 +461,18 @@ def main():
             reply = s.recv(4096).decode(errors="replace")
         check(f"an HTTP/1.1 request with {headers.count(b'Host')} Host headers is 400 MalformedHttp",
               reply.startswith("HTTP/1.1 400") and "Host" in reply, reply[:200])
+    # The headers naming who asks, twice: refused whatever the order (the first one won: a client's
+    # X-Applicant-Iin before the portal's read another family's card; two keys read as the first).
+    card = f"/v1/applications/{app}".encode()
+    for name, first, second in [(b"X-Applicant-Iin", PARENT.encode(), OTHER_PARENT.encode()),
+                                (b"X-Applicant-Iin", OTHER_PARENT.encode(), PARENT.encode()),
+                                (b"Authorization", b"Bearer " + SECRET["audit"].encode(), b"Bearer " + portal.encode()),
+                                (b"X-Api-Key", SECRET["audit"].encode(), portal.encode())]:
+        key = b"" if name != b"X-Applicant-Iin" else b"Authorization: Bearer " + portal.encode() + b"\r\n"
+        reply = exchange(server, b"GET " + card + b" HTTP/1.1\r\nHost: x\r\n" + key + name + b": " + first + b"\r\n"
+                         + name + b": " + second + b"\r\n\r\n")
+        check(f"{name.decode()} twice is 400 MalformedHttp naming it", reply.startswith("HTTP/1.1 400")
+              and "MalformedHttp" in reply and f"names its {name.decode()} once" in reply, reply[:300])
     # HEAD is GET without the body: the next response on the connection is framed right.
     reply = exchange(server, b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
                              b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
