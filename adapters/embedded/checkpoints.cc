@@ -317,7 +317,11 @@ Status OpenLogs(const std::string& data, std::unique_ptr<SegmentLog>* actions, s
   SegmentLog::Options options;
   options.read_only = true;
   SegmentLog::Recovery recovery;
-  for (auto [name, log] : {std::pair{"actions", actions}, std::pair{"journal", journal}}) {
+  // The journal first: a read-only log holds what was written when it opened, and a writer logs
+  // an input before journaling it, so the actions opened after hold every input the journal names
+  // (opened the other way, a commit between the two left the journal naming an input the actions
+  // did not hold, and the checkpointer beside a busy server failed: "no record N (the log holds N)").
+  for (auto [name, log] : {std::pair{"journal", journal}, std::pair{"actions", actions}}) {
     if (log == nullptr) continue;
     if (Status s = SegmentLog::Open((fs::path(data) / name).string(), options, log, &recovery); !s.ok()) return s;
   }

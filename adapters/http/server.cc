@@ -17,6 +17,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <openssl/ssl.h>
+#include <sys/resource.h>
 #include <openssl/x509.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -171,6 +172,8 @@ struct Server::Impl {
   std::optional<asio::ssl::context> tls;  // set when a certificate and key were given
   std::atomic<bool> stopping{false};
   std::atomic<size_t> connections{0};
+  size_t connections_max = limits::kConnectionsMax;  // less under a low open-file limit (ConnectionsAllowed)
+  std::optional<asio::steady_timer> accept_retry;    // on the acceptor's strand
   std::atomic<size_t> in_flight{0};
   Metrics metrics;
 
@@ -948,13 +951,56 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
 }  // namespace
 
+namespace {
+
+// How many connections the open-file limit leaves room for (limits::kFilesReserved): the soft
+// limit is raised to the hard one first (Debian's shells and services start at 1,024 soft).
+// Refused when it leaves fewer than limits::kConnectionsMin.
+Status ConnectionsAllowed(const std::function<void(const std::string&)>& say, size_t* allowed) {
+  *allowed = limits::kConnectionsMax;
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0) return Status::Ok();
+  if (files.rlim_cur != RLIM_INFINITY && (files.rlim_max == RLIM_INFINITY || files.rlim_cur < files.rlim_max)) {
+    rlimit raised = files;
+    raised.rlim_cur = files.rlim_max == RLIM_INFINITY ? std::max<rlim_t>(files.rlim_cur, 1 << 20) : files.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) files = raised;
+  }
+  if (files.rlim_cur == RLIM_INFINITY) return Status::Ok();
+  size_t open = 0;  // the data directory's files, the listening socket, the standard streams
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec); !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) ++open;
+  const uint64_t used = open + limits::kFilesReserved;
+  const uint64_t left = files.rlim_cur > used ? files.rlim_cur - used : 0;
+  if (left < limits::kConnectionsMin) {
+    return Status::InvalidArgument(fmt::format(
+        "the open-file limit ({}; {} open at start, {} kept for the data directory) leaves room for {} connections, "
+        "fewer than {}: raise it (ulimit -n, or LimitNOFILE= in a systemd unit)", files.rlim_cur, open,
+        limits::kFilesReserved, left, limits::kConnectionsMin));
+  }
+  if (left < limits::kConnectionsMax) {
+    *allowed = static_cast<size_t>(left);
+    say(fmt::format("at most {} connections at once: the open-file limit is {} ({} open at start, {} kept for the "
+                    "data directory); raise it for the {} connections the server can hold",
+                    left, files.rlim_cur, open, limits::kFilesReserved, limits::kConnectionsMax));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 void Server::Impl::Accept() {
   acceptor->async_accept(asio::make_strand(io), [this](beast::error_code error, tcp::socket socket) {
     if (error) {
-      if (!stopping) Accept();
+      // Out of files (EMFILE, ENFILE) or another failure: accepting again at once would fail again
+      // at once, a core spinning; the connections waiting stay in the listen queue meanwhile.
+      if (stopping || error == asio::error::operation_aborted) return;
+      accept_retry->expires_after(std::chrono::milliseconds(limits::kAcceptRetryMilliseconds));
+      accept_retry->async_wait([this](beast::error_code) {
+        if (!stopping) Accept();
+      });
       return;
     }
-    if (connections.load() >= limits::kConnectionsMax || stopping) {
+    if (connections.load() >= connections_max || stopping) {
       beast::error_code ignored;
       socket.close(ignored);
     } else {
@@ -1783,6 +1829,8 @@ Status Server::Run() {
   if (!error) s.acceptor->bind(endpoint, error);
   if (!error) s.acceptor->listen(asio::socket_base::max_listen_connections, error);
   if (error) return Status::IoError(fmt::format("cannot listen on {}:{}: {}", s.options.address, s.options.port, error.message()));
+  s.accept_retry.emplace(s.acceptor->get_executor());
+  if (Status allowed = ConnectionsAllowed(s.options.say, &s.connections_max); !allowed.ok()) return allowed;
   const uint16_t port = s.acceptor->local_endpoint().port();
   s.options.say(fmt::format("listening on {}://{}:{}", s.tls ? "https" : "http", s.options.address, port));
   if (s.options.on_listening) s.options.on_listening(port);

@@ -10,6 +10,8 @@ import atexit
 import hashlib
 import json
 import os
+import re
+import resource
 import shutil
 import signal
 import socket
@@ -72,14 +74,16 @@ def write_keys(path):
 
 
 class Server:
-    def __init__(self, data, keys):
+    def __init__(self, data, keys, files=None):
+        """files: the server's open-file limit, soft and hard (None: this process's)."""
         self.port_file = os.path.join(WORK, "port")
         if os.path.exists(self.port_file):
             os.remove(self.port_file)
         self.log = open(os.path.join(WORK, "serve.log"), "a")
+        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (files, files))) if files else None
         self.process = subprocess.Popen(
             [KEZEK, "serve", "--data", data, "--keys", keys, "--listen", "127.0.0.1:0", "--port-file",
-             self.port_file, "--tick-interval", "1"], stdout=self.log, stderr=self.log)
+             self.port_file, "--tick-interval", "1"], stdout=self.log, stderr=self.log, preexec_fn=limit)
         started.append(self.process)
         for _ in range(300):
             if os.path.exists(self.port_file):
@@ -589,6 +593,44 @@ def main():
         same = before_card.pop("sequence") <= after_card.pop("sequence") and before_card == after_card
     check("after a restart the card is the same", same, f"{before} / {after}")
     server.stop()
+
+    # Under a low open-file limit (Debian's default soft limit is 1,024; here the hard one too),
+    # connections are capped below it, so that idle sockets never leave the partition without a
+    # file to create (it stopped: "cannot create actions/SEALED.new: Too many open files").
+    log_start = os.path.getsize(os.path.join(WORK, "serve.log"))
+    server = Server(data, keys, files=400)
+    said = open(os.path.join(WORK, "serve.log")).read()[log_start:]
+    cap = re.search(r"at most (\d+) connections at once: the open-file limit is 400", said)
+    check("serve says how many connections a low open-file limit leaves", cap is not None and 16 <= int(cap.group(1)) < 400,
+          said[-500:])
+    if cap:
+        idle = []
+        try:
+            for _ in range(int(cap.group(1)) + 40):
+                idle.append(socket.create_connection(("127.0.0.1", server.port), timeout=10))
+            time.sleep(0.5)
+            closed = 0
+            for s in idle:
+                s.setblocking(False)
+                try:
+                    closed += s.recv(1) == b""
+                except BlockingIOError:
+                    pass
+            check("connections past the cap are closed at once", closed >= 40, f"{closed} closed")
+            time.sleep(1.5)  # the server's own clock ticks go on being logged and folded meanwhile
+        finally:
+            for s in idle:
+                s.close()
+        status, answer = post(server, portal, action("Portal", "FileApplication", {
+            "child_iin": iin("230515", 6, 9), "child_name": "Ахметов Ерлан", "locality": 1, "queue_type": "General",
+            "language": "Ru", "priority_category": "general", "financing": "VirtualVoucher"}, {"iin": PARENT}))
+        check("after the flood a filing is applied and the server runs", status == 200 and server.process.poll() is None
+              and "the partition stopped" not in open(os.path.join(WORK, "serve.log")).read()[log_start:], str(answer))
+    server.stop()
+    run = subprocess.run([KEZEK, "serve", "--data", data, "--keys", keys, "--listen", "127.0.0.1:0"], capture_output=True,
+                         text=True, timeout=60, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (200, 200)))
+    check("an open-file limit leaving no room for connections is refused at start, saying so",
+          run.returncode != 0 and "open-file limit (200" in run.stderr and "ulimit -n" in run.stderr, run.stderr[-400:])
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
