@@ -94,10 +94,12 @@ std::string FrameProblem(std::span<const uint8_t> payload) {
 }
 
 std::vector<uint8_t> EncodeForeign(std::span<const uint8_t> payload, std::string_view problem) {
+  return EncodeRefusal(fb::RejectionCode::VerifierFailed, fmt::format("not an input of Kezek's (it {})", problem), payload);
+}
+
+std::vector<uint8_t> EncodeRefusal(fb::RejectionCode code, std::string_view reason, std::span<const uint8_t> payload) {
   const auto kept = payload.first(std::min(payload.size(), limits::kOversizeLineHeadBytes));
-  return Rejected(fb::RejectionCode::VerifierFailed,
-                  fmt::format("not an input of Kezek's (it {}): {} bytes, the first {} kept", problem, payload.size(),
-                              kept.size()),
+  return Rejected(code, fmt::format("{}: {} bytes, the first {} kept", reason, payload.size(), kept.size()),
                   std::string_view(reinterpret_cast<const char*>(kept.data()), kept.size()));
 }
 

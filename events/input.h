@@ -58,6 +58,9 @@ std::string FrameProblem(std::span<const uint8_t> payload);
 // refuses it, VerifierFailed, keeping its first limits::kOversizeLineHeadBytes bytes. Deterministic:
 // the same bytes give the same input.
 std::vector<uint8_t> EncodeForeign(std::span<const uint8_t> payload, std::string_view problem);
+// The input that refuses `payload` with `code`: the reason, then the payload's size and how many of
+// its first bytes are kept (limits::kOversizeLineHeadBytes at most). Deterministic.
+std::vector<uint8_t> EncodeRefusal(fb::RejectionCode code, std::string_view reason, std::span<const uint8_t> payload);
 
 // Folds one payload into the engine, at `input_offset`. False, with *error saying what is wrong,
 // if the payload is damaged (an unknown tag, cut short): that is corruption of a log, not input.

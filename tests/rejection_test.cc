@@ -1461,6 +1461,7 @@ TEST_CASE("rejection: every code but None is given by some test above, and has a
       fb::RejectionCode::InvalidPolicy,
       fb::RejectionCode::LimitExceeded,
       fb::RejectionCode::InvalidTemplates,
+      fb::RejectionCode::WrongPartition,  // given by the Kafka member's router: tests/router_test.cc
   };
   size_t named = 0;
   for (int value = 1; value <= 1000; ++value) {

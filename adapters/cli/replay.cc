@@ -23,6 +23,7 @@
 #include "adapters/cli/common.h"
 #include "adapters/embedded/checkpoints.h"
 #include "adapters/kafka/client.h"
+#include "adapters/kafka/router.h"
 #include "events/input.h"
 #include "adapters/embedded/projection_store.h"
 #include "adapters/embedded/runtime.h"
@@ -219,12 +220,23 @@ struct KafkaPartition {
 
 adapters::Status ReadKafkaPartition(const std::string& brokers, const adapters::kafka::Topics& topics, int32_t k,
                                     KafkaPartition* out) {
+  int partitions = 0;
+  {
+    adapters::kafka::Client client;
+    adapters::Status s = adapters::kafka::MakeClient(RD_KAFKA_PRODUCER, brokers, {}, &client);
+    if (s.ok()) s = adapters::kafka::PartitionCount(client.get(), topics.actions, &partitions);
+    if (!s.ok()) return s;
+  }
+  if (k >= partitions) {
+    return adapters::Status::InvalidArgument(fmt::format("{} has {} partitions: there is no partition {}", topics.actions,
+                                                         partitions, k));
+  }
   adapters::Status s = adapters::kafka::ReadPartition(
       brokers, topics.actions, k, 0, [&](int64_t offset, std::string_view, std::optional<std::span<const uint8_t>> value) {
         std::vector<uint8_t> payload = value ? std::vector<uint8_t>(value->begin(), value->end()) : std::vector<uint8_t>();
-        if (const std::string problem = events::FrameProblem(payload); !problem.empty()) {
-          payload = events::EncodeForeign(payload, problem);  // as the engine member folds another producer's message
-        }
+        // As the engine member folds it: another producer's message or an action of another
+        // partition becomes its refusal.
+        if (auto refusal = adapters::kafka::Refusal(payload, k, partitions)) payload = std::move(*refusal);
         out->inputs.push_back(std::move(payload));
         out->input_offsets.push_back(static_cast<uint64_t>(offset));
         return !Interrupted().load();

@@ -17,6 +17,7 @@
 #include "adapters/embedded/rocksdb_state_store.h"
 #include "adapters/kafka/client.h"
 #include "adapters/kafka/journal_topic.h"
+#include "adapters/kafka/router.h"
 #include "adapters/partition.h"
 #include "events/input.h"
 #include "decisions_generated.h"
@@ -560,12 +561,10 @@ Status Member::Run() {
       const auto it = slots_.find(m->partition);
       if (it == slots_.end()) continue;  // revoked meanwhile
       std::span<const uint8_t> payload(static_cast<const uint8_t*>(m->payload), m->payload != nullptr ? m->len : 0);
-      std::vector<uint8_t> foreign;
-      if (const std::string problem = events::FrameProblem(payload); !problem.empty()) {
-        // Another producer's message: journaled as its refusal, never a halt of the partition.
-        foreign = events::EncodeForeign(payload, problem);
-        payload = foreign;
-      }
+      // Another producer's message that is no input, or an action of another partition:
+      // journaled as its refusal, never a halt of the partition (router.h, Refusal).
+      const std::optional<std::vector<uint8_t>> refusal = Refusal(payload, m->partition, partitions_);
+      if (refusal) payload = *refusal;
       it->second->inputs->Push(m->offset, payload);
       ++buffered;
     }

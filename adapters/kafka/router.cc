@@ -1,7 +1,10 @@
 #include "adapters/kafka/router.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "actions_generated.h"
 #include "engine/assert.h"
@@ -42,6 +45,25 @@ Route RouteOf(std::span<const uint8_t> payload, int32_t partitions) {
   if (action->body_type() == fb::ActionBody::NONE) return {"", {0}};
   if (const std::optional<uint64_t> number = rules::ApplicationNamed(*action)) return application(*number);
   return {"*", Every(partitions)};
+}
+
+std::optional<std::vector<uint8_t>> Refusal(std::span<const uint8_t> payload, int32_t partition, int32_t partitions) {
+  if (const std::string problem = events::FrameProblem(payload); !problem.empty()) {
+    return events::EncodeForeign(payload, problem);
+  }
+  if (payload[0] != events::kInputAction) return std::nullopt;  // a refused input is one wherever it lands
+  // RouteOf reads the action's fields: only bytes the Verifier takes are routed (a damaged action
+  // is the engine's to refuse, VerifierFailed, in whatever partition it came to).
+  flatbuffers::Verifier verifier(payload.data() + 1, payload.size() - 1);
+  if (!fb::VerifyActionBuffer(verifier)) return std::nullopt;
+  const Route route = RouteOf(payload, partitions);
+  if (std::find(route.partitions.begin(), route.partitions.end(), partition) != route.partitions.end()) return std::nullopt;
+  return events::EncodeRefusal(
+      fb::RejectionCode::WrongPartition,
+      fmt::format("an action routed to partition {} of {} (key '{}'), read from partition {}: written into the topic "
+                  "by another producer (kezek routes by locality, docs/kafka.md \"Routing\")",
+                  route.partitions.front(), partitions, route.key, partition),
+      payload);
 }
 
 }  // namespace kezek::adapters::kafka

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -27,5 +28,15 @@ struct Route {
 Route RouteOf(std::span<const uint8_t> payload, int32_t partitions);
 // The partition of a locality.
 int32_t PartitionOfLocality(uint32_t locality, int32_t partitions);
+
+// What partition `partition` of `partitions` folds for a message read from the actions topic:
+// nullopt when it folds the message as it came; else the input that refuses it. Another
+// producer's message that is no input (events::FrameProblem) is refused VerifierFailed; an action
+// routed elsewhere (RouteOf does not name this partition: written straight into the topic by
+// another client) is refused WrongPartition — folded here it would open its locality's queues and
+// numbers a second time, in a partition the others do not read. The engine member and
+// `kezek replay verify --kafka` both fold what this says, so a partition's journal is the same
+// from either. Pure and deterministic.
+std::optional<std::vector<uint8_t>> Refusal(std::span<const uint8_t> payload, int32_t partition, int32_t partitions);
 
 }  // namespace kezek::adapters::kafka

@@ -265,5 +265,44 @@ PY
 "$here/scripts/python-env.sh" python "$here/tests/kafka/check_journal.py" --brokers "$brokers" --prefix "$prefix" \
   > "$work/fx-check.txt" 2>&1 || fail "$prefix: the independent checker: $(cat "$work/fx-check.txt")"
 step "foreign messages in the actions topic: 4 journaled as VerifierFailed, the partition went on"
+# --- 5. A valid input written into a partition its route does not name (another client's copy of
+# one of partition 1's own inputs, into partition 0): refused WrongPartition, not a second queue.
+prefix=wp-$run_id
+"$kezek" kafka init --brokers "$brokers" --prefix "$prefix" --partitions 2 > /dev/null
+head -n 2000 "$work/history.jsonl" > "$work/wp.jsonl"  # the catalogue, then filings
+"$kezek" append --kafka --quiet --brokers "$brokers" --prefix "$prefix" "$work/wp.jsonl" 2> /dev/null
+"$here/scripts/python-env.sh" python - "$brokers" "$prefix.actions" <<'PY' || fail "could not copy an input into the wrong partition"
+import sys
+from confluent_kafka import Consumer, Producer, TopicPartition
+brokers, topic = sys.argv[1], sys.argv[2]
+def read(partition):
+    consumer = Consumer({"bootstrap.servers": brokers, "group.id": "wp-reader", "enable.partition.eof": True,
+                         "isolation.level": "read_committed"})
+    consumer.assign([TopicPartition(topic, partition, 0)])
+    values = []
+    while True:
+        m = consumer.poll(10)
+        if m is None or (m.error() and m.error().code() == -191):  # _PARTITION_EOF
+            break
+        values.append(m.value())
+    consumer.close()
+    return values
+zero = set(read(0))
+own = [v for v in read(1) if v not in zero]  # partition 1's own inputs (not the broadcast ones)
+assert own, "partition 1 holds no input of its own"
+producer = Producer({"bootstrap.servers": brokers})
+producer.produce(topic, value=own[0], partition=0)
+producer.flush()
+PY
+"$kezek" run --kafka --brokers "$brokers" --prefix "$prefix" --group "g-$prefix" --data "$work/wp" --exit-when-idle 1000 \
+  2> "$work/wp.log" || fail "a misrouted input stopped the member: $(tail -3 "$work/wp.log")"
+"$kezek" kafka journal --brokers "$brokers" --prefix "$prefix" --partition 0 --journal "$work/wp0.bin" > /dev/null
+"$kezek" journal "$work/wp0.bin" > "$work/wp0.jsonl"
+[ "$(grep -c '"code": "WrongPartition"' "$work/wp0.jsonl")" -eq 1 ] ||
+  fail "the input copied into partition 0 was not refused WrongPartition: $(grep -c WrongPartition "$work/wp0.jsonl")"
+grep -q '"reason": "an action routed to partition 1 of 2' "$work/wp0.jsonl" || fail "WrongPartition does not name the route"
+"$kezek" replay verify --kafka --brokers "$brokers" --prefix "$prefix" --partition all > "$work/wp-verify.txt" 2>&1 ||
+  fail "replay verify --kafka does not refuse the misrouted input as the member did: $(tail -5 "$work/wp-verify.txt")"
+step "an input copied into another partition: journaled WrongPartition, and replay verify --kafka agrees"
 
 step "passed: $kills SIGKILLs of members, one of the broker"
