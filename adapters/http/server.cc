@@ -598,6 +598,21 @@ void Server::Impl::PartitionLoop() {
 
 // --- Kafka mode ---------------------------------------------------------------------------------
 
+namespace {
+
+// A publication the broker did not confirm: a timeout or a lost connection may still have written
+// it (and an input every partition folds may be in some of them), so the answer says so and how
+// to settle it: the same post again, which the idempotency key makes safe.
+Failure Unconfirmed(const Status& status) {
+  return Failure{bhttp::status::service_unavailable, "PublishFailed",
+                 fmt::format("the broker did not confirm the input ({}): it may or may not be journaled (an input every "
+                             "partition folds, in some of them); post it again with the same idempotency_key: a repeat "
+                             "is answered with the original, and a partition that lacks it folds it",
+                             status.ToString())};
+}
+
+}  // namespace
+
 bool Server::Impl::Publish(PostJob job) {
   const size_t n = job.inputs.size();
   if (in_flight.fetch_add(n) + n > limits::kActionsInFlightMax) {
@@ -627,7 +642,7 @@ bool Server::Impl::Publish(PostJob job) {
       if (!published.ok()) {
         --unplaced;
         std::lock_guard lock(kafka_mutex);
-        kjob->failure = Failure{bhttp::status::service_unavailable, "PublishFailed", published.ToString()};
+        kjob->failure = Unconfirmed(published);
         if (answers) Settle(kjob, i, std::nullopt);
         break;  // the other partitions' messages of this input are not sent
       }
@@ -650,7 +665,7 @@ void Server::Impl::OnPlaced(const std::shared_ptr<KafkaJob>& job, size_t input, 
   std::lock_guard lock(kafka_mutex);
   --unplaced;
   if (!status.ok()) {
-    job->failure = Failure{bhttp::status::service_unavailable, "PublishFailed", status.ToString()};
+    job->failure = Unconfirmed(status);
     if (answers) Settle(job, input, std::nullopt);
     return;
   }
