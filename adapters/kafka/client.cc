@@ -1,7 +1,9 @@
 #include "adapters/kafka/client.h"
 
 #include <map>
+#include <thread>
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -144,6 +146,31 @@ Status TopicSettings(rd_kafka_t* rk, const std::string& topic, std::map<std::str
   return result;
 }
 
+// An existing topic `topic` names (with `count` partitions) is taken only as init would make it: a
+// topic made before (by hand, auto-created by a broker on first use, or by another init at the
+// same moment) keeps its own partitions and settings, and one whose count differs or whose
+// settings would delete what must be kept for ever (a retention) or compact what must not be is
+// refused, not taken as it is.
+Status CheckExisting(rd_kafka_t* rk, const NewTopic& topic, int count) {
+  if (count != topic.partitions) {
+    return Status::InvalidArgument(fmt::format(
+        "topic {} exists with {} partitions, not {}: a partition count is fixed when the topics are made (the "
+        "locality -> partition map depends on it)", topic.name, count, topic.partitions));
+  }
+  std::map<std::string, std::string> settings;
+  if (Status s = TopicSettings(rk, topic.name, &settings); !s.ok()) return s;
+  for (const auto& [key, value] : topic.config) {
+    const auto it = settings.find(key);
+    if (it != settings.end() && it->second != value) {
+      return Status::InvalidArgument(fmt::format(
+          "topic {} exists with {}={}, not {}: set it (kafka-configs.sh --alter --entity-type topics --entity-name {} "
+          "--add-config {}={}) or remove the topic, then run init again", topic.name, key, it->second, value,
+          topic.name, key, value));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status CreateTopics(rd_kafka_t* rk, const std::vector<NewTopic>& topics, std::vector<std::string>* made) {
@@ -154,28 +181,7 @@ Status CreateTopics(rd_kafka_t* rk, const std::vector<NewTopic>& topics, std::ve
     int count = 0;
     const Status exists = PartitionCount(rk, topic.name, &count);
     if (exists.ok()) {
-      if (count != topic.partitions) {
-        failure = Status::InvalidArgument(fmt::format(
-            "topic {} exists with {} partitions, not {}: a partition count is fixed when the topics are made (the "
-            "locality -> partition map depends on it)", topic.name, count, topic.partitions));
-        break;
-      }
-      // A topic made before (by hand, or auto-created by a broker on first use) keeps its own
-      // settings: one that would delete what must be kept for ever (a retention) or compact what
-      // must not be is refused, not taken as it is.
-      std::map<std::string, std::string> settings;
-      if (failure = TopicSettings(rk, topic.name, &settings); !failure.ok()) break;
-      for (const auto& [key, value] : topic.config) {
-        const auto it = settings.find(key);
-        if (it != settings.end() && it->second != value) {
-          failure = Status::InvalidArgument(fmt::format(
-              "topic {} exists with {}={}, not {}: set it (kafka-configs.sh --alter --entity-type topics --entity-name {} "
-              "--add-config {}={}) or remove the topic, then run init again", topic.name, key, it->second, value,
-              topic.name, key, value));
-          break;
-        }
-      }
-      if (!failure.ok()) break;
+      if (failure = CheckExisting(rk, topic, count); !failure.ok()) break;
       continue;
     }
     if (exists.code() != Status::Code::kNotFound) {
@@ -206,10 +212,24 @@ Status CreateTopics(rd_kafka_t* rk, const std::vector<NewTopic>& topics, std::ve
       size_t count = 0;
       const rd_kafka_topic_result_t** results =
           rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
-      for (size_t i = 0; i < count; ++i) {
+      for (size_t i = 0; i < count && failure.ok(); ++i) {
         const rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
-        if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-          failure = Status::IoError(fmt::format("creating topic {}: {}", rd_kafka_topic_result_name(results[i]),
+        const std::string name = rd_kafka_topic_result_name(results[i]);
+        if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+          // Made meanwhile by someone else (two inits at once): not ours, and taken only if it is
+          // what this init would have made (another init may have asked another partition count).
+          std::erase(*made, name);
+          const auto topic = std::find_if(topics.begin(), topics.end(), [&](const NewTopic& t) { return t.name == name; });
+          // The broker's metadata may not list it yet for a moment: asked again for a few seconds.
+          int partitions = 0;
+          for (int attempt = 0; attempt < 50; ++attempt) {
+            failure = PartitionCount(rk, name, &partitions);
+            if (failure.code() != Status::Code::kNotFound) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          }
+          if (failure.ok() && topic != topics.end()) failure = CheckExisting(rk, *topic, partitions);
+        } else if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+          failure = Status::IoError(fmt::format("creating topic {}: {}", name,
                                                 Text(rd_kafka_topic_result_error_string(results[i]))));
         }
       }

@@ -72,6 +72,19 @@ rc=0
 [ "$rc" = 1 ] && grep -q "topic $prefix-loose.actions exists with retention.ms=1000, not -1" "$work/loose.txt" ||
   fail "kafka init took an actions topic that deletes after a second: exit $rc: $(cat "$work/loose.txt")"
 step "kafka init refuses existing topics whose settings would lose data"
+# Two inits of one prefix at once, asking 2 and 3 partitions: exactly one succeeds, and the topics
+# have its count (the loser took the winner's topics as its own and said its count, until
+# 2026-12-06). Whoever wins the race, the outcome is the same.
+"$kezek" kafka init --brokers "$brokers" --prefix "$prefix-race" --partitions 2 > "$work/race2.txt" 2>&1 & race2=$!
+"$kezek" kafka init --brokers "$brokers" --prefix "$prefix-race" --partitions 3 > "$work/race3.txt" 2>&1 & race3=$!
+rc2=0; rc3=0; wait "$race2" || rc2=$?; wait "$race3" || rc3=$?
+if [ "$rc2" = 0 ] && [ "$rc3" = 1 ]; then won=2; elif [ "$rc2" = 1 ] && [ "$rc3" = 0 ]; then won=3; else
+  fail "two inits at once: exits $rc2 and $rc3, one 0 and one 1 expected: $(cat "$work/race2.txt" "$work/race3.txt")"; fi
+grep -q "exists with $won partitions, not $((5 - won))" "$work/race$((5 - won)).txt" ||
+  fail "the losing init does not name the winner's count: $(cat "$work/race$((5 - won)).txt")"
+"$kezek" kafka init --brokers "$brokers" --prefix "$prefix-race" --partitions "$won" > /dev/null ||
+  fail "the race's topics are not the winner's $won partitions"
+step "two kafka inits at once with 2 and 3 partitions: the one with $won made them, the other refused"
 rc=0
 py "$checker" --brokers "$brokers" --prefix "$prefix-absent" > "$work/absent.txt" 2>&1 || rc=$?
 [ "$rc" -eq 2 ] && grep -q "^check_journal: ERROR: $prefix-absent.journal: " "$work/absent.txt" ||
