@@ -26,7 +26,7 @@ set +e
 "$kezek" replay checkpoint --data /tmp --every 0 > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay checkpoint --every 0"; exit 1; }
 "$kezek" replay checkpoint --data /tmp --every x > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay checkpoint --every x"; exit 1; }
 "$kezek" replay verify --data /tmp --every 5 > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay verify --every"; exit 1; }
-for bad in ALL -1 65536 99999999999999999999 "" 1x; do  # refused before any broker is asked
+for bad in ALL -1 65536 99999999999999999999 1x; do  # refused before any broker is asked ("" below)
   said=$("$kezek" replay verify --kafka --brokers 127.0.0.1:1 --partition "$bad" 2>&1) && rc=0 || rc=$?
   [ "$rc" -eq 2 ] && grep -qF -- "--partition is a partition number (0..65535) or all, not '$bad'" <<< "$said" ||
     { echo "FAIL: replay verify --kafka --partition '$bad': exit $rc: $said"; exit 1; }
@@ -64,10 +64,16 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 [ "$("$kezek" templates --instant 1735700000000)" = "$("$kezek" templates --instant 1735700000000)" ] || { echo "FAIL: templates not the same twice"; exit 1; }
 # What the engine would refuse is refused when the line is made: an instant outside 2000..2100, a
 # key empty or over 128 bytes.
-for bad in "--instant=1" "--instant=4102444800001" "--key=" "--key=$(printf 'k%.0s' $(seq 129))"; do
+for bad in "--instant=1" "--instant=4102444800001" "--key=$(printf 'k%.0s' $(seq 129))"; do
   "$kezek" templates "${bad%%=*}" "${bad#*=}" > "$work/t.out" 2> "$work/t.err"; rc=$?
   [ $rc -eq 2 ] && [ ! -s "$work/t.out" ] && grep -q -- "^kezek templates: ${bad%%=*}: " "$work/t.err" ||
     { echo "FAIL: templates $bad: rc $rc, $(cat "$work/t.err")"; exit 1; }
+done
+# No option takes an empty value (an unset shell variable): refused, exit 2, naming it.
+for cmd in "status --data" "templates --key" "demo --store" "serve --data" "projections verify --data" "backup --data /tmp --to"; do
+  # shellcheck disable=SC2086
+  out=$("$kezek" $cmd "" 2>&1); rc=$?
+  [ $rc -eq 2 ] && grep -q "needs a value\|unknown or incomplete option" <<< "$out" || { echo "FAIL: $cmd '': rc $rc: $out"; exit 1; }
 done
 "$kezek" templates --instant 4102444800000 --key "$(printf 'k%.0s' $(seq 128))" > /dev/null ||
   { echo "FAIL: templates at the last instant and the longest key"; exit 1; }
@@ -103,7 +109,7 @@ for given in "--brokers 127.0.0.1:99999" "--brokers 127.0.0.1:0" "--brokers 127.
 done
 for prefix in "" "a/b" $'a\x01'; do
   out=$(timeout 20 "$kezek" kafka init --brokers 127.0.0.1:9092 --prefix "$prefix" --partitions 2 2>&1); rc=$?
-  [ $rc -eq 2 ] && grep -q "is no topic prefix" <<< "$out" || { echo "FAIL: kafka init --prefix '$prefix': exit $rc: $out"; exit 1; }
+  [ $rc -eq 2 ] && grep -q "is no topic prefix\|needs a value, not an empty one" <<< "$out" || { echo "FAIL: kafka init --prefix '$prefix': exit $rc: $out"; exit 1; }
 done
 rm -f /tmp/kezek-cli-help.conf
 out=$(timeout 20 "$kezek" serve --data /tmp/kezek-cli-help-never --keys /dev/zero 2>&1); rc=$?

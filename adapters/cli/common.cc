@@ -44,6 +44,12 @@ std::optional<Args> Parse(int argc, char** argv, int first, const std::vector<st
         fmt::print(stderr, "kezek: {} needs a value\n", arg);
         return std::nullopt;
       }
+      // No option takes an empty value: `--data ""` (an unset shell variable) would name the
+      // current directory's nothing, `--store ""` no store at all, both silently.
+      if (argv[i + 1][0] == '\0') {
+        fmt::print(stderr, "kezek: {} needs a value, not an empty one\n", arg);
+        return std::nullopt;
+      }
       args.options[arg] = argv[++i];
     } else if (std::find(flags.begin(), flags.end(), arg) != flags.end()) {
       args.options[arg] = "";

@@ -128,7 +128,7 @@ int Projections(int argc, char** argv) {
   for (int i = 3; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") return fmt::print("{}", kProjectionsUsage), 0;
-    if ((arg == "--data" || arg == "--out") && i + 1 < argc) {
+    if ((arg == "--data" || arg == "--out") && i + 1 < argc && argv[i + 1][0] != '\0') {
       (arg == "--data" ? data : out) = argv[++i];
       continue;
     }

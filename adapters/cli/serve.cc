@@ -90,6 +90,7 @@ int Serve(int argc, char** argv) {
                              arg == "--checkpoint-every";
     if (!takes_value) return fmt::print(stderr, "kezek serve: unknown option '{}'\n{}", arg, kServeUsage), 2;
     if (i + 1 >= argc) return fmt::print(stderr, "kezek serve: {} needs a value\n", arg), 2;
+    if (argv[i + 1][0] == '\0') return fmt::print(stderr, "kezek serve: {} needs a value, not an empty one\n", arg), 2;
     if (!given.insert(arg).second) return fmt::print(stderr, "kezek serve: {} is given twice\n", arg), 2;
     const std::string value = argv[++i];
     // Numbers are decimal digits only (strtoll alone takes " 5", "+5" and "-0").
