@@ -31,8 +31,11 @@ int32_t PartitionOfLocality(uint32_t locality, int32_t partitions) {
 Route RouteOf(std::span<const uint8_t> payload, int32_t partitions) {
   KEZEK_ASSERT(partitions > 0);
   if (payload.empty() || payload[0] != events::kInputAction) return {"", {0}};
-  // The canonical bytes were verified when the line became an input (events::EncodeInput).
-  const fb::Action* action = fb::GetAction(payload.data() + 1);
+  // The canonical bytes were verified when the line became an input (events::EncodeInput). They
+  // are read from a copy: FlatBuffers reads its scalars in place, and the tag byte before them
+  // leaves them one byte off their alignment (a fresh vector's storage is aligned for any scalar).
+  const std::vector<uint8_t> aligned(payload.begin() + 1, payload.end());
+  const fb::Action* action = fb::GetAction(aligned.data());
   const auto locality = [&](uint32_t l) { return Route{std::to_string(l), {PartitionOfLocality(l, partitions)}}; };
   // An action on an application goes to its locality's partition; a number no application can
   // have (unknown everywhere) to partition 0, which journals its rejection.
@@ -54,7 +57,9 @@ std::optional<std::vector<uint8_t>> Refusal(std::span<const uint8_t> payload, in
   if (payload[0] != events::kInputAction) return std::nullopt;  // a refused input is one wherever it lands
   // RouteOf reads the action's fields: only bytes the Verifier takes are routed (a damaged action
   // is the engine's to refuse, VerifierFailed, in whatever partition it came to).
-  flatbuffers::Verifier verifier(payload.data() + 1, payload.size() - 1);
+  // Verified where it is aligned, as RouteOf reads it (the tag byte leaves it one byte off).
+  const std::vector<uint8_t> aligned(payload.begin() + 1, payload.end());
+  flatbuffers::Verifier verifier(aligned.data(), aligned.size());
   if (!fb::VerifyActionBuffer(verifier)) return std::nullopt;
   const Route route = RouteOf(payload, partitions);
   if (std::find(route.partitions.begin(), route.partitions.end(), partition) != route.partitions.end()) return std::nullopt;
