@@ -218,15 +218,16 @@ struct KafkaPartition {
   }
 };
 
+// How many partitions `topic` has.
+adapters::Status TopicPartitions(const std::string& brokers, const std::string& topic, int* partitions) {
+  adapters::kafka::Client client;
+  adapters::Status s = adapters::kafka::MakeClient(RD_KAFKA_PRODUCER, brokers, {}, &client);
+  return s.ok() ? adapters::kafka::PartitionCount(client.get(), topic, partitions) : s;
+}
+
+// Partition k of the `partitions` of the topics, read as the engine member folds it.
 adapters::Status ReadKafkaPartition(const std::string& brokers, const adapters::kafka::Topics& topics, int32_t k,
-                                    KafkaPartition* out) {
-  int partitions = 0;
-  {
-    adapters::kafka::Client client;
-    adapters::Status s = adapters::kafka::MakeClient(RD_KAFKA_PRODUCER, brokers, {}, &client);
-    if (s.ok()) s = adapters::kafka::PartitionCount(client.get(), topics.actions, &partitions);
-    if (!s.ok()) return s;
-  }
+                                    int partitions, KafkaPartition* out) {
   if (k >= partitions) {
     return adapters::Status::InvalidArgument(fmt::format("{} has {} partitions: there is no partition {}", topics.actions,
                                                          partitions, k));
@@ -255,13 +256,9 @@ adapters::Status ReadKafkaPartition(const std::string& brokers, const adapters::
 int VerifyAllKafkaPartitions(const Args& args, const std::string& brokers, const std::string& prefix) {
   const auto topics = adapters::kafka::Topics::Of(prefix);
   int actions_partitions = 0, journal_partitions = 0;
-  {
-    adapters::kafka::Client client;
-    adapters::Status s = adapters::kafka::MakeClient(RD_KAFKA_PRODUCER, brokers, {}, &client);
-    if (s.ok()) s = adapters::kafka::PartitionCount(client.get(), topics.actions, &actions_partitions);
-    if (s.ok()) s = adapters::kafka::PartitionCount(client.get(), topics.journal, &journal_partitions);
-    if (!s.ok()) return Fail(s);
-  }
+  adapters::Status counted = TopicPartitions(brokers, topics.actions, &actions_partitions);
+  if (counted.ok()) counted = TopicPartitions(brokers, topics.journal, &journal_partitions);
+  if (!counted.ok()) return Fail(counted);
   if (actions_partitions != journal_partitions) {
     return Fail(adapters::Status::Corruption(fmt::format("{} has {} partitions and {} has {}: they must be equal",
                                                          topics.actions, actions_partitions, topics.journal,
@@ -286,7 +283,7 @@ int VerifyAllKafkaPartitions(const Args& args, const std::string& brokers, const
       const auto started = std::chrono::steady_clock::now();
       Outcome& outcome = outcomes[static_cast<size_t>(k)];
       KafkaPartition partition;
-      outcome.read = ReadKafkaPartition(brokers, topics, k, &partition);
+      outcome.read = ReadKafkaPartition(brokers, topics, k, n, &partition);
       if (outcome.read.ok()) outcome.report = replay::Verify(partition.Source(), options);
       outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       std::lock_guard lock(say);
@@ -354,7 +351,10 @@ int VerifyKafkaCommand(const Args& args) {
   const auto k = static_cast<int32_t>(*partition);
   fmt::print(stderr, "kezek replay: reading {} and {} partition {} (read_committed)\n", topics.actions, topics.journal, k);
   KafkaPartition data;
-  if (const adapters::Status s = ReadKafkaPartition(brokers, topics, k, &data); !s.ok()) return Fail(s);
+  int partitions = 0;
+  adapters::Status s = TopicPartitions(brokers, topics.actions, &partitions);
+  if (s.ok()) s = ReadKafkaPartition(brokers, topics, k, partitions, &data);
+  if (!s.ok()) return Fail(s);
   return Verified(args, data.Source(), expect, fmt::format("partition {} of {}.journal\n", k, prefix));
 }
 
