@@ -47,7 +47,7 @@ REQUEST_ROOTS = ["Action"]
 # Files whose tables the server builds field by field, setting every string, vector and table.
 EVERY_FIELD_SET = {"views.fbs", "http.fbs"}
 # ... but for these, which are absent in the cases the .fbs comment names.
-ABSENT = {("PositionView", "queue"), ("Explanation", "queue"), ("ExplainedChange", "events")}
+ABSENT = {("PositionView", "queue"), ("Explanation", "queue"), ("ExplainedChange", "events"), ("ServiceStatus", "broker")}
 # What every action must carry (the rest defaults or is the engine's to refuse).
 REQUEST_REQUIRED = {"Action": ["schema_version", "idempotency_key", "instant_ms", "actor"]}
 

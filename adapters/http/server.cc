@@ -1180,7 +1180,9 @@ Response Server::Impl::Route(const Request& request, const std::function<void(Re
     // the lag (offsets not read yet) reported beside.
     uint64_t lag = 0;
     bool caught_up = true;
+    kafka::Replica::Broker broker;
     if (replica) {
+      broker = replica->BrokerState();
       for (const auto& state : replica->States()) {
         lag += static_cast<uint64_t>(std::max<int64_t>(0, state.end - state.position));
         caught_up = caught_up && state.caught_up;
@@ -1193,7 +1195,9 @@ Response Server::Impl::Route(const Request& request, const std::function<void(Re
     const bool good = path == "/healthz" ? !failed : ready;
     return Json(request, good ? bhttp::status::ok : bhttp::status::service_unavailable,
                 StatusJson(IoCodec(), status, journaled, projected, engine_time_ms.load(),
-                           static_cast<uint32_t>(models.size()), lag));
+                           static_cast<uint32_t>(models.size()), lag,
+                           !replica ? "" : broker.reachable ? "reachable" : "unreachable",
+                           static_cast<uint64_t>(broker.unreachable_ms)));
   }
   if (path == "/console") {  // the auditors' console: a static page; its reads need a key
     *route = "/console";
@@ -1689,6 +1693,9 @@ std::string Server::Impl::MetricsText() {
   out += fmt::format("# HELP kezek_actions_in_flight Actions accepted and not yet answered.\n# TYPE kezek_actions_in_flight gauge\n"
                      "kezek_actions_in_flight {}\n", in_flight.load());
   if (replica) {
+    out += fmt::format("# HELP kezek_broker_reachable Whether the Kafka brokers answer (0 since librdkafka reported all "
+                       "brokers down, until one answers again).\n# TYPE kezek_broker_reachable gauge\nkezek_broker_reachable {}\n",
+                       replica->BrokerState().reachable ? 1 : 0);
     out += "# HELP kezek_replica_lag_offsets Journal-topic offsets not read yet, by partition.\n"
            "# TYPE kezek_replica_lag_offsets gauge\n";
     const auto states = replica->States();

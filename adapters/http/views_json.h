@@ -16,6 +16,6 @@ std::string ErrorJson(events::Codec& codec, std::string_view code, std::string_v
 // /healthz and /readyz.
 std::string StatusJson(events::Codec& codec, std::string_view status, uint64_t journal_records,
                        uint64_t projected_records, int64_t engine_time_ms, uint32_t partitions,
-                       uint64_t lag_offsets);
+                       uint64_t lag_offsets, std::string_view broker = {}, uint64_t broker_unreachable_ms = 0);
 
 }  // namespace kezek::adapters::http

@@ -18,7 +18,36 @@ struct Delivery {
   Replica::Placed placed;
 };
 
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace
+
+void Replica::OnError(rd_kafka_t*, int err, const char* reason, void* opaque) {
+  auto* replica = static_cast<Replica*>(opaque);
+  if (replica->detached_) return;
+  if (err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {  // logged, as librdkafka logs them without this callback
+    replica->options_.say(fmt::format("kafka: {}: {}", rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err)), Text(reason)));
+    return;
+  }
+  int64_t reachable = 0;
+  if (replica->unreachable_since_ms_.compare_exchange_strong(reachable, std::max<int64_t>(SteadyMs(), 1))) {
+    replica->options_.say(fmt::format("the broker is unreachable ({}): reads are served from what was read, posts wait "
+                                      "for it (/healthz says broker: unreachable)", Text(reason)));
+  }
+}
+
+void Replica::Reachable() {
+  const int64_t since = unreachable_since_ms_.exchange(0);
+  if (since != 0) options_.say(fmt::format("the broker is reachable again after {:.1f} s", (SteadyMs() - since) / 1000.0));
+}
+
+Replica::Broker Replica::BrokerState() const {
+  const int64_t since = unreachable_since_ms_.load();
+  if (since == 0) return {};
+  return Broker{false, std::max<int64_t>(0, SteadyMs() - since)};
+}
 
 void Replica::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   auto* delivery = static_cast<Delivery*>(m->_private);
@@ -31,6 +60,7 @@ void Replica::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque)
     delivery->placed(Status::IoError(fmt::format("publishing to partition {}: {}", m->partition, rd_kafka_err2str(m->err))),
                      m->partition, -1);
   } else {
+    static_cast<Replica*>(opaque)->Reachable();
     delivery->placed(Status::Ok(), m->partition, m->offset);
   }
   delete delivery;
@@ -65,7 +95,15 @@ Status Replica::Open(Options options, std::unique_ptr<Replica>* replica) {
                              {"enable.auto.commit", "false"},
                              {"enable.partition.eof", "true"}};
   consumer_settings.insert(consumer_settings.end(), r->options_.settings.begin(), r->options_.settings.end());
-  if (Status s = MakeClient(RD_KAFKA_CONSUMER, r->options_.brokers, consumer_settings, &r->consumer_); !s.ok()) return s;
+  if (Status s = MakeClient(RD_KAFKA_CONSUMER, r->options_.brokers, consumer_settings, &r->consumer_,
+                            [&r](rd_kafka_conf_t* conf) {
+                              // The consumer's report only: it fetches all the time, where an idle
+                              // producer's connection closed by the broker (connections.max.idle.ms)
+                              // would be reported as every broker down.
+                              rd_kafka_conf_set_opaque(conf, r.get());
+                              rd_kafka_conf_set_error_cb(conf, &Replica::OnError);
+                            });
+      !s.ok()) return s;
   PartitionList list(rd_kafka_topic_partition_list_new(r->partitions_));
   for (int32_t k = 0; k < r->partitions_; ++k) {
     rd_kafka_topic_partition_list_add(list.get(), r->topics_.journal.c_str(), k)->offset = RD_KAFKA_OFFSET_BEGINNING;
@@ -131,7 +169,18 @@ void Replica::Run(const std::function<void(std::span<const Record>)>& on_records
   std::vector<Message> messages;
   std::vector<Record> records;
   auto last_idle = std::chrono::steady_clock::now();
+  auto last_probe = last_idle;
   while (!stopping_) {
+    if (unreachable_since_ms_.load() != 0 && std::chrono::steady_clock::now() - last_probe >= std::chrono::seconds(1)) {
+      // The broker reported down: is it back? (An idle consumer at the end of its partitions and
+      // no posts would tell nothing otherwise.)
+      last_probe = std::chrono::steady_clock::now();
+      const rd_kafka_metadata_t* metadata = nullptr;
+      if (rd_kafka_metadata(producer_.get(), 0, nullptr, &metadata, 500) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_metadata_destroy(metadata);
+        Reachable();
+      }
+    }
     messages.clear();
     records.clear();
     rd_kafka_poll(producer_.get(), 0);  // delivery reports
@@ -140,6 +189,7 @@ void Replica::Run(const std::function<void(std::span<const Record>)>& on_records
       if (!m) break;
       const auto k = static_cast<size_t>(m->partition);
       if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        Reachable();
         std::lock_guard lock(states_mutex_);
         if (k < states_.size()) {
           // At the end of what may be read (read_committed: the last stable offset, before a

@@ -81,9 +81,21 @@ class Replica {
   };
   std::vector<PartitionState> States() const;
 
+  // Whether the brokers answer. Unreachable from librdkafka's report that every broker is down
+  // (a connection refused or lost) until a record is read, a message delivered, or a metadata
+  // request (tried every second meanwhile, on the replica's thread) is answered. Reads are served
+  // meanwhile from what was read; posts wait for the broker up to their timeouts.
+  struct Broker {
+    bool reachable = true;
+    int64_t unreachable_ms = 0;  // for how long
+  };
+  Broker BrokerState() const;
+
  private:
   Replica() = default;
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque);
+  static void OnError(rd_kafka_t*, int err, const char* reason, void* opaque);
+  void Reachable();
 
   Options options_;
   Topics topics_;
@@ -94,6 +106,7 @@ class Replica {
   std::vector<PartitionState> states_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> detached_{false};  // destroyed: delivery reports are dropped
+  std::atomic<int64_t> unreachable_since_ms_{0};  // steady clock; 0: reachable
 };
 
 }  // namespace kezek::adapters::kafka

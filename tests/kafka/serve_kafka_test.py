@@ -16,6 +16,8 @@ exit 77: skipped)
    and lag; bad ?partition values are refused.
 4. With no engine member, a post is answered 504 NotYetJournaled; once a member runs again it is
    folded, and its retry is answered as a repeat.
+5. The broker killed under the replica: /healthz and /metrics say the broker is unreachable (still
+   200: reads go on); restarted: reachable again, and a post is folded.
 Prints 'N passed, N failed'; exits 1 on any failure.
 """
 import hashlib
@@ -299,10 +301,52 @@ def main():
                     {"iin": iin("910101", 3, 8)})
     status, body = replica.post(lonely, "portal")
     check("no member: 504 NotYetJournaled", status == 504 and body.get("code") == "NotYetJournaled", f"{status} {body}")
-    start(["run", "--kafka", *kafka, *group, "--data", os.path.join(WORK, "member-0")], "member-0.log")
+    member_args = ["run", "--kafka", *kafka, *group, "--data", os.path.join(WORK, "member-0")]
+    member = start(member_args, "member-0.log")
     status, body = wait_for("a member folds it; the retry is answered as a repeat",
                             lambda: (lambda s: s[0] == 200 and s)(replica.post(lonely, "portal")), 180) or (0, {})
     check("the retry is a repeat of the folded original", body.get("repeat") is True, str(body))
+
+    step("5. the broker killed under the replica: reported, reads go on; restarted: reachable, posts folded")
+    broker_dir = os.environ.get("KEZEK_KAFKA_DIR")
+    if not broker_dir:
+        check("KEZEK_KAFKA_DIR is set (scripts/kafka.sh run sets it)", False)
+    else:
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "kafka.sh")
+        status, body = replica.get("/healthz")
+        check("the broker is reachable", status == 200 and body.get("broker") == "reachable"
+              and body.get("broker_unreachable_ms") == 0, f"{status} {body}")
+        check("the embedded server names no broker", "broker" not in embedded.get("/healthz")[1])
+        statistics = replica.get("/v1/statistics")
+        subprocess.run([script, "kill", broker_dir], check=True, stdout=subprocess.DEVNULL)
+        try:
+            status, body = wait_for("the replica reports the broker unreachable",
+                                    lambda: (lambda s: s[1].get("broker") == "unreachable" and s)(replica.get("/healthz")),
+                                    60) or (0, {})
+            check("/healthz stays 200 while the broker is down", status == 200, f"{status} {body}")
+            check("/readyz stays 200: reads go on", replica.get("/readyz")[0] == 200)
+            check("reads are served from what was read", replica.get("/v1/statistics") == statistics)
+            time.sleep(1.5)
+            body = replica.get("/healthz")[1]
+            check("broker_unreachable_ms grows", body.get("broker_unreachable_ms", 0) >= 1000, str(body))
+            check("/metrics: kezek_broker_reachable 0", "kezek_broker_reachable 0\n" in replica.call("GET", "/metrics")[1])
+        finally:
+            subprocess.run([script, "restart", broker_dir], check=True, stdout=subprocess.DEVNULL)
+        if member.poll() is not None:  # a member may give up while the broker is away: run it again
+            member = start(member_args, "member-0.log")
+        wait_for("the replica reports the broker reachable again",
+                 lambda: replica.get("/healthz")[1].get("broker") == "reachable", 120)
+        check("/metrics: kezek_broker_reachable 1", "kezek_broker_reachable 1\n" in replica.call("GET", "/metrics")[1])
+        after = action("Portal", "FileApplication",
+                       {"child_iin": iin("230601", 6, 993), "child_name": "Сапаров Ерлан", "locality": 6,
+                        "queue_type": "General", "language": "Ru", "priority_category": "general"}, instant + 3_800_000,
+                       {"iin": iin("910101", 3, 9)})
+        status, body = wait_for("a post after the restart is folded",
+                                lambda: (lambda s: s[0] == 200 and s)(replica.post(after, "portal")), 180) or (0, {})
+        check("the post after the restart is applied", body.get("outcome") == "Applied", f"{status} {body}")
+        log = open(os.path.join(WORK, "replica-c.log")).read()
+        check("the log says unreachable, then reachable again",
+              "the broker is unreachable" in log and "the broker is reachable again after" in log, log[-1500:])
     check("the replica stops cleanly", replica.stop() == 0)
     embedded.stop()
     check("accepted numbers are country-wide (locality 3)", all(x["application"] // 1_000_000 == 3 for x in accepted),
