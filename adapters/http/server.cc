@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -174,6 +175,38 @@ struct Server::Impl {
   std::atomic<size_t> connections{0};
   size_t connections_max = limits::kConnectionsMax;  // less under a low open-file limit (ConnectionsAllowed)
   std::optional<asio::steady_timer> accept_retry;    // on the acceptor's strand
+  // The connections waiting for a request (its header, or a TLS handshake), oldest first: at the
+  // cap, a new connection closes the oldest of them instead of being closed itself (nginx's
+  // reuse of keep-alive connections), so that a client holding every connection open and idle
+  // cannot keep out the next one (a health check, a portal's retry).
+  struct IdleTicket {
+    std::function<void()> evict;  // posts the close to the connection's strand
+    std::list<std::shared_ptr<IdleTicket>>::iterator at;
+    bool listed = false;
+  };
+  std::mutex idle_mutex;
+  std::list<std::shared_ptr<IdleTicket>> idle;
+  std::atomic<uint64_t> evicted{0};
+  void Idle(const std::shared_ptr<IdleTicket>& ticket, bool waiting) {
+    std::lock_guard lock(idle_mutex);
+    if (waiting && !ticket->listed) ticket->at = idle.insert(idle.end(), ticket);
+    if (!waiting && ticket->listed) idle.erase(ticket->at);
+    ticket->listed = waiting;
+  }
+  // Closes the connection waiting longest for a request; false when none waits.
+  bool EvictOldestIdle() {
+    std::shared_ptr<IdleTicket> oldest;
+    {
+      std::lock_guard lock(idle_mutex);
+      if (idle.empty()) return false;
+      oldest = idle.front();
+      idle.pop_front();
+      oldest->listed = false;
+    }
+    ++evicted;
+    oldest->evict();
+    return true;
+  }
   std::atomic<size_t> in_flight{0};
   Metrics metrics;
 
@@ -775,12 +808,22 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   template <typename... TlsContext>
   Session(tcp::socket socket, Server::Impl& server, TlsContext&... tls) : stream_(std::move(socket), tls...), server_(server) {}
-  ~Session() { --server_.connections; }
+  ~Session() {
+    server_.Idle(ticket_, false);
+    --server_.connections;
+  }
 
   void Start() {
+    ticket_->evict = [weak = std::weak_ptr<Session>(shared_from_this()), executor = stream_.get_executor()] {
+      asio::post(executor, [weak] {
+        if (auto self = weak.lock()) self->Fail({});  // its pending read ends; the session goes
+      });
+    };
     if constexpr (kTls) {
       Lowest().expires_after(std::chrono::seconds(limits::kHeaderTimeoutSeconds));
+      server_.Idle(ticket_, true);
       stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code error) {
+        self->server_.Idle(self->ticket_, false);
         if (error) return self->Fail(error);  // not TLS, a certificate the client refused, too slow
         self->ReadHeader(true);
       });
@@ -799,10 +842,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_->header_limit(static_cast<uint32_t>(limits::kHeaderBytesMax));
     parser_->body_limit(limits::kBodyBytesMax);
     Lowest().expires_after(std::chrono::seconds(first ? limits::kHeaderTimeoutSeconds : limits::kIdleTimeoutSeconds));
+    server_.Idle(ticket_, true);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code error, size_t) { self->OnHeader(error); });
   }
   void OnHeader(beast::error_code error) {
+    server_.Idle(ticket_, false);
     if (error == bhttp::error::header_limit) {
       Request head;
       head.keep_alive(false);
@@ -952,6 +997,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   Stream stream_;
   Server::Impl& server_;
+  std::shared_ptr<Server::Impl::IdleTicket> ticket_ = std::make_shared<Server::Impl::IdleTicket>();
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Request request_;
@@ -1015,8 +1061,8 @@ void Server::Impl::Accept() {
       });
       return;
     }
-    if (connections.load() >= connections_max || stopping) {
-      beast::error_code ignored;
+    if (stopping || (connections.load() >= connections_max && !EvictOldestIdle())) {
+      beast::error_code ignored;  // every connection busy with a request: this one waits for none
       socket.close(ignored);
     } else {
       ++connections;
@@ -1714,6 +1760,9 @@ std::string Server::Impl::MetricsText() {
   }
   out += fmt::format("# HELP kezek_connections Open connections.\n# TYPE kezek_connections gauge\nkezek_connections {}\n",
                      connections.load());
+  out += fmt::format("# HELP kezek_connections_evicted_total Connections waiting for a request closed to make room for a "
+                     "new one at the connection limit.\n# TYPE kezek_connections_evicted_total counter\n"
+                     "kezek_connections_evicted_total {}\n", evicted.load());
   return out;
 }
 

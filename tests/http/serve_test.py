@@ -609,14 +609,30 @@ def main():
             for _ in range(int(cap.group(1)) + 40):
                 idle.append(socket.create_connection(("127.0.0.1", server.port), timeout=10))
             time.sleep(0.5)
-            closed = 0
-            for s in idle:
-                s.setblocking(False)
-                try:
-                    closed += s.recv(1) == b""
-                except BlockingIOError:
-                    pass
-            check("connections past the cap are closed at once", closed >= 40, f"{closed} closed")
+
+            def closed_ones():
+                closed = []
+                for k, s in enumerate(idle):
+                    s.setblocking(False)
+                    try:
+                        if s.recv(1) == b"":
+                            closed.append(k)
+                    except (BlockingIOError, ConnectionResetError):
+                        pass
+                return closed
+            closed = closed_ones()
+            # At the cap a new connection closes the one idle the longest (nginx's reuse of
+            # keep-alive connections): the first 40 opened, not the 40 newest.
+            check("past the cap, the connections idle the longest are closed", closed == list(range(40)),
+                  f"{len(closed)} closed: {closed[:50]}")
+            check("a health check gets through while idle clients hold every connection",
+                  call(server, "GET", "/healthz")[0] == 200)
+            time.sleep(0.2)
+            check("the next oldest idle connection made room for it", closed_ones() == list(range(41)))
+            status, metrics = call(server, "GET", "/metrics")
+            evicted = re.search(r"kezek_connections_evicted_total (\d+)", metrics)
+            check("/metrics counts the connections closed for room", evicted is not None and int(evicted.group(1)) >= 41,
+                  str(metrics)[-300:])
             time.sleep(1.5)  # the server's own clock ticks go on being logged and folded meanwhile
         finally:
             for s in idle:
