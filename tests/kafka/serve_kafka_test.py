@@ -17,7 +17,8 @@ exit 77: skipped)
 4. With no engine member, a post is answered 504 NotYetJournaled; once a member runs again it is
    folded, and its retry is answered as a repeat.
 5. The broker killed under the replica: /healthz and /metrics say the broker is unreachable (still
-   200: reads go on); restarted: reachable again, and a post is folded.
+   200: reads go on), a post is answered 503 PublishFailed; restarted: reachable again, a new post
+   is folded, and the refused one posted again is folded once.
 Prints 'N passed, N failed'; exits 1 on any failure.
 """
 import hashlib
@@ -330,6 +331,14 @@ def main():
             body = replica.get("/healthz")[1]
             check("broker_unreachable_ms grows", body.get("broker_unreachable_ms", 0) >= 1000, str(body))
             check("/metrics: kezek_broker_reachable 0", "kezek_broker_reachable 0\n" in replica.call("GET", "/metrics")[1])
+            during = action("Portal", "FileApplication",
+                            {"child_iin": iin("230601", 6, 994), "child_name": "Нурланов Арман", "locality": 6,
+                             "queue_type": "General", "language": "Ru", "priority_category": "general"},
+                            instant + 3_750_000, {"iin": iin("910101", 3, 10)})
+            status, body = replica.post(during, "portal")
+            check("a post while the broker is down: 503 PublishFailed, saying it may or may not be journaled",
+                  status == 503 and body.get("code") == "PublishFailed"
+                  and "may or may not be journaled" in body.get("message", ""), f"{status} {body}")
         finally:
             subprocess.run([script, "restart", broker_dir], check=True, stdout=subprocess.DEVNULL)
         if member.poll() is not None:  # a member may give up while the broker is away: run it again
@@ -344,6 +353,11 @@ def main():
         status, body = wait_for("a post after the restart is folded",
                                 lambda: (lambda s: s[0] == 200 and s)(replica.post(after, "portal")), 180) or (0, {})
         check("the post after the restart is applied", body.get("outcome") == "Applied", f"{status} {body}")
+        status, body = wait_for("the post refused while the broker was down, posted again, is folded",
+                                lambda: (lambda s: s[0] == 200 and s)(replica.post(during, "portal")), 180) or (0, {})
+        check("...and applied", body.get("outcome") == "Applied", f"{status} {body}")
+        status, body = replica.post(during, "portal")
+        check("...once: posted a third time it is a repeat", status == 200 and body.get("repeat") is True, f"{status} {body}")
         log = open(os.path.join(WORK, "replica-c.log")).read()
         check("the log says unreachable, then reachable again",
               "the broker is unreachable" in log and "the broker is reachable again after" in log, log[-1500:])
