@@ -437,7 +437,7 @@ struct Server::Impl {
   std::string AuditChainJson() const {
     return fmt::format(R"({{"verified": {}, "records": {}, "head": "{}", "problem": {}, "source": "kezek serve: the journal's chain checked from its start"}})",
                        audit_problem.empty() ? "true" : "false", audit_chain.records(), projections::Hex(audit_chain.head()),
-                       projections::JsonQuoted(audit_problem));
+                       audit_problem.empty() ? std::string("null") : projections::JsonQuoted(audit_problem));  // null as replay verify --json says
   }
   // The statistics as of a bound: from the newest checkpoint before it and the records after it.
   Status AuditStatisticsAsOf(const projections::HistoryStats::Bound& bound, uint32_t top, std::string* json) {

@@ -594,6 +594,7 @@ class Walk:
             check(f"{template}?x=1 is 400", status == 400, f"{status} {body}")
         status, chain = self.get("the chain", "/v1/audit/chain", "/v1/audit/chain", "audit")
         check("the chain verified over the journal", status == 200 and chain["verified"] and chain["records"] > 1000, str(chain))
+        check("a verified chain names no problem (null, as replay verify --json)", chain.get("problem", "") is None, str(chain))
         for query in ("as_of=2024-06-30", "as_of_sequence=500", "top=3", "as_of=2024-06-30&top=1000"):
             status, body = self.get(f"audit statistics ?{query}", "/v1/audit/statistics", f"/v1/audit/statistics?{query}", "audit")
             check(f"/v1/audit/statistics?{query} is 200", status == 200, f"{status} {str(body)[:300]}")
