@@ -374,9 +374,14 @@ std::vector<std::pair<uint32_t, const HistoryStats::Kindergarten*>> HistoryStats
 
 std::string HistoryStats::Csv(std::string_view section, uint32_t top) const {
   std::string out;
-  const auto csv = [](const std::string& name) {  // RFC 4180: quoted when it holds , " or a line break
-    const std::string text = Shown(name);
-    if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  // RFC 4180: quoted when it holds , " or a line break. A name a spreadsheet would take for a
+  // formula (=, +, -, @ first: "=HYPERLINK(...)" posted as a ДО's name) is written with a ' first
+  // and quoted, as OWASP advises against CSV injection; a name is never a number here.
+  const auto csv = [](const std::string& name) {
+    std::string text = Shown(name);
+    const bool formula = !text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos;
+    if (formula) text = std::string(1, '\'') + text;
+    if (!formula && text.find_first_of(",\"\n\r") == std::string::npos) return text;
     std::string quoted = "\"";
     for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
     return quoted + "\"";

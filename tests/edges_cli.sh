@@ -208,6 +208,11 @@ grep -q 'Evil\\x1b\[31mRED\\x0d\\x07' stats.txt || fail "$(grep -a Evil stats.tx
 grep -q 'two\\x0alines\\x00x' stats.txt && ! grep -q '^lines' stats.txt || fail "$(grep -a -A1 two stats.txt | cat -v)"
 "$K" stats --data evil --format csv --section flows > stats.csv 2>&1 || fail "stats csv exit $?"
 grep -q 'two\\x0alines\\x00x' stats.csv && ! grep -qaP '[\x00\x1b]' stats.csv || fail "$(grep -a two stats.csv | cat -v)"
+# A name a spreadsheet would run as a formula is written as text ('= first, quoted: OWASP's advice).
+"$K" append --data evil --quiet <(printf '%s%s%s\n' '{"schema_version":1,"idempotency_key":"evil-formula","instant_ms":' "$last" \
+   ',"actor":{"role":"EducationDepartment"},"body_type":"UpsertLocality","body":{"locality":1,"name_ru":"=HYPERLINK(\"http://x\",\"y\")","name_kk":"x","region_code":"ALA"}}') > /dev/null 2>&1 || fail "append the formula name"
+"$K" stats --data evil --format csv --section flows > stats.csv 2>&1 || fail "stats csv exit $?"
+grep -q ',"'"'"'=HYPERLINK(""http://x"",""y"")",' stats.csv && ! grep -q ',=HYPERLINK' stats.csv || fail "$(grep -a HYPERLINK stats.csv)"
 
 spec "cli: backup beside a running writer is refused and names the copy that works beside it"
 echo "a Auditor $(printf '%064d' 0)" > keys.txt
