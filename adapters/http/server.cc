@@ -1428,7 +1428,8 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
   // A parameter the route does not take is refused on every route (a misspelt `limt=5` must not
   // read as the default page). as_of and as_of_sequence pass here: the check below says, in its
   // own words, which routes take them. An unknown route is answered 404 further on.
-  if (const std::optional<std::vector<std::string_view>> takes = ParametersOf(segments)) {
+  const std::optional<std::vector<std::string_view>> takes = ParametersOf(segments);
+  if (takes) {
     for (const auto& [name, value] : query) {
       if (name == "as_of" || name == "as_of_sequence" || std::find(takes->begin(), takes->end(), name) != takes->end()) continue;
       return Error(request, bhttp::status::bad_request, "InvalidParameter",
@@ -1494,11 +1495,9 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
   // ?as_of=WHEN | ?as_of_sequence=N: the cards, positions, explanations, lists, catalogue and
   // statistics as they stood then (docs/audit.md, "As of").
   std::optional<Past> past;
-  if (query.contains("as_of") || query.contains("as_of_sequence")) {
-    const bool asks = (segments.size() >= 3 && segments[1] == "applications") ||
-                      (segments.size() == 4 && segments[1] == "applicants" && segments[3] == "applications") ||
-                      (segments.size() == 2 && (segments[1] == "catalogue" || segments[1] == "statistics"));
-    if (!asks) {
+  // (An unknown route is answered 404 below, its past never loaded.)
+  if (takes && (query.contains("as_of") || query.contains("as_of_sequence"))) {
+    if (std::find(takes->begin(), takes->end(), "as_of") == takes->end()) {
       return Error(request, bhttp::status::bad_request, "InvalidParameter",
                    "as_of: on the cards, positions, explanations, an applicant's list, the catalogue and the statistics "
                    "only (an inbox's and the feed's cursors are the live journal's)");
