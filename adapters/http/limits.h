@@ -18,6 +18,7 @@ inline constexpr size_t kConnectionsMax = 1'024;             // open connections
 // open-file limit the connection limit is the limit less the files open at start less these, so
 // that idle sockets can never leave the partition unable to create a file (it stops then).
 inline constexpr size_t kFilesReserved = 256;
+inline constexpr size_t kEvictingMax = 16;                   // connections being closed for room at once (past the limit)
 inline constexpr size_t kConnectionsMin = 16;                // a limit leaving fewer: serve refuses to start
 inline constexpr int kAcceptRetryMilliseconds = 100;         // after a failed accept (out of files): wait, no spin
 inline constexpr size_t kActionsInFlightMax = 50'000;        // accepted, not yet answered; beyond: 503

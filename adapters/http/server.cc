@@ -158,6 +158,10 @@ int StatusFor(const Answered& a) {
 
 }  // namespace
 
+namespace {
+std::string_view KeyOf(const Request& request);  // the API key a request names (below)
+}  // namespace
+
 struct Server::Impl {
   Impl(Runtime* r, kafka::Replica* k, KeyRing ring, ServerOptions o)
       : runtime(r), replica(k), keys(std::move(ring)), options(std::move(o)) {
@@ -183,25 +187,37 @@ struct Server::Impl {
     std::function<void()> evict;  // posts the close to the connection's strand
     std::list<std::shared_ptr<IdleTicket>>::iterator at;
     bool listed = false;
+    bool evicted = false;  // counted in `evicting` until its session is gone
   };
   std::mutex idle_mutex;
   std::list<std::shared_ptr<IdleTicket>> idle;
   std::atomic<uint64_t> evicted{0};
+  size_t evicting = 0;  // evicted sessions not gone yet (idle_mutex): the sockets past the limit
   void Idle(const std::shared_ptr<IdleTicket>& ticket, bool waiting) {
     std::lock_guard lock(idle_mutex);
     if (waiting && !ticket->listed) ticket->at = idle.insert(idle.end(), ticket);
     if (!waiting && ticket->listed) idle.erase(ticket->at);
     ticket->listed = waiting;
   }
-  // Closes the connection waiting longest for a request; false when none waits.
+  void Gone(const std::shared_ptr<IdleTicket>& ticket) {
+    std::lock_guard lock(idle_mutex);
+    if (ticket->listed) idle.erase(ticket->at);
+    ticket->listed = false;
+    if (ticket->evicted) --evicting;
+  }
+  // Closes the connection waiting longest for a request; false when none waits, or when
+  // limits::kEvictingMax closes are under way already (a flood's accepts would otherwise open
+  // sockets faster than the closes run, past the limit and into the files kept for the data).
   bool EvictOldestIdle() {
     std::shared_ptr<IdleTicket> oldest;
     {
       std::lock_guard lock(idle_mutex);
-      if (idle.empty()) return false;
+      if (idle.empty() || evicting >= limits::kEvictingMax) return false;
       oldest = idle.front();
       idle.pop_front();
       oldest->listed = false;
+      oldest->evicted = true;
+      ++evicting;
     }
     ++evicted;
     oldest->evict();
@@ -490,6 +506,28 @@ struct Server::Impl {
   // --- HTTP ---------------------------------------------------------------------------------------
   void Accept();
   Response Route(const Request& request, const std::function<void(Response)>& later, std::string* route);
+  // 401 for a request to /v1/ without a known key; nullopt (and *caller filled) otherwise.
+  std::optional<Response> RefuseKey(const Request& request, Caller* caller) {
+    const std::string_view key = KeyOf(request);
+    switch (keys.Find(key, caller)) {
+      case KeyRing::Verdict::kKnown: return std::nullopt;
+      case KeyRing::Verdict::kUnknown:
+        return Error(request, bhttp::status::unauthorized, key.empty() ? "MissingKey" : "UnknownKey",
+                     key.empty() ? "send the API key as 'Authorization: Bearer KEY' or 'X-Api-Key: KEY'"
+                                 : "the API key is not known");
+      case KeyRing::Verdict::kRevoked: return Error(request, bhttp::status::unauthorized, "RevokedKey", "the API key was revoked");
+    }
+    return std::nullopt;
+  }
+  // Before a body is read: a request to the API without a known key is refused then (401), so
+  // that a client without a key cannot hold a connection for a body's 30 s, where no eviction
+  // reaches it (a connection waiting for headers can be evicted; one reading a body cannot).
+  std::optional<Response> RefuseBeforeBody(const Request& head) {
+    const std::string_view target(head.target().data(), head.target().size());
+    if (target.find("/v1/") == std::string_view::npos) return std::nullopt;  // no API route: no key asked
+    Caller caller;
+    return RefuseKey(head, &caller);
+  }
   Response Error(const Request& request, bhttp::status status, std::string_view code, std::string_view message) {
     Response response{status, request.version()};
     response.set(bhttp::field::content_type, "application/json");
@@ -809,21 +847,30 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   template <typename... TlsContext>
   Session(tcp::socket socket, Server::Impl& server, TlsContext&... tls) : stream_(std::move(socket), tls...), server_(server) {}
   ~Session() {
-    server_.Idle(ticket_, false);
+    server_.Gone(ticket_);
     --server_.connections;
   }
 
   void Start() {
     ticket_->evict = [weak = std::weak_ptr<Session>(shared_from_this()), executor = stream_.get_executor()] {
       asio::post(executor, [weak] {
-        if (auto self = weak.lock()) self->Fail({});  // its pending read ends; the session goes
+        // On the session's strand: closed only while it still waits for a request. One whose
+        // headers arrived meanwhile (its OnHeader queued, not run) is closed before it is read:
+        // a request is either answered or never taken, never taken and then cut off.
+        if (auto self = weak.lock(); self && self->waiting_) {
+          self->evicted_ = true;
+          self->Fail({});
+        }
       });
     };
     if constexpr (kTls) {
       Lowest().expires_after(std::chrono::seconds(limits::kHeaderTimeoutSeconds));
+      waiting_ = true;
       server_.Idle(ticket_, true);
       stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code error) {
         self->server_.Idle(self->ticket_, false);
+        self->waiting_ = false;
+        if (self->evicted_) return;
         if (error) return self->Fail(error);  // not TLS, a certificate the client refused, too slow
         self->ReadHeader(true);
       });
@@ -842,12 +889,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_->header_limit(static_cast<uint32_t>(limits::kHeaderBytesMax));
     parser_->body_limit(limits::kBodyBytesMax);
     Lowest().expires_after(std::chrono::seconds(first ? limits::kHeaderTimeoutSeconds : limits::kIdleTimeoutSeconds));
+    waiting_ = true;
     server_.Idle(ticket_, true);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code error, size_t) { self->OnHeader(error); });
   }
   void OnHeader(beast::error_code error) {
     server_.Idle(ticket_, false);
+    waiting_ = false;
+    if (evicted_) return;  // closed to make room (see Start): the request is not taken
     if (error == bhttp::error::header_limit) {
       Request head;
       head.keep_alive(false);
@@ -878,6 +928,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (const auto [first, last] = head.equal_range(beast::string_view(name.data(), name.size()));
           std::distance(first, last) > 1) {
         return BadRequestSaying(fmt::format("a request names its {} once", name));
+      }
+    }
+    if (!parser_->is_done()) {
+      if (std::optional<Response> refused = server_.RefuseBeforeBody(head)) {
+        refused->keep_alive(false);  // the body is drained, not read
+        return Write(std::move(*refused), "(unauthenticated)");
       }
     }
     Lowest().expires_after(std::chrono::seconds(limits::kBodyTimeoutSeconds));
@@ -998,6 +1054,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Stream stream_;
   Server::Impl& server_;
   std::shared_ptr<Server::Impl::IdleTicket> ticket_ = std::make_shared<Server::Impl::IdleTicket>();
+  bool waiting_ = false;  // for a request's headers (or a TLS handshake): what eviction may close
+  bool evicted_ = false;  // closed to make room for a new connection
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Request request_;
@@ -1262,17 +1320,9 @@ Response Server::Impl::Route(const Request& request, const std::function<void(Re
     return Error(request, bhttp::status::not_found, "UnknownRoute", fmt::format("no route {}", Printable(path.substr(0, 200))));
   }
   Caller caller;
-  const std::string_view key = KeyOf(request);
-  switch (keys.Find(key, &caller)) {
-    case KeyRing::Verdict::kKnown: break;
-    case KeyRing::Verdict::kUnknown:
-      *route = "(unauthenticated)";
-      return Error(request, bhttp::status::unauthorized, key.empty() ? "MissingKey" : "UnknownKey",
-                   key.empty() ? "send the API key as 'Authorization: Bearer KEY' or 'X-Api-Key: KEY'"
-                               : "the API key is not known");
-    case KeyRing::Verdict::kRevoked:
-      *route = "(unauthenticated)";
-      return Error(request, bhttp::status::unauthorized, "RevokedKey", "the API key was revoked");
+  if (std::optional<Response> refused = RefuseKey(request, &caller)) {
+    *route = "(unauthenticated)";
+    return std::move(*refused);
   }
   if (path == "/v1/actions") {
     *route = "/v1/actions";

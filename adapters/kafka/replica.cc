@@ -31,10 +31,14 @@ void Replica::OnError(rd_kafka_t*, int err, const char* reason, void* opaque) {
     replica->options_.say(fmt::format("kafka: {}: {}", rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err)), Text(reason)));
     return;
   }
+  replica->Unreachable(Text(reason));
+}
+
+void Replica::Unreachable(const std::string& why) {
   int64_t reachable = 0;
-  if (replica->unreachable_since_ms_.compare_exchange_strong(reachable, std::max<int64_t>(SteadyMs(), 1))) {
-    replica->options_.say(fmt::format("the broker is unreachable ({}): reads are served from what was read, posts wait "
-                                      "for it (/healthz says broker: unreachable)", Text(reason)));
+  if (unreachable_since_ms_.compare_exchange_strong(reachable, std::max<int64_t>(SteadyMs(), 1))) {
+    options_.say(fmt::format("the broker is unreachable ({}): reads are served from what was read, posts wait for it "
+                             "(/healthz says broker: unreachable)", why));
   }
 }
 
@@ -57,6 +61,13 @@ void Replica::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque)
     return;
   }
   if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // Not delivered in time, or the connection failed: a broker that stopped answering without
+    // closing its connections (frozen, a partition without resets) is reported so (the consumer,
+    // fetching, sees it only once its requests time out).
+    if (m->err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT || m->err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+        m->err == RD_KAFKA_RESP_ERR__TRANSPORT) {
+      static_cast<Replica*>(opaque)->Unreachable(fmt::format("a message not delivered: {}", rd_kafka_err2str(m->err)));
+    }
     delivery->placed(Status::IoError(fmt::format("publishing to partition {}: {}", m->partition, rd_kafka_err2str(m->err))),
                      m->partition, -1);
   } else {

@@ -82,8 +82,9 @@ class Replica {
   std::vector<PartitionState> States() const;
 
   // Whether the brokers answer. Unreachable from librdkafka's report that every broker is down
-  // (a connection refused or lost) until a record is read, a message delivered, or a metadata
-  // request (tried every second meanwhile, on the replica's thread) is answered. Reads are served
+  // (a connection refused or lost), or a message not delivered in time (a broker that stopped
+  // answering with its connections open), until a record is read, a message delivered, or a
+  // metadata request (tried every second meanwhile, on the replica's thread) is answered. Reads are served
   // meanwhile from what was read; posts wait for the broker up to their timeouts.
   struct Broker {
     bool reachable = true;
@@ -96,6 +97,7 @@ class Replica {
   static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque);
   static void OnError(rd_kafka_t*, int err, const char* reason, void* opaque);
   void Reachable();
+  void Unreachable(const std::string& why);
 
   Options options_;
   Topics topics_;
