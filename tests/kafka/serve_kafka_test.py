@@ -18,7 +18,8 @@ exit 77: skipped)
    folded, and its retry is answered as a repeat.
 5. The broker killed under the replica: /healthz and /metrics say the broker is unreachable (still
    200: reads go on), a post is answered 503 PublishFailed; restarted: reachable again, a new post
-   is folded, and the refused one posted again is folded once.
+   is folded, and the refused one posted again is folded once. Then frozen (SIGSTOP): a post is
+   503 and the broker reported unreachable; thawed: reachable, the post folded.
 Prints 'N passed, N failed'; exits 1 on any failure.
 """
 import hashlib
@@ -358,6 +359,28 @@ def main():
         check("...and applied", body.get("outcome") == "Applied", f"{status} {body}")
         status, body = replica.post(during, "portal")
         check("...once: posted a third time it is a repeat", status == 200 and body.get("repeat") is True, f"{status} {body}")
+        # Frozen (SIGSTOP: its connections stay open, nothing is refused): seen when a post's
+        # message is not delivered in time.
+        broker_pid = int(open(os.path.join(broker_dir, "pid")).read().strip())
+        frozen = action("Portal", "FileApplication",
+                        {"child_iin": iin("230601", 6, 995), "child_name": "Серикова Алия", "locality": 6,
+                         "queue_type": "General", "language": "Ru", "priority_category": "general"},
+                        instant + 3_850_000, {"iin": iin("910101", 3, 11)})
+        os.kill(broker_pid, signal.SIGSTOP)
+        try:
+            status, body = replica.post(frozen, "portal")
+            check("a post to a frozen broker: 503 PublishFailed", status == 503 and body.get("code") == "PublishFailed",
+                  f"{status} {body}")
+            status, body = replica.get("/healthz")
+            check("a frozen broker is reported unreachable once a message was not delivered",
+                  body.get("broker") == "unreachable", f"{status} {body}")
+        finally:
+            os.kill(broker_pid, signal.SIGCONT)
+        wait_for("reachable again once the broker runs on",
+                 lambda: replica.get("/healthz")[1].get("broker") == "reachable", 120)
+        status, body = wait_for("the post refused while frozen, posted again, is folded",
+                                lambda: (lambda s: s[0] == 200 and s)(replica.post(frozen, "portal")), 180) or (0, {})
+        check("...and applied", body.get("outcome") == "Applied", f"{status} {body}")
         log = open(os.path.join(WORK, "replica-c.log")).read()
         check("the log says unreachable, then reachable again",
               "the broker is unreachable" in log and "the broker is reachable again after" in log, log[-1500:])
