@@ -193,9 +193,10 @@ struct Server::Impl {
   std::list<std::shared_ptr<IdleTicket>> idle;
   std::atomic<uint64_t> evicted{0};
   size_t evicting = 0;  // evicted sessions not gone yet (idle_mutex): the sockets past the limit
-  void Idle(const std::shared_ptr<IdleTicket>& ticket, bool waiting) {
+  // `first`: listed as the first to close (a refused client's connection, being drained).
+  void Idle(const std::shared_ptr<IdleTicket>& ticket, bool waiting, bool first = false) {
     std::lock_guard lock(idle_mutex);
-    if (waiting && !ticket->listed) ticket->at = idle.insert(idle.end(), ticket);
+    if (waiting && !ticket->listed) ticket->at = idle.insert(first ? idle.begin() : idle.end(), ticket);
     if (!waiting && ticket->listed) idle.erase(ticket->at);
     ticket->listed = waiting;
   }
@@ -522,10 +523,17 @@ struct Server::Impl {
   // Before a body is read: a request to the API without a known key is refused then (401), so
   // that a client without a key cannot hold a connection for a body's 30 s, where no eviction
   // reaches it (a connection waiting for headers can be evicted; one reading a body cannot).
-  std::optional<Response> RefuseBeforeBody(const Request& head) {
-    const std::string_view target(head.target().data(), head.target().size());
-    if (target.find("/v1/") == std::string_view::npos) return std::nullopt;  // no API route: no key asked
+  // A request outside /v1/ is answered then too: no such route reads a body (they answer 404 or
+  // 405), so none is waited for.
+  std::optional<Response> RefuseBeforeBody(const Request& head, std::string* route) {
+    std::string_view target(head.target().data(), head.target().size());
+    if (target.starts_with("http://") || target.starts_with("https://")) {  // the absolute form, as Route reads it
+      const size_t slash = target.find('/', target.find("://") + 3);
+      target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+    }
+    if (!target.starts_with("/v1/")) return Route(head, [](Response) {}, route);
     Caller caller;
+    *route = "(unauthenticated)";
     return RefuseKey(head, &caller);
   }
   Response Error(const Request& request, bhttp::status status, std::string_view code, std::string_view message) {
@@ -931,9 +939,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       }
     }
     if (!parser_->is_done()) {
-      if (std::optional<Response> refused = server_.RefuseBeforeBody(head)) {
+      std::string route;
+      if (std::optional<Response> refused = server_.RefuseBeforeBody(head, &route)) {
         refused->keep_alive(false);  // the body is drained, not read
-        return Write(std::move(*refused), "(unauthenticated)");
+        return Write(std::move(*refused), route);
       }
     }
     Lowest().expires_after(std::chrono::seconds(limits::kBodyTimeoutSeconds));
@@ -1027,8 +1036,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // client still sends is read and dropped (bounded in bytes and time) before the socket closes,
   // so that closing with unread data does not reset the connection before the client reads the
   // answer.
+  // The drain's time is counted once from its start (a client trickling a byte a second would
+  // otherwise hold the connection for ever), and a connection being drained is the first a new
+  // connection may close at the limit.
   void Drain() {
-    Lowest().expires_after(std::chrono::seconds(limits::kDrainTimeoutSeconds));
+    if (!draining_) {
+      draining_ = true;
+      Lowest().expires_after(std::chrono::seconds(limits::kDrainTimeoutSeconds));
+      waiting_ = true;
+      server_.Idle(ticket_, true, /*first=*/true);
+    }
     stream_.async_read_some(asio::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code error, size_t n) {
       self->drained_ += n;
       if (error || self->drained_ > limits::kDrainBytesMax) return self->Fail(error);
@@ -1056,6 +1073,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::shared_ptr<Server::Impl::IdleTicket> ticket_ = std::make_shared<Server::Impl::IdleTicket>();
   bool waiting_ = false;  // for a request's headers (or a TLS handshake): what eviction may close
   bool evicted_ = false;  // closed to make room for a new connection
+  bool draining_ = false;  // reading and dropping what a refused client still sends
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Request request_;
@@ -1247,7 +1265,12 @@ std::string_view KeyOf(const Request& request) {
   if (auth != request.end()) {
     const std::string_view value(auth->value().data(), auth->value().size());
     // The scheme's name is case-insensitive (RFC 9110 §11.1): "bearer KEY" is the same.
-    if (value.size() > 7 && beast::iequals(beast::string_view(value.data(), 7), "Bearer ")) return value.substr(7);
+    // credentials = auth-scheme 1*SP token68 (RFC 9110 §11.4): one space or more.
+    if (value.size() > 7 && beast::iequals(beast::string_view(value.data(), 7), "Bearer ")) {
+      std::string_view token = value.substr(7);
+      token.remove_prefix(std::min(token.find_first_not_of(' '), token.size()));
+      return token;
+    }
   }
   const auto key = request.find("X-Api-Key");
   if (key != request.end()) return {key->value().data(), key->value().size()};

@@ -656,6 +656,31 @@ def main():
         finally:
             for s in idle:
                 s.close()
+        # A body the server would refuse anyway (a route outside /v1/) is not waited for either.
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            s.sendall(b"POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+            first = ""
+            while "UnknownRoute" not in first and (chunk := s.recv(4096)):
+                first += chunk.decode(errors="replace")
+        check("a post to no route is answered 404 before its body is read", first.startswith("HTTP/1.1 404"), first[:200])
+        # A refused client trickling its body does not hold the connection past the drain's 5 s.
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            s.sendall(b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+            started, closed_at = time.time(), None
+            s.settimeout(1)
+            while time.time() - started < 12 and closed_at is None:
+                try:
+                    s.sendall(b"x")
+                    if s.recv(65536) == b"":
+                        closed_at = time.time()
+                except socket.timeout:
+                    pass
+                except OSError:
+                    closed_at = time.time()
+        check("a refused client trickling its body is closed within the drain's bound",
+              closed_at is not None and closed_at - started < 9, f"{None if closed_at is None else closed_at - started}")
+        status, _ = call(server, "GET", "/v1/statistics", headers={"Authorization": f"Bearer   {portal}"})
+        check("a key after several spaces (Bearer 1*SP, RFC 9110) is read", status == 200, str(status))
         status, answer = post(server, portal, action("Portal", "FileApplication", {
             "child_iin": iin("230515", 6, 9), "child_name": "Ахметов Ерлан", "locality": 1, "queue_type": "General",
             "language": "Ru", "priority_category": "general", "financing": "VirtualVoucher"}, {"iin": PARENT}))
