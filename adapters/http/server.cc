@@ -160,6 +160,17 @@ int StatusFor(const Answered& a) {
 
 namespace {
 std::string_view KeyOf(const Request& request);  // the API key a request names (below)
+
+// The request's target in origin form: the absolute form a client sends through a proxy (RFC 9112
+// §3.2.2: a server accepts it), "http://host:8080/v1/catalogue", is "/v1/catalogue".
+std::string_view OriginForm(const Request& request) {
+  std::string_view target(request.target().data(), request.target().size());
+  if (target.starts_with("http://") || target.starts_with("https://")) {
+    const size_t slash = target.find('/', target.find("://") + 3);
+    target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+  }
+  return target;
+}
 }  // namespace
 
 struct Server::Impl {
@@ -526,12 +537,7 @@ struct Server::Impl {
   // A request outside /v1/ is answered then too: no such route reads a body (they answer 404 or
   // 405), so none is waited for.
   std::optional<Response> RefuseBeforeBody(const Request& head, std::string* route) {
-    std::string_view target(head.target().data(), head.target().size());
-    if (target.starts_with("http://") || target.starts_with("https://")) {  // the absolute form, as Route reads it
-      const size_t slash = target.find('/', target.find("://") + 3);
-      target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
-    }
-    if (!target.starts_with("/v1/")) return Route(head, [](Response) {}, route);
+    if (!OriginForm(head).starts_with("/v1/")) return Route(head, [](Response) {}, route);
     Caller caller;
     *route = "(unauthenticated)";
     return RefuseKey(head, &caller);
@@ -873,11 +879,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     };
     if constexpr (kTls) {
       Lowest().expires_after(std::chrono::seconds(limits::kHeaderTimeoutSeconds));
-      waiting_ = true;
-      server_.Idle(ticket_, true);
+      Waiting(true);
       stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code error) {
-        self->server_.Idle(self->ticket_, false);
-        self->waiting_ = false;
+        self->Waiting(false);
         if (self->evicted_) return;
         if (error) return self->Fail(error);  // not TLS, a certificate the client refused, too slow
         self->ReadHeader(true);
@@ -890,6 +894,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
  private:
   using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
   beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+  // Whether the connection waits for a request (what eviction may close), kept here for the
+  // session's strand and in the server's list for the acceptor.
+  void Waiting(bool on, bool first = false) {
+    waiting_ = on;
+    server_.Idle(ticket_, on, first);
+  }
 
   void ReadHeader(bool first) {
     head_ = false;
@@ -897,14 +907,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_->header_limit(static_cast<uint32_t>(limits::kHeaderBytesMax));
     parser_->body_limit(limits::kBodyBytesMax);
     Lowest().expires_after(std::chrono::seconds(first ? limits::kHeaderTimeoutSeconds : limits::kIdleTimeoutSeconds));
-    waiting_ = true;
-    server_.Idle(ticket_, true);
+    Waiting(true);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code error, size_t) { self->OnHeader(error); });
   }
   void OnHeader(beast::error_code error) {
-    server_.Idle(ticket_, false);
-    waiting_ = false;
+    Waiting(false);
     if (evicted_) return;  // closed to make room (see Start): the request is not taken
     if (error == bhttp::error::header_limit) {
       Request head;
@@ -1043,8 +1051,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!draining_) {
       draining_ = true;
       Lowest().expires_after(std::chrono::seconds(limits::kDrainTimeoutSeconds));
-      waiting_ = true;
-      server_.Idle(ticket_, true, /*first=*/true);
+      Waiting(true, /*first=*/true);
     }
     stream_.async_read_some(asio::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code error, size_t n) {
       self->drained_ += n;
@@ -1280,14 +1287,7 @@ std::string_view KeyOf(const Request& request) {
 }  // namespace
 
 Response Server::Impl::Route(const Request& request, const std::function<void(Response)>& later, std::string* route) {
-  std::string_view target(request.target().data(), request.target().size());
-  // The absolute form a client sends through a proxy (RFC 9112 §3.2.2: a server accepts it):
-  // "http://host:8080/v1/catalogue" is "/v1/catalogue".
-  if (target.starts_with("http://") || target.starts_with("https://")) {
-    const size_t authority = target.find("://") + 3;
-    const size_t slash = target.find('/', authority);
-    target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
-  }
+  const std::string_view target = OriginForm(request);
   const std::string_view path = target.substr(0, target.find('?'));
   if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
     *route = std::string(path);

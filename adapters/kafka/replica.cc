@@ -43,6 +43,7 @@ void Replica::Unreachable(const std::string& why) {
 }
 
 void Replica::Reachable() {
+  if (unreachable_since_ms_.load(std::memory_order_relaxed) == 0) return;  // the usual case: no write on every delivery
   const int64_t since = unreachable_since_ms_.exchange(0);
   if (since != 0) options_.say(fmt::format("the broker is reachable again after {:.1f} s", (SteadyMs() - since) / 1000.0));
 }
