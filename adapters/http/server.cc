@@ -536,12 +536,20 @@ struct Server::Impl {
   // reaches it (a connection waiting for headers can be evicted; one reading a body cannot).
   // A request outside /v1/ is answered then too: no such route reads a body (they answer 404 or
   // 405), so none is waited for.
+  // A request with a key to any route but POST /v1/actions is answered then too (404 or 405): the
+  // reads take no body.
   std::optional<Response> RefuseBeforeBody(const Request& head, std::string* route) {
     if (!OriginForm(head).starts_with("/v1/")) return Route(head, [](Response) {}, route);
     Caller caller;
     *route = "(unauthenticated)";
-    return RefuseKey(head, &caller);
+    if (std::optional<Response> refused = RefuseKey(head, &caller)) return refused;
+    return Unrouted(head, route);
   }
+  // The answer to a /v1/ request no route takes, matched on the path's percent-decoded segments
+  // (docs/http.md, "Routes"): 404 for no route (a path with an empty segment, "//" or a trailing
+  // '/', names none), 405 for a route's other method; nullopt for POST /v1/actions and a GET of a
+  // read route.
+  std::optional<Response> Unrouted(const Request& request, std::string* route);
   Response Error(const Request& request, bhttp::status status, std::string_view code, std::string_view message) {
     Response response{status, request.version()};
     response.set(bhttp::field::content_type, "application/json");
@@ -1347,16 +1355,31 @@ Response Server::Impl::Route(const Request& request, const std::function<void(Re
     *route = "(unauthenticated)";
     return std::move(*refused);
   }
-  if (path == "/v1/actions") {
+  if (std::optional<Response> unrouted = Unrouted(request, route)) return std::move(*unrouted);
+  if (request.method() == bhttp::verb::post) return Post(request, caller, later);
+  return Read(request, caller, target, route, later);
+}
+
+std::optional<Response> Server::Impl::Unrouted(const Request& request, std::string* route) {
+  const std::string_view target = OriginForm(request);
+  const std::string_view path = target.substr(0, target.find('?'));
+  const std::vector<std::string> segments = Segments(path);
+  const bool empty_segment = path.find("//") != std::string_view::npos || path.ends_with('/');
+  if (!empty_segment && segments.size() == 2 && segments[0] == "v1" && segments[1] == "actions") {
     *route = "/v1/actions";
     if (request.method() != bhttp::verb::post) return MethodNotAllowed(request, "POST");
-    return Post(request, caller, later);
+    return std::nullopt;
+  }
+  if (empty_segment || !ParametersOf(segments)) {
+    *route = "(unknown)";
+    return Error(request, bhttp::status::not_found, "UnknownRoute",
+                 fmt::format("no route {}{}", Printable(path.substr(0, 200)), empty_segment ? " (an empty path segment)" : ""));
   }
   if (request.method() != bhttp::verb::get) {
     *route = "(read)";
     return MethodNotAllowed(request, "GET");
   }
-  return Read(request, caller, target, route, later);
+  return std::nullopt;
 }
 
 Response Server::Impl::Post(const Request& request, const Caller& caller, const std::function<void(Response)>& later) {

@@ -406,6 +406,19 @@ def main():
     check("an unknown route is 404", status == 404 and json.loads(text)["code"] == "UnknownRoute", text)
     status, text = call(server, "DELETE", "/v1/actions", portal)
     check("a wrong method is 405", status == 405 and json.loads(text)["code"] == "MethodNotAllowed", text)
+    # Routes are matched on the path's percent-decoded segments, the post's as the reads'; a path
+    # with an empty segment names none, and a method on no route is 404, not 405.
+    status, text = call(server, "GET", "/v1/%73tatistics", portal)
+    check("a read's percent-encoded path is its route", status == 200, text[:200])
+    status, text = call(server, "POST", "/v1/%61ctions", portal, json.dumps(action("Portal", "ClockTick", {})))
+    check("the post's percent-encoded path is its route", status != 404 and status != 405, f"{status} {text[:200]}")
+    for method, path in (("GET", "/v1//statistics"), ("GET", "/v1/statistics/"), ("POST", "/v1//actions"),
+                         ("GET", "/v1/applications//position")):
+        status, text = call(server, method, path, portal, "{}" if method == "POST" else None)
+        check(f"{method} {path}: an empty segment is no route (404)",
+              status == 404 and json.loads(text)["code"] == "UnknownRoute", f"{status} {text[:200]}")
+    status, text = call(server, "POST", "/v1/nowhere", portal, "{}")
+    check("a post to no /v1/ route is 404", status == 404 and json.loads(text)["code"] == "UnknownRoute", text)
     status, text = call(server, "POST", "/v1/actions", portal, "x" * (2 * 1024 * 1024))
     check("an oversized body is 413", status == 413 and json.loads(text)["code"] == "BodyTooLarge", text)
     batch = "\n".join(json.dumps(action("System", "ClockTick", {})) for _ in range(1001))
@@ -663,6 +676,14 @@ def main():
             while "UnknownRoute" not in first and (chunk := s.recv(4096)):
                 first += chunk.decode(errors="replace")
         check("a post to no route is answered 404 before its body is read", first.startswith("HTTP/1.1 404"), first[:200])
+        # Nor a body with a key to a route that reads none (only POST /v1/actions does).
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            s.sendall(b"PUT /v1/statistics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + SECRET["portal"].encode() +
+                      b"\r\nContent-Length: 100000\r\n\r\n")
+            first = ""
+            while "MethodNotAllowed" not in first and (chunk := s.recv(4096)):
+                first += chunk.decode(errors="replace")
+        check("a keyed body to a read route is answered 405 before it is read", first.startswith("HTTP/1.1 405"), first[:200])
         # A refused client trickling its body does not hold the connection past the drain's 5 s.
         with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
             s.sendall(b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
