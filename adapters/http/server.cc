@@ -12,6 +12,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <thread>
+#include <unordered_map>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -190,49 +191,83 @@ struct Server::Impl {
   std::atomic<size_t> connections{0};
   size_t connections_max = limits::kConnectionsMax;  // less under a low open-file limit (ConnectionsAllowed)
   std::optional<asio::steady_timer> accept_retry;    // on the acceptor's strand
-  // The connections waiting for a request (its header, or a TLS handshake), oldest first: at the
-  // cap, a new connection closes the oldest of them instead of being closed itself (nginx's
-  // reuse of keep-alive connections), so that a client holding every connection open and idle
-  // cannot keep out the next one (a health check, a portal's retry).
+  // The connections waiting for a request (its header, or a TLS handshake), by the address they
+  // come from: at the cap, a new connection closes one of them instead of being closed itself
+  // (nginx's reuse of keep-alive connections), so that a client holding every connection open and
+  // idle cannot keep out the next one (a health check, a portal's retry). The one closed is the
+  // longest waiting of the address holding the most connections: a client that opens hundreds
+  // loses its own first, not a portal's few pooled ones (behind one proxy every client is one
+  // address, and the longest waiting goes first).
   struct IdleTicket {
     std::function<void()> evict;  // posts the close to the connection's strand
-    std::list<std::shared_ptr<IdleTicket>>::iterator at;
+    std::string peer;             // the client's address ("" when the socket could not say)
+    std::list<std::shared_ptr<IdleTicket>>::iterator at;  // in its peer's list
+    uint64_t since = 0;           // when it began to wait (idle_clock); 0: first to close
     bool listed = false;
     bool evicted = false;  // counted in `evicting` until its session is gone
   };
+  struct Peer {
+    size_t connections = 0;
+    std::list<std::shared_ptr<IdleTicket>> idle;  // waiting longest first
+  };
   std::mutex idle_mutex;
-  std::list<std::shared_ptr<IdleTicket>> idle;
+  std::unordered_map<std::string, Peer> peers;  // every address with a connection open
+  uint64_t idle_clock = 0;
   std::atomic<uint64_t> evicted{0};
   size_t evicting = 0;  // evicted sessions not gone yet (idle_mutex): the sockets past the limit
+  void Arrived(const std::shared_ptr<IdleTicket>& ticket) {
+    std::lock_guard lock(idle_mutex);
+    ++peers[ticket->peer].connections;
+  }
   // `first`: listed as the first to close (a refused client's connection, being drained).
   void Idle(const std::shared_ptr<IdleTicket>& ticket, bool waiting, bool first = false) {
     std::lock_guard lock(idle_mutex);
-    if (waiting && !ticket->listed) ticket->at = idle.insert(first ? idle.begin() : idle.end(), ticket);
-    if (!waiting && ticket->listed) idle.erase(ticket->at);
+    std::list<std::shared_ptr<IdleTicket>>& list = peers[ticket->peer].idle;
+    if (waiting && !ticket->listed) {
+      ticket->since = first ? 0 : ++idle_clock;
+      ticket->at = list.insert(first ? list.begin() : list.end(), ticket);
+    }
+    if (!waiting && ticket->listed) list.erase(ticket->at);
     ticket->listed = waiting;
   }
   void Gone(const std::shared_ptr<IdleTicket>& ticket) {
     std::lock_guard lock(idle_mutex);
-    if (ticket->listed) idle.erase(ticket->at);
+    const auto peer = peers.find(ticket->peer);
+    if (peer != peers.end()) {
+      if (ticket->listed) peer->second.idle.erase(ticket->at);
+      if (--peer->second.connections == 0) peers.erase(peer);
+    }
     ticket->listed = false;
     if (ticket->evicted) --evicting;
   }
-  // Closes the connection waiting longest for a request; false when none waits, or when
-  // limits::kEvictingMax closes are under way already (a flood's accepts would otherwise open
-  // sockets faster than the closes run, past the limit and into the files kept for the data).
-  bool EvictOldestIdle() {
-    std::shared_ptr<IdleTicket> oldest;
+  // Closes a connection waiting for a request: a refused client's being drained first, then the
+  // longest waiting of the address with the most connections open. False when none waits, or
+  // when limits::kEvictingMax closes are under way already (a flood's accepts would otherwise
+  // open sockets faster than the closes run, past the limit and into the files kept for the data).
+  bool EvictOne() {
+    std::shared_ptr<IdleTicket> chosen;
     {
       std::lock_guard lock(idle_mutex);
-      if (idle.empty() || evicting >= limits::kEvictingMax) return false;
-      oldest = idle.front();
-      idle.pop_front();
-      oldest->listed = false;
-      oldest->evicted = true;
+      if (evicting >= limits::kEvictingMax) return false;
+      Peer* from = nullptr;
+      const auto before = [](const Peer& a, const Peer& b) {
+        const uint64_t a_since = a.idle.front()->since, b_since = b.idle.front()->since;
+        if ((a_since == 0) != (b_since == 0)) return a_since == 0;
+        if (a.connections != b.connections) return a.connections > b.connections;
+        return a_since < b_since;
+      };
+      for (auto& [address, peer] : peers) {
+        if (!peer.idle.empty() && (from == nullptr || before(peer, *from))) from = &peer;
+      }
+      if (from == nullptr) return false;
+      chosen = from->idle.front();
+      from->idle.pop_front();
+      chosen->listed = false;
+      chosen->evicted = true;
       ++evicting;
     }
     ++evicted;
-    oldest->evict();
+    chosen->evict();
     return true;
   }
   std::atomic<size_t> in_flight{0};
@@ -867,7 +902,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
   template <typename... TlsContext>
-  Session(tcp::socket socket, Server::Impl& server, TlsContext&... tls) : stream_(std::move(socket), tls...), server_(server) {}
+  Session(tcp::socket socket, Server::Impl& server, TlsContext&... tls) : stream_(std::move(socket), tls...), server_(server) {
+    beast::error_code error;
+    const tcp::endpoint peer = Lowest().socket().remote_endpoint(error);
+    if (!error) ticket_->peer = peer.address().to_string();
+    server_.Arrived(ticket_);
+  }
   ~Session() {
     server_.Gone(ticket_);
     --server_.connections;
@@ -1152,7 +1192,7 @@ void Server::Impl::Accept() {
       });
       return;
     }
-    if (stopping || (connections.load() >= connections_max && !EvictOldestIdle())) {
+    if (stopping || (connections.load() >= connections_max && !EvictOne())) {
       beast::error_code ignored;  // every connection busy with a request: this one waits for none
       socket.close(ignored);
     } else {

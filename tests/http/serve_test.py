@@ -669,6 +669,44 @@ def main():
         finally:
             for s in idle:
                 s.close()
+        # Which connection is closed for room is chosen by address: the longest waiting of the
+        # address holding the most. A portal's few pooled connections (the oldest here, from
+        # 127.0.0.2) outlive a flood of idle ones from another address (127.0.0.3), where the
+        # longest waiting overall would have been the portal's.
+        time.sleep(0.5)
+        pooled, flood, fresh = [], [], []
+        try:
+            for _ in range(8):
+                pooled.append(socket.create_connection(("127.0.0.1", server.port), timeout=10,
+                                                       source_address=("127.0.0.2", 0)))
+            time.sleep(0.2)
+            for _ in range(int(cap.group(1)) - 8 - 2):
+                flood.append(socket.create_connection(("127.0.0.1", server.port), timeout=10,
+                                                      source_address=("127.0.0.3", 0)))
+            time.sleep(0.5)
+            for k in range(20):
+                fresh.append(socket.create_connection(("127.0.0.1", server.port), timeout=10,
+                                                      source_address=("127.0.0.4", 0)))
+                time.sleep(0.05)  # paced: fewer closes under way than limits::kEvictingMax
+            time.sleep(0.3)  # (all of it well inside the 10 s a new connection has for its headers)
+
+            def closed_of(sockets):
+                closed = []
+                for k, s in enumerate(sockets):
+                    s.setblocking(False)
+                    try:
+                        if s.recv(1) == b"":
+                            closed.append(k)
+                    except (BlockingIOError, ConnectionResetError):
+                        pass
+                return closed
+            flood_closed, pooled_closed = closed_of(flood), closed_of(pooled)
+            check("at the cap the address holding the most loses its connections, not a pool's from another",
+                  pooled_closed == [] and len(flood_closed) >= 15 and max(flood_closed) < len(flood_closed) + 8,
+                  f"pooled closed {pooled_closed}, flood closed {flood_closed[:30]}")
+        finally:
+            for s in pooled + flood + fresh:
+                s.close()
         # A body the server would refuse anyway (a route outside /v1/) is not waited for either.
         with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
             s.sendall(b"POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
