@@ -81,6 +81,14 @@ class In {
     if (!ok_ || stored > d_.size() / item_bytes) return ok_ = false, 0;
     return stored;
   }
+  // A stored enumerator (one byte): refused (not ok) past the enumeration's last value, so that
+  // bytes a later version wrote, or damaged ones, never become a value no switch handles.
+  template <typename E>
+  E Enum(E last) {
+    const uint8_t v = U8();
+    if (v > static_cast<uint8_t>(last)) return ok_ = false, E{};
+    return static_cast<E>(v);
+  }
   bool done() const { return ok_ && d_.empty(); }
   bool ok() const { return ok_; }
 

@@ -47,14 +47,14 @@ bool DecodeApplication(std::string_view value, Application* a) {
   a->queue = in.U32();
   a->category = in.U16();
   a->place.tier = in.U8();
-  a->place.line = static_cast<Line>(in.U8());
-  a->type = static_cast<fb::QueueType>(in.U8());
-  a->language = static_cast<fb::Language>(in.U8());
-  a->correction = static_cast<fb::CorrectionType>(in.U8());
+  a->place.line = in.Enum(Line::General);
+  a->type = in.Enum(fb::QueueType::MAX);
+  a->language = in.Enum(fb::Language::MAX);
+  a->correction = in.Enum(fb::CorrectionType::MAX);
   a->chosen_kindergarten = KindergartenId{in.U32()};
   a->conclusion_document = in.Str();
-  a->status = static_cast<fb::ApplicationStatus>(in.U8());
-  a->archive_reason = static_cast<fb::ArchiveReason>(in.U8());
+  a->status = in.Enum(fb::ApplicationStatus::MAX);
+  a->archive_reason = in.Enum(fb::ArchiveReason::MAX);
   a->annulled_by_deadline = in.U8() != 0;
   a->extension_used = in.U8() != 0;
   a->voucher = VoucherId{in.U64()};
@@ -62,7 +62,7 @@ bool DecodeApplication(std::string_view value, Application* a) {
   a->contract_number = in.Str();
   a->parent_document_sha256 = in.Str();
   a->kindergarten_document_sha256 = in.Str();
-  a->deadline = static_cast<fb::DeadlineKind>(in.U8());
+  a->deadline = in.Enum(fb::DeadlineKind::MAX);
   a->deadline_at = InstantMs{in.I64()};
   a->deadline_date = LocalDate{static_cast<int32_t>(in.I64())};
   a->deadline_generation = in.U32();
@@ -436,7 +436,7 @@ bool LoadEntry(Family family, std::string_view key, std::string_view value, Stat
       }
       Voucher v;
       v.queue = in.U32();
-      v.state = static_cast<VoucherState>(in.U8());
+      v.state = in.Enum(VoucherState::Used);
       v.holder = ApplicationId{in.U64()};
       if (!in.done()) return false;
       PlaceLoaded(s->numbers[*locality].voucher_slots, SerialOfNumber(number), s->vouchers.size());
@@ -448,10 +448,10 @@ bool LoadEntry(Family family, std::string_view key, std::string_view value, Stat
       if (key.size() != 4 || index != s->queues.size()) return false;  // dense, in order
       QueueKey k;
       k.locality = LocalityId{in.U32()};
-      k.type = static_cast<fb::QueueType>(in.U8());
+      k.type = in.Enum(fb::QueueType::MAX);
       k.birth_year = in.U16();
-      k.language = static_cast<fb::Language>(in.U8());
-      k.correction = static_cast<fb::CorrectionType>(in.U8());
+      k.language = in.Enum(fb::Language::MAX);
+      k.correction = in.Enum(fb::CorrectionType::MAX);
       Queue& q = s->queues.emplace_back(k);
       q.RestoreCycle(in.U32());
       const uint64_t free = in.Count(in.U64(), 8);
@@ -461,10 +461,10 @@ bool LoadEntry(Family family, std::string_view key, std::string_view value, Stat
     case Family::kGroups: {
       Group& g = s->groups[GroupId{static_cast<uint32_t>(FromBe(key))}];
       g.kindergarten = KindergartenId{in.U32()};
-      g.language = static_cast<fb::Language>(in.U8());
+      g.language = in.Enum(fb::Language::MAX);
       g.min_age_years = in.U8();
       g.max_age_years = in.U8();
-      g.correction = static_cast<fb::CorrectionType>(in.U8());
+      g.correction = in.Enum(fb::CorrectionType::MAX);
       g.capacity = in.U32();
       g.taken = in.U32();
       return key.size() == 4 && in.done();
@@ -497,7 +497,7 @@ bool LoadEntry(Family family, std::string_view key, std::string_view value, Stat
     }
     case Family::kCalendar: {
       const LocalDate date{static_cast<int32_t>(static_cast<uint32_t>(FromBe(key)) ^ 0x80000000u)};
-      s->calendar.SetDay(date, static_cast<fb::DayKind>(in.U8()));
+      s->calendar.SetDay(date, in.Enum(fb::DayKind::MAX));
       return key.size() == 4 && in.done();
     }
     case Family::kCategories: {

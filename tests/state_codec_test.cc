@@ -1,5 +1,6 @@
 // The store's view of the state: entries written after every action (only the changed ones)
 // add up to exactly the full snapshot, and a state rebuilt from the entries is the same state.
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
@@ -122,6 +123,43 @@ TEST_CASE("state store: an entry that does not decode is refused, leaving an emp
   CHECK_FALSE(engine.Restore([](State* state) {
     return state_codec::LoadEntry(state_codec::Family::kMeta, "format", std::string("\x09\0\0\0", 4), state);
   }));
+}
+
+TEST_CASE("state store: an enumerator past its enumeration's last value does not decode") {
+  const std::string day_key("\x80\x00\x4e\x20", 4);  // a date; the value is its DayKind, one byte
+  State state;
+  CHECK(state_codec::LoadEntry(state_codec::Family::kCalendar, day_key, std::string(1, static_cast<char>(fb::DayKind::MAX)),
+                               &state));
+  CHECK_FALSE(state_codec::LoadEntry(state_codec::Family::kCalendar, day_key,
+                                     std::string(1, static_cast<char>(static_cast<int>(fb::DayKind::MAX) + 1)), &state));
+  // A voucher: its queue (4 bytes), its state (one byte: Free, Held, InUse, Used), its holder (8).
+  workload::SimulationOptions options;
+  options.seed = 7;
+  options.applications = 50;
+  options.months = 3;
+  const auto log = SimulatedLog(options, nullptr);
+  Engine engine;
+  for (size_t i = 0; i < log.size(); ++i) (void)engine.Apply(log[i], i);
+  const Store store = Snapshot(engine);
+  const auto voucher = std::find_if(store.begin(), store.end(), [](const auto& entry) {
+    return static_cast<state_codec::Family>(entry.first.first) == state_codec::Family::kVouchers;
+  });
+  REQUIRE(voucher != store.end());
+  REQUIRE(voucher->second.size() == 13);
+  const int stored_state = static_cast<uint8_t>(voucher->second[4]);
+  for (const int byte : {stored_state, 4, 200}) {
+    std::string value = voucher->second;
+    value[4] = static_cast<char>(byte);
+    Engine reloaded;
+    const bool loaded = reloaded.Restore([&](State* s) {
+      for (const auto& [key, stored] : store) {
+        const auto family = static_cast<state_codec::Family>(key.first);
+        if (!state_codec::LoadEntry(family, key.second, key == voucher->first ? value : stored, s)) return false;
+      }
+      return true;
+    });
+    CHECK(loaded == (byte == stored_state));
+  }
 }
 
 }  // namespace kezek::test
