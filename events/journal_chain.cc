@@ -54,6 +54,22 @@ std::string JournalChain::AddBuilt(std::span<const uint8_t> bytes, const Sha256&
   return "";
 }
 
+std::string JournalChain::Resume(std::span<const uint8_t> previous) {
+  flatbuffers::Verifier verifier(previous.data(), previous.size());
+  if (!fb::VerifyJournalRecordBuffer(verifier)) {
+    broken_ = true;
+    return fmt::format("the record before the first read fails the FlatBuffers Verifier");
+  }
+  const fb::JournalRecord* record = fb::GetJournalRecord(previous.data());
+  records_ = record->sequence() + 1;
+  head_ = sha256_.Of(previous);
+  continued_ = record->continued();
+  part_ = record->part();
+  input_offset_ = record->input_offset();
+  broken_ = false;
+  return "";
+}
+
 std::string JournalChain::End() const {
   if (!continued_) return "";
   return fmt::format("record {}: input {} is torn: its part {} says more follow, but the journal ends", records_ - 1,

@@ -24,6 +24,9 @@ class JournalChain {
   // The same checks but the Verifier, for a record whose bytes equal one an engine built (a
   // FlatBuffer its builder wrote: `replay verify`'s first pass), its SHA-256 already computed.
   [[nodiscard]] std::string AddBuilt(std::span<const uint8_t> record, const Sha256& sha256);
+  // Starts the chain after `previous`, the record before the first one Add is given (a reader
+  // that begins in the middle of a journal): "" once it passes the Verifier, else what is wrong.
+  [[nodiscard]] std::string Resume(std::span<const uint8_t> previous);
   // "" if the journal may end here; what is wrong otherwise (its last input is torn).
   [[nodiscard]] std::string End() const;
 

@@ -289,4 +289,23 @@ rc=0; "$K" append --data closed2 --quiet race.jsonl 2>&- > /dev/null || rc=$?
 spec "cli: serve: a --port-file that cannot be written fails at start, before a data directory is made"
 rc=0; timeout 60 "$K" serve --data pf --keys keys.txt --listen 127.0.0.1:0 --port-file nowhere/port > /dev/null 2> pf.err || rc=$?
 [ "$rc" = 1 ] && grep -q "port-file: cannot write nowhere/port.tmp" pf.err && [ ! -e pf ] || fail "exit $rc, $(cat pf.err)"
+spec "cli: a journal whose records were swapped (each frame intact) is refused naming the record, by explain, projections rebuild and serve: no abort"
+"$K" append --data swap --quiet a.jsonl > /dev/null 2>&1
+python3 - swap/journal/00000000000000000000.seg <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+frames, at = [], 0
+while at < len(data):  # a frame: 4 bytes, its payload's length (4, little-endian), 4 more, the payload
+    length = struct.unpack("<I", data[at + 4:at + 8])[0]
+    frames.append(data[at:at + 12 + length])
+    at += 12 + length
+frames[100], frames[101] = frames[101], frames[100]
+open(sys.argv[1], "wb").write(b"".join(frames))
+PY
+for command in "explain 1000001 --data swap" "projections rebuild --data swap --out swap-proj" \
+               "serve --data swap --keys keys.txt --listen 127.0.0.1:0 --tick-interval 0"; do
+  rc=0; timeout 60 "$K" $command > /dev/null 2> swap.err || rc=$?
+  [ "$rc" = 1 ] && grep -q "the journal is damaged at record 100: breaks the hash chain" swap.err \
+    && grep -q "kezek replay rebuild" swap.err || fail "$command: exit $rc, $(cat swap.err)"
+done
 echo "edges_cli: every specification holds"

@@ -62,7 +62,7 @@ adapters::Status Models(adapters::SegmentLog& journal, const std::string& data, 
     }
   }
   if (!loaded) *models = projections::ReadModels();
-  return journal.Read(models->next_sequence(), [&](uint64_t, std::span<const uint8_t> record) {
+  return adapters::ReadChained(journal, models->next_sequence(), [&](uint64_t, std::span<const uint8_t> record) {
     models->Apply(record);
     return true;
   });

@@ -98,7 +98,7 @@ int Verify(const std::string& data) {
   projections::ReadModels rebuilt;
   Sha256Hasher hasher;
   Sha256 last{};
-  const auto read = journal->Read(0, [&](uint64_t index, std::span<const uint8_t> record) {
+  const auto read = adapters::ReadChained(*journal, 0, [&](uint64_t index, std::span<const uint8_t> record) {
     if (index >= upto) return false;
     rebuilt.Apply(record);
     if (index + 1 == upto) last = hasher.Of(record);

@@ -1,11 +1,14 @@
 #include "adapters/embedded/projection_store.h"
 
+#include <vector>
+
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
 #include "adapters/embedded/segment_log.h"
 #include "engine/bytes.h"
+#include "events/journal_chain.h"
 #include "projections/summary.h"
 
 namespace kezek::adapters {
@@ -138,6 +141,30 @@ Status Stale(const ProjectionStore& store, SegmentLog& journal, projections::Rea
 
 }  // namespace
 
+Status ReadChained(SegmentLog& journal, uint64_t from,
+                   const std::function<bool(uint64_t index, std::span<const uint8_t> record)>& record) {
+  events::JournalChain chain;
+  std::string problem;
+  if (from > 0) {
+    std::vector<uint8_t> previous;
+    if (Status s = journal.ReadRecord(from - 1, &previous); !s.ok()) return s;
+    problem = chain.Resume(previous);
+  }
+  Status read;
+  if (problem.empty()) {
+    read = journal.Read(from, [&](uint64_t index, std::span<const uint8_t> bytes) {
+      if (problem = chain.Add(bytes); !problem.empty()) return false;
+      return record(index, bytes);
+    });
+  }
+  if (!problem.empty()) {
+    return Status::Corruption(fmt::format("the journal is damaged at {}: `kezek replay verify` says what its actions "
+                                          "give there, `kezek replay rebuild` makes a repaired copy (docs/audit.md)",
+                                          problem));
+  }
+  return read;
+}
+
 Status OpenProjections(const std::string& path, SegmentLog& journal, bool rebuild,
                        std::unique_ptr<ProjectionStore>* store, projections::ReadModels* models,
                        const std::function<void(const std::string&)>& say) {
@@ -165,7 +192,7 @@ Status OpenProjections(const std::string& path, SegmentLog& journal, bool rebuil
   const uint64_t from = models->next_sequence();
   uint64_t applied = 0;
   Status failure;
-  const Status read = journal.Read(from, [&](uint64_t, std::span<const uint8_t> record) {
+  const Status read = ReadChained(journal, from, [&](uint64_t, std::span<const uint8_t> record) {
     models->Apply(record);
     if (++applied % kRecordsPerCommit == 0) failure = (*store)->Commit(*models, hasher.Of(record));
     return failure.ok();

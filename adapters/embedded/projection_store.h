@@ -76,6 +76,14 @@ class ProjectionStore {
 // of another format, ahead of the journal or made from another journal is destroyed and rebuilt
 // from the journal's start (`rebuild` forces that). `say` tells what happened (logs). On return
 // the store holds the models (committed).
+// Reads the journal's records from `from` on, each checked as the chain's next before `record`
+// sees it (events::JournalChain: the Verifier, its sequence, the SHA-256 of the record before it,
+// the order of an input's parts): a journal whose records were reordered, cut out or brought from
+// another journal is refused (Corruption, naming the record and the tools that find and repair
+// it) instead of reaching a reader that trusts its order (projections::ReadModels asserts it).
+Status ReadChained(SegmentLog& journal, uint64_t from,
+                   const std::function<bool(uint64_t index, std::span<const uint8_t> record)>& record);
+
 Status OpenProjections(const std::string& path, SegmentLog& journal, bool rebuild,
                        std::unique_ptr<ProjectionStore>* store, projections::ReadModels* models,
                        const std::function<void(const std::string&)>& say);

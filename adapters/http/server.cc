@@ -2016,7 +2016,7 @@ Status Server::Run() {
         return opened;
       }
     } else {
-      const Status read = s.runtime->journal_log().Read(0, [&](uint64_t, std::span<const uint8_t> record) {
+      const Status read = ReadChained(s.runtime->journal_log(), 0, [&](uint64_t, std::span<const uint8_t> record) {
         s.models[0].Apply(record);
         return true;
       });
