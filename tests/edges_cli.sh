@@ -308,4 +308,14 @@ for command in "explain 1000001 --data swap" "projections rebuild --data swap --
   [ "$rc" = 1 ] && grep -q "the journal is damaged at record 100: breaks the hash chain" swap.err \
     && grep -q "kezek replay rebuild" swap.err || fail "$command: exit $rc, $(cat swap.err)"
 done
+spec "cli: a damaged last frame of an input the state reflects is no torn tail: run, append and backup refuse and leave it"
+"$K" append --data lastframe --quiet a.jsonl > /dev/null 2>&1
+seg=lastframe/actions/00000000000000000000.seg
+python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(-20, 2); b = f.read(1); f.seek(-20, 2); f.write(bytes([b[0] ^ 0x40]))' "$seg"
+cp "$seg" lastframe.seg
+for command in "run --data lastframe" "append --data lastframe --quiet /dev/null" "backup --data lastframe --to lastframe-copy"; do
+  rc=0; "$K" $command > /dev/null 2> lastframe.err || rc=$?
+  [ "$rc" = 1 ] && grep -q "so this is damage, not a torn write: left as it is" lastframe.err || fail "$command: exit $rc, $(cat lastframe.err)"
+  cmp -s "$seg" lastframe.seg || fail "$command cut the actions log"
+done
 echo "edges_cli: every specification holds"

@@ -173,6 +173,9 @@ Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read
     // A writer may also flush or compact meanwhile and delete files the read-only view names ("No
     // such file", "Column family not found"): such an opening is tried again on a fresh view; a
     // failure that persists is reported.
+    // A writer loads its state first too: the logs' torn tails are cut on opening, and none of a
+    // record the state reflects may be (a damaged last frame of an input already folded is no
+    // torn write: cut, the only copy of an acknowledged input would be gone).
     if (read_only) {
       Status l;
       for (int attempt = 1; attempt <= limits::kReadOnlyOpenAttempts; ++attempt) {
@@ -183,11 +186,10 @@ Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read
         std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
       }
       if (!l.ok()) return l;
+    } else if (Status l = r->OpenState(); !l.ok()) {
+      return l;
     }
     if (Status l = r->OpenLogs(); !l.ok()) return l;
-    if (!read_only) {
-      if (Status l = r->OpenState(); !l.ok()) return l;
-    }
     return r->partition_->Open(r->inputs_.get(), r->sink_.get(),
                                read_only ? Partition::Mode::kReadOnly : Partition::Mode::kRecover);
   };
@@ -233,7 +235,13 @@ Status Runtime::OpenLogs() {
   const char* done = read_only_ ? "left" : "dropped";
   const auto open = [&](const char* name, const char* label, std::unique_ptr<SegmentLog>* log) {
     SegmentLog::Recovery recovery;
-    if (Status s = SegmentLog::Open((fs::path(dir_) / name).string(), options_.log, log, &recovery); !s.ok()) return s;
+    // A writer has loaded its state first: no frame of a record the state reflects is cut.
+    SegmentLog::Options log_options = options_.log;
+    if (!read_only_ && partition_ != nullptr) {
+      log_options.reflected = std::string_view(name) == "actions" ? partition_->applied()
+                                                                   : partition_->engine().state().next_sequence;
+    }
+    if (Status s = SegmentLog::Open((fs::path(dir_) / name).string(), log_options, log, &recovery); !s.ok()) return s;
     if (recovery.dropped_bytes > 0) {
       options_.say(fmt::format("{}: {} {} bytes {} at {}", label, torn, recovery.dropped_bytes, done, recovery.dropped_from));
     }

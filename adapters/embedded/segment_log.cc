@@ -258,6 +258,11 @@ Status SegmentLog::ScanSegment(Segment& segment, bool last, Recovery* recovery) 
       uint32_t ignored = 0;
       valid_after = GetU32(data.data() + probe) == kMagic && CheckFrame(data, probe, &ignored).empty();
     }
+    if (const uint64_t record = segment.first + segment.records; last && !valid_after && record < options_.reflected) {
+      return Status::Corruption(fmt::format("{}: byte offset {} (record {}): expected {}; the state reflects the first {} records, "
+                                            "so this is damage, not a torn write: left as it is",
+                                            segment.path, pos, record, problem, options_.reflected));
+    }
     if (!last || valid_after) {
       return Status::Corruption(fmt::format("{}: byte offset {} (record {}): expected {}; {}", segment.path, pos,
                                             segment.first + segment.records, problem,

@@ -68,6 +68,10 @@ class SegmentLog {
     uint64_t segment_bytes = 64ull * 1024 * 1024;
     bool sync = true;  // false only for tests and benchmarks that measure without fsync
     bool read_only = false;
+    // How many records something durable already reflects (a writer's state: the inputs it
+    // folded, the records it journaled): a bad frame among them is damage, not a torn write, and
+    // is refused (Corruption) and left as it is, never cut as a torn tail.
+    uint64_t reflected = 0;
   };
 
   struct Recovery {
