@@ -289,6 +289,7 @@ rc=0; "$K" append --data closed2 --quiet race.jsonl 2>&- > /dev/null || rc=$?
 spec "cli: serve: a --port-file that cannot be written fails at start, before a data directory is made"
 rc=0; timeout 60 "$K" serve --data pf --keys keys.txt --listen 127.0.0.1:0 --port-file nowhere/port > /dev/null 2> pf.err || rc=$?
 [ "$rc" = 1 ] && grep -q "port-file: cannot write nowhere/port.tmp" pf.err && [ ! -e pf ] || fail "exit $rc, $(cat pf.err)"
+
 spec "cli: a journal whose records were swapped (each frame intact) is refused naming the record, by explain, projections rebuild and serve: no abort"
 "$K" append --data swap --quiet a.jsonl > /dev/null 2>&1
 python3 - swap/journal/00000000000000000000.seg <<'PY'
@@ -308,6 +309,7 @@ for command in "explain 1000001 --data swap" "projections rebuild --data swap --
   [ "$rc" = 1 ] && grep -q "the journal is damaged at record 100: breaks the hash chain" swap.err \
     && grep -q "kezek replay rebuild" swap.err || fail "$command: exit $rc, $(cat swap.err)"
 done
+
 spec "cli: a damaged last frame of an input the state reflects is no torn tail: run, append and backup refuse and leave it"
 "$K" append --data lastframe --quiet a.jsonl > /dev/null 2>&1
 seg=lastframe/actions/00000000000000000000.seg
@@ -318,4 +320,17 @@ for command in "run --data lastframe" "append --data lastframe --quiet /dev/null
   [ "$rc" = 1 ] && grep -q "so this is damage, not a torn write: left as it is" lastframe.err || fail "$command: exit $rc, $(cat lastframe.err)"
   cmp -s "$seg" lastframe.seg || fail "$command cut the actions log"
 done
+
+spec "cli: a rebuild marks its new directory unfinished until it is whole: every opening refuses one that stopped half-way"
+"$K" append --data rbsource --quiet a.jsonl > /dev/null 2>&1
+"$K" replay rebuild --data rbsource --out rebuilt > rebuilt.out 2>&1 || fail "the rebuild failed: $(tail -3 rebuilt.out)"
+[ ! -e rebuilt/UNFINISHED ] || fail "a finished rebuild left its UNFINISHED mark"
+"$K" status --data rebuilt > /dev/null 2>&1 || fail "status refuses a finished rebuild"
+echo "a rebuild ('kezek replay rebuild') that stopped before it finished: remove this directory and rebuild" > rebuilt/UNFINISHED
+for command in "status --data rebuilt" "replay verify --data rebuilt" "run --data rebuilt"; do
+  rc=0; "$K" $command > /dev/null 2> unfinished.err || rc=$?
+  [ "$rc" != 0 ] && grep -q "rebuilt: not a whole data directory: a rebuild ('kezek replay rebuild') that stopped" unfinished.err \
+    || fail "$command: exit $rc, $(cat unfinished.err)"
+done
+
 echo "edges_cli: every specification holds"

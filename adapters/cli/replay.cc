@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -387,6 +388,16 @@ int RebuildCommand(const Args& args) {
   options.create = true;
   std::unique_ptr<adapters::Runtime> target;
   if (const auto s = adapters::Runtime::Open(out, options, &target); !s.ok()) return Fail(s);
+  // Until the new directory is whole (its journal, state and read models), a file in it says it is
+  // not: a rebuild killed half-way leaves a directory every opening refuses, not a short copy
+  // that verifies.
+  const fs::path unfinished = fs::path(out) / adapters::kUnfinishedFile;
+  {
+    std::ofstream mark(unfinished);
+    mark << "a rebuild ('kezek replay rebuild') that stopped before it finished: remove this directory and rebuild\n";
+    mark.close();
+    if (!mark) return Fail(adapters::Status::IoError(fmt::format("cannot write {}", unfinished.string())));
+  }
   bool finished = false;
   const auto remove_unfinished = [&]() {
     if (finished) return;
@@ -427,6 +438,9 @@ int RebuildCommand(const Args& args) {
   Sha256 projections_hash{};
   uint64_t entries = 0;
   if (const auto s = store->ContentHash(&projections_hash, &entries); !s.ok()) return Fail(s);
+  if (!fs::remove(unfinished, error) || error) {
+    return Fail(adapters::Status::IoError(fmt::format("cannot remove {}: {}", unfinished.string(), error.message())));
+  }
   // The new journal against the source's, record by record, over what the source had journaled.
   const uint64_t source_records = journal_problem.empty() ? logs.journal_log().end() : 0;
   const uint64_t records = std::min(source_records, target->journal().end());

@@ -56,6 +56,13 @@ Status CheckMarker(const std::string& dir, bool read_only, bool write) {
       return Status::InvalidArgument(fmt::format("{}: marker says '{}', expected '{}'", marker.string(),
                                                  text.substr(0, 60), std::string(kMarker, std::strlen(kMarker) - 1)));
     }
+    if (const fs::path unfinished = fs::path(dir) / kUnfinishedFile; fs::exists(unfinished, error)) {
+      std::ifstream why(unfinished);
+      std::string said((std::istreambuf_iterator<char>(why)), std::istreambuf_iterator<char>());
+      while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) said.pop_back();
+      return Status::InvalidArgument(fmt::format("{}: not a whole data directory: {} ({} says so)", dir,
+                                                 Printable(said.substr(0, 300)), unfinished.string()));
+    }
     return Status::Ok();
   }
   for (const auto& entry : fs::directory_iterator(dir, error)) {

@@ -51,6 +51,12 @@
 
 namespace kezek::adapters {
 
+// A file a maker of a whole data directory (`kezek replay rebuild`) writes into it as soon as the
+// directory exists and removes once it is whole: a directory holding it is refused by every
+// opening (read-only too), naming why, so that a maker killed half-way leaves nothing that passes
+// for a data directory. Its text says what it is.
+inline constexpr const char* kUnfinishedFile = "UNFINISHED";
+
 class Runtime {
  public:
   struct Options {
