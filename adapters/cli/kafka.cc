@@ -383,6 +383,20 @@ int KafkaAppend(int argc, char** argv) {
       !s.ok()) return Fail("append --kafka", s);
   int partitions = 0;
   if (Status s = kafka::PartitionCount(producer.get(), topics.actions, &partitions); !s.ok()) return Fail("append --kafka", s);
+  // Routed by the actions topic's count, which must be the journal's (partitions added to the
+  // actions topic alone would send inputs where no journal partition, and no member, folds them,
+  // and where a running member counting the old number refuses them as WrongPartition).
+  int journal_partitions = 0;
+  if (Status s = kafka::PartitionCount(producer.get(), topics.journal, &journal_partitions); !s.ok()) {
+    return Fail("append --kafka", s);
+  }
+  if (journal_partitions != partitions) {
+    return Fail("append --kafka",
+                Status::InvalidArgument(fmt::format("{} has {} partitions and {} has {}: not topics kezek kafka init made "
+                                                    "(a topic's partitions added by hand re-route inputs: docs/kafka.md, "
+                                                    "\"Routing\")", topics.actions, partitions, topics.journal,
+                                                    journal_partitions)));
+  }
   std::unique_ptr<Answers> answers;
   if (*wait > 0) {
     answers = std::make_unique<Answers>();

@@ -250,7 +250,10 @@ Status ReadPartition(const std::string& brokers, const std::string& topic, int32
                             {{"group.id", "kezek-reader"},
                              {"isolation.level", "read_committed"},
                              {"enable.auto.commit", "false"},
-                             {"enable.partition.eof", "true"}},
+                             {"enable.partition.eof", "true"},
+                             // An offset gone from the topic (records deleted by retention or
+                             // DeleteRecords) is an error, never a jump to the end or the start.
+                             {"auto.offset.reset", "error"}},
                             &reader);
       !s.ok()) return s;
   PartitionList list(rd_kafka_topic_partition_list_new(1));
@@ -267,6 +270,12 @@ Status ReadPartition(const std::string& brokers, const std::string& topic, int32
     Message m(rd_kafka_consumer_poll(reader.get(), 100));
     if (!m) continue;
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
+    if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
+      result = Status::Corruption(fmt::format("{}: offset {} is gone from the topic ({}): its records before the ones "
+                                              "left were deleted (retention or DeleteRecords)", where, from,
+                                              Text(rd_kafka_message_errstr(m.get()))));
+      break;
+    }
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       result = Status::IoError(fmt::format("{}: {}", where, Text(rd_kafka_message_errstr(m.get()))));
       break;

@@ -243,6 +243,7 @@ struct Slot {
   std::unique_ptr<ChangelogStore> store;
   std::unique_ptr<Partition> loop;
   int failures = 0;  // in a row
+  bool at_end = false;  // the consumer reported the partition's end, and nothing came after it
 };
 
 class Member {
@@ -370,7 +371,9 @@ Status Member::Open(int32_t partition, std::unique_ptr<Slot>* out) {
   // CONCURRENT_TRANSACTIONS until the broker wrote the markers; librdkafka then waits the backoff
   // (100 ms by default) before asking again: most of a transaction's cost here.
   Settings producer{{"enable.idempotence", "true"}, {"linger.ms", "5"}, {"retry.backoff.ms", "5"}};
-  if (!o_.at_least_once) producer.push_back({"transactional.id", fmt::format("{}-{}-p{}", o_.prefix, o_.group, partition)});
+  // Named by the prefix and the partition alone: a member of another group (a typo in --group, a
+  // second deployment) on the same topics fences this one too, so that two never journal at once.
+  if (!o_.at_least_once) producer.push_back({"transactional.id", fmt::format("{}-p{}", o_.prefix, partition)});
   if (Status s = MakeClient(RD_KAFKA_PRODUCER, o_.brokers, producer, &slot->txn.producer); !s.ok()) return s;
   slot->txn.transactional = !o_.at_least_once;
   if (slot->txn.transactional) {
@@ -379,6 +382,16 @@ Status Member::Open(int32_t partition, std::unique_ptr<Slot>* out) {
   }
   uint64_t committed = 0;
   if (Status s = Committed(partition, &committed); !s.ok()) return s;
+  // The inputs from the committed offset on must still be there: a topic whose records were
+  // deleted (retention, DeleteRecords) before they were folded has lost them.
+  int64_t low = 0, high = 0;
+  if (Status s = Watermarks(slot->txn.producer.get(), topics_.actions, partition, &low, &high); !s.ok()) return s;
+  if (static_cast<uint64_t>(low) > committed) {
+    return Status::Corruption(fmt::format("{} partition {} starts at offset {}, but the inputs from offset {} on are not "
+                                          "folded yet: they were deleted (retention or DeleteRecords; kezek kafka init "
+                                          "makes topics that keep them for ever), and the member stops", topics_.actions,
+                                          partition, low, committed));
+  }
   const std::string path = (fs::path(o_.data) / fmt::format("partition-{}", partition)).string();
   uint64_t applied = 0;
   bool usable = false;
@@ -507,6 +520,9 @@ bool Member::CaughtUp() {
   if (slots_.empty()) return false;
   for (const auto& [partition, slot] : slots_) {
     if (slot->inputs->has_pending()) return false;
+    // At the end the consumer reported (read_committed: before a transaction's closing marker,
+    // which the high watermark counts: a partition that ends in one never reaches it).
+    if (slot->at_end) continue;
     int64_t low = 0, high = 0;
     if (!Watermarks(slot->txn.producer.get(), topics_.actions, partition, &low, &high).ok()) return false;
     if (slot->loop->applied() < static_cast<uint64_t>(high)) return false;
@@ -518,7 +534,9 @@ Status Member::Run() {
   Settings settings{{"group.id", o_.group},
                     {"isolation.level", "read_committed"},
                     {"enable.auto.commit", "false"},
-                    {"auto.offset.reset", "earliest"},
+                    // An offset gone from the topic is an error, never a jump over lost inputs.
+                    {"auto.offset.reset", "error"},
+                    {"enable.partition.eof", "true"},
                     {"partition.assignment.strategy", "range"},
                     {"session.timeout.ms", "6000"},
                     {"heartbeat.interval.ms", "1000"}};
@@ -545,7 +563,16 @@ Status Member::Run() {
     for (int timeout = 100; buffered < o_.batch_max; timeout = 0) {
       Message m(rd_kafka_consumer_poll(consumer_.get(), timeout));
       if (!m) break;
-      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (const auto it = slots_.find(m->partition); it != slots_.end()) it->second->at_end = true;
+        continue;
+      }
+      if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
+        result = Status::Corruption(fmt::format("{} partition {}: {}: inputs not folded yet are gone from the topic "
+                                                "(retention or DeleteRecords), and the member stops", topics_.actions,
+                                                m->partition, Text(rd_kafka_message_errstr(m.get()))));
+        break;
+      }
       if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         const std::string text =
             fmt::format("consumer: {} ({})", Text(rd_kafka_message_errstr(m.get())), Text(rd_kafka_err2name(m->err)));
@@ -565,6 +592,7 @@ Status Member::Run() {
       // journaled as its refusal, never a halt of the partition (router.h, Refusal).
       const std::optional<std::vector<uint8_t>> refusal = Refusal(payload, m->partition, partitions_);
       if (refusal) payload = *refusal;
+      it->second->at_end = false;
       it->second->inputs->Push(m->offset, payload);
       ++buffered;
     }
@@ -583,7 +611,7 @@ Status Member::Run() {
       break;
     }
   }
-  if (result.ok()) result = failure_;
+  if (!failure_.ok()) result = failure_;  // an assignment's failure came first (a consumer's error may follow it)
   Say(fmt::format("folded {} inputs in {} batches, {:.3f} s folding and committing ({:.0f} inputs/s; {:.3f} s of it "
                   "committing){}", stats_.inputs, stats_.batches, stats_.seconds,
                   static_cast<double>(stats_.inputs) / std::max(stats_.seconds, 1e-9), stats_.commit_seconds,

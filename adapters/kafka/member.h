@@ -4,7 +4,7 @@
 //   - inputs: the partition's actions, read_committed, as the group consumer fetches them (they
 //     arrive durable: the loop folds them with CatchUp);
 //   - journal: the journal topic's partition of the same number, written by a transactional
-//     producer whose transactional.id names the partition (PREFIX-GROUP-pN), so that whoever takes
+//     producer whose transactional.id names the partition (PREFIX-pN, no group), so that whoever takes
 //     the partition over fences the one before (a new epoch aborts its open transaction);
 //   - state: RocksDB in DATA/partition-N, and the state topic's partition (a compacted changelog):
 //     a commit writes the batch's journal records, the state's changed entries and the input offset

@@ -305,4 +305,77 @@ grep -q '"reason": "an action routed to partition 1 of 2' "$work/wp0.jsonl" || f
   fail "replay verify --kafka does not refuse the misrouted input as the member did: $(tail -5 "$work/wp-verify.txt")"
 step "an input copied into another partition: journaled WrongPartition, and replay verify --kafka agrees"
 
+# --- 6. A partition that ends in another producer's transaction marker, then records deleted from
+# the topics (retention on topics made by hand, an operator's DeleteRecords): never a jump over
+# inputs or records; the member and the journal's readers stop, saying so.
+prefix=dr-$run_id
+"$kezek" kafka init --brokers "$brokers" --prefix "$prefix" --partitions 1 > /dev/null
+head -n 200 "$work/history.jsonl" > "$work/dr1.jsonl"
+sed -n 201,300p "$work/history.jsonl" > "$work/dr2.jsonl"
+"$kezek" append --kafka --quiet --brokers "$brokers" --prefix "$prefix" "$work/dr1.jsonl" 2> /dev/null
+"$here/scripts/python-env.sh" python - "$brokers" "$prefix.actions" <<'PY' || fail "could not commit a foreign transaction"
+import sys
+from confluent_kafka import Producer
+producer = Producer({"bootstrap.servers": sys.argv[1], "transactional.id": "foreign-" + sys.argv[2]})
+producer.init_transactions()
+producer.begin_transaction()
+producer.produce(sys.argv[2], value=b"\x07a foreign transaction's message", partition=0)
+producer.commit_transaction()
+PY
+rc=0; timeout 60 "$kezek" run --kafka --brokers "$brokers" --prefix "$prefix" --group "g-$prefix" --data "$work/dr" \
+  --exit-when-idle 1000 2> "$work/dr.log" || rc=$?
+[ "$rc" = 0 ] || fail "a partition ending in a transaction marker: the member exits $rc (124: it never saw its end)"
+"$kezek" append --kafka --quiet --brokers "$brokers" --prefix "$prefix" "$work/dr2.jsonl" 2> /dev/null
+"$here/scripts/python-env.sh" python - "$brokers" "$prefix" <<'PY' || fail "could not delete records"
+import sys
+from confluent_kafka import TopicPartition
+from confluent_kafka.admin import AdminClient
+admin = AdminClient({"bootstrap.servers": sys.argv[1]})
+for topic, before in ((sys.argv[2] + ".actions", 251), (sys.argv[2] + ".journal", 50)):
+    for future in admin.delete_records([TopicPartition(topic, 0, before)]).values():
+        future.result(30)
+PY
+rc=0; timeout 60 "$kezek" run --kafka --brokers "$brokers" --prefix "$prefix" --group "g-$prefix" --data "$work/dr" \
+  --exit-when-idle 1000 2> "$work/dr.log" || rc=$?
+[ "$rc" = 1 ] && grep -q "were deleted (retention or DeleteRecords" "$work/dr.log" ||
+  fail "inputs deleted before they were folded: the member exits $rc: $(tail -3 "$work/dr.log")"
+rc=0; "$kezek" kafka journal --brokers "$brokers" --prefix "$prefix" --partition 0 > /dev/null 2> "$work/dr-journal.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "offset 0 is gone from the topic" "$work/dr-journal.err" ||
+  fail "a journal whose first records were deleted: kafka journal exits $rc: $(cat "$work/dr-journal.err")"
+rc=0; "$kezek" replay verify --kafka --brokers "$brokers" --prefix "$prefix" --partition 0 > "$work/dr-verify.txt" 2>&1 || rc=$?
+[ "$rc" != 0 ] || fail "a journal whose first records were deleted is verified"
+step "a foreign transaction's marker ends no member's wait; deleted inputs and records stop the member and the readers"
+# --- 7. Two members of different groups on one prefix (a typo in --group, a second deployment):
+# the partition's transactional.id names no group, so they fence each other: one journal.
+prefix=tg-$run_id
+"$kezek" kafka init --brokers "$brokers" --prefix "$prefix" --partitions 1 > /dev/null
+head -n 3000 "$work/history.jsonl" > "$work/tg.jsonl"
+"$kezek" append --kafka --quiet --brokers "$brokers" --prefix "$prefix" "$work/tg.jsonl" 2> /dev/null
+for group in ga gb; do
+  timeout 120 "$kezek" run --kafka --brokers "$brokers" --prefix "$prefix" --group "$group" --data "$work/tg-$group" \
+    --batch 20 --exit-when-idle 3000 2> "$work/tg-$group.log" &
+  pids+=($!)
+done
+wait "${pids[-1]}" || true
+wait "${pids[-2]}" || true
+"$kezek" kafka journal --brokers "$brokers" --prefix "$prefix" --partition 0 > "$work/tg-journal.txt" 2>&1 ||
+  fail "two groups on one prefix: the journal does not hold: $(cat "$work/tg-journal.txt")"
+"$here/scripts/python-env.sh" python "$here/tests/kafka/check_journal.py" --brokers "$brokers" --prefix "$prefix" \
+  > "$work/tg-check.txt" 2>&1 || fail "two groups on one prefix: the independent checker: $(cat "$work/tg-check.txt")"
+step "two members of different groups on one prefix: one journal, checked"
+# --- 8. Partitions added by hand to the actions topic alone: append refuses to route by them.
+prefix=ap-$run_id
+"$kezek" kafka init --brokers "$brokers" --prefix "$prefix" --partitions 2 > /dev/null
+"$here/scripts/python-env.sh" python - "$brokers" "$prefix.actions" <<'PY' || fail "could not add a partition"
+import sys
+from confluent_kafka.admin import AdminClient, NewPartitions
+admin = AdminClient({"bootstrap.servers": sys.argv[1]})
+for future in admin.create_partitions([NewPartitions(sys.argv[2], 3)]).values():
+    future.result(30)
+PY
+rc=0; "$kezek" append --kafka --quiet --brokers "$brokers" --prefix "$prefix" "$work/five.jsonl" 2> "$work/ap.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "has 3 partitions and $prefix.journal has 2" "$work/ap.err" ||
+  fail "append --kafka over an actions topic with a partition added: exit $rc, $(cat "$work/ap.err")"
+step "append refuses an actions topic whose partitions were added by hand"
+
 step "passed: $kills SIGKILLs of members, one of the broker"
