@@ -37,7 +37,7 @@ BROKERS = os.environ.get("KEZEK_KAFKA_BOOTSTRAP")
 if not BROKERS:
     print("KEZEK_KAFKA_BOOTSTRAP is not set: no broker, skipped")
     sys.exit(77)
-PREFIX = f"serve{os.getpid()}"
+PREFIX = f"serve{os.getpid()}-{int(time.time())}"  # unique on a broker kept between runs (pids wrap)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "http"))
 import serve_test  # noqa: E402  (one checker for the HTTP suites; it counts passed/failed)
 from serve_test import check, iin  # noqa: E402
