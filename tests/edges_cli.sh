@@ -177,11 +177,13 @@ spec "cli: append: an INPUT that is a directory is refused before a data directo
 rc=0; "$K" append --data fromdir . > /dev/null 2> dir.err || rc=$?
 [ "$rc" = 1 ] && grep -q "is a directory" dir.err && [ ! -e fromdir ] || fail "exit $rc, $(cat dir.err), $(ls -d fromdir 2>&1)"
 
-spec "cli: backup: a destination inside the data directory is refused, nothing made, the source untouched"
+spec "cli: backup and replay rebuild: a destination inside the data directory is refused, nothing made, the source untouched"
 before=$(find cut/actions cut/journal -type f | sort | xargs md5sum)
 for inside in cut/journal/bk cut/inside; do
   rc=0; "$K" backup --data cut --to "$inside" > /dev/null 2> bk.err || rc=$?
   [ "$rc" = 1 ] && grep -q "is inside the data directory" bk.err && [ ! -e "$inside" ] || fail "$inside: exit $rc, $(cat bk.err)"
+  rc=0; "$K" replay rebuild --data cut --out "$inside" > /dev/null 2> bk.err || rc=$?
+  [ "$rc" = 2 ] && grep -q "is inside the data directory" bk.err && [ ! -e "$inside" ] || fail "rebuild $inside: exit $rc, $(cat bk.err)"
 done
 [ "$(find cut/actions cut/journal -type f | sort | xargs md5sum)" = "$before" ] || fail "the source's logs changed"
 

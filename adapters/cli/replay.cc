@@ -366,6 +366,7 @@ int RebuildCommand(const Args& args) {
   // The source's logs are what a rebuild reads; its state only answers the comparison at the end,
   // so a state that does not load (what a rebuild repairs) does not stop it.
   const std::string data = args.options.at("--data");
+  if (const auto s = adapters::CheckOutside(data, out); !s.ok()) return fmt::print(stderr, "kezek replay: {}\n", s.ToString()), 2;
   LogsOfDir logs;
   // A journal damaged beyond a torn tail (a changed byte inside it) does not stop a rebuild either:
   // the actions log is opened alone, and the journal is not compared.

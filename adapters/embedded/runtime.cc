@@ -313,21 +313,24 @@ Status Runtime::SettledUnlessBehind(Status folded) {
   return folded.ok() ? settled : folded;
 }
 
+Status CheckOutside(const std::string& data_dir, const std::string& destination) {
+  std::error_code error;
+  const fs::path source = fs::weakly_canonical(fs::absolute(data_dir), error);
+  const fs::path target = fs::weakly_canonical(fs::absolute(destination), error);
+  if (error) return Status::Ok();
+  const auto [mismatch, _] = std::mismatch(source.begin(), source.end(), target.begin(), target.end());
+  if (mismatch != source.end()) return Status::Ok();
+  return Status::InvalidArgument(fmt::format("{} is inside the data directory {}: write it to a place outside it",
+                                             Printable(destination), Printable(data_dir)));
+}
+
 Status Runtime::Backup(const std::string& destination) {
   if (read_only_) return Status::InvalidArgument(fmt::format("{}: opened read-only", dir_));
   std::error_code error;
   if (fs::exists(destination, error)) return Status::InvalidArgument(fmt::format("{}: already exists", destination));
   // A backup inside the directory it copies would copy itself (the logs' folders recursively,
   // without end) and be lost with the directory: refused before anything is made.
-  const fs::path source = fs::weakly_canonical(fs::absolute(dir_), error);
-  const fs::path target = fs::weakly_canonical(fs::absolute(destination), error);
-  if (!error) {
-    const auto [mismatch, _] = std::mismatch(source.begin(), source.end(), target.begin(), target.end());
-    if (mismatch == source.end()) {
-      return Status::InvalidArgument(fmt::format("{} is inside the data directory {}: back up to a place outside it",
-                                                 destination, dir_));
-    }
-  }
+  if (Status s = CheckOutside(dir_, destination); !s.ok()) return s;
   fs::create_directories(destination, error);
   if (error) return Status::IoError(fmt::format("cannot create {}: {}", destination, error.message()));
   const auto copy = [&]() -> Status {

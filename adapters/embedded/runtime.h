@@ -57,6 +57,10 @@ namespace kezek::adapters {
 // for a data directory. Its text says what it is.
 inline constexpr const char* kUnfinishedFile = "UNFINISHED";
 
+// InvalidArgument when `destination` is `data_dir` or inside it (a copy or a rebuild written
+// there would be read as part of its source, or lost with it); OK otherwise.
+Status CheckOutside(const std::string& data_dir, const std::string& destination);
+
 class Runtime {
  public:
   struct Options {
