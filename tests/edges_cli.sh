@@ -335,4 +335,19 @@ for command in "status --data rebuilt" "replay verify --data rebuilt" "run --dat
     || fail "$command: exit $rc, $(cat unfinished.err)"
 done
 
+spec "cli: stats and explain refuse a journal the state contradicts (cut short), and a directory given as a journal file"
+"$K" append --data short --quiet a.jsonl > /dev/null 2>&1
+seg=short/journal/00000000000000000000.seg
+truncate -s $(( $(stat -c %s "$seg") / 2 )) "$seg"
+for command in "stats --data short" "explain 1000001 --data short"; do
+  rc=0; "$K" $command > short.out 2> short.err || rc=$?
+  [ "$rc" = 1 ] && grep -q "journal records but the journal holds" short.err && [ ! -s short.out ] ||
+    fail "$command: exit $rc, $(cat short.err) $(head -c 200 short.out)"
+done
+for command in "stats --journal short" "journal short" "stats --journal short/journal"; do
+  rc=0; "$K" $command > /dev/null 2> short.err || rc=$?
+  [ "$rc" = 1 ] && grep -q "it is a data directory\|it is a directory, not a journal file" short.err ||
+    fail "$command: exit $rc, $(cat short.err)"
+done
+
 echo "edges_cli: every specification holds"

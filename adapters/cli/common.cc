@@ -173,6 +173,7 @@ adapters::Status OpenLogsOf(const std::string& data, const std::function<void(co
   if (s.code() != adapters::Status::Code::kCorruption && !no_state) return s;
   out->open_problem = no_state ? "the data directory has no state (a writer, 'kezek run', derives one from its logs)"
                                : fmt::format("the data directory does not open: {}", s.ToString());
+  out->damaged = !no_state;
   adapters::SegmentLog::Options log_options;
   log_options.read_only = true;
   // The journal first, as a read-only runtime opens them (Runtime::OpenLogs): the actions log,
@@ -377,6 +378,12 @@ void CatchInterrupt(bool on) { std::signal(SIGINT, on ? OnInterrupt : SIG_DFL); 
 std::atomic<bool>& Interrupted() { return g_interrupted; }
 
 std::string JournalFileMistake(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return std::filesystem::exists(std::filesystem::path(path) / "KEZEK", error)
+               ? "it is a data directory: '--data DIR' reads a data directory's journal"
+               : "it is a directory, not a journal file";
+  }
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) return "";
   unsigned char head[12] = {0};  // a journal file: u32 length, then the record (identifier at 4)

@@ -99,6 +99,7 @@ struct LogsOfDir {
   std::unique_ptr<adapters::Runtime> runtime;              // when the directory opens
   std::unique_ptr<adapters::SegmentLog> actions, journal;  // when it does not
   std::string open_problem;  // why it does not, a clause ("the data directory does not open: …"; "" when it does)
+  bool damaged = false;      // it does not open for a corruption (not merely for want of a state)
   adapters::SegmentLog& actions_log() { return runtime ? runtime->actions_log() : *actions; }
   adapters::SegmentLog& journal_log() { return runtime ? runtime->journal_log() : *journal; }
 };

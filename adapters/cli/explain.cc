@@ -100,9 +100,18 @@ int Explain(int argc, char** argv) {
     if (!s.ok()) return Fail(s);
     fmt::print(stderr, "kezek explain: {}\n", AsOfText(point));
   } else {
-    std::unique_ptr<adapters::SegmentLog> journal;
-    if (const auto s = adapters::OpenLogs(data, nullptr, &journal); !s.ok()) return Fail(s);
-    if (const auto s = Models(*journal, data, &models); !s.ok()) return Fail(s);
+    // The state's meta is read too (not the state): the opening checks the journal against it.
+    LogsOfDir logs;
+    if (const auto s = OpenLogsOf(data, [](const std::string& said) { fmt::print(stderr, "kezek explain: {}\n", said); }, &logs);
+        !s.ok()) {
+      return Fail(s);
+    }
+    if (logs.damaged) {
+      fmt::print(stderr, "kezek explain: {}\n", logs.open_problem);
+      SayRepair("explain", data);
+      return 1;
+    }
+    if (const auto s = Models(logs.journal_log(), data, &models); !s.ok()) return Fail(s);
   }
   const bool audit = args->options.contains("--audit");
   const auto view = models.Explain(application, audit);

@@ -119,20 +119,25 @@ int Stats(int argc, char** argv) {
     if (!s.ok()) return fmt::print(stderr, "kezek stats: {}\n", s.ToString()), 1;
     fmt::print(stderr, "kezek stats: {}\n", AsOfText(point));
   } else if (from_data) {
-    // The journal alone: the state (seconds to load for a country) is not needed.
+    // The journal; the state's meta alone (seconds to load the whole state for a country), which
+    // the opening checks the logs against: a journal the state contradicts (cut short, another
+    // directory's) is reported, not counted as this directory's.
     const std::string data = args->options.at("--data");
     std::error_code error;
     if (!fs::is_regular_file(fs::path(data) / "KEZEK", error)) {
       return fmt::print(stderr, "kezek stats: {}: no Kezek data directory (no KEZEK marker)\n", adapters::Printable(data)), 1;
     }
-    std::unique_ptr<adapters::SegmentLog> journal;
-    adapters::SegmentLog::Options log_options;
-    log_options.read_only = true;
-    adapters::SegmentLog::Recovery recovery;
-    if (const auto s = adapters::SegmentLog::Open((fs::path(data) / "journal").string(), log_options, &journal, &recovery);
+    LogsOfDir logs;
+    if (const auto s = OpenLogsOf(data, [](const std::string& said) { fmt::print(stderr, "kezek stats: {}\n", said); }, &logs);
         !s.ok()) {
       return fmt::print(stderr, "kezek stats: {}\n", s.ToString()), 1;
     }
+    if (logs.damaged) {
+      fmt::print(stderr, "kezek stats: {}\n", logs.open_problem);
+      SayRepair("stats", data);
+      return 1;
+    }
+    adapters::SegmentLog* journal = &logs.journal_log();
     Progress progress("stats", "records", journal->end());
     const auto s = journal->Read(0, [&](uint64_t index, std::span<const uint8_t> r) {
       if (Interrupted().load()) return false;
