@@ -350,4 +350,17 @@ for command in "stats --journal short" "journal short" "stats --journal short/jo
     fail "$command: exit $rc, $(cat short.err)"
 done
 
+spec "cli: a state without its CURRENT file is damage: run refuses and writes nothing, verify and rebuild go on"
+"$K" append --data nocurrent --quiet a.jsonl > /dev/null 2>&1
+rm nocurrent/state/CURRENT
+listing=$(ls nocurrent/state)
+rc=0; "$K" run --data nocurrent > /dev/null 2> nocurrent.err || rc=$?
+[ "$rc" = 1 ] && grep -q "a state directory without its CURRENT file" nocurrent.err || fail "run: exit $rc, $(cat nocurrent.err)"
+[ "$(ls nocurrent/state)" = "$listing" ] || fail "run wrote into the damaged state: $(ls nocurrent/state)"
+rc=0; "$K" replay verify --data nocurrent > nocurrent.out 2>&1 || rc=$?
+[ "$rc" = 1 ] && grep -q "^fold: equal" nocurrent.out && grep -q "^state: DIFFERS: .*without its CURRENT file" nocurrent.out ||
+  fail "verify: exit $rc, $(cat nocurrent.out)"
+rc=0; "$K" replay rebuild --data nocurrent --out nocurrent-rebuilt > nocurrent.out 2>&1 || rc=$?
+[ "$rc" = 1 ] && grep -q "^journal: equal to the source's" nocurrent.out || fail "rebuild: exit $rc, $(cat nocurrent.out)"
+
 echo "edges_cli: every specification holds"

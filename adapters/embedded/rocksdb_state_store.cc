@@ -78,6 +78,18 @@ RocksDbStateStore::~RocksDbStateStore() {
 
 Status RocksDbStateStore::Open(const std::string& path, const Options& options,
                                std::unique_ptr<RocksDbStateStore>* store) {
+  // A state directory holding files but no CURRENT (RocksDB's entry point) is damaged: opened by
+  // a writer, RocksDB would begin a new database over its files (a new MANIFEST and CURRENT), and
+  // read-only it fails with a bare I/O error. Corruption, saying what is missing, and nothing written.
+  {
+    std::error_code error;
+    const bool current = std::filesystem::exists(std::filesystem::path(path) / "CURRENT", error);
+    const bool empty = !std::filesystem::exists(path, error) || std::filesystem::is_empty(path, error);
+    if (!current && (!empty || options.read_only) && std::filesystem::exists(path, error)) {
+      return Status::Corruption(fmt::format("{}: a state directory without its CURRENT file ({}): the state is "
+                                            "damaged, and left as it is", path, empty ? "empty" : "it holds files"));
+    }
+  }
   std::unique_ptr<RocksDbStateStore> s(new RocksDbStateStore(path, options));
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
