@@ -329,7 +329,7 @@ spec "cli: a rebuild marks its new directory unfinished until it is whole: every
 [ ! -e rebuilt/UNFINISHED ] || fail "a finished rebuild left its UNFINISHED mark"
 "$K" status --data rebuilt > /dev/null 2>&1 || fail "status refuses a finished rebuild"
 echo "a rebuild ('kezek replay rebuild') that stopped before it finished: remove this directory and rebuild" > rebuilt/UNFINISHED
-for command in "status --data rebuilt" "replay verify --data rebuilt" "run --data rebuilt"; do
+for command in "status --data rebuilt" "replay verify --data rebuilt" "run --data rebuilt" "journal --data rebuilt"; do
   rc=0; "$K" $command > /dev/null 2> unfinished.err || rc=$?
   [ "$rc" != 0 ] && grep -q "rebuilt: not a whole data directory: a rebuild ('kezek replay rebuild') that stopped" unfinished.err \
     || fail "$command: exit $rc, $(cat unfinished.err)"
@@ -362,5 +362,14 @@ rc=0; "$K" replay verify --data nocurrent > nocurrent.out 2>&1 || rc=$?
   fail "verify: exit $rc, $(cat nocurrent.out)"
 rc=0; "$K" replay rebuild --data nocurrent --out nocurrent-rebuilt > nocurrent.out 2>&1 || rc=$?
 [ "$rc" = 1 ] && grep -q "^journal: equal to the source's" nocurrent.out || fail "rebuild: exit $rc, $(cat nocurrent.out)"
+
+spec "cli: journal --data reads the journal of a directory whose actions log is damaged (the verbatim actions are there)"
+"$K" append --data badactions --quiet a.jsonl > /dev/null 2>&1
+python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(200); b = f.read(1); f.seek(200); f.write(bytes([b[0] ^ 0x40]))' \
+  badactions/actions/00000000000000000000.seg
+rc=0; "$K" status --data badactions > /dev/null 2>&1 || rc=$?
+[ "$rc" != 0 ] || fail "the damaged actions log was not noticed"
+"$K" journal --data badactions > badactions.jsonl 2> badactions.err || fail "journal --data: $(cat badactions.err)"
+[ "$(wc -l < badactions.jsonl)" = "$(wc -l < a.jsonl)" ] || fail "$(wc -l < badactions.jsonl) records printed"
 
 echo "edges_cli: every specification holds"

@@ -50,9 +50,10 @@ int Journal(int argc, char** argv) {
     if (problem.empty()) fmt::print("{}\n", codec.RecordToJson(bytes));
   };
   if (from_data) {
-    // The journal alone, read-only beside a writer: a damaged or missing state does not matter.
-    std::unique_ptr<adapters::SegmentLog> actions, journal;
-    if (const auto s = adapters::OpenLogs(args->options.at("--data"), &actions, &journal); !s.ok()) {
+    // The journal alone, read-only beside a writer: a damaged or missing state does not matter,
+    // nor a damaged actions log (the journal is then where the verbatim actions are read).
+    std::unique_ptr<adapters::SegmentLog> journal;
+    if (const auto s = adapters::OpenLogs(args->options.at("--data"), nullptr, &journal); !s.ok()) {
       return fmt::print(stderr, "kezek journal: {}\n", s.ToString()), 1;
     }
     if (const auto s = journal->Read(0, [&](uint64_t, std::span<const uint8_t> r) { visit(r); return problem.empty(); }); !s.ok()) {

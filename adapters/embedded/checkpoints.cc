@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <zstd.h>
 
+#include "adapters/embedded/runtime.h"
 #include "adapters/embedded/segment_log.h"
 #include "decisions_generated.h"
 #include "engine/bytes.h"
@@ -314,6 +315,7 @@ Status OpenLogs(const std::string& data, std::unique_ptr<SegmentLog>* actions, s
   if (!fs::is_regular_file(fs::path(data) / "KEZEK", ec)) {
     return Status::NotFound(fmt::format("{}: no Kezek data directory (no KEZEK marker)", data));
   }
+  if (Status s = CheckFinished(data); !s.ok()) return s;
   SegmentLog::Options options;
   options.read_only = true;
   SegmentLog::Recovery recovery;

@@ -56,14 +56,7 @@ Status CheckMarker(const std::string& dir, bool read_only, bool write) {
       return Status::InvalidArgument(fmt::format("{}: marker says '{}', expected '{}'", marker.string(),
                                                  text.substr(0, 60), std::string(kMarker, std::strlen(kMarker) - 1)));
     }
-    if (const fs::path unfinished = fs::path(dir) / kUnfinishedFile; fs::exists(unfinished, error)) {
-      std::ifstream why(unfinished);
-      std::string said((std::istreambuf_iterator<char>(why)), std::istreambuf_iterator<char>());
-      while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) said.pop_back();
-      return Status::InvalidArgument(fmt::format("{}: not a whole data directory: {} ({} says so)", dir,
-                                                 Printable(said.substr(0, 300)), unfinished.string()));
-    }
-    return Status::Ok();
+    return CheckFinished(dir);
   }
   for (const auto& entry : fs::directory_iterator(dir, error)) {
     // LOCK, and KEZEK itself when a writer is making the directory just now (its marker written
@@ -311,6 +304,17 @@ Status Runtime::SettledUnlessBehind(Status folded) {
   if (options_.write_behind) return folded;
   Status settled = Settle();
   return folded.ok() ? settled : folded;
+}
+
+Status CheckFinished(const std::string& dir) {
+  std::error_code error;
+  const fs::path unfinished = fs::path(dir) / kUnfinishedFile;
+  if (!fs::exists(unfinished, error)) return Status::Ok();
+  std::ifstream why(unfinished);
+  std::string said((std::istreambuf_iterator<char>(why)), std::istreambuf_iterator<char>());
+  while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) said.pop_back();
+  return Status::InvalidArgument(fmt::format("{}: not a whole data directory: {} ({} says so)", dir,
+                                             Printable(said.substr(0, 300)), unfinished.string()));
 }
 
 Status CheckOutside(const std::string& data_dir, const std::string& destination) {

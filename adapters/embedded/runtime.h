@@ -56,6 +56,8 @@ namespace kezek::adapters {
 // opening (read-only too), naming why, so that a maker killed half-way leaves nothing that passes
 // for a data directory. Its text says what it is.
 inline constexpr const char* kUnfinishedFile = "UNFINISHED";
+// InvalidArgument, with the file's words, when `dir` holds kUnfinishedFile; OK otherwise.
+Status CheckFinished(const std::string& dir);
 
 // InvalidArgument when `destination` is `data_dir` or inside it (a copy or a rebuild written
 // there would be read as part of its source, or lost with it); OK otherwise.
