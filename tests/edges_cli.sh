@@ -371,5 +371,8 @@ rc=0; "$K" status --data badactions > /dev/null 2>&1 || rc=$?
 [ "$rc" != 0 ] || fail "the damaged actions log was not noticed"
 "$K" journal --data badactions > badactions.jsonl 2> badactions.err || fail "journal --data: $(cat badactions.err)"
 [ "$(wc -l < badactions.jsonl)" = "$(wc -l < a.jsonl)" ] || fail "$(wc -l < badactions.jsonl) records printed"
+rc=0; "$K" replay verify --data badactions --json > badactions.json 2> /dev/null || rc=$?
+[ "$rc" = 1 ] && json_lines badactions.json && grep -q '^{"verified": false, "problem": ".*valid records follow' badactions.json ||
+  fail "verify --json on logs that do not open: exit $rc, $(cat badactions.json)"
 
 echo "edges_cli: every specification holds"

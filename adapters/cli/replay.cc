@@ -155,7 +155,13 @@ int VerifyCommand(const Args& args) {
   // without it. The state itself is not loaded unless it must be (see state_hash below).
   const std::string data = args.options.at("--data");
   LogsOfDir logs;
-  if (const auto s = OpenLogsOf(data, SayReplay, &logs); !s.ok()) return Fail(s);
+  if (const auto s = OpenLogsOf(data, SayReplay, &logs); !s.ok()) {
+    // Nothing to report on but why: a JSON consumer still gets its one object.
+    if (args.options.contains("--json")) {
+      fmt::print("{{\"verified\": false, \"problem\": {}}}\n", projections::JsonQuoted(s.ToString()));
+    }
+    return Fail(s);
+  }
   std::unique_ptr<adapters::Runtime>& runtime = logs.runtime;
   std::future<std::pair<adapters::Status, Sha256>> stored;  // the stored entries hashed beside the fold
   replay::VerifySource source;
