@@ -349,8 +349,12 @@ Status Member::Restore(int32_t partition, const std::string& path, uint64_t comm
     puts.push_back({family, key.substr(1), std::move(*value), false});
   }
   if (applied != committed) {
-    return Status::Corruption(fmt::format("{} partition {}: the changelog reflects {} inputs, the group committed {}",
-                                          topics_.state, partition, applied, committed));
+    return Status::Corruption(fmt::format(
+        "{} partition {}: the changelog reflects {} inputs, the group {} committed {}{}", topics_.state, partition, applied,
+        o_.group, committed,
+        committed == 0 ? ": is this the group that folds these topics? (--group names it; a new group over topics "
+                         "another group folded starts from nothing the changelog agrees with)"
+                       : ""));
   }
   if (Status s = RocksDbStateStore::Open(path, {.read_only = false, .sync = false}, local); !s.ok()) return s;
   StateCommit commit{applied, [&](const std::function<void(const state_codec::Put&)>& put) {
