@@ -111,6 +111,10 @@ for prefix in "" "a/b" $'a\x01'; do
   out=$(timeout 20 "$kezek" kafka init --brokers 127.0.0.1:9092 --prefix "$prefix" --partitions 2 2>&1); rc=$?
   [ $rc -eq 2 ] && grep -q "is no topic prefix\|needs a value, not an empty one" <<< "$out" || { echo "FAIL: kafka init --prefix '$prefix': exit $rc: $out"; exit 1; }
 done
+printf 'brokers = 127.0.0.1:9092\nprefix = \n' > /tmp/kezek-cli-help.conf  # an empty value, as an empty flag
+out=$(timeout 20 "$kezek" kafka init --config /tmp/kezek-cli-help.conf --partitions 2 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "line 2: prefix needs a value, not an empty one" <<< "$out" ||
+  { echo "FAIL: an empty value in --config: exit $rc: $out"; exit 1; }
 rm -f /tmp/kezek-cli-help.conf
 out=$(timeout 20 "$kezek" serve --data /tmp/kezek-cli-help-never --keys /dev/zero 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "more than 4194304 bytes" <<< "$out" && [ ! -e /tmp/kezek-cli-help-never ] ||

@@ -292,6 +292,11 @@ bool MergeConfig(Args* args, const std::vector<std::string>& allowed) {
       fmt::print(stderr, "kezek: --config {} line {}: {} is already set on line {}\n", shown, number, key.substr(2), at->second);
       return false;
     }
+    // An empty value is refused as an empty flag is ("--group ''" needs a value).
+    if (trim(line.substr(eq + 1)).empty()) {
+      fmt::print(stderr, "kezek: --config {} line {}: {} needs a value, not an empty one\n", shown, number, key.substr(2));
+      return false;
+    }
     args->options.try_emplace(key, trim(line.substr(eq + 1)));  // a flag given too wins
   }
   return true;
