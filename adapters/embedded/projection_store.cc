@@ -6,6 +6,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include "adapters/embedded/rocksdb_state_store.h"
 #include "adapters/embedded/segment_log.h"
 #include "engine/bytes.h"
 #include "events/journal_chain.h"
@@ -20,7 +21,7 @@ constexpr uint64_t kRecordsPerCommit = 65'536;  // while catching up: bounded wr
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
   if (s.IsCorruption()) return Status::Corruption(fmt::format("{}: {}", what, s.ToString()));
-  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+  if (s.IsIOError() && LockHeldElsewhere(s.ToString())) {
     return Status::Busy(fmt::format("{}: {} (is a kezek serve running on this data directory?)", what, s.ToString()));
   }
   return Status::IoError(fmt::format("{}: {}", what, s.ToString()));

@@ -16,6 +16,12 @@
 #include "engine/state_codec.h"
 
 namespace kezek::adapters {
+
+bool LockHeldElsewhere(const std::string& rocksdb_error) {
+  return rocksdb_error.find("lock") != std::string::npos &&
+         (rocksdb_error.find("Resource temporarily unavailable") != std::string::npos ||
+          rocksdb_error.find("lock hold by current process") != std::string::npos);
+}
 namespace {
 
 namespace fs = std::filesystem;
@@ -24,7 +30,7 @@ constexpr const char* kAppliedKey = "applied";
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
   if (s.IsCorruption()) return Status::Corruption(fmt::format("{}: {}", what, s.ToString()));
-  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) return Status::Busy(fmt::format("{}: {}", what, s.ToString()));
+  if (s.IsIOError() && LockHeldElsewhere(s.ToString())) return Status::Busy(fmt::format("{}: {}", what, s.ToString()));
   return Status::IoError(fmt::format("{}: {}", what, s.ToString()));
 }
 

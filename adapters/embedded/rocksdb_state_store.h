@@ -41,6 +41,11 @@ class WriteBatch;
 
 namespace kezek::adapters {
 
+// Whether a RocksDB I/O error's text says that another process holds the database's LOCK (its
+// flock: "Resource temporarily unavailable"; this process: "lock hold by current process"), as
+// opposed to a LOCK file that cannot be made (a read-only directory, a missing one).
+bool LockHeldElsewhere(const std::string& rocksdb_error);
+
 class RocksDbStateStore final : public StateStore {
  public:
   struct Options {
