@@ -86,14 +86,23 @@ TEST_CASE("state store: changed entries after each action add up to the full sna
   CHECK(engine.StateHash() == reloaded.StateHash());
 }
 
-TEST_CASE("state store: entries that decode but disagree are refused, naming how, leaving an empty state") {
+namespace {
+
+// A small city's history folded (50 applications over 3 months).
+void FoldSmallCity(Engine* engine) {
   workload::SimulationOptions options;
   options.seed = 7;
   options.applications = 50;
   options.months = 3;
   const auto log = SimulatedLog(options, nullptr);
+  for (size_t i = 0; i < log.size(); ++i) (void)engine->Apply(log[i], i);
+}
+
+}  // namespace
+
+TEST_CASE("state store: entries that decode but disagree are refused, naming how, leaving an empty state") {
   Engine engine;
-  for (size_t i = 0; i < log.size(); ++i) (void)engine.Apply(log[i], i);
+  FoldSmallCity(&engine);
   const Store store = Snapshot(engine);
   // Every kindergarten left out: the first group (in id order) names one that is not stored.
   Engine reloaded;
@@ -133,13 +142,8 @@ TEST_CASE("state store: an enumerator past its enumeration's last value does not
   CHECK_FALSE(state_codec::LoadEntry(state_codec::Family::kCalendar, day_key,
                                      std::string(1, static_cast<char>(static_cast<int>(fb::DayKind::MAX) + 1)), &state));
   // A voucher: its queue (4 bytes), its state (one byte: Free, Held, InUse, Used), its holder (8).
-  workload::SimulationOptions options;
-  options.seed = 7;
-  options.applications = 50;
-  options.months = 3;
-  const auto log = SimulatedLog(options, nullptr);
   Engine engine;
-  for (size_t i = 0; i < log.size(); ++i) (void)engine.Apply(log[i], i);
+  FoldSmallCity(&engine);
   const Store store = Snapshot(engine);
   const auto voucher = std::find_if(store.begin(), store.end(), [](const auto& entry) {
     return static_cast<state_codec::Family>(entry.first.first) == state_codec::Family::kVouchers;

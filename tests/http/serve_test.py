@@ -100,6 +100,19 @@ class Server:
         return self.process.wait(timeout=30)
 
 
+def closed_of(sockets):
+    """The indexes of the sockets the server has closed (read without blocking)."""
+    closed = []
+    for k, s in enumerate(sockets):
+        s.setblocking(False)
+        try:
+            if s.recv(1) == b"":
+                closed.append(k)
+        except (BlockingIOError, ConnectionResetError):
+            pass
+    return closed
+
+
 def call(server, method, path, key=None, body=None, content_type="application/json", headers=None):
     data = body.encode() if isinstance(body, str) else body
     request = urllib.request.Request(server.base + path, data=data, method=method)
@@ -630,15 +643,7 @@ def main():
                 select.select([idle[k]], [], [], 5)
 
             def closed_ones():
-                closed = []
-                for k, s in enumerate(idle):
-                    s.setblocking(False)
-                    try:
-                        if s.recv(1) == b"":
-                            closed.append(k)
-                    except (BlockingIOError, ConnectionResetError):
-                        pass
-                return closed
+                return closed_of(idle)
             closed = closed_ones()
             # At the cap a new connection closes the one idle the longest (nginx's reuse of
             # keep-alive connections): the first 40 opened, not the 40 newest.
@@ -689,17 +694,6 @@ def main():
                                                       source_address=("127.0.0.4", 0)))
                 time.sleep(0.05)  # paced: fewer closes under way than limits::kEvictingMax
             time.sleep(0.3)  # (all of it well inside the 10 s a new connection has for its headers)
-
-            def closed_of(sockets):
-                closed = []
-                for k, s in enumerate(sockets):
-                    s.setblocking(False)
-                    try:
-                        if s.recv(1) == b"":
-                            closed.append(k)
-                    except (BlockingIOError, ConnectionResetError):
-                        pass
-                return closed
             flood_closed, pooled_closed = closed_of(flood), closed_of(pooled)
             check("at the cap the address holding the most loses its connections, not a pool's from another",
                   pooled_closed == [] and len(flood_closed) >= 15 and max(flood_closed) < len(flood_closed) + 8,
