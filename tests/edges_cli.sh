@@ -323,6 +323,25 @@ for command in "run --data lastframe" "append --data lastframe --quiet /dev/null
   cmp -s "$seg" lastframe.seg || fail "$command cut the actions log"
 done
 
+spec "cli: nor of an input the journal holds records of, the state behind it (a crash between the two): left as it is"
+head -n 300 a.jsonl > first300.jsonl
+sed -n 301,310p a.jsonl > next10.jsonl
+"$K" append --data behind --quiet first300.jsonl > /dev/null 2>&1
+cp -a behind/state behind-state300
+"$K" append --data behind --quiet next10.jsonl > /dev/null 2>&1
+rm -rf behind/state && mv behind-state300 behind/state  # the journal at 310 inputs, the state at 300
+seg=behind/actions/00000000000000000000.seg
+last=$(python3 -c 'import struct, sys
+data = open(sys.argv[1], "rb").read(); at = last = 0
+while at + 12 <= len(data):
+    last = at; at += 12 + struct.unpack_from("<I", data, at + 4)[0]
+print(last)' "$seg")
+truncate -s $((last + 30)) "$seg"  # input 309's frame cut short: journaled, so no torn write
+cp "$seg" behind.seg
+rc=0; "$K" run --data behind > /dev/null 2> behind.err || rc=$?
+[ "$rc" = 1 ] && grep -q "so this is damage, not a torn write: left as it is" behind.err || fail "run: exit $rc, $(cat behind.err)"
+cmp -s "$seg" behind.seg || fail "run cut the actions log"
+
 spec "cli: a rebuild marks its new directory unfinished until it is whole: every opening refuses one that stopped half-way"
 "$K" append --data rbsource --quiet a.jsonl > /dev/null 2>&1
 "$K" replay rebuild --data rbsource --out rebuilt > rebuilt.out 2>&1 || fail "the rebuild failed: $(tail -3 rebuilt.out)"

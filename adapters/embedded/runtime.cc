@@ -12,9 +12,11 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
+#include "decisions_generated.h"
 #include "engine/assert.h"
 
 namespace kezek::adapters {
@@ -229,17 +231,33 @@ Status Runtime::OpenState() {
   return read_only_ && options_.defer_state ? partition_->LoadMeta() : partition_->LoadState();
 }
 
+namespace {
+// How many inputs the journal holds records of: its last record's input offset + 1 (0 when it is
+// empty, or its last record does not read: the partition's own checks say why later).
+uint64_t InputsJournaled(SegmentLog* journal) {
+  if (journal == nullptr || journal->end() == 0) return 0;
+  std::vector<uint8_t> bytes;
+  if (!journal->ReadRecord(journal->end() - 1, &bytes).ok()) return 0;
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size());
+  if (!fb::VerifyJournalRecordBuffer(verifier)) return 0;
+  return fb::GetJournalRecord(bytes.data())->input_offset() + 1;
+}
+}  // namespace
+
 // Both segment logs, their torn tails cut (read-only: reported and left).
 Status Runtime::OpenLogs() {
   const char* torn = read_only_ ? "a torn tail (or a record being written) of" : "torn tail of";
   const char* done = read_only_ ? "left" : "dropped";
   const auto open = [&](const char* name, const char* label, std::unique_ptr<SegmentLog>* log) {
     SegmentLog::Recovery recovery;
-    // A writer has loaded its state first: no frame of a record the state reflects is cut.
+    // A writer has loaded its state, and opened its journal, first: no frame of a record the
+    // state reflects is cut, nor of an input the journal already holds records of (journaled,
+    // perhaps answered, the state not written yet: write-behind, or a crash between the two).
     SegmentLog::Options log_options = options_.log;
     if (!read_only_ && partition_ != nullptr) {
-      log_options.reflected = std::string_view(name) == "actions" ? partition_->applied()
-                                                                   : partition_->engine().state().next_sequence;
+      log_options.reflected = std::string_view(name) == "actions"
+                                  ? std::max(partition_->applied(), InputsJournaled(journal_.get()))
+                                  : partition_->engine().state().next_sequence;
     }
     if (Status s = SegmentLog::Open((fs::path(dir_) / name).string(), log_options, log, &recovery); !s.ok()) return s;
     if (recovery.dropped_bytes > 0) {
@@ -256,8 +274,8 @@ Status Runtime::OpenLogs() {
     if (options_.between_logs) options_.between_logs();
     if (Status s = open("actions", "actions log", &actions_); !s.ok()) return s;
   } else {
-    if (Status s = open("actions", "actions log", &actions_); !s.ok()) return s;
     if (Status s = open("journal", "journal", &journal_); !s.ok()) return s;
+    if (Status s = open("actions", "actions log", &actions_); !s.ok()) return s;
   }
   inputs_ = std::make_unique<SegmentPiece>(actions_.get());
   sink_ = std::make_unique<SegmentPiece>(journal_.get());

@@ -259,9 +259,9 @@ Status SegmentLog::ScanSegment(Segment& segment, bool last, Recovery* recovery) 
       valid_after = GetU32(data.data() + probe) == kMagic && CheckFrame(data, probe, &ignored).empty();
     }
     if (const uint64_t record = segment.first + segment.records; last && !valid_after && record < options_.reflected) {
-      return Status::Corruption(fmt::format("{}: byte offset {} (record {}): expected {}; the state reflects the first {} records, "
-                                            "so this is damage, not a torn write: left as it is",
-                                            segment.path, pos, record, problem, options_.reflected));
+      return Status::Corruption(fmt::format("{}: byte offset {} (record {}): expected {}; the state or the journal "
+                                            "reflects the first {} records, so this is damage, not a torn write: "
+                                            "left as it is", segment.path, pos, record, problem, options_.reflected));
     }
     if (!last || valid_after) {
       return Status::Corruption(fmt::format("{}: byte offset {} (record {}): expected {}; {}", segment.path, pos,

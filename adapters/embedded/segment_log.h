@@ -69,8 +69,9 @@ class SegmentLog {
     bool sync = true;  // false only for tests and benchmarks that measure without fsync
     bool read_only = false;
     // How many records something durable already reflects (a writer's state: the inputs it
-    // folded, the records it journaled): a bad frame among them is damage, not a torn write, and
-    // is refused (Corruption) and left as it is, never cut as a torn tail.
+    // folded, the records it journaled; its journal: the inputs it holds records of): a bad frame
+    // among them is damage, not a torn write, and is refused (Corruption) and left as it is,
+    // never cut as a torn tail.
     uint64_t reflected = 0;
   };
 
