@@ -1065,7 +1065,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     response_ = std::make_shared<Response>(std::move(response));
     Lowest().expires_after(std::chrono::seconds(limits::kBodyTimeoutSeconds));
-    bhttp::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code error, size_t) {
+    // An answer that changes nothing when cut (a read's, a refusal's: all but a post's) may be
+    // closed for room while it is written, as a connection waiting for a request may: a client
+    // that pipelines reads and never takes their answers holds no connection for good.
+    const bool evictable = route != "/v1/actions";
+    if (evictable) Waiting(true);
+    bhttp::async_write(stream_, *response_, [self = shared_from_this(), evictable](beast::error_code error, size_t) {
+      if (evictable) self->Waiting(false);
+      if (self->evicted_) return;  // closed for room (its Fail ran)
       if (error) return self->Fail(error);
       if (!self->response_->keep_alive() || self->server_.stopping) return self->Close();
       self->ReadHeader(false);
@@ -1126,7 +1133,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Stream stream_;
   Server::Impl& server_;
   std::shared_ptr<Server::Impl::IdleTicket> ticket_ = std::make_shared<Server::Impl::IdleTicket>();
-  bool waiting_ = false;  // for a request's headers (or a TLS handshake): what eviction may close
+  bool waiting_ = false;  // for a request's headers (or a TLS handshake), or writing a read's answer: what eviction may close
   bool evicted_ = false;  // closed to make room for a new connection
   bool draining_ = false;  // reading and dropping what a refused client still sends
   beast::flat_buffer buffer_;
