@@ -369,7 +369,7 @@ for command in "stats --journal short" "journal short" "stats --journal short/jo
     fail "$command: exit $rc, $(cat short.err)"
 done
 
-spec "cli: a state without its CURRENT file is damage: run refuses and writes nothing, verify and rebuild go on"
+spec "cli: a state without its CURRENT file (or the MANIFEST it names) is damage: run refuses and writes nothing, verify and rebuild go on"
 "$K" append --data nocurrent --quiet a.jsonl > /dev/null 2>&1
 rm nocurrent/state/CURRENT
 listing=$(ls nocurrent/state)
@@ -381,6 +381,12 @@ rc=0; "$K" replay verify --data nocurrent > nocurrent.out 2>&1 || rc=$?
   fail "verify: exit $rc, $(cat nocurrent.out)"
 rc=0; "$K" replay rebuild --data nocurrent --out nocurrent-rebuilt > nocurrent.out 2>&1 || rc=$?
 [ "$rc" = 1 ] && grep -q "^journal: equal to the source's" nocurrent.out || fail "rebuild: exit $rc, $(cat nocurrent.out)"
+"$K" append --data nomanifest --quiet a.jsonl > /dev/null 2>&1
+rm nomanifest/state/MANIFEST-*
+for command in "run --data nomanifest" "replay verify --data nomanifest"; do
+  rc=0; "$K" $command > nocurrent.out 2>&1 || rc=$?
+  [ "$rc" = 1 ] && grep -q "CURRENT names MANIFEST-[0-9]*, which is not there" nocurrent.out || fail "$command: exit $rc, $(cat nocurrent.out)"
+done
 
 spec "cli: journal --data reads the journal of a directory whose actions log is damaged (the verbatim actions are there)"
 "$K" append --data badactions --quiet a.jsonl > /dev/null 2>&1

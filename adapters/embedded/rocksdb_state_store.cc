@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <string_view>
 #include <thread>
 
@@ -94,6 +95,17 @@ Status RocksDbStateStore::Open(const std::string& path, const Options& options,
     if (!current && (!empty || options.read_only) && std::filesystem::exists(path, error)) {
       return Status::Corruption(fmt::format("{}: a state directory without its CURRENT file ({}): the state is "
                                             "damaged, and left as it is", path, empty ? "empty" : "it holds files"));
+    }
+    // CURRENT names the MANIFEST (the list of the database's files) in force: one gone is damage too.
+    if (current) {
+      std::ifstream in(std::filesystem::path(path) / "CURRENT");
+      std::string manifest;
+      std::getline(in, manifest);
+      if (!manifest.empty() && manifest.find('/') == std::string::npos &&
+          !std::filesystem::exists(std::filesystem::path(path) / manifest, error)) {
+        return Status::Corruption(fmt::format("{}: CURRENT names {}, which is not there: the state is damaged, and "
+                                              "left as it is", path, Printable(manifest)));
+      }
     }
   }
   std::unique_ptr<RocksDbStateStore> s(new RocksDbStateStore(path, options));

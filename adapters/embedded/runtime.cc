@@ -327,10 +327,15 @@ Status Runtime::SettledUnlessBehind(Status folded) {
 Status CheckFinished(const std::string& dir) {
   std::error_code error;
   const fs::path unfinished = fs::path(dir) / kUnfinishedFile;
-  if (!fs::exists(unfinished, error)) return Status::Ok();
-  std::ifstream why(unfinished);
-  std::string said((std::istreambuf_iterator<char>(why)), std::istreambuf_iterator<char>());
-  while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) said.pop_back();
+  if (!fs::exists(unfinished, error) && !fs::is_symlink(unfinished, error)) return Status::Ok();
+  // Its words, when it is a readable file that holds some; else what it is says enough.
+  std::string said;
+  if (fs::is_regular_file(unfinished, error)) {
+    std::ifstream why(unfinished);
+    std::getline(why, said);
+  }
+  while (!said.empty() && (said.back() == '\r' || said.back() == ' ')) said.pop_back();
+  if (said.empty()) said = "a maker of this directory did not finish";
   return Status::InvalidArgument(fmt::format("{}: not a whole data directory: {} ({} says so)", dir,
                                              Printable(said.substr(0, 300)), unfinished.string()));
 }
