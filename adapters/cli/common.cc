@@ -195,6 +195,15 @@ void SayRepair(const char* command, const std::string& data) {
              command, data);
 }
 
+int OpenWholeLogs(const char* command, const std::string& data, LogsOfDir* logs) {
+  const auto say = [command](const std::string& said) { fmt::print(stderr, "kezek {}: {}\n", command, said); };
+  if (const auto s = OpenLogsOf(data, say, logs); !s.ok()) return say(s.ToString()), 1;
+  if (!logs->damaged) return 0;
+  say(logs->open_problem);
+  SayRepair(command, data);
+  return 1;
+}
+
 int OpenFailed(const char* command, const std::string& data, const adapters::Status& s) {
   fmt::print(stderr, "kezek {}: {}\n", command, s.ToString());
   if (s.code() == adapters::Status::Code::kCorruption) SayRepair(command, data);

@@ -112,6 +112,10 @@ adapters::Status OpenLogsOf(const std::string& data, const std::function<void(co
                             LogsOfDir* out);
 // Says on standard error what finds and repairs damage in `data` (verify, then rebuild).
 void SayRepair(const char* command, const std::string& data);
+// OpenLogsOf for a reader of the journal that must not report on one its state contradicts: the
+// failure, or the damage with SayRepair, said on standard error as `kezek COMMAND`; 0 when `logs`
+// opened whole, else the exit code (1).
+int OpenWholeLogs(const char* command, const std::string& data, LogsOfDir* logs);
 // Says on standard error why `command` could not open `data`; for a corruption, also SayRepair.
 // Returns 1, the exit status.
 int OpenFailed(const char* command, const std::string& data, const adapters::Status& s);

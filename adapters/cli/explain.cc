@@ -102,15 +102,7 @@ int Explain(int argc, char** argv) {
   } else {
     // The state's meta is read too (not the state): the opening checks the journal against it.
     LogsOfDir logs;
-    if (const auto s = OpenLogsOf(data, [](const std::string& said) { fmt::print(stderr, "kezek explain: {}\n", said); }, &logs);
-        !s.ok()) {
-      return Fail(s);
-    }
-    if (logs.damaged) {
-      fmt::print(stderr, "kezek explain: {}\n", logs.open_problem);
-      SayRepair("explain", data);
-      return 1;
-    }
+    if (const int code = OpenWholeLogs("explain", data, &logs); code != 0) return code;
     if (const auto s = Models(logs.journal_log(), data, &models); !s.ok()) return Fail(s);
   }
   const bool audit = args->options.contains("--audit");

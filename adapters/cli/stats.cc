@@ -128,15 +128,7 @@ int Stats(int argc, char** argv) {
       return fmt::print(stderr, "kezek stats: {}: no Kezek data directory (no KEZEK marker)\n", adapters::Printable(data)), 1;
     }
     LogsOfDir logs;
-    if (const auto s = OpenLogsOf(data, [](const std::string& said) { fmt::print(stderr, "kezek stats: {}\n", said); }, &logs);
-        !s.ok()) {
-      return fmt::print(stderr, "kezek stats: {}\n", s.ToString()), 1;
-    }
-    if (logs.damaged) {
-      fmt::print(stderr, "kezek stats: {}\n", logs.open_problem);
-      SayRepair("stats", data);
-      return 1;
-    }
+    if (const int code = OpenWholeLogs("stats", data, &logs); code != 0) return code;
     adapters::SegmentLog* journal = &logs.journal_log();
     Progress progress("stats", "records", journal->end());
     const auto s = journal->Read(0, [&](uint64_t index, std::span<const uint8_t> r) {

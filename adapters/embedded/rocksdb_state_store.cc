@@ -88,21 +88,20 @@ Status RocksDbStateStore::Open(const std::string& path, const Options& options,
   // A state directory holding files but no CURRENT (RocksDB's entry point) is damaged: opened by
   // a writer, RocksDB would begin a new database over its files (a new MANIFEST and CURRENT), and
   // read-only it fails with a bare I/O error. Corruption, saying what is missing, and nothing written.
-  {
-    std::error_code error;
-    const bool current = std::filesystem::exists(std::filesystem::path(path) / "CURRENT", error);
-    const bool empty = !std::filesystem::exists(path, error) || std::filesystem::is_empty(path, error);
-    if (!current && (!empty || options.read_only) && std::filesystem::exists(path, error)) {
-      return Status::Corruption(fmt::format("{}: a state directory without its CURRENT file ({}): the state is "
-                                            "damaged, and left as it is", path, empty ? "empty" : "it holds files"));
-    }
-    // CURRENT names the MANIFEST (the list of the database's files) in force: one gone is damage too.
-    if (current) {
-      std::ifstream in(std::filesystem::path(path) / "CURRENT");
+  if (std::error_code error; fs::exists(path, error)) {
+    const fs::path current = fs::path(path) / "CURRENT";
+    if (!fs::exists(current, error)) {
+      const bool empty = fs::is_empty(path, error);
+      if (!empty || options.read_only) {
+        return Status::Corruption(fmt::format("{}: a state directory without its CURRENT file ({}): the state is "
+                                              "damaged, and left as it is", path, empty ? "empty" : "it holds files"));
+      }
+    } else {
+      // CURRENT names the MANIFEST (the list of the database's files) in force: one gone is damage too.
+      std::ifstream in(current);
       std::string manifest;
       std::getline(in, manifest);
-      if (!manifest.empty() && manifest.find('/') == std::string::npos &&
-          !std::filesystem::exists(std::filesystem::path(path) / manifest, error)) {
+      if (!manifest.empty() && manifest.find('/') == std::string::npos && !fs::exists(fs::path(path) / manifest, error)) {
         return Status::Corruption(fmt::format("{}: CURRENT names {}, which is not there: the state is damaged, and "
                                               "left as it is", path, Printable(manifest)));
       }
