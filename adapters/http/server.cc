@@ -571,14 +571,22 @@ struct Server::Impl {
   // reaches it (a connection waiting for headers can be evicted; one reading a body cannot).
   // A request outside /v1/ is answered then too: no such route reads a body (they answer 404 or
   // 405), so none is waited for.
-  // A request with a key to any route but POST /v1/actions is answered then too (404 or 405): the
-  // reads take no body.
+  // A request with a key is answered then too when it goes to no route (404), with another method
+  // than its route's (405), to POST /v1/actions with a query (400) or another media type (415),
+  // or when it is a read with a body (400 UnexpectedBody): only a post's body is ever read, and
+  // `Expect: 100-continue` is answered 100 only for one that will be.
   std::optional<Response> RefuseBeforeBody(const Request& head, std::string* route) {
     if (!OriginForm(head).starts_with("/v1/")) return Route(head, [](Response) {}, route);
     Caller caller;
     *route = "(unauthenticated)";
     if (std::optional<Response> refused = RefuseKey(head, &caller)) return refused;
-    return Unrouted(head, route);
+    if (std::optional<Response> unrouted = Unrouted(head, route)) return unrouted;
+    // A read with content (RFC 9110 §9.3.1: a GET's content has no meaning): refused rather than
+    // read and dropped, or a client would think what it sent was taken into account.
+    if (head.method() == bhttp::verb::get) {
+      return Error(head, bhttp::status::bad_request, "UnexpectedBody", "a GET or HEAD request carries no body");
+    }
+    return std::nullopt;
   }
   // The answer to a /v1/ request no route takes, matched on the path's percent-decoded segments
   // (docs/http.md, "Routes"): 404 for no route (a path with an empty segment, "//" or a trailing
@@ -994,6 +1002,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         return BadRequestSaying(fmt::format("a request names its {} once", name));
       }
     }
+    // HEAD is answered as GET is, without the body (RFC 9110 §9.3.2): the same status and headers,
+    // Content-Length the GET body's, no bytes after them; an answer given before a body is read
+    // (a refusal) too.
+    if (parser_->get().method() == bhttp::verb::head) {
+      head_ = true;
+      parser_->get().method(bhttp::verb::get);
+    }
     if (!parser_->is_done()) {
       std::string route;
       if (std::optional<Response> refused = server_.RefuseBeforeBody(head, &route)) {
@@ -1037,11 +1052,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (error == bhttp::error::body_limit) return TooLarge();
     if (IsMalformed(error)) return BadRequest(error);
     if (error) return Fail(error);
-    request_ = parser_->release();
-    // HEAD is answered as GET is, without the body (RFC 9110 §9.3.2): the same status and headers,
-    // Content-Length the GET body's, no bytes after them.
-    head_ = request_.method() == bhttp::verb::head;
-    if (head_) request_.method(bhttp::verb::get);
+    request_ = parser_->release();  // a HEAD reads as a GET (OnHeader)
     started_ = Clock::now();
     Lowest().expires_never();  // the answer may wait for a group commit; the client may not
     std::string route;
@@ -1322,6 +1333,17 @@ std::optional<std::vector<std::string_view>> ParametersOf(const std::vector<std:
   return std::nullopt;
 }
 
+// The request's media type, before any parameter (";charset=utf-8"), to be matched whole and
+// case-insensitively (RFC 9110 §8.3.1): "application/jsonx" is not JSON.
+beast::string_view MediaType(const Request& request) {
+  const auto type = request.find(bhttp::field::content_type);
+  if (type == request.end()) return {};
+  beast::string_view media = type->value().substr(0, type->value().find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
+  return media;
+}
+
 std::string_view KeyOf(const Request& request) {
   const auto auth = request.find(bhttp::field::authorization);
   if (auth != request.end()) {
@@ -1415,6 +1437,14 @@ std::optional<Response> Server::Impl::Unrouted(const Request& request, std::stri
   if (!empty_segment && segments.size() == 2 && segments[0] == "v1" && segments[1] == "actions") {
     *route = "/v1/actions";
     if (request.method() != bhttp::verb::post) return MethodNotAllowed(request, "POST");
+    if (const size_t query = target.find('?'); query != std::string_view::npos && query + 1 < target.size()) {
+      return Error(request, bhttp::status::bad_request, "InvalidParameter", "POST /v1/actions takes no query parameters");
+    }
+    const beast::string_view media = MediaType(request);
+    if (!beast::iequals(media, "application/json") && !beast::iequals(media, "application/x-ndjson")) {
+      return Error(request, bhttp::status::unsupported_media_type, "UnsupportedMediaType",
+                   "post one action as application/json, or a batch as application/x-ndjson (one action a line)");
+    }
     return std::nullopt;
   }
   if (empty_segment || !ParametersOf(segments)) {
@@ -1430,18 +1460,7 @@ std::optional<Response> Server::Impl::Unrouted(const Request& request, std::stri
 }
 
 Response Server::Impl::Post(const Request& request, const Caller& caller, const std::function<void(Response)>& later) {
-  const auto type = request.find(bhttp::field::content_type);
-  const std::string_view content_type = type == request.end() ? std::string_view{} : std::string_view(type->value().data(), type->value().size());
-  // The media type, before any parameter (";charset=utf-8"), matched whole and case-insensitively
-  // (RFC 9110 §8.3.1): "application/jsonx" is not JSON.
-  std::string_view media = content_type.substr(0, content_type.find(';'));
-  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
-  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
-  const bool batch = beast::iequals(beast::string_view(media.data(), media.size()), "application/x-ndjson");
-  if (!batch && !beast::iequals(beast::string_view(media.data(), media.size()), "application/json")) {
-    return Error(request, bhttp::status::unsupported_media_type, "UnsupportedMediaType",
-                 "post one action as application/json, or a batch as application/x-ndjson (one action a line)");
-  }
+  const bool batch = beast::iequals(MediaType(request), "application/x-ndjson");  // or JSON (Unrouted)
   std::vector<std::string_view> lines;
   std::string_view body = request.body();
   if (batch) {

@@ -129,11 +129,14 @@ def call(server, method, path, key=None, body=None, content_type="application/js
         return error.code, error.read().decode()
 
 
-def exchange(server, request):
-    """Sends raw bytes on a new connection; everything the server answers until it closes, as text."""
+def exchange(server, request, half_close=False):
+    """Sends raw bytes on a new connection; everything the server answers until it closes, as text.
+    half_close: the client then says it sends no more (the server's drain of a refused body ends at once)."""
     reply = b""
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
         s.sendall(request)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
         while chunk := s.recv(65536):
             reply += chunk
     return reply.decode(errors="replace")
@@ -511,6 +514,39 @@ def main():
     check("HEAD /healthz: 200 with GET's Content-Length and no body; the next answer follows at once",
           head.startswith("HTTP/1.1 200") and "Content-Length: 0" not in head and rest.startswith("HTTP/1.1 404"),
           reply[:400])
+    # A HEAD answered before its body is read (a refusal, or a route outside /v1/) carries no body
+    # either: a client reading the next answer on a pooled connection would read these bytes as it.
+    for target, key, status in ((b"/healthz", b"", b"200"), (b"/v1/catalogue", b"", b"401"),
+                                (b"/v1/catalogue", b"Authorization: Bearer " + edu.encode() + b"\r\n", b"400")):
+        reply = exchange(server, b"HEAD " + target + b" HTTP/1.1\r\nHost: x\r\n" + key + b"Content-Length: 3\r\n\r\nabc",
+                         half_close=True)
+        head, _, rest = reply.partition("\r\n\r\n")
+        check(f"HEAD {target.decode()} with a body{' and a key' if key else ''}: {status.decode()} as GET's, no body bytes",
+              head.startswith("HTTP/1.1 " + status.decode()) and "Content-Length: 0" not in head and rest == "", reply[:400])
+    # A read with a body is refused before the body is read, the request itself not answered as if
+    # the body counted.
+    reply = exchange(server, b"GET /v1/catalogue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + edu.encode()
+                     + b"\r\nContent-Length: 7\r\n\r\n{\"a\":1}", half_close=True)
+    check("GET with a body: 400 UnexpectedBody", reply.startswith("HTTP/1.1 400") and "UnexpectedBody" in reply, reply[:300])
+    # POST /v1/actions takes no query: refused, nothing journaled.
+    before = journaled()
+    status, text = call(server, "POST", "/v1/actions?dry_run=1", edu,
+                        json.dumps(action("EducationDepartment", "UpsertLocality",
+                                          {"locality": 1, "name_ru": "г. Алматы", "name_kk": "Алматы қаласы",
+                                           "region_code": "ALA"})))
+    check("POST /v1/actions?dry_run=1: 400 InvalidParameter, nothing journaled",
+          status == 400 and json.loads(text)["code"] == "InvalidParameter" and journaled() == before, f"{status} {text[:200]}")
+    # Expect: 100-continue with a media type no post takes: 415 at once, no 100 (the body is not wanted).
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nAuthorization: Bearer "
+                  + edu.encode() + b"\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n")
+        s.settimeout(3)
+        try:
+            interim = s.recv(4096).decode(errors="replace")
+        except socket.timeout:
+            interim = "(nothing in 3 s)"
+    check("Expect: 100-continue with text/plain: 415 before any 100", interim.startswith("HTTP/1.1 415")
+          and "UnsupportedMediaType" in interim, interim[:200])
     # Expect: 100-continue is answered before the body is sent.
     tick = json.dumps(action("EducationDepartment", "UpsertLocality", {"locality": 1, "name_ru": "г. Алматы",
                                                                        "name_kk": "Алматы қаласы", "region_code": "ALA"})).encode()
