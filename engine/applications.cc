@@ -200,7 +200,7 @@ Verdict ConfirmDocuments(Context& c, InstantMs at, const fb::Actor& actor, const
 
 Verdict RejectDocuments(Context& c, InstantMs at, const fb::Actor& actor, const fb::RejectDocuments& a) {
   if (auto v = CheckText(actor.name(), "actor.name (the specialist's full name)", true)) return v;
-  if (auto v = CheckText(a.reason(), "reason", false)) return v;
+  if (auto v = CheckText(a.reason(), "reason", false, TextKind::kLines)) return v;
   Application* app = nullptr;
   if (auto v = FindApplication(c.state, actor, a.application(), &app)) return v;
   if (app->status != fb::ApplicationStatus::AwaitingDocuments) {

@@ -12,7 +12,7 @@
 
 namespace kezek::rules {
 
-Verdict CheckText(const flatbuffers::String* text, const char* field, bool required) {
+Verdict CheckText(const flatbuffers::String* text, const char* field, bool required, TextKind kind) {
   if (text == nullptr || text->size() == 0) {
     if (required) return Reject(fb::RejectionCode::MissingField, "{} is required", field);
     return std::nullopt;
@@ -20,6 +20,21 @@ Verdict CheckText(const flatbuffers::String* text, const char* field, bool requi
   if (text->size() > limits::kTextFieldBytesMax) {
     return Reject(fb::RejectionCode::LimitExceeded, "{} has {} bytes, at most {} allowed", field, text->size(),
                   limits::kTextFieldBytesMax);
+  }
+  if (kind == TextKind::kAny) return std::nullopt;
+  // A control character in a name is no name (a NUL, an escape, a carriage return would reach a
+  // family's notification, a register printed on paper, a spreadsheet); C1 (U+0080..U+009F) is
+  // the two bytes C2 80..C2 9F in UTF-8.
+  const auto* bytes = text->Data();
+  for (size_t i = 0; i < text->size(); ++i) {
+    const unsigned ch = bytes[i];
+    const bool c1 = ch == 0xC2 && i + 1 < text->size() && bytes[i + 1] >= 0x80 && bytes[i + 1] <= 0x9F;
+    const bool allowed = kind == TextKind::kLines && (ch == '\n' || ch == '\t');
+    if ((ch < 0x20 && !allowed) || ch == 0x7F || c1) {
+      return Reject(fb::RejectionCode::InvalidField, "{} holds the control character U+{:04X} at byte {}{}", field,
+                    c1 ? bytes[i + 1] : ch, i,
+                    kind == TextKind::kLines ? " (free text may hold line feeds and tabs, no other)" : "");
+    }
   }
   return std::nullopt;
 }
@@ -137,7 +152,7 @@ Verdict UpdateCalendar(Context& c, const fb::UpdateCalendar& a) {
       return Reject(fb::RejectionCode::InvalidCalendar, "day {}: {} does not fall on a {}", day->date(),
                     fb::EnumNameDayKind(day->kind()), civil::IsoWeekday(*date) >= 6 ? "weekend" : "weekday");
     }
-    if (auto v = CheckText(day->note(), "note", false)) return v;
+    if (auto v = CheckText(day->note(), "note", false, TextKind::kLines)) return v;
   }
   for (const fb::CalendarDay* day : *a.days()) {
     c.state.changes.calendar.push_back(*civil::FromYyyymmdd(day->date()));
@@ -195,8 +210,8 @@ Verdict CheckTemplates(const fb::SetMessageTemplates& a) {
                     fb::EnumNameNotificationKind(t->kind()), t->variant());
     }
     seen[*index] = true;
-    if (auto v = CheckText(t->ru(), "template ru", true)) return v;
-    if (auto v = CheckText(t->kk(), "template kk", true)) return v;
+    if (auto v = CheckText(t->ru(), "template ru", true, TextKind::kAny)) return v;
+    if (auto v = CheckText(t->kk(), "template kk", true, TextKind::kAny)) return v;
     // Words shown to families: no control characters (a NUL, a bell, a line break).
     for (const flatbuffers::String* text : {t->ru(), t->kk()}) {
       const std::string_view s = text->string_view();

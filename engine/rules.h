@@ -157,8 +157,13 @@ Verdict SetMessageTemplates(Context& c, const fb::SetMessageTemplates& a);
 Verdict CheckTemplates(const fb::SetMessageTemplates& a);
 // The queue index for a key, created empty if new.
 uint32_t QueueFor(State& s, const QueueKey& key);
-// Checks a text field: present if `required`, and within limits::kTextFieldBytesMax.
-Verdict CheckText(const flatbuffers::String* text, const char* field, bool required);
+// What a text field may hold besides printable text: a name or number shown on one line (no
+// control character: C0, DEL, C1), free text (line feeds and tabs too), or anything (a template,
+// whose own check refuses control characters under its own code).
+enum class TextKind { kLine, kLines, kAny };
+// Checks a text field: present if `required`, within limits::kTextFieldBytesMax, and free of the
+// control characters its kind may not hold.
+Verdict CheckText(const flatbuffers::String* text, const char* field, bool required, TextKind kind = TextKind::kLine);
 
 }  // namespace rules
 }  // namespace kezek

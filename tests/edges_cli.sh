@@ -193,23 +193,22 @@ rc=0; "$K" projections verify --data cut > /dev/null 2> pv.err || rc=$?
 rc=0; "$K" projections verify --data nowhere > /dev/null 2> pv.err || rc=$?
 [ "$rc" = 1 ] && grep -q "nowhere: no such data directory" pv.err || fail "exit $rc, $(cat pv.err)"
 
-spec "cli: stats: a name posted with control characters is printed with them escaped"
+spec "cli: a name posted with control characters is refused (InvalidField) and nothing raw reaches stats"
+# (Since 2026-12-06 the engine refuses a control character in a name; stats still escape one a
+# journal written before may hold.)
 last=$(grep -o '"instant_ms": [0-9]*' a.jsonl | tail -1 | grep -o '[0-9]*$')
 (cat a.jsonl
  printf '%s%s%s\n' '{"schema_version":1,"idempotency_key":"evil-name","instant_ms":' "$last" \
    ',"actor":{"role":"EducationDepartment"},"body_type":"UpsertLocality","body":{"locality":1,"name_ru":"Evil\u001b[31mRED\r\u0007","name_kk":"x","region_code":"ALA"}}') > evil.jsonl
 "$K" append --data evil --quiet evil.jsonl > /dev/null 2>&1 || fail "append"
-"$K" journal --data evil | tail -1 | grep -q '"outcome": "Applied"' || fail "the renaming was not applied"
-"$K" stats --data evil > stats.txt 2>&1 || fail "stats exit $?"
-grep -q 'Evil\\x1b\[31mRED\\x0d\\x07' stats.txt || fail "$(grep -a Evil stats.txt | cat -v)"
-! grep -q $'[\x07\x1b\r]' stats.txt || fail "a raw control character was printed"
-# A line break inside a name forges no row; CSV escapes the same way.
+"$K" journal --data evil | tail -1 > evil.record
+grep -q '"InvalidField"' evil.record && grep -q 'name_ru holds the control character U+001B at byte 4' evil.record \
+  || fail "the renaming was not refused: $(grep -o '"rejection".*' evil.record)"
 "$K" append --data evil --quiet <(printf '%s%s%s\n' '{"schema_version":1,"idempotency_key":"evil-row","instant_ms":' "$last" \
-   ',"actor":{"role":"EducationDepartment"},"body_type":"UpsertLocality","body":{"locality":1,"name_ru":"two\nlines\u0000x","name_kk":"x","region_code":"ALA"}}') > /dev/null 2>&1 || fail "append the second name"
+   ',"actor":{"role":"EducationDepartment"},"body_type":"UpsertLocality","body":{"locality":1,"name_ru":"two\nlines","name_kk":"x","region_code":"ALA"}}') > /dev/null 2>&1 || fail "append the second name"
+"$K" journal --data evil | tail -1 | grep -q '"code": "InvalidField"' || fail "a line break in a name was not refused"
 "$K" stats --data evil > stats.txt 2>&1 || fail "stats exit $?"
-grep -q 'two\\x0alines\\x00x' stats.txt && ! grep -q '^lines' stats.txt || fail "$(grep -a -A1 two stats.txt | cat -v)"
-"$K" stats --data evil --format csv --section flows > stats.csv 2>&1 || fail "stats csv exit $?"
-grep -q 'two\\x0alines\\x00x' stats.csv && ! grep -qaP '[\x00\x1b]' stats.csv || fail "$(grep -a two stats.csv | cat -v)"
+! grep -q $'[\x07\x1b\r]' stats.txt && ! grep -q '^lines' stats.txt && ! grep -q 'Evil' stats.txt || fail "$(grep -a -e Evil -e two stats.txt | cat -v)"
 # A name a spreadsheet would run as a formula is written as text ('= first, quoted: OWASP's advice).
 "$K" append --data evil --quiet <(printf '%s%s%s\n' '{"schema_version":1,"idempotency_key":"evil-formula","instant_ms":' "$last" \
    ',"actor":{"role":"EducationDepartment"},"body_type":"UpsertLocality","body":{"locality":1,"name_ru":"=HYPERLINK(\"http://x\",\"y\")","name_kk":"x","region_code":"ALA"}}') > /dev/null 2>&1 || fail "append the formula name"

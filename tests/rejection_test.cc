@@ -542,6 +542,29 @@ TEST_CASE("rejection: InvalidField: a field holds a value it may not") {
     allocation.correction_type = fb::CorrectionType::None;
     Refused(world, fb::RejectionCode::InvalidField, [&] { return Admin(world, kIssuedAt, allocation); });
   }
+  SUBCASE("a control character in a name (C0, DEL, C1); free text may hold line feeds and tabs") {
+    for (const std::string& bad : {std::string("Айгерім\r"), std::string("Ai\x1b[2Jgerim"), std::string("Ai\x7Fgerim"),
+                                  std::string("Ai\xC2\x85gerim"), std::string("Ai\0gerim", 9), std::string("Ai\ngerim")}) {
+      CAPTURE(bad);
+      fb::FileApplicationT file = General(kChild);
+      file.child_name = bad;
+      Refused(world, fb::RejectionCode::InvalidField, [&] { return File(world, kFiledAt, std::move(file)); });
+    }
+    Refused(world, fb::RejectionCode::InvalidField,
+            [&] { return Admin(world, kFiledAt, fb::UpsertLocalityT{{}, 2, "г. Астана\t", "Астана қаласы", "AST"}); });
+    // Cyrillic and Kazakh letters (Ә, Ғ, Қ, Ң, Ө, Ұ, Ү, Һ, І: two bytes each, some from C2..D3) are text.
+    fb::FileApplicationT file = Special(kChild);
+    file.child_name = "Әлия Ғалымқызы Ңөұүһі";
+    const uint64_t app = FiledIdOf(Ok(File(world, kFiledAt, std::move(file))));
+    fb::ActionT reject = World::Action(fb::Role::PmpkSpecialist, fb::RejectDocumentsT{{}, app, "нет заключения\n\tсм. п. 2"});
+    reject.actor->name = "Ахметова\rА. С.";
+    Refused(world, fb::RejectionCode::InvalidField, [&] { return world.Do(fb::ActionT(reject), kFiledAt + kHourMs); });
+    reject.actor->name = "Ахметова А. С.";
+    reject.body.AsRejectDocuments()->reason = "нет\x07заключения";
+    Refused(world, fb::RejectionCode::InvalidField, [&] { return world.Do(fb::ActionT(reject), kFiledAt + kHourMs); });
+    reject.body.AsRejectDocuments()->reason = "нет заключения\n\tсм. п. 2";
+    Ok(world.Do(fb::ActionT(reject), kFiledAt + kHourMs));
+  }
   SUBCASE("a staff archival for a reason other than SchoolAge or Withdrawn") {
     Ok(File(world, kFiledAt, General(kChild)));
     Refused(world, fb::RejectionCode::InvalidField, [&] {
