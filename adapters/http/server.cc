@@ -130,6 +130,17 @@ struct Answered {
   std::string json;  // the answer as one JSON line
 };
 
+// The answer to an input whose first record is `first`: its status is made of the original's
+// outcome when it is a repeat (`original`: the original's first record, if read), as its body
+// shows the original's, so that a refused action posted again is refused again (422, 403), never
+// a 200 a client would take for success.
+Answered AnsweredOf(const fb::JournalRecord& first, std::span<const uint8_t> original, std::string json) {
+  const fb::JournalRecord& verdict =
+      first.outcome() == fb::Outcome::Duplicate && !original.empty() ? *fb::GetJournalRecord(original.data()) : first;
+  return Answered{verdict.outcome(), verdict.rejection() ? verdict.rejection()->code() : fb::RejectionCode::None,
+                  std::move(json)};
+}
+
 // Why a post got no answers: an HTTP error instead.
 struct Failure {
   bhttp::status status = bhttp::status::service_unavailable;
@@ -333,10 +344,10 @@ struct Server::Impl {
     // before answering them). Read under the models' shared lock: a placement may answer from an
     // I/O thread.
     std::shared_lock models_lock(models_mutex);
-    return Answered{first->outcome(), first->rejection() ? first->rejection()->code() : fb::RejectionCode::None,
-                    IoCodec().AnswerToJson(events::AnswerOf(static_cast<uint64_t>(at.second), events::Records(records),
-                                                            events::Records(originals),
-                                                            &models[static_cast<size_t>(at.first)].templates()))};
+    return AnsweredOf(*first, originals.empty() ? std::span<const uint8_t>{} : originals.front(),
+                      IoCodec().AnswerToJson(events::AnswerOf(static_cast<uint64_t>(at.second), events::Records(records),
+                                                              events::Records(originals),
+                                                              &models[static_cast<size_t>(at.first)].templates())));
   }
   bool Failed() const {
     if (partition_failed) return true;
@@ -666,17 +677,19 @@ void Server::Impl::PartitionLoop() {
     if (inputs.empty()) continue;
     std::vector<std::vector<uint8_t>> records;  // every record of the batch (an input may have parts)
     std::vector<size_t> first_record;           // input index -> its first record in `records`
-    std::vector<std::string> answer_json;
+    std::vector<Answered> answered;             // input index -> its answer
     records.reserve(inputs.size());
     first_record.reserve(inputs.size());
-    answer_json.reserve(inputs.size());
+    answered.reserve(inputs.size());
     const auto started = Clock::now();
     Status status = runtime->Append(std::span<const events::InputLine>(inputs), [&](const Runtime::Answer& answer) {
       first_record.push_back(records.size());
       for (const auto& record : answer.records) records.emplace_back(record.begin(), record.end());
       // Notifications made from templates are answered with their words too (the engine's book).
-      answer_json.push_back(codec.AnswerToJson(events::AnswerOf(answer.input, answer.records, answer.original,
-                                                                &runtime->engine().state().template_book)));
+      answered.push_back(AnsweredOf(*fb::GetJournalRecord(answer.records.front().data()),
+                                    answer.original.empty() ? std::span<const uint8_t>{} : answer.original.front(),
+                                    codec.AnswerToJson(events::AnswerOf(answer.input, answer.records, answer.original,
+                                                                        &runtime->engine().state().template_book))));
     });
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     if (!status.ok()) {
@@ -711,9 +724,7 @@ void Server::Impl::PartitionLoop() {
         ++metrics.actions[{kind, fb::EnumNameOutcome(record->outcome())}];
         if (record->rejection()) ++metrics.rejections[fb::EnumNameRejectionCode(record->rejection()->code())];
         if (owner[i] == SIZE_MAX) continue;
-        answers[owner[i]].push_back(Answered{record->outcome(),
-                                             record->rejection() ? record->rejection()->code() : fb::RejectionCode::None,
-                                             std::move(answer_json[i])});
+        answers[owner[i]].push_back(std::move(answered[i]));
       }
     }
     for (size_t j = 0; j < batch.size(); ++j) {

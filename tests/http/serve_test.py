@@ -411,6 +411,16 @@ def main():
                                                          {"kindergarten": 10}))
     check("a ДО key speaking for another ДО: 403 KindergartenMismatch",
           status == 403 and answer.get("rejection", {}).get("code") == "KindergartenMismatch", f"{status} {answer}")
+    # A refused action posted again (a client retrying after a lost answer) is refused again: the
+    # status is the original's, not 200 for a repeat.
+    refused_403 = action("Portal", "Withdraw", {"application": app}, {"iin": OTHER_PARENT})  # ApplicantMismatch
+    refused_422 = action("Portal", "Withdraw", {"application": 999999999}, {"iin": PARENT})
+    for key, a, want in ((portal, refused_403, 403), (portal, refused_422, 422)):
+        first, _ = post(server, key, a)
+        status, answer = post(server, key, a)
+        check(f"a repeat of a refused action ({want}) is answered {want} again, its body the original's",
+              first == want and status == want and answer.get("repeat") is True and answer.get("outcome") == "Rejected",
+              f"{first} then {status} {answer}")
 
     # Bad input.
     status, text = call(server, "POST", "/v1/actions", portal, "{not json")
