@@ -174,10 +174,14 @@ namespace {
 std::string_view KeyOf(const Request& request);  // the API key a request names (below)
 
 // The request's target in origin form: the absolute form a client sends through a proxy (RFC 9112
-// §3.2.2: a server accepts it), "http://host:8080/v1/catalogue", is "/v1/catalogue".
+// §3.2.2: a server accepts it), "http://host:8080/v1/catalogue", is "/v1/catalogue"; the scheme
+// in any case (RFC 3986 §3.1: "HTTP://" is "http://").
 std::string_view OriginForm(const Request& request) {
   std::string_view target(request.target().data(), request.target().size());
-  if (target.starts_with("http://") || target.starts_with("https://")) {
+  const auto scheme = [&](std::string_view name) {
+    return target.size() >= name.size() && beast::iequals(beast::string_view(target.data(), name.size()), beast::string_view(name.data(), name.size()));
+  };
+  if (scheme("http://") || scheme("https://")) {
     const size_t slash = target.find('/', target.find("://") + 3);
     target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
   }
@@ -475,8 +479,7 @@ struct Server::Impl {
   Response ReadLater(const Request& request, const Caller& caller, const std::function<void(Response)>& later) {
     auto job = [this, request, caller, later]() {
       std::string ignored;
-      const std::string_view target(request.target().data(), request.target().size());
-      later(Read(request, caller, target, &ignored, later, /*on_worker=*/true));
+      later(Read(request, caller, OriginForm(request), &ignored, later, /*on_worker=*/true));
     };
     if (!Slow(std::move(job))) {
       Response busy = Error(request, bhttp::status::service_unavailable, "Busy",
@@ -1355,6 +1358,16 @@ beast::string_view MediaType(const Request& request) {
   return media;
 }
 
+// A read route's template, the metrics' label (never a client's text: one series a route);
+// "(unknown)" for a path that is no read route.
+std::string RouteLabel(const std::vector<std::string>& segments) {
+  if (!ParametersOf(segments)) return "(unknown)";
+  const std::string& what = segments[1];
+  if (what == "applications") return segments.size() == 3 ? "/v1/applications/{id}" : "/v1/applications/{id}/" + segments[3];
+  if (what == "applicants") return "/v1/applicants/{iin}/" + segments[3];
+  return segments.size() == 2 ? "/v1/" + what : "/v1/audit/" + segments[2];
+}
+
 std::string_view KeyOf(const Request& request) {
   const auto auth = request.find(bhttp::field::authorization);
   if (auth != request.end()) {
@@ -1561,6 +1574,7 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
   const std::string_view path = target.substr(0, target.find('?'));
   const auto query = QueryOf(target);
   const auto segments = Segments(path);  // "v1", ...
+  *route = RouteLabel(segments);  // a refusal of a parameter is counted under its route too
   const auto refused = [&](std::string_view message) {
     {
       std::lock_guard lock(metrics.mutex);
@@ -1695,13 +1709,28 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
                    "checkpoints");
     }
     if (!on_worker) {
-      // The metrics' label: the route's template (set here, as the worker's answer is written later).
-      *route = segments[1] == "catalogue"     ? "/v1/catalogue"
-               : segments[1] == "statistics"  ? "/v1/statistics"
-               : segments[1] == "applicants"  ? "/v1/applicants/{iin}/applications"
-               : segments.size() == 3         ? "/v1/applications/{id}"
-               : segments[3] == "explain"     ? "/v1/applications/{id}/explain"
-                                              : "/v1/applications/{id}/position";
+      // What the key's role may not read whatever the past holds is refused before the past is
+      // loaded: a key that may read nothing there must not fill the slow worker's queue. (Whether
+      // a ДО may read an application hangs on the past's choice: checked after loading it.)
+      if (segments[1] == "applications") {
+        if (caller.role == fb::Role::System) return refused("the System role reads nothing");
+        const auto id = ParseU64(segments[2]);
+        if (!id) return Error(request, bhttp::status::bad_request, "InvalidParameter", "the application number is a whole number");
+        if (caller.role == fb::Role::Portal) {
+          std::shared_lock lock(models_mutex);
+          const auto applicant = ModelsOf(*id).ApplicantOf(*id);  // an application's applicant never changes
+          if (applicant && applicant_header() != *applicant) {
+            return refused("a portal reads only for the applicant it names in X-Applicant-Iin");
+          }
+        }
+      } else if (segments[1] == "applicants") {
+        if (caller.role == fb::Role::Kindergarten || caller.role == fb::Role::System) {
+          return refused("this role reads no applicant's list");
+        }
+        if (caller.role == fb::Role::Portal && applicant_header() != segments[2]) {
+          return refused("a portal reads only for the applicant it names in X-Applicant-Iin");
+        }
+      }
       return ReadLater(request, caller, later);
     }
     past.emplace();

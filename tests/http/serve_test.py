@@ -612,6 +612,13 @@ def main():
                   "Connection: close\r\n\r\n".encode())
         reply = s.recv(65536).decode(errors="replace")
     check("a target in absolute form is the same route", reply.startswith("HTTP/1.1 200"), reply[:200])
+    # ... on the routes answered by the slow worker too (as of, audit), and with the scheme in capitals.
+    for target, key in ((f"http://127.0.0.1:{server.port}/v1/statistics?as_of=2025-01-01", edu),
+                        (f"HTTP://127.0.0.1:{server.port}/v1/audit/chain", SECRET["audit"]),
+                        (f"Https://x/v1/statistics", edu)):
+        reply = exchange(server, f"GET {target} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n"
+                                 "Connection: close\r\n\r\n".encode())
+        check(f"GET {target}: routed by its path", reply.startswith("HTTP/1.1 200"), reply[:200])
 
     for listen, says in ((f"127.0.0.1:{server.port}", "cannot listen on"), ("no-address:0", "not an IP address")):
         never = os.path.join(WORK, "never-listened")
@@ -651,9 +658,21 @@ def main():
     check("the retry after a disconnect is answered as a repeat of the committed filing",
           answer.get("repeat") is True and answer.get("outcome") == "Applied", str(answer))
 
+    # A refused parameter is counted under its route, never route="".
+    call(server, "GET", "/v1/catalogue?limt=5", edu)
+    call(server, "GET", "/v1/feed?as_of=2025-01-01", edu)
     status, text = call(server, "GET", "/metrics")
     check("metrics count actions by kind and outcome",
           status == 200 and 'kezek_actions_total{kind="FileApplication",outcome="Applied"}' in text, text[:500])
+    check("a read refused for its parameters is counted under its route's template",
+          'kezek_http_responses_total{route="/v1/catalogue",status="400"}' in text
+          and 'kezek_http_responses_total{route="/v1/feed",status="400"}' in text and 'route=""' not in text,
+          "\n".join(line for line in text.splitlines() if "http_responses" in line))
+    # What a key may not read whatever the past holds is refused as of a past too.
+    for key, headers in ((SECRET["system"], {}), (portal, {"X-Applicant-Iin": OTHER_PARENT})):
+        status, text = call(server, "GET", f"/v1/applications/{app}?as_of_sequence=1", key, headers=headers)
+        check("as of a past, a card the key may not read is 403", status == 403 and json.loads(text)["code"] == "ReadNotAllowed",
+              f"{status} {text[:200]}")
 
     # Graceful stop, then a restart serves the same read models.
     before_status, before = call(server, "GET", f"/v1/applications/{app}", portal, headers={"X-Applicant-Iin": PARENT})
