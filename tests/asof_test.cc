@@ -254,10 +254,16 @@ TEST_CASE("as of: targets resolve to an input's end; past the journal is refused
   CHECK(adapters::AsOfInstantEnd("2025-01-01") == Utc(2025, 1, 1, 19, 0));
   CHECK(adapters::AsOfInstantEnd("2025-01-01T10:00:00Z") == Utc(2025, 1, 1, 10, 0) + 1000);
   for (const char* bad : {"2025-02-29", "2025-13-01", "2025-1-1", "1999-12-31", "2025-01-01T24:00:00Z", "2025-01-01T10:00:00",
-                          "", "yesterday", "2025-01-01 ", "2025-01-01T10:00:60Z"}) {
+                          "", "yesterday", "2025-01-01 ", "2025-01-01T10:00:60Z",
+                          // sscanf's %u took a sign or a space for a digit (a helper's finding, 2026-12-06)
+                          "2025-+6-30", " 2025-6-30", "2025-06-30T+1:00:00Z", "2025-06-30T-0:00:00Z",
+                          "2025-06-30T1:00:00ZZ", "+025-06-30"}) {
     CAPTURE(bad);
     CHECK_FALSE(adapters::AsOfInstantEnd(bad).has_value());
   }
+  // A NUL inside (a decoded %00) ends nothing: "2025-06-3\0" is no date, not the 3rd of June.
+  CHECK_FALSE(adapters::AsOfInstantEnd(std::string_view("2025-06-3\0", 10)).has_value());
+  CHECK_FALSE(adapters::AsOfInstantEnd(std::string_view("2025-06-30\0\0\0\0\0\0\0\0\0\0", 20)).has_value());
   const std::string root = TempDir("asof-targets");
   // An input whose decisions split into parts (many vouchers at once) ends after its last part.
   const Lines lines = Generated();

@@ -289,25 +289,31 @@ Status OfJournal(SegmentLog& journal, const CheckpointInfo& info) {
 
 }  // namespace
 
-std::optional<int64_t> AsOfInstantEnd(std::string_view text) {
-  const std::string when(text);
-  unsigned y = 0, m = 0, d = 0, hh = 0, mm = 0, ss = 0;
-  char tail = 0;
-  const auto valid_date = [&]() {
-    if (y < 2000 || y > 2100 || m < 1 || m > 12 || d < 1) return false;
-    const civil::Ymd ymd{static_cast<int>(y), m, d};
-    return civil::ToYmd(civil::FromYmd(ymd)).day == d;  // 31 April is not a date
+std::optional<int64_t> AsOfInstantEnd(std::string_view when) {
+  // Exactly YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, every digit where the form has one (no sign, no
+  // space, no NUL: sscanf's %u took "+6" and " 6", and a decoded %00 ended the text early).
+  const auto digits = [&](size_t at, size_t n) -> std::optional<unsigned> {
+    unsigned v = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (i >= when.size() || when[i] < '0' || when[i] > '9') return std::nullopt;
+      v = v * 10 + static_cast<unsigned>(when[i] - '0');
+    }
+    return v;
   };
-  if (when.size() == 10 && std::sscanf(when.c_str(), "%4u-%2u-%2u%c", &y, &m, &d, &tail) == 3 && valid_date()) {
-    const int64_t next_day = int64_t{civil::FromYmd({static_cast<int>(y), m, d}).value} + 1;
-    return next_day * kMsPerDay - 5 * 3'600'000;  // 00:00 of the next day in UTC+5
-  }
-  if (when.size() == 20 && std::sscanf(when.c_str(), "%4u-%2u-%2uT%2u:%2u:%2uZ", &y, &m, &d, &hh, &mm, &ss) == 6 &&
-      when[10] == 'T' && when[19] == 'Z' && valid_date() && hh < 24 && mm < 60 && ss < 60) {
-    // Through that second's end, as a date runs through its day's end.
-    return int64_t{civil::FromYmd({static_cast<int>(y), m, d}).value} * kMsPerDay + ((hh * 60 + mm) * 60 + ss + 1) * 1000;
-  }
-  return std::nullopt;
+  const auto at = [&](size_t i, char c) { return i < when.size() && when[i] == c; };
+  if (when.size() != 10 && when.size() != 20) return std::nullopt;
+  const auto y = digits(0, 4), m = digits(5, 2), d = digits(8, 2);
+  if (!y || !m || !d || !at(4, '-') || !at(7, '-')) return std::nullopt;
+  if (*y < 2000 || *y > 2100 || *m < 1 || *m > 12 || *d < 1) return std::nullopt;
+  const civil::Ymd ymd{static_cast<int>(*y), *m, *d};
+  if (civil::ToYmd(civil::FromYmd(ymd)).day != *d) return std::nullopt;  // 31 April is not a date
+  const int64_t day = int64_t{civil::FromYmd(ymd).value};
+  if (when.size() == 10) return (day + 1) * kMsPerDay - 5 * 3'600'000;  // 00:00 of the next day in UTC+5
+  const auto hh = digits(11, 2), mm = digits(14, 2), ss = digits(17, 2);
+  if (!hh || !mm || !ss || !at(10, 'T') || !at(13, ':') || !at(16, ':') || !at(19, 'Z')) return std::nullopt;
+  if (*hh >= 24 || *mm >= 60 || *ss >= 60) return std::nullopt;
+  // Through that second's end, as a date runs through its day's end.
+  return day * kMsPerDay + ((*hh * 60 + *mm) * 60 + *ss + 1) * 1000;
 }
 
 Status OpenLogs(const std::string& data, std::unique_ptr<SegmentLog>* actions, std::unique_ptr<SegmentLog>* journal) {
