@@ -84,6 +84,11 @@ void RecordWords(const fb::JournalRecord& record, Words* out, std::vector<uint64
         add(b->application(), b->voucher(), b->reason());
         break;
       }
+      case fb::DecisionBody::PlaceFreed: {
+        const auto* b = d->body_as_PlaceFreed();
+        add(b->application(), b->kindergarten(), b->group());
+        break;
+      }
       case fb::DecisionBody::VouchersAllocated: {
         const auto* b = d->body_as_VouchersAllocated();
         add(b->locality(), b->queue_type(), b->birth_year(), b->first_voucher(), b->count());

@@ -56,6 +56,7 @@ CREATE INDEX applications_waiting ON applications(queue_id, line, tier, filed_at
 CREATE UNIQUE INDEX applications_active_child ON applications(child, type) WHERE status <> 8;
 CREATE INDEX applications_deadline ON applications(deadline_at, id) WHERE deadline_kind <> 0;
 CREATE INDEX applications_school_age ON applications(school_age_at, id) WHERE status <> 8;
+CREATE INDEX applications_enrolled_leaving ON applications(school_age_at, id) WHERE status = 8 AND archive_reason = 3 AND group_id <> 0;
 CREATE TABLE vouchers(id bigint PRIMARY KEY, queue_id int NOT NULL, state smallint NOT NULL, holder bigint NOT NULL);
 CREATE INDEX vouchers_free ON vouchers(queue_id, id) WHERE state = 0;
 CREATE TABLE idempotency(key text PRIMARY KEY, digest_low bigint NOT NULL, digest_high bigint NOT NULL,
@@ -93,7 +94,10 @@ const std::vector<Statement>& PreparedStatements() {
        "(SELECT id, deadline_at AS at, 0 AS school FROM applications WHERE deadline_kind <> 0 AND deadline_at <= $1 "
        "ORDER BY deadline_at, id LIMIT 1) UNION ALL "
        "(SELECT id, school_age_at, 1 FROM applications WHERE status <> 8 AND school_age_at <= $1 "
-       "ORDER BY school_age_at, id LIMIT 1)) t ORDER BY at, id, school LIMIT 1"},
+       "ORDER BY school_age_at, id LIMIT 1) UNION ALL "
+       // An enrolled child (archived Enrolled = 3, its group kept) leaves for school: its place is freed.
+       "(SELECT id, school_age_at, 1 FROM applications WHERE status = 8 AND archive_reason = 3 AND group_id <> 0 "
+       "AND school_age_at <= $1 ORDER BY school_age_at, id LIMIT 1)) t ORDER BY at, id, school LIMIT 1"},
       {"app_get", fmt::format("SELECT {} FROM applications WHERE id = $1 FOR UPDATE", kAppColumns)},
       // A position read in one round trip: those ahead in the own line, the other line's size,
       // and the queue's ratio cycle.
@@ -635,6 +639,14 @@ struct PgBaseline::Impl {
       App a = *Load(static_cast<uint64_t>(r.Int(0, 0)));
       const int64_t at = r.Int(0, 1);
       // Each fires at its own instant `at`; a deadline it sets for anyone counts from `until`.
+      if (r.Int(0, 2) == 1 && a.status == Status::Archived) {  // an enrolled child goes to school
+        const uint32_t kindergarten = KindergartenOfGroup(a.group);
+        Exec("group_taken", Params().Int(a.group).Int(-1));
+        Decide(fb::DecisionBody::PlaceFreed, a.id, kindergarten, a.group);
+        a.group = 0;
+        Save(a);
+        continue;
+      }
       if (r.Int(0, 2) == 1) {
         Archive(a, fb::ArchiveReason::SchoolAge, until);
         continue;

@@ -71,7 +71,11 @@ void ExpireDue(Context& c, InstantMs now) {
     PrefetchTimers(s);
     s.timers.pop();
     Application& app = s.app(timer.application);
-    if (app.status == fb::ApplicationStatus::Archived) continue;
+    if (app.status == fb::ApplicationStatus::Archived) {
+      // An enrolled child holds its place until it goes to school: then the place is free.
+      if (timer.school_age && app.archive_reason == fb::ArchiveReason::Enrolled) FreePlace(c, app);
+      continue;
+    }
     // Each timer fires at its own instant (timer.at); whatever deadline it sets counts from now.
     if (timer.school_age) {
       ArchiveApplication(c, app, fb::ArchiveReason::SchoolAge, now);

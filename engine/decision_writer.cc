@@ -127,6 +127,10 @@ void DecisionWriter::Enrolled(const Application& app, KindergartenId kindergarte
                          app.voucher.value, digest));
 }
 
+void DecisionWriter::PlaceFreed(const Application& app, KindergartenId kindergarten) {
+  Add(fb::CreatePlaceFreed(builder(), app.id.value, kindergarten.value, app.group.value));
+}
+
 void DecisionWriter::VoucherAnnulled(const Application& app, VoucherId voucher, fb::AnnulReason reason) {
   Add(fb::CreateVoucherAnnulled(builder(), app.id.value, voucher.value, reason));
 }

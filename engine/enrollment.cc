@@ -135,6 +135,16 @@ void ExpireEnrollment(Context& c, Application& app, InstantMs at) {
   ArchiveApplication(c, app, fb::ArchiveReason::NotEnrolledInTime, at);
 }
 
+void FreePlace(Context& c, Application& app) {
+  KEZEK_ASSERT(app.status == fb::ApplicationStatus::Archived && app.archive_reason == fb::ArchiveReason::Enrolled);
+  if (app.group.value == 0) return;  // freed already
+  Group& group = c.state.group(app.group);
+  KEZEK_ASSERT(group.taken > 0);
+  --group.taken;
+  c.out.PlaceFreed(app, group.kindergarten);
+  app.group = GroupId{};
+}
+
 void LapseKindergartenSignature(Context& c, Application& app, InstantMs at) {
   KEZEK_ASSERT(app.status == fb::ApplicationStatus::ParentSigned);
   Group& group = c.state.group(app.group);

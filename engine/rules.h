@@ -110,6 +110,8 @@ Verdict KindergartenSigns(Context& c, InstantMs at, const fb::Actor& actor, Appl
                           const fb::KindergartenSigns& a);
 void ExpireEnrollment(Context& c, Application& app, InstantMs at);
 void LapseKindergartenSignature(Context& c, Application& app, InstantMs at);
+// An enrolled child goes to school (its school-age instant): its place is free again.
+void FreePlace(Context& c, Application& app);
 // The child's age in whole years on 1 September of the school year that contains `on`.
 int AgeOnFirstSeptember(LocalDate birth_date, LocalDate on);
 

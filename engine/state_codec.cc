@@ -575,6 +575,8 @@ bool FinishLoad(State* s, std::string* why) {
     if (a.status != fb::ApplicationStatus::Archived) {
       s->timers.push(Timer{a.school_age_at, a.id, true, 0});
       if (a.deadline != fb::DeadlineKind::None) s->timers.push(Timer{a.deadline_at, a.id, false, a.deadline_generation});
+    } else if (a.archive_reason == fb::ArchiveReason::Enrolled && a.group.value != 0) {
+      s->timers.push(Timer{a.school_age_at, a.id, true, 0});  // its place is freed at school age (rules::FreePlace)
     }
   }
   for (const auto& [locality, n] : s->numbers) {

@@ -213,6 +213,14 @@ void ReadModels::ApplyDecision(const fb::JournalRecord& record, const fb::Decisi
       pending_arg_ = Intern(names);
       break;
     }
+    case fb::DecisionBody::PlaceFreed: {  // an enrolled child went to school
+      const auto& d = *decision.body_as_PlaceFreed();
+      GroupInfo& group = groups_.at(d.group());
+      KEZEK_ASSERT(group.taken > 0);
+      --group.taken;
+      Touch('G', d.group());
+      break;
+    }
     case fb::DecisionBody::VoucherAnnulled: {
       const auto& d = *decision.body_as_VoucherAnnulled();
       App& a = app(d.application());

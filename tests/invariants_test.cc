@@ -80,6 +80,7 @@ std::string CheckTime(const fb::JournalRecord& record, int64_t now_before) {
       case fb::DecisionBody::DocumentsRejected:
       case fb::DecisionBody::EnrollmentRequested:
       case fb::DecisionBody::Enrolled:
+      case fb::DecisionBody::PlaceFreed:
       case fb::DecisionBody::VouchersAllocated:
       case fb::DecisionBody::StopListed:
       case fb::DecisionBody::ReturnedToQueue:

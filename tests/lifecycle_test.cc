@@ -860,6 +860,39 @@ TEST_CASE("lifecycle: a child who is 6 by 1 September is archived at 00:00 local
   }
 }
 
+TEST_CASE("lifecycle: an enrolled child leaves at school age: its place is freed (PlaceFreed) and taken again") {
+  World world;
+  // Born 31.08.2020: four on 1 September 2024 (a 2-5 group takes it), six by 1 September 2026.
+  const uint64_t leaver = world.FileGeneral(kFiledAt, 2020, 8, 31, 1);
+  Ok(world.Allocate(kIssuedAt, 2020, 1));
+  Ok(world.Answer(Kz(2025, 2, 7, 10, 0), leaver, true));
+  Ok(Choose(world, Kz(2025, 2, 10, 10, 0), leaver, World::kGroupKk));
+  Ok(SendContract(world, Kz(2025, 2, 11, 10, 0), leaver));
+  Ok(ParentSigns(world, Kz(2025, 2, 12, 10, 0), leaver));
+  Ok(KindergartenSigns(world, Kz(2025, 2, 13, 10, 0), leaver));
+  CHECK(Taken(world, World::kGroupKk) == 1);  // one of its two places
+  const int64_t school = Kz(2026, 9, 1, 0, 0);
+  CHECK(App(world, leaver).school_age_at.value == school);
+  CHECK(Kinds(Ok(world.Tick(school - 1))).empty());
+  CHECK(Taken(world, World::kGroupKk) == 1);
+  const Outcome left = Ok(world.Tick(school));
+  CHECK(Kinds(left) == "PlaceFreed");  // archived `Enrolled` long ago: the family is told nothing new
+  const auto* freed = left.First<fb::PlaceFreed>();
+  REQUIRE(freed != nullptr);
+  CHECK(freed->application() == leaver);
+  CHECK(freed->kindergarten() == World::kKindergarten);
+  CHECK(freed->group() == World::kGroupKk);
+  CHECK(Taken(world, World::kGroupKk) == 0);
+  CHECK(StatusOf(world, leaver) == fb::ApplicationStatus::Archived);
+  CHECK(Kinds(Ok(world.Tick(school + kHourMs))).empty());  // once
+  // The next child takes the place.
+  const uint64_t next = world.FileGeneral(Kz(2026, 9, 2, 10, 0), 2022, 5, 10, 2);
+  Ok(world.Allocate(Kz(2026, 9, 2, 11, 0), 2022, 1));
+  Ok(world.Answer(Kz(2026, 9, 2, 12, 0), next, true));
+  Ok(Choose(world, Kz(2026, 9, 2, 13, 0), next, World::kGroupKk));
+  CHECK(Taken(world, World::kGroupKk) == 1);
+}
+
 // --- deadlines and local time ----------------------------------------------------------------
 
 TEST_CASE("lifecycle: a deadline across Nauryz: issued Thu 20.03.2025, due Thu 27.03.2025") {

@@ -189,8 +189,10 @@ std::string Fingerprint(const State& s) {
     const Timer t = timers.top();
     timers.pop();
     const Application& a = s.app(t.application);
-    const bool live =
-        a.status != fb::ApplicationStatus::Archived && (t.school_age || t.generation == a.deadline_generation);
+    const bool leaves = t.school_age && a.archive_reason == fb::ArchiveReason::Enrolled && a.group.value != 0;
+    const bool live = a.status != fb::ApplicationStatus::Archived
+                          ? t.school_age || t.generation == a.deadline_generation
+                          : leaves;  // an enrolled child's place, freed at school age
     if (!live) continue;
     Put(out, t.at.value);
     Put(out, t.application.value);

@@ -823,6 +823,7 @@ class Simulator {
         case fb::DecisionBody::Archived:
         case fb::DecisionBody::Notification:
         case fb::DecisionBody::MessageTemplatesSet:
+        case fb::DecisionBody::PlaceFreed:
           break;
       }
     }
