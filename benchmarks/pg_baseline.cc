@@ -67,8 +67,8 @@ CREATE TABLE notifications(id bigserial PRIMARY KEY, sequence bigint NOT NULL, a
   recipient text NOT NULL, kind smallint NOT NULL, text_ru text NOT NULL, text_kk text NOT NULL);
 CREATE TABLE message_templates(version int, kind smallint, variant smallint, ru text NOT NULL, kk text NOT NULL,
   PRIMARY KEY (version, kind, variant));
-CREATE TABLE meta(id int PRIMARY KEY, now bigint NOT NULL);
-INSERT INTO meta VALUES (1, 0);
+CREATE TABLE meta(id int PRIMARY KEY, now bigint NOT NULL, clock bigint NOT NULL);
+INSERT INTO meta VALUES (1, 0, 0);
 )sql";
 
 constexpr const char* kAppColumns =
@@ -88,7 +88,7 @@ const std::vector<Statement>& PreparedStatements() {
       {"journal_put", "INSERT INTO journal VALUES ($1, $2, $3, $4, $5, $6)"},
       {"notify", "INSERT INTO notifications(sequence, application, recipient, kind, text_ru, text_kk) "
                  "VALUES ($1, $2, $3, $4, $5, $6)"},
-      {"set_now", "UPDATE meta SET now = $1 WHERE id = 1"},
+      {"set_now", "UPDATE meta SET now = $1, clock = $2 WHERE id = 1"},
       {"due",
        "SELECT id, at, school FROM ("
        "(SELECT id, deadline_at AS at, 0 AS school FROM applications WHERE deadline_kind <> 0 AND deadline_at <= $1 "
@@ -302,6 +302,7 @@ struct PgBaseline::Impl {
   UtcOffsets offsets;
   std::map<uint32_t, PriorityPolicy> policies;
   int64_t now = 0;
+  int64_t clock = 0;  // the System clock's latest tick (rules::AdmitInstant)
   uint64_t next_sequence = 0;
   // Country-wide numbers (engine/numbers.h): by locality, the serial of its last application and voucher.
   std::map<uint32_t, uint32_t> applications_numbered;
@@ -1135,13 +1136,17 @@ struct PgBaseline::Impl {
       }
       return finish(fb::Outcome::Rejected, Code::IdempotencyKeyReused, 0);
     }
-    if (const auto refused = rules::AdmitInstant(InstantMs{now}, action)) {
+    if (const auto refused = rules::AdmitInstant(InstantMs{now}, InstantMs{clock}, action)) {
       return finish(fb::Outcome::Rejected, refused->code, 0);  // time does not move; the key stays free
     }
+    const bool tick = action.body_type() == fb::ActionBody::ClockTick;
+    if (tick && action.instant_ms() > clock) clock = action.instant_ms();
     if (action.instant_ms() > now) {
       now = action.instant_ms();
-      Exec("set_now", Params().Int(now));
+      Exec("set_now", Params().Int(now).Int(clock));
       ExpireDue(now);
+    } else if (tick && clock == action.instant_ms()) {
+      Exec("set_now", Params().Int(now).Int(clock));
     }
     Code code = Code::None;
     const size_t before = out->size();

@@ -136,12 +136,13 @@ ApplyResult Engine::Apply(std::span<const uint8_t> bytes, uint64_t input_offset)
 
   // Time's authority (DESIGN §4): a refused instant moves nothing and does not take the key, so
   // the sender may post the action again with a corrected instant.
-  if (auto r = rules::AdmitInstant(state_.now, action)) {
+  if (auto r = rules::AdmitInstant(state_.now, state_.clock, action)) {
     state_.idempotency.erase(slot);
     return Finish(fb::Outcome::Rejected, &*r, bytes, {}, 0, input_offset);
   }
   Context context{state_, decisions_, nullptr};
   const InstantMs instant{action.instant_ms()};
+  if (action.body_type() == fb::ActionBody::ClockTick && instant > state_.clock) state_.clock = instant;
   if (instant > state_.now) {
     state_.now = instant;
     rules::ExpireDue(context, instant);

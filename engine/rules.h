@@ -55,7 +55,7 @@ std::array<uint64_t, 2> ActionDigest(std::span<const uint8_t> bytes, const fb::A
 // A ClockTick starts time, then moves it at most limits::kTickAdvanceMaxMs; any other action is
 // refused before the first tick and when stamped over limits::kActionSkewAheadMs ahead of `now`.
 // A refused instant is InstantInFuture: the action is journaled, and time does not move.
-Verdict AdmitInstant(InstantMs now, const fb::Action& action);
+Verdict AdmitInstant(InstantMs now, InstantMs clock, const fb::Action& action);
 // The instant a filing stamped `stamped` ranks by at engine time `now`: its stamp, clamped to no
 // earlier than `now` minus limits::kFilingSkewBehindMs.
 InstantMs RankingInstant(InstantMs now, InstantMs stamped);

@@ -271,6 +271,9 @@ struct ChangeSet {
 
 struct State {
   InstantMs now;                  // the latest instant seen
+  // The System clock's latest tick: actions other than ticks move engine time at most
+  // limits::kActionSkewAheadMs past it (engine_time.cc), never past one another.
+  InstantMs clock;
   uint64_t next_sequence = 0;     // of the next journal record
   std::array<uint8_t, 32> head_sha256{};  // of the last journal record
   uint32_t templates = 0;         // the version of the message templates in force (0: the catalogue's)

@@ -109,6 +109,8 @@ std::vector<T> Unique(std::vector<T> v) {
 // With `words`, each templates version's words too (every entry; a change writes them only when a
 // version was posted).
 void Meta(const State& s, bool words, const std::function<void(const Put&)>& put) {
+  // In key order (the state hash frames the entries as a scan of the store reads them).
+  put({Family::kMeta, "clock", Out().I64(s.clock.value).Take()});
   put({Family::kMeta, "format", Out().U32(kStateFormatVersion).Take()});
   put({Family::kMeta, "head", Out().Raw(s.head_sha256.data(), s.head_sha256.size()).Take()});
   put({Family::kMeta, "next_sequence", Out().U64(s.next_sequence).Take()});
@@ -405,6 +407,7 @@ bool LoadEntry(Family family, std::string_view key, std::string_view value, Stat
       if (key == "head") return in.Raw(s->head_sha256.data(), s->head_sha256.size()), in.done();
       if (key == "next_sequence") return s->next_sequence = in.U64(), in.done();
       if (key == "now") return s->now = InstantMs{in.I64()}, in.done();
+      if (key == "clock") return s->clock = InstantMs{in.I64()}, in.done();
       if (key == "templates") return s->templates = in.U32(), in.done() && s->templates != 0;
       if (key.size() == 14 && key.substr(0, 10) == "templates/") {
         if (FromBe(key.substr(10)) != s->template_book.latest() + 1) return false;  // in order, none missing
@@ -535,6 +538,9 @@ bool FinishLoad(State* s, std::string* why) {
     if (why != nullptr) *why = std::move(problem);
     return false;
   };
+  // A state stored before the clock was kept (2026-12-06) has none: its engine time stands for it.
+  if (s->clock.value == 0) s->clock = s->now;
+  if (s->clock > s->now) return fail(fmt::format("the clock's last tick {} ms is past engine time {} ms", s->clock.value, s->now.value));
   if (s->templates != s->template_book.latest()) {  // a version without its words, or words of none
     return fail(fmt::format("the message templates in force are version {}, but the stored words are of version {}",
                             s->templates, s->template_book.latest()));

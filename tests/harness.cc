@@ -167,7 +167,9 @@ std::vector<std::vector<uint8_t>> World::TicksBefore(fb::ActionBody kind, int64_
   const bool tick = kind == fb::ActionBody::ClockTick;
   for (;;) {
     const int64_t now = engine.state().now.value;
-    if (now == 0 ? tick : instant_ms - now <= (tick ? limits::kTickAdvanceMaxMs : limits::kActionSkewAheadMs)) {
+    // A tick is bounded from engine time, any other action from the clock's last tick.
+    const int64_t from = tick ? now : engine.state().clock.value;
+    if (now == 0 ? tick : instant_ms - from <= (tick ? limits::kTickAdvanceMaxMs : limits::kActionSkewAheadMs)) {
       return records;
     }
     fb::ActionT step = Action(fb::Role::System, fb::ClockTickT{});

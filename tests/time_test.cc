@@ -107,6 +107,27 @@ TEST_CASE("time: actions move engine time only within the skew; ticks only by th
     CHECK(world.engine.state().now.value == kFiledAt);
     CHECK(world.engine.state().applications.size() == 1);  // the empty slot 0 only
   }
+  SUBCASE("actions cannot carry time forward among themselves: the skew counts from the clock's last tick") {
+    // Each stamped within 5 minutes of the one before (a helper's repro: 150 refused withdrawals
+    // 5 minutes apart moved time past a voucher's deadline): the second is already 10 minutes
+    // past the clock, and refused, whatever its own fate would have been.
+    Ok(world.Do(World::Action(fb::Role::Portal, General(1), World::kParent), kFiledAt + limits::kActionSkewAheadMs));
+    const Outcome second = world.Do(World::Action(fb::Role::Portal, fb::WithdrawT{{}, 999}, World::kParent),
+                                    kFiledAt + 2 * limits::kActionSkewAheadMs);
+    CHECK(second.code == fb::RejectionCode::InstantInFuture);
+    CHECK(world.engine.state().now.value == kFiledAt + limits::kActionSkewAheadMs);
+    CHECK(world.engine.state().clock.value == kFiledAt);
+    // The clock's next tick lets time go on.
+    Ok(world.Tick(kFiledAt + 2 * limits::kActionSkewAheadMs));
+    CHECK(world.engine.state().clock.value == kFiledAt + 2 * limits::kActionSkewAheadMs);
+    const Outcome third = world.Do(World::Action(fb::Role::Portal, fb::WithdrawT{{}, 999}, World::kParent),
+                                   kFiledAt + 3 * limits::kActionSkewAheadMs);
+    CHECK(third.code == fb::RejectionCode::UnknownApplication);  // admitted in time, refused for itself
+    CHECK(world.engine.state().now.value == kFiledAt + 3 * limits::kActionSkewAheadMs);
+    // A tick stamped before the clock (a ticker's retry) moves neither clock nor time back.
+    Ok(world.Tick(kFiledAt + limits::kActionSkewAheadMs));
+    CHECK(world.engine.state().clock.value == kFiledAt + 2 * limits::kActionSkewAheadMs);
+  }
   SUBCASE("a tick after a five-week outage is taken; one over it is refused") {
     CHECK(world.Tick(kFiledAt + limits::kTickAdvanceMaxMs + 1).code == fb::RejectionCode::InstantInFuture);
     CHECK(world.engine.state().now.value == kFiledAt);

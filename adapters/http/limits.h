@@ -30,7 +30,7 @@ inline constexpr int kRetryAfterSeconds = 1;                 // told to a client
 inline constexpr int kDrainTimeoutSeconds = 5;               // reading what a refused client still sends
 inline constexpr size_t kDrainBytesMax = 16 * 1024 * 1024;   // ... at most this much, then the socket closes
 // A clock tick posted by a System key may be at most this far ahead of the server's real clock
-// (the engine's own skew for actions ahead of engine time, kezek::limits::kActionSkewAheadMs).
+// (the engine's own skew for actions ahead of the clock's last tick, kezek::limits::kActionSkewAheadMs).
 inline constexpr int64_t kTickAheadOfClockMaxMs = 5 * 60'000;
 inline constexpr uint32_t kPageSizeMax = 1'000;              // items on one page of a list
 inline constexpr uint32_t kPageSizeDefault = 100;
