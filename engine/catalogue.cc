@@ -174,6 +174,13 @@ Verdict CheckPolicy(const fb::SetPriorityPolicy& a) {
   bool has_general_line = false;
   for (const fb::PriorityTier* tier : *a.tiers()) {
     if (auto v = CheckText(tier->code(), "tier code", true)) return v;
+    // The tiers' order is the order of the queue: a priority tier listed after the general line
+    // would still stand before it (priority tiers are one line, served first without a ratio).
+    if (has_general_line && !tier->general_line()) {
+      return Reject(fb::RejectionCode::InvalidPolicy,
+                    "tier {} is a priority tier listed after the general line: priority tiers come first",
+                    tier->code()->string_view());
+    }
     has_general_line |= tier->general_line();
     if (tier->categories() == nullptr || tier->categories()->size() == 0 ||
         tier->categories()->size() > limits::kCategoriesPerTierMax) {

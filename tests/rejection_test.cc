@@ -1224,6 +1224,7 @@ TEST_CASE("rejection: InvalidPolicy: a priority policy that cannot order a queue
   refused(Policy({{{"orphans"}, false}, {{"general"}, true}}, 1, 0));       // half a ratio
   refused(Policy({{{"orphans"}, false}, {{"general"}, true}}, 0, 3));
   refused(Policy({{{"orphans"}, false}, {{"general"}, true}}, 101, 1));  // a part over 100
+  refused(Policy({{{"orphans"}, false}, {{"general"}, true}, {{"teachers_children"}, false}}));  // a priority tier after the general line
   std::vector<std::string> many(limits::kCategoriesPerTierMax + 1);
   for (size_t i = 0; i < many.size(); ++i) many[i] = fmt::format("c{}", i);
   refused(Policy({{many, true}}));  // over 64 categories in a tier
