@@ -353,6 +353,30 @@ for command in "status --data rebuilt" "replay verify --data rebuilt" "run --dat
     || fail "$command: exit $rc, $(cat unfinished.err)"
 done
 
+spec "cli: a rebuild killed at any point leaves no directory under the name asked for; the next one names what it left"
+# Built as OUT.rebuilding and renamed once whole: a kill inside the new directory's opening (before
+# its UNFINISHED mark) left OUT, which 'run' then took for an empty data directory.
+for delay in 0.05 0.2 0.5; do
+  rm -rf killed killed.rebuilding
+  "$K" replay rebuild --data rbsource --out killed > /dev/null 2>&1 &
+  pid=$!
+  sleep $delay
+  kill -9 $pid 2> /dev/null || true
+  wait $pid 2> /dev/null || true
+  if [ -e killed ]; then
+    # It finished before the kill: then whole, and nothing left beside it.
+    [ ! -e killed.rebuilding ] && [ ! -e killed/UNFINISHED ] && "$K" status --data killed > /dev/null 2>&1 \
+      || fail "after $delay s: killed is there but not whole, or killed.rebuilding beside it"
+  elif [ -e killed.rebuilding ]; then
+    rc=0; "$K" replay rebuild --data rbsource --out killed > /dev/null 2> again.err || rc=$?
+    [ "$rc" = 2 ] && grep -q "killed.rebuilding exists: a rebuild that stopped before it finished left it" again.err \
+      || fail "a second rebuild beside the leftover: exit $rc, $(cat again.err)"
+  fi
+done
+rm -rf killed killed.rebuilding
+"$K" replay rebuild --data rbsource --out killed > /dev/null 2>&1 && [ -d killed ] && [ ! -e killed.rebuilding ] \
+  || fail "a rebuild after the leftover was removed"
+
 spec "cli: stats and explain refuse a journal the state contradicts (cut short), and a directory given as a journal file"
 "$K" append --data short --quiet a.jsonl > /dev/null 2>&1
 seg=short/journal/00000000000000000000.seg

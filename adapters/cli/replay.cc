@@ -391,14 +391,22 @@ int RebuildCommand(const Args& args) {
   }
   adapters::SegmentLog& source_actions = logs.actions_log();
   const uint64_t inputs = source_actions.end();
+  // Made under a name of its own and renamed to `out` once whole: a rebuild killed at any point,
+  // inside the opening too (before the mark below is written), leaves no `out` that `run` would
+  // take for an empty data directory.
+  const std::string building = out + ".rebuilding";
+  if (fs::exists(building, error) || fs::is_symlink(building, error)) {
+    return fmt::print(stderr, "kezek replay: {} exists: a rebuild that stopped before it finished left it (or one "
+                              "is running): remove it and rebuild\n", adapters::Printable(building)), 2;
+  }
   adapters::Runtime::Options options;
   options.create = true;
   std::unique_ptr<adapters::Runtime> target;
-  if (const auto s = adapters::Runtime::Open(out, options, &target); !s.ok()) return Fail(s);
+  if (const auto s = adapters::Runtime::Open(building, options, &target); !s.ok()) return Fail(s);
   // Until the new directory is whole (its journal, state and read models), a file in it says it is
-  // not: a rebuild killed half-way leaves a directory every opening refuses, not a short copy
-  // that verifies.
-  const fs::path unfinished = fs::path(out) / adapters::kUnfinishedFile;
+  // not: a directory a rebuild left half-made is refused by every opening, not a short copy that
+  // verifies.
+  const fs::path unfinished = fs::path(building) / adapters::kUnfinishedFile;
   {
     std::ofstream mark(unfinished);
     mark << "a rebuild ('kezek replay rebuild') that stopped before it finished: remove this directory and rebuild\n";
@@ -409,7 +417,7 @@ int RebuildCommand(const Args& args) {
   const auto remove_unfinished = [&]() {
     if (finished) return;
     target.reset();
-    fs::remove_all(out, error);
+    fs::remove_all(building, error);
   };
   CatchInterrupt(true);
   // The inputs copied and folded a chunk at a time, so that Ctrl-C stops between chunks.
@@ -437,7 +445,7 @@ int RebuildCommand(const Args& args) {
   // The read models from the new journal alone.
   std::unique_ptr<adapters::ProjectionStore> store;
   projections::ReadModels models;
-  if (const auto s = adapters::OpenProjections((fs::path(out) / "projections").string(), target->journal_log(),
+  if (const auto s = adapters::OpenProjections((fs::path(building) / "projections").string(), target->journal_log(),
                                                /*rebuild=*/true, &store, &models, SayReplay);
       !s.ok()) {
     return Fail(s);
@@ -508,6 +516,12 @@ int RebuildCommand(const Args& args) {
   } else {
     fmt::print("state: not compared (the source's state reflects {} inputs, the rebuild {})\n", logs.runtime->applied(),
                target->applied());
+  }
+  // Whole: closed, and given its name.
+  store.reset();
+  target.reset();
+  if (fs::rename(building, out, error); error) {
+    return Fail(adapters::Status::IoError(fmt::format("cannot rename {} to {}: {}", building, out, error.message())));
   }
   return journal_equal && state_readable && (state_equal || !state_comparable) ? 0 : 1;
 }
