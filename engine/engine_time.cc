@@ -1,7 +1,7 @@
 // Time's authority and speed limit (DESIGN §4). Engine time moves only by the System clock's
-// ticks, and by other actions only within a small skew ahead of the clock's last tick: one wrong stamp (a portal's
-// clock set to 2099) is refused and moves nothing, so it can never fire every school-age timer of
-// a queue. A filing's stamp ranks it only within a small skew behind engine time, so nobody
+// ticks, and by other actions only within a small skew ahead of the clock's last tick: one wrong
+// stamp (a portal's clock set to 2099) is refused and moves nothing, so it can never fire every
+// school-age timer of a queue. A filing's stamp ranks it only within a small skew behind engine time, so nobody
 // jumps the queue by stamping a filing a week back. Order in the log is the truth.
 #include "engine/limits.h"
 #include "engine/rules.h"

@@ -53,7 +53,8 @@ std::array<uint64_t, 2> ActionDigest(std::span<const uint8_t> bytes, const fb::A
 // --- time (engine_time.cc) ----------------------------------------------------------------
 // Whether an action stamped at its instant may act at engine time `now` (0: time not started).
 // A ClockTick starts time, then moves it at most limits::kTickAdvanceMaxMs; any other action is
-// refused before the first tick and when stamped over limits::kActionSkewAheadMs ahead of `now`.
+// refused before the first tick and when stamped over limits::kActionSkewAheadMs ahead of `clock`
+// (the System clock's last tick; a tick's bound counts from `now`).
 // A refused instant is InstantInFuture: the action is journaled, and time does not move.
 Verdict AdmitInstant(InstantMs now, InstantMs clock, const fb::Action& action);
 // The instant a filing stamped `stamped` ranks by at engine time `now`: its stamp, clamped to no
