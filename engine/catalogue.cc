@@ -1,6 +1,7 @@
 // Reference data that arrives as actions: localities, their UTC offsets, ДО and their groups,
 // the working-day calendar, and the priority policy (tiers, their order, an optional ratio).
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -11,6 +12,26 @@
 #include "engine/rules.h"
 
 namespace kezek::rules {
+
+namespace {
+
+struct ControlCharacter {
+  size_t at = 0;        // its first byte
+  unsigned code = 0;    // its code point
+};
+// The first control character of `text`: C0 (below U+0020; with `line_breaks`, but \n and \t),
+// DEL (U+007F) or C1 (U+0080..U+009F, the two bytes C2 80..C2 9F in UTF-8).
+std::optional<ControlCharacter> FirstControl(std::string_view text, bool line_breaks) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto ch = static_cast<unsigned char>(text[i]);
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0u;
+    if (ch == 0xC2 && next >= 0x80 && next <= 0x9F) return ControlCharacter{i, next};
+    if ((ch < 0x20 && !(line_breaks && (ch == '\n' || ch == '\t'))) || ch == 0x7F) return ControlCharacter{i, ch};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 Verdict CheckText(const flatbuffers::String* text, const char* field, bool required, TextKind kind) {
   if (text == nullptr || text->size() == 0) {
@@ -23,18 +44,11 @@ Verdict CheckText(const flatbuffers::String* text, const char* field, bool requi
   }
   if (kind == TextKind::kAny) return std::nullopt;
   // A control character in a name is no name (a NUL, an escape, a carriage return would reach a
-  // family's notification, a register printed on paper, a spreadsheet); C1 (U+0080..U+009F) is
-  // the two bytes C2 80..C2 9F in UTF-8.
-  const auto* bytes = text->Data();
-  for (size_t i = 0; i < text->size(); ++i) {
-    const unsigned ch = bytes[i];
-    const bool c1 = ch == 0xC2 && i + 1 < text->size() && bytes[i + 1] >= 0x80 && bytes[i + 1] <= 0x9F;
-    const bool allowed = kind == TextKind::kLines && (ch == '\n' || ch == '\t');
-    if ((ch < 0x20 && !allowed) || ch == 0x7F || c1) {
-      return Reject(fb::RejectionCode::InvalidField, "{} holds the control character U+{:04X} at byte {}{}", field,
-                    c1 ? bytes[i + 1] : ch, i,
-                    kind == TextKind::kLines ? " (free text may hold line feeds and tabs, no other)" : "");
-    }
+  // family's notification, a register printed on paper, a spreadsheet).
+  if (const auto control = FirstControl(text->string_view(), kind == TextKind::kLines)) {
+    return Reject(fb::RejectionCode::InvalidField, "{} holds the control character U+{:04X} at byte {}{}", field,
+                  control->code, control->at,
+                  kind == TextKind::kLines ? " (free text may hold line feeds and tabs, no other)" : "");
   }
   return std::nullopt;
 }
@@ -219,10 +233,9 @@ Verdict CheckTemplates(const fb::SetMessageTemplates& a) {
     seen[*index] = true;
     if (auto v = CheckText(t->ru(), "template ru", true, TextKind::kAny)) return v;
     if (auto v = CheckText(t->kk(), "template kk", true, TextKind::kAny)) return v;
-    // Words shown to families: no control characters (a NUL, a bell, a line break).
+    // Words shown to families: no control characters (a NUL, a bell, a line break, C1's CSI).
     for (const flatbuffers::String* text : {t->ru(), t->kk()}) {
-      const std::string_view s = text->string_view();
-      if (std::any_of(s.begin(), s.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7F; })) {
+      if (FirstControl(text->string_view(), /*line_breaks=*/false)) {
         return Reject(fb::RejectionCode::InvalidTemplates, "{} variant {} has a control character",
                       fb::EnumNameNotificationKind(t->kind()), t->variant());
       }

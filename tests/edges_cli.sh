@@ -376,6 +376,9 @@ done
 rm -rf killed killed.rebuilding
 "$K" replay rebuild --data rbsource --out killed > /dev/null 2>&1 && [ -d killed ] && [ ! -e killed.rebuilding ] \
   || fail "a rebuild after the leftover was removed"
+# DEST/ is DEST (it was made as DEST/.rebuilding, then could not be renamed onto its own parent).
+"$K" replay rebuild --data rbsource --out slashed/ > slashed.out 2>&1 && "$K" status --data slashed > /dev/null 2>&1 \
+  && [ ! -e slashed.rebuilding ] && [ ! -e slashed/.rebuilding ] || fail "--out slashed/: $(tail -2 slashed.out)"
 
 spec "cli: stats and explain refuse a journal the state contradicts (cut short), and a directory given as a journal file"
 "$K" append --data short --quiet a.jsonl > /dev/null 2>&1

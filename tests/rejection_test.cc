@@ -1278,6 +1278,11 @@ TEST_CASE("rejection: InvalidTemplates: message templates that cannot word every
   }
   {
     auto p = built_in();
+    p.templates[1]->ru = "Ожидание\xC2\x9B" "31mдокументов";  // C1: CSI, an escape sequence in U+009B (a helper's find)
+    refused(std::move(p));
+  }
+  {
+    auto p = built_in();
     p.templates[1]->kk = "";  // a text left empty
     refused(std::move(p), fb::RejectionCode::MissingField);
   }

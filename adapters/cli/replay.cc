@@ -366,7 +366,9 @@ int VerifyKafkaCommand(const Args& args) {
 }
 
 int RebuildCommand(const Args& args) {
-  const std::string out = args.options.at("--out");
+  // "DEST/" is DEST: the directory is made beside it as DEST.rebuilding, then renamed.
+  std::string out = args.options.at("--out");
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
   std::error_code error;
   if (fs::exists(out, error)) return fmt::print(stderr, "kezek replay: {}: already exists\n", adapters::Printable(out)), 2;
   // The source's logs are what a rebuild reads; its state only answers the comparison at the end,
