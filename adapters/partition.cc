@@ -12,6 +12,7 @@
 
 #include "engine/assert.h"
 #include "engine/sha256.h"
+#include "events/journal_chain.h"
 
 namespace kezek::adapters {
 
@@ -62,7 +63,7 @@ Status Partition::Open(InputLog* inputs, JournalSink* journal, Mode mode) {
   mode_ = mode;
   if (Status s = CheckLogs(); !s.ok()) return s;
   if (Status s = CheckHead(); !s.ok()) return s;
-  if (mode_ == Mode::kReadOnly) return Status::Ok();
+  if (mode_ == Mode::kReadOnly) return CheckAhead();
   if (engine_.state().next_sequence < journal_->end()) {
     if (Status s = journal_->Read(engine_.state().next_sequence, [&](uint64_t, std::span<const uint8_t> record) {
           ahead_.emplace_back(record.begin(), record.end());
@@ -110,6 +111,40 @@ Status Partition::CheckHead() {
   return Status::Corruption(fmt::format("{}: record {} hashes to {}, but the state's journal head is {}: the journal or "
                                         "the state was altered", options_.journal_name, records - 1, hex(found),
                                         hex(stored)));
+}
+
+// A reader re-derives nothing: the records past the state (a write-behind writer's, or a crash's
+// between journal and state) are checked to continue the chain from the state's head and to name
+// inputs the actions log holds past the state's, as a writer's re-derivation would find (a record
+// written twice passed `status` as "re-derived when a writer opens it" while `run` refused it).
+Status Partition::CheckAhead() {
+  const uint64_t records = stored_.records;
+  if (records >= journal_->end()) return Status::Ok();
+  events::JournalChain chain;
+  std::vector<uint8_t> previous;
+  if (records > 0) {
+    if (Status s = journal_->ReadRecord(records - 1, &previous); !s.ok()) return s;
+    if (std::string why = chain.Resume(previous); !why.empty()) {
+      return Status::Corruption(fmt::format("{}: {}", options_.journal_name, why));
+    }
+  }
+  std::string problem;
+  if (Status s = journal_->Read(records, [&](uint64_t index, std::span<const uint8_t> record) {
+        problem = chain.Add(record);
+        if (problem.empty()) {
+          const uint64_t input = fb::GetJournalRecord(record.data())->input_offset();
+          if (input < stored_.applied || input >= inputs_->end()) {
+            problem = fmt::format("record {} (past the state) is of input {}, which the actions log does not hold past the "
+                                  "state's {} inputs ({} logged)", index, input, stored_.applied, inputs_->end());
+          }
+        }
+        return problem.empty();
+      });
+      !s.ok()) {
+    return s;
+  }
+  if (!problem.empty()) return Status::Corruption(fmt::format("{}: {}", options_.journal_name, problem));
+  return Status::Ok();
 }
 
 Status Partition::Refuse() const { return Status::InvalidArgument(fmt::format("{}: opened read-only", options_.name)); }

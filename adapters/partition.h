@@ -215,6 +215,7 @@ class Partition {
  private:
   Status CheckLogs();
   Status CheckHead();
+  Status CheckAhead();  // read-only: the records past the state continue the chain
   Status Refuse() const;
   struct Logged {  // a batch made durable: its inputs' payloads, the first's index
     uint64_t first = 0;

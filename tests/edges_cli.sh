@@ -380,6 +380,20 @@ rm -rf killed killed.rebuilding
 "$K" replay rebuild --data rbsource --out slashed/ > slashed.out 2>&1 && "$K" status --data slashed > /dev/null 2>&1 \
   && [ ! -e slashed.rebuilding ] && [ ! -e slashed/.rebuilding ] || fail "--out slashed/: $(tail -2 slashed.out)"
 
+spec "cli: status refuses a journal whose last record is written twice, as run does (it said '1 past the state: re-derived', exit 0)"
+"$K" append --data twice --quiet a.jsonl > /dev/null 2>&1
+seg=$(ls twice/journal/*.seg | tail -1)
+python3 -c 'import struct, sys
+data = open(sys.argv[1], "rb").read()
+at = last = 0
+while at + 12 <= len(data):
+    last = at; at += 12 + struct.unpack_from("<I", data, at + 4)[0]
+open(sys.argv[1], "ab").write(data[last:at])' "$seg"
+rc=0; "$K" status --data twice > twice.out 2> twice.err || rc=$?
+[ "$rc" = 1 ] && grep -q "breaks the hash chain" twice.out && ! grep -q "re-derived" twice.out || fail "status: exit $rc, $(cat twice.out twice.err)"
+rc=0; "$K" run --data twice > /dev/null 2> twice.err || rc=$?
+[ "$rc" = 1 ] || fail "run: exit $rc, $(cat twice.err)"
+
 spec "cli: stats and explain refuse a journal the state contradicts (cut short), and a directory given as a journal file"
 "$K" append --data short --quiet a.jsonl > /dev/null 2>&1
 seg=short/journal/00000000000000000000.seg
