@@ -28,6 +28,14 @@ messages::Text Status(fb::ApplicationStatus status) {
   return {"", ""};
 }
 
+messages::Text Notice(fb::ApplicationStatus status, std::string_view child_name, std::string_view deadline_date) {
+  if (status != fb::ApplicationStatus::VoucherIssued) return {"", ""};
+  return {fmt::format("Ребенку {} выдан ваучер. Вам необходимо подтвердить свою заинтересованность в получении "
+                      "ваучера. Срок на подтверждение до {}", child_name, deadline_date),
+          fmt::format("{} атты балаға ваучер берілді. Ваучер алуға келісіміңізді растауыңыз қажет. Растау мерзімі: {} "
+                      "дейін", child_name, deadline_date)};
+}
+
 messages::Text QueueType(fb::QueueType type) {
   switch (type) {
     case fb::QueueType::General:

@@ -31,6 +31,12 @@ messages::Text StepName(fb::StatusStep step);
 messages::Text StepText(fb::StatusStep step, fb::StepState state, fb::ApplicationStatus status,
                         std::string_view kindergarten_ru, std::string_view kindergarten_kk);
 
+// What the card asks the family to do now (ApplicationCard.notice_ru/kk); empty when nothing.
+// seed: «Ребенку Тест Тест 1 выдан ваучер. Вам необходимо подтвердить свою заинтересованность в
+// получении ваучера. Срок на подтверждение до 10.02.2025» (a voucher issued, its deadline's last
+// local day `deadline_date`, «DD.MM.YYYY»).
+messages::Text Notice(fb::ApplicationStatus status, std::string_view child_name, std::string_view deadline_date);
+
 // What moved a place (kezek explain), for the family, anonymised: one change of its place and
 // its causes summed by kind, e.g. «Место в очереди: 12 → 9 (−3): −2 выданных ваучера, −1 отзыв»;
 // an entering: «Место в очереди: 14»; leaving with a voucher: «... Выдан ваучер». `previous` is

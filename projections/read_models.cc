@@ -802,6 +802,10 @@ flatbuffers::Offset<fb::ApplicationCard> ReadModels::BuildCard(flatbuffers::Flat
   const auto o_deadline_date = b.CreateString(
       a.deadline == fb::DeadlineKind::None ? std::string{} : civil::FormatDotted(LocalDate{a.deadline_date}));
   const auto o_kg_ru = b.CreateString(kg_ru), o_kg_kk = b.CreateString(kg_kk);
+  const messages::Text notice = card_texts::Notice(
+      a.status, ChildName(a),
+      a.deadline == fb::DeadlineKind::None ? std::string{} : civil::FormatDotted(LocalDate{a.deadline_date}));
+  const auto o_notice_ru = b.CreateString(notice.ru), o_notice_kk = b.CreateString(notice.kk);
 
   fb::ApplicationCardBuilder card(b);
   card.add_application(id);
@@ -843,6 +847,8 @@ flatbuffers::Offset<fb::ApplicationCard> ReadModels::BuildCard(flatbuffers::Flat
   if (archived) card.add_archive_reason(a.archive_reason);
   if (a.status == fb::ApplicationStatus::InQueue) card.add_position(LivePosition(a, id));
   card.add_sequence(next_sequence_);
+  card.add_notice_ru(o_notice_ru);
+  card.add_notice_kk(o_notice_kk);
   return card.Finish();
 }
 

@@ -577,6 +577,11 @@ TEST_CASE("projections: the seed's journey reads back on the card and in the inb
     CHECK(card.deadline_ms() == EndOfDayKz(2025, 2, 10));
     CHECK(card.voucher() == World::Number(1));
     CHECK(!card.position().has_value());
+    // The card's words, as the seed's card (shared/seed, «Мои заявки»).
+    CHECK(card.notice_ru()->str() == "Ребенку " + card.child_name()->str() +
+                                         " выдан ваучер. Вам необходимо подтвердить свою заинтересованность в получении "
+                                         "ваучера. Срок на подтверждение до 10.02.2025");
+    CHECK(card.notice_kk()->str().find("10.02.2025 дейін") != std::string::npos);
     const auto inbox_bytes = models.Inbox(World::kParent, 0, 10);
     const auto& inbox = *View<fb::Inbox>(inbox_bytes);
     REQUIRE(inbox.notifications()->size() == 2);
@@ -592,6 +597,7 @@ TEST_CASE("projections: the seed's journey reads back on the card and in the inb
     const auto& card = *View<fb::ApplicationCard>(bytes);
     CHECK(card.status() == fb::ApplicationStatus::VoucherInUse);
     CHECK(card.status_ru()->str() == "Ваучер используется");
+    CHECK(card.notice_ru()->str().empty());  // nothing asked of the family on the card
     CHECK(card.current_step() == fb::StatusStep::KindergartenChoice);
     CHECK(card.deadline() == fb::DeadlineKind::Enrollment);
     CHECK(card.deadline_date()->str() == "14.02.2025");
