@@ -578,11 +578,13 @@ bool FinishLoad(State* s, std::string* why) {
     if (a.status == fb::ApplicationStatus::InQueue) {
       s->queues[a.queue].Insert(QueueEntry{a.place.tier, a.filed_at, a.id}, a.place.line);
     }
-    if (a.status != fb::ApplicationStatus::Archived) {
+    // Waiting, or enrolled and holding its place until school age (rules::FreePlace).
+    const bool archived = a.status == fb::ApplicationStatus::Archived;
+    if (!archived || (a.archive_reason == fb::ArchiveReason::Enrolled && a.group.value != 0)) {
       s->timers.push(Timer{a.school_age_at, a.id, true, 0});
-      if (a.deadline != fb::DeadlineKind::None) s->timers.push(Timer{a.deadline_at, a.id, false, a.deadline_generation});
-    } else if (a.archive_reason == fb::ArchiveReason::Enrolled && a.group.value != 0) {
-      s->timers.push(Timer{a.school_age_at, a.id, true, 0});  // its place is freed at school age (rules::FreePlace)
+    }
+    if (!archived && a.deadline != fb::DeadlineKind::None) {
+      s->timers.push(Timer{a.deadline_at, a.id, false, a.deadline_generation});
     }
   }
   for (const auto& [locality, n] : s->numbers) {

@@ -1631,7 +1631,6 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
   // /v1/audit/statistics and /v1/audit/chain: the auditors' (docs/audit.md, "The console").
   if (segments.size() == 3 && segments[1] == "audit" && (segments[2] == "statistics" || segments[2] == "chain")) {
     const bool chain = segments[2] == "chain";
-    *route = chain ? "/v1/audit/chain" : "/v1/audit/statistics";
     if (caller.role != fb::Role::Auditor && caller.role != fb::Role::EducationDepartment) {
       return refused("the audit routes are read by Auditor and EducationDepartment keys");
     }
@@ -1762,9 +1761,6 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
   if ((segments.size() == 3 || (segments.size() == 4 && (segments[3] == "position" || segments[3] == "explain"))) &&
       segments[1] == "applications") {
     const bool explain = segments.size() == 4 && segments[3] == "explain";
-    *route = segments.size() == 3 ? "/v1/applications/{id}"
-             : explain            ? "/v1/applications/{id}/explain"
-                                  : "/v1/applications/{id}/position";
     const auto id = ParseU64(segments[2]);
     if (!id) return Error(request, bhttp::status::bad_request, "InvalidParameter", "the application number is a whole number");
     const projections::ReadModels& held = past ? *past->models : ModelsOf(*id);
@@ -1807,8 +1803,6 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
   if (segments.size() == 4 && segments[1] == "applicants" &&
       (segments[3] == "applications" || segments[3] == "notifications")) {
     const std::string iin(segments[2]);
-    // A metrics label: the route's template, never a client's text (one series a route).
-    *route = segments[3] == "applications" ? "/v1/applicants/{iin}/applications" : "/v1/applicants/{iin}/notifications";
     if (!IsIinShaped(iin)) {
       return Error(request, bhttp::status::bad_request, "InvalidParameter", "the IIN is 12 digits");
     }
@@ -1844,7 +1838,6 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     return Json(request, bhttp::status::ok, IoCodec().ViewToJson("Inbox", models[*partition].Inbox(iin, after, limit)));
   }
   if (segments.size() == 2 && segments[1] == "catalogue") {
-    *route = "/v1/catalogue";
     projections::CatalogueFilter filter;
     for (const auto& [name, value] : query) {
       if (name == "as_of" || name == "as_of_sequence") continue;
@@ -1874,11 +1867,9 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     return reply(IoCodec().ViewToJson("Catalogue", projections::ReadModels::CatalogueAcross(all, filter)));
   }
   if (segments.size() == 2 && segments[1] == "statistics") {
-    *route = "/v1/statistics";
     return reply(IoCodec().ViewToJson("QueueStatistics", projections::ReadModels::StatisticsAcross(all)));
   }
   if (segments.size() == 2 && segments[1] == "feed") {
-    *route = "/v1/feed";
     if (caller.role != fb::Role::Portal && caller.role != fb::Role::EducationDepartment && caller.role != fb::Role::Auditor) {
       return refused("the notification feed is read by the portal's sender, the education department and auditors");
     }
