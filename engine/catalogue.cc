@@ -1,6 +1,7 @@
 // Reference data that arrives as actions: localities, their UTC offsets, ДО and their groups,
 // the working-day calendar, and the priority policy (tiers, their order, an optional ratio).
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <set>
 #include <utility>
@@ -20,18 +21,30 @@ struct ControlCharacter {
   unsigned code = 0;    // its code point
 };
 // The first control character of `text`: C0 (below U+0020; with `line_breaks`, but \n and \t),
-// DEL (U+007F), C1 (U+0080..U+009F, the two bytes C2 80..C2 9F in UTF-8), or a bidirectional
-// embedding, override or isolate (U+202A..U+202E, U+2066..U+2069: E2 80 AA..AE, E2 81 A6..A9),
-// which would show a name's letters in another order than they are stored (a spoofed name).
+// DEL (U+007F), C1 (U+0080..U+009F, the two bytes C2 80..C2 9F in UTF-8), a bidirectional
+// embedding, override, isolate or mark (U+200E..U+200F, U+202A..U+202E, U+2066..U+2069), which
+// would show a name's letters in another order than they are stored (a spoofed name), or an
+// invisible character (U+200B..U+200D zero-width space and joiners, U+2060 word joiner, U+FEFF),
+// which makes two different names look the same.
 std::optional<ControlCharacter> FirstControl(std::string_view text, bool line_breaks) {
+  // Only these bytes can start a refused character: C0, DEL, C2 (C1), E2 (U+2xxx), EF (U+FEFF).
+  static constexpr auto kSuspect = [] {
+    std::array<bool, 256> suspect{};
+    for (unsigned b = 0; b < 0x20; ++b) suspect[b] = true;
+    suspect[0x7F] = suspect[0xC2] = suspect[0xE2] = suspect[0xEF] = true;
+    return suspect;
+  }();
   for (size_t i = 0; i < text.size(); ++i) {
     const auto ch = static_cast<unsigned char>(text[i]);
+    if (!kSuspect[ch]) continue;
     const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0u;
     const auto third = i + 2 < text.size() ? static_cast<unsigned char>(text[i + 2]) : 0u;
     if (ch == 0xC2 && next >= 0x80 && next <= 0x9F) return ControlCharacter{i, next};
-    if (ch == 0xE2 && ((next == 0x80 && third >= 0xAA && third <= 0xAE) || (next == 0x81 && third >= 0xA6 && third <= 0xA9))) {
+    if (ch == 0xE2 && ((next == 0x80 && ((third >= 0x8B && third <= 0x8F) || (third >= 0xAA && third <= 0xAE))) ||
+                       (next == 0x81 && (third == 0xA0 || (third >= 0xA6 && third <= 0xA9))))) {
       return ControlCharacter{i, 0x2000u + ((next & 0x3Fu) << 6) + (third & 0x3Fu)};
     }
+    if (ch == 0xEF && next == 0xBB && third == 0xBF) return ControlCharacter{i, 0xFEFF};
     if ((ch < 0x20 && !(line_breaks && (ch == '\n' || ch == '\t'))) || ch == 0x7F) return ControlCharacter{i, ch};
   }
   return std::nullopt;

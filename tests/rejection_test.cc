@@ -544,10 +544,14 @@ TEST_CASE("rejection: InvalidField: a field holds a value it may not") {
     allocation.correction_type = fb::CorrectionType::None;
     Refused(world, fb::RejectionCode::InvalidField, [&] { return Admin(world, kIssuedAt, allocation); });
   }
-  SUBCASE("a control character in a name (C0, DEL, C1); free text may hold line feeds and tabs") {
+  SUBCASE("a control character in a name (C0, DEL, C1, bidi, invisible); free text may hold line feeds and tabs") {
     for (const std::string& bad : {std::string("Айгерім\r"), std::string("Ai\x1b[2Jgerim"), std::string("Ai\x7Fgerim"),
                                   std::string("Ai\xC2\x85gerim"), std::string("Ai\0gerim", 9), std::string("Ai\ngerim"),
-                                  std::string("Ai\u202Emireg"), std::string("\u2066Aigerim\u2069")}) {
+                                  std::string("Ai\u202Emireg"), std::string("\u2066Aigerim\u2069"),
+                                  // invisible: two names that look alike (zero-width space, joiners,
+                                  // marks, word joiner, a byte-order mark)
+                                  std::string("Ai\u200Bgerim"), std::string("Ai\u200Dgerim"), std::string("Aigerim\u200E"),
+                                  std::string("Ai\u200Fgerim"), std::string("Ai\u2060gerim"), std::string("\uFEFFAigerim")}) {
       CAPTURE(bad);
       fb::FileApplicationT file = General(kChild);
       file.child_name = bad;
@@ -557,7 +561,9 @@ TEST_CASE("rejection: InvalidField: a field holds a value it may not") {
             [&] { return Admin(world, kFiledAt, fb::UpsertLocalityT{{}, 2, "г. Астана\t", "Астана қаласы", "AST"}); });
     // Cyrillic and Kazakh letters (Ә, Ғ, Қ, Ң, Ө, Ұ, Ү, Һ, І: two bytes each, some from C2..D3) are text.
     fb::FileApplicationT file = Special(kChild);
-    file.child_name = "Әлия Ғалымқызы Ңөұүһі";
+    // So are the characters beside the refused ones (U+200A hair space, U+2010 hyphen, U+2013 en
+    // dash, U+2061, U+FEFE, «»: E2 80 8A, E2 80 90, E2 80 93, E2 81 A1, EF BB BE, C2 AB/BB).
+    file.child_name = "Әлия Ғалымқызы Ңөұүһі \u200A\u2010\u2013\u2061\uFEFE «Ә»";
     const uint64_t app = FiledIdOf(Ok(File(world, kFiledAt, std::move(file))));
     fb::ActionT reject = World::Action(fb::Role::PmpkSpecialist, fb::RejectDocumentsT{{}, app, "нет заключения\n\tсм. п. 2"});
     reject.actor->name = "Ахметова\rА. С.";
