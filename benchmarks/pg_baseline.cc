@@ -57,6 +57,7 @@ CREATE UNIQUE INDEX applications_active_child ON applications(child, type) WHERE
 CREATE INDEX applications_deadline ON applications(deadline_at, id) WHERE deadline_kind <> 0;
 CREATE INDEX applications_school_age ON applications(school_age_at, id) WHERE status <> 8;
 CREATE INDEX applications_enrolled_leaving ON applications(school_age_at, id) WHERE status = 8 AND archive_reason = 3 AND group_id <> 0;
+CREATE INDEX applications_holding_place ON applications(child) WHERE status = 8 AND archive_reason = 3 AND group_id <> 0;
 CREATE TABLE vouchers(id bigint PRIMARY KEY, queue_id int NOT NULL, state smallint NOT NULL, holder bigint NOT NULL);
 CREATE INDEX vouchers_free ON vouchers(queue_id, id) WHERE state = 0;
 CREATE TABLE idempotency(key text PRIMARY KEY, digest_low bigint NOT NULL, digest_high bigint NOT NULL,
@@ -116,6 +117,8 @@ const std::vector<Statement>& PreparedStatements() {
        "deadline_kind = $13, deadline_at = $14, deadline_date = $15 WHERE id = $1"},
       {"active_of_child", "SELECT id, type FROM applications WHERE child = $1 AND status <> 8 ORDER BY type"},
       {"child_known", "SELECT 1 FROM applications WHERE child = $1 LIMIT 1"},
+      {"place_of_child", "SELECT id FROM applications WHERE child = $1 AND status = 8 AND archive_reason = 3 "
+                         "AND group_id <> 0"},
       {"rank", "SELECT count(*) FROM applications WHERE queue_id = $1 AND line = $2 AND status = 1 "
                "AND (tier, filed_at, id) < ($3, $4, $5)"},
       {"line_size", "SELECT count(*) FROM applications WHERE queue_id = $1 AND line = $2 AND status = 1"},
@@ -641,11 +644,7 @@ struct PgBaseline::Impl {
       const int64_t at = r.Int(0, 1);
       // Each fires at its own instant `at`; a deadline it sets for anyone counts from `until`.
       if (r.Int(0, 2) == 1 && a.status == Status::Archived) {  // an enrolled child goes to school
-        const uint32_t kindergarten = KindergartenOfGroup(a.group);
-        Exec("group_taken", Params().Int(a.group).Int(-1));
-        Decide(fb::DecisionBody::PlaceFreed, a.id, kindergarten, a.group);
-        a.group = 0;
-        Save(a);
+        FreePlace(a);
         continue;
       }
       if (r.Int(0, 2) == 1) {
@@ -733,6 +732,9 @@ struct PgBaseline::Impl {
     for (int i = 0; i < active.rows(); ++i) {
       if (active.Int(i, 1) == static_cast<int>(f.queue_type())) throw Rejected{Code::DuplicateActiveApplication};
     }
+    if (!Query("place_of_child", Params().Int(static_cast<int64_t>(child.iin.value))).empty()) {
+      throw Rejected{Code::ChildHoldsPlace};
+    }
 
     uint32_t& numbered = applications_numbered[f.locality()];
     if (numbered + uint64_t{1} >= limits::kSerialsPerLocality) throw Rejected{Code::LimitExceeded};
@@ -772,6 +774,21 @@ struct PgBaseline::Impl {
       throw Rejected{Code::AnswerAfterDeadline};
     }
     throw Rejected{Code::TransitionNotAllowed};
+  }
+
+  // An enrolled child's place, free for the next child (at school age, or when staff archive it).
+  void FreePlace(App a) {
+    const uint32_t kindergarten = KindergartenOfGroup(a.group);
+    Exec("group_taken", Params().Int(a.group).Int(-1));
+    Decide(fb::DecisionBody::PlaceFreed, a.id, kindergarten, a.group);
+    a.group = 0;
+    Save(a);
+  }
+
+  // A child holds one place: not a second one through its other application.
+  void CheckHoldsNoPlace(const App& a) {
+    const Result place = Query("place_of_child", Params().Int(static_cast<int64_t>(a.child)));
+    if (!place.empty() && static_cast<uint64_t>(place.Int(0, 0)) != a.id) throw Rejected{Code::ChildHoldsPlace};
   }
 
   uint32_t KindergartenOfGroup(uint32_t group) {
@@ -857,6 +874,7 @@ struct PgBaseline::Impl {
         const int age = rules::AgeOnFirstSeptember(LocalDate{a.birth_date}, LocalDateOf(a.locality, at));
         if (age < g.Int(0, 2) || age > g.Int(0, 3)) throw Rejected{Code::GroupNotSuitable};
         if (g.Int(0, 4) != static_cast<int>(a.correction)) throw Rejected{Code::CorrectionTypeNotServed};
+        CheckHoldsNoPlace(a);
         if (g.Int(0, 6) >= g.Int(0, 5)) throw Rejected{Code::NoFreePlace};
         Exec("group_taken", Params().Int(b->group()).Int(1));
         a.group = b->group();
@@ -897,6 +915,7 @@ struct PgBaseline::Impl {
         const uint32_t kindergarten = KindergartenOfGroup(a.group);
         if (kindergarten != actor.kindergarten()) throw Rejected{Code::KindergartenMismatch};
         CheckDigest(b->document_sha256());
+        CheckHoldsNoPlace(a);
         a.kg_sha = b->document_sha256()->str();
         Exec("voucher_set", Params()
                                 .Int(static_cast<int64_t>(a.voucher))
@@ -983,11 +1002,13 @@ struct PgBaseline::Impl {
         const int64_t iin = static_cast<int64_t>(child.iin.value);
         if (Query("child_known", Params().Int(iin)).empty()) throw Rejected{Code::UnknownChild};
         const Result active = Query("active_of_child", Params().Int(iin));
-        if (active.empty()) throw Rejected{Code::TransitionNotAllowed};
+        const Result place = Query("place_of_child", Params().Int(iin));
+        if (active.empty() && place.empty()) throw Rejected{Code::TransitionNotAllowed};
         for (int i = 0; i < active.rows(); ++i) {
           App a = *Load(static_cast<uint64_t>(active.Int(i, 0)));
           Archive(a, b->reason(), at);
         }
+        if (!place.empty()) FreePlace(*Load(static_cast<uint64_t>(place.Int(0, 0))));
         return;
       }
       case fb::ActionBody::SetMessageTemplates: {

@@ -106,6 +106,11 @@ Verdict FileApplication(Context& c, InstantMs at, InstantMs stamped, const fb::A
                   FormatIin(child.iin), child_it->second.active[QueueTypeIndex(a.queue_type())].value,
                   fb::EnumNameQueueType(a.queue_type()));
   }
+  if (child_it != s.children.end() && child_it->second.enrolled.value != 0) {
+    return Reject(fb::RejectionCode::ChildHoldsPlace,
+                  "child {} is enrolled through application {} and holds its place until school age",
+                  FormatIin(child.iin), child_it->second.enrolled.value);
+  }
   if (s.ApplicationsNumbered(locality) + uint64_t{1} >= limits::kSerialsPerLocality) {
     return Reject(fb::RejectionCode::LimitExceeded,
                   "locality {} has numbered {} applications, the most one locality's numbers hold "
@@ -235,12 +240,17 @@ Verdict ArchiveChild(Context& c, InstantMs at, const fb::ArchiveChild& a) {
     return Reject(fb::RejectionCode::UnknownChild, "child {} has no application", FormatIin(child.iin));
   }
   const auto active = it->second.active;  // copy: archival clears the entries
-  if (active[0].value == 0 && active[1].value == 0) {
-    return Reject(fb::RejectionCode::TransitionNotAllowed, "child {} has no active application", FormatIin(child.iin));
+  const ApplicationId enrolled = it->second.enrolled;
+  if (active[0].value == 0 && active[1].value == 0 && enrolled.value == 0) {
+    return Reject(fb::RejectionCode::TransitionNotAllowed, "child {} has no active application and holds no place",
+                  FormatIin(child.iin));
   }
   for (const ApplicationId id : active) {
     if (id.value != 0) ArchiveApplication(c, c.state.app(id), a.reason(), at);
   }
+  // An enrolled child leaving its ДО before school age (moved away, gone to school early): its
+  // place is free for the next child at once.
+  if (enrolled.value != 0) FreePlace(c, c.state.app(enrolled));
   return std::nullopt;
 }
 

@@ -41,6 +41,15 @@ Verdict CheckKindergartenActor(const State& s, const fb::Actor& actor, const App
   return std::nullopt;
 }
 
+// A child holds one place at a time: not a second one through its other queue's application.
+Verdict CheckHoldsNoPlace(const State& s, const Application& app) {
+  const auto it = s.children.find(app.child);
+  if (it == s.children.end() || it->second.enrolled.value == 0 || it->second.enrolled == app.id) return std::nullopt;
+  return Reject(fb::RejectionCode::ChildHoldsPlace,
+                "child {} is enrolled through application {} and holds its place until school age", FormatIin(app.child),
+                it->second.enrolled.value);
+}
+
 }  // namespace
 
 int AgeOnFirstSeptember(LocalDate birth_date, LocalDate on) {
@@ -77,6 +86,7 @@ Verdict ChooseKindergarten(Context& c, InstantMs at, Application& app, const fb:
     return Reject(fb::RejectionCode::CorrectionTypeNotServed, "group {} serves correction type {}, the child needs {}",
                   a.group(), fb::EnumNameCorrectionType(group.correction), fb::EnumNameCorrectionType(app.correction));
   }
+  if (auto v = CheckHoldsNoPlace(s, app)) return v;
   if (group.taken >= group.capacity) {
     return Reject(fb::RejectionCode::NoFreePlace, "group {} has no free place ({} of {} taken)", a.group(),
                   group.taken, group.capacity);
@@ -117,6 +127,7 @@ Verdict KindergartenSigns(Context& c, InstantMs at, const fb::Actor& actor, Appl
   if (auto v = CheckKindergartenActor(c.state, actor, app)) return v;
   if (auto v = CheckDigest(a.document_sha256())) return v;
   State& s = c.state;
+  if (auto v = CheckHoldsNoPlace(s, app)) return v;
   app.kindergarten_document_sha256 = a.document_sha256()->str();
   s.voucher(app.voucher).state = VoucherState::Used;
   const KindergartenId kindergarten_id = s.groups.at(app.group).kindergarten;
@@ -124,6 +135,7 @@ Verdict KindergartenSigns(Context& c, InstantMs at, const fb::Actor& actor, Appl
   c.out.Enrolled(app, kindergarten_id);
   c.out.Notify(app, fb::NotificationKind::Enrolled, messages::Enrolled(kindergarten.name_ru, kindergarten.name_kk));
   ArchiveApplication(c, app, fb::ArchiveReason::Enrolled, at);
+  s.child(app.child).enrolled = app.id;
   return std::nullopt;
 }
 
@@ -143,6 +155,8 @@ void FreePlace(Context& c, Application& app) {
   --group.taken;
   c.out.PlaceFreed(app, group.kindergarten);
   app.group = GroupId{};
+  ChildEntry& child = c.state.child(app.child);
+  if (child.enrolled == app.id) child.enrolled = ApplicationId{};
 }
 
 void LapseKindergartenSignature(Context& c, Application& app, InstantMs at) {

@@ -197,6 +197,10 @@ struct LocalityNumbers {
 
 struct ChildEntry {
   std::array<ApplicationId, 2> active{};  // by queue type; 0 when none
+  // The enrolled application whose place the child holds until school age (0 when none). Not
+  // stored: derived from the applications when a state is loaded (an archived Enrolled
+  // application with its group), so the stored entries and the state hash are as before it.
+  ApplicationId enrolled{};
 };
 
 // An idempotency key's outcome: the digest of its action and the journal record that answered it.

@@ -580,8 +580,15 @@ bool FinishLoad(State* s, std::string* why) {
     }
     // Waiting, or enrolled and holding its place until school age (rules::FreePlace).
     const bool archived = a.status == fb::ApplicationStatus::Archived;
-    if (!archived || (a.archive_reason == fb::ArchiveReason::Enrolled && a.group.value != 0)) {
-      s->timers.push(Timer{a.school_age_at, a.id, true, 0});
+    const bool holds_place = archived && a.archive_reason == fb::ArchiveReason::Enrolled && a.group.value != 0;
+    if (!archived || holds_place) s->timers.push(Timer{a.school_age_at, a.id, true, 0});
+    if (holds_place) {
+      const auto child = s->children.find(a.child);
+      if (child == s->children.end()) {
+        return fail(fmt::format("application {} holds a place for child {}, who is not stored", a.id.value,
+                                FormatIin(a.child)));
+      }
+      child->second.enrolled = a.id;
     }
     if (!archived && a.deadline != fb::DeadlineKind::None) {
       s->timers.push(Timer{a.deadline_at, a.id, false, a.deadline_generation});

@@ -181,6 +181,7 @@ std::string Fingerprint(const State& s) {
     Put(out, iin);
     Put(out, entry.active[0].value);
     Put(out, entry.active[1].value);
+    Put(out, entry.enrolled.value);
   }
   // The live timers only: a superseded one is dropped whenever time passes it, rejection or not.
   out += "timers:";
@@ -1442,6 +1443,74 @@ TEST_CASE("rejection: a refused action still lets time pass: deadlines due befor
   CHECK(world.engine.state().app(ApplicationId{app}).status == fb::ApplicationStatus::StopListed);
 }
 
+// Enrolls `app` (its voucher in use) in World::kGroupKk: choose, contract, both signatures.
+void Enroll(World& w, uint64_t app, int64_t from) {
+  Ok(Parent(w, from, fb::ChooseKindergartenT{{}, app, World::kGroupKk}));
+  Ok(AsKindergarten(w, from + kHourMs, fb::SendContractT{{}, app, "Д-1"}));
+  Ok(Parent(w, from + 2 * kHourMs, fb::ParentSignsT{{}, app, kDigest}));
+  Ok(AsKindergarten(w, from + 3 * kHourMs, fb::KindergartenSignsT{{}, app, kDigest}));
+}
+
+TEST_CASE("rejection: ChildHoldsPlace: an enrolled child holds one place until school age or leaving") {
+  World world;
+  // A parallel special application (the same child), confirmed and waiting for its own voucher.
+  const uint64_t special = FiledIdOf(Ok(File(world, kFiledAt, Special(kChild))));
+  Ok(Pmpk(world, kFiledAt + kHourMs, special));
+  const uint64_t app = UsingVoucher(world);  // kChild's general application
+  Enroll(world, app, Kz(2025, 2, 10, 10, 0));
+  REQUIRE(world.engine.state().app(ApplicationId{app}).archive_reason == fb::ArchiveReason::Enrolled);
+  CHECK(world.engine.state().groups.at(GroupId{World::kGroupKk}).taken == 1);
+  SUBCASE("filing again (general): a second voucher for a child who has a place") {
+    const Outcome refused = Refused(world, fb::RejectionCode::ChildHoldsPlace,
+                                    [&] { return File(world, Kz(2025, 2, 17, 10, 0), General(kChild)); });
+    CHECK(refused.reason().find(std::to_string(app)) != std::string::npos);  // names the enrolled application
+  }
+  SUBCASE("a state stored and loaded again knows it (derived from the applications)") {
+    std::map<std::pair<int, std::string>, std::string> store;
+    state_codec::AllEntries(world.engine.state(), [&](const state_codec::Put& put) {
+      store[{static_cast<int>(put.family), put.key}] = put.value;
+    });
+    World reloaded(false);
+    REQUIRE(reloaded.engine.Restore([&](State* state) {
+      for (const auto& [key, value] : store) {
+        if (!state_codec::LoadEntry(static_cast<state_codec::Family>(key.first), key.second, value, state)) return false;
+      }
+      return true;
+    }));
+    reloaded.next_key = world.next_key;
+    Refused(reloaded, fb::RejectionCode::ChildHoldsPlace,
+            [&] { return File(reloaded, Kz(2025, 2, 17, 10, 0), General(kChild)); });
+  }
+  SUBCASE("its other application cannot reserve a second place, nor be countersigned") {
+    // The special application gets its voucher and «Да» (a special group is kGroupSpeech).
+    fb::AllocateVouchersT allocation{{}, World::kLocality, fb::QueueType::Special, 2021, fb::Language::Kk,
+                                     fb::CorrectionType::Speech, 1};
+    Ok(Admin(world, Kz(2025, 2, 17, 10, 0), allocation));
+    Ok(world.Answer(Kz(2025, 2, 17, 11, 0), special, true));
+    Refused(world, fb::RejectionCode::ChildHoldsPlace, [&] {
+      return Parent(world, Kz(2025, 2, 17, 12, 0), fb::ChooseKindergartenT{{}, special, World::kGroupSpeech});
+    });
+    CHECK(world.engine.state().groups.at(GroupId{World::kGroupSpeech}).taken == 0);
+  }
+  SUBCASE("leaving (staff ArchiveChild) frees the place at once; then the child may file again") {
+    const Outcome left = Ok(Admin(world, Kz(2025, 3, 3, 10, 0), fb::ArchiveChildT{{}, kChild, fb::ArchiveReason::Withdrawn}));
+    CHECK(Kinds(left) == "Archived,Notification,PlaceFreed");  // the special application, then the place
+    CHECK(left.First<fb::Archived>()->application() == special);
+    REQUIRE(left.First<fb::PlaceFreed>() != nullptr);
+    CHECK(left.First<fb::PlaceFreed>()->application() == app);
+    CHECK(world.engine.state().groups.at(GroupId{World::kGroupKk}).taken == 0);
+    Ok(File(world, Kz(2025, 3, 4, 10, 0), General(kChild)));
+    // Its school-age timer, still armed, frees nothing twice.
+    CHECK(Kinds(Ok(world.Tick(Kz(2027, 9, 1, 0, 0)))).find("PlaceFreed") == std::string::npos);
+  }
+  SUBCASE("a child who neither waits nor holds a place: nothing to archive") {
+    Ok(Admin(world, Kz(2025, 3, 3, 10, 0), fb::ArchiveChildT{{}, kChild, fb::ArchiveReason::Withdrawn}));
+    Refused(world, fb::RejectionCode::TransitionNotAllowed, [&] {
+      return Admin(world, Kz(2025, 3, 3, 11, 0), fb::ArchiveChildT{{}, kChild, fb::ArchiveReason::Withdrawn});
+    });
+  }
+}
+
 TEST_CASE("rejection: the state fingerprint these tests rely on sees an applied change") {
   World world;
   const std::string empty = Fingerprint(world.engine.state());
@@ -1491,6 +1560,7 @@ TEST_CASE("rejection: every code but None is given by some test above, and has a
       fb::RejectionCode::CorrectionTypeNotServed,
       fb::RejectionCode::GroupNotSuitable,
       fb::RejectionCode::ChildOfSchoolAge,
+      fb::RejectionCode::ChildHoldsPlace,
       fb::RejectionCode::IdempotencyKeyReused,
       fb::RejectionCode::RoleNotAllowed,
       fb::RejectionCode::ApplicantMismatch,
