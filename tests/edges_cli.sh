@@ -428,6 +428,26 @@ for command in "run --data nomanifest" "replay verify --data nomanifest"; do
   [ "$rc" = 1 ] && grep -q "CURRENT names MANIFEST-[0-9]*, which is not there" nocurrent.out || fail "$command: exit $rc, $(cat nocurrent.out)"
 done
 
+spec "cli: a writer killed while making a new directory (an empty marker; a state without CURRENT, no input logged) leaves a directory the next writer makes afresh"
+"$K" append --data madewhole --quiet a.jsonl > /dev/null 2>&1
+mkdir -p killed1 && : > killed1/KEZEK && : > killed1/LOCK        # killed while writing its marker
+mkdir -p killed2/state && printf 'kezek data directory, format 1\n' > killed2/KEZEK && : > killed2/state/LOG &&
+  : > killed2/state/000001.dbtmp                                # killed while RocksDB made its files
+mkdir -p killed4 && : > killed4/KEZEK.new && : > killed4/LOCK    # killed before its marker's rename
+mkdir -p killed3/state killed3/actions && printf 'kezek data directory, format 1\n' > killed3/KEZEK && : > killed3/state/LOG
+for d in killed1 killed2 killed3 killed4; do
+  "$K" append --data $d --quiet a.jsonl > /dev/null 2> $d.err || fail "$d: exit $?, $(cat $d.err)"
+  [ "$(hash_of $d)" = "$(hash_of madewhole)" ] || fail "$d: another state than a whole run's"
+done
+grep -q "made afresh" killed2.err || fail "killed2: the writer did not say it made the state afresh: $(cat killed2.err)"
+# A state without CURRENT beside logged inputs is damage, as before (the spec above): refused.
+cp -r madewhole logged && rm logged/state/CURRENT
+rc=0; "$K" append --data logged --quiet a.jsonl > /dev/null 2> logged.err || rc=$?
+[ "$rc" = 1 ] && grep -q "a state directory without its CURRENT file" logged.err || fail "logged: exit $rc, $(cat logged.err)"
+rc=0; mkdir -p wrongmarker && printf 'other\n' > wrongmarker/KEZEK
+"$K" append --data wrongmarker --quiet a.jsonl > /dev/null 2> wrongmarker.err || rc=$?
+[ "$rc" != 0 ] && grep -q "marker says 'other" wrongmarker.err || fail "wrongmarker: exit $rc, $(cat wrongmarker.err)"
+
 spec "cli: journal --data reads the journal of a directory whose actions log is damaged (the verbatim actions are there)"
 "$K" append --data badactions --quiet a.jsonl > /dev/null 2>&1
 python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(200); b = f.read(1); f.seek(200); f.write(bytes([b[0] ^ 0x40]))' \

@@ -47,6 +47,30 @@ Status CheckDirectory(const std::string& dir, bool create, bool* created) {
 // The KEZEK marker: checked, or written into an empty directory (a writer's, under its lock, so
 // that two writers never both take a directory for new). Read-only, an unmarked directory is none.
 // `write` false: only checked (a foreign directory is refused before a LOCK file is made in it).
+// The marker, written whole or not at all (a writer killed mid-write left an empty marker no
+// later opening took): a temporary file, then a rename.
+Status WriteMarker(const std::string& dir) {
+  std::error_code error;
+  const fs::path temporary = fs::path(dir) / "KEZEK.new";
+  std::ofstream out(temporary, std::ios::trunc);
+  out << kMarker;
+  out.close();
+  if (!out) return Status::IoError(fmt::format("cannot write {}", temporary.string()));
+  fs::rename(temporary, fs::path(dir) / "KEZEK", error);
+  if (error) return Status::IoError(fmt::format("cannot rename {} to KEZEK: {}", temporary.string(), error.message()));
+  return Status::Ok();
+}
+
+// Whether `dir` holds nothing but its LOCK and `marker` (and an unfinished marker's temporary file).
+bool OnlyLockAndMarker(const std::string& dir) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name != "LOCK" && name != "KEZEK" && name != "KEZEK.new") return false;
+  }
+  return !error;
+}
+
 Status CheckMarker(const std::string& dir, bool read_only, bool write) {
   std::error_code error;
   const fs::path marker = fs::path(dir) / "KEZEK";
@@ -54,6 +78,10 @@ Status CheckMarker(const std::string& dir, bool read_only, bool write) {
     if (!read_only && !write) return Status::Ok();  // read under the lock (a maker may be writing it)
     std::ifstream in(marker);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // An empty marker in a directory holding nothing else: its maker (a binary before the marker
+    // was written whole by a rename) was killed while writing it. A writer, under the lock, makes
+    // the directory afresh.
+    if (text.empty() && write && !read_only && OnlyLockAndMarker(dir)) return WriteMarker(dir);
     if (text != kMarker) {
       return Status::InvalidArgument(fmt::format("{}: marker says '{}', expected '{}'", marker.string(),
                                                  text.substr(0, 60), std::string(kMarker, std::strlen(kMarker) - 1)));
@@ -63,7 +91,8 @@ Status CheckMarker(const std::string& dir, bool read_only, bool write) {
   for (const auto& entry : fs::directory_iterator(dir, error)) {
     // LOCK, and KEZEK itself when a writer is making the directory just now (its marker written
     // after the exists() above): checked again under the lock.
-    if (entry.path().filename() != "LOCK" && entry.path().filename() != "KEZEK") {
+    // KEZEK.new: a marker being written (or left by a maker killed before its rename).
+    if (entry.path().filename() != "LOCK" && entry.path().filename() != "KEZEK" && entry.path().filename() != "KEZEK.new") {
       // A writer's pre-check: the maker may have written its marker and begun its logs since the
       // exists() above; the marker is then read under the lock.
       if (!read_only && !write && fs::exists(marker, error)) return Status::Ok();
@@ -73,11 +102,7 @@ Status CheckMarker(const std::string& dir, bool read_only, bool write) {
   }
   if (read_only) return Status::NotFound(fmt::format("{}: an empty directory, no data directory (kezek append makes one)", dir));
   if (!write) return Status::Ok();
-  std::ofstream out(marker);
-  out << kMarker;
-  out.close();
-  if (!out) return Status::IoError(fmt::format("cannot write {}", marker.string()));
-  return Status::Ok();
+  return WriteMarker(dir);
 }
 
 Status Lock(const std::string& dir, int* fd) {
@@ -211,8 +236,34 @@ Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read
   return Status::Ok();
 }
 
+namespace {
+// Whether the log directory `path` is absent or holds no byte (no input was ever logged to it).
+bool LogHoldsNothing(const fs::path& path) {
+  std::error_code error;
+  if (!fs::exists(path, error)) return true;
+  for (const auto& entry : fs::recursive_directory_iterator(path, error)) {
+    if (!entry.is_regular_file(error) || entry.file_size(error) != 0) return false;
+  }
+  return !error;
+}
+}  // namespace
+
 // The state store, and the partition loaded from it.
 Status Runtime::OpenState() {
+  // A writer killed while making a new directory (RocksDB had begun its files, CURRENT not yet
+  // written) leaves a state without CURRENT, which every later opening refused as damaged. With
+  // both logs empty or not yet made, no input was ever logged, none acknowledged: a writer (under
+  // the lock) makes the state afresh.
+  if (std::error_code error; !read_only_) {
+    const fs::path state = fs::path(dir_) / "state";
+    if (fs::is_directory(state, error) && !fs::exists(state / "CURRENT", error) &&
+        LogHoldsNothing(fs::path(dir_) / "actions") && LogHoldsNothing(fs::path(dir_) / "journal")) {
+      options_.say(fmt::format("{}: a state left unfinished by a writer stopped while making the directory (no input "
+                               "was logged): made afresh", dir_));
+      fs::remove_all(state, error);
+      if (error) return Status::IoError(fmt::format("cannot remove {}: {}", state.string(), error.message()));
+    }
+  }
   RocksDbStateStore::Options store_options;
   store_options.read_only = read_only_;
   store_options.sync = options_.log.sync;
