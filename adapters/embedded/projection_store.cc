@@ -1,11 +1,13 @@
 #include "adapters/embedded/projection_store.h"
 
+#include <filesystem>
 #include <vector>
 
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include "adapters/embedded/rocksdb_logger.h"
 #include "adapters/embedded/rocksdb_state_store.h"
 #include "adapters/embedded/segment_log.h"
 #include "engine/bytes.h"
@@ -46,8 +48,10 @@ Status ProjectionStore::OpenIn(const std::string& path, bool read_only, std::uni
   store->path_ = path;
   rocksdb::Options options;
   options.create_if_missing = !read_only;
-  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  options.keep_log_file_num = 2;
+  options.info_log_level = rocksdb::InfoLogLevel::ERROR_LEVEL;
+  options.info_log = std::make_shared<RocksDbLogger>(path, read_only);
+  // Made here, not by RocksDB: it logs a store made afresh as an error ("Error when reading ... dir").
+  if (std::error_code error; !read_only) std::filesystem::create_directories(path, error);
   const rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(options, path, &store->db_)
                                       : rocksdb::DB::Open(options, path, &store->db_);
   if (s.IsInvalidArgument() && read_only) {

@@ -13,6 +13,7 @@
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
+#include "adapters/embedded/rocksdb_logger.h"
 #include "engine/sha256.h"
 #include "engine/state_codec.h"
 
@@ -46,13 +47,6 @@ uint64_t FromU64Le(std::string_view s) {
   for (size_t i = 0; i < 8 && i < s.size(); ++i) v |= uint64_t{static_cast<uint8_t>(s[i])} << (8 * i);
   return v;
 }
-
-// RocksDB's informational log, silenced: a read-only opening writes no file at all.
-class SilentLogger : public rocksdb::Logger {
- public:
-  using rocksdb::Logger::Logv;
-  void Logv(const char* /*format*/, va_list /*ap*/) override {}
-};
 
 rocksdb::ColumnFamilyHandle* FamilyOf(const std::vector<rocksdb::ColumnFamilyHandle*>& families,
                                       state_codec::Family family) {
@@ -111,8 +105,8 @@ Status RocksDbStateStore::Open(const std::string& path, const Options& options,
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
-  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  db_options.keep_log_file_num = 2;
+  db_options.info_log_level = rocksdb::InfoLogLevel::ERROR_LEVEL;
+  db_options.info_log = std::make_shared<RocksDbLogger>(path, options.read_only);
   // A column family written rarely (the catalogue, the meta entries) keeps its memtable, and with
   // it every write-ahead log file since its first write, alive: a country's ingest left 1.7 GB of
   // logs that every opening replayed. Past this total, RocksDB flushes the families that hold the
@@ -141,12 +135,16 @@ Status RocksDbStateStore::Open(const std::string& path, const Options& options,
   rocksdb::DB* db = nullptr;
   if (options.read_only) {
     db_options.create_if_missing = false;
-    db_options.info_log = std::make_shared<SilentLogger>();
     if (Status r = FromRocks(rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles, &db),
                              "opening " + path + " read-only"); !r.ok()) return r;
-  } else if (Status r = FromRocks(rocksdb::DB::Open(db_options, path, descriptors, &handles, &db),
-                                  "opening " + path); !r.ok()) {
-    return r;
+  } else {
+    // Made here, not by RocksDB: it logs a store made afresh as an error ("Error when reading ... dir").
+    std::error_code error;
+    fs::create_directories(path, error);
+    if (Status r = FromRocks(rocksdb::DB::Open(db_options, path, descriptors, &handles, &db), "opening " + path);
+        !r.ok()) {
+      return r;
+    }
   }
   s->db_ = db;
   s->families_ = handles;
