@@ -448,6 +448,32 @@ rc=0; mkdir -p wrongmarker && printf 'other\n' > wrongmarker/KEZEK
 "$K" append --data wrongmarker --quiet a.jsonl > /dev/null 2> wrongmarker.err || rc=$?
 [ "$rc" != 0 ] && grep -q "marker says 'other" wrongmarker.err || fail "wrongmarker: exit $rc, $(cat wrongmarker.err)"
 
+spec "cli: fold --calendar FILE takes FILE whatever its name when an input follows (cal.txt was read as the input)"
+cp "$(dirname "$(readlink -f "$0")")/../../shared/data/kz-calendar-2020-2026.csv" cal.csv || fail "no shared/data beside the repository"
+cp cal.csv cal.txt
+by_csv=$("$K" fold --quiet --calendar cal.csv a.jsonl)
+[ "$by_csv" != "$("$K" fold --quiet a.jsonl)" ] || fail "the calendar changed nothing"
+[ "$("$K" fold --quiet --calendar cal.txt a.jsonl)" = "$by_csv" ] || fail "cal.txt folded otherwise than cal.csv"
+rc=0; "$K" fold --quiet --calendar no-such-calendar a.jsonl > /dev/null 2> cal.err || rc=$?
+[ "$rc" = 1 ] && grep -q "no-such-calendar: cannot open" cal.err || fail "a missing calendar: exit $rc, $(cat cal.err)"
+
+spec "cli: serve --port-file naming a directory is refused before anything is opened (it served on, with no port file)"
+mkdir -p portdir
+printf 'edu EducationDepartment %s\n' "$(printf k | sha256sum | cut -d' ' -f1)" > port.keys
+rc=0; timeout 20 "$K" serve --data madewhole --keys port.keys --listen 127.0.0.1:0 --port-file portdir > /dev/null 2> port.err || rc=$?
+[ "$rc" = 2 ] && grep -q "portdir is a directory" port.err || fail "exit $rc, $(cat port.err)"
+
+spec "cli: status names the journal's head when the journal is ahead of the state (it named the state's, which verify --expect-head refuses)"
+head -300 a.jsonl > ahead1.jsonl && sed -n '301,310p' a.jsonl > ahead2.jsonl
+"$K" append --data ahead --quiet ahead1.jsonl > /dev/null 2>&1
+cp -a ahead/state ahead-state
+"$K" append --data ahead --quiet ahead2.jsonl > /dev/null 2>&1
+rm -rf ahead/state && mv ahead-state ahead/state
+status_head=$("$K" status --data ahead | sed -n 's/^journal: .* head \([0-9a-f]\{64\}\).*/\1/p')
+verify_head=$("$K" replay verify --data ahead | sed -n 's/^hash chain: intact, .* head \([0-9a-f]\{64\}\)$/\1/p')
+[ -n "$status_head" ] && [ "$status_head" = "$verify_head" ] || fail "status head '$status_head', verify head '$verify_head'"
+"$K" status --data ahead | grep -q "10 past the state.*(the state's: [0-9a-f]\{64\})" || fail "the state's head not said"
+
 spec "cli: journal --data reads the journal of a directory whose actions log is damaged (the verbatim actions are there)"
 "$K" append --data badactions --quiet a.jsonl > /dev/null 2>&1
 python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(200); b = f.read(1); f.seek(200); f.write(bytes([b[0] ^ 0x40]))' \

@@ -141,9 +141,18 @@ std::string IsoUtc(InstantMs instant) {
                      seconds / 60 % 60, seconds % 60);
 }
 
-std::string StatusText(const adapters::Runtime& runtime) {
+std::string StatusText(adapters::Runtime& runtime) {
   const State& s = runtime.engine().state();
   const uint64_t journal_ahead = runtime.journal().end() - s.next_sequence;
+  // The head is the journal's last record's (what `replay verify --expect-head` checks), also
+  // when the journal is ahead of the state (the state's head is then said beside it).
+  std::string head = projections::Hex(s.head_sha256);
+  if (journal_ahead != 0) {
+    Sha256 last{};
+    const adapters::Status read = JournalHead(runtime.journal_log(), &last);
+    head = read.ok() ? fmt::format("{} (the state's: {})", projections::Hex(last), head)
+                     : fmt::format("unknown ({}; the state's: {})", read.ToString(), head);
+  }
   return fmt::format(
       "data directory: {}\n"
       "actions log:    {} inputs, {} bytes\n"
@@ -154,7 +163,7 @@ std::string StatusText(const adapters::Runtime& runtime) {
       runtime.dir(), runtime.actions().end(), runtime.actions().bytes(), runtime.applied(),
       runtime.actions().end() - runtime.applied(), runtime.journal().end(),
       journal_ahead == 0 ? "" : fmt::format(" ({} past the state: re-derived when a writer opens it)", journal_ahead),
-      runtime.journal().bytes(), projections::Hex(s.head_sha256), s.applications.size() - 1, s.vouchers.size() - 1,
+      runtime.journal().bytes(), head, s.applications.size() - 1, s.vouchers.size() - 1,
       IsoUtc(s.now), runtime.StateBytesOnDisk(), projections::Hex(runtime.engine().StateHash()));
 }
 

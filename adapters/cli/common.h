@@ -88,7 +88,7 @@ std::string JournalFileMistake(const std::string& path);
 // An instant as a person reads it: ISO 8601 in UTC, to the second ("-" before any action).
 std::string IsoUtc(InstantMs instant);
 // A data directory's offsets, hashes and sizes, one line each (kezek status).
-std::string StatusText(const adapters::Runtime& runtime);
+std::string StatusText(adapters::Runtime& runtime);
 
 // A data directory opened read-only for its logs, whatever its state: through its runtime with the
 // state deferred (Runtime::Options::defer_state: loaded only by LoadState) when the directory opens,

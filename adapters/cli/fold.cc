@@ -43,7 +43,8 @@ options:
   --journal FILE        write the binary journal (length-framed JournalRecord buffers)
   --journal-json FILE   write the journal as JSON lines
   --calendar [FILE]     first post the working-day calendar from FILE (default:
-                        shared/data/kz-calendar-2020-2026.csv) as UpdateCalendar actions,
+                        shared/data/kz-calendar-2020-2026.csv; FILE is the first of two
+                        arguments, or the only one when it ends in .csv) as UpdateCalendar actions,
                         at the first input's instant, after a System ClockTick that
                         starts engine time there
   --quiet               print only the state hash
@@ -116,8 +117,10 @@ int Fold(int argc, char** argv) {
   std::vector<std::string> positional = args->positional;
   std::string calendar;
   if (args->options.contains("--calendar")) {
-    // "--calendar FILE" or "--calendar" alone: a following .csv positional is the calendar.
-    if (!positional.empty() && positional.front().ends_with(".csv")) {
+    // "--calendar FILE" or "--calendar" alone: FILE is the first of two arguments (whatever its
+    // name: cal.txt beside an input was read as the input, and the input as a second one), or
+    // the only one when it ends in .csv (the input is then standard input).
+    if (positional.size() == 2 || (positional.size() == 1 && positional.front().ends_with(".csv"))) {
       calendar = positional.front();
       positional.erase(positional.begin());
     } else {

@@ -172,6 +172,11 @@ int Serve(int argc, char** argv) {
     return "";
   };
   if (!port_file.empty()) {  // the file beside the name can be made (never the name itself: it means "listening")
+    // A directory of that name would refuse the rename once listening: said now, not then.
+    if (std::error_code error; std::filesystem::is_directory(port_file, error)) {
+      return fmt::print(stderr, "kezek serve: --port-file: {} is a directory, not a file's name\n",
+                        adapters::Printable(port_file)), 2;
+    }
     std::ofstream probe(port_file + ".tmp");
     const int error = errno;
     if (!probe) {
