@@ -664,7 +664,9 @@ struct PgBaseline::Impl {
           a.deadline_date = LocalDateOf(a.locality, a.deadline_at).value;
           Save(a);
           Decide(fb::DecisionBody::StopListed, a.id, a.deadline_at);
-          Notify(a, fb::NotificationKind::StopListed, messages::StopListed(LocalDate{a.deadline_date}));
+          if (a.deadline_at > until) {  // a return already due is told as a return, not as a date gone
+            Notify(a, fb::NotificationKind::StopListed, messages::StopListed(LocalDate{a.deadline_date}));
+          }
           IssueVouchers(queue, until);
           break;
         }

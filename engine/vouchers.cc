@@ -161,7 +161,12 @@ void ExpireInterest(Context& c, Application& app, InstantMs fired_at, InstantMs 
   SetInstantDeadline(c.state, app, fb::DeadlineKind::StopList,
                      c.state.offsets.StartOfLocalDay(app.locality, LocalDate{today.value + limits::kStopListDays}));
   c.out.StopListed(app);
-  c.out.Notify(app, fb::NotificationKind::StopListed, messages::StopListed(app.deadline_date));
+  // When the return is already due (a tick that came after the return day too), the family is
+  // told of the return in this same input, not of a return date already gone (DESIGN §4:
+  // nobody is told a deadline that has passed).
+  if (app.deadline_at > now) {
+    c.out.Notify(app, fb::NotificationKind::StopListed, messages::StopListed(app.deadline_date));
+  }
   IssueVouchers(c, queue, now);
 }
 

@@ -590,6 +590,30 @@ TEST_CASE("lifecycle: a tick long after a deadline expires it at its own instant
   CHECK(b_lost.First<fb::VoucherIssued>()->deadline_date() == 20250227);
 }
 
+TEST_CASE("lifecycle: a tick after the stop-list's return day too: the family is told the return, not a return date gone") {
+  World world;
+  const uint64_t app = world.FileGeneral(kFiledAt, 2021, 5, 10, 1);
+  Ok(world.Allocate(kIssuedAt, 2021, 1));
+  // Due 10.02; back on 21.02 00:00; the server down until Tue 25.02 10:00 local.
+  const Outcome late = Ok(world.Tick(Kz(2025, 2, 25, 10, 0)));
+  CHECK(Kinds(late) == "VoucherAnnulled,Notification,StopListed,ReturnedToQueue,Notification,VoucherIssued,Notification");
+  REQUIRE(late.First<fb::StopListed>() != nullptr);
+  CHECK(late.First<fb::StopListed>()->return_at_ms() == Kz(2025, 2, 21, 0, 0));  // the record keeps the rule's date
+  for (const std::string& text : late.NotificationsRu()) {
+    CAPTURE(text);
+    CHECK(text.find("21.02.2025") == std::string::npos);
+    CHECK(text.find("стоп-лист") == std::string::npos);
+  }
+  CHECK(late.First<fb::VoucherIssued>()->application() == app);
+  // A tick in time (before the return day): the stop-list and its return date are told.
+  World in_time;
+  in_time.FileGeneral(kFiledAt, 2021, 5, 10, 1);
+  Ok(in_time.Allocate(kIssuedAt, 2021, 1));
+  const Outcome stopped = Ok(in_time.Tick(Kz(2025, 2, 11, 10, 0)));
+  CHECK(Kinds(stopped) == "VoucherAnnulled,Notification,StopListed,Notification");
+  CHECK(stopped.NotificationsRu().back() == "Заявление перемещено в стоп-лист. Возврат в очередь 21.02.2025");
+}
+
 TEST_CASE("lifecycle: deadlines due together are handled in application order") {
   World world;
   const auto ids = FileMany(world, kFiledAt, 4);
