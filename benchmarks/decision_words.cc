@@ -84,6 +84,11 @@ void RecordWords(const fb::JournalRecord& record, Words* out, std::vector<uint64
         add(b->application(), b->voucher(), b->reason());
         break;
       }
+      case fb::DecisionBody::DeadlineMoved: {
+        const auto* b = d->body_as_DeadlineMoved();
+        add(b->application(), b->deadline_ms(), b->deadline_date());
+        break;
+      }
       case fb::DecisionBody::PlaceFreed: {
         const auto* b = d->body_as_PlaceFreed();
         add(b->application(), b->kindergarten(), b->group());

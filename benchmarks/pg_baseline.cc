@@ -116,6 +116,9 @@ const std::vector<Statement>& PreparedStatements() {
        "extension_used = $7, voucher = $8, group_id = $9, contract_number = $10, parent_sha = $11, kg_sha = $12, "
        "deadline_kind = $13, deadline_at = $14, deadline_date = $15 WHERE id = $1"},
       {"active_of_child", "SELECT id, type FROM applications WHERE child = $1 AND status <> 8 ORDER BY type"},
+      {"apps_with_timers", "SELECT id FROM applications WHERE status <> 8 OR (archive_reason = 3 AND group_id <> 0) "
+                           "ORDER BY id"},
+      {"app_school_age_set", "UPDATE applications SET school_age_at = $2 WHERE id = $1"},
       {"child_known", "SELECT 1 FROM applications WHERE child = $1 LIMIT 1"},
       {"place_of_child", "SELECT id FROM applications WHERE child = $1 AND status = 8 AND archive_reason = 3 "
                          "AND group_id <> 0"},
@@ -778,6 +781,27 @@ struct PgBaseline::Impl {
     throw Rejected{Code::TransitionNotAllowed};
   }
 
+  // The engine's rules::ReanchorTimers: deadlines keep their dates, at the new timeline's instants.
+  void ReanchorTimers(uint32_t posted) {
+    const Result ids = Query("apps_with_timers", Params());
+    for (int i = 0; i < ids.rows(); ++i) {
+      App a = *Load(static_cast<uint64_t>(ids.Int(i, 0)));
+      if (posted == 0 ? offsets.entries().contains(LocalityId{a.locality}) : a.locality != posted) continue;
+      const int64_t school_age = SchoolAgeAt(a.locality, LocalDate{a.birth_date});
+      if (school_age != a.school_age_at) {
+        Exec("app_school_age_set", Params().Int(static_cast<int64_t>(a.id)).Int(school_age));
+      }
+      if (a.status == Status::Archived || a.deadline == fb::DeadlineKind::None) continue;
+      const LocalDate date{a.deadline_date};
+      const int64_t at = a.deadline == fb::DeadlineKind::StopList
+                             ? offsets.StartOfLocalDay(LocalityId{a.locality}, date).value
+                             : offsets.EndOfLocalDay(LocalityId{a.locality}, date).value;
+      if (at == a.deadline_at) continue;
+      a.deadline_at = at;
+      SaveAndDecideDeadline(a, fb::DecisionBody::DeadlineMoved);
+    }
+  }
+
   // An enrolled child's place, free for the next child (at school age, or when staff archive it).
   void FreePlace(App a) {
     const uint32_t kindergarten = KindergartenOfGroup(a.group);
@@ -953,6 +977,7 @@ struct PgBaseline::Impl {
         }
         Exec("offset_put", Params().Int(b->locality()).Int(b->effective_from_ms()).Int(b->offset_minutes()));
         offsets.Set(LocalityId{b->locality()}, InstantMs{b->effective_from_ms()}, b->offset_minutes());
+        ReanchorTimers(b->locality());
         return;
       }
       case fb::ActionBody::UpsertKindergarten: {

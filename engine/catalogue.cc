@@ -106,6 +106,9 @@ Verdict SetUtcOffset(Context& c, const fb::SetUtcOffset& a) {
   }
   c.state.changes.offsets.push_back(LocalityId{a.locality()});
   c.state.offsets.Set(LocalityId{a.locality()}, InstantMs{a.effective_from_ms()}, a.offset_minutes());
+  // Deadlines told as local dates end at those dates' ends in the timeline now in force (a
+  // decree posted after deadlines were set moved none of them: they passed an hour early).
+  ReanchorTimers(c, LocalityId{a.locality()});
   return std::nullopt;
 }
 

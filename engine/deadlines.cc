@@ -59,6 +59,40 @@ void ArmSchoolAgeTimer(State& s, const Application& app) {
   s.timers.push(Timer{app.school_age_at, app.id, true, 0});
 }
 
+void ReanchorTimers(Context& c, LocalityId posted) {
+  State& s = c.state;
+  const auto affected = [&](LocalityId locality) {
+    return posted.value == 0 ? !s.offsets.entries().contains(locality) : locality == posted;
+  };
+  for (const ApplicationId id : s.ApplicationNumbers()) {  // ascending: the decisions' order
+    Application& app = s.applications[s.ApplicationSlot(id)];
+    if (!affected(app.locality)) continue;
+    const bool archived = app.status == fb::ApplicationStatus::Archived;
+    const bool holds_place = archived && app.archive_reason == fb::ArchiveReason::Enrolled && app.group.value != 0;
+    bool changed = false;
+    if (!archived || holds_place) {
+      const InstantMs school_age = SchoolAgeAt(s, app.locality, app.birth_date);
+      if (school_age != app.school_age_at) {
+        app.school_age_at = school_age;
+        ArmSchoolAgeTimer(s, app);
+        changed = true;
+      }
+    }
+    if (!archived && app.deadline != fb::DeadlineKind::None) {
+      const InstantMs at = app.deadline == fb::DeadlineKind::StopList
+                               ? s.offsets.StartOfLocalDay(app.locality, app.deadline_date)
+                               : s.offsets.EndOfLocalDay(app.locality, app.deadline_date);
+      if (at != app.deadline_at) {
+        app.deadline_at = at;
+        Arm(s, app);
+        c.out.DeadlineMoved(app);
+        changed = true;
+      }
+    }
+    if (changed) s.changes.applications.push_back(app.id);
+  }
+}
+
 void ExpireDue(Context& c, InstantMs now) {
   State& s = c.state;
   KEZEK_ASSERT(c.deferred_issues == nullptr);
@@ -71,6 +105,8 @@ void ExpireDue(Context& c, InstantMs now) {
     PrefetchTimers(s);
     s.timers.pop();
     Application& app = s.app(timer.application);
+    // A school-age instant moved by a UTC offset posted since (ReanchorTimers): stale.
+    if (timer.school_age && timer.at != app.school_age_at) continue;
     if (app.status == fb::ApplicationStatus::Archived) {
       // An enrolled child holds its place until it goes to school: then the place is free.
       if (timer.school_age && app.archive_reason == fb::ArchiveReason::Enrolled) FreePlace(c, app);

@@ -131,6 +131,10 @@ void DecisionWriter::PlaceFreed(const Application& app, KindergartenId kindergar
   Add(fb::CreatePlaceFreed(builder(), app.id.value, kindergarten.value, app.group.value));
 }
 
+void DecisionWriter::DeadlineMoved(const Application& app) {
+  Add(fb::CreateDeadlineMoved(builder(), app.id.value, app.deadline_at.value, civil::ToYyyymmdd(app.deadline_date)));
+}
+
 void DecisionWriter::VoucherAnnulled(const Application& app, VoucherId voucher, fb::AnnulReason reason) {
   Add(fb::CreateVoucherAnnulled(builder(), app.id.value, voucher.value, reason));
 }

@@ -66,6 +66,7 @@ class DecisionWriter {
   void EnrollmentRequestLapsed(const Application& app);
   void Enrolled(const Application& app, KindergartenId kindergarten);
   void PlaceFreed(const Application& app, KindergartenId kindergarten);
+  void DeadlineMoved(const Application& app);
   void VoucherAnnulled(const Application& app, VoucherId voucher, fb::AnnulReason reason);
   void VouchersAllocated(const fb::AllocateVouchers& allocation, VoucherId first);
   void StopListed(const Application& app);

@@ -125,6 +125,12 @@ void SetWorkingDayDeadlineAfterDate(State& s, Application& app, fb::DeadlineKind
 void SetInstantDeadline(State& s, Application& app, fb::DeadlineKind kind, InstantMs at);
 void ClearDeadline(Application& app);
 void ArmSchoolAgeTimer(State& s, const Application& app);
+// A UTC offset was posted for `locality` (0: the default, for every locality without entries of
+// its own): each pending deadline of its applications keeps its local date and passes at that
+// date's end (a stop-list's return: its start) in the timeline now in force, `DeadlineMoved` where
+// the instant changed; a school-age instant is 00:00 local of its 1 September again (never shown,
+// so not a decision). Timers armed before stay in their buckets and are skipped as stale.
+void ReanchorTimers(Context& c, LocalityId locality);
 // Fires every timer due at or before `now`, each at its own instant, in (instant, application) order.
 // What a firing sets in motion for anyone counts its deadline from `now`, the instant of the input
 // being processed, the first moment that family can be told (DESIGN §4): a fresh enrollment window

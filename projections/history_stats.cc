@@ -328,6 +328,7 @@ void HistoryStats::Decide(const fb::Decision& decision, int64_t at) {
     case fb::DecisionBody::EnrollmentRequestLapsed:
     case fb::DecisionBody::VouchersAllocated:  // its VoucherIssued follow
     case fb::DecisionBody::PlaceFreed:         // places are the read models' (the catalogue)
+    case fb::DecisionBody::DeadlineMoved:
     case fb::DecisionBody::Notification:
     case fb::DecisionBody::MessageTemplatesSet:
       break;

@@ -213,6 +213,11 @@ void ReadModels::ApplyDecision(const fb::JournalRecord& record, const fb::Decisi
       pending_arg_ = Intern(names);
       break;
     }
+    case fb::DecisionBody::DeadlineMoved: {  // a UTC offset posted since: the same date, another instant
+      const auto& d = *decision.body_as_DeadlineMoved();
+      app(d.application()).deadline_ms = d.deadline_ms();
+      break;
+    }
     case fb::DecisionBody::PlaceFreed: {  // an enrolled child went to school
       const auto& d = *decision.body_as_PlaceFreed();
       GroupInfo& group = groups_.at(d.group());

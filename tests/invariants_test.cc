@@ -81,6 +81,7 @@ std::string CheckTime(const fb::JournalRecord& record, int64_t now_before) {
       case fb::DecisionBody::EnrollmentRequested:
       case fb::DecisionBody::Enrolled:
       case fb::DecisionBody::PlaceFreed:
+      case fb::DecisionBody::DeadlineMoved:  // told to nobody: the date told stays
       case fb::DecisionBody::VouchersAllocated:
       case fb::DecisionBody::StopListed:
       case fb::DecisionBody::ReturnedToQueue:

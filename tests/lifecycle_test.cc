@@ -919,6 +919,41 @@ TEST_CASE("lifecycle: an enrolled child leaves at school age: its place is freed
 
 // --- deadlines and local time ----------------------------------------------------------------
 
+TEST_CASE("lifecycle: a UTC offset posted after deadlines were set: each keeps its date and passes at that date's end in the new offset") {
+  World world;
+  // A decree posted on 07.02 puts the locality on UTC+6 from 08.02 (the reverse of 2024's).
+  const uint64_t app = world.FileGeneral(kFiledAt, 2021, 5, 10, 1);
+  Ok(world.Allocate(kIssuedAt, 2021, 1));  // due 10.02: its end at 19:00Z under UTC+5
+  const uint64_t leaver = world.FileGeneral(kFiledAt + kHourMs, 2019, 8, 31, 2);  // six by 1 September 2025
+  REQUIRE(App(world, app).deadline_at.value == EndOfDayKz(2025, 2, 10));
+  REQUIRE(App(world, leaver).school_age_at.value == Kz(2025, 9, 1, 0, 0));
+  fb::SetUtcOffsetT decree;
+  decree.locality = World::kLocality;
+  decree.effective_from_ms = Utc(2025, 2, 7, 18, 0);  // 08.02 00:00 at UTC+6
+  decree.offset_minutes = 360;
+  const Outcome posted = Ok(world.Do(World::Action(fb::Role::EducationDepartment, decree), Kz(2025, 2, 7, 9, 0)));
+  CHECK(Kinds(posted) == "DeadlineMoved");  // the school age moves too, but was never shown
+  const auto* moved = posted.First<fb::DeadlineMoved>();
+  REQUIRE(moved != nullptr);
+  CHECK(moved->application() == app);
+  CHECK(moved->deadline_ms() == Utc(2025, 2, 10, 18, 0));  // the end of 10.02 at UTC+6
+  CHECK(moved->deadline_date() == 20250210);                // the date told stays
+  CHECK(App(world, leaver).school_age_at.value == Utc(2025, 8, 31, 18, 0));
+  // The voucher's deadline passes at 18:00Z, not at 19:00Z.
+  CHECK(Kinds(Ok(world.Tick(Utc(2025, 2, 10, 17, 59)))).empty());
+  const Outcome expired = Ok(world.Tick(Utc(2025, 2, 10, 18, 0)));
+  REQUIRE(expired.First<fb::VoucherAnnulled>() != nullptr);
+  CHECK(expired.First<fb::VoucherAnnulled>()->application() == app);
+  // The school age at 00:00 local at UTC+6; the timer armed before (19:00Z) fires nothing.
+  CHECK(Kinds(Ok(world.Tick(Utc(2025, 8, 31, 17, 59)))).find("Archived") == std::string::npos);
+  const Outcome archived = Ok(world.Tick(Utc(2025, 8, 31, 18, 0)));
+  REQUIRE(archived.First<fb::Archived>() != nullptr);
+  CHECK(archived.First<fb::Archived>()->application() == leaver);
+  CHECK(Kinds(Ok(world.Tick(Utc(2025, 8, 31, 19, 0)))).empty());
+  // An offset posted again with the same instants moves nothing.
+  CHECK(Kinds(Ok(world.Do(World::Action(fb::Role::EducationDepartment, decree), Kz(2025, 9, 2, 9, 0)))).empty());
+}
+
 TEST_CASE("lifecycle: a deadline across Nauryz: issued Thu 20.03.2025, due Thu 27.03.2025") {
   World world;
   world.FileGeneral(Kz(2025, 3, 19, 10, 0), 2021, 5, 10, 1);

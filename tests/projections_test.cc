@@ -889,6 +889,24 @@ TEST_CASE("projections: the catalogue's free places follow choosing, releasing a
   }
 }
 
+TEST_CASE("projections: a UTC offset posted after a deadline was set moves the card's deadline instant, not its date") {
+  World world;
+  ReadModels models;
+  const uint64_t app = world.FileGeneral(Kz(2025, 2, 3, 10, 0), 2021, 5, 10, 1);
+  Ok(world.Allocate(Kz(2025, 2, 6, 16, 46), 2021, 1));
+  fb::SetUtcOffsetT decree;
+  decree.locality = World::kLocality;
+  decree.effective_from_ms = Utc(2025, 2, 7, 18, 0);
+  decree.offset_minutes = 360;
+  Ok(world.Do(World::Action(fb::Role::EducationDepartment, decree), Kz(2025, 2, 7, 9, 0)));
+  CatchUp(world, models);
+  const auto bytes = *models.Card(app);
+  const auto& card = *View<fb::ApplicationCard>(bytes);
+  CHECK(card.deadline_date()->str() == "10.02.2025");
+  CHECK(card.deadline_ms() == Utc(2025, 2, 10, 18, 0));
+  CHECK(card.deadline_ms() == world.engine.state().app(ApplicationId{app}).deadline_at.value);
+}
+
 TEST_CASE("projections: a name holding quotes, a backslash, markup and a no-break space is shown whole in the catalogue and the statistics, as the journal keeps it") {
   World world;
   ReadModels models;

@@ -824,6 +824,7 @@ class Simulator {
         case fb::DecisionBody::Notification:
         case fb::DecisionBody::MessageTemplatesSet:
         case fb::DecisionBody::PlaceFreed:
+        case fb::DecisionBody::DeadlineMoved:  // the generator posts its offsets before any filing
           break;
       }
     }
