@@ -287,6 +287,14 @@ rc=0; "$K" append --data closed --quiet <&- 2> closed.err || rc=$?
 rc=0; "$K" append --data closed2 --quiet race.jsonl 2>&- > /dev/null || rc=$?
 [ "$rc" = 0 ] && [ "$("$K" journal --data closed2 2> /dev/null | wc -l)" = 400 ] || fail "stderr closed: exit $rc"
 
+spec "cli: started with standard output closed, a command that prints exits 1 saying so (it exited 0, the output lost)"
+for command in "status --data closed2" "journal --data closed2" "stats --data closed2"; do
+  rc=0; "$K" $command >&- 2> closedout.err || rc=$?
+  [ "$rc" = 1 ] && grep -q "standard output is closed" closedout.err || fail "$command: exit $rc, $(cat closedout.err)"
+done
+rc=0; "$K" append --data closed3 --quiet race.jsonl >&- 2> closedout.err || rc=$?  # prints nothing: fine
+[ "$rc" = 0 ] || fail "append --quiet with standard output closed: exit $rc, $(cat closedout.err)"
+
 spec "cli: serve: a --port-file that cannot be written fails at start, before a data directory is made"
 rc=0; timeout 60 "$K" serve --data pf --keys keys.txt --listen 127.0.0.1:0 --port-file nowhere/port > /dev/null 2> pf.err || rc=$?
 [ "$rc" = 1 ] && grep -q "port-file: cannot write nowhere/port.tmp" pf.err && [ ! -e pf ] || fail "exit $rc, $(cat pf.err)"

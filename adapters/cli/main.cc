@@ -65,9 +65,15 @@ namespace {
 
 // A command's exit status once what it printed reached its reader: output that could not be
 // written (a full disk, standard output closed) is an error, said, not a silent exit 0.
+bool stdout_closed = false;  // started with `>&-`: descriptor 1 is /dev/full, every write fails
+
 int Finished(int rc) {
   if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
-    std::fprintf(stderr, "kezek: standard output could not be written: %s\n", std::strerror(errno));
+    if (stdout_closed) {
+      std::fprintf(stderr, "kezek: standard output is closed: what the command printed is lost\n");
+    } else {
+      std::fprintf(stderr, "kezek: standard output could not be written: %s\n", std::strerror(errno));
+    }
     return rc == 0 ? 1 : rc;
   }
   return rc;
@@ -76,13 +82,16 @@ int Finished(int rc) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Started with a standard descriptor closed (`<&-`, `2>&-`): it points at /dev/null, so that a
-  // file opened later (a data directory's LOCK) never becomes descriptor 0, 1 or 2 and is read as
-  // input or written with logs. A closed standard input is said when a command reads it.
+  // Started with a standard descriptor closed (`<&-`, `>&-`, `2>&-`): it points at /dev/null (for
+  // standard output /dev/full), so that a file opened later (a data directory's LOCK) never becomes
+  // descriptor 0, 1 or 2 and is read as input or written with logs. A closed standard input is said
+  // when a command reads it; output to a closed standard output fails, and the command exits 1
+  // (with /dev/null there, `kezek journal >&-` exited 0 and its output was lost).
   for (int fd = 0; fd <= 2; ++fd) {
     if (::fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
-      if (::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd) return 2;
+      if (::open(fd == 1 ? "/dev/full" : "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd) return 2;
       if (fd == 0) kezek::adapters::LineReader::StandardInputWasClosed();
+      if (fd == 1) stdout_closed = true;
     }
   }
   using kezek::cli::Usage;
@@ -99,7 +108,8 @@ int main(int argc, char** argv) {
     try {
       return Finished(command.run(argc, argv));
     } catch (const std::system_error& e) {  // fmt::print's failure to write, mid-way
-      std::fprintf(stderr, "kezek %s: %s\n", command.name, e.what());
+      std::fprintf(stderr, "kezek %s: %s\n", command.name,
+                   stdout_closed ? "standard output is closed: stopped at its first line" : e.what());
       return 1;
     }
   }
