@@ -482,6 +482,17 @@ verify_head=$("$K" replay verify --data ahead | sed -n 's/^hash chain: intact, .
 [ -n "$status_head" ] && [ "$status_head" = "$verify_head" ] || fail "status head '$status_head', verify head '$verify_head'"
 "$K" status --data ahead | grep -q "10 past the state.*(the state's: [0-9a-f]\{64\})" || fail "the state's head not said"
 
+spec "cli: sample --output, fold --journal and stats --html refuse a file inside a data directory (a live segment was overwritten, exit 0)"
+segment=$(ls madewhole/actions/*.seg | head -1)
+cp "$segment" segment.before
+for command in "sample --applications 5 --output $segment" "fold --journal madewhole/journal/x.seg a.jsonl" \
+               "fold --journal-json madewhole/state/x.jsonl a.jsonl" "stats --data madewhole --html madewhole/page.html"; do
+  rc=0; "$K" $command > /dev/null 2> inside.err || rc=$?
+  [ "$rc" = 2 ] && grep -q "is inside the data directory" inside.err || fail "$command: exit $rc, $(cat inside.err)"
+done
+cmp -s "$segment" segment.before || fail "the segment was overwritten"
+[ ! -e madewhole/journal/x.seg ] && [ ! -e madewhole/page.html ] || fail "a file was made inside the data directory"
+
 spec "cli: journal --data reads the journal of a directory whose actions log is damaged (the verbatim actions are there)"
 "$K" append --data badactions --quiet a.jsonl > /dev/null 2>&1
 python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(200); b = f.read(1); f.seek(200); f.write(bytes([b[0] ^ 0x40]))' \

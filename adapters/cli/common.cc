@@ -400,6 +400,17 @@ extern "C" void OnInterrupt(int) { g_interrupted.store(true); }
 void CatchInterrupt(bool on) { std::signal(SIGINT, on ? OnInterrupt : SIG_DFL); }
 std::atomic<bool>& Interrupted() { return g_interrupted; }
 
+std::string DataDirHolding(const std::string& output) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::path dir = fs::weakly_canonical(fs::absolute(output, error), error).parent_path();
+  for (; !dir.empty(); dir = dir.parent_path()) {
+    if (fs::is_regular_file(dir / "KEZEK", error)) return dir.string();
+    if (dir == dir.root_path()) break;
+  }
+  return "";
+}
+
 std::string JournalFileMistake(const std::string& path) {
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) {

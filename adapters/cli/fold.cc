@@ -37,7 +37,7 @@ stable code, docs/rejections.md) or duplicate; a blank line is rejected (Malform
 over 256 KiB is rejected (LimitExceeded) and kept as its size, SHA-256 and first bytes. The
 journal equals, byte for byte, the one 'kezek append' writes for the same input. Prints a summary
 and the final state hash; the exit status is 0 even when inputs are rejected (rejections are
-outcomes). An output file may not be the input.
+outcomes). An output file may not be the input, nor inside a data directory.
 
 options:
   --journal FILE        write the binary journal (length-framed JournalRecord buffers)
@@ -132,6 +132,12 @@ int Fold(int argc, char** argv) {
   std::vector<std::string> outputs;
   for (const char* option : {"--journal", "--journal-json"}) {
     if (args->options.contains(option)) outputs.push_back(args->options.at(option));
+  }
+  for (const std::string& output : outputs) {
+    if (const std::string dir = DataDirHolding(output); !dir.empty()) {
+      return fmt::print(stderr, "kezek fold: {} is inside the data directory {}: a file there could overwrite its logs or state\n",
+                        adapters::Printable(output), adapters::Printable(dir)), 2;
+    }
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     for (const std::string& other : {input, calendar}) {

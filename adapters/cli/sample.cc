@@ -1,5 +1,7 @@
 // kezek sample: a generated city history as JSON lines of actions (workload/simulation.h).
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <span>
 
 #include <fmt/format.h>
@@ -28,7 +30,7 @@ options:
                        waiting on the first day (its published size, scaled) is filed first
   --months N           default 24
   --first-year Y       default 2024
-  --output FILE        default standard output
+  --output FILE        default standard output (not inside a data directory)
   --data DIR           shared/data (default: the one this build was configured with)
   --country            every region and city of republican significance (kz-regions.csv) as a
                        locality with its own UTC offset before 1 March 2024, sized by births
@@ -53,8 +55,12 @@ int Sample(int argc, char** argv) {
   options->message_templates = !args->options.contains("--inline-texts");
   std::FILE* out = stdout;
   const std::string path = args->options.contains("--output") ? args->options.at("--output") : "-";
+  if (const std::string dir = path == "-" ? "" : DataDirHolding(path); !dir.empty()) {
+    return fmt::print(stderr, "kezek sample: --output {} is inside the data directory {}: a file there could overwrite its logs or state\n",
+                      adapters::Printable(path), adapters::Printable(dir)), 2;
+  }
   if (path != "-" && (out = std::fopen(path.c_str(), "w")) == nullptr) {
-    fmt::print(stderr, "kezek: {}: cannot create\n", adapters::Printable(path));
+    fmt::print(stderr, "kezek sample: {}: cannot create: {}\n", adapters::Printable(path), std::strerror(errno));
     return 1;
   }
   events::Codec codec;

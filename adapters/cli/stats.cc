@@ -49,7 +49,8 @@ options:
   --html FILE            write the auditors' console as one self-contained page instead (charts
                          of the queue by month and of vouchers per locality, the flows, the most
                          requested ДО, and the hash chain checked to the journal's end): it works
-                         offline, nothing loaded from elsewhere (docs/audit.md, "The console")
+                         offline, nothing loaded from elsewhere (docs/audit.md, "The console");
+                         not inside a data directory
   --help                 this text
 )";
 
@@ -86,6 +87,10 @@ int Stats(int argc, char** argv) {
     return fmt::print(stderr, "kezek stats: --section is flows, queue or kindergartens, not '{}'\n", section), 2;
   }
   const bool html = args->options.contains("--html");
+  if (const std::string dir = html ? DataDirHolding(args->options.at("--html")) : ""; !dir.empty()) {
+    return fmt::print(stderr, "kezek stats: --html {} is inside the data directory {}: a file there could overwrite its logs or state\n",
+                      adapters::Printable(args->options.at("--html")), adapters::Printable(dir)), 2;
+  }
   if (html && (args->options.contains("--format") || args->options.contains("--section"))) {
     return fmt::print(stderr, "kezek stats: --html writes a page: not with --format or --section\n"), 2;
   }
