@@ -41,7 +41,8 @@ another journal is rebuilt from the journal; see kezek projections).
   --data DIR            the data directory (created if missing)
   --keys FILE           API keys: one calling system a line, "NAME ROLE SHA256HEX [KINDERGARTEN]"
                         (the key's SHA-256, never the key; "!NAME ..." is a revoked key)
-  --listen ADDR:PORT    where to listen (default 127.0.0.1:8080; port 0: any free port)
+  --listen ADDR:PORT    where to listen (default 127.0.0.1:8080; port 0: any free port; an IPv6
+                        address in brackets, [::1]:8080; localhost is 127.0.0.1)
   --port-file FILE      write the port listened on to FILE once listening
   --tick-interval SEC   seconds between the ticker's ticks (default 60; 0: no ticker)
   --tls-cert FILE       serve HTTPS (TLS 1.2 or later): the PEM certificate chain, leaf first
@@ -146,6 +147,11 @@ int Serve(int argc, char** argv) {
   const size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return fmt::print(stderr, "kezek serve: --listen ADDR:PORT\n"), 2;
   options.address = listen.substr(0, colon);
+  // [::1]:8080 names an IPv6 address as URLs do; localhost is the loopback (no name is resolved).
+  if (options.address.size() >= 2 && options.address.front() == '[' && options.address.back() == ']') {
+    options.address = options.address.substr(1, options.address.size() - 2);
+  }
+  if (options.address == "localhost") options.address = "127.0.0.1";
   {
     char* end = nullptr;
     const std::string port = listen.substr(colon + 1);
@@ -198,7 +204,9 @@ int Serve(int argc, char** argv) {
   // A port in use, an address that is none, or TLS files that do not load are found before a
   // data directory is opened or made.
   if (const adapters::Status s = http::Server::CanListen(options.address, options.port); !s.ok()) {
-    return fmt::print(stderr, "kezek serve: {}\n", s.ToString()), 1;
+    // An address that is none is a usage error (2), as a port that is none; one in use is not (1).
+    const bool usage = s.code() == adapters::Status::Code::kInvalidArgument;
+    return fmt::print(stderr, "kezek serve: {}\n", s.ToString()), usage ? 2 : 1;
   }
   if (!tls_cert.empty()) {
     std::string warning;  // said again when the server loads them

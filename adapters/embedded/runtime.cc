@@ -417,7 +417,16 @@ Status Runtime::Backup(const std::string& destination) {
     if (Status s = journal_->Sync(); !s.ok()) return s;
     for (const char* log : {"actions", "journal"}) {
       fs::copy(fs::path(dir_) / log, fs::path(destination) / log, fs::copy_options::recursive, error);
-      if (error) return Status::IoError(fmt::format("cannot copy {}/{}: {}", dir_, log, error.message()));
+      if (error) {
+        // The copy's error names neither side (a full destination read as "Input/output error"):
+        // both are said, and the destination's free space when it is short.
+        std::string room;
+        if (std::error_code ignored; true) {
+          const auto space = fs::space(destination, ignored);
+          if (!ignored && space.available < (uint64_t{1} << 20)) room = fmt::format("; {} has {} bytes free", destination, space.available);
+        }
+        return Status::IoError(fmt::format("cannot copy {}/{} to {}/{}: {}{}", dir_, log, destination, log, error.message(), room));
+      }
     }
     std::ofstream marker(fs::path(destination) / "KEZEK");
     marker << kMarker;

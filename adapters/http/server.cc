@@ -2095,7 +2095,9 @@ Status Server::Run() {
   s.accept_retry.emplace(s.acceptor->get_executor());
   if (Status allowed = ConnectionsAllowed(s.options.say, &s.connections_max); !allowed.ok()) return allowed;
   const uint16_t port = s.acceptor->local_endpoint().port();
-  s.options.say(fmt::format("listening on {}://{}:{}", s.tls ? "https" : "http", s.options.address, port));
+  const bool v6 = s.options.address.find(':') != std::string::npos;  // a URL brackets an IPv6 address
+  s.options.say(fmt::format("listening on {}://{}{}{}:{}", s.tls ? "https" : "http", v6 ? "[" : "", s.options.address,
+                            v6 ? "]" : "", port));
   if (s.options.on_listening) s.options.on_listening(port);
   std::thread partition([&s] {
     if (s.replica) {

@@ -620,12 +620,13 @@ def main():
                                  "Connection: close\r\n\r\n".encode())
         check(f"GET {target}: routed by its path", reply.startswith("HTTP/1.1 200"), reply[:200])
 
-    for listen, says in ((f"127.0.0.1:{server.port}", "cannot listen on"), ("no-address:0", "not an IP address")):
+    for listen, says, code in ((f"127.0.0.1:{server.port}", "cannot listen on", 1), ("no-address:0", "not an IP address", 2),
+                               (f"localhost:{server.port}", "cannot listen on 127.0.0.1", 1)):
         never = os.path.join(WORK, "never-listened")
         run = subprocess.run([KEZEK, "serve", "--data", never, "--keys", keys, "--listen", listen],
                              capture_output=True, text=True, timeout=60)
-        check(f"serve --listen {listen}: refused at start, no data directory made",
-              run.returncode == 1 and says in run.stderr and not os.path.exists(never), f"{run.returncode} {run.stderr[:300]}")
+        check(f"serve --listen {listen}: refused at start (exit {code}), no data directory made",
+              run.returncode == code and says in run.stderr and not os.path.exists(never), f"{run.returncode} {run.stderr[:300]}")
 
     # A System key's tick may not run ahead of the server's clock (it could move engine time 35
     # days a tick): journaled InstantInFuture; one at the clock's time is applied.
