@@ -578,6 +578,10 @@ int Replay(int argc, char** argv) {
   if (argc < 3) return fmt::print(stderr, "{}", kReplayUsage), 2;
   const std::string action = argv[2];
   if (action == "--help" || action == "-h") return fmt::print("{}", kReplayUsage), 0;
+  if (action != "verify" && action != "rebuild" && action != "checkpoint" && action != "checkpoints") {
+    return fmt::print(stderr, "kezek replay: unknown action '{}' (verify, rebuild, checkpoint, checkpoints)\n{}",
+                      adapters::Printable(action), kReplayUsage), 2;
+  }
   auto args = Parse(argc, argv, 3, {"--data", "--out", "--expect-head", "--every", "--brokers", "--prefix", "--config",
                                      "--partition"}, {"--json", "--kafka"});
   if (!args) return fmt::print(stderr, "{}", kReplayUsage), 2;
