@@ -287,6 +287,10 @@ rc=0; "$K" append --data closed --quiet <&- 2> closed.err || rc=$?
 rc=0; "$K" append --data closed2 --quiet race.jsonl 2>&- > /dev/null || rc=$?
 [ "$rc" = 0 ] && [ "$("$K" journal --data closed2 2> /dev/null | wc -l)" = 400 ] || fail "stderr closed: exit $rc"
 
+spec "cli: a directory as standard input is refused before a data directory is made (it was left behind)"
+rc=0; "$K" append --data fromdir --quiet < . 2> fromdir.err || rc=$?
+[ "$rc" = 1 ] && grep -q "standard input is a directory" fromdir.err && [ ! -e fromdir ] || fail "exit $rc: $(cat fromdir.err)"
+
 spec "cli: started with standard output closed, a command that prints exits 1 saying so (it exited 0, the output lost)"
 for command in "status --data closed2" "journal --data closed2" "stats --data closed2"; do
   rc=0; "$K" $command >&- 2> closedout.err || rc=$?

@@ -25,6 +25,10 @@ LineReader::~LineReader() {
 Status LineReader::Open(const std::string& path, std::unique_ptr<LineReader>* reader) {
   if (path == "-") {
     if (stdin_closed_) return Status::IoError("cannot read input: standard input is closed");
+    // `< /tmp`: a directory as standard input, found before a caller makes anything.
+    if (struct stat st{}; ::fstat(STDIN_FILENO, &st) == 0 && S_ISDIR(st.st_mode)) {
+      return Status::IoError("cannot read input: standard input is a directory, not a file of actions");
+    }
     reader->reset(new LineReader(STDIN_FILENO, false));
     return Status::Ok();
   }
