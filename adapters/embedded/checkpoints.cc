@@ -317,11 +317,7 @@ std::optional<int64_t> AsOfInstantEnd(std::string_view when) {
 }
 
 Status OpenLogs(const std::string& data, std::unique_ptr<SegmentLog>* actions, std::unique_ptr<SegmentLog>* journal) {
-  std::error_code ec;
-  if (!fs::is_regular_file(fs::path(data) / "KEZEK", ec)) {
-    return Status::NotFound(fmt::format("{}: no Kezek data directory (no KEZEK marker)", data));
-  }
-  if (Status s = CheckFinished(data); !s.ok()) return s;
+  if (Status s = CheckDataDirectory(data); !s.ok()) return s;  // the marker, its format, whole
   SegmentLog::Options options;
   options.read_only = true;
   SegmentLog::Recovery recovery;
@@ -338,6 +334,7 @@ Status OpenLogs(const std::string& data, std::unique_ptr<SegmentLog>* actions, s
 
 Status ListCheckpoints(const std::string& data, std::vector<CheckpointInfo>* checkpoints, std::vector<std::string>* skipped) {
   checkpoints->clear();
+  if (Status s = CheckDataDirectory(data); !s.ok()) return s;
   const fs::path dir = DirOf(data);
   std::error_code ec;
   if (!fs::exists(dir, ec)) return Status::Ok();

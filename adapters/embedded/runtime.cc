@@ -375,6 +375,14 @@ Status Runtime::SettledUnlessBehind(Status folded) {
   return folded.ok() ? settled : folded;
 }
 
+Status CheckDataDirectory(const std::string& dir) {
+  std::error_code error;
+  if (!fs::is_regular_file(fs::path(dir) / "KEZEK", error)) {
+    return Status::NotFound(fmt::format("{}: no Kezek data directory (no KEZEK marker)", dir));
+  }
+  return CheckMarker(dir, /*read_only=*/true, /*write=*/false);
+}
+
 Status CheckFinished(const std::string& dir) {
   std::error_code error;
   const fs::path unfinished = fs::path(dir) / kUnfinishedFile;

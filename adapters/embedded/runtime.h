@@ -58,6 +58,9 @@ namespace kezek::adapters {
 inline constexpr const char* kUnfinishedFile = "UNFINISHED";
 // InvalidArgument, with the file's words, when `dir` holds kUnfinishedFile; OK otherwise.
 Status CheckFinished(const std::string& dir);
+// What a read-only opening checks of a data directory before reading its logs: its KEZEK marker
+// there and of this format, and whole (CheckFinished). NotFound without a marker.
+Status CheckDataDirectory(const std::string& dir);
 
 // InvalidArgument when `destination` is `data_dir` or inside it (a copy or a rebuild written
 // there would be read as part of its source, or lost with it); OK otherwise.
