@@ -788,7 +788,7 @@ struct PgBaseline::Impl {
       App a = *Load(static_cast<uint64_t>(ids.Int(i, 0)));
       if (posted == 0 ? offsets.entries().contains(LocalityId{a.locality}) : a.locality != posted) continue;
       const int64_t school_age = SchoolAgeAt(a.locality, LocalDate{a.birth_date});
-      if (school_age != a.school_age_at) {
+      if (school_age != a.school_age_at && school_age > now) {
         Exec("app_school_age_set", Params().Int(static_cast<int64_t>(a.id)).Int(school_age));
       }
       if (a.status == Status::Archived || a.deadline == fb::DeadlineKind::None) continue;
@@ -796,7 +796,7 @@ struct PgBaseline::Impl {
       const int64_t at = a.deadline == fb::DeadlineKind::StopList
                              ? offsets.StartOfLocalDay(LocalityId{a.locality}, date).value
                              : offsets.EndOfLocalDay(LocalityId{a.locality}, date).value;
-      if (at == a.deadline_at) continue;
+      if (at == a.deadline_at || at <= now) continue;
       a.deadline_at = at;
       SaveAndDecideDeadline(a, fb::DecisionBody::DeadlineMoved);
     }

@@ -72,7 +72,7 @@ void ReanchorTimers(Context& c, LocalityId posted) {
     bool changed = false;
     if (!archived || holds_place) {
       const InstantMs school_age = SchoolAgeAt(s, app.locality, app.birth_date);
-      if (school_age != app.school_age_at) {
+      if (school_age != app.school_age_at && school_age > s.now) {
         app.school_age_at = school_age;
         ArmSchoolAgeTimer(s, app);
         changed = true;
@@ -82,7 +82,10 @@ void ReanchorTimers(Context& c, LocalityId posted) {
       const InstantMs at = app.deadline == fb::DeadlineKind::StopList
                                ? s.offsets.StartOfLocalDay(app.locality, app.deadline_date)
                                : s.offsets.EndOfLocalDay(app.locality, app.deadline_date);
-      if (at != app.deadline_at) {
+      // Never to an instant engine time has passed (a posting that reaches back, or one step of a
+      // timeline posted entry by entry): no timer would fire it in this input, and it would pass
+      // before the posting itself. Such a deadline keeps its instant: the family keeps the hour.
+      if (at != app.deadline_at && at > s.now) {
         app.deadline_at = at;
         Arm(s, app);
         c.out.DeadlineMoved(app);

@@ -129,7 +129,8 @@ void ArmSchoolAgeTimer(State& s, const Application& app);
 // its own): each pending deadline of its applications keeps its local date and passes at that
 // date's end (a stop-list's return: its start) in the timeline now in force, `DeadlineMoved` where
 // the instant changed; a school-age instant is 00:00 local of its 1 September again (never shown,
-// so not a decision). Timers armed before stay in their buckets and are skipped as stale.
+// so not a decision). An instant is never moved to one at or before engine time (it keeps its
+// own). Timers armed before stay in their buckets and are skipped as stale.
 void ReanchorTimers(Context& c, LocalityId locality);
 // Fires every timer due at or before `now`, each at its own instant, in (instant, application) order.
 // What a firing sets in motion for anyone counts its deadline from `now`, the instant of the input

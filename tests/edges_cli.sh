@@ -452,6 +452,16 @@ for d in killed1 killed2 killed3 killed4; do
   [ "$(hash_of $d)" = "$(hash_of madewhole)" ] || fail "$d: another state than a whole run's"
 done
 grep -q "made afresh" killed2.err || fail "killed2: the writer did not say it made the state afresh: $(cat killed2.err)"
+# A state with tables but no CURRENT is damage, even with its logs gone (deleted by hand, or a
+# link to logs elsewhere that points nowhere): refused, its tables left for repair.
+cp -r madewhole nologs && rm nologs/state/CURRENT && rm -rf nologs/actions nologs/journal
+cp -r madewhole dangling && rm dangling/state/CURRENT && rm -rf dangling/actions && ln -s /nonexistent/actions dangling/actions
+for d in nologs dangling; do
+  tables=$(ls $d/state/*.sst | wc -l)
+  rc=0; "$K" run --data $d > /dev/null 2> $d.err || rc=$?
+  [ "$rc" = 1 ] && grep -q "without its CURRENT file" $d.err && [ "$(ls $d/state/*.sst | wc -l)" = "$tables" ] ||
+    fail "$d: exit $rc, $(cat $d.err)"
+done
 # A state without CURRENT beside logged inputs is damage, as before (the spec above): refused.
 cp -r madewhole logged && rm logged/state/CURRENT
 rc=0; "$K" append --data logged --quiet a.jsonl > /dev/null 2> logged.err || rc=$?

@@ -954,6 +954,28 @@ TEST_CASE("lifecycle: a UTC offset posted after deadlines were set: each keeps i
   CHECK(Kinds(Ok(world.Do(World::Action(fb::Role::EducationDepartment, decree), Kz(2025, 9, 2, 9, 0)))).empty());
 }
 
+TEST_CASE("lifecycle: a UTC offset that would move a deadline to an instant already passed leaves it where it was") {
+  World world;
+  const uint64_t app = world.FileGeneral(kFiledAt, 2021, 5, 10, 1);
+  Ok(world.Allocate(kIssuedAt, 2021, 1));  // due 10.02: 19:00Z under UTC+5
+  // At 23:30 local (18:30Z) on the last day, UTC+6 is posted as in force since 01.02: the end of
+  // 10.02 would be 18:00Z, already gone. The family keeps its hour; nothing is moved.
+  fb::SetUtcOffsetT back;
+  back.locality = World::kLocality;
+  back.effective_from_ms = Utc(2025, 1, 31, 18, 0);
+  back.offset_minutes = 360;
+  const Outcome posted = Ok(world.Do(World::Action(fb::Role::EducationDepartment, back), Utc(2025, 2, 10, 18, 30)));
+  CHECK(Kinds(posted).empty());
+  CHECK(App(world, app).deadline_at.value == EndOfDayKz(2025, 2, 10));
+  // A second entry a second later puts UTC+5 back from 2024: the timeline is as before, nothing moves.
+  fb::SetUtcOffsetT forth = back;
+  forth.effective_from_ms = Utc(2025, 2, 1, 0, 0);
+  forth.offset_minutes = 300;
+  CHECK(Kinds(Ok(world.Do(World::Action(fb::Role::EducationDepartment, forth), Utc(2025, 2, 10, 18, 30) + 1000))).empty());
+  CHECK(Kinds(Ok(world.Tick(EndOfDayKz(2025, 2, 10) - 1))).empty());
+  CHECK(Ok(world.Tick(EndOfDayKz(2025, 2, 10))).First<fb::VoucherAnnulled>() != nullptr);
+}
+
 TEST_CASE("lifecycle: a deadline across Nauryz: issued Thu 20.03.2025, due Thu 27.03.2025") {
   World world;
   world.FileGeneral(Kz(2025, 3, 19, 10, 0), 2021, 5, 10, 1);

@@ -237,12 +237,26 @@ Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read
 }
 
 namespace {
-// Whether the log directory `path` is absent or holds no byte (no input was ever logged to it).
+// Whether the log directory `path` is absent or holds no byte (no input was ever logged to it). A
+// symbolic link, even one that points nowhere, is not absence: logs kept elsewhere.
 bool LogHoldsNothing(const fs::path& path) {
   std::error_code error;
-  if (!fs::exists(path, error)) return true;
+  if (!fs::exists(fs::symlink_status(path, error))) return true;
+  if (fs::is_symlink(fs::symlink_status(path, error))) return false;
   for (const auto& entry : fs::recursive_directory_iterator(path, error)) {
     if (!entry.is_regular_file(error) || entry.file_size(error) != 0) return false;
+  }
+  return !error;
+}
+// Whether a state directory holds no data RocksDB wrote: no table file and no write-ahead log
+// with a byte in it (what a writer killed while RocksDB made its files leaves: LOG, LOCK,
+// IDENTITY, a MANIFEST, a .dbtmp).
+bool StateHoldsNoData(const fs::path& path) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(path, error)) {
+    const std::string extension = entry.path().extension().string();
+    if (extension == ".sst" || extension == ".blob") return false;
+    if (extension == ".log" && (!entry.is_regular_file(error) || entry.file_size(error) != 0)) return false;
   }
   return !error;
 }
@@ -252,11 +266,12 @@ bool LogHoldsNothing(const fs::path& path) {
 Status Runtime::OpenState() {
   // A writer killed while making a new directory (RocksDB had begun its files, CURRENT not yet
   // written) leaves a state without CURRENT, which every later opening refused as damaged. With
-  // both logs empty or not yet made, no input was ever logged, none acknowledged: a writer (under
-  // the lock) makes the state afresh.
+  // no table or log data in it and both logs empty or not yet made, no input was ever logged,
+  // none acknowledged: a writer (under the lock) makes the state afresh. A state with data and
+  // no CURRENT (its logs deleted by hand too) is damage, refused and left for repair.
   if (std::error_code error; !read_only_) {
     const fs::path state = fs::path(dir_) / "state";
-    if (fs::is_directory(state, error) && !fs::exists(state / "CURRENT", error) &&
+    if (fs::is_directory(state, error) && !fs::exists(state / "CURRENT", error) && StateHoldsNoData(state) &&
         LogHoldsNothing(fs::path(dir_) / "actions") && LogHoldsNothing(fs::path(dir_) / "journal")) {
       options_.say(fmt::format("{}: a state left unfinished by a writer stopped while making the directory (no input "
                                "was logged): made afresh", dir_));
