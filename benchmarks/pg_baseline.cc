@@ -618,8 +618,9 @@ struct PgBaseline::Impl {
     a.parent_sha.clear();
   }
 
-  void Archive(App& a, fb::ArchiveReason reason, int64_t at) {
-    const bool had_voucher = a.voucher != 0 && reason != fb::ArchiveReason::Enrolled;
+  // `voucher_used`: the enrolled application's (its voucher is used, not released).
+  void Archive(App& a, fb::ArchiveReason reason, int64_t at, bool voucher_used = false) {
+    const bool had_voucher = a.voucher != 0 && !voucher_used;
     if (had_voucher) {
       const fb::AnnulReason annul = reason == fb::ArchiveReason::Declined            ? fb::AnnulReason::Declined
                                     : reason == fb::ArchiveReason::NotEnrolledInTime ? fb::AnnulReason::NotEnrolledInTime
@@ -950,7 +951,12 @@ struct PgBaseline::Impl {
         const Result k = Query("kindergarten_get", Params().Int(kindergarten));
         Decide(fb::DecisionBody::Enrolled, a.id, kindergarten, a.group, a.voucher);
         Notify(a, fb::NotificationKind::Enrolled, messages::Enrolled(k.Text(0, 1), k.Text(0, 2)));
-        Archive(a, fb::ArchiveReason::Enrolled, at);
+        Archive(a, fb::ArchiveReason::Enrolled, at, /*voucher_used=*/true);
+        const Result others = Query("active_of_child", Params().Int(static_cast<int64_t>(a.child)));
+        for (int i = 0; i < others.rows(); ++i) {
+          App other = *Load(static_cast<uint64_t>(others.Int(i, 0)));
+          Archive(other, fb::ArchiveReason::Enrolled, at);
+        }
         return;
       }
       case fb::ActionBody::UpsertLocality: {

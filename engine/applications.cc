@@ -1,5 +1,7 @@
 // The application lifecycle's entry and exit: filing, the PMPK's document check, withdrawal and
 // archival. Statuses and texts follow the portal guide (shared/seed).
+#include <utility>
+
 #include "engine/assert.h"
 #include "engine/civil_time.h"
 #include "engine/limits.h"
@@ -260,7 +262,9 @@ void ArchiveApplication(Context& c, Application& app, fb::ArchiveReason reason, 
   if (app.status == fb::ApplicationStatus::InQueue) {
     s.queue(app.queue).Erase(QueueEntry{app.place.tier, app.filed_at, app.id}, app.place.line);
   }
-  const bool had_voucher = app.voucher.value != 0 && reason != fb::ArchiveReason::Enrolled;
+  // Enrolled: the enrolled application's voucher is used; its child's other application's (archived
+  // with it: a child holds one place) is released like a withdrawn one's.
+  const bool had_voucher = app.voucher.value != 0 && std::as_const(s).voucher(app.voucher).state != VoucherState::Used;
   if (had_voucher) {
     const fb::AnnulReason annul = reason == fb::ArchiveReason::Declined            ? fb::AnnulReason::Declined
                                   : reason == fb::ArchiveReason::NotEnrolledInTime ? fb::AnnulReason::NotEnrolledInTime

@@ -135,7 +135,15 @@ Verdict KindergartenSigns(Context& c, InstantMs at, const fb::Actor& actor, Appl
   c.out.Enrolled(app, kindergarten_id);
   c.out.Notify(app, fb::NotificationKind::Enrolled, messages::Enrolled(kindergarten.name_ru, kindergarten.name_kk));
   ArchiveApplication(c, app, fb::ArchiveReason::Enrolled, at);
-  s.child(app.child).enrolled = app.id;
+  ChildEntry& child = s.child(app.child);
+  child.enrolled = app.id;
+  // The child's application in the other queue goes to the archive with it («ребенок зачислен»):
+  // a child holds one place, and a voucher issued to it now would wait days for an answer that
+  // cannot come while others wait (its voucher, if any, goes to the next in line).
+  const auto others = child.active;  // copy: archival clears the entries
+  for (const ApplicationId other : others) {
+    if (other.value != 0) ArchiveApplication(c, s.app(other), fb::ArchiveReason::Enrolled, at);
+  }
   return std::nullopt;
 }
 

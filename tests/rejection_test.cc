@@ -1457,13 +1457,23 @@ TEST_CASE("rejection: ChildHoldsPlace: an enrolled child holds one place until s
   const uint64_t special = FiledIdOf(Ok(File(world, kFiledAt, Special(kChild))));
   Ok(Pmpk(world, kFiledAt + kHourMs, special));
   const uint64_t app = UsingVoucher(world);  // kChild's general application
-  Enroll(world, app, Kz(2025, 2, 10, 10, 0));
-  REQUIRE(world.engine.state().app(ApplicationId{app}).archive_reason == fb::ArchiveReason::Enrolled);
+  Ok(Parent(world, Kz(2025, 2, 10, 10, 0), fb::ChooseKindergartenT{{}, app, World::kGroupKk}));
+  Ok(AsKindergarten(world, Kz(2025, 2, 10, 11, 0), fb::SendContractT{{}, app, "Д-1"}));
+  Ok(Parent(world, Kz(2025, 2, 10, 12, 0), fb::ParentSignsT{{}, app, kDigest}));
+  const Outcome enrolled = Ok(AsKindergarten(world, Kz(2025, 2, 10, 13, 0), fb::KindergartenSignsT{{}, app, kDigest}));
+  // The other queue's application goes to the archive with it («ребенок зачислен»).
+  CHECK(Kinds(enrolled) == "Enrolled,Notification,Archived,Notification,Archived,Notification");
+  const auto archived = enrolled.All<fb::Archived>();
+  REQUIRE(archived.size() == 2);
+  CHECK(archived[1]->application() == special);
+  CHECK(archived[1]->reason() == fb::ArchiveReason::Enrolled);
+  CHECK(enrolled.NotificationsRu().back() == "Заявление перемещено в архив: ребенок зачислен");
   CHECK(world.engine.state().groups.at(GroupId{World::kGroupKk}).taken == 1);
-  SUBCASE("filing again (general): a second voucher for a child who has a place") {
+  SUBCASE("filing again (either queue): a second voucher for a child who has a place") {
     const Outcome refused = Refused(world, fb::RejectionCode::ChildHoldsPlace,
                                     [&] { return File(world, Kz(2025, 2, 17, 10, 0), General(kChild)); });
     CHECK(refused.reason().find(std::to_string(app)) != std::string::npos);  // names the enrolled application
+    Refused(world, fb::RejectionCode::ChildHoldsPlace, [&] { return File(world, Kz(2025, 2, 17, 10, 0), Special(kChild)); });
   }
   SUBCASE("a state stored and loaded again knows it (derived from the applications)") {
     std::map<std::pair<int, std::string>, std::string> store;
@@ -1481,22 +1491,9 @@ TEST_CASE("rejection: ChildHoldsPlace: an enrolled child holds one place until s
     Refused(reloaded, fb::RejectionCode::ChildHoldsPlace,
             [&] { return File(reloaded, Kz(2025, 2, 17, 10, 0), General(kChild)); });
   }
-  SUBCASE("its other application cannot reserve a second place, nor be countersigned") {
-    // The special application gets its voucher and «Да» (a special group is kGroupSpeech).
-    fb::AllocateVouchersT allocation{{}, World::kLocality, fb::QueueType::Special, 2021, fb::Language::Kk,
-                                     fb::CorrectionType::Speech, 1};
-    Ok(Admin(world, Kz(2025, 2, 17, 10, 0), allocation));
-    Ok(world.Answer(Kz(2025, 2, 17, 11, 0), special, true));
-    Refused(world, fb::RejectionCode::ChildHoldsPlace, [&] {
-      return Parent(world, Kz(2025, 2, 17, 12, 0), fb::ChooseKindergartenT{{}, special, World::kGroupSpeech});
-    });
-    CHECK(world.engine.state().groups.at(GroupId{World::kGroupSpeech}).taken == 0);
-  }
   SUBCASE("leaving (staff ArchiveChild) frees the place at once; then the child may file again") {
     const Outcome left = Ok(Admin(world, Kz(2025, 3, 3, 10, 0), fb::ArchiveChildT{{}, kChild, fb::ArchiveReason::Withdrawn}));
-    CHECK(Kinds(left) == "Archived,Notification,PlaceFreed");  // the special application, then the place
-    CHECK(left.First<fb::Archived>()->application() == special);
-    REQUIRE(left.First<fb::PlaceFreed>() != nullptr);
+    CHECK(Kinds(left) == "PlaceFreed");  // nothing else active: the place alone
     CHECK(left.First<fb::PlaceFreed>()->application() == app);
     CHECK(world.engine.state().groups.at(GroupId{World::kGroupKk}).taken == 0);
     Ok(File(world, Kz(2025, 3, 4, 10, 0), General(kChild)));
@@ -1509,6 +1506,30 @@ TEST_CASE("rejection: ChildHoldsPlace: an enrolled child holds one place until s
       return Admin(world, Kz(2025, 3, 3, 11, 0), fb::ArchiveChildT{{}, kChild, fb::ArchiveReason::Withdrawn});
     });
   }
+}
+
+TEST_CASE("rejection: ChildHoldsPlace: the other application holding a voucher at enrollment gives it up to the next in line") {
+  World world;
+  const uint64_t special = FiledIdOf(Ok(File(world, kFiledAt, Special(kChild))));
+  Ok(Pmpk(world, kFiledAt + kHourMs, special));
+  const uint64_t next = FiledIdOf(Ok(File(world, kFiledAt + 2 * kHourMs, Special(MakeIin(2021, 6, 1, true, 2)))));
+  Ok(Pmpk(world, kFiledAt + 3 * kHourMs, next));
+  const uint64_t app = UsingVoucher(world);
+  fb::AllocateVouchersT allocation{{}, World::kLocality, fb::QueueType::Special, 2021, fb::Language::Kk,
+                                   fb::CorrectionType::Speech, 1};
+  CHECK(Ok(Admin(world, Kz(2025, 2, 7, 11, 0), allocation)).First<fb::VoucherIssued>()->application() == special);
+  Ok(world.Answer(Kz(2025, 2, 7, 12, 0), special, true));
+  Ok(Parent(world, Kz(2025, 2, 10, 9, 0), fb::ChooseKindergartenT{{}, special, World::kGroupSpeech}));  // a place reserved
+  Ok(Parent(world, Kz(2025, 2, 10, 10, 0), fb::ChooseKindergartenT{{}, app, World::kGroupKk}));
+  Ok(AsKindergarten(world, Kz(2025, 2, 10, 11, 0), fb::SendContractT{{}, app, "Д-1"}));
+  Ok(Parent(world, Kz(2025, 2, 10, 12, 0), fb::ParentSignsT{{}, app, kDigest}));
+  const Outcome enrolled = Ok(AsKindergarten(world, Kz(2025, 2, 10, 13, 0), fb::KindergartenSignsT{{}, app, kDigest}));
+  CHECK(Kinds(enrolled) ==
+        "Enrolled,Notification,Archived,Notification,VoucherAnnulled,Notification,Archived,Notification,VoucherIssued,Notification");
+  CHECK(enrolled.First<fb::VoucherAnnulled>()->application() == special);
+  CHECK(enrolled.First<fb::VoucherIssued>()->application() == next);
+  CHECK(world.engine.state().groups.at(GroupId{World::kGroupSpeech}).taken == 0);  // its reserved place freed
+  CHECK(world.engine.state().groups.at(GroupId{World::kGroupKk}).taken == 1);
 }
 
 TEST_CASE("rejection: the state fingerprint these tests rely on sees an applied change") {
