@@ -18,34 +18,51 @@ namespace {
 
 struct ControlCharacter {
   size_t at = 0;        // its first byte
-  unsigned code = 0;    // its code point
+  uint32_t code = 0;    // its code point
 };
-// The first control character of `text`: C0 (below U+0020; with `line_breaks`, but \n and \t),
-// DEL (U+007F), C1 (U+0080..U+009F, the two bytes C2 80..C2 9F in UTF-8), a bidirectional
-// embedding, override, isolate or mark (U+200E..U+200F, U+202A..U+202E, U+2066..U+2069), which
-// would show a name's letters in another order than they are stored (a spoofed name), or an
-// invisible character (U+200B..U+200D zero-width space and joiners, U+2060 word joiner, U+FEFF),
-// which makes two different names look the same.
-std::optional<ControlCharacter> FirstControl(std::string_view text, bool line_breaks) {
-  // Only these bytes can start a refused character: C0, DEL, C2 (C1), E2 (U+2xxx), EF (U+FEFF).
+// Whether a code point is refused in a name (kInName: invisible, two names that look alike) or in
+// any text (kAlways: a control character, or a bidirectional control or mark, which shows the
+// letters in another order than they are stored).
+enum class Refusal { kNone, kInName, kAlways };
+Refusal RefusalOf(uint32_t cp) {
+  if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F)) return Refusal::kAlways;  // C0, DEL, C1
+  if (cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
+    return Refusal::kAlways;  // directional marks, embeddings, overrides, isolates
+  }
+  if (cp == 0x00AD || cp == 0x034F || cp == 0x180E || (cp >= 0x200B && cp <= 0x200D) || (cp >= 0x2060 && cp <= 0x2064) ||
+      cp == 0x3164 || (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF || (cp >= 0xE0000 && cp <= 0xE007F)) {
+    return Refusal::kInName;  // soft hyphen, joiners, zero widths, fillers, variation selectors, tags
+  }
+  return Refusal::kNone;
+}
+
+// The first refused character of `text` (RefusalOf): in a name every one; in free text
+// (`free_text`) the control and bidirectional ones but \n and \t (an invisible character pasted
+// with a reason does no harm there).
+std::optional<ControlCharacter> FirstControl(std::string_view text, bool free_text) {
+  // Only these bytes can start a refused character: C0, DEL, and the lead bytes of the code
+  // points above (C2, CD, D8, E1, E2, E3, EF, F3); Cyrillic and Kazakh letters (D0..D4) pass at once.
   static constexpr auto kSuspect = [] {
     std::array<bool, 256> suspect{};
     for (unsigned b = 0; b < 0x20; ++b) suspect[b] = true;
-    suspect[0x7F] = suspect[0xC2] = suspect[0xE2] = suspect[0xEF] = true;
+    for (const unsigned b : {0x7Fu, 0xC2u, 0xCDu, 0xD8u, 0xE1u, 0xE2u, 0xE3u, 0xEFu, 0xF3u}) suspect[b] = true;
     return suspect;
   }();
+  const auto byte = [&](size_t i) { return i < text.size() ? static_cast<unsigned char>(text[i]) : 0u; };
   for (size_t i = 0; i < text.size(); ++i) {
-    const auto ch = static_cast<unsigned char>(text[i]);
+    const unsigned ch = byte(i);
     if (!kSuspect[ch]) continue;
-    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0u;
-    const auto third = i + 2 < text.size() ? static_cast<unsigned char>(text[i + 2]) : 0u;
-    if (ch == 0xC2 && next >= 0x80 && next <= 0x9F) return ControlCharacter{i, next};
-    if (ch == 0xE2 && ((next == 0x80 && ((third >= 0x8B && third <= 0x8F) || (third >= 0xAA && third <= 0xAE))) ||
-                       (next == 0x81 && (third == 0xA0 || (third >= 0xA6 && third <= 0xA9))))) {
-      return ControlCharacter{i, 0x2000u + ((next & 0x3Fu) << 6) + (third & 0x3Fu)};
+    uint32_t cp = ch;
+    if (ch >= 0xC2 && ch <= 0xDF) {
+      cp = ((ch & 0x1Fu) << 6) | (byte(i + 1) & 0x3Fu);
+    } else if (ch >= 0xE0 && ch <= 0xEF) {
+      cp = ((ch & 0x0Fu) << 12) | ((byte(i + 1) & 0x3Fu) << 6) | (byte(i + 2) & 0x3Fu);
+    } else if (ch >= 0xF0) {
+      cp = ((ch & 0x07u) << 18) | ((byte(i + 1) & 0x3Fu) << 12) | ((byte(i + 2) & 0x3Fu) << 6) | (byte(i + 3) & 0x3Fu);
     }
-    if (ch == 0xEF && next == 0xBB && third == 0xBF) return ControlCharacter{i, 0xFEFF};
-    if ((ch < 0x20 && !(line_breaks && (ch == '\n' || ch == '\t'))) || ch == 0x7F) return ControlCharacter{i, ch};
+    if (free_text && (cp == '\n' || cp == '\t')) continue;
+    const Refusal refusal = RefusalOf(cp);
+    if (refusal == Refusal::kAlways || (refusal == Refusal::kInName && !free_text)) return ControlCharacter{i, cp};
   }
   return std::nullopt;
 }
@@ -65,9 +82,9 @@ Verdict CheckText(const flatbuffers::String* text, const char* field, bool requi
   // A control character in a name is no name (a NUL, an escape, a carriage return would reach a
   // family's notification, a register printed on paper, a spreadsheet).
   if (const auto control = FirstControl(text->string_view(), kind == TextKind::kLines)) {
-    return Reject(fb::RejectionCode::InvalidField, "{} holds the control character U+{:04X} at byte {}{}", field,
-                  control->code, control->at,
-                  kind == TextKind::kLines ? " (free text may hold line feeds and tabs, no other)" : "");
+    return Reject(fb::RejectionCode::InvalidField, "{} holds the {} character U+{:04X} at byte {}{}", field,
+                  RefusalOf(control->code) == Refusal::kInName ? "invisible" : "control", control->code, control->at,
+                  kind == TextKind::kLines ? " (free text may hold line feeds and tabs, no other control character)" : "");
   }
   return std::nullopt;
 }
@@ -257,7 +274,7 @@ Verdict CheckTemplates(const fb::SetMessageTemplates& a) {
     if (auto v = CheckText(t->kk(), "template kk", true, TextKind::kAny)) return v;
     // Words shown to families: no control characters (a NUL, a bell, a line break, C1's CSI).
     for (const flatbuffers::String* text : {t->ru(), t->kk()}) {
-      if (FirstControl(text->string_view(), /*line_breaks=*/false)) {
+      if (FirstControl(text->string_view(), /*free_text=*/false)) {
         return Reject(fb::RejectionCode::InvalidTemplates, "{} variant {} has a control character",
                       fb::EnumNameNotificationKind(t->kind()), t->variant());
       }

@@ -552,7 +552,13 @@ TEST_CASE("rejection: InvalidField: a field holds a value it may not") {
                                   // invisible: two names that look alike (zero-width space, joiners,
                                   // marks, word joiner, a byte-order mark)
                                   std::string("Ai\u200Bgerim"), std::string("Ai\u200Dgerim"), std::string("Aigerim\u200E"),
-                                  std::string("Ai\u200Fgerim"), std::string("Ai\u2060gerim"), std::string("\uFEFFAigerim")}) {
+                                  std::string("Ai\u200Fgerim"), std::string("Ai\u2060gerim"), std::string("\uFEFFAigerim"),
+                                  // and their kin: the Arabic letter mark, a soft hyphen, invisible
+                                  // operators, a Mongolian vowel separator, a grapheme joiner, the
+                                  // Hangul filler, a variation selector, a tag character
+                                  std::string("Ai\u061Cgerim"), std::string("Ai\u00ADgerim"), std::string("Ai\u2062gerim"),
+                                  std::string("Ai\u180Egerim"), std::string("Ai\u034Fgerim"), std::string("\u3164"),
+                                  std::string("Ai\uFE0Fgerim"), std::string("Ai\U000E0041gerim")}) {
       CAPTURE(bad);
       fb::FileApplicationT file = General(kChild);
       file.child_name = bad;
@@ -563,8 +569,8 @@ TEST_CASE("rejection: InvalidField: a field holds a value it may not") {
     // Cyrillic and Kazakh letters (Ә, Ғ, Қ, Ң, Ө, Ұ, Ү, Һ, І: two bytes each, some from C2..D3) are text.
     fb::FileApplicationT file = Special(kChild);
     // So are the characters beside the refused ones (U+200A hair space, U+2010 hyphen, U+2013 en
-    // dash, U+2061, U+FEFE, «»: E2 80 8A, E2 80 90, E2 80 93, E2 81 A1, EF BB BE, C2 AB/BB).
-    file.child_name = "Әлия Ғалымқызы Ңөұүһі \u200A\u2010\u2013\u2061\uFEFE «Ә»";
+    // dash, U+2065, U+FEFE, U+FE10, U+3165, U+061B, U+00AC, U+00AE, U+034E, «»).
+    file.child_name = "Әлия Ғалымқызы Ңөұүһі \u200A\u2010\u2013\u2065\uFEFE\uFE10\u3165\u061B\u00AC\u00AE\u034E «Ә»";
     const uint64_t app = FiledIdOf(Ok(File(world, kFiledAt, std::move(file))));
     fb::ActionT reject = World::Action(fb::Role::PmpkSpecialist, fb::RejectDocumentsT{{}, app, "нет заключения\n\tсм. п. 2"});
     reject.actor->name = "Ахметова\rА. С.";
@@ -572,7 +578,11 @@ TEST_CASE("rejection: InvalidField: a field holds a value it may not") {
     reject.actor->name = "Ахметова А. С.";
     reject.body.AsRejectDocuments()->reason = "нет\x07заключения";
     Refused(world, fb::RejectionCode::InvalidField, [&] { return world.Do(fb::ActionT(reject), kFiledAt + kHourMs); });
-    reject.body.AsRejectDocuments()->reason = "нет заключения\n\tсм. п. 2";
+    reject.body.AsRejectDocuments()->reason = "нет\u202Eзаключения";  // a bidi override: refused in free text too
+    Refused(world, fb::RejectionCode::InvalidField, [&] { return world.Do(fb::ActionT(reject), kFiledAt + kHourMs); });
+    // Free text may hold line feeds, tabs and invisible characters pasted with it (a zero-width
+    // space, a byte-order mark from a word processor): no name to mistake.
+    reject.body.AsRejectDocuments()->reason = "\uFEFFнет заключения\n\tсм.\u200B п. 2";
     Ok(world.Do(fb::ActionT(reject), kFiledAt + kHourMs));
   }
   SUBCASE("a staff archival for a reason other than SchoolAge or Withdrawn") {

@@ -109,7 +109,9 @@ int main(int argc, char** argv) {
       return Finished(command.run(argc, argv));
     } catch (const std::system_error& e) {  // fmt::print's failure to write, mid-way
       std::fprintf(stderr, "kezek %s: %s\n", command.name,
-                   stdout_closed ? "standard output is closed: stopped at its first line" : e.what());
+                   stdout_closed ? "standard output is closed: the command stopped at its first line of output (what "
+                                   "it did before that stands: 'kezek status' tells)"
+                                 : e.what());
       return 1;
     }
   }

@@ -52,12 +52,19 @@ Status CheckDirectory(const std::string& dir, bool create, bool* created) {
 Status WriteMarker(const std::string& dir) {
   std::error_code error;
   const fs::path temporary = fs::path(dir) / "KEZEK.new";
-  std::ofstream out(temporary, std::ios::trunc);
-  out << kMarker;
-  out.close();
-  if (!out) return Status::IoError(fmt::format("cannot write {}", temporary.string()));
+  // Synced before the rename, and the directory after it: whole across a power loss too.
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const size_t length = std::strlen(kMarker);
+  const bool written = fd >= 0 && ::write(fd, kMarker, length) == static_cast<ssize_t>(length) && ::fsync(fd) == 0;
+  const int write_error = errno;
+  if (fd >= 0) ::close(fd);
+  if (!written) return Status::IoError(fmt::format("cannot write {}: {}", temporary.string(), std::strerror(write_error)));
   fs::rename(temporary, fs::path(dir) / "KEZEK", error);
   if (error) return Status::IoError(fmt::format("cannot rename {} to KEZEK: {}", temporary.string(), error.message()));
+  if (const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir_fd >= 0) {
+    (void)::fsync(dir_fd);
+    ::close(dir_fd);
+  }
   return Status::Ok();
 }
 
