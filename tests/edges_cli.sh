@@ -287,6 +287,11 @@ rc=0; "$K" append --data closed --quiet <&- 2> closed.err || rc=$?
 rc=0; "$K" append --data closed2 --quiet race.jsonl 2>&- > /dev/null || rc=$?
 [ "$rc" = 0 ] && [ "$("$K" journal --data closed2 2> /dev/null | wc -l)" = 400 ] || fail "stderr closed: exit $rc"
 
+spec "cli: replay rebuild --out a link that points nowhere is refused at once (it rebuilt, then failed its rename)"
+ln -s /nonexistent/rebuilt dangling-out
+rc=0; "$K" replay rebuild --data D --out dangling-out > /dev/null 2> dangling-out.err || rc=$?
+[ "$rc" = 2 ] && grep -q "already exists" dangling-out.err && [ ! -e dangling-out.rebuilding ] || fail "exit $rc: $(cat dangling-out.err)"
+
 spec "cli: a directory as standard input is refused before a data directory is made (it was left behind)"
 rc=0; "$K" append --data fromdir --quiet < . 2> fromdir.err || rc=$?
 [ "$rc" = 1 ] && grep -q "standard input is a directory" fromdir.err && [ ! -e fromdir ] || fail "exit $rc: $(cat fromdir.err)"

@@ -370,7 +370,7 @@ int RebuildCommand(const Args& args) {
   std::string out = args.options.at("--out");
   while (out.size() > 1 && out.back() == '/') out.pop_back();
   std::error_code error;
-  if (fs::exists(out, error)) return fmt::print(stderr, "kezek replay: {}: already exists\n", adapters::Printable(out)), 2;
+  if (fs::exists(out, error) || fs::is_symlink(out, error)) return fmt::print(stderr, "kezek replay: {}: already exists\n", adapters::Printable(out)), 2;
   // The source's logs are what a rebuild reads; its state only answers the comparison at the end,
   // so a state that does not load (what a rebuild repairs) does not stop it.
   const std::string data = args.options.at("--data");
