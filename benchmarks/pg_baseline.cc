@@ -955,7 +955,7 @@ struct PgBaseline::Impl {
         const Result others = Query("active_of_child", Params().Int(static_cast<int64_t>(a.child)));
         for (int i = 0; i < others.rows(); ++i) {
           App other = *Load(static_cast<uint64_t>(others.Int(i, 0)));
-          Archive(other, fb::ArchiveReason::Enrolled, at);
+          Archive(other, fb::ArchiveReason::Withdrawn, at);
         }
         return;
       }

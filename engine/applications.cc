@@ -262,8 +262,7 @@ void ArchiveApplication(Context& c, Application& app, fb::ArchiveReason reason, 
   if (app.status == fb::ApplicationStatus::InQueue) {
     s.queue(app.queue).Erase(QueueEntry{app.place.tier, app.filed_at, app.id}, app.place.line);
   }
-  // Enrolled: the enrolled application's voucher is used; its child's other application's (archived
-  // with it: a child holds one place) is released like a withdrawn one's.
+  // The enrolled application's voucher is used, not released.
   const bool had_voucher = app.voucher.value != 0 && std::as_const(s).voucher(app.voucher).state != VoucherState::Used;
   if (had_voucher) {
     const fb::AnnulReason annul = reason == fb::ArchiveReason::Declined            ? fb::AnnulReason::Declined

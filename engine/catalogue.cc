@@ -29,9 +29,10 @@ Refusal RefusalOf(uint32_t cp) {
   if (cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
     return Refusal::kAlways;  // directional marks, embeddings, overrides, isolates
   }
-  if (cp == 0x00AD || cp == 0x034F || cp == 0x180E || (cp >= 0x200B && cp <= 0x200D) || (cp >= 0x2060 && cp <= 0x2064) ||
-      cp == 0x3164 || (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF || (cp >= 0xE0000 && cp <= 0xE007F)) {
-    return Refusal::kInName;  // soft hyphen, joiners, zero widths, fillers, variation selectors, tags
+  if (cp == 0x00AD || cp == 0x034F || cp == 0x115F || cp == 0x1160 || cp == 0x180E || (cp >= 0x200B && cp <= 0x200D) ||
+      (cp >= 0x2060 && cp <= 0x2064) || cp == 0x3164 || (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF || cp == 0xFFA0 ||
+      (cp >= 0xE0000 && cp <= 0xE007F) || (cp >= 0xE0100 && cp <= 0xE01EF)) {
+    return Refusal::kInName;  // soft hyphen, joiners, zero widths, Hangul fillers, variation selectors, tags
   }
   return Refusal::kNone;
 }

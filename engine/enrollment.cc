@@ -137,12 +137,13 @@ Verdict KindergartenSigns(Context& c, InstantMs at, const fb::Actor& actor, Appl
   ArchiveApplication(c, app, fb::ArchiveReason::Enrolled, at);
   ChildEntry& child = s.child(app.child);
   child.enrolled = app.id;
-  // The child's application in the other queue goes to the archive with it («ребенок зачислен»):
-  // a child holds one place, and a voucher issued to it now would wait days for an answer that
-  // cannot come while others wait (its voucher, if any, goes to the next in line).
+  // The child's application in the other queue is withdrawn with it: a child holds one place, and
+  // a voucher issued to it now would wait days for an answer that cannot come while others wait
+  // (its voucher, if any, goes to the next in line). Withdrawn, not Enrolled: the card, the
+  // statistics and the family read Enrolled as "enrolled through this application".
   const auto others = child.active;  // copy: archival clears the entries
   for (const ApplicationId other : others) {
-    if (other.value != 0) ArchiveApplication(c, s.app(other), fb::ArchiveReason::Enrolled, at);
+    if (other.value != 0) ArchiveApplication(c, s.app(other), fb::ArchiveReason::Withdrawn, at);
   }
   return std::nullopt;
 }

@@ -18,6 +18,7 @@
 #include "answers_generated.h"
 #include "engine/numbers.h"
 #include "tests/engine_testing.h"
+#include "projections/history_stats.h"
 #include "tests/harness.h"
 
 namespace kezek::test {
@@ -887,6 +888,44 @@ TEST_CASE("projections: the catalogue's free places follow choosing, releasing a
     CHECK(popular.Get(0)->enrollment_requests() == 2);
     CHECK(popular.Get(0)->enrollments() == 1);
   }
+}
+
+TEST_CASE("projections: a child's other application, withdrawn at its enrollment, is not shown as enrolled nor counted so") {
+  World world;
+  ReadModels models;
+  fb::FileApplicationT special;
+  special.child_iin = MakeIin(2021, 5, 10, true, 1);
+  special.child_name = "Тест Тест 1";
+  special.locality = World::kLocality;
+  special.queue_type = fb::QueueType::Special;
+  special.language = fb::Language::Kk;
+  special.priority_category = "general";
+  special.correction_type = fb::CorrectionType::Speech;
+  special.conclusion_document = "ПМПК-1";
+  special.kindergarten = World::kKindergarten;
+  const uint64_t other = Ok(world.Do(World::Action(fb::Role::Portal, std::move(special), World::kParent), Kz(2025, 2, 3, 9, 0)))
+                             .First<fb::ApplicationAccepted>()->application();
+  const uint64_t app = world.FileGeneral(Kz(2025, 2, 3, 10, 0), 2021, 5, 10, 1);
+  Ok(world.Allocate(Kz(2025, 2, 6, 16, 46), 2021, 1));
+  Ok(world.Answer(Kz(2025, 2, 7, 10, 0), app, true));
+  Ok(world.Do(World::Action(fb::Role::Portal, fb::ChooseKindergartenT{{}, app, World::kGroupKk}, World::kParent), Kz(2025, 2, 10, 10, 0)));
+  Ok(world.Do(AsKindergarten(World::Action(fb::Role::Kindergarten, fb::SendContractT{{}, app, "Д-1"})), Kz(2025, 2, 11, 10, 0)));
+  Ok(world.Do(World::Action(fb::Role::Portal, fb::ParentSignsT{{}, app, kParentDigest}, World::kParent), Kz(2025, 2, 12, 10, 0)));
+  Ok(world.Do(AsKindergarten(World::Action(fb::Role::Kindergarten, fb::KindergartenSignsT{{}, app, kKindergartenDigest})),
+              Kz(2025, 2, 13, 10, 0)));
+  CatchUp(world, models);
+  const auto bytes = *models.Card(other);
+  const auto& card = *View<fb::ApplicationCard>(bytes);
+  CHECK(card.status() == fb::ApplicationStatus::Archived);
+  REQUIRE(card.archive_reason().has_value());
+  CHECK(*card.archive_reason() == fb::ArchiveReason::Withdrawn);
+  // Withdrawn while waiting: the queue stopped, nothing after it done (an enrolled card shows every step Done).
+  CHECK(StepTexts(card) == "Очередь:Stopped:В архиве|Ваучер:Pending:|Выбор сада:Pending:|Тип финансирования:Pending:|Зачисление:Pending:|");
+  projections::HistoryStats stats;
+  for (const auto& record : world.journal) stats.Apply(record);
+  const std::string json = stats.Json(10);
+  CHECK(json.find("\"enrolled\": 1") != std::string::npos);  // one child, one enrollment
+  CHECK(json.find("\"enrolled\": 2") == std::string::npos);
 }
 
 TEST_CASE("projections: a UTC offset posted after a deadline was set moves the card's deadline instant, not its date") {
