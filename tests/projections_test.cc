@@ -81,6 +81,18 @@ std::vector<std::string> InboxRu(const ReadModels& models, const std::string& ii
   return texts;
 }
 
+// The general-queue filing of the world's first child (born 10.05.2021, serial 1), as a portal sends it.
+fb::FileApplicationT FirstChildFiling() {
+  fb::FileApplicationT file;
+  file.child_iin = MakeIin(2021, 5, 10, true, 1);
+  file.child_name = "Тест Тест 1";
+  file.locality = World::kLocality;
+  file.queue_type = fb::QueueType::General;
+  file.language = fb::Language::Kk;
+  file.priority_category = "general";
+  return file;
+}
+
 fb::ActionT AsKindergarten(fb::ActionT action) {
   action.actor->kindergarten = World::kKindergarten;
   return action;
@@ -537,13 +549,7 @@ TEST_CASE("projections: the stored entries drained batch by batch equal a rebuil
 TEST_CASE("projections: the seed's journey reads back on the card and in the inbox as the portal shows it") {
   World world;
   ReadModels models;
-  fb::FileApplicationT file;
-  file.child_iin = MakeIin(2021, 5, 10, true, 1);
-  file.child_name = "Тест Тест 1";
-  file.locality = World::kLocality;
-  file.queue_type = fb::QueueType::General;
-  file.language = fb::Language::Kk;
-  file.priority_category = "general";
+  fb::FileApplicationT file = FirstChildFiling();
   const int64_t filed_at = Kz(2025, 2, 6, 16, 16) + 55'153;  // «#257062 от 06.02.2025 16:16:55.153600»
   const uint64_t app =
       Ok(world.Do(World::Action(fb::Role::Portal, std::move(file), World::kParent), filed_at)).First<fb::ApplicationAccepted>()->application();
@@ -893,13 +899,8 @@ TEST_CASE("projections: the catalogue's free places follow choosing, releasing a
 TEST_CASE("projections: a child's other application, withdrawn at its enrollment, is not shown as enrolled nor counted so") {
   World world;
   ReadModels models;
-  fb::FileApplicationT special;
-  special.child_iin = MakeIin(2021, 5, 10, true, 1);
-  special.child_name = "Тест Тест 1";
-  special.locality = World::kLocality;
+  fb::FileApplicationT special = FirstChildFiling();  // the same child, in the special queue
   special.queue_type = fb::QueueType::Special;
-  special.language = fb::Language::Kk;
-  special.priority_category = "general";
   special.correction_type = fb::CorrectionType::Speech;
   special.conclusion_document = "ПМПК-1";
   special.kindergarten = World::kKindergarten;
