@@ -51,6 +51,12 @@ uint64_t PositionOf(const State& s, const Application& app) {
                           PolicyOf(s, app.locality).ratio);
 }
 
+Rejection HoldsPlace(Iin child, ApplicationId enrolled) {
+  return Reject(fb::RejectionCode::ChildHoldsPlace,
+                "child {} is enrolled through application {} and holds its place until school age", FormatIin(child),
+                enrolled.value);
+}
+
 Verdict FindApplication(State& s, const fb::Actor& actor, uint64_t id, Application** found) {
   if (!s.has_app(ApplicationId{id})) {
     return Reject(fb::RejectionCode::UnknownApplication, "application {} does not exist", id);
@@ -109,9 +115,7 @@ Verdict FileApplication(Context& c, InstantMs at, InstantMs stamped, const fb::A
                   fb::EnumNameQueueType(a.queue_type()));
   }
   if (child_it != s.children.end() && child_it->second.enrolled.value != 0) {
-    return Reject(fb::RejectionCode::ChildHoldsPlace,
-                  "child {} is enrolled through application {} and holds its place until school age",
-                  FormatIin(child.iin), child_it->second.enrolled.value);
+    return HoldsPlace(child.iin, child_it->second.enrolled);
   }
   if (s.ApplicationsNumbered(locality) + uint64_t{1} >= limits::kSerialsPerLocality) {
     return Reject(fb::RejectionCode::LimitExceeded,

@@ -45,9 +45,7 @@ Verdict CheckKindergartenActor(const State& s, const fb::Actor& actor, const App
 Verdict CheckHoldsNoPlace(const State& s, const Application& app) {
   const auto it = s.children.find(app.child);
   if (it == s.children.end() || it->second.enrolled.value == 0 || it->second.enrolled == app.id) return std::nullopt;
-  return Reject(fb::RejectionCode::ChildHoldsPlace,
-                "child {} is enrolled through application {} and holds its place until school age", FormatIin(app.child),
-                it->second.enrolled.value);
+  return HoldsPlace(app.child, it->second.enrolled);
 }
 
 }  // namespace

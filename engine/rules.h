@@ -86,6 +86,9 @@ void EnterQueue(Context& c, Application& app, InstantMs at, fb::NotificationKind
 void ArchiveApplication(Context& c, Application& app, fb::ArchiveReason reason, InstantMs at);
 // Finds an application the actor may act on, checking the applicant for portal actions.
 Verdict FindApplication(State& s, const fb::Actor& actor, uint64_t id, Application** found);
+// A child holds one place at a time (docs/domain.md): the refusal of a filing, or of a second
+// place through its other queue's application, while `child` is enrolled through `enrolled`.
+Rejection HoldsPlace(Iin child, ApplicationId enrolled);
 uint64_t PositionOf(const State& s, const Application& app);
 
 // --- vouchers (vouchers.cc) ----------------------------------------------------------------

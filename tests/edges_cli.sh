@@ -501,11 +501,12 @@ verify_head=$("$K" replay verify --data ahead | sed -n 's/^hash chain: intact, .
 [ -n "$status_head" ] && [ "$status_head" = "$verify_head" ] || fail "status head '$status_head', verify head '$verify_head'"
 "$K" status --data ahead | grep -q "10 past the state.*(the state's: [0-9a-f]\{64\})" || fail "the state's head not said"
 
-spec "cli: sample --output, fold --journal and stats --html refuse a file inside a data directory (a live segment was overwritten, exit 0)"
+spec "cli: sample --output, fold --journal and stats --html refuse a file inside a data directory, or the directory itself (a live segment was overwritten, exit 0)"
 segment=$(ls madewhole/actions/*.seg | head -1)
 cp "$segment" segment.before
 for command in "sample --applications 5 --output $segment" "fold --journal madewhole/journal/x.seg a.jsonl" \
-               "fold --journal-json madewhole/state/x.jsonl a.jsonl" "stats --data madewhole --html madewhole/page.html"; do
+               "fold --journal-json madewhole/state/x.jsonl a.jsonl" "stats --data madewhole --html madewhole/page.html" \
+               "sample --applications 5 --output madewhole" "fold --journal madewhole a.jsonl"; do
   rc=0; "$K" $command > /dev/null 2> inside.err || rc=$?
   [ "$rc" = 2 ] && grep -q "is inside the data directory" inside.err || fail "$command: exit $rc, $(cat inside.err)"
 done

@@ -411,6 +411,18 @@ std::string DataDirHolding(const std::string& output) {
   return "";
 }
 
+bool RefusedInsideDataDir(std::string_view command, std::string_view what, const std::string& output) {
+  if (output == "-") return false;
+  std::string dir = DataDirHolding(output);
+  if (std::error_code error; dir.empty() && std::filesystem::is_regular_file(std::filesystem::path(output) / "KEZEK", error)) {
+    dir = output;
+  }
+  if (dir.empty()) return false;
+  fmt::print(stderr, "kezek {}: {}{}{} is inside the data directory {}: a file there could overwrite its logs or state\n",
+             command, what, what.empty() ? "" : " ", adapters::Printable(output), adapters::Printable(dir));
+  return true;
+}
+
 std::string JournalFileMistake(const std::string& path) {
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) {

@@ -134,10 +134,7 @@ int Fold(int argc, char** argv) {
     if (args->options.contains(option)) outputs.push_back(args->options.at(option));
   }
   for (const std::string& output : outputs) {
-    if (const std::string dir = output == "-" ? "" : DataDirHolding(output); !dir.empty()) {
-      return fmt::print(stderr, "kezek fold: {} is inside the data directory {}: a file there could overwrite its logs or state\n",
-                        adapters::Printable(output), adapters::Printable(dir)), 2;
-    }
+    if (RefusedInsideDataDir("fold", "", output)) return 2;
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     for (const std::string& other : {input, calendar}) {

@@ -314,16 +314,7 @@ int Kafka(int argc, char** argv) {
   // Files written (a journal, the routed partitions) never inside a data directory: they could
   // overwrite its logs or state.
   for (const char* option : {"--journal", "--out"}) {
-    if (!args->options.contains(option) || args->options.at(option) == "-") continue;
-    const std::string path = args->options.at(option);
-    std::string dir = DataDirHolding(path);
-    if (std::error_code error; dir.empty() && std::filesystem::is_regular_file(std::filesystem::path(path) / "KEZEK", error)) {
-      dir = path;
-    }
-    if (!dir.empty()) {
-      return fmt::print(stderr, "kezek kafka: {} {} is inside the data directory {}: a file there could overwrite its logs or state\n",
-                        option, adapters::Printable(path), adapters::Printable(dir)), 2;
-    }
+    if (args->options.contains(option) && RefusedInsideDataDir("kafka", option, args->options.at(option))) return 2;
   }
   const std::string& sub = args->positional.front();
   if (sub == "init") return Init(*args);

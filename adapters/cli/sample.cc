@@ -55,10 +55,7 @@ int Sample(int argc, char** argv) {
   options->message_templates = !args->options.contains("--inline-texts");
   std::FILE* out = stdout;
   const std::string path = args->options.contains("--output") ? args->options.at("--output") : "-";
-  if (const std::string dir = path == "-" ? "" : DataDirHolding(path); !dir.empty()) {
-    return fmt::print(stderr, "kezek sample: --output {} is inside the data directory {}: a file there could overwrite its logs or state\n",
-                      adapters::Printable(path), adapters::Printable(dir)), 2;
-  }
+  if (RefusedInsideDataDir("sample", "--output", path)) return 2;
   if (path != "-" && (out = std::fopen(path.c_str(), "w")) == nullptr) {
     fmt::print(stderr, "kezek sample: {}: cannot create: {}\n", adapters::Printable(path), std::strerror(errno));
     return 1;
