@@ -113,7 +113,7 @@ ApplyResult Engine::Apply(std::span<const uint8_t> bytes, uint64_t input_offset)
     return Finish(fb::Outcome::Rejected, &r, {}, bytes.first(0), 0, input_offset);
   }
   if (!rules::Verifies(bytes)) {
-    const Rejection r = Reject(fb::RejectionCode::VerifierFailed, "the bytes are no valid Action buffer (identifier KZAC)");
+    const Rejection r = Rejection{fb::RejectionCode::VerifierFailed, std::string(kNotAnActionBuffer)};
     return Finish(fb::Outcome::Rejected, &r, {}, bytes, 0, input_offset);
   }
   const fb::Action& action = *fb::GetAction(bytes.data());

@@ -23,6 +23,10 @@
 
 namespace kezek {
 
+// The reason the engine gives an input whose bytes are no Action buffer (VerifierFailed): the
+// record keeps those bytes as its raw input (events::InputOfRecord recognises it by this).
+inline constexpr std::string_view kNotAnActionBuffer = "the bytes are no valid Action buffer (identifier KZAC)";
+
 struct Rejection;
 
 inline constexpr uint16_t kSchemaVersion = 1;

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "decisions_generated.h"
 #include "engine/limits.h"
 #include "engine/utf8.h"
 #include "events/limits.h"
@@ -128,6 +129,32 @@ bool PrefetchQueue::Pop(Ready* ready) {
   if (taken_ == pushed_) return false;
   *ready = Take(taken_ % held_.size());
   return true;
+}
+
+RecoveredInput InputOfRecord(std::span<const uint8_t> record) {
+  const fb::JournalRecord& r = *fb::GetJournalRecord(record.data());
+  RecoveredInput input;
+  input.input_offset = r.input_offset();
+  input.first_part = r.part() == 0;
+  if (!input.first_part) return input;
+  if (r.action() != nullptr) {
+    input.payload = EncodeAction({r.action()->data(), r.action()->size()});
+    return input;
+  }
+  const fb::Rejection* rejection = r.rejection();
+  const fb::RejectionCode code = rejection != nullptr ? rejection->code() : fb::RejectionCode::None;
+  const std::string_view reason = rejection != nullptr && rejection->reason() != nullptr
+                                      ? rejection->reason()->string_view() : std::string_view{};
+  const std::span<const uint8_t> raw =
+      r.raw_input() != nullptr ? std::span<const uint8_t>(r.raw_input()->data(), r.raw_input()->size())
+                               : std::span<const uint8_t>{};
+  if (code == fb::RejectionCode::VerifierFailed && reason == kNotAnActionBuffer && r.raw_input() != nullptr) {
+    input.payload = EncodeAction(raw);
+    return input;
+  }
+  input.refusal = true;
+  input.payload = Rejected(code, reason, std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
+  return input;
 }
 
 bool FoldInput(Engine& engine, std::span<const uint8_t> payload, uint64_t input_offset, ApplyResult* result,

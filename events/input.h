@@ -62,6 +62,22 @@ std::vector<uint8_t> EncodeForeign(std::span<const uint8_t> payload, std::string
 // its first bytes are kept (limits::kOversizeLineHeadBytes at most). Deterministic.
 std::vector<uint8_t> EncodeRefusal(fb::RejectionCode code, std::string_view reason, std::span<const uint8_t> payload);
 
+// The payload that, folded at the record's input offset, gives the journal record `record` (part 0
+// of its input, verified by the caller: events::JournalChain): the input recovered from the journal
+// when the actions log is damaged (docs/audit.md, "A damaged actions log"). A record that carries
+// its action (applied, rejected or a duplicate) gives tag kInputAction and those bytes; the
+// engine's refusal of bytes that are no Action, its raw input the same way; any other record
+// without an action, the refusal it records with the bytes it kept (tag kInputRejected). An
+// oversize or refused line was never kept whole, so its recovered payload is the refusal (equal
+// record, not the original bytes). Pure.
+struct RecoveredInput {
+  uint64_t input_offset = 0;
+  bool first_part = true;        // part 0 of its input: the one the input is recovered from
+  bool refusal = false;          // recovered as the refusal the record keeps (tag kInputRejected)
+  std::vector<uint8_t> payload;  // for the first part only
+};
+RecoveredInput InputOfRecord(std::span<const uint8_t> record);
+
 // Folds one payload into the engine, at `input_offset`. False, with *error saying what is wrong,
 // if the payload is damaged (an unknown tag, cut short): that is corruption of a log, not input.
 [[nodiscard]] bool FoldInput(Engine& engine, std::span<const uint8_t> payload, uint64_t input_offset,

@@ -525,4 +525,29 @@ rc=0; "$K" replay verify --data badactions --json > badactions.json 2> /dev/null
 [ "$rc" = 1 ] && json_lines badactions.json && grep -q '^{"verified": false, "problem": ".*valid records follow' badactions.json ||
   fail "verify --json on logs that do not open: exit $rc, $(cat badactions.json)"
 
+
+spec "cli: replay rebuild of a directory whose actions log is damaged recovers its inputs from the journal: the journal equal byte for byte, the new directory verifies (there was no repair)"
+rc=0; "$K" replay rebuild --data badactions --out fromjournal > fromjournal.out 2> fromjournal.err || rc=$?
+[ "$rc" = 1 ] || fail "exit $rc, $(cat fromjournal.err)"
+grep -q "^rebuilt fromjournal from $(wc -l < a.jsonl) inputs recovered from the source's journal" fromjournal.out &&
+  grep -q "^actions: recovered from the journal: the source's actions log does not open: .*valid records follow" fromjournal.out &&
+  grep -q "^journal: equal to the source's" fromjournal.out && grep -q "put fromjournal in its place" fromjournal.err ||
+  fail "$(cat fromjournal.out fromjournal.err)"
+"$K" replay verify --data fromjournal > /dev/null 2>&1 || fail "the recovered directory does not verify"
+cmp -s <("$K" journal --data fromjournal 2> /dev/null) badactions.jsonl || fail "the recovered journal differs"
+
+spec "cli: replay rebuild --inputs-from-journal gives back the actions log byte for byte, refused and oversize lines too (kept as their refusals)"
+rc=0; "$K" replay rebuild --data D --out Dj --inputs-from-journal > Dj.out 2> Dj.err || rc=$?
+[ "$rc" = 0 ] && grep -q "^state: equal to the source's" Dj.out || fail "exit $rc, $(cat Dj.out Dj.err)"
+grep -q "^actions: recovered from the journal, as asked (--inputs-from-journal); [1-9][0-9]* inputs recovered as the refusals" Dj.out ||
+  fail "$(cat Dj.out)"
+for segment in D/actions/*.seg; do cmp -s "$segment" "Dj/actions/$(basename "$segment")" || fail "$segment differs"; done
+
+spec "cli: replay rebuild when both logs are damaged: refused naming the damage, nothing made"
+cp -a badactions bothbad
+python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(300); b = f.read(1); f.seek(300); f.write(bytes([b[0] ^ 0x40]))' \
+  bothbad/journal/00000000000000000000.seg
+rc=0; "$K" replay rebuild --data bothbad --out nothing > /dev/null 2> bothbad.err || rc=$?
+[ "$rc" = 1 ] && grep -q "corruption" bothbad.err && [ ! -e nothing ] && [ ! -e nothing.rebuilding ] || fail "exit $rc, $(cat bothbad.err)"
+
 echo "edges_cli: every specification holds"

@@ -200,7 +200,8 @@ void SayRepair(const char* command, const std::string& data) {
              "kezek {0}: 'kezek replay verify --data {1}' names what is damaged; when it finds the hash chain intact "
              "and the fold equal to the journal (only the state damaged), 'kezek replay rebuild --data {1} --out "
              "NEWDIR' makes a whole data directory from the actions log alone, to take its place (docs/audit.md, "
-             "\"A damaged state\")\n",
+             "\"A damaged state\"); when the actions log is the damaged one, the same rebuild recovers the inputs from "
+             "the journal (\"A damaged actions log\")\n",
              command, data);
 }
 

@@ -26,6 +26,7 @@
 #include "adapters/kafka/client.h"
 #include "adapters/kafka/router.h"
 #include "events/input.h"
+#include "events/journal_chain.h"
 #include "adapters/embedded/projection_store.h"
 #include "adapters/embedded/runtime.h"
 #include "adapters/embedded/segment_log.h"
@@ -39,7 +40,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kReplayUsage = R"(usage: kezek replay verify --data DIR [--expect-head HEX] [--json]
        kezek replay verify --kafka --brokers B --partition K|all [--prefix P] [--expect-head HEX] [--json]
-       kezek replay rebuild --data DIR --out NEWDIR
+       kezek replay rebuild --data DIR --out NEWDIR [--inputs-from-journal]
        kezek replay checkpoint --data DIR [--every N]
        kezek replay checkpoints --data DIR
 
@@ -58,7 +59,10 @@ The auditor's tools. DIR is a data directory ('kezek append', 'kezek serve') or 
             state hashes. DIR's state is read only for that comparison: one that does not load is
             no obstacle (docs/audit.md, "A damaged state"). Exit 0 when equal, 1 when they differ
             or DIR's state cannot be compared (NEWDIR is kept: when its journal is equal, it is
-            the repair), 130 when interrupted (NEWDIR is removed).
+            the repair), 130 when interrupted (NEWDIR is removed). When DIR's actions log is the
+            damaged log (or with --inputs-from-journal), the inputs are recovered from DIR's journal
+            instead, its hash chain checked as it is read: each record's action, or the refusal it
+            keeps (docs/audit.md, "A damaged actions log").
 
   checkpoint
             writes the checkpoints that as-of questions start from (docs/audit.md, "As of"):
@@ -86,6 +90,8 @@ The auditor's tools. DIR is a data directory ('kezek append', 'kezek serve') or 
                        forged together, consistently, are found only this way
   --json               (verify) print the report as one JSON object on standard output
   --out NEWDIR         (rebuild) where to build
+  --inputs-from-journal
+                       (rebuild) the inputs from DIR's journal, not its actions log
   --every N            (checkpoint) journal records between checkpoints (default 250000)
   --kafka --brokers HOST:PORT[,...] --partition K|all [--prefix P (default kezek)] [--config FILE]
                        (verify) a Kafka deployment's partition (or all of them) instead of --data
@@ -377,22 +383,30 @@ int RebuildCommand(const Args& args) {
   if (const auto s = adapters::CheckOutside(data, out); !s.ok()) return fmt::print(stderr, "kezek replay: {}\n", s.ToString()), 2;
   LogsOfDir logs;
   // A journal damaged beyond a torn tail (a changed byte inside it) does not stop a rebuild either:
-  // the actions log is opened alone, and the journal is not compared.
-  std::string journal_problem;
+  // the actions log is opened alone, and the journal is not compared. Nor does a damaged actions
+  // log: the journal holds every input it folded (each record its action, or the refusal with the
+  // bytes kept), so the inputs are recovered from it (docs/audit.md, "A damaged actions log").
+  std::string journal_problem, actions_problem;
   if (const auto s = OpenLogsOf(data, SayReplay, &logs); !s.ok()) {
     if (s.code() != adapters::Status::Code::kCorruption) return Fail(s);
     adapters::SegmentLog::Options read_only;
     read_only.read_only = true;
     adapters::SegmentLog::Recovery recovery;
     logs = LogsOfDir{};
-    if (!adapters::SegmentLog::Open((fs::path(data) / "actions").string(), read_only, &logs.actions, &recovery).ok()) {
-      return Fail(s);  // the actions log is the damaged one: nothing to rebuild from
+    if (adapters::SegmentLog::Open((fs::path(data) / "actions").string(), read_only, &logs.actions, &recovery).ok()) {
+      journal_problem = s.ToString();
+      logs.open_problem = "the source's journal does not open";
+    } else if (adapters::SegmentLog::Open((fs::path(data) / "journal").string(), read_only, &logs.journal, &recovery).ok()) {
+      actions_problem = s.ToString();
+      logs.open_problem = "the source's actions log does not open";
+    } else {
+      return Fail(s);  // both logs damaged: nothing to rebuild from
     }
-    journal_problem = s.ToString();
-    logs.open_problem = "the source's journal does not open";
   }
-  adapters::SegmentLog& source_actions = logs.actions_log();
-  const uint64_t inputs = source_actions.end();
+  const bool from_journal = !actions_problem.empty() || args.options.contains("--inputs-from-journal");
+  if (from_journal && !journal_problem.empty()) {
+    return fmt::print(stderr, "kezek replay: --inputs-from-journal: the source's journal does not open: {}\n", journal_problem), 1;
+  }
   // Made under a name of its own and renamed to `out` once whole: a rebuild killed at any point,
   // inside the opening too (before the mark below is written), leaves no `out` that `run` would
   // take for an empty data directory.
@@ -422,27 +436,76 @@ int RebuildCommand(const Args& args) {
     fs::remove_all(building, error);
   };
   CatchInterrupt(true);
-  // The inputs copied and folded a chunk at a time, so that Ctrl-C stops between chunks.
+  // The inputs copied (or recovered from the journal) and folded a chunk at a time, so that Ctrl-C
+  // stops between chunks.
   constexpr uint64_t kChunk = 65'536;
-  Progress progress("replay", "rebuild: inputs", inputs);
-  std::vector<uint8_t> payload;
-  for (uint64_t from = 0; from < inputs; from += kChunk) {
-    if (Interrupted().load()) {
-      progress.Done();
+  uint64_t inputs = 0, refusals = 0;
+  const auto fold_chunk = [&]() {
+    adapters::Status s = target->actions_log().Sync();
+    return s.ok() ? target->CatchUp({}) : s;
+  };
+  const auto interrupted = [&](uint64_t done, uint64_t of, const char* what) {
+    remove_unfinished();
+    return fmt::print(stderr, "kezek replay: interrupted after {} of {} {}; {} removed\n", done, of, what,
+                      adapters::Printable(out)), 130;
+  };
+  if (!from_journal) {
+    adapters::SegmentLog& source_actions = logs.actions_log();
+    inputs = source_actions.end();
+    Progress progress("replay", "rebuild: inputs", inputs);
+    std::vector<uint8_t> payload;
+    for (uint64_t from = 0; from < inputs; from += kChunk) {
+      if (Interrupted().load()) return progress.Done(), interrupted(from, inputs, "inputs");
+      for (uint64_t i = from; i < std::min(inputs, from + kChunk); ++i) {
+        adapters::Status s = source_actions.ReadRecord(i, &payload);
+        if (s.ok()) s = target->actions_log().Append(payload);
+        if (!s.ok()) return remove_unfinished(), Fail(s);
+      }
+      if (auto s = fold_chunk(); !s.ok()) return remove_unfinished(), Fail(s);
+      progress.Update(std::min(inputs, from + kChunk));
+    }
+    progress.Done();
+  } else {
+    // Each input from its first record, the journal's chain checked as it is read: a journal that
+    // is not whole gives no inputs to trust.
+    adapters::SegmentLog& source_journal = logs.journal_log();
+    const uint64_t records = source_journal.end();
+    Progress progress("replay", "rebuild: journal records", records);
+    events::JournalChain chain;
+    std::string problem;
+    adapters::Status failed;
+    bool stopped = false;
+    uint64_t at = 0;
+    const adapters::Status read = source_journal.Read(0, [&](uint64_t index, std::span<const uint8_t> record) {
+      at = index;
+      if (Interrupted().load()) return stopped = true, false;
+      if (problem = chain.Add(record); !problem.empty()) return false;
+      events::RecoveredInput input = events::InputOfRecord(record);
+      if (!input.first_part) return true;
+      if (input.input_offset != inputs) {
+        problem = fmt::format("record {} is of input {}, where input {} was next", index, input.input_offset, inputs);
+        return false;
+      }
+      if (failed = target->actions_log().Append(input.payload); !failed.ok()) return false;
+      refusals += input.refusal ? 1 : 0;
+      if (++inputs % kChunk == 0) {
+        if (failed = fold_chunk(); !failed.ok()) return false;
+        progress.Update(index + 1);
+      }
+      return true;
+    });
+    progress.Done();
+    if (stopped) return interrupted(at, records, "journal records");
+    if (problem.empty() && read.ok() && failed.ok()) problem = chain.End();
+    if (!problem.empty()) {
       remove_unfinished();
-      return fmt::print(stderr, "kezek replay: interrupted after {} of {} inputs; {} removed\n", from, inputs, adapters::Printable(out)), 130;
+      return fmt::print(stderr, "kezek replay: the inputs cannot be recovered from the source's journal: {}\n", problem), 1;
     }
-    for (uint64_t i = from; i < std::min(inputs, from + kChunk); ++i) {
-      adapters::Status s = source_actions.ReadRecord(i, &payload);
-      if (s.ok()) s = target->actions_log().Append(payload);
-      if (!s.ok()) return remove_unfinished(), Fail(s);
-    }
-    if (auto s = target->actions_log().Sync(); !s.ok()) return remove_unfinished(), Fail(s);
-    if (auto s = target->CatchUp({}); !s.ok()) return remove_unfinished(), Fail(s);
-    progress.Update(std::min(inputs, from + kChunk));
+    if (!read.ok()) return remove_unfinished(), Fail(read);
+    if (!failed.ok()) return remove_unfinished(), Fail(failed);
+    if (auto s = fold_chunk(); !s.ok()) return remove_unfinished(), Fail(s);
   }
   CatchInterrupt(false);
-  progress.Done();
   finished = true;
   // The read models from the new journal alone.
   std::unique_ptr<adapters::ProjectionStore> store;
@@ -485,9 +548,19 @@ int RebuildCommand(const Args& args) {
   const bool state_comparable = state_readable && logs.runtime->applied() == target->applied();
   const bool state_equal =
       state_comparable && logs.runtime->engine().StateHash() == target->engine().StateHash();
-  fmt::print("rebuilt {} from {} inputs: {} journal records, state hash {}, read models {} entries (sha256 {})\n", adapters::Printable(out),
-             inputs, target->journal().end(), projections::Hex(target->engine().StateHash()), entries,
+  fmt::print("rebuilt {} from {} inputs{}: {} journal records, state hash {}, read models {} entries (sha256 {})\n",
+             adapters::Printable(out), inputs, from_journal ? " recovered from the source's journal" : "",
+             target->journal().end(), projections::Hex(target->engine().StateHash()), entries,
              projections::Hex(projections_hash));
+  if (from_journal) {
+    // What the new actions log holds: each input as its record gives it. A refused line was never
+    // kept whole (only the refusal and its first bytes), so it comes back as that refusal.
+    fmt::print("actions: {}; {} inputs recovered as the refusals their records keep\n",
+               actions_problem.empty() ? "recovered from the journal, as asked (--inputs-from-journal)"
+                                       : fmt::format("recovered from the journal: the source's actions log does not open: {}",
+                                                     actions_problem),
+               refusals);
+  }
   const bool journal_equal = journal_problem.empty() && differing == 0 && source_records <= target->journal().end();
   if (!journal_problem.empty()) {
     fmt::print("journal: not compared: the source's journal does not open: {}\n", journal_problem);
@@ -508,7 +581,13 @@ int RebuildCommand(const Args& args) {
   }
   if (!state_readable) {
     fmt::print("state: not compared: {}\n", source_state_problem);
-    if (journal_equal) {
+    if (journal_equal && !actions_problem.empty()) {
+      fmt::print(stderr, "kezek replay: {} is a whole data directory whose actions were recovered from the source's "
+                         "journal, its journal equal to the source's: to recover, stop whatever writes {} and put {} in "
+                         "its place (inputs the source logged after its journal's last record, not yet folded, are not "
+                         "in it: send them again)\n",
+                 out, data, out);
+    } else if (journal_equal) {
       fmt::print(stderr, "kezek replay: {} is a whole data directory made from the actions log alone, its journal equal "
                          "to the source's: to recover, stop whatever writes {} and put {} in its place\n",
                  out, data, out);
@@ -583,12 +662,13 @@ int Replay(int argc, char** argv) {
                       adapters::Printable(action), kReplayUsage), 2;
   }
   auto args = Parse(argc, argv, 3, {"--data", "--out", "--expect-head", "--every", "--brokers", "--prefix", "--config",
-                                     "--partition"}, {"--json", "--kafka"});
+                                     "--partition"}, {"--json", "--kafka", "--inputs-from-journal"});
   if (!args) return fmt::print(stderr, "{}", kReplayUsage), 2;
   if (args->help) return fmt::print("{}", kReplayUsage), 0;
   if (args->options.contains("--kafka")) {
     if (!MergeConfig(&*args, {"--brokers", "--prefix"})) return 2;
     if (action != "verify" || args->options.contains("--data") || args->options.contains("--out") ||
+        args->options.contains("--inputs-from-journal") ||
         args->options.contains("--every") || !args->options.contains("--brokers") || !args->options.contains("--partition") ||
         !args->positional.empty()) {
       return fmt::print(stderr, "kezek replay: --kafka goes with verify, --brokers and --partition (not --data)\n{}",
@@ -611,7 +691,8 @@ int Replay(int argc, char** argv) {
   }
   if (action == "checkpoints" && args->options.size() == 1) return CheckpointsCommand(*args);
   if (every) return fmt::print(stderr, "kezek replay: --every goes with checkpoint\n{}", kReplayUsage), 2;
-  if (action == "verify" && !args->options.contains("--out")) return VerifyCommand(*args);
+  const bool from_journal = args->options.contains("--inputs-from-journal");
+  if (action == "verify" && !args->options.contains("--out") && !from_journal) return VerifyCommand(*args);
   if (action == "rebuild" && args->options.contains("--out") && !args->options.contains("--expect-head") &&
       !args->options.contains("--json")) {
     return RebuildCommand(*args);
