@@ -32,7 +32,7 @@ constexpr const char* kServeUsage = R"(usage: kezek serve --data DIR --keys FILE
 Serves the HTTP API (docs/http.md) on the data directory DIR (created if missing): portal
 backends and staff systems post actions and read the read models. Each answer to a post comes
 once the journal holds its record durably. The server's ticker posts the System clock's ticks
-from the real clock, so deadlines expire while nobody acts. SIGTERM or SIGINT (Ctrl-C) stops it
+from the real clock, so deadlines expire while nobody acts. SIGTERM, SIGHUP or SIGINT (Ctrl-C) stops it
 gracefully: no new connections, what is in flight is committed and answered, the lock released.
 The read models are kept in DIR/projections with the journal sequence they reflect: at start they
 are loaded and only the journal's newer records applied (a store that is missing, damaged or of
@@ -220,6 +220,7 @@ int Serve(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);  // the terminal that ran it closed: stopped as gracefully
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::unique_ptr<adapters::Runtime> runtime;
@@ -256,8 +257,9 @@ int Serve(int argc, char** argv) {
     const timespec period{0, 200'000'000};
     while (!done) {
       const int signal = sigtimedwait(&signals, nullptr, &period);
-      if (signal == SIGINT || signal == SIGTERM) {
-        options.say(fmt::format("{}: stopping gracefully", signal == SIGINT ? "SIGINT" : "SIGTERM"));
+      if (signal == SIGINT || signal == SIGTERM || signal == SIGHUP) {
+        options.say(fmt::format("{}: stopping gracefully",
+                                signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "SIGHUP"));
         server.Stop();
         return;
       }

@@ -590,7 +590,14 @@ struct Server::Impl {
   // or when it is a read with a body (400 UnexpectedBody): only a post's body is ever read, and
   // `Expect: 100-continue` is answered 100 only for one that will be.
   std::optional<Response> RefuseBeforeBody(const Request& head, std::string* route) {
-    if (!OriginForm(head).starts_with("/v1/")) return Route(head, [](Response) {}, route);
+    if (!OriginForm(head).starts_with("/v1/")) {
+      // A read there (/healthz, /metrics, /console) with content is refused as a /v1/ read is.
+      Response answer = Route(head, [](Response) {}, route);
+      if (head.method() == bhttp::verb::get && answer.result() == bhttp::status::ok) {
+        return Error(head, bhttp::status::bad_request, "UnexpectedBody", "a GET or HEAD request carries no body");
+      }
+      return answer;
+    }
     Caller caller;
     *route = "(unauthenticated)";
     if (std::optional<Response> refused = RefuseKey(head, &caller)) return refused;
@@ -995,6 +1002,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (IsMalformed(error)) return BadRequest(error);
     if (error) return Fail(error);
     const auto& head = parser_->get();
+    header_fields_ = static_cast<size_t>(std::distance(head.begin(), head.end()));
     // A body is framed by Content-Length or by the chunked coding, nothing else (RFC 9112 §6.3):
     // a Transfer-Encoding that does not end in chunked would leave the body to be read as the
     // next request (a smuggled one, behind a proxy that frames it otherwise), and a coding before
@@ -1066,6 +1074,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (error == bhttp::error::body_limit) return TooLarge();
     if (IsMalformed(error)) return BadRequest(error);
     if (error) return Fail(error);
+    // A chunked body's trailer fields are merged into the request's by the parser, after the
+    // headers were checked (one Host, each credential once) and the key was: a trailer could name
+    // another key, or a second X-Applicant-Iin. Who asks is read from the headers alone, so a
+    // request with trailer fields is refused.
+    if (static_cast<size_t>(std::distance(parser_->get().begin(), parser_->get().end())) != header_fields_) {
+      return BadRequestSaying("a request carries no trailer fields: who asks is read from its headers alone");
+    }
     request_ = parser_->release();  // a HEAD reads as a GET (OnHeader)
     started_ = Clock::now();
     Lowest().expires_never();  // the answer may wait for a group commit; the client may not
@@ -1168,6 +1183,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::shared_ptr<bhttp::response<bhttp::empty_body>> continue_;  // a 100 Continue being written
   std::string route_;
   bool head_ = false;  // the request being answered is a HEAD
+  size_t header_fields_ = 0;  // the request's fields when its headers were read (OnHeader)
   Clock::time_point started_ = Clock::now();
   std::array<char, 16 * 1024> drain_buffer_{};
   size_t drained_ = 0;
