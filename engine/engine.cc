@@ -74,6 +74,9 @@ Verdict CheckEnvelope(const fb::Action& action) {
     return Reject(fb::RejectionCode::LimitExceeded, "idempotency_key has {} bytes, at most {}", key->size(),
                   limits::kIdempotencyKeyBytesMax);
   }
+  // A key is echoed in every answer and log line: a control character (a NUL, a line feed) or a
+  // directional one has no place in it (nor an invisible one: two keys that look alike).
+  if (auto v = CheckText(key, "idempotency_key", /*required=*/true)) return v;
   if (action.instant_ms() < limits::kInstantMsMin || action.instant_ms() > limits::kInstantMsMax) {
     return Reject(fb::RejectionCode::InvalidField, "instant_ms {} is outside 2000-01-01..2100-01-01",
                   action.instant_ms());

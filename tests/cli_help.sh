@@ -4,7 +4,10 @@
 set -euo pipefail
 kezek=$1
 for command in demo sample fold journal serve projections kafka replay stats explain templates; do
-  "$kezek" "$command" --help | grep -q "usage: kezek $command" || { echo "FAIL: $command --help"; exit 1; }
+  # The whole usage read first: grep -q leaves at its first match, and a usage longer than one
+  # write (4 KiB) then meets a closed pipe (exit 141 under pipefail: a flaky failure).
+  usage=$("$kezek" "$command" --help) || { echo "FAIL: $command --help exits $?"; exit 1; }
+  grep -q "usage: kezek $command" <<< "$usage" || { echo "FAIL: $command --help"; exit 1; }
 done
 "$kezek" --help | grep -q "commands:"
 set +e

@@ -514,6 +514,20 @@ TEST_CASE("rejection: InvalidField: a field holds a value it may not") {
       Refused(world, fb::RejectionCode::InvalidField, [&] { return world.Tick(at); });
     }
   }
+  SUBCASE("idempotency_key holding a control, directional or invisible character (it was taken, and echoed raw)") {
+    for (const std::string& key : {std::string("k\0x", 3), std::string("k\ny"), std::string("\a"), std::string("k\u200Fy"),
+                                  std::string("k\u200By")}) {
+      CAPTURE(key);
+      fb::ActionT action = World::Action(fb::Role::System, fb::ClockTickT{});
+      action.idempotency_key = key;
+      const Outcome outcome =
+          Refused(world, fb::RejectionCode::InvalidField, [&] { return world.Do(std::move(action), kFiledAt); });
+      CHECK(std::string(outcome.journal()->rejection()->reason()->str()).starts_with("idempotency_key holds the "));
+    }
+    fb::ActionT plain = World::Action(fb::Role::System, fb::ClockTickT{});
+    plain.idempotency_key = "portal-2025-02-06-000001 кілт";  // letters of any script, spaces: a key
+    CHECK(world.Do(std::move(plain), kFiledAt).outcome == fb::Outcome::Applied);
+  }
   SUBCASE("actor.role no role") {
     fb::ActionT action = World::Action(static_cast<fb::Role>(99), fb::ClockTickT{});
     Refused(world, fb::RejectionCode::InvalidField, [&] { return world.Do(std::move(action), kFiledAt); });
