@@ -1077,6 +1077,7 @@ struct PgBaseline::Impl {
     if (b.birth_year() + limits::kMaxAgeAtFilingYears + 1 < year || b.birth_year() > year) {
       throw Rejected{Code::InvalidField};
     }
+    if (at >= SchoolAgeAt(b.locality(), civil::FromYmd({b.birth_year(), 12, 31}))) throw Rejected{Code::InvalidField};
     uint32_t& numbered = vouchers_numbered[b.locality()];
     if (numbered + uint64_t{b.count()} >= limits::kSerialsPerLocality) throw Rejected{Code::LimitExceeded};
     const uint32_t queue = QueueFor(b.locality(), b.queue_type(), b.birth_year(), b.language(), b.correction_type());

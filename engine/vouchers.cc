@@ -32,6 +32,13 @@ Verdict AllocateVouchers(Context& c, InstantMs at, const fb::AllocateVouchers& a
     return Reject(fb::RejectionCode::InvalidField, "birth_year {} is no preschool age group in {}", a.birth_year(), year);
   }
   const LocalityId locality{a.locality()};
+  // A cohort whose youngest (born on 31 December) has reached school age holds no child who can
+  // take a voucher (filing for one is refused, ChildOfSchoolAge): its vouchers would lie free for good.
+  if (const InstantMs school = SchoolAgeAt(s, locality, civil::FromYmd({a.birth_year(), 12, 31})); at >= school) {
+    return Reject(fb::RejectionCode::InvalidField, "birth_year {} is no preschool age group in {}: all its children "
+                  "have reached school age (the last on {})", a.birth_year(), year,
+                  civil::FormatIso(s.offsets.LocalDateOf(locality, school)));
+  }
   if (s.VouchersNumbered(locality) + uint64_t{a.count()} >= limits::kSerialsPerLocality) {
     return Reject(fb::RejectionCode::LimitExceeded,
                   "locality {} has numbered {} vouchers: {} more would pass the most one locality's numbers hold "

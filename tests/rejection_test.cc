@@ -552,6 +552,15 @@ TEST_CASE("rejection: InvalidField: a field holds a value it may not") {
     Refused(world, fb::RejectionCode::InvalidField, [&] { return world.Allocate(kIssuedAt, 2021, 0); });
     Refused(world, fb::RejectionCode::InvalidField, [&] { return world.Allocate(kIssuedAt, 2016, 1); });
     Refused(world, fb::RejectionCode::InvalidField, [&] { return world.Allocate(kIssuedAt, 2026, 1); });
+    // In February 2025 every child born in 2017 is at school (the last since 1 September 2024): its
+    // vouchers could never be issued (they were allocated and lay free for good). 2018's last
+    // child starts school on 1 September 2025: allocated.
+    const Outcome at_school =
+        Refused(world, fb::RejectionCode::InvalidField, [&] { return world.Allocate(kIssuedAt, 2017, 1); });
+    CHECK(at_school.journal()->rejection()->reason()->str() ==
+          "birth_year 2017 is no preschool age group in 2025: all its children have reached school age (the last on "
+          "2024-09-01)");
+    CHECK(world.Allocate(kIssuedAt, 2018, 1).outcome == fb::Outcome::Applied);
     fb::AllocateVouchersT allocation{
         {}, World::kLocality, fb::QueueType::General, 2021, fb::Language::Kk, fb::CorrectionType::Speech, 1};
     Refused(world, fb::RejectionCode::InvalidField, [&] { return Admin(world, kIssuedAt, allocation); });
