@@ -388,17 +388,23 @@ struct Server::Impl {
   // --- The slow worker: as-of questions and the audit routes take seconds on a country (loading a
   // checkpoint, folding the journal), so they are answered on a thread of their own, one at a
   // time, never on an I/O thread (live reads and posts go on meanwhile). At most kSlowQueueMax
-  // wait; more are answered 503 Busy.
+  // wait, at most kSlowPerKeyMax of one key's (one key asking question after question must not
+  // fill the queue and leave an auditor's 503); more are answered 503 Busy.
   static constexpr size_t kSlowQueueMax = 16;
+  static constexpr size_t kSlowPerKeyMax = 4;
   std::mutex slow_mutex;
   std::condition_variable slow_ready;
-  std::deque<std::function<void()>> slow_jobs;
+  std::deque<std::pair<std::string, std::function<void()>>> slow_jobs;  // the key's name, the job
+  std::map<std::string, size_t> slow_waiting;  // by key name: its questions queued
   std::thread slow_thread;
   bool slow_stopping = false;
-  // False when the queue is full or the server stops (the caller answers 503).
-  bool Slow(std::function<void()> job) {
+  enum class SlowRefusal { kNone, kFull, kKeyFull };
+  // kFull when the queue is full or the server stops, kKeyFull when `key`'s share is (the caller
+  // answers 503).
+  SlowRefusal Slow(const std::string& key, std::function<void()> job) {
     std::lock_guard lock(slow_mutex);
-    if (slow_stopping || slow_jobs.size() >= kSlowQueueMax) return false;
+    if (slow_stopping || slow_jobs.size() >= kSlowQueueMax) return SlowRefusal::kFull;
+    if (slow_waiting[key] >= kSlowPerKeyMax) return SlowRefusal::kKeyFull;
     if (!slow_thread.joinable()) {
       slow_thread = std::thread([this]() {
         for (;;) {
@@ -407,16 +413,18 @@ struct Server::Impl {
             std::unique_lock wait(slow_mutex);
             slow_ready.wait(wait, [this]() { return slow_stopping || !slow_jobs.empty(); });
             if (slow_jobs.empty()) return;
-            next = std::move(slow_jobs.front());
+            next = std::move(slow_jobs.front().second);
+            if (--slow_waiting[slow_jobs.front().first] == 0) slow_waiting.erase(slow_jobs.front().first);
             slow_jobs.pop_front();
           }
           next();
         }
       });
     }
-    slow_jobs.push_back(std::move(job));
+    ++slow_waiting[key];
+    slow_jobs.emplace_back(key, std::move(job));
     slow_ready.notify_one();
-    return true;
+    return SlowRefusal::kNone;
   }
   void StopSlow() {
     {
@@ -481,9 +489,12 @@ struct Server::Impl {
       std::string ignored;
       later(Read(request, caller, OriginForm(request), &ignored, later, /*on_worker=*/true));
     };
-    if (!Slow(std::move(job))) {
+    if (const SlowRefusal refusal = Slow(caller.name, std::move(job)); refusal != SlowRefusal::kNone) {
       Response busy = Error(request, bhttp::status::service_unavailable, "Busy",
-                            fmt::format("{} slow questions (as of, audit) wait already: retry shortly", kSlowQueueMax));
+                            refusal == SlowRefusal::kFull
+                                ? fmt::format("{} slow questions (as of, audit) wait already: retry shortly", kSlowQueueMax)
+                                : fmt::format("{} slow questions (as of, audit) of this key wait already: retry when "
+                                              "they are answered", kSlowPerKeyMax));
       busy.set(bhttp::field::retry_after, std::to_string(limits::kRetryAfterSeconds));
       return busy;
     }
@@ -573,6 +584,10 @@ struct Server::Impl {
     switch (keys.Find(key, caller)) {
       case KeyRing::Verdict::kKnown: return std::nullopt;
       case KeyRing::Verdict::kUnknown:
+        if (key.empty() && request.find(bhttp::field::authorization) != request.end()) {
+          return Error(request, bhttp::status::unauthorized, "UnknownKey",
+                       "the Authorization header is no 'Bearer KEY' (with it, X-Api-Key is not read)");
+        }
         return Error(request, bhttp::status::unauthorized, key.empty() ? "MissingKey" : "UnknownKey",
                      key.empty() ? "send the API key as 'Authorization: Bearer KEY' or 'X-Api-Key: KEY'"
                                  : "the API key is not known");
@@ -1017,8 +1032,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     // The headers that say who asks are read once: with two, which one counts would depend on the
     // order a proxy put them in (a client's X-Applicant-Iin before the one the portal adds would
-    // read another family's cards). Refused, as two Hosts are.
-    for (const std::string_view name : {"Authorization", "X-Api-Key", "X-Applicant-Iin"}) {
+    // read another family's cards). Refused, as two Hosts are; so is a second Content-Type (which
+    // one the body is read as would hang on the order too).
+    for (const std::string_view name : {"Authorization", "X-Api-Key", "X-Applicant-Iin", "Content-Type"}) {
       if (const auto [first, last] = head.equal_range(beast::string_view(name.data(), name.size()));
           std::distance(first, last) > 1) {
         return BadRequestSaying(fmt::format("a request names its {} once", name));
@@ -1098,6 +1114,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Write(Response response, const std::string& route) {
     server_.metrics.Response(route, static_cast<int>(response.result_int()),
                              std::chrono::duration<double>(Clock::now() - started_).count());
+    // The API's answers name families, children and IINs: no cache on the way keeps them.
+    if (route.starts_with("/v1/") && response.find(bhttp::field::cache_control) == response.end()) {
+      response.set(bhttp::field::cache_control, "no-store");
+    }
     if (head_) {
       const size_t bytes = response.body().size();
       response.body().clear();
@@ -1395,6 +1415,7 @@ std::string_view KeyOf(const Request& request) {
       token.remove_prefix(std::min(token.find_first_not_of(' '), token.size()));
       return token;
     }
+    return {};  // with an Authorization header, it alone counts (docs/http.md): no X-Api-Key read
   }
   const auto key = request.find("X-Api-Key");
   if (key != request.end()) return {key->value().data(), key->value().size()};

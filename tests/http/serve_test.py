@@ -544,6 +544,25 @@ def main():
                          half_close=True)
         check(f"GET {target.decode()} with a body: {status}", reply.startswith("HTTP/1.1 " + status)
               and (status != "400" or "UnexpectedBody" in reply), reply[:300])
+    # With an Authorization header that is no Bearer key, X-Api-Key is not read (it was: "with both,
+    # Authorization counts" held only for a Bearer one).
+    reply = exchange(server, b"GET /v1/catalogue HTTP/1.1\r\nHost: x\r\nAuthorization: Basic Zm9vOmJhcg==\r\nX-Api-Key: "
+                     + edu.encode() + b"\r\nConnection: close\r\n\r\n")
+    check("Authorization: Basic beside a good X-Api-Key: 401 UnknownKey saying why", reply.startswith("HTTP/1.1 401")
+          and "UnknownKey" in reply and "no 'Bearer KEY'" in reply, reply[:300])
+    # Two Content-Types: which one the body is read as would hang on their order.
+    before = journaled()
+    reply = exchange(server, b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + edu.encode()
+                     + b"\r\nContent-Type: application/json\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}",
+                     half_close=True)
+    check("Content-Type twice: 400 MalformedHttp naming it, nothing journaled", reply.startswith("HTTP/1.1 400")
+          and "names its Content-Type once" in reply and journaled() == before, reply[:300])
+    # The API's answers (cards with IINs and names) are kept by no cache on the way.
+    reply = exchange(server, b"GET /v1/catalogue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + edu.encode()
+                     + b"\r\nConnection: close\r\n\r\n")
+    head = reply.partition("\r\n\r\n")[0]
+    check("a /v1/ answer says Cache-Control: no-store", reply.startswith("HTTP/1.1 200") and "Cache-Control: no-store" in head,
+          head[:400])
     # A chunked post's trailer fields are merged into its headers after the key was checked: a
     # trailer naming another key posted as that key's role (helper review, 2026-12-07). Refused,
     # nothing journaled, with or without a key in the trailer.
