@@ -12,7 +12,7 @@
 // thread, then on every core, each partition's head and state hash equal in both (the partitions
 // are independent, so the threads change nothing but the time).
 //
-// usage: replay_bench --data DIR [--json-inputs N] [--repeats N] [--partitions N] [--json FILE]
+// usage: replay_bench --data DIR [--json-inputs N] [--repeats N] [--partitions N] [--json FILE] [--fold-only] [--catalogue-by-locality]
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +20,8 @@
 #include <charconv>
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <fstream>
 #include <thread>
 
@@ -116,9 +118,10 @@ int main(int argc, char** argv) {
   uint64_t json_inputs = 1'000'000;
   int repeats = 1;
   uint64_t partition_count = 0;  // 0: as many as the machine has cores
+  bool catalogue_by_locality = false;  // a routing experiment (see where the partitions are made)
   bool fold_only = false;         // the one-core fold and its check, nothing after (for profiling and pairing)
   const auto usage = [] {
-    return fmt::print(stderr, "usage: replay_bench --data DIR [--json-inputs N (>= 1)] [--repeats N (>= 1)] [--partitions N (1..64)] [--json FILE] [--fold-only]\n"), 2;
+    return fmt::print(stderr, "usage: replay_bench --data DIR [--json-inputs N (>= 1)] [--repeats N (>= 1)] [--partitions N (1..64)] [--json FILE] [--fold-only] [--catalogue-by-locality]\n"), 2;
   };
   const auto count = [](const char* text, uint64_t* out) {
     const std::string_view v = text;
@@ -130,6 +133,11 @@ int main(int argc, char** argv) {
     if (arg == "--fold-only") {
       fold_only = true;
       --i;  // a flag without a value
+      continue;
+    }
+    if (arg == "--catalogue-by-locality") {
+      catalogue_by_locality = true;
+      --i;
       continue;
     }
     if (i + 1 >= argc) return fmt::print(stderr, "replay_bench: {} needs a value\n", arg), 2;
@@ -258,7 +266,28 @@ int main(int argc, char** argv) {
   if (partition_count == 0) partition_count = cores;
   const auto partitions_n = static_cast<int32_t>(partition_count);
   std::vector<std::vector<uint32_t>> partitions(partition_count);
+  // --catalogue-by-locality (a measure of a routing docs/kafka.md does not have, not the
+  // deployment's): a ДО and its groups only in their locality's partition, not in every one.
+  std::map<uint32_t, uint32_t> locality_of_kindergarten;
+  std::vector<uint8_t> aligned;
   for (size_t i = 0; i < inputs.size(); ++i) {
+    std::optional<int32_t> local;
+    if (catalogue_by_locality && inputs[i].size() > 1 && inputs[i][0] == events::kInputAction) {
+      aligned.assign(inputs[i].begin() + 1, inputs[i].end());
+      const fb::Action& action = *fb::GetAction(aligned.data());
+      if (const auto* kindergarten = action.body_as_UpsertKindergarten()) {
+        locality_of_kindergarten[kindergarten->kindergarten()] = kindergarten->locality();
+        local = adapters::kafka::PartitionOfLocality(kindergarten->locality(), partitions_n);
+      } else if (const auto* group = action.body_as_UpsertGroup()) {
+        if (const auto it = locality_of_kindergarten.find(group->kindergarten()); it != locality_of_kindergarten.end()) {
+          local = adapters::kafka::PartitionOfLocality(it->second, partitions_n);
+        }
+      }
+    }
+    if (local) {
+      partitions[static_cast<size_t>(*local)].push_back(static_cast<uint32_t>(i));
+      continue;
+    }
     for (const int32_t p : adapters::kafka::RouteOf(inputs[i], partitions_n).partitions) {
       partitions[static_cast<size_t>(p)].push_back(static_cast<uint32_t>(i));
     }
