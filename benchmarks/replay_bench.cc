@@ -418,13 +418,16 @@ int main(int argc, char** argv) {
              state_hash_s / state_hash_two_s);
   fmt::print("| fold, binary, the hash chain on the second core | {:.0f} actions/s | {:.2f} s, {:.2f}x the one-core fold |\n",
              n / chained_s, chained_s, fold_s / chained_s);
-  fmt::print("| fold as {} Kafka partitions (routed by locality; {} inputs, broadcasts in each; the largest {}), one thread | {:.0f} "
-             "actions/s | {:.2f} s |\n", partition_count, partitioned_inputs, largest_partition, n / partitioned_one_s,
+  fmt::print("| fold as {} Kafka partitions (routed by locality; {} inputs, broadcasts in each{}; the largest {}), one thread | {:.0f} "
+             "actions/s | {:.2f} s |\n", partition_count, partitioned_inputs,
+             catalogue_by_locality ? " but the catalogue, routed by locality (--catalogue-by-locality, an experiment)" : "",
+             largest_partition, n / partitioned_one_s,
              partitioned_one_s);
   fmt::print("| the same partitions folded on {} threads (each its own engine; heads equal) | {:.0f} actions/s | {:.2f} s, "
              "{:.2f}x the one-thread partitions, {:.2f}x the one-partition fold |\n", cores, n / partitioned_all_s,
              partitioned_all_s, partitioned_one_s / partitioned_all_s, fold_s / partitioned_all_s);
-  fmt::print("| of which every partition folded (each partition's head; its state hash not yet taken) | {:.0f} actions/s | "
+  fmt::print("| of which every partition folded (each partition's head; with more partitions than cores, the state hashes "
+             "of those folded before on the same thread included) | {:.0f} actions/s | "
              "{:.2f} s |\n", n / partitioned_folded_s, partitioned_folded_s);
   fmt::print("| fold from JSON lines (first {}), one core | {:.0f} actions/s | {:.2f}x the binary fold's time |\n", json_inputs,
              json_rate, fold_rate / json_rate);
@@ -447,11 +450,11 @@ int main(int argc, char** argv) {
   fmt::print("| journal records | {} | head {} (equal) |\n\n", records, Hex(head).substr(0, 16));
   const std::string json = fmt::format(
       "{{\"bench\": \"replay\", \"cpu\": \"{}\", \"cores\": {}, \"inputs\": {}, \"records\": {}, \"action_bytes\": {}, "
-      "\"read_s\": {:.3f}, \"fold_s\": {:.3f}, \"fold_actions_per_s\": {:.0f}, \"state_hash_s\": {:.3f}, \"state_hash_two_threads_s\": {:.3f}, \"chained_fold_s\": {:.3f}, \"chained_fold_actions_per_s\": {:.0f}, \"partitions\": {}, \"partitioned_inputs\": {}, \"largest_partition\": {}, \"partitioned_one_thread_s\": {:.3f}, \"partitioned_threads\": {}, \"partitioned_s\": {:.3f}, \"partitioned_folded_s\": {:.3f}, \"partitioned_actions_per_s\": {:.0f}, \"json_inputs\": {}, \"json_s\": {:.3f}, "
+      "\"read_s\": {:.3f}, \"fold_s\": {:.3f}, \"fold_actions_per_s\": {:.0f}, \"state_hash_s\": {:.3f}, \"state_hash_two_threads_s\": {:.3f}, \"chained_fold_s\": {:.3f}, \"chained_fold_actions_per_s\": {:.0f}, \"partitions\": {}, \"partitioned_inputs\": {}, \"largest_partition\": {}, \"partitioned_one_thread_s\": {:.3f}, \"partitioned_threads\": {}, \"partitioned_s\": {:.3f}, \"partitioned_folded_s\": {:.3f}, \"catalogue_by_locality\": {}, \"partitioned_actions_per_s\": {:.0f}, \"json_inputs\": {}, \"json_s\": {:.3f}, "
       "\"json_actions_per_s\": {:.0f}, \"json_two_cores_s\": {:.3f}, \"json_two_cores_actions_per_s\": {:.0f}, \"decode_actions_per_s\": {:.0f}, \"parser_actions_per_s\": {:.0f}, \"decode_then_canonicalize_actions_per_s\": {:.0f}, \"fast_path_lines\": {}, \"state_rss_bytes\": {}, \"applications\": {}, \"disk_bytes\": {}, \"head\": \"{}\", \"state_hash\": \"{}\"}}\n",
       CpuModel(), sysconf(_SC_NPROCESSORS_ONLN), inputs.size(), records, action_bytes, read_s, fold_s, fold_rate,
       state_hash_s, state_hash_two_s, chained_s, n / chained_s, partition_count, partitioned_inputs, largest_partition, partitioned_one_s, cores,
-      partitioned_all_s, partitioned_folded_s, n / partitioned_all_s, json_inputs, json_s, json_rate, json_piped_s, json_inputs / json_piped_s, json_inputs / decode_s, json_inputs / parser_s, json_inputs / recanonical_s, fast_taken, state_bytes, applications, disk_bytes, Hex(head), Hex(state_hash));
+      partitioned_all_s, partitioned_folded_s, catalogue_by_locality, n / partitioned_all_s, json_inputs, json_s, json_rate, json_piped_s, json_inputs / json_piped_s, json_inputs / decode_s, json_inputs / parser_s, json_inputs / recanonical_s, fast_taken, state_bytes, applications, disk_bytes, Hex(head), Hex(state_hash));
   fmt::print("{}", json);
   if (!json_out.empty()) std::ofstream(json_out) << json;
   return 0;

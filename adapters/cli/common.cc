@@ -412,15 +412,19 @@ std::string DataDirHolding(const std::string& output) {
   return "";
 }
 
-bool RefusedInsideDataDir(std::string_view command, std::string_view what, const std::string& output) {
-  if (output == "-") return false;
-  std::string dir = DataDirHolding(output);
-  if (std::error_code error; dir.empty() && std::filesystem::is_regular_file(std::filesystem::path(output) / "KEZEK", error)) {
-    dir = output;
+bool RefusedInsideDataDir(std::string_view command, std::string_view what, const std::string& output,
+                          bool dash_is_stdout) {
+  if (output == "-" && dash_is_stdout) return false;
+  const std::string_view space = what.empty() ? "" : " ";
+  if (std::error_code error; std::filesystem::is_regular_file(std::filesystem::path(output) / "KEZEK", error)) {
+    fmt::print(stderr, "kezek {}: {}{}{} is a data directory: an output written there could overwrite its logs or state\n",
+               command, what, space, adapters::Printable(output));
+    return true;
   }
+  const std::string dir = DataDirHolding(output);
   if (dir.empty()) return false;
   fmt::print(stderr, "kezek {}: {}{}{} is inside the data directory {}: a file there could overwrite its logs or state\n",
-             command, what, what.empty() ? "" : " ", adapters::Printable(output), adapters::Printable(dir));
+             command, what, space, adapters::Printable(output), adapters::Printable(dir));
   return true;
 }
 

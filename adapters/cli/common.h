@@ -88,9 +88,10 @@ std::string JournalFileMistake(const std::string& path);
 // none does: a command's output there could overwrite a live segment or the state's files.
 std::string DataDirHolding(const std::string& output);
 // Refuses an output file inside a data directory (or a path that is one): prints "kezek COMMAND:
-// WHAT PATH is inside the data directory DIR: …" and returns true; false when `output` may be
-// written ("-", standard output, is always fine).
-bool RefusedInsideDataDir(std::string_view command, std::string_view what, const std::string& output);
+// WHAT PATH is inside the data directory DIR: …" (or "… is a data directory") and returns true;
+// false when `output` may be written ("-" is standard output where `dash_is_stdout`).
+bool RefusedInsideDataDir(std::string_view command, std::string_view what, const std::string& output,
+                          bool dash_is_stdout = true);
 
 // An instant as a person reads it: ISO 8601 in UTC, to the second ("-" before any action).
 std::string IsoUtc(InstantMs instant);

@@ -387,8 +387,10 @@ int RebuildCommand(const Args& args) {
   // log: the journal holds every input it folded (each record its action, or the refusal with the
   // bytes kept), so the inputs are recovered from it (docs/audit.md, "A damaged actions log").
   std::string journal_problem, actions_problem;
+  const bool asked_from_journal = args.options.contains("--inputs-from-journal");
   if (const auto s = OpenLogsOf(data, SayReplay, &logs); !s.ok()) {
-    if (s.code() != adapters::Status::Code::kCorruption) return Fail(s);
+    // With --inputs-from-journal, an actions log that is missing altogether is no obstacle either.
+    if (s.code() != adapters::Status::Code::kCorruption && !asked_from_journal) return Fail(s);
     adapters::SegmentLog::Options read_only;
     read_only.read_only = true;
     adapters::SegmentLog::Recovery recovery;
@@ -403,7 +405,7 @@ int RebuildCommand(const Args& args) {
       return Fail(s);  // both logs damaged: nothing to rebuild from
     }
   }
-  const bool from_journal = !actions_problem.empty() || args.options.contains("--inputs-from-journal");
+  const bool from_journal = !actions_problem.empty() || asked_from_journal;
   if (from_journal && !journal_problem.empty()) {
     return fmt::print(stderr, "kezek replay: --inputs-from-journal: the source's journal does not open: {}\n", journal_problem), 1;
   }
@@ -440,6 +442,8 @@ int RebuildCommand(const Args& args) {
   // stops between chunks.
   constexpr uint64_t kChunk = 65'536;
   uint64_t inputs = 0, refusals = 0;
+  std::string torn_tail;        // from the journal: its last input's later parts were not written
+  uint64_t not_recovered = 0;   // from the journal: inputs the source's actions log holds past it
   const auto fold_chunk = [&]() {
     adapters::Status s = target->actions_log().Sync();
     return s.ok() ? target->CatchUp({}) : s;
@@ -458,6 +462,15 @@ int RebuildCommand(const Args& args) {
       if (Interrupted().load()) return progress.Done(), interrupted(from, inputs, "inputs");
       for (uint64_t i = from; i < std::min(inputs, from + kChunk); ++i) {
         adapters::Status s = source_actions.ReadRecord(i, &payload);
+        if (!s.ok() && s.code() == adapters::Status::Code::kCorruption) {
+          // A sealed segment is read only now (the opening checks the last one): damage there
+          // is found here, and the journal holds the same inputs.
+          remove_unfinished();
+          fmt::print(stderr, "kezek replay: {}\nkezek replay: the actions log is damaged at input {}: 'kezek replay "
+                             "rebuild --data {} --out {} --inputs-from-journal' recovers the inputs from the journal\n",
+                     s.ToString(), i, adapters::Printable(data), adapters::Printable(out));
+          return 1;
+        }
         if (s.ok()) s = target->actions_log().Append(payload);
         if (!s.ok()) return remove_unfinished(), Fail(s);
       }
@@ -496,7 +509,10 @@ int RebuildCommand(const Args& args) {
     });
     progress.Done();
     if (stopped) return interrupted(at, records, "journal records");
-    if (problem.empty() && read.ok() && failed.ok()) problem = chain.End();
+    // A journal that ends inside an input (its later parts not written: a writer stopped between
+    // them, or one writes beside this read) still holds the input's first part, so the input is
+    // recovered and folded whole, its parts all written anew.
+    if (problem.empty() && read.ok() && failed.ok()) torn_tail = chain.End();
     if (!problem.empty()) {
       remove_unfinished();
       return fmt::print(stderr, "kezek replay: the inputs cannot be recovered from the source's journal: {}\n", problem), 1;
@@ -504,6 +520,12 @@ int RebuildCommand(const Args& args) {
     if (!read.ok()) return remove_unfinished(), Fail(read);
     if (!failed.ok()) return remove_unfinished(), Fail(failed);
     if (auto s = fold_chunk(); !s.ok()) return remove_unfinished(), Fail(s);
+    // Logged, not yet folded: the journal has no record of them (the actions log, when it opens,
+    // says how many).
+    if (logs.runtime || logs.actions) {
+      const uint64_t logged = logs.actions_log().end();
+      not_recovered = logged > inputs ? logged - inputs : 0;
+    }
   }
   CatchInterrupt(false);
   finished = true;
@@ -560,6 +582,13 @@ int RebuildCommand(const Args& args) {
                                        : fmt::format("recovered from the journal: the source's actions log does not open: {}",
                                                      actions_problem),
                refusals);
+    if (!torn_tail.empty()) fmt::print("actions: the source's journal ends inside its last input ({}): that input was "
+                                       "recovered from its first part and folded whole\n", torn_tail);
+    if (not_recovered > 0) {
+      fmt::print("actions: NOT RECOVERED: {} inputs the source logged after its journal's last record (not yet folded: "
+                 "the journal has no record of them; 'kezek run --data {}' folds them, then rebuild)\n",
+                 not_recovered, adapters::Printable(data));
+    }
   }
   const bool journal_equal = journal_problem.empty() && differing == 0 && source_records <= target->journal().end();
   if (!journal_problem.empty()) {
@@ -576,17 +605,18 @@ int RebuildCommand(const Args& args) {
     fmt::print("journal: DIFFERS from the source's at {} of {} records, first at record {} ('kezek replay verify --data {}' "
                "names what)\n", differing, records, first_differing, args.options.at("--data"));
   } else {
-    fmt::print("journal: the source holds {} records, the rebuild {}: the source's journal runs past its actions\n",
-               source_records, target->journal().end());
+    fmt::print("journal: the source holds {} records, the rebuild {}: the source's journal runs past its actions{}\n",
+               source_records, target->journal().end(),
+               from_journal ? "" : " ('--inputs-from-journal' recovers the inputs from the journal)");
   }
   if (!state_readable) {
     fmt::print("state: not compared: {}\n", source_state_problem);
-    if (journal_equal && !actions_problem.empty()) {
+    if (journal_equal && from_journal) {
       fmt::print(stderr, "kezek replay: {} is a whole data directory whose actions were recovered from the source's "
                          "journal, its journal equal to the source's: to recover, stop whatever writes {} and put {} in "
                          "its place (inputs the source logged after its journal's last record, not yet folded, are not "
                          "in it: send them again)\n",
-                 out, data, out);
+                 adapters::Printable(out), adapters::Printable(data), adapters::Printable(out));
     } else if (journal_equal) {
       fmt::print(stderr, "kezek replay: {} is a whole data directory made from the actions log alone, its journal equal "
                          "to the source's: to recover, stop whatever writes {} and put {} in its place\n",
@@ -604,7 +634,7 @@ int RebuildCommand(const Args& args) {
   if (fs::rename(building, out, error); error) {
     return Fail(adapters::Status::IoError(fmt::format("cannot rename {} to {}: {}", building, out, error.message())));
   }
-  return journal_equal && state_readable && (state_equal || !state_comparable) ? 0 : 1;
+  return journal_equal && state_readable && (state_equal || !state_comparable) && not_recovered == 0 ? 0 : 1;
 }
 
 int CheckpointCommand(const Args& args) {

@@ -220,7 +220,11 @@ int Serve(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGHUP);  // the terminal that ran it closed: stopped as gracefully
+  // The terminal that ran it closed (SIGHUP): stopped as gracefully, unless SIGHUP was ignored when
+  // it started (nohup: the operator asked it to outlive the terminal; a blocked signal would still
+  // be taken by sigtimedwait though ignored).
+  struct sigaction hangup {};
+  if (sigaction(SIGHUP, nullptr, &hangup) == 0 && hangup.sa_handler != SIG_IGN) sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::unique_ptr<adapters::Runtime> runtime;

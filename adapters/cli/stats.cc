@@ -87,7 +87,7 @@ int Stats(int argc, char** argv) {
     return fmt::print(stderr, "kezek stats: --section is flows, queue or kindergartens, not '{}'\n", section), 2;
   }
   const bool html = args->options.contains("--html");
-  if (html && RefusedInsideDataDir("stats", "--html", args->options.at("--html"))) return 2;
+  if (html && RefusedInsideDataDir("stats", "--html", args->options.at("--html"), /*dash_is_stdout=*/false)) return 2;
   if (html && (args->options.contains("--format") || args->options.contains("--section"))) {
     return fmt::print(stderr, "kezek stats: --html writes a page: not with --format or --section\n"), 2;
   }

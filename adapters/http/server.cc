@@ -584,7 +584,8 @@ struct Server::Impl {
     switch (keys.Find(key, caller)) {
       case KeyRing::Verdict::kKnown: return std::nullopt;
       case KeyRing::Verdict::kUnknown:
-        if (key.empty() && request.find(bhttp::field::authorization) != request.end()) {
+        if (const auto auth = request.find(bhttp::field::authorization);
+            key.empty() && auth != request.end() && auth->value().find_first_not_of(" \t") != beast::string_view::npos) {
           return Error(request, bhttp::status::unauthorized, "UnknownKey",
                        "the Authorization header is no 'Bearer KEY' (with it, X-Api-Key is not read)");
         }
@@ -605,13 +606,16 @@ struct Server::Impl {
   // or when it is a read with a body (400 UnexpectedBody): only a post's body is ever read, and
   // `Expect: 100-continue` is answered 100 only for one that will be.
   std::optional<Response> RefuseBeforeBody(const Request& head, std::string* route) {
-    if (!OriginForm(head).starts_with("/v1/")) {
-      // A read there (/healthz, /metrics, /console) with content is refused as a /v1/ read is.
-      Response answer = Route(head, [](Response) {}, route);
-      if (head.method() == bhttp::verb::get && answer.result() == bhttp::status::ok) {
+    if (const std::string_view target = OriginForm(head); !target.starts_with("/v1/")) {
+      // A read there (/healthz, /readyz, /metrics, /console) with content is refused as a /v1/
+      // read is, whatever it would answer; another path is answered (404, 405).
+      const std::string_view path = target.substr(0, target.find('?'));
+      if (head.method() == bhttp::verb::get &&
+          (path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/console")) {
+        *route = std::string(path);
         return Error(head, bhttp::status::bad_request, "UnexpectedBody", "a GET or HEAD request carries no body");
       }
-      return answer;
+      return Route(head, [](Response) {}, route);
     }
     Caller caller;
     *route = "(unauthenticated)";
@@ -1115,7 +1119,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     server_.metrics.Response(route, static_cast<int>(response.result_int()),
                              std::chrono::duration<double>(Clock::now() - started_).count());
     // The API's answers name families, children and IINs: no cache on the way keeps them.
-    if (route.starts_with("/v1/") && response.find(bhttp::field::cache_control) == response.end()) {
+    if ((route.starts_with("/v1/") || route == "(unauthenticated)") &&
+        response.find(bhttp::field::cache_control) == response.end()) {
       response.set(bhttp::field::cache_control, "no-store");
     }
     if (head_) {
@@ -1406,7 +1411,8 @@ std::string RouteLabel(const std::vector<std::string>& segments) {
 
 std::string_view KeyOf(const Request& request) {
   const auto auth = request.find(bhttp::field::authorization);
-  if (auth != request.end()) {
+  // An empty Authorization header (a proxy's) is none: X-Api-Key is read then.
+  if (auth != request.end() && auth->value().find_first_not_of(" \t") != beast::string_view::npos) {
     const std::string_view value(auth->value().data(), auth->value().size());
     // The scheme's name is case-insensitive (RFC 9110 §11.1): "bearer KEY" is the same.
     // credentials = auth-scheme 1*SP token68 (RFC 9110 §11.4): one space or more.

@@ -75,16 +75,21 @@ def write_keys(path):
 
 
 class Server:
-    def __init__(self, data, keys, files=None):
-        """files: the server's open-file limit, soft and hard (None: this process's)."""
+    def __init__(self, data, keys, files=None, nohup=False):
+        """files: the server's open-file limit, soft and hard (None: this process's); nohup: started with
+        SIGHUP ignored, as nohup starts it."""
         self.port_file = os.path.join(WORK, "port")
         if os.path.exists(self.port_file):
             os.remove(self.port_file)
         self.log = open(os.path.join(WORK, "serve.log"), "a")
-        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (files, files))) if files else None
+        def prepare():
+            if files:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (files, files))
+            if nohup:
+                signal.signal(signal.SIGHUP, signal.SIG_IGN)
         self.process = subprocess.Popen(
             [KEZEK, "serve", "--data", data, "--keys", keys, "--listen", "127.0.0.1:0", "--port-file",
-             self.port_file, "--tick-interval", "1"], stdout=self.log, stderr=self.log, preexec_fn=limit)
+             self.port_file, "--tick-interval", "1"], stdout=self.log, stderr=self.log, preexec_fn=prepare)
         started.append(self.process)
         for _ in range(300):
             if os.path.exists(self.port_file):
@@ -550,6 +555,10 @@ def main():
                      + edu.encode() + b"\r\nConnection: close\r\n\r\n")
     check("Authorization: Basic beside a good X-Api-Key: 401 UnknownKey saying why", reply.startswith("HTTP/1.1 401")
           and "UnknownKey" in reply and "no 'Bearer KEY'" in reply, reply[:300])
+    # An empty Authorization header (a proxy's) is none: X-Api-Key counts.
+    reply = exchange(server, b"GET /v1/catalogue HTTP/1.1\r\nHost: x\r\nAuthorization: \r\nX-Api-Key: "
+                     + edu.encode() + b"\r\nConnection: close\r\n\r\n")
+    check("an empty Authorization beside a good X-Api-Key: 200", reply.startswith("HTTP/1.1 200"), reply[:300])
     # Two Content-Types: which one the body is read as would hang on their order.
     before = journaled()
     reply = exchange(server, b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + edu.encode()
@@ -725,6 +734,13 @@ def main():
     check("after a restart the card is the same", same, f"{before} / {after}")
     # The terminal that started it closing (SIGHUP) stops it as gracefully (it was killed, exit 129).
     check("SIGHUP stops gracefully (exit 0)", server.stop(signal.SIGHUP) == 0)
+    # Started under nohup (SIGHUP ignored), it outlives the terminal: a SIGHUP leaves it serving.
+    server = Server(data, keys, nohup=True)
+    server.process.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    status, _ = call(server, "GET", "/healthz")
+    check("under nohup a SIGHUP leaves it serving", server.process.poll() is None and status == 200, f"{status}")
+    server.stop()
 
     # Under a low open-file limit (Debian's default soft limit is 1,024; here the hard one too),
     # connections are capped below it, so that idle sockets never leave the partition without a
