@@ -390,7 +390,13 @@ int RebuildCommand(const Args& args) {
   const bool asked_from_journal = args.options.contains("--inputs-from-journal");
   if (const auto s = OpenLogsOf(data, SayReplay, &logs); !s.ok()) {
     // With --inputs-from-journal, an actions log that is missing altogether is no obstacle either.
-    if (s.code() != adapters::Status::Code::kCorruption && !asked_from_journal) return Fail(s);
+    if (s.code() != adapters::Status::Code::kCorruption && !asked_from_journal) {
+      Fail(s);
+      if (std::error_code e; !fs::exists(fs::path(data) / "actions", e) && fs::exists(fs::path(data) / "journal", e)) {
+        fmt::print(stderr, "kezek replay: '--inputs-from-journal' recovers the inputs from the journal\n");
+      }
+      return 1;
+    }
     adapters::SegmentLog::Options read_only;
     read_only.read_only = true;
     adapters::SegmentLog::Recovery recovery;
@@ -598,9 +604,10 @@ int RebuildCommand(const Args& args) {
                adapters::Printable(out), adapters::Printable(out));
   } else if (journal_equal) {
     fmt::print("journal: equal to the source's, {} records byte for byte{}\n", records,
-               target->journal().end() > records
-                   ? fmt::format(" (and {} more for inputs the source had not folded yet)", target->journal().end() - records)
-                   : "");
+               target->journal().end() <= records ? ""
+               : !torn_tail.empty()
+                   ? fmt::format(" (and {} more: the rest of its torn last input)", target->journal().end() - records)
+                   : fmt::format(" (and {} more for inputs the source had not folded yet)", target->journal().end() - records));
   } else if (differing > 0) {
     fmt::print("journal: DIFFERS from the source's at {} of {} records, first at record {} ('kezek replay verify --data {}' "
                "names what)\n", differing, records, first_differing, args.options.at("--data"));

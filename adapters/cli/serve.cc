@@ -32,8 +32,9 @@ constexpr const char* kServeUsage = R"(usage: kezek serve --data DIR --keys FILE
 Serves the HTTP API (docs/http.md) on the data directory DIR (created if missing): portal
 backends and staff systems post actions and read the read models. Each answer to a post comes
 once the journal holds its record durably. The server's ticker posts the System clock's ticks
-from the real clock, so deadlines expire while nobody acts. SIGTERM, SIGHUP or SIGINT (Ctrl-C) stops it
-gracefully: no new connections, what is in flight is committed and answered, the lock released.
+from the real clock, so deadlines expire while nobody acts. SIGTERM, SIGHUP (unless started
+under nohup) or SIGINT (Ctrl-C) stops it gracefully: no new connections, what is in flight is
+committed and answered, the lock released.
 The read models are kept in DIR/projections with the journal sequence they reflect: at start they
 are loaded and only the journal's newer records applied (a store that is missing, damaged or of
 another journal is rebuilt from the journal; see kezek projections).
