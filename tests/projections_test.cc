@@ -98,6 +98,15 @@ fb::ActionT AsKindergarten(fb::ActionT action) {
   return action;
 }
 
+// The contract of an application that chose the world's ДО, then both signatures: sent on
+// Tue 11.02.2025, signed by the parent on the 12th and countersigned on the 13th (the child enrolled).
+void ContractAndSignatures(World& world, uint64_t app) {
+  Ok(world.Do(AsKindergarten(World::Action(fb::Role::Kindergarten, fb::SendContractT{{}, app, "Д-1"})), Kz(2025, 2, 11, 10, 0)));
+  Ok(world.Do(World::Action(fb::Role::Portal, fb::ParentSignsT{{}, app, kParentDigest}, World::kParent), Kz(2025, 2, 12, 10, 0)));
+  Ok(world.Do(AsKindergarten(World::Action(fb::Role::Kindergarten, fb::KindergartenSignsT{{}, app, kKindergartenDigest})),
+              Kz(2025, 2, 13, 10, 0)));
+}
+
 template <typename Set>
 projections::CatalogueFilter Filter(Set&& set) {
   projections::CatalogueFilter filter;
@@ -866,10 +875,7 @@ TEST_CASE("projections: the catalogue's free places follow choosing, releasing a
   CatchUp(world, models);
   CHECK(FreePlaces(models, World::kGroupKk) == 1);
 
-  Ok(world.Do(AsKindergarten(World::Action(fb::Role::Kindergarten, fb::SendContractT{{}, ids[1], "Д-1"})), Kz(2025, 2, 11, 10, 0)));
-  Ok(world.Do(World::Action(fb::Role::Portal, fb::ParentSignsT{{}, ids[1], kParentDigest}, World::kParent), Kz(2025, 2, 12, 10, 0)));
-  Ok(world.Do(AsKindergarten(World::Action(fb::Role::Kindergarten, fb::KindergartenSignsT{{}, ids[1], kKindergartenDigest})),
-              Kz(2025, 2, 13, 10, 0)));
+  ContractAndSignatures(world, ids[1]);
   CatchUp(world, models);
   CHECK(FreePlaces(models, World::kGroupKk) == 1);  // the enrolled child keeps the place
   CHECK(FreePlaces(models, World::kGroupKk) ==
@@ -910,10 +916,7 @@ TEST_CASE("projections: a child's other application, withdrawn at its enrollment
   Ok(world.Allocate(Kz(2025, 2, 6, 16, 46), 2021, 1));
   Ok(world.Answer(Kz(2025, 2, 7, 10, 0), app, true));
   Ok(world.Do(World::Action(fb::Role::Portal, fb::ChooseKindergartenT{{}, app, World::kGroupKk}, World::kParent), Kz(2025, 2, 10, 10, 0)));
-  Ok(world.Do(AsKindergarten(World::Action(fb::Role::Kindergarten, fb::SendContractT{{}, app, "Д-1"})), Kz(2025, 2, 11, 10, 0)));
-  Ok(world.Do(World::Action(fb::Role::Portal, fb::ParentSignsT{{}, app, kParentDigest}, World::kParent), Kz(2025, 2, 12, 10, 0)));
-  Ok(world.Do(AsKindergarten(World::Action(fb::Role::Kindergarten, fb::KindergartenSignsT{{}, app, kKindergartenDigest})),
-              Kz(2025, 2, 13, 10, 0)));
+  ContractAndSignatures(world, app);
   CatchUp(world, models);
   const auto bytes = *models.Card(other);
   const auto& card = *View<fb::ApplicationCard>(bytes);

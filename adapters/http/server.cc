@@ -172,6 +172,11 @@ int StatusFor(const Answered& a) {
 
 namespace {
 std::string_view KeyOf(const Request& request);  // the API key a request names (below)
+// Whether the request has an Authorization header that is not blank (a proxy's empty one is none).
+bool NamesAuthorization(const Request& request) {
+  const auto auth = request.find(bhttp::field::authorization);
+  return auth != request.end() && auth->value().find_first_not_of(" \t") != beast::string_view::npos;
+}
 
 // The request's target in origin form: the absolute form a client sends through a proxy (RFC 9112
 // §3.2.2: a server accepts it), "http://host:8080/v1/catalogue", is "/v1/catalogue"; the scheme
@@ -584,8 +589,7 @@ struct Server::Impl {
     switch (keys.Find(key, caller)) {
       case KeyRing::Verdict::kKnown: return std::nullopt;
       case KeyRing::Verdict::kUnknown:
-        if (const auto auth = request.find(bhttp::field::authorization);
-            key.empty() && auth != request.end() && auth->value().find_first_not_of(" \t") != beast::string_view::npos) {
+        if (key.empty() && NamesAuthorization(request)) {
           return Error(request, bhttp::status::unauthorized, "UnknownKey",
                        "the Authorization header is no 'Bearer KEY' (with it, X-Api-Key is not read)");
         }
@@ -1410,9 +1414,9 @@ std::string RouteLabel(const std::vector<std::string>& segments) {
 }
 
 std::string_view KeyOf(const Request& request) {
-  const auto auth = request.find(bhttp::field::authorization);
   // An empty Authorization header (a proxy's) is none: X-Api-Key is read then.
-  if (auth != request.end() && auth->value().find_first_not_of(" \t") != beast::string_view::npos) {
+  if (NamesAuthorization(request)) {
+    const auto auth = request.find(bhttp::field::authorization);
     const std::string_view value(auth->value().data(), auth->value().size());
     // The scheme's name is case-insensitive (RFC 9110 §11.1): "bearer KEY" is the same.
     // credentials = auth-scheme 1*SP token68 (RFC 9110 §11.4): one space or more.
