@@ -282,17 +282,37 @@ class StoredState {
   std::string problem_;
 };
 
-// Inputs read events::kPrefetchAhead ahead of their fold and prefetched (Engine::Prefetch); a read
-// that fails is reported when its input's turn comes.
+// The inputs, read in order on a thread of their own up to kRing ahead of the fold (reading and
+// checking each frame is a tenth of the fold thread's time, and the second core has room beside
+// the journal's side), each prefetched (Engine::Prefetch) on the fold's thread
+// events::kPrefetchAhead inputs before its turn. A read that fails ends the reading; it is
+// reported when its input's turn comes. Inputs are taken in order, 0, 1, 2, ...; what Take
+// returns stays valid until the next Take.
 class InputsAhead {
  public:
-  InputsAhead(const VerifySource& source, const Engine& engine) : source_(source), engine_(engine) {
-    for (uint64_t index = 0; index < std::min<uint64_t>(events::kPrefetchAhead, source.inputs); ++index) Read(index);
+  InputsAhead(const VerifySource& source, const Engine& engine)
+      : source_(source), engine_(engine), reader_([this] { Read(); }) {
+    for (uint64_t index = 0; index < std::min<uint64_t>(events::kPrefetchAhead, source.inputs); ++index) Prefetch(index);
   }
-  // Input `index` (taken in order), or nullptr with *error when it cannot be read.
+  ~InputsAhead() {
+    stop_.store(true, std::memory_order_relaxed);
+    released_.store(kStopped, std::memory_order_release);  // a reader waiting for room wakes
+    released_.notify_one();
+    reader_.join();
+  }
+  InputsAhead(const InputsAhead&) = delete;
+  InputsAhead& operator=(const InputsAhead&) = delete;
+
+  // Input `index`, or nullptr with *error when it cannot be read.
   const std::vector<uint8_t>* Take(uint64_t index, std::string* error) {
-    if (index + events::kPrefetchAhead < source_.inputs) Read(index + events::kPrefetchAhead);
-    Slot& now = slots_[index % slots_.size()];
+    released_.store(index, std::memory_order_release);  // the inputs before it are done with
+    if (index % kBatch == 0) released_.notify_one();     // a waiting reader wakes once a batch (a wake is a syscall)
+    if (index + events::kPrefetchAhead < source_.inputs) Prefetch(index + events::kPrefetchAhead);
+    if (!Ready(index)) {
+      *error = "the actions log's reader stopped";  // not reached: a reader stops at a failed read, which is reported
+      return nullptr;
+    }
+    const Slot& now = slots_[index % kRing];
     if (!now.read) {
       *error = now.error;
       return nullptr;
@@ -301,20 +321,55 @@ class InputsAhead {
   }
 
  private:
+  // The ring, and how often each side wakes the other: a side that waits is woken when the
+  // other has moved a batch on (or the reader ends), never later than it needs to be (a full ring
+  // holds inputs for the fold; the fold waits only on a reader that is still reading).
+  static constexpr size_t kRing = 4096;
+  static constexpr uint64_t kBatch = 512;
+  static constexpr uint64_t kFinished = uint64_t{1} << 63;  // in read_: the reader reads no more
+  static constexpr uint64_t kStopped = ~uint64_t{0} >> 1;   // in released_: the fold is done
   struct Slot {
     std::vector<uint8_t> bytes;
     bool read = false;
     std::string error;
   };
-  void Read(uint64_t index) {
-    Slot& slot = slots_[index % slots_.size()];
-    slot.error.clear();
-    slot.read = source_.input(index, &slot.bytes, &slot.error);
-    if (slot.read) events::PrefetchInput(engine_, slot.bytes);
+  // The reader's thread: each input into its slot once the fold has taken the one kRing before.
+  void Read() {
+    for (uint64_t index = 0; index < source_.inputs; ++index) {
+      for (uint64_t released = released_.load(std::memory_order_acquire); index - released >= kRing && released != kStopped;
+           released = released_.load(std::memory_order_acquire)) {
+        released_.wait(released, std::memory_order_acquire);
+      }
+      if (stop_.load(std::memory_order_relaxed)) break;
+      Slot& slot = slots_[index % kRing];
+      slot.error.clear();
+      slot.read = source_.input(index, &slot.bytes, &slot.error);
+      read_.store(index + 1, std::memory_order_release);
+      if ((index + 1) % kBatch == 0) read_.notify_one();
+      if (!slot.read) break;
+    }
+    read_.fetch_or(kFinished, std::memory_order_release);
+    read_.notify_one();
   }
+  // True once input `index`'s slot is filled (read or failed); false if the reader ended before it.
+  bool Ready(uint64_t index) {
+    for (uint64_t read = read_.load(std::memory_order_acquire);; read = read_.load(std::memory_order_acquire)) {
+      if ((read & ~kFinished) > index) return true;
+      if ((read & kFinished) != 0) return false;
+      read_.wait(read, std::memory_order_acquire);
+    }
+  }
+  void Prefetch(uint64_t index) {
+    if (Ready(index) && slots_[index % kRing].read) events::PrefetchInput(engine_, slots_[index % kRing].bytes);
+  }
+
   const VerifySource& source_;
   const Engine& engine_;
-  std::array<Slot, events::kPrefetchAhead + 1> slots_;
+  std::array<Slot, kRing> slots_;
+  std::atomic<uint64_t> read_{0};      // inputs whose slot is filled, | kFinished once the reader ends
+  std::atomic<uint64_t> released_{0};  // inputs the fold is done with (kStopped: all)
+  std::atomic<bool> stop_{false};
+  std::thread reader_;  // last: started once the members above exist
 };
 
 std::unique_ptr<Engine> FreshEngine(const VerifySource& source) {

@@ -516,6 +516,14 @@ rc=0; (cd madewhole && "$K" stats --data . --html - > /dev/null 2> ../inside.err
 cmp -s "$segment" segment.before || fail "the segment was overwritten"
 [ ! -e madewhole/journal/x.seg ] && [ ! -e madewhole/page.html ] || fail "a file was made inside the data directory"
 
+spec "cli: stats --html refuses to write its page over the journal it reads (it replaced the journal with HTML, exit 0)"
+"$K" fold --journal own.kzj a.jsonl > /dev/null 2>&1 || fail "fold"
+cp own.kzj own.before
+rc=0; "$K" stats --journal own.kzj --html ./own.kzj > /dev/null 2> own.err || rc=$?
+[ "$rc" = 2 ] && grep -q "is the journal read" own.err || fail "stats --html over its journal: exit $rc, $(cat own.err)"
+cmp -s own.kzj own.before || fail "the journal was overwritten"
+"$K" stats --journal own.kzj --html own.html > /dev/null 2> own.err && [ -s own.html ] || fail "stats --html beside its journal: $(cat own.err)"
+
 spec "cli: journal --data reads the journal of a directory whose actions log is damaged (the verbatim actions are there)"
 "$K" append --data badactions --quiet a.jsonl > /dev/null 2>&1
 python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(200); b = f.read(1); f.seek(200); f.write(bytes([b[0] ^ 0x40]))' \

@@ -412,6 +412,13 @@ std::string DataDirHolding(const std::string& output) {
   return "";
 }
 
+bool SameFile(const std::string& a, const std::string& b) {
+  if (a == "-" || b == "-") return false;
+  std::error_code error;
+  if (std::filesystem::exists(a, error) && std::filesystem::exists(b, error)) return std::filesystem::equivalent(a, b, error);
+  return std::filesystem::weakly_canonical(a, error) == std::filesystem::weakly_canonical(b, error);
+}
+
 bool RefusedInsideDataDir(std::string_view command, std::string_view what, const std::string& output,
                           bool dash_is_stdout) {
   if (output == "-" && dash_is_stdout) return false;

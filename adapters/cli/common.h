@@ -84,6 +84,8 @@ std::atomic<bool>& Interrupted();
 // What a file given as a journal file is when it is none, and which command reads it ("" when it
 // looks like a journal file: a KZJR record framed by its length, as 'kezek fold --journal' writes).
 std::string JournalFileMistake(const std::string& path);
+// Whether two paths name the same file (or would: one of them need not exist yet); "-" is none.
+bool SameFile(const std::string& a, const std::string& b);
 // The Kezek data directory (a KEZEK marker) that holds `output` (a file to be written), or "" when
 // none does: a command's output there could overwrite a live segment or the state's files.
 std::string DataDirHolding(const std::string& output);

@@ -100,14 +100,6 @@ struct Folder {
   }
 };
 
-// Whether two paths name the same file (or would: one of them need not exist yet).
-bool SameFile(const std::string& a, const std::string& b) {
-  if (a == "-" || b == "-") return false;
-  std::error_code error;
-  if (std::filesystem::exists(a, error) && std::filesystem::exists(b, error)) return std::filesystem::equivalent(a, b, error);
-  return std::filesystem::weakly_canonical(a, error) == std::filesystem::weakly_canonical(b, error);
-}
-
 }  // namespace
 
 int Fold(int argc, char** argv) {

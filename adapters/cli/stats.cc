@@ -88,6 +88,10 @@ int Stats(int argc, char** argv) {
   }
   const bool html = args->options.contains("--html");
   if (html && RefusedInsideDataDir("stats", "--html", args->options.at("--html"), /*dash_is_stdout=*/false)) return 2;
+  if (html && args->options.contains("--journal") && SameFile(args->options.at("--html"), args->options.at("--journal"))) {
+    return fmt::print(stderr, "kezek stats: --html {} is the journal read; the page may not overwrite it\n",
+                      adapters::Printable(args->options.at("--html"))), 2;
+  }
   if (html && (args->options.contains("--format") || args->options.contains("--section"))) {
     return fmt::print(stderr, "kezek stats: --html writes a page: not with --format or --section\n"), 2;
   }
