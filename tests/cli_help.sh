@@ -78,6 +78,12 @@ for cmd in "status --data" "templates --key" "demo --store" "serve --data" "proj
   out=$("$kezek" $cmd "" 2>&1); rc=$?
   [ $rc -eq 2 ] && grep -q "needs a value\|unknown or incomplete option" <<< "$out" || { echo "FAIL: $cmd '': rc $rc: $out"; exit 1; }
 done
+# A key the engine would refuse (a control character), or bytes that are not UTF-8 (printed as
+# other characters: another key), is refused here, not printed.
+for key in "$(printf 'a\001b')" "$(printf '\377\376')" "$(printf 'a\342\200\256b')"; do
+  out=$("$kezek" templates --key "$key" 2>&1); rc=$?
+  [ $rc -eq 2 ] && grep -q "the engine refuses it\|is not UTF-8 text" <<< "$out" || { echo "FAIL: templates --key $(od -c <<< "$key" | head -1): rc $rc: $out"; exit 1; }
+done
 "$kezek" templates --instant 4102444800000 --key "$(printf 'k%.0s' $(seq 128))" > /dev/null ||
   { echo "FAIL: templates at the last instant and the longest key"; exit 1; }
 "$kezek" fold --journal-json "$work/journal.jsonl" "$work/in.jsonl" > /dev/null

@@ -4,12 +4,15 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <flatbuffers/flatbuffers.h>
+#include <flatbuffers/util.h>
 
 #include "adapters/cli/commands.h"
 #include "adapters/cli/common.h"
 #include "engine/engine.h"
 #include "engine/limits.h"
 #include "engine/messages.h"
+#include "engine/rules.h"
 #include "engine/sha256.h"
 #include "events/codec.h"
 
@@ -52,6 +55,21 @@ int Templates(int argc, char** argv) {
       key != args->options.end() && (key->second.empty() || key->second.size() > limits::kIdempotencyKeyBytesMax)) {
     return fmt::print(stderr, "kezek templates: --key: 1 to {} bytes (the engine refuses an idempotency key empty or longer)\n",
                       limits::kIdempotencyKeyBytesMax), 2;
+  }
+  if (const auto key = args->options.find("--key"); key != args->options.end()) {
+    // Bytes that are not UTF-8 would be printed as other characters (another key), and a key with
+    // a control, directional or invisible character is refused by the engine (CheckText).
+    for (const char* at = key->second.c_str(); at < key->second.c_str() + key->second.size();) {
+      if (flatbuffers::FromUTF8(&at) < 0) {
+        return fmt::print(stderr, "kezek templates: --key {} is not UTF-8 text\n", adapters::Printable(key->second)), 2;
+      }
+    }
+    flatbuffers::FlatBufferBuilder builder;
+    builder.Finish(builder.CreateString(key->second));
+    if (const auto refused = ::kezek::rules::CheckText(flatbuffers::GetRoot<flatbuffers::String>(builder.GetBufferPointer()),
+                                                        "idempotency_key", /*required=*/true)) {
+      return fmt::print(stderr, "kezek templates: --key: {} (the engine refuses it)\n", refused->reason), 2;
+    }
   }
 
   fb::ActionT action;
