@@ -524,6 +524,23 @@ rc=0; "$K" stats --journal own.kzj --html ./own.kzj > /dev/null 2> own.err || rc
 cmp -s own.kzj own.before || fail "the journal was overwritten"
 "$K" stats --journal own.kzj --html own.html > /dev/null 2> own.err && [ -s own.html ] || fail "stats --html beside its journal: $(cat own.err)"
 
+spec "cli: journal and stats --journal read a journal from standard input or a pipe (the type check ate its first bytes); a frame longer than any record is refused before any allocation of its size"
+"$K" journal - < own.kzj > own-stdin.jsonl 2> own.err || fail "journal -: $(cat own.err)"
+"$K" journal <(cat own.kzj) > own-pipe.jsonl 2> own.err || fail "journal <(…): $(cat own.err)"
+"$K" journal own.kzj > own-file.jsonl 2> /dev/null || fail "journal FILE"
+cmp -s own-stdin.jsonl own-file.jsonl && cmp -s own-pipe.jsonl own-file.jsonl || fail "the journal read from a pipe differs"
+cat own.kzj | "$K" stats --journal - > own-stats.txt 2> own.err && grep -q "journal records" own-stats.txt || fail "stats --journal -: $(cat own.err)"
+rc=0; printf '\377\377\377\177xxxx' | "$K" journal - > /dev/null 2> own.err || rc=$?
+[ "$rc" = 1 ] && grep -q "no journal record is over" own.err || fail "a 2 GiB frame from a pipe: exit $rc, $(cat own.err)"
+
+spec "cli: append refuses a data directory inside another, and a log segment or journal file given as actions (each of its lines was journaled as a rejection, for good)"
+rc=0; "$K" append --data madewhole/sub --quiet a.jsonl > /dev/null 2> nested.err || rc=$?
+[ "$rc" = 2 ] && grep -q "is inside the data directory" nested.err && [ ! -e madewhole/sub ] || fail "append --data DIR/sub: exit $rc, $(cat nested.err)"
+rc=0; "$K" append --data fromseg --quiet "$segment" > /dev/null 2> seg.err || rc=$?
+[ "$rc" = 2 ] && grep -q "is a segment of a data directory's log" seg.err && [ ! -e fromseg ] || fail "append SEGMENT: exit $rc, $(cat seg.err)"
+rc=0; "$K" fold own.kzj > /dev/null 2> seg.err || rc=$?
+[ "$rc" = 2 ] && grep -q "it is a journal file" seg.err || fail "fold JOURNAL-FILE: exit $rc, $(cat seg.err)"
+
 spec "cli: journal --data reads the journal of a directory whose actions log is damaged (the verbatim actions are there)"
 "$K" append --data badactions --quiet a.jsonl > /dev/null 2>&1
 python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(200); b = f.read(1); f.seek(200); f.write(bytes([b[0] ^ 0x40]))' \

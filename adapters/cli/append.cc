@@ -83,6 +83,9 @@ int Append(int argc, char** argv) {
   if (args->help) return fmt::print("{}", kAppendUsage), 0;
   if (args->positional.size() > 1) return fmt::print(stderr, "kezek append: one INPUT at most\n"), 2;
   const std::string input = args->positional.empty() ? "-" : args->positional.front();
+  if (const std::string what = ActionsInputMistake(input); !what.empty()) {
+    return fmt::print(stderr, "kezek append: {}: {}\n", adapters::Printable(input), what), 2;
+  }
   std::unique_ptr<adapters::LineReader> reader;  // opened first: a missing INPUT creates no data directory
   if (const auto s = adapters::LineReader::Open(input, &reader); !s.ok()) {
     return fmt::print(stderr, "kezek append: {}\n", adapters::Printable(s.message())), 1;

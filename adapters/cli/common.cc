@@ -273,6 +273,7 @@ int OpenData(const Args& args, const char* command, bool create, std::unique_ptr
   if (!options) return 2;
   options->create = create;
   options->write_behind = write_behind;
+  if (create && RefusedNewDataDirInside(command, args.options.at("--data"))) return 2;
   if (const auto s = adapters::Runtime::Open(args.options.at("--data"), *options, runtime); !s.ok()) {
     return OpenFailed(command, args.options.at("--data"), s);
   }
@@ -419,6 +420,16 @@ bool SameFile(const std::string& a, const std::string& b) {
   return std::filesystem::weakly_canonical(a, error) == std::filesystem::weakly_canonical(b, error);
 }
 
+bool RefusedNewDataDirInside(std::string_view command, const std::string& data) {
+  std::error_code error;
+  if (std::filesystem::is_regular_file(std::filesystem::path(data) / "KEZEK", error)) return false;  // one already
+  const std::string holder = DataDirHolding((std::filesystem::path(data) / "KEZEK").string());
+  if (holder.empty()) return false;
+  fmt::print(stderr, "kezek {}: --data {} is inside the data directory {}: a data directory is not made inside another\n",
+             command, adapters::Printable(data), adapters::Printable(holder));
+  return true;
+}
+
 bool RefusedInsideDataDir(std::string_view command, std::string_view what, const std::string& output,
                           bool dash_is_stdout) {
   if (output == "-" && dash_is_stdout) return false;
@@ -435,6 +446,24 @@ bool RefusedInsideDataDir(std::string_view command, std::string_view what, const
   return true;
 }
 
+std::string ActionsInputMistake(const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) return "";  // "-", a pipe: read as it comes
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return "";
+  unsigned char head[12] = {0};
+  const size_t n = std::fread(head, 1, sizeof head, file);
+  std::fclose(file);
+  if (n >= 4 && std::memcmp(head, "KZLG", 4) == 0) {
+    return "it is a segment of a data directory's log (actions/ or journal/), not JSON lines of actions: 'kezek "
+           "journal --data DIR' prints a data directory's journal";
+  }
+  if (n >= 12 && std::memcmp(head + 8, "KZJR", 4) == 0) {
+    return "it is a journal file ('kezek fold --journal'), not JSON lines of actions: 'kezek journal FILE' prints it";
+  }
+  return "";
+}
+
 std::string JournalFileMistake(const std::string& path) {
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) {
@@ -442,6 +471,8 @@ std::string JournalFileMistake(const std::string& path) {
                ? "it is a data directory: '--data DIR' reads a data directory's journal"
                : "it is a directory, not a journal file";
   }
+  // A pipe or a terminal is not looked into: what was read of it would be lost to the reader.
+  if (!std::filesystem::is_regular_file(path, error)) return "";
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) return "";
   unsigned char head[12] = {0};  // a journal file: u32 length, then the record (identifier at 4)

@@ -121,6 +121,9 @@ int Fold(int argc, char** argv) {
   }
   if (positional.size() > 1) return fmt::print(stderr, "kezek fold: one INPUT at most\n"), 2;
   const std::string input = positional.empty() ? "-" : positional.front();
+  if (const std::string what = ActionsInputMistake(input); !what.empty()) {
+    return fmt::print(stderr, "kezek fold: {}: {}\n", adapters::Printable(input), what), 2;
+  }
   std::vector<std::string> outputs;
   for (const char* option : {"--journal", "--journal-json"}) {
     if (args->options.contains(option)) outputs.push_back(args->options.at(option));

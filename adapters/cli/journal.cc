@@ -26,9 +26,9 @@ constexpr const char* kJournalUsage = R"(usage: kezek journal FILE | --data DIR
 
 Prints each record of a journal as a JSON line, after checking the FlatBuffers Verifier and the
 SHA-256 hash chain of every record and the order of an input's parts (a torn input is refused:
-docs/domain.md, "One input, several records"): FILE is a journal written by 'kezek fold --journal'; --data
-reads the durable journal of a data directory, read-only (no lock: it works while 'kezek append'
-runs). The JSON prints every field, text as UTF-8, prev_sha256 as hex digits and raw_input as a
+docs/domain.md, "One input, several records"): FILE is a journal written by 'kezek fold --journal'
+('-' or a pipe: read as it comes); --data reads the durable journal of a data directory,
+read-only (no lock: it works while 'kezek append' runs). The JSON prints every field, text as UTF-8, prev_sha256 as hex digits and raw_input as a
 string (docs/architecture.md, "JSON").
 )";
 

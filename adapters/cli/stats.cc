@@ -39,7 +39,7 @@ Statistics of a journal per locality and queue (general, special) and for the wh
 
 options:
   --data DIR             a data directory or backup (read-only; works beside a writer)
-  --journal FILE         a journal file ('kezek fold --journal')
+  --journal FILE         a journal file ('kezek fold --journal'; '-' or a pipe: read as it comes)
   --as-of WHEN           only what happened before WHEN: a date YYYY-MM-DD (through the end of
                          that day, Kazakhstan time) or an instant YYYY-MM-DDTHH:MM:SSZ (UTC)
   --as-of-sequence N     only the journal's first N records

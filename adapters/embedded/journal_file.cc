@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/limits.h"
+
 namespace kezek::adapters {
 
 JournalFileWriter::~JournalFileWriter() {
@@ -50,7 +52,7 @@ bool JournalFileWriter::Close(std::string* error) {
 
 bool ReadJournalFile(const std::string& path, const std::function<void(std::span<const uint8_t>)>& record,
                      std::string* error) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path == "-" ? "/dev/stdin" : path, std::ios::binary);  // "-": standard input
   if (!in) {
     *error = fmt::format("{}: cannot open", path);
     return false;
@@ -66,6 +68,11 @@ bool ReadJournalFile(const std::string& path, const std::function<void(std::span
       return false;
     }
     const uint32_t size = uint32_t{frame[0]} | uint32_t{frame[1]} << 8 | uint32_t{frame[2]} << 16 | uint32_t{frame[3]} << 24;
+    if (size > limits::kRecordBytesMax) {  // no record is longer: damage (and no allocation of its size)
+      *error = fmt::format("{}: offset {}: a record of {} bytes (no journal record is over {} bytes): not a journal, or damaged",
+                           path, offset, size, limits::kRecordBytesMax);
+      return false;
+    }
     buffer.resize(size);
     in.read(reinterpret_cast<char*>(buffer.data()), size);
     if (static_cast<uint32_t>(in.gcount()) != size) {

@@ -25,8 +25,9 @@ class JournalFileWriter {
   std::string path_;
 };
 
-// Reads every record of a journal file in order. False with *error (offset, what) if the file
-// cannot be read or a frame is cut short.
+// Reads every record of a journal file in order ("-": standard input; a pipe is read as it
+// comes). False with *error (offset, what) if the file cannot be read, a frame is cut short or
+// says a record longer than any (limits::kRecordBytesMax).
 [[nodiscard]] bool ReadJournalFile(const std::string& path,
                                    const std::function<void(std::span<const uint8_t>)>& record,
                                    std::string* error);
