@@ -59,6 +59,8 @@ done
 "$kezek" explain 1 --data /tmp --lang en > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: explain --lang en"; exit 1; }
 "$kezek" explain 1 --data /nonexistent/dir > /dev/null 2>&1; [ $? -eq 1 ] || { echo "FAIL: explain missing data"; exit 1; }
 "$kezek" templates --instant abc > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: templates --instant abc"; exit 1; }
+"$kezek" stats --journal /dev/null --section queue > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: stats --section without --format csv"; exit 1; }
+"$kezek" stats --journal /dev/null --format json --section queue > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: stats --format json --section"; exit 1; }
 "$kezek" templates extra > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: templates with an argument"; exit 1; }
 # The catalogue's own texts, posted after the clock's first tick, are version 1 of the templates.
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT

@@ -16,6 +16,11 @@ constexpr const char* kBackupUsage = R"(usage: kezek backup --data DIR --to DEST
 Writes DEST (which must not exist): a RocksDB checkpoint of DIR's state and copies of its actions
 log and journal. DEST is a data directory: 'kezek status --data DEST' and 'kezek run --data DEST'
 work on it, and it can take DIR's place.
+
+DIR is opened as its writer opens it (it takes the lock: not beside a running 'append' or
+'serve'), so it is first made whole as an opening makes it: logged inputs its state does not
+reflect yet are folded ('catching up'), and a torn last record is cut (docs/architecture.md). The
+backup is of that directory.
 )";
 
 }  // namespace
@@ -31,8 +36,8 @@ int Backup(int argc, char** argv) {
   if (const auto s = runtime->Backup(args->options.at("--to")); !s.ok()) {
     return fmt::print(stderr, "kezek backup: {}\n", s.ToString()), 1;
   }
-  fmt::print("backup of {} written to {}: {} inputs, {} journal records, state hash {}\n", runtime->dir(),
-             args->options.at("--to"), runtime->actions().end(), runtime->journal().end(),
+  fmt::print("backup of {} written to {}: {} inputs, {} journal records, state hash {}\n", adapters::Printable(runtime->dir()),
+             adapters::Printable(args->options.at("--to")), runtime->actions().end(), runtime->journal().end(),
              projections::Hex(runtime->engine().StateHash()));
   return 0;
 }

@@ -39,7 +39,10 @@ int Journal(int argc, char** argv) {
   if (!args) return 2;
   if (args->help) return fmt::print("{}", kJournalUsage), 0;
   const bool from_data = args->options.contains("--data");
-  if (args->positional.size() != (from_data ? 0u : 1u)) return fmt::print(stderr, "{}", kJournalUsage), 2;
+  if (args->positional.size() != (from_data ? 0u : 1u)) {
+    return fmt::print(stderr, "kezek journal: {}\n{}",
+                      from_data ? "--data DIR reads its journal: no FILE beside it" : "one FILE (or --data DIR)", kJournalUsage), 2;
+  }
   events::Codec codec;
   events::JournalChain chain;
   std::string problem;

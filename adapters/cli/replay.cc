@@ -669,7 +669,7 @@ int CheckpointCommand(const Args& args) {
   CatchInterrupt(false);
   for (const std::string& note : report.notes) fmt::print(stderr, "kezek replay: {}\n", note);
   if (!s.ok()) return Fail(s);
-  fmt::print("{} checkpoints written, {} records folded from {}{}\n", report.written, report.folded,
+  fmt::print("{} checkpoint{} written, {} records folded from {}{}\n", report.written, report.written == 1 ? "" : "s", report.folded,
              report.started_at == 0 ? std::string("the journal's start") : fmt::format("the checkpoint at record {}", report.started_at),
              report.interrupted ? " (interrupted)" : "");
   return report.interrupted ? 130 : 0;

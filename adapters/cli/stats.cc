@@ -86,6 +86,10 @@ int Stats(int argc, char** argv) {
   if (section != "flows" && section != "queue" && section != "kindergartens") {
     return fmt::print(stderr, "kezek stats: --section is flows, queue or kindergartens, not '{}'\n", section), 2;
   }
+  if (args->options.contains("--section") && format != "csv" && !args->options.contains("--html")) {
+    return fmt::print(stderr, "kezek stats: --section chooses a CSV table: it goes with --format csv (text and JSON "
+                              "hold every section)\n"), 2;
+  }
   const bool html = args->options.contains("--html");
   if (html && RefusedInsideDataDir("stats", "--html", args->options.at("--html"), /*dash_is_stdout=*/false)) return 2;
   if (html && args->options.contains("--journal") && SameFile(args->options.at("--html"), args->options.at("--journal"))) {

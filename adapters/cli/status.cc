@@ -82,7 +82,7 @@ int StatusCommand(int argc, char** argv) {
   if (!s.ok()) return fmt::print(stderr, "kezek status: {}\n", s.ToString()), 1;
   const State& state = engine->state();
   fmt::print("data directory: {}\n{}\nstate:          {} applications, {} vouchers, engine time {}\nstate hash:     {}\n",
-             data, AsOfText(point), state.applications.size() - 1, state.vouchers.size() - 1,
+             adapters::Printable(data), AsOfText(point), state.applications.size() - 1, state.vouchers.size() - 1,
              IsoUtc(state.now), projections::Hex(engine->StateHash()));
   return 0;
 }
