@@ -292,6 +292,26 @@ ln -s /nonexistent/rebuilt dangling-out
 rc=0; "$K" replay rebuild --data D --out dangling-out > /dev/null 2> dangling-out.err || rc=$?
 [ "$rc" = 2 ] && grep -q "already exists" dangling-out.err && [ ! -e dangling-out.rebuilding ] || fail "exit $rc: $(cat dangling-out.err)"
 
+spec "cli: Ctrl-C at any point of replay rebuild leaves nothing (130) or the whole new directory (0): it died by the signal after the fold, NEWDIR.rebuilding left behind"
+"$K" sample --applications 8000 --output sigcity.jsonl 2> /dev/null && "$K" append --data sigcity --quiet sigcity.jsonl > /dev/null 2>&1 ||
+  fail "sigcity"
+python3 - "$K" <<'PY' || fail "an interrupted rebuild left something behind"
+import os, shutil, signal, subprocess, sys, time
+for delay in (0.02, 0.1, 0.25, 0.5, 0.8, 1.2):
+    p = subprocess.Popen([sys.argv[1], "replay", "rebuild", "--data", "sigcity", "--out", "sigout"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(delay)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate()
+    made, half = os.path.exists("sigout"), os.path.exists("sigout.rebuilding")
+    # Before the handler is set nothing has been made yet: the signal's own exit is then fine.
+    ok = (p.returncode in (130, -signal.SIGINT) and not made and not half) or (p.returncode == 0 and made and not half)
+    if not ok:
+        print(f"delay {delay}: exit {p.returncode}, sigout {made}, sigout.rebuilding {half}: {err.decode()[-300:]}")
+        sys.exit(1)
+    shutil.rmtree("sigout", ignore_errors=True)
+PY
+
 spec "cli: a directory as standard input is refused before a data directory is made (it was left behind)"
 rc=0; "$K" append --data fromdir --quiet < . 2> fromdir.err || rc=$?
 [ "$rc" = 1 ] && grep -q "standard input is a directory" fromdir.err && [ ! -e fromdir ] || fail "exit $rc: $(cat fromdir.err)"

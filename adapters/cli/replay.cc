@@ -58,8 +58,10 @@ The auditor's tools. DIR is a data directory ('kezek append', 'kezek serve') or 
             from that journal; then compares the new journal with DIR's byte for byte and the
             state hashes. DIR's state is read only for that comparison: one that does not load is
             no obstacle (docs/audit.md, "A damaged state"). Exit 0 when equal, 1 when they differ
-            or DIR's state cannot be compared (NEWDIR is kept: when its journal is equal, it is
-            the repair), 130 when interrupted (NEWDIR is removed). When DIR's actions log is the
+            or DIR's state does not load (NEWDIR is kept: when its journal is equal, it is the
+            repair); a state DIR has not brought up to its actions log yet (inputs logged, not yet
+            folded) is not compared, and said so. 130 when interrupted (Ctrl-C, at any point before
+            NEWDIR is whole: nothing is left, NEWDIR.rebuilding removed). When DIR's actions log is the
             damaged log (or with --inputs-from-journal), the inputs are recovered from DIR's journal
             instead, its hash chain checked as it is read: each record's action, or the refusal it
             keeps (docs/audit.md, "A damaged actions log").
@@ -426,7 +428,13 @@ int RebuildCommand(const Args& args) {
   adapters::Runtime::Options options;
   options.create = true;
   std::unique_ptr<adapters::Runtime> target;
-  if (const auto s = adapters::Runtime::Open(building, options, &target); !s.ok()) return Fail(s);
+  // Ctrl-C from here on stops the rebuild at its next step and removes what it made (the fold's
+  // chunks, below, are such steps).
+  CatchInterrupt(true);
+  if (const auto s = adapters::Runtime::Open(building, options, &target); !s.ok()) {
+    fs::remove_all(building, error);
+    return Fail(s);
+  }
   // Until the new directory is whole (its journal, state and read models), a file in it says it is
   // not: a directory a rebuild left half-made is refused by every opening, not a short copy that
   // verifies.
@@ -443,7 +451,6 @@ int RebuildCommand(const Args& args) {
     target.reset();
     fs::remove_all(building, error);
   };
-  CatchInterrupt(true);
   // The inputs copied (or recovered from the journal) and folded a chunk at a time, so that Ctrl-C
   // stops between chunks.
   constexpr uint64_t kChunk = 65'536;
@@ -533,8 +540,12 @@ int RebuildCommand(const Args& args) {
       not_recovered = logged > inputs ? logged - inputs : 0;
     }
   }
-  CatchInterrupt(false);
-  finished = true;
+  // Between the steps after the fold: an interruption removes what was made.
+  const auto stop_between = [&]() {
+    remove_unfinished();
+    return fmt::print(stderr, "kezek replay: interrupted after the fold; {} removed\n", adapters::Printable(out)), 130;
+  };
+  if (Interrupted().load()) return stop_between();
   // The read models from the new journal alone.
   std::unique_ptr<adapters::ProjectionStore> store;
   projections::ReadModels models;
@@ -546,6 +557,8 @@ int RebuildCommand(const Args& args) {
   Sha256 projections_hash{};
   uint64_t entries = 0;
   if (const auto s = store->ContentHash(&projections_hash, &entries); !s.ok()) return Fail(s);
+  if (Interrupted().load()) return store.reset(), stop_between();
+  finished = true;
   if (!fs::remove(unfinished, error) || error) {
     return Fail(adapters::Status::IoError(fmt::format("cannot remove {}: {}", unfinished.string(), error.message())));
   }
@@ -635,9 +648,14 @@ int RebuildCommand(const Args& args) {
     fmt::print("state: not compared (the source's state reflects {} inputs, the rebuild {})\n", logs.runtime->applied(),
                target->applied());
   }
-  // Whole: closed, and given its name.
+  // Whole: closed, and given its name (unless interrupted meanwhile: then nothing is left).
   store.reset();
   target.reset();
+  if (Interrupted().load()) {
+    fs::remove_all(building, error);
+    return fmt::print(stderr, "kezek replay: interrupted before {} was named; it was removed\n", adapters::Printable(out)), 130;
+  }
+  CatchInterrupt(false);
   if (fs::rename(building, out, error); error) {
     return Fail(adapters::Status::IoError(fmt::format("cannot rename {} to {}: {}", building, out, error.message())));
   }
