@@ -568,6 +568,8 @@ python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(200); b = f.read(1)
 rc=0; "$K" status --data badactions > /dev/null 2>&1 || rc=$?
 [ "$rc" != 0 ] || fail "the damaged actions log was not noticed"
 "$K" journal --data badactions > badactions.jsonl 2> badactions.err || fail "journal --data: $(cat badactions.err)"
+rc=0; "$K" stats --data badactions > /dev/null 2> badactions.err || rc=$?
+[ "$rc" = 1 ] && grep -q "recovers the inputs from the journal" badactions.err || fail "stats on a damaged actions log: exit $rc, no repair said: $(cat badactions.err)"
 [ "$(wc -l < badactions.jsonl)" = "$(wc -l < a.jsonl)" ] || fail "$(wc -l < badactions.jsonl) records printed"
 rc=0; "$K" replay verify --data badactions --json > badactions.json 2> /dev/null || rc=$?
 [ "$rc" = 1 ] && json_lines badactions.json && grep -q '^{"verified": false, "problem": ".*valid records follow' badactions.json ||

@@ -202,12 +202,16 @@ void SayRepair(const char* command, const std::string& data) {
              "NEWDIR' makes a whole data directory from the actions log alone, to take its place (docs/audit.md, "
              "\"A damaged state\"); when the actions log is the damaged one, the same rebuild recovers the inputs from "
              "the journal (\"A damaged actions log\")\n",
-             command, data);
+             command, adapters::Printable(data));
 }
 
 int OpenWholeLogs(const char* command, const std::string& data, LogsOfDir* logs) {
   const auto say = [command](const std::string& said) { fmt::print(stderr, "kezek {}: {}\n", command, said); };
-  if (const auto s = OpenLogsOf(data, say, logs); !s.ok()) return say(s.ToString()), 1;
+  if (const auto s = OpenLogsOf(data, say, logs); !s.ok()) {
+    say(s.ToString());
+    if (s.code() == adapters::Status::Code::kCorruption) SayRepair(command, data);
+    return 1;
+  }
   if (!logs->damaged) return 0;
   say(logs->open_problem);
   SayRepair(command, data);
