@@ -312,6 +312,18 @@ for delay in (0.02, 0.1, 0.25, 0.5, 0.8, 1.2):
     shutil.rmtree("sigout", ignore_errors=True)
 PY
 
+spec "cli: projections parses its options as every command does (a second --data was taken silently, --out beside verify was 'unknown action', --out inside a data directory was written)"
+for command in "projections rebuild --data nonexist --data sigcity --out pp" "projections verify --data sigcity --out x" \
+               "projections rebuild --data sigcity --out sigcity/pp" "projections rebuild --data sigcity extra"; do
+  rc=0; "$K" $command > /dev/null 2> proj.err || rc=$?
+  [ "$rc" = 2 ] && ! grep -q "unknown action" proj.err || fail "$command: exit $rc, $(cat proj.err)"
+done
+[ ! -e pp ] && [ ! -e sigcity/pp ] || fail "a store was made"
+rc=0; "$K" projections bogus --data sigcity > /dev/null 2> proj.err || rc=$?
+[ "$rc" = 2 ] && grep -q "unknown action 'bogus'" proj.err || fail "projections bogus: exit $rc"
+rc=0; "$K" projections verify --data sigcity.jsonl > /dev/null 2> proj.err || rc=$?
+[ "$rc" = 1 ] && grep -q "not a directory" proj.err || fail "projections verify --data FILE: exit $rc, $(cat proj.err)"
+
 spec "cli: a directory as standard input is refused before a data directory is made (it was left behind)"
 rc=0; "$K" append --data fromdir --quiet < . 2> fromdir.err || rc=$?
 [ "$rc" = 1 ] && grep -q "standard input is a directory" fromdir.err && [ ! -e fromdir ] || fail "exit $rc: $(cat fromdir.err)"

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "adapters/cli/commands.h"
+#include "adapters/cli/common.h"
 #include "adapters/embedded/projection_store.h"
 #include "adapters/embedded/checkpoints.h"
 #include "adapters/embedded/runtime.h"
@@ -73,15 +74,25 @@ int Verify(const std::string& data) {
   const std::string path = (fs::path(data) / "projections").string();
   std::error_code error;
   if (!fs::exists(fs::path(path) / "CURRENT", error)) {  // no RocksDB store there
-    if (!fs::is_directory(data, error)) {
+    if (!fs::exists(data, error)) {
       return fmt::print(stderr, "kezek projections verify: {}: no such data directory\n", adapters::Printable(data)), 1;
+    }
+    if (!fs::is_directory(data, error)) {
+      return fmt::print(stderr, "kezek projections verify: {}: not a directory (--data names a data directory)\n",
+                        adapters::Printable(data)), 1;
     }
     return fmt::print(stderr,
                       "kezek projections verify: {} holds no read-model store ({} was never served, or the store was "
                       "removed): `kezek projections rebuild --data {}` makes it from the journal\n",
                       adapters::Printable(data), adapters::Printable(data), adapters::Printable(data)), 1;
   }
-  if (const auto s = adapters::ProjectionStore::OpenReadOnly(path, &store); !s.ok()) return Fail(s);
+  if (const auto s = adapters::ProjectionStore::OpenReadOnly(path, &store); !s.ok()) {
+    // A store some files of which are gone: a rebuild killed while it made the store anew.
+    Fail(s);
+    return fmt::print(stderr, "kezek projections: the store does not open (a 'kezek projections rebuild' killed while it "
+                              "made it leaves it so): 'kezek projections rebuild --data {}' makes it\n",
+                      adapters::Printable(data)), 1;
+  }
   // The store first, then the journal (which only grows): it holds every record the store reflects.
   projections::ReadModels stored;
   Sha256 head{};
@@ -89,6 +100,10 @@ int Verify(const std::string& data) {
   Sha256 stored_hash{};
   uint64_t stored_entries = 0;
   if (const auto s = store->ContentHash(&stored_hash, &stored_entries); !s.ok()) return Fail(s);
+  if (stored_entries == 0) {  // wiped by a rebuild that stopped before its first write
+    return fmt::print("empty: the store holds no entries (a 'kezek projections rebuild' that stopped before its first "
+                      "write leaves it so): 'kezek projections rebuild --data {}' makes it\n", adapters::Printable(data)), 1;
+  }
   std::unique_ptr<adapters::SegmentLog> actions, journal;
   if (const auto s = adapters::OpenLogs(data, &actions, &journal); !s.ok()) return Fail(s);
   const uint64_t upto = stored.next_sequence();
@@ -124,20 +139,23 @@ int Projections(int argc, char** argv) {
   if (argc < 3) return fmt::print(stderr, "{}", kProjectionsUsage), 2;
   const std::string action = argv[2];
   if (action == "--help" || action == "-h") return fmt::print("{}", kProjectionsUsage), 0;
-  std::string data, out;
-  for (int i = 3; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") return fmt::print("{}", kProjectionsUsage), 0;
-    if ((arg == "--data" || arg == "--out") && i + 1 < argc && argv[i + 1][0] != '\0') {
-      (arg == "--data" ? data : out) = argv[++i];
-      continue;
-    }
-    return fmt::print(stderr, "kezek projections: unknown or incomplete option '{}'\n{}", arg, kProjectionsUsage), 2;
+  if (action != "rebuild" && action != "verify") {
+    return fmt::print(stderr, "kezek projections: unknown action '{}' (rebuild, verify)\n{}", adapters::Printable(action),
+                      kProjectionsUsage), 2;
   }
-  if (data.empty()) return fmt::print(stderr, "kezek projections: --data is required\n{}", kProjectionsUsage), 2;
-  if (action == "rebuild") return Rebuild(data, out);
-  if (action == "verify" && out.empty()) return Verify(data);
-  return fmt::print(stderr, "kezek projections: unknown action '{}'\n{}", action, kProjectionsUsage), 2;
+  const auto args = Parse(argc, argv, 3, {"--data", "--out"}, {});
+  if (!args) return 2;
+  if (args->help) return fmt::print("{}", kProjectionsUsage), 0;
+  if (!NoArguments(*args, "projections")) return 2;
+  if (!args->options.contains("--data")) return fmt::print(stderr, "kezek projections: --data is required\n{}", kProjectionsUsage), 2;
+  const std::string data = args->options.at("--data");
+  const std::string out = args->options.contains("--out") ? args->options.at("--out") : "";
+  if (action == "verify") {
+    if (!out.empty()) return fmt::print(stderr, "kezek projections: --out goes with rebuild, not verify\n"), 2;
+    return Verify(data);
+  }
+  if (!out.empty() && RefusedInsideDataDir("projections", "--out", out, /*dash_is_stdout=*/false)) return 2;
+  return Rebuild(data, out);
 }
 
 }  // namespace kezek::cli
