@@ -30,7 +30,7 @@ entered ahead (a priority category, the general line, a return from the stop-lis
 original filing time) and who ahead left and why (a voucher issued, a withdrawal, school age), or
 a change of the priority policy. The causes of each change add up to the change (docs/audit.md,
 "Explain"). For the family the causes are anonymised:
-  2025-03-05 11:00  Место в очереди: 12 → 9 (−3): −2 выданных ваучера, −1 отзыв
+  2025-03-05T06:00:00Z  Место в очереди: 12 → 9 (−3): −2 выданных ваучера, −1 отзыв
 
 options:
   --data DIR     a data directory or backup (read-only; works beside a running server)

@@ -82,6 +82,10 @@ Status CheckMarker(const std::string& dir, bool read_only, bool write) {
   std::error_code error;
   const fs::path marker = fs::path(dir) / "KEZEK";
   if (fs::exists(marker, error)) {
+    if (!fs::is_regular_file(marker, error)) {
+      return Status::InvalidArgument(fmt::format("{}: not a file (a data directory's KEZEK marker is one): no data directory",
+                                                 marker.string()));
+    }
     if (!read_only && !write) return Status::Ok();  // read under the lock (a maker may be writing it)
     std::ifstream in(marker);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
