@@ -418,3 +418,18 @@ TEST_CASE("runtime: a journal altered behind the state's back is found when the 
 }
 
 }  // namespace kezek::test
+
+TEST_CASE("runtime: Printable escapes control characters, C1 controls, directional marks and bytes that are not UTF-8, and keeps UTF-8 text") {
+  using kezek::adapters::Printable;
+  CHECK(Printable("Алматы/data-1") == "Алматы/data-1");
+  CHECK(Printable("a\x1b[2Jb") == "a\\x1b[2Jb");
+  CHECK(Printable("a\nb") == "a\\x0ab");
+  CHECK(Printable("a\nb", /*keep_newlines=*/true) == "a\nb");
+  CHECK(Printable("\xc2\x9b" "31m") == "\\xc2\\x9b31m");           // U+009B, an 8-bit CSI
+  CHECK(Printable("a\xe2\x80\xae" "b") == "a\\xe2\\x80\\xaeb");    // U+202E, right-to-left override
+  CHECK(Printable("\xff\xfe") == "\\xff\\xfe");                    // not UTF-8
+  CHECK(Printable("\xd0") == "\\xd0");                              // a sequence cut short
+  CHECK(Printable("\xc0\xaf") == "\\xc0\\xaf");                    // an overlong '/'
+  CHECK(Printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");           // a surrogate
+  CHECK(Printable("\xf0\x9f\x98\x80") == "\xf0\x9f\x98\x80");      // U+1F600 stays
+}
