@@ -305,6 +305,11 @@ class InputsAhead {
 
   // Input `index`, or nullptr with *error when it cannot be read.
   const std::vector<uint8_t>* Take(uint64_t index, std::string* error) {
+    if (index > 0) {  // the input before is done with: its bytes no longer count, a large one's room goes
+      Slot& done = slots_[(index - 1) % kRing];
+      bytes_.fetch_sub(done.bytes.size(), std::memory_order_relaxed);
+      if (done.bytes.capacity() > kSlotKeepBytes) done.bytes = std::vector<uint8_t>();
+    }
     released_.store(index, std::memory_order_release);  // the inputs before it are done with
     if (index % kBatch == 0) released_.notify_one();     // a waiting reader wakes once a batch (a wake is a syscall)
     if (index + events::kPrefetchAhead < source_.inputs) Prefetch(index + events::kPrefetchAhead);
@@ -321,11 +326,14 @@ class InputsAhead {
   }
 
  private:
-  // The ring, and how often each side wakes the other: a side that waits is woken when the
-  // other has moved a batch on (or the reader ends), never later than it needs to be (a full ring
-  // holds inputs for the fold; the fold waits only on a reader that is still reading).
+  // The ring (kRing inputs, kBytesMax bytes), and how often each side wakes the other: once it
+  // has moved a batch on, when it ends, and whenever it is about to wait itself (so neither
+  // waits on the other's batch).
   static constexpr size_t kRing = 4096;
   static constexpr uint64_t kBatch = 512;
+  static constexpr uint64_t kBytesMax = uint64_t{16} << 20;  // read ahead, at most (inputs of up to 256 KiB)
+  static constexpr size_t kSlotKeepBytes = 4096;  // a slot keeps no more capacity than this (most inputs are ~200 bytes)
+  static_assert(kBatch < kRing - events::kPrefetchAhead);
   static constexpr uint64_t kFinished = uint64_t{1} << 63;  // in read_: the reader reads no more
   static constexpr uint64_t kStopped = ~uint64_t{0} >> 1;   // in released_: the fold is done
   struct Slot {
@@ -336,14 +344,19 @@ class InputsAhead {
   // The reader's thread: each input into its slot once the fold has taken the one kRing before.
   void Read() {
     for (uint64_t index = 0; index < source_.inputs; ++index) {
-      for (uint64_t released = released_.load(std::memory_order_acquire); index - released >= kRing && released != kStopped;
+      // Room: a free slot, and the bytes read ahead under kBytesMax. Before waiting, what was read
+      // is made known (the fold may be waiting for it).
+      for (uint64_t released = released_.load(std::memory_order_acquire);
+           released != kStopped && (index - released >= kRing || bytes_.load(std::memory_order_relaxed) >= kBytesMax);
            released = released_.load(std::memory_order_acquire)) {
+        read_.notify_one();
         released_.wait(released, std::memory_order_acquire);
       }
       if (stop_.load(std::memory_order_relaxed)) break;
       Slot& slot = slots_[index % kRing];
       slot.error.clear();
       slot.read = source_.input(index, &slot.bytes, &slot.error);
+      bytes_.fetch_add(slot.bytes.size(), std::memory_order_relaxed);
       read_.store(index + 1, std::memory_order_release);
       if ((index + 1) % kBatch == 0) read_.notify_one();
       if (!slot.read) break;
@@ -356,6 +369,7 @@ class InputsAhead {
     for (uint64_t read = read_.load(std::memory_order_acquire);; read = read_.load(std::memory_order_acquire)) {
       if ((read & ~kFinished) > index) return true;
       if ((read & kFinished) != 0) return false;
+      released_.notify_one();  // a reader waiting for room sees what was taken before this waits
       read_.wait(read, std::memory_order_acquire);
     }
   }
@@ -368,6 +382,7 @@ class InputsAhead {
   std::array<Slot, kRing> slots_;
   std::atomic<uint64_t> read_{0};      // inputs whose slot is filled, | kFinished once the reader ends
   std::atomic<uint64_t> released_{0};  // inputs the fold is done with (kStopped: all)
+  std::atomic<uint64_t> bytes_{0};     // the bytes of the inputs read and not yet done with
   std::atomic<bool> stop_{false};
   std::thread reader_;  // last: started once the members above exist
 };

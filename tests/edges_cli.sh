@@ -181,7 +181,7 @@ spec "cli: backup and replay rebuild: a destination inside the data directory is
 before=$(find cut/actions cut/journal -type f | sort | xargs md5sum)
 for inside in cut/journal/bk cut/inside; do
   rc=0; "$K" backup --data cut --to "$inside" > /dev/null 2> bk.err || rc=$?
-  [ "$rc" = 1 ] && grep -q "is inside the data directory" bk.err && [ ! -e "$inside" ] || fail "$inside: exit $rc, $(cat bk.err)"
+  [ "$rc" = 2 ] && grep -q "is inside the data directory" bk.err && [ ! -e "$inside" ] || fail "$inside: exit $rc, $(cat bk.err)"
   rc=0; "$K" replay rebuild --data cut --out "$inside" > /dev/null 2> bk.err || rc=$?
   [ "$rc" = 2 ] && grep -q "is inside the data directory" bk.err && [ ! -e "$inside" ] || fail "rebuild $inside: exit $rc, $(cat bk.err)"
 done
@@ -572,6 +572,15 @@ rc=0; "$K" append --data fromseg --quiet "$segment" > /dev/null 2> seg.err || rc
 [ "$rc" = 2 ] && grep -q "is a segment of a data directory's log" seg.err && [ ! -e fromseg ] || fail "append SEGMENT: exit $rc, $(cat seg.err)"
 rc=0; "$K" fold own.kzj > /dev/null 2> seg.err || rc=$?
 [ "$rc" = 2 ] && grep -q "it is a journal file" seg.err || fail "fold JOURNAL-FILE: exit $rc, $(cat seg.err)"
+for command in "replay rebuild --data D --out madewhole/rb" "backup --data D --to madewhole/bk"; do
+  rc=0; "$K" $command > /dev/null 2> nested.err || rc=$?
+  [ "$rc" = 2 ] && grep -q "is inside the data directory" nested.err || fail "$command: exit $rc, $(cat nested.err)"
+done
+[ ! -e madewhole/rb ] && [ ! -e madewhole/rb.rebuilding ] && [ ! -e madewhole/bk ] || fail "a data directory was made inside another"
+# "-" is standard input, whatever a file named "-" in the working directory holds.
+mkdir dashdir && cp "$segment" dashdir/-
+(cd dashdir && "$K" journal - < ../own.kzj > ../dash.jsonl 2> ../dash.err) || fail "journal - beside a file named -: $(cat dash.err)"
+cmp -s dash.jsonl own-file.jsonl || fail "journal - read something else"
 
 spec "cli: journal --data reads the journal of a directory whose actions log is damaged (the verbatim actions are there)"
 "$K" append --data badactions --quiet a.jsonl > /dev/null 2>&1

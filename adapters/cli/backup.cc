@@ -31,6 +31,7 @@ int Backup(int argc, char** argv) {
   if (!NoArguments(*args, "backup")) return 2;
   if (args->help) return fmt::print("{}", kBackupUsage), 0;
   if (!args->options.contains("--to")) return fmt::print(stderr, "kezek backup: --to DEST is required\n"), 2;
+  if (RefusedNewDataDirInside("backup", "--to", args->options.at("--to"))) return 2;
   std::unique_ptr<adapters::Runtime> runtime;
   if (const int rc = OpenData(*args, "backup", false, &runtime); rc != 0) return rc;
   if (const auto s = runtime->Backup(args->options.at("--to")); !s.ok()) {

@@ -277,7 +277,7 @@ int OpenData(const Args& args, const char* command, bool create, std::unique_ptr
   if (!options) return 2;
   options->create = create;
   options->write_behind = write_behind;
-  if (create && RefusedNewDataDirInside(command, args.options.at("--data"))) return 2;
+  if (create && RefusedNewDataDirInside(command, "--data", args.options.at("--data"))) return 2;
   if (const auto s = adapters::Runtime::Open(args.options.at("--data"), *options, runtime); !s.ok()) {
     return OpenFailed(command, args.options.at("--data"), s);
   }
@@ -424,13 +424,13 @@ bool SameFile(const std::string& a, const std::string& b) {
   return std::filesystem::weakly_canonical(a, error) == std::filesystem::weakly_canonical(b, error);
 }
 
-bool RefusedNewDataDirInside(std::string_view command, const std::string& data) {
+bool RefusedNewDataDirInside(std::string_view command, std::string_view what, const std::string& data) {
   std::error_code error;
   if (std::filesystem::is_regular_file(std::filesystem::path(data) / "KEZEK", error)) return false;  // one already
   const std::string holder = DataDirHolding((std::filesystem::path(data) / "KEZEK").string());
   if (holder.empty()) return false;
-  fmt::print(stderr, "kezek {}: --data {} is inside the data directory {}: a data directory is not made inside another\n",
-             command, adapters::Printable(data), adapters::Printable(holder));
+  fmt::print(stderr, "kezek {}: {} {} is inside the data directory {}: a data directory is not made inside another\n",
+             command, what, adapters::Printable(data), adapters::Printable(holder));
   return true;
 }
 
@@ -452,7 +452,7 @@ bool RefusedInsideDataDir(std::string_view command, std::string_view what, const
 
 std::string ActionsInputMistake(const std::string& path) {
   std::error_code error;
-  if (!std::filesystem::is_regular_file(path, error)) return "";  // "-", a pipe: read as it comes
+  if (path == "-" || !std::filesystem::is_regular_file(path, error)) return "";  // standard input, a pipe: read as it comes
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) return "";
   unsigned char head[12] = {0};
@@ -475,8 +475,8 @@ std::string JournalFileMistake(const std::string& path) {
                ? "it is a data directory: '--data DIR' reads a data directory's journal"
                : "it is a directory, not a journal file";
   }
-  // A pipe or a terminal is not looked into: what was read of it would be lost to the reader.
-  if (!std::filesystem::is_regular_file(path, error)) return "";
+  // Standard input, a pipe or a terminal is not looked into: what was read of it would be lost.
+  if (path == "-" || !std::filesystem::is_regular_file(path, error)) return "";
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) return "";
   unsigned char head[12] = {0};  // a journal file: u32 length, then the record (identifier at 4)

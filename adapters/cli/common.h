@@ -93,10 +93,10 @@ std::string ActionsInputMistake(const std::string& path);
 // The Kezek data directory (a KEZEK marker) that holds `output` (a file to be written), or "" when
 // none does: a command's output there could overwrite a live segment or the state's files.
 std::string DataDirHolding(const std::string& output);
-// Refuses to make a new data directory `data` inside another (DIR/sub, DIR/state/x: its files
+// Refuses to make a new data directory `data` (given as option `what`) inside another (DIR/sub, DIR/state/x: its files
 // and a directory of its own would be mistaken for each other): prints why and returns true.
 // False when `data` may be opened (a data directory already, or inside none).
-bool RefusedNewDataDirInside(std::string_view command, const std::string& data);
+bool RefusedNewDataDirInside(std::string_view command, std::string_view what, const std::string& data);
 // Refuses an output file inside a data directory (or a path that is one): prints "kezek COMMAND:
 // WHAT PATH is inside the data directory DIR: …" (or "… is a data directory") and returns true;
 // false when `output` may be written ("-" is standard output where `dash_is_stdout`).

@@ -88,9 +88,10 @@ int Verify(const std::string& data) {
   }
   if (const auto s = adapters::ProjectionStore::OpenReadOnly(path, &store); !s.ok()) {
     // A store some files of which are gone: a rebuild killed while it made the store anew.
-    Fail(s);
-    return fmt::print(stderr, "kezek projections: the store does not open (a 'kezek projections rebuild' killed while it "
-                              "made it leaves it so): 'kezek projections rebuild --data {}' makes it\n",
+    fmt::print(stderr, "kezek projections verify: {}\n", s.ToString());
+    return fmt::print(stderr, "kezek projections verify: the store does not open (a 'kezek projections rebuild' killed "
+                              "while it made it leaves it so, among other causes): 'kezek projections rebuild --data {}' "
+                              "makes it anew\n",
                       adapters::Printable(data)), 1;
   }
   // The store first, then the journal (which only grows): it holds every record the store reflects.

@@ -383,6 +383,7 @@ int RebuildCommand(const Args& args) {
   // so a state that does not load (what a rebuild repairs) does not stop it.
   const std::string data = args.options.at("--data");
   if (const auto s = adapters::CheckOutside(data, out); !s.ok()) return fmt::print(stderr, "kezek replay: {}\n", s.ToString()), 2;
+  if (RefusedNewDataDirInside("replay", "--out", out)) return 2;
   LogsOfDir logs;
   // A journal damaged beyond a torn tail (a changed byte inside it) does not stop a rebuild either:
   // the actions log is opened alone, and the journal is not compared. Nor does a damaged actions
@@ -431,10 +432,8 @@ int RebuildCommand(const Args& args) {
   // Ctrl-C from here on stops the rebuild at its next step and removes what it made (the fold's
   // chunks, below, are such steps).
   CatchInterrupt(true);
-  if (const auto s = adapters::Runtime::Open(building, options, &target); !s.ok()) {
-    fs::remove_all(building, error);
-    return Fail(s);
-  }
+  // A failed opening removes what it created itself (and nothing another rebuild made).
+  if (const auto s = adapters::Runtime::Open(building, options, &target); !s.ok()) return Fail(s);
   // Until the new directory is whole (its journal, state and read models), a file in it says it is
   // not: a directory a rebuild left half-made is refused by every opening, not a short copy that
   // verifies.
@@ -651,11 +650,13 @@ int RebuildCommand(const Args& args) {
   // Whole: closed, and given its name (unless interrupted meanwhile: then nothing is left).
   store.reset();
   target.reset();
+  // The handler stays to the end: a Ctrl-C from here on is too late to stop anything (the
+  // rebuild is whole) and is not let kill the process either (its report would be lost, its exit
+  // status say 130 beside a whole NEWDIR).
   if (Interrupted().load()) {
     fs::remove_all(building, error);
     return fmt::print(stderr, "kezek replay: interrupted before {} was named; it was removed\n", adapters::Printable(out)), 130;
   }
-  CatchInterrupt(false);
   if (fs::rename(building, out, error); error) {
     return Fail(adapters::Status::IoError(fmt::format("cannot rename {} to {}: {}", building, out, error.message())));
   }

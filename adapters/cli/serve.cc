@@ -250,7 +250,7 @@ int Serve(int argc, char** argv) {
     adapters::Runtime::Options runtime_options;
     runtime_options.create = true;
     runtime_options.say = options.say;
-    if (RefusedNewDataDirInside("serve", data)) return 2;
+    if (RefusedNewDataDirInside("serve", "--data", data)) return 2;
     if (const adapters::Status s = adapters::Runtime::Open(data, runtime_options, &runtime); !s.ok()) {
       return OpenFailed("serve", data, s);
     }

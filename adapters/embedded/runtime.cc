@@ -403,6 +403,10 @@ Status Runtime::SettledUnlessBehind(Status folded) {
 
 Status CheckDataDirectory(const std::string& dir) {
   std::error_code error;
+  if (const fs::path marker = fs::path(dir) / "KEZEK"; fs::exists(marker, error) && !fs::is_regular_file(marker, error)) {
+    return Status::InvalidArgument(fmt::format("{}: not a file (a data directory's KEZEK marker is one): no data directory",
+                                               marker.string()));
+  }
   if (!fs::is_regular_file(fs::path(dir) / "KEZEK", error)) {
     return Status::NotFound(fmt::format("{}: no Kezek data directory (no KEZEK marker)", dir));
   }
