@@ -305,9 +305,8 @@ class InputsAhead {
 
   // Input `index`, or nullptr with *error when it cannot be read.
   const std::vector<uint8_t>* Take(uint64_t index, std::string* error) {
-    if (index > 0) {  // the input before is done with: its bytes no longer count, a large one's room goes
+    if (index > 0) {  // the input before is done with: a large one's room goes
       Slot& done = slots_[(index - 1) % kRing];
-      bytes_.fetch_sub(done.bytes.size(), std::memory_order_relaxed);
       if (done.bytes.capacity() > kSlotKeepBytes) done.bytes = std::vector<uint8_t>();
     }
     released_.store(index, std::memory_order_release);  // the inputs before it are done with
@@ -327,8 +326,11 @@ class InputsAhead {
 
  private:
   // The ring (kRing inputs, kBytesMax bytes), and how often each side wakes the other: once it
-  // has moved a batch on, when it ends, and whenever it is about to wait itself (so neither
-  // waits on the other's batch).
+  // has moved a batch on, when it ends, and whenever it is about to wait itself (a wait returns
+  // only on a wake: a side that waits on a value the other has since changed without one would
+  // wait for ever; so each, before it waits, wakes the other). The fold waits only for an input
+  // at most kPrefetchAhead after the one it takes, which the reader reads whatever the bytes
+  // ahead: both never wait at once.
   static constexpr size_t kRing = 4096;
   static constexpr uint64_t kBatch = 512;
   static constexpr uint64_t kBytesMax = uint64_t{16} << 20;  // read ahead, at most (inputs of up to 256 KiB)
@@ -343,20 +345,28 @@ class InputsAhead {
   };
   // The reader's thread: each input into its slot once the fold has taken the one kRing before.
   void Read() {
+    uint64_t done = 0, ahead = 0;  // inputs the fold is known to be done with; the bytes of those after
     for (uint64_t index = 0; index < source_.inputs; ++index) {
-      // Room: a free slot, and the bytes read ahead under kBytesMax. Before waiting, what was read
-      // is made known (the fold may be waiting for it).
-      for (uint64_t released = released_.load(std::memory_order_acquire);
-           released != kStopped && (index - released >= kRing || bytes_.load(std::memory_order_relaxed) >= kBytesMax);
+      // Room: a free slot, and the bytes read ahead (the inputs not yet done with: counted here,
+      // from sizes_, which only this thread touches) under kBytesMax.
+      const auto room = [&](uint64_t released) {
+        for (; done < released && done < index; ++done) ahead -= sizes_[done % kRing];
+        // The inputs the fold may wait for (up to kPrefetchAhead after the one it takes) are read
+        // whatever their bytes: the fold never waits on a reader held by the bytes.
+        return released == kStopped ||
+               (index - released < kRing && (ahead < kBytesMax || index <= released + events::kPrefetchAhead));
+      };
+      for (uint64_t released = released_.load(std::memory_order_acquire); !room(released);
            released = released_.load(std::memory_order_acquire)) {
-        read_.notify_one();
+        read_.notify_one();  // the fold may be waiting on what it last saw of read_
         released_.wait(released, std::memory_order_acquire);
       }
       if (stop_.load(std::memory_order_relaxed)) break;
       Slot& slot = slots_[index % kRing];
       slot.error.clear();
       slot.read = source_.input(index, &slot.bytes, &slot.error);
-      bytes_.fetch_add(slot.bytes.size(), std::memory_order_relaxed);
+      sizes_[index % kRing] = static_cast<uint32_t>(slot.bytes.size());
+      ahead += slot.bytes.size();
       read_.store(index + 1, std::memory_order_release);
       if ((index + 1) % kBatch == 0) read_.notify_one();
       if (!slot.read) break;
@@ -369,7 +379,7 @@ class InputsAhead {
     for (uint64_t read = read_.load(std::memory_order_acquire);; read = read_.load(std::memory_order_acquire)) {
       if ((read & ~kFinished) > index) return true;
       if ((read & kFinished) != 0) return false;
-      released_.notify_one();  // a reader waiting for room sees what was taken before this waits
+      released_.notify_one();  // a reader waiting for room (bytes, not slots) sees what was taken before this waits
       read_.wait(read, std::memory_order_acquire);
     }
   }
@@ -380,10 +390,11 @@ class InputsAhead {
   const VerifySource& source_;
   const Engine& engine_;
   std::array<Slot, kRing> slots_;
-  std::atomic<uint64_t> read_{0};      // inputs whose slot is filled, | kFinished once the reader ends
-  std::atomic<uint64_t> released_{0};  // inputs the fold is done with (kStopped: all)
-  std::atomic<uint64_t> bytes_{0};     // the bytes of the inputs read and not yet done with
-  std::atomic<bool> stop_{false};
+  std::array<uint32_t, kRing> sizes_{};  // the reader's: each slot's size when it was filled
+  // Each side writes its own line: read_ the reader, released_ the fold.
+  alignas(64) std::atomic<uint64_t> read_{0};      // inputs whose slot is filled, | kFinished once the reader ends
+  alignas(64) std::atomic<uint64_t> released_{0};  // inputs the fold is done with (kStopped: all)
+  alignas(64) std::atomic<bool> stop_{false};
   std::thread reader_;  // last: started once the members above exist
 };
 

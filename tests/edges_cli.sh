@@ -324,6 +324,13 @@ rc=0; "$K" projections bogus --data sigcity > /dev/null 2> proj.err || rc=$?
 rc=0; "$K" projections verify --data sigcity.jsonl > /dev/null 2> proj.err || rc=$?
 [ "$rc" = 1 ] && grep -q "not a directory" proj.err || fail "projections verify --data FILE: exit $rc, $(cat proj.err)"
 
+spec "cli: replay verify of an actions log of large inputs (more bytes than it reads ahead) verifies, and does not hang (a read-ahead held by its bytes waited on a fold waiting for it)"
+python3 -c 'import sys; sys.stdout.write(("x" * 250000 + "\n") * 100)' > large.jsonl
+"$K" append --data large --quiet large.jsonl > /dev/null 2>&1 || fail "append large"
+rc=0; timeout 120 "$K" replay verify --data large > large.out 2>&1 || rc=$?
+[ "$rc" = 0 ] && grep -q "^verified" large.out || fail "verify of large inputs: exit $rc, $(tail -3 large.out)"
+rm -rf large large.jsonl
+
 spec "cli: a directory as standard input is refused before a data directory is made (it was left behind)"
 rc=0; "$K" append --data fromdir --quiet < . 2> fromdir.err || rc=$?
 [ "$rc" = 1 ] && grep -q "standard input is a directory" fromdir.err && [ ! -e fromdir ] || fail "exit $rc: $(cat fromdir.err)"
