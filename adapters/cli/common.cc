@@ -450,14 +450,25 @@ bool RefusedInsideDataDir(std::string_view command, std::string_view what, const
   return true;
 }
 
-std::string ActionsInputMistake(const std::string& path) {
+namespace {
+
+// The first bytes of `path` into `head` (how many were read): none for standard input, a pipe or a
+// terminal (what was read of it would be lost to its reader), nor for a file that does not open.
+size_t FileHead(const std::string& path, unsigned char (&head)[12]) {
   std::error_code error;
-  if (path == "-" || !std::filesystem::is_regular_file(path, error)) return "";  // standard input, a pipe: read as it comes
+  if (path == "-" || !std::filesystem::is_regular_file(path, error)) return 0;
   std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return "";
-  unsigned char head[12] = {0};
+  if (file == nullptr) return 0;
   const size_t n = std::fread(head, 1, sizeof head, file);
   std::fclose(file);
+  return n;
+}
+
+}  // namespace
+
+std::string ActionsInputMistake(const std::string& path) {
+  unsigned char head[12] = {0};
+  const size_t n = FileHead(path, head);
   if (n >= 4 && std::memcmp(head, "KZLG", 4) == 0) {
     return "it is a segment of a data directory's log (actions/ or journal/), not JSON lines of actions: 'kezek "
            "journal --data DIR' prints a data directory's journal";
@@ -475,13 +486,8 @@ std::string JournalFileMistake(const std::string& path) {
                ? "it is a data directory: '--data DIR' reads a data directory's journal"
                : "it is a directory, not a journal file";
   }
-  // Standard input, a pipe or a terminal is not looked into: what was read of it would be lost.
-  if (path == "-" || !std::filesystem::is_regular_file(path, error)) return "";
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return "";
   unsigned char head[12] = {0};  // a journal file: u32 length, then the record (identifier at 4)
-  const size_t n = std::fread(head, 1, sizeof head, file);
-  std::fclose(file);
+  const size_t n = FileHead(path, head);
   if (n >= 4 && std::memcmp(head, "KZLG", 4) == 0) {
     return "it is a segment of a data directory's log (actions/ or journal/): 'kezek journal --data DIR' reads a "
            "data directory's journal";

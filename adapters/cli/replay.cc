@@ -460,10 +460,14 @@ int RebuildCommand(const Args& args) {
     adapters::Status s = target->actions_log().Sync();
     return s.ok() ? target->CatchUp({}) : s;
   };
+  // Ctrl-C, at any step before the name is given: what was made goes (`when` says where it stopped).
+  const auto abandon = [&](const std::string& when) {
+    target.reset();
+    fs::remove_all(building, error);
+    return fmt::print(stderr, "kezek replay: interrupted {}; {} removed\n", when, adapters::Printable(out)), 130;
+  };
   const auto interrupted = [&](uint64_t done, uint64_t of, const char* what) {
-    remove_unfinished();
-    return fmt::print(stderr, "kezek replay: interrupted after {} of {} {}; {} removed\n", done, of, what,
-                      adapters::Printable(out)), 130;
+    return abandon(fmt::format("after {} of {} {}", done, of, what));
   };
   if (!from_journal) {
     adapters::SegmentLog& source_actions = logs.actions_log();
@@ -539,12 +543,7 @@ int RebuildCommand(const Args& args) {
       not_recovered = logged > inputs ? logged - inputs : 0;
     }
   }
-  // Between the steps after the fold: an interruption removes what was made.
-  const auto stop_between = [&]() {
-    remove_unfinished();
-    return fmt::print(stderr, "kezek replay: interrupted after the fold; {} removed\n", adapters::Printable(out)), 130;
-  };
-  if (Interrupted().load()) return stop_between();
+  if (Interrupted().load()) return abandon("after the fold");
   // The read models from the new journal alone.
   std::unique_ptr<adapters::ProjectionStore> store;
   projections::ReadModels models;
@@ -556,7 +555,7 @@ int RebuildCommand(const Args& args) {
   Sha256 projections_hash{};
   uint64_t entries = 0;
   if (const auto s = store->ContentHash(&projections_hash, &entries); !s.ok()) return Fail(s);
-  if (Interrupted().load()) return store.reset(), stop_between();
+  if (Interrupted().load()) return store.reset(), abandon("after the fold");
   finished = true;
   if (!fs::remove(unfinished, error) || error) {
     return Fail(adapters::Status::IoError(fmt::format("cannot remove {}: {}", unfinished.string(), error.message())));
@@ -622,7 +621,7 @@ int RebuildCommand(const Args& args) {
                    : fmt::format(" (and {} more for inputs the source had not folded yet)", target->journal().end() - records));
   } else if (differing > 0) {
     fmt::print("journal: DIFFERS from the source's at {} of {} records, first at record {} ('kezek replay verify --data {}' "
-               "names what)\n", differing, records, first_differing, args.options.at("--data"));
+               "names what)\n", differing, records, first_differing, adapters::Printable(data));
   } else {
     fmt::print("journal: the source holds {} records, the rebuild {}: the source's journal runs past its actions{}\n",
                source_records, target->journal().end(),
@@ -639,7 +638,7 @@ int RebuildCommand(const Args& args) {
     } else if (journal_equal) {
       fmt::print(stderr, "kezek replay: {} is a whole data directory made from the actions log alone, its journal equal "
                          "to the source's: to recover, stop whatever writes {} and put {} in its place\n",
-                 out, data, out);
+                 adapters::Printable(out), adapters::Printable(data), adapters::Printable(out));
     }
   } else if (state_comparable) {
     fmt::print("state: {}\n", state_equal ? "equal to the source's (state hash)" : "DIFFERS from the source's state hash");
@@ -653,10 +652,7 @@ int RebuildCommand(const Args& args) {
   // The handler stays to the end: a Ctrl-C from here on is too late to stop anything (the
   // rebuild is whole) and is not let kill the process either (its report would be lost, its exit
   // status say 130 beside a whole NEWDIR).
-  if (Interrupted().load()) {
-    fs::remove_all(building, error);
-    return fmt::print(stderr, "kezek replay: interrupted before {} was named; it was removed\n", adapters::Printable(out)), 130;
-  }
+  if (Interrupted().load()) return abandon("before it was named");
   if (fs::rename(building, out, error); error) {
     return Fail(adapters::Status::IoError(fmt::format("cannot rename {} to {}: {}", building, out, error.message())));
   }

@@ -78,14 +78,19 @@ bool OnlyLockAndMarker(const std::string& dir) {
   return !error;
 }
 
+// An existing marker that is not a file (a directory made by hand): no data directory, said so.
+Status MarkerIsAFile(const fs::path& marker) {
+  std::error_code error;
+  if (fs::is_regular_file(marker, error)) return Status::Ok();
+  return Status::InvalidArgument(fmt::format("{}: not a file (a data directory's KEZEK marker is one): no data directory",
+                                             marker.string()));
+}
+
 Status CheckMarker(const std::string& dir, bool read_only, bool write) {
   std::error_code error;
   const fs::path marker = fs::path(dir) / "KEZEK";
   if (fs::exists(marker, error)) {
-    if (!fs::is_regular_file(marker, error)) {
-      return Status::InvalidArgument(fmt::format("{}: not a file (a data directory's KEZEK marker is one): no data directory",
-                                                 marker.string()));
-    }
+    if (Status s = MarkerIsAFile(marker); !s.ok()) return s;
     if (!read_only && !write) return Status::Ok();  // read under the lock (a maker may be writing it)
     std::ifstream in(marker);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -403,11 +408,11 @@ Status Runtime::SettledUnlessBehind(Status folded) {
 
 Status CheckDataDirectory(const std::string& dir) {
   std::error_code error;
-  if (const fs::path marker = fs::path(dir) / "KEZEK"; fs::exists(marker, error) && !fs::is_regular_file(marker, error)) {
-    return Status::InvalidArgument(fmt::format("{}: not a file (a data directory's KEZEK marker is one): no data directory",
-                                               marker.string()));
+  const fs::path marker = fs::path(dir) / "KEZEK";
+  if (fs::exists(marker, error)) {
+    if (Status s = MarkerIsAFile(marker); !s.ok()) return s;
   }
-  if (!fs::is_regular_file(fs::path(dir) / "KEZEK", error)) {
+  if (!fs::is_regular_file(marker, error)) {
     return Status::NotFound(fmt::format("{}: no Kezek data directory (no KEZEK marker)", dir));
   }
   return CheckMarker(dir, /*read_only=*/true, /*write=*/false);
