@@ -427,7 +427,11 @@ bool SameFile(const std::string& a, const std::string& b) {
 bool RefusedNewDataDirInside(std::string_view command, std::string_view what, const std::string& data) {
   std::error_code error;
   if (std::filesystem::is_regular_file(std::filesystem::path(data) / "KEZEK", error)) return false;  // one already
-  const std::string holder = DataDirHolding((std::filesystem::path(data) / "KEZEK").string());
+  // The directories above `data` only: `data` itself may be getting its marker from another writer
+  // just now (two making one directory at once: the lock decides between them).
+  std::filesystem::path path = std::filesystem::weakly_canonical(std::filesystem::absolute(data, error), error);
+  if (path.filename().empty()) path = path.parent_path();  // "DIR/" is DIR
+  const std::string holder = DataDirHolding(path.string());
   if (holder.empty()) return false;
   fmt::print(stderr, "kezek {}: {} {} is inside the data directory {}: a data directory is not made inside another\n",
              command, what, adapters::Printable(data), adapters::Printable(holder));
