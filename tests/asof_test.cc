@@ -5,6 +5,8 @@
 // made from another journal, is passed over and the answer stays the same.
 #include <algorithm>
 #include <filesystem>
+#include <iterator>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -287,6 +289,126 @@ TEST_CASE("as of: targets resolve to an input's end; past the journal is refused
   past.sequence = live->journal().end();
   REQUIRE(adapters::ResolveAsOf(live->journal_log(), past, &point).ok());
   CHECK(point.inputs == 6'000);
+  fs::remove_all(root);
+}
+
+}  // namespace kezek::test
+
+namespace kezek::test {
+namespace {
+
+// The sequences CheckpointsToThin leaves of `sequences`.
+std::vector<uint64_t> Kept(const std::vector<uint64_t>& sequences, uint64_t every, uint64_t keep) {
+  const std::vector<uint64_t> thinned = adapters::CheckpointsToThin(sequences, every, keep);
+  std::vector<uint64_t> kept;
+  std::set_difference(sequences.begin(), sequences.end(), thinned.begin(), thinned.end(), std::back_inserter(kept));
+  return kept;
+}
+
+}  // namespace
+
+TEST_CASE("checkpoint retention: the newest stays, the older are thinned to a doubling grid") {
+  // Checkpoints at the first input end at or after each multiple of 100 (a few records past it).
+  std::vector<uint64_t> ten;
+  for (uint64_t m = 1; m <= 10; ++m) ten.push_back(m * 100 + m % 3);
+  CHECK(adapters::CheckpointsToThin(ten, 100, 0).empty());   // 0: keep every one
+  CHECK(adapters::CheckpointsToThin(ten, 100, 10).empty());  // no more than kept
+  CHECK(Kept(ten, 100, 9) == std::vector<uint64_t>{202, 401, 600, 802, 1001});  // every second, and the newest
+  CHECK(Kept(ten, 100, 4) == std::vector<uint64_t>{401, 802, 1001});            // every fourth
+  CHECK(Kept(ten, 100, 1) == std::vector<uint64_t>{1001});
+  // One before the first multiple (written with a smaller --every) goes.
+  CHECK(Kept({50, 100, 200, 300}, 100, 3) == std::vector<uint64_t>{100, 200, 300});
+  // The grid follows from the newest: files missing from it change nothing.
+  CHECK(Kept({201, 602, 1001}, 100, 9) == std::vector<uint64_t>{201, 602, 1001});
+  CHECK(Kept({101, 301, 1001}, 100, 9) == std::vector<uint64_t>{1001});
+
+  // A history growing a checkpoint at a time, thinned after each: the same as thinning its whole
+  // list at once, never more than `keep`, at least keep/2 once there were that many, and no gap
+  // (from the journal's start on) wider than twice the history over `keep`.
+  for (const uint64_t keep : {2u, 3u, 5u, 16u}) {
+    CAPTURE(keep);
+    std::vector<uint64_t> all, kept;
+    for (uint64_t m = 1; m <= 300; ++m) {
+      all.push_back(m * 100 + 7);
+      kept.push_back(m * 100 + 7);
+      kept = Kept(kept, 100, keep);
+      CHECK(kept == Kept(all, 100, keep));
+      CHECK(kept.size() <= keep);
+      if (m >= keep) CHECK(kept.size() >= keep / 2);
+      uint64_t gap = 0, before = 0;
+      for (const uint64_t sequence : kept) gap = std::max(gap, sequence - std::exchange(before, sequence));
+      CHECK(gap <= 2 * m * 100 / keep + 100);
+    }
+  }
+}
+
+TEST_CASE("checkpoint retention: a build with keep leaves the files a sparser build writes, and answers the same") {
+  const Lines lines = Generated();
+  const std::string root = TempDir("thin");
+  auto live = Written(root + "/live", std::span(lines.json).first(6'000));
+  const uint64_t records = live->journal().end();
+  REQUIRE(records > 9 * 500);
+
+  // Every 500 records, at most 4 kept: thinned as they are written.
+  adapters::CheckpointBuild build;
+  build.every = 500;
+  build.keep = 4;
+  std::vector<uint64_t> said;
+  build.removed = [&](const adapters::CheckpointInfo& c) { said.push_back(c.sequence); };
+  adapters::CheckpointBuildReport report;
+  adapters::Status s = adapters::BuildCheckpoints(root + "/live", live->actions_log(), live->journal_log(), build, &report);
+  REQUIRE_MESSAGE(s.ok(), s.ToString());
+  std::vector<adapters::CheckpointInfo> kept;
+  REQUIRE(adapters::ListCheckpoints(root + "/live", &kept).ok());
+  CHECK(report.written == records / 500);
+  CHECK(report.removed == said.size());
+  CHECK(report.written == kept.size() + report.removed);
+  REQUIRE(kept.size() <= 4);
+  REQUIRE(kept.size() >= 3);  // two older ones on the grid, and the newest
+
+  // The older ones kept are the files of a build every 500 x 2^k records, byte for byte.
+  const uint64_t spacing = kept[1].sequence / 500 * 500 - kept[0].sequence / 500 * 500;
+  CHECK(spacing >= 1'000);
+  CHECK(kept[0].sequence / spacing * spacing == kept[0].sequence / 500 * 500);
+  const std::string sparse = root + "/sparse";
+  fs::create_directories(sparse);
+  fs::copy(root + "/live/KEZEK", sparse + "/KEZEK");
+  {
+    adapters::CheckpointBuild every_spacing;
+    every_spacing.every = spacing;
+    REQUIRE(adapters::BuildCheckpoints(sparse, live->actions_log(), live->journal_log(), every_spacing, &report).ok());
+  }
+  for (size_t i = 0; i + 1 < kept.size(); ++i) {
+    const std::string name = fs::path(kept[i].path).filename().string();
+    CAPTURE(name);
+    CHECK(ReadFileBytes(sparse + "/checkpoints/" + name) == ReadFileBytes(kept[i].path));
+  }
+
+  // Built again with a smaller keep: thinned before anything is folded, nothing written.
+  build.keep = 2;
+  said.clear();
+  REQUIRE(adapters::BuildCheckpoints(root + "/live", live->actions_log(), live->journal_log(), build, &report).ok());
+  CHECK(report.written == 0);
+  CHECK(report.folded == 0);
+  std::vector<adapters::CheckpointInfo> fewer;
+  REQUIRE(adapters::ListCheckpoints(root + "/live", &fewer).ok());
+  CHECK(fewer.size() == 2);
+  CHECK(fewer.back().sequence == kept.back().sequence);
+  CHECK(said.size() == kept.size() - 2);
+
+  // An answer between two kept checkpoints folds from the one before it, to the same hashes as
+  // one folded from the journal's start (the checkpoints moved away).
+  AsOfTarget target;
+  target.sequence = fewer.front().sequence + spacing / 2;
+  const Answer thinned = AsOf(*live, target);
+  CHECK(thinned.point.checkpoint == fewer.front().sequence);
+  CHECK(thinned.point.notes.empty());
+  fs::rename(root + "/live/checkpoints", root + "/aside");
+  const Answer from_start = AsOf(*live, target);
+  CHECK(from_start.point.checkpoint == 0);
+  CHECK(from_start.state_hash == thinned.state_hash);
+  CHECK(from_start.models_hash == thinned.models_hash);
+  live.reset();
   fs::remove_all(root);
 }
 

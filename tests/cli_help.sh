@@ -40,6 +40,13 @@ done
 for every in 5 -1 x ""; do
   "$kezek" serve --data /nonexistent/dir --keys /dev/null --checkpoint-every "$every" > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: serve --checkpoint-every '$every'"; exit 1; }
 done
+for keep in -1 x 1.5 ""; do
+  "$kezek" serve --data /nonexistent/dir --keys /dev/null --checkpoint-keep "$keep" > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: serve --checkpoint-keep '$keep'"; exit 1; }
+  "$kezek" replay checkpoint --data /tmp --keep "$keep" > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay checkpoint --keep '$keep'"; exit 1; }
+done
+said=$("$kezek" replay verify --data /tmp --keep 3 2>&1) && rc=0 || rc=$?
+[ "$rc" -eq 2 ] && grep -q -- "--keep goes with checkpoint" <<< "$said" || { echo "FAIL: replay verify --keep: exit $rc: $said"; exit 1; }
+"$kezek" serve --help | grep -q -- "--checkpoint-keep K" || { echo "FAIL: serve --help names --checkpoint-keep"; exit 1; }
 for bad in "--as-of 2025-02-30" "--as-of yesterday" "--as-of-sequence -1" "--as-of 2025-01-01 --as-of-sequence 5"; do
   # shellcheck disable=SC2086
   "$kezek" status --data /nonexistent/dir $bad > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: status $bad"; exit 1; }

@@ -251,6 +251,27 @@ printf '\x5a' | dd of="$newest" bs=1 seek=$(($(stat -c %s "$newest") / 2)) conv=
 grep -q "passed over .*damaged" ck.out && grep -q "^1 checkpoint written" ck.out && cmp -s good.kzc "$newest" ||
   fail "$(cat ck.out)"
 
+spec "cli: replay checkpoint --keep thins the older checkpoints, says which, and as-of answers stay"
+cp -r cut kept && rm -rf kept/checkpoints
+"$K" replay checkpoint --data kept --every 1000 --keep 3 > keep.out 2> keep.err || fail "checkpoint --keep: $(cat keep.err)"
+count=$(ls kept/checkpoints/*.kzc | wc -l)
+written=$(sed -n 's/^\([0-9]*\) checkpoints written.*; \([0-9]*\) older removed (--keep 3)$/\1 \2/p' keep.out)
+[ -n "$written" ] && [ "$count" -le 3 ] && [ "$count" -ge 2 ] && [ $((${written% *} - ${written#* })) = "$count" ] &&
+  grep -q "checkpoint at record [0-9]* removed (--keep 3)" keep.err || fail "$count kept: $(cat keep.out keep.err)"
+newest=$(ls kept/checkpoints/*.kzc | tail -1)
+[ "$(basename "$newest")" = "$(ls nostate/checkpoints/*.kzc | tail -1 | xargs basename)" ] &&
+  cmp -s "$newest" "nostate/checkpoints/$(basename "$newest")" || fail "the newest is not the one --every 1000 writes"
+first=$(basename "$(ls kept/checkpoints/*.kzc | head -1)" .kzc | sed 's/^0*//')
+middle=$((first + 1500))  # from the first kept checkpoint in kept, from the one at middle - 500 in nostate
+"$K" status --data kept --as-of-sequence $middle > kept.status 2>&1 || fail "status --as-of-sequence: $(cat kept.status)"
+"$K" status --data nostate --as-of-sequence $middle > nostate.status 2>&1 || fail "$(cat nostate.status)"
+grep -q "^as of record $middle .*from the checkpoint at record $first and 1500 records folded" kept.status &&
+  grep -q "from the checkpoint at record $((middle - 500)) and 500 records" nostate.status &&
+  [ "$(tail -n +3 kept.status)" = "$(tail -n +3 nostate.status)" ] || fail "as of $middle: $(diff kept.status nostate.status)"
+"$K" replay checkpoint --data kept --every 1000 --keep 1 > keep1.out 2>&1 || fail "keep 1: $(cat keep1.out)"
+[ "$(ls kept/checkpoints/*.kzc | wc -l)" = 1 ] && grep -q "^0 checkpoints written.*older removed (--keep 1)" keep1.out ||
+  fail "keep 1: $(cat keep1.out)"
+
 spec "cli: output that cannot be written (a full disk) is an error, said: no silent exit 0, no abort"
 if [ -w /dev/full ]; then
   for command in "fold a.jsonl" "fold --journal-json - a.jsonl" "fold --journal /dev/full a.jsonl" "status --data cut" \

@@ -41,7 +41,7 @@ namespace fs = std::filesystem;
 constexpr const char* kReplayUsage = R"(usage: kezek replay verify --data DIR [--expect-head HEX] [--json]
        kezek replay verify --kafka --brokers B --partition K|all [--prefix P] [--expect-head HEX] [--json]
        kezek replay rebuild --data DIR --out NEWDIR [--inputs-from-journal]
-       kezek replay checkpoint --data DIR [--every N]
+       kezek replay checkpoint --data DIR [--every N] [--keep K]
        kezek replay checkpoints --data DIR
 
 The auditor's tools. DIR is a data directory ('kezek append', 'kezek serve') or a backup of one
@@ -73,8 +73,10 @@ The auditor's tools. DIR is a data directory ('kezek append', 'kezek serve') or 
             existing checkpoint on, folding the actions afresh and comparing each record with
             the journal's. Deterministic: the same journal gives the same files. Run it after
             'kezek append'/'run' ('kezek serve' writes them itself); it writes only there.
-            Exit 0, 1 when a log cannot be read or the fold differs, 130 when interrupted (the
-            checkpoints written so far stay, each whole).
+            With --keep K, at most K stay: the newest, and older ones thinned to an even
+            spacing that doubles as the history grows (docs/audit.md, "Retention"); the ones
+            removed are said. Exit 0, 1 when a log cannot be read or the fold differs, 130 when
+            interrupted (the checkpoints written so far stay, each whole).
   checkpoints
             lists the checkpoints: record, inputs, engine time, head, state hash, size.
 
@@ -95,6 +97,8 @@ The auditor's tools. DIR is a data directory ('kezek append', 'kezek serve') or 
   --inputs-from-journal
                        (rebuild) the inputs from DIR's journal, not its actions log
   --every N            (checkpoint) journal records between checkpoints (default 250000)
+  --keep K             (checkpoint) keep at most K checkpoints, thinning the older (default 0:
+                       keep every one; 'kezek serve' keeps 16)
   --kafka --brokers HOST:PORT[,...] --partition K|all [--prefix P (default kezek)] [--config FILE]
                        (verify) a Kafka deployment's partition (or all of them) instead of --data
   --help               this text
@@ -663,6 +667,8 @@ int CheckpointCommand(const Args& args) {
   const auto every = Number(args, "--every", adapters::kCheckpointEveryDefault);
   if (!every) return 2;
   if (*every == 0) return fmt::print(stderr, "kezek replay: --every is at least 1\n"), 2;
+  const auto keep = Number(args, "--keep", 0);
+  if (!keep) return 2;
   // Checkpoints come from the logs alone (folded afresh, each record compared with the journal's):
   // the stored state is not loaded.
   const std::string data = args.options.at("--data");
@@ -672,11 +678,15 @@ int CheckpointCommand(const Args& args) {
   Progress progress("replay", "checkpoint: records", logs.journal_log().end());
   adapters::CheckpointBuild build;
   build.every = *every;
+  build.keep = *keep;
   build.stop = &Interrupted();
   build.progress = [&](uint64_t done) { progress.Update(done); };
   build.written = [&](const adapters::CheckpointInfo& c) {
     progress.Say(fmt::format("checkpoint at record {} ({} inputs, {}): {} bytes, state hash {}", c.sequence, c.inputs,
                              IsoUtc(InstantMs{c.engine_time_ms}), c.bytes, projections::Hex(c.state_hash)));
+  };
+  build.removed = [&](const adapters::CheckpointInfo& c) {
+    progress.Say(fmt::format("checkpoint at record {} removed (--keep {}): {} bytes", c.sequence, build.keep, c.bytes));
   };
   adapters::CheckpointBuildReport report;
   const auto s = adapters::BuildCheckpoints(data, logs.actions_log(), logs.journal_log(), build, &report);
@@ -684,8 +694,10 @@ int CheckpointCommand(const Args& args) {
   CatchInterrupt(false);
   for (const std::string& note : report.notes) fmt::print(stderr, "kezek replay: {}\n", note);
   if (!s.ok()) return Fail(s);
-  fmt::print("{} checkpoint{} written, {} records folded from {}{}\n", report.written, report.written == 1 ? "" : "s", report.folded,
+  fmt::print("{} checkpoint{} written, {} records folded from {}{}{}\n", report.written, report.written == 1 ? "" : "s",
+             report.folded,
              report.started_at == 0 ? std::string("the journal's start") : fmt::format("the checkpoint at record {}", report.started_at),
+             report.removed == 0 ? std::string() : fmt::format("; {} older removed (--keep {})", report.removed, build.keep),
              report.interrupted ? " (interrupted)" : "");
   return report.interrupted ? 130 : 0;
 }
@@ -713,7 +725,7 @@ int Replay(int argc, char** argv) {
     return fmt::print(stderr, "kezek replay: unknown action '{}' (verify, rebuild, checkpoint, checkpoints)\n{}",
                       adapters::Printable(action), kReplayUsage), 2;
   }
-  auto args = Parse(argc, argv, 3, {"--data", "--out", "--expect-head", "--every", "--brokers", "--prefix", "--config",
+  auto args = Parse(argc, argv, 3, {"--data", "--out", "--expect-head", "--every", "--keep", "--brokers", "--prefix", "--config",
                                      "--partition"}, {"--json", "--kafka", "--inputs-from-journal"});
   if (!args) return fmt::print(stderr, "{}", kReplayUsage), 2;
   if (args->help) return fmt::print("{}", kReplayUsage), 0;
@@ -721,7 +733,7 @@ int Replay(int argc, char** argv) {
     if (!MergeConfig(&*args, {"--brokers", "--prefix"})) return 2;
     if (action != "verify" || args->options.contains("--data") || args->options.contains("--out") ||
         args->options.contains("--inputs-from-journal") ||
-        args->options.contains("--every") || !args->options.contains("--brokers") || !args->options.contains("--partition") ||
+        args->options.contains("--every") || args->options.contains("--keep") || !args->options.contains("--brokers") || !args->options.contains("--partition") ||
         !args->positional.empty()) {
       return fmt::print(stderr, "kezek replay: --kafka goes with verify, --brokers and --partition (not --data)\n{}",
                         kReplayUsage), 2;
@@ -737,12 +749,15 @@ int Replay(int argc, char** argv) {
     return fmt::print(stderr, "kezek replay: unexpected argument '{}'\n{}", args->positional[0], kReplayUsage), 2;
   }
   if (!args->options.contains("--data")) return fmt::print(stderr, "kezek replay: --data is required\n{}", kReplayUsage), 2;
-  const bool every = args->options.contains("--every");
-  if (action == "checkpoint" && args->options.size() == 1 + (every ? 1 : 0) && !args->options.contains("--json")) {
+  const bool every = args->options.contains("--every"), keep = args->options.contains("--keep");
+  if (action == "checkpoint" && args->options.size() == 1u + (every ? 1u : 0u) + (keep ? 1u : 0u) &&
+      !args->options.contains("--json")) {
     return CheckpointCommand(*args);
   }
   if (action == "checkpoints" && args->options.size() == 1) return CheckpointsCommand(*args);
-  if (every) return fmt::print(stderr, "kezek replay: --every goes with checkpoint\n{}", kReplayUsage), 2;
+  if (every || keep) {
+    return fmt::print(stderr, "kezek replay: {} goes with checkpoint\n{}", every ? "--every" : "--keep", kReplayUsage), 2;
+  }
   const bool from_journal = args->options.contains("--inputs-from-journal");
   if (action == "verify" && !args->options.contains("--out") && !from_journal) return VerifyCommand(*args);
   if (action == "rebuild" && args->options.contains("--out") && !args->options.contains("--expect-head") &&

@@ -51,6 +51,9 @@ another journal is rebuilt from the journal; see kezek projections).
   --checkpoint-every N  write the checkpoints of as-of questions (docs/audit.md, "As of") every N
                         journal records, on a thread of their own from the logs (as 'kezek
                         replay checkpoint' does); default 250000, 0: none
+  --checkpoint-keep K   keep at most K checkpoints: the newest, and older ones thinned to an even
+                        spacing that doubles as the history grows (docs/audit.md, "Retention");
+                        default 16, 0: keep every one
   --help                this text
 
 Kafka mode (docs/kafka.md, "Serving from Kafka"): --kafka instead of --data. The server is a read
@@ -78,6 +81,7 @@ int Serve(int argc, char** argv) {
   Args kafka_args;  // --brokers, --prefix, --config
   int64_t answer_timeout_seconds = 30;
   uint64_t checkpoint_every = adapters::kCheckpointEveryDefault;
+  uint64_t checkpoint_keep = adapters::kCheckpointKeepDefault;
   std::set<std::string> given;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -89,7 +93,7 @@ int Serve(int argc, char** argv) {
     const bool takes_value = arg == "--data" || arg == "--keys" || arg == "--listen" || arg == "--port-file" ||
                              arg == "--tick-interval" || arg == "--tls-cert" || arg == "--tls-key" || arg == "--brokers" ||
                              arg == "--prefix" || arg == "--config" || arg == "--answer-timeout" ||
-                             arg == "--checkpoint-every";
+                             arg == "--checkpoint-every" || arg == "--checkpoint-keep";
     if (!takes_value) return fmt::print(stderr, "kezek serve: unknown option '{}'\n{}", arg, kServeUsage), 2;
     if (i + 1 >= argc) return fmt::print(stderr, "kezek serve: {} needs a value\n", arg), 2;
     if (argv[i + 1][0] == '\0') return fmt::print(stderr, "kezek serve: {} needs a value, not an empty one\n", arg), 2;
@@ -113,6 +117,10 @@ int Serve(int argc, char** argv) {
         return fmt::print(stderr, "kezek serve: --checkpoint-every: 0 (none) or at least 1000 records\n"), 2;
       }
       checkpoint_every = v;
+    }
+    if (arg == "--checkpoint-keep") {
+      if (!digits) return fmt::print(stderr, "kezek serve: --checkpoint-keep: 0 (keep every one) or how many to keep\n"), 2;
+      checkpoint_keep = std::strtoull(value.c_str(), nullptr, 10);
     }
     if (arg == "--data") data = value;
     if (arg == "--keys") keys_path = value;
@@ -162,6 +170,7 @@ int Serve(int argc, char** argv) {
   }
   options.tick_interval_ms = tick_seconds * 1000;
   options.checkpoint_every = kafka_mode ? 0 : checkpoint_every;
+  options.checkpoint_keep = checkpoint_keep;
   options.kafka_answer_timeout_ms = answer_timeout_seconds * 1000;
   options.say = [](const std::string& line) { fmt::print(stderr, "kezek serve: {}\n", line); };
   // The port file is written beside its name and renamed when whole. Whether it can be is found

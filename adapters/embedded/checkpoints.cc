@@ -345,13 +345,18 @@ Status ListCheckpoints(const std::string& data, std::vector<CheckpointInfo>* che
     std::string header(kHeaderBytes, '\0');
     CheckpointInfo info;
     std::string why;
+    std::error_code gone;
     if (!file.read(header.data(), static_cast<std::streamsize>(header.size())) || !ParseHeader(header, &info, &why) ||
         NameOf(info.sequence) != name) {
-      if (skipped != nullptr) skipped->push_back(fmt::format("{}: {}", entry.path().string(), why.empty() ? "a damaged header" : why));
+      // One thinned away since the folder was read (a writer's --keep) is no finding.
+      if (skipped != nullptr && fs::exists(entry.path(), gone)) {
+        skipped->push_back(fmt::format("{}: {}", entry.path().string(), why.empty() ? "a damaged header" : why));
+      }
       continue;
     }
     info.path = entry.path().string();
-    info.bytes = fs::file_size(entry.path(), ec);
+    info.bytes = fs::file_size(entry.path(), gone);
+    if (gone) continue;
     checkpoints->push_back(std::move(info));
   }
   if (ec) return Status::IoError(fmt::format("{}: {}", dir.string(), ec.message()));
@@ -556,7 +561,9 @@ Status LoadNewest(const std::string& data, SegmentLog& journal, uint64_t at_most
     Status s = LoadCheckpoint(it->path, engine != nullptr ? engine->get() : nullptr, models, stats, &info);
     if (s.ok()) s = OfJournal(journal, info);
     if (!s.ok()) {
-      notes->push_back("passed over " + s.message());
+      // One thinned away since it was listed (a writer's --keep) is passed over without a word.
+      std::error_code ec;
+      if (fs::exists(it->path, ec)) notes->push_back("passed over " + s.message());
       continue;
     }
     *start = Start{info.inputs, info.sequence, info.head};
@@ -589,6 +596,51 @@ Status OpenAsOf(const std::string& data, const AsOfTarget& target, AsOfPoint* po
   return LoadAsOf(data, actions.get(), *journal, point, engine, models, stats);
 }
 
+std::vector<uint64_t> CheckpointsToThin(const std::vector<uint64_t>& sequences, uint64_t every, uint64_t keep) {
+  if (keep == 0 || every == 0 || sequences.empty()) return {};
+  // The grid follows from the newest's place alone, not from which files are there: thinning as
+  // checkpoints come leaves what thinning them all at once would (the grid only ever gets sparser).
+  const uint64_t older_multiples = std::max<uint64_t>(sequences.back() / every, 1) - 1;  // 1 .. newest's - 1
+  unsigned k = 0;
+  while (k < 63 && (older_multiples >> k) + 1 > keep) ++k;
+  const auto on_grid = [&](uint64_t sequence) {
+    const uint64_t multiple = sequence / every;
+    return multiple != 0 && multiple % (uint64_t{1} << k) == 0;
+  };
+  std::vector<uint64_t> thinned;
+  for (size_t i = 0; i + 1 < sequences.size(); ++i) {
+    if (!on_grid(sequences[i])) thinned.push_back(sequences[i]);
+  }
+  return thinned;
+}
+
+namespace {
+
+// Removes the checkpoints of `data` at or before record `end` that build.keep thins away (a file
+// that does not remove is said in the report's notes: the next thinning tries again).
+Status Thin(const std::string& data, uint64_t end, const CheckpointBuild& build, CheckpointBuildReport* report) {
+  if (build.keep == 0) return Status::Ok();
+  std::vector<CheckpointInfo> checkpoints;
+  if (Status s = ListCheckpoints(data, &checkpoints); !s.ok()) return s;
+  std::erase_if(checkpoints, [end](const CheckpointInfo& c) { return c.sequence > end; });
+  std::vector<uint64_t> sequences;
+  for (const CheckpointInfo& c : checkpoints) sequences.push_back(c.sequence);
+  const std::vector<uint64_t> thinned = CheckpointsToThin(sequences, build.every, build.keep);
+  for (const CheckpointInfo& c : checkpoints) {
+    if (!std::binary_search(thinned.begin(), thinned.end(), c.sequence)) continue;
+    std::error_code ec;
+    if (!fs::remove(c.path, ec) && ec) {
+      report->notes.push_back(fmt::format("{} not removed (--keep): {}", c.path, ec.message()));
+      continue;
+    }
+    ++report->removed;
+    if (build.removed) build.removed(c);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog& journal, const CheckpointBuild& build,
                         CheckpointBuildReport* report) {
   *report = CheckpointBuildReport{};
@@ -611,6 +663,7 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
       fs::remove(entry.path(), ec);
     }
   }
+  if (Status s = Thin(data, end.sequence, build, report); !s.ok()) return s;
   // The newest usable checkpoint.
   std::vector<CheckpointInfo> checkpoints;
   if (Status s = ListCheckpoints(data, &checkpoints); !s.ok()) return s;
@@ -659,6 +712,7 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
       if (written_status = WriteCheckpoint(data, info, *engine, models, stats, &done); !written_status.ok()) return false;
       ++report->written;
       if (build.written) build.written(done);
+      if (written_status = Thin(data, sequence, build, report); !written_status.ok()) return false;
       next = (sequence / build.every + 1) * build.every;
     }
     report->folded = sequence - from_sequence;

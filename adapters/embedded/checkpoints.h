@@ -59,6 +59,8 @@ class SegmentLog;
 inline constexpr uint64_t kCheckpointEveryDefault = 250'000;
 // The most checkpoints one journal may have (a careless --every 1 would write one a record).
 inline constexpr uint64_t kCheckpointsMax = 10'000;
+// How many checkpoints `kezek serve` keeps by default (--checkpoint-keep; CheckpointsToThin).
+inline constexpr uint64_t kCheckpointKeepDefault = 16;
 
 struct CheckpointInfo {
   std::string path;
@@ -138,20 +140,36 @@ Status OpenAsOf(const std::string& data, const AsOfTarget& target, AsOfPoint* po
 // after each multiple) up to the journal's end, from the newest existing one on (or the start),
 // folding the actions log with a fresh engine (every record compared with the journal's) and
 // applying the journal to read models.
+// With `keep` (0: every checkpoint stays), the older checkpoints are thinned as it goes
+// (CheckpointsToThin), before it starts and after each one written.
 struct CheckpointBuild {
   uint64_t every = kCheckpointEveryDefault;
+  uint64_t keep = 0;
   std::function<void(uint64_t records_done)> progress;
   std::function<void(const CheckpointInfo&)> written;
+  std::function<void(const CheckpointInfo&)> removed;  // a checkpoint thinned away
   const std::atomic<bool>* stop = nullptr;
 };
 struct CheckpointBuildReport {
   uint64_t started_at = 0;    // the checkpoint it started from (0: the journal's start)
   uint64_t folded = 0;        // records folded
   uint64_t written = 0;       // checkpoints written
+  uint64_t removed = 0;       // checkpoints thinned away (CheckpointBuild::keep)
   bool interrupted = false;
   std::vector<std::string> notes;
 };
 Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog& journal, const CheckpointBuild& build,
                         CheckpointBuildReport* report);
+
+// Retention: a checkpoint holds the whole state, so a history's checkpoints cost disk as the
+// square of its length. Of checkpoints at journal sequences `sequences` (ascending), the ones a
+// keep of `keep` removes (ascending; none when keep is 0): the newest stays, and of the older ones
+// those whose multiple of `every` (sequence / every) is a multiple of 2^k, k the smallest for which
+// the multiples of 2^k below the newest's, and the newest, are at most `keep`. k follows from the
+// newest alone, so thinning after each new checkpoint leaves what thinning them all at once would.
+// As a history grows the kept checkpoints' spacing doubles: between keep/2 and keep of them, evenly
+// spaced, and no as-of question folds more than about 2 x history / keep records. The older ones
+// kept are the files `kezek replay checkpoint --every (every x 2^k)` writes, byte for byte. Pure.
+std::vector<uint64_t> CheckpointsToThin(const std::vector<uint64_t>& sequences, uint64_t every, uint64_t keep);
 
 }  // namespace kezek::adapters

@@ -463,8 +463,13 @@ struct Server::Impl {
           CheckpointBuild build;
           build.every = options.checkpoint_every;
           build.stop = &checkpointer_stop;
+          build.keep = options.checkpoint_keep;
           build.written = [this](const CheckpointInfo& c) {
             options.say(fmt::format("checkpoint at record {} written ({} bytes)", c.sequence, c.bytes));
+          };
+          build.removed = [this](const CheckpointInfo& c) {
+            options.say(fmt::format("checkpoint at record {} removed (--checkpoint-keep {}; {} bytes)", c.sequence,
+                                    options.checkpoint_keep, c.bytes));
           };
           CheckpointBuildReport report;
           Status s = OpenLogs(runtime->dir(), &actions, &journal);

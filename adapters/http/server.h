@@ -45,6 +45,8 @@ struct ServerOptions {
   // Embedded: checkpoints of as-of questions every this many journal records, written from the
   // logs on a thread of their own (adapters/embedded/checkpoints.h); 0: none.
   uint64_t checkpoint_every = 0;
+  // Of them, how many are kept (adapters/embedded/checkpoints.h, CheckpointsToThin); 0: all.
+  uint64_t checkpoint_keep = 0;
   std::function<void(uint16_t port)> on_listening;
   std::function<void(const std::string&)> say;  // log lines
 };
