@@ -535,6 +535,18 @@ rc=0; mkdir -p wrongmarker && printf 'other\n' > wrongmarker/KEZEK
 "$K" append --data wrongmarker --quiet a.jsonl > /dev/null 2> wrongmarker.err || rc=$?
 [ "$rc" != 0 ] && grep -q "marker says 'other" wrongmarker.err || fail "wrongmarker: exit $rc, $(cat wrongmarker.err)"
 
+spec "cli: a KEZEK marker that is a directory is named as such by every command that opens a data directory"
+mkdir -p markerdir/KEZEK
+for command in "status --data markerdir" "stats --data markerdir" "journal --data markerdir" "explain 1 --data markerdir" \
+               "replay verify --data markerdir" "replay checkpoint --data markerdir" "replay checkpoints --data markerdir" \
+               "replay rebuild --data markerdir --out markerdir-rb" "append --data markerdir a.jsonl" "run --data markerdir" \
+               "backup --data markerdir --to markerdir-bk"; do
+  rc=0; $K $command < /dev/null > marker.out 2>&1 || rc=$?  # shellcheck disable=SC2086
+  [ "$rc" = 1 ] && grep -q "markerdir/KEZEK: not a file (a data directory's KEZEK marker is one)" marker.out ||
+    fail "$command: exit $rc, $(head -c 300 marker.out)"
+done
+[ "$(ls markerdir)" = KEZEK ] && [ ! -e markerdir-rb ] && [ ! -e markerdir-bk ] || fail "left: $(ls -d markerdir* markerdir/*)"
+
 spec "cli: fold --calendar FILE takes FILE whatever its name when an input follows (cal.txt was read as the input)"
 cp "$(dirname "$(readlink -f "$0")")/../../shared/data/kz-calendar-2020-2026.csv" cal.csv || fail "no shared/data beside the repository"
 cp cal.csv cal.txt

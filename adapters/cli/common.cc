@@ -178,7 +178,7 @@ adapters::Status OpenLogsOf(const std::string& data, const std::function<void(co
   // from the logs ('kezek run'); the logs are read as they are.
   std::error_code error;
   const std::filesystem::path dir(data);
-  const bool no_state = std::filesystem::exists(dir / "KEZEK", error) && !std::filesystem::exists(dir / "state", error);
+  const bool no_state = std::filesystem::is_regular_file(dir / "KEZEK", error) && !std::filesystem::exists(dir / "state", error);
   if (s.code() != adapters::Status::Code::kCorruption && !no_state) return s;
   out->open_problem = no_state ? "the data directory has no state (a writer, 'kezek run', derives one from its logs)"
                                : fmt::format("the data directory does not open: {}", s.ToString());

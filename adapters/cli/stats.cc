@@ -133,9 +133,8 @@ int Stats(int argc, char** argv) {
     // the opening checks the logs against: a journal the state contradicts (cut short, another
     // directory's) is reported, not counted as this directory's.
     const std::string data = args->options.at("--data");
-    std::error_code error;
-    if (!fs::is_regular_file(fs::path(data) / "KEZEK", error)) {
-      return fmt::print(stderr, "kezek stats: {}: no Kezek data directory (no KEZEK marker)\n", adapters::Printable(data)), 1;
+    if (const adapters::Status s = adapters::CheckDataDirectory(data); !s.ok()) {
+      return fmt::print(stderr, "kezek stats: {}\n", adapters::Printable(s.message())), 1;
     }
     LogsOfDir logs;
     if (const int code = OpenWholeLogs("stats", data, &logs); code != 0) return code;
