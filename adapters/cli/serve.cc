@@ -1,6 +1,7 @@
 // kezek serve: the HTTP API on a data directory (adapters/http/server.h).
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <cerrno>
@@ -41,7 +42,9 @@ another journal is rebuilt from the journal; see kezek projections).
 
   --data DIR            the data directory (created if missing)
   --keys FILE           API keys: one calling system a line, "NAME ROLE SHA256HEX [KINDERGARTEN]"
-                        (the key's SHA-256, never the key; "!NAME ..." is a revoked key)
+                        (the key's SHA-256, never the key; "!NAME ..." is a revoked key); read
+                        again within 2 s of a change (a key revoked, added or rotated takes effect
+                        without a restart; a file that does not load leaves the keys in force)
   --listen ADDR:PORT    where to listen (default 127.0.0.1:8080; port 0: any free port; an IPv6
                         address in brackets, [::1]:8080; localhost is 127.0.0.1)
   --port-file FILE      write the port listened on to FILE once listening
@@ -71,6 +74,9 @@ member (kezek run --kafka) folded it. Any number of replicas may run. The ticker
   --answer-timeout SEC  how long a post waits for the broker, then for its journal record, before
                         503 PublishFailed or 504 NotYetJournaled (default 30)
 )";
+
+// The keys file is looked at every this many rounds of 200 ms (2 s).
+constexpr uint64_t kKeysCheckRounds = 10;
 
 }  // namespace
 
@@ -268,9 +274,33 @@ int Serve(int argc, char** argv) {
   }
   http::Server& server = *made;
   std::atomic<bool> done{false};
+  // The keys file is looked at every few seconds: when it changed (another file renamed into its
+  // place, or written anew), it is loaded again and, whole and valid, takes effect at once (a key
+  // revoked, added or rotated without a restart); one that does not load leaves the keys in force.
+  const auto stamp_of = [&]() -> std::string {  // what tells a changed file ("" when it is not there)
+    struct stat st {};
+    if (::stat(keys_path.c_str(), &st) != 0) return "";
+    return fmt::format("{}:{}:{}:{}.{}:{}.{}", st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                       st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+  };
+  std::string keys_stamp = stamp_of();
+  const auto reload_keys = [&]() {
+    const std::string stamp = stamp_of();
+    if (stamp == keys_stamp) return;
+    keys_stamp = stamp;  // one word per change, not one every few seconds
+    http::KeyRing reloaded;
+    if (const adapters::Status s = http::KeyRing::Load(keys_path, &reloaded); !s.ok()) {
+      options.say(fmt::format("keys: not reloaded, the keys loaded before stay in force: {}", s.ToString()));
+      return;
+    }
+    options.say(fmt::format("keys: reloaded {}: {} key{} ({} revoked)", adapters::Printable(keys_path), reloaded.size(),
+                            reloaded.size() == 1 ? "" : "s", reloaded.revoked()));
+    server.ReplaceKeys(std::move(reloaded));
+  };
   std::thread waiter([&] {
     const timespec period{0, 200'000'000};
-    while (!done) {
+    for (uint64_t round = 1; !done; ++round) {
+      if (round % kKeysCheckRounds == 0) reload_keys();
       const int signal = sigtimedwait(&signals, nullptr, &period);
       if (signal == SIGINT || signal == SIGTERM || signal == SIGHUP) {
         options.say(fmt::format("{}: stopping gracefully",

@@ -43,6 +43,10 @@ bool ParseHex32(std::string_view hex, std::array<uint8_t, 32>* out) {
 
 }  // namespace
 
+size_t KeyRing::revoked() const {
+  return static_cast<size_t>(std::count_if(entries_.begin(), entries_.end(), [](const Entry& e) { return e.revoked; }));
+}
+
 Status KeyRing::Load(const std::string& path, KeyRing* out) {
   std::string text;
   if (const std::string why = ReadSmallFile(path, limits::kKeysFileBytesMax, &text); !why.empty()) {

@@ -13,7 +13,8 @@
 // with every entry in constant time (CRYPTO_memcmp), so timing tells nothing about which entry
 // nearly matched.
 //
-// Thread-safety: a loaded KeyRing is immutable; Find may be called from any thread.
+// Thread-safety: a loaded KeyRing is immutable; Find may be called from any thread. A server
+// replaces its ring whole when the file changes (Server::ReplaceKeys), never edits it.
 #pragma once
 
 #include <array>
@@ -46,6 +47,7 @@ class KeyRing {
   // The caller a presented key belongs to. Every entry is compared, in constant time each.
   Verdict Find(std::string_view presented_key, Caller* caller) const;
   size_t size() const { return entries_.size(); }
+  size_t revoked() const;  // of them, the revoked
 
   // The line of a keys file for `key` (the demo writes one per role).
   static std::string LineFor(const Caller& caller, std::string_view key);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <list>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -196,13 +197,19 @@ std::string_view OriginForm(const Request& request) {
 
 struct Server::Impl {
   Impl(Runtime* r, kafka::Replica* k, KeyRing ring, ServerOptions o)
-      : runtime(r), replica(k), keys(std::move(ring)), options(std::move(o)) {
+      : runtime(r), replica(k), keys(std::make_shared<const KeyRing>(std::move(ring))), options(std::move(o)) {
     models.resize(replica ? static_cast<size_t>(replica->partitions()) : 1);
   }
 
   Runtime* runtime;          // embedded; null in Kafka mode
   kafka::Replica* replica;   // Kafka mode; null when embedded
-  KeyRing keys;
+  // The keys in force: replaced whole (ReplaceKeys), read by each request's check.
+  std::shared_ptr<const KeyRing> keys;
+  std::mutex keys_mutex;
+  std::shared_ptr<const KeyRing> Keys() {
+    std::lock_guard lock(keys_mutex);
+    return keys;
+  }
   ServerOptions options;
   asio::io_context io{static_cast<int>(limits::kIoThreads)};
   std::optional<tcp::acceptor> acceptor;
@@ -591,7 +598,7 @@ struct Server::Impl {
   // 401 for a request to /v1/ without a known key; nullopt (and *caller filled) otherwise.
   std::optional<Response> RefuseKey(const Request& request, Caller* caller) {
     const std::string_view key = KeyOf(request);
-    switch (keys.Find(key, caller)) {
+    switch (Keys()->Find(key, caller)) {
       case KeyRing::Verdict::kKnown: return std::nullopt;
       case KeyRing::Verdict::kUnknown:
         if (key.empty() && NamesAuthorization(request)) {
@@ -2025,6 +2032,12 @@ Server::Server(kafka::Replica& replica, KeyRing keys, ServerOptions options)
 }
 
 Server::~Server() = default;
+
+void Server::ReplaceKeys(KeyRing keys) {
+  auto ring = std::make_shared<const KeyRing>(std::move(keys));
+  std::lock_guard lock(impl_->keys_mutex);
+  impl_->keys = std::move(ring);
+}
 
 void Server::Stop() {
   impl_->stopping = true;

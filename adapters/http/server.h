@@ -68,6 +68,10 @@ class Server {
   Status Run();
   // Asks Run to shut down gracefully; safe from any thread.
   void Stop();
+  // From now on, requests are checked against `keys` (the keys file changed: a key added, rotated
+  // or revoked takes effect without a restart). A request already past its check keeps its caller.
+  // Safe from any thread.
+  void ReplaceKeys(KeyRing keys);
 
   // Whether `address`:`port` can be listened on now (an IP address, the port free): asked before
   // a data directory is opened or made, so that a port in use leaves nothing behind. Run binds

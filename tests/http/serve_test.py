@@ -404,6 +404,42 @@ def main():
     check("an unknown key is 401 UnknownKey", status == 401 and json.loads(text)["code"] == "UnknownKey", text)
     status, text = call(server, "GET", "/v1/catalogue", REVOKED)
     check("a revoked key is 401 RevokedKey", status == 401 and json.loads(text)["code"] == "RevokedKey", text)
+
+    # The keys file read again when it changes: a key revoked and one added take effect without a
+    # restart; a file that does not load leaves the keys in force, and says so.
+    def keys_in_force(key, expected, seconds=15):
+        status = None
+        for _ in range(int(seconds / 0.1)):
+            status, _ = call(server, "GET", "/v1/catalogue", key)
+            if status == expected:
+                break
+            time.sleep(0.1)
+        return status
+    rotated = "test-key-rotated-0123456789abcdef"
+    edited = open(keys).read().replace(f"\naudit Auditor", f"\n!audit Auditor")
+    edited += f"audit-2 Auditor {hashlib.sha256(rotated.encode()).hexdigest()}\n"
+    with open(keys + ".new", "w") as out:
+        out.write(edited)
+    os.replace(keys + ".new", keys)
+    check("a key revoked in the keys file is refused without a restart",
+          keys_in_force(SECRET["audit"], 401) == 401 and keys_in_force(rotated, 200) == 200)
+    status, text = call(server, "GET", "/v1/catalogue", SECRET["audit"])
+    check("... as RevokedKey", status == 401 and json.loads(text)["code"] == "RevokedKey", text)
+    with open(keys, "a") as out:
+        out.write("broken line\n")  # written in place: the change is seen as well
+    logged = ""
+    for _ in range(150):
+        logged = open(os.path.join(WORK, "serve.log")).read()
+        if "keys: not reloaded" in logged:
+            break
+        time.sleep(0.1)
+    status, _ = call(server, "GET", "/v1/catalogue", rotated)
+    check("a keys file that does not load leaves the keys in force, said",
+          "keys: not reloaded, the keys loaded before stay in force" in logged and "keys:" in logged and status == 200,
+          logged[-600:])
+    write_keys(keys)
+    check("the keys file restored: the key is back", keys_in_force(SECRET["audit"], 200) == 200 and
+          keys_in_force(rotated, 401) == 401)
     status, answer = post(server, portal, action("EducationDepartment", "AllocateVouchers",
                                                  {"locality": 1, "queue_type": "General", "birth_year": 2023,
                                                   "language": "Ru", "count": 5}))
