@@ -15,14 +15,20 @@
 namespace kezek::adapters {
 
 // Reads `path` into *text: "" on success, else why not ("is a directory", "holds more than N
-// bytes", the system's reason).
-inline std::string ReadSmallFile(const std::string& path, size_t bytes_max, std::string* text) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+// bytes", the system's reason). With `pipes` false a FIFO or socket is refused without waiting
+// for a writer (opening a FIFO waits for one: a keys file swapped for a FIFO would hang whoever
+// reads it again).
+inline std::string ReadSmallFile(const std::string& path, size_t bytes_max, std::string* text, bool pipes = true) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (pipes ? 0 : O_NONBLOCK));
   if (fd < 0) return fmt::format("cannot be read: {}", std::strerror(errno));
   struct stat st{};
   if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
     ::close(fd);
     return "is a directory, not a file";
+  }
+  if (!pipes && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+    ::close(fd);
+    return "is a pipe or a socket, not a file";
   }
   text->clear();
   char buffer[16 * 1024];

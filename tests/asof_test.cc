@@ -299,7 +299,7 @@ namespace {
 
 // The sequences CheckpointsToThin leaves of `sequences`.
 std::vector<uint64_t> Kept(const std::vector<uint64_t>& sequences, uint64_t every, uint64_t keep) {
-  const std::vector<uint64_t> thinned = adapters::CheckpointsToThin(sequences, every, keep);
+  const std::vector<uint64_t> thinned = adapters::CheckpointsToThin(sequences, sequences.back(), every, keep);
   std::vector<uint64_t> kept;
   std::set_difference(sequences.begin(), sequences.end(), thinned.begin(), thinned.end(), std::back_inserter(kept));
   return kept;
@@ -311,12 +311,14 @@ TEST_CASE("checkpoint retention: the newest stays, the older are thinned to a do
   // Checkpoints at the first input end at or after each multiple of 100 (a few records past it).
   std::vector<uint64_t> ten;
   for (uint64_t m = 1; m <= 10; ++m) ten.push_back(m * 100 + m % 3);
-  CHECK(adapters::CheckpointsToThin(ten, 100, 0).empty());   // 0: keep every one
-  CHECK(adapters::CheckpointsToThin(ten, 100, 10).empty());  // no more than kept
+  CHECK(adapters::CheckpointsToThin(ten, 1001, 100, 0).empty());   // 0: keep every one
+  CHECK(adapters::CheckpointsToThin(ten, 1001, 100, 10).empty());  // no more than kept
+  // Only those before the newest whole one are thinned, against it (one after it, damaged, is left).
+  CHECK(adapters::CheckpointsToThin(ten, 802, 100, 1) == std::vector<uint64_t>{101, 202, 300, 401, 502, 600, 701});
   CHECK(Kept(ten, 100, 9) == std::vector<uint64_t>{202, 401, 600, 802, 1001});  // every second, and the newest
   CHECK(Kept(ten, 100, 4) == std::vector<uint64_t>{401, 802, 1001});            // every fourth
   CHECK(Kept(ten, 100, 1) == std::vector<uint64_t>{1001});
-  // One before the first multiple (written with a smaller --every) goes.
+  // One before the first multiple (BuildCheckpoints gives it none: it is of another spacing) goes.
   CHECK(Kept({50, 100, 200, 300}, 100, 3) == std::vector<uint64_t>{100, 200, 300});
   // The grid follows from the newest: files missing from it change nothing.
   CHECK(Kept({201, 602, 1001}, 100, 9) == std::vector<uint64_t>{201, 602, 1001});
@@ -408,6 +410,57 @@ TEST_CASE("checkpoint retention: a build with keep leaves the files a sparser bu
   CHECK(from_start.point.checkpoint == 0);
   CHECK(from_start.state_hash == thinned.state_hash);
   CHECK(from_start.models_hash == thinned.models_hash);
+
+  // Checkpoints of another spacing (written with another --every) are left by a build that thins.
+  {
+    adapters::CheckpointBuild other;  // written alone (a build starts from the newest there is)
+    other.every = 700;
+    REQUIRE(adapters::BuildCheckpoints(root + "/live", live->actions_log(), live->journal_log(), other, &report).ok());
+    CHECK(report.written == records / 700);
+    for (const auto& entry : fs::directory_iterator(root + "/aside")) {  // and the 500 spacing's beside them
+      fs::copy_file(entry.path(), root + "/live/checkpoints/" + entry.path().filename().string(),
+                    fs::copy_options::skip_existing);
+    }
+    std::vector<adapters::CheckpointInfo> before;
+    REQUIRE(adapters::ListCheckpoints(root + "/live", &before).ok());
+    build.keep = 2;
+    REQUIRE(adapters::BuildCheckpoints(root + "/live", live->actions_log(), live->journal_log(), build, &report).ok());
+    std::vector<adapters::CheckpointInfo> after;
+    REQUIRE(adapters::ListCheckpoints(root + "/live", &after).ok());
+    size_t others = 0;
+    for (const auto& c : before) {
+      if (c.sequence % 500 == 0) continue;  // of the 500 spacing too (inputs here are one record each)
+      ++others;
+      CAPTURE(c.sequence);
+      CHECK(std::any_of(after.begin(), after.end(), [&](const auto& a) { return a.sequence == c.sequence; }));
+    }
+    CHECK(others >= 5);
+  }
+
+  // A damaged newest checkpoint does not decide: the build starts from the one before it, thins
+  // against that, writes the newest again and thins against it; each file is removed once.
+  fs::remove_all(root + "/live/checkpoints");
+  build.keep = 0;
+  REQUIRE(adapters::BuildCheckpoints(root + "/live", live->actions_log(), live->journal_log(), build, &report).ok());
+  std::vector<adapters::CheckpointInfo> all;
+  REQUIRE(adapters::ListCheckpoints(root + "/live", &all).ok());
+  REQUIRE(all.size() >= 4);
+  {
+    auto bytes = ReadFileBytes(all.back().path);
+    bytes[bytes.size() / 2] ^= 0x40;
+    WriteFileBytes(all.back().path, bytes);
+  }
+  build.keep = 1;
+  said.clear();
+  REQUIRE(adapters::BuildCheckpoints(root + "/live", live->actions_log(), live->journal_log(), build, &report).ok());
+  CHECK(report.started_at == all[all.size() - 2].sequence);
+  CHECK(report.written == 1);
+  CHECK(report.removed == all.size() - 1);
+  CHECK(said.size() == all.size() - 1);
+  std::vector<adapters::CheckpointInfo> one;
+  REQUIRE(adapters::ListCheckpoints(root + "/live", &one).ok());
+  REQUIRE(one.size() == 1);
+  CHECK(one.front().sequence == all.back().sequence);
   live.reset();
   fs::remove_all(root);
 }

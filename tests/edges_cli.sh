@@ -540,7 +540,7 @@ mkdir -p markerdir/KEZEK
 for command in "status --data markerdir" "stats --data markerdir" "journal --data markerdir" "explain 1 --data markerdir" \
                "replay verify --data markerdir" "replay checkpoint --data markerdir" "replay checkpoints --data markerdir" \
                "replay rebuild --data markerdir --out markerdir-rb" "append --data markerdir a.jsonl" "run --data markerdir" \
-               "backup --data markerdir --to markerdir-bk"; do
+               "backup --data markerdir --to markerdir-bk" "projections verify --data markerdir"; do
   rc=0; $K $command < /dev/null > marker.out 2>&1 || rc=$?  # shellcheck disable=SC2086
   [ "$rc" = 1 ] && grep -q "markerdir/KEZEK: not a file (a data directory's KEZEK marker is one)" marker.out ||
     fail "$command: exit $rc, $(head -c 300 marker.out)"

@@ -81,6 +81,9 @@ int Verify(const std::string& data) {
       return fmt::print(stderr, "kezek projections verify: {}: not a directory (--data names a data directory)\n",
                         adapters::Printable(data)), 1;
     }
+    if (const adapters::Status s = adapters::CheckDataDirectory(data); !s.ok()) {
+      return fmt::print(stderr, "kezek projections verify: {}\n", adapters::Printable(s.message())), 1;
+    }
     return fmt::print(stderr,
                       "kezek projections verify: {} holds no read-model store ({} was never served, or the store was "
                       "removed): `kezek projections rebuild --data {}` makes it from the journal\n",

@@ -73,10 +73,11 @@ The auditor's tools. DIR is a data directory ('kezek append', 'kezek serve') or 
             existing checkpoint on, folding the actions afresh and comparing each record with
             the journal's. Deterministic: the same journal gives the same files. Run it after
             'kezek append'/'run' ('kezek serve' writes them itself); it writes only there.
-            With --keep K, at most K stay: the newest, and older ones thinned to an even
-            spacing that doubles as the history grows (docs/audit.md, "Retention"); the ones
-            removed are said. Exit 0, 1 when a log cannot be read or the fold differs, 130 when
-            interrupted (the checkpoints written so far stay, each whole).
+            With --keep K, at most K of its spacing stay: the newest, and older ones thinned to
+            an even spacing that doubles as the history grows (docs/audit.md, "Retention");
+            those of another --every are left; the ones removed are said. Exit 0, 1 when a log
+            cannot be read, the fold differs or a checkpoint to thin could not be removed, 130
+            when interrupted (the checkpoints written so far stay, each whole).
   checkpoints
             lists the checkpoints: record, inputs, engine time, head, state hash, size.
 
@@ -669,6 +670,10 @@ int CheckpointCommand(const Args& args) {
   if (*every == 0) return fmt::print(stderr, "kezek replay: --every is at least 1\n"), 2;
   const auto keep = Number(args, "--keep", 0);
   if (!keep) return 2;
+  if (*keep > adapters::kCheckpointsMax) {
+    return fmt::print(stderr, "kezek replay: --keep: 0 (keep every one) or how many to keep, at most {}\n",
+                      adapters::kCheckpointsMax), 2;
+  }
   // Checkpoints come from the logs alone (folded afresh, each record compared with the journal's):
   // the stored state is not loaded.
   const std::string data = args.options.at("--data");
@@ -699,7 +704,11 @@ int CheckpointCommand(const Args& args) {
              report.started_at == 0 ? std::string("the journal's start") : fmt::format("the checkpoint at record {}", report.started_at),
              report.removed == 0 ? std::string() : fmt::format("; {} older removed (--keep {})", report.removed, build.keep),
              report.interrupted ? " (interrupted)" : "");
-  return report.interrupted ? 130 : 0;
+  if (report.not_removed > 0) {
+    fmt::print(stderr, "kezek replay: {} checkpoint{} --keep {} thins could not be removed (above)\n", report.not_removed,
+               report.not_removed == 1 ? "" : "s", build.keep);
+  }
+  return report.interrupted ? 130 : report.not_removed > 0 ? 1 : 0;
 }
 
 int CheckpointsCommand(const Args& args) {

@@ -596,45 +596,69 @@ Status OpenAsOf(const std::string& data, const AsOfTarget& target, AsOfPoint* po
   return LoadAsOf(data, actions.get(), *journal, point, engine, models, stats);
 }
 
-std::vector<uint64_t> CheckpointsToThin(const std::vector<uint64_t>& sequences, uint64_t every, uint64_t keep) {
-  if (keep == 0 || every == 0 || sequences.empty()) return {};
+std::vector<uint64_t> CheckpointsToThin(const std::vector<uint64_t>& sequences, uint64_t newest, uint64_t every,
+                                        uint64_t keep) {
+  if (keep == 0 || every == 0) return {};
   // The grid follows from the newest's place alone, not from which files are there: thinning as
   // checkpoints come leaves what thinning them all at once would (the grid only ever gets sparser).
-  const uint64_t older_multiples = std::max<uint64_t>(sequences.back() / every, 1) - 1;  // 1 .. newest's - 1
+  const uint64_t older_multiples = std::max<uint64_t>(newest / every, 1) - 1;  // 1 .. newest's - 1
   unsigned k = 0;
   while (k < 63 && (older_multiples >> k) + 1 > keep) ++k;
-  const auto on_grid = [&](uint64_t sequence) {
-    const uint64_t multiple = sequence / every;
-    return multiple != 0 && multiple % (uint64_t{1} << k) == 0;
-  };
   std::vector<uint64_t> thinned;
-  for (size_t i = 0; i + 1 < sequences.size(); ++i) {
-    if (!on_grid(sequences[i])) thinned.push_back(sequences[i]);
+  for (const uint64_t sequence : sequences) {
+    const uint64_t multiple = sequence / every;
+    if (sequence < newest && (multiple == 0 || multiple % (uint64_t{1} << k) != 0)) thinned.push_back(sequence);
   }
   return thinned;
 }
 
 namespace {
 
-// Removes the checkpoints of `data` at or before record `end` that build.keep thins away (a file
-// that does not remove is said in the report's notes: the next thinning tries again).
-Status Thin(const std::string& data, uint64_t end, const CheckpointBuild& build, CheckpointBuildReport* report) {
+// Whether the checkpoint after `sequence` records is one a build every `every` records writes: the
+// first input end at or after a multiple of `every` (no input ends between that multiple and it).
+// One written with another --every is not.
+Status OfSpacing(SegmentLog& journal, uint64_t sequence, uint64_t every, bool* of_spacing) {
+  const uint64_t multiple = sequence / every;
+  *of_spacing = multiple != 0;
+  std::vector<uint8_t> bytes;
+  const fb::JournalRecord* record = nullptr;
+  for (uint64_t end = multiple * every; *of_spacing && end < sequence; ++end) {
+    if (Status s = RecordAt(journal, end - 1, &bytes, &record); !s.ok()) return s;
+    if (!record->continued()) *of_spacing = false;  // an input ended at `end`, before `sequence`
+  }
+  return Status::Ok();
+}
+
+// Removes the checkpoints of `data` of build.every's spacing before record `newest` (a whole
+// checkpoint of this journal) that build.keep thins away. Checkpoints of another spacing (another
+// --every), and any after `newest`, are left. A file that does not remove is said in the report's
+// notes and counted (the next thinning tries again).
+Status Thin(const std::string& data, SegmentLog& journal, uint64_t newest, const CheckpointBuild& build,
+            CheckpointBuildReport* report) {
   if (build.keep == 0) return Status::Ok();
   std::vector<CheckpointInfo> checkpoints;
   if (Status s = ListCheckpoints(data, &checkpoints); !s.ok()) return s;
-  std::erase_if(checkpoints, [end](const CheckpointInfo& c) { return c.sequence > end; });
+  std::vector<CheckpointInfo> own;
   std::vector<uint64_t> sequences;
-  for (const CheckpointInfo& c : checkpoints) sequences.push_back(c.sequence);
-  const std::vector<uint64_t> thinned = CheckpointsToThin(sequences, build.every, build.keep);
-  for (const CheckpointInfo& c : checkpoints) {
+  for (CheckpointInfo& c : checkpoints) {
+    if (c.sequence >= newest) continue;
+    bool of_spacing = false;
+    if (Status s = OfSpacing(journal, c.sequence, build.every, &of_spacing); !s.ok()) return s;
+    if (!of_spacing) continue;
+    sequences.push_back(c.sequence);
+    own.push_back(std::move(c));
+  }
+  const std::vector<uint64_t> thinned = CheckpointsToThin(sequences, newest, build.every, build.keep);
+  for (const CheckpointInfo& c : own) {
     if (!std::binary_search(thinned.begin(), thinned.end(), c.sequence)) continue;
     std::error_code ec;
-    if (!fs::remove(c.path, ec) && ec) {
+    if (fs::remove(c.path, ec)) {
+      ++report->removed;
+      if (build.removed) build.removed(c);
+    } else if (ec) {
+      ++report->not_removed;
       report->notes.push_back(fmt::format("{} not removed (--keep): {}", c.path, ec.message()));
-      continue;
-    }
-    ++report->removed;
-    if (build.removed) build.removed(c);
+    }  // else another process removed it meanwhile
   }
   return Status::Ok();
 }
@@ -663,7 +687,6 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
       fs::remove(entry.path(), ec);
     }
   }
-  if (Status s = Thin(data, end.sequence, build, report); !s.ok()) return s;
   // The newest usable checkpoint.
   std::vector<CheckpointInfo> checkpoints;
   if (Status s = ListCheckpoints(data, &checkpoints); !s.ok()) return s;
@@ -679,7 +702,10 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
     if (newest == nullptr) return Status::Ok();
     std::string bytes;
     CheckpointInfo read;
-    if (ReadChecked(newest->path, &bytes, &read).ok() && OfJournal(journal, read).ok()) return Status::Ok();
+    if (ReadChecked(newest->path, &bytes, &read).ok() && OfJournal(journal, read).ok()) {
+      report->started_at = newest->sequence;  // nothing folded after it
+      return Thin(data, journal, newest->sequence, build, report);  // thinned against a whole newest only
+    }
   }
   std::unique_ptr<Engine> engine;
   projections::ReadModels models;
@@ -689,6 +715,11 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
     return s;
   }
   report->started_at = start.sequence;
+  // Thinned against the checkpoint it starts from (whole: it loaded); a damaged one after it is
+  // written again below, and thinned against then.
+  if (start.sequence > 0) {
+    if (Status s = Thin(data, journal, start.sequence, build, report); !s.ok()) return s;
+  }
   const uint64_t from_input = start.input, from_sequence = start.sequence;
   const Sha256 prev = start.prev;
   uint64_t next = (from_sequence / build.every + 1) * build.every;
@@ -712,7 +743,7 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
       if (written_status = WriteCheckpoint(data, info, *engine, models, stats, &done); !written_status.ok()) return false;
       ++report->written;
       if (build.written) build.written(done);
-      if (written_status = Thin(data, sequence, build, report); !written_status.ok()) return false;
+      if (written_status = Thin(data, journal, sequence, build, report); !written_status.ok()) return false;
       next = (sequence / build.every + 1) * build.every;
     }
     report->folded = sequence - from_sequence;

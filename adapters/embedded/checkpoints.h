@@ -140,8 +140,10 @@ Status OpenAsOf(const std::string& data, const AsOfTarget& target, AsOfPoint* po
 // after each multiple) up to the journal's end, from the newest existing one on (or the start),
 // folding the actions log with a fresh engine (every record compared with the journal's) and
 // applying the journal to read models.
-// With `keep` (0: every checkpoint stays), the older checkpoints are thinned as it goes
-// (CheckpointsToThin), before it starts and after each one written.
+// With `keep` (0: every checkpoint stays), the older checkpoints of its spacing are thinned as it
+// goes (CheckpointsToThin), against the newest whole checkpoint: the one it starts from (or the
+// newest, when nothing is due) and each one written. Checkpoints of another spacing (another
+// --every) and damaged ones are left (a damaged one at a multiple is written again).
 struct CheckpointBuild {
   uint64_t every = kCheckpointEveryDefault;
   uint64_t keep = 0;
@@ -155,6 +157,7 @@ struct CheckpointBuildReport {
   uint64_t folded = 0;        // records folded
   uint64_t written = 0;       // checkpoints written
   uint64_t removed = 0;       // checkpoints thinned away (CheckpointBuild::keep)
+  uint64_t not_removed = 0;   // ones it could not remove (said in notes)
   bool interrupted = false;
   std::vector<std::string> notes;
 };
@@ -162,14 +165,18 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
                         CheckpointBuildReport* report);
 
 // Retention: a checkpoint holds the whole state, so a history's checkpoints cost disk as the
-// square of its length. Of checkpoints at journal sequences `sequences` (ascending), the ones a
-// keep of `keep` removes (ascending; none when keep is 0): the newest stays, and of the older ones
-// those whose multiple of `every` (sequence / every) is a multiple of 2^k, k the smallest for which
-// the multiples of 2^k below the newest's, and the newest, are at most `keep`. k follows from the
-// newest alone, so thinning after each new checkpoint leaves what thinning them all at once would.
-// As a history grows the kept checkpoints' spacing doubles: between keep/2 and keep of them, evenly
-// spaced, and no as-of question folds more than about 2 x history / keep records. The older ones
-// kept are the files `kezek replay checkpoint --every (every x 2^k)` writes, byte for byte. Pure.
-std::vector<uint64_t> CheckpointsToThin(const std::vector<uint64_t>& sequences, uint64_t every, uint64_t keep);
+// square of its length. Of the checkpoints of one spacing (those a build every `every` records
+// writes) at journal sequences `sequences` (ascending), the ones a keep of `keep` removes
+// (ascending; none when keep is 0), given the newest whole checkpoint at `newest`, which stays:
+// those before it whose multiple of `every` (sequence / every) is not a multiple of 2^k, k the
+// smallest for which the multiples of 2^k below the newest's, and the newest, are at most `keep`.
+// k follows from the newest alone, so thinning after each new checkpoint leaves what thinning them
+// all at once would. As a history grows the kept checkpoints' spacing doubles: between keep/2 and
+// keep of them, evenly spaced, and no as-of question folds more than about 2 x history / keep
+// records. The older ones kept are the files `kezek replay checkpoint --every (every x 2^k)`
+// writes, byte for byte. Checkpoints of another spacing are not given to it (BuildCheckpoints
+// leaves them). Pure.
+std::vector<uint64_t> CheckpointsToThin(const std::vector<uint64_t>& sequences, uint64_t newest, uint64_t every,
+                                        uint64_t keep);
 
 }  // namespace kezek::adapters

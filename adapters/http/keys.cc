@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -49,8 +51,10 @@ size_t KeyRing::revoked() const {
 
 Status KeyRing::Load(const std::string& path, KeyRing* out) {
   std::string text;
-  if (const std::string why = ReadSmallFile(path, limits::kKeysFileBytesMax, &text); !why.empty()) {
-    return Status::NotFound(fmt::format("{}: the keys file {}", Printable(path), why));
+  if (const std::string why = ReadSmallFile(path, limits::kKeysFileBytesMax, &text, /*pipes=*/false); !why.empty()) {
+    std::error_code error;
+    const std::string message = fmt::format("{}: the keys file {}", Printable(path), why);
+    return std::filesystem::exists(path, error) ? Status::InvalidArgument(message) : Status::NotFound(message);
   }
   std::istringstream in(text);
   KeyRing ring;

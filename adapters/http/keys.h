@@ -39,7 +39,8 @@ class KeyRing {
  public:
   enum class Verdict { kKnown, kUnknown, kRevoked };
 
-  // Reads a keys file. Failure: NotFound (no file), InvalidArgument naming the line and what is wrong.
+  // Reads a keys file (a file: a FIFO or socket is refused, not waited on). Failure: NotFound (no
+  // file), InvalidArgument (not readable, too large, not a file, or naming the line and what is wrong).
   static Status Load(const std::string& path, KeyRing* out);
   // Adds an entry (for tests and the demo set-up). REQUIRES: sha256 of the key.
   void Add(Caller caller, const std::array<uint8_t, 32>& key_sha256, bool revoked);

@@ -440,6 +440,18 @@ def main():
     write_keys(keys)
     check("the keys file restored: the key is back", keys_in_force(SECRET["audit"], 200) == 200 and
           keys_in_force(rotated, 401) == 401)
+    # A FIFO in its place is refused, not waited on (the thread that looks takes the signals too).
+    os.mkfifo(keys + ".fifo")
+    os.replace(keys + ".fifo", keys)
+    for _ in range(150):
+        logged = open(os.path.join(WORK, "serve.log")).read()
+        if "is a pipe or a socket, not a file" in logged:
+            break
+        time.sleep(0.1)
+    check("a keys file that is a FIFO is refused, not waited on", "is a pipe or a socket, not a file" in logged and
+          call(server, "GET", "/v1/catalogue", SECRET["audit"])[0] == 200, logged[-600:])
+    os.remove(keys)
+    write_keys(keys)
     status, answer = post(server, portal, action("EducationDepartment", "AllocateVouchers",
                                                  {"locality": 1, "queue_type": "General", "birth_year": 2023,
                                                   "language": "Ru", "count": 5}))
