@@ -54,9 +54,9 @@ another journal is rebuilt from the journal; see kezek projections).
   --checkpoint-every N  write the checkpoints of as-of questions (docs/audit.md, "As of") every N
                         journal records, on a thread of their own from the logs (as 'kezek
                         replay checkpoint' does); default 250000, 0: none
-  --checkpoint-keep K   keep at most K checkpoints: the newest, and older ones thinned to an even
-                        spacing that doubles as the history grows (docs/audit.md, "Retention");
-                        default 16, 0: keep every one
+  --checkpoint-keep K   keep at most K of those checkpoints: the newest, and older ones thinned to
+                        an even spacing that doubles as the history grows (docs/audit.md,
+                        "Retention"; those of another --every are left); default 16, 0: all
   --help                this text
 
 Kafka mode (docs/kafka.md, "Serving from Kafka"): --kafka instead of --data. The server is a read
@@ -125,7 +125,10 @@ int Serve(int argc, char** argv) {
       checkpoint_every = v;
     }
     if (arg == "--checkpoint-keep") {
-      if (!digits) return fmt::print(stderr, "kezek serve: --checkpoint-keep: 0 (keep every one) or how many to keep\n"), 2;
+      if (!digits || std::strtoull(value.c_str(), nullptr, 10) > adapters::kCheckpointsMax) {
+        return fmt::print(stderr, "kezek serve: --checkpoint-keep: 0 (keep every one) or how many to keep, at most {}\n",
+                          adapters::kCheckpointsMax), 2;
+      }
       checkpoint_keep = std::strtoull(value.c_str(), nullptr, 10);
     }
     if (arg == "--data") data = value;
@@ -143,6 +146,10 @@ int Serve(int argc, char** argv) {
       tick_seconds = v;
       tick_given = true;
     }
+  }
+  if (given.contains("--checkpoint-keep") && (kafka_mode || checkpoint_every == 0)) {
+    return fmt::print(stderr, "kezek serve: --checkpoint-keep goes with the checkpoints serve writes (--data, --checkpoint-every "
+                              "not 0)\n"), 2;
   }
   if (kafka_mode) {
     if (!data.empty()) return fmt::print(stderr, "kezek serve: --kafka keeps no data directory: drop --data\n"), 2;
@@ -213,6 +220,16 @@ int Serve(int argc, char** argv) {
     if (const std::string why = write_port_file(port); !why.empty()) options.say("--port-file: " + why);
   };
 
+  // What tells a changed keys file ("" when it is not there): taken before the file is read, so
+  // that a change made while the server starts (the file read, the data directory opened) is
+  // found by the first look and loaded.
+  const auto stamp_of = [&]() -> std::string {
+    struct stat st {};
+    if (::stat(keys_path.c_str(), &st) != 0) return "";
+    return fmt::format("{}:{}:{}:{}.{}:{}.{}", st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                       st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+  };
+  std::string keys_stamp = stamp_of();
   http::KeyRing keys;
   if (const adapters::Status s = http::KeyRing::Load(keys_path, &keys); !s.ok()) {
     return fmt::print(stderr, "kezek serve: {}\n", s.ToString()), 1;
@@ -258,8 +275,8 @@ int Serve(int argc, char** argv) {
     if (const adapters::Status s = adapters::kafka::Replica::Open(replica_options, &replica); !s.ok()) {
       return fmt::print(stderr, "kezek serve: {}\n", s.ToString()), 1;
     }
-    options.say(fmt::format("following {} ({} partitions) from its start; posting to {}", replica->topics().journal,
-                            replica->partitions(), replica->topics().actions));
+    options.say(fmt::format("following {} ({} partition{}) from its start; posting to {}", replica->topics().journal,
+                            replica->partitions(), replica->partitions() == 1 ? "" : "s", replica->topics().actions));
     made = std::make_unique<http::Server>(*replica, std::move(keys), options);
   } else {
     adapters::Runtime::Options runtime_options;
@@ -277,13 +294,6 @@ int Serve(int argc, char** argv) {
   // The keys file is looked at every few seconds: when it changed (another file renamed into its
   // place, or written anew), it is loaded again and, whole and valid, takes effect at once (a key
   // revoked, added or rotated without a restart); one that does not load leaves the keys in force.
-  const auto stamp_of = [&]() -> std::string {  // what tells a changed file ("" when it is not there)
-    struct stat st {};
-    if (::stat(keys_path.c_str(), &st) != 0) return "";
-    return fmt::format("{}:{}:{}:{}.{}:{}.{}", st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-                       st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
-  };
-  std::string keys_stamp = stamp_of();
   const auto reload_keys = [&]() {
     const std::string stamp = stamp_of();
     if (stamp == keys_stamp) return;
@@ -293,8 +303,10 @@ int Serve(int argc, char** argv) {
       options.say(fmt::format("keys: not reloaded, the keys loaded before stay in force: {}", s.ToString()));
       return;
     }
-    options.say(fmt::format("keys: reloaded {}: {} key{} ({} revoked)", adapters::Printable(keys_path), reloaded.size(),
-                            reloaded.size() == 1 ? "" : "s", reloaded.revoked()));
+    options.say(fmt::format("keys: reloaded {}: {} key{} ({} revoked){}", adapters::Printable(keys_path), reloaded.size(),
+                            reloaded.size() == 1 ? "" : "s", reloaded.revoked(),
+                            reloaded.size() == reloaded.revoked() ? ": no key in force, every /v1/ request is refused (401)"
+                                                                  : ""));
     server.ReplaceKeys(std::move(reloaded));
   };
   std::thread waiter([&] {
