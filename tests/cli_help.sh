@@ -47,6 +47,23 @@ done
 said=$("$kezek" replay verify --data /tmp --keep 3 2>&1) && rc=0 || rc=$?
 [ "$rc" -eq 2 ] && grep -q -- "--keep goes with checkpoint" <<< "$said" || { echo "FAIL: replay verify --keep: exit $rc: $said"; exit 1; }
 "$kezek" serve --help | grep -q -- "--checkpoint-keep K" || { echo "FAIL: serve --help names --checkpoint-keep"; exit 1; }
+for bad in "--checkpoint-keep 10001" "--checkpoint-every 0 --checkpoint-keep 3"; do
+  # shellcheck disable=SC2086
+  "$kezek" serve --data /nonexistent/dir --keys /dev/null $bad > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: serve $bad"; exit 1; }
+done
+"$kezek" serve --kafka --brokers 127.0.0.1:1 --keys /dev/null --checkpoint-keep 3 > /dev/null 2>&1; [ $? -eq 2 ] ||
+  { echo "FAIL: serve --kafka --checkpoint-keep"; exit 1; }
+"$kezek" replay checkpoint --data /tmp --keep 10001 > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay checkpoint --keep 10001"; exit 1; }
+# Kafka commands: an argument they do not take, and --exit-when-idle 0, refused before any broker is asked.
+for bad in "kafka journal --brokers 127.0.0.1:1 --partition 0 p0.bin" "kafka init --brokers 127.0.0.1:1 --partitions 2 extra" \
+           "run --kafka --brokers 127.0.0.1:1 --data /tmp/kezek-cli-help-member extra" \
+           "run --kafka --brokers 127.0.0.1:1 --data /tmp/kezek-cli-help-member --exit-when-idle 0"; do
+  # shellcheck disable=SC2086
+  out=$(timeout 10 "$kezek" $bad 2>&1); rc=$?
+  [ $rc -eq 2 ] && grep -q "unexpected argument\|--exit-when-idle 1..86400000" <<< "$out" || { echo "FAIL: $bad: exit $rc: $out"; exit 1; }
+done
+[ ! -e /tmp/kezek-cli-help-member ] || { echo "FAIL: a refused member made its directory"; exit 1; }
+[ ! -e /nonexistent/dir ] || { echo "FAIL: a refused serve made its data directory"; exit 1; }
 for bad in "--as-of 2025-02-30" "--as-of yesterday" "--as-of-sequence -1" "--as-of 2025-01-01 --as-of-sequence 5"; do
   # shellcheck disable=SC2086
   "$kezek" status --data /nonexistent/dir $bad > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: status $bad"; exit 1; }
@@ -133,7 +150,18 @@ printf 'brokers = 127.0.0.1:9092\nprefix = \n' > /tmp/kezek-cli-help.conf  # an 
 out=$(timeout 20 "$kezek" kafka init --config /tmp/kezek-cli-help.conf --partitions 2 2>&1); rc=$?
 [ $rc -eq 2 ] && grep -q "line 2: prefix needs a value, not an empty one" <<< "$out" ||
   { echo "FAIL: an empty value in --config: exit $rc: $out"; exit 1; }
-rm -f /tmp/kezek-cli-help.conf
+# One settings file serves every Kafka command (route takes partitions, passes the member's keys
+# over); a key no command takes is refused, named without dashes.
+printf 'brokers = 127.0.0.1:9092\nprefix = p\ngroup = g\ninstance = i\ndata = /tmp/kezek-cli-help-member\npartitions = 3\nbatch = 10\n' \
+  > /tmp/kezek-cli-help.conf
+echo '{"not": "an action"}' > /tmp/kezek-cli-help.jsonl
+out=$("$kezek" kafka route --config /tmp/kezek-cli-help.conf --out /tmp/kezek-cli-help-routed /tmp/kezek-cli-help.jsonl 2>&1) &&
+  [ -e /tmp/kezek-cli-help-routed/partition-2.jsonl ] || { echo "FAIL: one --config for every command: $out"; exit 1; }
+echo 'brokerz = 127.0.0.1:9092' > /tmp/kezek-cli-help.conf
+out=$(timeout 20 "$kezek" kafka init --config /tmp/kezek-cli-help.conf --partitions 2 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q "line 1: expected 'key = value' with a key of brokers, prefix, group" <<< "$out" ||
+  { echo "FAIL: a key no command takes: exit $rc: $out"; exit 1; }
+rm -rf /tmp/kezek-cli-help.conf /tmp/kezek-cli-help.jsonl /tmp/kezek-cli-help-routed
 out=$(timeout 20 "$kezek" serve --data /tmp/kezek-cli-help-never --keys /dev/zero 2>&1); rc=$?
 [ $rc -eq 1 ] && grep -q "more than 4194304 bytes" <<< "$out" && [ ! -e /tmp/kezek-cli-help-never ] ||
   { echo "FAIL: serve --keys /dev/zero: exit $rc: $out"; exit 1; }

@@ -307,11 +307,18 @@ bool MergeConfig(Args* args, const std::vector<std::string>& allowed) {
     if (line.empty()) continue;
     const size_t eq = line.find('=');
     const std::string key = eq == std::string::npos ? "" : "--" + trim(line.substr(0, eq));
-    if (eq == std::string::npos || std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+    // One file serves every Kafka command: a key another command takes is passed over here; one
+    // that none takes (a typo) is refused.
+    static const std::vector<std::string> kKnown = {"--brokers", "--prefix", "--group",    "--instance",
+                                                    "--data",    "--partitions", "--batch"};
+    if (eq == std::string::npos || std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) {
+      std::vector<std::string> names;
+      for (const std::string& known : kKnown) names.push_back(known.substr(2));
       fmt::print(stderr, "kezek: --config {} line {}: expected 'key = value' with a key of {}\n", shown, number,
-                 fmt::join(allowed, ", "));
+                 fmt::join(names, ", "));
       return false;
     }
+    const bool taken = std::find(allowed.begin(), allowed.end(), key) != allowed.end();
     if (const auto [at, fresh] = seen.try_emplace(key, number); !fresh) {
       fmt::print(stderr, "kezek: --config {} line {}: {} is already set on line {}\n", shown, number, key.substr(2), at->second);
       return false;
@@ -321,7 +328,7 @@ bool MergeConfig(Args* args, const std::vector<std::string>& allowed) {
       fmt::print(stderr, "kezek: --config {} line {}: {} needs a value, not an empty one\n", shown, number, key.substr(2));
       return false;
     }
-    args->options.try_emplace(key, trim(line.substr(eq + 1)));  // a flag given too wins
+    if (taken) args->options.try_emplace(key, trim(line.substr(eq + 1)));  // a flag given too wins
   }
   return true;
 }

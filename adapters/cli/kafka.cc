@@ -40,7 +40,8 @@ using adapters::Status;
 constexpr const char* kConnection = R"(  --brokers HOST:PORT[,...]   the Kafka bootstrap servers (required)
   --prefix P        the topics' prefix: P.actions, P.journal, P.state (default kezek)
   --config FILE     settings as 'key = value' lines (brokers, prefix, group, instance, data,
-                    partitions, batch); a flag given too wins; '#' starts a comment
+                    partitions, batch: one file for every Kafka command, each taking the keys it
+                    has flags for); a flag given too wins; '#' starts a comment
 )";
 
 constexpr const char* kKafkaUsage = R"(usage: kezek kafka init --brokers B --partitions N [--prefix P]
@@ -192,7 +193,12 @@ int Route(const Args& args) {
     if (Status s = reader->Next(&line, &got); !s.ok()) return Fail("kafka route", s);
     if (!got) break;
     if (line.oversize) {
-      return fmt::print(stderr, "kezek kafka route: line {} is over the line limit: route keeps lines whole\n", lines + 1), 1;
+      // Nothing half-routed is left to be compared.
+      files.clear();
+      for (uint64_t k = 0; k < *partitions; ++k) std::filesystem::remove(out / fmt::format("partition-{}.jsonl", k), ec);
+      return fmt::print(stderr, "kezek kafka route: line {} is over the line limit ({} bytes): route keeps lines whole and "
+                                "wrote nothing (replay verify --kafka checks such a log's partitions)\n",
+                        lines + 1, limits::kJsonLineBytesMax), 1;
     }
     ++lines;
     const kafka::Route route = kafka::RouteOf(events::EncodeInput(codec, line), static_cast<int32_t>(*partitions));
@@ -317,6 +323,13 @@ int Kafka(int argc, char** argv) {
     if (args->options.contains(option) && RefusedInsideDataDir("kafka", option, args->options.at(option))) return 2;
   }
   const std::string& sub = args->positional.front();
+  // Only route takes an argument (its INPUT): another is a mistake (a journal file meant for
+  // --journal would be ignored, the summary printed, no file written).
+  if (args->positional.size() > (sub == "route" ? 2u : 1u)) {
+    return fmt::print(stderr, "kezek kafka {}: unexpected argument '{}'{}\n", adapters::Printable(sub),
+                      adapters::Printable(args->positional.back()),
+                      sub == "journal" ? " (the file to write goes with --journal FILE)" : ""), 2;
+  }
   if (sub == "init") return Init(*args);
   if (sub == "journal") return JournalExport(*args);
   if (sub == "route") return Route(*args);
@@ -337,8 +350,13 @@ int KafkaRun(int argc, char** argv) {
   const auto crash_at = Number(*args, "--crash-at", 0);
   if (!brokers || !batch || !idle || !crash_at) return 2;
   if (!args->options.contains("--data")) return fmt::print(stderr, "kezek run --kafka: --data DIR is required\n"), 2;
-  if (*batch < 1 || *batch > limits::kBatchInputsMax || *idle > 86'400'000) {
-    return fmt::print(stderr, "kezek run --kafka: --batch takes 1..{}, --exit-when-idle at most a day\n",
+  if (!args->positional.empty()) {
+    return fmt::print(stderr, "kezek run --kafka: unexpected argument '{}' (the member reads the actions topic)\n",
+                      adapters::Printable(args->positional.front())), 2;
+  }
+  if (*batch < 1 || *batch > limits::kBatchInputsMax || *idle > 86'400'000 ||
+      (args->options.contains("--exit-when-idle") && *idle == 0)) {
+    return fmt::print(stderr, "kezek run --kafka: --batch takes 1..{}, --exit-when-idle 1..86400000 (ms, at most a day)\n",
                       limits::kBatchInputsMax), 2;
   }
   kafka::MemberOptions options;
@@ -475,8 +493,8 @@ int KafkaAppend(int argc, char** argv) {
   }
   if (Status s = flush(); !s.ok()) return Fail("append --kafka", s);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  fmt::print(stderr, "kezek append --kafka: {} inputs published as {} messages to {} ({} partitions) in {:.3f} s\n", lines,
-             messages, topics.actions, partitions, seconds);
+  fmt::print(stderr, "kezek append --kafka: {} inputs published as {} messages to {} ({} partition{}) in {:.3f} s\n", lines,
+             messages, topics.actions, partitions, partitions == 1 ? "" : "s", seconds);
   return 0;
 }
 

@@ -93,7 +93,13 @@ Status PartitionCount(rd_kafka_t* rk, const std::string& topic, int* count) {
   const rd_kafka_metadata_t* metadata = nullptr;
   const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, handle, &metadata, kCallTimeoutMs);
   rd_kafka_topic_destroy(handle);
-  if (Status s = FromErr(err, fmt::format("the metadata of {}", topic)); !s.ok()) return s;
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // Most often no broker answers: say which were asked.
+    char brokers[1024] = "";
+    size_t size = sizeof brokers;
+    if (rd_kafka_conf_get(rd_kafka_conf(rk), "bootstrap.servers", brokers, &size) != RD_KAFKA_CONF_OK) brokers[0] = '\0';
+    return FromErr(err, fmt::format("the metadata of {} from {}", topic, brokers[0] != '\0' ? brokers : "the brokers"));
+  }
   Status result = Status::NotFound(fmt::format("topic {} does not exist (kezek kafka init makes it)", topic));
   if (metadata->topic_cnt == 1 && metadata->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     *count = metadata->topics[0].partition_cnt;

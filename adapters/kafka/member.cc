@@ -435,6 +435,19 @@ Status Member::Open(int32_t partition, std::unique_ptr<Slot>* out) {
     return Status::Corruption(fmt::format("partition {}: the state reflects {} inputs after restoring, the group "
                                           "committed {}", partition, slot->loop->applied(), committed));
   }
+  // The partition count is fixed when the topics are made: a locality's partition is its number
+  // mod the count. Topics grown since (kafka-topics.sh --alter) would route a locality this
+  // partition numbers to another one, where its queues and numbers would start again from nothing.
+  for (const auto& [locality, numbers] : slot->loop->engine().state().numbers) {
+    if ((numbers.applications == 0 && numbers.vouchers == 0) || PartitionOfLocality(locality.value, partitions_) == partition) {
+      continue;
+    }
+    return Status::InvalidArgument(fmt::format(
+        "{} partition {} holds locality {}'s applications and vouchers, but with the {} partitions {} has now, locality {} "
+        "goes to partition {}: the topics were given partitions after they were made, which splits a locality's queues "
+        "(the count is fixed when the topics are made: docs/kafka.md, \"Topics\"); the member stops", topics_.actions, partition, locality.value, partitions_,
+        topics_.actions, locality.value, PartitionOfLocality(locality.value, partitions_)));
+  }
   // Checks the journal's head against the state (the journal holds exactly what it reflects).
   if (Status s = slot->loop->Open(slot->inputs.get(), slot->journal.get(), Partition::Mode::kRecover); !s.ok()) return s;
   if (slot->journal->end() != slot->loop->engine().state().next_sequence) {
@@ -558,7 +571,8 @@ Status Member::Run() {
   PartitionList subscription(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(subscription.get(), topics_.actions.c_str(), RD_KAFKA_PARTITION_UA);
   if (Status s = FromErr(rd_kafka_subscribe(consumer_.get(), subscription.get()), "subscribe"); !s.ok()) return s;
-  Say(fmt::format("member of group {} over {} ({} partitions)", o_.group, topics_.actions, partitions_));
+  Say(fmt::format("member of group {} over {} ({} partition{})", o_.group, topics_.actions, partitions_,
+                  partitions_ == 1 ? "" : "s"));
 
   auto last_input = Clock::now();
   Status result;

@@ -377,5 +377,28 @@ rc=0; "$kezek" append --kafka --quiet --brokers "$brokers" --prefix "$prefix" "$
 [ "$rc" = 1 ] && grep -q "has 3 partitions and $prefix.journal has 2" "$work/ap.err" ||
   fail "append --kafka over an actions topic with a partition added: exit $rc, $(cat "$work/ap.err")"
 step "append refuses an actions topic whose partitions were added by hand"
+# --- 9. Partitions added by hand to all three topics after a member folded: the member refuses to
+# go on (a locality it numbers would be routed to another partition, its queues begun again there).
+prefix=gr-$run_id
+"$kezek" kafka init --brokers "$brokers" --prefix "$prefix" --partitions 2 > /dev/null
+head -3000 "$work/history.jsonl" > "$work/gr1.jsonl"
+sed -n '3001,6000p' "$work/history.jsonl" > "$work/gr2.jsonl"
+"$kezek" append --kafka --quiet --brokers "$brokers" --prefix "$prefix" "$work/gr1.jsonl" > /dev/null
+timeout 300 "$kezek" run --kafka --brokers "$brokers" --prefix "$prefix" --data "$work/gr-member" --exit-when-idle 1500 \
+  > "$work/gr1.out" 2>&1 || fail "grown topics: the first member: $(tail -3 "$work/gr1.out")"
+"$here/scripts/python-env.sh" python - "$brokers" "$prefix" <<'PY' || fail "could not add partitions"
+import sys
+from confluent_kafka.admin import AdminClient, NewPartitions
+admin = AdminClient({"bootstrap.servers": sys.argv[1]})
+topics = [NewPartitions(f"{sys.argv[2]}.{t}", 3) for t in ("actions", "journal", "state")]
+for future in admin.create_partitions(topics).values():
+    future.result(30)
+PY
+"$kezek" append --kafka --quiet --brokers "$brokers" --prefix "$prefix" "$work/gr2.jsonl" > /dev/null
+rc=0; timeout 300 "$kezek" run --kafka --brokers "$brokers" --prefix "$prefix" --data "$work/gr-member" --exit-when-idle 1500 \
+  > "$work/gr2.out" 2>&1 || rc=$?
+[ "$rc" = 1 ] && grep -q "the topics were given partitions after they were made" "$work/gr2.out" ||
+  fail "a member over grown topics: exit $rc, $(tail -3 "$work/gr2.out")"
+step "a member refuses topics given partitions after it folded"
 
 step "passed: $kills SIGKILLs of members, one of the broker"
