@@ -437,6 +437,35 @@ TEST_CASE("checkpoint retention: a build with keep leaves the files a sparser bu
     CHECK(others >= 5);
   }
 
+  // A newer checkpoint of another spacing (an auditor's) is thinned against, but the build's own
+  // newest stays beside it: with --keep 1 the build keeps one of its own.
+  {
+    fs::remove_all(root + "/live/checkpoints");
+    adapters::CheckpointBuild mine;
+    mine.every = 1'100;
+    REQUIRE(adapters::BuildCheckpoints(root + "/live", live->actions_log(), live->journal_log(), mine, &report).ok());
+    const uint64_t own_newest = records / 1'100 * 1'100;
+    uint64_t other_every = 700;
+    while (other_every < 1'100 && !(records / other_every * other_every > own_newest)) ++other_every;
+    REQUIRE(other_every < 1'100);
+    const std::string auditor = root + "/auditor";
+    fs::create_directories(auditor);
+    fs::copy(root + "/live/KEZEK", auditor + "/KEZEK");
+    adapters::CheckpointBuild theirs;
+    theirs.every = other_every;
+    REQUIRE(adapters::BuildCheckpoints(auditor, live->actions_log(), live->journal_log(), theirs, &report).ok());
+    const std::string name = fmt::format("{:020}.kzc", records / other_every * other_every);
+    fs::copy_file(auditor + "/checkpoints/" + name, root + "/live/checkpoints/" + name);
+    mine.keep = 1;
+    REQUIRE(adapters::BuildCheckpoints(root + "/live", live->actions_log(), live->journal_log(), mine, &report).ok());
+    CHECK(report.removed >= 2);
+    std::vector<adapters::CheckpointInfo> left;
+    REQUIRE(adapters::ListCheckpoints(root + "/live", &left).ok());
+    REQUIRE(left.size() == 2);
+    CHECK(left[0].sequence == own_newest);
+    CHECK(left[1].sequence == records / other_every * other_every);
+  }
+
   // A damaged newest checkpoint does not decide: the build starts from the one before it, thins
   // against that, writes the newest again and thins against it; each file is removed once.
   fs::remove_all(root + "/live/checkpoints");

@@ -51,8 +51,11 @@ for bad in "--checkpoint-keep 10001" "--checkpoint-every 0 --checkpoint-keep 3";
   # shellcheck disable=SC2086
   "$kezek" serve --data /nonexistent/dir --keys /dev/null $bad > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: serve $bad"; exit 1; }
 done
-"$kezek" serve --kafka --brokers 127.0.0.1:1 --keys /dev/null --checkpoint-keep 3 > /dev/null 2>&1; [ $? -eq 2 ] ||
-  { echo "FAIL: serve --kafka --checkpoint-keep"; exit 1; }
+for given in "--checkpoint-keep 3" "--checkpoint-every 5000"; do
+  # shellcheck disable=SC2086
+  "$kezek" serve --kafka --brokers 127.0.0.1:1 --keys /dev/null $given > /dev/null 2>&1; [ $? -eq 2 ] ||
+    { echo "FAIL: serve --kafka $given"; exit 1; }
+done
 "$kezek" replay checkpoint --data /tmp --keep 10001 > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay checkpoint --keep 10001"; exit 1; }
 # Kafka commands: an argument they do not take, and --exit-when-idle 0, refused before any broker is asked.
 for bad in "kafka journal --brokers 127.0.0.1:1 --partition 0 p0.bin" "kafka init --brokers 127.0.0.1:1 --partitions 2 extra" \

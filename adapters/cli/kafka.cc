@@ -186,19 +186,22 @@ int Route(const Args& args) {
     files.emplace_back(out / fmt::format("partition-{}.jsonl", k), std::ios::binary | std::ios::trunc);
     if (!files.back()) return fmt::print(stderr, "kezek kafka route: cannot write in {}\n", out.string()), 1;
   }
+  // On any failure nothing half-routed is left to be compared.
+  const auto failed = [&]() {
+    files.clear();
+    for (uint64_t k = 0; k < *partitions; ++k) std::filesystem::remove(out / fmt::format("partition-{}.jsonl", k), ec);
+    return 1;
+  };
   events::Codec codec;
   events::InputLine line;
   uint64_t lines = 0;
   for (bool got = true;;) {
-    if (Status s = reader->Next(&line, &got); !s.ok()) return Fail("kafka route", s);
+    if (Status s = reader->Next(&line, &got); !s.ok()) return Fail("kafka route", s), failed();
     if (!got) break;
     if (line.oversize) {
-      // Nothing half-routed is left to be compared.
-      files.clear();
-      for (uint64_t k = 0; k < *partitions; ++k) std::filesystem::remove(out / fmt::format("partition-{}.jsonl", k), ec);
-      return fmt::print(stderr, "kezek kafka route: line {} is over the line limit ({} bytes): route keeps lines whole and "
-                                "wrote nothing (replay verify --kafka checks such a log's partitions)\n",
-                        lines + 1, limits::kJsonLineBytesMax), 1;
+      fmt::print(stderr, "kezek kafka route: line {} is over the line limit ({} bytes): route keeps lines whole and wrote "
+                         "nothing (replay verify --kafka checks such a log's partitions)\n", lines + 1, limits::kJsonLineBytesMax);
+      return failed();
     }
     ++lines;
     const kafka::Route route = kafka::RouteOf(events::EncodeInput(codec, line), static_cast<int32_t>(*partitions));
@@ -206,7 +209,7 @@ int Route(const Args& args) {
   }
   for (auto& f : files) {
     f.flush();
-    if (!f) return fmt::print(stderr, "kezek kafka route: writing in {} failed\n", out.string()), 1;
+    if (!f) return fmt::print(stderr, "kezek kafka route: writing in {} failed (nothing left)\n", out.string()), failed();
   }
   fmt::print(stderr, "kezek kafka route: {} lines into {} partitions in {}\n", lines, *partitions, out.string());
   return 0;

@@ -74,8 +74,8 @@ The auditor's tools. DIR is a data directory ('kezek append', 'kezek serve') or 
             the journal's. Deterministic: the same journal gives the same files. Run it after
             'kezek append'/'run' ('kezek serve' writes them itself); it writes only there.
             With --keep K, at most K of its spacing stay: the newest, and older ones thinned to
-            an even spacing that doubles as the history grows (docs/audit.md, "Retention");
-            those of another --every are left; the ones removed are said. Exit 0, 1 when a log
+            an even spacing that doubles as the history grows (docs/audit.md, "Retention":
+            which of another --every count as its own); the ones removed are said. Exit 0, 1 when a log
             cannot be read, the fold differs or a checkpoint to thin could not be removed, 130
             when interrupted (the checkpoints written so far stay, each whole).
   checkpoints

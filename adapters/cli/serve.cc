@@ -56,7 +56,7 @@ another journal is rebuilt from the journal; see kezek projections).
                         replay checkpoint' does); default 250000, 0: none
   --checkpoint-keep K   keep at most K of those checkpoints: the newest, and older ones thinned to
                         an even spacing that doubles as the history grows (docs/audit.md,
-                        "Retention"; those of another --every are left); default 16, 0: all
+                        "Retention"); default 16, 0: all
   --help                this text
 
 Kafka mode (docs/kafka.md, "Serving from Kafka"): --kafka instead of --data. The server is a read
@@ -147,8 +147,12 @@ int Serve(int argc, char** argv) {
       tick_given = true;
     }
   }
-  if (given.contains("--checkpoint-keep") && (kafka_mode || checkpoint_every == 0)) {
-    return fmt::print(stderr, "kezek serve: --checkpoint-keep goes with the checkpoints serve writes (--data, --checkpoint-every "
+  if (kafka_mode && (given.contains("--checkpoint-every") || given.contains("--checkpoint-keep"))) {
+    return fmt::print(stderr, "kezek serve: --kafka writes no checkpoints: --checkpoint-every and --checkpoint-keep go "
+                              "with --data\n"), 2;
+  }
+  if (given.contains("--checkpoint-keep") && checkpoint_keep != 0 && checkpoint_every == 0) {
+    return fmt::print(stderr, "kezek serve: --checkpoint-keep goes with the checkpoints serve writes (--checkpoint-every "
                               "not 0)\n"), 2;
   }
   if (kafka_mode) {

@@ -648,6 +648,14 @@ Status Thin(const std::string& data, SegmentLog& journal, uint64_t newest, const
     sequences.push_back(c.sequence);
     own.push_back(std::move(c));
   }
+  // Against a newest of another spacing (an auditor's, newer than the build's own), the build's own
+  // newest stays too: the build never leaves none of its own.
+  bool newest_own = false;
+  if (Status s = OfSpacing(journal, newest, build.every, &newest_own); !s.ok()) return s;
+  if (!newest_own && !own.empty()) {
+    own.pop_back();
+    sequences.pop_back();
+  }
   const std::vector<uint64_t> thinned = CheckpointsToThin(sequences, newest, build.every, build.keep);
   for (const CheckpointInfo& c : own) {
     if (!std::binary_search(thinned.begin(), thinned.end(), c.sequence)) continue;

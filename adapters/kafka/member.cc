@@ -367,6 +367,16 @@ Status Member::Restore(int32_t partition, const std::string& path, uint64_t comm
 }
 
 Status Member::Open(int32_t partition, std::unique_ptr<Slot>* out) {
+  // The count read when the member started must still hold: topics given partitions while it runs
+  // would have their inputs routed by the new count (the locality check below catches a restart).
+  int now = 0;
+  if (Status s = PartitionCount(consumer_.get(), topics_.actions, &now); !s.ok()) return s;
+  if (now != partitions_) {
+    return Status::InvalidArgument(fmt::format("{} has {} partitions, {} when the member started: the topics were given "
+                                               "partitions after they were made, which splits a locality's queues (the "
+                                               "count is fixed when the topics are made: docs/kafka.md, \"Topics\"); the "
+                                               "member stops", topics_.actions, now, partitions_));
+  }
   auto slot = std::make_unique<Slot>();
   slot->partition = partition;
   // The producer first: its init_transactions fences any earlier owner of the partition and
