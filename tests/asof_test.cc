@@ -297,6 +297,17 @@ TEST_CASE("as of: targets resolve to an input's end; past the journal is refused
 namespace kezek::test {
 namespace {
 
+// Directory `dir` made to hold the checkpoints of `live`'s logs every `every` records (its marker
+// alone beside them), as another writer of checkpoints would make them.
+void CheckpointsApart(const std::string& dir, Runtime& live, uint64_t every) {
+  fs::create_directories(dir);
+  fs::copy(live.dir() + "/KEZEK", dir + "/KEZEK");
+  adapters::CheckpointBuild build;
+  build.every = every;
+  adapters::CheckpointBuildReport report;
+  REQUIRE(adapters::BuildCheckpoints(dir, live.actions_log(), live.journal_log(), build, &report).ok());
+}
+
 // The sequences CheckpointsToThin leaves of `sequences`.
 std::vector<uint64_t> Kept(const std::vector<uint64_t>& sequences, uint64_t every, uint64_t keep) {
   const std::vector<uint64_t> thinned = adapters::CheckpointsToThin(sequences, sequences.back(), every, keep);
@@ -373,13 +384,7 @@ TEST_CASE("checkpoint retention: a build with keep leaves the files a sparser bu
   CHECK(spacing >= 1'000);
   CHECK(kept[0].sequence / spacing * spacing == kept[0].sequence / 500 * 500);
   const std::string sparse = root + "/sparse";
-  fs::create_directories(sparse);
-  fs::copy(root + "/live/KEZEK", sparse + "/KEZEK");
-  {
-    adapters::CheckpointBuild every_spacing;
-    every_spacing.every = spacing;
-    REQUIRE(adapters::BuildCheckpoints(sparse, live->actions_log(), live->journal_log(), every_spacing, &report).ok());
-  }
+  CheckpointsApart(sparse, *live, spacing);
   for (size_t i = 0; i + 1 < kept.size(); ++i) {
     const std::string name = fs::path(kept[i].path).filename().string();
     CAPTURE(name);
@@ -449,11 +454,7 @@ TEST_CASE("checkpoint retention: a build with keep leaves the files a sparser bu
     while (other_every < 1'100 && !(records / other_every * other_every > own_newest)) ++other_every;
     REQUIRE(other_every < 1'100);
     const std::string auditor = root + "/auditor";
-    fs::create_directories(auditor);
-    fs::copy(root + "/live/KEZEK", auditor + "/KEZEK");
-    adapters::CheckpointBuild theirs;
-    theirs.every = other_every;
-    REQUIRE(adapters::BuildCheckpoints(auditor, live->actions_log(), live->journal_log(), theirs, &report).ok());
+    CheckpointsApart(auditor, *live, other_every);
     const std::string name = fmt::format("{:020}.kzc", records / other_every * other_every);
     fs::copy_file(auditor + "/checkpoints/" + name, root + "/live/checkpoints/" + name);
     mine.keep = 1;
