@@ -286,6 +286,10 @@ int OpenData(const Args& args, const char* command, bool create, std::unique_ptr
 
 // --config FILE: its settings, under their flag names, where no flag was given.
 bool MergeConfig(Args* args, const std::vector<std::string>& allowed) {
+  // One file serves every Kafka command: a key another command takes is passed over here; one that
+  // none takes (a typo) is refused.
+  static const std::vector<std::string> kKnown = {"--brokers", "--prefix",     "--group", "--instance",
+                                                  "--data",    "--partitions", "--batch"};
   const auto it = args->options.find("--config");
   if (it == args->options.end()) return true;
   const std::string shown = adapters::Printable(it->second);
@@ -307,10 +311,6 @@ bool MergeConfig(Args* args, const std::vector<std::string>& allowed) {
     if (line.empty()) continue;
     const size_t eq = line.find('=');
     const std::string key = eq == std::string::npos ? "" : "--" + trim(line.substr(0, eq));
-    // One file serves every Kafka command: a key another command takes is passed over here; one
-    // that none takes (a typo) is refused.
-    static const std::vector<std::string> kKnown = {"--brokers", "--prefix", "--group",    "--instance",
-                                                    "--data",    "--partitions", "--batch"};
     if (eq == std::string::npos || std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) {
       std::vector<std::string> names;
       for (const std::string& known : kKnown) names.push_back(known.substr(2));

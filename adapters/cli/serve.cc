@@ -125,11 +125,11 @@ int Serve(int argc, char** argv) {
       checkpoint_every = v;
     }
     if (arg == "--checkpoint-keep") {
-      if (!digits || std::strtoull(value.c_str(), nullptr, 10) > adapters::kCheckpointsMax) {
+      checkpoint_keep = digits ? std::strtoull(value.c_str(), nullptr, 10) : adapters::kCheckpointsMax + 1;
+      if (checkpoint_keep > adapters::kCheckpointsMax) {
         return fmt::print(stderr, "kezek serve: --checkpoint-keep: 0 (keep every one) or how many to keep, at most {}\n",
                           adapters::kCheckpointsMax), 2;
       }
-      checkpoint_keep = std::strtoull(value.c_str(), nullptr, 10);
     }
     if (arg == "--data") data = value;
     if (arg == "--keys") keys_path = value;

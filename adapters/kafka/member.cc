@@ -366,16 +366,21 @@ Status Member::Restore(int32_t partition, const std::string& path, uint64_t comm
   return Status::Ok();
 }
 
+namespace {
+// Why a member stops on topics given partitions after they were made (the two checks of Open).
+constexpr const char* kGrownTopics = "the topics were given partitions after they were made, which splits a locality's "
+                                     "queues (the count is fixed when the topics are made: docs/kafka.md, \"Topics\"); "
+                                     "the member stops";
+}  // namespace
+
 Status Member::Open(int32_t partition, std::unique_ptr<Slot>* out) {
   // The count read when the member started must still hold: topics given partitions while it runs
   // would have their inputs routed by the new count (the locality check below catches a restart).
   int now = 0;
   if (Status s = PartitionCount(consumer_.get(), topics_.actions, &now); !s.ok()) return s;
   if (now != partitions_) {
-    return Status::InvalidArgument(fmt::format("{} has {} partitions, {} when the member started: the topics were given "
-                                               "partitions after they were made, which splits a locality's queues (the "
-                                               "count is fixed when the topics are made: docs/kafka.md, \"Topics\"); the "
-                                               "member stops", topics_.actions, now, partitions_));
+    return Status::InvalidArgument(
+        fmt::format("{} has {} partitions, {} when the member started: {}", topics_.actions, now, partitions_, kGrownTopics));
   }
   auto slot = std::make_unique<Slot>();
   slot->partition = partition;
@@ -449,14 +454,12 @@ Status Member::Open(int32_t partition, std::unique_ptr<Slot>* out) {
   // mod the count. Topics grown since (kafka-topics.sh --alter) would route a locality this
   // partition numbers to another one, where its queues and numbers would start again from nothing.
   for (const auto& [locality, numbers] : slot->loop->engine().state().numbers) {
-    if ((numbers.applications == 0 && numbers.vouchers == 0) || PartitionOfLocality(locality.value, partitions_) == partition) {
-      continue;
-    }
+    const int32_t routed = PartitionOfLocality(locality.value, partitions_);
+    if ((numbers.applications == 0 && numbers.vouchers == 0) || routed == partition) continue;
     return Status::InvalidArgument(fmt::format(
         "{} partition {} holds locality {}'s applications and vouchers, but with the {} partitions {} has now, locality {} "
-        "goes to partition {}: the topics were given partitions after they were made, which splits a locality's queues "
-        "(the count is fixed when the topics are made: docs/kafka.md, \"Topics\"); the member stops", topics_.actions, partition, locality.value, partitions_,
-        topics_.actions, locality.value, PartitionOfLocality(locality.value, partitions_)));
+        "goes to partition {}: {}", topics_.actions, partition, locality.value, partitions_, topics_.actions, locality.value,
+        routed, kGrownTopics));
   }
   // Checks the journal's head against the state (the journal holds exactly what it reflects).
   if (Status s = slot->loop->Open(slot->inputs.get(), slot->journal.get(), Partition::Mode::kRecover); !s.ok()) return s;
