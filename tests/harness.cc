@@ -4,8 +4,11 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -41,10 +44,29 @@ void WriteFileBytes(const std::string& path, const std::vector<uint8_t>& bytes) 
   REQUIRE_MESSAGE(out.good(), path);
 }
 
+namespace {
+// The directories TempDir handed out, removed when the test process exits (each run's pid names
+// its own, so they piled up in /tmp run after run); KEZEK_KEEP_TEST_DIRS=1 keeps them to look at.
+struct TempDirs {
+  std::vector<std::filesystem::path> dirs;
+  ~TempDirs() {
+    const char* keep = std::getenv("KEZEK_KEEP_TEST_DIRS");
+    if (keep != nullptr && *keep != '\0' && std::string_view(keep) != "0") return;
+    std::error_code ignored;
+    for (const auto& dir : dirs) std::filesystem::remove_all(dir, ignored);
+  }
+};
+TempDirs& Made() {
+  static TempDirs made;
+  return made;
+}
+}  // namespace
+
 std::string TempDir(const std::string& name) {
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / fmt::format("kezek-test-{}-{}", name, ::getpid());
   std::filesystem::remove_all(dir);
+  Made().dirs.push_back(dir);
   return dir.string();
 }
 
