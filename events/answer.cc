@@ -18,13 +18,15 @@ void CheckParts(Records records) {
 
 }  // namespace
 
-std::vector<uint8_t> AnswerOf(uint64_t input, Records records, Records original, const messages::TemplateBook* words) {
+std::vector<uint8_t> AnswerOf(uint64_t input, Records records, Records original, const messages::TemplateBook* words,
+                              std::optional<int32_t> partition) {
   KEZEK_ASSERT(!records.empty());
   CheckParts(records);
   const fb::JournalRecord* record = fb::GetJournalRecord(records.front().data());
   fb::AnswerT answer;
   answer.input = input;
   answer.sequence = record->sequence();
+  if (partition) answer.partition = *partition;
   answer.records = static_cast<uint32_t>(records.size());
   answer.engine_time_ms = record->engine_time_ms();
   if (const fb::Action* action = record->action() ? record->action_nested_root() : nullptr; action && action->idempotency_key()) {

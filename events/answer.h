@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -25,8 +26,10 @@ using Records = std::span<const std::span<const uint8_t>>;
 // too, text_ru and text_kk as the version says them (a version `words` lacks is left as it is).
 // REQUIRES: `records` (and `original`, if given) verified journal records of one input each, not
 // empty, parts 0.. in order.
+// `partition`: a Kafka deployment's partition, the one `input` and the records' sequences count in.
 std::vector<uint8_t> AnswerOf(uint64_t input, Records records, Records original,
-                              const messages::TemplateBook* words = nullptr);
+                              const messages::TemplateBook* words = nullptr,
+                              std::optional<int32_t> partition = std::nullopt);
 // The same for an input written in one record.
 std::vector<uint8_t> AnswerOf(uint64_t input, std::span<const uint8_t> record, std::span<const uint8_t> original,
                               const messages::TemplateBook* words = nullptr);

@@ -63,7 +63,10 @@ class Printer {
       text_ += '"';
       text_ += field->name;
       text_ += "\": ";
-      if (!(flatbuffers::IsScalar(base) ? ScalarField(*field, table, def.fixed) : OffsetField(*field, table, def.fixed, prev))) {
+      if (!present && field->IsScalarOptional()) {
+        text_ += "null";  // an optional scalar left out (`= null` in the schema), as GenerateText says it
+      } else if (!(flatbuffers::IsScalar(base) ? ScalarField(*field, table, def.fixed)
+                                               : OffsetField(*field, table, def.fixed, prev))) {
         return false;
       }
       prev = def.fixed ? reinterpret_cast<const uint8_t*>(table) + field->value.offset
@@ -104,7 +107,11 @@ class Printer {
   bool ScalarOf(const FieldDef& field, const Table* table, bool fixed) {
     if (fixed) return Scalar(reinterpret_cast<const flatbuffers::Struct*>(table)->GetField<T>(field.value.offset), field.value.type);
     T fallback{};
-    if (field.value.constant != "0" && !flatbuffers::StringToNumber(field.value.constant.c_str(), &fallback)) return false;
+    // An optional scalar's constant is "null": it is read here only when present, so no fallback.
+    if (!field.IsOptional() && field.value.constant != "0" &&
+        !flatbuffers::StringToNumber(field.value.constant.c_str(), &fallback)) {
+      return false;
+    }
     return Scalar(table->GetField<T>(field.value.offset, fallback), field.value.type);
   }
 

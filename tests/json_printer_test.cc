@@ -48,7 +48,15 @@ struct Printers {
     REQUIRE(events::FoldInput(engine, payload, input, &result, &error));
     for (const auto& record : result.records) Same("record", fast.RecordToJson(record), flatbuffers.RecordToJson(record));
     const std::vector<uint8_t> answer = events::AnswerOf(input, result.records, {});
-    Same("answer", fast.AnswerToJson(answer), flatbuffers.AnswerToJson(answer));
+    const std::string text = fast.AnswerToJson(answer);
+    Same("answer", text, flatbuffers.AnswerToJson(answer));
+    CHECK(text.ends_with(",\"partition\": null}"));  // embedded: no partition
+    // A Kafka deployment's answer names its partition (an optional scalar, present).
+    const auto partition = static_cast<int32_t>(input % 3);
+    const std::vector<uint8_t> in_partition = events::AnswerOf(input, result.records, {}, nullptr, partition);
+    const std::string partition_text = fast.AnswerToJson(in_partition);
+    Same("answer in a partition", partition_text, flatbuffers.AnswerToJson(in_partition));
+    CHECK(partition_text.ends_with(fmt::format(",\"partition\": {}}}", partition)));
   }
 };
 

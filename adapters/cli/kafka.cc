@@ -97,8 +97,9 @@ options:
   --wait SEC        print each input's answer instead, as 'kezek append' does (schemas/answers.fbs),
                     once an engine member journaled it: read from P.journal (read_committed),
                     waiting at most SEC seconds for each batch's records (1..3600; an input
-                    published to every partition is answered from the first). A repeat is
-                    answered Duplicate without the original's decisions.
+                    published to every partition is answered from the first; its "partition"
+                    names it: "input" and "sequence" count there). A repeat is answered
+                    Duplicate without the original's decisions.
 )";
 
 std::atomic<bool> g_stop{false};
@@ -452,7 +453,8 @@ int KafkaAppend(int argc, char** argv) {
         const std::vector<std::vector<uint8_t>> parts = answers->Take(placed.front());
         const std::vector<std::span<const uint8_t>> records(parts.begin(), parts.end());
         if (!quiet) {
-          fmt::print("{}\n", codec.AnswerToJson(events::AnswerOf(static_cast<uint64_t>(placed.front().second), records, {})));
+          fmt::print("{}\n", codec.AnswerToJson(events::AnswerOf(static_cast<uint64_t>(placed.front().second), records, {},
+                                                                 nullptr, placed.front().first)));
         }
       }
       printed = placements.of_input.size();

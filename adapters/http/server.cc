@@ -363,7 +363,8 @@ struct Server::Impl {
     return AnsweredOf(*first, originals.empty() ? std::span<const uint8_t>{} : originals.front(),
                       IoCodec().AnswerToJson(events::AnswerOf(static_cast<uint64_t>(at.second), events::Records(records),
                                                               events::Records(originals),
-                                                              &models[static_cast<size_t>(at.first)].templates())));
+                                                              &models[static_cast<size_t>(at.first)].templates(),
+                                                              at.first)));
   }
   bool Failed() const {
     if (partition_failed) return true;

@@ -181,6 +181,9 @@ since_kill() { tail -n +"$((b_at_kill + 1))" "$work/b.log"; }
 [ "$(grep -c '"outcome": "' "$work/answers.jsonl")" -eq "$(wc -l < "$work/second.jsonl")" ] ||
   fail "append --wait: $(wc -l < "$work/answers.jsonl") answers for $(wc -l < "$work/second.jsonl") inputs"
 grep -q '"rejection": {"code": "MalformedJson"' "$work/answers.jsonl" || fail "append --wait: no answer for the line that is no JSON"
+# Each answer names the partition its input and sequence count in (the embedded answer's is null).
+[ "$(grep -c '"partition": [0-9]' "$work/answers.jsonl")" -eq "$(wc -l < "$work/second.jsonl")" ] ||
+  fail "append --wait: an answer names no partition: $(grep -v '"partition": [0-9]' "$work/answers.jsonl" | head -c 300)"
 # b takes a's partitions once a's session times out (6 s), restoring their state from the changelog.
 for ((i = 0; i < 60; i++)); do since_kill | grep -q "assigned 4 partitions" && break; sleep 1; done
 since_kill | grep -q "assigned 4 partitions" || fail "b never took all 4 partitions: $(tail -20 "$work/b.log")"

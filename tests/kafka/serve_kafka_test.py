@@ -110,7 +110,7 @@ class Server:
 # Journal positions are a partition's own: sequences, cursors, input offsets and the record's hash
 # differ between one journal and four; everything else must not.
 LOCAL = {"sequence", "cursor", "next_cursor", "input", "input_offset", "record_sha256", "prev_sha256", "sha256",
-         "original_sequence", "engine_time_ms", "index"}
+         "original_sequence", "engine_time_ms", "index", "partition"}
 
 
 def first_difference(a, b, path="$"):
@@ -239,6 +239,8 @@ def main():
     a, b = replica.post(filing, "portal"), embedded.post(filing, "portal")
     check("a filing through Kafka is applied", a[0] == 200 and a[1].get("outcome") == "Applied", str(a))
     same("the filing's answer", a, b)
+    check("the filing's answer names its locality's partition (locality mod N), the embedded one none",
+          a[1].get("partition") == 3 % PARTITIONS and "partition" in b[1] and b[1]["partition"] is None, f"{a} / {b}")
     a, b = replica.post(filing, "portal"), embedded.post(filing, "portal")
     check("its retry is answered as a repeat", a[0] == 200 and a[1].get("repeat") is True, str(a))
     check("the retry's outcome is the embedded one", a[1].get("outcome") == b[1].get("outcome"), f"{a} / {b}")
@@ -255,6 +257,8 @@ def main():
     b = embedded.call("POST", "/v1/actions", "edu", batch, "application/x-ndjson")
     check("a batch through Kafka", a[0] == 200 and len(a[1].splitlines()) == 2, str(a)[:500])
     same("the batch's answers", [json.loads(x) for x in a[1].splitlines()], [json.loads(x) for x in b[1].splitlines()])
+    check("each of the batch's answers names its locality's partition",
+          [json.loads(x).get("partition") for x in a[1].splitlines()] == [3 % PARTITIONS, 6 % PARTITIONS], a[1][:500])
     for garbage in ["not json", '{"schema_version": 1, "body_type": "Nothing"}', "\u0001\u0002"]:
         a = replica.call("POST", "/v1/actions", "portal", garbage)
         b = embedded.call("POST", "/v1/actions", "portal", garbage)
