@@ -1418,6 +1418,29 @@ beast::string_view MediaType(const Request& request) {
 
 // A read route's template, the metrics' label (never a client's text: one series a route);
 // "(unknown)" for a path that is no read route.
+// The media type's charset parameter (";charset=utf-8", its value unquoted), empty when none.
+std::string CharsetOf(const Request& request) {
+  const auto type = request.find(bhttp::field::content_type);
+  if (type == request.end()) return {};
+  const std::string_view value(type->value().data(), type->value().size());
+  size_t at = value.find(';');
+  while (at != std::string_view::npos) {
+    std::string_view parameter = value.substr(at + 1);
+    const size_t next = parameter.find(';');
+    parameter = parameter.substr(0, next);
+    while (!parameter.empty() && (parameter.front() == ' ' || parameter.front() == '\t')) parameter.remove_prefix(1);
+    while (!parameter.empty() && (parameter.back() == ' ' || parameter.back() == '\t')) parameter.remove_suffix(1);
+    if (const size_t equals = parameter.find('=');
+        equals != std::string_view::npos && beast::iequals(beast::string_view(parameter.data(), equals), "charset")) {
+      std::string_view charset = parameter.substr(equals + 1);
+      if (charset.size() >= 2 && charset.front() == '"' && charset.back() == '"') charset = charset.substr(1, charset.size() - 2);
+      return std::string(charset.empty() ? std::string_view("(empty)") : charset);
+    }
+    at = next == std::string_view::npos ? next : at + 1 + next;
+  }
+  return {};
+}
+
 std::string RouteLabel(const std::vector<std::string>& segments) {
   if (!ParametersOf(segments)) return "(unknown)";
   const std::string& what = segments[1];
@@ -1452,7 +1475,7 @@ Response Server::Impl::Route(const Request& request, const std::function<void(Re
   const std::string_view path = target.substr(0, target.find('?'));
   if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
     *route = std::string(path);
-    if (request.method() != bhttp::verb::get) return MethodNotAllowed(request, "GET");
+    if (request.method() != bhttp::verb::get) return MethodNotAllowed(request, "GET, HEAD");
     if (path == "/metrics") {
       Response r = Json(request, bhttp::status::ok, MetricsText());
       r.set(bhttp::field::content_type, "text/plain; version=0.0.4");
@@ -1489,7 +1512,7 @@ Response Server::Impl::Route(const Request& request, const std::function<void(Re
   }
   if (path == "/console") {  // the auditors' console: a static page; its reads need a key
     *route = "/console";
-    if (request.method() != bhttp::verb::get) return MethodNotAllowed(request, "GET");
+    if (request.method() != bhttp::verb::get) return MethodNotAllowed(request, "GET, HEAD");
     Response r = Json(request, bhttp::status::ok, std::string(console::Page()));
     r.set(bhttp::field::content_type, "text/html; charset=utf-8");
     r.set("Content-Security-Policy",
@@ -1521,13 +1544,33 @@ std::optional<Response> Server::Impl::Unrouted(const Request& request, std::stri
   if (!empty_segment && segments.size() == 2 && segments[0] == "v1" && segments[1] == "actions") {
     *route = "/v1/actions";
     if (request.method() != bhttp::verb::post) return MethodNotAllowed(request, "POST");
-    if (const size_t query = target.find('?'); query != std::string_view::npos && query + 1 < target.size()) {
+    // Any query string, an empty one ("?") too: the post takes none.
+    if (target.find('?') != std::string_view::npos) {
       return Error(request, bhttp::status::bad_request, "InvalidParameter", "POST /v1/actions takes no query parameters");
     }
     const beast::string_view media = MediaType(request);
     if (!beast::iequals(media, "application/json") && !beast::iequals(media, "application/x-ndjson")) {
       return Error(request, bhttp::status::unsupported_media_type, "UnsupportedMediaType",
                    "post one action as application/json, or a batch as application/x-ndjson (one action a line)");
+    }
+    // The body is read as UTF-8 bytes, as they came: another charset, or a content coding (gzip)
+    // nobody decodes, would reach the journal as bytes the sender did not mean (RFC 9110 §8.4:
+    // 415 for a coding the server does not take). Refused before the body is read.
+    if (const std::string charset = CharsetOf(request); !charset.empty() && !beast::iequals(beast::string_view(charset), "utf-8")) {
+      return Error(request, bhttp::status::unsupported_media_type, "UnsupportedMediaType",
+                   fmt::format("the body is read as UTF-8, not {}", Printable(charset.substr(0, 40))));
+    }
+    for (const auto& field : request) {
+      if (field.name() == bhttp::field::content_encoding && !beast::iequals(field.value(), "identity")) {
+        return Error(request, bhttp::status::unsupported_media_type, "UnsupportedMediaType",
+                     "the body is taken as sent, without a content coding (Content-Encoding)");
+      }
+    }
+    // A post without Content-Length or the chunked coding has no body (RFC 9112 §6.3): its bytes
+    // would be read as the next request and a blank input journaled. 411 says what is missing.
+    if (!request.has_content_length() && !request.chunked()) {
+      return Error(request, bhttp::status::length_required, "LengthRequired",
+                   "a post frames its body by Content-Length or Transfer-Encoding: chunked");
     }
     return std::nullopt;
   }
@@ -1538,7 +1581,7 @@ std::optional<Response> Server::Impl::Unrouted(const Request& request, std::stri
   }
   if (request.method() != bhttp::verb::get) {
     *route = "(read)";
-    return MethodNotAllowed(request, "GET");
+    return MethodNotAllowed(request, "GET, HEAD");
   }
   return std::nullopt;
 }

@@ -7,7 +7,7 @@ Usage: openapi_test.py KEZEK_BINARY WORK_DIR [--examples N]
 1. Generates a small city (`kezek sample`, `kezek append`), writes a keys file (one key per role,
    a second ДО, a revoked key) and starts `kezek serve` on a free port.
 2. Exercises every route with every role and every documented status it can reach: the happy
-   paths, 400, 401, 403, 404, 405, 413, 415, 422, 431, and 503 while the server stops. Each live
+   paths, 400, 401, 403, 404, 405, 411, 413, 415, 422, 431, and 503 while the server stops. Each live
    response is checked against the document: its status is one the operation lists, its
    content type one that status lists, its headers those it requires, and its body (JSON, each
    NDJSON line, or text) valid against the schema (openapi-schema-validator, OpenAPI 3.0 rules
@@ -444,6 +444,11 @@ class Walk:
         check("text/plain is 415", status == 415)
         status, body = self.post("a post with no content type", None, "portal")
         check("no content type is 415", status == 415)
+        response = self.server.raw(b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + SECRET["edu"].encode()
+                                   + b"\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
+        body = self.doc.conform("a post without Content-Length or chunked", "post", "/v1/actions", response)
+        check("a post without Content-Length or chunked is 411 LengthRequired",
+              response[0] == 411 and body and body["code"] == "LengthRequired", str(response)[:300])
         # 401 on a post: nothing journaled.
         for what, key, code in [("no key", None, "MissingKey"), ("unknown key", "nope", "UnknownKey"),
                                 ("revoked key", REVOKED, "RevokedKey")]:
@@ -645,8 +650,8 @@ class Walk:
         check("/metrics labels routes by their templates, never by a client's path",
               status == 200 and b"nowhere" not in text, text.decode()[:3000])
         for method, path, allow in [("DELETE", "/v1/actions", "POST"), ("GET", "/v1/actions", "POST"),
-                                    ("POST", "/v1/catalogue", "GET"), ("PUT", "/healthz", "GET"),
-                                    ("POST", "/metrics", "GET")]:
+                                    ("POST", "/v1/catalogue", "GET, HEAD"), ("PUT", "/healthz", "GET, HEAD"),
+                                    ("POST", "/metrics", "GET, HEAD")]:
             response = self.server.request(method, path, SECRET["edu"], "{}" if method != "GET" else None)
             if d.http_error(f"{method} {path}", response, 405, "MethodNotAllowed"):
                 check(f"{method} {path}: 405 says Allow: {allow}", response[1].get("allow") == allow,

@@ -641,6 +641,38 @@ def main():
                                            "region_code": "ALA"})))
     check("POST /v1/actions?dry_run=1: 400 InvalidParameter, nothing journaled",
           status == 400 and json.loads(text)["code"] == "InvalidParameter" and journaled() == before, f"{status} {text[:200]}")
+    # An empty query too (a review found "POST /v1/actions?" applied, 2026-12-07).
+    status, text = call(server, "POST", "/v1/actions?", edu,
+                        json.dumps(action("EducationDepartment", "UpsertLocality",
+                                          {"locality": 1, "name_ru": "г. Алматы", "name_kk": "Алматы қаласы",
+                                           "region_code": "ALA"})))
+    check("POST /v1/actions? (an empty query): 400 InvalidParameter, nothing journaled",
+          status == 400 and json.loads(text)["code"] == "InvalidParameter" and journaled() == before, f"{status} {text[:200]}")
+    # A body in a content coding or a charset the server does not read: 415, nothing journaled (a
+    # gzipped body was journaled as MalformedJson, a plain one sent as gzip applied; latin1 read as
+    # UTF-8). Identity and utf-8 (any case, quoted) are taken.
+    locality = json.dumps(action("EducationDepartment", "UpsertLocality",
+                                 {"locality": 1, "name_ru": "г. Алматы", "name_kk": "Алматы қаласы", "region_code": "ALA"}))
+    for headers, content_type, what in [({"Content-Encoding": "gzip"}, "application/json", "Content-Encoding: gzip"),
+                                        ({"Content-Encoding": "br"}, "application/x-ndjson", "Content-Encoding: br"),
+                                        ({}, "application/json;charset=latin1", "charset=latin1"),
+                                        ({}, 'application/json; charset="windows-1251"', "a quoted charset=windows-1251"),
+                                        ({}, "application/json; charset=", "an empty charset")]:
+        status, text = call(server, "POST", "/v1/actions", edu, locality, content_type=content_type, headers=headers)
+        check(f"a post with {what}: 415 UnsupportedMediaType, nothing journaled",
+              status == 415 and json.loads(text)["code"] == "UnsupportedMediaType" and journaled() == before,
+              f"{status} {text[:200]}")
+    for headers, content_type in [({"Content-Encoding": "identity"}, "application/json"),
+                                  ({}, "application/json; Charset=UTF-8"), ({}, 'application/json;charset="utf-8"')]:
+        status, text = call(server, "POST", "/v1/actions", edu, locality, content_type=content_type, headers=headers)
+        check(f"a post with {headers or content_type}: taken (200)", status == 200, f"{status} {text[:200]}")
+        before = journaled()
+    # A post with neither Content-Length nor chunked has no body: 411, nothing journaled (its JSON
+    # was read as the next request, and a blank input journaled MalformedJson).
+    reply = exchange(server, b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + edu.encode()
+                     + b"\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n", half_close=True)
+    check("a post without Content-Length or chunked: 411 LengthRequired, nothing journaled",
+          reply.startswith("HTTP/1.1 411") and "LengthRequired" in reply and journaled() == before, reply[:300])
     # Expect: 100-continue with a media type no post takes: 415 at once, no 100 (the body is not wanted).
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
         s.sendall(b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nAuthorization: Bearer "
