@@ -676,4 +676,16 @@ rc=0; "$K" replay rebuild --data Jonly --out Jonlyr --inputs-from-journal > Jonl
 [ "$rc" = 1 ] && grep -q "^journal: equal to the source's" Jonly.out && "$K" replay verify --data Jonlyr > /dev/null 2>&1 ||
   fail "exit $rc, $(cat Jonly.out Jonly.err)"
 
+spec "cli: a command that fails before it has anything to write leaves its output files as they were (sample --output, fold --journal/--journal-json emptied them)"
+cp a.jsonl kept.jsonl
+rc=0; "$K" sample --applications 10 --data "$work/no-such-data" --output kept.jsonl 2> kept.err || rc=$?
+[ "$rc" = 1 ] && grep -q "cannot open: No such file or directory" kept.err && cmp -s a.jsonl kept.jsonl || fail "exit $rc, $(cat kept.err)"
+"$K" fold --quiet --journal kept.kzj --journal-json kept.json a.jsonl > /dev/null
+cp kept.kzj kept0.kzj && cp kept.json kept0.json
+for calendar in "$work/no-such.csv" "$work"; do
+  rc=0; "$K" fold --calendar "$calendar" --journal kept.kzj --journal-json kept.json a.jsonl > /dev/null 2> kept.err || rc=$?
+  [ "$rc" = 1 ] && grep -q "$calendar: cannot" kept.err && cmp -s kept0.kzj kept.kzj && cmp -s kept0.json kept.json ||
+    fail "--calendar $calendar: exit $rc, $(cat kept.err)"
+done
+
 echo "edges_cli: every specification holds"

@@ -1,5 +1,7 @@
 #include "workload/reference_data.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -36,7 +38,7 @@ std::string DefaultDataDir() { return KEZEK_DEFAULT_DATA_DIR; }
 bool LoadCalendarCsv(const std::string& path, std::vector<CalendarRow>* rows, std::string* error) {
   std::ifstream in(path);
   if (!in) {
-    *error = fmt::format("{}: cannot open", path);
+    *error = fmt::format("{}: cannot open: {}", path, std::strerror(errno));
     return false;
   }
   std::string line;
@@ -56,13 +58,17 @@ bool LoadCalendarCsv(const std::string& path, std::vector<CalendarRow>* rows, st
     row.note = fields[2];
     rows->push_back(std::move(row));
   }
+  if (!in.eof()) {  // a read failed (a directory opens, and reads nothing)
+    *error = fmt::format("{}: cannot be read: {}", path, std::strerror(errno));
+    return false;
+  }
   return true;
 }
 
 bool LoadRegionsCsv(const std::string& path, std::vector<Region>* regions, std::string* error) {
   std::ifstream in(path);
   if (!in) {
-    *error = fmt::format("{}: cannot open", path);
+    *error = fmt::format("{}: cannot open: {}", path, std::strerror(errno));
     return false;
   }
   std::string line;

@@ -148,6 +148,12 @@ int Fold(int argc, char** argv) {
 
   Folder folder;
   std::string error;
+  // The calendar is read before any output is opened: a calendar that cannot be read leaves the
+  // files named by --journal and --journal-json as they were (they were emptied).
+  std::vector<workload::CalendarRow> calendar_rows;
+  if (!calendar.empty() && !workload::LoadCalendarCsv(calendar, &calendar_rows, &error)) {
+    return fmt::print(stderr, "kezek fold: {}\n", error), 1;
+  }
   if (args->options.contains("--journal")) {
     if (!folder.journal.Open(args->options.at("--journal"), &error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
     folder.write_journal = true;
@@ -162,8 +168,7 @@ int Fold(int argc, char** argv) {
   bool got = true;
   if (const auto s = reader->Next(&line, &got); !s.ok()) return fmt::print(stderr, "kezek fold: {}\n", s.message()), 1;
   if (!calendar.empty()) {
-    std::vector<workload::CalendarRow> rows;
-    if (!workload::LoadCalendarCsv(calendar, &rows, &error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
+    const std::vector<workload::CalendarRow>& rows = calendar_rows;
     // Engine time starts with a System clock tick (DESIGN §4): the calendar is posted at the first
     // input's instant (2000-01-01 if it has none), after the tick that starts time there.
     int64_t at = limits::kInstantMsMin;

@@ -56,16 +56,24 @@ int Sample(int argc, char** argv) {
   std::FILE* out = stdout;
   const std::string path = args->options.contains("--output") ? args->options.at("--output") : "-";
   if (RefusedInsideDataDir("sample", "--output", path)) return 2;
-  if (path != "-" && (out = std::fopen(path.c_str(), "w")) == nullptr) {
+  // The file is created when the first action is ready: a history that cannot be made (reference
+  // data missing) leaves a file of that name as it was (it was emptied).
+  bool opened = path == "-";
+  const auto open = [&] {
+    opened = true;
+    if ((out = std::fopen(path.c_str(), "w")) != nullptr) return true;
     fmt::print(stderr, "kezek sample: {}: cannot create: {}\n", adapters::Printable(path), std::strerror(errno));
-    return 1;
-  }
+    return false;
+  };
   events::Codec codec;
   workload::SimulationSummary summary;
   std::string error;
   const bool ok = workload::Simulate(*options, [&](std::span<const uint8_t> bytes) {
-    fmt::print(out, "{}\n", codec.ActionToJson(bytes));
+    if (!opened && !open()) return;
+    if (out != nullptr) fmt::print(out, "{}\n", codec.ActionToJson(bytes));
   }, &summary, &error);
+  if (ok && !opened && !open()) return 1;
+  if (out == nullptr) return 1;  // said why
   if (out != stdout) std::fclose(out);
   if (!ok) return fmt::print(stderr, "kezek: {}\n", error), 1;
   fmt::print(stderr, "kezek sample: {} actions ({} applications filed, {} of them the queue waiting on the first day)\n",
