@@ -91,7 +91,9 @@ uint32_t MinutesBetween(int64_t from_ms, int64_t to_ms) {
 
 bool HistoryStats::Apply(std::span<const uint8_t> bytes) {
   const fb::JournalRecord* record = fb::GetJournalRecord(bytes.data());
-  if (bound_.before_sequence && record->sequence() >= *bound_.before_sequence) return false;
+  // A point is an input's end (docs/audit.md, "As of"): the bound stops at the first record of an
+  // input (part 0), and the later parts of an input begun before it are taken.
+  if (bound_.before_sequence && record->sequence() >= *bound_.before_sequence && record->part() == 0) return false;
   if (bound_.before_ms && record->engine_time_ms() >= *bound_.before_ms) return false;
   const int64_t at = record->engine_time_ms();
   if (at > 0) {

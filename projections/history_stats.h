@@ -28,7 +28,7 @@ class HistoryStats {
  public:
   struct Bound {
     std::optional<int64_t> before_ms;         // only records with engine time before this instant
-    std::optional<uint64_t> before_sequence;  // only records with a sequence below this
+    std::optional<uint64_t> before_sequence;  // only inputs whose first record's sequence is below this
   };
   explicit HistoryStats(Bound bound = {}) : bound_(bound) {}
 

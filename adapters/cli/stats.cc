@@ -42,7 +42,7 @@ options:
   --journal FILE         a journal file ('kezek fold --journal'; '-' or a pipe: read as it comes)
   --as-of WHEN           only what happened before WHEN: a date YYYY-MM-DD (through the end of
                          that day, Kazakhstan time) or an instant YYYY-MM-DDTHH:MM:SSZ (UTC)
-  --as-of-sequence N     only the journal's first N records
+  --as-of-sequence N     only the journal's first N records (through the input the Nth ends inside)
   --format F             text (default), csv or json
   --section S            with --format csv: flows (default), queue or kindergartens
   --top N                kindergartens listed (default 20; text: 10)
@@ -176,6 +176,9 @@ int Stats(int argc, char** argv) {
                problem.empty() ? "verified" : "NOT verified: " + problem);
     return problem.empty() ? 0 : 1;
   }
+  // Read to its end (no bound reached): a journal whose last input is torn is refused, as
+  // `kezek journal` refuses it, not counted half-applied.
+  if (problem.empty() && !reached) problem = chain.End();
   if (!problem.empty()) return fmt::print(stderr, "kezek stats: {}\n", problem), 1;
   if (format == "json") {
     fmt::print("{}", stats.Json(static_cast<uint32_t>(*top)));
