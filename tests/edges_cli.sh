@@ -629,6 +629,7 @@ python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(200); b = f.read(1)
 rc=0; "$K" status --data badactions > /dev/null 2>&1 || rc=$?
 [ "$rc" != 0 ] || fail "the damaged actions log was not noticed"
 "$K" journal --data badactions > badactions.jsonl 2> badactions.err || fail "journal --data: $(cat badactions.err)"
+grep -q "^kezek journal: note: .*valid records follow" badactions.err || fail "journal --data said nothing of the damage: $(cat badactions.err)"
 rc=0; "$K" stats --data badactions > /dev/null 2> badactions.err || rc=$?
 [ "$rc" = 1 ] && grep -q "recovers the inputs from the journal" badactions.err || fail "stats on a damaged actions log: exit $rc, no repair said: $(cat badactions.err)"
 [ "$(wc -l < badactions.jsonl)" = "$(wc -l < a.jsonl)" ] || fail "$(wc -l < badactions.jsonl) records printed"
@@ -728,5 +729,12 @@ for _ in range(n): at += 4 + int.from_bytes(data[at:at + 4], "little")
 open(sys.argv[2], "wb").write(data[:at])' parts.kzj cut.kzj $((first + 1))
 rc=0; "$K" stats --journal cut.kzj > cut.out 2> cut.err || rc=$?
 [ "$rc" = 1 ] && grep -q "torn" cut.err || fail "a journal cut inside an input: exit $rc, $(head -c 300 cut.err)"
+
+spec "cli: journal --data of a journal shorter than its state reflects prints what it holds and exits 1 naming the damage (it said \"chain intact\", exit 0)"
+cp -a D shortj
+truncate -s -10 shortj/journal/00000000000000000000.seg
+rc=0; "$K" journal --data shortj > shortj.jsonl 2> shortj.err || rc=$?
+[ "$rc" = 1 ] && grep -q "^kezek journal: the journal is damaged: .*journal records but the journal holds" shortj.err &&
+  [ "$(wc -l < shortj.jsonl)" = $(( $("$K" journal --data D 2> /dev/null | wc -l) - 1 )) ] || fail "exit $rc, $(cat shortj.err)"
 
 echo "edges_cli: every specification holds"

@@ -28,7 +28,9 @@ Prints each record of a journal as a JSON line, after checking the FlatBuffers V
 SHA-256 hash chain of every record and the order of an input's parts (a torn input is refused:
 docs/domain.md, "One input, several records"): FILE is a journal written by 'kezek fold --journal'
 ('-' or a pipe: read as it comes); --data reads the durable journal of a data directory,
-read-only (no lock: it works while 'kezek append' runs). The JSON prints every field, text as UTF-8, prev_sha256 as hex digits and raw_input as a
+read-only (no lock: it works while 'kezek append' runs); damage the directory's opening finds is
+said after the records, and a journal shorter than its state reflects (or whose head the state
+contradicts) exits 1. The JSON prints every field, text as UTF-8, prev_sha256 as hex digits and raw_input as a
 string (docs/architecture.md, "JSON").
 )";
 
@@ -52,12 +54,21 @@ int Journal(int argc, char** argv) {
     problem = chain.Add(bytes);
     if (problem.empty()) fmt::print("{}\n", codec.RecordToJson(bytes));
   };
+  std::string damage;  // --data: why the directory does not open whole, said after the records
   if (from_data) {
-    // The journal alone, read-only beside a writer: a damaged or missing state does not matter,
-    // nor a damaged actions log (the journal is then where the verbatim actions are read).
+    // The journal alone, read-only beside a writer: a damaged or missing state does not stop it,
+    // nor a damaged actions log (the journal is then where the verbatim actions are read). What
+    // the opening found is said after the records; a journal the state contradicts (shorter than
+    // the state reflects, its head altered) is the damaged one: exit 1 (it exited 0, "chain intact").
+    const std::string data = args->options.at("--data");
     std::unique_ptr<adapters::SegmentLog> journal;
-    if (const auto s = adapters::OpenLogs(args->options.at("--data"), nullptr, &journal); !s.ok()) {
+    if (const auto s = adapters::OpenLogs(data, nullptr, &journal); !s.ok()) {
       return fmt::print(stderr, "kezek journal: {}\n", s.ToString()), 1;
+    }
+    {  // how the whole directory opens (read-only, the state's meta only), to say after the records
+      LogsOfDir whole;
+      const auto s = OpenLogsOf(data, [](const std::string&) {}, &whole);
+      damage = !s.ok() ? s.ToString() : whole.damaged ? whole.open_problem : "";
     }
     if (const auto s = journal->Read(0, [&](uint64_t, std::span<const uint8_t> r) { visit(r); return problem.empty(); }); !s.ok()) {
       return fmt::print(stderr, "kezek journal: {}\n", s.ToString()), 1;
@@ -70,6 +81,14 @@ int Journal(int argc, char** argv) {
   if (problem.empty()) problem = chain.End();
   if (!problem.empty()) return fmt::print(stderr, "kezek journal: {}\n", problem), 1;
   fmt::print(stderr, "kezek journal: {} records, chain intact, head {}\n", chain.records(), projections::Hex(chain.head()));
+  if (!damage.empty()) {
+    // The journal is the damaged one when the state says it held more, or its head differs.
+    const bool journal_damaged = damage.find("journal records but the journal holds") != std::string::npos ||
+                                 damage.find("the journal or the state was altered") != std::string::npos;
+    fmt::print(stderr, "kezek journal: {}: {}\n", journal_damaged ? "the journal is damaged" : "note", damage);
+    SayRepair("journal", args->options.at("--data"));
+    return journal_damaged ? 1 : 0;
+  }
   return 0;
 }
 
