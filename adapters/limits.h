@@ -14,6 +14,9 @@ inline constexpr size_t kBatchInputsMax = 1'000'000;
 // A streaming `kezek append` closes a batch when it is full or when no more input arrives within
 // this many milliseconds: one line through a pipe is answered at once, not after 4,096 lines.
 inline constexpr int kBatchWaitMsMax = 10;
+// ... or when its first line has waited this long: a steady trickle (a line every few milliseconds)
+// is answered within about this, not once 4,096 lines have come.
+inline constexpr int kBatchAgeMsMax = 100;
 // `kezek append` hands the runtime up to this many lines at a time (whole batches; one batch if a
 // batch is larger) when they are ready: the runtime logs each batch on a helper thread while the
 // batch before it is folded (Partition::Append), which needs more than one batch in hand.

@@ -737,4 +737,26 @@ rc=0; "$K" journal --data shortj > shortj.jsonl 2> shortj.err || rc=$?
 [ "$rc" = 1 ] && grep -q "^kezek journal: the journal is damaged: .*journal records but the journal holds" shortj.err &&
   [ "$(wc -l < shortj.jsonl)" = $(( $("$K" journal --data D 2> /dev/null | wc -l) - 1 )) ] || fail "exit $rc, $(cat shortj.err)"
 
+spec "cli: append answers a steady trickle (a line every 4 ms, never 10 ms apart) before a whole batch of 4,096 has come"
+python3 - "$K" a.jsonl trickle <<'PY' || fail
+import os, select, subprocess, sys, time
+kezek, actions, data = sys.argv[1:4]
+lines = open(actions, "rb").read().splitlines(keepends=True)
+p = subprocess.Popen([kezek, "append", "--data", data], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                     stderr=subprocess.DEVNULL)
+sent = 0
+while sent < 4096:
+    p.stdin.write(lines[sent % len(lines)] if sent < len(lines) else b"\n")
+    p.stdin.flush()
+    sent += 1
+    if select.select([p.stdout], [], [], 0.004)[0]:
+        break
+else:
+    p.kill()
+    sys.exit(f"no answer after {sent} lines")
+print(f"first answer after {sent} lines", file=sys.stderr)
+p.stdin.close()
+p.wait(timeout=60)
+PY
+
 echo "edges_cli: every specification holds"

@@ -31,8 +31,9 @@ once per batch: an input is acknowledged only when it is on disk), folds them, w
 records and the state, and prints one answer per input: a JSON line of schemas/answers.fbs (its
 input offset, journal sequence, idempotency key, outcome, rejection code and reason, decisions; a
 repeat gets the original's outcome and decisions). Every line is an input, as in 'kezek fold'. A
-batch closes when it is full or when no more input arrives within 10 ms (a pipe is answered line
-by line). Creates DIR if it does not exist (and leaves nothing behind if it then fails).
+batch closes when it is full, when no more input arrives within 10 ms (a pipe is answered line
+by line), or when its first line has waited 100 ms (a steady trickle is answered within about
+that). Creates DIR if it does not exist (and leaves nothing behind if it then fails).
 
 options:
   --data DIR        the data directory (required)
@@ -131,9 +132,16 @@ int Append(int argc, char** argv) {
   CatchInterrupt(true);
   reader->StopOn(&Interrupted());
   events::InputLine line;
+  // When the first line of the lines not yet logged was read: a steady trickle (a line every few
+  // milliseconds, never 10 ms apart) waited for a whole batch of 4,096, tens of seconds.
+  std::chrono::steady_clock::time_point oldest{};
+  const auto aged = [&] {
+    return std::chrono::steady_clock::now() - oldest >= std::chrono::milliseconds(limits::kBatchAgeMsMax);
+  };
   for (bool got = true;;) {
-    // A batch closes when it is full, or when the writer of a pipe has nothing more for now.
-    if (!lines.empty() && !reader->Ready(limits::kBatchWaitMsMax)) {
+    // A batch closes when it is full, when the writer of a pipe has nothing more for now, or when
+    // its first line has waited kBatchAgeMsMax.
+    if (!lines.empty() && ((lines.size() < batch && aged()) || !reader->Ready(limits::kBatchWaitMsMax))) {
       if (const auto s = flush(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
       if (const auto s = runtime->Settle(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
     }
@@ -152,6 +160,7 @@ int Append(int argc, char** argv) {
     if (!got) break;
     bytes_read += line.bytes + 1;
     if (progress) progress->Update(bytes_read);
+    if (lines.empty()) oldest = std::chrono::steady_clock::now();
     lines.push_back(std::move(line));
     // A full batch goes at once unless more input is already waiting (a file, a fast writer): then
     // up to `held` lines go together, each batch logged while the one before folds. A steady
