@@ -759,4 +759,15 @@ p.stdin.close()
 p.wait(timeout=60)
 PY
 
+spec "cli: an argument holding control bytes is echoed escaped in every refusal (an unknown command or option, a bad value), never raw to the terminal"
+esc=$'\e[2J'
+for command in "$esc" "status --bogus$esc" "serve --bogus$esc" "stats --data D --format $esc" "stats --data D --section $esc" \
+               "stats --data D --as-of-sequence $esc" "replay verify --kafka --brokers 127.0.0.1:9 --partition $esc"; do
+  # shellcheck disable=SC2086
+  rc=0; IFS=' ' read -r -a argv <<< "$command"; "$K" "${argv[@]}" > esc.out 2> esc.err || rc=$?
+  [ "$rc" != 0 ] && grep -q 'x1b' esc.err && ! grep -q $'\e' esc.err esc.out || fail "$command: exit $rc, $(od -c esc.err | head -3)"
+done
+"$K" status --data "$work/n"$'\e[31m' > esc.out 2> esc.err || true
+! grep -q $'\e' esc.err esc.out || fail "status --data with an escape in its name echoed it raw"
+
 echo "edges_cli: every specification holds"

@@ -54,7 +54,7 @@ std::optional<Args> Parse(int argc, char** argv, int first, const std::vector<st
     } else if (std::find(flags.begin(), flags.end(), arg) != flags.end()) {
       args.options[arg] = "";
     } else if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
-      fmt::print(stderr, "kezek: unknown option {}\n", arg);
+      fmt::print(stderr, "kezek: unknown option {}\n", adapters::Printable(arg));
       return std::nullopt;
     } else {
       args.positional.push_back(arg);
@@ -87,7 +87,7 @@ std::optional<uint64_t> Number(const Args& args, const std::string& name, uint64
     } catch (const std::exception&) {  // out of range
     }
   }
-  fmt::print(stderr, "kezek: {} takes a whole number, not '{}'\n", name, it->second);
+  fmt::print(stderr, "kezek: {} takes a whole number, not '{}'\n", name, adapters::Printable(it->second));
   return std::nullopt;
 }
 
@@ -160,7 +160,7 @@ std::string StatusText(adapters::Runtime& runtime) {
       "journal:        {} records{}, {} bytes, head {}\n"
       "state:          {} applications, {} vouchers, engine time {}, {} bytes on disk\n"
       "state hash:     {}\n",
-      runtime.dir(), runtime.actions().end(), runtime.actions().bytes(), runtime.applied(),
+      adapters::Printable(runtime.dir()), runtime.actions().end(), runtime.actions().bytes(), runtime.applied(),
       runtime.actions().end() - runtime.applied(), runtime.journal().end(),
       journal_ahead == 0 ? "" : fmt::format(" ({} past the state: re-derived when a writer opens it)", journal_ahead),
       runtime.journal().bytes(), head, s.applications.size() - 1, s.vouchers.size() - 1,

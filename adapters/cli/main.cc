@@ -13,6 +13,7 @@
 
 #include "adapters/cli/commands.h"
 #include "adapters/cli/line_reader.h"
+#include "adapters/status.h"
 #include "engine/engine.h"
 #include "engine/state_codec.h"
 
@@ -115,6 +116,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  fmt::print(stderr, "kezek: unknown command '{}'\n\n{}", name, Usage());
+  fmt::print(stderr, "kezek: unknown command '{}'\n\n{}", kezek::adapters::Printable(name), Usage());
   return 2;
 }

@@ -365,7 +365,7 @@ int VerifyKafkaCommand(const Args& args) {
   const bool digits = !named.empty() && named.size() <= 5 && named.find_first_not_of("0123456789") == std::string::npos;
   const std::optional<uint64_t> partition = digits ? std::optional<uint64_t>(std::stoul(named)) : std::nullopt;
   if (!partition || *partition > 65'535) {
-    return fmt::print(stderr, "kezek replay: --partition is a partition number (0..65535) or all, not '{}'\n", named), 2;
+    return fmt::print(stderr, "kezek replay: --partition is a partition number (0..65535) or all, not '{}'\n", adapters::Printable(named)), 2;
   }
   const auto topics = adapters::kafka::Topics::Of(prefix);
   const auto k = static_cast<int32_t>(*partition);

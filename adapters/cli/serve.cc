@@ -100,7 +100,7 @@ int Serve(int argc, char** argv) {
                              arg == "--tick-interval" || arg == "--tls-cert" || arg == "--tls-key" || arg == "--brokers" ||
                              arg == "--prefix" || arg == "--config" || arg == "--answer-timeout" ||
                              arg == "--checkpoint-every" || arg == "--checkpoint-keep";
-    if (!takes_value) return fmt::print(stderr, "kezek serve: unknown option '{}'\n{}", arg, kServeUsage), 2;
+    if (!takes_value) return fmt::print(stderr, "kezek serve: unknown option '{}'\n{}", adapters::Printable(arg), kServeUsage), 2;
     if (i + 1 >= argc) return fmt::print(stderr, "kezek serve: {} needs a value\n", arg), 2;
     if (argv[i + 1][0] == '\0') return fmt::print(stderr, "kezek serve: {} needs a value, not an empty one\n", arg), 2;
     if (!given.insert(arg).second) return fmt::print(stderr, "kezek serve: {} is given twice\n", arg), 2;

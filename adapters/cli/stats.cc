@@ -81,10 +81,10 @@ int Stats(int argc, char** argv) {
   const std::string format = args->options.contains("--format") ? args->options.at("--format") : "text";
   const std::string section = args->options.contains("--section") ? args->options.at("--section") : "flows";
   if (format != "text" && format != "csv" && format != "json") {
-    return fmt::print(stderr, "kezek stats: --format is text, csv or json, not '{}'\n", format), 2;
+    return fmt::print(stderr, "kezek stats: --format is text, csv or json, not '{}'\n", adapters::Printable(format)), 2;
   }
   if (section != "flows" && section != "queue" && section != "kindergartens") {
-    return fmt::print(stderr, "kezek stats: --section is flows, queue or kindergartens, not '{}'\n", section), 2;
+    return fmt::print(stderr, "kezek stats: --section is flows, queue or kindergartens, not '{}'\n", adapters::Printable(section)), 2;
   }
   if (args->options.contains("--section") && format != "csv" && !args->options.contains("--html")) {
     return fmt::print(stderr, "kezek stats: --section chooses a CSV table: it goes with --format csv (text and JSON "
