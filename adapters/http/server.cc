@@ -1034,7 +1034,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                                  fmt::format("request headers have at most {} bytes", limits::kHeaderBytesMax)),
                    "(header too large)");
     }
-    if (error == bhttp::error::body_limit) return TooLarge();
+    if (error == bhttp::error::body_limit) {
+      // A Content-Length over the limit is refused as the headers end, so who asks is known: a
+      // /v1/ request without a valid key is answered 401, as every other is (docs/http.md), before
+      // its size.
+      Caller caller;
+      if (OriginForm(parser_->get()).starts_with("/v1/")) {
+        if (std::optional<Response> refused = server_.RefuseKey(parser_->get(), &caller)) {
+          refused->keep_alive(false);
+          return Write(std::move(*refused), "(unauthenticated)");
+        }
+      }
+      return TooLarge();
+    }
     if (IsMalformed(error)) return BadRequest(error);
     if (error) return Fail(error);
     const auto& head = parser_->get();

@@ -673,6 +673,13 @@ def main():
                      + b"\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n", half_close=True)
     check("a post without Content-Length or chunked: 411 LengthRequired, nothing journaled",
           reply.startswith("HTTP/1.1 411") and "LengthRequired" in reply and journaled() == before, reply[:300])
+    # A Content-Length over the limit without a key: 401 as every keyless request (it was 413), with one 413.
+    for key_header, expected in ((b"", "401"), (b"Authorization: Bearer " + edu.encode() + b"\r\n", "413")):
+        reply = exchange(server, b"POST /v1/actions HTTP/1.1\r\nHost: x\r\n" + key_header
+                         + b"Content-Type: application/json\r\nContent-Length: 2097152\r\n\r\n", half_close=True)
+        check(f"a 2 MiB Content-Length {'with' if key_header else 'without'} a key: {expected}",
+              reply.startswith(f"HTTP/1.1 {expected}") and ("MissingKey" if expected == "401" else "BodyTooLarge") in reply,
+              reply[:300])
     # Expect: 100-continue with a media type no post takes: 415 at once, no 100 (the body is not wanted).
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
         s.sendall(b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nAuthorization: Bearer "
