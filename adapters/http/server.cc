@@ -193,6 +193,16 @@ std::string_view OriginForm(const Request& request) {
   }
   return target;
 }
+
+// The metrics' label of a record's action: its kind, "(not an action)" for an input that never
+// became one, "(unknown)" for a body_type no kind has (refused; FlatBuffers names it "").
+std::string ActionKind(const fb::JournalRecord& record) {
+  const fb::Action* action = record.action() ? record.action_nested_root() : nullptr;
+  if (action == nullptr) return "(not an action)";
+  const char* name = fb::EnumNameActionBody(action->body_type());
+  return *name != '\0' ? name : "(unknown)";
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -765,9 +775,7 @@ void Server::Impl::PartitionLoop() {
       metrics.commit_seconds.Observe(seconds);
       for (size_t i = 0; i < first_record.size(); ++i) {
         const fb::JournalRecord* record = fb::GetJournalRecord(records[first_record[i]].data());
-        const fb::Action* action = record->action() ? record->action_nested_root() : nullptr;
-        const std::string kind = action ? fb::EnumNameActionBody(action->body_type()) : "(not an action)";
-        ++metrics.actions[{kind, fb::EnumNameOutcome(record->outcome())}];
+        ++metrics.actions[{ActionKind(*record), fb::EnumNameOutcome(record->outcome())}];
         if (record->rejection()) ++metrics.rejections[fb::EnumNameRejectionCode(record->rejection()->code())];
         if (owner[i] == SIZE_MAX) continue;
         answers[owner[i]].push_back(std::move(answered[i]));
@@ -883,9 +891,8 @@ void Server::Impl::OnRecords(std::span<const kafka::Replica::Record> records) {
     const fb::JournalRecord* record = fb::GetJournalRecord(r.bytes.data());
     engine_time_ms = std::max(engine_time_ms.load(), record->engine_time_ms());
     if (record->part() == 0) {
-      const fb::Action* action = record->action() ? record->action_nested_root() : nullptr;
       std::lock_guard metrics_lock(metrics.mutex);
-      ++metrics.actions[{action ? fb::EnumNameActionBody(action->body_type()) : "(not an action)", fb::EnumNameOutcome(record->outcome())}];
+      ++metrics.actions[{ActionKind(*record), fb::EnumNameOutcome(record->outcome())}];
       if (record->rejection()) ++metrics.rejections[fb::EnumNameRejectionCode(record->rejection()->code())];
     }
     offset_of[static_cast<size_t>(r.partition)].push_back(r.offset);

@@ -796,9 +796,18 @@ def main():
     # A refused parameter is counted under its route, never route="".
     call(server, "GET", "/v1/catalogue?limt=5", edu)
     call(server, "GET", "/v1/feed?as_of=2025-01-01", edu)
+    # An action whose body_type no kind has: refused, and counted under "(unknown)", never kind="".
+    unknown = action("EducationDepartment", "ClockTick", {})
+    del unknown["body"]
+    unknown["body_type"] = 200
+    status, text = call(server, "POST", "/v1/actions", edu, json.dumps(unknown))
+    check("a body_type no kind has is refused 422", status == 422, f"{status} {text[:200]}")
     status, text = call(server, "GET", "/metrics")
     check("metrics count actions by kind and outcome",
           status == 200 and 'kezek_actions_total{kind="FileApplication",outcome="Applied"}' in text, text[:500])
+    check("an unknown body_type is counted as kind=\"(unknown)\", no series has an empty kind",
+          'kezek_actions_total{kind="(unknown)",outcome="Rejected"}' in text and 'kind=""' not in text,
+          [line for line in text.splitlines() if line.startswith("kezek_actions_total")])
     check("a read refused for its parameters is counted under its route's template",
           'kezek_http_responses_total{route="/v1/catalogue",status="400"}' in text
           and 'kezek_http_responses_total{route="/v1/feed",status="400"}' in text and 'route=""' not in text,
