@@ -1836,7 +1836,7 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
       if (segments[1] == "applications") {
         if (caller.role == fb::Role::System) return refused("the System role reads nothing");
         const auto id = ParseU64(segments[2]);
-        if (!id) return Error(request, bhttp::status::bad_request, "InvalidParameter", "the application number is a whole number");
+        if (!id) return Error(request, bhttp::status::bad_request, "InvalidParameter", "the application number is a whole number 0..18446744073709551615");
         if (caller.role == fb::Role::Portal) {
           std::shared_lock lock(models_mutex);
           const auto applicant = ModelsOf(*id).ApplicantOf(*id);  // an application's applicant never changes
@@ -1884,7 +1884,7 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
       segments[1] == "applications") {
     const bool explain = segments.size() == 4 && segments[3] == "explain";
     const auto id = ParseU64(segments[2]);
-    if (!id) return Error(request, bhttp::status::bad_request, "InvalidParameter", "the application number is a whole number");
+    if (!id) return Error(request, bhttp::status::bad_request, "InvalidParameter", "the application number is a whole number 0..18446744073709551615");
     const projections::ReadModels& held = past ? *past->models : ModelsOf(*id);
     const auto applicant = held.ApplicantOf(*id);
     if (!applicant) return Error(request, bhttp::status::not_found, "UnknownApplication", fmt::format("application {} does not exist", *id));
