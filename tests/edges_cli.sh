@@ -770,4 +770,20 @@ done
 "$K" status --data "$work/n"$'\e[31m' > esc.out 2> esc.err || true
 ! grep -q $'\e' esc.err esc.out || fail "status --data with an escape in its name echoed it raw"
 
+spec "cli: a backup killed part-way leaves a directory every command refuses naming it unfinished (it was a 'foreign directory'), and a second backup to it says so"
+"$K" sample --seed 3 --applications 5000 --output bk.jsonl 2> /dev/null
+"$K" append --data bksrc --quiet bk.jsonl > /dev/null 2>&1
+# Killed as it copies the actions log (megabytes): SIGXFSZ past a 1 MiB file size limit, the
+# state's checkpoint (hard links) made before it.
+rc=0; (ulimit -f 1024; exec "$K" backup --data bksrc --to bkdst) > /dev/null 2>&1 || rc=$?
+[ "$rc" -gt 128 ] && [ -e bkdst/UNFINISHED ] || fail "the backup was not stopped part-way: exit $rc, $(ls bkdst 2>&1)"
+rc=0; "$K" status --data bkdst > /dev/null 2> bkdst.err || rc=$?
+[ "$rc" = 1 ] && grep -q "not a whole data directory: a backup ('kezek backup') that stopped before it finished" bkdst.err ||
+  fail "status: exit $rc, $(cat bkdst.err)"
+rc=0; "$K" backup --data bksrc --to bkdst > /dev/null 2> bkdst.err || rc=$?
+[ "$rc" = 1 ] && grep -q "already exists (.*a backup ('kezek backup') that stopped" bkdst.err || fail "backup again: exit $rc, $(cat bkdst.err)"
+rm -rf bkdst
+"$K" backup --data bksrc --to bkdst > /dev/null 2>&1 && [ ! -e bkdst/UNFINISHED ] && "$K" replay verify --data bkdst > /dev/null 2>&1 ||
+  fail "a whole backup: $(ls bkdst)"
+
 echo "edges_cli: every specification holds"

@@ -448,13 +448,30 @@ Status CheckOutside(const std::string& data_dir, const std::string& destination)
 Status Runtime::Backup(const std::string& destination) {
   if (read_only_) return Status::InvalidArgument(fmt::format("{}: opened read-only", dir_));
   std::error_code error;
-  if (fs::exists(destination, error)) return Status::InvalidArgument(fmt::format("{}: already exists", destination));
+  if (fs::exists(destination, error)) {
+    const Status unfinished = CheckFinished(destination);  // a backup or rebuild killed half-way says so
+    return Status::InvalidArgument(fmt::format("{}: already exists{}", destination,
+                                               unfinished.ok() ? "" : " (" + unfinished.message() + ")"));
+  }
   // A backup inside the directory it copies would copy itself (the logs' folders recursively,
   // without end) and be lost with the directory: refused before anything is made.
   if (Status s = CheckOutside(dir_, destination); !s.ok()) return s;
   fs::create_directories(destination, error);
   if (error) return Status::IoError(fmt::format("cannot create {}: {}", destination, error.message()));
   const auto copy = [&]() -> Status {
+    // Until the copy is whole, a file in it says it is not (as a rebuild's does): a backup killed
+    // half-way leaves a directory every opening refuses naming why, not a foreign one.
+    const fs::path unfinished = fs::path(destination) / kUnfinishedFile;
+    {
+      std::ofstream mark(unfinished);
+      mark << "a backup ('kezek backup') that stopped before it finished: remove this directory and back up again\n";
+      mark.close();
+      if (!mark) return Status::IoError(fmt::format("cannot write {}", unfinished.string()));
+      std::ofstream marker(fs::path(destination) / "KEZEK");
+      marker << kMarker;
+      marker.close();
+      if (!marker) return Status::IoError(fmt::format("cannot write {}/KEZEK", destination));
+    }
     if (Status s = state_->Checkpoint((fs::path(destination) / "state").string()); !s.ok()) return s;
     if (Status s = actions_->Sync(); !s.ok()) return s;
     if (Status s = journal_->Sync(); !s.ok()) return s;
@@ -471,10 +488,9 @@ Status Runtime::Backup(const std::string& destination) {
         return Status::IoError(fmt::format("cannot copy {}/{} to {}/{}: {}{}", dir_, log, destination, log, error.message(), room));
       }
     }
-    std::ofstream marker(fs::path(destination) / "KEZEK");
-    marker << kMarker;
-    marker.close();
-    if (!marker) return Status::IoError(fmt::format("cannot write {}/KEZEK", destination));
+    if (!fs::remove(unfinished, error) || error) {
+      return Status::IoError(fmt::format("cannot remove {}: {}", unfinished.string(), error.message()));
+    }
     return Status::Ok();
   };
   Status status = copy();
