@@ -786,4 +786,14 @@ rm -rf bkdst
 "$K" backup --data bksrc --to bkdst > /dev/null 2>&1 && [ ! -e bkdst/UNFINISHED ] && "$K" replay verify --data bkdst > /dev/null 2>&1 ||
   fail "a whole backup: $(ls bkdst)"
 
+spec "cli: backup reads back every frame it copied: a damaged record in a sealed segment (an opening checks only the tail) is refused, no backup left (it said 'written')"
+"$K" sample --applications 20000 --output big.jsonl 2> /dev/null
+"$K" append --data bigsrc --quiet big.jsonl > /dev/null 2>&1
+[ "$(find bigsrc/journal -name '*.seg' | wc -l)" -ge 2 ] || fail "the journal fits one segment: $(ls -l bigsrc/journal)"
+python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(30000000); b = f.read(1); f.seek(30000000); f.write(bytes([b[0] ^ 0x40]))' \
+  bigsrc/journal/00000000000000000000.seg
+rc=0; "$K" backup --data bigsrc --to bigbk > /dev/null 2> bigbk.err || rc=$?
+[ "$rc" = 1 ] && grep -q "bigsrc/journal is damaged: its copy does not read back whole (.*expected checksum" bigbk.err && [ ! -e bigbk ] ||
+  fail "exit $rc, $(cat bigbk.err)"
+
 echo "edges_cli: every specification holds"

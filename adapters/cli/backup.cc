@@ -15,7 +15,8 @@ constexpr const char* kBackupUsage = R"(usage: kezek backup --data DIR --to DEST
 
 Writes DEST (which must not exist): a RocksDB checkpoint of DIR's state and copies of its actions
 log and journal. DEST is a data directory: 'kezek status --data DEST' and 'kezek run --data DEST'
-work on it, and it can take DIR's place. Until it is whole DEST holds a file UNFINISHED: a backup
+work on it, and it can take DIR's place. Every frame of the copied logs is read back, its checksum
+checked: a damaged record anywhere in them refuses the backup (exit 1, nothing left). Until it is whole DEST holds a file UNFINISHED: a backup
 killed part-way leaves a directory every command refuses, naming it (remove it, back up again).
 
 DIR is opened as its writer opens it (it takes the lock: not beside a running 'append' or

@@ -487,6 +487,19 @@ Status Runtime::Backup(const std::string& destination) {
         }
         return Status::IoError(fmt::format("cannot copy {}/{} to {}/{}: {}{}", dir_, log, destination, log, error.message(), room));
       }
+      // Every frame of the copy read back, its checksum checked: a damaged record in a sealed
+      // segment (an opening checks only the tail) made a backup that said it was written.
+      SegmentLog::Options read_only;
+      read_only.read_only = true;
+      std::unique_ptr<SegmentLog> copied;
+      SegmentLog::Recovery recovery;
+      Status read = SegmentLog::Open((fs::path(destination) / log).string(), read_only, &copied, &recovery);
+      if (read.ok()) read = copied->Read(0, [](uint64_t, std::span<const uint8_t>) { return true; });
+      if (!read.ok()) {
+        return Status::Corruption(fmt::format("{}/{} is damaged: its copy does not read back whole ({}); no backup "
+                                              "written ('kezek replay verify --data {}' names what is damaged)", dir_, log,
+                                              read.message(), dir_));
+      }
     }
     if (!fs::remove(unfinished, error) || error) {
       return Status::IoError(fmt::format("cannot remove {}: {}", unfinished.string(), error.message()));
