@@ -52,7 +52,9 @@ int Rebuild(const std::string& data, const std::string& out) {
   if (!out.empty() && fs::exists(out, error)) {
     return fmt::print(stderr, "kezek projections: {}: already exists\n", adapters::Printable(out)), 2;
   }
-  // Not beside a server: it holds the store's lock (and the data directory's).
+  // Not beside a server: it holds the store's lock. Not the data directory's: the journal is read
+  // read-only to its end as it stands, and a writer that keeps no read models (append, run) may
+  // run beside it (the store then reflects the journal as it was read; serve catches it up).
   std::unique_ptr<adapters::ProjectionStore> store;
   if (const auto s = adapters::ProjectionStore::Open(path, &store); s.code() == adapters::Status::Code::kBusy) return Fail(s);
   store.reset();
