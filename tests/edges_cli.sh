@@ -630,6 +630,8 @@ rc=0; "$K" status --data badactions > /dev/null 2>&1 || rc=$?
 [ "$rc" != 0 ] || fail "the damaged actions log was not noticed"
 "$K" journal --data badactions > badactions.jsonl 2> badactions.err || fail "journal --data: $(cat badactions.err)"
 grep -q "^kezek journal: note: .*valid records follow" badactions.err || fail "journal --data said nothing of the damage: $(cat badactions.err)"
+"$K" projections rebuild --data badactions > /dev/null 2> badactions.err || fail "projections rebuild: $(cat badactions.err)"
+"$K" projections verify --data badactions 2> /dev/null | grep -q "^equal" || fail "projections verify on a damaged actions log"
 rc=0; "$K" stats --data badactions > /dev/null 2> badactions.err || rc=$?
 [ "$rc" = 1 ] && grep -q "recovers the inputs from the journal" badactions.err || fail "stats on a damaged actions log: exit $rc, no repair said: $(cat badactions.err)"
 [ "$(wc -l < badactions.jsonl)" = "$(wc -l < a.jsonl)" ] || fail "$(wc -l < badactions.jsonl) records printed"

@@ -45,8 +45,8 @@ int Fail(const adapters::Status& s) { return fmt::print(stderr, "kezek projectio
 int Rebuild(const std::string& data, const std::string& out) {
   // The journal alone (the read models' only feed): a data directory whose state is damaged or
   // missing still has its read models made.
-  std::unique_ptr<adapters::SegmentLog> actions, journal;
-  if (const auto s = adapters::OpenLogs(data, &actions, &journal); !s.ok()) return Fail(s);
+  std::unique_ptr<adapters::SegmentLog> journal;  // the journal alone: a damaged actions log does not matter
+  if (const auto s = adapters::OpenLogs(data, nullptr, &journal); !s.ok()) return Fail(s);
   const std::string path = out.empty() ? (fs::path(data) / "projections").string() : out;
   std::error_code error;
   if (!out.empty() && fs::exists(out, error)) {
@@ -110,8 +110,8 @@ int Verify(const std::string& data) {
     return fmt::print("empty: the store holds no entries (a 'kezek projections rebuild' that stopped before its first "
                       "write leaves it so): 'kezek projections rebuild --data {}' makes it\n", adapters::Printable(data)), 1;
   }
-  std::unique_ptr<adapters::SegmentLog> actions, journal;
-  if (const auto s = adapters::OpenLogs(data, &actions, &journal); !s.ok()) return Fail(s);
+  std::unique_ptr<adapters::SegmentLog> journal;  // the journal alone: a damaged actions log does not matter
+  if (const auto s = adapters::OpenLogs(data, nullptr, &journal); !s.ok()) return Fail(s);
   const uint64_t upto = stored.next_sequence();
   if (upto > journal->end()) {
     return fmt::print("differ: the store reflects {} journal records, the journal holds {}\n", upto, journal->end()), 1;
