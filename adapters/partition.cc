@@ -81,15 +81,18 @@ Status Partition::Open(InputLog* inputs, JournalSink* journal, Mode mode) {
 }
 
 Status Partition::CheckLogs() {
+  // Both logs are checked, both shortages said: a reader that tells which log is damaged (kezek
+  // journal --data) must not see only the first.
+  std::string shortages;
   if (stored_.applied > inputs_->end()) {
-    return Status::Corruption(fmt::format("{}: the state reflects {} inputs but the actions log holds {}", options_.name,
-                                          stored_.applied, inputs_->end()));
+    shortages = fmt::format("the state reflects {} inputs but the actions log holds {}", stored_.applied, inputs_->end());
   }
   if (stored_.records > journal_->end()) {
-    return Status::Corruption(fmt::format("{}: the state reflects {} journal records but the journal holds {}",
-                                          options_.name, stored_.records, journal_->end()));
+    shortages += fmt::format("{}the state reflects {} journal records but the journal holds {}", shortages.empty() ? "" : "; ",
+                             stored_.records, journal_->end());
   }
-  return Status::Ok();
+  if (shortages.empty()) return Status::Ok();
+  return Status::Corruption(fmt::format("{}: {}", options_.name, shortages));
 }
 
 // The state's head covers the journal's last record it reflects: hashing that record again shows

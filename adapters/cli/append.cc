@@ -141,9 +141,16 @@ int Append(int argc, char** argv) {
   for (bool got = true;;) {
     // A batch closes when it is full, when the writer of a pipe has nothing more for now, or when
     // its first line has waited kBatchAgeMsMax.
-    if (!lines.empty() && ((lines.size() < batch && aged()) || !reader->Ready(limits::kBatchWaitMsMax))) {
+    const bool old = !lines.empty() && aged();
+    const bool idle = !lines.empty() && !reader->Ready(old ? 0 : limits::kBatchWaitMsMax);
+    if (old || idle) {
+      // Whole batches held while more input waits (a burst, then a trickle): logged and folded
+      // now, the pipeline left running. A partial batch, or a pause: settled too, every answer out.
+      const bool settle = idle || lines.size() < batch;
       if (const auto s = flush(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
-      if (const auto s = runtime->Settle(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
+      if (settle) {
+        if (const auto s = runtime->Settle(); !s.ok()) return fmt::print(stderr, "kezek append: {}\n", s.ToString()), 1;
+      }
     }
     if (Interrupted().load()) {
       if (progress) progress->Done();

@@ -152,10 +152,10 @@ int Fold(int argc, char** argv) {
   // files named by --journal and --journal-json as they were (they were emptied).
   std::vector<workload::CalendarRow> calendar_rows;
   if (!calendar.empty() && !workload::LoadCalendarCsv(calendar, &calendar_rows, &error)) {
-    return fmt::print(stderr, "kezek fold: {}\n", error), 1;
+    return fmt::print(stderr, "kezek fold: {}\n", adapters::Printable(error)), 1;
   }
   if (args->options.contains("--journal")) {
-    if (!folder.journal.Open(args->options.at("--journal"), &error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
+    if (!folder.journal.Open(args->options.at("--journal"), &error)) return fmt::print(stderr, "kezek fold: {}\n", adapters::Printable(error)), 1;
     folder.write_journal = true;
   }
   if (args->options.contains("--journal-json")) {
@@ -189,7 +189,7 @@ int Fold(int argc, char** argv) {
     for (auto& action : workload::CalendarActions(rows, at, "default-")) preload.push_back(std::move(action));
     for (const auto& action : preload) {
       if (!folder.Fold(events::EncodeAction(events::Codec::Pack(action)), &error)) {
-        return fmt::print(stderr, "kezek fold: {}\n", error), 1;
+        return fmt::print(stderr, "kezek fold: {}\n", adapters::Printable(error)), 1;
       }
     }
   }
@@ -217,15 +217,15 @@ int Fold(int argc, char** argv) {
           if (i + events::kPrefetchAhead < batch->size()) {
             events::PrefetchInput(folder.engine, batch->payload(i + events::kPrefetchAhead));
           }
-          if (!folder.Fold(batch->payload(i), &error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
+          if (!folder.Fold(batch->payload(i), &error)) return fmt::print(stderr, "kezek fold: {}\n", adapters::Printable(error)), 1;
         }
       }
       if (!decoded.error().empty()) return fmt::print(stderr, "kezek fold: {}\n", decoded.error()), 1;
     }
   }
-  if (!folder.Finish(&error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
+  if (!folder.Finish(&error)) return fmt::print(stderr, "kezek fold: {}\n", adapters::Printable(error)), 1;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (!folder.journal.Close(&error)) return fmt::print(stderr, "kezek fold: {}\n", error), 1;
+  if (!folder.journal.Close(&error)) return fmt::print(stderr, "kezek fold: {}\n", adapters::Printable(error)), 1;
   if (folder.journal_json != nullptr) {
     const bool flushed = std::fflush(folder.journal_json) == 0 && std::ferror(folder.journal_json) == 0;
     const int error_number = errno;

@@ -74,18 +74,21 @@ int Journal(int argc, char** argv) {
       return fmt::print(stderr, "kezek journal: {}\n", s.ToString()), 1;
     }
   } else if (const std::string what = JournalFileMistake(args->positional[0]); !what.empty()) {
-    return fmt::print(stderr, "kezek journal: {}: {}\n", args->positional[0], what), 1;
+    return fmt::print(stderr, "kezek journal: {}: {}\n", adapters::Printable(args->positional[0]), what), 1;
   } else if (!adapters::ReadJournalFile(args->positional[0], visit, &error)) {
-    return fmt::print(stderr, "kezek journal: {}\n", error), 1;
+    return fmt::print(stderr, "kezek journal: {}\n", adapters::Printable(error)), 1;
   }
   if (problem.empty()) problem = chain.End();
   if (!problem.empty()) return fmt::print(stderr, "kezek journal: {}\n", problem), 1;
   fmt::print(stderr, "kezek journal: {} records, chain intact, head {}\n", chain.records(), projections::Hex(chain.head()));
   if (!damage.empty()) {
-    // The journal is the damaged one when the state says it held more, or its head differs.
-    const bool journal_damaged = damage.find("journal records but the journal holds") != std::string::npos ||
-                                 damage.find("the journal or the state was altered") != std::string::npos;
-    fmt::print(stderr, "kezek journal: {}: {}\n", journal_damaged ? "the journal is damaged" : "note", damage);
+    // The journal is short of what the state reflects (it is damaged), or its last record the
+    // state reflects hashes otherwise (the journal or the state is): exit 1 either way.
+    const bool short_journal = damage.find("journal records but the journal holds") != std::string::npos;
+    const bool contradicted = damage.find("the journal or the state was altered") != std::string::npos;
+    const bool journal_damaged = short_journal || contradicted;
+    fmt::print(stderr, "kezek journal: {}: {}\n",
+               short_journal ? "the journal is damaged" : contradicted ? "the journal or the state is damaged" : "note", damage);
     SayRepair("journal", args->options.at("--data"));
     return journal_damaged ? 1 : 0;
   }

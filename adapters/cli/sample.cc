@@ -2,6 +2,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <span>
 
 #include <fmt/format.h>
@@ -57,7 +58,19 @@ int Sample(int argc, char** argv) {
   const std::string path = args->options.contains("--output") ? args->options.at("--output") : "-";
   if (RefusedInsideDataDir("sample", "--output", path)) return 2;
   // The file is created when the first action is ready: a history that cannot be made (reference
-  // data missing) leaves a file of that name as it was (it was emptied).
+  // data missing) leaves a file of that name as it was (it was emptied). Whether it can be written
+  // is found first (a births-sized history takes minutes to make): a regular file or a new one is
+  // opened to append, without truncating, and a new one removed again.
+  if (std::error_code e; path != "-" && (!std::filesystem::exists(path, e) || std::filesystem::is_regular_file(path, e))) {
+    const bool existed = std::filesystem::exists(path, e);
+    std::FILE* probe = std::fopen(path.c_str(), "a");
+    if (probe == nullptr) {
+      fmt::print(stderr, "kezek sample: {}: cannot create: {}\n", adapters::Printable(path), std::strerror(errno));
+      return 1;
+    }
+    std::fclose(probe);
+    if (!existed) std::filesystem::remove(path, e);
+  }
   bool opened = path == "-";
   const auto open = [&] {
     opened = true;
@@ -75,7 +88,7 @@ int Sample(int argc, char** argv) {
   if (ok && !opened && !open()) return 1;
   if (out == nullptr) return 1;  // said why
   if (out != stdout) std::fclose(out);
-  if (!ok) return fmt::print(stderr, "kezek: {}\n", error), 1;
+  if (!ok) return fmt::print(stderr, "kezek: {}\n", adapters::Printable(error)), 1;
   fmt::print(stderr, "kezek sample: {} actions ({} applications filed, {} of them the queue waiting on the first day)\n",
              summary.actions, summary.filed, summary.backlog);
   // The calendar file holds the years it was published for: a history past them counts every

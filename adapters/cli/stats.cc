@@ -148,13 +148,13 @@ int Stats(int argc, char** argv) {
     progress.Done();
     if (!s.ok()) return fmt::print(stderr, "kezek stats: {}\n", s.ToString()), 1;
   } else if (const std::string what = JournalFileMistake(args->options.at("--journal")); !what.empty()) {
-    return fmt::print(stderr, "kezek stats: {}: {}\n", args->options.at("--journal"), what), 1;
+    return fmt::print(stderr, "kezek stats: {}: {}\n", adapters::Printable(args->options.at("--journal")), what), 1;
   } else {
     std::string error;
     if (!adapters::ReadJournalFile(args->options.at("--journal"), [&](std::span<const uint8_t> r) {
           if (!Interrupted().load()) (void)visit(r);
         }, &error)) {
-      return fmt::print(stderr, "kezek stats: {}\n", error), 1;
+      return fmt::print(stderr, "kezek stats: {}\n", adapters::Printable(error)), 1;
     }
   }
   CatchInterrupt(false);

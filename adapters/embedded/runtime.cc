@@ -445,6 +445,34 @@ Status CheckOutside(const std::string& data_dir, const std::string& destination)
                                              Printable(destination), Printable(data_dir)));
 }
 
+namespace {
+
+// fsync of one file or directory (opened read-only).
+Status SyncPath(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+  const int synced = ::fsync(fd);
+  const int saved = errno;
+  ::close(fd);
+  if (synced != 0) return Status::IoError(fmt::format("cannot fsync {}: {}", path.string(), std::strerror(saved)));
+  return Status::Ok();
+}
+
+// fsync of every regular file and directory under `root`, and of `root`.
+Status SyncTree(const fs::path& root) {
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(root, error); !error && it != fs::recursive_directory_iterator();
+       it.increment(error)) {
+    if (it->is_regular_file(error) || it->is_directory(error)) {
+      if (Status s = SyncPath(it->path()); !s.ok()) return s;
+    }
+  }
+  if (error) return Status::IoError(fmt::format("cannot list {}: {}", root.string(), error.message()));
+  return SyncPath(root);
+}
+
+}  // namespace
+
 Status Runtime::Backup(const std::string& destination) {
   if (read_only_) return Status::InvalidArgument(fmt::format("{}: opened read-only", dir_));
   std::error_code error;
@@ -501,13 +529,19 @@ Status Runtime::Backup(const std::string& destination) {
                                               read.message(), dir_));
       }
     }
+    // On disk before UNFINISHED goes: every file and directory of the copy (RocksDB's checkpoint
+    // syncs its own files), then the removal itself.
+    if (Status s = SyncTree(destination); !s.ok()) return s;
     if (!fs::remove(unfinished, error) || error) {
       return Status::IoError(fmt::format("cannot remove {}: {}", unfinished.string(), error.message()));
     }
-    return Status::Ok();
+    return SyncPath(destination);
   };
   Status status = copy();
-  if (!status.ok()) fs::remove_all(destination, error);  // no half a backup left behind
+  if (!status.ok()) {  // no half a backup left behind; its marker first, so that a stop half-way leaves no data directory
+    fs::remove(fs::path(destination) / "KEZEK", error);
+    fs::remove_all(destination, error);
+  }
   return status;
 }
 

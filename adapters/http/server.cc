@@ -14,6 +14,7 @@
 #include <shared_mutex>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -1435,12 +1436,13 @@ beast::string_view MediaType(const Request& request) {
   return media;
 }
 
-// A read route's template, the metrics' label (never a client's text: one series a route);
-// "(unknown)" for a path that is no read route.
-// The media type's charset parameter (";charset=utf-8", its value unquoted), empty when none.
-std::string CharsetOf(const Request& request) {
+// The charsets the media type's parameters name that the body is not read as (";charset=latin1";
+// values unquoted; "(empty)" for an empty one): the body is read as UTF-8, which utf-8, utf8 and
+// us-ascii (a subset) all are. Every charset parameter counts, a repeated one too.
+std::vector<std::string> ForeignCharsets(const Request& request) {
+  std::vector<std::string> foreign;
   const auto type = request.find(bhttp::field::content_type);
-  if (type == request.end()) return {};
+  if (type == request.end()) return foreign;
   const std::string_view value(type->value().data(), type->value().size());
   size_t at = value.find(';');
   while (at != std::string_view::npos) {
@@ -1453,13 +1455,18 @@ std::string CharsetOf(const Request& request) {
         equals != std::string_view::npos && beast::iequals(beast::string_view(parameter.data(), equals), "charset")) {
       std::string_view charset = parameter.substr(equals + 1);
       if (charset.size() >= 2 && charset.front() == '"' && charset.back() == '"') charset = charset.substr(1, charset.size() - 2);
-      return std::string(charset.empty() ? std::string_view("(empty)") : charset);
+      const beast::string_view name(charset.data(), charset.size());
+      if (!beast::iequals(name, "utf-8") && !beast::iequals(name, "utf8") && !beast::iequals(name, "us-ascii")) {
+        foreign.emplace_back(charset.empty() ? std::string_view("(empty)") : charset);
+      }
     }
     at = next == std::string_view::npos ? next : at + 1 + next;
   }
-  return {};
+  return foreign;
 }
 
+// A read route's template, the metrics' label (never a client's text: one series a route);
+// "(unknown)" for a path that is no read route.
 std::string RouteLabel(const std::vector<std::string>& segments) {
   if (!ParametersOf(segments)) return "(unknown)";
   const std::string& what = segments[1];
@@ -1575,21 +1582,28 @@ std::optional<Response> Server::Impl::Unrouted(const Request& request, std::stri
     // The body is read as UTF-8 bytes, as they came: another charset, or a content coding (gzip)
     // nobody decodes, would reach the journal as bytes the sender did not mean (RFC 9110 §8.4:
     // 415 for a coding the server does not take). Refused before the body is read.
-    if (const std::string charset = CharsetOf(request); !charset.empty() && !beast::iequals(beast::string_view(charset), "utf-8")) {
+    if (const std::vector<std::string> foreign = ForeignCharsets(request); !foreign.empty()) {
       return Error(request, bhttp::status::unsupported_media_type, "UnsupportedMediaType",
-                   fmt::format("the body is read as UTF-8, not {}", Printable(charset.substr(0, 40))));
+                   fmt::format("the body is read as UTF-8, not {}", Printable(foreign.front().substr(0, 40))));
     }
     for (const auto& field : request) {
-      if (field.name() == bhttp::field::content_encoding && !beast::iequals(field.value(), "identity")) {
-        return Error(request, bhttp::status::unsupported_media_type, "UnsupportedMediaType",
-                     "the body is taken as sent, without a content coding (Content-Encoding)");
+      if (field.name() != bhttp::field::content_encoding) continue;
+      for (const auto& coding : bhttp::token_list(field.value())) {
+        if (beast::iequals(coding, "identity")) continue;
+        Response refused = Error(request, bhttp::status::unsupported_media_type, "UnsupportedMediaType",
+                                 "the body is taken as sent, without a content coding (Content-Encoding)");
+        refused.set(bhttp::field::accept_encoding, "identity");  // RFC 9110 §15.5.16
+        return refused;
       }
     }
     // A post without Content-Length or the chunked coding has no body (RFC 9112 §6.3): its bytes
-    // would be read as the next request and a blank input journaled. 411 says what is missing.
+    // would be read as the next request and a blank input journaled. 411 says what is missing, and
+    // the connection is closed: what the client sent after its headers is no request.
     if (!request.has_content_length() && !request.chunked()) {
-      return Error(request, bhttp::status::length_required, "LengthRequired",
-                   "a post frames its body by Content-Length or Transfer-Encoding: chunked");
+      Response refused = Error(request, bhttp::status::length_required, "LengthRequired",
+                               "a post frames its body by Content-Length or Transfer-Encoding: chunked");
+      refused.keep_alive(false);
+      return refused;
     }
     return std::nullopt;
   }

@@ -651,16 +651,23 @@ def main():
               status == 415 and json.loads(text)["code"] == "UnsupportedMediaType" and journaled() == before,
               f"{status} {text[:200]}")
     for headers, content_type in [({"Content-Encoding": "identity"}, "application/json"),
-                                  ({}, "application/json; Charset=UTF-8"), ({}, 'application/json;charset="utf-8"')]:
+                                  ({}, "application/json; Charset=UTF-8"), ({}, 'application/json;charset="utf-8"'),
+                                  ({}, "application/json; charset=utf8"), ({}, "application/json; charset=US-ASCII")]:
         status, text = call(server, "POST", "/v1/actions", edu, locality, content_type=content_type, headers=headers)
         check(f"a post with {headers or content_type}: taken (200)", status == 200, f"{status} {text[:200]}")
         before = journaled()
     # A post with neither Content-Length nor chunked has no body: 411, nothing journaled (its JSON
     # was read as the next request, and a blank input journaled MalformedJson).
+    # The connection is closed after it: what followed the headers (here a GET) is no request.
     reply = exchange(server, b"POST /v1/actions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + edu.encode()
-                     + b"\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n", half_close=True)
-    check("a post without Content-Length or chunked: 411 LengthRequired, nothing journaled",
-          reply.startswith("HTTP/1.1 411") and "LengthRequired" in reply and journaled() == before, reply[:300])
+                     + b"\r\nContent-Type: application/json\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+                     half_close=True)
+    check("a post without Content-Length or chunked: 411 LengthRequired, nothing journaled, the connection closed",
+          reply.startswith("HTTP/1.1 411") and "LengthRequired" in reply and journaled() == before
+          and reply.count("HTTP/1.1 ") == 1, reply[:600])
+    # A charset repeated: each counts.
+    status, text = call(server, "POST", "/v1/actions", edu, locality, content_type="application/json; charset=utf-8; charset=latin1")
+    check("a post naming charset=utf-8 and charset=latin1: 415", status == 415, f"{status} {text[:200]}")
     # A Content-Length over the limit without a key: 401 as every keyless request (it was 413), with one 413.
     for key_header, expected in ((b"", "401"), (b"Authorization: Bearer " + edu.encode() + b"\r\n", "413")):
         reply = exchange(server, b"POST /v1/actions HTTP/1.1\r\nHost: x\r\n" + key_header
