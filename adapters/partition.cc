@@ -88,8 +88,8 @@ Status Partition::CheckLogs() {
     shortages = fmt::format("the state reflects {} inputs but the actions log holds {}", stored_.applied, inputs_->end());
   }
   if (stored_.records > journal_->end()) {
-    shortages += fmt::format("{}the state reflects {} journal records but the journal holds {}", shortages.empty() ? "" : "; ",
-                             stored_.records, journal_->end());
+    shortages += fmt::format("{}the state reflects {} {} {}", shortages.empty() ? "" : "; ", stored_.records, kJournalShort,
+                             journal_->end());
   }
   if (shortages.empty()) return Status::Ok();
   return Status::Corruption(fmt::format("{}: {}", options_.name, shortages));
@@ -111,9 +111,8 @@ Status Partition::CheckHead() {
     for (const uint8_t b : h) out += fmt::format("{:02x}", b);
     return out;
   };
-  return Status::Corruption(fmt::format("{}: record {} hashes to {}, but the state's journal head is {}: the journal or "
-                                        "the state was altered", options_.journal_name, records - 1, hex(found),
-                                        hex(stored)));
+  return Status::Corruption(fmt::format("{}: record {} hashes to {}, but the state's journal head is {}: {}",
+                                        options_.journal_name, records - 1, hex(found), hex(stored), kHeadContradicted));
 }
 
 // A reader re-derives nothing: the records past the state (a write-behind writer's, or a crash's

@@ -168,7 +168,6 @@ int Fold(int argc, char** argv) {
   bool got = true;
   if (const auto s = reader->Next(&line, &got); !s.ok()) return fmt::print(stderr, "kezek fold: {}\n", s.message()), 1;
   if (!calendar.empty()) {
-    const std::vector<workload::CalendarRow>& rows = calendar_rows;
     // Engine time starts with a System clock tick (DESIGN §4): the calendar is posted at the first
     // input's instant (2000-01-01 if it has none), after the tick that starts time there.
     int64_t at = limits::kInstantMsMin;
@@ -186,7 +185,7 @@ int Fold(int argc, char** argv) {
     tick.actor->role = fb::Role::System;
     tick.body.Set(fb::ClockTickT{});
     preload.push_back(std::move(tick));
-    for (auto& action : workload::CalendarActions(rows, at, "default-")) preload.push_back(std::move(action));
+    for (auto& action : workload::CalendarActions(calendar_rows, at, "default-")) preload.push_back(std::move(action));
     for (const auto& action : preload) {
       if (!folder.Fold(events::EncodeAction(events::Codec::Pack(action)), &error)) {
         return fmt::print(stderr, "kezek fold: {}\n", adapters::Printable(error)), 1;

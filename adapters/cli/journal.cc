@@ -14,6 +14,7 @@
 #include "adapters/embedded/checkpoints.h"
 #include "adapters/embedded/journal_file.h"
 #include "adapters/embedded/segment_log.h"
+#include "adapters/partition.h"
 #include "engine/sha256.h"
 #include "events/codec.h"
 #include "events/journal_chain.h"
@@ -84,8 +85,8 @@ int Journal(int argc, char** argv) {
   if (!damage.empty()) {
     // The journal is short of what the state reflects (it is damaged), or its last record the
     // state reflects hashes otherwise (the journal or the state is): exit 1 either way.
-    const bool short_journal = damage.find("journal records but the journal holds") != std::string::npos;
-    const bool contradicted = damage.find("the journal or the state was altered") != std::string::npos;
+    const bool short_journal = damage.find(adapters::kJournalShort) != std::string::npos;
+    const bool contradicted = damage.find(adapters::kHeadContradicted) != std::string::npos;
     const bool journal_damaged = short_journal || contradicted;
     fmt::print(stderr, "kezek journal: {}: {}\n",
                short_journal ? "the journal is damaged" : contradicted ? "the journal or the state is damaged" : "note", damage);

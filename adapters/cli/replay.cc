@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -443,11 +442,10 @@ int RebuildCommand(const Args& args) {
   // not: a directory a rebuild left half-made is refused by every opening, not a short copy that
   // verifies.
   const fs::path unfinished = fs::path(building) / adapters::kUnfinishedFile;
-  {
-    std::ofstream mark(unfinished);
-    mark << "a rebuild ('kezek replay rebuild') that stopped before it finished: remove this directory and rebuild\n";
-    mark.close();
-    if (!mark) return Fail(adapters::Status::IoError(fmt::format("cannot write {}", unfinished.string())));
+  if (const auto s = adapters::MarkUnfinished(building, "a rebuild ('kezek replay rebuild') that stopped before it "
+                                                        "finished: remove this directory and rebuild");
+      !s.ok()) {
+    return Fail(s);
   }
   bool finished = false;
   const auto remove_unfinished = [&]() {

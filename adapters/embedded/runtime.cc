@@ -434,6 +434,15 @@ Status CheckFinished(const std::string& dir) {
                                              Printable(said.substr(0, 300)), unfinished.string()));
 }
 
+Status MarkUnfinished(const std::string& dir, std::string_view said) {
+  const fs::path unfinished = fs::path(dir) / kUnfinishedFile;
+  std::ofstream mark(unfinished);
+  mark << said << '\n';
+  mark.close();
+  if (!mark) return Status::IoError(fmt::format("cannot write {}", unfinished.string()));
+  return Status::Ok();
+}
+
 Status CheckOutside(const std::string& data_dir, const std::string& destination) {
   std::error_code error;
   const fs::path source = fs::weakly_canonical(fs::absolute(data_dir), error);
@@ -489,17 +498,12 @@ Status Runtime::Backup(const std::string& destination) {
   const auto copy = [&]() -> Status {
     // Until the copy is whole, a file in it says it is not (as a rebuild's does): a backup killed
     // half-way leaves a directory every opening refuses naming why, not a foreign one.
-    const fs::path unfinished = fs::path(destination) / kUnfinishedFile;
-    {
-      std::ofstream mark(unfinished);
-      mark << "a backup ('kezek backup') that stopped before it finished: remove this directory and back up again\n";
-      mark.close();
-      if (!mark) return Status::IoError(fmt::format("cannot write {}", unfinished.string()));
-      std::ofstream marker(fs::path(destination) / "KEZEK");
-      marker << kMarker;
-      marker.close();
-      if (!marker) return Status::IoError(fmt::format("cannot write {}/KEZEK", destination));
+    if (Status s = MarkUnfinished(destination, "a backup ('kezek backup') that stopped before it finished: remove "
+                                               "this directory and back up again");
+        !s.ok()) {
+      return s;
     }
+    if (Status s = WriteMarker(destination); !s.ok()) return s;
     if (Status s = state_->Checkpoint((fs::path(destination) / "state").string()); !s.ok()) return s;
     if (Status s = actions_->Sync(); !s.ok()) return s;
     if (Status s = journal_->Sync(); !s.ok()) return s;
@@ -532,6 +536,7 @@ Status Runtime::Backup(const std::string& destination) {
     // On disk before UNFINISHED goes: every file and directory of the copy (RocksDB's checkpoint
     // syncs its own files), then the removal itself.
     if (Status s = SyncTree(destination); !s.ok()) return s;
+    const fs::path unfinished = fs::path(destination) / kUnfinishedFile;
     if (!fs::remove(unfinished, error) || error) {
       return Status::IoError(fmt::format("cannot remove {}: {}", unfinished.string(), error.message()));
     }

@@ -40,6 +40,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "adapters/embedded/rocksdb_state_store.h"
 #include "adapters/embedded/segment_log.h"
@@ -58,6 +59,8 @@ namespace kezek::adapters {
 inline constexpr const char* kUnfinishedFile = "UNFINISHED";
 // InvalidArgument, with the file's words, when `dir` holds kUnfinishedFile; OK otherwise.
 Status CheckFinished(const std::string& dir);
+// Writes kUnfinishedFile into `dir`, holding `said` (what made the directory and what to do).
+Status MarkUnfinished(const std::string& dir, std::string_view said);
 // What a read-only opening checks of a data directory before reading its logs: its KEZEK marker
 // there and of this format, and whole (CheckFinished). NotFound without a marker.
 Status CheckDataDirectory(const std::string& dir);
