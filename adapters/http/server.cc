@@ -1436,13 +1436,13 @@ beast::string_view MediaType(const Request& request) {
   return media;
 }
 
-// The charsets the media type's parameters name that the body is not read as (";charset=latin1";
-// values unquoted; "(empty)" for an empty one): the body is read as UTF-8, which utf-8, utf8 and
-// us-ascii (a subset) all are. Every charset parameter counts, a repeated one too.
-std::vector<std::string> ForeignCharsets(const Request& request) {
-  std::vector<std::string> foreign;
+// The first charset the media type's parameters name that the body is not read as
+// (";charset=latin1"; its value unquoted; "(empty)" for an empty one), nullopt when none: the body
+// is read as UTF-8, which utf-8, utf8 and us-ascii (a subset) all are. Every charset parameter
+// counts, a repeated one too.
+std::optional<std::string> ForeignCharset(const Request& request) {
   const auto type = request.find(bhttp::field::content_type);
-  if (type == request.end()) return foreign;
+  if (type == request.end()) return std::nullopt;
   const std::string_view value(type->value().data(), type->value().size());
   size_t at = value.find(';');
   while (at != std::string_view::npos) {
@@ -1457,12 +1457,12 @@ std::vector<std::string> ForeignCharsets(const Request& request) {
       if (charset.size() >= 2 && charset.front() == '"' && charset.back() == '"') charset = charset.substr(1, charset.size() - 2);
       const beast::string_view name(charset.data(), charset.size());
       if (!beast::iequals(name, "utf-8") && !beast::iequals(name, "utf8") && !beast::iequals(name, "us-ascii")) {
-        foreign.emplace_back(charset.empty() ? std::string_view("(empty)") : charset);
+        return std::string(charset.empty() ? std::string_view("(empty)") : charset);
       }
     }
     at = next == std::string_view::npos ? next : at + 1 + next;
   }
-  return foreign;
+  return std::nullopt;
 }
 
 // A read route's template, the metrics' label (never a client's text: one series a route);
@@ -1582,9 +1582,9 @@ std::optional<Response> Server::Impl::Unrouted(const Request& request, std::stri
     // The body is read as UTF-8 bytes, as they came: another charset, or a content coding (gzip)
     // nobody decodes, would reach the journal as bytes the sender did not mean (RFC 9110 §8.4:
     // 415 for a coding the server does not take). Refused before the body is read.
-    if (const std::vector<std::string> foreign = ForeignCharsets(request); !foreign.empty()) {
+    if (const std::optional<std::string> foreign = ForeignCharset(request)) {
       return Error(request, bhttp::status::unsupported_media_type, "UnsupportedMediaType",
-                   fmt::format("the body is read as UTF-8, not {}", Printable(foreign.front().substr(0, 40))));
+                   fmt::format("the body is read as UTF-8, not {}", Printable(foreign->substr(0, 40))));
     }
     for (const auto& field : request) {
       if (field.name() != bhttp::field::content_encoding) continue;
