@@ -63,9 +63,18 @@ Verdict FindApplication(State& s, const fb::Actor& actor, uint64_t id, Applicati
   }
   Application& app = s.app(ApplicationId{id});
   if (actor.role() == fb::Role::Portal) {
-    const auto parsed = actor.iin() ? ParseIin(actor.iin()->string_view()) : std::variant<IinInfo, IinError>{};
-    const auto* info = std::get_if<IinInfo>(&parsed);
-    if (info == nullptr || info->iin != app.applicant) {
+    // An absent or invalid actor.iin is no applicant: ApplicantMismatch (docs/rejections.md), its
+    // reason saying which it is rather than naming another applicant.
+    if (actor.iin() == nullptr) {
+      return Reject(fb::RejectionCode::ApplicantMismatch,
+                    "actor.iin is required: a Portal action on application {} names the applicant it acts for", id);
+    }
+    const auto parsed = ParseIin(actor.iin()->string_view());
+    if (const auto* error = std::get_if<IinError>(&parsed)) {
+      return Reject(fb::RejectionCode::ApplicantMismatch, "actor.iin '{}' names no applicant: {}",
+                    Utf8Prefix(actor.iin()->string_view(), 32), error->reason);
+    }
+    if (std::get<IinInfo>(parsed).iin != app.applicant) {
       return Reject(fb::RejectionCode::ApplicantMismatch, "application {} was filed by another applicant", id);
     }
   }

@@ -1214,9 +1214,15 @@ TEST_CASE("rejection: ApplicantMismatch: a portal acting on another applicant's 
           [&] { return Parent(world, at, fb::AnswerInterestT{{}, app, false}, kOtherParent); });
   Refused(world, fb::RejectionCode::ApplicantMismatch,
           [&] { return Parent(world, at, fb::WithdrawT{{}, app}, kOtherParent); });
-  Refused(world, fb::RejectionCode::ApplicantMismatch, [&] { return Parent(world, at, fb::WithdrawT{{}, app}, ""); });
-  Refused(world, fb::RejectionCode::ApplicantMismatch,
-          [&] { return Parent(world, at, fb::WithdrawT{{}, app}, "not-an-iin"); });
+  const Outcome other = Parent(world, at, fb::WithdrawT{{}, app}, kOtherParent);
+  CHECK(other.reason().find("filed by another applicant") != std::string::npos);
+  // No IIN, or none valid, is said as such (it was "filed by another applicant" too).
+  const Outcome absent = Refused(world, fb::RejectionCode::ApplicantMismatch,
+                                 [&] { return Parent(world, at, fb::WithdrawT{{}, app}, ""); });
+  CHECK(absent.reason().find("actor.iin is required") != std::string::npos);
+  const Outcome invalid = Refused(world, fb::RejectionCode::ApplicantMismatch,
+                                  [&] { return Parent(world, at, fb::WithdrawT{{}, app}, "not-an-iin"); });
+  CHECK(invalid.reason().find("actor.iin 'not-an-iin' names no applicant") != std::string::npos);
 }
 
 TEST_CASE("rejection: KindergartenMismatch: a ДО acting for another ДО's group") {

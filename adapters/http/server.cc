@@ -1045,7 +1045,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (error == bhttp::error::body_limit) {
       // A Content-Length over the limit is refused as the headers end, so who asks is known: a
       // /v1/ request without a valid key is answered 401, as every other is (docs/http.md), before
-      // its size.
+      // its size. A HEAD is answered without a body here too.
+      head_ = parser_->get().method() == bhttp::verb::head;
       Caller caller;
       if (OriginForm(parser_->get()).starts_with("/v1/")) {
         if (std::optional<Response> refused = server_.RefuseKey(parser_->get(), &caller)) {
@@ -1444,23 +1445,40 @@ std::optional<std::string> ForeignCharset(const Request& request) {
   const auto type = request.find(bhttp::field::content_type);
   if (type == request.end()) return std::nullopt;
   const std::string_view value(type->value().data(), type->value().size());
-  size_t at = value.find(';');
-  while (at != std::string_view::npos) {
-    std::string_view parameter = value.substr(at + 1);
-    const size_t next = parameter.find(';');
-    parameter = parameter.substr(0, next);
+  // The parameters, split at the semicolons outside a quoted string (RFC 9110 §5.6.4: a quoted
+  // value may hold ";charset=..." as text, and a backslash quotes the next character).
+  std::vector<std::string> parameters;
+  bool quoted = false;
+  for (size_t i = value.find(';'); i != std::string_view::npos && i < value.size(); ++i) {
+    const char c = value[i];
+    if (!quoted && c == ';') {
+      parameters.emplace_back();
+      continue;
+    }
+    if (quoted && c == '\\' && i + 1 < value.size()) {
+      parameters.back() += value[++i];
+      continue;
+    }
+    if (c == '"') {
+      quoted = !quoted;
+      continue;  // the quotes are not the value's
+    }
+    parameters.back() += c;
+  }
+  for (std::string_view parameter : parameters) {
     while (!parameter.empty() && (parameter.front() == ' ' || parameter.front() == '\t')) parameter.remove_prefix(1);
     while (!parameter.empty() && (parameter.back() == ' ' || parameter.back() == '\t')) parameter.remove_suffix(1);
-    if (const size_t equals = parameter.find('=');
-        equals != std::string_view::npos && beast::iequals(beast::string_view(parameter.data(), equals), "charset")) {
-      std::string_view charset = parameter.substr(equals + 1);
-      if (charset.size() >= 2 && charset.front() == '"' && charset.back() == '"') charset = charset.substr(1, charset.size() - 2);
-      const beast::string_view name(charset.data(), charset.size());
-      if (!beast::iequals(name, "utf-8") && !beast::iequals(name, "utf8") && !beast::iequals(name, "us-ascii")) {
-        return std::string(charset.empty() ? std::string_view("(empty)") : charset);
-      }
+    const size_t equals = parameter.find('=');
+    if (equals == std::string_view::npos) continue;
+    std::string_view name = parameter.substr(0, equals);
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+    if (!beast::iequals(beast::string_view(name.data(), name.size()), "charset")) continue;
+    std::string_view charset = parameter.substr(equals + 1);
+    while (!charset.empty() && (charset.front() == ' ' || charset.front() == '\t')) charset.remove_prefix(1);
+    const beast::string_view read(charset.data(), charset.size());
+    if (!beast::iequals(read, "utf-8") && !beast::iequals(read, "utf8") && !beast::iequals(read, "us-ascii")) {
+      return std::string(charset.empty() ? std::string_view("(empty)") : charset);
     }
-    at = next == std::string_view::npos ? next : at + 1 + next;
   }
   return std::nullopt;
 }

@@ -578,6 +578,17 @@ def main():
         head, _, rest = reply.partition("\r\n\r\n")
         check(f"HEAD {target.decode()} with a body{' and a key' if key else ''}: {status.decode()} as GET's, no body bytes",
               head.startswith("HTTP/1.1 " + status.decode()) and "Content-Length: 0" not in head and rest == "", reply[:400])
+    # A HEAD whose Content-Length passes the body limit is refused as its headers end (401 without
+    # a key on /v1/, else 413): without a body as well (it had one).
+    too_long = str(10 ** 12).encode()
+    for target, key, status in ((b"/v1/actions", b"", b"401"),
+                                (b"/v1/actions", b"Authorization: Bearer " + portal.encode() + b"\r\n", b"413"),
+                                (b"/healthz", b"", b"413")):
+        reply = exchange(server, b"HEAD " + target + b" HTTP/1.1\r\nHost: x\r\n" + key + b"Content-Length: " + too_long
+                         + b"\r\n\r\n", half_close=True)
+        head, _, rest = reply.partition("\r\n\r\n")
+        check(f"HEAD {target.decode()} with an oversize Content-Length{' and a key' if key else ''}: {status.decode()}, no body bytes",
+              head.startswith("HTTP/1.1 " + status.decode()) and "Content-Length: 0" not in head and rest == "", reply[:400])
     # A read with a body is refused before the body is read, the request itself not answered as if
     # the body counted.
     reply = exchange(server, b"GET /v1/catalogue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + edu.encode()
@@ -652,7 +663,10 @@ def main():
               f"{status} {text[:200]}")
     for headers, content_type in [({"Content-Encoding": "identity"}, "application/json"),
                                   ({}, "application/json; Charset=UTF-8"), ({}, 'application/json;charset="utf-8"'),
-                                  ({}, "application/json; charset=utf8"), ({}, "application/json; charset=US-ASCII")]:
+                                  ({}, "application/json; charset=utf8"), ({}, "application/json; charset=US-ASCII"),
+                                  # a quoted value holding ";charset=" is text, not a parameter (it was read as one: 415)
+                                  ({}, 'application/json; profile="a;charset=latin1"; charset=utf-8'),
+                                  ({}, 'application/json; charset="utf\\-8"')]:
         status, text = call(server, "POST", "/v1/actions", edu, locality, content_type=content_type, headers=headers)
         check(f"a post with {headers or content_type}: taken (200)", status == 200, f"{status} {text[:200]}")
         before = journaled()
