@@ -318,17 +318,18 @@ spec "cli: Ctrl-C at any point of replay rebuild leaves nothing (130) or the who
   fail "sigcity"
 python3 - "$K" <<'PY' || fail "an interrupted rebuild left something behind"
 import os, shutil, signal, subprocess, sys, time
-for delay in (0.02, 0.1, 0.25, 0.5, 0.8, 1.2):
+# SIGTERM as SIGINT (it killed the rebuild, exit 143, and left sigout.rebuilding).
+for sig, delay in [(s, d) for s in (signal.SIGINT, signal.SIGTERM) for d in (0.02, 0.1, 0.25, 0.5, 0.8, 1.2)]:
     p = subprocess.Popen([sys.argv[1], "replay", "rebuild", "--data", "sigcity", "--out", "sigout"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(delay)
-    p.send_signal(signal.SIGINT)
+    p.send_signal(sig)
     _, err = p.communicate()
     made, half = os.path.exists("sigout"), os.path.exists("sigout.rebuilding")
     # Before the handler is set nothing has been made yet: the signal's own exit is then fine.
-    ok = (p.returncode in (130, -signal.SIGINT) and not made and not half) or (p.returncode == 0 and made and not half)
+    ok = (p.returncode in (130, -sig) and not made and not half) or (p.returncode == 0 and made and not half)
     if not ok:
-        print(f"delay {delay}: exit {p.returncode}, sigout {made}, sigout.rebuilding {half}: {err.decode()[-300:]}")
+        print(f"{sig.name} after {delay}: exit {p.returncode}, sigout {made}, sigout.rebuilding {half}: {err.decode()[-300:]}")
         sys.exit(1)
     shutil.rmtree("sigout", ignore_errors=True)
 PY
@@ -555,6 +556,41 @@ by_csv=$("$K" fold --quiet --calendar cal.csv a.jsonl)
 [ "$("$K" fold --quiet --calendar cal.txt a.jsonl)" = "$by_csv" ] || fail "cal.txt folded otherwise than cal.csv"
 rc=0; "$K" fold --quiet --calendar no-such-calendar a.jsonl > /dev/null 2> cal.err || rc=$?
 [ "$rc" = 1 ] && grep -q "no-such-calendar: cannot open" cal.err || fail "a missing calendar: exit $rc, $(cat cal.err)"
+
+spec "cli: fold --calendar refuses a file without the calendar's header (its first day was lost unread) or without a day (no calendar, exit 0)"
+tail -n +2 cal.csv > cal-noheader.csv
+: > cal-empty.csv
+head -1 cal.csv > cal-onlyheader.csv
+for bad in cal-noheader.csv cal-empty.csv cal-onlyheader.csv a.jsonl; do
+  rc=0; "$K" fold --quiet --calendar "$bad" a.jsonl > /dev/null 2> cal.err || rc=$?
+  [ "$rc" = 1 ] && grep -q "expected the header date,kind,note,source\|no days" cal.err || fail "$bad: exit $rc, $(cat cal.err)"
+done
+{ printf '\357\273\277'; sed 's/$/\r/' cal.csv; } > cal-bom-crlf.csv
+[ "$("$K" fold --quiet --calendar cal-bom-crlf.csv a.jsonl)" = "$by_csv" ] || fail "a BOM and CRLF lines folded otherwise"
+
+spec "cli: fold --journal - and --journal-json - give standard output to the journal alone, the summary to standard error (it was written into the journal's stream)"
+"$K" fold --journal - a.jsonl 2> dash.err | "$K" journal - > dash.jsonl 2> dash-journal.err || fail "journal - of fold --journal -: $(cat dash-journal.err)"
+"$K" fold --journal-json dash-file.jsonl a.jsonl > /dev/null 2>&1
+cmp -s dash.jsonl dash-file.jsonl || fail "the journal through the pipe differs"
+grep -q "^folded [0-9]* inputs" dash.err || fail "no summary on standard error: $(head -c 300 dash.err)"
+"$K" fold --quiet --journal-json - a.jsonl > dash2.jsonl 2> dash2.err
+cmp -s dash2.jsonl dash-file.jsonl && grep -q "^[0-9a-f]\{64\}$" dash2.err || fail "--journal-json - --quiet: $(head -c 300 dash2.err)"
+rc=0; "$K" fold --journal - --journal-json - a.jsonl > /dev/null 2> dash3.err || rc=$?
+[ "$rc" = 2 ] && grep -q "not both '-'" dash3.err || fail "both '-': exit $rc, $(cat dash3.err)"
+
+spec "cli: demo --store and run --data refuse a new data directory inside another (they made one inside its journal or state), sample --output its own reference data"
+rc=0; "$K" demo --applications 50 --store madewhole/journal/x > /dev/null 2> nest.err || rc=$?
+[ "$rc" = 2 ] && grep -q "is not made inside another" nest.err && [ ! -e madewhole/journal/x ] || fail "demo: exit $rc, $(cat nest.err)"
+mkdir -p madewhole/z3
+rc=0; "$K" run --data madewhole/z3 > /dev/null 2> nest.err || rc=$?
+[ "$rc" = 2 ] && grep -q "is not made inside another" nest.err && [ ! -e madewhole/z3/KEZEK ] || fail "run: exit $rc, $(cat nest.err)"
+rmdir madewhole/z3
+mkdir -p refdata && cp "$(dirname "$(readlink -f "$0")")/../../shared/data/"* refdata/
+cp refdata/kz-calendar-2020-2026.csv refcal.before
+rc=0; "$K" sample --data refdata --applications 10 --output refdata/kz-calendar-2020-2026.csv > /dev/null 2> ref.err || rc=$?
+[ "$rc" = 2 ] && grep -q "inside the reference data directory" ref.err || fail "sample over its calendar: exit $rc, $(cat ref.err)"
+cmp -s refdata/kz-calendar-2020-2026.csv refcal.before || fail "the calendar was overwritten"
+"$K" sample --data refdata --applications 10 --output ref-ok.jsonl 2> /dev/null || fail "sample from the copied reference data"
 
 spec "cli: serve --port-file naming a directory is refused before anything is opened (it served on, with no port file)"
 mkdir -p portdir

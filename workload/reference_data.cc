@@ -45,7 +45,18 @@ bool LoadCalendarCsv(const std::string& path, std::vector<CalendarRow>* rows, st
   int number = 0;
   while (std::getline(in, line)) {
     ++number;
-    if (number == 1 || line.empty()) continue;  // header
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (number == 1) {
+      // The header names the columns; a file without one lost its first day unread.
+      if (line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // a byte order mark
+      const auto fields = SplitCsv(line);
+      if (fields.size() < 3 || fields[0] != "date" || fields[1] != "kind" || fields[2] != "note") {
+        *error = fmt::format("{}:1: expected the header date,kind,note,source", path);
+        return false;
+      }
+      continue;
+    }
+    if (line.empty()) continue;
     const auto fields = SplitCsv(line);
     CalendarRow row;
     int y = 0, m = 0, d = 0;
@@ -60,6 +71,10 @@ bool LoadCalendarCsv(const std::string& path, std::vector<CalendarRow>* rows, st
   }
   if (!in.eof()) {  // a read failed (a directory opens, and reads nothing)
     *error = fmt::format("{}: cannot be read: {}", path, std::strerror(errno));
+    return false;
+  }
+  if (rows->empty()) {  // an empty file posted no calendar and said nothing
+    *error = fmt::format("{}: no days (a header date,kind,note,source and a line a day)", path);
     return false;
   }
   return true;

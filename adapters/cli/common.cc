@@ -410,7 +410,12 @@ std::atomic<bool> g_interrupted{false};
 extern "C" void OnInterrupt(int) { g_interrupted.store(true); }
 }  // namespace
 
-void CatchInterrupt(bool on) { std::signal(SIGINT, on ? OnInterrupt : SIG_DFL); }
+void CatchInterrupt(bool on) {
+  // SIGTERM (a service manager's stop, kill) as SIGINT: it killed a rebuild mid-way and left its
+  // NEWDIR.rebuilding behind.
+  std::signal(SIGINT, on ? OnInterrupt : SIG_DFL);
+  std::signal(SIGTERM, on ? OnInterrupt : SIG_DFL);
+}
 std::atomic<bool>& Interrupted() { return g_interrupted; }
 
 std::string DataDirHolding(const std::string& output) {

@@ -76,8 +76,8 @@ class Progress {
   bool drawn_ = false;
   std::chrono::steady_clock::time_point started_, last_;
 };
-// Ctrl-C for a long run: CatchInterrupt(true) makes SIGINT set Interrupted() instead of killing
-// the process (the run stops cleanly at its next step), CatchInterrupt(false) restores it.
+// Ctrl-C for a long run: CatchInterrupt(true) makes SIGINT and SIGTERM set Interrupted() instead of
+// killing the process (the run stops cleanly at its next step), CatchInterrupt(false) restores them.
 void CatchInterrupt(bool on);
 std::atomic<bool>& Interrupted();
 

@@ -51,6 +51,7 @@ int Demo(int argc, char** argv) {
   if (!store.empty() && std::filesystem::exists(store) && !std::filesystem::is_empty(store)) {
     return fmt::print(stderr, "kezek demo: {} exists and is not empty; --store takes a new directory\n", store), 2;
   }
+  if (!store.empty() && RefusedNewDataDirInside("demo", "--store", store)) return 2;
   const auto options = SimulationFrom(*args);
   if (!options) return 2;
   uint64_t applications = options->applications;

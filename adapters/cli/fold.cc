@@ -37,7 +37,9 @@ stable code, docs/rejections.md) or duplicate; a blank line is rejected (Malform
 over 256 KiB is rejected (LimitExceeded) and kept as its size, SHA-256 and first bytes. The
 journal equals, byte for byte, the one 'kezek append' writes for the same input. Prints a summary
 and the final state hash; the exit status is 0 even when inputs are rejected (rejections are
-outcomes). An output file may not be the input, nor inside a data directory.
+outcomes). An output file may not be the input, nor inside a data directory. With '--journal -'
+or '--journal-json -' the journal is standard output (one of them at most) and the summary, or
+--quiet's state hash, goes to standard error.
 
 options:
   --journal FILE        write the binary journal (length-framed JournalRecord buffers)
@@ -131,6 +133,11 @@ int Fold(int argc, char** argv) {
   for (const std::string& output : outputs) {
     if (RefusedInsideDataDir("fold", "", output)) return 2;
   }
+  // Standard output is one journal's at most; the summary then goes to standard error (it was
+  // written into the journal's stream: 'kezek journal -' read its words as a record's length).
+  const auto stdout_outputs = std::count(outputs.begin(), outputs.end(), std::string("-"));
+  if (stdout_outputs > 1) return fmt::print(stderr, "kezek fold: --journal and --journal-json are not both '-' (standard output)\n"), 2;
+  std::FILE* const report = stdout_outputs == 1 ? stderr : stdout;
   for (size_t i = 0; i < outputs.size(); ++i) {
     for (const std::string& other : {input, calendar}) {
       if (!other.empty() && SameFile(outputs[i], other)) {
@@ -232,10 +239,10 @@ int Fold(int argc, char** argv) {
     if (!flushed) return fmt::print(stderr, "kezek fold: --journal-json: write failed: {}\n", std::strerror(error_number)), 1;
   }
   if (args->options.contains("--quiet")) {
-    fmt::print("{}\n", projections::Hex(folder.engine.StateHash()));
+    fmt::print(report, "{}\n", projections::Hex(folder.engine.StateHash()));
   } else {
-    fmt::print("{}", folder.summary.Render(folder.engine));
-    fmt::print("folded {} inputs in {:.3f} s\n", folder.summary.records(), seconds);
+    fmt::print(report, "{}", folder.summary.Render(folder.engine));
+    fmt::print(report, "folded {} inputs in {:.3f} s\n", folder.summary.records(), seconds);
   }
   return 0;
 }

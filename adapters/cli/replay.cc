@@ -51,7 +51,7 @@ The auditor's tools. DIR is a data directory ('kezek append', 'kezek serve') or 
             journal's; then compares the fold's state hash with the stored state's. On the first
             difference it names the record, its input, the field, what was expected and what was
             found. Exit 0 when verified, 1 when not (or when a log cannot be read), 130 when
-            interrupted (Ctrl-C).
+            interrupted (Ctrl-C or SIGTERM).
   rebuild   makes a new data directory NEWDIR (which must not exist) from DIR's actions log alone:
             the inputs copied, folded into a new journal and state, and the read models built
             from that journal; then compares the new journal with DIR's byte for byte and the
@@ -59,7 +59,7 @@ The auditor's tools. DIR is a data directory ('kezek append', 'kezek serve') or 
             no obstacle (docs/audit.md, "A damaged state"). Exit 0 when equal, 1 when they differ
             or DIR's state does not load (NEWDIR is kept: when its journal is equal, it is the
             repair); a state DIR has not brought up to its actions log yet (inputs logged, not yet
-            folded) is not compared, and said so. 130 when interrupted (Ctrl-C, at any point before
+            folded) is not compared, and said so. 130 when interrupted (Ctrl-C or SIGTERM, at any point before
             NEWDIR is whole: nothing is left, NEWDIR.rebuilding removed). When DIR's actions log is the
             damaged log (or with --inputs-from-journal), the inputs are recovered from DIR's journal
             instead, its hash chain checked as it is read: each record's action, or the refusal it

@@ -33,6 +33,8 @@ int Run(int argc, char** argv) {
   auto options = RuntimeOptions(*args);
   if (!options) return 2;
   if (!args->options.contains("--data")) return fmt::print(stderr, "kezek run: --data DIR is required\n"), 2;
+  // An empty directory is made a data directory; not inside another one (its logs or state).
+  if (RefusedNewDataDirInside("run", "--data", args->options.at("--data"))) return 2;
   // Progress: a line redrawn on a terminal, one every 10 s in a log.
   std::optional<Progress> progress;
   options->progress = [&](uint64_t folded, uint64_t total) {

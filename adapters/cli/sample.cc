@@ -57,6 +57,15 @@ int Sample(int argc, char** argv) {
   std::FILE* out = stdout;
   const std::string path = args->options.contains("--output") ? args->options.at("--output") : "-";
   if (RefusedInsideDataDir("sample", "--output", path)) return 2;
+  // Nor over the reference data the history is made from (its calendar was overwritten, exit 0).
+  if (std::error_code e; path != "-") {
+    const auto canonical = [&](const std::filesystem::path& p) { return std::filesystem::weakly_canonical(std::filesystem::absolute(p, e), e); };
+    const std::filesystem::path reference = canonical(options->data_dir.empty() ? workload::DefaultDataDir() : options->data_dir);
+    if (canonical(std::filesystem::path(path)).parent_path() == reference) {
+      return fmt::print(stderr, "kezek sample: --output {} is inside the reference data directory {}: it may not overwrite what "
+                                "the history is made from\n", adapters::Printable(path), adapters::Printable(reference.string())), 2;
+    }
+  }
   // The file is created when the first action is ready: a history that cannot be made (reference
   // data missing) leaves a file of that name as it was (it was emptied). Whether it can be written
   // is found first (a births-sized history takes minutes to make): a regular file or a new one is
