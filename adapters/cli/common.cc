@@ -18,6 +18,7 @@
 #include <fmt/ranges.h>
 
 #include "adapters/limits.h"
+#include "adapters/partition.h"
 #include "adapters/small_file.h"
 #include "engine/civil_time.h"
 #include "engine/sha256.h"
@@ -205,17 +206,38 @@ void SayRepair(const char* command, const std::string& data) {
              command, adapters::Printable(data));
 }
 
-int OpenWholeLogs(const char* command, const std::string& data, LogsOfDir* logs) {
+int OpenJournalOf(const char* command, const std::string& data, LogsOfDir* logs) {
   const auto say = [command](const std::string& said) { fmt::print(stderr, "kezek {}: {}\n", command, said); };
-  if (const auto s = OpenLogsOf(data, say, logs); !s.ok()) {
-    say(s.ToString());
-    if (s.code() == adapters::Status::Code::kCorruption) SayRepair(command, data);
+  const auto s = OpenLogsOf(data, say, logs);
+  if (s.ok() && !logs->damaged) return 0;
+  const std::string problem = s.ok() ? logs->open_problem : s.ToString();
+  // No directory, a journal the state contradicts (cut short of what it reflects, its last record
+  // altered): refused, not counted as this directory's.
+  const bool journal_suspect = problem.find(adapters::kJournalShort) != std::string::npos ||
+                               problem.find(adapters::kHeadContradicted) != std::string::npos;
+  if ((!s.ok() && s.code() != adapters::Status::Code::kCorruption) || journal_suspect) {
+    say(problem);
+    if (s.code() == adapters::Status::Code::kCorruption || journal_suspect) SayRepair(command, data);
     return 1;
   }
-  if (!logs->damaged) return 0;
-  say(logs->open_problem);
+  if (!s.ok()) {  // a log did not open (the actions log, damaged): the journal alone, if it opens
+    *logs = LogsOfDir{};
+    adapters::SegmentLog::Options read_only;
+    read_only.read_only = true;
+    adapters::SegmentLog::Recovery recovery;
+    if (const auto j = adapters::SegmentLog::Open((std::filesystem::path(data) / "journal").string(), read_only, &logs->journal,
+                                                  &recovery);
+        !j.ok()) {
+      say(problem);
+      SayRepair(command, data);
+      return 1;
+    }
+  }
+  // The state (or the actions log) is what is damaged: the journal is read alone, its frames and
+  // chain checked as they are read, but not against the state's count of records.
+  say(fmt::format("note: {}; read from the journal alone", problem));
   SayRepair(command, data);
-  return 1;
+  return 0;
 }
 
 int OpenFailed(const char* command, const std::string& data, const adapters::Status& s) {

@@ -102,7 +102,7 @@ int Explain(int argc, char** argv) {
   } else {
     // The state's meta is read too (not the state): the opening checks the journal against it.
     LogsOfDir logs;
-    if (const int code = OpenWholeLogs("explain", data, &logs); code != 0) return code;
+    if (const int code = OpenJournalOf("explain", data, &logs); code != 0) return code;
     if (const auto s = Models(logs.journal_log(), data, &models); !s.ok()) return Fail(s);
   }
   const bool audit = args->options.contains("--audit");

@@ -137,7 +137,7 @@ int Stats(int argc, char** argv) {
       return fmt::print(stderr, "kezek stats: {}\n", adapters::Printable(s.message())), 1;
     }
     LogsOfDir logs;
-    if (const int code = OpenWholeLogs("stats", data, &logs); code != 0) return code;
+    if (const int code = OpenJournalOf("stats", data, &logs); code != 0) return code;
     adapters::SegmentLog* journal = &logs.journal_log();
     Progress progress("stats", "records", journal->end());
     const auto s = journal->Read(0, [&](uint64_t index, std::span<const uint8_t> r) {
