@@ -688,6 +688,17 @@ rc=0; "$K" replay verify --data badactions --json > badactions.json 2> /dev/null
   fail "verify --json on logs that do not open: exit $rc, $(cat badactions.json)"
 
 
+spec "cli: an actions log cut short of the journal is named damaged by the as-of questions and replay checkpoint (an 'invalid argument: no record N', or, past a checkpoint, 0 checkpoints written, exit 0)"
+"$K" append --data cutact --quiet a.jsonl > /dev/null 2>&1
+"$K" replay checkpoint --data cutact --every 1500 > /dev/null 2>&1 || fail "checkpoint"
+seg=cutact/actions/00000000000000000000.seg
+truncate -s $(( $(stat -c %s "$seg") / 3 )) "$seg"
+for command in "status --data cutact --as-of-sequence 1200" "replay checkpoint --data cutact --every 1000" \
+               "replay checkpoint --data cutact --every 1500"; do
+  rc=0; "$K" $command > cutact.out 2> cutact.err || rc=$?
+  [ "$rc" = 1 ] && grep -q "the actions log is damaged" cutact.err || fail "$command: exit $rc, $(cat cutact.out cutact.err)"
+done
+
 spec "cli: replay rebuild of a directory whose actions log is damaged recovers its inputs from the journal: the journal equal byte for byte, the new directory verifies (there was no repair)"
 rc=0; "$K" replay rebuild --data badactions --out fromjournal > fromjournal.out 2> fromjournal.err || rc=$?
 [ "$rc" = 1 ] || fail "exit $rc, $(cat fromjournal.err)"

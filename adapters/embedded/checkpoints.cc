@@ -575,6 +575,19 @@ Status LoadNewest(const std::string& data, SegmentLog& journal, uint64_t at_most
 
 }  // namespace
 
+namespace {
+
+// An actions log short of the inputs the journal's records came from is damaged (cut short, or
+// another directory's): said so, not as a record the log lacks ("invalid argument: no record N").
+Status ActionsHoldJournalsInputs(SegmentLog& actions, uint64_t inputs, uint64_t records) {
+  if (actions.end() >= inputs) return Status::Ok();
+  return Status::Corruption(fmt::format("the actions log holds {} inputs but the journal's first {} records came from {}: the "
+                                        "actions log is damaged (docs/audit.md, \"A damaged actions log\")",
+                                        actions.end(), records, inputs));
+}
+
+}  // namespace
+
 Status LoadAsOf(const std::string& data, SegmentLog* actions, SegmentLog& journal, AsOfPoint* point,
                 std::unique_ptr<Engine>* engine, projections::ReadModels* models, projections::HistoryStats* stats) {
   Start start;
@@ -584,6 +597,9 @@ Status LoadAsOf(const std::string& data, SegmentLog* actions, SegmentLog& journa
   const Sha256 prev = start.prev;
   point->folded_records = point->sequence - from_sequence;
   if (engine != nullptr && actions == nullptr) return Status::InvalidArgument("the state as of a point needs the actions log");
+  if (engine != nullptr) {
+    if (Status s = ActionsHoldJournalsInputs(*actions, point->inputs, point->sequence); !s.ok()) return s;
+  }
   return Advance(actions, journal, from_input, from_sequence, prev, *point, engine != nullptr ? engine->get() : nullptr,
                  models, stats);
 }
@@ -679,6 +695,7 @@ Status BuildCheckpoints(const std::string& data, SegmentLog& actions, SegmentLog
   if (build.every == 0) return Status::InvalidArgument("checkpoints every 0 records");
   AsOfPoint end;
   if (Status s = ResolveAsOf(journal, {}, &end); !s.ok()) return s;
+  if (Status s = ActionsHoldJournalsInputs(actions, end.inputs, end.sequence); !s.ok()) return s;
   if (end.sequence / build.every > kCheckpointsMax) {
     return Status::InvalidArgument(fmt::format("every {} records would make {} checkpoints of this journal ({} records); "
                                                "at most {}: choose a larger --every", build.every, end.sequence / build.every,
