@@ -341,6 +341,20 @@ for command in "projections rebuild --data nonexist --data sigcity --out pp" "pr
   [ "$rc" = 2 ] && ! grep -q "unknown action" proj.err || fail "$command: exit $rc, $(cat proj.err)"
 done
 [ ! -e pp ] && [ ! -e sigcity/pp ] || fail "a store was made"
+# replay names the option its action does not take (it said "unknown action 'verify'")
+for command in "verify --data sigcity --out x:--out does not go with verify" "rebuild --data sigcity --out y --json:--json does not go with rebuild" \
+               "verify --data sigcity --inputs-from-journal:--inputs-from-journal does not go with verify"; do
+  rc=0; "$K" replay ${command%%:*} > /dev/null 2> proj.err || rc=$?
+  [ "$rc" = 2 ] && grep -q -- "${command#*:}" proj.err && [ ! -e x ] && [ ! -e y ] || fail "replay ${command%%:*}: exit $rc, $(head -1 proj.err)"
+done
+# a journal or page that cannot be opened or written says why
+for command in "journal nonexist.kzj" "stats --journal nonexist.kzj"; do
+  rc=0; "$K" $command > /dev/null 2> proj.err || rc=$?
+  [ "$rc" = 1 ] && grep -q "nonexist.kzj: cannot open: No such file or directory" proj.err || fail "$command: exit $rc, $(cat proj.err)"
+done
+mkdir -p pagedir
+rc=0; "$K" stats --data sigcity --html pagedir > /dev/null 2> proj.err || rc=$?
+[ "$rc" = 1 ] && grep -q "pagedir: cannot be written: Is a directory" proj.err || fail "stats --html DIR: exit $rc, $(cat proj.err)"
 rc=0; "$K" projections bogus --data sigcity > /dev/null 2> proj.err || rc=$?
 [ "$rc" = 2 ] && grep -q "unknown action 'bogus'" proj.err || fail "projections bogus: exit $rc"
 rc=0; "$K" projections verify --data sigcity.jsonl > /dev/null 2> proj.err || rc=$?

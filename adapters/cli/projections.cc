@@ -106,9 +106,10 @@ int Verify(const std::string& data) {
   Sha256 stored_hash{};
   uint64_t stored_entries = 0;
   if (const auto s = store->ContentHash(&stored_hash, &stored_entries); !s.ok()) return Fail(s);
-  if (stored_entries == 0) {  // wiped by a rebuild that stopped before its first write
+  if (stored_entries == 0) {  // wiped by a rebuild that stopped before its first write, or its log damaged
     return fmt::print("empty: the store holds no entries (a 'kezek projections rebuild' that stopped before its first "
-                      "write leaves it so): 'kezek projections rebuild --data {}' makes it\n", adapters::Printable(data)), 1;
+                      "write leaves it so, and so does damage to its write-ahead log, which RocksDB reads up to the "
+                      "damage): 'kezek projections rebuild --data {}' makes it\n", adapters::Printable(data)), 1;
   }
   std::unique_ptr<adapters::SegmentLog> journal;  // the journal alone: a damaged actions log does not matter
   if (const auto s = adapters::OpenLogs(data, nullptr, &journal); !s.ok()) return Fail(s);

@@ -9,9 +9,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -774,7 +776,21 @@ int Replay(int argc, char** argv) {
   if (action == "rebuild" && !args->options.contains("--out")) {
     return fmt::print(stderr, "kezek replay: rebuild needs --out NEWDIR\n{}", kReplayUsage), 2;
   }
-  return fmt::print(stderr, "kezek replay: unknown action '{}' or options that do not go with it\n{}", action, kReplayUsage), 2;
+  // A known action with an option that is not its own: named (it said "unknown action 'verify'").
+  const std::map<std::string_view, std::set<std::string_view>> own = {
+      {"verify", {"--data", "--expect-head", "--json"}},
+      {"rebuild", {"--data", "--out", "--inputs-from-journal"}},
+      {"checkpoint", {"--data", "--every", "--keep"}},
+      {"checkpoints", {"--data"}}};
+  if (const auto known = own.find(action); known != own.end()) {
+    for (const auto& [option, value] : args->options) {
+      if (!known->second.contains(option)) {
+        return fmt::print(stderr, "kezek replay: {} does not go with {}\n{}", option, action, kReplayUsage), 2;
+      }
+    }
+  }
+  return fmt::print(stderr, "kezek replay: unknown action '{}' or options that do not go with it\n{}",
+                    adapters::Printable(action), kReplayUsage), 2;
 }
 
 }  // namespace kezek::cli

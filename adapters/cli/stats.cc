@@ -1,5 +1,7 @@
 // kezek stats: an analyst's statistics of a journal (projections/history_stats.h), as of any
 // instant or sequence, as a table, CSV or JSON.
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -167,10 +169,13 @@ int Stats(int argc, char** argv) {
         stats.Json(static_cast<uint32_t>(*top)), problem.empty() ? "true" : "false", chain.records(),
         projections::Hex(chain.head()), projections::JsonQuoted(problem));
     const std::string path = args->options.at("--html");
+    errno = 0;
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     const std::string page = console::PageWithData(json);
     if (!out || !out.write(page.data(), static_cast<std::streamsize>(page.size())) || !out.flush()) {
-      return fmt::print(stderr, "kezek stats: {}: cannot be written\n", adapters::Printable(path)), 1;
+      const int why = errno;
+      return fmt::print(stderr, "kezek stats: {}: cannot be written{}\n", adapters::Printable(path),
+                        why != 0 ? fmt::format(": {}", std::strerror(why)) : std::string()), 1;
     }
     fmt::print(stderr, "kezek stats: wrote {} ({} bytes): {} records, chain {}\n", adapters::Printable(path), page.size(), chain.records(),
                problem.empty() ? "verified" : "NOT verified: " + problem);

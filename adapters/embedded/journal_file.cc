@@ -54,7 +54,7 @@ bool ReadJournalFile(const std::string& path, const std::function<void(std::span
                      std::string* error) {
   std::ifstream in(path == "-" ? "/dev/stdin" : path, std::ios::binary);  // "-": standard input
   if (!in) {
-    *error = fmt::format("{}: cannot open", path);
+    *error = fmt::format("{}: cannot open: {}", path, std::strerror(errno));
     return false;
   }
   std::vector<uint8_t> buffer;
