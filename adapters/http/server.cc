@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <shared_mutex>
 #include <thread>
 #include <unordered_map>
@@ -585,10 +586,16 @@ struct Server::Impl {
 
   // --- the partition thread ---------------------------------------------------------------------
   void PartitionLoop();
+  // The tick's key names its instant and 128 random bits: keys are one namespace (docs/domain.md,
+  // "Idempotency"), and a key any caller could foresee ("clock-<ms>", the instant read from
+  // /healthz) let a Portal key take the next ticks' keys with refused actions: every tick after
+  // was IdempotencyKeyReused, engine time stood still and, 5 minutes on, every post was refused.
   static events::InputLine TickInput(int64_t instant_ms) {
-    return events::LineOf(fmt::format(R"({{"schema_version":1,"idempotency_key":"clock-{}","instant_ms":{},)"
+    thread_local std::random_device entropy;
+    const uint64_t high = (uint64_t{entropy()} << 32) | entropy(), low = (uint64_t{entropy()} << 32) | entropy();
+    return events::LineOf(fmt::format(R"({{"schema_version":1,"idempotency_key":"clock-{}-{:016x}{:016x}","instant_ms":{},)"
                                       R"("actor":{{"role":"System"}},"body_type":"ClockTick","body":{{}}}})",
-                                      instant_ms, instant_ms));
+                                      instant_ms, high, low, instant_ms));
   }
   bool Enqueue(PostJob job) {
     const size_t n = job.inputs.size();

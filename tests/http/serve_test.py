@@ -198,6 +198,30 @@ def main():
     check("readyz is 200 once caught up", status == 200, text)
 
     edu, portal, pmpk, kg10 = SECRET["edu"], SECRET["portal"], SECRET["pmpk"], SECRET["kg10"]
+
+    # The ticker's keys cannot be foreseen. They were "clock-<instant>", and /healthz says the last
+    # tick's instant: a Portal key took the next ticks' keys with refused actions, every tick after
+    # was IdempotencyKeyReused and engine time stood still (5 minutes on, every post was refused).
+    def tick_counts():
+        _, text = call(server, "GET", "/metrics")
+        counts = {}
+        for outcome in ("Applied", "Rejected"):
+            m = re.search(r'^kezek_actions_total\{kind="ClockTick",outcome="' + outcome + r'"\} (\d+)$', text, re.M)
+            counts[outcome] = int(m.group(1)) if m else 0
+        return counts
+    time.sleep(1.3)  # quiet: the last record is a tick
+    t0 = json.loads(call(server, "GET", "/healthz")[1])["engine_time_ms"]
+    before = tick_counts()
+    taken = "\n".join(json.dumps({"schema_version": 1, "idempotency_key": f"clock-{t0 + k * 1000 + d}", "instant_ms": t0,
+                                  "actor": {"role": "Portal", "iin": PARENT}, "body_type": "Withdraw",
+                                  "body": {"application": 0}}) for k in range(1, 5) for d in range(250))
+    status, text = call(server, "POST", "/v1/actions", portal, taken, content_type="application/x-ndjson")
+    check("a batch taking keys 'clock-<instant>' for the next ticks: answered (each refused UnknownApplication)",
+          status == 200 and text.count('"UnknownApplication"') == 1000, f"{status} {text[:300]}")
+    time.sleep(4.5)
+    after = tick_counts()
+    check("the ticks after it are applied, none refused (they were IdempotencyKeyReused: time stood still)",
+          after["Rejected"] == before["Rejected"] and after["Applied"] - before["Applied"] >= 3, f"{before} -> {after}")
     # The catalogue: a locality (UTC+5), a ДО with a group, the calendar is the engine's default.
     for body_type, body in [
         ("UpsertLocality", {"locality": 1, "name_ru": "г. Алматы", "name_kk": "Алматы қаласы", "region_code": "ALA"}),
