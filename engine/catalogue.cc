@@ -29,6 +29,7 @@ Refusal RefusalOf(uint32_t cp) {
   if (cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
     return Refusal::kAlways;  // directional marks, embeddings, overrides, isolates
   }
+  if (cp == 0x2028 || cp == 0x2029) return Refusal::kAlways;  // line and paragraph separators: a line break
   if (cp == 0x00AD || cp == 0x034F || cp == 0x115F || cp == 0x1160 || cp == 0x180E || (cp >= 0x200B && cp <= 0x200D) ||
       (cp >= 0x2060 && cp <= 0x2064) || cp == 0x3164 || (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF || cp == 0xFFA0 ||
       (cp >= 0xE0000 && cp <= 0xE007F) || (cp >= 0xE0100 && cp <= 0xE01EF)) {
@@ -68,6 +69,23 @@ std::optional<ControlCharacter> FirstControl(std::string_view text, bool free_te
   return std::nullopt;
 }
 
+// Whether `text` (valid UTF-8) holds no visible character: only spaces (U+0020, U+00A0, U+1680,
+// U+2000..U+200A, U+202F, U+205F, U+3000), line breaks and tabs, and the invisible characters.
+bool Blank(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const unsigned ch = static_cast<unsigned char>(text[i]);
+    const size_t length = ch < 0x80 ? 1 : ch < 0xE0 ? 2 : ch < 0xF0 ? 3 : 4;
+    uint32_t cp = length == 1 ? ch : length == 2 ? ch & 0x1Fu : length == 3 ? ch & 0x0Fu : ch & 0x07u;
+    for (size_t k = 1; k < length && i + k < text.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3Fu);
+    const bool space = cp == 0x20 || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0xA0 || cp == 0x1680 ||
+                       (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
+                       cp == 0x3000 || RefusalOf(cp) == Refusal::kInName;
+    if (!space) return false;
+    i += length;
+  }
+  return true;
+}
+
 }  // namespace
 
 Verdict CheckText(const flatbuffers::String* text, const char* field, bool required, TextKind kind) {
@@ -86,6 +104,10 @@ Verdict CheckText(const flatbuffers::String* text, const char* field, bool requi
     return Reject(fb::RejectionCode::InvalidField, "{} holds the {} character U+{:04X} at byte {}{}", field,
                   RefusalOf(control->code) == Refusal::kInName ? "invisible" : "control", control->code, control->at,
                   kind == TextKind::kLines ? " (free text may hold line feeds and tabs, no other control character)" : "");
+  }
+  // A required name or reason of spaces alone is none (it was taken: a child named "   ").
+  if (required && Blank(text->string_view())) {
+    return Reject(fb::RejectionCode::MissingField, "{} is required: it holds only spaces", field);
   }
   return std::nullopt;
 }

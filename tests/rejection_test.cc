@@ -464,6 +464,17 @@ TEST_CASE("rejection: MissingField: a required field is absent or empty") {
     file.child_name.clear();
     Refused(world, fb::RejectionCode::MissingField, [&] { return File(world, kFiledAt, std::move(file)); });
   }
+  SUBCASE("a required name of spaces alone (it was taken: a child named \"   \")") {
+    for (const std::string& blank : {std::string("   "), std::string("\u200A"), std::string(" \u00A0\u3000 "), std::string("\u2003")}) {
+      CAPTURE(blank);
+      fb::FileApplicationT file = General(kChild);
+      file.child_name = blank;
+      const Outcome refused = Refused(world, fb::RejectionCode::MissingField, [&] { return File(world, kFiledAt, std::move(file)); });
+      CHECK(refused.reason() == "child_name is required: it holds only spaces");
+    }
+    fb::ActionT locality = World::Action(fb::Role::EducationDepartment, fb::UpsertLocalityT{{}, 2, "\u2002", "Астана қаласы", "AST"});
+    Refused(world, fb::RejectionCode::MissingField, [&] { return world.Do(fb::ActionT(locality), kFiledAt); });
+  }
   SUBCASE("priority_category") {
     Refused(world, fb::RejectionCode::MissingField, [&] { return File(world, kFiledAt, General(kChild, "")); });
   }
@@ -582,7 +593,9 @@ TEST_CASE("rejection: InvalidField: a field holds a value it may not") {
                                   std::string("Ai\u061Cgerim"), std::string("Ai\u00ADgerim"), std::string("Ai\u2062gerim"),
                                   std::string("Ai\u180Egerim"), std::string("Ai\u034Fgerim"), std::string("\u3164"),
                                   std::string("Ai\uFE0Fgerim"), std::string("Ai\U000E0041gerim"), std::string("Ai\uFFA0gerim"),
-                                  std::string("Ai\u1160gerim"), std::string("Ai\u115Fgerim"), std::string("Ai\U000E0100gerim")}) {
+                                  std::string("Ai\u1160gerim"), std::string("Ai\u115Fgerim"), std::string("Ai\U000E0100gerim"),
+                                  // the line and paragraph separators: line breaks (they were taken)
+                                  std::string("Тест\u2028Ребенок"), std::string("Тест\u2029Ребенок")}) {
       CAPTURE(bad);
       fb::FileApplicationT file = General(kChild);
       file.child_name = bad;

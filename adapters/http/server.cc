@@ -617,17 +617,23 @@ struct Server::Impl {
   // 401 for a request to /v1/ without a known key; nullopt (and *caller filled) otherwise.
   std::optional<Response> RefuseKey(const Request& request, Caller* caller) {
     const std::string_view key = KeyOf(request);
+    // A 401 names the scheme that authenticates (RFC 9110 §11.6.1), and for a key sent but not
+    // taken, that it was the key (RFC 6750 §3.1).
+    const auto unauthorized = [&](std::string_view code, std::string_view message) {
+      Response refused = Error(request, bhttp::status::unauthorized, code, message);
+      refused.set(bhttp::field::www_authenticate, code == "MissingKey" ? "Bearer" : "Bearer error=\"invalid_token\"");
+      return refused;
+    };
     switch (Keys()->Find(key, caller)) {
       case KeyRing::Verdict::kKnown: return std::nullopt;
       case KeyRing::Verdict::kUnknown:
         if (key.empty() && NamesAuthorization(request)) {
-          return Error(request, bhttp::status::unauthorized, "UnknownKey",
-                       "the Authorization header is no 'Bearer KEY' (with it, X-Api-Key is not read)");
+          return unauthorized("UnknownKey", "the Authorization header is no 'Bearer KEY' (with it, X-Api-Key is not read)");
         }
-        return Error(request, bhttp::status::unauthorized, key.empty() ? "MissingKey" : "UnknownKey",
-                     key.empty() ? "send the API key as 'Authorization: Bearer KEY' or 'X-Api-Key: KEY'"
-                                 : "the API key is not known");
-      case KeyRing::Verdict::kRevoked: return Error(request, bhttp::status::unauthorized, "RevokedKey", "the API key was revoked");
+        return unauthorized(key.empty() ? "MissingKey" : "UnknownKey",
+                            key.empty() ? "send the API key as 'Authorization: Bearer KEY' or 'X-Api-Key: KEY'"
+                                        : "the API key is not known");
+      case KeyRing::Verdict::kRevoked: return unauthorized("RevokedKey", "the API key was revoked");
     }
     return std::nullopt;
   }
@@ -1050,16 +1056,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                    "(header too large)");
     }
     if (error == bhttp::error::body_limit) {
-      // A Content-Length over the limit is refused as the headers end, so who asks is known: a
-      // /v1/ request without a valid key is answered 401, as every other is (docs/http.md), before
-      // its size. A HEAD is answered without a body here too.
-      head_ = parser_->get().method() == bhttp::verb::head;
-      Caller caller;
-      if (OriginForm(parser_->get()).starts_with("/v1/")) {
-        if (std::optional<Response> refused = server_.RefuseKey(parser_->get(), &caller)) {
-          refused->keep_alive(false);
-          return Write(std::move(*refused), "(unauthenticated)");
-        }
+      // A Content-Length over the limit is refused as the headers end, so who asks is known: the
+      // request is answered as any whose body is not read (RefuseBeforeBody: a /v1/ request
+      // without a valid key 401, a read with a body 400 UnexpectedBody, no route 404, another
+      // method 405), and 413 only for a post that would be read. A HEAD is answered as a GET,
+      // without a body.
+      if (parser_->get().method() == bhttp::verb::head) {
+        head_ = true;
+        parser_->get().method(bhttp::verb::get);
+      }
+      std::string route;
+      if (std::optional<Response> refused = server_.RefuseBeforeBody(parser_->get(), &route)) {
+        refused->keep_alive(false);
+        return Write(std::move(*refused), route);
       }
       return TooLarge();
     }
@@ -1073,6 +1082,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // chunked (gzip) would hand on bytes nobody decoded. Refused, and the connection closed.
     if (head.find(bhttp::field::transfer_encoding) != head.end() && !OnlyChunked(head)) {
       return BadRequestSaying("a request's Transfer-Encoding may only be chunked");
+    }
+    // HTTP/1.0 has no chunked coding: a 1.0 request that names one is faulty framing (RFC 9112
+    // §6.1), which a 1.0 hop on the way would frame otherwise. Refused, and the connection closed.
+    if (head.version() < 11 && head.find(bhttp::field::transfer_encoding) != head.end()) {
+      return BadRequestSaying("an HTTP/1.0 request carries no Transfer-Encoding");
     }
     // An HTTP/1.1 request names its Host once (RFC 9112 §3.2).
     if (const auto [first, last] = head.equal_range(bhttp::field::host);
@@ -1163,9 +1177,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Write(Response response, const std::string& route) {
     server_.metrics.Response(route, static_cast<int>(response.result_int()),
                              std::chrono::duration<double>(Clock::now() - started_).count());
-    // The API's answers name families, children and IINs: no cache on the way keeps them.
-    if ((route.starts_with("/v1/") || route == "(unauthenticated)") &&
-        response.find(bhttp::field::cache_control) == response.end()) {
+    // The API's answers name families, children and IINs: no cache on the way keeps them. So for
+    // every answer (a refusal labelled by its kind, not its path, went without: 404 and 405 under
+    // /v1/, a 400 for two keys, a 413), but the console's page, which says no-cache itself.
+    if (response.find(bhttp::field::cache_control) == response.end()) {
       response.set(bhttp::field::cache_control, "no-store");
     }
     if (head_) {
@@ -1686,7 +1701,8 @@ Response Server::Impl::Post(const Request& request, const Caller& caller, const 
                                    caller.kindergarten, actor->kindergarten());
       } else if (const fb::Action* posted = fb::GetAction(bytes.data());
                  role == fb::Role::System && posted->body_type() == fb::ActionBody::ClockTick &&
-                 TickAhead(posted->instant_ms())) {
+                 posted->instant_ms() <= kezek::limits::kInstantMsMax && TickAhead(posted->instant_ms())) {
+        // (An instant past the engine's range is the engine's to refuse, InvalidField, as anywhere.)
         // Time's authority (DESIGN §4) in a running server is the real clock: a System key may
         // post ticks (an external ticker), but none ahead of this server's clock, or one key could
         // move engine time 35 days a tick and expire every deadline.

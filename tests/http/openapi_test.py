@@ -657,9 +657,13 @@ class Walk:
                 check(f"{method} {path}: 405 says Allow: {allow}", response[1].get("allow") == allow,
                       str(response[1]))
         d.http_error("malformed HTTP", self.server.raw(b"GARBAGE\x01\x02 / HTTP/9\r\n\r\n"), 400, "MalformedHttp")
+        d.http_error("a body over 1 MiB on a post",
+                     self.server.request("POST", "/v1/actions", SECRET["edu"], "x" * (1024 * 1024 + 1)),
+                     413, "BodyTooLarge")
+        # A read's body is refused as any read's is, whatever its size (it was 413 over 1 MiB).
         d.http_error("a body over 1 MiB on a read",
                      self.server.request("GET", "/v1/catalogue", SECRET["edu"], "x" * (1024 * 1024 + 1)),
-                     413, "BodyTooLarge")
+                     400, "UnexpectedBody")
 
     def stopping(self):
         """SIGTERM: a request still arriving is answered 503, and the server exits 0."""

@@ -602,17 +602,23 @@ def main():
         head, _, rest = reply.partition("\r\n\r\n")
         check(f"HEAD {target.decode()} with a body{' and a key' if key else ''}: {status.decode()} as GET's, no body bytes",
               head.startswith("HTTP/1.1 " + status.decode()) and "Content-Length: 0" not in head and rest == "", reply[:400])
-    # A HEAD whose Content-Length passes the body limit is refused as its headers end (401 without
-    # a key on /v1/, else 413): without a body as well (it had one).
+    # A request whose Content-Length passes the body limit is refused as its headers end, as one whose
+    # body is not read (401 without a key on /v1/, 400 UnexpectedBody for a read, 404 no route, 405
+    # another method), 413 only for a post that would be read (it was 413 for all); a HEAD without
+    # a body as well (it had one).
     too_long = str(10 ** 12).encode()
-    for target, key, status in ((b"/v1/actions", b"", b"401"),
-                                (b"/v1/actions", b"Authorization: Bearer " + portal.encode() + b"\r\n", b"413"),
-                                (b"/healthz", b"", b"413")):
-        reply = exchange(server, b"HEAD " + target + b" HTTP/1.1\r\nHost: x\r\n" + key + b"Content-Length: " + too_long
-                         + b"\r\n\r\n", half_close=True)
+    with_key = b"Authorization: Bearer " + portal.encode() + b"\r\n"
+    for method, target, key, status in ((b"HEAD", b"/v1/actions", b"", b"401"), (b"HEAD", b"/v1/actions", with_key, b"405"),
+                                        (b"HEAD", b"/healthz", b"", b"400"), (b"GET", b"/v1/statistics", with_key, b"400"),
+                                        (b"GET", b"/v1/nothing", with_key, b"404"), (b"GET", b"/nothing", b"", b"404"),
+                                        (b"GET", b"/v1/actions", with_key, b"405"), (b"POST", b"/v1/actions", with_key, b"413")):
+        reply = exchange(server, method + b" " + target + b" HTTP/1.1\r\nHost: x\r\n" + key + b"Content-Type: application/json\r\n"
+                         + b"Content-Length: " + too_long + b"\r\n\r\n", half_close=True)
         head, _, rest = reply.partition("\r\n\r\n")
-        check(f"HEAD {target.decode()} with an oversize Content-Length{' and a key' if key else ''}: {status.decode()}, no body bytes",
-              head.startswith("HTTP/1.1 " + status.decode()) and "Content-Length: 0" not in head and rest == "", reply[:400])
+        check(f"{method.decode()} {target.decode()} with an oversize Content-Length{' and a key' if key else ''}: {status.decode()}"
+              + (", no body bytes" if method == b"HEAD" else ""),
+              head.startswith("HTTP/1.1 " + status.decode()) and (method != b"HEAD" or ("Content-Length: 0" not in head and rest == ""))
+              and (status != b"400" or method == b"HEAD" or "UnexpectedBody" in reply), reply[:400])
     # A read with a body is refused before the body is read, the request itself not answered as if
     # the body counted.
     reply = exchange(server, b"GET /v1/catalogue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + edu.encode()
@@ -647,6 +653,28 @@ def main():
     head = reply.partition("\r\n\r\n")[0]
     check("a /v1/ answer says Cache-Control: no-store", reply.startswith("HTTP/1.1 200") and "Cache-Control: no-store" in head,
           head[:400])
+    # So do refusals labelled by their kind (they went without: a 404 or 405 under /v1/, two keys).
+    for request, status in ((b"GET /v1/nothing HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + edu.encode(), "404"),
+                            (b"OPTIONS /v1/statistics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + edu.encode(), "405"),
+                            (b"GET /v1/statistics HTTP/1.1\r\nHost: x\r\nX-Api-Key: a\r\nX-Api-Key: b", "400")):
+        reply = exchange(server, request + b"\r\nConnection: close\r\n\r\n")
+        head = reply.partition("\r\n\r\n")[0]
+        check(f"{request.split(b' HTTP')[0].decode()}: {status} with Cache-Control: no-store",
+              reply.startswith("HTTP/1.1 " + status) and "Cache-Control: no-store" in head, head[:400])
+    # A 401 names the scheme (RFC 9110 §11.6.1: it had no WWW-Authenticate).
+    for key, says in ((b"", "WWW-Authenticate: Bearer\r\n"), (b"Authorization: Bearer not-a-key\r\n", 'WWW-Authenticate: Bearer error="invalid_token"')):
+        reply = exchange(server, b"GET /v1/catalogue HTTP/1.1\r\nHost: x\r\n" + key + b"Connection: close\r\n\r\n")
+        check(f"a 401 {'without' if not key else 'with an unknown'} key says {says.strip()}",
+              reply.startswith("HTTP/1.1 401") and says in reply.partition("\r\n\r\n")[0] + "\r\n", reply[:400])
+    # HTTP/1.0 has no chunked coding: such a request is faulty framing (RFC 9112 §6.1; it was applied).
+    body = json.dumps(action("EducationDepartment", "UpsertLocality", {"locality": 1, "name_ru": "г. Алматы",
+                                                                       "name_kk": "Алматы қаласы"})).encode()
+    before = journaled()
+    reply = exchange(server, b"POST /v1/actions HTTP/1.0\r\nHost: x\r\nAuthorization: Bearer " + edu.encode()
+                     + b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     + f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n", half_close=True)
+    check("an HTTP/1.0 post with Transfer-Encoding: chunked: 400 MalformedHttp, nothing journaled",
+          reply.startswith("HTTP/1.1 400") and "MalformedHttp" in reply and journaled() == before, reply[:300])
     # A chunked post's trailer fields are merged into its headers after the key was checked: a
     # trailer naming another key posted as that key's role (helper review, 2026-12-07). Refused,
     # nothing journaled, with or without a key in the trailer.
@@ -806,6 +834,12 @@ def main():
     status, answer = post(server, SECRET["system"], action("System", "ClockTick", {}))
     check("a posted tick at the server's clock is applied", status == 200 and answer.get("outcome") == "Applied",
           f"{status} {answer}")
+    # One past the engine's range is the engine's InvalidField, as anywhere (it was InstantInFuture).
+    wild = action("System", "ClockTick", {})
+    wild["instant_ms"] = 32_503_680_000_000  # the year 3000
+    status, answer = post(server, SECRET["system"], wild)
+    check("a posted tick in the year 3000: 422 InvalidField (outside 2000..2100)",
+          status == 422 and answer.get("rejection", {}).get("code") == "InvalidField", f"{status} {answer}")
 
     # A batch as NDJSON: one answer a line.
     batch = "\n".join(json.dumps(action("System", "ClockTick", {})) for _ in range(3))
