@@ -573,10 +573,6 @@ Status LoadNewest(const std::string& data, SegmentLog& journal, uint64_t at_most
   return Status::Ok();
 }
 
-}  // namespace
-
-namespace {
-
 // An actions log short of the inputs the journal's records came from is damaged (cut short, or
 // another directory's): said so, not as a record the log lacks ("invalid argument: no record N").
 Status ActionsHoldJournalsInputs(SegmentLog& actions, uint64_t inputs, uint64_t records) {
