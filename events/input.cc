@@ -13,6 +13,7 @@ namespace kezek::events {
 namespace {
 
 std::vector<uint8_t> Rejected(fb::RejectionCode code, std::string_view reason, std::string_view kept) {
+  reason = Utf8Prefix(reason, limits::kRefusalReasonBytesMax);
   std::vector<uint8_t> payload;
   payload.reserve(7 + reason.size() + kept.size());
   const auto number = static_cast<uint16_t>(code);
@@ -78,7 +79,8 @@ std::vector<uint8_t> EncodeAction(std::span<const uint8_t> canonical) {
 }
 
 std::string FrameProblem(std::span<const uint8_t> payload) {
-  if (payload.empty() || (payload[0] != kInputAction && payload[0] != kInputRejected)) return "has an unknown tag";
+  if (payload.empty()) return "is empty (no value, or a value of 0 bytes: no tag)";
+  if (payload[0] != kInputAction && payload[0] != kInputRejected) return "has an unknown tag";
   if (payload[0] == kInputAction) return {};  // the action's bytes are the engine's to verify
   if (payload.size() < 7) return "is cut short";
   const auto code = static_cast<uint16_t>(payload[1] | payload[2] << 8);
@@ -86,6 +88,15 @@ std::string FrameProblem(std::span<const uint8_t> payload) {
       uint32_t{payload[3]} | uint32_t{payload[4]} << 8 | uint32_t{payload[5]} << 16 | uint32_t{payload[6]} << 24;
   if (payload.size() - 7 < size_t{length}) {
     return fmt::format("is cut short: a reason of {} bytes, {} left", length, payload.size() - 7);
+  }
+  // Bounded as Kezek's writers bound them: a record keeping more would pass the journal record's
+  // bound (a foreign 0x02 frame keeping 700 KB aborted the member, at every start).
+  if (length > limits::kRefusalReasonBytesMax) {
+    return fmt::format("holds a refusal's reason of {} bytes, more than the {} one holds", length,
+                       limits::kRefusalReasonBytesMax);
+  }
+  if (const size_t kept = payload.size() - 7 - length; kept > limits::kJsonLineBytesMax) {
+    return fmt::format("keeps {} bytes of a refused input, more than the {} a line holds", kept, limits::kJsonLineBytesMax);
   }
   const auto rejection = static_cast<fb::RejectionCode>(code);
   if (rejection == fb::RejectionCode::None || fb::EnumNameRejectionCode(rejection)[0] == '\0') {

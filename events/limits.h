@@ -12,5 +12,11 @@ inline constexpr size_t kParserMessageBytesMax = 1'000;
 // An input line over kJsonLineBytesMax is journaled as its size, its SHA-256 and its first bytes:
 // this many (cut on a character boundary), never the whole line.
 inline constexpr size_t kOversizeLineHeadBytes = 1'024;
+// A refused input's reason as Kezek's writers frame it (tag kInputRejected): cut, on a character
+// boundary, at this many bytes. A frame whose reason is longer, or that keeps more of its input
+// than a line holds (kJsonLineBytesMax), is no input of Kezek's writers (events::FrameProblem): a
+// foreign producer's frame that kept 700 KB made a journal record over kRecordBytesMax, and the
+// member aborted on it at every start.
+inline constexpr size_t kRefusalReasonBytesMax = 4'096;
 
 }  // namespace kezek::limits

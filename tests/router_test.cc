@@ -9,6 +9,7 @@
 #include "engine/engine.h"
 #include "events/codec.h"
 #include "events/input.h"
+#include "events/limits.h"
 #include "tests/harness.h"
 
 namespace kezek::test {
@@ -84,6 +85,60 @@ TEST_CASE("router: what every partition folds is folded anywhere; a refused inpu
     REQUIRE(refusal.has_value());
     CHECK(Refused(*refusal).first == fb::RejectionCode::VerifierFailed);
   }
+  CHECK(Refused(*adapters::kafka::Refusal({}, 1, 4)).second.find("is empty") != std::string::npos);
+}
+
+// A frame tagged as a refused input (kInputRejected) from another producer, keeping more than a
+// line or holding a longer reason than Kezek's writers write: it was folded as it came, its record
+// passed kRecordBytesMax and the member aborted (an assertion) on it at every start.
+std::vector<uint8_t> RefusedFrame(uint16_t code, size_t reason_bytes, size_t kept_bytes) {
+  std::vector<uint8_t> frame = {events::kInputRejected, static_cast<uint8_t>(code), static_cast<uint8_t>(code >> 8)};
+  for (int i = 0; i < 4; ++i) frame.push_back(static_cast<uint8_t>(reason_bytes >> (8 * i)));
+  frame.insert(frame.end(), reason_bytes, 'r');
+  frame.insert(frame.end(), kept_bytes, 'K');
+  return frame;
+}
+
+TEST_CASE("router: a refused-input frame past what Kezek's writers write is foreign (VerifierFailed, 1,024 bytes kept), and folds") {
+  const auto code = static_cast<uint16_t>(fb::RejectionCode::RoleNotAllowed);
+  for (const auto& [reason, kept] : {std::pair<size_t, size_t>{6, 700'000}, std::pair<size_t, size_t>{6, limits::kJsonLineBytesMax + 1},
+                                     std::pair<size_t, size_t>{limits::kRefusalReasonBytesMax + 1, 10}}) {
+    CAPTURE(reason);
+    CAPTURE(kept);
+    const std::vector<uint8_t> frame = RefusedFrame(code, reason, kept);
+    CHECK_FALSE(events::FrameProblem(frame).empty());
+    const auto refusal = adapters::kafka::Refusal(frame, 0, 4);
+    REQUIRE(refusal.has_value());
+    CHECK(Refused(*refusal).first == fb::RejectionCode::VerifierFailed);
+    Engine engine;
+    ApplyResult result;
+    std::string error;
+    REQUIRE(events::FoldInput(engine, *refusal, 0, &result, &error));
+    REQUIRE(result.records.size() == 1);
+    const fb::JournalRecord* record = fb::GetJournalRecord(result.records.front().data());
+    REQUIRE(record->raw_input() != nullptr);
+    CHECK(record->raw_input()->size() == limits::kOversizeLineHeadBytes);
+    CHECK(record->rejection()->code() == fb::RejectionCode::VerifierFailed);
+    // Folded as it came (the embedded log's path), it is no input either: refused, not aborted on.
+    CHECK_FALSE(events::FoldInput(engine, frame, 1, &result, &error));
+  }
+  // At the bounds it is an input (Kezek's own: a refused line keeps up to a line's bytes).
+  const std::vector<uint8_t> whole = RefusedFrame(code, limits::kRefusalReasonBytesMax, limits::kJsonLineBytesMax);
+  CHECK(events::FrameProblem(whole).empty());
+  CHECK_FALSE(adapters::kafka::Refusal(whole, 0, 4).has_value());
+  Engine engine;
+  ApplyResult result;
+  std::string error;
+  REQUIRE(events::FoldInput(engine, whole, 0, &result, &error));
+  CHECK(result.records.front().size() <= limits::kRecordBytesMax);
+  // Kezek's writer cuts a longer reason (a key named at length in the keys file), so its frames stay inputs.
+  events::InputLine line = events::LineOf("{}");
+  line.refused = fb::RejectionCode::RoleNotAllowed;
+  line.refusal = std::string(limits::kRefusalReasonBytesMax + 500, 'n');
+  events::Codec codec;
+  const std::vector<uint8_t> own = events::EncodeInput(codec, line);
+  CHECK(events::FrameProblem(own).empty());
+  CHECK(Refused(own).second.size() == limits::kRefusalReasonBytesMax);
 }
 
 }  // namespace
