@@ -606,6 +606,13 @@ rc=0; "$K" sample --data refdata --applications 10 --output refdata/kz-calendar-
 cmp -s refdata/kz-calendar-2020-2026.csv refcal.before || fail "the calendar was overwritten"
 "$K" sample --data refdata --applications 10 --output ref-ok.jsonl 2> /dev/null || fail "sample from the copied reference data"
 
+spec "cli: run --kafka --data refuses an embedded data directory or a path inside one (it made partition-0/ there), before any broker is asked"
+for d in madewhole madewhole/state; do
+  rc=0; timeout 20 "$K" run --kafka --brokers 127.0.0.1:9 --data $d > /dev/null 2> member.err || rc=$?
+  [ "$rc" = 2 ] && grep -q "is an embedded data directory\|is inside the data directory" member.err && [ ! -e $d/partition-0 ] ||
+    fail "run --kafka --data $d: exit $rc, $(cat member.err)"
+done
+
 spec "cli: serve --port-file naming a directory is refused before anything is opened (it served on, with no port file)"
 mkdir -p portdir
 printf 'edu EducationDepartment %s\n' "$(printf k | sha256sum | cut -d' ' -f1)" > port.keys

@@ -354,6 +354,14 @@ int KafkaRun(int argc, char** argv) {
   const auto crash_at = Number(*args, "--crash-at", 0);
   if (!brokers || !batch || !idle || !crash_at) return 2;
   if (!args->options.contains("--data")) return fmt::print(stderr, "kezek run --kafka: --data DIR is required\n"), 2;
+  // A member's directory is its partitions' states, not an embedded data directory nor inside
+  // one (it made partition-0/ inside one, beside its logs and state).
+  if (std::error_code e; std::filesystem::is_regular_file(std::filesystem::path(args->options.at("--data")) / "KEZEK", e)) {
+    return fmt::print(stderr, "kezek run --kafka: --data {} is an embedded data directory ('kezek run --data' takes it); a "
+                              "member keeps its partitions' states in a directory of its own\n",
+                      adapters::Printable(args->options.at("--data"))), 2;
+  }
+  if (RefusedNewDataDirInside("run --kafka", "--data", args->options.at("--data"))) return 2;
   if (!args->positional.empty()) {
     return fmt::print(stderr, "kezek run --kafka: unexpected argument '{}' (the member reads the actions topic)\n",
                       adapters::Printable(args->positional.front())), 2;
