@@ -444,6 +444,19 @@ int KafkaAppend(int argc, char** argv) {
   uint64_t printed = 0;
   uint64_t base = 0;  // lines printed before the current batch
   const auto started = std::chrono::steady_clock::now();
+  // Prints the placements of the batch's inputs not printed yet, in order.
+  const auto print_published = [&]() {
+    for (; printed < placements.of_input.size(); ++printed) {
+      auto& placed = placements.of_input[printed];
+      std::sort(placed.begin(), placed.end());
+      if (quiet) continue;
+      std::string json = fmt::format("{{\"line\": {}, \"published\": [", base + printed + 1);
+      for (size_t i = 0; i < placed.size(); ++i) {
+        json += fmt::format("{}{{\"partition\": {}, \"offset\": {}}}", i == 0 ? "" : ", ", placed[i].first, placed[i].second);
+      }
+      fmt::print("{}]}}\n", json);
+    }
+  };
   // Waits for every acknowledgement so far, then prints the inputs' placements in order.
   const auto flush = [&]() -> Status {
     if (Status s = kafka::FromErr(rd_kafka_flush(producer.get(), kafka::kCallTimeoutMs), "flush"); !s.ok()) return s;
@@ -455,7 +468,15 @@ int KafkaAppend(int argc, char** argv) {
         std::sort(placed.begin(), placed.end());
         if (!placed.empty()) want.insert(placed.front());
       }
-      if (Status s = answers->Collect(want, static_cast<int>(*wait) * 1000); !s.ok()) return s;
+      if (Status s = answers->Collect(want, static_cast<int>(*wait) * 1000); !s.ok()) {
+        // The batch is published though unanswered: its placements are said, so that what is in
+        // the topic is known (it said nothing of them).
+        const size_t published = placements.of_input.size();
+        print_published();
+        std::fflush(stdout);
+        return Status::IoError(fmt::format("{}; lines {}..{} were published{} and are folded when a member runs", s.message(),
+                                           base + 1, base + published, quiet ? "" : " (their placements above)"));
+      }
       for (const auto& placed : placements.of_input) {
         if (placed.empty()) continue;
         const std::vector<std::vector<uint8_t>> parts = answers->Take(placed.front());
@@ -467,16 +488,7 @@ int KafkaAppend(int argc, char** argv) {
       }
       printed = placements.of_input.size();
     }
-    for (; printed < placements.of_input.size(); ++printed) {
-      auto& placed = placements.of_input[printed];
-      std::sort(placed.begin(), placed.end());
-      if (quiet) continue;
-      std::string json = fmt::format("{{\"line\": {}, \"published\": [", base + printed + 1);
-      for (size_t i = 0; i < placed.size(); ++i) {
-        json += fmt::format("{}{{\"partition\": {}, \"offset\": {}}}", i == 0 ? "" : ", ", placed[i].first, placed[i].second);
-      }
-      fmt::print("{}]}}\n", json);
-    }
+    print_published();
     base += placements.of_input.size();
     placements.of_input.clear();
     printed = 0;

@@ -85,6 +85,14 @@ if "$kezek" kafka init --brokers "$brokers" --prefix "$prefix" --partitions 5 > 
   fail "init with another partition count was accepted"
 fi
 grep -q "exists with 4 partitions" "$work/init5.txt" || fail "init 5: $(cat "$work/init5.txt")"
+# append --wait with no member running: it times out, and says which lines it published (it said
+# nothing of them: what was already in the topic was unknown).
+"$kezek" kafka init --brokers "$brokers" --prefix "nw-$run_id" --partitions 2 > /dev/null
+head -3 "$work/actions.jsonl" > "$work/three.jsonl"
+rc=0; "$kezek" append --kafka --wait 2 --brokers "$brokers" --prefix "nw-$run_id" "$work/three.jsonl" > "$work/nowait.out" \
+  2> "$work/nowait.err" || rc=$?
+[ "$rc" = 1 ] && [ "$(grep -c '^{"line": [123], "published": \[{"partition": [01], "offset": [0-9]' "$work/nowait.out")" = 3 ] &&
+  grep -q "lines 1..3 were published" "$work/nowait.err" || fail "append --wait without a member: exit $rc, $(cat "$work/nowait.out" "$work/nowait.err")"
 embedded 4
 routing 4
 "$kezek" append --kafka --brokers "$brokers" --prefix "$prefix" "$work/actions.jsonl" > "$work/published.jsonl"
