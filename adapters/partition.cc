@@ -85,7 +85,7 @@ Status Partition::CheckLogs() {
   // journal --data) must not see only the first.
   std::string shortages;
   if (stored_.applied > inputs_->end()) {
-    shortages = fmt::format("the state reflects {} inputs but the actions log holds {}", stored_.applied, inputs_->end());
+    shortages = fmt::format("the state reflects {} {} {}", stored_.applied, kActionsShort, inputs_->end());
   }
   if (stored_.records > journal_->end()) {
     shortages += fmt::format("{}the state reflects {} {} {}", shortages.empty() ? "" : "; ", stored_.records, kJournalShort,

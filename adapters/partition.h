@@ -64,9 +64,11 @@
 namespace kezek::adapters {
 
 // Words of Partition's corruption messages that a reader tells damage apart by (kezek journal
-// --data): the state reflects more journal records than the journal holds; the journal's last
-// record the state reflects hashes to another head.
+// --data, stats, explain): the state reflects more journal records than the journal holds, or more
+// inputs than the actions log holds; the journal's last record the state reflects hashes to
+// another head.
 inline constexpr std::string_view kJournalShort = "journal records but the journal holds";
+inline constexpr std::string_view kActionsShort = "inputs but the actions log holds";
 inline constexpr std::string_view kHeadContradicted = "the journal or the state was altered";
 
 // Visits records in order: visit(index, payload) until it returns false; the payload is valid

@@ -689,13 +689,25 @@ rc=0; "$K" status --data badactions > /dev/null 2>&1 || rc=$?
 grep -q "^kezek journal: note: .*valid records follow" badactions.err || fail "journal --data said nothing of the damage: $(cat badactions.err)"
 "$K" projections rebuild --data badactions > /dev/null 2> badactions.err || fail "projections rebuild: $(cat badactions.err)"
 "$K" projections verify --data badactions 2> /dev/null | grep -q "^equal" || fail "projections verify on a damaged actions log"
-# stats and explain read the journal alone: a damaged actions log (or state) stops neither (they
-# refused, exit 1); the damage and its repair are said.
+rc=0; "$K" stats --data badactions > /dev/null 2> badactions.err || rc=$?
+[ "$rc" = 1 ] && grep -q "recovers the inputs from the journal" badactions.err || fail "stats on a damaged actions log: exit $rc, no repair said: $(cat badactions.err)"
+# stats and explain read the journal alone when the state is what does not open (they refused,
+# exit 1); the damage and its repair are said. A log that does not open, or is short of the state,
+# is refused: its damage stops the checks of the journal against the state (a journal cut short
+# beside a damaged actions log was counted).
 "$K" append --data cleanstats --quiet a.jsonl > /dev/null 2>&1
 "$K" stats --data cleanstats > clean.stats 2> /dev/null && "$K" explain 1000001 --data cleanstats > clean.explain 2> /dev/null ||
   fail "stats/explain of the clean copy"
+cp -r cleanstats shortboth
+truncate -s $(( $(stat -c %s shortboth/journal/00000000000000000000.seg) / 2 )) shortboth/journal/00000000000000000000.seg
+python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(200); b = f.read(1); f.seek(200); f.write(bytes([b[0] ^ 0x40]))' \
+  shortboth/actions/00000000000000000000.seg
+for command in "stats --data shortboth" "explain 1000001 --data shortboth"; do
+  rc=0; "$K" $command > shortboth.out 2> shortboth.err || rc=$?
+  [ "$rc" = 1 ] && [ ! -s shortboth.out ] || fail "$command (journal cut short, actions log damaged): exit $rc, $(head -c 300 shortboth.err)"
+done
 cp -r cleanstats nocurrentstats && rm nocurrentstats/state/CURRENT
-for d in badactions nocurrentstats; do
+for d in nocurrentstats; do
   "$K" stats --data $d > $d.stats 2> $d.err || fail "stats on $d: exit $?, $(cat $d.err)"
   grep -q "^kezek stats: note: .*read from the journal alone" $d.err && grep -q "kezek replay verify" $d.err ||
     fail "stats on $d: the damage or its repair not said: $(cat $d.err)"

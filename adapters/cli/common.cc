@@ -211,30 +211,20 @@ int OpenJournalOf(const char* command, const std::string& data, LogsOfDir* logs)
   const auto s = OpenLogsOf(data, say, logs);
   if (s.ok() && !logs->damaged) return 0;
   const std::string problem = s.ok() ? logs->open_problem : s.ToString();
-  // No directory, a journal the state contradicts (cut short of what it reflects, its last record
-  // altered): refused, not counted as this directory's.
-  const bool journal_suspect = problem.find(adapters::kJournalShort) != std::string::npos ||
-                               problem.find(adapters::kHeadContradicted) != std::string::npos;
-  if ((!s.ok() && s.code() != adapters::Status::Code::kCorruption) || journal_suspect) {
+  // Read alone only when the state itself is what does not open: the logs opened, and their checks
+  // against the state (each log's length, the journal's head) are not what failed. A log that does
+  // not open stops the checks before the journal's, so it is refused too (a journal cut short beside
+  // a damaged actions log was counted).
+  const bool logs_failed = !s.ok() || problem.find(adapters::kJournalShort) != std::string::npos ||
+                           problem.find(adapters::kHeadContradicted) != std::string::npos ||
+                           problem.find(adapters::kActionsShort) != std::string::npos;
+  if (logs_failed) {
     say(problem);
-    if (s.code() == adapters::Status::Code::kCorruption || journal_suspect) SayRepair(command, data);
+    if (s.ok() || s.code() == adapters::Status::Code::kCorruption) SayRepair(command, data);
     return 1;
   }
-  if (!s.ok()) {  // a log did not open (the actions log, damaged): the journal alone, if it opens
-    *logs = LogsOfDir{};
-    adapters::SegmentLog::Options read_only;
-    read_only.read_only = true;
-    adapters::SegmentLog::Recovery recovery;
-    if (const auto j = adapters::SegmentLog::Open((std::filesystem::path(data) / "journal").string(), read_only, &logs->journal,
-                                                  &recovery);
-        !j.ok()) {
-      say(problem);
-      SayRepair(command, data);
-      return 1;
-    }
-  }
-  // The state (or the actions log) is what is damaged: the journal is read alone, its frames and
-  // chain checked as they are read, but not against the state's count of records.
+  // The state does not open: the journal is read alone, its frames and chain checked as they are
+  // read, but not against the state's count of records or head (the state's meta is unread).
   say(fmt::format("note: {}; read from the journal alone", problem));
   SayRepair(command, data);
   return 0;

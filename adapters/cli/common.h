@@ -131,10 +131,11 @@ adapters::Status OpenLogsOf(const std::string& data, const std::function<void(co
 // Says on standard error what finds and repairs damage in `data` (verify, then rebuild).
 void SayRepair(const char* command, const std::string& data);
 // OpenLogsOf for a reader of the journal alone (stats, explain) that must not report on a journal
-// its state contradicts (cut short of what the state reflects, its last record altered): that, or a
-// directory that does not open, is said on standard error as `kezek COMMAND` (with SayRepair for a
-// damage) and gives the exit code (1). A damaged state or actions log stops no such reader: said
-// as a note (with SayRepair), and 0 with `logs` holding the journal (journal_log()).
+// its state contradicts (cut short of what the state reflects, its last record altered): that, a
+// log that does not open or is short of the state, or a directory that does not open, is said on
+// standard error as `kezek COMMAND` (with SayRepair for a damage) and gives the exit code (1). A
+// state that does not open stops no such reader: said as a note (with SayRepair), and 0 with
+// `logs` holding the journal (journal_log()).
 int OpenJournalOf(const char* command, const std::string& data, LogsOfDir* logs);
 // Says on standard error why `command` could not open `data`; for a corruption, also SayRepair.
 // Returns 1, the exit status.
