@@ -79,8 +79,8 @@ std::vector<uint8_t> EncodeAction(std::span<const uint8_t> canonical) {
 }
 
 std::string FrameProblem(std::span<const uint8_t> payload) {
-  if (payload.empty()) return "is empty (no value, or a value of 0 bytes: no tag)";
-  if (payload[0] != kInputAction && payload[0] != kInputRejected) return "has an unknown tag";
+  // (An empty message too: its refusal's words are those journals already hold.)
+  if (payload.empty() || (payload[0] != kInputAction && payload[0] != kInputRejected)) return "has an unknown tag";
   if (payload[0] == kInputAction) return {};  // the action's bytes are the engine's to verify
   if (payload.size() < 7) return "is cut short";
   const auto code = static_cast<uint16_t>(payload[1] | payload[2] << 8);

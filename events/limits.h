@@ -13,10 +13,12 @@ inline constexpr size_t kParserMessageBytesMax = 1'000;
 // this many (cut on a character boundary), never the whole line.
 inline constexpr size_t kOversizeLineHeadBytes = 1'024;
 // A refused input's reason as Kezek's writers frame it (tag kInputRejected): cut, on a character
-// boundary, at this many bytes. A frame whose reason is longer, or that keeps more of its input
-// than a line holds (kJsonLineBytesMax), is no input of Kezek's writers (events::FrameProblem): a
-// foreign producer's frame that kept 700 KB made a journal record over kRecordBytesMax, and the
-// member aborted on it at every start.
-inline constexpr size_t kRefusalReasonBytesMax = 4'096;
+// boundary, at this many bytes (its reasons are a few hundred bytes; a key's name from the keys
+// file, 128 bytes at most since 2026-12-07, had no bound before). A frame whose reason is longer, or that keeps
+// more of its input than a line holds (kJsonLineBytesMax), is no input of Kezek's writers
+// (events::FrameProblem): a foreign producer's frame that kept 700 KB made a journal record over
+// kRecordBytesMax, and the member aborted on it at every start. Both at their bounds, a record
+// keeps 320 KiB and its envelope.
+inline constexpr size_t kRefusalReasonBytesMax = 64 * 1'024;
 
 }  // namespace kezek::limits

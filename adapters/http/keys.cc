@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "adapters/http/limits.h"
 #include "adapters/limits.h"
 #include "adapters/small_file.h"
 #include "engine/schemas_fwd.h"
@@ -51,7 +52,7 @@ size_t KeyRing::revoked() const {
 
 Status KeyRing::Load(const std::string& path, KeyRing* out) {
   std::string text;
-  if (const std::string why = ReadSmallFile(path, limits::kKeysFileBytesMax, &text, /*pipes=*/false); !why.empty()) {
+  if (const std::string why = ReadSmallFile(path, kezek::limits::kKeysFileBytesMax, &text, /*pipes=*/false); !why.empty()) {
     std::error_code error;
     const std::string message = fmt::format("{}: the keys file {}", Printable(path), why);
     return std::filesystem::exists(path, error) ? Status::InvalidArgument(message) : Status::NotFound(message);
@@ -72,6 +73,8 @@ Status KeyRing::Load(const std::string& path, KeyRing* out) {
     const bool revoked = name.starts_with('!');
     if (revoked) name.erase(0, 1);
     if (name.empty() || hex.empty()) return where("a name, a role and a key hash are required");
+    // A name is said in refusals (journaled), logs and metrics: a line's worth, not a page.
+    if (name.size() > limits::kKeyNameBytesMax) return where(fmt::format("a key's name has at most {} bytes", limits::kKeyNameBytesMax));
     const auto role = RoleNamed(role_name);
     if (!role) return where(fmt::format("'{}' is no role", role_name));
     std::array<uint8_t, 32> sha{};

@@ -12,6 +12,7 @@ inline constexpr size_t kIoThreads = 2;
 inline constexpr size_t kHeaderBytesMax = 8 * 1024;          // all request headers together
 inline constexpr size_t kBodyBytesMax = 1024 * 1024;         // one request body
 inline constexpr size_t kBatchActionsMax = 1'000;            // actions in one NDJSON batch
+inline constexpr size_t kKeyNameBytesMax = 128;              // a key's name in the keys file (said in refusals and logs)
 inline constexpr size_t kConnectionsMax = 1'024;             // open connections; then a new one closes the oldest idle
 // Open files kept free beside the connections for what the server opens as it runs (the state
 // store's new tables, the logs' new segments, checkpoints, an as-of question's logs): under a low

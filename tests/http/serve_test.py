@@ -185,6 +185,15 @@ def main():
         check(f"a key hash on two lines ({second}) is refused at start",
               run.returncode != 0 and "keys-twice:3" in run.stderr and "already on line 1" in run.stderr
               and not os.path.exists(os.path.join(WORK, "never")), f"{run.returncode} {run.stderr[:300]}")
+    # A key's name is said in refusals, logs and metrics: at most 128 bytes (it had no bound).
+    long_name = os.path.join(WORK, "keys-long-name")
+    with open(long_name, "w") as out:
+        out.write(f"{'n' * 129} EducationDepartment {hashlib.sha256(b'long').hexdigest()}\n")
+    run = subprocess.run([KEZEK, "serve", "--data", os.path.join(WORK, "never"), "--keys", long_name, "--listen",
+                          "127.0.0.1:0"], capture_output=True, text=True, timeout=60)
+    check("a key's name over 128 bytes is refused at start", run.returncode != 0 and "keys-long-name:1" in run.stderr
+          and "at most 128 bytes" in run.stderr and not os.path.exists(os.path.join(WORK, "never")),
+          f"{run.returncode} {run.stderr[:300]}")
     server = Server(data, keys)
 
     # Health, readiness and metrics need no key.
