@@ -374,6 +374,11 @@ int VerifyKafkaCommand(const Args& args) {
   KafkaPartition data;
   int partitions = 0;
   adapters::Status s = TopicPartitions(brokers, topics.actions, &partitions);
+  // A partition the topic does not have is a wrong argument, exit 2 (as `kezek kafka journal`
+  // says it), not a partition that does not verify.
+  if (s.ok() && k >= partitions) {
+    return fmt::print(stderr, "kezek replay: {} has {} partitions: there is no partition {}\n", topics.actions, partitions, k), 2;
+  }
   if (s.ok()) s = ReadKafkaPartition(brokers, topics, k, partitions, &data);
   if (!s.ok()) return Fail(s);
   return Verified(args, data.Source(), expect, fmt::format("partition {} of {}.journal\n", k, prefix));

@@ -93,6 +93,10 @@ rc=0; "$kezek" append --kafka --wait 2 --brokers "$brokers" --prefix "nw-$run_id
   2> "$work/nowait.err" || rc=$?
 [ "$rc" = 1 ] && [ "$(grep -c '^{"line": [123], "published": \[{"partition": [01], "offset": [0-9]' "$work/nowait.out")" = 3 ] &&
   grep -q "lines 1..3 were published" "$work/nowait.err" || fail "append --wait without a member: exit $rc, $(cat "$work/nowait.out" "$work/nowait.err")"
+# A partition the topics do not have is a wrong argument (exit 2, as kafka journal says), not "not verified".
+rc=0; "$kezek" replay verify --kafka --brokers "$brokers" --prefix "nw-$run_id" --partition 2 > /dev/null 2> "$work/nopart.err" || rc=$?
+[ "$rc" = 2 ] && grep -q "has 2 partitions: there is no partition 2" "$work/nopart.err" ||
+  fail "replay verify --kafka of partition 2 of 2: exit $rc, $(cat "$work/nopart.err")"
 embedded 4
 routing 4
 "$kezek" append --kafka --brokers "$brokers" --prefix "$prefix" "$work/actions.jsonl" > "$work/published.jsonl"
