@@ -38,6 +38,21 @@ Refusal RefusalOf(uint32_t cp) {
   return Refusal::kNone;
 }
 
+// The code point whose encoding starts at byte `i` of `text` (UTF-8; a sequence cut short by the
+// text's end reads zeros for the missing bytes) and how many bytes it takes.
+struct CodePoint {
+  uint32_t code;
+  size_t length;
+};
+CodePoint CodePointAt(std::string_view text, size_t i) {
+  const auto byte = [&](size_t k) { return k < text.size() ? static_cast<unsigned char>(text[k]) : 0u; };
+  const unsigned ch = byte(i);
+  if (ch < 0xC2) return {ch, 1};
+  if (ch <= 0xDF) return {((ch & 0x1Fu) << 6) | (byte(i + 1) & 0x3Fu), 2};
+  if (ch <= 0xEF) return {((ch & 0x0Fu) << 12) | ((byte(i + 1) & 0x3Fu) << 6) | (byte(i + 2) & 0x3Fu), 3};
+  return {((ch & 0x07u) << 18) | ((byte(i + 1) & 0x3Fu) << 12) | ((byte(i + 2) & 0x3Fu) << 6) | (byte(i + 3) & 0x3Fu), 4};
+}
+
 // The first refused character of `text` (RefusalOf): in a name every one; in free text
 // (`free_text`) the control and bidirectional ones but \n and \t (an invisible character pasted
 // with a reason does no harm there).
@@ -50,18 +65,9 @@ std::optional<ControlCharacter> FirstControl(std::string_view text, bool free_te
     for (const unsigned b : {0x7Fu, 0xC2u, 0xCDu, 0xD8u, 0xE1u, 0xE2u, 0xE3u, 0xEFu, 0xF3u}) suspect[b] = true;
     return suspect;
   }();
-  const auto byte = [&](size_t i) { return i < text.size() ? static_cast<unsigned char>(text[i]) : 0u; };
   for (size_t i = 0; i < text.size(); ++i) {
-    const unsigned ch = byte(i);
-    if (!kSuspect[ch]) continue;
-    uint32_t cp = ch;
-    if (ch >= 0xC2 && ch <= 0xDF) {
-      cp = ((ch & 0x1Fu) << 6) | (byte(i + 1) & 0x3Fu);
-    } else if (ch >= 0xE0 && ch <= 0xEF) {
-      cp = ((ch & 0x0Fu) << 12) | ((byte(i + 1) & 0x3Fu) << 6) | (byte(i + 2) & 0x3Fu);
-    } else if (ch >= 0xF0) {
-      cp = ((ch & 0x07u) << 18) | ((byte(i + 1) & 0x3Fu) << 12) | ((byte(i + 2) & 0x3Fu) << 6) | (byte(i + 3) & 0x3Fu);
-    }
+    if (!kSuspect[static_cast<unsigned char>(text[i])]) continue;
+    const uint32_t cp = CodePointAt(text, i).code;
     if (free_text && (cp == '\n' || cp == '\t')) continue;
     const Refusal refusal = RefusalOf(cp);
     if (refusal == Refusal::kAlways || (refusal == Refusal::kInName && !free_text)) return ControlCharacter{i, cp};
@@ -73,10 +79,7 @@ std::optional<ControlCharacter> FirstControl(std::string_view text, bool free_te
 // U+2000..U+200A, U+202F, U+205F, U+3000), line breaks and tabs, and the invisible characters.
 bool Blank(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
-    const unsigned ch = static_cast<unsigned char>(text[i]);
-    const size_t length = ch < 0x80 ? 1 : ch < 0xE0 ? 2 : ch < 0xF0 ? 3 : 4;
-    uint32_t cp = length == 1 ? ch : length == 2 ? ch & 0x1Fu : length == 3 ? ch & 0x0Fu : ch & 0x07u;
-    for (size_t k = 1; k < length && i + k < text.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3Fu);
+    const auto [cp, length] = CodePointAt(text, i);
     const bool space = cp == 0x20 || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0xA0 || cp == 0x1680 ||
                        (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
                        cp == 0x3000 || RefusalOf(cp) == Refusal::kInName;

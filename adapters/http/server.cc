@@ -1061,10 +1061,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       // without a valid key 401, a read with a body 400 UnexpectedBody, no route 404, another
       // method 405), and 413 only for a post that would be read. A HEAD is answered as a GET,
       // without a body.
-      if (parser_->get().method() == bhttp::verb::head) {
-        head_ = true;
-        parser_->get().method(bhttp::verb::get);
-      }
+      ReadHeadAsGet();
       std::string route;
       if (std::optional<Response> refused = server_.RefuseBeforeBody(parser_->get(), &route)) {
         refused->keep_alive(false);
@@ -1103,13 +1100,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         return BadRequestSaying(fmt::format("a request names its {} once", name));
       }
     }
-    // HEAD is answered as GET is, without the body (RFC 9110 §9.3.2): the same status and headers,
-    // Content-Length the GET body's, no bytes after them; an answer given before a body is read
-    // (a refusal) too.
-    if (parser_->get().method() == bhttp::verb::head) {
-      head_ = true;
-      parser_->get().method(bhttp::verb::get);
-    }
+    ReadHeadAsGet();
     if (!parser_->is_done()) {
       std::string route;
       if (std::optional<Response> refused = server_.RefuseBeforeBody(head, &route)) {
@@ -1130,6 +1121,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       });
     }
     ReadBody();
+  }
+  // HEAD is answered as GET is, without the body (RFC 9110 §9.3.2): the same status and headers,
+  // Content-Length the GET body's, no bytes after them; an answer given before a body is read (a
+  // refusal) too. The request is routed as a GET, and Write drops the body.
+  void ReadHeadAsGet() {
+    if (parser_->get().method() != bhttp::verb::head) return;
+    head_ = true;
+    parser_->get().method(bhttp::verb::get);
   }
   void ReadBody() {
     bhttp::async_read(stream_, buffer_, *parser_,
