@@ -45,7 +45,12 @@ for keep in -1 x 1.5 ""; do
   "$kezek" replay checkpoint --data /tmp --keep "$keep" > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: replay checkpoint --keep '$keep'"; exit 1; }
 done
 said=$("$kezek" replay verify --data /tmp --keep 3 2>&1) && rc=0 || rc=$?
-[ "$rc" -eq 2 ] && grep -q -- "--keep goes with checkpoint" <<< "$said" || { echo "FAIL: replay verify --keep: exit $rc: $said"; exit 1; }
+[ "$rc" -eq 2 ] && grep -q -- "--keep does not go with verify" <<< "$said" || { echo "FAIL: replay verify --keep: exit $rc: $said"; exit 1; }
+# An option of another action is named, whichever action (it said "--every goes with checkpoint" for checkpoint --json).
+said=$("$kezek" replay checkpoint --data /tmp --every 5 --json 2>&1) && rc=0 || rc=$?
+[ "$rc" -eq 2 ] && grep -q -- "--json does not go with checkpoint" <<< "$said" || { echo "FAIL: replay checkpoint --json: exit $rc: $said"; exit 1; }
+said=$("$kezek" replay checkpoints --data /tmp --keep 2 2>&1) && rc=0 || rc=$?
+[ "$rc" -eq 2 ] && grep -q -- "--keep does not go with checkpoints" <<< "$said" || { echo "FAIL: replay checkpoints --keep: exit $rc: $said"; exit 1; }
 "$kezek" serve --help | grep -q -- "--checkpoint-keep K" || { echo "FAIL: serve --help names --checkpoint-keep"; exit 1; }
 for bad in "--checkpoint-keep 10001" "--checkpoint-every 0 --checkpoint-keep 3"; do
   # shellcheck disable=SC2086

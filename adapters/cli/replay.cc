@@ -763,39 +763,24 @@ int Replay(int argc, char** argv) {
     return fmt::print(stderr, "kezek replay: unexpected argument '{}'\n{}", args->positional[0], kReplayUsage), 2;
   }
   if (!args->options.contains("--data")) return fmt::print(stderr, "kezek replay: --data is required\n{}", kReplayUsage), 2;
-  const bool every = args->options.contains("--every"), keep = args->options.contains("--keep");
-  if (action == "checkpoint" && args->options.size() == 1u + (every ? 1u : 0u) + (keep ? 1u : 0u) &&
-      !args->options.contains("--json")) {
-    return CheckpointCommand(*args);
-  }
-  if (action == "checkpoints" && args->options.size() == 1) return CheckpointsCommand(*args);
-  if (every || keep) {
-    return fmt::print(stderr, "kezek replay: {} goes with checkpoint\n{}", every ? "--every" : "--keep", kReplayUsage), 2;
-  }
-  const bool from_journal = args->options.contains("--inputs-from-journal");
-  if (action == "verify" && !args->options.contains("--out") && !from_journal) return VerifyCommand(*args);
-  if (action == "rebuild" && args->options.contains("--out") && !args->options.contains("--expect-head") &&
-      !args->options.contains("--json")) {
-    return RebuildCommand(*args);
-  }
-  if (action == "rebuild" && !args->options.contains("--out")) {
-    return fmt::print(stderr, "kezek replay: rebuild needs --out NEWDIR\n{}", kReplayUsage), 2;
-  }
-  // A known action with an option that is not its own: named (it said "unknown action 'verify'").
-  const std::map<std::string_view, std::set<std::string_view>> own = {
+  // Each action's own options; another is named ("--json does not go with checkpoint").
+  static const std::map<std::string_view, std::set<std::string_view>> kOwn = {
       {"verify", {"--data", "--expect-head", "--json"}},
       {"rebuild", {"--data", "--out", "--inputs-from-journal"}},
       {"checkpoint", {"--data", "--every", "--keep"}},
       {"checkpoints", {"--data"}}};
-  if (const auto known = own.find(action); known != own.end()) {
-    for (const auto& [option, value] : args->options) {
-      if (!known->second.contains(option)) {
-        return fmt::print(stderr, "kezek replay: {} does not go with {}\n{}", option, action, kReplayUsage), 2;
-      }
+  for (const auto& [option, value] : args->options) {
+    if (!kOwn.at(action).contains(option)) {
+      return fmt::print(stderr, "kezek replay: {} does not go with {}\n{}", option, action, kReplayUsage), 2;
     }
   }
-  return fmt::print(stderr, "kezek replay: unknown action '{}' or options that do not go with it\n{}",
-                    adapters::Printable(action), kReplayUsage), 2;
+  if (action == "checkpoint") return CheckpointCommand(*args);
+  if (action == "checkpoints") return CheckpointsCommand(*args);
+  if (action == "verify") return VerifyCommand(*args);
+  if (!args->options.contains("--out")) {
+    return fmt::print(stderr, "kezek replay: rebuild needs --out NEWDIR\n{}", kReplayUsage), 2;
+  }
+  return RebuildCommand(*args);
 }
 
 }  // namespace kezek::cli
