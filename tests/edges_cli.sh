@@ -334,6 +334,28 @@ for sig, delay in [(s, d) for s in (signal.SIGINT, signal.SIGTERM) for d in (0.0
     shutil.rmtree("sigout", ignore_errors=True)
 PY
 
+spec "cli: a second Ctrl-C or SIGTERM stops a command at once (stats --journal - blocked on a pipe that stays open ignored every signal)"
+python3 - "$K" <<'PY' || fail "stats --journal - was not stopped"
+import signal, subprocess, sys, time
+for sig in (signal.SIGINT, signal.SIGTERM):
+    p = subprocess.Popen([sys.argv[1], "stats", "--journal", "-"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    time.sleep(0.3)
+    p.send_signal(sig)
+    time.sleep(0.2)
+    p.send_signal(sig)
+    try:
+        code = p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        print(f"{sig.name} twice: still running")
+        sys.exit(1)
+    if code != -sig:
+        print(f"{sig.name} twice: exit {code}")
+        sys.exit(1)
+    p.stdin.close()
+PY
+
 spec "cli: projections parses its options as every command does (a second --data was taken silently, --out beside verify was 'unknown action', --out inside a data directory was written)"
 for command in "projections rebuild --data nonexist --data sigcity --out pp" "projections verify --data sigcity --out x" \
                "projections rebuild --data sigcity --out sigcity/pp" "projections rebuild --data sigcity extra"; do

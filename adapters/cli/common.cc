@@ -419,7 +419,16 @@ void Progress::Done() {
 
 namespace {
 std::atomic<bool> g_interrupted{false};
-extern "C" void OnInterrupt(int) { g_interrupted.store(true); }
+// The first signal asks the command to stop at its next check (it finishes what it must: a
+// rebuild removes its half-made directory); a second one stops it at once, as the signal does
+// by default (a command blocked reading a pipe that stays open never reaches its check).
+// signal() and raise() are async-signal-safe.
+extern "C" void OnInterrupt(int signal) {
+  if (g_interrupted.exchange(true)) {
+    std::signal(signal, SIG_DFL);
+    std::raise(signal);
+  }
+}
 }  // namespace
 
 void CatchInterrupt(bool on) {
