@@ -242,6 +242,16 @@ TEST_CASE("segment log: damage in an earlier segment, or a missing segment, is c
     CHECK(recovery.records == 200);
     CHECK(fs::exists(fs::path(dir) / "SEALED"));
   }
+  SUBCASE("a segment name above 2^64 - 1 is no segment name: corruption naming it (std::stoull threw, every command aborted)") {
+    for (const char* name : {"99999999999999999999.seg", "18446744073709551616.seg"}) {
+      const fs::path bogus = fs::path(dir) / name;
+      std::ofstream(bogus, std::ios::binary) << "x";
+      const adapters::Status s = OpenStatus(dir);
+      CHECK(s.code() == adapters::Status::Code::kCorruption);
+      CHECK(s.message().find(std::string(name) + " is no segment name") != std::string::npos);
+      fs::remove(bogus);
+    }
+  }
   SUBCASE("a missing first segment is found at open") {
     fs::remove(segments[0]);
     const adapters::Status s = OpenStatus(dir);

@@ -2,6 +2,8 @@
 // over every region of kz-regions.csv with its own offset before 1 March 2024; births size a
 // history; the shares and rates of WorkloadRates show in what the generator sends.
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <variant>
 
@@ -78,6 +80,21 @@ double Share(uint64_t part, uint64_t whole) { return whole == 0 ? 0.0 : static_c
 bool Near(double observed, double configured, double tolerance) { return std::abs(observed - configured) <= tolerance; }
 
 }  // namespace
+
+TEST_CASE("simulation: a regions file whose population is no whole number is refused, naming the line") {
+  const std::string dir = TempDir("regions");
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/kz-regions.csv";
+  for (const char* population : {"abc", "", "-5", "12x", "99999999999999999999999"}) {
+    std::ofstream(path) << "code,name_kk,name_ru,population,as_of,quality,utc_offset_before_2024_03_01\n"
+                        << "ALA,Алматы қаласы,г. Алматы," << population << ",2025-01-01,sourced,+06:00\n";
+    std::vector<workload::Region> regions;
+    std::string error;
+    CHECK_FALSE(workload::LoadRegionsCsv(path, &regions, &error));  // std::stoull threw: sample aborted
+    CHECK_MESSAGE(error.find(":2: the population (field 4) is a whole number") != std::string::npos, error);
+  }
+  std::filesystem::remove_all(dir);
+}
 
 TEST_CASE("simulation: births size the history: population x birth rate x take-up over the months") {
   workload::SimulationOptions options;

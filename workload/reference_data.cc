@@ -1,6 +1,9 @@
 #include "workload/reference_data.h"
 
 #include <cerrno>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -102,8 +105,15 @@ bool LoadRegionsCsv(const std::string& path, std::vector<Region>* regions, std::
       *error = fmt::format("{}:{}: expected 7 fields ending in +HH:MM", path, number);
       return false;
     }
-    Region region{fields[0], fields[1], fields[2], std::stoull(fields[3]),
-                  static_cast<int16_t>(hours * 60 + minutes)};
+    // The population: a whole number (std::stoull threw on "abc", and sample aborted).
+    uint64_t population = 0;
+    const std::string& count = fields[3];
+    const auto [end, problem] = std::from_chars(count.data(), count.data() + count.size(), population);
+    if (count.empty() || problem != std::errc() || end != count.data() + count.size()) {
+      *error = fmt::format("{}:{}: the population (field 4) is a whole number, not '{}'", path, number, count);
+      return false;
+    }
+    Region region{fields[0], fields[1], fields[2], population, static_cast<int16_t>(hours * 60 + minutes)};
     regions->push_back(std::move(region));
   }
   return true;

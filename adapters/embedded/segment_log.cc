@@ -182,7 +182,9 @@ Status SegmentLog::Recover(Recovery* recovery) {
   for (const auto& entry : fs::directory_iterator(dir_, error)) {
     const std::string name = entry.path().filename().string();
     if (name.size() != 24 || !name.ends_with(".seg")) continue;
-    if (name.find_first_not_of("0123456789") != 20) {
+    // Twenty digits, and a record number: above 2^64 - 1 it is no name this log gives (std::stoull
+    // threw, and every command aborted on the file).
+    if (name.find_first_not_of("0123456789") != 20 || name.substr(0, 20) > "18446744073709551615") {
       return Status::Corruption(fmt::format("{}: {} is no segment name", dir_, name));
     }
     segments_.push_back(Segment{std::stoull(name.substr(0, 20)), 0, 0, entry.path().string(), {}, 0});
