@@ -793,6 +793,33 @@ rc=0; "$K" replay rebuild --data Jonly --out Jonlyr --inputs-from-journal > Jonl
 [ "$rc" = 1 ] && grep -q "^journal: equal to the source's" Jonly.out && "$K" replay verify --data Jonlyr > /dev/null 2>&1 ||
   fail "exit $rc, $(cat Jonly.out Jonly.err)"
 
+spec "cli: a state RocksDB does not open for a reader (a MANIFEST cut short: 'Invalid argument') stops none of the auditor's tools, the rebuild reads the logs; a missing log is read past (they all refused, exit 1, the repair too)"
+"$K" append --data Dm --quiet a.jsonl > /dev/null 2>&1 || fail "append Dm"
+# A first MANIFEST cut short names no column family: RocksDB says "Invalid argument".
+for manifest in Dm/state/MANIFEST-*; do truncate -s 100 "$manifest"; done
+rc=0; "$K" status --data Dm > Dm.out 2> Dm.err || rc=$?
+[ "$rc" = 1 ] && grep -q "Dm/state does not open: .*Invalid argument" Dm.out && grep -q "^journal: .* records" Dm.out ||
+  fail "status: exit $rc, $(cat Dm.out Dm.err)"
+rc=0; "$K" replay verify --data Dm > Dm.out 2> Dm.err || rc=$?
+[ "$rc" = 1 ] && grep -q "^hash chain: intact" Dm.out && grep -q "^fold: equal" Dm.out && grep -q "^state: DIFFERS: .*does not open" Dm.out ||
+  fail "verify: exit $rc, $(cat Dm.out Dm.err)"
+for command in "stats --data Dm" "explain 1000001 --data Dm" "replay checkpoint --data Dm --every 1000"; do
+  rc=0; "$K" $command > Dm.out 2> Dm.err || rc=$?
+  [ "$rc" = 0 ] || fail "$command: exit $rc, $(cat Dm.err)"
+done
+grep -q "checkpoints\? written" Dm.out || fail "checkpoint: $(cat Dm.out)"
+rc=0; "$K" replay rebuild --data Dm --out Dmr > Dm.out 2> Dm.err || rc=$?
+[ "$rc" = 1 ] && grep -q "^journal: equal to the source's" Dm.out && grep -q "^state: not compared: .*does not open" Dm.out &&
+  "$K" replay verify --data Dmr > /dev/null 2>&1 || fail "rebuild: exit $rc, $(cat Dm.out Dm.err)"
+cp -a Dm Dnoj && rm -rf Dnoj/journal
+rc=0; "$K" replay rebuild --data Dnoj --out Dnojr > Dm.out 2> Dm.err || rc=$?
+[ "$rc" = 1 ] && grep -q "^journal: not compared: the source's journal does not open: not found" Dm.out &&
+  cmp -s <("$K" journal --data Dnojr 2> /dev/null) <("$K" journal --data Dm 2> /dev/null) || fail "no journal: exit $rc, $(cat Dm.out Dm.err)"
+cp -a Dm Dnoa && rm -rf Dnoa/actions
+rc=0; "$K" replay rebuild --data Dnoa --out Dnoar > Dm.out 2> Dm.err || rc=$?
+[ "$rc" = 1 ] && grep -q "^actions: recovered from the journal: the source's actions log does not open: not found" Dm.out &&
+  grep -q "^journal: equal to the source's" Dm.out || fail "no actions log: exit $rc, $(cat Dm.out Dm.err)"
+
 spec "cli: a command that fails before it has anything to write leaves its output files as they were (sample --output, fold --journal/--journal-json emptied them)"
 cp a.jsonl kept.jsonl
 rc=0; "$K" sample --applications 10 --data "$work/no-such-data" --output kept.jsonl 2> kept.err || rc=$?

@@ -403,13 +403,13 @@ int RebuildCommand(const Args& args) {
   std::string journal_problem, actions_problem;
   const bool asked_from_journal = args.options.contains("--inputs-from-journal");
   if (const auto s = OpenLogsOf(data, SayReplay, &logs); !s.ok()) {
-    // With --inputs-from-journal, an actions log that is missing altogether is no obstacle either.
-    if (s.code() != adapters::Status::Code::kCorruption && !asked_from_journal) {
-      Fail(s);
-      if (std::error_code e; !fs::exists(fs::path(data) / "actions", e) && fs::exists(fs::path(data) / "journal", e)) {
-        fmt::print(stderr, "kezek replay: '--inputs-from-journal' recovers the inputs from the journal\n");
-      }
-      return 1;
+    // One of the logs does not open (damaged, missing, not readable; a state that does not open
+    // is read past by OpenLogsOf): the other one is what the rebuild reads, whichever it is. Not
+    // for what is no data directory of this kind (no marker, a marker that says another).
+    std::error_code e;
+    if (s.code() == adapters::Status::Code::kInvalidArgument || s.code() == adapters::Status::Code::kBusy ||
+        !fs::is_regular_file(fs::path(data) / "KEZEK", e)) {
+      return Fail(s);
     }
     adapters::SegmentLog::Options read_only;
     read_only.read_only = true;

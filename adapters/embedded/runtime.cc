@@ -228,6 +228,14 @@ Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read
         r->state_.reset();
         std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
       }
+      // A state that does not open for a reader, whatever RocksDB calls it (a MANIFEST cut short is
+      // "Invalid argument: Column family not found", a file it may not read an I/O error), is the
+      // state's damage to a reader: the auditor's tools read the logs alone then and say so
+      // (docs/audit.md, "A damaged state"); as an I/O error it stopped them all, the repair too.
+      // A writer's opening is left as it is: it does not take what it cannot read for damage.
+      if (!l.ok() && l.code() != Status::Code::kCorruption && l.code() != Status::Code::kBusy) {
+        l = Status::Corruption(fmt::format("{}/state does not open: {}", dir, l.ToString()));
+      }
       if (!l.ok()) return l;
     } else if (Status l = r->OpenState(); !l.ok()) {
       return l;
