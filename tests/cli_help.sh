@@ -135,10 +135,14 @@ for command in status run backup sample demo stats; do
   out=$("$kezek" $command --data /nonexistent junk 2>&1); [ $? -eq 2 ] && grep -q "unexpected argument 'junk'" <<< "$out" ||
     { echo "FAIL: $command with an argument it does not take: $out"; exit 1; }
 done
-for value in " 5" "+5" "-0" "5 "; do
+for value in " 5" "+5" "-0" "5 " 241 86400; do
   "$kezek" serve --data /nonexistent/dir --keys /dev/null --tick-interval "$value" > /dev/null 2>&1; [ $? -eq 2 ] ||
     { echo "FAIL: serve --tick-interval '$value'"; exit 1; }
 done
+# Over 240 s, every family's action was refused InstantInFuture for the rest of each interval.
+out=$("$kezek" serve --data /nonexistent/dir --keys /dev/null --tick-interval 301 2>&1); [ $? -eq 2 ] &&
+  grep -q "0..240 (an action stamped more than 300 s past the last tick is refused" <<< "$out" ||
+  { echo "FAIL: serve --tick-interval 301: $out"; exit 1; }
 "$kezek" serve --data /nonexistent/dir --keys /dev/null --keys /dev/null > /dev/null 2>&1; [ $? -eq 2 ] ||
   { echo "FAIL: serve --keys twice"; exit 1; }
 # Kafka settings: a broker's port out of range (librdkafka would take it modulo 65536), a key set

@@ -22,11 +22,15 @@
 #include "adapters/http/keys.h"
 #include "adapters/http/server.h"
 #include "adapters/kafka/replica.h"
+#include "engine/limits.h"
 
 namespace kezek::cli {
 
 namespace http = adapters::http;
 namespace {
+
+// The ticker's longest interval (see --tick-interval's check).
+constexpr long long kTickIntervalMaxSeconds = limits::kActionSkewAheadMs / 1000 - 60;
 
 constexpr const char* kServeUsage = R"(usage: kezek serve --data DIR --keys FILE [options]
 
@@ -48,7 +52,9 @@ another journal is rebuilt from the journal; see kezek projections).
   --listen ADDR:PORT    where to listen (default 127.0.0.1:8080; port 0: any free port; an IPv6
                         address in brackets, [::1]:8080; localhost is 127.0.0.1)
   --port-file FILE      write the port listened on to FILE once listening
-  --tick-interval SEC   seconds between the ticker's ticks (default 60; 0: no ticker)
+  --tick-interval SEC   seconds between the ticker's ticks, 0..240 (default 60; 0: no ticker, and then a
+                        System sender must tick at least every 5 minutes: an action stamped more than
+                        5 minutes past the last tick is refused InstantInFuture)
   --tls-cert FILE       serve HTTPS (TLS 1.2 or later): the PEM certificate chain, leaf first
   --tls-key FILE        the certificate's PEM private key (both or neither)
   --checkpoint-every N  write the checkpoints of as-of questions (docs/audit.md, "As of") every N
@@ -140,8 +146,13 @@ int Serve(int argc, char** argv) {
     if (arg == "--tick-interval") {
       char* end = nullptr;
       const long long v = std::strtoll(value.c_str(), &end, 10);
-      if (!digits || *end != '\0' || v < 0 || v > 86'400) {
-        return fmt::print(stderr, "kezek serve: --tick-interval: seconds, 0..86400\n"), 2;
+      // At most 240 s: the engine takes an action stamped at most 5 minutes past the last tick
+      // (limits::kActionSkewAheadMs), so a longer interval had every family's action refused
+      // InstantInFuture for the rest of each interval; a minute is left for a tick that is late.
+      if (!digits || *end != '\0' || v < 0 || v > kTickIntervalMaxSeconds) {
+        return fmt::print(stderr, "kezek serve: --tick-interval: seconds, 0..{} (an action stamped more than {} s past the "
+                                  "last tick is refused: the ticks must come more often)\n",
+                          kTickIntervalMaxSeconds, limits::kActionSkewAheadMs / 1000), 2;
       }
       tick_seconds = v;
       tick_given = true;
