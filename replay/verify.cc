@@ -270,6 +270,7 @@ class StoredState {
       return;
     }
     report->state_compared = true;
+    report->state_inputs = folded;
     if (fold_hash != *stored_) {
       report->state_problem = fmt::format("the stored state (after {} inputs) has hash {}, the fold's is {}", folded,
                                           Hex(*stored_), Hex(fold_hash));
@@ -659,6 +660,13 @@ std::string VerifyText(const VerifyReport& r) {
   }
   if (!r.state_problem.empty()) {
     out += fmt::format("state: DIFFERS: {}\n", r.state_problem);
+  } else if (r.state_compared && r.state_inputs < r.inputs_folded) {
+    // Said, not hidden: the comparison is at the state's own input (it said "equals the fold's",
+    // the fold's final hash beside it in JSON, over a state rolled back by a damaged log).
+    out += fmt::format("state: the stored state reflects {} of the {} inputs folded (a writer folds the rest when it opens "
+                       "the directory; a state write-ahead log cut by damage is recovered only up to the damage): its "
+                       "hash equals the fold's after {} inputs\n",
+                       r.state_inputs, r.inputs_folded, r.state_inputs);
   } else if (r.state_compared) {
     out += "state: the stored state's hash equals the fold's\n";
   }
@@ -678,10 +686,10 @@ std::string VerifyJson(const VerifyReport& r) {
   return fmt::format(
       R"({{"verified": {}, "records": {}, "inputs": {}, "records_checked": {}, "inputs_folded": {}, "pending_inputs": {}, )"
       R"("chain": {{"intact": {}, "records": {}, "head": "{}", "problem": {}}}, "divergence": {}, )"
-      R"("state": {{"compared": {}, "problem": {}, "fold_hash": "{}"}}, "head_problem": {}, "interrupted": {}}})",
+      R"("state": {{"compared": {}, "problem": {}, "inputs": {}, "fold_hash": "{}"}}, "head_problem": {}, "interrupted": {}}})",
       r.ok(), r.records, r.inputs, r.records_checked, r.inputs_folded, r.pending_inputs, r.chain_problem.empty(),
       r.chain_records, Hex(r.head), problem(r.chain_problem), divergence, r.state_compared, problem(r.state_problem),
-      Hex(r.fold_state_hash), problem(r.head_problem), r.interrupted);
+      r.state_inputs, Hex(r.fold_state_hash), problem(r.head_problem), r.interrupted);
 }
 
 }  // namespace kezek::replay

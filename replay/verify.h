@@ -86,6 +86,7 @@ struct VerifyReport {
   std::string head_problem;       // expect_head given and not met
   std::string state_problem;      // the stored state's hash is not the fold's at the same input
   bool state_compared = false;
+  uint64_t state_inputs = 0;      // the inputs the stored state reflects: where it was compared
   Sha256 fold_state_hash{};       // the fold's state hash after its last folded input
   bool interrupted = false;
   bool exact_pass = false;        // the report is the exact pass's (the first found something); not printed

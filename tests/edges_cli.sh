@@ -820,6 +820,17 @@ rc=0; "$K" replay rebuild --data Dnoa --out Dnoar > Dm.out 2> Dm.err || rc=$?
 [ "$rc" = 1 ] && grep -q "^actions: recovered from the journal: the source's actions log does not open: not found" Dm.out &&
   grep -q "^journal: equal to the source's" Dm.out || fail "no actions log: exit $rc, $(cat Dm.out Dm.err)"
 
+spec "cli: replay verify of a stored state behind its journal says where it compared it (it said 'equals the fold's', and JSON gave the fold's final hash, over a state a damaged write-ahead log had rolled back)"
+head -200 a.jsonl > half.jsonl
+"$K" append --data lag --quiet half.jsonl > /dev/null 2>&1 && cp -a lag/state lag-state-200 &&
+  "$K" append --data lag --quiet a.jsonl > /dev/null 2>&1 || fail "append lag"
+rm -rf lag/state && mv lag-state-200 lag/state
+rc=0; "$K" replay verify --data lag > lag.out 2>&1 || rc=$?
+[ "$rc" = 0 ] && grep -q "^state: the stored state reflects 200 of the [0-9]* inputs folded .*: its hash equals the fold's after 200 inputs" lag.out ||
+  fail "exit $rc: $(cat lag.out)"
+"$K" replay verify --data lag --json 2> /dev/null | grep -q '"state": {"compared": true, "problem": null, "inputs": 200, ' ||
+  fail "json: $("$K" replay verify --data lag --json 2>&1)"
+
 spec "cli: a command that fails before it has anything to write leaves its output files as they were (sample --output, fold --journal/--journal-json emptied them)"
 cp a.jsonl kept.jsonl
 rc=0; "$K" sample --applications 10 --data "$work/no-such-data" --output kept.jsonl 2> kept.err || rc=$?
