@@ -1404,8 +1404,12 @@ std::map<std::string, std::string> QueryOf(std::string_view target) {
   while (!rest.empty()) {
     const size_t amp = rest.find('&');
     const std::string_view pair = rest.substr(0, amp);
+    // An empty piece ("?&limit=2", "&&", a trailing '&') is no parameter, wherever it is (a
+    // trailing one was passed over, a leading one refused as the parameter '').
     const size_t eq = pair.find('=');
-    query[PercentDecoded(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : PercentDecoded(pair.substr(eq + 1));
+    if (!pair.empty()) {
+      query[PercentDecoded(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : PercentDecoded(pair.substr(eq + 1));
+    }
     if (amp == std::string_view::npos) break;
     rest = rest.substr(amp + 1);
   }
@@ -1939,16 +1943,19 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
     const bool explain = segments.size() == 4 && segments[3] == "explain";
     const auto id = ParseU64(segments[2]);
     if (!id) return Error(request, bhttp::status::bad_request, "InvalidParameter", "the application number is a whole number 0..18446744073709551615");
+    // Refused before the number is looked up, and a number no application has refused as one that
+    // is not the caller's: a key that may not read an application learns nothing of whether it
+    // exists (404 for an unknown number and 403 for another's counted each locality's filings).
+    if (caller.role == fb::Role::System) return refused("the System role reads nothing");
     const projections::ReadModels& held = past ? *past->models : ModelsOf(*id);
     const auto applicant = held.ApplicantOf(*id);
-    if (!applicant) return Error(request, bhttp::status::not_found, "UnknownApplication", fmt::format("application {} does not exist", *id));
-    if (caller.role == fb::Role::Portal && applicant_header() != *applicant) {
+    if (caller.role == fb::Role::Portal && (!applicant || applicant_header() != *applicant)) {
       return refused("a portal reads only for the applicant it names in X-Applicant-Iin");
     }
-    if (caller.role == fb::Role::Kindergarten && held.KindergartenOf(*id) != caller.kindergarten) {
+    if (caller.role == fb::Role::Kindergarten && (!applicant || held.KindergartenOf(*id) != caller.kindergarten)) {
       return refused("a kindergarten reads only the applications that chose it");
     }
-    if (caller.role == fb::Role::System) return refused("the System role reads nothing");
+    if (!applicant) return Error(request, bhttp::status::not_found, "UnknownApplication", fmt::format("application {} does not exist", *id));
     // The position's history and the explanation page back: ?limit=1..100 (default 100) of the
     // changes numbered below ?before= (0-based, in the order they happened; default: all).
     uint32_t history_limit = projections::kPositionHistoryLimit;

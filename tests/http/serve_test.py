@@ -423,6 +423,20 @@ def main():
     check("a portal reading for another IIN is 403", status == 403 and json.loads(text)["code"] == "ReadNotAllowed", text)
     status, text = call(server, "GET", f"/v1/applications/{app}", SECRET["kg11"])
     check("another ДО reading the card is 403", status == 403, text)
+    # A key that may not read an application learns nothing of which numbers exist: an unknown
+    # number is refused as another's (it was 404 UnknownApplication to any key: 403 against 404
+    # counted each locality's filings), and the System key is refused before any lookup.
+    unknown = app + 900_000
+    for key, headers, who in ((portal, {"X-Applicant-Iin": OTHER_PARENT}, "a portal"), (SECRET["kg11"], None, "a ДО"),
+                              (SECRET["system"], None, "the System key")):
+        answers = [call(server, "GET", f"/v1/applications/{number}{tail}", key, headers=headers)
+                   for number in (app, unknown) for tail in ("", "/position", "/explain")]
+        check(f"{who}: an unknown application number is answered as one it may not read (403 ReadNotAllowed)",
+              all(status == 403 and json.loads(text)["code"] == "ReadNotAllowed" for status, text in answers)
+              and len({text for _, text in answers}) == 1, str(answers)[:600])
+    status, text = call(server, "GET", f"/v1/applications/{unknown}", edu)
+    check("a key that reads every application: an unknown number is 404 UnknownApplication",
+          status == 404 and json.loads(text)["code"] == "UnknownApplication", text)
     status, text = call(server, "GET", "/v1/catalogue")
     check("no key is 401 MissingKey", status == 401 and json.loads(text)["code"] == "MissingKey", text)
     status, text = call(server, "GET", "/v1/catalogue", "not-a-key")
@@ -542,6 +556,12 @@ def main():
         body = json.loads(text) if status == 400 else {}
         check(f"{path}: a parameter the route does not take is 400 naming it",
               body.get("code") == "InvalidParameter" and "no parameter" in body.get("message", ""), text)
+    # An empty piece of the query is no parameter wherever it is (a leading '&' or '&&' was refused
+    # as the parameter '', a trailing '&' taken).
+    answers = [call(server, "GET", f"/v1/feed{query}", SECRET["edu"])
+               for query in ("?limit=2", "?&limit=2", "?limit=2&", "?limit=2&&", "?&&limit=2")]
+    check("empty query pieces are passed over, wherever they are", all(status == 200 for status, _ in answers)
+          and len({text for _, text in answers}) == 1, str(answers)[:400])
     status, text = call(server, "GET", f"/v1/applicants/{PARENT}/notifications?limt=5", portal,
                         headers={"X-Applicant-Iin": PARENT})
     check("the refusal names what the route takes", "after, limit, partition" in json.loads(text).get("message", ""), text)
