@@ -356,6 +356,22 @@ for sig in (signal.SIGINT, signal.SIGTERM):
     p.stdin.close()
 PY
 
+spec "cli: stats --journal and journal stop at the first record that is no record (/dev/zero was read for ever, stats deaf to signals)"
+for command in "stats --journal /dev/zero" "journal /dev/zero"; do
+  rc=0; timeout 20 "$K" $command > /dev/null 2> zero.err || rc=$?
+  [ "$rc" = 1 ] && grep -q "record 0: fails the FlatBuffers Verifier" zero.err || fail "$command: exit $rc, $(head -c 300 zero.err)"
+done
+
+spec "cli: '-' is standard output for a file (stats --html - wrote a file named '-') and names no directory (rebuild, projections, backup, demo made one named '-')"
+rc=0; "$K" stats --data sigcity --html - > dash.html 2> dash.err || rc=$?
+[ "$rc" = 0 ] && [ ! -e ./- ] && grep -q "<html" dash.html || fail "stats --html -: exit $rc, $(cat dash.err)"
+for command in "replay rebuild --data sigcity --out -" "projections rebuild --data sigcity --out -" "backup --data sigcity --to -" \
+               "demo --store -" "run --data -"; do
+  rc=0; "$K" $command > /dev/null 2> dash.err || rc=$?
+  [ "$rc" = 2 ] && grep -q -- "-: '-' names no directory here" dash.err && [ ! -e ./- ] || fail "$command: exit $rc, $(cat dash.err)"
+  rm -rf ./-
+done
+
 spec "cli: projections parses its options as every command does (a second --data was taken silently, --out beside verify was 'unknown action', --out inside a data directory was written)"
 for command in "projections rebuild --data nonexist --data sigcity --out pp" "projections verify --data sigcity --out x" \
                "projections rebuild --data sigcity --out sigcity/pp" "projections rebuild --data sigcity extra"; do
@@ -661,9 +677,9 @@ for command in "sample --applications 5 --output $segment" "fold --journal madew
   rc=0; "$K" $command > /dev/null 2> inside.err || rc=$?
   [ "$rc" = 2 ] && grep -q "is inside the data directory\|is a data directory" inside.err || fail "$command: exit $rc, $(cat inside.err)"
 done
-# stats --html writes a file even when it is named "-" (it is no standard output there)
-rc=0; (cd madewhole && "$K" stats --data . --html - > /dev/null 2> ../inside.err) || rc=$?
-[ "$rc" = 2 ] && [ ! -e madewhole/- ] || fail "stats --html - inside the data directory: exit $rc, $(cat inside.err)"
+# stats --html - is standard output (since 2026-12-07; it wrote a file named "-", refused there): no file is made
+rc=0; (cd madewhole && "$K" stats --data . --html - > ../inside.html 2> ../inside.err) || rc=$?
+[ "$rc" = 0 ] && [ ! -e madewhole/- ] && grep -q "<html" inside.html || fail "stats --html - inside the data directory: exit $rc, $(cat inside.err)"
 cmp -s "$segment" segment.before || fail "the segment was overwritten"
 [ ! -e madewhole/journal/x.seg ] && [ ! -e madewhole/page.html ] || fail "a file was made inside the data directory"
 

@@ -76,7 +76,8 @@ int Journal(int argc, char** argv) {
     }
   } else if (const std::string what = JournalFileMistake(args->positional[0]); !what.empty()) {
     return fmt::print(stderr, "kezek journal: {}: {}\n", adapters::Printable(args->positional[0]), what), 1;
-  } else if (!adapters::ReadJournalFile(args->positional[0], visit, &error)) {
+  } else if (!adapters::ReadJournalFile(args->positional[0], [&](std::span<const uint8_t> r) { return visit(r), problem.empty(); },
+                                        &error)) {
     return fmt::print(stderr, "kezek journal: {}\n", adapters::Printable(error)), 1;
   }
   if (problem.empty()) problem = chain.End();

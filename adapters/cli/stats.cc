@@ -1,6 +1,7 @@
 // kezek stats: an analyst's statistics of a journal (projections/history_stats.h), as of any
 // instant or sequence, as a table, CSV or JSON.
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -48,7 +49,7 @@ options:
   --format F             text (default), csv or json
   --section S            with --format csv: flows (default), queue or kindergartens
   --top N                kindergartens listed (default 20; text: 10)
-  --html FILE            write the auditors' console as one self-contained page instead (charts
+  --html FILE            ('-': standard output) write the auditors' console as one self-contained page instead (charts
                          of the queue by month and of vouchers per locality, the flows, the most
                          requested ДО, and the hash chain checked to the journal's end): it works
                          offline, nothing loaded from elsewhere (docs/audit.md, "The console");
@@ -93,7 +94,7 @@ int Stats(int argc, char** argv) {
                               "hold every section)\n"), 2;
   }
   const bool html = args->options.contains("--html");
-  if (html && RefusedInsideDataDir("stats", "--html", args->options.at("--html"), /*dash_is_stdout=*/false)) return 2;
+  if (html && RefusedInsideDataDir("stats", "--html", args->options.at("--html"), /*dash_is_stdout=*/true)) return 2;
   if (html && args->options.contains("--journal") && SameFile(args->options.at("--html"), args->options.at("--journal"))) {
     return fmt::print(stderr, "kezek stats: --html {} is the journal read; the page may not overwrite it\n",
                       adapters::Printable(args->options.at("--html"))), 2;
@@ -154,7 +155,7 @@ int Stats(int argc, char** argv) {
   } else {
     std::string error;
     if (!adapters::ReadJournalFile(args->options.at("--journal"), [&](std::span<const uint8_t> r) {
-          if (!Interrupted().load()) (void)visit(r);
+          return !Interrupted().load() && visit(r);
         }, &error)) {
       return fmt::print(stderr, "kezek stats: {}\n", adapters::Printable(error)), 1;
     }
@@ -170,8 +171,16 @@ int Stats(int argc, char** argv) {
         projections::Hex(chain.head()), projections::JsonQuoted(problem));
     const std::string path = args->options.at("--html");
     errno = 0;
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
     const std::string page = console::PageWithData(json);
+    if (path == "-") {  // standard output, as '-' is for fold --journal and sample --output (it wrote a file named '-')
+      if (std::fwrite(page.data(), 1, page.size(), stdout) != page.size() || std::fflush(stdout) != 0) {
+        return fmt::print(stderr, "kezek stats: standard output cannot be written: {}\n", std::strerror(errno)), 1;
+      }
+      fmt::print(stderr, "kezek stats: wrote the page to standard output ({} bytes): {} records, chain {}\n", page.size(),
+                 chain.records(), problem.empty() ? "verified" : "NOT verified: " + problem);
+      return problem.empty() ? 0 : 1;
+    }
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
     if (!out || !out.write(page.data(), static_cast<std::streamsize>(page.size())) || !out.flush()) {
       const int why = errno;
       return fmt::print(stderr, "kezek stats: {}: cannot be written{}\n", adapters::Printable(path),

@@ -50,7 +50,7 @@ bool JournalFileWriter::Close(std::string* error) {
   return ok;
 }
 
-bool ReadJournalFile(const std::string& path, const std::function<void(std::span<const uint8_t>)>& record,
+bool ReadJournalFile(const std::string& path, const std::function<bool(std::span<const uint8_t>)>& record,
                      std::string* error) {
   std::ifstream in(path == "-" ? "/dev/stdin" : path, std::ios::binary);  // "-": standard input
   if (!in) {
@@ -79,7 +79,7 @@ bool ReadJournalFile(const std::string& path, const std::function<void(std::span
       *error = fmt::format("{}: offset {}: record of {} bytes cut short", path, offset, size);
       return false;
     }
-    record(buffer);
+    if (!record(buffer)) return true;
     offset += 4 + size;
   }
 }

@@ -25,11 +25,13 @@ class JournalFileWriter {
   std::string path_;
 };
 
-// Reads every record of a journal file in order ("-": standard input; a pipe is read as it
-// comes). False with *error (offset, what) if the file cannot be read, a frame is cut short or
-// says a record longer than any (limits::kRecordBytesMax).
+// Reads the records of a journal file in order ("-": standard input; a pipe is read as it
+// comes) for as long as `record` returns true (a reader that found what stops it, or was
+// interrupted, reads no further: /dev/zero was read for ever). False with *error (offset, what)
+// if the file cannot be read, a frame is cut short or says a record longer than any
+// (limits::kRecordBytesMax).
 [[nodiscard]] bool ReadJournalFile(const std::string& path,
-                                   const std::function<void(std::span<const uint8_t>)>& record,
+                                   const std::function<bool(std::span<const uint8_t>)>& record,
                                    std::string* error);
 
 }  // namespace kezek::adapters
