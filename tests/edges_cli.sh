@@ -372,6 +372,14 @@ for command in "replay rebuild --data sigcity --out -" "projections rebuild --da
   rm -rf ./-
 done
 
+spec "cli: stats, explain and journal of a data directory without its state directory say they read the journal alone (they said nothing)"
+cp -a sigcity nostate && rm -rf nostate/state
+for command in "stats --data nostate" "explain 1000001 --data nostate" "journal --data nostate"; do
+  rc=0; "$K" $command > /dev/null 2> nostate.err || rc=$?
+  [ "$rc" = 0 ] && grep -q "note: the data directory has no state (a writer, 'kezek run', derives one from its logs)" nostate.err ||
+    fail "$command: exit $rc, $(cat nostate.err)"
+done
+
 spec "cli: projections parses its options as every command does (a second --data was taken silently, --out beside verify was 'unknown action', --out inside a data directory was written)"
 for command in "projections rebuild --data nonexist --data sigcity --out pp" "projections verify --data sigcity --out x" \
                "projections rebuild --data sigcity --out sigcity/pp" "projections rebuild --data sigcity extra"; do

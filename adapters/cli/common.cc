@@ -209,7 +209,11 @@ void SayRepair(const char* command, const std::string& data) {
 int OpenJournalOf(const char* command, const std::string& data, LogsOfDir* logs) {
   const auto say = [command](const std::string& said) { fmt::print(stderr, "kezek {}: {}\n", command, said); };
   const auto s = OpenLogsOf(data, say, logs);
-  if (s.ok() && !logs->damaged) return 0;
+  if (s.ok() && !logs->damaged) {
+    // No state directory (no damage: 'kezek run' derives one): said, as the damage is (it said nothing).
+    if (!logs->open_problem.empty()) say(fmt::format("note: {}; read from the journal alone", logs->open_problem));
+    return 0;
+  }
   const std::string problem = s.ok() ? logs->open_problem : s.ToString();
   // Read alone only when the state itself is what does not open: the logs opened, and their checks
   // against the state (each log's length, the journal's head) are not what failed. A log that does

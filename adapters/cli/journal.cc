@@ -56,6 +56,7 @@ int Journal(int argc, char** argv) {
     if (problem.empty()) fmt::print("{}\n", codec.RecordToJson(bytes));
   };
   std::string damage;  // --data: why the directory does not open whole, said after the records
+  bool no_state_only = false;  // what it says is that there is no state directory: no damage, no repair
   if (from_data) {
     // The journal alone, read-only beside a writer: a damaged or missing state does not stop it,
     // nor a damaged actions log (the journal is then where the verbatim actions are read). What
@@ -69,7 +70,8 @@ int Journal(int argc, char** argv) {
     {  // how the whole directory opens (read-only, the state's meta only), to say after the records
       LogsOfDir whole;
       const auto s = OpenLogsOf(data, [](const std::string&) {}, &whole);
-      damage = !s.ok() ? s.ToString() : whole.damaged ? whole.open_problem : "";
+      damage = !s.ok() ? s.ToString() : whole.open_problem;  // no state directory too: said as a note
+      no_state_only = s.ok() && !whole.damaged;
     }
     if (const auto s = journal->Read(0, [&](uint64_t, std::span<const uint8_t> r) { visit(r); return problem.empty(); }); !s.ok()) {
       return fmt::print(stderr, "kezek journal: {}\n", s.ToString()), 1;
@@ -91,7 +93,7 @@ int Journal(int argc, char** argv) {
     const bool journal_damaged = short_journal || contradicted;
     fmt::print(stderr, "kezek journal: {}: {}\n",
                short_journal ? "the journal is damaged" : contradicted ? "the journal or the state is damaged" : "note", damage);
-    SayRepair("journal", args->options.at("--data"));
+    if (!no_state_only) SayRepair("journal", args->options.at("--data"));
     return journal_damaged ? 1 : 0;
   }
   return 0;
