@@ -380,6 +380,27 @@ for command in "stats --data nostate" "explain 1000001 --data nostate" "journal 
     fail "$command: exit $rc, $(cat nostate.err)"
 done
 
+spec "cli: a rebuild killed -9 at any point leaves NEWDIR.rebuilding marked unfinished, or the whole NEWDIR (killed during its comparison it left an unmarked .rebuilding every command took)"
+python3 - "$K" <<'PY' || fail "a killed rebuild left an unmarked directory"
+import os, shutil, signal, subprocess, sys, time
+for i in range(24):
+    delay = 0.03 * i
+    p = subprocess.Popen([sys.argv[1], "replay", "rebuild", "--data", "sigcity", "--out", "killed"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    half = "killed.rebuilding"
+    if os.path.isdir(half) and not os.path.exists(os.path.join(half, "UNFINISHED")):
+        print(f"killed after {delay:.2f} s: {half} without UNFINISHED: {sorted(os.listdir(half))}")
+        sys.exit(1)
+    if os.path.isdir("killed") and os.path.exists(os.path.join("killed", "UNFINISHED")):
+        print(f"killed after {delay:.2f} s: killed/ marked unfinished")
+        sys.exit(1)
+    shutil.rmtree(half, ignore_errors=True)
+    shutil.rmtree("killed", ignore_errors=True)
+PY
+
 spec "cli: projections parses its options as every command does (a second --data was taken silently, --out beside verify was 'unknown action', --out inside a data directory was written)"
 for command in "projections rebuild --data nonexist --data sigcity --out pp" "projections verify --data sigcity --out x" \
                "projections rebuild --data sigcity --out sigcity/pp" "projections rebuild --data sigcity extra"; do

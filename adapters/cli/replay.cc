@@ -1,12 +1,16 @@
 // kezek replay: the auditor's tools over a data directory or a backup of one (docs/audit.md):
 // verify (the hash chain and a fresh fold compared record by record, replay/verify.h) and rebuild
 // (state, journal and read models made anew from the actions log alone, compared with the source).
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <map>
@@ -437,21 +441,35 @@ int RebuildCommand(const Args& args) {
     return fmt::print(stderr, "kezek replay: {} exists: a rebuild that stopped before it finished left it (or one "
                               "is running): remove it and rebuild\n", adapters::Printable(building)), 2;
   }
-  adapters::Runtime::Options options;
-  options.create = true;
-  std::unique_ptr<adapters::Runtime> target;
-  // Ctrl-C from here on stops the rebuild at its next step and removes what it made (the fold's
-  // chunks, below, are such steps).
-  CatchInterrupt(true);
-  // A failed opening removes what it created itself (and nothing another rebuild made).
-  if (const auto s = adapters::Runtime::Open(building, options, &target); !s.ok()) return Fail(s);
   // Until the new directory is whole (its journal, state and read models), a file in it says it is
   // not: a directory a rebuild left half-made is refused by every opening, not a short copy that
-  // verifies.
+  // verifies. Marked before it is opened (a rebuild killed inside its opening left a directory
+  // without the mark); made here, so that of two rebuilds to one NEWDIR the second is refused.
+  if (fs::path(building).has_parent_path()) fs::create_directories(fs::path(building).parent_path(), error);
+  if (::mkdir(building.c_str(), 0755) != 0) {
+    const int why = errno;
+    if (why == EEXIST) {
+      return fmt::print(stderr, "kezek replay: {} exists: a rebuild that stopped before it finished left it (or one "
+                                "is running): remove it and rebuild\n", adapters::Printable(building)), 2;
+    }
+    return Fail(adapters::Status::IoError(fmt::format("cannot create {}: {}", building, std::strerror(why))));
+  }
   const fs::path unfinished = fs::path(building) / adapters::kUnfinishedFile;
   if (const auto s = adapters::MarkUnfinished(building, "a rebuild ('kezek replay rebuild') that stopped before it "
                                                         "finished: remove this directory and rebuild");
       !s.ok()) {
+    fs::remove_all(building, error);
+    return Fail(s);
+  }
+  adapters::Runtime::Options options;
+  options.create = true;
+  options.marked_unfinished = true;
+  std::unique_ptr<adapters::Runtime> target;
+  // Ctrl-C from here on stops the rebuild at its next step and removes what it made (the fold's
+  // chunks, below, are such steps).
+  CatchInterrupt(true);
+  if (const auto s = adapters::Runtime::Open(building, options, &target); !s.ok()) {
+    fs::remove_all(building, error);
     return Fail(s);
   }
   bool finished = false;
@@ -567,9 +585,6 @@ int RebuildCommand(const Args& args) {
   if (const auto s = store->ContentHash(&projections_hash, &entries); !s.ok()) return Fail(s);
   if (Interrupted().load()) return store.reset(), abandon("after the fold");
   finished = true;
-  if (!fs::remove(unfinished, error) || error) {
-    return Fail(adapters::Status::IoError(fmt::format("cannot remove {}: {}", unfinished.string(), error.message())));
-  }
   // The new journal against the source's, record by record, over what the source had journaled.
   const uint64_t source_records = journal_problem.empty() ? logs.journal_log().end() : 0;
   const uint64_t records = std::min(source_records, target->journal().end());
@@ -663,6 +678,11 @@ int RebuildCommand(const Args& args) {
   // rebuild is whole) and is not let kill the process either (its report would be lost, its exit
   // status say 130 beside a whole NEWDIR).
   if (Interrupted().load()) return abandon("before it was named");
+  // The mark goes only now, just before the name: a rebuild killed during its comparison left a
+  // whole NEWDIR.rebuilding without it, which every command took (its comparison never said).
+  if (!fs::remove(unfinished, error) || error) {
+    return Fail(adapters::Status::IoError(fmt::format("cannot remove {}: {}", unfinished.string(), error.message())));
+  }
   if (fs::rename(building, out, error); error) {
     return Fail(adapters::Status::IoError(fmt::format("cannot rename {} to {}: {}", building, out, error.message())));
   }

@@ -86,7 +86,7 @@ Status MarkerIsAFile(const fs::path& marker) {
                                              marker.string()));
 }
 
-Status CheckMarker(const std::string& dir, bool read_only, bool write) {
+Status CheckMarker(const std::string& dir, bool read_only, bool write, bool marked_unfinished = false) {
   std::error_code error;
   const fs::path marker = fs::path(dir) / "KEZEK";
   if (fs::exists(marker, error)) {
@@ -108,10 +108,14 @@ Status CheckMarker(const std::string& dir, bool read_only, bool write) {
     // LOCK, and KEZEK itself when a writer is making the directory just now (its marker written
     // after the exists() above): checked again under the lock.
     // KEZEK.new: a marker being written (or left by a maker killed before its rename).
-    if (entry.path().filename() != "LOCK" && entry.path().filename() != "KEZEK" && entry.path().filename() != "KEZEK.new") {
+    // kUnfinishedFile: the mark of a maker that marks first (Options::marked_unfinished), its own.
+    if (entry.path().filename() != "LOCK" && entry.path().filename() != "KEZEK" && entry.path().filename() != "KEZEK.new" &&
+        !(marked_unfinished && entry.path().filename() == kUnfinishedFile)) {
       // A writer's pre-check: the maker may have written its marker and begun its logs since the
       // exists() above; the marker is then read under the lock.
       if (!read_only && !write && fs::exists(marker, error)) return Status::Ok();
+      // A maker's mark before its marker (a rebuild killed inside its opening): its words.
+      if (entry.path().filename() == kUnfinishedFile) return CheckFinished(dir);
       return Status::InvalidArgument(fmt::format("{}: a foreign directory (it has files but no KEZEK marker); "
                                                  "refusing to use it as a data directory", dir));
     }
@@ -205,11 +209,11 @@ Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read
   bool created = false, locked = false;
   Status s = CheckDirectory(dir, options.create && !read_only, &created);
   const auto opened = [&]() -> Status {
-    if (Status m = CheckMarker(dir, read_only, /*write=*/false); !m.ok()) return m;
+    if (Status m = CheckMarker(dir, read_only, /*write=*/false, options.marked_unfinished); !m.ok()) return m;
     if (!read_only) {
       if (Status l = Lock(dir, &r->lock_fd_); !l.ok()) return l;
       locked = true;
-      if (Status m = CheckMarker(dir, read_only, /*write=*/true); !m.ok()) return m;
+      if (Status m = CheckMarker(dir, read_only, /*write=*/true, options.marked_unfinished); !m.ok()) return m;
     }
     // Read-only, a writer may be appending meanwhile: the state is read first, then the logs,
     // which only grow, so they hold at least what that state reflects.

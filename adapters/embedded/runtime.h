@@ -88,6 +88,10 @@ class Runtime {
     // on another thread while the logs are read (kezek replay verify's); engine() is empty until
     // it returns.
     bool defer_state = false;
+    // A maker (kezek replay rebuild) that marks its new directory unfinished (kUnfinishedFile)
+    // before it opens it: a directory holding that mark and nothing else is taken as new (every
+    // other opening refuses it, marked). A maker killed in its opening leaves it marked.
+    bool marked_unfinished = false;
     // Tests: called read-only between opening the journal and opening the actions log.
     std::function<void()> between_logs;
   };
