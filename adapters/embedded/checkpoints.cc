@@ -280,7 +280,12 @@ Status ReadChecked(const std::string& path, std::string* bytes, CheckpointInfo* 
 Status OfJournal(SegmentLog& journal, const CheckpointInfo& info) {
   AsOfPoint there;
   there.sequence = info.sequence;
-  if (Status d = Describe(journal, &there); !d.ok() || there.head != info.head || there.inputs != info.inputs) {
+  if (Status d = Describe(journal, &there); !d.ok()) {
+    // The journal's record is what does not read (it said "made from another journal").
+    return Status::Corruption(fmt::format("{}: not checked against the journal: record {} does not read: {}", info.path,
+                                          info.sequence - 1, d.ToString()));
+  }
+  if (there.head != info.head || there.inputs != info.inputs) {
     return Status::Corruption(fmt::format("{}: made from another journal (its head differs from record {}'s)", info.path,
                                           info.sequence - 1));
   }
