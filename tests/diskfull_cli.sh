@@ -69,4 +69,11 @@ grep -q "Assertion" append.err && fail "an assertion: $(grep Assertion append.er
 grep -q "No space left on device" append.err || fail "no cause named: $(cat append.err)"
 rm mnt/filler
 "$K" replay verify --data mnt/SF > verify.out 2>&1 || fail "verify after append: $(tail -3 verify.out)"
+echo "== replay checkpoint: stops before it fills the disk (--every 2 of a city wrote 2.8 GB in a minute, until the disk was full)"
+rc=0; "$K" replay checkpoint --data mnt/SF --every 100 > checkpoint.out 2> checkpoint.err || rc=$?
+[ "$rc" = 1 ] || fail "checkpoint exited $rc, not 1: $(tail -3 checkpoint.err)"
+grep -q "not written: its disk has [0-9]* bytes free and a checkpoint here takes about [0-9]*" checkpoint.err ||
+  fail "no reason given: $(cat checkpoint.err)"
+[ "$(find mnt/SF/checkpoints -name '*.kzc' | wc -l)" = 1 ] || fail "checkpoints written: $(ls mnt/SF/checkpoints)"
+"$K" replay verify --data mnt/SF > verify.out 2>&1 || fail "verify after checkpoint: $(tail -3 verify.out)"
 echo "PASS"

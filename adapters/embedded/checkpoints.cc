@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -380,6 +381,23 @@ Status WriteCheckpoint(const std::string& data, const CheckpointInfo& given, con
   fs::create_directories(dir, ec);
   if (ec) return Status::IoError(fmt::format("{}: {}", dir.string(), ec.message()));
   info.path = (dir / NameOf(info.sequence)).string();
+  // Not written where it would fill the disk: each checkpoint is the whole state, so the next one
+  // takes about as much as the largest already there; with less than twice that (and 64 MiB) free,
+  // it is refused, and the logs beside it keep their room ('replay checkpoint --every 2' of a
+  // city wrote 2.8 GB in a minute and went on until the disk was full).
+  uint64_t largest = 0;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".kzc" && entry.is_regular_file(ec)) largest = std::max<uint64_t>(largest, entry.file_size(ec));
+  }
+  if (struct statvfs disk{}; largest > 0 && ::statvfs(dir.c_str(), &disk) == 0) {
+    const uint64_t free_bytes = static_cast<uint64_t>(disk.f_bavail) * disk.f_frsize;
+    if (free_bytes < 2 * largest + kCheckpointDiskReserveBytes) {
+      return Status::IoError(fmt::format("{}: not written: its disk has {} bytes free and a checkpoint here takes about {} "
+                                         "(the largest): at least twice that and {} MiB more are kept free, for the logs "
+                                         "(a larger --every, or --keep, writes fewer)",
+                                         info.path, free_bytes, largest, kCheckpointDiskReserveBytes >> 20));
+    }
+  }
   // A name of this process's own: two writers of one checkpoint never write into one file.
   const std::string temporary = (dir / fmt::format(".{}.{}.tmp", NameOf(info.sequence), ::getpid())).string();
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

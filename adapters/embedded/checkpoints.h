@@ -59,6 +59,8 @@ class SegmentLog;
 inline constexpr uint64_t kCheckpointEveryDefault = 250'000;
 // The most checkpoints one journal may have (a careless --every 1 would write one a record).
 inline constexpr uint64_t kCheckpointsMax = 10'000;
+// A checkpoint is not written unless its disk keeps twice the largest one there free, and this.
+inline constexpr uint64_t kCheckpointDiskReserveBytes = uint64_t{64} << 20;
 // How many checkpoints `kezek serve` keeps by default (--checkpoint-keep; CheckpointsToThin).
 inline constexpr uint64_t kCheckpointKeepDefault = 16;
 
