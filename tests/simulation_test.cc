@@ -85,13 +85,28 @@ TEST_CASE("simulation: a regions file whose population is no whole number is ref
   const std::string dir = TempDir("regions");
   std::filesystem::create_directories(dir);
   const std::string path = dir + "/kz-regions.csv";
-  for (const char* population : {"abc", "", "-5", "12x", "99999999999999999999999"}) {
+  for (const char* population : {"abc", "", "-5", "12x", "99999999999999999999999", "18446744073709551615", "100000001"}) {
     std::ofstream(path) << "code,name_kk,name_ru,population,as_of,quality,utc_offset_before_2024_03_01\n"
                         << "ALA,Алматы қаласы,г. Алматы," << population << ",2025-01-01,sourced,+06:00\n";
     std::vector<workload::Region> regions;
     std::string error;
     CHECK_FALSE(workload::LoadRegionsCsv(path, &regions, &error));  // std::stoull threw: sample aborted
     CHECK_MESSAGE(error.find(":2: the population (field 4) is a whole number") != std::string::npos, error);
+  }
+  for (const char* offset : {"+99:00", "+5:00x", "+-3:00", "+2147483647:00", "+06:60", "06:00", "+14:01"}) {
+    std::ofstream(path) << "code,name_kk,name_ru,population,as_of,quality,utc_offset_before_2024_03_01\n"
+                        << "ALA,Алматы қаласы,г. Алматы,2292333,2025-01-01,sourced," << offset << "\n";
+    std::vector<workload::Region> regions;
+    std::string error;
+    CHECK_FALSE(workload::LoadRegionsCsv(path, &regions, &error));  // sscanf took them
+    CHECK_MESSAGE(error.find(":2: expected 7 fields ending in an offset +HH:MM") != std::string::npos, error);
+  }
+  for (const char* offset : {"+06:00", "+14:00", "+00:00"}) {
+    std::ofstream(path) << "code,name_kk,name_ru,population,as_of,quality,utc_offset_before_2024_03_01\n"
+                        << "ALA,Алматы қаласы,г. Алматы,2292333,2025-01-01,sourced," << offset << "\n";
+    std::vector<workload::Region> regions;
+    std::string error;
+    CHECK_MESSAGE(workload::LoadRegionsCsv(path, &regions, &error), error);
   }
   std::filesystem::remove_all(dir);
 }

@@ -83,6 +83,9 @@ bool LoadCalendarCsv(const std::string& path, std::vector<CalendarRow>* rows, st
   return true;
 }
 
+// A region's population at most (Kazakhstan's largest region has about 2.3 million people).
+constexpr uint64_t kRegionPopulationMax = 100'000'000;
+
 bool LoadRegionsCsv(const std::string& path, std::vector<Region>* regions, std::string* error) {
   std::ifstream in(path);
   if (!in) {
@@ -100,17 +103,25 @@ bool LoadRegionsCsv(const std::string& path, std::vector<Region>* regions, std::
       continue;
     }
     const auto fields = SplitCsv(line);
-    int hours = 0, minutes = 0;
-    if (fields.size() != 7 || std::sscanf(fields[6].c_str(), "+%d:%d", &hours, &minutes) != 2) {
-      *error = fmt::format("{}:{}: expected 7 fields ending in +HH:MM", path, number);
+    // The offset exactly +HH:MM, 00:00..14:00 (sscanf took "+99:00", "+5:00x", "+-3:00").
+    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    const std::string offset = fields.size() == 7 ? fields[6] : "";
+    const bool offset_shaped = offset.size() == 6 && offset[0] == '+' && digit(offset[1]) && digit(offset[2]) &&
+                               offset[3] == ':' && digit(offset[4]) && digit(offset[5]);
+    const int hours = offset_shaped ? (offset[1] - '0') * 10 + (offset[2] - '0') : 0;
+    const int minutes = offset_shaped ? (offset[4] - '0') * 10 + (offset[5] - '0') : 0;
+    if (!offset_shaped || minutes > 59 || hours * 60 + minutes > 14 * 60) {
+      *error = fmt::format("{}:{}: expected 7 fields ending in an offset +HH:MM (+00:00..+14:00)", path, number);
       return false;
     }
-    // The population: a whole number (std::stoull threw on "abc", and sample aborted).
+    // The population: a whole number of people a region can have (std::stoull threw on "abc", and
+    // sample aborted; 2^64 - 1 had it grow without bound).
     uint64_t population = 0;
     const std::string& count = fields[3];
     const auto [end, problem] = std::from_chars(count.data(), count.data() + count.size(), population);
-    if (count.empty() || problem != std::errc() || end != count.data() + count.size()) {
-      *error = fmt::format("{}:{}: the population (field 4) is a whole number, not '{}'", path, number, count);
+    if (count.empty() || problem != std::errc() || end != count.data() + count.size() || population > kRegionPopulationMax) {
+      *error = fmt::format("{}:{}: the population (field 4) is a whole number 0..{}, not '{}'", path, number,
+                           kRegionPopulationMax, count);
       return false;
     }
     Region region{fields[0], fields[1], fields[2], population, static_cast<int16_t>(hours * 60 + minutes)};

@@ -66,7 +66,8 @@ The auditor's tools. DIR is a data directory ('kezek append', 'kezek serve') or 
             or DIR's state does not load (NEWDIR is kept: when its journal is equal, it is the
             repair); a state DIR has not brought up to its actions log yet (inputs logged, not yet
             folded) is not compared, and said so. 130 when interrupted (Ctrl-C or SIGTERM, at any point before
-            NEWDIR is whole: nothing is left, NEWDIR.rebuilding removed). When DIR's actions log is the
+            NEWDIR is whole: nothing is left, NEWDIR.rebuilding removed; a second one stops it at once
+            and leaves NEWDIR.rebuilding marked unfinished, to remove). When DIR's actions log is the
             damaged log (or with --inputs-from-journal), the inputs are recovered from DIR's journal
             instead, its hash chain checked as it is read: each record's action, or the refusal it
             keeps (docs/audit.md, "A damaged actions log").
@@ -410,9 +411,12 @@ int RebuildCommand(const Args& args) {
     // One of the logs does not open (damaged, missing, not readable; a state that does not open
     // is read past by OpenLogsOf): the other one is what the rebuild reads, whichever it is. Not
     // for what is no data directory of this kind (no marker, a marker that says another).
+    // Nor for a log this reader merely cannot read (an I/O error: permission, file descriptors):
+    // the source is not damaged, and its inputs not yet folded would not be counted (a rebuild
+    // from the journal then advised replacing a healthy source).
     std::error_code e;
     if (s.code() == adapters::Status::Code::kInvalidArgument || s.code() == adapters::Status::Code::kBusy ||
-        !fs::is_regular_file(fs::path(data) / "KEZEK", e)) {
+        s.code() == adapters::Status::Code::kIoError || !fs::is_regular_file(fs::path(data) / "KEZEK", e)) {
       return Fail(s);
     }
     adapters::SegmentLog::Options read_only;
@@ -445,6 +449,9 @@ int RebuildCommand(const Args& args) {
   // not: a directory a rebuild left half-made is refused by every opening, not a short copy that
   // verifies. Marked before it is opened (a rebuild killed inside its opening left a directory
   // without the mark); made here, so that of two rebuilds to one NEWDIR the second is refused.
+  // Ctrl-C from here on stops the rebuild at its next step and removes what it made (the fold's
+  // chunks, below, are such steps); set before the directory is made, so that none is left unmarked.
+  CatchInterrupt(true);
   if (fs::path(building).has_parent_path()) fs::create_directories(fs::path(building).parent_path(), error);
   if (::mkdir(building.c_str(), 0755) != 0) {
     const int why = errno;
@@ -465,9 +472,6 @@ int RebuildCommand(const Args& args) {
   options.create = true;
   options.marked_unfinished = true;
   std::unique_ptr<adapters::Runtime> target;
-  // Ctrl-C from here on stops the rebuild at its next step and removes what it made (the fold's
-  // chunks, below, are such steps).
-  CatchInterrupt(true);
   if (const auto s = adapters::Runtime::Open(building, options, &target); !s.ok()) {
     fs::remove_all(building, error);
     return Fail(s);
@@ -674,9 +678,10 @@ int RebuildCommand(const Args& args) {
   // Whole: closed, and given its name (unless interrupted meanwhile: then nothing is left).
   store.reset();
   target.reset();
-  // The handler stays to the end: a Ctrl-C from here on is too late to stop anything (the
-  // rebuild is whole) and is not let kill the process either (its report would be lost, its exit
-  // status say 130 beside a whole NEWDIR).
+  // The handler stays to the end: a first Ctrl-C from here on is too late to stop anything (the
+  // rebuild is whole) and does not kill the process either (its report would be lost, its exit
+  // status say 130 beside a whole NEWDIR); a second one does (CatchInterrupt), leaving
+  // NEWDIR.rebuilding marked unfinished.
   if (Interrupted().load()) return abandon("before it was named");
   // The mark goes only now, just before the name: a rebuild killed during its comparison left a
   // whole NEWDIR.rebuilding without it, which every command took (its comparison never said).
@@ -684,7 +689,11 @@ int RebuildCommand(const Args& args) {
     return Fail(adapters::Status::IoError(fmt::format("cannot remove {}: {}", unfinished.string(), error.message())));
   }
   if (fs::rename(building, out, error); error) {
-    return Fail(adapters::Status::IoError(fmt::format("cannot rename {} to {}: {}", building, out, error.message())));
+    // Marked again: a NEWDIR.rebuilding left unnamed is not taken for a whole directory.
+    const std::error_code rename_error = error;
+    (void)adapters::MarkUnfinished(building, "a rebuild ('kezek replay rebuild') that could not give its directory "
+                                             "its name: remove this directory and rebuild");
+    return Fail(adapters::Status::IoError(fmt::format("cannot rename {} to {}: {}", building, out, rename_error.message())));
   }
   return journal_equal && state_readable && (state_equal || !state_comparable) && not_recovered == 0 ? 0 : 1;
 }

@@ -158,6 +158,10 @@ int Serve(int argc, char** argv) {
       tick_given = true;
     }
   }
+  if (port_file == "-") {  // the log says the address already; '-' names no file here
+    return fmt::print(stderr, "kezek serve: --port-file -: '-' names no file here (the log says the address listened "
+                              "on; './-' is a file named so)\n"), 2;
+  }
   if (kafka_mode && (given.contains("--checkpoint-every") || given.contains("--checkpoint-keep"))) {
     return fmt::print(stderr, "kezek serve: --kafka writes no checkpoints: --checkpoint-every and --checkpoint-keep go "
                               "with --data\n"), 2;

@@ -237,7 +237,18 @@ Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read
       // state's damage to a reader: the auditor's tools read the logs alone then and say so
       // (docs/audit.md, "A damaged state"); as an I/O error it stopped them all, the repair too.
       // A writer's opening is left as it is: it does not take what it cannot read for damage.
-      if (!l.ok() && l.code() != Status::Code::kCorruption && l.code() != Status::Code::kBusy) {
+      // Not what this reader lacks (permission, file descriptors, memory): those say nothing of
+      // the state, and are left as the I/O errors they are (they were reported as damage, with
+      // its repair).
+      const auto reader_lacks = [](const std::string& said) {
+        for (const char* lack : {"Permission denied", "Too many open files", "Cannot allocate memory",
+                                 "Operation not permitted"}) {
+          if (said.find(lack) != std::string::npos) return true;
+        }
+        return false;
+      };
+      if (!l.ok() && l.code() != Status::Code::kCorruption && l.code() != Status::Code::kBusy &&
+          !reader_lacks(l.message())) {
         l = Status::Corruption(fmt::format("{}/state does not open: {}", dir, l.ToString()));
       }
       if (!l.ok()) return l;

@@ -1895,10 +1895,15 @@ Response Server::Impl::Read(const Request& request, const Caller& caller, std::s
         if (caller.role == fb::Role::System) return refused("the System role reads nothing");
         const auto id = ParseU64(segments[2]);
         if (!id) return Error(request, bhttp::status::bad_request, "InvalidParameter", "the application number is a whole number 0..18446744073709551615");
+        // A number no application has now had none in any past either (numbers are never
+        // reused): refused to a portal as another's is, before the past is loaded (it was loaded
+        // for an unknown number and answered otherwise, which told the key the number does not
+        // exist). A ДО's question loads the past whatever the number: its answer (403 as another
+        // ДО's, or the as-of parameter's 400) is the same for an unknown one.
         if (caller.role == fb::Role::Portal) {
           std::shared_lock lock(models_mutex);
           const auto applicant = ModelsOf(*id).ApplicantOf(*id);  // an application's applicant never changes
-          if (applicant && applicant_header() != *applicant) {
+          if (!applicant || applicant_header() != *applicant) {
             return refused("a portal reads only for the applicant it names in X-Applicant-Iin");
           }
         }
