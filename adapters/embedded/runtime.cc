@@ -233,13 +233,12 @@ Status Runtime::OpenIn(const std::string& dir, const Options& options, bool read
         std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
       }
       // A state that does not open for a reader, whatever RocksDB calls it (a MANIFEST cut short is
-      // "Invalid argument: Column family not found", a file it may not read an I/O error), is the
-      // state's damage to a reader: the auditor's tools read the logs alone then and say so
-      // (docs/audit.md, "A damaged state"); as an I/O error it stopped them all, the repair too.
-      // A writer's opening is left as it is: it does not take what it cannot read for damage.
+      // "Invalid argument: Column family not found"), is the state's damage to a reader: the
+      // auditor's tools read the logs alone then and say so (docs/audit.md, "A damaged state"); as
+      // an I/O error it stopped them all, the repair too. A writer's opening is left as it is.
       // Not what this reader lacks (permission, file descriptors, memory): those say nothing of
-      // the state, and are left as the I/O errors they are (they were reported as damage, with
-      // its repair).
+      // the state, and are left as the I/O errors they are (a first version reported them as
+      // damage, with its repair).
       const auto reader_lacks = [](const std::string& said) {
         for (const char* lack : {"Permission denied", "Too many open files", "Cannot allocate memory",
                                  "Operation not permitted"}) {
