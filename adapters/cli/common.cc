@@ -461,13 +461,16 @@ bool SameFile(const std::string& a, const std::string& b) {
   return std::filesystem::weakly_canonical(a, error) == std::filesystem::weakly_canonical(b, error);
 }
 
+bool RefusedDashAsDirectory(std::string_view command, std::string_view what, const std::string& value) {
+  if (value != "-") return false;  // standard input or output elsewhere (fold --journal -, journal -)
+  fmt::print(stderr, "kezek {}: {} -: '-' names no directory here ('./-' is a directory named so)\n", command, what);
+  return true;
+}
+
 bool RefusedNewDataDirInside(std::string_view command, std::string_view what, const std::string& data) {
   std::error_code error;
   if (std::filesystem::is_regular_file(std::filesystem::path(data) / "KEZEK", error)) return false;  // one already
-  if (data == "-") {  // standard input or output elsewhere (fold --journal -, journal -): no directory
-    fmt::print(stderr, "kezek {}: {} -: '-' names no directory here ('./-' is a directory named so)\n", command, what);
-    return true;
-  }
+  if (RefusedDashAsDirectory(command, what, data)) return true;
   // The directories above `data` only: `data` itself may be getting its marker from another writer
   // just now (two making one directory at once: the lock decides between them).
   std::filesystem::path path = std::filesystem::weakly_canonical(std::filesystem::absolute(data, error), error);

@@ -97,6 +97,9 @@ std::string DataDirHolding(const std::string& output);
 // and a directory of its own would be mistaken for each other): prints why and returns true.
 // False when `data` may be opened (a data directory already, or inside none).
 bool RefusedNewDataDirInside(std::string_view command, std::string_view what, const std::string& data);
+// Refuses '-' as a directory (option `what`): standard input or output elsewhere, it names no
+// directory (it made one named '-'). Prints why and returns true.
+bool RefusedDashAsDirectory(std::string_view command, std::string_view what, const std::string& value);
 // Refuses an output file inside a data directory (or a path that is one): prints "kezek COMMAND:
 // WHAT PATH is inside the data directory DIR: …" (or "… is a data directory") and returns true;
 // false when `output` may be written ("-" is standard output where `dash_is_stdout`).

@@ -175,9 +175,7 @@ int Route(const Args& args) {
   if (*partitions < 1 || *partitions > 1'000 || !args.options.contains("--out")) {
     return fmt::print(stderr, "kezek kafka route: --partitions 1..1000 and --out DIR are required\n"), 2;
   }
-  if (args.options.at("--out") == "-") {  // a directory of files: '-' (standard output elsewhere) names none
-    return fmt::print(stderr, "kezek kafka route: --out -: '-' names no directory here ('./-' is a directory named so)\n"), 2;
-  }
+  if (RefusedDashAsDirectory("kafka route", "--out", args.options.at("--out"))) return 2;  // a directory of files
   const std::string input = args.positional.size() > 1 ? args.positional[1] : "-";
   std::unique_ptr<adapters::LineReader> reader;
   if (Status s = adapters::LineReader::Open(input, &reader); !s.ok()) return Fail("kafka route", s);

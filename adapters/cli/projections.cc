@@ -161,9 +161,7 @@ int Projections(int argc, char** argv) {
     if (!out.empty()) return fmt::print(stderr, "kezek projections: --out goes with rebuild, not verify\n"), 2;
     return Verify(data);
   }
-  if (out == "-") {  // a store is a directory: '-' (standard output elsewhere) names none
-    return fmt::print(stderr, "kezek projections: --out -: '-' names no directory here ('./-' is a directory named so)\n"), 2;
-  }
+  if (RefusedDashAsDirectory("projections", "--out", out)) return 2;  // a store is a directory
   if (!out.empty() && RefusedInsideDataDir("projections", "--out", out, /*dash_is_stdout=*/false)) return 2;
   return Rebuild(data, out);
 }

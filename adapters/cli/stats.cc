@@ -172,22 +172,20 @@ int Stats(int argc, char** argv) {
     const std::string path = args->options.at("--html");
     errno = 0;
     const std::string page = console::PageWithData(json);
-    if (path == "-") {  // standard output, as '-' is for fold --journal and sample --output (it wrote a file named '-')
+    const bool to_stdout = path == "-";  // as '-' is for fold --journal and sample --output (it wrote a file named '-')
+    if (to_stdout) {
       if (std::fwrite(page.data(), 1, page.size(), stdout) != page.size() || std::fflush(stdout) != 0) {
         return fmt::print(stderr, "kezek stats: standard output cannot be written: {}\n", std::strerror(errno)), 1;
       }
-      fmt::print(stderr, "kezek stats: wrote the page to standard output ({} bytes): {} records, chain {}\n", page.size(),
-                 chain.records(), problem.empty() ? "verified" : "NOT verified: " + problem);
-      return problem.empty() ? 0 : 1;
-    }
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out || !out.write(page.data(), static_cast<std::streamsize>(page.size())) || !out.flush()) {
+    } else if (std::ofstream out(path, std::ios::binary | std::ios::trunc);
+               !out || !out.write(page.data(), static_cast<std::streamsize>(page.size())) || !out.flush()) {
       const int why = errno;
       return fmt::print(stderr, "kezek stats: {}: cannot be written{}\n", adapters::Printable(path),
                         why != 0 ? fmt::format(": {}", std::strerror(why)) : std::string()), 1;
     }
-    fmt::print(stderr, "kezek stats: wrote {} ({} bytes): {} records, chain {}\n", adapters::Printable(path), page.size(), chain.records(),
-               problem.empty() ? "verified" : "NOT verified: " + problem);
+    fmt::print(stderr, "kezek stats: wrote {} ({} bytes): {} records, chain {}\n",
+               to_stdout ? std::string("the page to standard output") : adapters::Printable(path), page.size(),
+               chain.records(), problem.empty() ? "verified" : "NOT verified: " + problem);
     return problem.empty() ? 0 : 1;
   }
   // Read to its end (no bound reached): a journal whose last input is torn is refused, as
